@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Set up .venv from the pinned lock file (once, and again when the lock changes), then run a task.
+
+usage: python3 bootstrap.py demo [ARGS...]   run the demo on the bundled Paris data
+       python3 bootstrap.py test [PYTEST ARGS...]   lint, type-check and test
+       python3 bootstrap.py run ARGS...   any airpicture command (airpicture ARGS...)
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".lock-sha256"
+
+
+def ensure_venv() -> None:
+    want = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PY.exists() and STAMP.exists() and STAMP.read_text() == want:
+        return
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "-r", str(LOCK)], check=True)
+    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    STAMP.write_text(want)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test", "run"}:
+        print(__doc__)
+        return 2
+    ensure_venv()
+    task, rest = argv[0], argv[1:]
+    os.chdir(ROOT)
+    if task == "demo":
+        return subprocess.call([str(PY), "-m", "airpicture", "demo", *rest])
+    if task == "run":
+        return subprocess.call([str(PY), "-m", "airpicture", *rest])
+    for step in (["ruff", "check", "src", "tests", "benchmarks"], ["mypy"]):
+        if subprocess.call([str(PY), "-m", *step]) != 0:
+            return 1
+    return subprocess.call([str(PY), "-m", "pytest", *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,3 @@
+from airpicture.cli.main import entry
+
+entry()

@@ -1,0 +1,55 @@
+"""`airpicture` command line.
+
+Each subcommand is a module of this package with `configure(parser)` (cheap: argparse only) and
+`run(args) -> int` (imports the heavy stages). Errors a user can act on become one line on
+stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from airpicture import __version__
+from airpicture.errors import AirpictureError
+
+#: (name, module, one-line help)
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("track", "airpicture.cli.track", "track a scenario folder and write tracks.csv"),
+    ("eval", "airpicture.cli.evaluate", "score tracks.csv against a scenario's truth"),
+    ("demo", "airpicture.cli.demo", "run the demo on the bundled real Paris data"),
+    ("sim", "airpicture.cli.sim", "write a synthetic scenario (many targets, radars, clutter, ADS-B)"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="airpicture", description=__doc__.split("\n")[0])
+    p.add_argument("--version", action="version", version=f"airpicture {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module, help_ in COMMANDS:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        importlib.import_module(module).configure(sp)
+        sp.set_defaults(_module=module)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_module", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(importlib.import_module(args._module).run(args))
+    except AirpictureError as e:
+        print(f"airpicture {args.command}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"airpicture {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

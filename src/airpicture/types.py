@@ -1,0 +1,150 @@
+"""Shared dtypes, array aliases and small typed records.
+
+Measurements travel between stages as numpy structured arrays (one row per measurement), so a
+source can hand the tracker thousands of them in one call. Units are SI; times are UTC epoch s.
+
+Identities are int64: an ICAO 24-bit address is its own value (< 2**24); a Remote ID serial is
+`remoteid_ident(serial)` (bit 62 set). `-1` means "no identity".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+NO_IDENT = -1
+REMOTEID_BIT = 1 << 62
+
+#: A radar plot. azimuth/elevation in radians; elevation NaN for a 2-D radar, altitude_m NaN
+#: without Mode C; sensor is the index into the scenario's sensor list.
+PLOT_DTYPE = np.dtype(
+    [
+        ("time_s", "f8"),
+        ("sensor", "i4"),
+        ("range_m", "f8"),
+        ("azimuth_rad", "f8"),
+        ("elevation_rad", "f8"),
+        ("altitude_m", "f8"),
+        ("ident", "i8"),
+    ]
+)
+
+#: A cooperative position report (ADS-B, Remote ID): the object says where it is and who it is.
+#: speed/track/vrate NaN when not carried; track_rad clockwise from true north.
+REPORT_DTYPE = np.dtype(
+    [
+        ("time_s", "f8"),
+        ("sensor", "i4"),
+        ("ident", "i8"),
+        ("lat", "f8"),
+        ("lon", "f8"),
+        ("altitude_m", "f8"),
+        ("speed_mps", "f8"),
+        ("track_rad", "f8"),
+        ("vrate_mps", "f8"),
+    ]
+)
+
+#: Object classes, index = code in track tables and pictures.
+CLASSES = ("unknown", "aircraft", "drone", "bird")
+
+
+def icao_ident(icao24: str) -> int:
+    """The ident of an ICAO 24-bit address given as 6 hex digits."""
+    return int(icao24, 16)
+
+
+def remoteid_ident(serial: str) -> int:
+    """A stable ident for a Remote ID serial number / session id (bit 62 marks Remote ID)."""
+    h = int.from_bytes(hashlib.blake2b(serial.encode(), digest_size=7).digest(), "big")
+    return REMOTEID_BIT | h
+
+
+def ident_name(ident: int, names: dict[int, str] | None = None) -> str:
+    """Printable identity: 6 hex digits for ICAO, the known serial for Remote ID, '' for none."""
+    if ident < 0:
+        return ""
+    if names and ident in names:
+        return names[ident]
+    if ident < (1 << 24):
+        return f"{ident:06x}"
+    return f"rid:{ident & ((1 << 56) - 1):014x}"
+
+
+@dataclass
+class Rejects:
+    """Counts of rejected input by reason, for one source; shown in run reports, stats and the UI."""
+
+    source: str
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.counts[reason] += n
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        if not self.counts:
+            return f"{self.source}: no rejects"
+        parts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
+        return f"{self.source}: {self.total} rejected ({parts})"
+
+
+@dataclass
+class Picture:
+    """The published air picture at one time: every confirmed track, as arrays (one row per track).
+
+    x : (N, 6) float64 [e n u ve vn vu] in the site's East-North-Up frame (m, m/s)
+    P : (N, 6, 6) float64 covariance of x
+    lat, lon, alt_m : (N,) WGS-84 position of the track
+    cls : (N,) int8 index into CLASSES; cls_p : (N,) probability of that class
+    ident : (N,) int64 identity fused into the track (NO_IDENT if none)
+    sensors : (N,) int64 bit mask of the sensors (by index) that updated the track
+    last_update_s : (N,) time of the last measurement; integrity : (N,) int8 0 ok, 1 suspect, 2 spoofed
+    """
+
+    time_s: float
+    track: IntArray
+    x: FloatArray
+    P: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+    alt_m: FloatArray
+    cls: npt.NDArray[np.int8]
+    cls_p: FloatArray
+    ident: IntArray
+    sensors: IntArray
+    last_update_s: FloatArray
+    integrity: npt.NDArray[np.int8]
+    names: dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.track)
+
+
+__all__ = [
+    "CLASSES",
+    "NO_IDENT",
+    "PLOT_DTYPE",
+    "REMOTEID_BIT",
+    "REPORT_DTYPE",
+    "BoolArray",
+    "FloatArray",
+    "IntArray",
+    "Picture",
+    "Rejects",
+    "icao_ident",
+    "ident_name",
+    "remoteid_ident",
+]
