@@ -133,17 +133,63 @@ class Picture:
         return len(self.track)
 
 
+ALERT_KINDS = ("zone_entry", "predicted_entry", "loitering", "uncooperative")
+ALERT_STATES = ("raised", "updated", "cleared")
+
+
+@dataclass
+class Alert:
+    """One step of an alert's life, for a human operator (FORMAT.md "Alerts" plus the explanation).
+
+    alert: stable id of the alert (same across raised/updated/cleared); track: track id;
+    zone: zone name ('' when none); kind in ALERT_KINDS; state in ALERT_STATES;
+    message: one sentence saying why; evidence: the numbers behind it (distances, times, speeds...).
+    """
+
+    time_s: float
+    alert: str
+    track: int
+    zone: str
+    kind: str
+    state: str
+    lat: float
+    lon: float
+    alt_m: float
+    identity: str = ""
+    cls: str = "unknown"
+    message: str = ""
+    evidence: dict[str, float | str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceStats:
+    """What one input is doing, for stats, the API and the UI."""
+
+    name: str
+    kind: str
+    messages: int = 0
+    rate_per_s: float = 0.0
+    last_message_s: float = float("nan")
+    status: str = "idle"
+    reconnects: int = 0
+    rejects: Rejects | None = None
+
+
 __all__ = [
+    "ALERT_KINDS",
+    "ALERT_STATES",
     "CLASSES",
     "NO_IDENT",
     "PLOT_DTYPE",
     "REMOTEID_BIT",
     "REPORT_DTYPE",
+    "Alert",
     "BoolArray",
     "FloatArray",
     "IntArray",
     "Picture",
     "Rejects",
+    "SourceStats",
     "icao_ident",
     "ident_name",
     "remoteid_ident",
