@@ -112,6 +112,8 @@ class Picture:
     ident : (N,) int64 identity fused into the track (NO_IDENT if none)
     sensors : (N,) int64 bit mask of the sensors (by index) that updated the track
     last_update_s : (N,) time of the last measurement; integrity : (N,) int8 0 ok, 1 suspect, 2 spoofed
+    mode_c : (N,) bool: a reported (Mode C / ADS-B / Remote ID) altitude has updated the track
+    names : ident -> printable identity (callsign, Remote ID serial) where a source knows one
     """
 
     time_s: float
@@ -127,6 +129,7 @@ class Picture:
     sensors: IntArray
     last_update_s: FloatArray
     integrity: npt.NDArray[np.int8]
+    mode_c: BoolArray
     names: dict[int, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
