@@ -1,0 +1,85 @@
+"""The server option: the same store in PostgreSQL (psycopg 3), for sites that keep a database.
+
+`dsn` is a libpq URL or keyword string (postgresql://user:pass@host/db). To keep several stores in
+one database, put each in its own schema with `?options=-csearch_path%3Dmy_schema` (the schema must
+exist). Tracks go in with COPY (one round trip per picture); reads use a second connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from airpicture.sinks.store.base import HistoryStore
+from airpicture.sinks.store.schema import ddl
+
+_TYPES = {"f": "DOUBLE PRECISION", "i": "BIGINT", "s": "TEXT", "b": "BOOLEAN", "clustered": ""}
+
+
+def _sql(sql: str) -> str:
+    # The portable SQL in base.py uses '?'; psycopg wants '%s' (no '?' or '%' appears otherwise).
+    return sql.replace("?", "%s")
+
+
+class PostgresStore(HistoryStore):
+    """History in a PostgreSQL database reached through `dsn`."""
+
+    _driver_errors = (psycopg.Error,)
+
+    def __init__(self, dsn: str, connect_timeout_s: int = 10) -> None:
+        self.url = _redact(dsn)
+        self._wlock = threading.Lock()
+        self._rlock = threading.Lock()
+        with self._guard("open"):
+            self._w = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout_s)
+            self._r = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout_s)
+            with self._transaction():
+                # Two processes creating the same tables at once would race; serialise them.
+                self._w.execute("SELECT pg_advisory_xact_lock(4242001)")
+                for stmt in ddl(_TYPES, "BIGSERIAL PRIMARY KEY"):
+                    self._w.execute(stmt)
+                self._w.execute("INSERT INTO meta VALUES ('schema', '1') ON CONFLICT DO NOTHING")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._wlock, self._w.transaction():
+            yield
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._w.execute(_sql(sql), params).rowcount
+
+    def _insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        with self._w.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._rlock:
+            return self._r.execute(_sql(sql), params).fetchall()
+
+    def _compact(self) -> None:
+        # VACUUM cannot run in a transaction; autocommit makes this its own statement.
+        with self._wlock:
+            for table in ("tracks", "pictures", "alerts", "source_stats"):
+                self._w.execute(f"VACUUM {table}")
+
+    def close(self) -> None:
+        with self._wlock, self._rlock:
+            self._r.close()
+            self._w.close()
+
+
+def _redact(dsn: str) -> str:
+    """The DSN without its password, for messages."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "postgresql://?"
+    info.pop("password", None)
+    return "postgresql://{}@{}:{}/{}".format(
+        info.get("user", ""), info.get("host", ""), info.get("port", ""), info.get("dbname", "")
+    )
