@@ -1,0 +1,434 @@
+"""Where Remote ID messages travel: BLE advertisements, Wi-Fi beacons and Wi-Fi NaN frames.
+
+BLE (legacy advertising, one message; BLE 5 extended advertising, a message pack)::
+
+    AD structure  [len][0x16 service data][0xFA 0xFF = UUID 0xFFFA][0x0D app code][counter][message]
+
+Wi-Fi beacon: a vendor-specific element ``[0xDD][len][FA 0B BC][0x0D][counter][message pack]``.
+Wi-Fi NaN: a public action frame (category 4, action 9, OUI 50 6F 9A type 0x13) whose Service
+Descriptor attribute (id 3) names service id 88 69 19 9D 92 09 (the first 6 bytes of
+SHA-256("org.opendroneid.remoteid")) and carries ``[counter][message pack]`` as service info.
+(Layouts as built and parsed by opendroneid-core-c ``wifi.c`` and the Open Drone ID Wireshark
+dissector.)
+
+Link layers read from captures: 802.11 (105), radiotap (127), BLE LL (251), BLE LL with the
+10-byte PHDR of the Nordic / Ubertooth sniffers (256). Also JSON lines of hex messages.
+Pure functions raise DecodeError; ``RemoteIdReader`` counts them by reason and goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from airpicture.errors import DecodeError, InputError, RecordError
+from airpicture.sources import pcap
+from airpicture.sources.remoteid import Frame, RemoteIdRegistry, decode_message, messages_of
+from airpicture.types import Rejects
+
+ADV_ACCESS_ADDRESS = 0x8E89BED6
+ASTM_UUID = 0xFFFA
+ODID_APP_CODE = 0x0D
+ASD_STAN_OUI = b"\xfa\x0b\xbc"
+PARROT_OUI = b"\x90\x3a\xe6"  # early Parrot beacons, accepted by the Wireshark dissector
+WFA_OUI = b"\x50\x6f\x9a"
+NAN_SERVICE_ID = bytes.fromhex("8869199d9209")
+NAN_CLUSTER_ID = bytes.fromhex("506f9a0100ff")
+NAN_DEST = bytes.fromhex("516f9a010000")
+_ADV_AA = struct.pack("<I", ADV_ACCESS_ADDRESS)
+
+
+def _err(reason: str, raw: bytes | memoryview) -> DecodeError:
+    return DecodeError(reason, bytes(raw[:64]), "remoteid")
+
+
+def _mac(b: bytes | memoryview, reverse: bool = False) -> str:
+    raw = bytes(b)[::-1] if reverse else bytes(b)
+    return ":".join(f"{x:02X}" for x in raw)
+
+
+def _odid(payload: bytes | memoryview) -> tuple[int, bytes]:
+    """[counter][message or pack] -> (counter, the message bytes)."""
+    if len(payload) < 2:
+        raise _err("rid_truncated", payload)
+    return payload[0], bytes(payload[1:])
+
+
+# ---------------------------------------------------------------------------------------- BLE
+
+
+def ble_crc(pdu: bytes, init: int = 0x555555) -> bytes:
+    """The 24-bit BLE link-layer CRC of a PDU (header + payload), as sent on air (3 bytes)."""
+    state = int(f"{init:024b}"[::-1], 2)  # the register holds the init value bit-reversed
+    for byte in pdu:
+        for _ in range(8):
+            bit = (state ^ byte) & 1
+            byte >>= 1
+            state >>= 1
+            if bit:
+                state |= 1 << 23
+                state ^= 0x5A6000
+    return state.to_bytes(3, "little")
+
+
+def ad_service_data(ad: bytes | memoryview) -> tuple[int, bytes]:
+    """The Remote ID service data in BLE advertising data: (counter, message or pack bytes)."""
+    pos = 0
+    while pos < len(ad):
+        n = ad[pos]
+        if n == 0:
+            break
+        if pos + 1 + n > len(ad):
+            raise _err("ble_ad_truncated", ad)
+        if (
+            n >= 4
+            and ad[pos + 1] == 0x16
+            and ad[pos + 2] | ad[pos + 3] << 8 == ASTM_UUID
+            and (ad[pos + 4] == ODID_APP_CODE)
+        ):
+            return _odid(ad[pos + 5 : pos + 1 + n])
+        pos += 1 + n
+    raise _err("not_remoteid", ad)
+
+
+def decode_ble_pdu(pdu: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """An advertising-channel PDU (2-byte header + payload, no access address, no CRC)."""
+    if len(pdu) < 2:
+        raise _err("ble_truncated", pdu)
+    kind, length = pdu[0] & 0x0F, pdu[1]
+    payload = pdu[2 : 2 + length]
+    if len(payload) < length:
+        raise _err("ble_truncated", pdu)
+    if kind in (0, 2, 4, 6):  # ADV_IND, ADV_NONCONN_IND, SCAN_RSP, ADV_SCAN_IND
+        if length < 6:
+            raise _err("ble_truncated", pdu)
+        address, ad, transport = _mac(payload[:6], reverse=True), payload[6:], "ble4"
+    elif kind == 7:  # extended: AUX_ADV_IND / AUX_CHAIN_IND / ADV_EXT_IND
+        if length < 1:
+            raise _err("ble_truncated", pdu)
+        hlen = payload[0] & 0x3F
+        if 1 + hlen > length:
+            raise _err("ble_ext_header", pdu)
+        header, ad, transport, address = payload[1 : 1 + hlen], payload[1 + hlen :], "ble5", ""
+        if hlen and header[0] & 0x01 and hlen >= 7:
+            address = _mac(header[1:7], reverse=True)
+    else:
+        raise _err("not_remoteid", pdu)
+    counter, body = ad_service_data(ad)
+    return Frame(time_s, transport, address, counter, messages_of(decode_message(body)))
+
+
+def decode_ble_ll(ll: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """A BLE link-layer packet: access address (4) + PDU + CRC (3), as in link type 251."""
+    if len(ll) < 6:
+        raise _err("ble_truncated", ll)
+    if bytes(ll[:4]) != _ADV_AA:
+        raise _err("not_remoteid", ll)
+    return decode_ble_pdu(ll[4:], time_s)
+
+
+def decode_ble_phdr(buf: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """Link type 256: a 10-byte pseudo-header (channel, powers, flags) then the LL packet."""
+    if len(buf) < 10:
+        raise _err("ble_truncated", buf)
+    return decode_ble_ll(buf[10:], time_s)
+
+
+def ble_adv_pdu(address: str, counter: int, message: bytes, extended: bool = False) -> bytes:
+    """An advertising PDU carrying Remote ID: ADV_NONCONN_IND (legacy, one 25-byte message) or,
+    with extended, an AUX_ADV_IND carrying a message pack. Random address (TxAdd = 1)."""
+    adva = bytes.fromhex(address.replace(":", ""))[::-1]
+    service = bytes([len(message) + 5, 0x16, 0xFA, 0xFF, ODID_APP_CODE, counter & 0xFF]) + message
+    if len(service) > 255:
+        raise RecordError("ble_too_long", len(service), "remoteid")
+    if extended:
+        ext = bytes([0x01]) + adva  # flags: AdvA present
+        payload = bytes([len(ext)]) + ext + service
+        return bytes([0x47, len(payload)]) + payload
+    payload = adva + service
+    return bytes([0x42, len(payload)]) + payload
+
+
+def ble_ll(pdu: bytes) -> bytes:
+    """The link-layer packet of an advertising PDU: access address + PDU + CRC."""
+    return _ADV_AA + pdu + ble_crc(pdu)
+
+
+def ble_phdr(ll: bytes, channel: int = 37, rssi_dbm: int = -60) -> bytes:
+    """Link type 256 framing: RF channel, signal power, noise power, AA offenses, reference AA,
+    flags (0x0013 = dewhitened, signal power valid, reference AA valid; CRC not checked)."""
+    rf = {37: 0, 38: 12, 39: 39}.get(channel, channel)
+    return struct.pack("<BbbBIH", rf, rssi_dbm, -100, 0, ADV_ACCESS_ADDRESS, 0x0013) + ll
+
+
+# -------------------------------------------------------------------------------------- Wi-Fi
+
+
+def strip_fcs(mpdu: bytes | memoryview) -> bytes:
+    """The frame without its trailing FCS when the last 4 bytes are a valid CRC-32 of the rest."""
+    b = bytes(mpdu)
+    if len(b) > 4 and zlib.crc32(b[:-4]) == int.from_bytes(b[-4:], "little"):
+        return b[:-4]
+    return b
+
+
+def decode_radiotap(buf: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """Link type 127: a radiotap header (its length at bytes 2-3) then an 802.11 frame."""
+    if len(buf) < 8:
+        raise _err("radiotap_truncated", buf)
+    n = buf[2] | buf[3] << 8
+    if n < 8 or n > len(buf):
+        raise _err("radiotap_truncated", buf)
+    return decode_wifi(buf[n:], time_s)
+
+
+def _elements(ies: bytes) -> Iterator[tuple[int, bytes]]:
+    pos = 0
+    while pos + 2 <= len(ies):
+        eid, n = ies[pos], ies[pos + 1]
+        if pos + 2 + n > len(ies):
+            return  # a torn last element (or an FCS we could not recognise) ends the list
+        yield eid, ies[pos + 2 : pos + 2 + n]
+        pos += 2 + n
+
+
+def _beacon(body: bytes) -> tuple[int, bytes]:
+    for eid, value in _elements(body[12:]):  # after timestamp, interval, capabilities
+        if (
+            eid == 0xDD
+            and len(value) >= 4
+            and value[:3] in (ASD_STAN_OUI, PARROT_OUI)
+            and (value[3] == ODID_APP_CODE)
+        ):
+            return _odid(value[4:])
+    raise _err("not_remoteid", body[:16])
+
+
+def _nan(body: bytes) -> tuple[int, bytes]:
+    if len(body) < 6 or body[0] != 0x04 or body[1] != 0x09 or body[2:5] != WFA_OUI or body[5] != 0x13:
+        raise _err("not_remoteid", body[:8])
+    pos = 6
+    while pos + 3 <= len(body):
+        aid, n = body[pos], body[pos + 1] | body[pos + 2] << 8
+        attr = body[pos + 3 : pos + 3 + n]
+        if len(attr) < n:
+            raise _err("nan_truncated", body[pos : pos + 8])
+        pos += 3 + n
+        if aid != 0x03 or len(attr) < 9 or attr[:6] != NAN_SERVICE_ID:
+            continue
+        control, p = attr[8], 9
+        if control & 0x40:  # binding bitmap
+            p += 2
+        for bit in (0x04, 0x08):  # matching filter, service response filter
+            if control & bit:
+                if p >= len(attr):
+                    raise _err("nan_truncated", attr)
+                p += 1 + attr[p]
+        if not control & 0x10 or p >= len(attr):
+            raise _err("nan_no_service_info", attr)
+        info = attr[p + 1 : p + 1 + attr[p]]
+        if len(info) < attr[p]:
+            raise _err("nan_truncated", attr)
+        return _odid(info)
+    raise _err("not_remoteid", body[:8])
+
+
+def decode_wifi(mpdu: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """An 802.11 management frame (link type 105), with or without its FCS."""
+    b = strip_fcs(mpdu)
+    if len(b) < 24:
+        raise _err("wifi_truncated", b)
+    if (b[0] >> 2) & 0x03 != 0:
+        raise _err("not_remoteid", b[:2])
+    subtype, address, body = b[0] >> 4, _mac(b[10:16]), b[24:]
+    if subtype in (8, 5):  # beacon, probe response
+        if len(body) < 12:
+            raise _err("wifi_truncated", b)
+        (counter, data), transport = _beacon(body), "wifi_beacon"
+    elif subtype == 13:  # action
+        (counter, data), transport = _nan(body), "wifi_nan"
+    else:
+        raise _err("not_remoteid", b[:2])
+    return Frame(time_s, transport, address, counter, messages_of(decode_message(data)))
+
+
+def _mgmt(subtype: int, dest: bytes, address: str, bssid: bytes | None) -> bytes:
+    src = bytes.fromhex(address.replace(":", ""))
+    return struct.pack("<HH", subtype << 4, 0) + dest + src + (bssid or src) + b"\0\0"
+
+
+def wifi_beacon(address: str, counter: int, pack: bytes, ssid: str = "RID", tsf_us: int = 0) -> bytes:
+    """A beacon frame (no FCS) with the ASD-STAN vendor element carrying a message pack."""
+    vendor = ASD_STAN_OUI + bytes([ODID_APP_CODE, counter & 0xFF]) + pack
+    if len(vendor) > 255:
+        raise RecordError("wifi_too_long", len(vendor), "remoteid")
+    fixed = struct.pack("<QHH", tsf_us, 100, 0x0420)
+    ies = bytes([0, len(ssid)]) + ssid.encode() + b"\x01\x01\x8c" + bytes([0xDD, len(vendor)]) + vendor
+    return _mgmt(8, b"\xff" * 6, address, None) + fixed + ies
+
+
+def wifi_nan(address: str, counter: int, pack: bytes) -> bytes:
+    """A NaN service discovery (public action) frame carrying a message pack, as wifi.c builds it."""
+    info = bytes([counter & 0xFF]) + pack
+    sda = NAN_SERVICE_ID + bytes([0x01, 0x00, 0x10, len(info)]) + info
+    sdea = bytes([0x01]) + struct.pack("<H", 0x0200) + bytes([counter & 0xFF])
+    body = bytes([0x04, 0x09]) + WFA_OUI + bytes([0x13])
+    body += bytes([0x03]) + struct.pack("<H", len(sda)) + sda + bytes([0x0E]) + struct.pack("<H", 4) + sdea
+    return _mgmt(13, NAN_DEST, address, NAN_CLUSTER_ID) + body
+
+
+def radiotap(mpdu: bytes, fcs: bool = False) -> bytes:
+    """A minimal radiotap header (Flags field only; 0x10 = frame includes FCS) before a frame."""
+    return struct.pack("<BBHIB", 0, 0, 9, 0x02, 0x10 if fcs else 0) + mpdu
+
+
+def with_fcs(mpdu: bytes) -> bytes:
+    return mpdu + struct.pack("<I", zlib.crc32(mpdu))
+
+
+# ------------------------------------------------------------------------------------ streams
+
+_LINK_DECODERS = {
+    pcap.LINKTYPE_IEEE802_11: decode_wifi,
+    pcap.LINKTYPE_IEEE802_11_RADIOTAP: decode_radiotap,
+    pcap.LINKTYPE_BLUETOOTH_LE_LL: decode_ble_ll,
+    pcap.LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR: decode_ble_phdr,
+}
+
+
+def decode_packet(linktype: int, data: bytes, time_s: float = math.nan) -> Frame:
+    """Decode one captured packet of a supported link type into a Frame (DecodeError otherwise)."""
+    decoder = _LINK_DECODERS.get(linktype)
+    if decoder is None:
+        raise _err("linktype", struct.pack("<I", linktype & 0xFFFFFFFF))
+    return decoder(data, time_s)
+
+
+def _time(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    raise RecordError("jsonl_time", value, "remoteid")
+
+
+def decode_json_line(line: str | bytes) -> Frame:
+    """One JSON line: ``{"time_s": 1700000000.1, "hex": "<message or pack>", "transport": "ble4",
+    "address": "AA:BB:.."}``; time may be "timestamp" (epoch s or ISO 8601); transport and
+    address are optional. Raises RecordError / DecodeError."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        raise RecordError("jsonl_syntax", line[:80], "remoteid") from None
+    if not isinstance(obj, dict):
+        raise RecordError("jsonl_syntax", line[:80], "remoteid")
+    t = _time(obj.get("time_s", obj.get("timestamp")))
+    hexs = obj.get("hex")
+    if not isinstance(hexs, str):
+        raise RecordError("jsonl_hex", hexs, "remoteid")
+    try:
+        raw = bytes.fromhex(hexs)
+    except ValueError:
+        raise RecordError("jsonl_hex", hexs[:80], "remoteid") from None
+    transport, address = obj.get("transport", "jsonl"), obj.get("address", "")
+    if not isinstance(transport, str) or not isinstance(address, str):
+        raise RecordError("jsonl_field", line[:80], "remoteid")
+    return Frame(t, transport, address.upper(), -1, messages_of(decode_message(raw)))
+
+
+class RemoteIdReader:
+    """Reads captures (pcap / pcapng) and JSON-lines files into a RemoteIdRegistry.
+
+    Never raises on content: every packet or line that does not give a Frame is counted in
+    ``registry.rejects`` by reason (``not_remoteid`` counts other traffic in the capture).
+    """
+
+    def __init__(self, registry: RemoteIdRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else RemoteIdRegistry()
+
+    @property
+    def rejects(self) -> Rejects:
+        return self.registry.rejects
+
+    def feed_packet(self, linktype: int, data: bytes, time_s: float) -> bool:
+        try:
+            frame = decode_packet(linktype, data, time_s)
+        except InputError as e:
+            self.rejects.add(e.reason)
+            return False
+        self.registry.ingest(frame)
+        return True
+
+    def feed_packets(self, packets: Iterable[pcap.Packet]) -> int:
+        return sum(self.feed_packet(p.linktype, p.data, p.time_s) for p in packets)
+
+    def feed_lines(self, lines: Iterable[str | bytes]) -> int:
+        n = 0
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                frame = decode_json_line(line)
+            except InputError as e:
+                self.rejects.add(e.reason)
+                continue
+            self.registry.ingest(frame)
+            n += 1
+        return n
+
+    def feed_bytes(self, data: bytes) -> int:
+        """A whole capture or JSON-lines file held in memory; returns the frames decoded."""
+        if pcap.is_capture(data[:4]):
+            try:
+                return self.feed_packets(pcap.read_packets(data, self.rejects))
+            except DecodeError as e:
+                self.rejects.add(e.reason)
+                return 0
+        return self.feed_lines(data.splitlines())
+
+    def feed_file(self, path: str | Path) -> int:
+        return self.feed_bytes(Path(path).read_bytes())
+
+
+def read_remoteid(path: str | Path, sensor: int = 0) -> tuple[npt.NDArray[np.void], RemoteIdRegistry]:
+    """Decode a capture or JSON-lines file: (REPORT_DTYPE rows sorted by time, the registry with
+    every drone's serial, operator location... and the reject counts)."""
+    reader = RemoteIdReader(RemoteIdRegistry(sensor=sensor))
+    reader.feed_file(path)
+    return reader.registry.reports(), reader.registry
+
+
+__all__ = [
+    "ADV_ACCESS_ADDRESS",
+    "NAN_SERVICE_ID",
+    "RemoteIdReader",
+    "ad_service_data",
+    "ble_adv_pdu",
+    "ble_crc",
+    "ble_ll",
+    "ble_phdr",
+    "decode_ble_ll",
+    "decode_ble_pdu",
+    "decode_ble_phdr",
+    "decode_json_line",
+    "decode_packet",
+    "decode_radiotap",
+    "decode_wifi",
+    "radiotap",
+    "read_remoteid",
+    "strip_fcs",
+    "wifi_beacon",
+    "wifi_nan",
+    "with_fcs",
+]
