@@ -1,0 +1,321 @@
+"""The operator console's server: REST + websocket on a `LiveState`, and the static page.
+
+    create_app(state, token=None, loopback_only=True) -> FastAPI
+    serve_console(state, host="127.0.0.1", port=8080, token=None)   blocking; Ctrl-C stops it
+
+REST under /api (OpenAPI at /openapi.json, docs at /docs): tracks, one track with history, alerts
+and acknowledge, sensors, zones (changes need the token), replay control, health, metrics.
+The websocket /ws sends a snapshot then deltas (see live.py) and takes commands:
+{"cmd": "ack", "alert": id}, {"cmd": "pause"/"play"}, {"cmd": "seek", "t": s}, {"cmd": "speed", "speed": x}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from airpicture.sinks.web import models, security
+from airpicture.sinks.web.hub import Hub
+from airpicture.sinks.web.live import LiveState, Zone
+
+STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
+BASEMAP = "countries-50m.geojson"
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+class GuardMiddleware:
+    """Access rules and security headers for every HTTP request and websocket (see security.py)."""
+
+    def __init__(self, app: ASGIApp, token: str | None, loopback_only: bool) -> None:
+        self.app = app
+        self.token = token
+        self.loopback_only = loopback_only
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        client = (scope.get("client") or ("", 0))[0]
+        refusal = self._refusal(scope, headers, client)
+        if refusal is not None:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008, "reason": refusal[1]})
+                return None
+            resp = PlainTextResponse(refusal[1], status_code=refusal[0], headers=security.HEADERS)
+            return await resp(scope, receive, send)
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                hdrs = list(message.get("headers", []))
+                present = {k.lower() for k, _ in hdrs}
+                for k, v in security.HEADERS.items():
+                    if k.lower().encode() not in present and (
+                        k != "Cache-Control" or scope["path"].startswith("/api")
+                    ):
+                        hdrs.append((k.lower().encode(), v.encode()))
+                message["headers"] = hdrs
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+    def _refusal(self, scope: Scope, headers: dict[str, str], client: str) -> tuple[int, str] | None:
+        if self.loopback_only and not security.is_loopback(security.host_name(headers.get("host", ""))):
+            return 421, "this console answers only to localhost"
+        if scope["type"] == "websocket" and not security.origin_ok(
+            headers.get("origin"), headers.get("host")
+        ):
+            return 403, "cross-origin websocket refused"
+        if security.is_loopback(client):
+            return None
+        if not self.token:
+            return 403, "remote access needs a token configured on the server"
+        cookies = {}
+        for part in headers.get("cookie", "").split(";"):
+            k, _, v = part.strip().partition("=")
+            cookies[k] = v
+        query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+        if not security.token_ok(self.token, security.presented_token(headers, cookies, query)):
+            return 401, "token required"
+        return None
+
+
+def create_app(
+    state: LiveState, token: str | None = None, loopback_only: bool = True, queue_size: int = 32
+) -> FastAPI:
+    """The console app for `state`. token: needed off loopback and for zone changes."""
+    hub = Hub(state, queue_size)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub.start(asyncio.get_running_loop())
+        yield
+        hub.stop()
+
+    app = FastAPI(
+        title="airpicture console",
+        version="1",
+        description="Live air picture, alerts, sensors and zones. Observes and informs; controls nothing.",
+        lifespan=lifespan,
+    )
+    app.state.live = state
+    app.state.hub = hub
+    started = time.time()
+
+    def require_token(request: Request) -> None:
+        if not token:
+            raise HTTPException(403, "zone changes need a token configured on the server (--token)")
+        cookies = dict(request.cookies)
+        given = security.presented_token(request.headers, cookies, dict(request.query_params))
+        if not security.token_ok(token, given):
+            raise HTTPException(401, "zone changes need the token")
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> Response:
+        given = request.query_params.get("token")
+        if given is not None:
+            resp: Response = RedirectResponse("/", status_code=303)
+            if security.token_ok(token, given):
+                resp.set_cookie(security.COOKIE, given, httponly=True, samesite="strict")
+            return resp
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get(f"/static/basemap/{BASEMAP}", include_in_schema=False)
+    def basemap() -> Response:
+        data = (STATIC / "basemap" / f"{BASEMAP}.gz").read_bytes()
+        hdrs = {"Content-Encoding": "gzip", "Cache-Control": "max-age=86400"}
+        return Response(data, media_type="application/geo+json", headers=hdrs)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/health", response_model=models.Health)
+    def health() -> models.Health:
+        f = state.frame
+        return models.Health(
+            status="ok" if f is not None else "waiting",
+            time_s=f.time_s if f else None,
+            tracks=len(f) if f else 0,
+            clients=len(hub.clients),
+            uptime_s=time.time() - started,
+        )
+
+    @app.get("/api/metrics", response_model=models.Metrics)
+    def metrics() -> models.Metrics:
+        alerts = state.alert_list()
+        return models.Metrics(
+            pictures=state.pictures,
+            seq=state.seq,
+            tracks=len(state.frame) if state.frame else 0,
+            alerts=len(alerts),
+            alerts_unacknowledged=sum(1 for a in alerts if not a["acknowledged"] and a["state"] != "cleared"),
+            clients=len(hub.clients),
+            ws_sent=hub.sent,
+            ws_dropped=hub.dropped,
+        )
+
+    @app.get("/metrics", include_in_schema=False, response_class=PlainTextResponse)
+    def prometheus() -> str:
+        m = metrics()
+        return "".join(f"airpicture_console_{k} {v}\n" for k, v in m.model_dump().items())
+
+    @app.get("/api/tracks", response_model=list[models.Track])
+    def tracks() -> list[models.Track]:
+        f = state.frame
+        if f is None:
+            return []
+        cols = f.columns()
+        return [models.Track.from_row({k: v[i] for k, v in cols.items()}) for i in range(len(f))]
+
+    @app.get("/api/tracks/{track_id}", response_model=models.TrackDetail, responses={404: {}})
+    def track(track_id: int) -> models.TrackDetail:
+        row = state.track(track_id)
+        if row is None:
+            raise HTTPException(404, f"no track {track_id} in the current picture")
+        h = row["history"]
+        return models.TrackDetail(
+            **models.Track.from_row(row).model_dump(),
+            sensor_names=row["sensor_names"],
+            history=models.TrackHistory(
+                t=h["t"], lat=h["lat"], lon=h["lon"], alt_m=h["alt"], speed_mps=h["spd"], cls_p=h["p"]
+            ),
+        )
+
+    @app.get("/api/alerts", response_model=list[models.Alert])
+    def alerts(active: bool = False) -> list[models.Alert]:
+        rows = state.alert_list()
+        if active:
+            rows = [a for a in rows if a["state"] != "cleared"]
+        return [models.Alert(**a) for a in rows]
+
+    @app.post("/api/alerts/{alert_id}/ack", response_model=models.Alert, responses={404: {}})
+    def acknowledge(alert_id: str) -> models.Alert:
+        row = state.acknowledge(alert_id)
+        if row is None:
+            raise HTTPException(404, "no such alert")
+        return models.Alert(**row)
+
+    @app.get("/api/sensors", response_model=list[models.Sensor])
+    def sensors() -> list[models.Sensor]:
+        return [models.Sensor(**s) for s in state.sensor_list()]
+
+    @app.get("/api/zones", response_model=list[models.Zone])
+    def zones() -> list[models.Zone]:
+        return [models.Zone(**z.__dict__) for z in state.zones.values()]
+
+    @app.post(
+        "/api/zones", response_model=models.Zone, status_code=201, dependencies=[Depends(require_token)]
+    )
+    def create_zone(zone: models.Zone) -> models.Zone:
+        if zone.name in state.zones:
+            raise HTTPException(409, "a zone with that name exists; use PUT")
+        state.set_zone(Zone(**zone.model_dump()))
+        return zone
+
+    @app.put("/api/zones/{name}", response_model=models.Zone, dependencies=[Depends(require_token)])
+    def update_zone(name: str, zone: models.Zone) -> models.Zone:
+        if zone.name != name:
+            raise HTTPException(422, "the zone's name must match the path")
+        state.set_zone(Zone(**zone.model_dump()))
+        return zone
+
+    @app.delete("/api/zones/{name}", status_code=204, dependencies=[Depends(require_token)])
+    def delete_zone(name: str) -> Response:
+        if not state.delete_zone(name):
+            raise HTTPException(404, "no such zone")
+        return Response(status_code=204)
+
+    @app.get("/api/replay", response_model=models.ReplayStatus, responses={404: {}})
+    def replay_status() -> models.ReplayStatus:
+        if state.replay is None:
+            raise HTTPException(404, "live picture: nothing to replay")
+        return models.ReplayStatus(**state.replay.status())
+
+    @app.post("/api/replay", response_model=models.ReplayStatus, responses={404: {}})
+    def replay_command(cmd: models.ReplayCommand) -> models.ReplayStatus:
+        if state.replay is None:
+            raise HTTPException(404, "live picture: nothing to replay")
+        state.replay.command(cmd.action, t=cmd.t, speed=cmd.speed)
+        return models.ReplayStatus(**state.replay.status())
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        client = hub.connect()
+
+        async def sender() -> None:
+            while True:
+                await websocket.send_text(await hub.next_text(client))
+
+        async def receiver() -> None:
+            while True:
+                handle_command(state, await websocket.receive_text())
+
+        tasks = [asyncio.create_task(sender()), asyncio.create_task(receiver())]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                exc = t.exception()
+                if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
+                    raise exc
+        finally:
+            for t in tasks:
+                t.cancel()
+            hub.disconnect(client)
+
+    return app
+
+
+def handle_command(state: LiveState, text: str) -> bool:
+    """Apply one websocket command; False (ignored) if it is not one we know."""
+    try:
+        cmd = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(cmd, dict):
+        return False
+    name = cmd.get("cmd")
+    if name == "ack" and isinstance(cmd.get("alert"), str):
+        return state.acknowledge(cmd["alert"]) is not None
+    if name in ("pause", "play", "seek", "speed") and state.replay is not None:
+        try:
+            t = float(cmd["t"]) if name == "seek" else None
+            speed = float(cmd["speed"]) if name == "speed" else None
+        except (KeyError, TypeError, ValueError):
+            return False
+        if speed is not None and not 0 < speed <= 1000:
+            return False
+        state.replay.command(name, t=t, speed=speed)
+        return True
+    return False
+
+
+def serve_console(
+    state: LiveState,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    token: str | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve the console until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
+    import uvicorn
+
+    security.check_bind(host, token)
+    app = create_app(state, token=token, loopback_only=security.is_loopback(host))
+    uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="websockets-sansio")
+    ).run()
+
+
+__all__ = ["create_app", "handle_command", "serve_console"]

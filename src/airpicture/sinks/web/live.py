@@ -1,0 +1,447 @@
+"""The console's live state: the current picture, alerts, sensors and zones, and the deltas for clients.
+
+Producers (the tracker, the assessor, the replay player) call `publish_picture`, `publish_alerts`,
+`publish_stats` from any thread. Each call updates the state under one lock and hands listeners
+(the websocket hub) a `Message` whose JSON is built once, whatever the number of clients. A
+picture becomes a compact columnar delta: rows that changed (new or moved) and ids that vanished,
+numbered by `seq` so a client that missed one can be resynchronised with a full snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from airpicture.types import CLASSES, Alert, FloatArray, IntArray, Picture, SourceStats, ident_name
+
+#: Columns of a track row as sent to clients (and their rounding: ~1 m, 1 m, 1 deg, 0.1 m/s).
+COLUMNS = ("id", "lat", "lon", "alt", "hdg", "spd", "vr", "cls", "p", "lbl", "idn", "sen", "itg", "upd")
+_ROUND = {"lat": 5, "lon": 5, "alt": 0, "hdg": 0, "spd": 1, "vr": 1, "p": 2, "upd": 1}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture reduced to what the console shows, rows sorted by track id.
+
+    track : (N,) int64; lat, lon, alt_m : (N,) float64; heading_deg : (N,) clockwise from north;
+    speed_mps : (N,) horizontal; vrate_mps : (N,); cls : (N,) int8; cls_p : (N,); sensors : (N,) bit mask;
+    integrity : (N,) int8; last_update_s : (N,); label : per row, the printable name (callsign,
+    ICAO, Remote ID serial or '' if none); ident : per row, the identity string (ICAO hex / rid:...).
+    """
+
+    time_s: float
+    track: IntArray
+    lat: FloatArray
+    lon: FloatArray
+    alt_m: FloatArray
+    heading_deg: FloatArray
+    speed_mps: FloatArray
+    vrate_mps: FloatArray
+    cls: npt.NDArray[np.int8]
+    cls_p: FloatArray
+    sensors: IntArray
+    integrity: npt.NDArray[np.int8]
+    last_update_s: FloatArray
+    label: tuple[str, ...]
+    ident: tuple[str, ...]
+
+    @classmethod
+    def from_picture(cls, p: Picture) -> Frame:
+        order = np.argsort(p.track, kind="stable")
+        v = p.x[order, 3:6] if len(p) else np.zeros((0, 3))
+        heading = np.degrees(np.arctan2(v[:, 0], v[:, 1])) % 360.0
+        idents = p.ident[order]
+        names = [ident_name(int(i), p.names) for i in idents]
+        plain = [ident_name(int(i)) for i in idents]
+        return cls(
+            time_s=float(p.time_s),
+            track=p.track[order].astype(np.int64),
+            lat=p.lat[order],
+            lon=p.lon[order],
+            alt_m=p.alt_m[order],
+            heading_deg=heading,
+            speed_mps=np.hypot(v[:, 0], v[:, 1]),
+            vrate_mps=v[:, 2].copy(),
+            cls=p.cls[order].astype(np.int8),
+            cls_p=p.cls_p[order],
+            sensors=p.sensors[order].astype(np.int64),
+            integrity=p.integrity[order].astype(np.int8),
+            last_update_s=p.last_update_s[order],
+            label=tuple(names),
+            ident=tuple(plain),
+        )
+
+    def __len__(self) -> int:
+        return len(self.track)
+
+    def columns(self, rows: npt.NDArray[np.intp] | slice = slice(None)) -> dict[str, list[Any]]:
+        """Columnar JSON-ready view of `rows` (rounded, NaN -> None)."""
+        arrays: dict[str, Any] = {
+            "id": self.track[rows],
+            "lat": self.lat[rows],
+            "lon": self.lon[rows],
+            "alt": self.alt_m[rows],
+            "hdg": self.heading_deg[rows],
+            "spd": self.speed_mps[rows],
+            "vr": self.vrate_mps[rows],
+            "cls": self.cls[rows],
+            "p": self.cls_p[rows],
+            "sen": self.sensors[rows],
+            "itg": self.integrity[rows],
+            "upd": self.last_update_s[rows],
+        }
+        out: dict[str, list[Any]] = {}
+        for k, a in arrays.items():
+            if k in _ROUND:
+                a = np.round(a.astype(np.float64), _ROUND[k])
+                out[k] = [None if not math.isfinite(x) else x for x in a.tolist()]
+            else:
+                out[k] = a.tolist()
+        idx = range(len(self))[rows] if isinstance(rows, slice) else rows.tolist()
+        out["lbl"] = [self.label[i] for i in idx]
+        out["idn"] = [self.ident[i] for i in idx]
+        return out
+
+    def row(self, i: int) -> dict[str, Any]:
+        cols = self.columns(np.array([i], dtype=np.intp))
+        return {k: v[0] for k, v in cols.items()}
+
+
+def _changed_rows(prev: Frame, cur: Frame) -> tuple[npt.NDArray[np.intp], IntArray]:
+    """Rows of `cur` that are new or differ from `prev` (after rounding), and ids gone since `prev`."""
+    pos = np.searchsorted(prev.track, cur.track)
+    pos_c = np.minimum(pos, max(len(prev) - 1, 0))
+    known = (pos < len(prev)) & (prev.track[pos_c] == cur.track) if len(prev) else np.zeros(len(cur), bool)
+    changed = ~known
+    k = np.flatnonzero(known)
+    j = pos_c[k]
+    for name, digits in (("lat", 5), ("lon", 5), ("alt_m", 0), ("heading_deg", 0), ("speed_mps", 1)):
+        a = np.round(getattr(cur, name)[k], digits)
+        b = np.round(getattr(prev, name)[j], digits)
+        changed[k] |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    for name in ("cls", "sensors", "integrity"):
+        changed[k] |= getattr(cur, name)[k] != getattr(prev, name)[j]
+    changed[k] |= np.round(cur.cls_p[k], 2) != np.round(prev.cls_p[j], 2)
+    if len(k):
+        changed[k] |= np.asarray(cur.label, dtype=str)[k] != np.asarray(prev.label, dtype=str)[j]
+    gone = prev.track[~np.isin(prev.track, cur.track)]
+    return np.flatnonzero(changed), gone
+
+
+@dataclass
+class SensorSite:
+    """Where a sensor stands and what it covers (from a scenario's sensors.json or the config)."""
+
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    alt_m: float = 0.0
+    max_range_m: float = 0.0
+
+    @classmethod
+    def from_sheet(cls, d: dict[str, Any]) -> SensorSite:
+        return cls(
+            name=str(d["id"]),
+            kind=str(d.get("kind", "")),
+            lat=float(d["lat"]),
+            lon=float(d["lon"]),
+            alt_m=float(d.get("alt_m", 0.0)),
+            max_range_m=float(d.get("max_range_m", 0.0)),
+        )
+
+
+@dataclass
+class Zone:
+    """A protected volume drawn on the map: a circle (lat, lon, radius_m) or a polygon ([lon, lat] pairs)."""
+
+    name: str
+    kind: str = "circle"
+    lat: float = 0.0
+    lon: float = 0.0
+    radius_m: float = 0.0
+    floor_m: float = 0.0
+    ceiling_m: float = 1e4
+    polygon: list[tuple[float, float]] = field(default_factory=list)
+
+    @classmethod
+    def from_meta(cls, d: dict[str, Any]) -> Zone:
+        return cls(
+            name=str(d["name"]),
+            kind=str(d.get("kind", "circle")),
+            lat=float(d.get("lat", 0.0)),
+            lon=float(d.get("lon", 0.0)),
+            radius_m=float(d.get("radius_m", 0.0)),
+            floor_m=float(d.get("floor_m", 0.0)),
+            ceiling_m=float(d.get("ceiling_m", 1e4)),
+            polygon=[(float(a), float(b)) for a, b in d.get("polygon", [])],
+        )
+
+
+@dataclass(frozen=True)
+class Message:
+    """What listeners receive: its kind, the picture sequence number it belongs to and its JSON text."""
+
+    kind: str
+    seq: int
+    text: str
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def alert_dict(a: Alert, acknowledged: bool) -> dict[str, Any]:
+    ev = {k: (_finite(v) if isinstance(v, float) else v) for k, v in a.evidence.items()}
+    return {
+        "alert": a.alert,
+        "time_s": a.time_s,
+        "track": a.track,
+        "zone": a.zone,
+        "kind": a.kind,
+        "state": a.state,
+        "lat": _finite(a.lat),
+        "lon": _finite(a.lon),
+        "alt_m": _finite(a.alt_m),
+        "identity": a.identity,
+        "cls": a.cls,
+        "message": a.message,
+        "evidence": ev,
+        "acknowledged": acknowledged,
+    }
+
+
+class LiveState:
+    """Thread-safe current state of the console, with deltas pushed to listeners.
+
+    history_frames: how many past frames are kept for one track's history (the store keeps more).
+    max_alerts: alerts kept (oldest cleared ones are forgotten first).
+    """
+
+    def __init__(
+        self,
+        sensors: Sequence[SensorSite] = (),
+        zones: Sequence[Zone] = (),
+        site: dict[str, Any] | None = None,
+        history_frames: int = 600,
+        max_alerts: int = 500,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[Message], None]] = []
+        self.frame: Frame | None = None
+        self.seq = 0
+        self.history: deque[Frame] = deque(maxlen=history_frames)
+        self.sites = {s.name: s for s in sensors}
+        self.stats: dict[str, SourceStats] = {}
+        self.zones = {z.name: z for z in zones}
+        self.site = site or {}
+        self.alerts: dict[str, Alert] = {}
+        self.acked: set[str] = set()
+        self.max_alerts = max_alerts
+        self.replay: Any = None  # a replay.Player when the console plays history; None when live
+        self.zone_listeners: list[Callable[[list[Zone]], None]] = []
+        self.pictures = 0
+        self.started = time.time()
+
+    # -- listeners -------------------------------------------------------------------------------
+    def subscribe(self, fn: Callable[[Message], None]) -> None:
+        with self._lock:
+            self._listeners.append(fn)
+
+    def unsubscribe(self, fn: Callable[[Message], None]) -> None:
+        with self._lock:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+
+    def _emit(self, kind: str, payload: dict[str, Any]) -> Message:
+        msg = Message(kind, self.seq, _json({"type": kind, "seq": self.seq, **payload}))
+        for fn in list(self._listeners):
+            fn(msg)
+        return msg
+
+    # -- producers -------------------------------------------------------------------------------
+    def publish_picture(self, picture: Picture) -> Message:
+        return self.publish_frame(Frame.from_picture(picture))
+
+    def publish_frame(self, frame: Frame, reset: bool = False) -> Message:
+        """Make `frame` current. reset=True (a replay seek) drops the history and resyncs clients."""
+        with self._lock:
+            prev = self.frame
+            self.frame = frame
+            self.seq += 1
+            self.pictures += 1
+            if reset:
+                self.history.clear()
+            self.history.append(frame)
+            if prev is None or reset:
+                return self._emit("snapshot", self._snapshot_payload())
+            rows, gone = _changed_rows(prev, frame)
+            return self._emit(
+                "delta", {"time": frame.time_s, "upd": frame.columns(rows), "del": gone.tolist()}
+            )
+
+    def load_history(self, frames: Iterable[Frame]) -> None:
+        """Replace the per-track history (a replay seek fills it with the frames before the new time)."""
+        with self._lock:
+            self.history.clear()
+            self.history.extend(frames)
+
+    def publish_alerts(self, alerts: Iterable[Alert], replace: bool = False) -> Message | None:
+        """Record alert steps (latest state per alert id). replace=True: `alerts` is the whole set."""
+        with self._lock:
+            if replace:
+                self.alerts.clear()
+            changed = []
+            for a in alerts:
+                self.alerts.pop(a.alert, None)  # re-insert: dict order = most recent last
+                self.alerts[a.alert] = a
+                changed.append(a.alert)
+            while len(self.alerts) > self.max_alerts:
+                old = next(
+                    (k for k, a in self.alerts.items() if a.state == "cleared"), next(iter(self.alerts))
+                )
+                del self.alerts[old]
+                self.acked.discard(old)
+            if replace:
+                return self._emit("alerts", {"replace": True, "alerts": self.alert_list()})
+            if not changed:
+                return None
+            rows = [
+                alert_dict(self.alerts[k], k in self.acked)
+                for k in dict.fromkeys(changed)
+                if k in self.alerts
+            ]
+            return self._emit("alerts", {"replace": False, "alerts": rows})
+
+    def acknowledge(self, alert_id: str) -> dict[str, Any] | None:
+        """Mark an alert seen by the operator; None if unknown. Acknowledging changes nothing else."""
+        with self._lock:
+            a = self.alerts.get(alert_id)
+            if a is None:
+                return None
+            self.acked.add(alert_id)
+            row = alert_dict(a, True)
+            self._emit("alerts", {"replace": False, "alerts": [row]})
+            return row
+
+    def publish_stats(self, stats: Iterable[SourceStats]) -> Message:
+        with self._lock:
+            for s in stats:
+                self.stats[s.name] = s
+            return self._emit("sensors", {"sensors": self.sensor_list()})
+
+    def set_zone(self, zone: Zone) -> None:
+        with self._lock:
+            self.zones[zone.name] = zone
+            self._zones_changed()
+
+    def delete_zone(self, name: str) -> bool:
+        with self._lock:
+            if self.zones.pop(name, None) is None:
+                return False
+            self._zones_changed()
+            return True
+
+    def _zones_changed(self) -> None:
+        zones = list(self.zones.values())
+        for fn in list(self.zone_listeners):
+            fn(zones)
+        self._emit("zones", {"zones": [z.__dict__ for z in zones]})
+
+    def emit_replay(self) -> None:
+        with self._lock:
+            if self.replay is not None:
+                self._emit("replay", {"replay": self.replay.status()})
+
+    # -- views -----------------------------------------------------------------------------------
+    def alert_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [alert_dict(a, k in self.acked) for k, a in self.alerts.items()]
+
+    def sensor_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            out = []
+            for name in list(self.sites) + [n for n in self.stats if n not in self.sites]:
+                site, st = self.sites.get(name), self.stats.get(name)
+                rej = dict(st.rejects.counts) if st and st.rejects else {}
+                out.append(
+                    {
+                        "name": name,
+                        "kind": site.kind if site else (st.kind if st else ""),
+                        "lat": site.lat if site else None,
+                        "lon": site.lon if site else None,
+                        "max_range_m": site.max_range_m if site else None,
+                        "messages": st.messages if st else 0,
+                        "rate_per_s": st.rate_per_s if st else 0.0,
+                        "last_message_s": _finite(st.last_message_s) if st else None,
+                        "status": st.status if st else "unknown",
+                        "reconnects": st.reconnects if st else 0,
+                        "rejects": rej,
+                    }
+                )
+            return out
+
+    def _snapshot_payload(self) -> dict[str, Any]:
+        f = self.frame
+        return {
+            "time": f.time_s if f else None,
+            "tracks": f.columns() if f else {c: [] for c in COLUMNS},
+            "alerts": self.alert_list(),
+            "sensors": self.sensor_list(),
+            "zones": [z.__dict__ for z in self.zones.values()],
+            "site": self.site,
+            "classes": list(CLASSES),
+            "replay": self.replay.status() if self.replay is not None else None,
+        }
+
+    def snapshot(self) -> Message:
+        """The full state as one message (for a new or resynchronised client); not sent to listeners."""
+        with self._lock:
+            return Message(
+                "snapshot", self.seq, _json({"type": "snapshot", "seq": self.seq, **self._snapshot_payload()})
+            )
+
+    def track(self, track_id: int) -> dict[str, Any] | None:
+        """One track's current row and its kept history (time, lat, lon, alt, speed, class prob)."""
+        with self._lock:
+            f = self.frame
+            if f is None:
+                return None
+            i = int(np.searchsorted(f.track, track_id))
+            if i >= len(f) or f.track[i] != track_id:
+                return None
+            row = f.row(i)
+            hist: dict[str, list[Any]] = {"t": [], "lat": [], "lon": [], "alt": [], "spd": [], "p": []}
+            for h in self.history:
+                j = int(np.searchsorted(h.track, track_id))
+                if j < len(h) and h.track[j] == track_id:
+                    for key, arr in (
+                        ("lat", h.lat),
+                        ("lon", h.lon),
+                        ("alt", h.alt_m),
+                        ("spd", h.speed_mps),
+                        ("p", h.cls_p),
+                    ):
+                        v = float(arr[j])
+                        hist[key].append(round(v, 5) if math.isfinite(v) else None)
+                    hist["t"].append(h.time_s)
+            row["history"] = hist
+            row["class_name"] = CLASSES[row["cls"]] if 0 <= row["cls"] < len(CLASSES) else "unknown"
+            row["sensor_names"] = [n for b, n in enumerate(self.sites) if row["sen"] >> b & 1]
+            return row
+
+
+__all__ = ["COLUMNS", "Frame", "LiveState", "Message", "SensorSite", "Zone", "alert_dict"]

@@ -1,0 +1,157 @@
+"""Pydantic models of the console's REST API (they make the served OpenAPI document exact)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from airpicture.types import CLASSES
+
+
+class Track(BaseModel):
+    track: int = Field(description="track number")
+    lat: float | None
+    lon: float | None
+    alt_m: float | None
+    heading_deg: float | None = Field(description="from the velocity, clockwise from true north")
+    speed_mps: float | None
+    vrate_mps: float | None
+    cls: int = Field(description="index into classes")
+    class_name: str
+    cls_p: float | None = Field(description="probability of that class")
+    label: str = Field(description="callsign, ICAO address, Remote ID serial, or '' (show the track number)")
+    ident: str = Field(description="ICAO address (6 hex) or Remote ID ident, '' if none")
+    sensors: int = Field(description="bit mask of the sensors (by index) that updated the track")
+    integrity: int = Field(description="0 ok, 1 suspect, 2 spoofed")
+    last_update_s: float | None
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> Track:
+        c = int(r["cls"])
+        return cls(
+            track=r["id"],
+            lat=r["lat"],
+            lon=r["lon"],
+            alt_m=r["alt"],
+            heading_deg=r["hdg"],
+            speed_mps=r["spd"],
+            vrate_mps=r["vr"],
+            cls=c,
+            class_name=CLASSES[c] if 0 <= c < len(CLASSES) else "unknown",
+            cls_p=r["p"],
+            label=r["lbl"],
+            ident=r["idn"],
+            sensors=r["sen"],
+            integrity=r["itg"],
+            last_update_s=r["upd"],
+        )
+
+
+class TrackHistory(BaseModel):
+    t: list[float]
+    lat: list[float | None]
+    lon: list[float | None]
+    alt_m: list[float | None]
+    speed_mps: list[float | None]
+    cls_p: list[float | None]
+
+
+class TrackDetail(Track):
+    sensor_names: list[str]
+    history: TrackHistory
+
+
+class Alert(BaseModel):
+    alert: str
+    time_s: float
+    track: int
+    zone: str
+    kind: str
+    state: str
+    lat: float | None
+    lon: float | None
+    alt_m: float | None
+    identity: str
+    cls: str
+    message: str
+    evidence: dict[str, float | str | None]
+    acknowledged: bool
+
+
+class Sensor(BaseModel):
+    name: str
+    kind: str
+    lat: float | None
+    lon: float | None
+    max_range_m: float | None
+    messages: int
+    rate_per_s: float
+    last_message_s: float | None
+    status: str
+    reconnects: int
+    rejects: dict[str, int]
+
+
+class Zone(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    kind: Literal["circle", "polygon"] = "circle"
+    lat: float = Field(0.0, ge=-90, le=90)
+    lon: float = Field(0.0, ge=-180, le=180)
+    radius_m: float = Field(0.0, ge=0, le=200_000)
+    floor_m: float = 0.0
+    ceiling_m: float = 10_000.0
+    polygon: list[tuple[float, float]] = Field(
+        default_factory=list, max_length=1000, description="[lon, lat] pairs"
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok", "waiting"]
+    time_s: float | None = Field(description="time of the current picture")
+    tracks: int
+    clients: int
+    uptime_s: float
+
+
+class Metrics(BaseModel):
+    pictures: int
+    seq: int
+    tracks: int
+    alerts: int
+    alerts_unacknowledged: int
+    clients: int
+    ws_sent: int
+    ws_dropped: int = Field(description="messages dropped from slow clients' queues (each then resynced)")
+
+
+class ReplayStatus(BaseModel):
+    t: float
+    start_s: float
+    end_s: float
+    available_s: float = Field(
+        description="newest time that can be played (the tracker may still be working)"
+    )
+    speed: float
+    paused: bool
+    loop: bool
+
+
+class ReplayCommand(BaseModel):
+    action: Literal["play", "pause", "seek", "speed"]
+    t: float | None = None
+    speed: float | None = Field(None, gt=0, le=1000)
+
+
+__all__ = [
+    "Alert",
+    "Health",
+    "Metrics",
+    "ReplayCommand",
+    "ReplayStatus",
+    "Sensor",
+    "Track",
+    "TrackDetail",
+    "TrackHistory",
+    "Zone",
+]

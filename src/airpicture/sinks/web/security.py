@@ -1,0 +1,108 @@
+"""Who may use the console, and the headers that keep the page from being abused.
+
+Rules:
+- The server binds 127.0.0.1 unless told otherwise; binding elsewhere needs a token.
+- With a token, every request that does not come from loopback carries it: `Authorization: Bearer`,
+  the `ap_token` cookie (set when the page is opened as `/?token=...`) or `?token=` (websockets).
+- Changing zones always needs the token, even from loopback; with no token set, zones are read-only.
+- Loopback-only servers accept only loopback Host headers (a DNS-rebinding page cannot reach them).
+- Websockets must come from the page's own origin.
+- Strict headers on every answer: a CSP with no inline script, nosniff, no framing, no referrer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Mapping
+
+from airpicture.errors import ConfigError
+
+COOKIE = "ap_token"
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "worker-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+    "Cache-Control": "no-store",
+}
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse to listen off loopback without a token."""
+    if not is_loopback(host) and not token:
+        raise ConfigError(f"binding {host} exposes the console: give --token (or set one in the config)")
+
+
+def host_name(host_header: str) -> str:
+    """The host part of a Host header ('[::1]:8080' -> '::1', 'a.b:80' -> 'a.b')."""
+    h = host_header.strip()
+    if h.startswith("["):
+        return h[1 : h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+def token_ok(token: str | None, given: str | None) -> bool:
+    return bool(token) and given is not None and hmac.compare_digest(str(token), given)
+
+
+def presented_token(
+    headers: Mapping[str, str], cookies: Mapping[str, str], query: Mapping[str, str]
+) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return cookies.get(COOKIE) or query.get("token")
+
+
+def origin_ok(origin: str | None, host_header: str | None) -> bool:
+    """A websocket's Origin must be this server (browsers always send it; tools may omit it)."""
+    if origin is None:
+        return True
+    if not host_header:
+        return False
+    return origin in (f"http://{host_header}", f"https://{host_header}")
+
+
+__all__ = [
+    "COOKIE",
+    "CSP",
+    "HEADERS",
+    "check_bind",
+    "host_name",
+    "is_loopback",
+    "origin_ok",
+    "presented_token",
+    "token_ok",
+]
