@@ -1,0 +1,63 @@
+"""`airpicture eval SCENARIO_DIR TRACKS.csv`: the project's tracking figures (same definitions and
+numbers as the shared score.py), as a table or JSON, with an optional PNG of GOSPA over time."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario folder (meta.json, sensors.json, truth.csv, ...)")
+    p.add_argument("tracks", help="tracks.csv written by a tracker")
+    p.add_argument("--step", type=float, default=4.0, help="seconds between pictures (4)")
+    p.add_argument(
+        "--window", type=float, default=6.0, help="a picture holds each track's newest row of this many s (6)"
+    )
+    p.add_argument("--cutoff", type=float, default=1000.0, help="GOSPA cut-off in metres (1000)")
+    p.add_argument("--warmup", type=float, default=60.0, help="seconds at the start that are not scored (60)")
+    p.add_argument("--kinds", default="aircraft,drone,bird", help="kinds of target to count (comma list)")
+    p.add_argument("--sensors", help="only count targets these sensor ids could see (comma list)")
+    p.add_argument("--minutes", type=float, help="score only the first MINUTES of the scenario")
+    p.add_argument("--alerts", help="alerts.csv to score against the drones' zone entries and loitering")
+    p.add_argument("--plot", help="write a PNG of GOSPA and track/target counts over time here")
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from airpicture.errors import ConfigError
+    from airpicture.eval import EvalConfig, load_reference, read_tracks, score_alerts, score_tracks
+    from airpicture.eval.metrics import picture_times
+    from airpicture.eval.report import format_table, plot, to_json
+
+    for name in ("step", "window", "cutoff"):
+        if not getattr(args, name) > 0:
+            raise ConfigError(f"--{name} must be positive")
+    cfg = EvalConfig(
+        step_s=args.step,
+        window_s=args.window,
+        cutoff_m=args.cutoff,
+        warmup_s=args.warmup,
+        kinds=tuple(k for k in args.kinds.split(",") if k),
+        sensors=tuple(args.sensors.split(",")) if args.sensors else None,
+        minutes=args.minutes,
+    )
+    ref = load_reference(args.scenario)
+    if cfg.sensors is not None:
+        unknown = set(cfg.sensors) - {s["id"] for s in ref.sensors}
+        if unknown:
+            raise ConfigError(f"unknown sensor id(s) {','.join(sorted(unknown))}")
+    scores = score_tracks(ref, read_tracks(args.tracks, ref.origin), cfg)
+    alerts = score_alerts(ref, args.alerts, end_s=picture_times(ref, cfg)[1]) if args.alerts else None
+    title = f"{Path(args.scenario).name}: {Path(args.tracks).name}"
+    if args.plot:
+        plot(scores, args.plot, title)
+    if args.json:
+        print(json.dumps(to_json(scores, alerts)))
+    else:
+        print(format_table(scores, cfg, alerts, title=f"airpicture eval — {title}"))
+        if args.plot:
+            print(f"plot: {args.plot}")
+    return 0

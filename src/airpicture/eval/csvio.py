@@ -1,0 +1,70 @@
+"""Column-at-a-time CSV reading for the scoring files (truth.csv, tracks.csv, alerts.csv).
+
+Scoring needs every row or it scores something else, so a malformed row is a RecordError naming the
+file and line rather than a counted reject (that is the stream stages' rule, not the judge's).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from airpicture.errors import RecordError, SourceError
+from airpicture.types import FloatArray
+
+
+def read_columns(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
+    """The named columns of a CSV file as arrays of str (a missing optional column is absent).
+
+    Raises SourceError if the file cannot be read, RecordError if a required column is missing or a
+    row has the wrong number of fields.
+    """
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError) as e:
+        raise SourceError(f"cannot read {path}: {e}") from None
+    if not rows:
+        raise RecordError("empty file (no header)", source=str(path))
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise RecordError(f"missing column(s) {','.join(missing)}", raw=rows[0], source=str(path))
+    body = [r for r in rows[1:] if r]
+    bad = next((i for i, r in enumerate(body) if len(r) != len(header)), None)
+    if bad is not None:
+        raise RecordError(
+            f"line {bad + 2}: {len(body[bad])} fields, header has {len(header)}", body[bad], str(path)
+        )
+    cols = list(zip(*body, strict=True)) if body else [() for _ in header]
+    wanted = [c for c in (*required, *optional) if c in header]
+    return {c: np.array(cols[header.index(c)], dtype=str) for c in wanted}
+
+
+def to_float(col: np.ndarray, name: str, path: Path, blank_nan: bool = False) -> FloatArray:
+    """A str column as float64; blank cells are NaN when blank_nan, an error otherwise."""
+    arr = np.char.strip(col) if col.size else col.astype(str)
+    blank = arr == ""
+    if blank.any():
+        if not blank_nan:
+            line = int(np.flatnonzero(blank)[0]) + 2
+            raise RecordError(f"line {line}: empty {name}", source=str(path))
+        arr = np.where(blank, "nan", arr)
+    try:
+        return arr.astype(np.float64)
+    except ValueError:
+        for i, v in enumerate(arr):
+            try:
+                float(v)
+            except ValueError:
+                raise RecordError(
+                    f"line {i + 2}: {name} is not a number", raw=str(v), source=str(path)
+                ) from None
+        raise  # unreachable: astype failed, so some cell failed float() above
+
+
+__all__ = ["read_columns", "to_float"]

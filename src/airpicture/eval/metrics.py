@@ -1,0 +1,334 @@
+"""Tracking figures of a tracks.csv against a scenario's truth — the same definitions, and the same
+numbers, as the reference scorer (shared eval/score.py), computed a whole picture at a time.
+
+Every `step_s` the air picture is the newest row of each track in the last `window_s`. Its tracks
+are compared horizontally (ground plane) with the targets some sensor could see, each track with
+the truth interpolated at the track row's own time, and paired by GOSPA's optimal assignment with a
+cut-off. Per-pair events are kept as arrays (picture, target, track row, distance), in the spirit
+of py-motmetrics' accumulator, and every figure is a reduction over them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from airpicture.eval.csvio import read_columns, to_float
+from airpicture.eval.gospa import assign
+from airpicture.eval.truth import Reference, silent_aircraft
+from airpicture.eval.visibility import observable
+from airpicture.geo import geodetic_to_enu
+from airpicture.types import BoolArray, FloatArray, IntArray
+
+KINDS = ("aircraft", "drone", "bird")
+#: A track row is compared with a target only within this many seconds of the target's recording.
+TRUTH_MARGIN_S = 2.0
+#: Whether a target is observable is decided once per target per this many seconds (as score.py).
+OBS_BUCKET_S = 30
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Scoring parameters (score.py's command-line options, same defaults)."""
+
+    step_s: float = 4.0
+    window_s: float = 6.0
+    cutoff_m: float = 1000.0
+    warmup_s: float = 60.0
+    kinds: tuple[str, ...] = KINDS
+    sensors: tuple[str, ...] | None = None  # count only targets these sensor ids could see
+    minutes: float | None = None  # score only the first minutes of the scenario
+
+
+@dataclass
+class TrackRows:
+    """A tracks.csv, time-ordered (stable). t, e, n, alt : (R,) float64 (e/n on the site's ground
+    plane, alt NaN when absent); code : (R,) int64 index into names (the track ids); cls : (R,) str
+    ('' when absent)."""
+
+    t: FloatArray
+    e: FloatArray
+    n: FloatArray
+    alt: FloatArray
+    code: IntArray
+    cls: np.ndarray
+    names: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def read_tracks(path: str | Path, origin: tuple[float, float, float]) -> TrackRows:
+    """Read a tracks.csv (time_s, track, lat, lon; optional alt_m, class) for scoring."""
+    path = Path(path)
+    cols = read_columns(path, ("time_s", "track", "lat", "lon"), ("alt_m", "class"))
+    t = to_float(cols["time_s"], "time_s", path, blank_nan=True)
+    lat = to_float(cols["lat"], "lat", path, blank_nan=True)
+    lon = to_float(cols["lon"], "lon", path, blank_nan=True)
+    n = len(t)
+    alt = to_float(cols["alt_m"], "alt_m", path, blank_nan=True) if "alt_m" in cols else np.full(n, np.nan)
+    cls = cols["class"] if "class" in cols else np.full(n, "", dtype=str)
+    keep = ~np.isnan(t)  # a row without a time is in no picture (score.py sorts it past the end)
+    order = np.flatnonzero(keep)[np.argsort(t[keep], kind="stable")]
+    enu = geodetic_to_enu(lat[order], lon[order], 0.0, origin[0], origin[1], 0.0).reshape(-1, 3)
+    names, code = np.unique(cols["track"][order], return_inverse=True)
+    return TrackRows(t[order], enu[:, 0], enu[:, 1], alt[order], code.astype(np.int64), cls[order], names)
+
+
+@dataclass
+class KindScores:
+    """Figures for the targets of one kind (None where nothing to measure)."""
+
+    coverage: float | None
+    rms_m: float | None
+    class_acc: float | None
+    missed: float  # per picture
+    possible: int  # target-pictures
+    pairs: int
+
+
+@dataclass
+class Series:
+    """Per picture time (P,): GOSPA (m), tracks in the picture, observable targets, missed, false;
+    scored is False where the picture held neither (it does not enter the means)."""
+
+    time_s: FloatArray
+    gospa_m: FloatArray
+    tracks: IntArray
+    targets: IntArray
+    missed: IntArray
+    false: IntArray
+    scored: BoolArray
+
+
+@dataclass
+class TrackScores:
+    """Figures of one scoring run; see FORMAT.md. Rates per hour use the scored span (after warm-up)."""
+
+    pictures: int
+    gospa_m: float
+    rms_m: float | None
+    alt_rms_m: float | None
+    missed: float
+    false: float
+    coverage: float | None
+    id_switches: float | None  # per target-hour
+    false_tracks: float  # per hour
+    class_acc: float | None
+    by_kind: dict[str, KindScores]
+    series: Series
+    switch_count: int = 0
+    false_track_count: int = 0
+    target_hours: float = 0.0
+    hours: float = 0.0
+    false_track_names: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """score.py's JSON figures, rounded as it rounds them (plus per-kind missed)."""
+
+        def r(v: float | None, nd: int) -> float | None:
+            return None if v is None else round(v, nd)
+
+        return {
+            "pictures": self.pictures,
+            "gospa_m": round(self.gospa_m, 1),
+            "rms_m": r(self.rms_m, 1),
+            "alt_rms_m": r(self.alt_rms_m, 1),
+            "missed": round(self.missed, 2),
+            "false": round(self.false, 2),
+            "coverage": r(self.coverage, 4),
+            "id_switches": r(self.id_switches, 2),
+            "false_tracks": round(self.false_tracks, 1),
+            "class_acc": r(self.class_acc, 4),
+            "by_kind": {
+                k: {
+                    "coverage": r(v.coverage, 4),
+                    "rms_m": r(v.rms_m, 1),
+                    "class_acc": r(v.class_acc, 4),
+                    "missed": round(v.missed, 2),
+                }
+                for k, v in sorted(self.by_kind.items())
+            },
+        }
+
+
+def _seq_sum(x: FloatArray) -> float:
+    """Left-to-right float sum (as a Python += loop adds), so totals match score.py to the bit."""
+    return float(np.cumsum(x)[-1]) if len(x) else 0.0
+
+
+def picture_times(ref: Reference, cfg: EvalConfig) -> tuple[FloatArray, float]:
+    """The picture times and the (possibly --minutes-shortened) end of the scenario."""
+    end = ref.end_s if cfg.minutes is None else min(ref.end_s, ref.start_s + cfg.minutes * 60)
+    return np.arange(ref.start_s + cfg.warmup_s, end, cfg.step_s), end
+
+
+def observable_targets(ref: Reference, cfg: EvalConfig, taus: FloatArray) -> tuple[IntArray, IntArray]:
+    """(picture, target) index pairs of the targets counted at each picture, sorted by picture then
+    target: present (kind wanted, recorded within 1.5 s) and seen by some sensor. Visibility is
+    decided at the first present picture of each target in each 30 s bucket, from the truth sample
+    at or after that time, and holds for the bucket (score.py's cache)."""
+    truth = ref.truth
+    sensors = ref.sensors if cfg.sensors is None else [s for s in ref.sensors if s["id"] in cfg.sensors]
+    wanted = np.flatnonzero(np.isin(truth.kinds, list(cfg.kinds)))
+    a = np.searchsorted(taus, truth.t_first[wanted], side="left")
+    b = np.searchsorted(taus, truth.t_last[wanted], side="right")
+    n = np.maximum(b - a, 0)
+    k = np.repeat(wanted, n)
+    p = np.repeat(a - np.cumsum(n) + n, n) + np.arange(n.sum())
+    here = truth.present(k, taus[p])
+    k, p = k[here], p[here]
+    bucket = np.floor_divide(taus[p], OBS_BUCKET_S).astype(np.int64)
+    key = k * (bucket.max() - bucket.min() + 1 if len(bucket) else 1) + (
+        bucket - (bucket.min() if len(bucket) else 0)
+    )
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    kf, tf = k[first], taus[p[first]]
+    j = truth.at_or_after(kf, tf)
+    silent = silent_aircraft(truth, ref.config)
+    seen = observable(
+        sensors, ref.platforms, truth.kinds[kf], silent[kf], truth.lat[j], truth.lon[j], truth.alt[j], tf
+    )
+    keep = seen[inv]
+    k, p = k[keep], p[keep]
+    o = np.lexsort((k, p))
+    return p[o], k[o]
+
+
+def _newest_per_track(code: IntArray, lo: int, hi: int) -> IntArray:
+    """Row indices of the newest row of each track among rows [lo, hi), in order of each track's
+    first row there (the order score.py's dict has)."""
+    c = code[lo:hi]
+    _, first = np.unique(c, return_index=True)
+    _, last_rev = np.unique(c[::-1], return_index=True)
+    last = len(c) - 1 - last_rev
+    return lo + last[np.argsort(first)]
+
+
+def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = None) -> TrackScores:
+    """Score a tracker's rows against the reference; see the module docstring and FORMAT.md."""
+    cfg = cfg or EvalConfig()
+    truth, c = ref.truth, cfg.cutoff_m
+    taus, end = picture_times(ref, cfg)
+    P = len(taus)
+    tp, tk = observable_targets(ref, cfg, taus)
+    t_bounds = np.searchsorted(tp, np.arange(P + 1))
+    lo = np.searchsorted(tracks.t, taus - cfg.window_s, side="right")
+    hi = np.searchsorted(tracks.t, taus, side="right")
+    t_first, t_last = truth.t_first, truth.t_last
+    finite = np.isfinite(tracks.e) & np.isfinite(tracks.n)
+
+    series = Series(
+        taus,
+        np.zeros(P),
+        np.zeros(P, np.int64),
+        np.zeros(P, np.int64),
+        np.zeros(P, np.int64),
+        np.zeros(P, np.int64),
+        np.zeros(P, bool),
+    )
+    shown: list[IntArray] = []  # track codes in each picture
+    pairs_p: list[IntArray] = []
+    pairs_k: list[IntArray] = []
+    pairs_i: list[IntArray] = []
+    pairs_d: list[FloatArray] = []
+    gospa_m: list[float] = []
+    for p in range(P):  # one picture (scan) at a time; everything inside is batched
+        est = _newest_per_track(tracks.code, int(lo[p]), int(hi[p]))
+        tg = tk[t_bounds[p] : t_bounds[p + 1]]
+        shown.append(tracks.code[est])
+        series.tracks[p], series.targets[p] = len(est), len(tg)
+        if not len(tg) and not len(est):
+            continue
+        kk, ii = np.repeat(tg, len(est)), np.tile(est, len(tg))
+        x = tracks.t[ii]
+        ok = (t_first[kk] - TRUTH_MARGIN_S <= x) & (x <= t_last[kk] + TRUTH_MARGIN_S) & finite[ii]
+        D = np.full(len(kk), c * 10.0)
+        kv, iv, xv = kk[ok], ii[ok], x[ok]
+        D[ok] = np.hypot(
+            truth.interp(truth.e, kv, xv) - tracks.e[iv], truth.interp(truth.n, kv, xv) - tracks.n[iv]
+        )
+        res = assign(D.reshape(len(tg), len(est)), c)
+        series.gospa_m[p], series.missed[p], series.false[p] = res.gospa, res.missed, res.false
+        series.scored[p] = True
+        gospa_m.append(res.gospa)
+        pairs_p.append(np.full(len(res.rows), p))
+        pairs_k.append(tg[res.rows])
+        pairs_i.append(est[res.cols])
+        pairs_d.append(res.d)
+
+    def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+    pk, pi, d = cat(pairs_k, np.int64), cat(pairs_i, np.int64), cat(pairs_d, np.float64)
+    d2 = d**2
+    steps = max(len(gospa_m), 1)
+    # altitude and class of the paired rows that carry them
+    has_alt = ~np.isnan(tracks.alt[pi])
+    alt_err = truth.interp(truth.alt, pk[has_alt], tracks.t[pi[has_alt]]) - tracks.alt[pi[has_alt]]
+    has_cls = tracks.cls[pi] != ""
+    cls_ok = has_cls & (tracks.cls[pi] == truth.kinds[pk])
+    # identity: a switch is a change of the track paired with a target between its paired pictures
+    o = np.argsort(pk, kind="stable")
+    sk, st = pk[o], tracks.code[pi[o]]
+    switches = int(np.sum((sk[1:] == sk[:-1]) & (st[1:] != st[:-1])))
+    _, first_pair, per_target = np.unique(pk, return_index=True, return_counts=True)
+    target_hours = 0.0
+    for n_pairs in per_target[np.argsort(first_pair)]:  # summed in score.py's order
+        target_hours += int(n_pairs) * cfg.step_s / 3600
+    seen = np.bincount(cat(shown, np.int64), minlength=len(tracks.names))
+    hit = np.bincount(tracks.code[pi], minlength=len(tracks.names))
+    false_mask = (seen >= 3) & (hit < seen / 2)
+    hours = (end - ref.start_s - cfg.warmup_s) / 3600
+
+    by_kind: dict[str, KindScores] = {}
+    scored_k = tk[series.scored[tp]]
+    for kind in np.unique(truth.kinds[scored_k]).tolist():
+        possible = int(np.sum(truth.kinds[scored_k] == kind))
+        m = truth.kinds[pk] == kind
+        n_pairs, n_cls = int(m.sum()), int(has_cls[m].sum())
+        by_kind[kind] = KindScores(
+            coverage=n_pairs / possible if possible else None,
+            rms_m=math.sqrt(_seq_sum(d2[m]) / n_pairs) if n_pairs else None,
+            class_acc=int(cls_ok[m].sum()) / n_cls if n_cls else None,
+            missed=(possible - n_pairs) / steps,
+            possible=possible,
+            pairs=n_pairs,
+        )
+    possible = len(scored_k)
+    return TrackScores(
+        pictures=len(gospa_m),
+        gospa_m=float(np.mean(gospa_m)) if gospa_m else float("nan"),
+        rms_m=math.sqrt(np.mean(d2)) if len(d2) else None,
+        alt_rms_m=math.sqrt(np.mean(alt_err**2)) if len(alt_err) else None,
+        missed=int(series.missed.sum()) / steps,
+        false=int(series.false.sum()) / steps,
+        coverage=len(pk) / possible if possible else None,
+        id_switches=switches / target_hours if target_hours else None,
+        false_tracks=int(false_mask.sum()) / hours,
+        class_acc=int(cls_ok.sum()) / int(has_cls.sum()) if has_cls.any() else None,
+        by_kind=by_kind,
+        series=series,
+        switch_count=switches,
+        false_track_count=int(false_mask.sum()),
+        target_hours=target_hours,
+        hours=hours,
+        false_track_names=tracks.names[false_mask].tolist(),
+    )
+
+
+__all__ = [
+    "KINDS",
+    "EvalConfig",
+    "KindScores",
+    "Series",
+    "TrackRows",
+    "TrackScores",
+    "observable_targets",
+    "picture_times",
+    "read_tracks",
+    "score_tracks",
+]
