@@ -1,0 +1,173 @@
+"""Beast binary framing (readsb / dump1090 port 30005), vectorised with numpy.
+
+    0x1a <type> <6-byte 12 MHz counter, big-endian> <signal byte> <payload>
+    type '1' Mode A/C (2 bytes), '2' Mode S short (7), '3' Mode S long (14), '4' receiver status
+
+Every 0x1a inside a frame (counter, signal, payload) is sent twice. So a frame start is the
+last 0x1a of a run of odd length: escaped pairs make even runs, and the start marker adds one.
+`BeastParser.feed` finds those markers, drops every second 0x1a of each run, and cuts the
+frames out with fancy indexing, all without a Python loop over bytes or frames. A frame cut
+by a chunk boundary is kept and completed by the next chunk.
+
+Times: the 12 MHz counter is the receiver's clock, not UTC. Offline, time = t0 + counter / 12e6
+relative to the first frame; live, the counter is anchored to the wall clock at the first frame
+and re-anchored when it runs backwards or drifts more than 2 s (receiver restart, replay).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+
+from airpicture.sources.base import Frames
+from airpicture.types import Rejects
+
+ESC = 0x1A
+TICKS_PER_S = 12e6
+#: escaped-free frame length (marker + type + counter + signal + payload) by type byte
+FRAME_LEN = {0x31: 11, 0x32: 16, 0x33: 23}
+STATUS = 0x34
+MAX_TAIL = 1 << 12
+_SHIFTS = np.array([40, 32, 24, 16, 8, 0], np.uint64)
+
+
+class BeastParser:
+    """Incremental Beast framing. `feed(bytes) -> Frames`; never raises on bad bytes."""
+
+    def __init__(self, t0: float | None = 0.0, live: bool = False, source: str = "beast") -> None:
+        self.t0 = t0
+        self.live = live
+        self.rejects = Rejects(source)
+        self.notes: Counter[str] = Counter()
+        self._tail = b""
+        self._anchor: tuple[int, float] | None = None  # (counter, time) pair
+
+    def feed(self, data: bytes) -> Frames:
+        buf = self._tail + data
+        self._tail = b""
+        a = np.frombuffer(buf, np.uint8)
+        if len(a) == 0:
+            return Frames()
+        esc = np.concatenate(([0], (a == ESC).view(np.int8), [0]))
+        edge = np.diff(esc)
+        run_start, run_end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+        run_len = run_end - run_start
+        markers = run_end[run_len % 2 == 1] - 1
+        # a run of 0x1a at the very end may continue in the next chunk: its parity is unknown
+        open_run = a[-1] == ESC
+        if open_run:
+            markers = markers[markers < run_start[-1]]
+        if len(markers) == 0:
+            if run_start[-1:].size and open_run and len(a) - run_start[-1] <= MAX_TAIL:
+                self._tail = buf[run_start[-1] :]
+                if run_start[-1] > 0:
+                    self.rejects.add("beast_sync")
+            else:
+                self.rejects.add("beast_sync")
+            return Frames()
+        if markers[0] > 0:
+            self.rejects.add("beast_sync")  # bytes before the first frame: mid-frame start or junk
+        # unescape: drop the 0x1a at odd offsets within each run (the marker sits at an even one)
+        pos = np.flatnonzero(a == ESC)
+        offset = pos - np.repeat(run_start, run_len)
+        keep = np.ones(len(a), bool)
+        keep[pos[offset % 2 == 1]] = False
+        u = a[keep]
+        new_index = np.cumsum(keep) - 1
+        start = new_index[markers]
+        length = np.diff(np.append(start, len(u)))
+        kind = np.where(start + 1 < len(u), u[np.minimum(start + 1, len(u) - 1)], 0)
+        want = np.zeros(len(start), np.int64)
+        for k, n in FRAME_LEN.items():
+            want[kind == k] = n
+        # the last frame may be cut by the chunk boundary: keep it for the next feed
+        last_done = not open_run and want[-1] > 0 and length[-1] >= want[-1]
+        if not last_done:
+            tail = buf[markers[-1] :]
+            if len(tail) <= MAX_TAIL:
+                self._tail = tail
+            else:
+                self.rejects.add("beast_oversize")
+            start, length, kind, want = start[:-1], length[:-1], kind[:-1], want[:-1]
+        status = kind == STATUS
+        if status.any():
+            self.notes["status"] += int(status.sum())
+        bad_type = (want == 0) & ~status
+        self.rejects.add("beast_type", int(bad_type.sum()))
+        short = (want > 0) & (length < want)
+        self.rejects.add("beast_short", int(short.sum()))
+        # a frame longer than its type says lost the next marker to corruption: keep its head
+        self.rejects.add("beast_sync", int(((want > 0) & (length > want)).sum()))
+        n_ac = int(((kind == 0x31) & ~short).sum())
+        if n_ac:
+            self.notes["mode_ac"] += n_ac
+        return self._frames(u, start, kind, short)
+
+    def close(self) -> Frames:
+        """End of input: a frame still waiting for its end was truncated."""
+        if self._tail:
+            self.rejects.add("truncated")
+            self._tail = b""
+        return Frames()
+
+    def _frames(
+        self,
+        u: npt.NDArray[np.uint8],
+        start: npt.NDArray[np.int64],
+        kind: npt.NDArray[np.int64],
+        short: npt.NDArray[np.bool_],
+    ) -> Frames:
+        parts = []
+        for k, n_payload in ((0x32, 7), (0x33, 14)):
+            sel = (kind == k) & ~short
+            if not sel.any():
+                continue
+            rows = u[start[sel, None] + np.arange(9 + n_payload)]
+            ticks = (rows[:, 2:8].astype(np.uint64) << _SHIFTS).sum(axis=1)
+            h = rows[:, 9:].tobytes().hex()
+            w = 2 * n_payload
+            hexes = [h[i : i + w] for i in range(0, len(h), w)]
+            parts.append((start[sel], ticks, rows[:, 8], hexes))
+        if not parts:
+            return Frames()
+        at = np.concatenate([p[0] for p in parts])
+        order = np.argsort(at, kind="stable")
+        ticks = np.concatenate([p[1] for p in parts])[order]
+        signal = (np.concatenate([p[2] for p in parts])[order] / 255.0).astype(np.float32)
+        hexes = [x for p in parts for x in p[3]]
+        hexes = [hexes[i] for i in order.tolist()]
+        return Frames(self._times(ticks), hexes, signal)
+
+    def _times(self, ticks: npt.NDArray[np.uint64]) -> npt.NDArray[np.float64]:
+        now = time.time()
+        if self.live and not ticks.any():
+            return np.full(len(ticks), now)  # feeds without MLAT clock send a zero counter
+        t = ticks.astype(np.int64)
+        if self._anchor is None:
+            self._anchor = (int(t[0]), now if self.live or self.t0 is None else self.t0)
+        c0, t0 = self._anchor
+        out = t0 + (t - c0) / TICKS_PER_S
+        if self.live and (t[0] < c0 or abs(out[-1] - now) > 2.0):
+            self._anchor = (int(t[-1]), now)
+            out = now + (t - t[-1]) / TICKS_PER_S
+        return out
+
+
+def encode_beast(time_s: npt.NDArray[np.float64], hexes: list[str], t_first: float | None = None) -> bytes:
+    """Beast bytes for frames (inverse of BeastParser): counter = (time - t_first) * 12 MHz."""
+    if not hexes:
+        return b""
+    t_first = float(time_s[0]) if t_first is None else t_first
+    ticks = np.round((np.asarray(time_s) - t_first) * TICKS_PER_S).astype(np.int64) % (1 << 48)
+    out = bytearray()
+    for tk, h in zip(ticks.tolist(), hexes, strict=True):
+        payload = bytes.fromhex(h)
+        body = tk.to_bytes(6, "big") + b"\xff" + payload
+        out += bytes((ESC, 0x33 if len(payload) == 14 else 0x32)) + body.replace(b"\x1a", b"\x1a\x1a")
+    return bytes(out)
+
+
+__all__ = ["BeastParser", "encode_beast"]

@@ -1,0 +1,437 @@
+"""Mode S / ADS-B decoding: hex frames in, a decoded message table and tracker reports out.
+
+Library choice (measured by benchmarks/bench_decode.py on the 57,793 real CDG frames, one core):
+rs1090 decodes a batch at ~75-80k frames/s (Rust, returns one dict per frame, None when the CRC
+fails), pyModeS 3.6.1's batch decoder at ~12-30k frames/s. Only rs1090 leaves room for the
+40k frames/s end-to-end budget, so every field is decoded by rs1090.
+
+CPR is not left to rs1090: its batch call keeps aircraft state only within one call, has no
+airborne decoding against the receiver position, and does not check that an even/odd pair lies
+in one latitude zone. A live stream is decoded in many small batches, so the state must outlive
+them. `ModesDecoder` therefore keeps per-aircraft CPR state itself and resolves positions with
+pyModeS's public CPR functions (`pyModeS.position`), which do the zone check:
+
+1. global: the newest frame of the other parity of the same aircraft less than 10 s old;
+2. local against the aircraft's own last position (< 10 s) when no pair is available;
+3. local against the receiver (`receiver=(lat, lon)`) for the first frames of an aircraft.
+   Valid only for aircraft within 180 NM of the receiver (the usual 1090 MHz range).
+Surface positions (BDS 0,6) are always local: against the aircraft's last position, else the
+receiver; without either they stay unresolved. A resolved airborne position that jumps further
+than an aircraft can fly since the last one is rejected ("cpr_jump") and the state reset.
+
+Quality: NUCp from the type code (rs1090), NIC from the type code plus supplements
+(pyModeS's DO-260 tables; without a known version/supplement the lower value is taken),
+NACp / SIL / version / NIC-A from operational status (BDS 6,5) and NACp from BDS 6,2.
+Emitter category "A0".."D7" from the identification message (set B6 = UAV).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import rs1090
+from pyModeS._uncertainty import TC_NICv1_lookup, TC_NICv2_lookup
+from pyModeS.position import (
+    airborne_position_pair,
+    airborne_position_with_ref,
+    surface_position_with_ref,
+)
+
+from airpicture.types import REPORT_DTYPE, Rejects
+
+FT = 0.3048
+KT = 1852.0 / 3600.0
+FPM = FT / 60.0
+CPR_PAIR_S = 10.0
+#: fastest ground speed believed between two positions of one aircraft (m/s), plus slack
+MAX_SPEED_MPS = 700.0
+JUMP_SLACK_M = 2000.0
+UAV_CATEGORY = "B6"
+
+#: One decoded message. NaN / -1 / "" where the message does not carry the field.
+#: cpr: 0 none, 1 global pair, 2 local vs own track, 3 local vs receiver, 4 surface.
+MESSAGE_DTYPE = np.dtype(
+    [
+        ("time_s", "f8"),
+        ("icao", "i8"),
+        ("df", "i1"),
+        ("tc", "i1"),
+        ("lat", "f8"),
+        ("lon", "f8"),
+        ("altitude_m", "f8"),
+        ("speed_mps", "f8"),
+        ("track_rad", "f8"),
+        ("vrate_mps", "f8"),
+        ("callsign", "U8"),
+        ("squawk", "U4"),
+        ("category", "U2"),
+        ("nic", "i1"),
+        ("nacp", "i1"),
+        ("nucp", "i1"),
+        ("sil", "i1"),
+        ("surface", "?"),
+        ("cpr", "i1"),
+    ]
+)
+MessageArray = npt.NDArray[np.void]
+
+_DF = {str(d): d for d in range(25)}
+_CRC_CHECKED = (11, 17, 18)
+_NAN = math.nan
+_HEX = re.compile("[0-9a-fA-F]*")
+
+
+@dataclass
+class AircraftInfo:
+    """What is known of one aircraft, from all its messages so far (the 'aircraft registry')."""
+
+    icao: int
+    callsign: str = ""
+    category: str = ""
+    squawk: str = ""
+    nic: int = -1
+    nacp: int = -1
+    nucp: int = -1
+    sil: int = -1
+    version: int = -1
+    nica: int = 0
+    last_seen_s: float = _NAN
+
+    @property
+    def is_uav(self) -> bool:
+        return self.category == UAV_CATEGORY
+
+
+@dataclass
+class _Cpr:
+    """CPR state of one aircraft: last frame of each parity and last resolved position."""
+
+    even: tuple[float, int, int] | None = None
+    odd: tuple[float, int, int] | None = None
+    pos: tuple[float, float, float] | None = None  # (time, lat, lon)
+
+
+@dataclass
+class _Velocity:
+    time_s: float
+    speed_mps: float
+    track_rad: float
+    vrate_mps: float
+
+
+def _category(hexframe: str) -> str:
+    """Emitter category from the ME type code (1..4 = set D..A) and CA bits of an identification."""
+    b = int(hexframe[8:10], 16)
+    tc, ca = b >> 3, b & 7
+    return "DCBA"[tc - 1] + str(ca) if 1 <= tc <= 4 else ""
+
+
+def nic_of(tc: int, version: int, nica: int, nicb: int) -> int:
+    """NIC of a position message (DO-260A/B tables); -1 when the type code has none."""
+    table = TC_NICv2_lookup if version >= 2 else TC_NICv1_lookup
+    entry = table.get(tc)
+    if entry is None:
+        return -1
+    if isinstance(entry, int):
+        return entry
+    key = (nica << 1 | nicb) if version >= 2 else nica
+    return entry.get(key, min(entry.values()))
+
+
+def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dlon = math.radians(lon2 - lon1)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    return 12_742_000.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def reports_from_table(
+    table: MessageArray, sensor: int, include_surface: bool = False
+) -> npt.NDArray[np.void]:
+    """REPORT_DTYPE rows: one per resolved airborne position (velocity merged at decode time)."""
+    sel = np.isfinite(table["lat"])
+    if not include_surface:
+        sel &= ~table["surface"]
+    t = table[sel]
+    r = np.empty(len(t), REPORT_DTYPE)
+    r["time_s"] = t["time_s"]
+    r["sensor"] = sensor
+    r["ident"] = t["icao"]
+    for k in ("lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps"):
+        r[k] = t[k]
+    return r
+
+
+class ModesDecoder:
+    """Stateful Mode S decoder for one receiver (CPR, velocity and registry outlive batches).
+
+    `decode(times, frames)` never raises on bad frames: each one becomes a counted reject.
+    """
+
+    def __init__(
+        self,
+        receiver: tuple[float, float] | None = None,
+        sensor: int = 0,
+        source: str = "modes",
+        max_velocity_age_s: float = 10.0,
+    ) -> None:
+        self.receiver = receiver
+        self.sensor = sensor
+        self.rejects = Rejects(source)
+        self.notes: Counter[str] = Counter()  # non-reject events: unresolved CPR, status frames...
+        self.registry: dict[int, AircraftInfo] = {}
+        self.max_velocity_age_s = max_velocity_age_s
+        self._cpr: dict[int, _Cpr] = {}
+        self._vel: dict[int, _Velocity] = {}
+        self.messages = 0
+
+    # -- public -------------------------------------------------------------------------------
+
+    def decode(self, times: npt.NDArray[np.float64], frames: list[str]) -> MessageArray:
+        """Decode hex frames (14 or 28 hex digits, validated by the framing layer).
+
+        times : (N,) float64 UTC s; frames : N hex strings. Returns MESSAGE_DTYPE rows for the
+        frames that decoded (rejects are counted, not returned).
+        """
+        frames, times = self._valid(frames, times)
+        if not frames:
+            return np.empty(0, MESSAGE_DTYPE)
+        decoded: list[Any] = rs1090.decode(frames, batch=max(1, len(frames)))
+        n = len(frames)
+        out = np.empty(n, MESSAGE_DTYPE)
+        cols = _Columns(n)
+        keep = np.zeros(n, bool)
+        for i in range(n):
+            d = decoded[i]
+            if d is None:
+                df = int(frames[i][:2], 16) >> 3
+                self.rejects.add("crc" if df in _CRC_CHECKED else "undecodable")
+                continue
+            keep[i] = True
+            self._one(i, float(times[i]), frames[i], d, cols)
+        cols.fill(out, times)
+        self.messages += int(keep.sum())
+        return out[keep]
+
+    def _valid(
+        self, frames: list[str], times: npt.NDArray[np.float64]
+    ) -> tuple[list[str], npt.NDArray[np.float64]]:
+        """Keep frames of 14 or 28 hex digits: rs1090 aborts the process on anything else."""
+        if _HEX.fullmatch("".join(frames)) and all(len(f) in (14, 28) for f in frames):
+            return frames, times
+        ok = []
+        for i, f in enumerate(frames):
+            if len(f) not in (14, 28):
+                self.rejects.add("length")
+            elif not _HEX.fullmatch(f):
+                self.rejects.add("hex")
+            else:
+                ok.append(i)
+        return [frames[i] for i in ok], np.asarray(times)[ok]
+
+    def reports(self, table: MessageArray, include_surface: bool = False) -> npt.NDArray[np.void]:
+        """REPORT_DTYPE rows for this decoder's sensor (see `reports_from_table`)."""
+        return reports_from_table(table, self.sensor, include_surface)
+
+    # -- one message --------------------------------------------------------------------------
+
+    def _one(self, i: int, t: float, frame: str, d: dict[str, Any], c: _Columns) -> None:
+        df = _DF.get(d.get("df", ""), -1)
+        c.df[i] = df
+        icao_hex = d.get("icao24")
+        icao = int(icao_hex, 16) if icao_hex else -1
+        c.icao[i] = icao
+        alt = d.get("altitude")
+        if alt is not None:
+            c.alt[i] = alt * FT
+        sq = d.get("squawk")
+        if sq:
+            c.squawk[i] = sq
+        if df in (17, 18):
+            self._adsb(i, t, frame, icao, d, c)
+        elif df in (20, 21):
+            b20 = d.get("bds20")
+            if b20:
+                c.callsign[i] = b20.get("callsign", "")
+        # address/parity formats carry no checkable CRC: they only update aircraft already seen
+        # in a CRC-checked format, so a corrupted frame cannot invent an aircraft.
+        info = self.registry.get(icao)
+        if info is None:
+            if df not in _CRC_CHECKED or icao < 0:
+                return
+            info = self.registry[icao] = AircraftInfo(icao)
+        info.last_seen_s = t
+        if c.callsign[i]:
+            info.callsign = c.callsign[i]
+        if c.squawk[i]:
+            info.squawk = c.squawk[i]
+        if c.category[i]:
+            info.category = c.category[i]
+
+    def _adsb(self, i: int, t: float, frame: str, icao: int, d: dict[str, Any], c: _Columns) -> None:
+        bds = d.get("bds")
+        tc = int(frame[8:10], 16) >> 3
+        c.tc[i] = tc
+        if bds == "05" or bds == "06":
+            self._position(i, t, icao, tc, d, c, surface=bds == "06")
+        elif bds == "09":
+            gs = d.get("groundspeed")
+            trk = d.get("track")
+            vr = d.get("vertical_rate")
+            v = _Velocity(
+                t,
+                gs * KT if gs is not None else _NAN,
+                math.radians(trk) if trk is not None else _NAN,
+                vr * FPM if vr is not None else _NAN,
+            )
+            c.speed[i], c.track[i], c.vrate[i] = v.speed_mps, v.track_rad, v.vrate_mps
+            self._vel[icao] = v
+        elif bds == "08":
+            c.callsign[i] = d.get("callsign", "") or ""
+            c.category[i] = _category(frame)
+        elif bds == "65":
+            info = self.registry.setdefault(icao, AircraftInfo(icao))
+            info.version = d.get("version", info.version)
+            info.nica = d.get("NICa", info.nica) or 0
+            info.nacp = c.nacp[i] = d.get("NACp", -1)
+            info.sil = c.sil[i] = d.get("SIL", -1)
+        elif bds == "62":
+            nacp = d.get("NACp")
+            if nacp is not None:
+                self.registry.setdefault(icao, AircraftInfo(icao)).nacp = c.nacp[i] = nacp
+        elif bds == "61":
+            sq = d.get("squawk")
+            if sq:
+                c.squawk[i] = sq
+
+    def _position(
+        self, i: int, t: float, icao: int, tc: int, d: dict[str, Any], c: _Columns, surface: bool
+    ) -> None:
+        info = self.registry.setdefault(icao, AircraftInfo(icao))
+        nucp = d.get("NUCp", -1)
+        nic = nic_of(tc, info.version, info.nica, d.get("NICb", 0) or 0)
+        c.nucp[i], c.nic[i], c.nacp[i], c.sil[i] = nucp, nic, info.nacp, info.sil
+        info.nucp, info.nic = nucp, nic
+        c.surface[i] = surface
+        odd = 1 if d.get("parity") == "odd" else 0
+        lat_cpr, lon_cpr = d.get("lat_cpr", 0), d.get("lon_cpr", 0)
+        st = self._cpr.get(icao)
+        if st is None:
+            st = self._cpr[icao] = _Cpr()
+        if st.pos is not None and t - st.pos[0] > 10 * CPR_PAIR_S:
+            st.pos = None  # stale: do not decode locally against an hour-old position
+        if surface:
+            gs, trk = d.get("groundspeed"), d.get("track")
+            if gs is not None:
+                c.speed[i] = gs * KT
+            if trk is not None:
+                c.track[i] = math.radians(trk)
+            ref = (st.pos[1], st.pos[2]) if st.pos is not None else self.receiver
+            if ref is None:
+                self.notes["surface_no_reference"] += 1
+                return
+            lat, lon = surface_position_with_ref(odd, lat_cpr, lon_cpr, ref[0], ref[1])
+            method = 4
+        else:
+            frame_state = (t, lat_cpr, lon_cpr)
+            other = st.even if odd else st.odd
+            if odd:
+                st.odd = frame_state
+            else:
+                st.even = frame_state
+            pos: tuple[float, float] | None = None
+            method = 0
+            if other is not None and abs(t - other[0]) < CPR_PAIR_S:
+                even_f, odd_f = (other, frame_state) if odd else (frame_state, other)
+                pos = airborne_position_pair(even_f[1], even_f[2], odd_f[1], odd_f[2], even_is_newer=not odd)
+                method = 1
+                if pos is None:
+                    self.rejects.add("cpr_zone")
+            if pos is None and st.pos is not None and t - st.pos[0] < CPR_PAIR_S:
+                pos = airborne_position_with_ref(odd, lat_cpr, lon_cpr, st.pos[1], st.pos[2])
+                method = 2
+            if pos is None and st.pos is None and self.receiver is not None:
+                pos = airborne_position_with_ref(odd, lat_cpr, lon_cpr, *self.receiver)
+                method = 3
+            if pos is None:
+                self.notes["cpr_unresolved"] += 1
+                return
+            lat, lon = pos
+            if st.pos is not None:
+                dist = _haversine_m(st.pos[1], st.pos[2], lat, lon)
+                if dist > MAX_SPEED_MPS * abs(t - st.pos[0]) + JUMP_SLACK_M:
+                    self.rejects.add("cpr_jump")
+                    st.pos = None
+                    st.even = st.odd = None
+                    return
+            v = self._vel.get(icao)
+            if v is not None and t - v.time_s <= self.max_velocity_age_s:
+                c.speed[i], c.track[i], c.vrate[i] = v.speed_mps, v.track_rad, v.vrate_mps
+        if not -90.0 <= lat <= 90.0:
+            self.rejects.add("cpr_range")
+            return
+        lon = (lon + 180.0) % 360.0 - 180.0
+        st.pos = (t, lat, lon)
+        c.lat[i], c.lon[i], c.cpr[i] = lat, lon, method
+
+
+class _Columns:
+    """Column buffers filled message by message (numpy item assignment is slower than lists)."""
+
+    def __init__(self, n: int) -> None:
+        nan = [_NAN] * n
+        self.icao = [-1] * n
+        self.df = [-1] * n
+        self.tc = [-1] * n
+        self.lat, self.lon, self.alt = nan[:], nan[:], nan[:]
+        self.speed, self.track, self.vrate = nan[:], nan[:], nan[:]
+        self.callsign = [""] * n
+        self.squawk = [""] * n
+        self.category = [""] * n
+        self.nic, self.nacp, self.nucp, self.sil = [-1] * n, [-1] * n, [-1] * n, [-1] * n
+        self.surface = [False] * n
+        self.cpr = [0] * n
+
+    def fill(self, out: MessageArray, times: npt.NDArray[np.float64]) -> None:
+        out["time_s"] = times
+        for name, col in (
+            ("icao", self.icao),
+            ("df", self.df),
+            ("tc", self.tc),
+            ("lat", self.lat),
+            ("lon", self.lon),
+            ("altitude_m", self.alt),
+            ("speed_mps", self.speed),
+            ("track_rad", self.track),
+            ("vrate_mps", self.vrate),
+            ("callsign", self.callsign),
+            ("squawk", self.squawk),
+            ("category", self.category),
+            ("nic", self.nic),
+            ("nacp", self.nacp),
+            ("nucp", self.nucp),
+            ("sil", self.sil),
+            ("surface", self.surface),
+            ("cpr", self.cpr),
+        ):
+            out[name] = col
+
+
+__all__ = [
+    "FPM",
+    "FT",
+    "KT",
+    "MESSAGE_DTYPE",
+    "UAV_CATEGORY",
+    "AircraftInfo",
+    "MessageArray",
+    "ModesDecoder",
+    "nic_of",
+    "reports_from_table",
+]

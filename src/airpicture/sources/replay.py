@@ -1,0 +1,247 @@
+"""Recordings of Mode S feeds: read them (any format, gzip or not) and serve them as a receiver would.
+
+`ModesFileSource` is the file `Source`: REPORT_DTYPE batches plus the decoded message table.
+`serve_beast` plays a recording (Beast file, or JSON-lines frames re-encoded as Beast) on TCP at
+its recorded pace or `speed` times faster, to every connected client, like readsb's port 30005.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from airpicture.errors import SourceError
+from airpicture.sources.beast import BeastParser, encode_beast
+from airpicture.sources.jsonl import JsonlParser
+from airpicture.sources.live import ModesStream
+from airpicture.sources.modes import MESSAGE_DTYPE, MessageArray
+from airpicture.types import SourceStats
+
+CHUNK = 1 << 20
+_SBS_HEADS = (b"MSG,", b"SEL,", b"ID,", b"AIR,", b"STA,", b"CLK,")
+
+
+def _open(path: Path) -> gzip.GzipFile | object:
+    with path.open("rb") as f:
+        magic = f.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+
+
+def read_chunks(path: str | Path, size: int = CHUNK) -> Iterator[bytes]:
+    """The bytes of a file (gunzipped when it is gzip) in chunks; SourceError if unreadable."""
+    p = Path(path)
+    try:
+        f = _open(p)
+        with f:  # type: ignore[attr-defined]
+            while chunk := f.read(size):  # type: ignore[attr-defined]
+                yield chunk
+    except (OSError, EOFError) as e:  # EOFError: a gzip stream cut short
+        raise SourceError(f"{p}: {e}") from e
+
+
+def guess_format(head: bytes) -> str:
+    """beast / avr / sbs / jsonl from the first bytes of a recording."""
+    s = head.lstrip()
+    if head[:1] == b"\x1a" and head[1:2] in b"1234":
+        return "beast"
+    if s.startswith(b"{"):
+        return "jsonl"
+    if s[:1] in (b"*", b"@"):
+        return "avr"
+    if s.startswith(_SBS_HEADS):
+        return "sbs"
+    if b"\x1a2" in head or b"\x1a3" in head:
+        return "beast"
+    raise SourceError("cannot tell the feed format from the first bytes; give --format")
+
+
+class ModesFileSource:
+    """A recording as a `Source`: `batches()` yields REPORT_DTYPE arrays, one per file chunk."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        fmt: str | None = None,
+        *,
+        receiver: tuple[float, float] | None = None,
+        sensor: int = 0,
+        t0: float = 0.0,
+        include_surface: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        if fmt is None:
+            first = next(read_chunks(self.path, 4096), b"")
+            fmt = guess_format(first)
+        self.stream = ModesStream(fmt, receiver=receiver, sensor=sensor, name=self.name, t0=t0)
+        self.include_surface = include_surface
+        self.tables: list[MessageArray] = []
+        self.keep_tables = True
+
+    @property
+    def stats(self) -> SourceStats:
+        return SourceStats(
+            self.name,
+            f"modes-{self.stream.fmt}",
+            messages=self.stream.messages,
+            last_message_s=self.stream.last_message_s,
+            status="file",
+            rejects=self.stream.rejects,
+        )
+
+    def batches(self) -> Iterator[npt.NDArray[np.void]]:
+        try:
+            for chunk in read_chunks(self.path):
+                yield self._reports(self.stream.feed(chunk))
+        except SourceError as e:
+            if not isinstance(e.__cause__, EOFError):
+                raise
+            self.stream.rejects.add("truncated")  # a gzip file cut short: keep what was read
+        yield self._reports(self.stream.close())
+
+    def table(self) -> MessageArray:
+        """Every decoded message so far (read the whole file through `batches()` first)."""
+        return np.concatenate(self.tables) if self.tables else np.empty(0, MESSAGE_DTYPE)
+
+    def _reports(self, table: MessageArray) -> npt.NDArray[np.void]:
+        if self.keep_tables:
+            self.tables.append(table)
+        return self.stream.reports(table, self.include_surface)
+
+
+def decode_file(
+    path: str | Path, fmt: str | None = None, receiver: tuple[float, float] | None = None
+) -> tuple[MessageArray, ModesFileSource]:
+    """Decode a whole recording: (message table, the source with its stats and registry)."""
+    src = ModesFileSource(path, fmt, receiver=receiver)
+    for _ in src.batches():
+        pass
+    return src.table(), src
+
+
+def load_recording(path: str | Path) -> tuple[npt.NDArray[np.float64], list[str]]:
+    """(times, hex frames) of a Beast or JSON-lines recording, for replay."""
+    first = next(read_chunks(path, 4096), b"")
+    fmt = guess_format(first)
+    parser: BeastParser | JsonlParser
+    if fmt == "beast":
+        parser = BeastParser(t0=0.0)
+    elif fmt == "jsonl":
+        parser = JsonlParser()
+    else:
+        raise SourceError(f"{path}: replay serves Beast or JSON-lines recordings, not {fmt}")
+    times, hexes = [], []
+    for chunk in read_chunks(path):
+        f = parser.feed(chunk)
+        times.append(f.time_s)
+        hexes += f.hex
+    f = parser.close()
+    times.append(f.time_s)
+    hexes += f.hex
+    return np.concatenate(times), hexes
+
+
+class BeastReplayServer:
+    """Plays frames to every connected client; playback starts when the first client connects."""
+
+    def __init__(
+        self,
+        times: npt.NDArray[np.float64],
+        hexes: list[str],
+        port: int,
+        *,
+        host: str = "127.0.0.1",
+        speed: float = 1.0,
+        slice_s: float = 0.05,
+    ) -> None:
+        order = np.argsort(times, kind="stable")
+        self.times = np.asarray(times)[order]
+        self.hexes = [hexes[i] for i in order.tolist()]
+        self.host, self.port, self.speed, self.slice_s = host, port, speed, slice_s
+        self.clients: set[asyncio.StreamWriter] = set()
+        self.sent = 0
+        self._first_client = asyncio.Event()
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._client, self.host, self.port)
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.clients.add(writer)
+        self._first_client.set()
+        with contextlib.suppress(OSError):
+            await reader.read()  # clients send nothing; returns when they hang up
+        self.clients.discard(writer)
+
+    async def play(self) -> None:
+        await self._first_client.wait()
+        n = len(self.hexes)
+        if n == 0:
+            return
+        t_rec0, wall0 = float(self.times[0]), time.monotonic()
+        step = self.slice_s * self.speed  # recording seconds per slice
+        edges = np.searchsorted(self.times, np.arange(t_rec0, float(self.times[-1]) + step, step), "left")
+        edges = np.append(edges[1:], n)
+        lo = 0
+        for hi in edges.tolist():
+            if hi <= lo:
+                continue
+            due = wall0 + (float(self.times[lo]) - t_rec0) / self.speed
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            # the counter is the server's own 12 MHz clock, as a receiver's would be
+            t_play = t_rec0 + (self.times[lo:hi] - t_rec0) / self.speed
+            data = encode_beast(t_play, self.hexes[lo:hi], t_first=t_rec0)
+            for w in list(self.clients):
+                if w.transport.get_write_buffer_size() > 1 << 22:  # a client that stopped reading
+                    w.close()
+                    self.clients.discard(w)
+                    continue
+                w.write(data)
+            self.sent = hi
+            lo = hi
+
+    async def close(self) -> None:
+        for w in list(self.clients):
+            w.close()
+        self.clients.clear()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+async def serve_beast(
+    path: str | Path, port: int, *, host: str = "127.0.0.1", speed: float = 1.0, loop: bool = False
+) -> int:
+    """Serve a recording as Beast on host:port until it has been played (forever with `loop`)."""
+    times, hexes = load_recording(path)
+    server = BeastReplayServer(times, hexes, port, host=host, speed=speed)
+    await server.start()
+    try:
+        while True:
+            await server.play()
+            if not loop:
+                break
+        for w in list(server.clients):
+            with contextlib.suppress(OSError):
+                await w.drain()
+    finally:
+        await server.close()
+    return server.sent
+
+
+__all__ = [
+    "BeastReplayServer",
+    "ModesFileSource",
+    "decode_file",
+    "guess_format",
+    "load_recording",
+    "read_chunks",
+    "serve_beast",
+]
