@@ -21,6 +21,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("eval", "airpicture.cli.evaluate", "score tracks.csv against a scenario's truth"),
     ("demo", "airpicture.cli.demo", "run the demo on the bundled real Paris data"),
     ("sim", "airpicture.cli.sim", "write a synthetic scenario (many targets, radars, clutter, ADS-B)"),
+    ("history", "airpicture.cli.history", "inspect, export (Parquet/CSV) and prune a history store"),
 )
 
 
