@@ -32,7 +32,7 @@ import numpy.typing as npt
 from airpicture.errors import DecodeError, InputError, RecordError
 from airpicture.sources import pcap
 from airpicture.sources.remoteid import Frame, RemoteIdRegistry, decode_message, messages_of
-from airpicture.types import Rejects
+from airpicture.types import Rejects, SourceStats
 
 ADV_ACCESS_ADDRESS = 0x8E89BED6
 ASTM_UUID = 0xFFFA
@@ -401,6 +401,64 @@ class RemoteIdReader:
         return self.feed_bytes(Path(path).read_bytes())
 
 
+class RemoteIdFileSource:
+    """The Source role (sources/base.py) over a capture or JSON-lines file.
+
+    Yields REPORT_DTYPE batches every ``batch_s`` of receive time; ``registry.drones()`` then holds
+    each drone's serial, UA type, operator location and id, self-ID text and last-seen time.
+    """
+
+    def __init__(
+        self, path: str | Path, sensor: int = 0, name: str = "remoteid", batch_s: float = 1.0
+    ) -> None:
+        self.name = name
+        self.path = Path(path)
+        self.batch_s = batch_s
+        self.reader = RemoteIdReader(RemoteIdRegistry(sensor=sensor, name=name))
+        self._last = math.nan
+        self._status = "idle"
+
+    @property
+    def registry(self) -> RemoteIdRegistry:
+        return self.reader.registry
+
+    def batches(self) -> Iterator[npt.NDArray[np.void]]:
+        self._status = "running"
+        data = self.path.read_bytes()
+        if not pcap.is_capture(data[:4]):
+            self.reader.feed_bytes(data)
+        else:
+            try:
+                packets = pcap.read_packets(data, self.rejects)
+            except DecodeError as e:
+                self.rejects.add(e.reason)
+                packets = iter(())
+            edge = math.nan
+            for p in packets:
+                if self.reader.feed_packet(p.linktype, p.data, p.time_s):
+                    self._last = p.time_s
+                if math.isnan(edge):
+                    edge = p.time_s + self.batch_s
+                elif p.time_s >= edge:
+                    edge = p.time_s + self.batch_s
+                    out = self.registry.reports(p.time_s)
+                    if len(out):
+                        yield out
+        out = self.registry.reports()
+        self._status = "done"
+        if len(out):
+            yield out
+
+    @property
+    def rejects(self) -> Rejects:
+        return self.reader.rejects
+
+    @property
+    def stats(self) -> SourceStats:
+        return SourceStats(self.name, "remoteid", messages=self.registry.frames, last_message_s=self._last,
+                           status=self._status, rejects=self.rejects)  # fmt: skip
+
+
 def read_remoteid(path: str | Path, sensor: int = 0) -> tuple[npt.NDArray[np.void], RemoteIdRegistry]:
     """Decode a capture or JSON-lines file: (REPORT_DTYPE rows sorted by time, the registry with
     every drone's serial, operator location... and the reject counts)."""
@@ -412,6 +470,7 @@ def read_remoteid(path: str | Path, sensor: int = 0) -> tuple[npt.NDArray[np.voi
 __all__ = [
     "ADV_ACCESS_ADDRESS",
     "NAN_SERVICE_ID",
+    "RemoteIdFileSource",
     "RemoteIdReader",
     "ad_service_data",
     "ble_adv_pdu",
