@@ -110,6 +110,7 @@ def create_app(
         description="Live air picture, alerts, sensors and zones. Observes and informs; controls nothing.",
         lifespan=lifespan,
     )
+    app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only)
     app.state.live = state
     app.state.hub = hub
     started = time.time()

@@ -1,0 +1,250 @@
+"""REST, websocket and access rules through the ASGI test client."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from conftest import make_picture, paris_state
+from starlette.websockets import WebSocketDisconnect
+
+with warnings.catch_warnings():
+    # Starlette 1.x would rather have the `httpx2` fork; the pinned httpx works the same for tests.
+    warnings.simplefilter("ignore", UserWarning)
+    from fastapi.testclient import TestClient
+
+from airpicture.errors import ConfigError
+from airpicture.sinks.web import Frame, Player, Timeline, create_app
+from airpicture.sinks.web.security import check_bind
+from airpicture.types import Alert, icao_ident
+
+LOCAL = ("127.0.0.1", 50000)
+REMOTE = ("192.0.2.7", 50000)  # TEST-NET address: only a label for the test client, nothing is sent
+TOKEN = "s3cret"
+WS = "ws://127.0.0.1:8080/ws"
+ZONE = {
+    "name": "pad",
+    "kind": "circle",
+    "lat": 48.85,
+    "lon": 2.3,
+    "radius_m": 300,
+    "floor_m": 0,
+    "ceiling_m": 150,
+}
+
+
+def client(
+    state=None, token=TOKEN, loopback_only=True, peer=LOCAL, base="http://127.0.0.1:8080"
+) -> TestClient:
+    app = create_app(state or paris_state(), token=token, loopback_only=loopback_only)
+    return TestClient(app, base_url=base, client=peer)
+
+
+def test_tracks_list_and_one_track_with_history() -> None:
+    state = paris_state()
+    icao = icao_ident("39c4a7")
+    for t in range(3):
+        state.publish_picture(
+            make_picture(
+                t, [4, 9], [48.8, 48.9 + t * 0.01], [2.0, 2.1], vel=[(0, 10), (100, 0)], ident=[-1, icao]
+            )
+        )
+    with client(state) as c:
+        rows = c.get("/api/tracks").json()
+        assert [r["track"] for r in rows] == [4, 9]
+        assert rows[1]["ident"] == "39c4a7" and rows[1]["label"] == "39c4a7" and rows[1]["heading_deg"] == 90
+        assert rows[0]["class_name"] == "aircraft"
+        one = c.get("/api/tracks/9").json()
+        assert one["history"]["t"] == [0, 1, 2] and one["sensor_names"] == ["TMA1"]
+        assert c.get("/api/tracks/5").status_code == 404
+
+
+def test_alerts_list_filter_and_acknowledge() -> None:
+    state = paris_state()
+    a = Alert(
+        5.0,
+        "a1",
+        3,
+        "site-A core",
+        "zone_entry",
+        "raised",
+        48.86,
+        2.29,
+        90.0,
+        "rid:1",
+        "drone",
+        "in",
+        {"d_m": 12.5},
+    )
+    b = Alert(6.0, "a2", 4, "site-A core", "loitering", "cleared", 48.86, 2.29, 90.0, "", "drone", "gone")
+    state.publish_alerts([a, b])
+    with client(state) as c:
+        assert [x["alert"] for x in c.get("/api/alerts").json()] == ["a1", "a2"]
+        assert [x["alert"] for x in c.get("/api/alerts?active=true").json()] == ["a1"]
+        r = c.post("/api/alerts/a1/ack")
+        assert (
+            r.status_code == 200
+            and r.json()["acknowledged"] is True
+            and r.json()["evidence"] == {"d_m": 12.5}
+        )
+        assert c.post("/api/alerts/zz/ack").status_code == 404
+        assert c.get("/api/metrics").json()["alerts_unacknowledged"] == 0
+
+
+def test_health_metrics_sensors_and_openapi() -> None:
+    with client() as c:
+        assert c.get("/api/health").json()["status"] == "waiting"
+        c.app.state.live.publish_picture(make_picture(1, [1], [48.8], [2.0]))  # type: ignore[attr-defined]
+        h = c.get("/api/health").json()
+        assert h["status"] == "ok" and h["tracks"] == 1
+        assert [s["name"] for s in c.get("/api/sensors").json()] == ["TMA1", "SITE1"]
+        assert "airpicture_console_pictures 1" in c.get("/metrics").text
+        spec = c.get("/openapi.json").json()
+        paths = spec["paths"]
+        for p in (
+            "/api/tracks",
+            "/api/tracks/{track_id}",
+            "/api/alerts",
+            "/api/alerts/{alert_id}/ack",
+            "/api/sensors",
+            "/api/zones",
+            "/api/zones/{name}",
+            "/api/health",
+            "/api/metrics",
+            "/api/replay",
+        ):
+            assert p in paths, p
+        ok = paths["/api/tracks/{track_id}"]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]
+        assert ok == {"$ref": "#/components/schemas/TrackDetail"}
+        assert set(spec["components"]["schemas"]["Track"]["properties"]) >= {
+            "track",
+            "lat",
+            "heading_deg",
+            "label",
+        }
+
+
+def test_security_headers_on_page_api_and_static() -> None:
+    with client() as c:
+        for path in ("/", "/api/health", "/static/app.js", "/static/basemap/countries-50m.geojson"):
+            r = c.get(path)
+            assert r.status_code == 200, path
+            csp = r.headers["content-security-policy"]
+            assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+            assert "frame-ancestors 'none'" in csp
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["referrer-policy"] == "no-referrer"
+        page = c.get("/").text
+        assert "<script>" not in page and '<script type="module" src="/static/app.js">' in page
+
+
+def test_basemap_is_served_gzipped_from_the_package() -> None:
+    with client() as c:
+        r = c.get("/static/basemap/countries-50m.geojson")
+        assert r.headers["content-encoding"] == "gzip"
+        fc = r.json()
+        assert fc["type"] == "FeatureCollection" and any(
+            f["properties"]["name"] == "France" for f in fc["features"]
+        )
+
+
+def test_remote_requests_need_the_token() -> None:
+    with client(loopback_only=False, peer=REMOTE, base="http://console.example:8080") as c:
+        assert c.get("/api/tracks").status_code == 401
+        assert c.get("/api/tracks", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/api/tracks", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+        r = c.get(f"/?token={TOKEN}", follow_redirects=False)
+        assert r.status_code == 303 and "httponly" in r.headers["set-cookie"].lower()
+        assert c.get("/api/tracks").status_code == 200  # the cookie now carries it
+    with client(token=None, loopback_only=False, peer=REMOTE, base="http://console.example:8080") as c:
+        assert c.get("/api/tracks").status_code == 403
+
+
+def test_loopback_server_refuses_foreign_host_headers() -> None:
+    with client() as c:
+        assert c.get("/api/health", headers={"Host": "evil.example"}).status_code == 421
+        assert c.get("/api/health", headers={"Host": "localhost:8080"}).status_code == 200
+
+
+def test_binding_off_loopback_needs_a_token() -> None:
+    with pytest.raises(ConfigError):
+        check_bind("0.0.0.0", None)
+    check_bind("0.0.0.0", "t")
+    check_bind("127.0.0.1", None)
+    check_bind("::1", None)
+
+
+def test_zone_changes_always_need_the_token() -> None:
+    with client() as c:
+        assert c.post("/api/zones", json=ZONE).status_code == 401
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        assert c.post("/api/zones", json=ZONE, headers=auth).status_code == 201
+        assert c.post("/api/zones", json=ZONE, headers=auth).status_code == 409
+        assert c.post("/api/zones", json={**ZONE, "name": "x", "lat": 123}, headers=auth).status_code == 422
+        assert c.put("/api/zones/pad", json={**ZONE, "radius_m": 500}, headers=auth).status_code == 200
+        assert {z["name"]: z["radius_m"] for z in c.get("/api/zones").json()}["pad"] == 500
+        assert c.delete("/api/zones/pad").status_code == 401
+        assert c.delete("/api/zones/pad", headers=auth).status_code == 204
+        assert "pad" not in {z["name"] for z in c.get("/api/zones").json()}
+    with client(token=None) as c:
+        assert c.post("/api/zones", json=ZONE).status_code == 403
+
+
+def test_websocket_snapshot_deltas_and_commands() -> None:
+    state = paris_state()
+    state.publish_picture(make_picture(0, [1, 2], [48.8, 48.9], [2.0, 2.1]))
+    state.publish_alerts([Alert(0.0, "a1", 1, "z", "zone_entry", "raised", 48.8, 2.0, 50.0)])
+    with client(state) as c, c.websocket_connect(WS) as ws:
+        snap = ws.receive_json()
+        assert (
+            snap["type"] == "snapshot"
+            and snap["tracks"]["id"] == [1, 2]
+            and snap["alerts"][0]["alert"] == "a1"
+        )
+        state.publish_picture(make_picture(1, [2, 3], [48.95, 49.0], [2.1, 2.2]))
+        d = ws.receive_json()
+        assert d["type"] == "delta" and sorted(d["upd"]["id"]) == [2, 3] and d["del"] == [1]
+        ws.send_json({"cmd": "ack", "alert": "a1"})
+        msg = ws.receive_json()
+        assert msg["type"] == "alerts" and msg["alerts"][0]["acknowledged"] is True
+        ws.send_text("not json")  # ignored, the connection stays
+        ws.send_json({"cmd": "ack", "alert": "a1"})
+        assert ws.receive_json()["type"] == "alerts"
+
+
+def test_websocket_from_another_origin_is_refused() -> None:
+    with client() as c:
+        with (
+            pytest.raises(WebSocketDisconnect),
+            c.websocket_connect(WS, headers={"Origin": "http://evil.example"}) as ws,
+        ):
+            ws.receive_json()
+        with c.websocket_connect(WS, headers={"Origin": "http://127.0.0.1:8080"}) as ws:
+            assert ws.receive_json()["type"] == "snapshot"
+
+
+def test_replay_control_over_rest_and_websocket() -> None:
+    state = paris_state()
+    tl = Timeline()
+    for t in range(60):
+        tl.add_frame(Frame.from_picture(make_picture(1000 + t, [1], [48.8], [2.0 + t * 0.001])))
+    tl.finish()
+    Player(state, tl, speed=1.0)
+    with client(state) as c:
+        st = c.get("/api/replay").json()
+        assert st["start_s"] == 1000 and st["end_s"] == 1059 and st["paused"] is False
+        st = c.post("/api/replay", json={"action": "seek", "t": 1030}).json()
+        assert st["t"] == 1030 and state.frame is not None and state.frame.time_s == 1030
+        assert c.post("/api/replay", json={"action": "speed", "speed": 0}).status_code == 422
+        with c.websocket_connect(WS) as ws:
+            assert ws.receive_json()["replay"]["t"] == 1030
+            ws.send_json({"cmd": "pause"})
+            assert ws.receive_json() == {"type": "replay", "seq": state.seq, "replay": state.replay.status()}
+            ws.send_json({"cmd": "seek", "t": 1010})
+            msgs = [ws.receive_json() for _ in range(3)]
+            assert [m["type"] for m in msgs] == ["snapshot", "alerts", "replay"]
+            assert msgs[0]["time"] == 1010 and msgs[2]["replay"]["paused"] is True
+    with client() as c:
+        assert c.get("/api/replay").status_code == 404
