@@ -22,22 +22,30 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("demo", "airpicture.cli.demo", "run the demo on the bundled real Paris data"),
     ("sim", "airpicture.cli.sim", "write a synthetic scenario (many targets, radars, clutter, ADS-B)"),
     ("history", "airpicture.cli.history", "inspect, export (Parquet/CSV) and prune a history store"),
+    ("decode", "airpicture.cli.decode", "decode a Mode S / ADS-B recording (Beast, AVR, SBS, JSONL) to CSV"),
+    ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B feeds over TCP into the tracker"),
+    ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast feed, ...)"),
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen subcommand's module is imported (so --help stays instant)."""
     p = argparse.ArgumentParser(prog="airpicture", description=__doc__.split("\n")[0])
     p.add_argument("--version", action="version", version=f"airpicture {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, module, help_ in COMMANDS:
         sp = sub.add_parser(name, help=help_, description=help_)
-        importlib.import_module(module).configure(sp)
-        sp.set_defaults(_module=module)
+        if name == command:
+            importlib.import_module(module).configure(sp)
+            sp.set_defaults(_module=module)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    names = {c[0] for c in COMMANDS}
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in names else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_module", None):
         parser.print_help()

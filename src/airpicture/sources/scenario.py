@@ -1,0 +1,278 @@
+"""Reader of the scenario folder format (FORMAT.md): sensors.json, meta.json, plots.csv, adsb.csv,
+platforms.csv. It never opens truth.csv, ghosts.csv or config.json: they hold the answer.
+
+Rows are parsed a whole column at a time. A malformed row (wrong field count, non-numeric or NaN
+value, angle or range out of bounds, unknown sensor, a time far out of order) becomes a reject
+counted by reason; a file that cannot be read at all raises SourceError.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from airpicture.errors import ConfigError, SourceError
+from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, FloatArray, Rejects
+
+#: A row more than this many seconds older than the newest row before it is "far out of order".
+MAX_DISORDER_S = 30.0
+
+PLOT_COLUMNS = ("time_s", "sensor", "range_m", "azimuth_deg", "elevation_deg", "altitude_m", "identity")
+ADSB_COLUMNS = ("time_s", "sensor", "icao24", "lat", "lon", "altitude_m", "speed_mps", "track_deg")
+
+
+@dataclass
+class Scenario:
+    """What a tracker may know of a scenario: sensor sheets, site, zones and the measurements."""
+
+    path: Path
+    sensors: list[dict[str, Any]]
+    site: dict[str, Any]
+    zones: list[dict[str, Any]]
+    start_s: float
+    end_s: float
+    plots: np.ndarray  # PLOT_DTYPE, time-ordered
+    reports: np.ndarray  # REPORT_DTYPE, time-ordered
+    platforms: dict[int, tuple[FloatArray, FloatArray]] = field(
+        default_factory=dict
+    )  # sensor -> (t, [lat lon alt])
+    rejects: dict[str, Rejects] = field(default_factory=dict)
+
+    @property
+    def site_lla(self) -> tuple[float, float, float]:
+        return float(self.site["lat"]), float(self.site["lon"]), float(self.site.get("alt_m", 0.0))
+
+    def sensor_index(self, sensor_id: str) -> int:
+        return next(i for i, s in enumerate(self.sensors) if s["id"] == sensor_id)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise SourceError(f"{path} is not valid JSON: {e}") from None
+
+
+def _split_csv(path: Path, columns: tuple[str, ...], rejects: Rejects) -> list[list[str]]:
+    """The rows of a CSV file as lists of fields (header checked, wrong field counts rejected)."""
+    try:
+        if not path.exists() and path.with_name(path.name + ".gz").exists():
+            text = gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode()
+        else:
+            text = path.read_text()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, EOFError) as e:
+        raise SourceError(f"cannot read {path}: {e}") from None
+    lines = text.splitlines()
+    if not lines:
+        return []
+    header = lines[0].strip().split(",")
+    if tuple(header[: len(columns)]) != columns:
+        raise SourceError(f"{path}: header {lines[0][:80]!r} is not {','.join(columns)}")
+    rows = [ln.split(",") for ln in lines[1:] if ln.strip()]
+    good = [r for r in rows if len(r) == len(header)]
+    rejects.add("field_count", len(rows) - len(good))
+    return good
+
+
+def _floats(col: list[str], rejects: Rejects, name: str, required: bool) -> tuple[FloatArray, np.ndarray]:
+    """A column as float64 (empty -> NaN) and a mask of the rows that hold a bad value."""
+    arr = np.array(col, dtype=object)
+    empty = arr == ""
+    arr[empty] = "nan"
+    try:
+        out = arr.astype(np.float64)
+        bad = np.zeros(len(col), bool)
+    except ValueError:  # rare: find the offending cells one by one
+        out = np.full(len(col), np.nan)
+        bad = np.zeros(len(col), bool)
+        for i, v in enumerate(arr):
+            try:
+                out[i] = float(v)
+            except ValueError:
+                bad[i] = True
+        rejects.add(f"non_numeric_{name}", int(bad.sum()))
+    nan_bad = np.isnan(out) & ~bad & (~empty if not required else np.ones(len(col), bool))
+    if required:
+        rejects.add(f"missing_{name}", int((nan_bad & empty).sum()))
+        rejects.add(f"nan_{name}", int((nan_bad & ~empty).sum()))
+    else:
+        rejects.add(f"nan_{name}", int(nan_bad.sum()))
+    inf = np.isinf(out)
+    rejects.add(f"inf_{name}", int(inf.sum()))
+    return out, bad | nan_bad | inf
+
+
+def _time_order(t: FloatArray, rejects: Rejects) -> np.ndarray:
+    """Mask of rows whose time is far behind the newest time before them."""
+    newest = np.maximum.accumulate(np.where(np.isnan(t), -np.inf, t))
+    late = t < np.concatenate(([-np.inf], newest[:-1])) - MAX_DISORDER_S
+    rejects.add("time_out_of_order", int(late.sum()))
+    return late
+
+
+def _sensor_ids(
+    col: list[str], ids: dict[str, int], rejects: Rejects, wanted: set[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    lookup = np.array([ids.get(s, -1) for s in col], dtype=np.int32)
+    unknown = lookup < 0
+    rejects.add("unknown_sensor", int(unknown.sum()))
+    skip = ~unknown & ~np.isin(lookup, list(wanted))
+    return lookup, unknown | skip
+
+
+def read_plots(
+    path: Path, ids: dict[str, int], sensors: list[dict[str, Any]], wanted: set[int]
+) -> tuple[np.ndarray, Rejects]:
+    rej = Rejects(str(path.name))
+    rows = _split_csv(path, PLOT_COLUMNS, rej)
+    out = np.zeros(0, PLOT_DTYPE)
+    if not rows:
+        return out, rej
+    cols = list(zip(*rows, strict=True))
+    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted)
+    t, b0 = _floats(list(cols[0]), rej, "time", True)
+    r, b1 = _floats(list(cols[2]), rej, "range", True)
+    az, b2 = _floats(list(cols[3]), rej, "azimuth", True)
+    el, b3 = _floats(list(cols[4]), rej, "elevation", False)
+    alt, b4 = _floats(list(cols[5]), rej, "altitude", False)
+    bad = drop | b0 | b1 | b2 | b3 | b4
+    max_r = np.array([s.get("max_range_m", np.inf) for s in sensors] + [np.inf])[sensor]
+    out_r = ~bad & ((r <= 0) | (r > 1.5 * max_r))
+    out_az = ~bad & ((az < 0) | (az > 360))
+    out_el = ~bad & ((el < -90) | (el > 90))
+    out_alt = ~bad & ((alt < -1500) | (alt > 30000))
+    for name, m in (
+        ("range_out_of_bounds", out_r),
+        ("azimuth_out_of_bounds", out_az),
+        ("elevation_out_of_bounds", out_el),
+        ("altitude_out_of_bounds", out_alt),
+    ):
+        rej.add(name, int(m.sum()))
+    bad |= out_r | out_az | out_el | out_alt
+    bad |= _time_order(np.where(bad, np.nan, t), rej)
+    ident = np.array(
+        [int(v, 16) if len(v) == 6 and _is_hex(v) else (NO_IDENT if v == "" else -2) for v in cols[6]],
+        dtype=np.int64,
+    )
+    rej.add("bad_identity", int((~bad & (ident == -2)).sum()))
+    bad |= ident == -2
+    keep = ~bad
+    out = np.zeros(int(keep.sum()), PLOT_DTYPE)
+    out["time_s"], out["sensor"], out["range_m"] = t[keep], sensor[keep], r[keep]
+    out["azimuth_rad"], out["elevation_rad"] = np.radians(az[keep]), np.radians(el[keep])
+    out["altitude_m"], out["ident"] = alt[keep], ident[keep]
+    return out[np.argsort(out["time_s"], kind="stable")], rej
+
+
+def _is_hex(v: str) -> bool:
+    try:
+        int(v, 16)
+    except ValueError:
+        return False
+    return True
+
+
+def read_adsb(path: Path, ids: dict[str, int], wanted: set[int]) -> tuple[np.ndarray, Rejects]:
+    rej = Rejects(str(path.name))
+    rows = _split_csv(path, ADSB_COLUMNS, rej)
+    out = np.zeros(0, REPORT_DTYPE)
+    if not rows:
+        return out, rej
+    cols = list(zip(*rows, strict=True))
+    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted)
+    t, b0 = _floats(list(cols[0]), rej, "time", True)
+    lat, b1 = _floats(list(cols[3]), rej, "lat", True)
+    lon, b2 = _floats(list(cols[4]), rej, "lon", True)
+    alt, b3 = _floats(list(cols[5]), rej, "altitude", False)
+    spd, b4 = _floats(list(cols[6]), rej, "speed", False)
+    trk, b5 = _floats(list(cols[7]), rej, "track", False)
+    bad = drop | b0 | b1 | b2 | b3 | b4 | b5
+    oob = ~bad & (
+        (np.abs(lat) > 90)
+        | (np.abs(lon) > 180)
+        | (spd < 0)
+        | (spd > 1500)
+        | (trk < 0)
+        | (trk > 360)
+        | (alt < -1500)
+        | (alt > 30000)
+    )
+    rej.add("value_out_of_bounds", int(oob.sum()))
+    bad |= oob
+    ident = np.array([int(v, 16) if len(v) == 6 and _is_hex(v) else -2 for v in cols[2]], dtype=np.int64)
+    rej.add("bad_icao24", int((~bad & (ident == -2)).sum()))
+    bad |= ident == -2
+    bad |= _time_order(np.where(bad, np.nan, t), rej)
+    keep = ~bad
+    out = np.zeros(int(keep.sum()), REPORT_DTYPE)
+    out["time_s"], out["sensor"], out["ident"] = t[keep], sensor[keep], ident[keep]
+    out["lat"], out["lon"], out["altitude_m"] = lat[keep], lon[keep], alt[keep]
+    out["speed_mps"], out["track_rad"] = spd[keep], np.radians(trk[keep])
+    out["vrate_mps"] = np.nan
+    return out[np.argsort(out["time_s"], kind="stable")], rej
+
+
+def read_platforms(path: Path, ids: dict[str, int]) -> dict[int, tuple[FloatArray, FloatArray]]:
+    rej = Rejects(path.name)
+    rows = _split_csv(path, ("time_s", "sensor", "lat", "lon", "alt_m"), rej)
+    out: dict[int, tuple[FloatArray, FloatArray]] = {}
+    if not rows:
+        return out
+    cols = list(zip(*rows, strict=True))
+    sid = np.array([ids.get(s, -1) for s in cols[1]])
+    vals = np.column_stack([_floats(list(cols[k]), rej, "nav", True)[0] for k in (0, 2, 3, 4)])
+    for s in np.unique(sid[sid >= 0]):
+        v = vals[(sid == s) & np.isfinite(vals).all(axis=1)]
+        v = v[np.argsort(v[:, 0])]
+        out[int(s)] = (v[:, 0], v[:, 1:])
+    return out
+
+
+def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenario:
+    """Read a scenario folder; `sensors` keeps only the named sensor ids (the others' rows are skipped)."""
+    p = Path(path)
+    if not p.is_dir():
+        raise SourceError(f"{p} is not a scenario folder")
+    sheet = _read_json(p / "sensors.json")
+    meta = _read_json(p / "meta.json")
+    if not isinstance(sheet, list) or not all(
+        isinstance(s, dict) and "id" in s and "kind" in s for s in sheet
+    ):
+        raise ConfigError(f"{p / 'sensors.json'}: expected a list of sensor objects with id and kind")
+    ids = {s["id"]: i for i, s in enumerate(sheet)}
+    if sensors:
+        unknown = [s for s in sensors if s not in ids]
+        if unknown:
+            raise ConfigError(f"unknown sensor id(s) {','.join(unknown)}; the scenario has {','.join(ids)}")
+    wanted = {ids[s] for s in sensors} if sensors else set(ids.values())
+    plots, rp = read_plots(p / "plots.csv", ids, sheet, wanted)
+    reports, ra = read_adsb(p / "adsb.csv", ids, wanted)
+    try:
+        site = meta["site"]
+        start, end = float(meta["start_s"]), float(meta["end_s"])
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(f"{p / 'meta.json'}: needs site, start_s and end_s") from None
+    return Scenario(
+        path=p,
+        sensors=sheet,
+        site=site,
+        zones=list(meta.get("zones", [])),
+        start_s=start,
+        end_s=end,
+        plots=plots,
+        reports=reports,
+        platforms=read_platforms(p / "platforms.csv", ids),
+        rejects={"plots": rp, "adsb": ra},
+    )
+
+
+__all__ = ["Scenario", "load_scenario", "read_adsb", "read_plots"]

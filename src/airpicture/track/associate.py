@@ -1,0 +1,68 @@
+"""Spatial pre-gate and global nearest-neighbour assignment.
+
+Pre-gate: a k-d tree over the measurements' horizontal positions, queried with each track's
+predicted position and its own radius (4 sigma plus motion within the batch), gives candidate pairs.
+The Mahalanobis gate is applied by the caller on those pairs only.
+
+GNN: every gated pair carries a cost w (negative = the pair is more likely than "missed + clutter").
+One minimum-weight perfect matching on a sparse graph with a dummy partner per track and per
+measurement (cost 0) solves all ambiguous blocks at once: a track left on its dummy is unassigned,
+and the dummy-dummy edges mirror the real ones so a perfect matching always exists.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.spatial import cKDTree
+
+from airpicture.types import FloatArray, IntArray
+
+
+def pregate(track_xy: FloatArray, radius: FloatArray, meas_xy: FloatArray) -> tuple[IntArray, IntArray]:
+    """Candidate pairs (track index, measurement index) with horizontal distance <= radius[track]."""
+    if len(track_xy) == 0 or len(meas_xy) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    hits = cKDTree(meas_xy).query_ball_point(track_xy, radius, return_sorted=False)
+    counts = np.fromiter(map(len, hits), np.int64, len(hits))
+    meas = np.fromiter(itertools.chain.from_iterable(hits), np.int64, int(counts.sum()))
+    return np.repeat(np.arange(len(track_xy)), counts), meas
+
+
+def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
+    """Indices of the pairs chosen by global nearest neighbour (at most one per track and per
+    measurement). Pairs with cost >= 0 are never chosen."""
+    use = np.flatnonzero(cost < 0)
+    if len(use) == 0:
+        return use
+    tu, ti = np.unique(track[use], return_inverse=True)
+    mu, mi = np.unique(meas[use], return_inverse=True)
+    # trivial blocks (a track with one candidate that has only this track) need no solver
+    t_deg = np.bincount(ti, minlength=len(tu))
+    m_deg = np.bincount(mi, minlength=len(mu))
+    lone = (t_deg[ti] == 1) & (m_deg[mi] == 1)
+    chosen = [use[lone]]
+    rest = ~lone
+    if rest.any():
+        r_use = use[rest]
+        tu2, ti2 = np.unique(track[r_use], return_inverse=True)
+        mu2, mi2 = np.unique(meas[r_use], return_inverse=True)
+        T, M = len(tu2), len(mu2)
+        w = cost[r_use]
+        off = 1.0 - w.min()
+        rows = np.concatenate([ti2, np.arange(T), T + np.arange(M), T + mi2])
+        cols = np.concatenate([mi2, M + np.arange(T), np.arange(M), M + ti2])
+        vals = np.concatenate([w + off, np.full(T, off), np.full(M, off), np.full(len(w), off)])
+        g = csr_matrix((vals, (rows, cols)), shape=(T + M, M + T))
+        r_ind, c_ind = min_weight_full_bipartite_matching(g)
+        real = (r_ind < T) & (c_ind < M)
+        key = ti2 * M + mi2
+        pick = np.searchsorted(np.sort(key), r_ind[real] * M + c_ind[real])
+        chosen.append(r_use[np.argsort(key)][pick])
+    return np.sort(np.concatenate(chosen))
+
+
+__all__ = ["assign", "pregate"]

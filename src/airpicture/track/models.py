@@ -1,0 +1,84 @@
+"""Motion models: near-constant velocity in 3-D with piecewise-constant white acceleration.
+
+The IMM runs two of them that differ only in their process noise, so both share one transition
+matrix F(dt) and a prediction can be done on the block structure instead of with 6x6 products:
+
+    x = [p v] (p, v: 3-vectors)      F = [[I, dt I], [0, I]]
+    P' = F P F^T + Q :  Ppp' = Ppp + dt (Ppv + Pvp) + dt^2 Pvv,  Ppv' = Ppv + dt Pvv,  Pvv' = Pvv
+    Q per axis with acceleration sigma a:  a^2 [[dt^4/4, dt^3/2], [dt^3/2, dt^2]]
+
+The sigmas are physical manoeuvre limits, not fitted to a scenario:
+  quiet: 0.5 m/s^2 horizontal (turbulence, gentle speed changes), 0.3 m/s^2 vertical;
+  manoeuvre: 6 m/s^2 horizontal (a 0.6 g turn: a steep airliner turn, a multirotor changing
+  direction), 3 m/s^2 vertical (a level-off or a pull-up).
+Mode switching follows mean sojourn times (quiet 60 s, manoeuvre 15 s: a turn lasts tens of
+seconds), so transition probabilities are right for any gap between measurements.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airpicture.types import FloatArray
+
+#: (horizontal, vertical) acceleration sigma of each IMM mode, m/s^2.
+MODE_ACCEL = np.array([[0.5, 0.3], [6.0, 3.0]])
+#: mean time spent in each mode before switching, s.
+MODE_SOJOURN_S = np.array([60.0, 15.0])
+#: initial mode probabilities of a new track.
+MODE_PRIOR = np.array([0.5, 0.5])
+N_MODES = len(MODE_ACCEL)
+
+
+def transition_probs(dt: FloatArray) -> FloatArray:
+    """Mode transition matrices for gaps dt (K,) -> (K, M, M), row i = from mode i (M = 2)."""
+    stay = np.exp(-np.abs(dt)[:, None] / MODE_SOJOURN_S[None, :])  # (K, 2)
+    out = np.empty((len(dt), 2, 2))
+    out[:, 0, 0], out[:, 0, 1] = stay[:, 0], 1.0 - stay[:, 0]
+    out[:, 1, 1], out[:, 1, 0] = stay[:, 1], 1.0 - stay[:, 1]
+    return out
+
+
+def predict(x: FloatArray, P: FloatArray, dt: FloatArray, accel: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Constant-velocity prediction of a batch.
+
+    x : (K, 6) [e n u ve vn vu];  P : (K, 6, 6);  dt : (K,) s (negative: retrodiction, noise on |dt|);
+    accel : (K, 2) [horizontal vertical] acceleration sigma, m/s^2.  Returns new (x, P).
+    """
+    d = dt[:, None]
+    xo = x.copy()
+    xo[:, :3] += d * x[:, 3:]
+    d3 = dt[:, None, None]
+    Ppp, Ppv, Pvp, Pvv = P[:, :3, :3], P[:, :3, 3:], P[:, 3:, :3], P[:, 3:, 3:]
+    Po = np.empty_like(P)
+    Po[:, :3, :3] = Ppp + d3 * (Ppv + Pvp) + d3 * d3 * Pvv
+    Po[:, :3, 3:] = Ppv + d3 * Pvv
+    Po[:, 3:, :3] = Pvp + d3 * Pvv
+    Po[:, 3:, 3:] = Pvv
+    a2 = np.repeat(accel**2, (2, 1), axis=1)  # (K, 3): e n u
+    t = np.abs(dt)[:, None]
+    idx = np.arange(3)
+    Po[:, idx, idx] += a2 * t**4 / 4
+    Po[:, idx, idx + 3] += a2 * t**3 / 2
+    Po[:, idx + 3, idx] += a2 * t**3 / 2
+    Po[:, idx + 3, idx + 3] += a2 * t**2
+    return xo, Po
+
+
+def mixed_accel(mu: FloatArray) -> FloatArray:
+    """Acceleration sigmas of the moment-matched mixture with mode probabilities mu (K, M) -> (K, 2).
+
+    Q is linear in a^2, so the mixture's noise is the mu-weighted sum of the modes' a^2.
+    """
+    return np.sqrt(mu @ MODE_ACCEL**2)
+
+
+__all__ = [
+    "MODE_ACCEL",
+    "MODE_PRIOR",
+    "MODE_SOJOURN_S",
+    "N_MODES",
+    "mixed_accel",
+    "predict",
+    "transition_probs",
+]

@@ -1,0 +1,118 @@
+"""The track table: struct-of-arrays state of every track, preallocated and grown by doubling.
+
+Rows are recycled: a deleted track frees its row (alive False); ids are never reused.
+IMM state is kept per mode: x (C, M, 6), P (C, M, 6, 6), mu (C, M).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from airpicture.track.models import N_MODES
+from airpicture.types import NO_IDENT, IntArray
+
+TENTATIVE, CONFIRMED = 0, 1
+OK, SUSPECT, SPOOFED = 0, 1, 2
+
+
+class TrackTable:
+    """Columns (C = capacity):
+
+    alive, status, id, t (time of the state), x, P, mu, score (log-likelihood ratio), peak (its
+    highest value), hits, radar_hits, t_first, t_update (last measurement), look_s (revisit period of
+    the sensor that last updated it), pd (its detection probability), missed (looks counted as
+    missed), ident, sensors (bit mask), mode_c, integrity, t_confirmed, t_cov (last time outside
+    every radar's coverage, for the spoofing check).
+    """
+
+    alive: npt.NDArray[np.bool_]
+    status: npt.NDArray[np.int8]
+    id: npt.NDArray[np.int64]
+    t: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64]
+    P: npt.NDArray[np.float64]
+    mu: npt.NDArray[np.float64]
+    score: npt.NDArray[np.float64]
+    peak: npt.NDArray[np.float64]
+    hits: npt.NDArray[np.int32]
+    radar_hits: npt.NDArray[np.int32]
+    t_first: npt.NDArray[np.float64]
+    t_update: npt.NDArray[np.float64]
+    look_s: npt.NDArray[np.float64]
+    pd: npt.NDArray[np.float64]
+    missed: npt.NDArray[np.int32]
+    ident: npt.NDArray[np.int64]
+    sensors: npt.NDArray[np.int64]
+    mode_c: npt.NDArray[np.bool_]
+    integrity: npt.NDArray[np.int8]
+    t_confirmed: npt.NDArray[np.float64]
+    t_cov: npt.NDArray[np.float64]
+
+    FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], str, object]]] = {
+        "alive": ((), "?", False),
+        "status": ((), "i1", TENTATIVE),
+        "id": ((), "i8", -1),
+        "t": ((), "f8", 0.0),
+        "x": ((N_MODES, 6), "f8", 0.0),
+        "P": ((N_MODES, 6, 6), "f8", 0.0),
+        "mu": ((N_MODES,), "f8", 0.0),
+        "score": ((), "f8", 0.0),
+        "peak": ((), "f8", 0.0),
+        "hits": ((), "i4", 0),
+        "radar_hits": ((), "i4", 0),
+        "t_first": ((), "f8", 0.0),
+        "t_update": ((), "f8", 0.0),
+        "look_s": ((), "f8", 1.0),
+        "pd": ((), "f8", 0.9),
+        "missed": ((), "i4", 0),
+        "ident": ((), "i8", NO_IDENT),
+        "sensors": ((), "i8", 0),
+        "mode_c": ((), "?", False),
+        "integrity": ((), "i1", 0),
+        "t_confirmed": ((), "f8", np.nan),
+        "t_cov": ((), "f8", 0.0),
+    }
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.capacity = 0
+        self.next_id = 1
+        for name, (shape, dt, fill) in self.FIELDS.items():
+            setattr(self, name, np.full((0, *shape), fill, dtype=dt))
+        self._grow(capacity)
+
+    def _grow(self, capacity: int) -> None:
+        for name, (shape, dt, fill) in self.FIELDS.items():
+            old = getattr(self, name)
+            new = np.full((capacity, *shape), fill, dtype=dt)
+            new[: len(old)] = old
+            setattr(self, name, new)
+        self.capacity = capacity
+
+    def allocate(self, n: int) -> IntArray:
+        """Rows for n new tracks (reset to defaults, alive, fresh ids)."""
+        free = np.flatnonzero(~self.alive)
+        if len(free) < n:
+            cap = self.capacity
+            while cap - int(self.alive.sum()) < n:
+                cap *= 2
+            self._grow(cap)
+            free = np.flatnonzero(~self.alive)
+        rows = free[:n]
+        for name, (_, _, fill) in self.FIELDS.items():
+            getattr(self, name)[rows] = fill
+        self.alive[rows] = True
+        self.id[rows] = np.arange(self.next_id, self.next_id + n)
+        self.next_id += n
+        return rows
+
+    def free(self, rows: IntArray) -> None:
+        self.alive[rows] = False
+
+    def rows(self) -> IntArray:
+        return np.flatnonzero(self.alive)
+
+    def __len__(self) -> int:
+        return int(self.alive.sum())

@@ -1,0 +1,600 @@
+"""The multi-sensor tracker: radar plots and cooperative reports in, one air picture out.
+
+Each measurement batch (one sensor, a time window no longer than its revisit period, so an object
+gives at most one plot) is handled without a Python loop over tracks or plots:
+  1. pre-gate: k-d tree of the plots against each track's predicted position and radius;
+  2. every candidate pair is predicted to the PLOT's own time (a rotating beam times each plot) and
+     gated by Mahalanobis distance in the plot's own measurement space (range, azimuth, elevation
+     or Mode C altitude);
+  3. global nearest neighbour on the gated pairs with a log-likelihood-ratio cost that weighs the
+     pair against "missed + clutter", using the sensor's Pd and clutter density from its sheet;
+  4. IMM update of the assigned tracks; every unassigned plot starts a tentative track.
+Cooperative reports (ADS-B, Remote ID) go to the track holding their identity; a new identity is
+first offered to identity-less tracks (that is fusion: one aircraft, one track), else starts a track.
+
+Track management is a sequential likelihood-ratio test: hits add log(Pd L / lambda), each revisit
+of a sensor that passes without a hit adds log(1 - Pd). Tentative tracks confirm above
+CONFIRM_LLR (a false confirmation per clutter start of about e^-CONFIRM_LLR); confirmed tracks
+are deleted after the number of consecutive missed looks that a real object would produce with
+probability < 1e-4, or when their position is no longer known to a few kilometres.
+
+A cooperative track inside some radar's coverage that no radar has seen is `suspect`; after three
+revisits of that radar it is `spoofed` (a real aircraft is missed three times in a row with
+probability (1 - Pd)^3). Spoofed tracks stay in the table (the integrity stage reports them) but
+not in the published picture.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.stats import chi2
+
+from airpicture.geo import EnuFrame
+from airpicture.track import associate, imm, models
+from airpicture.track.measure import (
+    DEFAULT_SIGMA_ALT_M,
+    DEFAULT_SIGMA_VELOCITY_MPS,
+    MODE_C_STEP_M,
+    P_CLUTTER_MODE_C,
+    SensorGeometry,
+    altitude_of,
+    build_geometry,
+    clutter_density,
+    curvature_radii,
+    plot_thirds,
+    plot_to_enu,
+    radar_noise,
+    radar_predict,
+    report_to_enu,
+)
+from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT, TENTATIVE, TrackTable
+from airpicture.types import NO_IDENT, FloatArray, IntArray, Picture
+
+#: Log-likelihood ratio at which a tentative track is confirmed (false confirmation ~ e^-12).
+CONFIRM_LLR = 12.0
+#: A tentative track is dropped when its LLR falls this far below its best value, or below 0.
+TENTATIVE_DROP = 4.0
+#: Probability that a real object gives the consecutive misses that delete a confirmed track.
+P_FALSE_DELETE = 1e-4
+#: Delete a track whose horizontal position sigma exceeds this (m).
+MAX_SIGMA_H_M = 3000.0
+#: Fastest object expected (m/s): sets the velocity prior of a new track.
+V_MAX_MPS = 300.0
+V_MAX_CLIMB_MPS = 30.0
+#: Gate probability of the Mahalanobis gate.
+P_GATE = 0.9999
+#: Reported-position (cooperative) hit LLR gain: half the confirmation threshold, so two reports
+#: that agree confirm a track.
+COOP_GAIN = CONFIRM_LLR / 2 + 0.5
+#: Radar revisits without a radar hit after which a cooperative track in coverage is spoofed.
+SPOOF_LOOKS = 3
+#: Hard cap on the time a track is kept without any measurement (s).
+MAX_COAST_S = 60.0
+
+_GATE = {m: float(chi2.ppf(P_GATE, m)) for m in range(1, 7)}
+_RADAR_ANGULAR = np.array([False, True, False])
+_COOP_ANGULAR = np.zeros(6, bool)
+
+
+@dataclass
+class TrackerStats:
+    plots: int = 0
+    reports: int = 0
+    radar_updates: int = 0
+    report_updates: int = 0
+    started: int = 0
+    confirmed: int = 0
+    deleted: int = 0
+    merged: int = 0
+    fused: int = 0
+    quarantined: int = 0
+    identity_jumps: int = 0
+
+
+class Tracker:
+    """The tracker. `sensors`: the sensor sheets (sensors.json); `site`: (lat, lon, alt_m) origin of
+    the ENU frame; `platforms`: navigation of moving sensors (sensor index -> (t, [lat lon alt]))."""
+
+    def __init__(
+        self,
+        sensors: list[dict[str, Any]],
+        site: tuple[float, float, float],
+        platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
+    ) -> None:
+        self.sensors = sensors
+        self.frame = EnuFrame(*site)
+        self.site_alt = float(site[2])
+        self.rn, self.rm = curvature_radii(site[0])
+        self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
+        self.table = TrackTable()
+        self.stats = TrackerStats()
+        self.rejects: Counter[str] = Counter()
+        self.names: dict[int, str] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def _pd(self, spec: dict[str, Any]) -> float:
+        pd = spec.get("pd", {})
+        return float(max(pd.values())) if pd else 0.9
+
+    def _revisit(self, spec: dict[str, Any]) -> float:
+        return float(spec.get("scan_period_s") or spec.get("update_period_s") or 1.0)
+
+    def _combined(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
+        return imm.combine(self.table.x[rows], self.table.P[rows], self.table.mu[rows])
+
+    def _candidates(
+        self,
+        rows: IntArray,
+        xc: FloatArray,
+        Pc: FloatArray,
+        t_mid: float,
+        half_w: float,
+        meas_xy: FloatArray,
+        slack: float,
+    ) -> tuple[IntArray, IntArray]:
+        dt = t_mid - self.table.t[rows]
+        pos = xc[:, :2] + xc[:, 3:5] * dt[:, None]
+        var = Pc[:, 0, 0] + Pc[:, 1, 1] + dt * dt * (Pc[:, 3, 3] + Pc[:, 4, 4])
+        speed = np.hypot(xc[:, 3], xc[:, 4])
+        radius = 4.0 * np.sqrt(var) + half_w * (speed + 30.0) + slack + 50.0
+        return associate.pregate(pos, radius, meas_xy)
+
+    def _new_tracks(
+        self,
+        t: FloatArray,
+        p: FloatArray,
+        Cp: FloatArray,
+        v: FloatArray | None,
+        Cv: FloatArray | None,
+        score: FloatArray,
+        sensor: int,
+        ident: IntArray,
+        mode_c: FloatArray,
+    ) -> IntArray:
+        n = len(t)
+        rows = self.table.allocate(n)
+        x = np.zeros((n, 6))
+        x[:, :3] = p
+        P = np.zeros((n, 6, 6))
+        P[:, :3, :3] = Cp
+        if v is None or Cv is None:
+            P[:, 3, 3] = P[:, 4, 4] = (V_MAX_MPS / 2) ** 2
+            P[:, 5, 5] = (V_MAX_CLIMB_MPS / 2) ** 2
+        else:
+            x[:, 3:] = v
+            P[:, 3:, 3:] = Cv
+        tb = self.table
+        tb.x[rows] = x[:, None, :]
+        tb.P[rows] = P[:, None, :, :]
+        tb.mu[rows] = models.MODE_PRIOR
+        tb.t[rows] = tb.t_first[rows] = tb.t_update[rows] = tb.t_cov[rows] = t
+        tb.score[rows] = tb.peak[rows] = score
+        tb.hits[rows] = 1
+        tb.ident[rows] = ident
+        tb.sensors[rows] = 1 << sensor
+        tb.mode_c[rows] = mode_c
+        spec = self.sensors[sensor]
+        tb.look_s[rows], tb.pd[rows] = self._revisit(spec), self._pd_of(spec)
+        tb.radar_hits[rows] = int(spec["kind"] == "radar")
+        self.stats.started += n
+        return rows
+
+    def _pd_of(self, spec: dict[str, Any]) -> float:
+        if spec["kind"] == "radar":
+            return self._pd(spec)
+        return 1.0 - float(spec.get("p_loss", 0.0))
+
+    # ------------------------------------------------------------------ radar
+    def update_plots(self, plots: np.ndarray) -> None:
+        """Radar plots (PLOT_DTYPE), any sensors; each sensor's batch should span at most one revisit."""
+        if len(plots) == 0:
+            return
+        self.stats.plots += len(plots)
+        sensors = plots["sensor"]
+        for s in np.unique(sensors):
+            g = self.geo[int(s)]
+            if g.kind != "radar":
+                self.rejects["plot_from_non_radar"] += int((sensors == s).sum())
+                continue
+            self._radar_batch(g, plots[sensors == s])
+
+    def _radar_batch(self, g: SensorGeometry, pl: np.ndarray) -> None:
+        spec, tb = g.spec, self.table
+        t, r, az = pl["time_s"], pl["range_m"], pl["azimuth_rad"]
+        o, M = g.at(self.frame, t)
+        third = plot_thirds(spec, pl["elevation_rad"], pl["altitude_m"])
+        zthird = np.select([third == 1, third == 2], [pl["elevation_rad"], pl["altitude_m"]], 0.0)
+        z = np.column_stack([r, az, zthird])
+        R = radar_noise(spec, third)
+        pp, Cpp = plot_to_enu(
+            r, az, pl["elevation_rad"], pl["altitude_m"], third, o, M, spec, self.site_alt, self.rn, self.rm
+        )
+        lam = clutter_density(spec, r, third)
+        pd = self._pd(spec)
+        slack = 3.0 * np.sqrt(Cpp[:, 0, 0] + Cpp[:, 1, 1])
+        rows = tb.rows()
+        taken = np.zeros(len(pl), bool)
+        if len(rows):
+            xc, Pc = self._combined(rows)
+            ti, mi = self._candidates(
+                rows, xc, Pc, float(t.mean()), float(np.ptp(t)) / 2 + 0.5, pp[:, :2], float(slack.max())
+            )
+            # a plot carrying a Mode S address only pairs with that identity or with none
+            pid, tid = pl["ident"][mi], tb.ident[rows[ti]]
+            ok = (pid < 0) | (tid < 0) | (pid == tid)
+            ti, mi = ti[ok], mi[ok]
+            if len(ti):
+                k = rows[ti]
+                dt = t[mi] - tb.t[k]
+                c = imm.predicted_mode_probs(tb.mu[k], dt)
+                xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(c))
+                zhat, Hp = radar_predict(xp[:, :3], o[mi], M[mi], third[mi], self.site_alt, self.rn, self.rm)
+                y = z[mi] - zhat
+                y[:, 1] = (y[:, 1] + np.pi) % (2 * np.pi) - np.pi
+                y[:, 2] = np.where(third[mi] == 0, 0.0, y[:, 2])
+                S = Hp @ Pp[:, :3, :3] @ Hp.transpose(0, 2, 1) + R[mi]
+                Si = np.linalg.inv(S)
+                d2 = np.einsum("ki,kij,kj->k", y, Si, y)
+                logdet = np.linalg.slogdet(S)[1]
+                dim = np.where(third[mi] == 0, 2, 3)
+                gate = np.where(dim == 2, _GATE[2], _GATE[3])
+                ll = -0.5 * (d2 + logdet + dim * np.log(2 * np.pi))
+                cost = -2.0 * (ll + np.log(pd / (1 - pd + 1e-9)) - np.log(lam[mi]))
+                cost[~(d2 < gate)] = np.inf
+                pick = associate.assign(ti, mi, cost)
+                if len(pick):
+                    self._radar_update(g, rows[ti[pick]], mi[pick], z, R, o, M, third, lam, pd, pl)
+                    taken[mi[pick]] = True
+        new = ~taken
+        if new.any():
+            score = np.where(third[new] == 2, np.log(1.0 / P_CLUTTER_MODE_C), 0.0)
+            self._new_tracks(
+                t[new], pp[new], Cpp[new], None, None, score, g.index, pl["ident"][new], third[new] == 2
+            )
+
+    def _radar_update(
+        self,
+        g: SensorGeometry,
+        k: IntArray,
+        m: IntArray,
+        z: FloatArray,
+        R: FloatArray,
+        o: FloatArray,
+        M: FloatArray,
+        third: IntArray,
+        lam: FloatArray,
+        pd: float,
+        pl: np.ndarray,
+    ) -> None:
+        tb = self.table
+        t = pl["time_s"][m]
+        nm = models.N_MODES
+        o_m, M_m, th_m = np.repeat(o[m], nm, axis=0), np.repeat(M[m], nm, axis=0), np.repeat(third[m], nm)
+
+        def measure(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+            zhat, Hp = radar_predict(x[:, :3], o_m, M_m, th_m, self.site_alt, self.rn, self.rm)
+            H = np.zeros((len(x), 3, 6))
+            H[:, :, :3] = Hp
+            zhat[:, 2] = np.where(th_m == 0, z_rep[:, 2], zhat[:, 2])  # padded row: zero innovation
+            return zhat, H
+
+        z_rep = np.repeat(z[m], nm, axis=0)
+        x, P, mu, ll = imm.step(tb.x[k], tb.P[k], tb.mu[k], t - tb.t[k], z[m], R[m], measure, _RADAR_ANGULAR)
+        self._commit(k, t, x, P, mu, ll + np.log(pd) - np.log(lam[m]), g, radar=True)
+        tb.mode_c[k] |= third[m] == 2
+        pid = pl["ident"][m]
+        adopt = (pid >= 0) & (tb.ident[k] < 0)
+        tb.ident[k[adopt]] = pid[adopt]
+        self.stats.radar_updates += len(k)
+
+    def _commit(
+        self,
+        k: IntArray,
+        t: FloatArray,
+        x: FloatArray,
+        P: FloatArray,
+        mu: FloatArray,
+        gain: FloatArray,
+        g: SensorGeometry,
+        radar: bool,
+    ) -> None:
+        tb = self.table
+        good = np.isfinite(x).all(axis=(1, 2)) & np.isfinite(P).all(axis=(1, 2, 3))
+        if not good.all():  # numerically broken: quarantine, never raise
+            self.stats.quarantined += int((~good).sum())
+            tb.free(k[~good])
+            k, t, x, P, mu, gain = k[good], t[good], x[good], P[good], mu[good], gain[good]
+        tb.x[k], tb.P[k], tb.mu[k], tb.t[k], tb.t_update[k] = x, P, mu, t, t
+        tb.score[k] += gain
+        tb.peak[k] = np.maximum(tb.peak[k], tb.score[k])
+        tb.hits[k] += 1
+        tb.missed[k] = 0
+        tb.sensors[k] |= 1 << g.index
+        tb.look_s[k] = self._revisit(g.spec)
+        tb.pd[k] = self._pd_of(g.spec)
+        if radar:
+            tb.radar_hits[k] += 1
+
+    # ------------------------------------------------------------------ cooperative reports
+    def update_reports(self, reports: np.ndarray, names: dict[int, str] | None = None) -> None:
+        """Cooperative position reports (REPORT_DTYPE), time-ordered. `names`: ident -> display name."""
+        if names:
+            self.names.update(names)
+        if len(reports) == 0:
+            return
+        self.stats.reports += len(reports)
+        bad = ~(np.isfinite(reports["lat"]) & np.isfinite(reports["lon"]) & np.isfinite(reports["time_s"]))
+        if bad.any():
+            self.rejects["report_without_position"] += int(bad.sum())
+            reports = reports[~bad]
+        # an identity reported twice in one batch is handled in rounds: at most one update per track
+        order = np.lexsort((reports["time_s"], reports["ident"]))
+        rep = reports[order]
+        first = np.r_[True, rep["ident"][1:] != rep["ident"][:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(len(rep)), 0))
+        rank = np.arange(len(rep)) - start
+        for k in range(int(rank.max()) + 1):
+            part = rep[rank == k]
+            for s in np.unique(part["sensor"]):
+                self._report_batch(self.geo[int(s)], part[part["sensor"] == s])
+
+    def _report_batch(self, g: SensorGeometry, rp: np.ndarray) -> None:
+        tb, spec = self.table, g.spec
+        t = rp["time_s"]
+        alt = rp["altitude_m"]
+        has_alt = np.isfinite(alt)
+        p, v = report_to_enu(
+            self.frame,
+            rp["lat"],
+            rp["lon"],
+            np.where(has_alt, alt, self.site_alt),
+            rp["speed_mps"],
+            rp["track_rad"],
+            rp["vrate_mps"],
+        )
+        z = np.concatenate([p, v], axis=1)
+        mask = np.isfinite(z)
+        mask[:, 2] &= has_alt
+        sp = float(spec.get("sigma_position_m", 10.0))
+        sa2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
+        sv = float(spec.get("sigma_velocity_mps", DEFAULT_SIGMA_VELOCITY_MPS))
+        sig2 = np.array([sp * sp, sp * sp, sa2, sv * sv, sv * sv, sv * sv])
+        R = np.zeros((len(rp), 6, 6))
+        idx = np.arange(6)
+        R[:, idx, idx] = np.where(mask, sig2, 1.0)
+        z = np.where(mask, z, 0.0)
+        ident = rp["ident"]
+        rows = tb.rows()
+        # 1. the track that already holds the identity
+        known = tb.ident[rows]
+        order = np.argsort(known)
+        pos = np.clip(np.searchsorted(known[order], ident), 0, max(len(rows) - 1, 0))
+        has = (len(rows) > 0) & (known[order][pos] == ident) if len(rows) else np.zeros(len(rp), bool)
+        k_known = rows[order][pos] if len(rows) else np.zeros(0, np.int64)
+        done = np.zeros(len(rp), bool)
+        if has.any():
+            sel = np.flatnonzero(has)
+            self._coop_update(g, k_known[has], sel, t, z, R, mask, jump_check=True)
+            done[sel] = True
+        # 2. a new identity: fuse with an identity-less track that gates, else start a track
+        left = np.flatnonzero(~done)
+        if len(left):
+            free_rows = rows[tb.ident[rows] == NO_IDENT]
+            if len(free_rows):
+                xc, Pc = self._combined(free_rows)
+                ti, mi = self._candidates(free_rows, xc, Pc, float(t[left].mean()), 1.0, p[left, :2], 3 * sp)
+                if len(ti):
+                    k = free_rows[ti]
+                    m = left[mi]
+                    dt = t[m] - tb.t[k]
+                    c = imm.predicted_mode_probs(tb.mu[k], dt)
+                    xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(c))
+                    y = np.where(mask[m], z[m] - xp, 0.0)
+                    S = Pp + R[m]
+                    S = np.where(mask[m][:, :, None] & mask[m][:, None, :], S, np.eye(6))
+                    d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
+                    dim = mask[m].sum(axis=1)
+                    gate = np.array([_GATE[max(d, 1)] for d in range(7)])[dim]
+                    cost = np.where(d2 < gate, d2 + np.linalg.slogdet(S)[1] - 60.0, np.inf)
+                    pick = associate.assign(ti, m, cost)
+                    if len(pick):
+                        kk, mm = k[pick], m[pick]
+                        tb.ident[kk] = ident[mm]
+                        self._coop_update(g, kk, mm, t, z, R, mask, jump_check=False)
+                        done[mm] = True
+                        self.stats.fused += len(pick)
+        new = np.flatnonzero(~done)
+        if len(new):
+            Cp = np.zeros((len(new), 3, 3))
+            Cp[:, [0, 1, 2], [0, 1, 2]] = sig2[:3]
+            Cp[~mask[new, 2], 2, 2] = 1000.0**2
+            Cv = np.zeros((len(new), 3, 3))
+            vmask = mask[new, 3:]
+            Cv[:, [0, 1, 2], [0, 1, 2]] = np.where(
+                vmask, sig2[3:], [(V_MAX_MPS / 2) ** 2] * 2 + [(V_MAX_CLIMB_MPS / 2) ** 2]
+            )
+            rows_new = self._new_tracks(
+                t[new],
+                z[new, :3],
+                Cp,
+                z[new, 3:],
+                Cv,
+                np.full(len(new), COOP_GAIN),
+                g.index,
+                ident[new],
+                has_alt[new],
+            )
+            tb.radar_hits[rows_new] = 0
+
+    def _coop_update(
+        self,
+        g: SensorGeometry,
+        k: IntArray,
+        m: IntArray,
+        t: FloatArray,
+        z: FloatArray,
+        R: FloatArray,
+        mask: np.ndarray,
+        jump_check: bool,
+    ) -> None:
+        tb = self.table
+        nm = models.N_MODES
+        mk = np.repeat(mask[m], nm, axis=0)
+        zr = np.repeat(z[m], nm, axis=0)
+
+        def measure(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+            H = np.zeros((len(x), 6, 6))
+            H[:, np.arange(6), np.arange(6)] = mk
+            return np.where(mk, x, zr), H
+
+        x, P, mu, _ = imm.step(
+            tb.x[k], tb.P[k], tb.mu[k], t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR
+        )
+        if jump_check:  # the identity is authoritative: a report far outside the gate restarts the state
+            xc, Pc = imm.combine(tb.x[k], tb.P[k], tb.mu[k])
+            dt = t[m] - tb.t[k]
+            xp, Pp = models.predict(xc, Pc, dt, models.mixed_accel(tb.mu[k]))
+            y = np.where(mask[m, :3], z[m, :3] - xp[:, :3], 0.0)
+            S = Pp[:, :3, :3] + R[m, :3, :3]
+            d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
+            jump = d2 > _GATE[3] * 4
+            if jump.any():
+                self.stats.identity_jumps += int(jump.sum())
+                x[jump] = np.where(mask[m[jump]], z[m[jump]], xp[jump])[:, None, :]
+                Pj = np.zeros((int(jump.sum()), 6, 6))
+                Pj[:, np.arange(6), np.arange(6)] = np.where(
+                    mask[m[jump]], R[m[jump]][:, np.arange(6), np.arange(6)], (V_MAX_MPS / 2) ** 2
+                )
+                P[jump] = Pj[:, None]
+        self._commit(k, t[m], x, P, mu, np.full(len(k), COOP_GAIN), g, radar=False)
+        self.stats.report_updates += len(k)
+
+    # ------------------------------------------------------------------ management
+    def maintain(self, t: float) -> None:
+        """Confirm, delete, merge and check integrity at time t (after the measurements up to t)."""
+        tb = self.table
+        rows = tb.rows()
+        if len(rows) == 0:
+            return
+        looks = np.floor((t - tb.t_update[rows]) / tb.look_s[rows] - 0.25).clip(0).astype(np.int32)
+        new_miss = looks - tb.missed[rows]
+        tb.score[rows] += np.where(new_miss > 0, new_miss * np.log(np.maximum(1 - tb.pd[rows], 1e-6)), 0.0)
+        tb.missed[rows] = np.maximum(looks, tb.missed[rows])
+        tent = tb.status[rows] == TENTATIVE
+        confirm = tent & (tb.score[rows] >= CONFIRM_LLR)
+        tb.status[rows[confirm]] = CONFIRMED
+        tb.t_confirmed[rows[confirm]] = t
+        self.stats.confirmed += int(confirm.sum())
+        n_del = np.ceil(np.log(P_FALSE_DELETE) / np.log(np.maximum(1 - tb.pd[rows], 1e-6)))
+        P = tb.P[rows]
+        sig_h = np.sqrt(np.maximum(P[:, :, 0, 0] + P[:, :, 1, 1], 0)).max(axis=1)
+        drop_tent = (
+            tent & ~confirm & ((tb.score[rows] < tb.peak[rows] - TENTATIVE_DROP) | (tb.score[rows] < -1.0))
+        )
+        drop_conf = ~tent & (tb.missed[rows] >= n_del)
+        drop = drop_tent | drop_conf | (sig_h > MAX_SIGMA_H_M) | (t - tb.t_update[rows] > MAX_COAST_S)
+        tb.free(rows[drop])
+        self.stats.deleted += int((drop & ~tent).sum())
+        self._merge(t)
+        self._integrity(t)
+
+    def _predicted(self, rows: IntArray, t: float) -> tuple[FloatArray, FloatArray]:
+        xc, Pc = self._combined(rows)
+        dt = t - self.table.t[rows]
+        return models.predict(xc, Pc, dt, models.mixed_accel(self.table.mu[rows]))
+
+    def _merge(self, t: float) -> None:
+        """Two confirmed tracks on one object: keep the one with an identity, else the older one."""
+        tb = self.table
+        rows = tb.rows()[tb.status[tb.rows()] == CONFIRMED]
+        if len(rows) < 2:
+            return
+        x, P = self._predicted(rows, t)
+        pairs = cKDTree(x[:, :2]).query_pairs(r=1500.0, output_type="ndarray")
+        if len(pairs) == 0:
+            return
+        a, b = pairs[:, 0], pairs[:, 1]
+        ia, ib = tb.ident[rows[a]], tb.ident[rows[b]]
+        ok = (ia < 0) | (ib < 0) | (ia == ib)
+        a, b = a[ok], b[ok]
+        if len(a) == 0:
+            return
+        d = x[a] - x[b]
+        S = P[a] + P[b]
+        d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
+        same = d2 < _GATE[6]
+        a, b = a[same], b[same]
+        if len(a) == 0:
+            return
+        # winner: identity first, then more hits
+        key_a = (tb.ident[rows[a]] >= 0) * 1e9 + tb.hits[rows[a]]
+        key_b = (tb.ident[rows[b]] >= 0) * 1e9 + tb.hits[rows[b]]
+        win = np.where(key_a >= key_b, a, b)
+        lose = np.where(key_a >= key_b, b, a)
+        lose_rows = np.unique(rows[lose])
+        win_rows = rows[win]
+        keep = ~np.isin(win_rows, lose_rows)
+        np.add.at(tb.radar_hits, win_rows[keep], tb.radar_hits[rows[lose][keep]])
+        np.bitwise_or.at(tb.sensors, win_rows[keep], tb.sensors[rows[lose][keep]])
+        tb.free(lose_rows)
+        self.stats.merged += len(lose_rows)
+
+    def _integrity(self, t: float) -> None:
+        tb = self.table
+        rows = tb.rows()
+        coop = rows[(tb.ident[rows] >= 0) & (tb.radar_hits[rows] == 0)]
+        tb.integrity[rows[tb.radar_hits[rows] > 0]] = OK
+        if len(coop) == 0:
+            return
+        x = np.einsum("km,kmd->kd", tb.mu[coop], tb.x[coop])[:, :3]
+        in_cov = np.zeros(len(coop), bool)
+        look = np.full(len(coop), np.inf)
+        for g in self.geo:
+            if g.kind != "radar" or g.spec.get("pd", {}).get("aircraft", 0) <= 0:
+                continue
+            o, M = g.at(self.frame, np.full(1, t))
+            d = (x - o[0]) @ M[0].T
+            r = np.linalg.norm(d, axis=1)
+            el = np.degrees(np.arcsin(np.clip(d[:, 2] / np.maximum(r, 1), -1, 1)))
+            cov = (r <= g.spec["max_range_m"]) & (r >= g.spec.get("min_range_m", 0)) & (el >= -0.5)
+            in_cov |= cov
+            look = np.where(cov, np.minimum(look, self._revisit(g.spec)), look)
+        # the clock runs from when the track was last outside every radar's coverage
+        tb.t_cov[coop[~in_cov]] = t
+        state = np.where(in_cov, np.where(t - tb.t_cov[coop] > SPOOF_LOOKS * look, SPOOFED, SUSPECT), OK)
+        tb.integrity[coop] = state
+
+    # ------------------------------------------------------------------ output
+    def picture(self, t: float) -> Picture:
+        """Every confirmed track predicted to time t (spoofed ones included, flagged)."""
+        tb = self.table
+        rows = tb.rows()
+        rows = rows[tb.status[rows] == CONFIRMED]
+        x, P = self._predicted(rows, t) if len(rows) else (np.zeros((0, 6)), np.zeros((0, 6, 6)))
+        lat, lon, _ = self.frame.to_geodetic(x[:, :3]) if len(rows) else (np.zeros(0),) * 3
+        alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
+        return Picture(
+            time_s=t,
+            track=tb.id[rows].copy(),
+            x=x,
+            P=P,
+            lat=lat,
+            lon=lon,
+            alt_m=alt,
+            cls=np.zeros(len(rows), np.int8),
+            cls_p=np.zeros(len(rows)),
+            ident=tb.ident[rows].copy(),
+            sensors=tb.sensors[rows].copy(),
+            last_update_s=tb.t_update[rows].copy(),
+            integrity=tb.integrity[rows].copy(),
+            mode_c=tb.mode_c[rows].copy(),
+            names=self.names,
+        )
+
+
+__all__ = ["CONFIRMED", "OK", "SPOOFED", "SUSPECT", "TENTATIVE", "Tracker", "TrackerStats"]
