@@ -1,0 +1,117 @@
+import csv
+
+import numpy as np
+from conftest import SENSORS, SITE, circling, only, straight, wandering
+
+from airpicture.assess import AssessSettings, CircleZone, TrackAssessor, write_alerts_csv
+from airpicture.types import remoteid_ident
+
+SR = 2
+ZONE = CircleZone("core", 0.0, 0.0, 1000.0, 0.0, 600.0)
+
+
+def seen(p: float, seed: int):
+    rng = np.random.default_rng(seed)
+    return lambda t: SR if rng.random() < p else 0
+
+
+def run(pics, settings=None):
+    a = TrackAssessor(SENSORS, SITE, [ZONE], settings)
+    out = []
+    for p in pics:
+        out += a.update(p)
+    return out
+
+
+def raised(alerts, kind=None):
+    return [a for a in alerts if a.state == "raised" and (kind is None or a.kind == kind)]
+
+
+def test_drone_heading_in_is_warned_before_entry_then_entry_then_cleared(run_movers) -> None:
+    # from 3 km out at 20 m/s straight through the zone: enters at t = 100 s, leaves at t = 200 s
+    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.9, 1), -1)], 300)
+    alerts = run(pics)
+    pred, entry = raised(alerts, "predicted_entry"), raised(alerts, "zone_entry")
+    assert len(pred) == 1 and len(entry) == 1
+    t0 = pics[0].time_s
+    assert pred[0].time_s - t0 <= 100 - 20  # warned at least 20 s ahead
+    assert 100 <= entry[0].time_s - t0 <= 102
+    assert pred[0].zone == entry[0].zone == "core" and entry[0].cls == "drone"
+    assert "inside zone 'core'" in entry[0].message and entry[0].evidence["depth_m"] >= 0
+    assert pred[0].evidence["time_to_entry_s"] > 0
+    cleared = [a for a in alerts if a.state == "cleared" and a.kind == "zone_entry"]
+    assert len(cleared) == 1 and cleared[0].alert == entry[0].alert
+    assert cleared[0].time_s - t0 >= 200 + 20  # only after the hysteresis time outside
+    updated = [a for a in alerts if a.state == "updated" and a.alert == entry[0].alert]
+    assert updated, "an active alert is re-sent while it lasts"
+
+
+def test_track_on_the_boundary_does_not_flap(run_movers) -> None:
+    w = 2 * np.pi / 60.0
+
+    def wobble(t):  # back and forth 30 m across the boundary, a minute per cycle
+        return np.array([1000.0 + 30.0 * np.sin(w * t), 0.0, 100.0]), np.array([30 * w * np.cos(w * t), 0, 0])
+
+    pics = run_movers([(6, wobble, seen(0.9, 2), -1)], 400)
+    alerts = run(pics, AssessSettings(predict_horizon_s=0.0))
+    assert len(raised(alerts, "zone_entry")) == 1
+    assert not [a for a in alerts if a.state == "cleared" and a.kind == "zone_entry"]
+
+
+def test_birds_never_alert(run_movers) -> None:
+    birds = [(20 + i, wandering(i, (-300.0 * i, 200.0, 60.0), 9.0), seen(0.6, 10 + i), -1) for i in range(4)]
+    pics = run_movers(birds, 300)
+    assert run(pics) == []
+
+
+def test_loitering_circle_is_reported_within_a_minute_and_straight_flight_is_not(run_movers) -> None:
+    movers = [
+        (7, circling((200, 300), 300, 20, 300), seen(0.85, 3), -1),
+        (8, straight((-2500, 2500, 100), (8, 0, 0)), seen(0.85, 4), -1),
+    ]
+    pics = run_movers(movers, 200)
+    alerts = run(pics)
+    loiter = raised(alerts, "loitering")
+    assert [a.track for a in loiter] == [7]
+    assert loiter[0].time_s - pics[0].time_s <= 60
+    assert loiter[0].evidence["loiter_turn_deg"] >= 120
+
+
+def test_hovering_drone_is_loitering(run_movers) -> None:
+    pics = run_movers([(9, straight((2000, 2000, 80), (0.3, 0.2, 0)), seen(0.85, 5), -1)], 120)
+    assert [a.track for a in raised(run(pics), "loitering")] == [9]
+
+
+def test_uncooperative_only_without_identity(run_movers) -> None:
+    movers = [
+        (1, straight((-2000, 2000, 100), (10, 0, 0)), seen(0.85, 6), -1),
+        (2, straight((-2000, -2000, 100), (10, 0, 0)), seen(0.85, 7), remoteid_ident("SN-42")),
+    ]
+    alerts = raised(run(run_movers(movers, 60)), "uncooperative")
+    assert [a.track for a in alerts] == [1]
+    assert "no ADS-B or Remote ID" in alerts[0].message
+
+
+def test_lost_track_clears_its_alerts_at_its_last_position(run_movers) -> None:
+    pics = run_movers([(3, straight((0, 0, 100), (5, 0, 0)), seen(0.9, 8), -1)], 40)
+    last = pics[29]
+    for p in pics[30:]:
+        only(p, [])
+    alerts = run(pics)
+    cleared = [a for a in alerts if a.state == "cleared"]
+    assert {a.kind for a in cleared} == {a.kind for a in raised(alerts)} >= {"zone_entry", "uncooperative"}
+    assert all(a.message == "track lost" and a.time_s == pics[30].time_s for a in cleared)
+    assert cleared[0].lat == last.lat[0] and cleared[0].lon == last.lon[0]
+
+
+def test_write_alerts_csv_has_the_scored_columns(tmp_path, run_movers) -> None:
+    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.9, 1), -1)], 150)
+    alerts = run(pics)
+    path = tmp_path / "alerts.csv"
+    write_alerts_csv(path, alerts)
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(alerts)
+    for col in ("time_s", "alert", "track", "zone", "kind", "state", "lat", "lon"):
+        assert col in rows[0]
+    assert rows[0]["state"] == "raised" and float(rows[0]["lat"]) == round(alerts[0].lat, 6)

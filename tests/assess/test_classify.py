@@ -1,0 +1,98 @@
+import copy
+
+import numpy as np
+from conftest import SENSORS, SITE, circling, only, picture, straight, wandering
+
+from airpicture.assess import AssessSettings, TrackAssessor
+from airpicture.types import CLASSES, icao_ident, remoteid_ident
+
+LR, SR = 1, 2  # sensor bits
+
+
+def seen(p: float, bit: int, seed: int):
+    rng = np.random.default_rng(seed)
+    return lambda t: bit if rng.random() < p else 0
+
+
+def classes(pic) -> list[str]:
+    return [CLASSES[c] for c in pic.cls]
+
+
+def test_detection_pattern_and_kinematics_separate_kinds(run_movers) -> None:
+    movers = [
+        # a silent light aircraft: both radars see it, 45 m/s at 500 m
+        (1, straight((-4000, 2000, 500), (45, 0, 0)), lambda t: (LR if t % 4 == 0 else 0) | SR, -1),
+        # a drone: only the site radar sees it (the long-range radar cannot), 15 m/s legs at 100 m
+        (2, straight((-2000, -2000, 100), (10, 11, 0.5)), seen(0.8, SR, 1), -1),
+        # a bird: site radar only, less often, 9 m/s wandering
+        (3, wandering(3, (1500, 1500, 80), 9.0), seen(0.6, SR, 2), -1),
+    ]
+    pics = run_movers(movers, 120)
+    a = TrackAssessor(SENSORS, SITE, [])
+    for p in pics:
+        a.update(p)
+    assert classes(pics[-1]) == ["aircraft", "drone", "bird"]
+    assert np.all(pics[-1].cls_p > 0.8)
+
+
+def test_cooperative_identity_decides(run_movers) -> None:
+    movers = [
+        (7, straight((0, 3000, 80), (12, 0, 0)), seen(0.8, SR, 4), remoteid_ident("1581F4XYZ")),
+        (8, straight((0, -3000, 2000), (150, 0, 0)), lambda t: 0, icao_ident("3944f5")),
+    ]
+    pics = run_movers(movers, 5)
+    a = TrackAssessor(SENSORS, SITE, [])
+    for p in pics:
+        a.update(p)
+    assert classes(pics[-1]) == ["drone", "aircraft"]
+    assert np.all(pics[-1].cls_p > 0.99)
+
+
+def test_evidence_is_keyed_by_track_id_as_tracks_come_and_go(run_movers) -> None:
+    drone = straight((-2000, -2000, 100), (10, 11, 0.5))
+    bird = wandering(5, (1500, -1500, 60), 8.0)
+    movers = [(11, bird, seen(0.6, SR, 7), -1), (10, drone, seen(0.8, SR, 6), -1)]
+    both = run_movers(movers, 80)
+    # the same pictures, run for one track at a time: the posteriors must be the same
+    mixed = TrackAssessor(SENSORS, SITE, [])
+    alone_bird = TrackAssessor(SENSORS, SITE, [])
+    alone_drone = TrackAssessor(SENSORS, SITE, [])
+    for k, p in enumerate(both):
+        b = only(copy.deepcopy(p), [11])
+        d = only(copy.deepcopy(p), [10])
+        if 30 <= k < 40:  # track 10 missing from ten pictures: it comes back as a new track
+            p = only(p, [11])
+        mixed.update(p)
+        alone_bird.update(b)
+        if k >= 40:
+            alone_drone.update(d)
+    last = both[-1]
+    assert last.track.tolist() == [11, 10]
+    assert last.cls_p[0] == b.cls_p[0] and last.cls[0] == b.cls[0] == 3
+    assert last.cls_p[1] == d.cls_p[0] and last.cls[1] == d.cls[0]
+
+
+def test_a_spurious_long_range_plot_does_not_make_a_drone_an_aircraft(run_movers) -> None:
+    bits = seen(0.8, SR, 9)
+    pics = run_movers(
+        [(1, straight((-1000, 0, 100), (12, 0, 0)), lambda t: bits(t) | (LR if t == 30 else 0), -1)], 90
+    )
+    a = TrackAssessor(SENSORS, SITE, [])
+    for p in pics:
+        a.update(p)
+    assert classes(pics[-1]) == ["drone"]
+
+
+def test_low_confidence_shows_unknown() -> None:
+    a = TrackAssessor(SENSORS, SITE, [], AssessSettings(unknown_below_p=0.99))
+    pic = picture(1.7e9, [1], np.array([[100.0, 100.0, 50.0]]), np.array([[10.0, 0.0, 0.0]]), [SR])
+    a.update(pic)
+    assert classes(pic) == ["unknown"] and pic.cls_p[0] < 0.99
+
+
+def test_circling_drone_stays_drone(run_movers) -> None:
+    pics = run_movers([(4, circling((200, 200), 300, 20, 300), seen(0.8, SR, 11), -1)], 150)
+    a = TrackAssessor(SENSORS, SITE, [])
+    for p in pics:
+        a.update(p)
+    assert classes(pics[-1]) == ["drone"]
