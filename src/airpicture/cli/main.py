@@ -25,6 +25,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("decode", "airpicture.cli.decode", "decode a Mode S / ADS-B recording (Beast, AVR, SBS, JSONL) to CSV"),
     ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B feeds over TCP into the tracker"),
     ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast feed, ...)"),
+    ("console", "airpicture.cli.console", "the operator console (live web map) on a scenario, replayed at N x"),
 )
 
 
