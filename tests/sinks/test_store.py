@@ -352,3 +352,9 @@ def test_open_store_errors_are_sink_errors(tmp_path: Path) -> None:
         open_store(tmp_path / "junk.db")
     with pytest.raises(SinkError):
         open_store("postgresql://nobody:wrong@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_a_picture_without_a_finite_time_is_refused(store: HistoryStore) -> None:
+    with pytest.raises(SinkError, match="not finite"):
+        store.write_picture(make_picture(math.nan, [1], seed=1))
+    assert store.counts()["pictures"] == 0

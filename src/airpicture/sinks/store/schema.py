@@ -20,6 +20,9 @@ import numpy.typing as npt
 
 from airpicture.types import Alert, Picture, Rejects, SourceStats, ident_name
 
+#: pictures: one row per published picture (an empty sky is a picture with n_tracks = 0).
+PICTURE_COLUMNS: tuple[tuple[str, str], ...] = (("time_s", "f"), ("n_tracks", "i"))
+
 #: (column, kind) of the tracks table: one row per track per published picture.
 TRACK_COLUMNS: tuple[tuple[str, str], ...] = (
     ("time_s", "f"),
@@ -96,8 +99,7 @@ def ddl(types: dict[str, str], serial: str) -> list[str]:
 
     return [
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS pictures (time_s {types['f']} PRIMARY KEY, "
-        f"n_tracks {types['i']} NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS pictures ({cols(PICTURE_COLUMNS)}, PRIMARY KEY (time_s))",
         # (time_s, track) clusters rows by picture in SQLite (WITHOUT ROWID): seek reads one range.
         f"CREATE TABLE IF NOT EXISTS tracks ({cols(TRACK_COLUMNS)}, PRIMARY KEY (time_s, track))"
         + types["clustered"],

@@ -71,9 +71,10 @@ class SqliteStore(HistoryStore):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._w.execute(sql, params).rowcount
 
-    def _insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        marks = ", ".join("?" * len(names))
-        self._w.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
+    def _insert(self, table: str, columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+        marks = ", ".join("?" * len(columns))
+        names = ", ".join(c for c, _ in columns)
+        self._w.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._rlock:
