@@ -1,0 +1,252 @@
+"""Sensor models: rotating 2-D/3-D radars and ADS-B receivers, observing the simulated objects.
+
+Each model takes the objects' positions at both ends of one time step (the truth is linear in
+between) and returns that step's measurements as PLOT_DTYPE / REPORT_DTYPE rows. Parameters are the
+keys of the sensor sheet (FORMAT.md, sensors.json); noise comes from the sheet's sigmas.
+
+Radar: the beam turns clockwise from north once per scan_period_s, starting at the scenario start.
+An object is seen when the beam crosses it: the plot's time is when the beam's azimuth equals the
+object's (scan start + azimuth/360 of the period, the object's own motion included), at most once
+per scan. Coverage is min/max slant range and min_elevation_deg (the scenario scorer's rule).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from airpicture.geo import E2, A, EnuFrame
+from airpicture.sim.clutter import clutter_plots
+from airpicture.sim.targets import Codes
+from airpicture.types import CLASSES, PLOT_DTYPE, REPORT_DTYPE, BoolArray, FloatArray, IntArray
+
+FT = 0.3048
+#: Mode C and ADS-B barometric altitude step (25 ft), ADS-B vertical-rate step (64 ft/min)
+ALT_STEP_M = 25 * FT
+VRATE_STEP_MPS = 64 * FT / 60
+TWO_PI = 2 * np.pi
+
+
+def quantise(x: FloatArray, step: float) -> FloatArray:
+    """Round to whole multiples of step."""
+    return np.round(x / step) * step
+
+
+class RadarModel:
+    """A rotating radar of the sensor sheet. index: its position in the sensor list."""
+
+    def __init__(self, index: int, spec: dict[str, Any], start_s: float, n_slots: int) -> None:
+        self.index = index
+        self.spec = spec
+        self.frame = EnuFrame(spec["lat"], spec["lon"], spec["alt_m"])
+        self.T = float(spec["scan_period_s"])
+        self.start_s = start_s
+        self.rmin = float(spec.get("min_range_m", 0.0))
+        self.rmax = float(spec["max_range_m"])
+        self.min_el = np.radians(float(spec.get("min_elevation_deg", -0.5)))
+        self.s_r = float(spec["sigma_range_m"])
+        self.s_az = np.radians(float(spec["sigma_azimuth_deg"]))
+        el = spec.get("sigma_elevation_deg")
+        self.s_el = None if el is None else np.radians(float(el))
+        self.pd = np.array([float(spec.get("pd", {}).get(c, 0.0)) for c in CLASSES])
+        self.mode_c = spec.get("reports_altitude") == "mode_c"
+        self.s_alt = float(spec.get("sigma_alt_m", 10.0))
+        self.p_mode_c_lost = float(spec.get("p_mode_c_lost", 0.0))
+        self.p_identity = float(spec.get("p_identity", 0.0))
+        self.clutter_per_scan = float(spec.get("clutter_per_scan", 0.0))
+        self.clutter_max_el = np.radians(float(spec.get("clutter_max_elevation_deg", 8.0)))
+        #: the scan in which each slot was last seen (one plot per object per scan)
+        self.last_scan = np.full(n_slots, -1, np.int64)
+
+    def beam(self, t: float) -> float:
+        """Beam azimuth (rad, clockwise from north) at time t."""
+        return float(TWO_PI * (((t - self.start_s) / self.T) % 1.0))
+
+    def observe(
+        self,
+        t0: float,
+        dt: float,
+        ecef0: FloatArray,
+        ecef1: FloatArray,
+        h0: FloatArray,
+        h1: FloatArray,
+        kind: Codes,
+        eligible: BoolArray,
+        transponder: BoolArray,
+        ident: IntArray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Plots of [t0, t0 + dt): detections and clutter, unsorted.
+
+        ecef0, ecef1 : (N, 3) float64 object positions (m) at t0 and t0 + dt; h0, h1 : (N,) heights
+        (m) for Mode C; kind : (N,) int8 class code; eligible : (N,) bool (a real object, the same
+        one at both ends); transponder : (N,) bool; ident : (N,) int64 ICAO address.
+        """
+        pdk = self.pd[kind]
+        cand = np.flatnonzero(eligible & (pdk > 0))
+        p0 = (ecef0[cand] - self.frame.origin_ecef) @ self.frame.R.T
+        p1 = (ecef1[cand] - self.frame.origin_ecef) @ self.frame.R.T
+        # far beyond coverage for the whole step: not worth the beam geometry
+        near = np.hypot(p0[:, 0], p0[:, 1]) < self.rmax + np.linalg.norm(p1 - p0, axis=1) + 1.0
+        cand, p0, p1 = cand[near], p0[near], p1[near]
+        v = (p1 - p0) / dt
+        out = [clutter_plots(self, t0, t0 + dt, rng)]
+        w = min(self.T, dt)
+        a = t0
+        while a < t0 + dt - 1e-9:
+            b = min(a + w, t0 + dt)
+            out.append(self._crossings(a, b, t0, dt, cand, p0, v, h0, h1, pdk, transponder, ident, rng))
+            a = b
+        return np.concatenate(out)
+
+    def _crossings(
+        self,
+        a: float,
+        b: float,
+        t0: float,
+        dt: float,
+        cand: IntArray,
+        p0: FloatArray,
+        v: FloatArray,
+        h0: FloatArray,
+        h1: FloatArray,
+        pdk: FloatArray,
+        transponder: BoolArray,
+        ident: IntArray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Detections of the objects the beam crosses within [a, b) (b - a <= one scan)."""
+        pa = p0 + v * (a - t0)
+        e, n = pa[:, 0], pa[:, 1]
+        r2 = np.maximum(e * e + n * n, 1e-6)
+        psi = np.arctan2(e, n)
+        psi_dot = (n * v[:, 0] - e * v[:, 1]) / r2  # the object's own azimuth rate
+        w_rel = TWO_PI / self.T - psi_dot  # how fast the beam closes on it
+        ok = w_rel > 0  # an object circling the antenna faster than the beam: never caught
+        delay = np.mod(psi - self.beam(a), TWO_PI) / np.where(ok, w_rel, 1.0)
+        tau = a + delay
+        hit = ok & (tau < b)
+        scan = np.floor((tau - self.start_s) / self.T).astype(np.int64)
+        hit &= scan != self.last_scan[cand]
+        sel = np.flatnonzero(hit)
+        slots = cand[sel]
+        tau = tau[sel]
+        p = pa[sel] + v[sel] * (tau - a)[:, None]
+        r = np.linalg.norm(p, axis=1)
+        el = np.arcsin(np.clip(p[:, 2] / np.maximum(r, 1.0), -1.0, 1.0))
+        seen = (r >= self.rmin) & (r <= self.rmax) & (el >= self.min_el)
+        # the scan counts as looked at even when the object was missed (Pd) or out of coverage
+        self.last_scan[slots] = scan[sel]
+        seen &= rng.random(len(slots)) < pdk[slots]
+        slots, tau, p, r, el = slots[seen], tau[seen], p[seen], r[seen], el[seen]
+        k = len(slots)
+        plots = np.empty(k, PLOT_DTYPE)
+        plots["time_s"] = tau
+        plots["sensor"] = self.index
+        plots["range_m"] = r + rng.normal(0.0, self.s_r, k)
+        plots["azimuth_rad"] = np.mod(np.arctan2(p[:, 0], p[:, 1]) + rng.normal(0.0, self.s_az, k), TWO_PI)
+        plots["elevation_rad"] = np.nan if self.s_el is None else el + rng.normal(0.0, self.s_el, k)
+        alt = np.full(k, np.nan)
+        xp = transponder[slots]
+        if self.mode_c:
+            h = h0[slots] + (h1[slots] - h0[slots]) * (tau - t0) / dt
+            reported = xp & (rng.random(k) >= self.p_mode_c_lost)
+            alt[reported] = quantise(
+                h[reported] + rng.normal(0.0, self.s_alt, int(reported.sum())), ALT_STEP_M
+            )
+        plots["altitude_m"] = alt
+        identified = xp & (rng.random(k) < self.p_identity)
+        plots["ident"] = np.where(identified, ident[slots], -1)
+        return plots
+
+    def reset(self, slots: IntArray) -> None:
+        """Slots that hold a new object: it has not been seen in any scan yet."""
+        self.last_scan[slots] = -1
+
+
+def metres_to_degrees(lat_deg: FloatArray, de: FloatArray, dn: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Small east/north offsets (m) at latitude lat_deg -> (dlat, dlon) in degrees (WGS-84 radii)."""
+    s = np.sin(np.radians(lat_deg))
+    w = np.sqrt(1.0 - E2 * s * s)
+    meridian = A * (1.0 - E2) / w**3
+    normal = A / w
+    return np.degrees(dn / meridian), np.degrees(de / (normal * np.cos(np.radians(lat_deg))))
+
+
+class AdsbModel:
+    """An ADS-B receiver: every transponder broadcasts its position every update_period_s (each at
+    its own phase); a share p_loss is not received; positions carry sigma_position_m of noise."""
+
+    def __init__(
+        self, index: int, spec: dict[str, Any], start_s: float, n_slots: int, rng: np.random.Generator
+    ) -> None:
+        self.index = index
+        self.spec = spec
+        self.frame = EnuFrame(spec["lat"], spec["lon"], spec["alt_m"])
+        self.P = float(spec.get("update_period_s", 1.0))
+        self.p_loss = float(spec.get("p_loss", 0.0))
+        self.sigma = float(spec.get("sigma_position_m", 8.0))
+        self.rmax = float(spec["max_range_m"])
+        self.next_s = start_s + rng.uniform(0.0, self.P, n_slots)
+
+    def reset(self, slots: IntArray, t: float, rng: np.random.Generator) -> None:
+        self.next_s[slots] = t + rng.uniform(0.0, self.P, len(slots))
+
+    def observe(
+        self,
+        t0: float,
+        dt: float,
+        ecef0: FloatArray,
+        ecef1: FloatArray,
+        geo0: tuple[FloatArray, FloatArray, FloatArray],
+        geo1: tuple[FloatArray, FloatArray, FloatArray],
+        motion0: tuple[FloatArray, FloatArray, FloatArray],
+        eligible: BoolArray,
+        ident: IntArray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Reports broadcast within [t0, t0 + dt).
+
+        geo0/geo1: (lat deg, lon deg, h m) at both ends, each (N,); motion0: (speed m/s, track rad,
+        vertical rate m/s) during the step; eligible : (N,) bool (broadcasting, same object at both
+        ends); ident : (N,) int64 ICAO address.
+        """
+        out = []
+        t1 = t0 + dt
+        while True:
+            due = np.flatnonzero(eligible & (self.next_s < t1))
+            if len(due) == 0:
+                break
+            tau = self.next_s[due]
+            self.next_s[due] += self.P
+            keep = rng.random(len(due)) >= self.p_loss
+            due, tau = due[keep], tau[keep]
+            f = ((tau - t0) / dt)[:, None]
+            x = ecef0[due] + (ecef1[due] - ecef0[due]) * f
+            enu = (x - self.frame.origin_ecef) @ self.frame.R.T
+            inside = (np.hypot(enu[:, 0], enu[:, 1]) <= self.rmax) & (enu[:, 2] > -200.0)
+            due, tau, f = due[inside], tau[inside], f[inside, 0]
+            k = len(due)
+            lat = geo0[0][due] + (geo1[0][due] - geo0[0][due]) * f
+            lon = geo0[1][due] + (geo1[1][due] - geo0[1][due]) * f
+            h = geo0[2][due] + (geo1[2][due] - geo0[2][due]) * f
+            dlat, dlon = metres_to_degrees(lat, rng.normal(0, self.sigma, k), rng.normal(0, self.sigma, k))
+            spd = motion0[0][due]
+            rep = np.empty(k, REPORT_DTYPE)
+            rep["time_s"] = tau
+            rep["sensor"] = self.index
+            rep["ident"] = ident[due]
+            rep["lat"] = lat + dlat
+            rep["lon"] = lon + dlon
+            rep["altitude_m"] = quantise(h, ALT_STEP_M)
+            rep["speed_mps"] = np.maximum(spd + rng.normal(0.0, 0.5, k), 0.0)
+            rep["track_rad"] = np.mod(
+                motion0[1][due] + rng.normal(0.0, 0.5, k) / np.maximum(spd, 1.0), TWO_PI
+            )
+            rep["vrate_mps"] = quantise(motion0[2][due], VRATE_STEP_MPS)
+            out.append(rep)
+        return np.concatenate(out) if out else np.empty(0, REPORT_DTYPE)
+
+
+__all__ = ["ALT_STEP_M", "VRATE_STEP_MPS", "AdsbModel", "RadarModel", "metres_to_degrees", "quantise"]

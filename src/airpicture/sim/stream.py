@@ -1,0 +1,185 @@
+"""The simulation as a stream: one Frame of measurements per time step, generated on demand.
+
+Memory stays bounded however long the run: only the objects' current state lives between frames.
+A benchmark feeds frames straight to the tracker; the writer turns them into a scenario folder.
+
+    sim = Simulation(SimConfig(aircraft=40000, duration_s=3600))
+    sim.sensors, sim.site          # the sensor sheet (sensors.json dicts) and the site
+    for frame in sim.frames():     # frame.plots: PLOT_DTYPE, frame.reports: REPORT_DTYPE
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from airpicture.geo import EnuFrame, geodetic_to_ecef
+from airpicture.sim.config import SimConfig
+from airpicture.sim.sensors import AdsbModel, RadarModel
+from airpicture.sim.targets import BEHAVIOURS, Targets
+from airpicture.types import PLOT_DTYPE, REPORT_DTYPE, FloatArray, IntArray
+
+#: (lat deg, lon deg, height m) of every slot, each (N,)
+Geo = tuple[FloatArray, FloatArray, FloatArray]
+
+
+@dataclass
+class Truth:
+    """Where every real object is at one time (ADS-B ghosts excluded); arrays are (N,).
+
+    uid: object id (unique over the run); name: its truth.csv name; kind: class code
+    (airpicture.types.CLASSES); behaviour: code into BEHAVIOURS; lat, lon (deg), alt_m (ellipsoid);
+    e, n (m, the site's tangent plane), ve, vn, vu (m/s).
+    """
+
+    time_s: float
+    uid: IntArray
+    name: np.ndarray
+    kind: np.ndarray
+    behaviour: np.ndarray
+    lat: FloatArray
+    lon: FloatArray
+    alt_m: FloatArray
+    e: FloatArray
+    n: FloatArray
+    ve: FloatArray
+    vn: FloatArray
+    vu: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.uid)
+
+
+@dataclass
+class Frame:
+    """Measurements of [t0, t1), each array sorted by time.
+
+    plots : (P,) PLOT_DTYPE (sensor = index into Simulation.sensors; azimuth/elevation in rad,
+    NaN where not reported; ident the ICAO address or -1); reports : (R,) REPORT_DTYPE (ADS-B);
+    truth: the objects at t0 when asked for (frames(truth_every=...)), else None.
+    """
+
+    t0: float
+    t1: float
+    plots: np.ndarray
+    reports: np.ndarray
+    truth: Truth | None = None
+
+
+class Simulation:
+    """A synthetic scenario: objects, sensors, and a stream of frames. Deterministic by seed:
+    each call of frames() replays the same run."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.sensors: list[dict[str, Any]] = list(config.sensors or [])
+        self.site: dict[str, Any] = config.site.as_dict()
+        self.frame = EnuFrame(config.site.lat, config.site.lon, config.site.alt_m)
+        #: the objects of the last (or running) frames() call: names, lives, ghosts
+        self.targets: Targets | None = None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """meta.json of the scenario."""
+        c = self.config
+        return {
+            "start_s": c.start_s,
+            "end_s": c.end_s,
+            "site": self.site,
+            "zones": c.zones,
+            "source": "airpicture.sim",
+        }
+
+    def steps(self) -> int:
+        return int(np.ceil(self.config.duration_s / self.config.dt_s - 1e-9))
+
+    def _ecef(self, e: FloatArray, n: FloatArray, h: FloatArray) -> tuple[FloatArray, Geo]:
+        """Tangent-plane (e, n) and ellipsoid height h -> ECEF (N, 3) and (lat, lon, h)."""
+        lat, lon, _ = self.frame.to_geodetic(np.column_stack([e, n, np.zeros_like(e)]))
+        return geodetic_to_ecef(lat, lon, h), (lat, lon, h)
+
+    def frames(self, *, truth_every: int = 0, measure: bool = True) -> Iterator[Frame]:
+        """Yield one Frame per time step dt_s from start_s to end_s.
+
+        truth_every: attach the objects' state at t0 to every k-th frame (0: never, 1: all);
+        measure: run the sensors (False gives truth only, for training sets).
+        """
+        c = self.config
+        rng = np.random.default_rng(c.seed)
+        tg = Targets(c, rng)
+        self.targets = tg
+        radars = [
+            RadarModel(i, s, c.start_s, tg.n) for i, s in enumerate(self.sensors) if s["kind"] == "radar"
+        ]
+        adsb = [
+            AdsbModel(i, s, c.start_s, tg.n, rng) for i, s in enumerate(self.sensors) if s["kind"] == "adsb"
+        ]
+        real = tg.real
+        ecef0, geo0 = self._ecef(tg.e, tg.n_, tg.h)
+        for k in range(self.steps()):
+            t0 = c.start_s + k * c.dt_s
+            dt = min(c.dt_s, c.end_s - t0)
+            snap = tg.snapshot()
+            ident = tg.ident.copy()
+            transponder = tg.transponder.copy()
+            kind = tg.kind.copy()
+            tr = self._truth(tg, t0, geo0) if truth_every and k % truth_every == 0 else None
+            born = tg.step(t0)
+            ecef1, geo1 = self._ecef(tg.e, tg.n_, tg.h)
+            same = snap["uid"] == tg.uid
+            plots: list[np.ndarray] = []
+            reports: list[np.ndarray] = []
+            if measure:
+                for radar in radars:
+                    plots.append(
+                        radar.observe(
+                            t0, dt, ecef0, ecef1, geo0[2], geo1[2], kind, same & real, transponder, ident, rng
+                        )
+                    )
+                    radar.reset(born)
+                motion = (snap["spd"], snap["hdg"], snap["vz"])
+                for rx in adsb:
+                    reports.append(
+                        rx.observe(t0, dt, ecef0, ecef1, geo0, geo1, motion, same & transponder, ident, rng)
+                    )
+                    rx.reset(born, t0 + dt, rng)
+            p = np.concatenate(plots) if plots else np.empty(0, PLOT_DTYPE)
+            r = np.concatenate(reports) if reports else np.empty(0, REPORT_DTYPE)
+            p = p[np.argsort(p["time_s"], kind="stable")]
+            r = r[np.argsort(r["time_s"], kind="stable")]
+            yield Frame(t0, t0 + dt, p, r, tr)
+            ecef0, geo0 = ecef1, geo1
+
+    def _truth(self, tg: Targets, t: float, geo: Geo) -> Truth:
+        idx = np.flatnonzero(tg.real)
+        ve, vn, vu = tg.velocity()
+        return Truth(
+            time_s=t,
+            uid=tg.uid[idx].copy(),
+            name=tg.name[idx].copy(),
+            kind=tg.kind[idx].copy(),
+            behaviour=tg.behaviour[idx].copy(),
+            lat=geo[0][idx],
+            lon=geo[1][idx],
+            alt_m=geo[2][idx].copy(),
+            e=tg.e[idx].copy(),
+            n=tg.n_[idx].copy(),
+            ve=ve[idx],
+            vn=vn[idx],
+            vu=vu[idx],
+        )
+
+    def ghosts(self) -> list[str]:
+        """ICAO addresses (hex) of the spoofed broadcasters made so far."""
+        if self.targets is None:
+            return []
+        lives = self.targets.lives()
+        ghost = lives["behaviour"] == BEHAVIOURS.index("spoofed")
+        return [f"{int(i):06x}" for i in lives["ident"][ghost]]
+
+
+__all__ = ["Frame", "Simulation", "Truth"]
