@@ -33,8 +33,24 @@ def loc_bytes(
     acc3: int = 0,
 ) -> bytes:
     """A Location message assembled field by field (independently of the encoder)."""
-    return struct.pack("<BBBBbiiHHHBBHBB", 0x12, flags, direction, speed, vspeed, lat, lon, baro, geo, height,
-                       acc1, acc2, ts, acc3, 0)  # fmt: skip
+    return struct.pack(
+        "<BBBBbiiHHHBBHBB",
+        0x12,
+        flags,
+        direction,
+        speed,
+        vspeed,
+        lat,
+        lon,
+        baro,
+        geo,
+        height,
+        acc1,
+        acc2,
+        ts,
+        acc3,
+        0,
+    )
 
 
 def loc(**kw: int) -> rid.Location:
@@ -60,9 +76,17 @@ def test_location_header_and_plain_fields() -> None:
 
 @pytest.mark.parametrize(
     ("enc", "mult", "mps"),
-    [(0, 0, 0.0), (1, 0, 0.25), (254, 0, 63.5), (255, 0, 63.75), (0, 1, 63.75), (1, 1, 64.5),
-     (254, 1, 254.25), (255, 1, nan)],
-)  # fmt: skip
+    [
+        (0, 0, 0.0),
+        (1, 0, 0.25),
+        (254, 0, 63.5),
+        (255, 0, 63.75),
+        (0, 1, 63.75),
+        (1, 1, 64.5),
+        (254, 1, 254.25),
+        (255, 1, nan),
+    ],
+)
 def test_horizontal_speed_scale_multiplier_and_invalid(enc: int, mult: int, mps: float) -> None:
     got = loc(flags=0x20 | mult, speed=enc).speed_mps
     assert got == mps or (math.isnan(mps) and math.isnan(got))
@@ -70,16 +94,27 @@ def test_horizontal_speed_scale_multiplier_and_invalid(enc: int, mult: int, mps:
 
 @pytest.mark.parametrize(
     ("enc", "ew", "deg"),
-    [(0, 0, 0.0), (90, 0, 90.0), (179, 0, 179.0), (0, 1, 180.0), (179, 1, 359.0), (180, 1, 360.0),
-     (181, 1, nan), (255, 1, nan), (200, 0, 200.0)],
-)  # fmt: skip
+    [
+        (0, 0, 0.0),
+        (90, 0, 90.0),
+        (179, 0, 179.0),
+        (0, 1, 180.0),
+        (179, 1, 359.0),
+        (180, 1, 360.0),
+        (181, 1, nan),
+        (255, 1, nan),
+        (200, 0, 200.0),
+    ],
+)
 def test_direction_with_east_west_bit(enc: int, ew: int, deg: float) -> None:
     got = loc(flags=0x20 | ew << 1, direction=enc).direction_deg
     assert got == deg or (math.isnan(deg) and math.isnan(got))
 
 
-@pytest.mark.parametrize(("enc", "mps"), [(0, 0.0), (1, 0.5), (-1, -0.5), (-20, -10.0), (124, 62.0),
-                                          (-124, -62.0), (-128, -64.0), (126, nan)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("enc", "mps"),
+    [(0, 0.0), (1, 0.5), (-1, -0.5), (-20, -10.0), (124, 62.0), (-124, -62.0), (-128, -64.0), (126, nan)],
+)
 def test_vertical_speed_is_signed_half_metres(enc: int, mps: float) -> None:
     got = loc(vspeed=enc).vspeed_mps
     assert got == mps or (math.isnan(mps) and math.isnan(got))
@@ -94,10 +129,16 @@ def test_altitudes_half_metres_from_minus_1000_and_invalid(enc: int, m: float) -
 
 @pytest.mark.parametrize(
     ("lat", "lon", "want"),
-    [(900_000_000, 1_800_000_000, (90.0, 180.0)), (-900_000_000, -1_800_000_000, (-90.0, -180.0)),
-     (1, -1, (1e-7, -1e-7)), (0, 0, (nan, nan)), (0, 10, (0.0, 1e-6)), (900_000_001, 0, (nan, nan)),
-     (0, -1_800_000_001, (nan, nan))],
-)  # fmt: skip
+    [
+        (900_000_000, 1_800_000_000, (90.0, 180.0)),
+        (-900_000_000, -1_800_000_000, (-90.0, -180.0)),
+        (1, -1, (1e-7, -1e-7)),
+        (0, 0, (nan, nan)),
+        (0, 10, (0.0, 1e-6)),
+        (900_000_001, 0, (nan, nan)),
+        (0, -1_800_000_001, (nan, nan)),
+    ],
+)
 def test_latitude_longitude_extremes_and_invalid(lat: int, lon: int, want: tuple[float, float]) -> None:
     got = loc(lat=lat, lon=lon)
     for g, w in zip((got.lat, got.lon), want, strict=True):
@@ -150,8 +191,9 @@ def test_self_id_and_operator_id() -> None:
 
 
 def test_system_message_fields() -> None:
-    raw = struct.pack("<BBiiHBHHBHIB", 0x42, 0x05, 487_095_000, 22_085_000, 3, 25, 2400, 2000, 0x12, 2190,
-                      150_000_000, 0)  # fmt: skip
+    raw = struct.pack(
+        "<BBiiHBHHBHIB", 0x42, 0x05, 487_095_000, 22_085_000, 3, 25, 2400, 2000, 0x12, 2190, 150_000_000, 0
+    )
     m = rid.decode_message(raw)
     assert isinstance(m, rid.System)
     assert (m.operator_location_type, m.classification_type) == (1, 1)
@@ -178,14 +220,21 @@ def test_pack_decodes_every_message() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [(bytes([0xF2, 24, 1]) + bytes(25), "rid_pack_size"), (bytes([0xF2, 25, 0]), "rid_pack_count"),
-     (bytes([0xF2, 25, 10]) + bytes(250), "rid_pack_count"), (bytes([0xF2, 25, 2]) + bytes(30), "rid_truncated"),
-     (bytes([0xF2, 25, 1, 0xF2]) + bytes(24), "rid_pack_content"),
-     (bytes([0xF2, 25, 1, 0x62]) + bytes(24), "rid_pack_content"),
-     (bytes([0xF2, 25, 2]) + loc_bytes() * 2, "rid_pack_content"),
-     (bytes([0xF2, 25, 3]) + bytes(75), "rid_pack_content"), (bytes([0xF2, 25]), "rid_truncated"),
-     (b"", "rid_truncated"), (loc_bytes()[:24], "rid_truncated"), (bytes([0x62]) + bytes(24), "rid_msg_type")],
-)  # fmt: skip
+    [
+        (bytes([0xF2, 24, 1]) + bytes(25), "rid_pack_size"),
+        (bytes([0xF2, 25, 0]), "rid_pack_count"),
+        (bytes([0xF2, 25, 10]) + bytes(250), "rid_pack_count"),
+        (bytes([0xF2, 25, 2]) + bytes(30), "rid_truncated"),
+        (bytes([0xF2, 25, 1, 0xF2]) + bytes(24), "rid_pack_content"),
+        (bytes([0xF2, 25, 1, 0x62]) + bytes(24), "rid_pack_content"),
+        (bytes([0xF2, 25, 2]) + loc_bytes() * 2, "rid_pack_content"),
+        (bytes([0xF2, 25, 3]) + bytes(75), "rid_pack_content"),
+        (bytes([0xF2, 25]), "rid_truncated"),
+        (b"", "rid_truncated"),
+        (loc_bytes()[:24], "rid_truncated"),
+        (bytes([0x62]) + bytes(24), "rid_msg_type"),
+    ],
+)
 def test_bad_messages_raise_decode_error_with_reason(raw: bytes, reason: str) -> None:
     with pytest.raises(DecodeError) as e:
         rid.decode_message(raw)
@@ -203,17 +252,37 @@ def test_pack_allows_two_basic_ids_and_many_auth_pages() -> None:
 
 
 def L(**kw: float) -> rid.Location:
-    base = dict(status=2, direction_deg=0.0, speed_mps=0.0, vspeed_mps=0.0, lat=48.71, lon=2.21,
-                alt_baro_m=100.0, alt_geo_m=100.0, height_type=0, height_m=10.0, timestamp_s=0.0)  # fmt: skip
+    base = dict(
+        status=2,
+        direction_deg=0.0,
+        speed_mps=0.0,
+        vspeed_mps=0.0,
+        lat=48.71,
+        lon=2.21,
+        alt_baro_m=100.0,
+        alt_geo_m=100.0,
+        height_type=0,
+        height_m=10.0,
+        timestamp_s=0.0,
+    )
     base.update(kw)
     return rid.Location(**base)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     ("speed", "flags_bit", "byte"),
-    [(0.0, 0, 0), (1.1, 0, 4), (63.5, 0, 254), (63.75, 0, 255), (63.76, 1, 0), (64.5, 1, 1), (254.25, 1, 254),
-     (nan, 1, 255), (255.0, 1, 255)],
-)  # fmt: skip
+    [
+        (0.0, 0, 0),
+        (1.1, 0, 4),
+        (63.5, 0, 254),
+        (63.75, 0, 255),
+        (63.76, 1, 0),
+        (64.5, 1, 1),
+        (254.25, 1, 254),
+        (nan, 1, 255),
+        (255.0, 1, 255),
+    ],
+)
 def test_encoder_speed_truncates_like_the_c_library(speed: float, flags_bit: int, byte: int) -> None:
     raw = rid.encode_location(L(speed_mps=speed))
     assert (raw[1] & 1, raw[3]) == (flags_bit, byte)
@@ -221,9 +290,17 @@ def test_encoder_speed_truncates_like_the_c_library(speed: float, flags_bit: int
 
 @pytest.mark.parametrize(
     ("deg", "ew", "byte"),
-    [(0.0, 0, 0), (179.0, 0, 179), (179.4, 0, 179), (179.5, 1, 0), (180.0, 1, 0), (359.0, 1, 179),
-     (360.0, 1, 180), (nan, 1, 181)],
-)  # fmt: skip
+    [
+        (0.0, 0, 0),
+        (179.0, 0, 179),
+        (179.4, 0, 179),
+        (179.5, 1, 0),
+        (180.0, 1, 0),
+        (359.0, 1, 179),
+        (360.0, 1, 180),
+        (nan, 1, 181),
+    ],
+)
 def test_encoder_direction_rounds_and_sets_the_east_west_bit(deg: float, ew: int, byte: int) -> None:
     raw = rid.encode_location(L(direction_deg=deg))
     assert ((raw[1] >> 1) & 1, raw[2]) == (ew, byte)
@@ -235,17 +312,29 @@ def test_encoder_vertical_speed(vs: float, byte: int) -> None:
 
 
 def test_encoder_invalid_markers() -> None:
-    raw = rid.encode_location(L(lat=nan, lon=nan, alt_baro_m=nan, alt_geo_m=-1000.0, height_m=nan,
-                                timestamp_s=nan))  # fmt: skip
+    raw = rid.encode_location(
+        L(lat=nan, lon=nan, alt_baro_m=nan, alt_geo_m=-1000.0, height_m=nan, timestamp_s=nan)
+    )
     assert struct.unpack_from("<iiHHHBBH", raw, 5) == (0, 0, 0, 0, 0, 0, 0, 0xFFFF)
 
 
 @pytest.mark.parametrize(
     "bad",
-    [dict(speed_mps=254.5), dict(speed_mps=-0.1), dict(vspeed_mps=62.5), dict(direction_deg=360.5),
-     dict(lat=90.1), dict(lon=-180.1), dict(alt_geo_m=-1000.5), dict(alt_baro_m=31768.0), dict(timestamp_s=3600.1),
-     dict(status=16), dict(height_type=2), dict(h_acc=-1)],
-)  # fmt: skip
+    [
+        dict(speed_mps=254.5),
+        dict(speed_mps=-0.1),
+        dict(vspeed_mps=62.5),
+        dict(direction_deg=360.5),
+        dict(lat=90.1),
+        dict(lon=-180.1),
+        dict(alt_geo_m=-1000.5),
+        dict(alt_baro_m=31768.0),
+        dict(timestamp_s=3600.1),
+        dict(status=16),
+        dict(height_type=2),
+        dict(h_acc=-1),
+    ],
+)
 def test_encoder_rejects_out_of_range_fields(bad: dict[str, float]) -> None:
     with pytest.raises(RecordError):
         rid.encode_location(L(**bad))
@@ -261,11 +350,39 @@ def test_encoder_rejects_long_text_and_bad_packs() -> None:
 
 
 def test_location_message_bytes_match_a_hand_assembled_message() -> None:
-    m = L(status=2, direction_deg=270.0, speed_mps=70.5, vspeed_mps=-2.5, lat=-33.8688, lon=151.2093,
-          alt_baro_m=50.0, alt_geo_m=55.5, height_type=1, height_m=30.0, h_acc=11, v_acc=5, baro_acc=4,
-          speed_acc=3, timestamp_s=1799.9, ts_acc=1)  # fmt: skip
-    want = loc_bytes(flags=0x27, direction=90, speed=9, vspeed=-5, lat=-338_688_000, lon=1_512_093_000,
-                     baro=2100, geo=2111, height=2060, acc1=0x5B, acc2=0x43, ts=17999, acc3=1)  # fmt: skip
+    m = L(
+        status=2,
+        direction_deg=270.0,
+        speed_mps=70.5,
+        vspeed_mps=-2.5,
+        lat=-33.8688,
+        lon=151.2093,
+        alt_baro_m=50.0,
+        alt_geo_m=55.5,
+        height_type=1,
+        height_m=30.0,
+        h_acc=11,
+        v_acc=5,
+        baro_acc=4,
+        speed_acc=3,
+        timestamp_s=1799.9,
+        ts_acc=1,
+    )
+    want = loc_bytes(
+        flags=0x27,
+        direction=90,
+        speed=9,
+        vspeed=-5,
+        lat=-338_688_000,
+        lon=1_512_093_000,
+        baro=2100,
+        geo=2111,
+        height=2060,
+        acc1=0x5B,
+        acc2=0x43,
+        ts=17999,
+        acc3=1,
+    )
     assert rid.encode_message(m) == want
 
 
@@ -277,8 +394,12 @@ def valid_location_bytes() -> st.SearchStrategy[bytes]:
     direction = st.one_of(st.tuples(st.integers(0, 179), st.integers(0, 1)), st.just((181, 1)))
     # (0, mult 1) is 63.75 m/s again, which the encoder writes as (255, mult 0)
     speed = st.tuples(st.integers(0, 255), st.integers(0, 1)).filter(lambda x: x != (0, 1))
-    latlon = st.one_of(st.just((0, 0)), st.tuples(st.integers(-900_000_000, 900_000_000),
-                                                  st.integers(-1_800_000_000, 1_800_000_000)).filter(any))  # fmt: skip
+    latlon = st.one_of(
+        st.just((0, 0)),
+        st.tuples(st.integers(-900_000_000, 900_000_000), st.integers(-1_800_000_000, 1_800_000_000)).filter(
+            any
+        ),
+    )
     vs = st.integers(-124, 124) | st.just(126)
     alt = st.integers(0, 65535)
     ts = st.integers(0, 36000) | st.just(0xFFFF)
@@ -288,9 +409,21 @@ def valid_location_bytes() -> st.SearchStrategy[bytes]:
     def build(draw: st.DrawFn) -> bytes:
         (d, ew), (s, mult), (la, lo) = draw(direction), draw(speed), draw(latlon)
         flags = draw(n4) << 4 | draw(st.integers(0, 1)) << 2 | ew << 1 | mult
-        return loc_bytes(flags=flags, direction=d, speed=s, vspeed=draw(vs), lat=la, lon=lo, baro=draw(alt),
-                         geo=draw(alt), height=draw(alt), acc1=draw(n4) << 4 | draw(n4),
-                         acc2=draw(n4) << 4 | draw(n4), ts=draw(ts), acc3=draw(n4))  # fmt: skip
+        return loc_bytes(
+            flags=flags,
+            direction=d,
+            speed=s,
+            vspeed=draw(vs),
+            lat=la,
+            lon=lo,
+            baro=draw(alt),
+            geo=draw(alt),
+            height=draw(alt),
+            acc1=draw(n4) << 4 | draw(n4),
+            acc2=draw(n4) << 4 | draw(n4),
+            ts=draw(ts),
+            acc3=draw(n4),
+        )
 
     return build()
 
@@ -308,15 +441,22 @@ finite = dict(allow_nan=False, allow_infinity=False)
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.floats(0, 359.49, **finite), st.floats(0, 254.25, **finite), st.floats(-62, 62, **finite),
-    st.floats(-90, 90, **finite), st.floats(-180, 180, **finite), st.floats(-999.5, 31767.5, **finite),
+    st.floats(0, 359.49, **finite),
+    st.floats(0, 254.25, **finite),
+    st.floats(-62, 62, **finite),
+    st.floats(-90, 90, **finite),
+    st.floats(-180, 180, **finite),
+    st.floats(-999.5, 31767.5, **finite),
     st.floats(0, 3600, **finite),
-)  # fmt: skip
+)
 def test_location_values_round_trip_within_one_step(
     d: float, s: float, vs: float, lat: float, lon: float, alt: float, ts: float
 ) -> None:
-    m = rid.decode_message(rid.encode_location(L(direction_deg=d, speed_mps=s, vspeed_mps=vs, lat=lat, lon=lon,
-                                                 alt_geo_m=alt, timestamp_s=ts)))  # fmt: skip
+    m = rid.decode_message(
+        rid.encode_location(
+            L(direction_deg=d, speed_mps=s, vspeed_mps=vs, lat=lat, lon=lon, alt_geo_m=alt, timestamp_s=ts)
+        )
+    )
     assert isinstance(m, rid.Location)
     assert abs(m.direction_deg - d) <= 0.5
     assert -1e-9 <= s - m.speed_mps < (0.25 if s <= 63.75 else 0.75) + 1e-9
@@ -328,9 +468,22 @@ def test_location_values_round_trip_within_one_step(
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([rid.BasicId(1, 2, "SN0001"), rid.SelfId(0, "hello"), rid.OperatorId(0, "OP"),
-                                 L(), rid.System(0, 1, 1.0, 2.0, 1, 10, 50.0, nan, 1, 1, nan, 5)]),
-                min_size=1, max_size=5, unique_by=lambda m: type(m)))  # fmt: skip
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                rid.BasicId(1, 2, "SN0001"),
+                rid.SelfId(0, "hello"),
+                rid.OperatorId(0, "OP"),
+                L(),
+                rid.System(0, 1, 1.0, 2.0, 1, 10, 50.0, nan, 1, 1, nan, 5),
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda m: type(m),
+    )
+)
 def test_pack_round_trip(messages: list[rid.Message]) -> None:
     m = rid.decode_message(rid.encode_pack(messages))
     assert isinstance(m, rid.MessagePack)
@@ -348,8 +501,9 @@ def test_fuzz_decode_message_raises_only_decode_error(raw: bytes) -> None:
     except DecodeError as e:
         assert e.reason.startswith("rid_")
         return
-    assert isinstance(m, rid.MessagePack | rid.BasicId | rid.Location | rid.Auth | rid.SelfId | rid.System
-                      | rid.OperatorId)  # fmt: skip
+    assert isinstance(
+        m, rid.MessagePack | rid.BasicId | rid.Location | rid.Auth | rid.SelfId | rid.System | rid.OperatorId
+    )
 
 
 def test_public_names_are_exported() -> None:

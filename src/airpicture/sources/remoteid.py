@@ -558,7 +558,7 @@ class RemoteIdRegistry:
         self._tx: dict[str, _Transmitter] = {}
         self._drones: dict[int, dict[str, object]] = {}
         self._info: dict[str, dict[str, object]] = {}  # per address, until it has an identity
-        self._rows: list[tuple[float, ...]] = []
+        self._rows: list[tuple[float | int, ...]] = []  # REPORT_DTYPE field order
         self._n_pending = 0
 
     # -- input
@@ -576,7 +576,7 @@ class RemoteIdRegistry:
                     continue
                 info["status"] = STATUSES[m.status] if m.status < len(STATUSES) else str(m.status)
                 if ident != NO_IDENT or not frame.address:
-                    self._rows.append((row[0], float(ident), *row[1:]))
+                    self._rows.append((row[0], self.sensor, ident, *row[1:]))
                 else:
                     self._hold(tx, frame.time_s, row)
             elif isinstance(m, System):
@@ -651,7 +651,7 @@ class RemoteIdRegistry:
     def _release(self, tx: _Transmitter, ident: int, before_s: float = math.inf) -> None:
         while tx.pending and tx.pending[0][0] < before_s:
             _, row = tx.pending.popleft()
-            self._rows.append((row[0], float(ident), *row[1:]))
+            self._rows.append((row[0], self.sensor, ident, *row[1:]))
             self._n_pending -= 1
 
     def _update(self, ident: int, info: dict[str, object]) -> None:
@@ -677,14 +677,8 @@ class RemoteIdRegistry:
         """Drain the rows ready at receive time now_s (all of them by default), sorted by time."""
         self.flush(now_s)
         rows, self._rows = self._rows, []
-        out = np.empty(len(rows), REPORT_DTYPE)
-        if rows:
-            a = np.array(rows, dtype=np.float64)
-            for i, name in enumerate(("time_s", "ident", "lat", "lon", "altitude_m", "speed_mps",
-                                      "track_rad", "vrate_mps")):  # fmt: skip
-                out[name] = a[:, i] if name != "ident" else a[:, i].astype(np.int64)
-            out["sensor"] = self.sensor
-            out.sort(order="time_s", kind="stable")
+        out = np.array(rows, dtype=REPORT_DTYPE)
+        out.sort(order="time_s", kind="stable")
         return out
 
     def drones(self) -> dict[int, dict[str, object]]:
