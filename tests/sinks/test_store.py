@@ -358,3 +358,19 @@ def test_a_picture_without_a_finite_time_is_refused(store: HistoryStore) -> None
     with pytest.raises(SinkError, match="not finite"):
         store.write_picture(make_picture(math.nan, [1], seed=1))
     assert store.counts()["pictures"] == 0
+
+
+def test_reads_during_writes_never_see_half_a_picture(store: HistoryStore) -> None:
+    # Picture k holds 50 + 10 * (k % 7) tracks; a reader racing the writer must see whole pictures.
+    sizes = {float(k): 50 + 10 * (k % 7) for k in range(60)}
+    writer = StoreWriter(store, max_pictures=100, max_batch=1)
+    seen = 0
+    for t, n in sizes.items():
+        writer.submit_picture(make_picture(t, range(n)))
+        p = store.picture_at()
+        if p is not None:
+            assert len(p) == sizes[p.time_s]
+            seen += 1
+    assert writer.flush(60.0)
+    writer.close()
+    assert seen > 0 and store.counts()["pictures"] == 60

@@ -198,11 +198,18 @@ class HistoryStore(ABC):
 
     def picture_at(self, t: float | None = None) -> Picture | None:
         """The last picture published at or before `t` (the latest one when t is None), or None."""
-        ((found,),) = self._read("SELECT max(time_s) FROM pictures WHERE time_s <= ?", (_hi(t),))
-        if found is None:
+        # One statement = one snapshot, so a picture being written is never seen in part; the
+        # LEFT JOIN gives an empty picture one row of NULL track columns.
+        cols = ", ".join(f"k.{c}" for c in TRACK_NAMES)
+        rows = self._read(
+            f"SELECT p.time_s, {cols} FROM pictures p LEFT JOIN tracks k ON k.time_s = p.time_s "
+            "WHERE p.time_s = (SELECT max(time_s) FROM pictures WHERE time_s <= ?) ORDER BY k.track",
+            (_hi(t),),
+        )
+        if not rows:
             return None
-        rows = self._read(f"SELECT {_TRACK_SELECT} FROM tracks WHERE time_s = ? ORDER BY track", (found,))
-        return rows_to_picture(found, TrackRows.from_rows(rows))
+        tracks = [r[1:] for r in rows if r[2] is not None]
+        return rows_to_picture(rows[0][0], TrackRows.from_rows(tracks))
 
     def track_history(self, track: int, t0: float | None = None, t1: float | None = None) -> TrackRows:
         """Every stored row of one track in [t0, t1], in time order."""
