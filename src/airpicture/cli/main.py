@@ -26,6 +26,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B feeds over TCP into the tracker"),
     ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast feed, ...)"),
     ("console", "airpicture.cli.console", "the operator console (live web map) on a scenario, replayed at N x"),
+    ("rid", "airpicture.cli.rid", "decode drone Remote ID (pcap/pcapng BLE + Wi-Fi, JSONL) to CSV"),
 )
 
 
