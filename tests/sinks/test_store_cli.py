@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
-from test_store import make_alert, make_picture
+from test_store import PG_DSN, drop_pg_schema, make_alert, make_picture, pg_store
 
 from airpicture.cli.history import parse_time
 from airpicture.cli.main import main
@@ -71,3 +72,22 @@ def test_parse_time() -> None:
     assert parse_time("2025-11-23T04:00:00Z") == T0
     assert parse_time("2025-11-23T04:00:00") == T0  # no zone: UTC
     assert parse_time("2025-11-23T06:00:00+02:00") == T0
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(PG_DSN is None, reason="AIRPICTURE_TEST_PG not set (no PostgreSQL)")
+def test_history_commands_on_postgresql(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with pg_store(schema) as s:
+            s.write_pictures(make_picture(T0 + 600.0 * k, [1, 2]) for k in range(13))  # 2 hours
+            url = f"{PG_DSN}{'&' if '?' in str(PG_DSN) else '?'}options=-csearch_path%3D{schema}"
+        assert main(["history", "prune", url, "--keep-hours", "1"]) == 0
+        assert "tracks=12, pictures=6" in capsys.readouterr().out
+        assert main(["history", "export", url, "--format", "csv", "--out", str(tmp_path)]) == 0
+        assert pcsv.read_csv(tmp_path / "tracks.csv").num_rows == 14
+        assert main(["history", "info", url]) == 0
+        out = capsys.readouterr().out
+        assert "postgresql://airpicture@" in out and ":airpicture@" not in out  # no password shown
+    finally:
+        drop_pg_schema(schema)

@@ -45,7 +45,7 @@ from airpicture.sinks.store.writer import StoreWriter, WriterCounters
 
 
 def open_store(target: str | Path, synchronous: str = "normal") -> HistoryStore:
-    """A store at a file path (SQLite; also "sqlite:///path") or a postgresql:// / postgres:// URL.
+    """A store at a file path (SQLite; "sqlite://PATH" also works) or a postgresql:// / postgres:// URL.
 
     synchronous ("normal" or "full") applies to SQLite; see sqlite.py for what each survives.
     """

@@ -7,6 +7,7 @@ pictures at a time, so exporting a long store needs little memory.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from airpicture.errors import ConfigError, SinkError
-from airpicture.sinks.store.schema import STATS_NAMES, TRACK_COLUMNS, TrackRows
+from airpicture.sinks.store.schema import STATS_COLUMNS, STATS_NAMES, TRACK_COLUMNS, TrackRows
 from airpicture.types import CLASSES
 
 if TYPE_CHECKING:
@@ -102,14 +103,10 @@ def _alert_schema(pa: Any) -> Any:
 
 
 def _stats_schema(pa: Any) -> Any:
-    types = {"time_s": "float64", "messages": "int64", "rate_per_s": "float64", "last_message_s": "float64"}
-    types["reconnects"] = "int64"
-    return pa.schema([(k, types.get(k, "string")) for k in STATS_NAMES])
+    return pa.schema([(name, _ARROW[kind]) for name, kind in STATS_COLUMNS])
 
 
 def _json(d: dict[str, Any]) -> str:
-    import json
-
     return json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()})
 
 

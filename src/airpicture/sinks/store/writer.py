@@ -5,6 +5,9 @@ queues. The thread takes everything queued and writes it in one transaction, so 
 batches many pictures per commit. When the pictures queue is full the oldest picture is dropped
 and counted (`dropped_pictures`); alerts and stats have their own queue and counter, so a flood of
 pictures never pushes out an alert.
+
+The writer keeps a reference to each submitted picture until it is written: a producer that
+reuses its arrays must submit copies.
 """
 
 from __future__ import annotations
