@@ -374,3 +374,15 @@ def test_reads_during_writes_never_see_half_a_picture(store: HistoryStore) -> No
     assert writer.flush(60.0)
     writer.close()
     assert seen > 0 and store.counts()["pictures"] == 60
+
+
+def test_store_package_exports_its_public_names() -> None:
+    import airpicture.sinks.store as pkg
+
+    public = {
+        n
+        for n, v in vars(pkg).items()
+        if not n.startswith("_") and getattr(v, "__module__", "").startswith(pkg.__name__)
+    }
+    assert public <= set(pkg.__all__)
+    assert all(hasattr(pkg, n) for n in pkg.__all__)
