@@ -76,8 +76,9 @@ class RadarModel:
         transponder: BoolArray,
         ident: IntArray,
         rng: np.random.Generator,
-    ) -> np.ndarray:
-        """Plots of [t0, t0 + dt): detections and clutter, unsorted.
+    ) -> tuple[np.ndarray, IntArray]:
+        """Plots of [t0, t0 + dt): detections and clutter, unsorted, and the slot behind each plot
+        (-1 for clutter).
 
         ecef0, ecef1 : (N, 3) float64 object positions (m) at t0 and t0 + dt; h0, h1 : (N,) heights
         (m) for Mode C; kind : (N,) int8 class code; eligible : (N,) bool (a real object, the same
@@ -91,14 +92,17 @@ class RadarModel:
         near = np.hypot(p0[:, 0], p0[:, 1]) < self.rmax + np.linalg.norm(p1 - p0, axis=1) + 1.0
         cand, p0, p1 = cand[near], p0[near], p1[near]
         v = (p1 - p0) / dt
-        out = [clutter_plots(self, t0, t0 + dt, rng)]
+        clutter = clutter_plots(self, t0, t0 + dt, rng)
+        out, src = [clutter], [np.full(len(clutter), -1, np.int64)]
         w = min(self.T, dt)
         a = t0
         while a < t0 + dt - 1e-9:
             b = min(a + w, t0 + dt)
-            out.append(self._crossings(a, b, t0, dt, cand, p0, v, h0, h1, pdk, transponder, ident, rng))
+            plots, slots = self._crossings(a, b, t0, dt, cand, p0, v, h0, h1, pdk, transponder, ident, rng)
+            out.append(plots)
+            src.append(slots)
             a = b
-        return np.concatenate(out)
+        return np.concatenate(out), np.concatenate(src)
 
     def _crossings(
         self,
@@ -115,8 +119,9 @@ class RadarModel:
         transponder: BoolArray,
         ident: IntArray,
         rng: np.random.Generator,
-    ) -> np.ndarray:
-        """Detections of the objects the beam crosses within [a, b) (b - a <= one scan)."""
+    ) -> tuple[np.ndarray, IntArray]:
+        """Detections of the objects the beam crosses within [a, b) (b - a <= one scan), and their
+        slots."""
         pa = p0 + v * (a - t0)
         e, n = pa[:, 0], pa[:, 1]
         r2 = np.maximum(e * e + n * n, 1e-6)
@@ -158,7 +163,7 @@ class RadarModel:
         plots["altitude_m"] = alt
         identified = xp & (rng.random(k) < self.p_identity)
         plots["ident"] = np.where(identified, ident[slots], -1)
-        return plots
+        return plots, slots
 
     def reset(self, slots: IntArray) -> None:
         """Slots that hold a new object: it has not been seen in any scan yet."""
@@ -205,14 +210,14 @@ class AdsbModel:
         eligible: BoolArray,
         ident: IntArray,
         rng: np.random.Generator,
-    ) -> np.ndarray:
-        """Reports broadcast within [t0, t0 + dt).
+    ) -> tuple[np.ndarray, IntArray]:
+        """Reports broadcast within [t0, t0 + dt), and the slot behind each report.
 
         geo0/geo1: (lat deg, lon deg, h m) at both ends, each (N,); motion0: (speed m/s, track rad,
         vertical rate m/s) during the step; eligible : (N,) bool (broadcasting, same object at both
         ends); ident : (N,) int64 ICAO address.
         """
-        out = []
+        out, src = [], []
         t1 = t0 + dt
         while True:
             due = np.flatnonzero(eligible & (self.next_s < t1))
@@ -246,7 +251,10 @@ class AdsbModel:
             )
             rep["vrate_mps"] = quantise(motion0[2][due], VRATE_STEP_MPS)
             out.append(rep)
-        return np.concatenate(out) if out else np.empty(0, REPORT_DTYPE)
+            src.append(due)
+        if not out:
+            return np.empty(0, REPORT_DTYPE), np.empty(0, np.int64)
+        return np.concatenate(out), np.concatenate(src)
 
 
 __all__ = ["ALT_STEP_M", "VRATE_STEP_MPS", "AdsbModel", "RadarModel", "metres_to_degrees", "quantise"]

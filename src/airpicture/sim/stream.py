@@ -12,7 +12,7 @@ A benchmark feeds frames straight to the tracker; the writer turns them into a s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,8 @@ class Frame:
     plots : (P,) PLOT_DTYPE (sensor = index into Simulation.sensors; azimuth/elevation in rad,
     NaN where not reported; ident the ICAO address or -1); reports : (R,) REPORT_DTYPE (ADS-B);
     truth: the objects at t0 when asked for (frames(truth_every=...)), else None.
+    plot_uid, report_uid : the uid of the object behind each plot / report (-1: clutter), for
+    scoring association; a tracker must not read them.
     """
 
     t0: float
@@ -68,6 +70,8 @@ class Frame:
     plots: np.ndarray
     reports: np.ndarray
     truth: Truth | None = None
+    plot_uid: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    report_uid: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 class Simulation:
@@ -109,14 +113,21 @@ class Simulation:
         measure: run the sensors (False gives truth only, for training sets).
         """
         c = self.config
-        rng = np.random.default_rng(c.seed)
-        tg = Targets(c, rng)
+        # one random stream for the objects and one per sensor: a change to one sensor leaves
+        # the truth and every other sensor's data as they were
+        seeds = np.random.SeedSequence(c.seed).spawn(1 + len(self.sensors))
+        rngs = [np.random.default_rng(s) for s in seeds]
+        tg = Targets(c, rngs[0])
         self.targets = tg
         radars = [
-            RadarModel(i, s, c.start_s, tg.n) for i, s in enumerate(self.sensors) if s["kind"] == "radar"
+            (RadarModel(i, s, c.start_s, tg.n), rngs[1 + i])
+            for i, s in enumerate(self.sensors)
+            if s["kind"] == "radar"
         ]
         adsb = [
-            AdsbModel(i, s, c.start_s, tg.n, rng) for i, s in enumerate(self.sensors) if s["kind"] == "adsb"
+            (AdsbModel(i, s, c.start_s, tg.n, rngs[1 + i]), rngs[1 + i])
+            for i, s in enumerate(self.sensors)
+            if s["kind"] == "adsb"
         ]
         real = tg.real
         ecef0, geo0 = self._ecef(tg.e, tg.n_, tg.h)
@@ -131,27 +142,25 @@ class Simulation:
             born = tg.step(t0)
             ecef1, geo1 = self._ecef(tg.e, tg.n_, tg.h)
             same = snap["uid"] == tg.uid
-            plots: list[np.ndarray] = []
-            reports: list[np.ndarray] = []
+            plots, plot_src, reports, report_src = [], [], [], []
             if measure:
-                for radar in radars:
-                    plots.append(
-                        radar.observe(
-                            t0, dt, ecef0, ecef1, geo0[2], geo1[2], kind, same & real, transponder, ident, rng
-                        )
+                for radar, rng in radars:
+                    pl, src = radar.observe(
+                        t0, dt, ecef0, ecef1, geo0[2], geo1[2], kind, same & real, transponder, ident, rng
                     )
+                    plots.append(pl)
+                    plot_src.append(src)
                     radar.reset(born)
                 motion = (snap["spd"], snap["hdg"], snap["vz"])
-                for rx in adsb:
-                    reports.append(
-                        rx.observe(t0, dt, ecef0, ecef1, geo0, geo1, motion, same & transponder, ident, rng)
-                    )
+                broadcasting = same & transponder
+                for rx, rng in adsb:
+                    rep, src = rx.observe(t0, dt, ecef0, ecef1, geo0, geo1, motion, broadcasting, ident, rng)
+                    reports.append(rep)
+                    report_src.append(src)
                     rx.reset(born, t0 + dt, rng)
-            p = np.concatenate(plots) if plots else np.empty(0, PLOT_DTYPE)
-            r = np.concatenate(reports) if reports else np.empty(0, REPORT_DTYPE)
-            p = p[np.argsort(p["time_s"], kind="stable")]
-            r = r[np.argsort(r["time_s"], kind="stable")]
-            yield Frame(t0, t0 + dt, p, r, tr)
+            p, p_uid = _sorted(plots, plot_src, PLOT_DTYPE, snap["uid"])
+            r, r_uid = _sorted(reports, report_src, REPORT_DTYPE, snap["uid"])
+            yield Frame(t0, t0 + dt, p, r, tr, p_uid, r_uid)
             ecef0, geo0 = ecef1, geo1
 
     def _truth(self, tg: Targets, t: float, geo: Geo) -> Truth:
@@ -180,6 +189,21 @@ class Simulation:
         lives = self.targets.lives()
         ghost = lives["behaviour"] == BEHAVIOURS.index("spoofed")
         return [f"{int(i):06x}" for i in lives["ident"][ghost]]
+
+
+def _sorted(
+    parts: list[np.ndarray], src: list[IntArray], dtype: np.dtype[Any], uid: IntArray
+) -> tuple[np.ndarray, IntArray]:
+    """Concatenate measurement parts and sort by time; slot of origin -> uid (-1 stays -1)."""
+    if not parts:
+        return np.empty(0, dtype), np.empty(0, np.int64)
+    rows = np.concatenate(parts)
+    slots = np.concatenate(src)
+    o = np.argsort(rows["time_s"], kind="stable")
+    slots = slots[o]
+    src_uid = np.full(len(slots), -1, np.int64)
+    src_uid[slots >= 0] = uid[slots[slots >= 0]]
+    return rows[o], src_uid
 
 
 __all__ = ["Frame", "Simulation", "Truth"]
