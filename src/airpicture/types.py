@@ -114,6 +114,8 @@ class Picture:
     last_update_s : (N,) time of the last measurement; integrity : (N,) int8 0 ok, 1 suspect, 2 spoofed
     mode_c : (N,) bool: a reported (Mode C / ADS-B / Remote ID) altitude has updated the track
     names : ident -> printable identity (callsign, Remote ID serial) where a source knows one
+    row_time : (N,) time each row's state refers to: a track updated since the previous picture is
+        given as filtered at its last measurement, the others predicted to time_s (None: all time_s)
     """
 
     time_s: float
@@ -131,6 +133,7 @@ class Picture:
     integrity: npt.NDArray[np.int8]
     mode_c: BoolArray
     names: dict[int, str] = field(default_factory=dict)
+    row_time: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.track)

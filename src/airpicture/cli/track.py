@@ -36,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     t_start = time.perf_counter()
     scn = load_scenario(args.scenario, args.sensors.split(",") if args.sensors else None)
     t_read = time.perf_counter() - t_start
-    trk = Tracker(scn.sensors, scn.site_lla, scn.platforms)
+    trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
     busy = 0.0
     with TracksCsvWriter(args.out) as out:
-        it = run_scenario(scn, trk, period_s=args.period, progress=args.progress)
+        it = run_scenario(scn, trk, period_s=args.period, progress=args.progress, fresh_s=5.0)
         while True:
             t0 = time.perf_counter()
             pic = next(it, None)

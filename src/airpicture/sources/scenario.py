@@ -42,6 +42,7 @@ class Scenario:
         default_factory=dict
     )  # sensor -> (t, [lat lon alt])
     rejects: dict[str, Rejects] = field(default_factory=dict)
+    active: list[int] = field(default_factory=list)  # indices of the sensors in use
 
     @property
     def site_lla(self) -> tuple[float, float, float]:
@@ -271,7 +272,7 @@ def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenari
         plots=plots,
         reports=reports,
         platforms=read_platforms(p / "platforms.csv", ids),
-        rejects={"plots": rp, "adsb": ra},
+        rejects={"plots": rp, "adsb": ra}, active=sorted(wanted),
     )
 
 

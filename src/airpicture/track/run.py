@@ -30,11 +30,15 @@ def window_s(scn: Scenario, period_s: float | None = None) -> float:
 
 
 def run_scenario(
-    scn: Scenario, tracker: Tracker | None = None, period_s: float | None = None, progress: bool | None = None
+    scn: Scenario,
+    tracker: Tracker | None = None,
+    period_s: float | None = None,
+    progress: bool | None = None,
+    fresh_s: float = 0.0,
 ) -> Iterator[Picture]:
     """Track the scenario; yields the picture at the end of each window. `progress`: show a bar
-    (default: when stderr is a terminal)."""
-    trk = tracker or Tracker(scn.sensors, scn.site_lla, scn.platforms)
+    (default: when stderr is a terminal); `fresh_s`: see Tracker.picture."""
+    trk = tracker or Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
     w = window_s(scn, period_s)
     n = max(1, math.ceil((scn.end_s - scn.start_s) / w))
     edges = scn.start_s + w * np.arange(n + 1)
@@ -58,7 +62,7 @@ def run_scenario(
         trk.update_plots(scn.plots[pi[k] : pi[k + 1]])
         trk.maintain(float(edges[k + 1]))
         bar.update(1)
-        yield trk.picture(float(edges[k + 1]))
+        yield trk.picture(float(edges[k + 1]), fresh_s=fresh_s)
     bar.close()
 
 

@@ -98,19 +98,22 @@ class TrackerStats:
 
 class Tracker:
     """The tracker. `sensors`: the sensor sheets (sensors.json); `site`: (lat, lon, alt_m) origin of
-    the ENU frame; `platforms`: navigation of moving sensors (sensor index -> (t, [lat lon alt]))."""
+    the ENU frame; `platforms`: navigation of moving sensors (sensor index -> (t, [lat lon alt]));
+    `active`: indices of the sensors in use (default all): only they count for coverage checks."""
 
     def __init__(
         self,
         sensors: list[dict[str, Any]],
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
+        active: list[int] | None = None,
     ) -> None:
         self.sensors = sensors
         self.frame = EnuFrame(*site)
         self.site_alt = float(site[2])
         self.rn, self.rm = curvature_radii(site[0])
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
+        self.active = set(range(len(sensors)) if active is None else active)
         self.table = TrackTable()
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
@@ -555,7 +558,7 @@ class Tracker:
         in_cov = np.zeros(len(coop), bool)
         look = np.full(len(coop), np.inf)
         for g in self.geo:
-            if g.kind != "radar" or g.spec.get("pd", {}).get("aircraft", 0) <= 0:
+            if g.kind != "radar" or g.index not in self.active or g.spec.get("pd", {}).get("aircraft", 0) <= 0:
                 continue
             o, M = g.at(self.frame, np.full(1, t))
             d = (x - o[0]) @ M[0].T
@@ -570,13 +573,17 @@ class Tracker:
         tb.integrity[coop] = state
 
     # ------------------------------------------------------------------ output
-    def picture(self, t: float) -> Picture:
-        """Every confirmed track predicted to time t (spoofed ones included, flagged)."""
+    def picture(self, t: float, fresh_s: float = 0.0) -> Picture:
+        """Every confirmed track at time t (spoofed ones included, flagged). A track measured in
+        the last `fresh_s` seconds is given as filtered at that measurement (row_time), the others
+        predicted to t: an estimate at its own time is better than one extrapolated from it."""
         tb = self.table
         rows = tb.rows()
         rows = rows[tb.status[rows] == CONFIRMED]
-        x, P = self._predicted(rows, t) if len(rows) else (np.zeros((0, 6)), np.zeros((0, 6, 6)))
-        lat, lon, _ = self.frame.to_geodetic(x[:, :3]) if len(rows) else (np.zeros(0),) * 3
+        row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
+        xc, Pc = self._combined(rows)
+        x, P = models.predict(xc, Pc, row_time - tb.t[rows], models.mixed_accel(tb.mu[rows]))
+        lat, lon, _ = self.frame.to_geodetic(x[:, :3])
         alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
         return Picture(
             time_s=t,
@@ -594,6 +601,7 @@ class Tracker:
             integrity=tb.integrity[rows].copy(),
             mode_c=tb.mode_c[rows].copy(),
             names=self.names,
+            row_time=row_time,
         )
 
 
