@@ -127,7 +127,7 @@ def test_not_a_capture_and_absurd_lengths() -> None:
     assert rj.counts == {"pcapng_byte_order": 1}
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.sampled_from([b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\x0a\x0d\x0d\x0a"]),
        st.binary(max_size=300))  # fmt: skip
 def test_fuzz_reader_raises_only_decode_error(magic: bytes, rest: bytes) -> None:

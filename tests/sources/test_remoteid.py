@@ -490,7 +490,7 @@ def test_pack_round_trip(messages: list[rid.Message]) -> None:
     assert [rid.encode_message(x) for x in m.messages] == [rid.encode_message(x) for x in messages]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(
     st.binary(max_size=260)
     | st.binary(min_size=3, max_size=260).map(lambda b: bytes([0xF0 | b[0] & 15, 25]) + b)

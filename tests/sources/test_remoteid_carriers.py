@@ -347,7 +347,7 @@ def test_pending_rows_are_bounded() -> None:
 # ------------------------------------------------------------------------------------ fuzz
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from([105, 127, 251, 256]), st.binary(max_size=120), st.integers(0, 400), st.binary(max_size=8)
 )
@@ -369,6 +369,38 @@ def test_fuzz_carriers_raise_only_decode_error(linktype: int, noise: bytes, cut:
             isinstance(m, rid.BasicId | rid.Location | rid.Auth | rid.SelfId | rid.System | rid.OperatorId)
             for m in f.messages
         )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([T0, T0 + 1.5, T0 + 10, math.nan, math.inf, -5.0, 0.0]),
+            st.sampled_from(["", "AA:AA:AA:AA:AA:AA", "BB:BB:BB:BB:BB:BB"]),
+            st.lists(
+                st.integers(0, 5).flatmap(
+                    lambda k: st.binary(min_size=24, max_size=24).map(lambda b, k=k: bytes([k << 4 | 2]) + b)
+                ),
+                min_size=1,
+                max_size=4,
+            ),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([T0, T0 + 5, math.inf]),
+)
+def test_fuzz_registry_never_raises_and_rows_are_finite_in_time(
+    frames: list[tuple[float, str, list[bytes]]], now: float
+) -> None:
+    reg = rid.RemoteIdRegistry(max_pending=3)
+    for t, address, raws in frames:
+        reg.ingest(rid.Frame(t, "ble4", address, 0, tuple(rid.decode_message(r) for r in raws)))  # type: ignore[misc]
+    rows = np.concatenate([reg.reports(now), reg.reports()])
+    assert rows.dtype == REPORT_DTYPE and np.all(np.isfinite(rows["time_s"]))
+    assert np.all(np.abs(rows["lat"]) <= 90) and np.all(np.abs(rows["lon"]) <= 180)
+    assert reg._n_pending == 0
+    reg.drones()
+    reg.names()
 
 
 def test_public_names_are_exported() -> None:

@@ -521,7 +521,7 @@ MAX_CLOCK_OFFSET_S = 10.0
 def report_time(rx_s: float, after_hour_s: float) -> float:
     """UTC time of a Location: its "tenths after the hour" placed in the hour nearest the receive
     time; the receive time itself when the timestamp is invalid or implausibly far off."""
-    if math.isnan(after_hour_s):
+    if math.isnan(after_hour_s) or not math.isfinite(rx_s):
         return rx_s
     t = math.floor(rx_s / 3600.0) * 3600.0 + after_hour_s
     if t - rx_s > 1800.0:
@@ -630,7 +630,7 @@ class RemoteIdRegistry:
             self.rejects.add("rid_no_position")
             return None
         t = report_time(frame.time_s, m.timestamp_s)
-        if math.isnan(t):
+        if not math.isfinite(t):
             self.rejects.add("rid_no_time")
             return None
         alt = m.alt_geo_m if not math.isnan(m.alt_geo_m) else m.alt_baro_m
