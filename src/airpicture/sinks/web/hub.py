@@ -79,10 +79,12 @@ class Hub:
         c = Client(next(self._ids), self.queue_size)
         c.stale = True  # the first thing a client gets is a snapshot
         self.clients[c.id] = c
+        self.state.clients = len(self.clients)
         return c
 
     def disconnect(self, c: Client) -> None:
         self.clients.pop(c.id, None)
+        self.state.clients = len(self.clients)
 
     async def next_text(self, c: Client) -> str:
         """The next JSON text to send to `c` (waits until there is one)."""

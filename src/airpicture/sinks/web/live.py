@@ -254,6 +254,7 @@ class LiveState:
         self.replay: Any = None  # a replay.Player when the console plays history; None when live
         self.zone_listeners: list[Callable[[list[Zone]], None]] = []
         self.pictures = 0
+        self.clients = 0  # websocket clients connected (kept by the hub)
         self.started = time.time()
 
     # -- listeners -------------------------------------------------------------------------------

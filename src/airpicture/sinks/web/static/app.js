@@ -16,7 +16,7 @@ const tracks = new Map();      // id -> row object (see live.py COLUMNS)
 const trails = new Map();      // id -> [[lon, lat], ...]
 const alerts = new Map();      // alert id -> alert
 let sensors = [], zones = [], classes = CLASS_NAMES, replay = null, pictureTime = null;
-let selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
+let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
 
 // ---------- map ----------
@@ -144,6 +144,10 @@ function onMessage(msg) {
     for (const a of msg.alerts) alerts.set(a.alert, a);
     sensors = msg.sensors; zones = msg.zones; classes = msg.classes || CLASS_NAMES;
     pictureTime = msg.time; stats.seq = msg.seq;
+    if (!centred && msg.site && msg.site.lat !== undefined) {
+      centred = true;
+      map.jumpTo({ center: [msg.site.lon, msg.site.lat], zoom: 9 });
+    }
     setReplay(msg.replay);
     drawStatic(); renderAlerts(); renderSensors();
     dirty = true;

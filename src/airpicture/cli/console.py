@@ -1,0 +1,185 @@
+"""`airpicture console`: the operator console on a scenario, tracked live and replayed at N x.
+
+    airpicture console                       # the bundled real Paris scenario at 10x, looping
+    airpicture console SCENARIO --speed 30 --port 8080
+    airpicture console --host 0.0.0.0 --token SECRET      # reachable from other machines
+
+The tracker and the assessor run in a thread as fast as they can, recording every picture and
+alert into a timeline; the console plays that timeline at --speed with pause, seek and speed
+control from the page (the slider only reaches as far as the tracker has got). --store also
+writes the history to a store for `airpicture replay --console`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airpicture.sinks.web import LiveState, Player, Timeline
+
+BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scenario", nargs="?", default=str(BUNDLED), help="scenario folder (default: bundled Paris)"
+    )
+    add_server_args(p)
+    p.add_argument("--no-loop", action="store_true", help="stop at the end instead of starting again")
+    p.add_argument("--store", help="also record the history to this store (SQLite path or postgresql:// URL)")
+
+
+def add_server_args(p: argparse.ArgumentParser, speed: float = 10.0) -> None:
+    p.add_argument(
+        "--speed", type=float, default=speed, help="replay speed, N x real time (default: %(default)s)"
+    )
+    p.add_argument("--port", type=int, default=8080, help="HTTP port (default: %(default)s)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind; off loopback needs --token")
+    p.add_argument("--token", help="access token for remote clients and zone changes")
+
+
+def run(args: argparse.Namespace) -> int:
+    from airpicture.errors import ConfigError
+
+    if args.speed <= 0:
+        raise ConfigError("--speed must be > 0")
+    run_scenario_console(
+        args.scenario,
+        args.speed,
+        loop=not args.no_loop,
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        store=args.store,
+    )
+    return 0
+
+
+def scenario_state(scn: Any) -> LiveState:
+    """A LiveState with the scenario's sensors, zones and site."""
+    from airpicture.sinks.web import LiveState, SensorSite, Zone
+
+    return LiveState(
+        sensors=[SensorSite.from_sheet(s) for s in scn.sensors],
+        zones=[Zone.from_meta(z) for z in scn.zones],
+        site=dict(scn.site),
+    )
+
+
+def track_into(scn: Any, timeline: Timeline, stop: threading.Event, store: str | None = None) -> None:
+    """Track and assess the scenario, appending each picture and its alert steps to the timeline."""
+    from airpicture.assess.assessor import TrackAssessor
+    from airpicture.assess.zones import zones_from_config
+    from airpicture.sinks.web import Frame
+    from airpicture.track.run import run_scenario
+
+    assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site))
+    writer = None
+    if store:
+        from airpicture.sinks.store import StoreWriter, open_store
+
+        writer = StoreWriter(open_store(store))
+    try:
+        for pic in run_scenario(scn, progress=False):
+            alerts = assessor.update(pic)
+            timeline.add_frame(Frame.from_picture(pic))
+            timeline.add_alerts(alerts)
+            if writer is not None:
+                writer.submit_picture(pic)
+                writer.submit_alerts(alerts)
+            if stop.is_set():
+                return
+        timeline.finish()
+    finally:
+        if writer is not None:
+            writer.close()
+            writer.store.close()
+
+
+def run_scenario_console(
+    scenario_dir: str | Path = BUNDLED,
+    speed: float = 10.0,
+    loop: bool = True,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    token: str | None = None,
+    store: str | None = None,
+) -> None:
+    """Track a scenario with the real tracker and assessor and serve it in the console at `speed` x,
+    printing the URL and a progress line, until Ctrl-C. Blocking."""
+    from airpicture.sinks.web import Player, Timeline, serve_console
+    from airpicture.sinks.web.security import check_bind
+    from airpicture.sources.scenario import load_scenario
+
+    check_bind(host, token)
+    scn = load_scenario(scenario_dir)
+    state = scenario_state(scn)
+    timeline = Timeline(scn.start_s, scn.end_s)
+    stop = threading.Event()
+    tracker = threading.Thread(
+        target=track_into, args=(scn, timeline, stop, store), name="console-track", daemon=True
+    )
+    tracker.start()
+    player = Player(state, timeline, speed=speed, loop=loop)
+    player.start()
+    progress = threading.Thread(
+        target=_progress, args=(state, player, stop), name="console-progress", daemon=True
+    )
+    progress.start()
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    print(
+        f"airpicture console: http://{shown}:{port}/  ({Path(scenario_dir).name} at {speed:g}x; Ctrl-C stops)"
+    )
+    try:
+        serve_console(state, host, port, token)
+    finally:
+        stop.set()
+        player.stop()
+        tracker.join(timeout=10)
+        print(file=sys.stderr)
+
+
+def serve_timeline(
+    state: LiveState, timeline: Timeline, speed: float, loop: bool, host: str, port: int, token: str | None
+) -> Player:
+    """Play a finished timeline (stored history) in the console until Ctrl-C; returns the player."""
+    from airpicture.sinks.web import Player, serve_console
+
+    player = Player(state, timeline, speed=speed, loop=loop)
+    player.start()
+    stop = threading.Event()
+    threading.Thread(target=_progress, args=(state, player, stop), daemon=True).start()
+    print(f"airpicture console: http://{host}:{port}/  (replay at {speed:g}x; Ctrl-C stops)")
+    try:
+        serve_console(state, host, port, token)
+    finally:
+        stop.set()
+        player.stop()
+    return player
+
+
+def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
+    """One status line on stderr, rewritten every second."""
+    while not stop.wait(1.0):
+        st = player.status()
+        f = state.frame
+        clock = time.strftime("%H:%M:%S", time.gmtime(st["t"]))
+        span = max(st["end_s"] - st["start_s"], 1e-9)
+        done = 100.0 * (st["available_s"] - st["start_s"]) / span
+        active = sum(1 for a in state.alert_list() if a["state"] != "cleared")
+        pace = "paused" if st["paused"] else f"{st['speed']:g}x"
+        print(
+            f"\r{clock}Z {pace}  tracks {len(f) if f else 0:4d}"
+            f"  alerts {active:2d} active  clients {state.clients}  tracked {min(done, 100):3.0f}%   ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+__all__ = ["run_scenario_console", "scenario_state", "serve_timeline", "track_into"]
