@@ -131,24 +131,33 @@ def wandering(seed: int, p0: tuple[float, float, float], speed: float) -> Mover:
 
 @pytest.fixture
 def run_movers() -> Callable[..., list[Picture]]:
-    """Pictures every second for movers: [(track, mover, sensor_bits(t) -> int, ident)]."""
+    """Pictures every second for movers: [(track, mover, sensor_bits(t) -> int, ident)].
+
+    As the tracker does, Picture.sensors is cumulative (every sensor that ever updated the track)
+    and last_update_s is the time of the latest update (bits(t) != 0).
+    """
 
     def run(
         movers: list[tuple[int, Mover, Callable[[float], int], int]], seconds: int, t0: float = 1.7e9
     ) -> list[Picture]:
         pics = []
+        mask = np.zeros(len(movers), dtype=np.int64)
+        last = np.full(len(movers), t0)
         for k in range(seconds):
             pv = [m(float(k)) for _, m, _, _ in movers]
-            pics.append(
-                picture(
-                    t0 + k,
-                    [tid for tid, *_ in movers],
-                    np.array([p for p, _ in pv]),
-                    np.array([v for _, v in pv]),
-                    [bits(float(k)) for _, _, bits, _ in movers],
-                    ident=[i for *_, i in movers],
-                )
+            now = np.array([bits(float(k)) for _, _, bits, _ in movers], dtype=np.int64)
+            mask |= now
+            last = np.where(now != 0, t0 + k, last)
+            p = picture(
+                t0 + k,
+                [tid for tid, *_ in movers],
+                np.array([p for p, _ in pv]),
+                np.array([v for _, v in pv]),
+                mask.tolist(),
+                ident=[i for *_, i in movers],
             )
+            p.last_update_s = last.copy()
+            pics.append(p)
         return pics
 
     return run

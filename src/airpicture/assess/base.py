@@ -55,15 +55,16 @@ class AssessSettings:
     prior_drone: float = 1 / 3
     prior_bird: float = 1 / 3
     pd_floor: float = 0.02  # no sensor is certain to see or to miss anything: caps one plot's weight
-    kinematic_tau_s: float = 8.0  # kinematic evidence counts as one independent look per this time
+    kinematic_tau_s: float = 8.0  # a track's smoothed kinematics are worth one look per this age...
+    kinematic_max_looks: float = 3.0  # ...up to this many looks
     llr_clip: float = 30.0  # bounded memory (nats): a class can still change when evidence does
     unknown_below_p: float = 0.5  # below this the class shown is "unknown"
     ident_weight: float = 20.0  # nats for a cooperative identity (ICAO -> aircraft, Remote ID -> drone)
     mode_c_weight: float = 8.0  # nats for a transponder altitude (Mode C) without Remote ID
     # which tracks may raise drone alerts (hysteresis on the drone probability)
-    alert_drone_p: float = 0.9
+    alert_drone_p: float = 0.97
     keep_drone_p: float = 0.6
-    alert_min_age_s: float = 8.0
+    alert_min_age_s: float = 20.0
     # zones
     predict_horizon_s: float = 60.0
     predict_step_s: float = 2.0

@@ -7,15 +7,20 @@ Each track keeps log-likelihoods L (N, 3) for (aircraft, drone, bird). Every pic
               clipped to [pd_floor, 1 - pd_floor]. A long-range radar whose `pd` lists only aircraft
               thus counts against drones and birds each time it sees the track, and against
               aircraft each scan it does not: no sensor-specific rule, any sensor set works.
-  kinematics  (dt / kinematic_tau_s) * [log p(speed | kind) + log p(height above site | kind)
-              + log p(erratic-ness | kind)]: repeated looks at the same flight are not independent,
-              so they count as one look per tau.
 
-L is re-centred and clipped to [-llr_clip, 0] so a class can still change. Identity is state, not
-accumulated: an ICAO address adds ident_weight to aircraft, a Remote ID to drone; a transponder
-altitude (Mode C) without Remote ID adds mode_c_weight to aircraft. The posterior is
-softmax(log prior + L + identity). The class shown is its most probable kind, "unknown" when that
-probability is below unknown_below_p.
+L is re-centred and clipped to [-llr_clip, 0] so a class can still change. The rest is state,
+recomputed each picture, not accumulated (repeated looks at one flight are not independent):
+
+  kinematics  w * [log c(speed | kind) + log c(height above site | kind) + log p(wander | kind)],
+              w = min(age / kinematic_tau_s, kinematic_max_looks): the smoothed features of an
+              older track are worth a few looks, never more. c is a compatibility: 1 over the
+              range a kind can fly, Gaussian fall-off outside, so an overlap says nothing and only
+              the physically implausible counts (a bird at 30 m/s, an aircraft at 5 m/s).
+  identity    an ICAO address adds ident_weight to aircraft, a Remote ID to drone; a transponder
+              altitude (Mode C) without Remote ID adds mode_c_weight to aircraft.
+
+The posterior is softmax(log prior + L + kinematics + identity). The class shown is its most
+probable kind, "unknown" when that probability is below unknown_below_p.
 
 The kinematic likelihoods are hand-set from physics, not fitted (see `KINEMATICS`).
 """
@@ -32,7 +37,7 @@ from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Pict
 KINDS = ("aircraft", "drone", "bird")
 KIND_CODES = np.array([1, 2, 3], dtype=np.int8)
 
-#: Plateau densities (lo, hi, sigma below lo, sigma above hi) per kind and feature, with why.
+#: Compatibility plateaus (lo, hi, sigma below lo, sigma above hi) per kind and feature, with why.
 KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     # horizontal speed, m/s: fixed wings fly above stall (~30 m/s), helicopters slower (soft edge);
     # small drones cruise up to ~25 m/s (fast fixed-wing drones 35); birds 5-15, rarely above 20
@@ -50,28 +55,40 @@ KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     },
 }
 
-#: Mean of the erratic-ness feature (|dv|/dt, m/s², exponentially weighted) per kind: aircraft
-#: and drones fly smooth legs; birds flap and wander. Exponential likelihood with this mean.
-ERRATIC_MEAN = {"aircraft": 0.6, "drone": 0.6, "bird": 1.2}
+#: Heading wander w = 1 - |mean unit heading| over ~20 s (features.py), as a mixture per kind:
+#: (share flying straight legs, mean w on a leg, share wandering, median w when wandering).
+#: Drones and aircraft fly legs (w ~ 0: heading noise only) with turns or circles between; birds'
+#: headings random-walk (~10 deg/sqrt(s)), w ~ 0.1, and sometimes glide straight.
+WANDER: dict[str, tuple[float, float, float, float]] = {
+    "aircraft": (0.6, 0.02, 0.4, 0.3),
+    "drone": (0.6, 0.02, 0.4, 0.3),
+    "bird": (0.3, 0.02, 0.7, 0.12),
+}
 
 
-def plateau_logpdf(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) -> FloatArray:
-    """Log density flat on [lo, hi] with half-Gaussian shoulders (normalised)."""
-    norm = (hi - lo) + (s_lo + s_hi) * np.sqrt(np.pi / 2)
+def wander_logpdf(w: FloatArray, legs: float, leg_mean: float, wandering: float, median: float) -> FloatArray:
+    """log of legs * Exp(leg_mean) + wandering * LogNormal(median, 0.9)."""
+    w = np.clip(w, 1e-4, 1.0)
+    z = np.log(w / median) / 0.9
+    lognorm = np.exp(-0.5 * z * z) / (w * 0.9 * np.sqrt(2 * np.pi))
+    return np.log(legs * np.exp(-w / leg_mean) / leg_mean + wandering * lognorm + 1e-3)
+
+
+def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) -> FloatArray:
+    """Log compatibility: 0 on [lo, hi], half-Gaussian fall-off outside."""
     below = np.maximum(lo - v, 0.0) / s_lo
     above = np.maximum(v - hi, 0.0) / s_hi
-    return -np.log(norm) - 0.5 * (below**2 + above**2)
+    return -0.5 * (below**2 + above**2)
 
 
-def kinematic_loglik(f: Features) -> FloatArray:
-    """(N, 3) log p(features | kind) for one look."""
+def kinematic_loglik(f: Features, wander_weight: FloatArray | float = 1.0) -> FloatArray:
+    """(N, 3) log p(features | kind) for one look; wander_weight (N,) scales the heading term."""
     out = np.zeros((len(f.speed), 3))
+    h = np.where(f.height_ok, f.height, 0.0)
     for k, kind in enumerate(KINDS):
-        out[:, k] += plateau_logpdf(f.speed, *KINEMATICS["speed"][kind])
-        h = np.where(f.height_ok, f.height, 0.0)
-        out[:, k] += np.where(f.height_ok, plateau_logpdf(h, *KINEMATICS["height"][kind]), 0.0)
-        m = ERRATIC_MEAN[kind]
-        out[:, k] += -np.log(m) - f.accel / m
+        out[:, k] += plateau_logc(f.speed, *KINEMATICS["speed"][kind])
+        out[:, k] += np.where(f.height_ok, plateau_logc(h, *KINEMATICS["height"][kind]), 0.0)
+        out[:, k] += wander_weight * wander_logpdf(f.wander, *WANDER[kind])
     return out
 
 
@@ -105,11 +122,13 @@ class BayesClassifier:
         ids = np.asarray(pic.track, dtype=np.int64)
         known, old = rekey(self.ids, ids)
         self.L, self.ids = take_rows(self.L, known, old), ids.copy()
-        dL = f.new_hits @ self.log_pd + f.new_misses @ self.log_miss
-        dL += (f.dt / self.s.kinematic_tau_s)[:, None] * kinematic_loglik(f)
-        L = self.L + dL
+        L = self.L + f.new_hits @ self.log_pd + f.new_misses @ self.log_miss
         self.L = np.clip(L - L.max(axis=1, keepdims=True), -self.s.llr_clip, 0.0)
-        logp = self.log_prior + self.L + identity_loglik(pic.ident, pic.mode_c, self.s)
+        looks = np.minimum(f.age_s / self.s.kinematic_tau_s, self.s.kinematic_max_looks)
+        # heading wander needs its averaging time (~20 s) before it means anything
+        settled = np.clip((f.age_s - 10.0) / 20.0, 0.0, 1.0)
+        logp = self.log_prior + self.L + looks[:, None] * kinematic_loglik(f, settled)
+        logp += identity_loglik(pic.ident, pic.mode_c, self.s)
         post = np.exp(logp - logp.max(axis=1, keepdims=True))
         post /= post.sum(axis=1, keepdims=True)
         best = np.argmax(post, axis=1)
@@ -119,4 +138,4 @@ class BayesClassifier:
         return post
 
 
-__all__ = ["ERRATIC_MEAN", "KINDS", "KINEMATICS", "BayesClassifier", "identity_loglik", "kinematic_loglik"]
+__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "identity_loglik", "kinematic_loglik"]

@@ -5,10 +5,12 @@ so tracks appear and disappear without Python loops. What it keeps per track:
 
     first_s, last_s        first / latest picture time of the track
     speed_ew               horizontal speed, exponentially weighted (tau_speed_s), m/s
-    accel_ew               |change of the horizontal velocity| / dt, exponentially weighted, m/s²:
-                           how erratic the flight is (birds flap and wander, drones fly legs)
+    accel_ew               |change of the horizontal velocity| / dt, exponentially weighted, m/s²
+    heading_ew             exponentially weighted unit heading vector (tau_heading_s): its length is
+                           how straight the flight is (birds wander, drones and aircraft fly legs)
     hits, chances (N, S)   per sensor: plots that updated the track, and the scans it could have been
                            seen in (time in the sensor's coverage / scan period) -> detection evidence
+                           (attributed from the cumulative Picture.sensors mask: see update)
     ring (N, K)            positions and headings sampled every sample_dt_s, for loitering
 
 Features also returns what one picture adds (dt, new hits / misses) for the recursive classifier.
@@ -106,7 +108,8 @@ class Features:
 
     dt : (N,) s since the track's previous picture (0 for a new track); age_s : (N,)
     speed, height (above the site), height_ok (vertical sigma small enough to trust),
-    accel : (N,) ; new_hits, new_misses : (N, S) detections and missed scans this picture adds;
+    accel, wander : (N,) erratic-ness (m/s²) and 1 - heading persistence (0 straight, 1 random);
+    new_hits, new_misses : (N, S) detections and missed scans this picture adds;
     loiter_turn_deg, loiter_steady, loiter_radius_m, loiter_speed, loiter_span_s : (N,) over the
     last loiter window (NaN where the history is shorter than the window).
     """
@@ -117,6 +120,7 @@ class Features:
     height: FloatArray
     height_ok: BoolArray
     accel: FloatArray
+    wander: FloatArray
     new_hits: FloatArray
     new_misses: FloatArray
     loiter_turn_deg: FloatArray
@@ -137,13 +141,14 @@ class FeatureTable:
         *,
         tau_speed_s: float = 5.0,
         tau_accel_s: float = 10.0,
+        tau_heading_s: float = 20.0,
         sample_dt_s: float = 2.0,
         loiter_window_s: float = 40.0,
     ) -> None:
         self.sheet = sheet
         self.frame = EnuFrame(site["lat"], site["lon"], site.get("alt_m", 0.0))
         self.site_alt = float(site.get("alt_m", 0.0))
-        self.tau_speed_s, self.tau_accel_s = tau_speed_s, tau_accel_s
+        self.tau_speed_s, self.tau_accel_s, self.tau_heading_s = tau_speed_s, tau_accel_s, tau_heading_s
         self.sample_dt_s = sample_dt_s
         self.window_s = loiter_window_s
         self.K = int(np.ceil(loiter_window_s / sample_dt_s)) + 3
@@ -154,6 +159,7 @@ class FeatureTable:
         self.last_update_s = np.zeros(0)
         self.v_prev = np.zeros((0, 2))
         self.speed_ew = np.zeros(0)
+        self.heading_ew = np.zeros((0, 2))
         self.accel_ew = np.zeros(0)
         self.hits = np.zeros((0, S))
         self.chances = np.zeros((0, S))
@@ -161,6 +167,7 @@ class FeatureTable:
         self.ring_en = np.zeros((0, self.K, 2))
         self.ring_v = np.zeros((0, self.K, 2))
         self.ring_head = np.zeros(0, dtype=np.int64)
+        self.mask = np.zeros(0, dtype=np.int64)  # the sensor bits seen at the previous picture
 
     _ROW_FIELDS = (
         "first_s",
@@ -168,6 +175,7 @@ class FeatureTable:
         "last_update_s",
         "v_prev",
         "speed_ew",
+        "heading_ew",
         "accel_ew",
         "hits",
         "chances",
@@ -175,6 +183,7 @@ class FeatureTable:
         "ring_en",
         "ring_v",
         "ring_head",
+        "mask",
     )
 
     def _rekey(self, ids: IntArray, t: float) -> BoolArray:
@@ -204,18 +213,29 @@ class FeatureTable:
         a_a = np.where(dt > 0, 1.0 - np.exp(-dt / self.tau_accel_s), 0.0)
         self.accel_ew += a_a * (acc - self.accel_ew)
         self.v_prev = v.copy()
-        # sensors: the plots that updated the track since the last picture, and the scans it
-        # could have been seen in (a track is born from detections: its first chances = its hits)
+        # heading persistence: length of the weighted mean of unit heading vectors (1 = straight)
+        moving = speed > 2.0
+        u = v / np.maximum(speed, 1e-9)[:, None]
+        a_u = np.where(known, 1.0 - np.exp(-dt / self.tau_heading_s), 1.0) * moving
+        self.heading_ew += a_u[:, None] * (u - self.heading_ew)
+        # sensors: Picture.sensors is cumulative (every sensor that ever updated the track), so a
+        # hit is attributed where it can be: a sensor's bit appearing, or an update of a track
+        # that only one sensor has ever seen. Chances (scans in coverage) count while the updates
+        # are attributable; after that only new bits add evidence (a second sensor seeing it).
         S = self.hits.shape[1]
-        bits = (pic.sensors[:, None].astype(np.int64) >> np.arange(S)[None, :]) & 1
-        updated = pic.last_update_s > self.last_update_s
-        new_hits = bits.astype(np.float64) * updated[:, None]
+        mask = pic.sensors.astype(np.int64)
+        bits = ((mask[:, None] >> np.arange(S)[None, :]) & 1).astype(np.float64)
+        new_bits = ((mask & ~self.mask)[:, None] >> np.arange(S)[None, :]) & 1
+        single = bits.sum(axis=1) == 1
+        updated = (pic.last_update_s > self.last_update_s) & single & (new_bits.sum(axis=1) == 0)
+        new_hits = new_bits + bits * updated[:, None]
         cover = self.sheet.coverage(pic.lat, pic.lon, pic.alt_m)
-        new_chances = cover * (dt[:, None] / self.sheet.period_s[None, :])
+        new_chances = cover * (dt * single)[:, None] / self.sheet.period_s[None, :]
         misses_before = np.maximum(self.chances - self.hits, 0.0)
         self.hits += new_hits
         self.chances = np.maximum(self.chances + new_chances, self.hits)
         new_misses = np.maximum(self.chances - self.hits, 0.0) - misses_before
+        self.mask = mask.copy()
         self.last_update_s = pic.last_update_s.astype(np.float64).copy()
         self.last_s[:] = t
         self._sample(t, pic)
@@ -229,6 +249,7 @@ class FeatureTable:
             height=height,
             height_ok=height_ok,
             accel=self.accel_ew.copy(),
+            wander=1.0 - np.hypot(self.heading_ew[:, 0], self.heading_ew[:, 1]),
             new_hits=new_hits,
             new_misses=new_misses,
             **loiter,
