@@ -37,13 +37,23 @@ class PostgresStore(HistoryStore):
         self._rlock = threading.Lock()
         with self._guard("open"):
             self._w = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout_s)
-            self._r = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout_s)
-            with self._transaction():
-                # Two processes creating the same tables at once would race; serialise them.
-                self._w.execute("SELECT pg_advisory_xact_lock(4242001)")
-                for stmt in ddl(_TYPES, "BIGSERIAL PRIMARY KEY"):
-                    self._w.execute(stmt)
-                self._w.execute("INSERT INTO meta VALUES ('schema', '1') ON CONFLICT DO NOTHING")
+        try:
+            with self._guard("open"):
+                self._r = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout_s)
+                self._create_tables()
+        except BaseException:
+            for conn in (self._w, getattr(self, "_r", None)):
+                if conn is not None:
+                    conn.close()
+            raise
+
+    def _create_tables(self) -> None:
+        with self._transaction():
+            # Two processes creating the same tables at once would race; serialise them.
+            self._w.execute("SELECT pg_advisory_xact_lock(4242001)")
+            for stmt in ddl(_TYPES, "BIGSERIAL PRIMARY KEY"):
+                self._w.execute(stmt)
+            self._w.execute("INSERT INTO meta VALUES ('schema', '1') ON CONFLICT DO NOTHING")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -40,18 +40,28 @@ class SqliteStore(HistoryStore):
         self._rlock = threading.Lock()
         with self._guard("open"):
             self._w = self._connect(timeout_s)
-            # auto_vacuum only takes effect on a new file, before the first table.
-            self._w.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            mode = self._w.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal":
-                raise SinkError(f"history store {self.path}: cannot use WAL (journal_mode={mode})")
-            self._w.execute(f"PRAGMA synchronous = {synchronous}")
-            with self._transaction():
-                for stmt in ddl(_TYPES, "INTEGER PRIMARY KEY"):
-                    self._w.execute(stmt)
-                self._w.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')")
             self._r = self._connect(timeout_s)
-            self._r.execute("PRAGMA query_only = ON")
+        try:
+            with self._guard("open"):
+                self._setup(synchronous)
+        except BaseException:
+            self._r.close()
+            self._w.close()
+            raise
+
+    def _setup(self, synchronous: str) -> None:
+        w = self._w
+        # auto_vacuum only takes effect on a new file, before the first table.
+        w.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        mode = w.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal":
+            raise SinkError(f"history store {self.path}: cannot use WAL (journal_mode={mode})")
+        w.execute(f"PRAGMA synchronous = {synchronous}")
+        with self._transaction():
+            for stmt in ddl(_TYPES, "INTEGER PRIMARY KEY"):
+                w.execute(stmt)
+            w.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')")
+        self._r.execute("PRAGMA query_only = ON")
 
     def _connect(self, timeout_s: float) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves; the locks make cross-thread use safe.
