@@ -91,11 +91,14 @@ def mutate(r: random.Random, b: bytes) -> bytes:
 
 
 def decoders() -> dict[str, Callable[[bytes], object]]:
+    aa = car.ADV_ACCESS_ADDRESS.to_bytes(4, "little")
+
+    # the link type a capture would declare for this kind of seed (a mismatch only tests the AA check)
     def ble(b: bytes) -> object:
-        return car.decode_packet(256 if len(b) % 2 else 251, b, 1.0)
+        return car.decode_packet(251 if b[:4] == aa else 256, b, 1.0)
 
     def wifi(b: bytes) -> object:
-        return car.decode_packet(127 if len(b) % 2 else 105, b, 1.0)
+        return car.decode_packet(127 if b[:1] == b"\0" else 105, b, 1.0)
 
     def capture(b: bytes) -> object:
         rj = Rejects("fuzz")
