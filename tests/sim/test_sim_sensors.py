@@ -198,3 +198,24 @@ def test_adsb_loss_noise_and_who_broadcasts(clean: Run) -> None:
         err = meas[:, axis] - true[:, axis]
         assert err.std() == pytest.approx(spec["sigma_position_m"], rel=0.1)
         assert abs(err.mean()) < 0.5
+
+
+def test_radar_horizon_hides_low_objects_far_away() -> None:
+    """With "radar_horizon": true, no plot lies beyond the 4/3-Earth horizon; without, some do."""
+    from airpicture.eval.visibility import radar_horizon
+
+    def beyond(run: Run) -> tuple[int, int]:
+        m = (run.plots["sensor"] == 0) & (run.plot_uid >= 0)
+        x = run.true_ecef(run.plot_uid[m], run.plot_frame[m], run.plots["time_s"][m])
+        h = ecef_to_geodetic(x)[2]
+        far = run.plots["range_m"][m] > radar_horizon(h, 20.0) + 200.0  # 5 sigma of range noise
+        return int(far.sum()), int(m.sum())
+
+    kw = {"aircraft": 300, "drones": 0, "birds": 0, "ghosts": 0, "duration_s": 40, "seed": 6}
+    # a low antenna that reaches far and looks down: the horizon, not the elevation, limits it
+    low = {"clutter_per_scan": 0, "alt_m": 20.0, "max_range_m": 200_000, "min_elevation_deg": -3.0}
+    plain = simulate(**kw, sensors=sheet(TMA1=low))
+    hidden = simulate(**kw, sensors=sheet(TMA1=low | {"radar_horizon": True}))
+    assert beyond(plain)[0] > 0
+    far, n = beyond(hidden)
+    assert far == 0 and n > 500

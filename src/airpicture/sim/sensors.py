@@ -7,7 +7,9 @@ keys of the sensor sheet (FORMAT.md, sensors.json); noise comes from the sheet's
 Radar: the beam turns clockwise from north once per scan_period_s, starting at the scenario start.
 An object is seen when the beam crosses it: the plot's time is when the beam's azimuth equals the
 object's (scan start + azimuth/360 of the period, the object's own motion included), at most once
-per scan. Coverage is min/max slant range and min_elevation_deg (the scenario scorer's rule).
+per scan. Coverage is min/max slant range and min_elevation_deg (the scenario scorer's rule); a
+sheet with "radar_horizon": true also hides objects beyond the 4/3-Earth radar horizon (the scorer
+does not know that key: it would count those objects as visible).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from airpicture.eval.visibility import radar_horizon
 from airpicture.geo import E2, A, EnuFrame
 from airpicture.sim.clutter import clutter_plots
 from airpicture.sim.targets import Codes
@@ -26,6 +29,8 @@ FT = 0.3048
 ALT_STEP_M = 25 * FT
 VRATE_STEP_MPS = 64 * FT / 60
 TWO_PI = 2 * np.pi
+#: faster than anything simulated (m/s): bounds how far an object moves in a step
+MAX_SPEED_MPS = 400.0
 
 
 def quantise(x: FloatArray, step: float) -> FloatArray:
@@ -45,6 +50,7 @@ class RadarModel:
         self.rmin = float(spec.get("min_range_m", 0.0))
         self.rmax = float(spec["max_range_m"])
         self.min_el = np.radians(float(spec.get("min_elevation_deg", -0.5)))
+        self.horizon = bool(spec.get("radar_horizon", False))
         self.s_r = float(spec["sigma_range_m"])
         self.s_az = np.radians(float(spec["sigma_azimuth_deg"]))
         el = spec.get("sigma_elevation_deg")
@@ -86,11 +92,14 @@ class RadarModel:
         """
         pdk = self.pd[kind]
         cand = np.flatnonzero(eligible & (pdk > 0))
-        p0 = (ecef0[cand] - self.frame.origin_ecef) @ self.frame.R.T
+        # objects out of reach for the whole step (faster than MAX_SPEED_MPS nothing flies) are
+        # dropped before the beam geometry: a short-range radar then costs little
+        d0 = ecef0[cand] - self.frame.origin_ecef
+        reach = self.rmax + MAX_SPEED_MPS * dt
+        near = np.einsum("ij,ij->i", d0, d0) < reach * reach
+        cand = cand[near]
+        p0 = d0[near] @ self.frame.R.T
         p1 = (ecef1[cand] - self.frame.origin_ecef) @ self.frame.R.T
-        # far beyond coverage for the whole step: not worth the beam geometry
-        near = np.hypot(p0[:, 0], p0[:, 1]) < self.rmax + np.linalg.norm(p1 - p0, axis=1) + 1.0
-        cand, p0, p1 = cand[near], p0[near], p1[near]
         v = (p1 - p0) / dt
         clutter = clutter_plots(self, t0, t0 + dt, rng)
         out, src = [clutter], [np.full(len(clutter), -1, np.int64)]
@@ -140,11 +149,14 @@ class RadarModel:
         p = pa[sel] + v[sel] * (tau - a)[:, None]
         r = np.linalg.norm(p, axis=1)
         el = np.arcsin(np.clip(p[:, 2] / np.maximum(r, 1.0), -1.0, 1.0))
+        h = h0[slots] + (h1[slots] - h0[slots]) * (tau - t0) / dt  # height above the ellipsoid
         seen = (r >= self.rmin) & (r <= self.rmax) & (el >= self.min_el)
+        if self.horizon:
+            seen &= r <= radar_horizon(h, float(self.spec["alt_m"]))
         # the scan counts as looked at even when the object was missed (Pd) or out of coverage
         self.last_scan[slots] = scan[sel]
         seen &= rng.random(len(slots)) < pdk[slots]
-        slots, tau, p, r, el = slots[seen], tau[seen], p[seen], r[seen], el[seen]
+        slots, tau, p, r, el, h = slots[seen], tau[seen], p[seen], r[seen], el[seen], h[seen]
         k = len(slots)
         plots = np.empty(k, PLOT_DTYPE)
         plots["time_s"] = tau
@@ -155,7 +167,6 @@ class RadarModel:
         alt = np.full(k, np.nan)
         xp = transponder[slots]
         if self.mode_c:
-            h = h0[slots] + (h1[slots] - h0[slots]) * (tau - t0) / dt
             reported = xp & (rng.random(k) >= self.p_mode_c_lost)
             alt[reported] = quantise(
                 h[reported] + rng.normal(0.0, self.s_alt, int(reported.sum())), ALT_STEP_M

@@ -64,6 +64,8 @@ _LIMITS = np.array(
     ]
 )
 SPD_LO, SPD_HI, ALT_LO, ALT_HI, ACC, TURN, BANK, CLIMB, VACC = range(9)
+_G_TAN_BANK = G * np.tan(np.radians(_LIMITS[:, BANK]))
+_TURN_RAD = np.radians(_LIMITS[:, TURN])
 #: lowest height above ground anything flies at (m)
 FLOOR_M = 2.0
 
@@ -71,9 +73,8 @@ FLOOR_M = 2.0
 def turn_rate_limit(behaviour: Codes, speed: FloatArray) -> FloatArray:
     """Highest turn rate (rad/s): the behaviour's rate, or less when a coordinated turn at its bank
     angle is slower at this speed (omega = g tan(bank) / v). (N,) -> (N,)."""
-    lim = _LIMITS[behaviour]
-    coordinated = G * np.tan(np.radians(lim[:, BANK])) / np.maximum(speed, 1.0)
-    return np.minimum(np.radians(lim[:, TURN]), coordinated)
+    coordinated = _G_TAN_BANK[behaviour] / np.maximum(speed, 1.0)
+    return np.minimum(_TURN_RAD[behaviour], coordinated)
 
 
 def limits(behaviour: Codes) -> dict[str, FloatArray]:
