@@ -1,0 +1,60 @@
+"""The sink role: where the air picture and the alerts go (files, HTTP, TAK).
+
+A sink must never stall the tracker: network sinks hand their items to a `QueueWorker`
+(sinks/queue.py) and return at once; what they lose is counted in `stats`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Protocol
+
+from airpicture.types import CLASSES, Alert, Picture, ident_name
+
+
+class Sink(Protocol):
+    """Receives alert steps and (optionally) every published picture."""
+
+    def send_alerts(self, alerts: list[Alert]) -> None: ...
+
+    def send_picture(self, picture: Picture) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _clean(v: object) -> object:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def alert_to_dict(a: Alert) -> dict[str, object]:
+    """An alert step as a JSON-ready dict (NaN -> null)."""
+    d = dataclasses.asdict(a)
+    d["evidence"] = {k: _clean(v) for k, v in a.evidence.items()}
+    return {k: _clean(v) for k, v in d.items()}
+
+
+def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
+    """One JSON-ready dict per track of the picture (a per-object view: sinks only)."""
+    speed = (pic.x[:, 3] ** 2 + pic.x[:, 4] ** 2) ** 0.5
+    rows = []
+    for i in range(len(pic)):
+        rows.append(
+            {
+                "time_s": float(pic.time_s),
+                "track": int(pic.track[i]),
+                "lat": round(float(pic.lat[i]), 7),
+                "lon": round(float(pic.lon[i]), 7),
+                "alt_m": _clean(round(float(pic.alt_m[i]), 1)),
+                "speed_mps": round(float(speed[i]), 1),
+                "vrate_mps": round(float(pic.x[i, 5]), 1),
+                "class": CLASSES[int(pic.cls[i])],
+                "class_p": round(float(pic.cls_p[i]), 3),
+                "identity": ident_name(int(pic.ident[i]), pic.names),
+                "integrity": ("ok", "suspect", "spoofed")[int(pic.integrity[i])],
+            }
+        )
+    return rows
+
+
+__all__ = ["Sink", "alert_to_dict", "picture_to_dicts"]
