@@ -5,7 +5,8 @@
 
 Decoders: the message codec, the BLE carrier (link types 251/256), the Wi-Fi carrier (105/127),
 the pcap/pcapng reader and JSON lines. 20 % of inputs are random bytes, 80 % valid inputs
-mutated (bit flips, boundary bytes, truncation, insertion, splices). An outcome is "ok" or the
+mutated (bit flips, boundary bytes, truncation, insertion, splices; half of the mutated BLE and
+Wi-Fi frames get their CRC / FCS recomputed so that they reach the parser). An outcome is "ok" or the
 typed error's reason; anything else is a crash, printed with its input, and the exit code is 1.
 """
 
@@ -16,6 +17,7 @@ import json
 import random
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 
@@ -90,12 +92,29 @@ def mutate(r: random.Random, b: bytes) -> bytes:
     return bytes(x)
 
 
-def decoders() -> dict[str, Callable[[bytes], object]]:
-    aa = car.ADV_ACCESS_ADDRESS.to_bytes(4, "little")
+_AA = car.ADV_ACCESS_ADDRESS.to_bytes(4, "little")
 
+
+def repair(name: str, b: bytes) -> bytes:
+    """Recompute the BLE CRC / the Wi-Fi FCS of a mutated frame, so the mutation reaches the parser
+    instead of stopping at the checksum (a corrupt packet that a receiver would pass on)."""
+    x = bytearray(b)
+    if name == "ble":
+        at = 0 if x[:4] == _AA else 10
+        end = at + 6 + x[at + 5] if len(x) > at + 5 else 0
+        if end and len(x) >= end + 3:
+            x[end : end + 3] = car.ble_crc(bytes(x[at + 4 : end]))
+    elif name == "wifi" and len(x) > 8 and x[0] == 0:
+        n = x[2] | x[3] << 8
+        if 8 <= n <= len(x) - 5:
+            x[-4:] = zlib.crc32(bytes(x[n:-4])).to_bytes(4, "little")
+    return bytes(x)
+
+
+def decoders() -> dict[str, Callable[[bytes], object]]:
     # the link type a capture would declare for this kind of seed (a mismatch only tests the AA check)
     def ble(b: bytes) -> object:
-        return car.decode_packet(251 if b[:4] == aa else 256, b, 1.0)
+        return car.decode_packet(251 if b[:4] == _AA else 256, b, 1.0)
 
     def wifi(b: bytes) -> object:
         return car.decode_packet(127 if b[:1] == b"\0" else 105, b, 1.0)
@@ -135,6 +154,8 @@ def run(
             ).encode()
         else:
             data = mutate(r, r.choice(corpus))
+            if name in ("ble", "wifi") and r.random() < 0.5:
+                data = repair(name, data)
         try:
             res = fn(data)
         except InputError as e:

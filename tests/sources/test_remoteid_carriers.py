@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import sys
 from pathlib import Path
 
@@ -195,6 +196,30 @@ def test_other_traffic_and_broken_frames_raise_decode_error(linktype: int, buf: 
     with pytest.raises(DecodeError) as e:
         car.decode_packet(linktype, buf)
     assert e.value.reason == reason
+
+
+def test_damaged_frames_are_dropped_by_crc_and_fcs() -> None:
+    raw = bytearray(bytes.fromhex(fx.BT5_LONG_RANGE_PDU))
+    raw[40] ^= 0x04
+    ll = car.ADV_ACCESS_ADDRESS.to_bytes(4, "little") + bytes(raw)
+    with pytest.raises(DecodeError) as e:
+        car.decode_packet(251, ll)
+    assert e.value.reason == "ble_bad_crc"
+    good = car.ble_ll(car.ble_adv_pdu("C0:11:22:33:44:55", 1, rid.encode_message(BASIC)))
+    phdr = bytearray(car.ble_phdr(good))
+    phdr[8] |= 0x0C  # CRC checked and valid
+    assert car.decode_packet(256, bytes(phdr)).messages == (rid.BasicId(1, 2, BASIC.uas_id),)
+    phdr[8] &= ~0x08  # checked, not valid
+    with pytest.raises(DecodeError) as e:
+        car.decode_packet(256, bytes(phdr))
+    assert e.value.reason == "ble_bad_crc"
+    beacon = car.with_fcs(car.wifi_beacon("60:60:1F:00:00:01", 3, rid.encode_pack([BASIC])))
+    tsft = struct.pack("<BBHI", 0, 0, 17, 0x03) + bytes(8)  # TSFT then Flags
+    assert car.decode_packet(127, tsft + b"\x10" + beacon).transport == "wifi_beacon"
+    for flags, frame_ in ((0x50, beacon), (0x10, beacon[:-1] + bytes([beacon[-1] ^ 1]))):
+        with pytest.raises(DecodeError) as e:
+            car.decode_packet(127, tsft + bytes([flags]) + frame_)
+        assert e.value.reason == "wifi_bad_fcs"
 
 
 def test_nan_frame_for_another_service_is_not_remote_id() -> None:

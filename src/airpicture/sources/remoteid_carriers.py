@@ -13,6 +13,7 @@ dissector.)
 
 Link layers read from captures: 802.11 (105), radiotap (127), BLE LL (251), BLE LL with the
 10-byte PHDR of the Nordic / Ubertooth sniffers (256). Also JSON lines of hex messages.
+Packets failing the BLE CRC or the 802.11 FCS (where the capture carries one) are dropped.
 Pure functions raise DecodeError; ``RemoteIdReader`` counts them by reason and goes on.
 """
 
@@ -127,18 +128,25 @@ def decode_ble_pdu(pdu: bytes | memoryview, time_s: float = math.nan) -> Frame:
 
 
 def decode_ble_ll(ll: bytes | memoryview, time_s: float = math.nan) -> Frame:
-    """A BLE link-layer packet: access address (4) + PDU + CRC (3), as in link type 251."""
+    """A BLE link-layer packet: access address (4) + PDU + CRC (3), as in link type 251.
+    A packet whose CRC does not check is dropped (``ble_bad_crc``): its fields cannot be trusted."""
     if len(ll) < 6:
         raise _err("ble_truncated", ll)
     if bytes(ll[:4]) != _ADV_AA:
         raise _err("not_remoteid", ll)
+    end = 6 + ll[5]
+    if len(ll) >= end + 3 and ble_crc(bytes(ll[4:end])) != bytes(ll[end : end + 3]):
+        raise _err("ble_bad_crc", ll)
     return decode_ble_pdu(ll[4:], time_s)
 
 
 def decode_ble_phdr(buf: bytes | memoryview, time_s: float = math.nan) -> Frame:
-    """Link type 256: a 10-byte pseudo-header (channel, powers, flags) then the LL packet."""
+    """Link type 256: a 10-byte pseudo-header (channel, powers, flags) then the LL packet.
+    Flags 0x0400 "CRC checked" without 0x0800 "CRC valid" mean a damaged packet."""
     if len(buf) < 10:
         raise _err("ble_truncated", buf)
+    if buf[8] & 0x04 and not buf[8] & 0x08:
+        raise _err("ble_bad_crc", buf)
     return decode_ble_ll(buf[10:], time_s)
 
 
@@ -180,14 +188,34 @@ def strip_fcs(mpdu: bytes | memoryview) -> bytes:
     return b
 
 
+def _radiotap_flags(buf: bytes | memoryview, n: int) -> int:
+    """The radiotap Flags field (present bit 1), 0 when absent. It follows the present words and
+    TSFT (bit 0, 8 bytes aligned to 8)."""
+    present = int.from_bytes(buf[4:8], "little")
+    pos = 8
+    while int.from_bytes(buf[pos - 4 : pos], "little") & 0x8000_0000:  # another present word
+        pos += 4
+        if pos > n:
+            raise _err("radiotap_truncated", buf)
+    if present & 0x01:
+        pos = (pos + 7) // 8 * 8 + 8
+    return buf[pos] if present & 0x02 and pos < n else 0
+
+
 def decode_radiotap(buf: bytes | memoryview, time_s: float = math.nan) -> Frame:
-    """Link type 127: a radiotap header (its length at bytes 2-3) then an 802.11 frame."""
+    """Link type 127: a radiotap header (its length at bytes 2-3) then an 802.11 frame. Frames the
+    receiver flags as failing the FCS (0x40), or whose included FCS (0x10) does not check, are
+    dropped (``wifi_bad_fcs``)."""
     if len(buf) < 8:
         raise _err("radiotap_truncated", buf)
     n = buf[2] | buf[3] << 8
     if n < 8 or n > len(buf):
         raise _err("radiotap_truncated", buf)
-    return decode_wifi(buf[n:], time_s)
+    flags = _radiotap_flags(buf, n)
+    mpdu = buf[n:]
+    if flags & 0x40 or (flags & 0x10 and len(strip_fcs(mpdu)) == len(mpdu)):
+        raise _err("wifi_bad_fcs", buf[:16])
+    return decode_wifi(mpdu, time_s)
 
 
 def _elements(ies: bytes) -> Iterator[tuple[int, bytes]]:
