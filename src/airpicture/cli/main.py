@@ -25,7 +25,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("decode", "airpicture.cli.decode", "decode a Mode S / ADS-B recording (Beast, AVR, SBS, JSONL) to CSV"),
     ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B feeds over TCP into the tracker"),
     ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast feed, ...)"),
-    ("console", "airpicture.cli.console", "the operator console (live web map) on a scenario, replayed at N x"),
+    (
+        "console",
+        "airpicture.cli.console",
+        "the operator console (live web map) on a scenario, replayed at N x",
+    ),
     ("rid", "airpicture.cli.rid", "decode drone Remote ID (pcap/pcapng BLE + Wi-Fi, JSONL) to CSV"),
 )
 
@@ -57,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AirpictureError as e:
         print(f"airpicture {args.command}: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into a reader that stopped (head, less)
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"airpicture {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"tracks started {s.started}, confirmed {s.confirmed}, deleted {s.deleted}, merged {s.merged}, "
+        f"stitched {s.stitched}, "
         f"fused with ADS-B {s.fused}, quarantined {s.quarantined}; {out.rows} rows -> {args.out}"
     )
     for rej in scn.rejects.values():

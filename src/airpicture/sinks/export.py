@@ -41,7 +41,9 @@ class TracksCsvWriter:
     def write(self, pic: Picture) -> None:
         keep = pic.integrity == 0 if self.published_only else np.ones(len(pic), bool)
         if pic.row_time is not None:
-            coast_turn = np.floor(pic.time_s / self.coast_every_s) > np.floor(self._last_t / self.coast_every_s)
+            coast_turn = np.floor(pic.time_s / self.coast_every_s) > np.floor(
+                self._last_t / self.coast_every_s
+            )
             new = (pic.row_time >= self._last_t) & ((pic.row_time < pic.time_s) | coast_turn)
             keep &= new
         self._last_t = pic.time_s
@@ -51,7 +53,10 @@ class TracksCsvWriter:
         names = np.array([ident_name(int(i), pic.names) for i in uniq], dtype=object)[inv]
         cls = np.array(CLASSES)[pic.cls[keep]]
         cols = [
-            np.char.mod("%.2f", pic.row_time[keep] if pic.row_time is not None else np.full(len(pic), pic.time_s)[keep]),
+            np.char.mod(
+                "%.2f",
+                pic.row_time[keep] if pic.row_time is not None else np.full(len(pic), pic.time_s)[keep],
+            ),
             pic.track[keep].astype(str),
             np.char.mod("%.6f", pic.lat[keep]),
             np.char.mod("%.6f", pic.lon[keep]),

@@ -24,8 +24,8 @@ class TrackTable:
     alive, status, id, t (time of the state), x, P, mu, score (log-likelihood ratio), peak (its
     highest value), hits, radar_hits, t_first, t_update (last measurement), look_s (revisit period of
     the sensor that last updated it), pd (its detection probability), missed (looks counted as
-    missed), ident, sensors (bit mask), mode_c, integrity, t_confirmed, t_cov (last time outside
-    every radar's coverage, for the spoofing check).
+    missed), ident, sensors (bit mask), mode_c, h_known (a height was measured), integrity,
+    t_confirmed, t_cov (last time outside every radar's coverage, for the spoofing check).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -47,6 +47,7 @@ class TrackTable:
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
     mode_c: npt.NDArray[np.bool_]
+    h_known: npt.NDArray[np.bool_]
     integrity: npt.NDArray[np.int8]
     t_confirmed: npt.NDArray[np.float64]
     t_cov: npt.NDArray[np.float64]
@@ -71,6 +72,7 @@ class TrackTable:
         "ident": ((), "i8", NO_IDENT),
         "sensors": ((), "i8", 0),
         "mode_c": ((), "?", False),
+        "h_known": ((), "?", False),
         "integrity": ((), "i1", 0),
         "t_confirmed": ((), "f8", np.nan),
         "t_cov": ((), "f8", 0.0),

@@ -41,6 +41,8 @@ from airpicture.track.measure import (
     DEFAULT_SIGMA_VELOCITY_MPS,
     MODE_C_STEP_M,
     P_CLUTTER_MODE_C,
+    PRIMARY_HEIGHT_M,
+    PRIMARY_HEIGHT_SIGMA_M,
     SensorGeometry,
     altitude_of,
     build_geometry,
@@ -61,6 +63,9 @@ CONFIRM_LLR = 12.0
 TENTATIVE_DROP = 4.0
 #: Probability that a real object gives the consecutive misses that delete a confirmed track.
 P_FALSE_DELETE = 1e-4
+#: A confirmed track leaves the published picture (but stays in the table) when its misses are
+#: this unlikely for an object that is still there: two scans in a row for Pd = 0.9.
+P_STILL_THERE = 0.01
 #: Delete a track whose horizontal position sigma exceeds this (m).
 MAX_SIGMA_H_M = 3000.0
 #: Fastest object expected (m/s): sets the velocity prior of a new track.
@@ -91,6 +96,7 @@ class TrackerStats:
     confirmed: int = 0
     deleted: int = 0
     merged: int = 0
+    stitched: int = 0
     fused: int = 0
     quarantined: int = 0
     identity_jumps: int = 0
@@ -180,7 +186,7 @@ class Tracker:
         tb.hits[rows] = 1
         tb.ident[rows] = ident
         tb.sensors[rows] = 1 << sensor
-        tb.mode_c[rows] = mode_c
+        tb.mode_c[rows] = tb.h_known[rows] = mode_c
         spec = self.sensors[sensor]
         tb.look_s[rows], tb.pd[rows] = self._revisit(spec), self._pd_of(spec)
         tb.radar_hits[rows] = int(spec["kind"] == "radar")
@@ -251,14 +257,16 @@ class Tracker:
                 cost[~(d2 < gate)] = np.inf
                 pick = associate.assign(ti, mi, cost)
                 if len(pick):
-                    self._radar_update(g, rows[ti[pick]], mi[pick], z, R, o, M, third, lam, pd, pl)
+                    gain = ll[pick] + np.log(pd) - np.log(lam[mi[pick]])
+                    self._radar_update(g, rows[ti[pick]], mi[pick], z, R, o, M, third, gain, pl)
                     taken[mi[pick]] = True
         new = ~taken
         if new.any():
             score = np.where(third[new] == 2, np.log(1.0 / P_CLUTTER_MODE_C), 0.0)
-            self._new_tracks(
+            rows_new = self._new_tracks(
                 t[new], pp[new], Cpp[new], None, None, score, g.index, pl["ident"][new], third[new] == 2
             )
+            self.table.h_known[rows_new] = third[new] > 0
 
     def _radar_update(
         self,
@@ -270,14 +278,25 @@ class Tracker:
         o: FloatArray,
         M: FloatArray,
         third: IntArray,
-        lam: FloatArray,
-        pd: float,
+        gain: FloatArray,
         pl: np.ndarray,
     ) -> None:
+        """IMM update of tracks k with plots m. A track that has never had a height measurement,
+        updated by a plot without one, also takes the primary-target height prior as a weak
+        pseudo-measurement: range alone would let the EKF trade ground range for height without bound."""
         tb = self.table
         t = pl["time_s"][m]
+        th = third[m].copy()
+        zm, Rm = z[m].copy(), R[m].copy()
+        prior = (th == 0) & ~tb.h_known[k]
+        if prior.any():
+            h_s, _ = altitude_of(o[m[prior]], self.site_alt, self.rn, self.rm)
+            th[prior] = 2
+            zm[prior, 2] = h_s + PRIMARY_HEIGHT_M
+            Rm[prior, 2, 2] = PRIMARY_HEIGHT_SIGMA_M**2
         nm = models.N_MODES
-        o_m, M_m, th_m = np.repeat(o[m], nm, axis=0), np.repeat(M[m], nm, axis=0), np.repeat(third[m], nm)
+        o_m, M_m, th_m = np.repeat(o[m], nm, axis=0), np.repeat(M[m], nm, axis=0), np.repeat(th, nm)
+        z_rep = np.repeat(zm, nm, axis=0)
 
         def measure(x: FloatArray) -> tuple[FloatArray, FloatArray]:
             zhat, Hp = radar_predict(x[:, :3], o_m, M_m, th_m, self.site_alt, self.rn, self.rm)
@@ -286,10 +305,10 @@ class Tracker:
             zhat[:, 2] = np.where(th_m == 0, z_rep[:, 2], zhat[:, 2])  # padded row: zero innovation
             return zhat, H
 
-        z_rep = np.repeat(z[m], nm, axis=0)
-        x, P, mu, ll = imm.step(tb.x[k], tb.P[k], tb.mu[k], t - tb.t[k], z[m], R[m], measure, _RADAR_ANGULAR)
-        self._commit(k, t, x, P, mu, ll + np.log(pd) - np.log(lam[m]), g, radar=True)
+        x, P, mu, _ = imm.step(tb.x[k], tb.P[k], tb.mu[k], t - tb.t[k], zm, Rm, measure, _RADAR_ANGULAR)
+        self._commit(k, t, x, P, mu, gain, g, radar=True)
         tb.mode_c[k] |= third[m] == 2
+        tb.h_known[k] |= third[m] > 0
         pid = pl["ident"][m]
         adopt = (pid >= 0) & (tb.ident[k] < 0)
         tb.ident[k[adopt]] = pid[adopt]
@@ -455,9 +474,7 @@ class Tracker:
             H[:, np.arange(6), np.arange(6)] = mk
             return np.where(mk, x, zr), H
 
-        x, P, mu, _ = imm.step(
-            tb.x[k], tb.P[k], tb.mu[k], t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR
-        )
+        x, P, mu, _ = imm.step(tb.x[k], tb.P[k], tb.mu[k], t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
         if jump_check:  # the identity is authoritative: a report far outside the gate restarts the state
             xc, Pc = imm.combine(tb.x[k], tb.P[k], tb.mu[k])
             dt = t[m] - tb.t[k]
@@ -475,6 +492,8 @@ class Tracker:
                 )
                 P[jump] = Pj[:, None]
         self._commit(k, t[m], x, P, mu, np.full(len(k), COOP_GAIN), g, radar=False)
+        tb.mode_c[k] |= mask[m, 2]
+        tb.h_known[k] |= mask[m, 2]
         self.stats.report_updates += len(k)
 
     # ------------------------------------------------------------------ management
@@ -493,6 +512,8 @@ class Tracker:
         tb.status[rows[confirm]] = CONFIRMED
         tb.t_confirmed[rows[confirm]] = t
         self.stats.confirmed += int(confirm.sum())
+        if confirm.any():
+            self._stitch(rows[confirm], t)
         n_del = np.ceil(np.log(P_FALSE_DELETE) / np.log(np.maximum(1 - tb.pd[rows], 1e-6)))
         P = tb.P[rows]
         sig_h = np.sqrt(np.maximum(P[:, :, 0, 0] + P[:, :, 1, 1], 0)).max(axis=1)
@@ -505,6 +526,38 @@ class Tracker:
         self.stats.deleted += int((drop & ~tent).sum())
         self._merge(t)
         self._integrity(t)
+
+    def _stitch(self, new: IntArray, t: float) -> None:
+        """A newly confirmed track that continues a lost one (confirmed, unpublished after misses,
+        its prediction gating the new track's position) takes over the lost track's id, so an
+        object keeps one identity across a manoeuvre the filter could not follow."""
+        tb = self.table
+        rows = tb.rows()
+        n_hide = np.ceil(np.log(P_STILL_THERE) / np.log(np.maximum(1 - tb.pd[rows], 1e-6)))
+        lost = rows[(tb.status[rows] == CONFIRMED) & (tb.missed[rows] >= n_hide) & ~np.isin(rows, new)]
+        if len(lost) == 0:
+            return
+        xl, Pl = self._predicted(lost, t)
+        xn, Pn = self._predicted(new, t)
+        sig = np.sqrt(Pl[:, 0, 0] + Pl[:, 1, 1])
+        ti, ni = associate.pregate(xl[:, :2], 4 * sig + 500.0, xn[:, :2])
+        if len(ti) == 0:
+            return
+        il, inn = tb.ident[lost[ti]], tb.ident[new[ni]]
+        d = xl[ti, :3] - xn[ni, :3]
+        S = Pl[ti, :3, :3] + Pn[ni, :3, :3]
+        d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
+        cost = np.where(((il < 0) | (inn < 0) | (il == inn)) & (d2 < _GATE[3]), d2 - _GATE[3], np.inf)
+        pick = associate.assign(ti, ni, cost)
+        if len(pick) == 0:
+            return
+        old, nw = lost[ti[pick]], new[ni[pick]]
+        tb.id[nw] = tb.id[old]
+        tb.ident[nw] = np.where(tb.ident[nw] < 0, tb.ident[old], tb.ident[nw])
+        tb.sensors[nw] |= tb.sensors[old]
+        tb.radar_hits[nw] += tb.radar_hits[old]
+        tb.free(old)
+        self.stats.stitched += len(pick)
 
     def _predicted(self, rows: IntArray, t: float) -> tuple[FloatArray, FloatArray]:
         xc, Pc = self._combined(rows)
@@ -558,7 +611,11 @@ class Tracker:
         in_cov = np.zeros(len(coop), bool)
         look = np.full(len(coop), np.inf)
         for g in self.geo:
-            if g.kind != "radar" or g.index not in self.active or g.spec.get("pd", {}).get("aircraft", 0) <= 0:
+            if (
+                g.kind != "radar"
+                or g.index not in self.active
+                or g.spec.get("pd", {}).get("aircraft", 0) <= 0
+            ):
                 continue
             o, M = g.at(self.frame, np.full(1, t))
             d = (x - o[0]) @ M[0].T
@@ -574,12 +631,15 @@ class Tracker:
 
     # ------------------------------------------------------------------ output
     def picture(self, t: float, fresh_s: float = 0.0) -> Picture:
-        """Every confirmed track at time t (spoofed ones included, flagged). A track measured in
+        """Every confirmed track at time t (spoofed ones included, flagged), except those whose
+        consecutive missed looks leave less than P_STILL_THERE that the object is still there
+        (they are kept, unpublished, to pick the object up again). A track measured in
         the last `fresh_s` seconds is given as filtered at that measurement (row_time), the others
         predicted to t: an estimate at its own time is better than one extrapolated from it."""
         tb = self.table
         rows = tb.rows()
-        rows = rows[tb.status[rows] == CONFIRMED]
+        n_hide = np.ceil(np.log(P_STILL_THERE) / np.log(np.maximum(1 - tb.pd[rows], 1e-6)))
+        rows = rows[(tb.status[rows] == CONFIRMED) & (tb.missed[rows] < n_hide)]
         row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
         xc, Pc = self._combined(rows)
         x, P = models.predict(xc, Pc, row_time - tb.t[rows], models.mixed_accel(tb.mu[rows]))
