@@ -35,6 +35,7 @@ def main() -> None:
     csv_bytes = 0
     csv_s = 0.0
     t0 = time.perf_counter()
+    c_start = time.process_time()
     for f in sim.frames():
         n_plots += len(f.plots)
         n_clutter += int((f.plot_uid < 0).sum())
@@ -44,16 +45,19 @@ def main() -> None:
             csv_bytes += len(plots_csv(f.plots, ids)) + len(adsb_csv(f.reports, ids))
             csv_s += time.perf_counter() - c0
     wall = time.perf_counter() - t0 - csv_s
+    cpu = time.process_time() - c_start - csv_s  # the machine may be shared: CPU time is steadier
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"simulated {a.duration:.0f} s of {a.targets} aircraft + {a.drones} drones + {a.birds} birds "
-        f"({len(sim.sensors)} sensors) in {wall:.2f} s: {a.duration / wall:.1f}x real time"
+        f"({len(sim.sensors)} sensors) in {wall:.2f} s wall, {cpu:.2f} s CPU: "
+        f"{a.duration / wall:.1f}x real time ({a.duration / cpu:.1f}x per CPU second)"
     )
     print(
         f"  radar plots   {n_plots:>10,}  ({n_clutter:,} clutter)  {n_plots / wall:>12,.0f} plots/s generated"
     )
     print(f"  ADS-B reports {n_reports:>10,}  {n_reports / wall:>37,.0f} reports/s generated")
-    print(f"  measurements  {n_plots + n_reports:>10,}  {(n_plots + n_reports) / wall:>37,.0f} /s")
+    n = n_plots + n_reports
+    print(f"  measurements  {n:>10,}  {n / wall:>37,.0f} /s  ({n / cpu:,.0f} per CPU second)")
     if a.csv:
         rows = n_plots + n_reports
         print(f"  CSV text      {csv_bytes / 1e6:>9.1f} MB in {csv_s:.2f} s: {rows / csv_s:,.0f} rows/s")
