@@ -94,3 +94,19 @@ def test_a_failed_write_is_counted_and_the_writer_goes_on(tmp_path: Path) -> Non
     assert w.counters.failed_batches == 1 and w.counters.last_error == "disk full"
     np.testing.assert_array_equal(store.picture_times(), [1.0])
     store.close()
+
+
+def test_writer_keeps_only_the_retention_window(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "h.db")
+    with StoreWriter(store, max_batch=1, keep_s=10.0, prune_every_s=5.0) as w:
+        for t in range(40):
+            w.submit_picture(make_picture(float(t), [1, 2]))
+            w.submit_alerts([make_alert(float(t), f"A{t}", "raised")])
+        assert w.flush(30.0)
+    span = store.time_range()
+    assert span is not None and span[1] == 39.0
+    # Pruned at most prune_every_s ago: the oldest kept record is 10 to 15 s older than the newest.
+    assert 24.0 <= span[0] <= 29.0
+    assert min(a.alert.time_s for a in store.alerts()) == span[0]
+    assert w.counters.pruned_rows == 4 * int(span[0])  # per second: 2 tracks, 1 picture, 1 alert
+    store.close()

@@ -3,11 +3,17 @@
 Embedded by default (one SQLite file in WAL mode, no server); PostgreSQL when given a URL.
 
     store = open_store("run/history.db")            # or "postgresql://user:pw@host/db"
-    writer = StoreWriter(store)                      # tracker side: never blocks on the disk
+    writer = StoreWriter(store, keep_s=24 * 3600)    # tracker side: never blocks on the disk
     writer.submit_picture(picture)                   # airpicture.types.Picture
     writer.submit_alerts(alerts)                     # list[airpicture.types.Alert]
     writer.submit_stats(time_s, stats)               # list[airpicture.types.SourceStats]
     writer.close(); store.close()
+
+StoreWriter(store, max_pictures=64, max_events=4096, max_batch=32, on_commit=None, keep_s=None,
+prune_every_s=600): submit_* never block; full queues drop the oldest (pictures and alerts/stats
+separately) and count it in `writer.counters` (WriterCounters: written_pictures, written_alerts,
+commits, dropped_pictures, dropped_events, failed_batches, pruned_rows, last_error); flush(timeout_s)
+-> bool; close(timeout_s, close_store=False); `pending`.
 
 HistoryStore (both backends), all times UTC epoch seconds, ranges inclusive, None = open end:
     write(pictures=(), alerts=(), stats=((t, [SourceStats]),))   one transaction for all of it

@@ -13,6 +13,7 @@ reuses its arrays must submit copies.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -33,6 +34,7 @@ class WriterCounters:
     dropped_pictures: int = 0
     dropped_events: int = 0
     failed_batches: int = 0
+    pruned_rows: int = 0
     last_error: str = ""
 
 
@@ -41,6 +43,8 @@ class StoreWriter:
 
     on_commit(last_picture_time_s) runs in the writer thread after each commit that held a picture
     (NaN when the batch held only alerts/stats); `max_batch` caps pictures per transaction.
+    keep_s: retention; every `prune_every_s` of picture time the writer deletes records older than
+    keep_s before the newest picture (`counters.pruned_rows`).
     """
 
     def __init__(
@@ -50,6 +54,8 @@ class StoreWriter:
         max_events: int = 4096,
         max_batch: int = 32,
         on_commit: Callable[[float], None] | None = None,
+        keep_s: float | None = None,
+        prune_every_s: float = 600.0,
     ) -> None:
         self.store = store
         self.counters = WriterCounters()
@@ -60,6 +66,9 @@ class StoreWriter:
         self._max_events = max_events
         self._max_batch = max_batch
         self._on_commit = on_commit
+        self._keep_s = keep_s
+        self._prune_every_s = prune_every_s
+        self._pruned_at = -math.inf
         self._cond = threading.Condition()
         self._busy = False
         self._stopping = False
@@ -160,4 +169,20 @@ class StoreWriter:
                 c.written_pictures += len(pictures)
                 c.written_alerts += len(alerts)
             if self._on_commit is not None:
-                self._on_commit(pictures[-1].time_s if pictures else float("nan"))
+                self._on_commit(pictures[-1].time_s if pictures else math.nan)
+            if pictures and self._keep_s is not None:
+                self._retain(float(pictures[-1].time_s), self._keep_s)
+
+    def _retain(self, newest_s: float, keep_s: float) -> None:
+        if newest_s - self._pruned_at < self._prune_every_s:
+            return
+        self._pruned_at = newest_s
+        try:
+            deleted = self.store.prune(newest_s - keep_s)
+        except Exception as e:  # supervisor boundary, as for writes
+            log.exception("history store prune failed")
+            with self._cond:
+                self.counters.last_error = str(e)
+            return
+        with self._cond:
+            self.counters.pruned_rows += sum(deleted.values())
