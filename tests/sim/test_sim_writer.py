@@ -149,3 +149,13 @@ def test_cli_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert rc == 1 and "sensor sheet" in capsys.readouterr().err
     rc = cli.main(["sim", str(tmp_path / "x"), "--duration", "0", "--progress", "off"])
     assert rc == 1
+
+
+def test_cli_is_quiet_when_piped_and_shows_progress_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["sim", str(tmp_path / "p"), "--targets", "5", "--birds", "0", "--drones", "0", "--duration", "5"]
+    assert cli.main(args) == 0  # auto: stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+    assert cli.main([*args, "--progress", "on"]) == 0
+    assert "simulating" in capsys.readouterr().err
