@@ -45,7 +45,8 @@ class BeastParser:
         self._tail = b""
         self._anchor: tuple[int, float] | None = None  # (counter, time) pair
 
-    def feed(self, data: bytes) -> Frames:
+    def feed(self, data: bytes, final: bool = False) -> Frames:
+        """Frames completed by `data`; `final`: no more bytes will come (end of file)."""
         buf = self._tail + data
         self._tail = b""
         a = np.frombuffer(buf, np.uint8)
@@ -57,7 +58,7 @@ class BeastParser:
         run_len = run_end - run_start
         markers = run_end[run_len % 2 == 1] - 1
         # a run of 0x1a at the very end may continue in the next chunk: its parity is unknown
-        open_run = a[-1] == ESC
+        open_run = a[-1] == ESC and not final
         if open_run:
             markers = markers[markers < run_start[-1]]
         if len(markers) == 0:
@@ -84,10 +85,13 @@ class BeastParser:
         for k, n in FRAME_LEN.items():
             want[kind == k] = n
         # the last frame may be cut by the chunk boundary: keep it for the next feed
-        last_done = not open_run and want[-1] > 0 and length[-1] >= want[-1]
+        complete = (want[-1] > 0 and length[-1] >= want[-1]) or (final and kind[-1] == STATUS)
+        last_done = not open_run and complete
         if not last_done:
             tail = buf[markers[-1] :]
-            if len(tail) <= MAX_TAIL:
+            if final:
+                self.rejects.add("truncated")
+            elif len(tail) <= MAX_TAIL:
                 self._tail = tail
             else:
                 self.rejects.add("beast_oversize")
@@ -107,11 +111,10 @@ class BeastParser:
         return self._frames(u, start, kind, short)
 
     def close(self) -> Frames:
-        """End of input: a frame still waiting for its end was truncated."""
-        if self._tail:
-            self.rejects.add("truncated")
-            self._tail = b""
-        return Frames()
+        """End of input: the last frame is complete or counted as truncated."""
+        if not self._tail:
+            return Frames()
+        return self.feed(b"", final=True)
 
     def _frames(
         self,

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import math
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -138,6 +139,7 @@ class FeedClient:
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.read_size = read_size
         self.connections = 0
+        self.reports = 0  # REPORT rows yielded
         self._stats = SourceStats(self.name, f"modes-{fmt}", rejects=self.stream.rejects)
         self._rate_mark = (time.monotonic(), 0)
 
@@ -173,6 +175,7 @@ class FeedClient:
                     delay = self.backoff_s  # the feed works again: next drop starts a fresh backoff
                     reports = self.stream.reports(self.stream.feed(data))
                     if len(reports):
+                        self.reports += len(reports)
                         yield reports
             except OSError as e:  # reset by peer and the like: a drop, not a failure
                 log.info("%s: connection lost: %s", self.name, e)
@@ -182,6 +185,7 @@ class FeedClient:
                     await writer.wait_closed()
             reports = self.stream.reports(self.stream.close())  # a frame cut by the drop is lost
             if len(reports):
+                self.reports += len(reports)
                 yield reports
             self._stats.status = "down (closed)"
             await asyncio.sleep(delay)
@@ -195,7 +199,7 @@ def format_stats(feeds: list[FeedClient]) -> str:
         s = f.stats
         rej = s.rejects.counts if s.rejects is not None else Counter()
         other = ", ".join(f"{k}={v}" for k, v in sorted(rej.items()) if k != "crc") or "none"
-        age = time.time() - s.last_message_s if math.isfinite(s.last_message_s) else math.nan
+        age = max(0.0, time.time() - s.last_message_s) if math.isfinite(s.last_message_s) else math.nan
         lines.append(
             f"{s.name}: {s.status}, {s.messages} msgs, {s.rate_per_s:.0f}/s, crc={rej.get('crc', 0)}, "
             f"rejects: {other}, last msg {age:.1f} s ago, reconnects={s.reconnects}"
@@ -225,16 +229,20 @@ async def run_feeds(
                     old_feed, old = queue.get_nowait()
                     old_feed.stream.rejects.add("queue_dropped", len(old))
 
+    lock = threading.Lock()  # a cancelled consumer's thread may still be in on_reports
+
     def deliver(reports: npt.NDArray[np.void]) -> None:
         try:
-            on_reports(reports)
+            with lock:
+                on_reports(reports)
         except Exception:  # supervisor boundary: a consumer bug must not stop the feeds
             log.exception("report consumer failed; batch of %d reports lost", len(reports))
 
     async def consume() -> None:
         while True:
             _, reports = await queue.get()
-            deliver(reports)
+            # in a worker thread: the feeds keep reading while the tracker works on a batch
+            await asyncio.to_thread(deliver, reports)
 
     async def report() -> None:
         while True:
@@ -255,6 +263,8 @@ async def run_feeds(
         await asyncio.gather(*tasks, return_exceptions=True)
         while not queue.empty():
             deliver(queue.get_nowait()[1])
+        with lock:  # wait for a batch still in a cancelled consumer's thread
+            pass
         if stats_out is not None:
             print(format_stats(feeds), file=stats_out, flush=True)
 

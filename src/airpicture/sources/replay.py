@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gzip
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -217,12 +217,23 @@ class BeastReplayServer:
 
 
 async def serve_beast(
-    path: str | Path, port: int, *, host: str = "127.0.0.1", speed: float = 1.0, loop: bool = False
+    path: str | Path,
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    speed: float = 1.0,
+    loop: bool = False,
+    ready: Callable[[int], object] | None = None,
 ) -> int:
-    """Serve a recording as Beast on host:port until it has been played (forever with `loop`)."""
+    """Serve a recording as Beast on host:port until it has been played (forever with `loop`).
+
+    `ready(n_frames)` is called once the port listens. Returns the number of frames played.
+    """
     times, hexes = load_recording(path)
     server = BeastReplayServer(times, hexes, port, host=host, speed=speed)
     await server.start()
+    if ready is not None:
+        ready(len(hexes))
     try:
         while True:
             await server.play()

@@ -1,0 +1,51 @@
+"""`airpicture replay`: play a recording back.
+
+    airpicture replay --serve-beast 30005 capture.bin --speed 10
+    airpicture replay --serve-beast 30005 raw_frames.jsonl.gz
+
+Modes (one per run):
+  --serve-beast PORT   serve a Beast recording, or JSON-lines frames re-encoded as Beast, on TCP
+                       as a receiver's port 30005 would: to every client, at the recorded pace
+                       times --speed. Playback starts when the first client connects.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="the recording")
+    parser.add_argument("--speed", type=float, default=1.0, help="N times faster than recorded")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (serve modes)")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--serve-beast", type=int, metavar="PORT", help="serve as Beast on this TCP port")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.speed <= 0:
+        from airpicture.errors import ConfigError
+
+        raise ConfigError("--speed must be > 0")
+    if args.serve_beast is not None:
+        return _serve_beast(args)
+    return 2
+
+
+def _serve_beast(args: argparse.Namespace) -> int:
+    import asyncio
+    import sys
+
+    from airpicture.sources.replay import serve_beast
+
+    where = f"{args.host}:{args.serve_beast}"
+
+    def ready(n: int) -> None:
+        print(f"serving {n} frames of {args.file} as Beast on {where} at {args.speed}x; "
+              "playback starts when the first client connects", file=sys.stderr, flush=True)  # fmt: skip
+
+    sent = asyncio.run(
+        serve_beast(args.file, args.serve_beast, host=args.host, speed=args.speed, ready=ready)
+    )
+    print(f"replay: {sent} frames served", file=sys.stderr)
+    return 0
