@@ -78,6 +78,10 @@ P_GATE = 0.9999
 COOP_GAIN = CONFIRM_LLR / 2 + 0.5
 #: Radar revisits without a radar hit after which a cooperative track in coverage is spoofed.
 SPOOF_LOOKS = 3
+#: Time-of-applicability uncertainty of a cooperative position report (s): a broadcast position
+#: may be held or received late, so a track built from reports is uncertain along its velocity by
+#: this much time when a radar plot is gated against it.
+REPORT_SIGMA_TIME_S = 1.5
 #: Hard cap on the time a track is kept without any measurement (s).
 MAX_COAST_S = 60.0
 
@@ -194,8 +198,11 @@ class Tracker:
         return rows
 
     def _pd_of(self, spec: dict[str, Any]) -> float:
+        """Detection probability used to judge misses: the lowest of the kinds the sensor sees,
+        since what the object is is not known here (a bird missed by the site radar is not gone)."""
         if spec["kind"] == "radar":
-            return self._pd(spec)
+            pd = spec.get("pd", {})
+            return float(min(pd.values())) if pd else 0.9
         return 1.0 - float(spec.get("p_loss", 0.0))
 
     # ------------------------------------------------------------------ radar
@@ -242,6 +249,10 @@ class Tracker:
                 dt = t[mi] - tb.t[k]
                 c = imm.predicted_mode_probs(tb.mu[k], dt)
                 xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(c))
+                coop = tb.ident[k] >= 0
+                if coop.any():
+                    v = xp[coop, 3:]
+                    Pp[coop, :3, :3] += REPORT_SIGMA_TIME_S**2 * v[:, :, None] * v[:, None, :]
                 zhat, Hp = radar_predict(xp[:, :3], o[mi], M[mi], third[mi], self.site_alt, self.rn, self.rm)
                 y = z[mi] - zhat
                 y[:, 1] = (y[:, 1] + np.pi) % (2 * np.pi) - np.pi
