@@ -219,3 +219,34 @@ def test_radar_horizon_hides_low_objects_far_away() -> None:
     assert beyond(plain)[0] > 0
     far, n = beyond(hidden)
     assert far == 0 and n > 500
+
+
+def test_airborne_radar_measures_from_where_it_flies() -> None:
+    """An orbiting radar: noise about the truth seen from the antenna at each plot's time, in the
+    local frame there; timed at the beam; nothing beyond the radar horizon."""
+    from airpicture.eval.visibility import radar_horizon
+    from airpicture.geo import geodetic_to_ecef, rotation
+    from airpicture.sim import aew_radar
+    from airpicture.sim.sensors import Orbit
+
+    spec = aew_radar(SITE) | {"clutter_per_scan": 0, "scan_period_s": 4.0}
+    run = simulate(aircraft=400, drones=0, birds=0, ghosts=0, duration_s=60, seed=9, sensors=[spec])
+    assert run.sim.sensors[0]["moving"] is True
+    p, uid, fr = run.plots, run.plot_uid, run.plot_frame
+    assert len(p) > 1000 and (uid >= 0).all()
+    lat, lon, alt = Orbit(spec, START).position(p["time_s"])
+    d = np.einsum(
+        "kij,kj->ki",
+        rotation(lat, lon),
+        run.true_ecef(uid, fr, p["time_s"]) - geodetic_to_ecef(lat, lon, alt),
+    )
+    r = np.linalg.norm(d, axis=1)
+    az = np.arctan2(d[:, 0], d[:, 1])
+    beam = 2 * np.pi * (((p["time_s"] - START) / 4.0) % 1.0)
+    assert np.abs(wrap(az - beam)).max() < np.radians(0.01)
+    for res, sigma in ((p["range_m"] - r, 100.0), (wrap(p["azimuth_rad"] - az), np.radians(0.2))):
+        assert abs(res.mean()) < 5 * sigma / np.sqrt(len(res))
+        assert res.std() == pytest.approx(sigma, rel=0.1)
+    h = ecef_to_geodetic(run.true_ecef(uid, fr, p["time_s"]))[2]
+    assert (r <= radar_horizon(h, 9000.0)).all()
+    assert len(run.frames[0].platforms) == 1 and run.frames[0].platforms["alt_m"][0] == 9000.0

@@ -14,7 +14,7 @@ import pytest
 
 import airpicture.cli.main as cli
 from airpicture.eval.truth import load_reference, silent_aircraft
-from airpicture.sim import SimConfig, Simulation, write_scenario
+from airpicture.sim import SimConfig, Simulation, Site, aew_radar, default_sensors, write_scenario
 from airpicture.sim import csvtext as ct
 from airpicture.sources.scenario import load_scenario
 
@@ -45,7 +45,9 @@ def test_fixed_columns_read_back_as_the_numbers() -> None:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Simulation, list]:
     out = tmp_path_factory.mktemp("sim") / "scen"
-    cfg = SimConfig(aircraft=80, drones=6, birds=10, ghosts=2, duration_s=90, seed=8)
+    site = Site()
+    sensors = [*default_sensors(site), aew_radar(site)]
+    cfg = SimConfig(aircraft=80, drones=6, birds=10, ghosts=2, duration_s=90, seed=8, sensors=sensors)
     sim = Simulation(cfg)
     frames = list(Simulation(cfg).frames())
     summary = write_scenario(sim, out)
@@ -66,7 +68,10 @@ def test_folder_has_the_format_files_and_columns(folder: tuple[Path, Simulation,
         assert (out / name).read_text().splitlines()[0] == head
     meta = json.loads((out / "meta.json").read_text())
     assert meta["end_s"] - meta["start_s"] == 90 and meta["site"]["name"] == "site-A"
-    assert [s["id"] for s in json.loads((out / "sensors.json").read_text())] == ["TMA1", "SITE1", "ADSB1"]
+    sheet = json.loads((out / "sensors.json").read_text())
+    assert [s["id"] for s in sheet] == ["TMA1", "SITE1", "ADSB1", "AEW1"]
+    assert sheet[3]["moving"] is True and "orbit" not in sheet[3]
+    assert len((out / "platforms.csv").read_text().splitlines()) == 1 + 91
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["p_no_transponder"] == 0.4 and cfg["silent_max_alt_m"] == 3000.0
     ghosts = (out / "ghosts.csv").read_text().split()[1:]
@@ -91,6 +96,8 @@ def test_project_reader_reads_it_all(folder: tuple[Path, Simulation, list]) -> N
     assert np.array_equal(np.isnan(scen.plots["altitude_m"]), np.isnan(plots["altitude_m"]))
     assert np.array_equal(scen.reports["ident"], reports["ident"])
     assert np.allclose(scen.reports["lat"], reports["lat"], atol=6e-7)
+    t, lla = scen.platforms[3]
+    assert t[0] == scen.start_s and t[-1] == scen.end_s and np.allclose(lla[:, 2], 9000.0)
 
 
 def test_scorer_agrees_on_which_aircraft_carry_no_transponder(folder: tuple[Path, Simulation, list]) -> None:

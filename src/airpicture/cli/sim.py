@@ -30,7 +30,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", type=float, default=None, help="start time, UTC epoch seconds")
     p.add_argument("--clutter", type=float, default=None, help="false plots per scan of every radar")
     p.add_argument("--scan", type=float, default=None, help="scan period (s) of the surveillance (TMA) radar")
-    p.add_argument("--sensors", default=None, help="a sensors.json to use instead of the default sheet")
+    p.add_argument(
+        "--sensors",
+        default=None,
+        help="a sensor sheet (sensors.json; a radar may fly an orbit) instead of the default",
+    )
+    p.add_argument("--aew", action="store_true", help="add an airborne early-warning radar on a 25 km orbit")
     p.add_argument("--air-radius-km", type=float, default=150.0, help="aircraft fly within this radius")
     p.add_argument("--p-no-transponder", type=float, default=0.4, help="share of light aircraft without one")
     p.add_argument("--truth-period", type=float, default=1.0, help="seconds between truth rows (default 1)")
@@ -40,7 +45,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from airpicture.sim.config import SimConfig, Site
+    from airpicture.sim.config import SimConfig, Site, aew_radar, default_sensors
     from airpicture.sim.stream import Simulation
     from airpicture.sim.writer import write_scenario
 
@@ -54,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"cannot read sensor sheet {args.sensors}: {e}") from e
         if not isinstance(sensors, list):
             raise ConfigError(f"{args.sensors}: expected a list of sensors")
+    if args.aew:
+        sensors = [*(sensors if sensors is not None else default_sensors(site)), aew_radar(site)]
     cfg = SimConfig(
         site=site,
         duration_s=args.duration,
@@ -72,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
     if args.clutter is not None:
         for s in radars:
             s["clutter_per_scan"] = args.clutter
-    if args.scan is not None and radars:
-        # the surveillance radar: the one that reaches furthest
-        max(radars, key=lambda s: s["max_range_m"])["scan_period_s"] = args.scan
+    ground = [s for s in radars if not s.get("orbit")]
+    if args.scan is not None and ground:
+        # the surveillance radar: the ground radar that reaches furthest
+        max(ground, key=lambda s: s["max_range_m"])["scan_period_s"] = args.scan
     cfg.validate()
     show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
     summary = write_scenario(Simulation(cfg), args.out_dir, progress=show)

@@ -9,8 +9,16 @@ write_scenario(sim, "out/")           # or a scenario folder (FORMAT.md)
 trajectories(SimConfig(drones=50))    # truth with kinds and behaviour labels, for classifiers
 """
 
-from airpicture.sim.config import DEFAULT_START_S, SimConfig, Site, default_sensors, default_zones
-from airpicture.sim.stream import Frame, Simulation, Truth
+from airpicture.sim.config import (
+    DEFAULT_START_S,
+    SimConfig,
+    Site,
+    aew_radar,
+    default_sensors,
+    default_zones,
+    public_sheet,
+)
+from airpicture.sim.stream import PLATFORM_DTYPE, Frame, Simulation, Truth
 from airpicture.sim.targets import BEHAVIOURS
 from airpicture.sim.training import Trajectories, trajectories
 from airpicture.sim.writer import WriteSummary, write_scenario
@@ -18,6 +26,7 @@ from airpicture.sim.writer import WriteSummary, write_scenario
 __all__ = [
     "BEHAVIOURS",
     "DEFAULT_START_S",
+    "PLATFORM_DTYPE",
     "Frame",
     "SimConfig",
     "Simulation",
@@ -25,8 +34,10 @@ __all__ = [
     "Trajectories",
     "Truth",
     "WriteSummary",
+    "aew_radar",
     "default_sensors",
     "default_zones",
+    "public_sheet",
     "trajectories",
     "write_scenario",
 ]

@@ -90,6 +90,40 @@ def default_sensors(site: Site) -> list[dict[str, Any]]:
     ]
 
 
+def aew_radar(site: Site) -> dict[str, Any]:
+    """An airborne early-warning radar flying a 25 km orbit at 9 km, 55 km south-east of the site
+    (as in the real paris-aew scenario). The orbit goes to platforms.csv, the sheet says "moving"."""
+    frame = EnuFrame(site.lat, site.lon, site.alt_m)
+    lat, lon, _ = frame.to_geodetic(np.array([[23000.0, -51000.0, 0.0]]))
+    return {
+        "id": "AEW1",
+        "kind": "radar",
+        "lat": round(float(lat[0]), 6),
+        "lon": round(float(lon[0]), 6),
+        "alt_m": 9000.0,
+        "orbit": {"radius_m": 25000.0, "speed_mps": 180.0},
+        "scan_period_s": 10.0,
+        "max_range_m": 300000,
+        "min_range_m": 1000,
+        "sigma_range_m": 100,
+        "sigma_azimuth_deg": 0.2,
+        "reports_altitude": "mode_c",
+        "sigma_alt_m": 15,
+        "p_mode_c_lost": 0.03,
+        "pd": {"aircraft": 0.9},
+        "clutter_per_scan": 30,
+    }
+
+
+def public_sheet(sensors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sensor sheet a tracker reads: an orbit becomes "moving": true (where the sensor is comes
+    from platforms.csv, not from its flight plan)."""
+    return [
+        {k: v for k, v in s.items() if k != "orbit"} | ({"moving": True} if s.get("orbit") else {})
+        for s in sensors
+    ]
+
+
 def default_zones(site: Site) -> list[dict[str, Any]]:
     """One protected circle over the site, 1 km wide and 600 m high (as in the Paris scenario)."""
     return [
@@ -168,8 +202,14 @@ class SimConfig:
             if s["id"] in ids:
                 raise ConfigError(f"sensor id {s['id']!r} given twice")
             ids.add(s["id"])
-            if s.get("moving") or s.get("orbit"):
-                raise ConfigError(f"sensor {s['id']}: moving sensors are not simulated yet")
+            orbit = s.get("orbit")
+            if s.get("moving") and not orbit:
+                raise ConfigError(f"sensor {s['id']}: a moving sensor needs an orbit (radius_m, speed_mps)")
+            if orbit is not None:
+                if s["kind"] != "radar":
+                    raise ConfigError(f"sensor {s['id']}: only radars fly an orbit")
+                if not (float(orbit.get("radius_m", 0)) > 0 and float(orbit.get("speed_mps", 0)) > 0):
+                    raise ConfigError(f"sensor {s['id']}: orbit needs positive radius_m and speed_mps")
             if s["kind"] == "radar":
                 for key in ("scan_period_s", "sigma_range_m", "sigma_azimuth_deg"):
                     if not float(s.get(key, 0)) > 0:
@@ -202,4 +242,12 @@ class SimConfig:
         }
 
 
-__all__ = ["DEFAULT_START_S", "SimConfig", "Site", "default_sensors", "default_zones"]
+__all__ = [
+    "DEFAULT_START_S",
+    "SimConfig",
+    "Site",
+    "aew_radar",
+    "default_sensors",
+    "default_zones",
+    "public_sheet",
+]

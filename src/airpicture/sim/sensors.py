@@ -9,7 +9,9 @@ An object is seen when the beam crosses it: the plot's time is when the beam's a
 object's (scan start + azimuth/360 of the period, the object's own motion included), at most once
 per scan. Coverage is min/max slant range and min_elevation_deg (the scenario scorer's rule); a
 sheet with "radar_horizon": true also hides objects beyond the 4/3-Earth radar horizon (the scorer
-does not know that key: it would count those objects as visible).
+does not know that key: it would count those objects as visible). A radar with an "orbit" flies
+(an airborne early-warning radar): it measures from where it is at each plot's time, in the local
+frame there, and sees what lies within the radar horizon.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from airpicture.eval.visibility import radar_horizon
-from airpicture.geo import E2, A, EnuFrame
+from airpicture.geo import E2, A, EnuFrame, geodetic_to_ecef, rotation
 from airpicture.sim.clutter import clutter_plots
 from airpicture.sim.targets import Codes
 from airpicture.types import CLASSES, PLOT_DTYPE, REPORT_DTYPE, BoolArray, FloatArray, IntArray
@@ -38,6 +40,28 @@ def quantise(x: FloatArray, step: float) -> FloatArray:
     return np.round(x / step) * step
 
 
+class Orbit:
+    """A sensor flying a level circle (clockwise seen from above) of radius_m at speed_mps around
+    its sheet's lat/lon, at its alt_m above the ellipsoid; phase_rad: bearing from the centre at
+    the scenario start."""
+
+    def __init__(self, spec: dict[str, Any], start_s: float) -> None:
+        o = spec["orbit"]
+        self.centre = EnuFrame(spec["lat"], spec["lon"], spec["alt_m"])
+        self.R = float(o["radius_m"])
+        self.speed = float(o["speed_mps"])
+        self.phase = float(o.get("phase_rad", 0.0))
+        self.alt = float(spec["alt_m"])
+        self.start_s = start_s
+
+    def position(self, t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(lat deg, lon deg, alt m) at times t : (K,)."""
+        ang = self.phase + self.speed / self.R * (np.asarray(t, dtype=np.float64) - self.start_s)
+        enu = np.column_stack([self.R * np.sin(ang), self.R * np.cos(ang), np.zeros_like(ang)])
+        lat, lon, _ = self.centre.to_geodetic(enu)
+        return lat, lon, np.full_like(lat, self.alt)
+
+
 class RadarModel:
     """A rotating radar of the sensor sheet. index: its position in the sensor list."""
 
@@ -45,6 +69,7 @@ class RadarModel:
         self.index = index
         self.spec = spec
         self.frame = EnuFrame(spec["lat"], spec["lon"], spec["alt_m"])
+        self.orbit = Orbit(spec, start_s) if spec.get("orbit") else None
         self.T = float(spec["scan_period_s"])
         self.start_s = start_s
         self.rmin = float(spec.get("min_range_m", 0.0))
@@ -62,6 +87,7 @@ class RadarModel:
         self.p_identity = float(spec.get("p_identity", 0.0))
         self.clutter_per_scan = float(spec.get("clutter_per_scan", 0.0))
         self.clutter_max_el = np.radians(float(spec.get("clutter_max_elevation_deg", 8.0)))
+        self.antenna_alt = float(spec["alt_m"])
         #: the scan in which each slot was last seen (one plot per object per scan)
         self.last_scan = np.full(n_slots, -1, np.int64)
 
@@ -92,14 +118,24 @@ class RadarModel:
         """
         pdk = self.pd[kind]
         cand = np.flatnonzero(eligible & (pdk > 0))
+        origin0 = origin1 = self.frame.origin_ecef
+        R = self.frame.R
+        reach = self.rmax + MAX_SPEED_MPS * dt
+        if self.orbit is not None:
+            # measured from where the antenna is, in the local frame there (frozen for the step:
+            # it turns by a few arc seconds in a second); the arc of one step is a chord to 0.1 m
+            lat, lon, alt = self.orbit.position(np.array([t0, t0 + dt]))
+            origin0, origin1 = geodetic_to_ecef(lat, lon, alt)
+            R = rotation(lat[0], lon[0])
+            reach += self.orbit.speed * dt
+            self.antenna_alt = float(alt[0])
         # objects out of reach for the whole step (faster than MAX_SPEED_MPS nothing flies) are
         # dropped before the beam geometry: a short-range radar then costs little
-        d0 = ecef0[cand] - self.frame.origin_ecef
-        reach = self.rmax + MAX_SPEED_MPS * dt
+        d0 = ecef0[cand] - origin0
         near = np.einsum("ij,ij->i", d0, d0) < reach * reach
         cand = cand[near]
-        p0 = d0[near] @ self.frame.R.T
-        p1 = (ecef1[cand] - self.frame.origin_ecef) @ self.frame.R.T
+        p0 = d0[near] @ R.T
+        p1 = (ecef1[cand] - origin1) @ R.T
         v = (p1 - p0) / dt
         clutter = clutter_plots(self, t0, t0 + dt, rng)
         out, src = [clutter], [np.full(len(clutter), -1, np.int64)]
@@ -147,12 +183,25 @@ class RadarModel:
         slots = cand[sel]
         tau = tau[sel]
         p = pa[sel] + v[sel] * (tau - a)[:, None]
+        # close in, the azimuth is not linear in time: one Newton step on azimuth - beam = 0
+        r2 = np.maximum(p[:, 0] ** 2 + p[:, 1] ** 2, 1e-6)
+        miss = (
+            np.mod(np.arctan2(p[:, 0], p[:, 1]) - TWO_PI * ((tau - self.start_s) / self.T) + np.pi, TWO_PI)
+            - np.pi
+        )
+        rate = TWO_PI / self.T - (p[:, 1] * v[sel, 0] - p[:, 0] * v[sel, 1]) / r2
+        tau = np.clip(tau + miss / np.maximum(rate, 1e-9), a, np.nextafter(b, a))
+        p = pa[sel] + v[sel] * (tau - a)[:, None]
         r = np.linalg.norm(p, axis=1)
         el = np.arcsin(np.clip(p[:, 2] / np.maximum(r, 1.0), -1.0, 1.0))
         h = h0[slots] + (h1[slots] - h0[slots]) * (tau - t0) / dt  # height above the ellipsoid
-        seen = (r >= self.rmin) & (r <= self.rmax) & (el >= self.min_el)
-        if self.horizon:
-            seen &= r <= radar_horizon(h, float(self.spec["alt_m"]))
+        seen = (r >= self.rmin) & (r <= self.rmax)
+        if self.orbit is not None:  # looking down from altitude: the horizon limits it (scorer's rule)
+            seen &= r <= radar_horizon(h, self.antenna_alt)
+        else:
+            seen &= el >= self.min_el
+            if self.horizon:
+                seen &= r <= radar_horizon(h, float(self.spec["alt_m"]))
         # the scan counts as looked at even when the object was missed (Pd) or out of coverage
         self.last_scan[slots] = scan[sel]
         seen &= rng.random(len(slots)) < pdk[slots]
@@ -268,4 +317,12 @@ class AdsbModel:
         return np.concatenate(out), np.concatenate(src)
 
 
-__all__ = ["ALT_STEP_M", "VRATE_STEP_MPS", "AdsbModel", "RadarModel", "metres_to_degrees", "quantise"]
+__all__ = [
+    "ALT_STEP_M",
+    "VRATE_STEP_MPS",
+    "AdsbModel",
+    "Orbit",
+    "RadarModel",
+    "metres_to_degrees",
+    "quantise",
+]

@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame, geodetic_to_ecef
-from airpicture.sim.config import SimConfig
-from airpicture.sim.sensors import AdsbModel, RadarModel
+from airpicture.sim.config import SimConfig, public_sheet
+from airpicture.sim.sensors import AdsbModel, Orbit, RadarModel
 from airpicture.sim.targets import BEHAVIOURS, Targets
 from airpicture.types import PLOT_DTYPE, REPORT_DTYPE, FloatArray, IntArray
+
+#: where each moving sensor is at a frame's start (platforms.csv rows; sensor = index in the sheet)
+PLATFORM_DTYPE = np.dtype([("time_s", "f8"), ("sensor", "i4"), ("lat", "f8"), ("lon", "f8"), ("alt_m", "f8")])
 
 #: (lat deg, lon deg, height m) of every slot, each (N,)
 Geo = tuple[FloatArray, FloatArray, FloatArray]
@@ -61,6 +64,7 @@ class Frame:
     plots : (P,) PLOT_DTYPE (sensor = index into Simulation.sensors; azimuth/elevation in rad,
     NaN where not reported; ident the ICAO address or -1); reports : (R,) REPORT_DTYPE (ADS-B);
     truth: the objects at t0 when asked for (frames(truth_every=...)), else None.
+    platforms : (M,) PLATFORM_DTYPE, each moving sensor at t0 (empty when none moves).
     plot_uid, report_uid : the uid of the object behind each plot / report (-1: clutter), for
     scoring association; a tracker must not read them.
     """
@@ -70,6 +74,7 @@ class Frame:
     plots: np.ndarray
     reports: np.ndarray
     truth: Truth | None = None
+    platforms: np.ndarray = field(default_factory=lambda: np.zeros(0, PLATFORM_DTYPE))
     plot_uid: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     report_uid: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -80,7 +85,10 @@ class Simulation:
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
-        self.sensors: list[dict[str, Any]] = list(config.sensors or [])
+        self._specs: list[dict[str, Any]] = list(config.sensors or [])
+        #: the sensor sheet as a tracker reads it (sensors.json): orbits become "moving": true
+        self.sensors: list[dict[str, Any]] = public_sheet(self._specs)
+        self._orbits = {i: Orbit(s, config.start_s) for i, s in enumerate(self._specs) if s.get("orbit")}
         self.site: dict[str, Any] = config.site.as_dict()
         self.frame = EnuFrame(config.site.lat, config.site.lon, config.site.alt_m)
         #: the objects of the last (or running) frames() call: names, lives, ghosts
@@ -121,12 +129,12 @@ class Simulation:
         self.targets = tg
         radars = [
             (RadarModel(i, s, c.start_s, tg.n), rngs[1 + i])
-            for i, s in enumerate(self.sensors)
+            for i, s in enumerate(self._specs)
             if s["kind"] == "radar"
         ]
         adsb = [
             (AdsbModel(i, s, c.start_s, tg.n, rngs[1 + i]), rngs[1 + i])
-            for i, s in enumerate(self.sensors)
+            for i, s in enumerate(self._specs)
             if s["kind"] == "adsb"
         ]
         real = tg.real
@@ -160,8 +168,16 @@ class Simulation:
                     rx.reset(born, t0 + dt, rng)
             p, p_uid = _sorted(plots, plot_src, PLOT_DTYPE, snap["uid"])
             r, r_uid = _sorted(reports, report_src, REPORT_DTYPE, snap["uid"])
-            yield Frame(t0, t0 + dt, p, r, tr, p_uid, r_uid)
+            yield Frame(t0, t0 + dt, p, r, tr, self.platforms(t0), p_uid, r_uid)
             ecef0, geo0 = ecef1, geo1
+
+    def platforms(self, t: float) -> np.ndarray:
+        """Where each moving sensor is at time t: (M,) PLATFORM_DTYPE."""
+        out = np.zeros(len(self._orbits), PLATFORM_DTYPE)
+        for k, (i, orbit) in enumerate(self._orbits.items()):
+            lat, lon, alt = orbit.position(np.array([t]))
+            out[k] = (t, i, lat[0], lon[0], alt[0])
+        return out
 
     def _truth(self, tg: Targets, t: float, geo: Geo) -> Truth:
         idx = np.flatnonzero(tg.real)
@@ -206,4 +222,4 @@ def _sorted(
     return rows[o], src_uid
 
 
-__all__ = ["Frame", "Simulation", "Truth"]
+__all__ = ["PLATFORM_DTYPE", "Frame", "Simulation", "Truth"]

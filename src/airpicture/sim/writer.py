@@ -57,6 +57,19 @@ def adsb_csv(reports: np.ndarray, sensor_ids: list[str]) -> bytes:
     )
 
 
+def platforms_csv(rows: np.ndarray, sensor_ids: list[str]) -> bytes:
+    """PLATFORM_DTYPE rows -> platforms.csv lines."""
+    return ct.rows(
+        [
+            ct.fixed(rows["time_s"], 1),
+            ct.category(rows["sensor"], sensor_ids),
+            ct.fixed(rows["lat"], 7),
+            ct.fixed(rows["lon"], 7),
+            ct.fixed(rows["alt_m"], 1),
+        ]
+    )
+
+
 def truth_csv(frame: Frame) -> bytes:
     """The frame's truth -> truth.csv lines, by target name within the time."""
     tr = frame.truth
@@ -110,7 +123,7 @@ def write_scenario(
         with contextlib.ExitStack() as stack:
             files: dict[str, IO[bytes]] = {
                 name: stack.enter_context(open(out / name, "wb"))
-                for name in ("plots.csv", "adsb.csv", "truth.csv")
+                for name in ("plots.csv", "adsb.csv", "truth.csv", "platforms.csv")
             }
             _write_frames(sim, files, summary, progress, flush_every)
         _write_json(out, sim)
@@ -137,6 +150,7 @@ def _write_frames(
     files["plots.csv"].write(PLOTS_HEADER.encode())
     files["adsb.csv"].write(ADSB_HEADER.encode())
     files["truth.csv"].write(TRUTH_HEADER.encode())
+    files["platforms.csv"].write(PLATFORMS_HEADER.encode())
     pending: list[Frame] = []
     bar = None
     if progress:
@@ -149,6 +163,7 @@ def _write_frames(
         reports = np.concatenate([f.reports for f in pending])
         files["plots.csv"].write(plots_csv(plots, ids))
         files["adsb.csv"].write(adsb_csv(reports, ids))
+        files["platforms.csv"].write(platforms_csv(np.concatenate([f.platforms for f in pending]), ids))
         for f in pending:
             files["truth.csv"].write(truth_csv(f))
             summary.truth_rows += 0 if f.truth is None else len(f.truth)
@@ -165,6 +180,8 @@ def _write_frames(
             bar.update(1)
     if pending:
         flush()
+    # where the moving sensors are at the very end, so the last second's plots interpolate
+    files["platforms.csv"].write(platforms_csv(sim.platforms(sim.config.end_s), ids))
     if bar is not None:
         bar.close()
 
@@ -177,7 +194,6 @@ def _write_json(out: Path, sim: Simulation) -> None:
     dump("meta.json", sim.meta)
     dump("config.json", sim.config.as_dict())
     (out / "ghosts.csv").write_text("icao24\n" + "".join(f"{g}\n" for g in sim.ghosts()))
-    (out / "platforms.csv").write_text(PLATFORMS_HEADER)
 
 
-__all__ = ["WriteSummary", "adsb_csv", "plots_csv", "truth_csv", "write_scenario"]
+__all__ = ["WriteSummary", "adsb_csv", "platforms_csv", "plots_csv", "truth_csv", "write_scenario"]
