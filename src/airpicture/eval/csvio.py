@@ -47,24 +47,26 @@ def read_columns(
 
 def to_float(col: np.ndarray, name: str, path: Path, blank_nan: bool = False) -> FloatArray:
     """A str column as float64; blank cells are NaN when blank_nan, an error otherwise."""
-    arr = np.char.strip(col) if col.size else col.astype(str)
+    arr = col.astype(str)
     blank = arr == ""
     if blank.any():
         if not blank_nan:
-            line = int(np.flatnonzero(blank)[0]) + 2
-            raise RecordError(f"line {line}: empty {name}", source=str(path))
+            raise RecordError(f"line {int(np.flatnonzero(blank)[0]) + 2}: empty {name}", source=str(path))
         arr = np.where(blank, "nan", arr)
     try:
-        return arr.astype(np.float64)
+        return arr.astype(np.float64)  # numpy parses like float(): surrounding spaces are fine
     except ValueError:
-        for i, v in enumerate(arr):
-            try:
-                float(v)
-            except ValueError:
-                raise RecordError(
-                    f"line {i + 2}: {name} is not a number", raw=str(v), source=str(path)
-                ) from None
-        raise  # unreachable: astype failed, so some cell failed float() above
+        pass
+    out = np.empty(len(arr))
+    for i, v in enumerate(arr):  # slow path, only for a file that holds a bad cell
+        if v.strip() == "" and blank_nan:
+            out[i] = np.nan
+            continue
+        try:
+            out[i] = float(v)
+        except ValueError:
+            raise RecordError(f"line {i + 2}: {name} is not a number", raw=str(v), source=str(path)) from None
+    return out
 
 
 __all__ = ["read_columns", "to_float"]
