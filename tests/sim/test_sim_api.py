@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import airpicture.sim as sim
 from airpicture.types import PLOT_DTYPE, REPORT_DTYPE
 
@@ -20,3 +22,14 @@ def test_frames_use_the_shared_dtypes_and_the_sensor_sheet() -> None:
     assert [x["kind"] for x in s.sensors] == ["radar", "radar", "adsb"]
     assert s.site == {"name": "site-A", "lat": 48.86, "lon": 2.29, "alt_m": 60.0}
     assert all(len(f.plot_uid) == len(f.plots) and len(f.report_uid) == len(f.reports) for f in frames)
+
+
+def test_frames_of_whole_scans_hold_the_same_measurements() -> None:
+    cfg = sim.SimConfig(aircraft=50, drones=2, birds=2, duration_s=10)
+    steps = list(sim.Simulation(cfg).frames())
+    scans = list(sim.Simulation(cfg).frames(frame_s=4.0))
+    assert [(f.t0 - cfg.start_s, f.t1 - cfg.start_s) for f in scans] == [(0, 4), (4, 8), (8, 10)]
+    for name in ("plots", "reports", "plot_uid"):
+        a = np.concatenate([getattr(f, name) for f in steps])
+        b = np.concatenate([getattr(f, name) for f in scans])
+        assert a.tobytes() == b.tobytes() and len(a) > 0

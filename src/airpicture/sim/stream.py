@@ -114,12 +114,31 @@ class Simulation:
         lat, lon, _ = self.frame.to_geodetic(np.column_stack([e, n, np.zeros_like(e)]))
         return geodetic_to_ecef(lat, lon, h), (lat, lon, h)
 
-    def frames(self, *, truth_every: int = 0, measure: bool = True) -> Iterator[Frame]:
-        """Yield one Frame per time step dt_s from start_s to end_s.
+    def frames(
+        self, *, truth_every: int = 0, measure: bool = True, frame_s: float | None = None
+    ) -> Iterator[Frame]:
+        """Yield Frames from start_s to end_s: one per time step dt_s, or per frame_s (whole steps;
+        e.g. a radar's scan period to get whole scans).
 
-        truth_every: attach the objects' state at t0 to every k-th frame (0: never, 1: all);
-        measure: run the sensors (False gives truth only, for training sets).
+        truth_every: attach the objects' state at the start of every k-th step (0: never, 1: all;
+        a frame of several steps carries its first step's); measure: run the sensors (False gives
+        truth only, for training sets).
         """
+        steps = self._steps(truth_every, measure)
+        k = 1 if frame_s is None else max(1, round(frame_s / self.config.dt_s))
+        if k == 1:
+            yield from steps
+            return
+        group: list[Frame] = []
+        for f in steps:
+            group.append(f)
+            if len(group) == k:
+                yield _merge(group)
+                group = []
+        if group:
+            yield _merge(group)
+
+    def _steps(self, truth_every: int, measure: bool) -> Iterator[Frame]:
         c = self.config
         # one random stream for the objects and one per sensor: a change to one sensor leaves
         # the truth and every other sensor's data as they were
@@ -205,6 +224,20 @@ class Simulation:
         lives = self.targets.lives()
         ghost = lives["behaviour"] == BEHAVIOURS.index("spoofed")
         return [f"{int(i):06x}" for i in lives["ident"][ghost]]
+
+
+def _merge(group: list[Frame]) -> Frame:
+    """Consecutive frames as one (each part is time-ordered and they follow each other)."""
+    return Frame(
+        group[0].t0,
+        group[-1].t1,
+        np.concatenate([f.plots for f in group]),
+        np.concatenate([f.reports for f in group]),
+        group[0].truth,
+        group[0].platforms,
+        np.concatenate([f.plot_uid for f in group]),
+        np.concatenate([f.report_uid for f in group]),
+    )
 
 
 def _sorted(
