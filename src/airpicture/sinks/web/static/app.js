@@ -1,13 +1,15 @@
 // airpicture operator console. Everything comes from this server: map library, basemap, data.
 // Text from the air (callsigns, Remote ID serials, operator ids, alert messages) is hostile: it is
 // only ever put in the page with textContent or drawn on a canvas, never parsed as HTML.
-// Labels are drawn on a 2-D canvas over the map, so MapLibre needs no glyph server at all.
+// Tracks, trails and labels are drawn on a 2-D canvas over the map, so MapLibre needs no glyph
+// server at all (text is canvas text) and 2,000 moving tracks cost no GeoJSON re-tiling.
 import * as maplibregl from "/static/vendor/maplibre-gl.mjs";
 
 const CLASS_NAMES = ["unknown", "aircraft", "drone", "bird"];
 const CLASS_COLOURS = ["#ffd54f", "#4fc3f7", "#ff5252", "#9ccc65"];
 const SPOOF = "#e040fb";
 const TRAIL_POINTS = 20;
+const LEADER_S = 60; // speed leader length: where the track will be in this many seconds
 const MAX_LABELS = 600;
 const M_TO_FT = 3.28084, MPS_TO_KT = 1.943844;
 
@@ -34,53 +36,27 @@ const map = new maplibregl.Map({
     ],
   },
   center: [2.35, 48.86],
+  maxPitch: 0,
+  fadeDuration: 0, // symbols appear at once: no fade animation repainting after every update
   zoom: 8,
   attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | MapLibre" },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-right");
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
 
-function arrowImage(size = 48) {
-  // A heading arrow pointing north, white on transparent: used as an SDF icon so it can be tinted.
-  const c = document.createElement("canvas");
-  c.width = c.height = size;
-  const g = c.getContext("2d");
-  const s = size / 48;
-  g.fillStyle = "#fff";
-  g.beginPath();
-  g.moveTo(24 * s, 4 * s); g.lineTo(38 * s, 42 * s); g.lineTo(24 * s, 33 * s); g.lineTo(10 * s, 42 * s);
-  g.closePath();
-  g.fill();
-  return g.getImageData(0, 0, size, size);
-}
-
 const empty = () => ({ type: "FeatureCollection", features: [] });
-const clsColour = ["match", ["get", "cls"], 1, CLASS_COLOURS[1], 2, CLASS_COLOURS[2], 3, CLASS_COLOURS[3], CLASS_COLOURS[0]];
 
 map.on("load", () => {
-  map.addImage("arrow", arrowImage(), { sdf: true, pixelRatio: 2 });
-  for (const id of ["zones", "coverage", "sensors", "trails", "tracks"]) map.addSource(id, { type: "geojson", data: empty() });
+  for (const id of ["zones", "coverage", "sensors"]) map.addSource(id, { type: "geojson", data: empty() });
   map.addLayer({ id: "coverage", type: "line", source: "coverage",
     paint: { "line-color": "#3b5566", "line-width": 1, "line-dasharray": [4, 4] } });
   map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#ff5252", "fill-opacity": 0.12 } });
   map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#ff5252", "line-width": 1.5 } });
   map.addLayer({ id: "sensors", type: "circle", source: "sensors",
     paint: { "circle-radius": 5, "circle-color": "#08141d", "circle-stroke-color": "#b0bec5", "circle-stroke-width": 2 } });
-  map.addLayer({ id: "trails", type: "line", source: "trails",
-    paint: { "line-color": clsColour, "line-width": 1.2, "line-opacity": 0.45 } });
-  map.addLayer({ id: "selected", type: "circle", source: "tracks", filter: ["==", ["get", "id"], -1],
-    paint: { "circle-radius": 14, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } });
-  map.addLayer({ id: "tracks", type: "symbol", source: "tracks",
-    layout: { "icon-image": "arrow", "icon-size": ["case", ["==", ["get", "cls"], 2], 0.75, 0.6],
-      "icon-rotate": ["get", "hdg"], "icon-rotation-alignment": "map",
-      "icon-allow-overlap": true, "icon-ignore-placement": true },
-    paint: { "icon-color": clsColour,
-      "icon-halo-color": ["case", [">=", ["get", "itg"], 1], SPOOF, "rgba(0,0,0,0.8)"],
-      "icon-halo-width": ["case", [">=", ["get", "itg"], 1], 3, 1] } });
-  map.on("click", "tracks", (e) => { if (e.features.length) select(e.features[0].properties.id); });
-  map.on("mouseenter", "tracks", () => { map.getCanvas().style.cursor = "pointer"; });
-  map.on("mouseleave", "tracks", () => { map.getCanvas().style.cursor = ""; });
-  map.on("render", drawLabels);
+  map.on("click", (e) => { const id = hit(e.point.x, e.point.y); if (id !== null) select(id); });
+  map.on("mousemove", (e) => { map.getCanvas().style.cursor = hit(e.point.x, e.point.y) === null ? "" : "pointer"; });
+  map.on("render", drawOverlay);
   drawStatic();
   dirty = true;
   connect();
@@ -128,10 +104,11 @@ function rowsOf(cols) {
 function putTrack(r) {
   tracks.set(r.id, r);
   if (r.lat === null || r.lon === null) return;
+  r.m = mercator(r.lon, r.lat);
   let t = trails.get(r.id);
   if (!t) { t = []; trails.set(r.id, t); }
   const last = t[t.length - 1];
-  if (!last || last[0] !== r.lon || last[1] !== r.lat) t.push([r.lon, r.lat]);
+  if (!last || last[0] !== r.m[0] || last[1] !== r.m[1]) t.push(r.m);
   if (t.length > TRAIL_POINTS) t.shift();
 }
 
@@ -193,63 +170,116 @@ function visible(r) {
 }
 
 function flush() {
-  if (dirty && map.getSource("tracks")) {
+  if (dirty && map.loaded()) {
     dirty = false;
-    const pts = [], lines = [];
-    for (const r of tracks.values()) {
-      if (r.lat === null || r.lon === null || !visible(r)) continue;
-      pts.push({ type: "Feature", properties: { id: r.id, cls: r.cls, hdg: r.hdg ?? 0, itg: r.itg },
-        geometry: { type: "Point", coordinates: [r.lon, r.lat] } });
-      const t = trails.get(r.id);
-      if (t && t.length > 1) lines.push({ type: "Feature", properties: { cls: r.cls }, geometry: { type: "LineString", coordinates: t } });
-    }
-    map.getSource("tracks").setData({ type: "FeatureCollection", features: pts });
-    map.getSource("trails").setData({ type: "FeatureCollection", features: lines });
-    $("counts").textContent = `${pts.length} tracks${pts.length !== tracks.size ? ` of ${tracks.size}` : ""}`;
-    document.body.dataset.tracks = String(pts.length);
+    let shown = 0;
+    for (const r of tracks.values()) if (r.lat !== null && visible(r)) shown++;
+    $("counts").textContent = `${shown} tracks${shown !== tracks.size ? ` of ${tracks.size}` : ""}`;
+    document.body.dataset.tracks = String(shown);
     document.body.dataset.seq = String(stats.seq);
     $("clock").textContent = pictureTime ? `${new Date(pictureTime * 1000).toISOString().slice(11, 19)}Z` : "--:--:--";
     if (selected !== null) renderPanel();
-    map.triggerRepaint();
+    drawOverlay();
   }
   requestAnimationFrame(flush);
 }
 requestAnimationFrame(flush);
 
-function drawLabels() {
+// Tracks are drawn on a 2-D canvas over the map, not as MapLibre GeoJSON layers: re-tiling 2,000
+// moving features in the worker every second cost a frame budget many times over (see
+// benchmarks/bench_web.py), while this is a few arithmetic operations per track. Positions are kept
+// in Web Mercator units and mapped to the screen by the map's current similarity transform (the
+// map never tilts: maxPitch 0), taken from two projected reference points.
+let screenPts = [];  // [x, y, id] of the tracks drawn last, for clicks
+
+function mercator(lon, lat) {
+  const m = maplibregl.MercatorCoordinate.fromLngLat([lon, lat]);
+  return [m.x, m.y];
+}
+
+function screenTransform() {
+  const c = map.getCenter(), a = map.project(c), b = map.project([c.lng + 0.1, c.lat]);
+  const ma = mercator(c.lng, c.lat), mb = mercator(c.lng + 0.1, c.lat);
+  const dm = mb[0] - ma[0], sx = (b.x - a.x) / dm, sy = (b.y - a.y) / dm;  // scale*cos, scale*sin
+  return (m) => [a.x + sx * (m[0] - ma[0]) - sy * (m[1] - ma[1]), a.y + sy * (m[0] - ma[0]) + sx * (m[1] - ma[1])];
+}
+
+function hit(x, y) {
+  let best = null, bestD = 12 * 12;
+  for (const [px, py, id] of screenPts) {
+    const d = (px - x) ** 2 + (py - y) ** 2;
+    if (d < bestD) { bestD = d; best = id; }
+  }
+  return best;
+}
+
+function drawOverlay() {
   const cv = $("labels"), dpr = window.devicePixelRatio || 1;
   const w = cv.clientWidth, h = cv.clientHeight;
   if (cv.width !== w * dpr || cv.height !== h * dpr) { cv.width = w * dpr; cv.height = h * dpr; }
   const g = cv.getContext("2d");
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, w, h);
-  g.font = "11px 'DejaVu Sans Mono', monospace";
-  g.textBaseline = "top";
-  // Zones by name.
-  g.fillStyle = "#ff8a80";
-  for (const z of zones) {
-    const p = map.project([z.lon, z.lat]);
-    g.fillText(z.name, p.x + 4, p.y + 4);
-  }
-  g.fillStyle = "#b0bec5";
-  for (const s of sensors) if (s.lat !== null) { const p = map.project([s.lon, s.lat]); g.fillText(s.name, p.x + 8, p.y - 5); }
-  // Tracks: every one when few are on screen, otherwise drones, alerted and selected first.
+  const T = screenTransform();
   const onScreen = [];
   for (const r of tracks.values()) {
     if (r.lat === null || !visible(r)) continue;
-    const p = map.project([r.lon, r.lat]);
-    if (p.x < -50 || p.y < -20 || p.x > w + 10 || p.y > h + 10) continue;
+    const p = T(r.m);
+    if (p[0] < -60 || p[1] < -60 || p[0] > w + 60 || p[1] > h + 60) continue;
     onScreen.push([r, p]);
   }
+  screenPts = onScreen.map(([r, p]) => [p[0], p[1], r.id]);
+  // Trails and speed leaders (60 s ahead), one path per class colour.
+  const byCls = [[], [], [], []];
+  for (const e of onScreen) (byCls[e[0].cls] || byCls[0]).push(e);
+  g.lineCap = "round";
+  byCls.forEach((list, k) => {
+    if (!list.length) return;
+    g.strokeStyle = CLASS_COLOURS[k];
+    g.globalAlpha = 0.4; g.lineWidth = 1.2; g.beginPath();
+    for (const [r] of list) {
+      const t = trails.get(r.id);
+      if (!t || t.length < 2) continue;
+      let q = T(t[0]); g.moveTo(q[0], q[1]);
+      for (let i = 1; i < t.length; i++) { q = T(t[i]); g.lineTo(q[0], q[1]); }
+    }
+    g.stroke();
+    g.globalAlpha = 1; g.lineWidth = 1.5; g.beginPath();
+    for (const [r, p] of list) {
+      if (!r.spd || r.hdg === null) continue;
+      const d = (r.spd * LEADER_S) / 111320, hd = (r.hdg * Math.PI) / 180;
+      const tip = T(mercator(r.lon + (d * Math.sin(hd)) / Math.cos((r.lat * Math.PI) / 180), r.lat + d * Math.cos(hd)));
+      g.moveTo(p[0], p[1]); g.lineTo(tip[0], tip[1]);
+    }
+    g.stroke();
+    g.fillStyle = CLASS_COLOURS[k]; g.strokeStyle = "#05090c"; g.lineWidth = 1; g.beginPath();
+    const rad = k === 2 ? 5 : 4;
+    for (const [, p] of list) { g.moveTo(p[0] + rad, p[1]); g.arc(p[0], p[1], rad, 0, 2 * Math.PI); }
+    g.fill(); g.stroke();
+  });
+  // Spoofed / suspect tracks ringed in magenta; the selected one in white.
+  g.strokeStyle = SPOOF; g.lineWidth = 2; g.beginPath();
+  for (const [r, p] of onScreen) if (r.itg >= 1) { g.moveTo(p[0] + 8, p[1]); g.arc(p[0], p[1], 8, 0, 2 * Math.PI); }
+  g.stroke();
+  const sel = onScreen.find(([r]) => r.id === selected);
+  if (sel) { g.strokeStyle = "#fff"; g.lineWidth = 2; g.beginPath(); g.arc(sel[1][0], sel[1][1], 13, 0, 2 * Math.PI); g.stroke(); }
+  // Names of zones and sensors.
+  g.font = "11px 'DejaVu Sans Mono', monospace";
+  g.textBaseline = "top";
+  g.fillStyle = "#ff8a80";
+  for (const z of zones) { const p = map.project([z.lon, z.lat]); g.fillText(z.name, p.x + 4, p.y + 4); }
+  g.fillStyle = "#b0bec5";
+  for (const s of sensors) if (s.lat !== null) { const p = map.project([s.lon, s.lat]); g.fillText(s.name, p.x + 8, p.y - 5); }
+  // Labels: every track when few are on screen, otherwise drones, suspect and selected ones.
   const many = onScreen.length > MAX_LABELS;
   for (const [r, p] of onScreen) {
     if (many && r.cls !== 2 && r.id !== selected && r.itg === 0) continue;
     const fl = r.alt === null ? "---" : String(Math.max(0, Math.round(r.alt * M_TO_FT / 100))).padStart(3, "0");
     const kt = r.spd === null ? "" : `${Math.round(r.spd * MPS_TO_KT)}kt`;
     g.fillStyle = r.itg >= 1 ? SPOOF : (CLASS_COLOURS[r.cls] || CLASS_COLOURS[0]);
-    g.fillText(labelOf(r).slice(0, 24), p.x + 10, p.y - 12);
+    g.fillText(labelOf(r).slice(0, 24), p[0] + 10, p[1] - 12);
     g.fillStyle = "#8aa0ad";
-    g.fillText(`${fl} ${kt}`, p.x + 10, p.y + 1);
+    g.fillText(`${fl} ${kt}`, p[0] + 10, p[1] + 1);
   }
 }
 
@@ -258,14 +288,14 @@ function select(id) {
   selected = id;
   detail = null; detailAt = 0;
   $("track-panel").hidden = false;
-  map.setFilter("selected", ["==", ["get", "id"], id]);
+  dirty = true;
   renderPanel();
   map.resize();
 }
 
 $("tp-close").addEventListener("click", () => {
   selected = null; $("track-panel").hidden = true;
-  map.setFilter("selected", ["==", ["get", "id"], -1]);
+  dirty = true;
   map.resize();
 });
 
