@@ -3,10 +3,16 @@
     airpicture replay --serve-beast 30005 capture.bin --speed 10
     airpicture replay --serve-beast 30005 raw_frames.jsonl.gz
 
+    airpicture replay history.db --console 8080 --speed 10     # stored history into the console
+    airpicture replay SCENARIO_DIR --console 8080              # a scenario, tracked, into the console
+
 Modes (one per run):
   --serve-beast PORT   serve a Beast recording, or JSON-lines frames re-encoded as Beast, on TCP
                        as a receiver's port 30005 would: to every client, at the recorded pace
                        times --speed. Playback starts when the first client connects.
+  --console PORT       play a history store (SQLite file or postgresql:// URL) or a scenario folder
+                       into the operator console at --speed, with pause, seek and speed from the
+                       page; off-loopback --host needs --token.
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (serve modes)")
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--serve-beast", type=int, metavar="PORT", help="serve as Beast on this TCP port")
+    mode.add_argument(
+        "--console", type=int, metavar="PORT", help="play into the operator console on this port"
+    )
+    parser.add_argument("--token", help="console: access token for remote clients and zone changes")
+    parser.add_argument("--no-loop", action="store_true", help="console: stop at the end instead of looping")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +40,22 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--speed must be > 0")
     if args.serve_beast is not None:
         return _serve_beast(args)
+    if args.console is not None:
+        return _console(args)
     return 2
+
+
+def _console(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from airpicture.cli.console import replay_store_console, run_scenario_console
+
+    loop = not args.no_loop
+    if Path(args.file).is_dir():
+        run_scenario_console(args.file, args.speed, loop, args.host, args.console, args.token)
+    else:
+        replay_store_console(args.file, args.speed, loop, args.host, args.console, args.token)
+    return 0
 
 
 def _serve_beast(args: argparse.Namespace) -> int:

@@ -5,19 +5,21 @@
 
 Each feed reconnects with exponential backoff when it drops; per-feed stats (messages/s, CRC
 failures, rejects by reason, last message, reconnects) go to stderr every --stats-every s. With
---out, the tracker's picture is written every 5 s of feed time (FORMAT.md's tracks.csv).
+--out, the tracker's picture is written every second of feed time (FORMAT.md's tracks.csv), callsigns
+from the feeds as identities.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-PUBLISH_S = 5.0
+PUBLISH_S = 1.0
 
 
 def host_port(text: str) -> tuple[str, int]:
@@ -42,29 +44,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 class PictureWriter:
     """Feeds reports to the tracker and writes its picture every PUBLISH_S of feed time."""
 
-    def __init__(self, tracker: Any, out: Any) -> None:
-        self.tracker, self.out = tracker, out
+    def __init__(self, tracker: Any, out: Any, names: Callable[[], dict[int, str]]) -> None:
+        self.tracker, self.out, self.names = tracker, out, names
         self.next_publish = float("-inf")
         self.reports = 0
-        out.write("time_s,track,lat,lon,alt_m,class,identity,integrity\n")
 
     def __call__(self, reports: npt.NDArray[np.void]) -> None:
-        from airpicture.types import CLASSES, ident_name
-
         self.reports += len(reports)
-        self.tracker.update_reports(reports)
+        self.tracker.update_reports(reports, self.names())
         t = float(reports["time_s"].max())
         if t < self.next_publish:
             return
         self.next_publish = t + PUBLISH_S
-        p = self.tracker.picture(t)
-        integrity = ("ok", "suspect", "spoofed")
-        for i in range(len(p)):  # per-object rows exist only at the output edge
-            self.out.write(
-                f"{t:.3f},{p.track[i]},{p.lat[i]:.6f},{p.lon[i]:.6f},{p.alt_m[i]:.1f},{CLASSES[p.cls[i]]},"
-                f"{ident_name(int(p.ident[i]), p.names)},{integrity[int(p.integrity[i])]}\n"
-            )
-        self.out.flush()
+        self.tracker.maintain(t)
+        self.out.write(self.tracker.picture(t, fresh_s=5.0))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     import contextlib
     import sys
 
-    from airpicture.errors import ConfigError, SinkError
+    from airpicture.errors import ConfigError
     from airpicture.sources.live import FeedClient, run_feeds
 
     if (args.lat is None) != (args.lon is None):
@@ -83,27 +76,27 @@ def run(args: argparse.Namespace) -> int:
     receiver = (args.lat, args.lon) if args.lat is not None else None
     feeds = [FeedClient(fmt, h, p, receiver=receiver, sensor=i) for i, (fmt, (h, p)) in enumerate(specs)]
 
+    def callsigns() -> dict[int, str]:
+        return {i: a.callsign for f in feeds for i, a in f.stream.registry.items() if a.callsign}
+
+    counter = {"reports": 0}
+
+    def count(reports: npt.NDArray[np.void]) -> None:
+        counter["reports"] += len(reports)
+
     with contextlib.ExitStack() as stack:
-        consumer: Any
+        consumer: Callable[[npt.NDArray[np.void]], None] = count
         if args.out:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
+            from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import Tracker
 
             sensors = [{"id": f.name, "kind": "adsb", "lat": args.lat, "lon": args.lon, "alt_m": args.alt,
                         "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
                        for f in feeds]  # fmt: skip
-            try:
-                out = stack.enter_context(open(args.out, "w"))
-            except OSError as e:
-                raise SinkError(f"{args.out}: {e}") from e
-            consumer = PictureWriter(Tracker(sensors, site=(args.lat, args.lon, args.alt)), out)
-        else:
-            counter = {"reports": 0}
-
-            def consumer(reports: npt.NDArray[np.void]) -> None:
-                counter["reports"] += len(reports)
-
+            out = stack.enter_context(TracksCsvWriter(args.out))
+            consumer = PictureWriter(Tracker(sensors, site=(args.lat, args.lon, args.alt)), out, callsigns)
         asyncio.run(run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every))
     print(f"airpicture run: {sum(f.stream.messages for f in feeds)} messages", file=sys.stderr)
     return 0

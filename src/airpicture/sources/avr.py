@@ -80,6 +80,10 @@ class AvrParser:
             return Frames()
         return Frames(self._times(np.array(ticks, np.int64)), hexes, np.full(len(hexes), np.nan, np.float32))
 
+    def reanchor(self) -> None:
+        """A new connection: tie the counter to the wall clock again at its next frame."""
+        self._anchor = None
+
     def _times(self, ticks: np.ndarray) -> np.ndarray:
         now = time.time()
         base = now if (self.live or self.t0 is None) else self.t0
@@ -87,7 +91,7 @@ class AvrParser:
         has = ticks >= 0
         if has.any():
             t = ticks[has]
-            if self._anchor is None or t[0] < self._anchor[0]:
+            if self._anchor is None or (self.live and t[0] < self._anchor[0]):
                 self._anchor = (int(t[0]), base)
             out[has] = self._anchor[1] + (t - self._anchor[0]) / TICKS_PER_S
         return out

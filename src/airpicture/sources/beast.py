@@ -10,8 +10,9 @@ frames out with fancy indexing, all without a Python loop over bytes or frames. 
 by a chunk boundary is kept and completed by the next chunk.
 
 Times: the 12 MHz counter is the receiver's clock, not UTC. Offline, time = t0 + counter / 12e6
-relative to the first frame; live, the counter is anchored to the wall clock at the first frame
-and re-anchored when it runs backwards or drifts more than 2 s (receiver restart, replay).
+relative to the first frame; live, the counter is anchored to the wall clock at the first frame of
+each connection and again when it runs backwards (receiver restart). Between anchors the feed's
+own clock is kept, so a recording replayed at N x keeps its timeline (time runs N x faster).
 """
 
 from __future__ import annotations
@@ -152,11 +153,13 @@ class BeastParser:
         if self._anchor is None:
             self._anchor = (int(t[0]), now if self.live or self.t0 is None else self.t0)
         c0, t0 = self._anchor
-        out = t0 + (t - c0) / TICKS_PER_S
-        if self.live and (t[0] < c0 or abs(out[-1] - now) > 2.0):
-            self._anchor = (int(t[-1]), now)
-            out = now + (t - t[-1]) / TICKS_PER_S
-        return out
+        if self.live and t[0] < c0:  # the receiver restarted its clock
+            self._anchor = c0, t0 = int(t[0]), now
+        return t0 + (t - c0) / TICKS_PER_S
+
+    def reanchor(self) -> None:
+        """A new connection: tie the counter to the wall clock again at its next frame."""
+        self._anchor = None
 
 
 def encode_beast(time_s: npt.NDArray[np.float64], hexes: list[str], t_first: float | None = None) -> bytes:

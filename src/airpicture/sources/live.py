@@ -102,6 +102,11 @@ class ModesStream:
             return self._seen(self._sbs.close())
         return self._decode(self._parser.close())  # type: ignore[union-attr]
 
+    def reanchor(self) -> None:
+        """A new connection: the receiver's clock is tied to the wall clock again."""
+        if isinstance(self._parser, BeastParser | AvrParser):
+            self._parser.reanchor()
+
     def reports(self, table: MessageArray, include_surface: bool = False) -> npt.NDArray[np.void]:
         return reports_from_table(table, self.sensor, include_surface)
 
@@ -167,6 +172,7 @@ class FeedClient:
                 delay = min(delay * 2, self.max_backoff_s)
                 continue
             self.connections += 1
+            self.stream.reanchor()
             if self.connections > 1:
                 self._stats.reconnects += 1
             self._stats.status = "connected"

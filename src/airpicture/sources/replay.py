@@ -195,9 +195,8 @@ class BeastReplayServer:
                 continue
             due = wall0 + (float(self.times[lo]) - t_rec0) / self.speed
             await asyncio.sleep(max(0.0, due - time.monotonic()))
-            # the counter is the server's own 12 MHz clock, as a receiver's would be
-            t_play = t_rec0 + (self.times[lo:hi] - t_rec0) / self.speed
-            data = encode_beast(t_play, self.hexes[lo:hi], t_first=t_rec0)
+            # the counter keeps the recording's timeline: at N x, the feed's clock runs N x faster
+            data = encode_beast(self.times[lo:hi], self.hexes[lo:hi], t_first=t_rec0)
             for w in list(self.clients):
                 if w.transport.get_write_buffer_size() > 1 << 22:  # a client that stopped reading
                     w.close()
