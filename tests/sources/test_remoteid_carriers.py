@@ -85,6 +85,19 @@ def test_real_bluetooth5_long_range_advert_and_its_crc() -> None:
     assert op == rid.OperatorId(0, "FIN87astrdge12kxyz8", 0)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=260))
+def test_table_crc_equals_the_bitwise_lfsr(pdu: bytes) -> None:
+    state = 0xAAAAAA  # 0x555555 bit-reversed
+    for byte in pdu:
+        for i in range(8):
+            if (state ^ byte >> i) & 1:
+                state = (state >> 1 | 1 << 23) ^ 0x5A6000
+            else:
+                state >>= 1
+    assert car.ble_crc(pdu) == state.to_bytes(3, "little")
+
+
 def test_fixtures_are_what_make_fixtures_writes(tmp_path: Path) -> None:
     fx.write_all(tmp_path)
     for name in ("parrot_anafi_beacon.pcap", "bt5_long_range.pcap", "synthetic.pcapng"):

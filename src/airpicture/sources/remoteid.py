@@ -52,8 +52,6 @@ AUTH_MAX_PAGES: Final = 16
 EPOCH_2019: Final = 1546300800
 
 BASIC_ID, LOCATION, AUTH, SELF_ID, SYSTEM, OPERATOR_ID, PACK = 0, 1, 2, 3, 4, 5, 0xF
-MESSAGE_NAMES: Final = {0: "basic_id", 1: "location", 2: "auth", 3: "self_id", 4: "system", 5: "operator_id",
-                        15: "pack"}  # fmt: skip
 
 UA_TYPES: Final = (
     "none", "aeroplane", "helicopter_or_multirotor", "gyroplane", "hybrid_lift", "ornithopter",

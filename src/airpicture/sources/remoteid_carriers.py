@@ -66,17 +66,29 @@ def _odid(payload: bytes | memoryview) -> tuple[int, bytes]:
 # ---------------------------------------------------------------------------------------- BLE
 
 
-def ble_crc(pdu: bytes, init: int = 0x555555) -> bytes:
-    """The 24-bit BLE link-layer CRC of a PDU (header + payload), as sent on air (3 bytes)."""
-    state = int(f"{init:024b}"[::-1], 2)  # the register holds the init value bit-reversed
-    for byte in pdu:
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for i in range(256):
+        c = i
         for _ in range(8):
-            bit = (state ^ byte) & 1
-            byte >>= 1
-            state >>= 1
-            if bit:
-                state |= 1 << 23
-                state ^= 0x5A6000
+            c = (c >> 1) ^ (0xDA6000 if c & 1 else 0)
+        table.append(c)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def ble_crc(pdu: bytes, init: int = 0x555555) -> bytes:
+    """The 24-bit BLE link-layer CRC of a PDU (header + payload), as sent on air (3 bytes).
+
+    The register shifts right (bits go out LSB first) with the reflected polynomial 0xDA6000 of
+    x^24 + x^10 + x^9 + x^6 + x^4 + x^3 + x + 1, starting from the bit-reversed init value;
+    a byte at a time through a table.
+    """
+    state = int(f"{init:024b}"[::-1], 2)
+    for byte in pdu:
+        state = (state >> 8) ^ _CRC_TABLE[(state ^ byte) & 0xFF]
     return state.to_bytes(3, "little")
 
 
