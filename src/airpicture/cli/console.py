@@ -163,6 +163,40 @@ def serve_timeline(
     return player
 
 
+def timeline_from_store(store: Any) -> Timeline:
+    """Every picture and alert step of a history store (airpicture.sinks.store) as a finished timeline."""
+    from airpicture.sinks.web import Frame, Timeline
+
+    tl = Timeline()
+    for t in store.picture_times():
+        p = store.picture_at(float(t))
+        if p is not None:
+            tl.add_frame(Frame.from_picture(p))
+    tl.add_alerts(a.alert for a in reversed(store.alerts(limit=None)))
+    tl.finish()
+    return tl
+
+
+def replay_store_console(
+    target: str, speed: float, loop: bool, host: str, port: int, token: str | None
+) -> None:
+    """`airpicture replay STORE --console PORT`: play stored history in the console until Ctrl-C."""
+    from airpicture.errors import SourceError
+    from airpicture.sinks.store import open_store
+    from airpicture.sinks.web import LiveState
+    from airpicture.sinks.web.security import check_bind
+
+    check_bind(host, token)
+    with open_store(target) as store:
+        timeline = timeline_from_store(store)
+        stats = store.latest_stats()
+    if not timeline.frames:
+        raise SourceError(f"{target}: no pictures stored")
+    state = LiveState()  # a store keeps what sources did (stats), not where the sensors stand
+    state.publish_stats(stats)
+    serve_timeline(state, timeline, speed, loop, host, port, token)
+
+
 def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
     """One status line on stderr, rewritten every second."""
     while not stop.wait(1.0):
@@ -182,4 +216,11 @@ def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
         )
 
 
-__all__ = ["run_scenario_console", "scenario_state", "serve_timeline", "track_into"]
+__all__ = [
+    "replay_store_console",
+    "run_scenario_console",
+    "scenario_state",
+    "serve_timeline",
+    "timeline_from_store",
+    "track_into",
+]

@@ -1,0 +1,83 @@
+"""`airpicture console` / `airpicture replay --console`: stored history into the console, CLI wiring."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import free_port, make_picture
+
+from airpicture.cli.console import timeline_from_store
+from airpicture.cli.main import main
+from airpicture.sinks.store import open_store
+from airpicture.sinks.web import LiveState, Player
+from airpicture.types import Alert
+
+T0 = 1_633_611_600.0
+
+
+def _store(path: Path) -> None:
+    with open_store(path) as st:
+        st.write(
+            pictures=[make_picture(T0 + t, [1, 2], [48.8 + t * 0.001, 48.9], [2.0, 2.1]) for t in range(20)],
+            alerts=[
+                Alert(T0 + 5, "A1", 1, "z", "zone_entry", "raised", 48.8, 2.0, 50.0, "", "drone", "in"),
+                Alert(T0 + 12, "A1", 1, "z", "zone_entry", "cleared", 48.8, 2.0, 50.0, "", "drone", "out"),
+            ],
+        )
+
+
+def test_stored_history_becomes_a_replay_timeline(tmp_path: Path) -> None:
+    _store(tmp_path / "h.db")
+    with open_store(tmp_path / "h.db") as st:
+        tl = timeline_from_store(st)
+    assert tl.complete and tl.times == [T0 + t for t in range(20)]
+    assert [(a.time_s - T0, a.state) for a in tl.alerts] == [(5, "raised"), (12, "cleared")]
+    state = LiveState()
+    player = Player(state, tl)
+    player.seek(T0 + 8)
+    assert state.frame is not None and state.frame.time_s == T0 + 8
+    assert [a["state"] for a in state.alert_list()] == ["raised"]
+
+
+def test_console_refuses_to_bind_off_loopback_without_a_token(tmp_path: Path, capsys) -> None:
+    assert main(["console", "--host", "0.0.0.0", "--port", "0"]) == 1
+    assert "--token" in capsys.readouterr().err
+    assert main(["replay", str(tmp_path / "x.db"), "--console", "0", "--host", "0.0.0.0"]) == 1
+
+
+def _get(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def test_replay_console_serves_stored_history_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    _store(tmp_path / "h.db")
+    port = free_port()
+    cmd = [sys.executable, "-m", "airpicture", "replay", str(tmp_path / "h.db"), "--console", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = _get(f"http://127.0.0.1:{port}/api/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert health["status"] == "ok"  # type: ignore[index]
+        rp = _get(f"http://127.0.0.1:{port}/api/replay")
+        assert rp["start_s"] == T0 and rp["end_s"] == T0 + 19  # type: ignore[index]
+        assert [t["track"] for t in _get(f"http://127.0.0.1:{port}/api/tracks")] == [1, 2]  # type: ignore[union-attr]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    # Ctrl-C: uvicorn shuts down, then main() reports the interrupt with the shell's 130, no traceback.
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert f"http://127.0.0.1:{port}/" in out
