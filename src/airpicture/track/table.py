@@ -22,10 +22,11 @@ class TrackTable:
     """Columns (C = capacity):
 
     alive, status, id, t (time of the state), x, P, mu, score (log-likelihood ratio), peak (its
-    highest value), hits, radar_hits, t_first, t_update (last measurement), look_s (revisit period of
-    the sensor that last updated it), pd (its detection probability), missed (looks counted as
-    missed), ident, sensors (bit mask), mode_c, h_known (a height was measured), integrity,
-    t_confirmed, t_cov (last time outside every radar's coverage, for the spoofing check).
+    highest value), hits, radar_hits, t_first, t_update (last measurement by any sensor), t_seen
+    (C, S: last measurement by each sensor, NaN never), miss_lp (log-probability of the misses since
+    t_update, already added to score), ident, sensors (bit mask), mode_c, h_known (a height was measured), integrity,
+    t_confirmed, t_cov (last time outside every radar's coverage, for the spoofing check), twin and twin_s (the track
+    flying the same altitude and velocity far away, and for how long: integrity.replay).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -41,9 +42,8 @@ class TrackTable:
     radar_hits: npt.NDArray[np.int32]
     t_first: npt.NDArray[np.float64]
     t_update: npt.NDArray[np.float64]
-    look_s: npt.NDArray[np.float64]
-    pd: npt.NDArray[np.float64]
-    missed: npt.NDArray[np.int32]
+    t_seen: npt.NDArray[np.float64]
+    miss_lp: npt.NDArray[np.float64]
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
     mode_c: npt.NDArray[np.bool_]
@@ -51,6 +51,8 @@ class TrackTable:
     integrity: npt.NDArray[np.int8]
     t_confirmed: npt.NDArray[np.float64]
     t_cov: npt.NDArray[np.float64]
+    twin: npt.NDArray[np.int64]
+    twin_s: npt.NDArray[np.float64]
 
     FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], str, object]]] = {
         "alive": ((), "?", False),
@@ -66,9 +68,8 @@ class TrackTable:
         "radar_hits": ((), "i4", 0),
         "t_first": ((), "f8", 0.0),
         "t_update": ((), "f8", 0.0),
-        "look_s": ((), "f8", 1.0),
-        "pd": ((), "f8", 0.9),
-        "missed": ((), "i4", 0),
+        "t_seen": ((1,), "f8", np.nan),
+        "miss_lp": ((), "f8", 0.0),
         "ident": ((), "i8", NO_IDENT),
         "sensors": ((), "i8", 0),
         "mode_c": ((), "?", False),
@@ -76,17 +77,20 @@ class TrackTable:
         "integrity": ((), "i1", 0),
         "t_confirmed": ((), "f8", np.nan),
         "t_cov": ((), "f8", 0.0),
+        "twin": ((), "i8", -1),
+        "twin_s": ((), "f8", 0.0),
     }
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0
         self.next_id = 1
-        for name, (shape, dt, fill) in self.FIELDS.items():
+        self.fields = dict(self.FIELDS, t_seen=((n_sensors,), "f8", np.nan))
+        for name, (shape, dt, fill) in self.fields.items():
             setattr(self, name, np.full((0, *shape), fill, dtype=dt))
         self._grow(capacity)
 
     def _grow(self, capacity: int) -> None:
-        for name, (shape, dt, fill) in self.FIELDS.items():
+        for name, (shape, dt, fill) in self.fields.items():
             old = getattr(self, name)
             new = np.full((capacity, *shape), fill, dtype=dt)
             new[: len(old)] = old
@@ -103,7 +107,7 @@ class TrackTable:
             self._grow(cap)
             free = np.flatnonzero(~self.alive)
         rows = free[:n]
-        for name, (_, _, fill) in self.FIELDS.items():
+        for name, (_, _, fill) in self.fields.items():
             getattr(self, name)[rows] = fill
         self.alive[rows] = True
         self.id[rows] = np.arange(self.next_id, self.next_id + n)

@@ -35,7 +35,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 from airpicture.geo import EnuFrame
-from airpicture.track import associate, imm, models
+from airpicture.track import associate, imm, integrity, models
 from airpicture.track.measure import (
     DEFAULT_SIGMA_ALT_M,
     DEFAULT_SIGMA_VELOCITY_MPS,
@@ -76,12 +76,12 @@ P_GATE = 0.9999
 #: Reported-position (cooperative) hit LLR gain: half the confirmation threshold, so two reports
 #: that agree confirm a track.
 COOP_GAIN = CONFIRM_LLR / 2 + 0.5
-#: Radar revisits without a radar hit after which a cooperative track in coverage is spoofed.
-SPOOF_LOOKS = 3
 #: Time-of-applicability uncertainty of a cooperative position report (s): a broadcast position
 #: may be held or received late, so a track built from reports is uncertain along its velocity by
 #: this much time when a radar plot is gated against it.
 REPORT_SIGMA_TIME_S = 1.5
+#: A sensor counts as covering a track while it has measured it in the last this many seconds.
+MISS_MEMORY_S = 30.0
 #: Hard cap on the time a track is kept without any measurement (s).
 MAX_COAST_S = 60.0
 
@@ -124,10 +124,13 @@ class Tracker:
         self.rn, self.rm = curvature_radii(site[0])
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
         self.active = set(range(len(sensors)) if active is None else active)
-        self.table = TrackTable()
+        self.table = TrackTable(n_sensors=len(sensors))
+        self.revisit_s = np.array([self._revisit(sp) for sp in sensors])
+        self.log_miss = np.log(np.maximum(1 - np.array([self._pd_of(sp) for sp in sensors]), 1e-6))
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.names: dict[int, str] = {}
+        self._t_maintain = -np.inf
 
     # ------------------------------------------------------------------ helpers
     def _pd(self, spec: dict[str, Any]) -> float:
@@ -192,7 +195,7 @@ class Tracker:
         tb.sensors[rows] = 1 << sensor
         tb.mode_c[rows] = tb.h_known[rows] = mode_c
         spec = self.sensors[sensor]
-        tb.look_s[rows], tb.pd[rows] = self._revisit(spec), self._pd_of(spec)
+        tb.t_seen[rows, sensor] = t
         tb.radar_hits[rows] = int(spec["kind"] == "radar")
         self.stats.started += n
         return rows
@@ -346,10 +349,9 @@ class Tracker:
         tb.score[k] += gain
         tb.peak[k] = np.maximum(tb.peak[k], tb.score[k])
         tb.hits[k] += 1
-        tb.missed[k] = 0
+        tb.miss_lp[k] = 0.0
         tb.sensors[k] |= 1 << g.index
-        tb.look_s[k] = self._revisit(g.spec)
-        tb.pd[k] = self._pd_of(g.spec)
+        tb.t_seen[k, g.index] = t
         if radar:
             tb.radar_hits[k] += 1
 
@@ -514,10 +516,9 @@ class Tracker:
         rows = tb.rows()
         if len(rows) == 0:
             return
-        looks = np.floor((t - tb.t_update[rows]) / tb.look_s[rows] - 0.25).clip(0).astype(np.int32)
-        new_miss = looks - tb.missed[rows]
-        tb.score[rows] += np.where(new_miss > 0, new_miss * np.log(np.maximum(1 - tb.pd[rows], 1e-6)), 0.0)
-        tb.missed[rows] = np.maximum(looks, tb.missed[rows])
+        lp = self._miss_logp(rows, t)
+        tb.score[rows] += np.minimum(lp - tb.miss_lp[rows], 0.0)
+        tb.miss_lp[rows] = np.minimum(lp, tb.miss_lp[rows])
         tent = tb.status[rows] == TENTATIVE
         confirm = tent & (tb.score[rows] >= CONFIRM_LLR)
         tb.status[rows[confirm]] = CONFIRMED
@@ -525,18 +526,30 @@ class Tracker:
         self.stats.confirmed += int(confirm.sum())
         if confirm.any():
             self._stitch(rows[confirm], t)
-        n_del = np.ceil(np.log(P_FALSE_DELETE) / np.log(np.maximum(1 - tb.pd[rows], 1e-6)))
         P = tb.P[rows]
         sig_h = np.sqrt(np.maximum(P[:, :, 0, 0] + P[:, :, 1, 1], 0)).max(axis=1)
         drop_tent = (
             tent & ~confirm & ((tb.score[rows] < tb.peak[rows] - TENTATIVE_DROP) | (tb.score[rows] < -1.0))
         )
-        drop_conf = ~tent & (tb.missed[rows] >= n_del)
+        drop_conf = ~tent & (tb.miss_lp[rows] < np.log(P_FALSE_DELETE))
         drop = drop_tent | drop_conf | (sig_h > MAX_SIGMA_H_M) | (t - tb.t_update[rows] > MAX_COAST_S)
         tb.free(rows[drop])
         self.stats.deleted += int((drop & ~tent).sum())
         self._merge(t)
         self._integrity(t)
+
+    def _miss_logp(self, rows: IntArray, t: float) -> FloatArray:
+        """Log-probability, for each track, that every sensor covering it missed it since its last
+        measurement: each sensor that has measured it in the last MISS_MEMORY_S counts its revisits
+        after that last measurement (by any sensor) with its own log(1 - Pd)."""
+        tb = self.table
+        seen = tb.t_seen[rows]  # (K, S)
+        covering = (tb.t_update[rows, None] - seen) < MISS_MEMORY_S
+        look = self.revisit_s[None, :]
+        since = np.floor((t - seen) / look - 0.25).clip(0)
+        before = np.floor((tb.t_update[rows, None] - seen) / look - 0.25).clip(0)
+        misses = np.where(covering, since - before, 0.0)
+        return np.asarray(misses @ self.log_miss, np.float64)
 
     def _stitch(self, new: IntArray, t: float) -> None:
         """A newly confirmed track that continues a lost one (confirmed, unpublished after misses,
@@ -544,8 +557,9 @@ class Tracker:
         object keeps one identity across a manoeuvre the filter could not follow."""
         tb = self.table
         rows = tb.rows()
-        n_hide = np.ceil(np.log(P_STILL_THERE) / np.log(np.maximum(1 - tb.pd[rows], 1e-6)))
-        lost = rows[(tb.status[rows] == CONFIRMED) & (tb.missed[rows] >= n_hide) & ~np.isin(rows, new)]
+        lost = rows[
+            (tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] < np.log(P_STILL_THERE)) & ~np.isin(rows, new)
+        ]
         if len(lost) == 0:
             return
         xl, Pl = self._predicted(lost, t)
@@ -612,33 +626,9 @@ class Tracker:
         self.stats.merged += len(lose_rows)
 
     def _integrity(self, t: float) -> None:
-        tb = self.table
-        rows = tb.rows()
-        coop = rows[(tb.ident[rows] >= 0) & (tb.radar_hits[rows] == 0)]
-        tb.integrity[rows[tb.radar_hits[rows] > 0]] = OK
-        if len(coop) == 0:
-            return
-        x = np.einsum("km,kmd->kd", tb.mu[coop], tb.x[coop])[:, :3]
-        in_cov = np.zeros(len(coop), bool)
-        look = np.full(len(coop), np.inf)
-        for g in self.geo:
-            if (
-                g.kind != "radar"
-                or g.index not in self.active
-                or g.spec.get("pd", {}).get("aircraft", 0) <= 0
-            ):
-                continue
-            o, M = g.at(self.frame, np.full(1, t))
-            d = (x - o[0]) @ M[0].T
-            r = np.linalg.norm(d, axis=1)
-            el = np.degrees(np.arcsin(np.clip(d[:, 2] / np.maximum(r, 1), -1, 1)))
-            cov = (r <= g.spec["max_range_m"]) & (r >= g.spec.get("min_range_m", 0)) & (el >= -0.5)
-            in_cov |= cov
-            look = np.where(cov, np.minimum(look, self._revisit(g.spec)), look)
-        # the clock runs from when the track was last outside every radar's coverage
-        tb.t_cov[coop[~in_cov]] = t
-        state = np.where(in_cov, np.where(t - tb.t_cov[coop] > SPOOF_LOOKS * look, SPOOFED, SUSPECT), OK)
-        tb.integrity[coop] = state
+        integrity.corroboration(self.table, self.geo, self.active, self.frame, t)
+        integrity.replay(self.table, t, t - self._t_maintain if np.isfinite(self._t_maintain) else 0.0)
+        self._t_maintain = t
 
     # ------------------------------------------------------------------ output
     def picture(self, t: float, fresh_s: float = 0.0) -> Picture:
@@ -649,8 +639,7 @@ class Tracker:
         predicted to t: an estimate at its own time is better than one extrapolated from it."""
         tb = self.table
         rows = tb.rows()
-        n_hide = np.ceil(np.log(P_STILL_THERE) / np.log(np.maximum(1 - tb.pd[rows], 1e-6)))
-        rows = rows[(tb.status[rows] == CONFIRMED) & (tb.missed[rows] < n_hide)]
+        rows = rows[(tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] >= np.log(P_STILL_THERE))]
         row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
         xc, Pc = self._combined(rows)
         x, P = models.predict(xc, Pc, row_time - tb.t[rows], models.mixed_accel(tb.mu[rows]))
