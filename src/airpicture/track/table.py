@@ -19,14 +19,15 @@ OK, SUSPECT, SPOOFED = 0, 1, 2
 
 
 class TrackTable:
-    """Columns (C = capacity):
+    """Columns (C = capacity, S = sensors):
 
     alive, status, id, t (time of the state), x, P, mu, score (log-likelihood ratio), peak (its
-    highest value), hits, radar_hits, t_first, t_update (last measurement by any sensor), t_seen
-    (C, S: last measurement by each sensor, NaN never), miss_lp (log-probability of the misses since
-    t_update, already added to score), ident, sensors (bit mask), mode_c, h_known (a height was measured), integrity,
-    t_confirmed, t_cov (last time outside every radar's coverage, for the spoofing check), twin and twin_s (the track
-    flying the same altitude and velocity far away, and for how long: integrity.replay).
+    highest value), hits, radar_hits, t_first, t_update (last measurement by any sensor),
+    t_seen (C, S: last measurement by each sensor, NaN never), miss_lp (log-probability of the
+    misses since t_update, already added to score), ident, sensors (bit mask), mode_c, h_known
+    (a height was measured), integrity, t_confirmed, t_cov (last time outside every radar's
+    coverage, for the spoofing check), twin and twin_s (the track flying the same altitude and
+    velocity far away, and for how long: integrity.replay).
     """
 
     alive: npt.NDArray[np.bool_]
