@@ -81,3 +81,26 @@ def test_replay_console_serves_stored_history_and_stops_on_ctrl_c(tmp_path: Path
     # Ctrl-C: uvicorn shuts down, then main() reports the interrupt with the shell's 130, no traceback.
     assert proc.returncode == 130 and "Traceback" not in err, err
     assert f"http://127.0.0.1:{port}/" in out
+
+
+BUNDLED = Path(__file__).resolve().parents[2] / "src" / "airpicture" / "data" / "paris"
+
+
+def test_scenario_stats_count_what_each_sensor_delivered_by_replay_time() -> None:
+    from airpicture.cli.console import ScenarioStats, scenario_state
+    from airpicture.sources.scenario import load_scenario
+
+    scn = load_scenario(BUNDLED)
+    stats = ScenarioStats(scn)
+    before = {s.name: s for s in stats(scn.start_s - 1)}
+    assert before["SITE1"].messages == 0 and before["SITE1"].status == "idle"
+    now = {s.name: s for s in stats(scn.start_s + 120)}
+    for name in ("TMA1", "SITE1", "ADSB1"):
+        assert now[name].messages > 0 and now[name].rate_per_s > 0 and now[name].status == "running"
+        assert scn.start_s + 110 < now[name].last_message_s <= scn.start_s + 120
+    assert now["plots.csv"].kind == "file" and now["plots.csv"].rejects is not None
+    state = scenario_state(scn)
+    state.publish_stats(stats(scn.start_s + 120))
+    rows = {r["name"]: r for r in state.sensor_list()}
+    assert rows["TMA1"]["lat"] == 48.75 and rows["TMA1"]["max_range_m"] == 120_000
+    assert rows["plots.csv"]["lat"] is None

@@ -71,6 +71,43 @@ def scenario_state(scn: Any) -> LiveState:
     )
 
 
+class ScenarioStats:
+    """What each scenario sensor had delivered by replay time t: messages so far, rate over the last
+    `window_s`, last message, status; plus the scenario files' rejects by reason (the files, not the
+    sensors, are what rejects are counted against when reading a scenario)."""
+
+    def __init__(self, scn: Any, window_s: float = 10.0) -> None:
+        import numpy as np
+
+        self.window_s = window_s
+        self.sensors = []
+        for i, s in enumerate(scn.sensors):
+            t = np.concatenate(
+                [
+                    scn.plots["time_s"][scn.plots["sensor"] == i],
+                    scn.reports["time_s"][scn.reports["sensor"] == i],
+                ]
+            )
+            self.sensors.append((str(s["id"]), str(s.get("kind", "")), np.sort(t)))
+        self.files = dict(scn.rejects)
+
+    def __call__(self, t: float) -> list[Any]:
+        import numpy as np
+
+        from airpicture.types import SourceStats
+
+        out = []
+        for name, kind, times in self.sensors:
+            n = int(np.searchsorted(times, t, side="right"))
+            n0 = int(np.searchsorted(times, t - self.window_s, side="right"))
+            last = float(times[n - 1]) if n else float("nan")
+            status = "idle" if n == 0 else ("running" if t - last < 30.0 else "stale")
+            out.append(SourceStats(name, kind, n, (n - n0) / self.window_s, last, status))
+        for fname, rej in self.files.items():
+            out.append(SourceStats(f"{fname}.csv", "file", 0, 0.0, float("nan"), "read", 0, rej))
+        return out
+
+
 def track_into(scn: Any, timeline: Timeline, stop: threading.Event, store: str | None = None) -> None:
     """Track and assess the scenario, appending each picture and its alert steps to the timeline."""
     from airpicture.assess.assessor import TrackAssessor
@@ -126,6 +163,9 @@ def run_scenario_console(
     )
     tracker.start()
     player = Player(state, timeline, speed=speed, loop=loop)
+    stats = ScenarioStats(scn)
+    player.on_second = lambda t: state.publish_stats(stats(t))
+    state.publish_stats(stats(scn.start_s))
     player.start()
     progress = threading.Thread(
         target=_progress, args=(state, player, stop), name="console-progress", daemon=True
@@ -217,6 +257,7 @@ def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
 
 
 __all__ = [
+    "ScenarioStats",
     "replay_store_console",
     "run_scenario_console",
     "scenario_state",

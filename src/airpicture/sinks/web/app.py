@@ -3,7 +3,7 @@
     create_app(state, token=None, loopback_only=True) -> FastAPI
     serve_console(state, host="127.0.0.1", port=8080, token=None)   blocking; Ctrl-C stops it
 
-REST under /api (OpenAPI at /openapi.json, docs at /docs): tracks, one track with history, alerts
+REST under /api (OpenAPI document at /openapi.json): tracks, one track with history, alerts
 and acknowledge, sensors, zones (changes need the token), replay control, health, metrics.
 The websocket /ws sends a snapshot then deltas (see live.py) and takes commands:
 {"cmd": "ack", "alert": id}, {"cmd": "pause"/"play"}, {"cmd": "seek", "t": s}, {"cmd": "speed", "speed": x}.
@@ -109,6 +109,8 @@ def create_app(
         version="1",
         description="Live air picture, alerts, sensors and zones. Observes and informs; controls nothing.",
         lifespan=lifespan,
+        docs_url=None,  # the Swagger/ReDoc pages load scripts from a CDN: not on an offline console
+        redoc_url=None,
     )
     app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only)
     app.state.live = state

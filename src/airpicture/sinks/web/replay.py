@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from airpicture.sinks.web.live import Frame, LiveState
@@ -105,6 +105,7 @@ class Player:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_status = 0.0
+        self.on_second: Callable[[float], object] | None = None  # called about once a second with t
         state.replay = self
 
     def status(self) -> dict[str, Any]:
@@ -179,6 +180,8 @@ class Player:
             if now - self._last_status >= 1.0:
                 self._last_status = now
                 self.state.emit_replay()
+                if self.on_second is not None:
+                    self.on_second(self.t)
 
     def start(self) -> threading.Thread:
         self._thread = threading.Thread(target=self.run, name="console-replay", daemon=True)
