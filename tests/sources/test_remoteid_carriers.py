@@ -382,6 +382,19 @@ def test_pending_rows_are_bounded() -> None:
     assert reg.rejects.counts == {"rid_pending_overflow": 3} and len(reg.reports()) == 5
 
 
+def test_transmitters_and_drones_not_heard_are_forgotten() -> None:
+    reg = rid.RemoteIdRegistry(forget_s=60.0)
+    reg.ingest(frame(T0, BASIC, location(T0)))
+    reg.ingest(frame(T0 + 50, location(T0 + 50), address="11:11:11:11:11:11"))
+    reg.reports(T0 + 30)
+    assert len(reg.drones()) == 1 and len(reg._tx) == 2
+    rows = reg.reports(T0 + 100)  # the first drone is 100 s old, the second transmitter 50 s
+    assert len(rows) == 1 and set(reg._tx) == {"11:11:11:11:11:11"}
+    assert list(reg.drones()) == [remoteid_ident("ble4:11:11:11:11:11:11")]
+    reg.reports()  # end of input forgets nothing
+    assert len(reg.drones()) == 1
+
+
 # ------------------------------------------------------------------------------------ fuzz
 
 

@@ -533,7 +533,12 @@ def report_time(rx_s: float, after_hour_s: float) -> float:
 class _Transmitter:
     ident: int = NO_IDENT
     rank: int = 99
+    last_s: float = -math.inf
     pending: deque[tuple[float, tuple[float, ...]]] | None = None
+
+
+def _older(t: object, before_s: float) -> bool:
+    return isinstance(t, float) and t < before_s
 
 
 class RemoteIdRegistry:
@@ -544,12 +549,14 @@ class RemoteIdRegistry:
     arrive before its Basic ID: it waits up to ``hold_s`` (receive time) for one, then goes out with
     a session identity made from the address (``remoteid_ident("ble4:AA:BB:...")``). Waiting rows
     are bounded by ``max_pending``; the oldest is dropped and counted (``rid_pending_overflow``).
+    Transmitters and drones not heard for ``forget_s`` are forgotten when ``reports(now_s)`` runs.
     """
 
     def __init__(self, sensor: int = 0, hold_s: float = 2.0, max_pending: int = 10_000,
-                 name: str = "remoteid") -> None:  # fmt: skip
+                 forget_s: float = 900.0, name: str = "remoteid") -> None:  # fmt: skip
         self.sensor = sensor
         self.hold_s = hold_s
+        self.forget_s = forget_s
         self.max_pending = max_pending
         self.rejects = Rejects(name)
         self.frames = 0
@@ -564,6 +571,8 @@ class RemoteIdRegistry:
         """Take one frame's messages (never raises on content; bad values are counted)."""
         self.frames += 1
         tx = self._tx.setdefault(frame.address, _Transmitter()) if frame.address else _Transmitter()
+        if math.isfinite(frame.time_s):
+            tx.last_s = max(tx.last_s, frame.time_s)
         ident = self._identify(frame, tx)
         info: dict[str, object] = {"last_seen_s": frame.time_s, "address": frame.address,
                                    "transport": frame.transport}  # fmt: skip
@@ -670,6 +679,17 @@ class RemoteIdRegistry:
                     ident = remoteid_ident(f"{info.get('transport', '')}:{address}")
                     self._update(ident, {"serial": "", "id_type": "address", **info})
                 self._release(tx, ident, now_s - self.hold_s)
+        if math.isfinite(now_s):
+            self._forget(now_s - self.forget_s)
+
+    def _forget(self, before_s: float) -> None:
+        """Drop transmitters and drones not heard since before_s (BLE addresses rotate: without
+        this a long-running receiver would keep every address it ever saw)."""
+        for address in [a for a, tx in self._tx.items() if tx.last_s < before_s and not tx.pending]:
+            del self._tx[address]
+            self._info.pop(address, None)
+        for ident in [k for k, d in self._drones.items() if _older(d.get("last_seen_s"), before_s)]:
+            del self._drones[ident]
 
     def reports(self, now_s: float = math.inf) -> npt.NDArray[np.void]:
         """Drain the rows ready at receive time now_s (all of them by default), sorted by time."""
