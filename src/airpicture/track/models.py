@@ -7,12 +7,17 @@ matrix F(dt) and a prediction can be done on the block structure instead of with
     P' = F P F^T + Q :  Ppp' = Ppp + dt (Ppv + Pvp) + dt^2 Pvv,  Ppv' = Ppv + dt Pvv,  Pvv' = Pvv
     Q per axis with acceleration sigma a:  a^2 [[dt^4/4, dt^3/2], [dt^3/2, dt^2]]
 
-The sigmas are physical manoeuvre limits, not fitted to a scenario:
+The sigmas are physical limits, not fitted to a scenario:
   quiet: 0.5 m/s^2 horizontal (turbulence, gentle speed changes), 0.3 m/s^2 vertical;
   manoeuvre: 6 m/s^2 horizontal (a 0.6 g turn: a steep airliner turn, a multirotor changing
-  direction), 3 m/s^2 vertical (a level-off or a pull-up).
+  direction), 3 m/s^2 vertical (a level-off or a pull-up);
+  jump: 40 m/s^2 horizontal, 10 m/s^2 vertical, for a few seconds: not a motion of the object but
+  of its reported position. Broadcast and recorded positions are held and then jump (a position
+  message repeated until a new one is decoded, late time stamps), so a measurement stream can
+  move in steps that no airframe flies; this mode lets the filter follow such a step instead of
+  treating it as a lost target.
 Mode switching follows mean sojourn times (quiet 60 s, manoeuvre 15 s: a turn lasts tens of
-seconds), so transition probabilities are right for any gap between measurements.
+seconds, jump 4 s), so transition probabilities are right for any gap between measurements.
 """
 
 from __future__ import annotations
@@ -22,20 +27,21 @@ import numpy as np
 from airpicture.types import FloatArray
 
 #: (horizontal, vertical) acceleration sigma of each IMM mode, m/s^2.
-MODE_ACCEL = np.array([[0.5, 0.3], [6.0, 3.0]])
+MODE_ACCEL = np.array([[0.5, 0.3], [6.0, 3.0], [40.0, 10.0]])
 #: mean time spent in each mode before switching, s.
-MODE_SOJOURN_S = np.array([60.0, 15.0])
-#: initial mode probabilities of a new track.
-MODE_PRIOR = np.array([0.5, 0.5])
+MODE_SOJOURN_S = np.array([60.0, 15.0, 4.0])
+#: initial mode probabilities of a new track (a switch goes to the other modes evenly).
+MODE_PRIOR = np.array([0.45, 0.45, 0.1])
 N_MODES = len(MODE_ACCEL)
 
 
 def transition_probs(dt: FloatArray) -> FloatArray:
-    """Mode transition matrices for gaps dt (K,) -> (K, M, M), row i = from mode i (M = 2)."""
-    stay = np.exp(-np.abs(dt)[:, None] / MODE_SOJOURN_S[None, :])  # (K, 2)
-    out = np.empty((len(dt), 2, 2))
-    out[:, 0, 0], out[:, 0, 1] = stay[:, 0], 1.0 - stay[:, 0]
-    out[:, 1, 1], out[:, 1, 0] = stay[:, 1], 1.0 - stay[:, 1]
+    """Mode transition matrices for gaps dt (K,) -> (K, M, M), row i = from mode i."""
+    M = len(MODE_SOJOURN_S)
+    stay = np.exp(-np.abs(dt)[:, None] / MODE_SOJOURN_S[None, :])  # (K, M)
+    out = np.repeat(((1.0 - stay) / (M - 1))[:, :, None], M, axis=2)
+    idx = np.arange(M)
+    out[:, idx, idx] = stay
     return out
 
 
