@@ -1,0 +1,102 @@
+"""Motion models against hand-computed constant-velocity steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from airpicture.track import models
+
+
+def _F(dt: float) -> np.ndarray:
+    """The 6x6 constant-velocity transition, written out."""
+    return np.block([[np.eye(3), dt * np.eye(3)], [np.zeros((3, 3)), np.eye(3)]])
+
+
+def _Q(dt: float, a_h: float, a_v: float) -> np.ndarray:
+    """Piecewise-constant white-acceleration noise, one 2x2 block per axis (e, n horizontal; u vertical)."""
+    Q = np.zeros((6, 6))
+    for axis, a in enumerate((a_h, a_h, a_v)):
+        q = a * a * np.array([[dt**4 / 4, dt**3 / 2], [dt**3 / 2, dt**2]])
+        i = [axis, axis + 3]
+        Q[np.ix_(i, i)] = q
+    return Q
+
+
+def test_predict_unit_covariance_by_hand() -> None:
+    # P = I, dt = 2 s, a = 0.5 m/s^2 (e, n) and 0.3 m/s^2 (u):
+    #   Ppp = 1 + dt^2 + a^2 dt^4/4,  Ppv = dt + a^2 dt^3/2,  Pvv = 1 + a^2 dt^2
+    x = np.array([[100.0, -50.0, 3000.0, 10.0, -5.0, 2.0]])
+    xo, Po = models.predict(x, np.eye(6)[None], np.array([2.0]), np.array([[0.5, 0.3]]))
+    np.testing.assert_allclose(xo[0], [120.0, -60.0, 3004.0, 10.0, -5.0, 2.0])
+    P = Po[0]
+    np.testing.assert_allclose(np.diag(P), [6.0, 6.0, 5.36, 2.0, 2.0, 1.36])
+    np.testing.assert_allclose([P[0, 3], P[1, 4], P[2, 5]], [3.0, 3.0, 2.36])
+    np.testing.assert_allclose([P[3, 0], P[4, 1], P[5, 2]], [3.0, 3.0, 2.36])
+    # no coupling between axes
+    mask = np.ones((6, 6), bool)
+    for i in range(3):
+        mask[np.ix_([i, i + 3], [i, i + 3])] = False
+    assert np.all(P[mask] == 0.0)
+
+
+def test_predict_matches_F_P_Ft_plus_Q_on_a_batch() -> None:
+    rng = np.random.default_rng(1)
+    K = 5
+    A = rng.normal(size=(K, 6, 6))
+    P = A @ A.transpose(0, 2, 1) + np.eye(6)
+    x = rng.normal(size=(K, 6)) * 100
+    dt = np.array([0.0, 0.5, 4.0, 12.5, 1.0])
+    accel = rng.uniform(0.1, 6.0, size=(K, 2))
+    xo, Po = models.predict(x, P, dt, accel)
+    for k in range(K):
+        F = _F(dt[k])
+        np.testing.assert_allclose(xo[k], F @ x[k], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(Po[k], F @ P[k] @ F.T + _Q(dt[k], *accel[k]), rtol=1e-12, atol=1e-9)
+    # inputs untouched
+    assert np.all(np.isfinite(P))
+
+
+def test_predict_negative_dt_retrodicts_with_noise_on_abs_dt() -> None:
+    x = np.array([[0.0, 0.0, 0.0, 10.0, 20.0, -1.0]])
+    xo, Po = models.predict(x, np.eye(6)[None], np.array([-2.0]), np.array([[0.5, 0.3]]))
+    np.testing.assert_allclose(xo[0, :3], [-20.0, -40.0, 2.0])
+    # Ppv = -dt_abs + a^2 |dt|^3 / 2 = -2 + 1;  Ppp and Pvv as for +2 s: the noise only grows
+    assert Po[0, 0, 3] == pytest.approx(-1.0)
+    assert Po[0, 0, 0] == pytest.approx(6.0)
+    assert Po[0, 3, 3] == pytest.approx(2.0)
+    F = _F(-2.0)
+    np.testing.assert_allclose(Po[0], F @ np.eye(6) @ F.T + _Q(2.0, 0.5, 0.3))
+
+
+def test_transition_probs_rows_sum_to_one_and_follow_sojourn_times() -> None:
+    dt = np.array([0.0, 1.0, 4.0, 30.0, -4.0])
+    T = models.transition_probs(dt)
+    M = models.N_MODES
+    assert T.shape == (5, M, M)
+    np.testing.assert_allclose(T.sum(axis=2), 1.0)
+    stay = np.exp(-np.abs(dt)[:, None] / models.MODE_SOJOURN_S[None, :])
+    np.testing.assert_allclose(T[:, np.arange(M), np.arange(M)], stay)
+    np.testing.assert_allclose(T[0], np.eye(M))
+    np.testing.assert_allclose(T[4], T[2])  # a backward gap switches as often as a forward one
+    assert np.all((T >= 0) & (T <= 1))
+    # the longer the gap, the likelier a switch
+    assert np.all(np.diff(T[:4, np.arange(M), np.arange(M)], axis=0) < 0)
+
+
+def test_mixed_accel_is_the_mixture_of_a_squared() -> None:
+    M = models.N_MODES
+    acc = models.mixed_accel(np.eye(M))
+    np.testing.assert_allclose(acc, models.MODE_ACCEL)  # a pure mode keeps its own sigmas
+    np.testing.assert_allclose(acc[0], [0.5, 0.3])  # the quiet mode of the docstring
+    uniform = np.full((1, M), 1.0 / M)
+    np.testing.assert_allclose(models.mixed_accel(uniform)[0], np.sqrt((models.MODE_ACCEL**2).mean(axis=0)))
+    # the predicted covariance with the mixed sigma is the mu-weighted covariance of the modes
+    mu = np.linspace(1.0, 2.0, M)
+    mu /= mu.sum()
+    P0 = np.eye(6)[None]
+    x0 = np.zeros((1, 6))
+    dt = np.array([5.0])
+    _, Pmix = models.predict(x0, P0, dt, models.mixed_accel(mu[None]))
+    Pmodes = [models.predict(x0, P0, dt, models.MODE_ACCEL[j : j + 1])[1][0] for j in range(M)]
+    np.testing.assert_allclose(Pmix[0], sum(m * Pj for m, Pj in zip(mu, Pmodes, strict=True)))
