@@ -93,14 +93,14 @@ def test_uncooperative_only_without_identity(run_movers) -> None:
 
 
 def test_lost_track_clears_its_alerts_at_its_last_position(run_movers) -> None:
-    pics = run_movers([(3, straight((0, 0, 100), (5, 0, 0)), seen(0.9, 8), -1)], 40)
-    last = pics[29]
-    for p in pics[30:]:
+    pics = run_movers([(3, straight((0, 0, 100), (5, 0, 0)), seen(0.9, 8), -1)], 70)
+    last = pics[59]
+    for p in pics[60:]:
         only(p, [])
     alerts = run(pics)
     cleared = [a for a in alerts if a.state == "cleared"]
     assert {a.kind for a in cleared} == {a.kind for a in raised(alerts)} >= {"zone_entry", "uncooperative"}
-    assert all(a.message == "track lost" and a.time_s == pics[30].time_s for a in cleared)
+    assert all(a.message == "track lost" and a.time_s == pics[60].time_s for a in cleared)
     assert cleared[0].lat == last.lat[0] and cleared[0].lon == last.lon[0]
 
 

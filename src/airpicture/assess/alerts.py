@@ -42,6 +42,7 @@ class AlertRules:
         self.nz = len(self.zones) + 1  # the last zone index means "no zone"
         self.ids: IntArray = np.zeros(0, dtype=np.int64)
         self.alertable: BoolArray = np.zeros(0, dtype=bool)
+        self.drone_since = np.zeros(0)  # since when P(drone) has been >= alert_drone_p (NaN: not)
         # active alerts (A,): key, id, time raised / last true / last sent
         self.key: IntArray = np.zeros(0, dtype=np.int64)
         self.alert_id: list[str] = []
@@ -90,10 +91,13 @@ class AlertRules:
         ids = np.asarray(pic.track, dtype=np.int64)
         known, old = rekey(self.ids, ids)
         was = take_rows(self.alertable, known, old)
+        since = np.where(known, take_rows(self.drone_since, known, old), np.nan)
         p_drone = post[:, 1] if len(post) else np.zeros(0)
-        self.alertable = np.where(
-            was, p_drone >= s.keep_drone_p, (p_drone >= s.alert_drone_p) & (f.age_s >= s.alert_min_age_s)
-        )
+        # a track must look like a drone (p >= alert_drone_p) for alert_hold_s before it may alert
+        sure = (p_drone >= s.alert_drone_p) & (f.age_s >= s.alert_min_age_s)
+        self.drone_since = np.where(sure, np.where(np.isnan(since), t, since), np.nan)
+        held = sure & (t - self.drone_since >= s.alert_hold_s)
+        self.alertable = np.where(was, p_drone >= s.keep_drone_p, held)
         self.ids = ids.copy()
         ok = self.alertable
         zt = self._zone_terms(pic)

@@ -33,7 +33,12 @@ class TrackAssessor:
     ) -> None:
         self.settings = settings or AssessSettings()
         sheet = SensorSheet.from_specs(sensors)
-        self.features = FeatureTable(sheet, site, loiter_window_s=self.settings.loiter_time_s)
+        self.features = FeatureTable(
+            sheet,
+            site,
+            loiter_window_s=self.settings.loiter_time_s,
+            tau_detect_s=self.settings.detect_memory_s,
+        )
         self.classifier = BayesClassifier(sheet, self.settings)
         self.rules = AlertRules(zones or [], float(site.get("alt_m", 0.0)), self.settings)
 

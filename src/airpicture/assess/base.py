@@ -57,7 +57,10 @@ class AssessSettings:
     pd_floor: float = 0.02  # no sensor is certain to see or to miss anything: caps one plot's weight
     kinematic_tau_s: float = 8.0  # a track's smoothed kinematics are worth one look per this age...
     kinematic_max_looks: float = 3.0  # ...up to this many looks
-    llr_clip: float = 30.0  # bounded memory (nats): a class can still change when evidence does
+    detect_memory_s: float = 600.0  # detections and misses fade with this time constant
+    flock_share: float = 0.01  # prior share of bird tracks that are flocks...
+    flock_size: float = 3.0  # ...echoing like this many birds
+    llr_clip: float = 30.0  # the most detection evidence counts between two kinds (nats)
     unknown_below_p: float = 0.5  # below this the class shown is "unknown"
     ident_weight: float = 20.0  # nats for a cooperative identity (ICAO -> aircraft, Remote ID -> drone)
     mode_c_weight: float = 8.0  # nats for a transponder altitude (Mode C) without Remote ID
@@ -65,6 +68,7 @@ class AssessSettings:
     alert_drone_p: float = 0.97
     keep_drone_p: float = 0.6
     alert_min_age_s: float = 20.0
+    alert_hold_s: float = 15.0  # ...held for this long
     # zones
     predict_horizon_s: float = 60.0
     predict_step_s: float = 2.0

@@ -1,28 +1,30 @@
-"""Recursive Bayesian classification of tracks: aircraft / drone / bird (else "unknown").
+"""Bayesian classification of tracks: aircraft / drone / bird (else "unknown").
 
-Each track keeps log-likelihoods L (N, 3) for (aircraft, drone, bird). Every picture adds
+The log-likelihood of each kind (aircraft, drone, bird) is recomputed every picture from the
+track's evidence state (features.py), so it needs no per-track memory of its own:
 
-  detection   for each radar s in whose coverage the track is: new plots * log pd_s(kind)
-              + missed scans * log(1 - pd_s(kind)), pd from the sensor's spec sheet (sensors.json),
-              clipped to [pd_floor, 1 - pd_floor]. A long-range radar whose `pd` lists only aircraft
-              thus counts against drones and birds each time it sees the track, and against
-              aircraft each scan it does not: no sensor-specific rule, any sensor set works.
-
-L is re-centred and clipped to [-llr_clip, 0] so a class can still change. The rest is state,
-recomputed each picture, not accumulated (repeated looks at one flight are not independent):
-
+  detection   for each radar s: hits_s * log pd_s(kind) + misses_s * log(1 - pd_s(kind)), hits and
+              misses being the plots and the missed scans in the radar's coverage, faded over
+              detect_memory_s; pd from the sensor's spec sheet (sensors.json), clipped to
+              [pd_floor, 1 - pd_floor]. A long-range radar whose `pd` lists only aircraft thus
+              counts against drones and birds when it sees the track, and against aircraft each
+              scan it does not: no sensor-specific rule, any sensor set works. Birds often fly in
+              flocks, and a flock of k echoes is seen with 1 - (1 - pd)^k: the bird likelihood is
+              a mixture of a lone bird and (flock_share) a flock of flock_size.
   kinematics  w * [log c(speed | kind) + log c(height above site | kind) + log p(wander | kind)],
               w = min(age / kinematic_tau_s, kinematic_max_looks): the smoothed features of an
-              older track are worth a few looks, never more. c is a compatibility: 1 over the
-              range a kind can fly, Gaussian fall-off outside, so an overlap says nothing and only
-              the physically implausible counts (a bird at 30 m/s, an aircraft at 5 m/s).
+              older track are worth a few looks, never more (looks at one flight are not
+              independent). c is a compatibility: 1 over the range a kind can fly, Gaussian
+              fall-off outside, so an overlap says nothing and only the implausible counts (a bird
+              at 30 m/s, an aircraft at 5 m/s).
   identity    an ICAO address adds ident_weight to aircraft, a Remote ID to drone; a transponder
               altitude (Mode C) without Remote ID adds mode_c_weight to aircraft.
 
-The posterior is softmax(log prior + L + kinematics + identity). The class shown is its most
-probable kind, "unknown" when that probability is below unknown_below_p.
+The detection term is bounded to llr_clip nats between kinds. The posterior is
+softmax(log prior + detection + kinematics + identity); the class shown is its most probable
+kind, "unknown" when that probability is below unknown_below_p.
 
-The kinematic likelihoods are hand-set from physics, not fitted (see `KINEMATICS`).
+The likelihoods are hand-set from physics, not fitted (see `KINEMATICS`, `WANDER`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.assess.base import AssessSettings
-from airpicture.assess.features import Features, SensorSheet, rekey, take_rows
+from airpicture.assess.features import Features, SensorSheet
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
 
 #: Kind order of the likelihood columns; codes into types.CLASSES.
@@ -104,7 +106,7 @@ def identity_loglik(ident: IntArray, mode_c: BoolArray, s: AssessSettings) -> Fl
 
 
 class BayesClassifier:
-    """Keeps L (N, 3) per track id; `update` fills picture.cls / cls_p and returns the posterior."""
+    """Turns each picture's evidence state into classes; `update` fills picture.cls / cls_p."""
 
     def __init__(self, sheet: SensorSheet, settings: AssessSettings | None = None) -> None:
         self.s = settings or AssessSettings()
@@ -112,27 +114,34 @@ class BayesClassifier:
         pd = np.clip(sheet.pd, self.s.pd_floor, 1.0 - self.s.pd_floor)
         self.log_pd = np.where(sheet.radar[:, None], np.log(pd), 0.0)  # (S, 3)
         self.log_miss = np.where(sheet.radar[:, None], np.log1p(-pd), 0.0)
+        flock = np.clip(
+            1.0 - (1.0 - sheet.pd[:, 2]) ** self.s.flock_size, self.s.pd_floor, 1.0 - self.s.pd_floor
+        )
+        self.log_pd_flock = np.where(sheet.radar, np.log(flock), 0.0)  # (S,)
+        self.log_miss_flock = np.where(sheet.radar, np.log1p(-flock), 0.0)
         prior = np.array([self.s.prior_aircraft, self.s.prior_drone, self.s.prior_bird])
         self.log_prior = np.log(prior / prior.sum())
-        self.ids: IntArray = np.zeros(0, dtype=np.int64)
-        self.L = np.zeros((0, 3))
+
+    def detection_loglik(self, f: Features) -> FloatArray:
+        """(N, 3) log p(hits, misses | kind), bounded to llr_clip below the best kind; the bird
+        column is the mixture of a lone bird and a flock."""
+        L = f.hits @ self.log_pd + f.misses @ self.log_miss
+        flock = f.hits @ self.log_pd_flock + f.misses @ self.log_miss_flock
+        w = self.s.flock_share
+        L[:, 2] = np.logaddexp(np.log1p(-w) + L[:, 2], np.log(w) + flock)
+        return np.maximum(L - L.max(axis=1, keepdims=True), -self.s.llr_clip)
 
     def update(self, pic: Picture, f: Features) -> FloatArray:
-        """Add one picture's evidence; returns the posterior (N, 3) over KINDS."""
-        ids = np.asarray(pic.track, dtype=np.int64)
-        known, old = rekey(self.ids, ids)
-        self.L, self.ids = take_rows(self.L, known, old), ids.copy()
-        L = self.L + f.new_hits @ self.log_pd + f.new_misses @ self.log_miss
-        self.L = np.clip(L - L.max(axis=1, keepdims=True), -self.s.llr_clip, 0.0)
+        """Fill pic.cls / pic.cls_p; returns the posterior (N, 3) over KINDS."""
         looks = np.minimum(f.age_s / self.s.kinematic_tau_s, self.s.kinematic_max_looks)
         # heading wander needs its averaging time (~20 s) before it means anything
         settled = np.clip((f.age_s - 10.0) / 20.0, 0.0, 1.0)
-        logp = self.log_prior + self.L + looks[:, None] * kinematic_loglik(f, settled)
+        logp = self.log_prior + self.detection_loglik(f) + looks[:, None] * kinematic_loglik(f, settled)
         logp += identity_loglik(pic.ident, pic.mode_c, self.s)
         post = np.exp(logp - logp.max(axis=1, keepdims=True))
         post /= post.sum(axis=1, keepdims=True)
         best = np.argmax(post, axis=1)
-        p = post[np.arange(len(ids)), best]
+        p = post[np.arange(len(pic)), best]
         pic.cls = np.where(p >= self.s.unknown_below_p, KIND_CODES[best], 0).astype(np.int8)
         pic.cls_p = p
         return post

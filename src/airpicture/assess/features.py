@@ -13,7 +13,7 @@ so tracks appear and disappear without Python loops. What it keeps per track:
                            (attributed from the cumulative Picture.sensors mask: see update)
     ring (N, K)            positions and headings sampled every sample_dt_s, for loitering
 
-Features also returns what one picture adds (dt, new hits / misses) for the recursive classifier.
+Hits and chances fade with tau_detect_s (bounded memory: a class can change when the evidence does).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class Features:
     dt : (N,) s since the track's previous picture (0 for a new track); age_s : (N,)
     speed, height (above the site), height_ok (vertical sigma small enough to trust),
     accel, wander : (N,) erratic-ness (m/s²) and 1 - heading persistence (0 straight, 1 random);
-    new_hits, new_misses : (N, S) detections and missed scans this picture adds;
+    hits, misses : (N, S) detections and missed scans per sensor (faded with tau_detect_s);
     loiter_turn_deg, loiter_steady, loiter_radius_m, loiter_speed, loiter_span_s : (N,) over the
     last loiter window (NaN where the history is shorter than the window).
     """
@@ -121,8 +121,8 @@ class Features:
     height_ok: BoolArray
     accel: FloatArray
     wander: FloatArray
-    new_hits: FloatArray
-    new_misses: FloatArray
+    hits: FloatArray
+    misses: FloatArray
     loiter_turn_deg: FloatArray
     loiter_steady: FloatArray
     loiter_radius_m: FloatArray
@@ -142,6 +142,7 @@ class FeatureTable:
         tau_speed_s: float = 5.0,
         tau_accel_s: float = 10.0,
         tau_heading_s: float = 20.0,
+        tau_detect_s: float = 120.0,
         sample_dt_s: float = 2.0,
         loiter_window_s: float = 40.0,
     ) -> None:
@@ -149,6 +150,7 @@ class FeatureTable:
         self.frame = EnuFrame(site["lat"], site["lon"], site.get("alt_m", 0.0))
         self.site_alt = float(site.get("alt_m", 0.0))
         self.tau_speed_s, self.tau_accel_s, self.tau_heading_s = tau_speed_s, tau_accel_s, tau_heading_s
+        self.tau_detect_s = tau_detect_s
         self.sample_dt_s = sample_dt_s
         self.window_s = loiter_window_s
         self.K = int(np.ceil(loiter_window_s / sample_dt_s)) + 3
@@ -231,10 +233,10 @@ class FeatureTable:
         new_hits = new_bits + bits * updated[:, None]
         cover = self.sheet.coverage(pic.lat, pic.lon, pic.alt_m)
         new_chances = cover * (dt * single)[:, None] / self.sheet.period_s[None, :]
-        misses_before = np.maximum(self.chances - self.hits, 0.0)
-        self.hits += new_hits
-        self.chances = np.maximum(self.chances + new_chances, self.hits)
-        new_misses = np.maximum(self.chances - self.hits, 0.0) - misses_before
+        # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
+        fade = np.exp(-dt / self.tau_detect_s)[:, None]
+        self.hits = self.hits * fade + new_hits
+        self.chances = np.maximum(self.chances * fade + new_chances, self.hits)
         self.mask = mask.copy()
         self.last_update_s = pic.last_update_s.astype(np.float64).copy()
         self.last_s[:] = t
@@ -250,8 +252,8 @@ class FeatureTable:
             height_ok=height_ok,
             accel=self.accel_ew.copy(),
             wander=1.0 - np.hypot(self.heading_ew[:, 0], self.heading_ew[:, 1]),
-            new_hits=new_hits,
-            new_misses=new_misses,
+            hits=self.hits.copy(),
+            misses=self.chances - self.hits,
             **loiter,
         )
 
