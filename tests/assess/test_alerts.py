@@ -29,7 +29,7 @@ def raised(alerts, kind=None):
 
 def test_drone_heading_in_is_warned_before_entry_then_entry_then_cleared(run_movers) -> None:
     # from 3 km out at 20 m/s straight through the zone: enters at t = 100 s, leaves at t = 200 s
-    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.9, 1), -1)], 300)
+    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.8, 1), -1)], 300)
     alerts = run(pics)
     pred, entry = raised(alerts, "predicted_entry"), raised(alerts, "zone_entry")
     assert len(pred) == 1 and len(entry) == 1
@@ -52,7 +52,7 @@ def test_track_on_the_boundary_does_not_flap(run_movers) -> None:
     def wobble(t):  # back and forth 30 m across the boundary, a minute per cycle
         return np.array([1000.0 + 30.0 * np.sin(w * t), 0.0, 100.0]), np.array([30 * w * np.cos(w * t), 0, 0])
 
-    pics = run_movers([(6, wobble, seen(0.9, 2), -1)], 400)
+    pics = run_movers([(6, wobble, seen(0.8, 2), -1)], 400)
     alerts = run(pics, AssessSettings(predict_horizon_s=0.0))
     assert len(raised(alerts, "zone_entry")) == 1
     assert not [a for a in alerts if a.state == "cleared" and a.kind == "zone_entry"]
@@ -66,8 +66,8 @@ def test_birds_never_alert(run_movers) -> None:
 
 def test_loitering_circle_is_reported_within_a_minute_and_straight_flight_is_not(run_movers) -> None:
     movers = [
-        (7, circling((200, 300), 300, 20, 300), seen(0.85, 3), -1),
-        (8, straight((-2500, 2500, 100), (8, 0, 0)), seen(0.85, 4), -1),
+        (7, circling((200, 300), 300, 20, 300), seen(0.8, 3), -1),
+        (8, straight((-2500, 2500, 100), (8, 0, 0)), seen(0.8, 4), -1),
     ]
     pics = run_movers(movers, 200)
     alerts = run(pics)
@@ -78,14 +78,14 @@ def test_loitering_circle_is_reported_within_a_minute_and_straight_flight_is_not
 
 
 def test_hovering_drone_is_loitering(run_movers) -> None:
-    pics = run_movers([(9, straight((2000, 2000, 80), (0.3, 0.2, 0)), seen(0.85, 5), -1)], 120)
+    pics = run_movers([(9, straight((2000, 2000, 80), (0.3, 0.2, 0)), seen(0.8, 5), -1)], 120)
     assert [a.track for a in raised(run(pics), "loitering")] == [9]
 
 
 def test_uncooperative_only_without_identity(run_movers) -> None:
     movers = [
-        (1, straight((-2000, 2000, 100), (10, 0, 0)), seen(0.85, 6), -1),
-        (2, straight((-2000, -2000, 100), (10, 0, 0)), seen(0.85, 7), remoteid_ident("SN-42")),
+        (1, straight((-2000, 2000, 100), (10, 0, 0)), seen(0.8, 6), -1),
+        (2, straight((-2000, -2000, 100), (10, 0, 0)), seen(0.8, 7), remoteid_ident("SN-42")),
     ]
     alerts = raised(run(run_movers(movers, 60)), "uncooperative")
     assert [a.track for a in alerts] == [1]
@@ -93,7 +93,7 @@ def test_uncooperative_only_without_identity(run_movers) -> None:
 
 
 def test_lost_track_clears_its_alerts_at_its_last_position(run_movers) -> None:
-    pics = run_movers([(3, straight((0, 0, 100), (5, 0, 0)), seen(0.9, 8), -1)], 70)
+    pics = run_movers([(3, straight((0, 0, 100), (5, 0, 0)), seen(0.8, 8), -1)], 70)
     last = pics[59]
     for p in pics[60:]:
         only(p, [])
@@ -105,7 +105,7 @@ def test_lost_track_clears_its_alerts_at_its_last_position(run_movers) -> None:
 
 
 def test_write_alerts_csv_has_the_scored_columns(tmp_path, run_movers) -> None:
-    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.9, 1), -1)], 150)
+    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.8, 1), -1)], 150)
     alerts = run(pics)
     path = tmp_path / "alerts.csv"
     write_alerts_csv(path, alerts)
