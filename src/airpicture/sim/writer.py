@@ -110,9 +110,10 @@ class WriteSummary:
 
 
 def write_scenario(
-    sim: Simulation, out_dir: str | Path, *, progress: bool = False, flush_every: int = 16
+    sim: Simulation, out_dir: str | Path, *, progress: bool = False, flush_rows: int = 200_000
 ) -> WriteSummary:
-    """Run `sim` and write its scenario folder; returns counts. progress: a tqdm bar on stderr.
+    """Run `sim` and write its scenario folder; returns counts. progress: a tqdm bar on stderr;
+    flush_rows: rows of text made and written at a time.
 
     Raises SinkError when the folder cannot be written.
     """
@@ -125,7 +126,7 @@ def write_scenario(
                 name: stack.enter_context(open(out / name, "wb"))
                 for name in ("plots.csv", "adsb.csv", "truth.csv", "platforms.csv")
             }
-            _write_frames(sim, files, summary, progress, flush_every)
+            _write_frames(sim, files, summary, progress, flush_rows)
         _write_json(out, sim)
     except OSError as e:
         raise SinkError(f"cannot write scenario folder {out}: {e}") from e
@@ -143,7 +144,7 @@ def write_scenario(
 
 
 def _write_frames(
-    sim: Simulation, files: dict[str, IO[bytes]], summary: WriteSummary, progress: bool, flush_every: int
+    sim: Simulation, files: dict[str, IO[bytes]], summary: WriteSummary, progress: bool, flush_rows: int
 ) -> None:
     ids = [str(s["id"]) for s in sim.sensors]
     every = round(sim.config.truth_period_s / sim.config.dt_s)
@@ -152,6 +153,7 @@ def _write_frames(
     files["truth.csv"].write(TRUTH_HEADER.encode())
     files["platforms.csv"].write(PLATFORMS_HEADER.encode())
     pending: list[Frame] = []
+    rows = 0  # rows waiting: text is made for about flush_rows at a time, so memory stays bounded
     bar = None
     if progress:
         from tqdm import tqdm
@@ -170,11 +172,14 @@ def _write_frames(
         summary.plots += len(plots)
         summary.reports += len(reports)
         pending.clear()
+        nonlocal rows
+        rows = 0
 
     for frame in sim.frames(truth_every=every):
         pending.append(frame)
         summary.frames += 1
-        if len(pending) >= flush_every:
+        rows += len(frame.plots) + len(frame.reports) + (0 if frame.truth is None else len(frame.truth))
+        if rows >= flush_rows:
             flush()
         if bar is not None:
             bar.update(1)
