@@ -107,10 +107,15 @@ class Simulation:
         }
 
     def steps(self) -> int:
+        """Number of time steps of dt_s in the run."""
         return int(np.ceil(self.config.duration_s / self.config.dt_s - 1e-9))
 
     def _ecef(self, e: FloatArray, n: FloatArray, h: FloatArray) -> tuple[FloatArray, Geo]:
-        """Tangent-plane (e, n) and ellipsoid height h -> ECEF (N, 3) and (lat, lon, h)."""
+        """Tangent-plane (e, n) and ellipsoid height h -> ECEF (N, 3) and (lat, lon, h).
+
+        The horizontal position is the tangent-plane point's geodetic foot; the height is kept as
+        it is, so an aircraft at constant height stays so 150 km out (u would drop 1.8 km there).
+        """
         lat, lon, _ = self.frame.to_geodetic(np.column_stack([e, n, np.zeros_like(e)]))
         return geodetic_to_ecef(lat, lon, h), (lat, lon, h)
 
