@@ -167,14 +167,11 @@ def ble_adv_pdu(address: str, counter: int, message: bytes, extended: bool = Fal
     with extended, an AUX_ADV_IND carrying a message pack. Random address (TxAdd = 1)."""
     adva = bytes.fromhex(address.replace(":", ""))[::-1]
     service = bytes([len(message) + 5, 0x16, 0xFA, 0xFF, ODID_APP_CODE, counter & 0xFF]) + message
-    if len(service) > 255:
-        raise RecordError("ble_too_long", len(service), "remoteid")
-    if extended:
-        ext = bytes([0x01]) + adva  # flags: AdvA present
-        payload = bytes([len(ext)]) + ext + service
-        return bytes([0x47, len(payload)]) + payload
-    payload = adva + service
-    return bytes([0x42, len(payload)]) + payload
+    ext = bytes([0x01]) + adva  # extended header flags: AdvA present
+    payload = bytes([len(ext)]) + ext + service if extended else adva + service
+    if len(payload) > 255:
+        raise RecordError("ble_too_long", len(payload), "remoteid")
+    return bytes([0x47 if extended else 0x42, len(payload)]) + payload
 
 
 def ble_ll(pdu: bytes) -> bytes:
