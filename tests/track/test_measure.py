@@ -1,0 +1,308 @@
+"""Measurement models: radar geometry, Jacobians, heights, clutter density, report velocities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from airpicture.geo import EnuFrame, enu_to_geodetic, geodetic_to_ecef, geodetic_to_enu
+from airpicture.track import measure
+from airpicture.track.measure import (
+    altitude_of,
+    build_geometry,
+    clutter_density,
+    curvature_radii,
+    plot_thirds,
+    plot_to_enu,
+    radar_noise,
+    radar_predict,
+    report_to_enu,
+)
+
+SITE = (48.86, 2.29, 60.0)
+RADAR_2D = {
+    "id": "TMA1",
+    "kind": "radar",
+    "lat": 48.75,
+    "lon": 2.4,
+    "alt_m": 120.0,
+    "scan_period_s": 4.0,
+    "max_range_m": 120000.0,
+    "min_range_m": 500.0,
+    "sigma_range_m": 40.0,
+    "sigma_azimuth_deg": 0.08,
+    "sigma_alt_m": 10.0,
+    "pd": {"aircraft": 0.9},
+    "clutter_per_scan": 40.0,
+}
+RADAR_3D = {
+    "id": "SITE1",
+    "kind": "radar",
+    "lat": 48.8605,
+    "lon": 2.2895,
+    "alt_m": 80.0,
+    "scan_period_s": 1.0,
+    "max_range_m": 6000.0,
+    "min_range_m": 50.0,
+    "sigma_range_m": 5.0,
+    "sigma_azimuth_deg": 0.4,
+    "sigma_elevation_deg": 0.4,
+    "pd": {"drone": 0.8},
+    "clutter_per_scan": 3.0,
+    "clutter_max_elevation_deg": 10.0,
+}
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[EnuFrame, float, float]:
+    frame = EnuFrame(*SITE)
+    rn, rm = curvature_radii(SITE[0])
+    return frame, rn, rm
+
+
+def _at_site(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((n, 3)), np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
+
+
+def test_radar_predict_hand_placed_targets() -> None:
+    # a sensor at the site, its axes the site's: north-east at 45 deg, due south, due west
+    p = np.array([[1000.0, 1000.0, 500.0], [0.0, -2000.0, 0.0], [-5000.0, 0.0, 1000.0]])
+    o, M = _at_site(3)
+    z, _ = radar_predict(p, o, M, np.array([1, 1, 0]), SITE[2], *curvature_radii(SITE[0]))
+    np.testing.assert_allclose(z[0], [1500.0, np.pi / 4, np.arctan2(500.0, 1000.0 * np.sqrt(2))])
+    assert z[1, 0] == pytest.approx(2000.0)
+    assert np.cos(z[1, 1]) == pytest.approx(-1.0)  # south: +-pi
+    assert z[1, 2] == pytest.approx(0.0)
+    assert z[2, 0] == pytest.approx(np.hypot(5000.0, 1000.0))
+    # 270 deg as a plot gives it: the innovation wraps to zero
+    assert (np.radians(270.0) - z[2, 1] + np.pi) % (2 * np.pi) - np.pi == pytest.approx(0.0, abs=1e-12)
+    assert z[2, 2] == 0.0  # no third component
+
+
+def test_radar_predict_matches_geodesy_for_an_offset_sensor(world: tuple[EnuFrame, float, float]) -> None:
+    """Range is the straight line between antenna and target; azimuth/elevation are taken in the
+    sensor's own local frame (its north, its up), not the site's."""
+    frame, rn, rm = world
+    g = build_geometry([RADAR_2D, RADAR_3D], frame)
+    tgt = np.array([[49.2, 2.9, 3000.0], [48.5, 1.9, 9000.0], [48.86, 2.32, 300.0]])
+    p = frame.to_enu(tgt[:, 0], tgt[:, 1], tgt[:, 2])
+    for s, spec in zip(g, (RADAR_2D, RADAR_3D), strict=True):
+        n = len(p)
+        z, _ = radar_predict(
+            p, np.tile(s.origin, (n, 1)), np.tile(s.M, (n, 1, 1)), np.ones(n, int), SITE[2], rn, rm
+        )
+        ant = (spec["lat"], spec["lon"], spec["alt_m"])
+        rng_true = np.linalg.norm(
+            geodetic_to_ecef(tgt[:, 0], tgt[:, 1], tgt[:, 2]) - geodetic_to_ecef(*ant), axis=1
+        )
+        d = geodetic_to_enu(tgt[:, 0], tgt[:, 1], tgt[:, 2], *ant)
+        np.testing.assert_allclose(z[:, 0], rng_true, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(z[:, 1], np.arctan2(d[:, 0], d[:, 1]), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(z[:, 2], np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])), atol=1e-10)
+    # the sensor frames really differ from the site's (about 0.08 deg of north at 13 km): the test
+    # above would catch a kernel that ignored M
+    assert not np.allclose(g[0].M, np.eye(3), atol=1e-4)
+
+
+@pytest.mark.parametrize("third", [0, 1, 2])
+def test_radar_jacobian_by_finite_differences(world: tuple[EnuFrame, float, float], third: int) -> None:
+    frame, rn, rm = world
+    g = build_geometry([RADAR_2D], frame)[0]
+    rng = np.random.default_rng(third)
+    n = 6
+    p = g.origin + np.column_stack(
+        [rng.uniform(-80e3, 80e3, n), rng.uniform(-80e3, 80e3, n), rng.uniform(200, 10e3, n)]
+    )
+    o, M, th = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.full(n, third)
+    _, H = radar_predict(p, o, M, th, SITE[2], rn, rm)
+    h = 0.5  # m: central differences, error ~ h^2 z''' (tiny at tens of km)
+    num = np.empty((n, 3, 3))
+    for j in range(3):
+        dp = np.zeros(3)
+        dp[j] = h
+        zp, _ = radar_predict(p + dp, o, M, th, SITE[2], rn, rm)
+        zm, _ = radar_predict(p - dp, o, M, th, SITE[2], rn, rm)
+        num[:, :, j] = (zp - zm) / (2 * h)
+    np.testing.assert_allclose(H, num, rtol=1e-6, atol=1e-12)
+    if third == 0:
+        assert np.all(H[:, 2] == 0.0)
+
+
+def _points_at_height(frame: EnuFrame, d: float, h: float, n: int = 16) -> np.ndarray:
+    """Site-ENU points at horizontal distance d around the site, at exact ellipsoidal height h."""
+    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    e, nn = d * np.sin(ang), d * np.cos(ang)
+    u = np.zeros(n)
+    for _ in range(6):
+        _, _, hh = frame.to_geodetic(np.column_stack([e, nn, u]))
+        u += h - hh
+    return np.column_stack([e, nn, u])
+
+
+@pytest.mark.parametrize(("d", "h", "tol"), [(30e3, 0.0, 0.005), (150e3, 0.0, 0.5), (150e3, 10e3, 3.0)])
+def test_altitude_of_against_exact_geodesy(
+    world: tuple[EnuFrame, float, float], d: float, h: float, tol: float
+) -> None:
+    """What the second-order height holds to (measured: 1.5 mm at 30 km on the ground, 0.4 m at
+    150 km, 2.7 m at 150 km and 10 km up) — well inside the Mode C sigma (10 m + 25 ft steps)."""
+    frame, rn, rm = world
+    p = _points_at_height(frame, d, h)
+    alt, grad = altitude_of(p, SITE[2], rn, rm)
+    np.testing.assert_allclose(alt, h, atol=tol)
+    # the gradient is that of the exact height to first order (|grad| ~ 1, the tilt d/R)
+    eps = 1.0
+    exact_grad = np.column_stack(
+        [(frame.to_geodetic(p + dp)[2] - frame.to_geodetic(p - dp)[2]) / (2 * eps) for dp in np.eye(3) * eps]
+    )
+    np.testing.assert_allclose(grad, exact_grad, atol=2e-3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measure.altitude_of docstring claims < 1 cm error at 150 km; the second-order formula is "
+    "off by 0.4 m on the ground and 2.7 m at 10 km altitude there",
+)
+def test_altitude_of_docstring_claim_1cm_at_150km(world: tuple[EnuFrame, float, float]) -> None:
+    frame, rn, rm = world
+    for h in (0.0, 3000.0, 10000.0):
+        p = _points_at_height(frame, 150e3, h)
+        np.testing.assert_allclose(altitude_of(p, SITE[2], rn, rm)[0], h, atol=0.01)
+
+
+def test_plot_to_enu_round_trips_radar_predict_3d(world: tuple[EnuFrame, float, float]) -> None:
+    frame, rn, rm = world
+    g = build_geometry([RADAR_3D], frame)[0]
+    rng = np.random.default_rng(5)
+    n = 20
+    p = g.origin + np.column_stack(
+        [rng.uniform(-5e3, 5e3, n), rng.uniform(-5e3, 5e3, n), rng.uniform(10, 800, n)]
+    )
+    o, M, third = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.ones(n, np.int64)
+    z, H = radar_predict(p, o, M, third, SITE[2], rn, rm)
+    az = np.mod(z[:, 1], 2 * np.pi)  # as plots carry it, 0..2pi
+    back, C = plot_to_enu(z[:, 0], az, z[:, 2], np.full(n, np.nan), third, o, M, RADAR_3D, SITE[2], rn, rm)
+    np.testing.assert_allclose(back, p, atol=1e-6)
+    # first-order covariance: H^-1 R H^-T
+    Hi = np.linalg.inv(H)
+    np.testing.assert_allclose(C, Hi @ radar_noise(RADAR_3D, third) @ Hi.transpose(0, 2, 1), rtol=1e-6)
+
+
+def test_plot_to_enu_round_trips_radar_predict_mode_c(world: tuple[EnuFrame, float, float]) -> None:
+    frame, rn, rm = world
+    g = build_geometry([RADAR_2D], frame)[0]
+    rng = np.random.default_rng(6)
+    n = 30
+    p = g.origin + np.column_stack(
+        [rng.uniform(-100e3, 100e3, n), rng.uniform(-100e3, 100e3, n), rng.uniform(500, 11e3, n)]
+    )
+    p = p[np.linalg.norm(p[:, :2] - g.origin[:2], axis=1) > 5e3]
+    n = len(p)
+    o, M, third = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.full(n, 2)
+    z, _ = radar_predict(p, o, M, third, SITE[2], rn, rm)
+    back, C = plot_to_enu(
+        z[:, 0],
+        np.mod(z[:, 1], 2 * np.pi),
+        np.full(n, np.nan),
+        z[:, 2],
+        third,
+        o,
+        M,
+        RADAR_2D,
+        SITE[2],
+        rn,
+        rm,
+    )
+    # the height is turned into a slant-range split with the same curvature model: metres at most,
+    # against a 40 m range sigma and 100+ m azimuth sigma at these ranges
+    np.testing.assert_allclose(back, p, atol=5.0)
+    assert np.all(np.linalg.eigvalsh(C) > 0)
+
+
+def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFrame, float, float]) -> None:
+    """A 2-D plot without Mode C takes the height prior; the measured range and azimuth still hold,
+    and the height is carried with the prior's large sigma."""
+    frame, rn, rm = world
+    g = build_geometry([RADAR_2D], frame)[0]
+    n = 4
+    r = np.array([5e3, 20e3, 60e3, 110e3])
+    az = np.radians([10.0, 100.0, 200.0, 350.0])
+    o, M, third = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.zeros(n, np.int64)
+    nan = np.full(n, np.nan)
+    p, C = plot_to_enu(r, az, nan, nan, third, o, M, RADAR_2D, SITE[2], rn, rm)
+    z, _ = radar_predict(p, o, M, third, SITE[2], rn, rm)
+    np.testing.assert_allclose(z[:, 0], r, rtol=1e-9)
+    np.testing.assert_allclose(np.mod(z[:, 1], 2 * np.pi), az, atol=1e-9)
+    h, _ = altitude_of(p, SITE[2], rn, rm)
+    np.testing.assert_allclose(h, RADAR_2D["alt_m"] + measure.PRIMARY_HEIGHT_M, atol=5.0)
+    assert np.all(np.sqrt(C[:, 2, 2]) > 0.5 * measure.PRIMARY_HEIGHT_SIGMA_M)
+
+
+def test_radar_noise_and_plot_thirds() -> None:
+    nan = np.nan
+    th2 = plot_thirds(RADAR_2D, np.array([nan, nan]), np.array([nan, 3000.0]))
+    np.testing.assert_array_equal(th2, [0, 2])
+    th3 = plot_thirds(RADAR_3D, np.array([0.1, nan]), np.array([nan, nan]))
+    np.testing.assert_array_equal(th3, [1, 0])
+    R = radar_noise(RADAR_2D, np.array([0, 2]))
+    np.testing.assert_allclose(R[:, 0, 0], 40.0**2)
+    np.testing.assert_allclose(R[:, 1, 1], np.radians(0.08) ** 2)
+    assert R[0, 2, 2] == 1.0  # padded row
+    assert R[1, 2, 2] == pytest.approx(10.0**2 + (25 * 0.3048) ** 2 / 12)
+    assert radar_noise(RADAR_3D, np.array([1]))[0, 2, 2] == pytest.approx(np.radians(0.4) ** 2)
+    assert np.all(R[:, [0, 0, 1], [1, 2, 2]] == 0.0)
+
+
+@pytest.mark.parametrize(
+    ("spec", "third", "share"), [(RADAR_2D, 0, 1.0), (RADAR_3D, 1, 1.0), (RADAR_2D, 2, 0.01)]
+)
+def test_clutter_density_integrates_to_clutter_per_scan(spec: dict, third: int, share: float) -> None:
+    """Over range x azimuth (x elevation or altitude span) the density holds clutter_per_scan plots
+    (only a small share carries Mode C)."""
+    r = np.linspace(spec["min_range_m"], spec["max_range_m"], 20001)
+    lam = clutter_density(spec, r, np.full(len(r), third))
+    per_scan = np.trapezoid(lam, r) * 2 * np.pi
+    if third == 1:
+        per_scan *= np.radians(spec["clutter_max_elevation_deg"])
+    if third == 2:
+        per_scan *= measure.MODE_C_SPAN_M
+    assert per_scan == pytest.approx(spec["clutter_per_scan"] * share, rel=1e-4)
+    # evenly spread over the area: per unit range it grows with r
+    assert lam[-1] / lam[len(r) // 2] == pytest.approx(r[-1] / r[len(r) // 2], rel=1e-9)
+
+
+def test_report_to_enu_velocity_far_from_site(world: tuple[EnuFrame, float, float]) -> None:
+    """An aircraft 250 km east flying its own east at 200 m/s: the site-ENU velocity is the time
+    derivative of its site-ENU position (finite difference along its local east/north/up)."""
+    frame, _, _ = world
+    lat, lon, alt = np.array([48.9, 46.5]), np.array([5.7, 2.3]), np.array([10000.0, 3000.0])
+    speed, track, vrate = np.array([200.0, 150.0]), np.radians([90.0, 30.0]), np.array([0.0, -5.0])
+    p, v = report_to_enu(frame, lat, lon, alt, speed, track, vrate)
+    np.testing.assert_allclose(p, frame.to_enu(lat, lon, alt))
+    v_local = np.column_stack([speed * np.sin(track), speed * np.cos(track), vrate])
+    dt = 0.5
+    fd = []
+    for s in (-1, 1):
+        la, lo, al = enu_to_geodetic(s * dt * v_local, lat, lon, alt)
+        fd.append(frame.to_enu(la, lo, al))
+    v_fd = (fd[1] - fd[0]) / (2 * dt)
+    np.testing.assert_allclose(v, v_fd, atol=1e-3)
+    # the rotation matters out there: several m/s against the unrotated local velocity
+    assert np.linalg.norm(v[0] - v_local[0]) > 5.0
+
+
+def test_report_to_enu_missing_parts_stay_nan(world: tuple[EnuFrame, float, float]) -> None:
+    frame, _, _ = world
+    nan = np.nan
+    p, v = report_to_enu(
+        frame,
+        np.array([48.9, 48.9, 48.9]),
+        np.array([2.3, 2.3, 2.3]),
+        np.array([1000.0, 1000.0, 1000.0]),
+        np.array([100.0, nan, 100.0]),
+        np.array([0.5, 0.5, 0.5]),
+        np.array([1.0, 1.0, nan]),
+    )
+    assert np.isfinite(p).all()
+    assert np.isfinite(v[0]).all()
+    assert np.isnan(v[1]).all()
+    assert np.isfinite(v[2, :2]).all() and np.isnan(v[2, 2])
