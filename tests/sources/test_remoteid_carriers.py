@@ -160,9 +160,10 @@ def test_ble_extended_advert_carries_a_pack() -> None:
     pack = rid.encode_pack([BASIC, location()])
     f = car.decode_ble_ll(car.ble_ll(car.ble_adv_pdu("C0:11:22:33:44:55", 1, pack, extended=True)))
     assert f.transport == "ble5" and f.address == "C0:11:22:33:44:55" and len(f.messages) == 2
-    nine = rid.encode_pack([BASIC] * 2 + [rid.Auth(1, p, b"") for p in range(7)])  # 228 bytes
+    nine = rid.encode_pack([BASIC] * 2 + [rid.Auth(1, p, b"") for p in range(7)])  # 228 bytes: fits
+    assert len(car.decode_ble_pdu(car.ble_adv_pdu("C0:11:22:33:44:55", 1, nine, extended=True)).messages) == 9
     with pytest.raises(RecordError):
-        car.ble_adv_pdu("C0:11:22:33:44:55", 1, nine, extended=True)
+        car.ble_adv_pdu("C0:11:22:33:44:55", 1, nine + bytes(14), extended=True)
 
 
 def test_wifi_beacon_and_nan_round_trip_with_radiotap_and_fcs() -> None:
