@@ -171,3 +171,19 @@ def test_class_accuracy_by_kind(tmp_path: Path) -> None:
     assert s.by_kind["aircraft"].class_acc == 1.0
     assert s.by_kind["drone"].class_acc == pytest.approx(15 / 20)
     assert s.class_acc == pytest.approx(35 / 40)
+
+
+def test_read_tracks_blank_cells_and_order(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "time_s,track,lat,lon,alt_m,class\n"
+        "20,b,48.9,2.3, ,\n"  # a blank altitude (spaces) and no class
+        ",x,48.9,2.3,100,drone\n"  # no time: in no picture
+        "10,a,48.9,2.3, 250.5 ,bird\n"
+        "10,c,48.9,2.3,nan,\n"
+    )
+    tr = read_tracks(path, (48.86, 2.29, 60.0))
+    assert tr.t.tolist() == [10.0, 10.0, 20.0]  # time-ordered, stable for equal times
+    assert tr.names[tr.code].tolist() == ["a", "c", "b"]
+    np.testing.assert_array_equal(tr.alt, [250.5, np.nan, np.nan])
+    assert tr.cls.tolist() == ["bird", "", ""]

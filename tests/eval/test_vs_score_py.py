@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from evalkit import write_csv
 
-from airpicture.eval import EvalConfig, load_reference, read_tracks, score_alerts, score_tracks
+from airpicture.eval import EvalConfig, load_reference, metrics, read_tracks, score_alerts, score_tracks
 from airpicture.eval.metrics import picture_times
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -180,6 +180,15 @@ def test_same_numbers_as_score_py(
             want["alerts"]["detected"] or not want["alerts"]["events"]
         )
     assert _ours(scen, tracks, cfg, alerts) == want
+
+
+def test_sparse_pictures_give_the_same_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large pictures are scored from k-d tree candidate pairs: force that path on Paris."""
+    scen = SHARED / "scenarios" / "paris"
+    tracks = make_tracks(scen, tmp_path / "tracks.csv", 5)
+    want = _score_py(scen, tracks)
+    monkeypatch.setattr(metrics, "DENSE_MAX_PAIRS", 0)
+    assert _ours(scen, tracks, EvalConfig()) == want
 
 
 def test_same_numbers_on_a_tiny_scenario(basic: tuple[Path, Path]) -> None:

@@ -96,11 +96,11 @@ def score_alerts(ref: Reference, path: str | Path, end_s: float | None = None) -
     """
     path = Path(path)
     cols = read_columns(path, ("time_s", "kind", "lat", "lon"), ("state", "zone"))
-    raised = np.isin(cols["state"], ("raised", "")) if "state" in cols else np.ones(len(cols["kind"]), bool)
-    t = to_float(cols["time_s"][raised], "time_s", path)
-    lat, lon = (to_float(cols[c][raised], c, path) for c in ("lat", "lon"))
-    kinds = cols["kind"][raised]
-    zones = cols["zone"][raised] if "zone" in cols else None
+    kinds = np.array(cols["kind"], dtype=str)
+    raised = np.isin(cols["state"], ("raised", "")) if "state" in cols else np.ones(len(kinds), bool)
+    t, lat, lon = (to_float(cols[c], c, path)[raised] for c in ("time_s", "lat", "lon"))
+    kinds = kinds[raised]
+    zones = np.array(cols["zone"], dtype=str)[raised] if "zone" in cols else None
     truth, origin = ref.truth, ref.origin
     events = zone_events(ref)
     A, K = len(t), len(truth)

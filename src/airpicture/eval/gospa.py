@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from airpicture.types import FloatArray, IntArray
 
@@ -33,6 +35,16 @@ class Assignment:
     gospa: float
 
 
+def _result(
+    T: int, N: int, rows: IntArray, cols: IntArray, d: FloatArray, cutoff: float, p: float
+) -> Assignment:
+    missed, false = T - len(rows), N - len(cols)
+    # accumulate in assignment order, as score.py does, so the sums agree to the last bit
+    g = float(np.cumsum(d**p)[-1]) if len(d) else 0.0
+    g += cutoff**p / 2 * (missed + false)
+    return Assignment(rows, cols, d, missed, false, math.sqrt(g) if p == 2 else g ** (1.0 / p))
+
+
 def assign(D: FloatArray, cutoff: float, p: float = 2.0) -> Assignment:
     """Optimal assignment of targets (rows of D) to tracks (columns) with cut-off, and the GOSPA.
 
@@ -47,12 +59,39 @@ def assign(D: FloatArray, cutoff: float, p: float = 2.0) -> Assignment:
         rows, cols = r[keep].astype(np.int64), k[keep].astype(np.int64)
     else:
         rows = cols = np.zeros(0, np.int64)
-    d = D[rows, cols]
-    missed, false = D.shape[0] - len(rows), D.shape[1] - len(cols)
-    # accumulate in assignment order, as score.py does, so the sums agree to the last bit
-    g = float(np.cumsum(d**p)[-1]) if len(d) else 0.0
-    g += cutoff**p / 2 * (missed + false)
-    return Assignment(rows, cols, d, missed, false, math.sqrt(g) if p == 2 else g ** (1.0 / p))
+    return _result(D.shape[0], D.shape[1], rows, cols, D[rows, cols], cutoff, p)
+
+
+def assign_sparse(
+    shape: tuple[int, int], rows: IntArray, cols: IntArray, d: FloatArray, cutoff: float, p: float = 2.0
+) -> Assignment:
+    """`assign` for a large picture given only its candidate pairs (every pair closer than the cut-off
+    must be among them; the rest count as beyond it).
+
+    The optimum splits over the groups of targets and tracks that close pairs link: a pair alone in
+    its group is assigned outright, the other groups go to `assign` one by one. Same result as
+    `assign` on the full matrix, up to the choice between exactly equal assignments.
+    shape : (targets, tracks); rows, cols : (E,) int64; d : (E,) float64 distances (m).
+    """
+    T, N = shape
+    near = d < cutoff
+    rows, cols, d = rows[near], cols[near], d[near]
+    graph = coo_matrix((np.ones(len(rows)), (rows, T + cols)), shape=(T + N, T + N))
+    group = connected_components(graph, directed=False)[1][rows]
+    single = np.bincount(group, minlength=T + N)[group] == 1
+    out = [(rows[single], cols[single], d[single])]
+    order = np.flatnonzero(~single)[np.argsort(group[~single], kind="stable")]
+    for idx in np.split(order, np.flatnonzero(np.diff(group[order])) + 1):
+        if len(idx):  # one linked group: a small dense problem
+            ur, ri = np.unique(rows[idx], return_inverse=True)
+            uc, ci = np.unique(cols[idx], return_inverse=True)
+            D = np.full((len(ur), len(uc)), cutoff * 10.0)
+            D[ri, ci] = d[idx]
+            res = assign(D, cutoff, p)
+            out.append((ur[res.rows], uc[res.cols], res.d))
+    r, c, dd = (np.concatenate(x) for x in zip(*out, strict=True))
+    o = np.argsort(r, kind="stable")
+    return _result(T, N, r[o].astype(np.int64), c[o].astype(np.int64), dd[o], cutoff, p)
 
 
 def gospa(D: FloatArray, cutoff: float, p: float = 2.0) -> float:
@@ -60,4 +99,4 @@ def gospa(D: FloatArray, cutoff: float, p: float = 2.0) -> float:
     return assign(D, cutoff, p).gospa
 
 
-__all__ = ["Assignment", "assign", "gospa"]
+__all__ = ["Assignment", "assign", "assign_sparse", "gospa"]

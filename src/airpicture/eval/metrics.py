@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from airpicture.eval.csvio import read_columns, to_float
-from airpicture.eval.gospa import assign
+from airpicture.eval.gospa import assign, assign_sparse
 from airpicture.eval.truth import Reference, silent_aircraft
 from airpicture.eval.visibility import observable
 from airpicture.geo import geodetic_to_enu
@@ -26,6 +26,9 @@ from airpicture.types import BoolArray, FloatArray, IntArray
 KINDS = ("aircraft", "drone", "bird")
 #: A track row is compared with a target only within this many seconds of the target's recording.
 TRUTH_MARGIN_S = 2.0
+#: Pictures with more (target, track) pairs than this are scored from the pairs a k-d tree finds
+#: near each other (see `_candidates`); smaller ones from the full matrix, exactly as score.py.
+DENSE_MAX_PAIRS = 40_000
 #: Whether a target is observable is decided once per target per this many seconds (as score.py).
 OBS_BUCKET_S = 30
 
@@ -70,11 +73,11 @@ def read_tracks(path: str | Path, origin: tuple[float, float, float]) -> TrackRo
     lon = to_float(cols["lon"], "lon", path, blank_nan=True)
     n = len(t)
     alt = to_float(cols["alt_m"], "alt_m", path, blank_nan=True) if "alt_m" in cols else np.full(n, np.nan)
-    cls = cols["class"] if "class" in cols else np.full(n, "", dtype=str)
+    cls = np.array(cols["class"], dtype=str) if "class" in cols else np.full(n, "", dtype=str)
     keep = ~np.isnan(t)  # a row without a time is in no picture (score.py sorts it past the end)
     order = np.flatnonzero(keep)[np.argsort(t[keep], kind="stable")]
     enu = geodetic_to_enu(lat[order], lon[order], 0.0, origin[0], origin[1], 0.0).reshape(-1, 3)
-    names, code = np.unique(cols["track"][order], return_inverse=True)
+    names, code = np.unique(np.array(cols["track"], dtype=str)[order], return_inverse=True)
     return TrackRows(t[order], enu[:, 0], enu[:, 1], alt[order], code.astype(np.int64), cls[order], names)
 
 
@@ -208,6 +211,35 @@ def _newest_per_track(code: IntArray, lo: int, hi: int) -> IntArray:
     return lo + last[np.argsort(first)]
 
 
+def _max_speed(ref: Reference) -> float:
+    """Fastest horizontal speed (m/s) of any target between two of its samples."""
+    tr = ref.truth
+    dt = np.diff(tr.t)
+    same = np.ones(len(dt), bool)
+    same[tr.start[1:] - 1] = False  # the step from one target's last sample to the next's first
+    same &= dt > 0
+    v = np.hypot(np.diff(tr.e), np.diff(tr.n))[same] / dt[same]
+    return float(v.max()) if len(v) else 0.0
+
+
+def _candidates(
+    ref: Reference, tracks: TrackRows, tg: IntArray, est: IntArray, tau: float, reach: float
+) -> tuple[IntArray, IntArray]:
+    """(target, track) index pairs that may be closer than the cut-off. A track row at time x in
+    (tau - window, tau] is compared with the truth at x, which is within vmax * window of the truth
+    at tau: pairs farther apart at tau than reach = cut-off + vmax * window cannot pair."""
+    from scipy.spatial import cKDTree
+
+    tau_v = np.full(len(tg), tau)
+    at_tau = np.column_stack(
+        [ref.truth.interp(ref.truth.e, tg, tau_v), ref.truth.interp(ref.truth.n, tg, tau_v)]
+    )
+    ok = np.flatnonzero(np.isfinite(tracks.e[est]) & np.isfinite(tracks.n[est]))
+    pts = np.column_stack([tracks.e[est[ok]], tracks.n[est[ok]]])
+    near = cKDTree(at_tau).sparse_distance_matrix(cKDTree(pts), reach, output_type="coo_matrix")
+    return near.row.astype(np.int64), ok[near.col].astype(np.int64)
+
+
 def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = None) -> TrackScores:
     """Score a tracker's rows against the reference; see the module docstring and FORMAT.md."""
     cfg = cfg or EvalConfig()
@@ -220,6 +252,7 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
     hi = np.searchsorted(tracks.t, taus, side="right")
     t_first, t_last = truth.t_first, truth.t_last
     finite = np.isfinite(tracks.e) & np.isfinite(tracks.n)
+    reach = c + _max_speed(ref) * cfg.window_s + 1.0
 
     series = Series(
         taus,
@@ -243,7 +276,12 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         series.tracks[p], series.targets[p] = len(est), len(tg)
         if not len(tg) and not len(est):
             continue
-        kk, ii = np.repeat(tg, len(est)), np.tile(est, len(tg))
+        dense = len(tg) * len(est) <= DENSE_MAX_PAIRS
+        if dense:  # every pair, in score.py's order
+            ra, cb = np.repeat(np.arange(len(tg)), len(est)), np.tile(np.arange(len(est)), len(tg))
+        else:
+            ra, cb = _candidates(ref, tracks, tg, est, float(taus[p]), reach)
+        kk, ii = tg[ra], est[cb]
         x = tracks.t[ii]
         ok = (t_first[kk] - TRUTH_MARGIN_S <= x) & (x <= t_last[kk] + TRUTH_MARGIN_S) & finite[ii]
         D = np.full(len(kk), c * 10.0)
@@ -251,7 +289,10 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         D[ok] = np.hypot(
             truth.interp(truth.e, kv, xv) - tracks.e[iv], truth.interp(truth.n, kv, xv) - tracks.n[iv]
         )
-        res = assign(D.reshape(len(tg), len(est)), c)
+        if dense:
+            res = assign(D.reshape(len(tg), len(est)), c)
+        else:
+            res = assign_sparse((len(tg), len(est)), ra, cb, D, c)
         series.gospa_m[p], series.missed[p], series.false[p] = res.gospa, res.missed, res.false
         series.scored[p] = True
         gospa_m.append(res.gospa)

@@ -188,8 +188,9 @@ def load_reference(folder: str | Path) -> Reference:
     if nav_path.exists():
         nav = read_columns(nav_path, ("time_s", "sensor", "lat", "lon", "alt_m"))
         vals = [to_float(nav[c], c, nav_path) for c in ("time_s", "lat", "lon", "alt_m")]
-        for sid in dict.fromkeys(nav["sensor"].tolist()):
-            m = nav["sensor"] == sid
+        sensor = np.array(nav["sensor"], dtype=str)
+        for sid in dict.fromkeys(nav["sensor"]):
+            m = sensor == sid
             platforms[sid] = (vals[0][m], np.stack([v[m] for v in vals[1:]]))
     path = folder / "truth.csv"
     cols = read_columns(path, TRUTH_COLUMNS)
@@ -198,7 +199,8 @@ def load_reference(folder: str | Path) -> Reference:
         raise RecordError("non-finite time_s", source=str(path))
     site = meta["site"]
     origin = (float(site["lat"]), float(site["lon"]), float(site["alt_m"]))
-    truth = TruthTable.build(cols["target"], cols["kind"], t, lat, lon, alt, origin)
+    names, kinds = np.array(cols["target"], dtype=str), np.array(cols["kind"], dtype=str)
+    truth = TruthTable.build(names, kinds, t, lat, lon, alt, origin)
     return Reference(folder, meta, sensors, config, platforms, truth)
 
 
