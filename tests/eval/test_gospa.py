@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from airpicture.eval.gospa import assign, gospa
+from airpicture.eval.gospa import assign, assign_sparse, gospa
 
 C = 1000.0
 
@@ -51,3 +51,26 @@ def test_cut_off_caps_the_cost_so_a_far_pair_is_left_unpaired() -> None:
 def test_rejects_non_matrix() -> None:
     with pytest.raises(ValueError):
         assign(np.zeros(3), C)
+
+
+def test_sparse_assignment_equals_dense_on_random_pictures() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        T, N = rng.integers(0, 30, 2)
+        pt, pk = rng.uniform(0, 6000, (T, 2)), rng.uniform(0, 6000, (N, 2))
+        D = np.linalg.norm(pt[:, None, :] - pk[None, :, :], axis=-1)
+        r, k = np.nonzero(D < 1500)  # candidates: a superset of the pairs under the cut-off
+        dense, sparse = assign(D, C), assign_sparse((T, N), r, k, D[r, k], C)
+        assert sparse.rows.tolist() == dense.rows.tolist() and sparse.cols.tolist() == dense.cols.tolist()
+        assert (sparse.missed, sparse.false, sparse.gospa) == (dense.missed, dense.false, dense.gospa)
+
+
+def test_sparse_assignment_solves_a_linked_group_optimally() -> None:
+    # targets 0,1 and tracks 0,1 are linked (the crossing case above); target 2 / track 2 alone
+    r = np.array([0, 0, 1, 1, 2])
+    k = np.array([0, 1, 0, 1, 2])
+    d = np.array([10.0, 20.0, 15.0, 900.0, 5.0])
+    res = assign_sparse((4, 3), r, k, d, C)
+    assert list(zip(res.rows.tolist(), res.cols.tolist(), strict=True)) == [(0, 1), (1, 0), (2, 2)]
+    assert (res.missed, res.false) == (1, 0)
+    assert res.gospa == pytest.approx(math.sqrt(20**2 + 15**2 + 5**2 + C**2 / 2))
