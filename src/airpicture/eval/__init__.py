@@ -7,7 +7,7 @@ false tracks, class accuracy and alerts — the definitions (and numbers) of the
 """
 
 from airpicture.eval.alerts import AlertScores, Event, score_alerts, zone_events
-from airpicture.eval.gospa import Assignment, assign, gospa
+from airpicture.eval.gospa import Assignment, assign, assign_sparse, gospa
 from airpicture.eval.metrics import (
     EvalConfig,
     KindScores,
@@ -32,6 +32,7 @@ __all__ = [
     "TrackScores",
     "TruthTable",
     "assign",
+    "assign_sparse",
     "gospa",
     "load_reference",
     "observable",
