@@ -1,9 +1,11 @@
 """Mode S / ADS-B decoding: hex frames in, a decoded message table and tracker reports out.
 
-Library choice (measured by benchmarks/bench_decode.py on the 57,793 real CDG frames, one core):
-rs1090 decodes a batch at ~75-80k frames/s (Rust, returns one dict per frame, None when the CRC
-fails), pyModeS 3.6.1's batch decoder at ~12-30k frames/s. Only rs1090 leaves room for the
-40k frames/s end-to-end budget, so every field is decoded by rs1090.
+Library choice (benchmarks/bench_decode.py, the 57,793 real CDG frames, one core, CPU time):
+rs1090 0.7 decodes a batch at ~80k frames/s (Rust; one dict per frame, None when the CRC fails),
+pyModeS 3.6.1's batch decoder with CPR at ~35k frames/s. rs1090 decodes every field here. Its
+Comm-B inference (trying every BDS decoder on each DF20/21, ~57 us a frame) is skipped: a DF20/21
+is decoded as the DF4/5 it extends, its address taken from the CRC (pyModeS) and BDS 2,0 decoded
+alone; bytes -> tracker reports then runs at ~120k frames/s.
 
 CPR is not left to rs1090: its batch call keeps aircraft state only within one call, has no
 airborne decoding against the receiver position, and does not check that an even/odd pair lies
@@ -42,6 +44,7 @@ from pyModeS.position import (
     airborne_position_with_ref,
     surface_position_with_ref,
 )
+from pyModeS.util import crc
 
 from airpicture.types import REPORT_DTYPE, Rejects
 
@@ -132,6 +135,27 @@ def _category(hexframe: str) -> str:
     return "DCBA"[tc - 1] + str(ca) if 1 <= tc <= 4 else ""
 
 
+def _surveillance(frame: str, first: int) -> str:
+    """The DF4/DF5 frame a DF20/21 extends: same DF-less header, MB and parity left out.
+
+    rs1090 infers the Comm-B register of every DF20/21 by trying each decoder, ~57 us a frame
+    against ~6 us for a DF4/5 (benchmarks/bench_decode.py); only altitude / identity and the
+    BDS 2,0 callsign are used here, so the header is decoded as the short format it extends,
+    the address is recovered from the full frame's CRC (pyModeS) and BDS 2,0 is decoded alone.
+    """
+    return f"{first - 0x80:02x}{frame[2:8]}000000"
+
+
+def _bds20(frame: str) -> str:
+    """Callsign of a Comm-B reply holding BDS 2,0 (aircraft identification), else ''."""
+    if frame[8:10] != "20":
+        return ""
+    try:
+        return str(rs1090.decode_bds20(frame).get("callsign", ""))
+    except (ValueError, AssertionError):
+        return ""
+
+
 def nic_of(tc: int, version: int, nica: int, nicb: int) -> int:
     """NIC of a position message (DO-260A/B tables); -1 when the type code has none."""
     table = TC_NICv2_lookup if version >= 2 else TC_NICv1_lookup
@@ -144,11 +168,10 @@ def nic_of(tc: int, version: int, nica: int, nicb: int) -> int:
     return entry.get(key, min(entry.values()))
 
 
-def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dlon = math.radians(lon2 - lon1)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
-    return 12_742_000.0 * math.asin(min(1.0, math.sqrt(a)))
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: exact enough for the few-km jumps it screens."""
+    dlon = (lon2 - lon1 + 180.0) % 360.0 - 180.0
+    return 111_195.0 * math.hypot(lat2 - lat1, dlon * math.cos(math.radians(lat1)))
 
 
 def reports_from_table(
@@ -189,6 +212,7 @@ class ModesDecoder:
         self.max_velocity_age_s = max_velocity_age_s
         self._cpr: dict[int, _Cpr] = {}
         self._vel: dict[int, _Velocity] = {}
+        self._icao: dict[str, int] = {}
         self.messages = 0
 
     # -- public -------------------------------------------------------------------------------
@@ -202,22 +226,64 @@ class ModesDecoder:
         frames, times = self._valid(frames, times)
         if not frames:
             return np.empty(0, MESSAGE_DTYPE)
-        decoded: list[Any] = rs1090.decode(frames, batch=max(1, len(frames)))
-        n = len(frames)
-        out = np.empty(n, MESSAGE_DTYPE)
-        cols = _Columns(n)
-        keep = np.zeros(n, bool)
-        for i in range(n):
+        first = [int(f[:2], 16) for f in frames]
+        commb = [i for i, b in enumerate(first) if b >= 0xA0 and b < 0xB0 and len(frames[i]) == 28]
+        todo = frames
+        if commb:  # DF20/21 as the DF4/5 they extend (see _surveillance)
+            todo = frames[:]
+            for i in commb:
+                todo[i] = _surveillance(frames[i], first[i])
+        decoded: list[Any] = rs1090.decode(todo, batch=max(1, len(todo)))
+        for i in commb:
             d = decoded[i]
-            if d is None:
-                df = int(frames[i][:2], 16) >> 3
-                self.rejects.add("crc" if df in _CRC_CHECKED else "undecodable")
-                continue
-            keep[i] = True
-            self._one(i, float(times[i]), frames[i], d, cols)
-        cols.fill(out, times)
-        self.messages += int(keep.sum())
-        return out[keep]
+            if d is not None:
+                f = frames[i]
+                d["df"] = "20" if first[i] < 0xA8 else "21"
+                d["icao24"] = f"{crc(f):06x}"
+                d["callsign"] = _bds20(f)
+        ok = [i for i, d in enumerate(decoded) if d is not None]
+        if len(ok) < len(frames):
+            for i in set(range(len(frames))).difference(ok):
+                self.rejects.add("crc" if first[i] >> 3 in _CRC_CHECKED else "undecodable")
+        dec = [decoded[i] for i in ok]
+        fr = [frames[i] for i in ok]
+        t = np.asarray(times, np.float64)[ok]
+        tl = t.tolist()
+        # columns every format carries, built in C-speed comprehensions; ADS-B below, per message
+        c = _Columns(len(dec))
+        c.df = [_DF.get(d["df"], -1) for d in dec]
+        hexes = [d.get("icao24") or "" for d in dec]
+        for h in set(hexes).difference(self._icao):
+            self._icao[h] = int(h, 16) if h else -1
+        c.icao = [self._icao[h] for h in hexes]
+        c.alt = [_NAN if (a := d.get("altitude")) is None else a * FT for d in dec]
+        c.squawk = [d.get("squawk") or "" for d in dec]
+        c.callsign = [d.get("callsign") or "" for d in dec]
+        for k, df in enumerate(c.df):
+            if df == 17 or df == 18:
+                self._adsb(k, tl[k], fr[k], c.icao[k], dec[k], c)
+        self._update_registry(c, tl)
+        out = np.empty(len(dec), MESSAGE_DTYPE)
+        c.fill(out, t)
+        self.messages += len(dec)
+        return out
+
+    def _update_registry(self, c: _Columns, t: list[float]) -> None:
+        """Latest identity per aircraft. Address/parity formats (DF0/4/5/16/20/21) carry no
+        checkable CRC: they only update aircraft already heard in a CRC-checked format, so a
+        corrupted frame cannot invent an aircraft."""
+        reg = self.registry
+        for icao, df in zip(c.icao, c.df, strict=True):
+            if df in _CRC_CHECKED and icao >= 0 and icao not in reg:
+                reg[icao] = AircraftInfo(icao)
+        for icao, ts in dict(zip(c.icao, t, strict=True)).items():
+            if icao in reg:
+                reg[icao].last_seen_s = ts
+        for field in ("callsign", "squawk", "category"):
+            col = getattr(c, field)
+            latest = {i: v for i, v in zip(c.icao, col, strict=True) if v and i in reg}
+            for icao, v in latest.items():
+                setattr(reg[icao], field, v)
 
     def _valid(
         self, frames: list[str], times: npt.NDArray[np.float64]
@@ -241,39 +307,6 @@ class ModesDecoder:
 
     # -- one message --------------------------------------------------------------------------
 
-    def _one(self, i: int, t: float, frame: str, d: dict[str, Any], c: _Columns) -> None:
-        df = _DF.get(d.get("df", ""), -1)
-        c.df[i] = df
-        icao_hex = d.get("icao24")
-        icao = int(icao_hex, 16) if icao_hex else -1
-        c.icao[i] = icao
-        alt = d.get("altitude")
-        if alt is not None:
-            c.alt[i] = alt * FT
-        sq = d.get("squawk")
-        if sq:
-            c.squawk[i] = sq
-        if df in (17, 18):
-            self._adsb(i, t, frame, icao, d, c)
-        elif df in (20, 21):
-            b20 = d.get("bds20")
-            if b20:
-                c.callsign[i] = b20.get("callsign", "")
-        # address/parity formats carry no checkable CRC: they only update aircraft already seen
-        # in a CRC-checked format, so a corrupted frame cannot invent an aircraft.
-        info = self.registry.get(icao)
-        if info is None:
-            if df not in _CRC_CHECKED or icao < 0:
-                return
-            info = self.registry[icao] = AircraftInfo(icao)
-        info.last_seen_s = t
-        if c.callsign[i]:
-            info.callsign = c.callsign[i]
-        if c.squawk[i]:
-            info.squawk = c.squawk[i]
-        if c.category[i]:
-            info.category = c.category[i]
-
     def _adsb(self, i: int, t: float, frame: str, icao: int, d: dict[str, Any], c: _Columns) -> None:
         bds = d.get("bds")
         tc = int(frame[8:10], 16) >> 3
@@ -293,10 +326,9 @@ class ModesDecoder:
             c.speed[i], c.track[i], c.vrate[i] = v.speed_mps, v.track_rad, v.vrate_mps
             self._vel[icao] = v
         elif bds == "08":
-            c.callsign[i] = d.get("callsign", "") or ""
             c.category[i] = _category(frame)
         elif bds == "65":
-            info = self.registry.setdefault(icao, AircraftInfo(icao))
+            info = self.registry.get(icao) or self.registry.setdefault(icao, AircraftInfo(icao))
             info.version = d.get("version", info.version)
             info.nica = d.get("NICa", info.nica) or 0
             info.nacp = c.nacp[i] = d.get("NACp", -1)
@@ -313,7 +345,9 @@ class ModesDecoder:
     def _position(
         self, i: int, t: float, icao: int, tc: int, d: dict[str, Any], c: _Columns, surface: bool
     ) -> None:
-        info = self.registry.setdefault(icao, AircraftInfo(icao))
+        info = self.registry.get(icao)
+        if info is None:
+            info = self.registry[icao] = AircraftInfo(icao)
         nucp = d.get("NUCp", -1)
         nic = nic_of(tc, info.version, info.nica, d.get("NICb", 0) or 0)
         c.nucp[i], c.nic[i], c.nacp[i], c.sil[i] = nucp, nic, info.nacp, info.sil
@@ -364,7 +398,7 @@ class ModesDecoder:
                 return
             lat, lon = pos
             if st.pos is not None:
-                dist = _haversine_m(st.pos[1], st.pos[2], lat, lon)
+                dist = _distance_m(st.pos[1], st.pos[2], lat, lon)
                 if dist > MAX_SPEED_MPS * abs(t - st.pos[0]) + JUMP_SLACK_M:
                     self.rejects.add("cpr_jump")
                     st.pos = None
