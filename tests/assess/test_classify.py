@@ -60,11 +60,11 @@ def test_evidence_is_keyed_by_track_id_as_tracks_come_and_go(run_movers) -> None
     for k, p in enumerate(both):
         b = only(copy.deepcopy(p), [11])
         d = only(copy.deepcopy(p), [10])
-        if 30 <= k < 40:  # track 10 missing from ten pictures: it comes back as a new track
+        if 30 <= k < 40:  # track 10 unpublished for ten pictures: it comes back with its history
             p = only(p, [11])
         mixed.update(p)
         alone_bird.update(b)
-        if k >= 40:
+        if not 30 <= k < 40:
             alone_drone.update(d)
     last = both[-1]
     assert last.track.tolist() == [11, 10]

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from airpicture.assess.base import AssessSettings, Zone
-from airpicture.assess.features import Features, rekey, take_rows
+from airpicture.assess.features import Features, Parking, rekey
 from airpicture.types import ALERT_KINDS, CLASSES, Alert, BoolArray, FloatArray, IntArray, Picture, ident_name
 
 KIND_INDEX = {k: i for i, k in enumerate(ALERT_KINDS)}
@@ -43,6 +43,7 @@ class AlertRules:
         self.ids: IntArray = np.zeros(0, dtype=np.int64)
         self.alertable: BoolArray = np.zeros(0, dtype=bool)
         self.drone_since = np.zeros(0)  # since when P(drone) has been >= alert_drone_p (NaN: not)
+        self.parking = Parking(self.s.track_lost_s)
         # active alerts (A,): key, id, time raised / last true / last sent
         self.key: IntArray = np.zeros(0, dtype=np.int64)
         self.alert_id: list[str] = []
@@ -50,6 +51,7 @@ class AlertRules:
         self.true_s = np.zeros(0)
         self.sent_s = np.zeros(0)
         self.last_pos = np.zeros((0, 3))  # last known lat, lon, alt_m of the alert's track
+        self.seen_s = np.zeros(0)  # when the alert's track was last in a picture
         self._seq = itertools.count(1)
 
     # ---- conditions -------------------------------------------------------------------------
@@ -89,16 +91,15 @@ class AlertRules:
         """One picture: returns the raised / updated / cleared alert steps it causes."""
         s, t, N, nz = self.s, float(pic.time_s), len(pic), self.nz
         ids = np.asarray(pic.track, dtype=np.int64)
-        known, old = rekey(self.ids, ids)
-        was = take_rows(self.alertable, known, old)
-        since = np.where(known, take_rows(self.drone_since, known, old), np.nan)
+        known = self.parking.realign(self, ("alertable", "drone_since"), ids, t)
+        was = self.alertable
+        since = np.where(known, self.drone_since, np.nan)
         p_drone = post[:, 1] if len(post) else np.zeros(0)
         # a track must look like a drone (p >= alert_drone_p) for alert_hold_s before it may alert
         sure = (p_drone >= s.alert_drone_p) & (f.age_s >= s.alert_min_age_s)
         self.drone_since = np.where(sure, np.where(np.isnan(since), t, since), np.nan)
         held = sure & (t - self.drone_since >= s.alert_hold_s)
         self.alertable = np.where(was, p_drone >= s.keep_drone_p, held)
-        self.ids = ids.copy()
         ok = self.alertable
         zt = self._zone_terms(pic)
         Z = len(self.zones)
@@ -134,11 +135,12 @@ class AlertRules:
             self.true_s = np.where(np.isin(self.key, keep_keys), t, self.true_s)
             track_of = self.key // (nz * _NK)
             present, row = rekey(ids, track_of)
-            gone = ~present
             here = np.column_stack([pic.lat, pic.lon, pic.alt_m])
             self.last_pos[present] = here[row[present]]
-            done = gone | (t - self.true_s >= s.clear_after_s)
-            due = ~done & (t - self.sent_s >= s.update_every_s)
+            self.seen_s[present] = t
+            gone = t - self.seen_s > s.track_lost_s  # unpublished for longer than a short gap
+            done = gone | (present & (t - self.true_s >= s.clear_after_s))
+            due = ~done & present & (t - self.sent_s >= s.update_every_s)
             for a in np.flatnonzero(done | due):  # a loop over alert steps (outputs), not tracks
                 state = "cleared" if done[a] else "updated"
                 step = self._alert(
@@ -151,7 +153,7 @@ class AlertRules:
             keep = ~done
             self.key, self.raised_s = self.key[keep], self.raised_s[keep]
             self.true_s, self.sent_s = self.true_s[keep], self.sent_s[keep]
-            self.last_pos = self.last_pos[keep]
+            self.last_pos, self.seen_s = self.last_pos[keep], self.seen_s[keep]
             self.alert_id = [a for a, k in zip(self.alert_id, keep, strict=True) if k]
         new = np.setdiff1d(raise_keys, self.key)
         for k in new:  # a loop over newly raised alerts
@@ -167,6 +169,7 @@ class AlertRules:
             self.last_pos = np.concatenate(
                 [self.last_pos, np.column_stack([pic.lat, pic.lon, pic.alt_m])[row]]
             )
+            self.seen_s = np.concatenate([self.seen_s, np.full(len(new), t)])
         return out
 
     # ---- one alert step, explained ----------------------------------------------------------

@@ -74,6 +74,7 @@ class AssessSettings:
     predict_step_s: float = 2.0
     boundary_margin_m: float = 50.0  # hysteresis band around a footprint and a height band
     clear_after_s: float = 20.0  # a condition must stay false this long before its alert clears
+    track_lost_s: float = 15.0  # a track unpublished this long is lost: its alerts clear
     update_every_s: float = 10.0  # an active alert is re-sent ("updated") at most this often
     # loitering
     loiter_time_s: float = 40.0

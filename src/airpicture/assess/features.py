@@ -45,6 +45,40 @@ def take_rows(a: np.ndarray, known: BoolArray, old: IntArray) -> np.ndarray:
     return out
 
 
+class Parking:
+    """Rows of tracks missing from the latest pictures, kept for grace_s.
+
+    The tracker stops publishing a track it has missed a few times but may pick the object up
+    again under the same id: its history must survive the gap. `realign` re-keys the named
+    per-track arrays of `owner` (aligned with owner.ids) to the picture's ids, parking the rows of
+    absent tracks and restoring those that come back.
+    """
+
+    def __init__(self, grace_s: float = 60.0) -> None:
+        self.grace_s = grace_s
+        self.ids: IntArray = np.zeros(0, dtype=np.int64)
+        self.seen = np.zeros(0)
+        self.cols: dict[str, np.ndarray] = {}
+        self.last_t = -np.inf
+
+    def realign(self, owner: object, names: tuple[str, ...], ids: IntArray, t: float) -> BoolArray:
+        """Re-key owner's arrays `names` (and owner.ids) to `ids`; returns which rows are known."""
+        cur_ids: IntArray = owner.ids  # type: ignore[attr-defined]
+        pool_ids = np.concatenate([cur_ids, self.ids])
+        pool_seen = np.concatenate([np.full(len(cur_ids), self.last_t), self.seen])
+        known, old = rekey(pool_ids, ids)
+        absent = ~np.isin(pool_ids, ids) & (pool_seen >= t - self.grace_s)
+        cols = {}
+        for n in names:
+            a = getattr(owner, n)
+            pool = np.concatenate([a, self.cols.get(n, a[:0])])
+            setattr(owner, n, take_rows(pool, known, old))
+            cols[n] = pool[absent]
+        self.ids, self.seen, self.cols, self.last_t = pool_ids[absent], pool_seen[absent], cols, t
+        owner.ids = ids.copy()  # type: ignore[attr-defined]
+        return known
+
+
 @dataclass
 class SensorSheet:
     """The spec sheets reduced to arrays, index = sensor index in the tracker's sensor list.
@@ -143,6 +177,7 @@ class FeatureTable:
         tau_accel_s: float = 10.0,
         tau_heading_s: float = 20.0,
         tau_detect_s: float = 120.0,
+        grace_s: float = 60.0,
         sample_dt_s: float = 2.0,
         loiter_window_s: float = 40.0,
     ) -> None:
@@ -156,6 +191,7 @@ class FeatureTable:
         self.K = int(np.ceil(loiter_window_s / sample_dt_s)) + 3
         S = len(sheet.period_s)
         self.ids: IntArray = np.zeros(0, dtype=np.int64)
+        self.parking = Parking(grace_s)
         self.first_s = np.zeros(0)
         self.last_s = np.zeros(0)
         self.last_update_s = np.zeros(0)
@@ -190,15 +226,12 @@ class FeatureTable:
 
     def _rekey(self, ids: IntArray, t: float) -> BoolArray:
         """Re-align every per-track array to `ids`; returns which rows are known tracks."""
-        known, old = rekey(self.ids, ids)
-        for name in self._ROW_FIELDS:
-            setattr(self, name, take_rows(getattr(self, name), known, old))
+        known = self.parking.realign(self, self._ROW_FIELDS, ids, t)
         fresh = ~known
         self.first_s[fresh] = t
         self.last_s[fresh] = t
         self.ring_t[fresh] = -1e18  # "never sampled", finite so differences stay finite
         self.last_update_s[fresh] = -np.inf
-        self.ids = ids.copy()
         return known
 
     def update(self, pic: Picture) -> Features:
@@ -303,4 +336,4 @@ class FeatureTable:
         }
 
 
-__all__ = ["FeatureTable", "Features", "SensorSheet", "rekey", "take_rows"]
+__all__ = ["FeatureTable", "Features", "Parking", "SensorSheet", "rekey", "take_rows"]
