@@ -47,7 +47,9 @@ class Page:
     def __init__(self, page: Any) -> None:
         self.page = page
         self.errors: list[str] = []
+        self.requests: list[str] = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: self.requests.append(r.url))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
 
@@ -105,6 +107,15 @@ def test_page_loads_shows_every_track_and_follows_updates(server: Server, browse
     ARTIFACTS.mkdir(exist_ok=True)
     pg.page.screenshot(path=str(ARTIFACTS / "console-grid.png"))
     assert pg.errors == []
+    # Everything (page, map library, its worker, basemap, data) came from this server: no CDN, no tiles.
+    assert any(u.endswith("maplibre-gl-worker.mjs") or "maplibre-gl-worker.mjs?" in u for u in pg.requests)
+    assert any(u.endswith("countries-50m.geojson") for u in pg.requests)
+    foreign = [
+        u
+        for u in pg.requests
+        if not u.startswith((server.url, f"ws://127.0.0.1:{server.port}", "data:", "blob:"))
+    ]
+    assert foreign == []
 
 
 def test_click_on_a_track_opens_its_panel(server: Server, browser) -> None:

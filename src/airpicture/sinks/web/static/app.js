@@ -270,16 +270,41 @@ function drawOverlay() {
   for (const z of zones) { const p = map.project([z.lon, z.lat]); g.fillText(z.name, p.x + 4, p.y + 4); }
   g.fillStyle = "#b0bec5";
   for (const s of sensors) if (s.lat !== null) { const p = map.project([s.lon, s.lat]); g.fillText(s.name, p.x + 8, p.y - 5); }
-  // Labels: every track when few are on screen, otherwise drones, suspect and selected ones.
+  // Labels, decluttered: the selected track first, then drones, suspect tracks and the rest; a label
+  // that would overlap one already drawn tries the left side, else is left out (the dot stays).
   const many = onScreen.length > MAX_LABELS;
-  for (const [r, p] of onScreen) {
-    if (many && r.cls !== 2 && r.id !== selected && r.itg === 0) continue;
+  const rank = (r) => (r.id === selected ? 0 : r.cls === 2 ? 1 : r.itg >= 1 ? 2 : 3);
+  const order = onScreen.filter(([r]) => !many || rank(r) < 3).sort((a, b) => rank(a[0]) - rank(b[0]));
+  const placed = new Map();  // 64-px grid cell -> boxes
+  const free = (x0, y0, x1, y1) => {
+    for (let cx = Math.floor(x0 / 64); cx <= Math.floor(x1 / 64); cx++)
+      for (let cy = Math.floor(y0 / 64); cy <= Math.floor(y1 / 64); cy++)
+        for (const b of placed.get(cx * 100003 + cy) || []) if (x0 < b[2] && x1 > b[0] && y0 < b[3] && y1 > b[1]) return false;
+    return true;
+  };
+  const take = (box) => {
+    for (let cx = Math.floor(box[0] / 64); cx <= Math.floor(box[2] / 64); cx++)
+      for (let cy = Math.floor(box[1] / 64); cy <= Math.floor(box[3] / 64); cy++) {
+        const k = cx * 100003 + cy;
+        if (!placed.has(k)) placed.set(k, []);
+        placed.get(k).push(box);
+      }
+  };
+  for (const [r, p] of order) {
+    const name = labelOf(r).slice(0, 24);
     const fl = r.alt === null ? "---" : String(Math.max(0, Math.round(r.alt * M_TO_FT / 100))).padStart(3, "0");
-    const kt = r.spd === null ? "" : `${Math.round(r.spd * MPS_TO_KT)}kt`;
+    const line2 = `${fl} ${r.spd === null ? "" : `${Math.round(r.spd * MPS_TO_KT)}kt`}`;
+    const wpx = 6.7 * Math.max(name.length, line2.length);
+    let x = p[0] + 10;
+    if (!free(x, p[1] - 12, x + wpx, p[1] + 13)) {
+      x = p[0] - 10 - wpx;
+      if (!free(x, p[1] - 12, x + wpx, p[1] + 13)) continue;
+    }
+    take([x, p[1] - 12, x + wpx, p[1] + 13]);
     g.fillStyle = r.itg >= 1 ? SPOOF : (CLASS_COLOURS[r.cls] || CLASS_COLOURS[0]);
-    g.fillText(labelOf(r).slice(0, 24), p[0] + 10, p[1] - 12);
+    g.fillText(name, x, p[1] - 12);
     g.fillStyle = "#8aa0ad";
-    g.fillText(`${fl} ${kt}`, p[0] + 10, p[1] + 1);
+    g.fillText(line2, x, p[1] + 1);
   }
 }
 
