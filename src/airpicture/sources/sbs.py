@@ -23,6 +23,7 @@ from airpicture.sources.modes import FPM, FT, KT, MESSAGE_DTYPE, AircraftInfo, M
 from airpicture.types import Rejects
 
 MAX_LINE = 1024
+_OTHER_TYPES = frozenset(("SEL", "ID", "AIR", "STA", "CLK"))
 
 
 def _f(s: str) -> float:
@@ -84,7 +85,9 @@ class SbsDecoder:
 
     def _row(self, f: list[str], now: float) -> tuple[object, ...] | None:
         if f[0] != "MSG":
-            self.notes[f"sbs_{f[0].lower()[:8]}"] += 1  # SEL, ID, AIR, STA, CLK: not measurements
+            if f[0] not in _OTHER_TYPES:
+                raise ValueError("message type")
+            self.notes[f"sbs_{f[0].lower()}"] += 1  # not measurements
             return None
         if len(f) < 22:
             raise ValueError("short")

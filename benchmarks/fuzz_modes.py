@@ -1,0 +1,177 @@
+"""Fuzz every Mode S / ADS-B input decoder with random and mutated inputs; print what happened.
+
+    .venv/bin/python benchmarks/fuzz_modes.py [--n 1000000] [--seed 1] [--only beast,modes,avr,jsonl,sbs]
+
+Inputs are real data (the CDG frames and the dump1090 Beast capture in tests/data/modes, and
+SBS lines built from them) mutated by bit flips, byte insertions / deletions / replacements,
+0x1a escapes, truncation and splicing, plus purely random bytes. Each decoder takes --n inputs:
+  beast  one Beast stream fed one input (a chunk of 1-200 bytes) at a time
+  modes  ModesDecoder.decode on batches of 2,000 hex frames (one frame = one input)
+  avr, jsonl, sbs  the stream reader fed batches of 1,000 lines (one line = one input)
+A decoder passes when nothing raised out of it (any exception, or an abort from the Rust
+decoder, is caught here and counted as `raised`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from airpicture.sources.beast import BeastParser
+from airpicture.sources.live import ModesStream
+from airpicture.sources.modes import ModesDecoder
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "modes"
+CDG = (49.0097, 2.5479)
+
+
+class Mutator:
+    """Random edits of real inputs (bytes)."""
+
+    def __init__(self, seeds: list[bytes], rng: np.random.Generator) -> None:
+        self.seeds = seeds
+        self.rng = rng
+
+    def __call__(self) -> bytes:
+        r = self.rng
+        kind = int(r.integers(0, 8))
+        if kind == 0:
+            return r.bytes(int(r.integers(0, 64)))
+        b = bytearray(self.seeds[int(r.integers(len(self.seeds)))])
+        if not b:
+            return bytes(b)
+        for _ in range(int(r.integers(1, 4))):
+            i = int(r.integers(len(b))) if b else 0
+            if kind == 1 and b:  # bit flips
+                b[i] ^= 1 << int(r.integers(8))
+            elif kind == 2:  # insertion
+                b.insert(i, int(r.integers(256)))
+            elif kind == 3 and b:  # deletion
+                del b[i]
+            elif kind == 4 and b:  # replacement
+                b[i] = int(r.integers(256))
+            elif kind == 5:  # Beast escape byte where it hurts
+                b.insert(i, 0x1A)
+            elif kind == 6:  # truncation
+                b = b[:i]
+            elif kind == 7:  # splice with another seed
+                other = self.seeds[int(r.integers(len(self.seeds)))]
+                b = b[:i] + other[int(r.integers(len(other) + 1)) :]
+        return bytes(b)
+
+
+def _seeds() -> tuple[list[bytes], bytes, list[bytes], list[bytes], list[bytes]]:
+    """(frames as bytes, the Beast capture, AVR lines, JSON lines, SBS lines)."""
+    raw = gzip.decompress((DATA / "raw_frames_cdg.jsonl.gz").read_bytes()).splitlines()[:5000]
+    rows = [json.loads(line) for line in raw]
+    frames = [bytes.fromhex(r["frame"]) for r in rows]
+    beast = gzip.decompress((DATA / "sample_dump1090.bin.gz").read_bytes())
+    avr = [f"*{r['frame']};".encode() for r in rows[:2000]]
+    avr += [f"@{i * 1000:012x}{r['frame']};".encode() for i, r in enumerate(rows[2000:4000])]
+    sbs = []
+    when = "2024/07/06,06:43:09.525,2024/07/06,06:43:09.525"
+    for r in rows:
+        head = f"MSG,{{}},1,1,{r['icao24'].upper()},1,{when},"
+        if "latitude" in r:
+            pos = f"{r.get('altitude', '')},,,{r['latitude']:.5f},{r['longitude']:.5f}"
+            sbs.append((head.format(3) + f",{pos},,,0,0,0,0").encode())
+        elif "groundspeed" in r and r.get("bds") == "09":
+            vel = f"{r['groundspeed']},{r['track']},,,{r['vertical_rate']}"
+            sbs.append((head.format(4) + f",,{vel},,0,0,0,0").encode())
+    return frames, beast, avr, raw, sbs
+
+
+def _batches(gen: Callable[[], bytes], n: int, size: int) -> Iterator[list[bytes]]:
+    for start in range(0, n, size):
+        yield [gen() for _ in range(min(size, n - start))]
+
+
+def _guard(fn: Callable[[], object], raised: Counter[str], first: list[str]) -> None:
+    try:
+        fn()
+    except BaseException as e:  # the point of a fuzzer: count anything at all that escapes
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        raised[type(e).__name__] += 1
+        if not first:
+            first.append(traceback.format_exc())
+
+
+def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
+    frames, beast, avr, jsonl, sbs = _seeds()
+    raised: Counter[str] = Counter()
+    first: list[str] = []
+    out = 0
+    t0 = time.perf_counter()
+    if name == "beast":
+        chunks = [beast[i : i + 60] for i in range(0, len(beast), 60)] + [beast]
+        gen = Mutator(chunks, rng)
+        p = BeastParser(live=True)
+        rejects, notes = p.rejects, p.notes
+        for _ in range(n):
+            data = gen()
+
+            def step(data: bytes = data) -> None:
+                nonlocal out
+                out += len(p.feed(data))
+
+            _guard(step, raised, first)
+        _guard(p.close, raised, first)
+    elif name == "modes":
+        gen = Mutator(frames, rng)
+        dec = ModesDecoder(receiver=CDG)
+        rejects, notes = dec.rejects, dec.notes
+        for batch in _batches(gen, n, 2000):
+            # mostly mutated frames as hex; some text mutated at the character level
+            hexes = [b.hex() if rng.random() < 0.9 else b.hex()[:-1] + "g" for b in batch]
+            t = np.sort(rng.uniform(0, 60, len(hexes)))
+
+            def step(t: np.ndarray = t, hexes: list[str] = hexes) -> None:
+                nonlocal out
+                out += len(dec.decode(t, hexes))
+
+            _guard(step, raised, first)
+    else:
+        seeds = {"avr": avr, "jsonl": jsonl, "sbs": sbs}[name]
+        gen = Mutator(seeds, rng)
+        s = ModesStream(name, receiver=CDG, live=True)
+        rejects, notes = s.rejects, s.notes
+        for batch in _batches(gen, n, 1000):
+
+            def step(batch: list[bytes] = batch) -> None:
+                nonlocal out
+                out += len(s.feed(b"\n".join(batch) + b"\n"))
+
+            _guard(step, raised, first)
+        _guard(s.close, raised, first)
+        notes = s.notes
+    dt = time.perf_counter() - t0
+    rej = ", ".join(f"{k}={v}" for k, v in rejects.counts.most_common())
+    print(f"{name:6} {n:,} inputs in {dt:.0f} s: {out:,} decoded, {rejects.total:,} rejected ({rej})")
+    if notes:
+        print(f"{'':6} notes: " + ", ".join(f"{k}={v}" for k, v in notes.most_common()))
+    print(f"{'':6} raised: {sum(raised.values())} {dict(raised) if raised else ''}")
+    if first:
+        print(first[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=1_000_000, help="inputs per decoder")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", default="beast,modes,avr,jsonl,sbs")
+    args = ap.parse_args()
+    for name in args.only.split(","):
+        fuzz(name, args.n, np.random.default_rng(args.seed))
+
+
+if __name__ == "__main__":
+    main()
