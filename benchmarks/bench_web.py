@@ -6,17 +6,22 @@ Serves the real console (uvicorn on a free loopback port), publishes N synthetic
 over 1 deg around Paris, all moving) once a second from a producer thread, opens the page in
 Debian's Chromium (headless, software WebGL: a GPU would do better) and records the intervals
 between requestAnimationFrame callbacks. Prints frame-time percentiles, the per-picture server
-cost (Frame + delta + JSON) and the websocket message size. Figures, not a pass/fail test.
+cost (Frame + delta + JSON) and the websocket message size; then connects --ws-clients websocket
+clients for 10 s (fan-out: messages, bytes, drops) and times GET /api/tracks. Figures, not a
+pass/fail test.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import socket
 import statistics
 import tempfile
 import threading
 import time
+import urllib.request
 
 import numpy as np
 
@@ -67,6 +72,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tracks", type=int, default=2000)
     ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--ws-clients", type=int, default=50, help="websocket clients in the fan-out phase")
     args = ap.parse_args()
 
     import uvicorn
@@ -125,6 +131,9 @@ def main() -> None:
         )
         seq_seen = page.evaluate("() => window.airpicture.stats")
         ctx.close()
+    fan = asyncio.run(fan_out(port, args.ws_clients, 10.0))
+    rest = rest_latency(port, 20)
+    metrics = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/metrics").read())
     stop.set()
     srv.should_exit = True
 
@@ -141,6 +150,47 @@ def main() -> None:
         f" first snapshot {sizes[0] / 1024:.0f} KiB"
     )
     print(f"browser got {seq_seen['deltas']} deltas, {seq_seen['snapshots']} snapshot(s)")
+    print(
+        f"fan-out: {args.ws_clients} websocket clients for 10 s: {fan['messages']} messages,"
+        f" {fan['mib'] / 10:.1f} MiB/s in all,"
+        f" {fan['snapshots']} snapshots (one per connection, plus any resync);"
+        f" server dropped {metrics['ws_dropped']} queued messages in total"
+    )
+    print(
+        f"REST GET /api/tracks ({args.tracks} tracks): median {1000 * np.median(rest):.0f} ms,"
+        f" max {1000 * max(rest):.0f} ms over {len(rest)} requests"
+    )
+
+
+async def fan_out(port: int, n: int, seconds: float) -> dict[str, float]:
+    """n websocket clients reading as fast as they can for `seconds`."""
+    import websockets
+
+    got = {"messages": 0, "mib": 0.0, "snapshots": 0}
+
+    async def one() -> None:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0:
+                try:
+                    msg = await asyncio.wait_for(ws.recv(), left)
+                except TimeoutError:
+                    break
+                got["messages"] += 1
+                got["mib"] += len(msg) / 2**20
+                got["snapshots"] += msg.startswith('{"type":"snapshot"')
+
+    await asyncio.gather(*(one() for _ in range(n)))
+    return got
+
+
+def rest_latency(port: int, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/tracks").read()
+        out.append(time.perf_counter() - t0)
+    return out
 
 
 if __name__ == "__main__":
