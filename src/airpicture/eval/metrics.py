@@ -185,10 +185,8 @@ def observable_targets(ref: Reference, cfg: EvalConfig, taus: FloatArray) -> tup
     here = truth.present(k, taus[p])
     k, p = k[here], p[here]
     bucket = np.floor_divide(taus[p], OBS_BUCKET_S).astype(np.int64)
-    key = k * (bucket.max() - bucket.min() + 1 if len(bucket) else 1) + (
-        bucket - (bucket.min() if len(bucket) else 0)
-    )
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inv = np.unique(np.stack([k, bucket], 1), axis=0, return_index=True, return_inverse=True)
+    inv = inv.reshape(-1)
     kf, tf = k[first], taus[p[first]]
     j = truth.at_or_after(kf, tf)
     silent = silent_aircraft(truth, ref.config)
@@ -254,17 +252,9 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
     finite = np.isfinite(tracks.e) & np.isfinite(tracks.n)
     reach = c + _max_speed(ref) * cfg.window_s + 1.0
 
-    series = Series(
-        taus,
-        np.zeros(P),
-        np.zeros(P, np.int64),
-        np.zeros(P, np.int64),
-        np.zeros(P, np.int64),
-        np.zeros(P, np.int64),
-        np.zeros(P, bool),
-    )
+    n = np.zeros(P, np.int64)
+    series = Series(taus, np.zeros(P), n.copy(), n.copy(), n.copy(), n.copy(), np.zeros(P, bool))
     shown: list[IntArray] = []  # track codes in each picture
-    pairs_p: list[IntArray] = []
     pairs_k: list[IntArray] = []
     pairs_i: list[IntArray] = []
     pairs_d: list[FloatArray] = []
@@ -296,7 +286,6 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         series.gospa_m[p], series.missed[p], series.false[p] = res.gospa, res.missed, res.false
         series.scored[p] = True
         gospa_m.append(res.gospa)
-        pairs_p.append(np.full(len(res.rows), p))
         pairs_k.append(tg[res.rows])
         pairs_i.append(est[res.cols])
         pairs_d.append(res.d)
