@@ -45,6 +45,20 @@ def test_stored_history_becomes_a_replay_timeline(tmp_path: Path) -> None:
     assert [a["state"] for a in state.alert_list()] == ["raised"]
 
 
+def test_track_history_comes_from_the_store_up_to_the_replay_time(tmp_path: Path) -> None:
+    _store(tmp_path / "h.db")
+    with open_store(tmp_path / "h.db") as st:
+        tl = timeline_from_store(st)
+        state = LiveState(history_frames=3)
+        state.history_store = st
+        Player(state, tl).seek(T0 + 10)
+        h = state.track(1)["history"]  # type: ignore[index]
+        assert h["t"] == [T0 + t for t in range(11)]  # all stored rows, none after the replay time
+        assert h["lat"][-1] == round(48.8 + 10 * 0.001, 5)
+        state.history_store = None
+        assert state.track(1)["history"]["t"] == [T0 + 8, T0 + 9, T0 + 10]  # type: ignore[index]
+
+
 def test_console_refuses_to_bind_off_loopback_without_a_token(tmp_path: Path, capsys) -> None:
     assert main(["console", "--host", "0.0.0.0", "--port", "0"]) == 1
     assert "--token" in capsys.readouterr().err

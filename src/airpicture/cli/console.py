@@ -157,6 +157,10 @@ def run_scenario_console(
     scn = load_scenario(scenario_dir)
     state = scenario_state(scn)
     timeline = Timeline(scn.start_s, scn.end_s)
+    if store:
+        from airpicture.sinks.store import open_store
+
+        state.history_store = open_store(store)  # read side; track_into writes through a StoreWriter
     stop = threading.Event()
     tracker = threading.Thread(
         target=track_into, args=(scn, timeline, stop, store), name="console-track", daemon=True
@@ -181,6 +185,8 @@ def run_scenario_console(
         stop.set()
         player.stop()
         tracker.join(timeout=10)
+        if state.history_store is not None:
+            state.history_store.close()
         print(file=sys.stderr)
 
 
@@ -229,12 +235,12 @@ def replay_store_console(
     check_bind(host, token)
     with open_store(target) as store:
         timeline = timeline_from_store(store)
-        stats = store.latest_stats()
-    if not timeline.frames:
-        raise SourceError(f"{target}: no pictures stored")
-    state = LiveState()  # a store keeps what sources did (stats), not where the sensors stand
-    state.publish_stats(stats)
-    serve_timeline(state, timeline, speed, loop, host, port, token)
+        if not timeline.frames:
+            raise SourceError(f"{target}: no pictures stored")
+        state = LiveState()  # a store keeps what sources did (stats), not where the sensors stand
+        state.history_store = store  # a selected track's history comes from the store
+        state.publish_stats(store.latest_stats())
+        serve_timeline(state, timeline, speed, loop, host, port, token)
 
 
 def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:

@@ -252,6 +252,10 @@ class LiveState:
         self.acked: set[str] = set()
         self.max_alerts = max_alerts
         self.replay: Any = None  # a replay.Player when the console plays history; None when live
+        # A history store (airpicture.sinks.store.HistoryStore) to read one track's history from,
+        # over history_s before the current picture; None: the frames kept in memory.
+        self.history_store: Any = None
+        self.history_s = 3600.0
         self.zone_listeners: list[Callable[[list[Zone]], None]] = []
         self.pictures = 0
         self.clients = 0  # websocket clients connected (kept by the hub)
@@ -415,8 +419,47 @@ class LiveState:
                 "snapshot", self.seq, _json({"type": "snapshot", "seq": self.seq, **self._snapshot_payload()})
             )
 
+    def _memory_history(self, track_id: int) -> dict[str, list[Any]]:
+        hist: dict[str, list[Any]] = {"t": [], "lat": [], "lon": [], "alt": [], "spd": [], "p": []}
+        for h in self.history:
+            j = int(np.searchsorted(h.track, track_id))
+            if j < len(h) and h.track[j] == track_id:
+                for key, arr in (
+                    ("lat", h.lat),
+                    ("lon", h.lon),
+                    ("alt", h.alt_m),
+                    ("spd", h.speed_mps),
+                    ("p", h.cls_p),
+                ):
+                    v = float(arr[j])
+                    hist[key].append(round(v, 5) if math.isfinite(v) else None)
+                hist["t"].append(h.time_s)
+        return hist
+
+    def _store_history(self, track_id: int, t: float) -> dict[str, list[Any]] | None:
+        """The track's stored rows up to the current picture (a replay must not show the future)."""
+        from airpicture.errors import SinkError
+
+        try:
+            rows = self.history_store.track_history(track_id, t - self.history_s, t)
+        except SinkError:
+            return None  # the store is unavailable: fall back to the frames in memory
+        if not len(rows):
+            return None
+        spd = np.hypot(rows["ve"], rows["vn"])
+        out: dict[str, list[Any]] = {"t": rows["time_s"].tolist()}
+        for key, arr in (
+            ("lat", rows["lat"]),
+            ("lon", rows["lon"]),
+            ("alt", rows["alt_m"]),
+            ("spd", spd),
+            ("p", rows["cls_p"]),
+        ):
+            out[key] = [round(v, 5) if math.isfinite(v) else None for v in np.asarray(arr, float).tolist()]
+        return out
+
     def track(self, track_id: int) -> dict[str, Any] | None:
-        """One track's current row and its kept history (time, lat, lon, alt, speed, class prob)."""
+        """One track's current row and its history (time, lat, lon, alt, speed, class prob)."""
         with self._lock:
             f = self.frame
             if f is None:
@@ -425,24 +468,16 @@ class LiveState:
             if i >= len(f) or f.track[i] != track_id:
                 return None
             row = f.row(i)
-            hist: dict[str, list[Any]] = {"t": [], "lat": [], "lon": [], "alt": [], "spd": [], "p": []}
-            for h in self.history:
-                j = int(np.searchsorted(h.track, track_id))
-                if j < len(h) and h.track[j] == track_id:
-                    for key, arr in (
-                        ("lat", h.lat),
-                        ("lon", h.lon),
-                        ("alt", h.alt_m),
-                        ("spd", h.speed_mps),
-                        ("p", h.cls_p),
-                    ):
-                        v = float(arr[j])
-                        hist[key].append(round(v, 5) if math.isfinite(v) else None)
-                    hist["t"].append(h.time_s)
-            row["history"] = hist
             row["class_name"] = CLASSES[row["cls"]] if 0 <= row["cls"] < len(CLASSES) else "unknown"
             row["sensor_names"] = [n for b, n in enumerate(self.sites) if row["sen"] >> b & 1]
-            return row
+            memory = self._memory_history(track_id) if self.history_store is None else None
+        # The store is read outside the lock: a slow disk must not hold up the tracker's publishing.
+        hist = memory if memory is not None else self._store_history(track_id, f.time_s)
+        if hist is None:
+            with self._lock:
+                hist = self._memory_history(track_id)
+        row["history"] = hist
+        return row
 
 
 __all__ = ["COLUMNS", "Frame", "LiveState", "Message", "SensorSite", "Zone", "alert_dict"]
