@@ -1,0 +1,251 @@
+"""Track management through the Tracker API on synthetic scenes made from known geometry."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+import trackkit as tk
+
+from airpicture.sinks.export import TracksCsvWriter
+from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT
+from airpicture.track.tracker import Tracker
+from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE
+
+T = tk.RADAR["scan_period_s"]
+NO_REPORTS = np.zeros(0, REPORT_DTYPE)
+#: 30 km from the radar at 3 km, 170 m/s towards the north-west
+PATH = tk.straight((20_000.0, 10_000.0, 3000.0), (-150.0, 80.0, 0.0))
+
+
+@pytest.mark.parametrize(("mode_c", "plots_to_confirm", "rms_m"), [(True, 3, 80.0), (False, 5, 250.0)])
+def test_radar_target_confirmed_within_a_few_scans_and_held(
+    mode_c: bool, plots_to_confirm: int, rms_m: float
+) -> None:
+    rng = np.random.default_rng(10)
+    # seen on every scan at first (the confirmation delay is then a fixed number of plots), then
+    # with Pd 0.9
+    target = np.concatenate(
+        [
+            tk.radar_plots(PATH, range(10), rng, mode_c=mode_c),
+            tk.radar_plots(PATH, range(10, 40), rng, pd=0.9, mode_c=mode_c),
+        ]
+    )
+    plots = np.concatenate([target, tk.clutter_plots(range(40), rng)])
+    confirmed_at, ids, err, alt_err, false_max, held = None, set(), [], [], 0, []
+    _, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 40 * T)
+    for pic in pictures:
+        m = tk.near(pic, PATH, 1000.0)
+        if m.any() and confirmed_at is None:
+            confirmed_at = pic.time_s
+        if confirmed_at is not None:
+            held.append(m.sum() == 1)
+        ids |= set(pic.track[m].tolist())
+        false_max = max(false_max, int((~m).sum()))
+        assert pic.row_time is not None
+        err += np.hypot(*(pic.x[m, :2] - PATH(pic.row_time[m])[:, :2]).T).tolist()
+        alt_err += (pic.alt_m[m] - tk.FRAME.to_geodetic(PATH(pic.row_time[m]))[2]).tolist()
+    assert confirmed_at is not None
+    # published by the end of the window holding the target's Nth plot
+    assert confirmed_at <= target["time_s"][plots_to_confirm - 1] + T
+    assert len(ids) == 1  # one track id all along
+    assert np.mean(held) > 0.95  # in the picture, exactly once, from confirmation on
+    assert false_max <= 1
+    assert np.sqrt(np.mean(np.square(err))) < rms_m
+    if mode_c:  # Mode C holds the height to about the altitude sigma
+        assert np.sqrt(np.mean(np.square(alt_err))) < 30.0
+
+
+def test_tentative_tracks_never_published() -> None:
+    rng = np.random.default_rng(11)
+    plots = np.concatenate([tk.radar_plots(PATH, range(20), rng), tk.clutter_plots(range(20), rng)])
+    saw_tentative_only = False
+    trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 20 * T)
+    for pic in pictures:
+        tb = trk.table
+        rows = tb.rows()
+        confirmed_ids = set(tb.id[rows[tb.status[rows] == CONFIRMED]].tolist())
+        assert set(pic.track.tolist()) <= confirmed_ids
+        if len(rows) and not confirmed_ids:
+            assert len(pic) == 0
+            saw_tentative_only = True
+    assert saw_tentative_only  # the first windows hold only tentative tracks: the check above ran
+    assert trk.stats.confirmed >= 1
+
+
+def test_clutter_only_confirms_almost_nothing() -> None:
+    """Five minutes of false plots at the sheet's density (3000 plots): every one starts a tentative
+    track, and the likelihood-ratio test confirms (almost) none."""
+    rng = np.random.default_rng(12)
+    plots = tk.clutter_plots(range(75), rng)
+    biggest = 0
+    trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 75 * T)
+    for pic in pictures:
+        biggest = max(biggest, len(pic))
+    assert trk.stats.plots == len(plots) > 2500
+    assert trk.stats.started > 0.9 * len(plots)
+    assert trk.stats.confirmed <= 1
+    assert biggest <= 1
+
+
+def test_target_that_disappears_leaves_the_picture_then_is_deleted() -> None:
+    rng = np.random.default_rng(13)
+    target = tk.radar_plots(PATH, range(20), rng)
+    plots = np.concatenate([target, tk.clutter_plots(range(40), rng)])
+    t_last = target["time_s"][-1]
+    track_id, published, alive = None, [], []
+    trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 40 * T)
+    for pic in pictures:
+        m = tk.near(pic, PATH, 1000.0)
+        if track_id is None and m.any():
+            track_id = int(pic.track[m][0])
+        if track_id is not None:
+            published.append((pic.time_s, track_id in pic.track))
+            tb = trk.table
+            alive.append((pic.time_s, track_id in tb.id[tb.rows()]))
+    assert track_id is not None
+    pub = np.array(published)
+    liv = np.array(alive)
+    # a single missed look is coasted through...
+    one_miss = (pub[:, 0] > t_last) & (pub[:, 0] < t_last + T + 0.5)
+    assert one_miss.any() and pub[one_miss, 1].all()
+    # ...but three are not: out of the picture (P_STILL_THERE) and then out of the table
+    assert not pub[pub[:, 0] > t_last + 3 * T + 1, 1].any()
+    assert not liv[liv[:, 0] > t_last + 6 * T + 1, 1].any()
+    kept = (liv[:, 0] > t_last) & (liv[:, 0] < t_last + 3 * T + 1)
+    assert kept.any() and liv[kept, 1].all()  # kept, unpublished, to pick the object up again
+    assert trk.stats.deleted >= 1
+
+
+def test_adsb_fuses_with_the_radar_track_of_the_same_aircraft() -> None:
+    """The radar holds the aircraft first; when its ADS-B appears the reports join that track: one
+    track, one id, the identity set, both sensors in its mask."""
+    rng = np.random.default_rng(14)
+    plots = np.concatenate([tk.radar_plots(PATH, range(40), rng, pd=0.9), tk.clutter_plots(range(40), rng)])
+    icao = 0x3C6444
+    reports = tk.adsb_reports(PATH, tk.T0 + np.arange(60.0, 160.0, 1.0), icao, rng)
+    before, after = set(), set()
+    trk, pictures = tk.track(plots, reports, tk.T0 + 40 * T)
+    for pic in pictures:
+        m = tk.near(pic, PATH, 1000.0)
+        if pic.time_s < tk.T0 + 60:
+            before |= set(pic.track[m].tolist())
+            assert (pic.ident[m] == NO_IDENT).all()
+        elif pic.time_s > tk.T0 + 65:
+            assert m.sum() == 1, "one track for one aircraft"
+            after.add(int(pic.track[m][0]))
+            assert pic.ident[m][0] == icao
+            assert pic.sensors[m][0] == 0b11
+            assert pic.integrity[m][0] == OK
+    assert len(before) == 1
+    assert after == before  # the radar track's id lives on
+    assert trk.stats.fused >= 1
+
+
+def test_reports_that_no_radar_corroborates_are_flagged_and_not_published(tmp_path) -> None:
+    """An identity broadcasting a position well inside radar coverage, never seen by the radar, is
+    suspect, then spoofed, and left out of tracks.csv; a real aircraft (radar + ADS-B) and one out of
+    the radar's range stay ok and are written."""
+    rng = np.random.default_rng(15)
+    ghost = tk.straight((-30_000.0, -5000.0, 5000.0), (120.0, 60.0, 0.0))
+    far = tk.straight((160_000.0, 0.0, 9000.0), (0.0, 200.0, 0.0))  # 150+ km: beyond the radar
+    plots = np.concatenate([tk.radar_plots(PATH, range(40), rng, pd=0.9), tk.clutter_plots(range(40), rng)])
+    t = tk.T0 + np.arange(0.0, 160.0, 1.0)
+    reports = np.concatenate(
+        [
+            tk.adsb_reports(PATH, t, 0x3C6444, rng),
+            tk.adsb_reports(ghost, t, 0xABCDEF, rng),
+            tk.adsb_reports(far, t, 0x111111, rng),
+        ]
+    )
+    states: dict[int, list[tuple[float, int]]] = {0x3C6444: [], 0xABCDEF: [], 0x111111: []}
+    out = tmp_path / "tracks.csv"
+    _, pictures = tk.track(plots, reports, tk.T0 + 40 * T)
+    with TracksCsvWriter(out) as w:
+        for pic in pictures:
+            w.write(pic)
+            for ident, lst in states.items():
+                sel = pic.ident == ident
+                assert sel.sum() <= 1
+                if sel.any():
+                    lst.append((pic.time_s - tk.T0, int(pic.integrity[sel][0])))
+    ghost_states = np.array(states[0xABCDEF])
+    assert SUSPECT in ghost_states[ghost_states[:, 0] < 4 * T, 1]  # suspect at first...
+    assert (ghost_states[ghost_states[:, 0] > 5 * T, 1] == SPOOFED).all()  # ...spoofed after 3 looks
+    for ident in (0x3C6444, 0x111111):
+        s = np.array(states[ident])
+        assert (s[s[:, 0] > 3 * T, 1] == OK).all()
+    text = out.read_text()
+    assert "abcdef" not in text
+    assert ",3c6444,ok" in text and ",111111,ok" in text
+
+
+def test_rejects_counted_not_raised() -> None:
+    trk = Tracker(tk.SENSORS, tk.SITE)
+    rep = np.zeros(3, REPORT_DTYPE)
+    rep["time_s"] = tk.T0 + np.arange(3.0)
+    rep["sensor"], rep["ident"] = 1, 0x123456
+    rep["lat"], rep["lon"], rep["altitude_m"] = [48.9, np.nan, 48.9], [2.3, 2.3, np.inf], 1000.0
+    rep["speed_mps"] = rep["track_rad"] = rep["vrate_mps"] = np.nan
+    trk.update_reports(rep)
+    assert trk.rejects["report_without_position"] == 2
+    assert len(trk.table) == 1  # the good report started a track
+    pl = np.zeros(2, PLOT_DTYPE)
+    pl["time_s"], pl["sensor"], pl["range_m"], pl["azimuth_rad"] = tk.T0, 1, 1e4, 1.0
+    pl["elevation_rad"] = pl["altitude_m"] = np.nan
+    pl["ident"] = NO_IDENT
+    trk.update_plots(pl)  # an ADS-B receiver gives no plots
+    assert trk.rejects["plot_from_non_radar"] == 2
+    assert len(trk.table) == 1 and trk.stats.started == 1
+
+
+def test_two_close_parallel_targets_keep_two_tracks() -> None:
+    """Two aircraft 1 km apart side by side (25 azimuth sigmas at 30 km): two tracks, two stable ids,
+    no merge."""
+    rng = np.random.default_rng(16)
+    other = tk.straight((20_000.0 + 470.0, 10_000.0 + 880.0, 3000.0), (-150.0, 80.0, 0.0))
+    plots = np.concatenate([tk.radar_plots(PATH, range(30), rng), tk.radar_plots(other, range(30), rng)])
+    ids_a, ids_b = set(), set()
+    trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 30 * T)
+    for pic in pictures:
+        a, b = tk.near(pic, PATH, 300.0), tk.near(pic, other, 300.0)
+        assert not (a & b).any()
+        ids_a |= set(pic.track[a].tolist())
+        ids_b |= set(pic.track[b].tolist())
+    assert len(ids_a) == 1 and len(ids_b) == 1 and ids_a != ids_b
+    assert trk.stats.merged == 0
+
+
+@pytest.mark.skipif(
+    "compiled" not in inspect.signature(Tracker).parameters, reason="no compiled tracker path"
+)
+def test_compiled_and_reference_paths_give_the_same_pictures() -> None:
+    """The numba kernels and the numpy reference are the same mathematics: on a scene with a fused
+    aircraft, a ghost, clutter and a target that vanishes, every picture agrees."""
+    rng = np.random.default_rng(17)
+    ghost = tk.straight((-30_000.0, -5000.0, 5000.0), (120.0, 60.0, 0.0))
+    other = tk.straight((-10_000.0, 30_000.0, 1500.0), (90.0, -40.0, 0.0))
+    plots = np.concatenate(
+        [
+            tk.radar_plots(PATH, range(30), rng, pd=0.9),
+            tk.radar_plots(other, range(15), rng, mode_c=False),
+            tk.clutter_plots(range(30), rng),
+        ]
+    )
+    t = tk.T0 + np.arange(20.0, 120.0, 1.0)
+    reports = np.concatenate(
+        [tk.adsb_reports(PATH, t, 0x3C6444, rng), tk.adsb_reports(ghost, t, 0xABCDEF, rng)]
+    )
+    _, fast = tk.track(plots, reports, tk.T0 + 30 * T, compiled=True)
+    _, ref = tk.track(plots, reports, tk.T0 + 30 * T, compiled=False)
+    n = 0
+    for a, b in zip(fast, ref, strict=True):
+        assert a.time_s == b.time_s
+        np.testing.assert_array_equal(a.track, b.track)
+        np.testing.assert_array_equal(a.ident, b.ident)
+        np.testing.assert_array_equal(a.integrity, b.integrity)
+        np.testing.assert_allclose(a.x, b.x, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(a.P, b.P, rtol=1e-6, atol=1e-6)
+        n += len(a)
+    assert n > 100
