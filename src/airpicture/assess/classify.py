@@ -60,11 +60,12 @@ KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
 #: Heading wander w = 1 - |mean unit heading| over ~20 s (features.py), as a mixture per kind:
 #: (share flying straight legs, mean w on a leg, share wandering, median w when wandering).
 #: Drones and aircraft fly legs (w ~ 0: heading noise only) with turns or circles between; birds'
-#: headings random-walk (~10 deg/sqrt(s)), w ~ 0.1, and sometimes glide straight.
+#: headings random-walk (~10 deg/sqrt(s)): over the 20 s average w ~ 1 - 1/(1 + s²tau/2) ~ 0.25,
+#: and they sometimes glide straight.
 WANDER: dict[str, tuple[float, float, float, float]] = {
     "aircraft": (0.6, 0.02, 0.4, 0.3),
     "drone": (0.6, 0.02, 0.4, 0.3),
-    "bird": (0.3, 0.02, 0.7, 0.12),
+    "bird": (0.3, 0.02, 0.7, 0.25),
 }
 
 
