@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from evalkit import line, write_scenario, write_tracks
 
+from airpicture.errors import ConfigError
 from airpicture.eval import EvalConfig, load_reference, read_tracks, score_tracks
 from airpicture.eval.metrics import observable_targets, picture_times
 
@@ -155,6 +156,12 @@ def test_minutes_and_warmup_shorten_the_scored_span(basic: tuple[Path, Path]) ->
     assert s.pictures == 7  # t' = 50, 60, ..., 110
     assert s.hours == pytest.approx(70 / 3600)
     assert s.switch_count == 1
+
+
+def test_minutes_zero_means_all_and_a_too_long_warmup_is_an_error(basic: tuple[Path, Path]) -> None:
+    assert _score(*basic, EvalConfig(step_s=10, warmup_s=0, minutes=0)).pictures == 20
+    with pytest.raises(ConfigError, match="nothing to score"):
+        _score(*basic, EvalConfig(step_s=10, warmup_s=200))
 
 
 def test_class_accuracy_by_kind(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from airpicture.errors import ConfigError
 from airpicture.eval.csvio import read_columns, to_float
 from airpicture.eval.gospa import assign, assign_sparse
 from airpicture.eval.truth import Reference, silent_aircraft
@@ -43,7 +44,7 @@ class EvalConfig:
     warmup_s: float = 60.0
     kinds: tuple[str, ...] = KINDS
     sensors: tuple[str, ...] | None = None  # count only targets these sensor ids could see
-    minutes: float | None = None  # score only the first minutes of the scenario
+    minutes: float | None = None  # score only the first minutes of the scenario (None or 0: all)
 
 
 @dataclass
@@ -165,7 +166,9 @@ def _seq_sum(x: FloatArray) -> float:
 
 def picture_times(ref: Reference, cfg: EvalConfig) -> tuple[FloatArray, float]:
     """The picture times and the (possibly --minutes-shortened) end of the scenario."""
-    end = ref.end_s if cfg.minutes is None else min(ref.end_s, ref.start_s + cfg.minutes * 60)
+    end = min(ref.end_s, ref.start_s + cfg.minutes * 60) if cfg.minutes else ref.end_s  # 0: all, as score.py
+    if end - ref.start_s - cfg.warmup_s <= 0:
+        raise ConfigError(f"nothing to score: the warm-up ({cfg.warmup_s:g} s) covers the scored span")
     return np.arange(ref.start_s + cfg.warmup_s, end, cfg.step_s), end
 
 
