@@ -35,7 +35,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 from airpicture.geo import EnuFrame
-from airpicture.track import associate, imm, integrity, models
+from airpicture.track import associate, imm, integrity, kernels, models
 from airpicture.track.measure import (
     DEFAULT_SIGMA_ALT_M,
     DEFAULT_SIGMA_VELOCITY_MPS,
@@ -109,7 +109,8 @@ class TrackerStats:
 class Tracker:
     """The tracker. `sensors`: the sensor sheets (sensors.json); `site`: (lat, lon, alt_m) origin of
     the ENU frame; `platforms`: navigation of moving sensors (sensor index -> (t, [lat lon alt]));
-    `active`: indices of the sensors in use (default all): only they count for coverage checks."""
+    `active`: indices of the sensors in use (default all): only they count for coverage checks;
+    `compiled`: use the numba kernels (default) or the numpy reference path (same results)."""
 
     def __init__(
         self,
@@ -117,6 +118,7 @@ class Tracker:
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         active: list[int] | None = None,
+        compiled: bool = True,
     ) -> None:
         self.sensors = sensors
         self.frame = EnuFrame(*site)
@@ -124,6 +126,7 @@ class Tracker:
         self.rn, self.rm = curvature_radii(site[0])
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
         self.active = set(range(len(sensors)) if active is None else active)
+        self.compiled = compiled  # numba kernels; False runs the numpy reference path
         self.table = TrackTable(n_sensors=len(sensors))
         self.revisit_s = np.array([self._revisit(sp) for sp in sensors])
         self.log_miss = np.log(np.maximum(1 - np.array([self._pd_of(sp) for sp in sensors]), 1e-6))
@@ -141,6 +144,8 @@ class Tracker:
         return float(spec.get("scan_period_s") or spec.get("update_period_s") or 1.0)
 
     def _combined(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
+        if self.compiled:
+            return kernels.combine(self.table.x[rows], self.table.P[rows], self.table.mu[rows])
         return imm.combine(self.table.x[rows], self.table.P[rows], self.table.mu[rows])
 
     def _candidates(
@@ -151,14 +156,21 @@ class Tracker:
         t_mid: float,
         half_w: float,
         meas_xy: FloatArray,
-        slack: float,
+        slack: FloatArray,
     ) -> tuple[IntArray, IntArray]:
+        """Pre-gate: pairs whose horizontal distance is within the track's 5-sigma radius plus the
+        measurement's own horizontal uncertainty `slack` (M,)."""
         dt = t_mid - self.table.t[rows]
         pos = xc[:, :2] + xc[:, 3:5] * dt[:, None]
         var = Pc[:, 0, 0] + Pc[:, 1, 1] + dt * dt * (Pc[:, 3, 3] + Pc[:, 4, 4])
         speed = np.hypot(xc[:, 3], xc[:, 4])
-        radius = 4.0 * np.sqrt(var) + half_w * (speed + 30.0) + slack + 50.0
-        return associate.pregate(pos, radius, meas_xy)
+        # report-built tracks carry their time uncertainty along the velocity (see _gate_radar)
+        lag = np.where(self.table.ident[rows] >= 0, REPORT_SIGMA_TIME_S, 0.0) * speed
+        radius = 5.0 * np.sqrt(var + lag * lag) + half_w * (speed + 30.0) + 100.0
+        ti, mi = associate.pregate(pos, radius + slack.max(initial=0.0), meas_xy)
+        d = np.hypot(pos[ti, 0] - meas_xy[mi, 0], pos[ti, 1] - meas_xy[mi, 1])
+        near = d <= radius[ti] + slack[mi]
+        return ti[near], mi[near]
 
     def _new_tracks(
         self,
@@ -230,18 +242,16 @@ class Tracker:
         zthird = np.select([third == 1, third == 2], [pl["elevation_rad"], pl["altitude_m"]], 0.0)
         z = np.column_stack([r, az, zthird])
         R = radar_noise(spec, third)
-        pp, Cpp = plot_to_enu(
-            r, az, pl["elevation_rad"], pl["altitude_m"], third, o, M, spec, self.site_alt, self.rn, self.rm
-        )
+        pp, Cpp = self._plots_to_enu(spec, r, az, pl["elevation_rad"], pl["altitude_m"], third, o, M)
         lam = clutter_density(spec, r, third)
         pd = self._pd(spec)
-        slack = 3.0 * np.sqrt(Cpp[:, 0, 0] + Cpp[:, 1, 1])
+        slack = 4.0 * np.sqrt(Cpp[:, 0, 0] + Cpp[:, 1, 1])
         rows = tb.rows()
         taken = np.zeros(len(pl), bool)
         if len(rows):
             xc, Pc = self._combined(rows)
             ti, mi = self._candidates(
-                rows, xc, Pc, float(t.mean()), float(np.ptp(t)) / 2 + 0.5, pp[:, :2], float(slack.max())
+                rows, xc, Pc, float(t.mean()), float(np.ptp(t)) / 2 + 0.5, pp[:, :2], slack
             )
             # a plot carrying a Mode S address only pairs with that identity or with none
             pid, tid = pl["ident"][mi], tb.ident[rows[ti]]
@@ -249,24 +259,11 @@ class Tracker:
             ti, mi = ti[ok], mi[ok]
             if len(ti):
                 k = rows[ti]
-                dt = t[mi] - tb.t[k]
-                c = imm.predicted_mode_probs(tb.mu[k], dt)
-                xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(c))
-                coop = tb.ident[k] >= 0
-                if coop.any():
-                    v = xp[coop, 3:]
-                    Pp[coop, :3, :3] += REPORT_SIGMA_TIME_S**2 * v[:, :, None] * v[:, None, :]
-                zhat, Hp = radar_predict(xp[:, :3], o[mi], M[mi], third[mi], self.site_alt, self.rn, self.rm)
-                y = z[mi] - zhat
-                y[:, 1] = (y[:, 1] + np.pi) % (2 * np.pi) - np.pi
-                y[:, 2] = np.where(third[mi] == 0, 0.0, y[:, 2])
-                S = Hp @ Pp[:, :3, :3] @ Hp.transpose(0, 2, 1) + R[mi]
-                Si = np.linalg.inv(S)
-                d2 = np.einsum("ki,kij,kj->k", y, Si, y)
-                logdet = np.linalg.slogdet(S)[1]
-                dim = np.where(third[mi] == 0, 2, 3)
-                gate = np.where(dim == 2, _GATE[2], _GATE[3])
-                ll = -0.5 * (d2 + logdet + dim * np.log(2 * np.pi))
+                sig_t = np.where(tb.ident[k] >= 0, REPORT_SIGMA_TIME_S, 0.0)
+                d2, ll = self._gate_radar(
+                    xc, Pc, tb.mu[rows], ti, t[mi] - tb.t[k], o[mi], M[mi], third[mi], z[mi], R[mi], sig_t
+                )
+                gate = np.where(third[mi] == 0, _GATE[2], _GATE[3])
                 cost = -2.0 * (ll + np.log(pd / (1 - pd + 1e-9)) - np.log(lam[mi]))
                 cost[~(d2 < gate)] = np.inf
                 pick = associate.assign(ti, mi, cost)
@@ -308,18 +305,7 @@ class Tracker:
             th[prior] = 2
             zm[prior, 2] = h_s + PRIMARY_HEIGHT_M
             Rm[prior, 2, 2] = PRIMARY_HEIGHT_SIGMA_M**2
-        nm = models.N_MODES
-        o_m, M_m, th_m = np.repeat(o[m], nm, axis=0), np.repeat(M[m], nm, axis=0), np.repeat(th, nm)
-        z_rep = np.repeat(zm, nm, axis=0)
-
-        def measure(x: FloatArray) -> tuple[FloatArray, FloatArray]:
-            zhat, Hp = radar_predict(x[:, :3], o_m, M_m, th_m, self.site_alt, self.rn, self.rm)
-            H = np.zeros((len(x), 3, 6))
-            H[:, :, :3] = Hp
-            zhat[:, 2] = np.where(th_m == 0, z_rep[:, 2], zhat[:, 2])  # padded row: zero innovation
-            return zhat, H
-
-        x, P, mu, _ = imm.step(tb.x[k], tb.P[k], tb.mu[k], t - tb.t[k], zm, Rm, measure, _RADAR_ANGULAR)
+        x, P, mu = self._imm_radar(k, t - tb.t[k], zm, Rm, o[m], M[m], th)
         self._commit(k, t, x, P, mu, gain, g, radar=True)
         tb.mode_c[k] |= third[m] == 2
         tb.h_known[k] |= third[m] > 0
@@ -327,6 +313,98 @@ class Tracker:
         adopt = (pid >= 0) & (tb.ident[k] < 0)
         tb.ident[k[adopt]] = pid[adopt]
         self.stats.radar_updates += len(k)
+
+    def _plots_to_enu(
+        self,
+        spec: dict[str, Any],
+        r: FloatArray,
+        az: FloatArray,
+        el: FloatArray,
+        alt: FloatArray,
+        third: IntArray,
+        o: FloatArray,
+        M: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        if not self.compiled:
+            return plot_to_enu(r, az, el, alt, third, o, M, spec, self.site_alt, self.rn, self.rm)
+        return kernels.plots_to_enu(
+            r,
+            az,
+            el,
+            alt,
+            third,
+            np.ascontiguousarray(o),
+            np.ascontiguousarray(M),
+            float(spec["sigma_range_m"]) ** 2,
+            np.radians(float(spec["sigma_azimuth_deg"])) ** 2,
+            np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2,
+            float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2,
+            PRIMARY_HEIGHT_M,
+            PRIMARY_HEIGHT_SIGMA_M**2,
+            self.site_alt,
+            self.rn,
+            self.rm,
+        )
+
+    def _gate_radar(
+        self,
+        xc: FloatArray,
+        Pc: FloatArray,
+        mu: FloatArray,
+        ti: IntArray,
+        dt: FloatArray,
+        o: FloatArray,
+        M: FloatArray,
+        third: IntArray,
+        z: FloatArray,
+        R: FloatArray,
+        sig_t: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Mahalanobis d2 and log-likelihood of pairs (combined state ti predicted by dt to plot n)."""
+        if self.compiled:
+            return kernels.radar_gate(
+                xc, Pc, mu, dt, ti, o, M, third, z, R, sig_t, self.site_alt, self.rn, self.rm
+            )
+        xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(imm.predicted_mode_probs(mu[ti], dt)))
+        v = xp[:, 3:]
+        Pp[:, :3, :3] += (sig_t**2)[:, None, None] * v[:, :, None] * v[:, None, :]
+        zhat, Hp = radar_predict(xp[:, :3], o, M, third, self.site_alt, self.rn, self.rm)
+        y = z - zhat
+        y[:, 1] = (y[:, 1] + np.pi) % (2 * np.pi) - np.pi
+        y[:, 2] = np.where(third == 0, 0.0, y[:, 2])
+        S = Hp @ Pp[:, :3, :3] @ Hp.transpose(0, 2, 1) + R
+        d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
+        dim = np.where(third == 0, 2, 3)
+        return d2, -0.5 * (d2 + np.linalg.slogdet(S)[1] + dim * np.log(2 * np.pi))
+
+    def _imm_radar(
+        self,
+        k: IntArray,
+        dt: FloatArray,
+        z: FloatArray,
+        R: FloatArray,
+        o: FloatArray,
+        M: FloatArray,
+        third: IntArray,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        tb = self.table
+        x, P, mu = tb.x[k], tb.P[k], tb.mu[k]
+        if self.compiled:
+            kernels.imm_radar(x, P, mu, dt, o, M, third, z, R, self.site_alt, self.rn, self.rm)
+            return x, P, mu
+        nm = models.N_MODES
+        o_m, M_m, th_m = np.repeat(o, nm, axis=0), np.repeat(M, nm, axis=0), np.repeat(third, nm)
+        z_rep = np.repeat(z, nm, axis=0)
+
+        def measure(xs: FloatArray) -> tuple[FloatArray, FloatArray]:
+            zhat, Hp = radar_predict(xs[:, :3], o_m, M_m, th_m, self.site_alt, self.rn, self.rm)
+            H = np.zeros((len(xs), 3, 6))
+            H[:, :, :3] = Hp
+            zhat[:, 2] = np.where(th_m == 0, z_rep[:, 2], zhat[:, 2])  # padded row: zero innovation
+            return zhat, H
+
+        x, P, mu, _ = imm.step(x, P, mu, dt, z, R, measure, _RADAR_ANGULAR)
+        return x, P, mu
 
     def _commit(
         self,
@@ -422,7 +500,9 @@ class Tracker:
             free_rows = rows[tb.ident[rows] == NO_IDENT]
             if len(free_rows):
                 xc, Pc = self._combined(free_rows)
-                ti, mi = self._candidates(free_rows, xc, Pc, float(t[left].mean()), 1.0, p[left, :2], 3 * sp)
+                ti, mi = self._candidates(
+                    free_rows, xc, Pc, float(t[left].mean()), 1.0, p[left, :2], np.full(len(left), 3 * sp)
+                )
                 if len(ti):
                     k = free_rows[ti]
                     m = left[mi]
@@ -478,16 +558,20 @@ class Tracker:
         jump_check: bool,
     ) -> None:
         tb = self.table
-        nm = models.N_MODES
-        mk = np.repeat(mask[m], nm, axis=0)
-        zr = np.repeat(z[m], nm, axis=0)
+        x, P, mu = tb.x[k], tb.P[k], tb.mu[k]
+        if self.compiled:
+            kernels.imm_linear(x, P, mu, t[m] - tb.t[k], z[m], R[m], mask[m])
+        else:
+            nm = models.N_MODES
+            mk = np.repeat(mask[m], nm, axis=0)
+            zr = np.repeat(z[m], nm, axis=0)
 
-        def measure(x: FloatArray) -> tuple[FloatArray, FloatArray]:
-            H = np.zeros((len(x), 6, 6))
-            H[:, np.arange(6), np.arange(6)] = mk
-            return np.where(mk, x, zr), H
+            def measure(xs: FloatArray) -> tuple[FloatArray, FloatArray]:
+                H = np.zeros((len(xs), 6, 6))
+                H[:, np.arange(6), np.arange(6)] = mk
+                return np.where(mk, xs, zr), H
 
-        x, P, mu, _ = imm.step(tb.x[k], tb.P[k], tb.mu[k], t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
+            x, P, mu, _ = imm.step(x, P, mu, t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
         if jump_check:  # the identity is authoritative: a report far outside the gate restarts the state
             xc, Pc = imm.combine(tb.x[k], tb.P[k], tb.mu[k])
             dt = t[m] - tb.t[k]
@@ -665,4 +749,32 @@ class Tracker:
         )
 
 
-__all__ = ["CONFIRMED", "OK", "SPOOFED", "SUSPECT", "TENTATIVE", "Tracker", "TrackerStats"]
+def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> None:
+    """Load (or compile, the first time) the numba kernels by tracking a few made-up measurements
+    with a throwaway tracker, so that timing a run measures tracking, not start-up."""
+    from airpicture.types import PLOT_DTYPE, REPORT_DTYPE
+
+    trk = Tracker(sensors, site)
+    for i, s in enumerate(sensors):
+        if s["kind"] == "radar":
+            pl = np.zeros(4, PLOT_DTYPE)
+            pl["time_s"] = [0.0, 0.1, 5.0, 5.1]
+            pl["sensor"], pl["range_m"], pl["azimuth_rad"] = i, [5000.0, 6000.0, 5010.0, 6010.0], 0.5
+            pl["elevation_rad"] = 0.05 if s.get("sigma_elevation_deg") is not None else np.nan
+            pl["altitude_m"] = [np.nan, 800.0, np.nan, 800.0]
+            pl["ident"] = -1
+            trk.update_plots(pl[:2])
+            trk.maintain(1.0)
+            trk.update_plots(pl[2:])
+        else:
+            rp = np.zeros(2, REPORT_DTYPE)
+            rp["time_s"], rp["sensor"], rp["ident"] = [0.0, 1.0], i, 0xABCDEF
+            rp["lat"], rp["lon"], rp["altitude_m"] = site[0], site[1], 1000.0
+            rp["speed_mps"], rp["track_rad"], rp["vrate_mps"] = 100.0, 1.0, np.nan
+            trk.update_reports(rp[:1])
+            trk.update_reports(rp[1:])
+        trk.maintain(6.0)
+    trk.picture(6.0)
+
+
+__all__ = ["CONFIRMED", "OK", "SPOOFED", "SUSPECT", "TENTATIVE", "Tracker", "TrackerStats", "warm_up"]
