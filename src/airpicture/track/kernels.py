@@ -23,11 +23,11 @@ LOG2PI = float(np.log(2 * np.pi))
 _ACCEL2 = np.ascontiguousarray(MODE_ACCEL**2)
 _SOJOURN = np.ascontiguousarray(MODE_SOJOURN_S)
 
-_opts = {"cache": True, "nogil": True, "error_model": "numpy"}
+_jit = nb.njit(cache=True, nogil=True, error_model="numpy")
 
 
-@nb.njit(**_opts)
-def _transition(dt, sojourn, out):  # type: ignore[no-untyped-def]
+@_jit
+def _transition(dt, sojourn, out):
     m = sojourn.shape[0]
     for i in range(m):
         stay = np.exp(-abs(dt) / sojourn[i])
@@ -35,8 +35,8 @@ def _transition(dt, sojourn, out):  # type: ignore[no-untyped-def]
             out[i, j] = stay if i == j else (1.0 - stay) / (m - 1)
 
 
-@nb.njit(**_opts)
-def _predict(x, P, dt, a2h, a2v, xo, Po):  # type: ignore[no-untyped-def]
+@_jit
+def _predict(x, P, dt, a2h, a2v, xo, Po):
     """CV prediction with piecewise-constant white acceleration (variances a2h, a2v)."""
     for i in range(3):
         xo[i] = x[i] + dt * x[i + 3]
@@ -58,8 +58,8 @@ def _predict(x, P, dt, a2h, a2v, xo, Po):  # type: ignore[no-untyped-def]
         Po[i + 3, i + 3] += a2 * t2
 
 
-@nb.njit(**_opts)
-def _inv_logdet(S, n, Si):  # type: ignore[no-untyped-def]
+@_jit
+def _inv_logdet(S, n, Si):
     """Inverse and log-determinant of a symmetric positive-definite n x n (Cholesky)."""
     L = np.zeros((n, n))
     logdet = 0.0
@@ -93,8 +93,8 @@ def _inv_logdet(S, n, Si):  # type: ignore[no-untyped-def]
     return logdet
 
 
-@nb.njit(**_opts)
-def _radar_h(p, o, Mr, third, site_alt, rn, rm, zh, Hp):  # type: ignore[no-untyped-def]
+@_jit
+def _radar_h(p, o, Mr, third, site_alt, rn, rm, zh, Hp):
     """Predicted [range, azimuth, third] and dz/dp (3, 3) of position p (see measure.radar_predict)."""
     d0 = p[0] - o[0]
     d1 = p[1] - o[1]
@@ -123,8 +123,8 @@ def _radar_h(p, o, Mr, third, site_alt, rn, rm, zh, Hp):  # type: ignore[no-unty
         Hp[2, 0], Hp[2, 1], Hp[2, 2] = p[0] / rn, p[1] / rm, 1.0
 
 
-@nb.njit(**_opts)
-def _radar_innov(zh, Hp, Ppp, z, R, third, y, S):  # type: ignore[no-untyped-def]
+@_jit
+def _radar_innov(zh, Hp, Ppp, z, R, third, y, S):
     for i in range(3):
         y[i] = z[i] - zh[i]
     y[1] = (y[1] + np.pi) % (2 * np.pi) - np.pi
@@ -145,8 +145,8 @@ def _radar_innov(zh, Hp, Ppp, z, R, third, y, S):  # type: ignore[no-untyped-def
             S[i, j] = s
 
 
-@nb.njit(**_opts)
-def _mix(mu, dt, c, w):  # type: ignore[no-untyped-def]
+@_jit
+def _mix(mu, dt, c, w):
     """Predicted mode probabilities c (M,) and mixing weights w (M, M) [from i, to j]."""
     m = mu.shape[0]
     Pi = np.empty((m, m))
@@ -161,8 +161,8 @@ def _mix(mu, dt, c, w):  # type: ignore[no-untyped-def]
             w[i, j] = Pi[i, j] * mu[i] / max(c[j], 1e-300)
 
 
-@nb.njit(**_opts)
-def _mix_predict(x, P, mu, dt, xp, Pp, c):  # type: ignore[no-untyped-def]
+@_jit
+def _mix_predict(x, P, mu, dt, xp, Pp, c):
     """IMM mixing then per-mode prediction of one track: x (M, 6), P (M, 6, 6) -> xp, Pp."""
     m = mu.shape[0]
     w = np.empty((m, m))
@@ -183,8 +183,8 @@ def _mix_predict(x, P, mu, dt, xp, Pp, c):  # type: ignore[no-untyped-def]
         _predict(x0, P0, dt, _ACCEL2[j, 0], _ACCEL2[j, 1], xp[j], Pp[j])
 
 
-@nb.njit(**_opts)
-def combine(x, P, mu):  # type: ignore[no-untyped-def]
+@_jit
+def combine(x, P, mu):
     """Moment-matched Gaussian of each track's modes: (K, M, 6), (K, M, 6, 6), (K, M) -> (K, 6), (K, 6, 6)."""
     K, m = mu.shape
     xc = np.zeros((K, 6))
@@ -201,8 +201,8 @@ def combine(x, P, mu):  # type: ignore[no-untyped-def]
     return xc, Pc
 
 
-@nb.njit(**_opts)
-def radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm):  # type: ignore[no-untyped-def]
+@_jit
+def radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm):
     """Gate statistics of candidate pairs (track ti[n] of the combined states, plot n).
 
     The combined state is predicted to the plot's time with the mode-mixed process noise; a track
@@ -248,8 +248,8 @@ def radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm):
     return d2, ll
 
 
-@nb.njit(**_opts)
-def _update(xp, Pp, y, H, R, n_z, xo, Po):  # type: ignore[no-untyped-def]
+@_jit
+def _update(xp, Pp, y, H, R, n_z, xo, Po):
     """EKF update of one state with innovation y (n_z,), Jacobian H (n_z, 6); returns loglik."""
     PHt = np.zeros((6, n_z))
     for a in range(6):
@@ -293,8 +293,8 @@ def _update(xp, Pp, y, H, R, n_z, xo, Po):  # type: ignore[no-untyped-def]
     return -0.5 * (q + logdet + n_z * LOG2PI)
 
 
-@nb.njit(**_opts)
-def _mode_probs(c, ll, mu_out):  # type: ignore[no-untyped-def]
+@_jit
+def _mode_probs(c, ll, mu_out):
     m = c.shape[0]
     top = ll[0]
     for j in range(1, m):
@@ -311,8 +311,8 @@ def _mode_probs(c, ll, mu_out):  # type: ignore[no-untyped-def]
         mu_out[j] /= s
 
 
-@nb.njit(**_opts)
-def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):  # type: ignore[no-untyped-def]
+@_jit
+def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):
     """IMM cycle (mix, predict, EKF update per mode, mode probabilities) of A tracks with one radar
     plot each. x (A, M, 6), P (A, M, 6, 6), mu (A, M) are updated in place."""
     A, m = mu.shape
@@ -340,8 +340,8 @@ def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):  # type: igno
         _mode_probs(c, ll, mu[n])
 
 
-@nb.njit(**_opts)
-def imm_linear(x, P, mu, dt, z, R, mask):  # type: ignore[no-untyped-def]
+@_jit
+def imm_linear(x, P, mu, dt, z, R, mask):
     """IMM cycle with a direct measurement of the state components flagged in mask (A, 6)
     (position, velocity): H is the identity on those rows. Updated in place."""
     A, m = mu.shape
@@ -367,8 +367,8 @@ def imm_linear(x, P, mu, dt, z, R, mask):  # type: ignore[no-untyped-def]
         _mode_probs(c, ll, mu[n])
 
 
-@nb.njit(**_opts)
-def plots_to_enu(r, az, el, alt, third, o, Mr, sr2, sa2, se2, sh2, h_prior, sh2_prior, site_alt, rn, rm):  # type: ignore[no-untyped-def]
+@_jit
+def plots_to_enu(r, az, el, alt, third, o, Mr, sr2, sa2, se2, sh2, h_prior, sh2_prior, site_alt, rn, rm):
     """Plots -> site-ENU positions (K, 3) and covariances (K, 3, 3): measure.plot_to_enu fused."""
     K = r.shape[0]
     p = np.empty((K, 3))
