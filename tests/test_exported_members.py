@@ -5,7 +5,14 @@ import airpicture.types
 
 def test_public_names_are_exported() -> None:
     for mod in (airpicture, airpicture.errors, airpicture.types):
-        public = {n for n in dir(mod) if not n.startswith("_") and not getattr(getattr(mod, n), "__module__", "x").startswith(("typing", "collections", "numpy", "dataclasses", "hashlib", "__future__"))}
+        public = {
+            n
+            for n in dir(mod)
+            if not n.startswith("_")
+            and not getattr(getattr(mod, n), "__module__", "x").startswith(
+                ("typing", "collections", "numpy", "dataclasses", "hashlib", "__future__")
+            )
+        }
         exported = set(mod.__all__)
         missing = {n for n in public - exported if not isinstance(getattr(mod, n), type(airpicture))}
         assert not missing, f"{mod.__name__} does not export {sorted(missing)}"

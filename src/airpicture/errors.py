@@ -53,4 +53,12 @@ class SinkError(AirpictureError):
     """An output that cannot take what is written to it."""
 
 
-__all__ = ["AirpictureError", "ConfigError", "DecodeError", "InputError", "RecordError", "SinkError", "SourceError"]
+__all__ = [
+    "AirpictureError",
+    "ConfigError",
+    "DecodeError",
+    "InputError",
+    "RecordError",
+    "SinkError",
+    "SourceError",
+]
