@@ -249,3 +249,25 @@ def test_compiled_and_reference_paths_give_the_same_pictures() -> None:
         np.testing.assert_allclose(a.P, b.P, rtol=1e-6, atol=1e-6)
         n += len(a)
     assert n > 100
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Tracker._report_batch looks reports up by identity without excluding NO_IDENT (-1), so a "
+    "report with ident -1 'holds the identity' of any identity-less radar track and moves it",
+)
+def test_a_report_without_identity_does_not_move_a_radar_track() -> None:
+    rng = np.random.default_rng(18)
+    trk = Tracker(tk.SENSORS, tk.SITE)
+    plots = tk.radar_plots(PATH, range(10), rng)
+    for k in range(10):
+        trk.update_plots(plots[k : k + 1])
+        trk.maintain(tk.T0 + (k + 1) * T)
+    before = trk.picture(tk.T0 + 40.0)
+    assert len(before) == 1 and tk.near(before, PATH, 300.0).all()
+    far = tk.straight((-60_000.0, -40_000.0, 8000.0), (0.0, 0.0, 0.0))
+    trk.update_reports(tk.adsb_reports(far, np.array([tk.T0 + 40.5]), NO_IDENT, rng))
+    trk.maintain(tk.T0 + 41.0)
+    after = trk.picture(tk.T0 + 41.0)
+    sel = after.track == before.track[0]
+    assert sel.any() and tk.near(after, PATH, 300.0)[sel].all()
