@@ -7,12 +7,28 @@ file and line rather than a counted reject (that is the stream stages' rule, not
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from airpicture.errors import RecordError, SourceError
 from airpicture.types import FloatArray
+
+
+def resolve(path: Path) -> Path:
+    """The file itself, or its gzip-compressed NAME.gz beside it (the bundled scenario is compressed)."""
+    gz = path.with_name(path.name + ".gz")
+    return gz if not path.exists() and gz.exists() else path
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open a text file for reading, through gzip when its name ends in .gz (see `resolve`)."""
+    path = resolve(path)
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", newline="")
+    return open(path, newline="")
 
 
 def read_columns(
@@ -24,9 +40,9 @@ def read_columns(
     row has the wrong number of fields.
     """
     try:
-        with open(path, newline="") as f:
+        with open_text(path) as f:
             rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+    except (OSError, UnicodeDecodeError, EOFError, csv.Error) as e:
         raise SourceError(f"cannot read {path}: {e}") from None
     if not rows:
         raise RecordError("empty file (no header)", source=str(path))
@@ -64,4 +80,4 @@ def to_float(col: list[str], name: str, path: Path, blank_nan: bool = False) -> 
     return out
 
 
-__all__ = ["read_columns", "to_float"]
+__all__ = ["open_text", "read_columns", "resolve", "to_float"]

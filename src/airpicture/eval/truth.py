@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from airpicture.errors import ConfigError, RecordError, SourceError
-from airpicture.eval.csvio import read_columns, to_float
+from airpicture.eval.csvio import open_text, read_columns, resolve, to_float
 from airpicture.geo import geodetic_to_enu
 from airpicture.types import BoolArray, FloatArray, IntArray
 
@@ -166,26 +166,28 @@ class Reference:
 
 def _json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
-    except OSError as e:
-        raise SourceError(f"cannot read {path}: {e.strerror or e}") from None
+        with open_text(path) as f:
+            return json.load(f)
+    except (OSError, EOFError) as e:
+        raise SourceError(f"cannot read {path}: {e}") from None
     except ValueError as e:
         raise ConfigError(f"{path} is not valid JSON: {e}") from None
 
 
 def load_reference(folder: str | Path) -> Reference:
-    """Read meta.json, sensors.json, config.json (optional), platforms.csv (optional), truth.csv."""
+    """Read meta.json, sensors.json, config.json (optional), platforms.csv (optional), truth.csv;
+    each may be gzip-compressed (NAME.gz), as in the bundled scenario."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SourceError(f"{folder} is not a scenario folder")
     meta = _json(folder / "meta.json")
     sensors = _json(folder / "sensors.json")
-    config = _json(folder / "config.json") if (folder / "config.json").exists() else {}
+    config = _json(folder / "config.json") if resolve(folder / "config.json").exists() else {}
     if "site" not in meta or "start_s" not in meta or "end_s" not in meta:
         raise ConfigError(f"{folder / 'meta.json'} lacks site, start_s or end_s")
     platforms: dict[str, tuple[FloatArray, FloatArray]] = {}
     nav_path = folder / "platforms.csv"
-    if nav_path.exists():
+    if resolve(nav_path).exists():
         nav = read_columns(nav_path, ("time_s", "sensor", "lat", "lon", "alt_m"))
         vals = [to_float(nav[c], c, nav_path) for c in ("time_s", "lat", "lon", "alt_m")]
         sensor = np.array(nav["sensor"], dtype=str)
