@@ -57,9 +57,8 @@ def format_table(
     widths = [max(10, len(n) + 2) for n in kinds]
     lines = [f"{'':<{w0}}{'all':>10}" + "".join(f"{n:>{w}}" for n, w in zip(kinds, widths, strict=True))]
     for name, all_, per in rows:
-        lines.append(
-            f"{name:<{w0}}{all_:>10}" + "".join(f"{v:>{w}}" for v, w in zip(per, widths, strict=True))
-        )
+        cells = "".join(f"{v:>{w}}" for v, w in zip(per, widths, strict=True))
+        lines.append(f"{name:<{w0}}{all_:>10}{cells}".rstrip())
     tail = [
         "",
         f"{scores.switch_count} ID switches in {scores.target_hours:.2f} target-hours; "
