@@ -3,7 +3,7 @@ import csv
 import numpy as np
 from conftest import SENSORS, SITE, circling, only, straight, wandering
 
-from airpicture.assess import AssessSettings, CircleZone, TrackAssessor, write_alerts_csv
+from airpicture.assess import AssessSettings, CircleZone, TrackAssessor, assess_stream, write_alerts_csv
 from airpicture.types import remoteid_ident
 
 SR = 2
@@ -124,3 +124,14 @@ def test_write_alerts_csv_has_the_scored_columns(tmp_path, run_movers) -> None:
     for col in ("time_s", "alert", "track", "zone", "kind", "state", "lat", "lon"):
         assert col in rows[0]
     assert rows[0]["state"] == "raised" and float(rows[0]["lat"]) == round(alerts[0].lat, 6)
+
+
+def test_assess_stream_classifies_in_place_and_collects_alerts(run_movers) -> None:
+    movers = [(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.8, 1), -1)]
+    expected = run(run_movers(movers, 150))
+    got: list = []
+    pics = list(assess_stream(iter(run_movers(movers, 150)), SENSORS, SITE, [ZONE], alerts_out=got))
+    assert len(pics) == 150 and pics[-1].cls[0] == 2
+    assert [(a.alert, a.kind, a.state, a.time_s) for a in got] == [
+        (a.alert, a.kind, a.state, a.time_s) for a in expected
+    ]
