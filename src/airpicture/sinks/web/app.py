@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, MutableMapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -311,14 +313,35 @@ def serve_console(
     token: str | None = None,
     log_level: str = "warning",
 ) -> None:
-    """Serve the console until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
+    """Serve the console until Ctrl-C or SIGTERM, then shut down gracefully and return."""
     import uvicorn
 
     security.check_bind(host, token)
     app = create_app(state, token=token, loopback_only=security.is_loopback(host))
-    uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="websockets-sansio")
-    ).run()
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="websockets-sansio")
+    _quiet_server_class()(config).run()
+
+
+def _quiet_server_class() -> type:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """uvicorn re-raises Ctrl-C after its graceful shutdown, which tears the event loop down with a
+        traceback; here Ctrl-C / SIGTERM only ask the server to stop, and serve_console returns."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            old = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in old.items():
+                    signal.signal(sig, handler)
+
+    return QuietServer
 
 
 __all__ = ["create_app", "handle_command", "serve_console"]
