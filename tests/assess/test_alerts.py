@@ -127,10 +127,12 @@ def test_write_alerts_csv_has_the_scored_columns(tmp_path, run_movers) -> None:
 
 
 def test_assess_stream_classifies_in_place_and_collects_alerts(run_movers) -> None:
-    movers = [(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.8, 1), -1)]
-    expected = run(run_movers(movers, 150))
+    def movers():  # fresh detection draws each time
+        return [(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.8, 1), -1)]
+
+    expected = run(run_movers(movers(), 150))
     got: list = []
-    pics = list(assess_stream(iter(run_movers(movers, 150)), SENSORS, SITE, [ZONE], alerts_out=got))
+    pics = list(assess_stream(iter(run_movers(movers(), 150)), SENSORS, SITE, [ZONE], alerts_out=got))
     assert len(pics) == 150 and pics[-1].cls[0] == 2
     assert [(a.alert, a.kind, a.state, a.time_s) for a in got] == [
         (a.alert, a.kind, a.state, a.time_s) for a in expected
