@@ -41,11 +41,15 @@ def score(scenario: Path, tracks: Path, *extra: str) -> dict[str, object]:
             check=True,
         ).stdout
         return dict(json.loads(out.strip().splitlines()[-1]))
+    import contextlib
+    import io
+
     from airpicture.cli.main import main
 
-    with tempfile.NamedTemporaryFile("r", suffix=".json") as f:
-        main(["eval", str(scenario), str(tracks), "--json", "--quiet", "--out-json", f.name, *extra])
-        return dict(json.load(open(f.name)))
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        main(["eval", str(scenario), str(tracks), "--json", *extra])
+    return dict(json.loads(buf.getvalue()))
 
 
 def track(
