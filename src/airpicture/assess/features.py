@@ -5,7 +5,6 @@ so tracks appear and disappear without Python loops. What it keeps per track:
 
     first_s, last_s        first / latest picture time of the track
     speed_ew               horizontal speed, exponentially weighted (tau_speed_s), m/s
-    accel_ew               |change of the horizontal velocity| / dt, exponentially weighted, m/s²
     heading_ew             exponentially weighted unit heading vector (tau_heading_s): its length is
                            how straight the flight is (birds wander, drones and aircraft fly legs)
     hits, chances (N, S)   per sensor: plots that updated the track, and the scans it could have been
@@ -142,7 +141,7 @@ class Features:
 
     dt : (N,) s since the track's previous picture (0 for a new track); age_s : (N,)
     speed, height (above the site), height_ok (vertical sigma small enough to trust),
-    accel, wander : (N,) erratic-ness (m/s²) and 1 - heading persistence (0 straight, 1 random);
+    wander : (N,) 1 - heading persistence (0 straight, 1 random);
     hits, misses : (N, S) detections and missed scans per sensor (faded with tau_detect_s);
     loiter_turn_deg, loiter_steady, loiter_radius_m, loiter_speed, loiter_span_s : (N,) over the
     last loiter window (NaN where the history is shorter than the window).
@@ -153,7 +152,6 @@ class Features:
     speed: FloatArray
     height: FloatArray
     height_ok: BoolArray
-    accel: FloatArray
     wander: FloatArray
     hits: FloatArray
     misses: FloatArray
@@ -174,7 +172,6 @@ class FeatureTable:
         site: dict[str, float],
         *,
         tau_speed_s: float = 5.0,
-        tau_accel_s: float = 10.0,
         tau_heading_s: float = 20.0,
         tau_detect_s: float = 120.0,
         grace_s: float = 60.0,
@@ -184,7 +181,7 @@ class FeatureTable:
         self.sheet = sheet
         self.frame = EnuFrame(site["lat"], site["lon"], site.get("alt_m", 0.0))
         self.site_alt = float(site.get("alt_m", 0.0))
-        self.tau_speed_s, self.tau_accel_s, self.tau_heading_s = tau_speed_s, tau_accel_s, tau_heading_s
+        self.tau_speed_s, self.tau_heading_s = tau_speed_s, tau_heading_s
         self.tau_detect_s = tau_detect_s
         self.sample_dt_s = sample_dt_s
         self.window_s = loiter_window_s
@@ -195,10 +192,8 @@ class FeatureTable:
         self.first_s = np.zeros(0)
         self.last_s = np.zeros(0)
         self.last_update_s = np.zeros(0)
-        self.v_prev = np.zeros((0, 2))
         self.speed_ew = np.zeros(0)
         self.heading_ew = np.zeros((0, 2))
-        self.accel_ew = np.zeros(0)
         self.hits = np.zeros((0, S))
         self.chances = np.zeros((0, S))
         self.ring_t = np.zeros((0, self.K))
@@ -211,10 +206,8 @@ class FeatureTable:
         "first_s",
         "last_s",
         "last_update_s",
-        "v_prev",
         "speed_ew",
         "heading_ew",
-        "accel_ew",
         "hits",
         "chances",
         "ring_t",
@@ -241,13 +234,9 @@ class FeatureTable:
         dt = np.where(known, np.maximum(t - self.last_s, 0.0), 0.0)
         v = pic.x[:, 3:5]
         speed = np.hypot(v[:, 0], v[:, 1])
-        # exponentially weighted speed and erratic-ness (a new track starts from its first value)
+        # exponentially weighted speed (a new track starts from its first value)
         a_s = np.where(known, 1.0 - np.exp(-dt / self.tau_speed_s), 1.0)
         self.speed_ew += a_s * (speed - self.speed_ew)
-        acc = np.where(dt > 0, np.hypot(*(v - self.v_prev).T) / np.maximum(dt, 1e-9), 0.0)
-        a_a = np.where(dt > 0, 1.0 - np.exp(-dt / self.tau_accel_s), 0.0)
-        self.accel_ew += a_a * (acc - self.accel_ew)
-        self.v_prev = v.copy()
         # heading persistence: length of the weighted mean of unit heading vectors (1 = straight)
         moving = speed > 2.0
         u = v / np.maximum(speed, 1e-9)[:, None]
@@ -283,7 +272,6 @@ class FeatureTable:
             speed=self.speed_ew.copy(),
             height=height,
             height_ok=height_ok,
-            accel=self.accel_ew.copy(),
             wander=1.0 - np.hypot(self.heading_ew[:, 0], self.heading_ew[:, 1]),
             hits=self.hits.copy(),
             misses=self.chances - self.hits,
