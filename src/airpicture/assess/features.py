@@ -1,7 +1,8 @@
 """Per-track evidence accumulated over pictures, as a struct-of-arrays keyed by track id.
 
 Each picture, the table is re-keyed to the picture's rows (np.searchsorted on the previous ids),
-so tracks appear and disappear without Python loops. What it keeps per track:
+so tracks appear and disappear without Python loops; a track missing from the picture is parked
+for grace_s and comes back with its history. What it keeps per track:
 
     first_s, last_s        first / latest picture time of the track
     speed_ew               horizontal speed, exponentially weighted (tau_speed_s), m/s
