@@ -1,0 +1,134 @@
+"""tracks.csv writer: FORMAT.md columns, published rows only, rows at updates and coasted rows."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from airpicture.errors import SinkError
+from airpicture.sinks.export import TracksCsvWriter
+from airpicture.types import NO_IDENT, Picture, remoteid_ident
+
+#: FORMAT.md "What a tracker writes": time_s, track, lat, lon, then the optional columns
+COLUMNS = ["time_s", "track", "lat", "lon", "alt_m", "class", "class_p", "identity", "integrity"]
+
+
+def picture(
+    t: float,
+    track: list[int],
+    row_time: list[float] | None = None,
+    integrity: list[int] | None = None,
+    ident: list[int] | None = None,
+    names: dict[int, str] | None = None,
+) -> Picture:
+    n = len(track)
+    return Picture(
+        time_s=t,
+        track=np.array(track, np.int64),
+        x=np.zeros((n, 6)),
+        P=np.broadcast_to(np.eye(6), (n, 6, 6)).copy(),
+        lat=48.5 + 0.001 * np.arange(n),
+        lon=2.25 + 0.002 * np.arange(n),
+        alt_m=np.full(n, 1234.56),
+        cls=np.arange(n, dtype=np.int8) % 4,
+        cls_p=np.full(n, 0.875),
+        ident=np.array(ident if ident is not None else [NO_IDENT] * n, np.int64),
+        sensors=np.ones(n, np.int64),
+        last_update_s=np.full(n, t),
+        integrity=np.array(integrity if integrity is not None else [0] * n, np.int8),
+        mode_c=np.zeros(n, bool),
+        names=names or {},
+        row_time=None if row_time is None else np.array(row_time, float),
+    )
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_columns_values_and_published_rows_only(tmp_path: Path) -> None:
+    rid = remoteid_ident("1581F5FJD0000000001")
+    names = {rid: "1581F5FJD0000000001"}
+    pic = picture(
+        100.0,
+        [7, 8, 9, 10],
+        integrity=[0, 1, 2, 0],
+        ident=[0x3C6444, 0xABCDEF, 0x111111, rid],
+        names=names,
+    )
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out) as w:
+        w.write(pic)
+    assert out.read_text().splitlines()[0] == ",".join(COLUMNS)
+    rows = read(out)
+    assert [r["track"] for r in rows] == ["7", "10"]  # suspect and spoofed left out
+    assert w.rows == 2
+    first, last = rows
+    assert first == {
+        "time_s": "100.00",
+        "track": "7",
+        "lat": "48.500000",
+        "lon": "2.250000",
+        "alt_m": "1234.6",
+        "class": "unknown",
+        "class_p": "0.875",
+        "identity": "3c6444",
+        "integrity": "ok",
+    }
+    assert last["identity"] == "1581F5FJD0000000001"  # a known Remote ID serial by name
+    assert last["class"] == "bird" and last["lat"] == "48.503000"
+
+
+def test_all_rows_when_not_published_only(tmp_path: Path) -> None:
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out, published_only=False) as w:
+        w.write(picture(5.0, [1, 2, 3], integrity=[0, 1, 2], ident=[NO_IDENT, 0xABCDEF, 0x111111]))
+    rows = read(out)
+    assert [(r["track"], r["identity"], r["integrity"]) for r in rows] == [
+        ("1", "", "ok"),
+        ("2", "abcdef", "suspect"),
+        ("3", "111111", "spoofed"),
+    ]
+
+
+def test_coasted_rows_every_coast_period(tmp_path: Path) -> None:
+    """Pictures each second, no measurement (every row predicted to the picture time): a row at the
+    first picture, then one each time a 4 s boundary passes."""
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out, coast_every_s=4.0) as w:
+        for t in np.arange(101.0, 121.0):
+            w.write(picture(t, [1], row_time=[t]))
+    times = [float(r["time_s"]) for r in read(out)]
+    assert times == [101.0, 104.0, 108.0, 112.0, 116.0, 120.0]
+
+
+def test_rows_at_measurement_updates_each_once(tmp_path: Path) -> None:
+    """A track measured at 102.5, 105.3 and 109.9 (given at the measurement's time by the picture
+    right after it) and coasted otherwise; a second track only coasts."""
+    meas = [102.5, 105.3, 109.9]
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out, coast_every_s=4.0) as w:
+        for t in np.arange(101.0, 114.0):
+            recent = [m for m in meas if t - 1.0 < m <= t]
+            w.write(picture(t, [1, 2], row_time=[recent[-1] if recent else t, t]))
+    rows = read(out)
+    t1 = [float(r["time_s"]) for r in rows if r["track"] == "1"]
+    t2 = [float(r["time_s"]) for r in rows if r["track"] == "2"]
+    assert t2 == [101.0, 104.0, 108.0, 112.0]
+    assert sorted(t1) == [101.0, 102.5, 104.0, 105.3, 108.0, 109.9, 112.0]
+    assert len(t1) == len(set(t1))  # no measurement row twice
+
+
+def test_no_rows_for_an_empty_picture_and_unwritable_path(tmp_path: Path) -> None:
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out) as w:
+        w.write(picture(1.0, []))
+        w.write(picture(2.0, [4], integrity=[2]))
+    assert out.read_text() == ",".join(COLUMNS) + "\n"
+    assert w.rows == 0
+    with pytest.raises(SinkError):
+        TracksCsvWriter(tmp_path / "no" / "such" / "dir" / "tracks.csv")
