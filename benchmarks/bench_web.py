@@ -73,6 +73,7 @@ def main() -> None:
     ap.add_argument("--tracks", type=int, default=2000)
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--ws-clients", type=int, default=50, help="websocket clients in the fan-out phase")
+    ap.add_argument("--screenshot", help="save a PNG of the page with all the tracks here")
     args = ap.parse_args()
 
     import uvicorn
@@ -130,6 +131,8 @@ def main() -> None:
             int(args.seconds * 1000),
         )
         seq_seen = page.evaluate("() => window.airpicture.stats")
+        if args.screenshot:
+            page.screenshot(path=args.screenshot)
         ctx.close()
     fan = asyncio.run(fan_out(port, args.ws_clients, 10.0))
     rest = rest_latency(port, 20)

@@ -185,7 +185,8 @@ function flush() {
 }
 requestAnimationFrame(flush);
 
-// Tracks are drawn on a 2-D canvas over the map, not as MapLibre GeoJSON layers: re-tiling 2,000
+// Tracks (heading arrows or dots, speed leaders, trails) are drawn on a 2-D canvas over the map,
+// not as MapLibre GeoJSON layers: re-tiling 2,000
 // moving features in the worker every second cost a frame budget many times over (see
 // benchmarks/bench_web.py), while this is a few arithmetic operations per track. Positions are kept
 // in Web Mercator units and mapped to the screen by the map's current similarity transform (the
@@ -244,17 +245,34 @@ function drawOverlay() {
       for (let i = 1; i < t.length; i++) { q = T(t[i]); g.lineTo(q[0], q[1]); }
     }
     g.stroke();
+    // Speed leaders, and the screen direction of travel for each symbol (map rotation included).
     g.globalAlpha = 1; g.lineWidth = 1.5; g.beginPath();
+    const dirs = new Map();
     for (const [r, p] of list) {
-      if (!r.spd || r.hdg === null) continue;
+      if (!r.spd || r.spd < 1 || r.hdg === null) continue;
       const d = (r.spd * LEADER_S) / 111320, hd = (r.hdg * Math.PI) / 180;
       const tip = T(mercator(r.lon + (d * Math.sin(hd)) / Math.cos((r.lat * Math.PI) / 180), r.lat + d * Math.cos(hd)));
       g.moveTo(p[0], p[1]); g.lineTo(tip[0], tip[1]);
+      const len = Math.hypot(tip[0] - p[0], tip[1] - p[1]);
+      if (len > 0) dirs.set(r.id, [(tip[0] - p[0]) / len, (tip[1] - p[1]) / len]);
     }
     g.stroke();
+    // Symbols: an arrowhead pointing along the heading for a moving track, a dot for a hovering one.
     g.fillStyle = CLASS_COLOURS[k]; g.strokeStyle = "#05090c"; g.lineWidth = 1; g.beginPath();
-    const rad = k === 2 ? 5 : 4;
-    for (const [, p] of list) { g.moveTo(p[0] + rad, p[1]); g.arc(p[0], p[1], rad, 0, 2 * Math.PI); }
+    const size = k === 2 ? 8 : 7;
+    for (const [r, p] of list) {
+      const u = dirs.get(r.id);
+      if (u) {
+        const [ux, uy] = u, nx = -uy, ny = ux;
+        g.moveTo(p[0] + ux * size, p[1] + uy * size);
+        g.lineTo(p[0] - ux * size * 0.7 + nx * size * 0.6, p[1] - uy * size * 0.7 + ny * size * 0.6);
+        g.lineTo(p[0] - ux * size * 0.35, p[1] - uy * size * 0.35);
+        g.lineTo(p[0] - ux * size * 0.7 - nx * size * 0.6, p[1] - uy * size * 0.7 - ny * size * 0.6);
+        g.closePath();
+      } else {
+        g.moveTo(p[0] + size * 0.6, p[1]); g.arc(p[0], p[1], size * 0.6, 0, 2 * Math.PI);
+      }
+    }
     g.fill(); g.stroke();
   });
   // Spoofed / suspect tracks ringed in magenta; the selected one in white.
