@@ -1,4 +1,8 @@
-"""`airpicture track SCENARIO_DIR --out tracks.csv [--sensors ID,ID]`."""
+"""`airpicture track SCENARIO_DIR --out tracks.csv [--sensors ID,ID] [--alerts alerts.csv]`.
+
+The picture of each window is classified and checked against the zones (the scenario's
+meta.json zones, plus --zones) before it is written, so tracks.csv carries each track's class.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="publish the picture at least every PERIOD s (default %(default)s; a longer "
         "revisit period of the only sensor in use sets it)",
     )
+    p.add_argument("--alerts", help="write the operator alerts (FORMAT.md 'Alerts') to this CSV")
+    p.add_argument("--zones", help="more protected zones: a GeoJSON file or a JSON list of circles")
     p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -28,6 +34,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import time
 
+    from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
     from airpicture.track.run import run_scenario
@@ -40,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     warm_up(scn.sensors, scn.site_lla)
     t_warm = time.perf_counter() - t0
     trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
-    busy = 0.0
+    zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
+    assessor = TrackAssessor(scn.sensors, scn.site, zones)
+    alerts = []
+    busy = assess_s = 0.0
     with TracksCsvWriter(args.out) as out:
         it = run_scenario(scn, trk, period_s=args.period, progress=args.progress, fresh_s=5.0)
         while True:
@@ -49,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
             busy += time.perf_counter() - t0
             if pic is None:
                 break
+            t0 = time.perf_counter()
+            alerts += assessor.update(pic)  # fills the picture's classes
+            assess_s += time.perf_counter() - t0
             out.write(pic)
+    if args.alerts:
+        write_alerts_csv(args.alerts, alerts)
     total = time.perf_counter() - t_start
     n = len(scn.plots) + len(scn.reports)
     s = trk.stats
@@ -63,6 +78,11 @@ def run(args: argparse.Namespace) -> int:
         f"tracks started {s.started}, confirmed {s.confirmed}, deleted {s.deleted}, merged {s.merged}, "
         f"stitched {s.stitched}, "
         f"fused with ADS-B {s.fused}, quarantined {s.quarantined}; {out.rows} rows -> {args.out}"
+    )
+    raised = sum(a.state == "raised" for a in alerts)
+    print(
+        f"assessment {assess_s:.3f} s; {len(zones)} zones, {raised} alerts raised"
+        + (f" -> {args.alerts}" if args.alerts else "")
     )
     for rej in scn.rejects.values():
         print(f"rejects {rej.summary()}")
