@@ -77,15 +77,17 @@ def test_replay_console_serves_stored_history_and_stops_on_ctrl_c(tmp_path: Path
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
-        while True:
+        health: object = None
+        while True:  # up, and the player has published its first picture
             try:
                 health = _get(f"http://127.0.0.1:{port}/api/health")
-                break
+                if health["status"] == "ok":  # type: ignore[index]
+                    break
             except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        assert health["status"] == "ok"  # type: ignore[index]
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise AssertionError(f"console not ready: {health}")
+            time.sleep(0.1)
         rp = _get(f"http://127.0.0.1:{port}/api/replay")
         assert rp["start_s"] == T0 and rp["end_s"] == T0 + 19  # type: ignore[index]
         assert [t["track"] for t in _get(f"http://127.0.0.1:{port}/api/tracks")] == [1, 2]  # type: ignore[union-attr]
