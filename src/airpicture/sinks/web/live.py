@@ -5,6 +5,16 @@ Producers (the tracker, the assessor, the replay player) call `publish_picture`,
 (the websocket hub) a `Message` whose JSON is built once, whatever the number of clients. A
 picture becomes a compact columnar delta: rows that changed (new or moved) and ids that vanished,
 numbered by `seq` so a client that missed one can be resynchronised with a full snapshot.
+
+Websocket messages (JSON objects, `type` first; tracks travel as columns named in COLUMNS):
+  snapshot  {seq, time, tracks: {id: [...], lat: [...], ...}, alerts: [...], sensors: [...],
+             zones: [...], site, classes, replay}        the whole state; replaces the client's
+  delta     {seq, time, upd: {columns of new/changed rows}, del: [track ids gone]}
+  alerts    {replace, alerts: [...]}   upserts by alert id (replace: the list is the whole set)
+  sensors   {sensors: [...]};  zones {zones: [...]};  replay {replay: {t, start_s, end_s, ...}}
+Columns: id, lat, lon, alt (m), hdg (deg from north, from the velocity), spd (m/s horizontal),
+vr (m/s), cls (index into CLASSES), p (its probability), lbl (printable name or ''), idn (ICAO hex /
+rid:...), sen (sensor bit mask), itg (0 ok, 1 suspect, 2 spoofed), upd (last update time).
 """
 
 from __future__ import annotations
