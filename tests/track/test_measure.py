@@ -60,6 +60,15 @@ def world() -> tuple[EnuFrame, float, float]:
     return frame, rn, rm
 
 
+def _around(
+    g: measure.SensorGeometry, rng: np.random.Generator, n: int, half_m: float, up_m: tuple[float, float]
+) -> np.ndarray:
+    """n site-ENU points in a square of half-side half_m around the sensor, up_m above it."""
+    return g.origin + np.column_stack(
+        [rng.uniform(-half_m, half_m, n), rng.uniform(-half_m, half_m, n), rng.uniform(*up_m, n)]
+    )
+
+
 def _at_site(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros((n, 3)), np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
 
@@ -110,9 +119,7 @@ def test_radar_jacobian_by_finite_differences(world: tuple[EnuFrame, float, floa
     g = build_geometry([RADAR_2D], frame)[0]
     rng = np.random.default_rng(third)
     n = 6
-    p = g.origin + np.column_stack(
-        [rng.uniform(-80e3, 80e3, n), rng.uniform(-80e3, 80e3, n), rng.uniform(200, 10e3, n)]
-    )
+    p = _around(g, rng, n, 80e3, (200, 10e3))
     o, M, th = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.full(n, third)
     _, H = radar_predict(p, o, M, th, SITE[2], rn, rm)
     h = 0.5  # m: central differences, error ~ h^2 z''' (tiny at tens of km)
@@ -174,9 +181,7 @@ def test_plot_to_enu_round_trips_radar_predict_3d(world: tuple[EnuFrame, float, 
     g = build_geometry([RADAR_3D], frame)[0]
     rng = np.random.default_rng(5)
     n = 20
-    p = g.origin + np.column_stack(
-        [rng.uniform(-5e3, 5e3, n), rng.uniform(-5e3, 5e3, n), rng.uniform(10, 800, n)]
-    )
+    p = _around(g, rng, n, 5e3, (10, 800))
     o, M, third = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.ones(n, np.int64)
     z, H = radar_predict(p, o, M, third, SITE[2], rn, rm)
     az = np.mod(z[:, 1], 2 * np.pi)  # as plots carry it, 0..2pi
@@ -192,9 +197,7 @@ def test_plot_to_enu_round_trips_radar_predict_mode_c(world: tuple[EnuFrame, flo
     g = build_geometry([RADAR_2D], frame)[0]
     rng = np.random.default_rng(6)
     n = 30
-    p = g.origin + np.column_stack(
-        [rng.uniform(-100e3, 100e3, n), rng.uniform(-100e3, 100e3, n), rng.uniform(500, 11e3, n)]
-    )
+    p = _around(g, rng, n, 100e3, (500, 11e3))
     p = p[np.linalg.norm(p[:, :2] - g.origin[:2], axis=1) > 5e3]
     n = len(p)
     o, M, third = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.full(n, 2)
