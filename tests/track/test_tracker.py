@@ -271,3 +271,26 @@ def test_a_report_without_identity_does_not_move_a_radar_track() -> None:
     after = trk.picture(tk.T0 + 41.0)
     sel = after.track == before.track[0]
     assert sel.any() and tk.near(after, PATH, 300.0)[sel].all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Tracker.update_plots does not screen non-finite plots (only the scenario reader does): a "
+    "NaN range reaches cKDTree in associate.pregate, which raises ValueError",
+)
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_non_finite_plot_is_a_counted_reject_not_a_crash(compiled: bool) -> None:
+    rng = np.random.default_rng(19)
+    plots = tk.radar_plots(PATH, range(8), rng)
+    trk = Tracker(tk.SENSORS, tk.SITE, compiled=compiled)
+    for k in range(8):
+        batch = plots[k : k + 1]
+        if k == 5:
+            bad = np.repeat(batch, 2)
+            bad["range_m"][0], bad["azimuth_rad"][1] = np.nan, np.inf
+            batch = np.concatenate([batch, bad])
+        trk.update_plots(batch)
+        trk.maintain(tk.T0 + (k + 1) * T)
+    assert sum(trk.rejects.values()) == 2
+    pic = trk.picture(tk.T0 + 8 * T)
+    assert len(pic) == 1 and np.isfinite(pic.x).all()
