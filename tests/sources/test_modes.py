@@ -144,6 +144,24 @@ def test_category_uav_and_nic() -> None:
     assert nic_of(19, 2, 0, 0) == -1
 
 
+def test_operational_status_sets_quality_for_later_positions(cdg: list[dict]) -> None:
+    # BDS 6,5 airborne, version 2, NIC-A 1, NACp 9, SIL 3 (built bit by bit, CRC by pyModeS)
+    status = _frame(
+        "8d393322" + f"{int('11111000' + '0' * 32 + '010' + '1' + '1001' + '00' + '11' + '0000', 2):014x}"
+    )
+    dec = ModesDecoder()
+    dec.decode(np.array([cdg[0]["timestamp"] - 1]), [status])
+    info = dec.registry[0x393322]
+    assert (info.version, info.nica, info.nacp, info.sil) == (2, 1, 9, 3)
+    rows = [r for r in cdg if r.get("bds") == "05"][:10]
+    table = dec.decode(np.array([r["timestamp"] for r in rows]), [r["frame"] for r in rows])
+    assert (table["nacp"] == 9).all() and (table["sil"] == 3).all()
+    tc = np.array([int(r["frame"][8:10], 16) >> 3 for r in rows])
+    nicb = np.array([r["NICb"] for r in rows])
+    want = [nic_of(int(t), 2, 1, int(b)) for t, b in zip(tc, nicb, strict=True)]
+    assert table["nic"].tolist() == want and min(want) >= 0
+
+
 def test_bad_frames_are_counted_never_raised() -> None:
     dec = ModesDecoder()
     good = "8d4840d6202cc371c32ce0576098"
