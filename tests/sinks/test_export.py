@@ -132,3 +132,20 @@ def test_no_rows_for_an_empty_picture_and_unwritable_path(tmp_path: Path) -> Non
     assert w.rows == 0
     with pytest.raises(SinkError):
         TracksCsvWriter(tmp_path / "no" / "such" / "dir" / "tracks.csv")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="export.TracksCsvWriter joins fields with ',' unquoted: a name holding a comma or a newline "
+    "(a Remote ID serial is free ASCII from the air) shifts columns or injects rows",
+)
+def test_names_with_separators_cannot_break_the_file(tmp_path: Path) -> None:
+    rid = remoteid_ident("x")
+    evil = "AB,CD\n1.00,99,0.0,0.0,0.0,drone,1.000,FAKE,ok"
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out) as w:
+        w.write(picture(1.0, [1], ident=[rid], names={rid: evil}))
+    rows = read(out)
+    assert len(rows) == 1
+    assert rows[0]["track"] == "1" and rows[0]["integrity"] == "ok"
+    assert rows[0]["identity"] == evil
