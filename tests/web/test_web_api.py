@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from conftest import make_picture, paris_state
 from starlette.websockets import WebSocketDisconnect
+from web_helpers import make_picture, paris_state
 
 with warnings.catch_warnings():
     # Starlette 1.x would rather have the `httpx2` fork; the pinned httpx works the same for tests.

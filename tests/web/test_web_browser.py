@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ARTIFACTS, Server, grid_picture, make_picture
+from web_helpers import ARTIFACTS, Server, grid_picture, make_picture, run_server
 
 from airpicture.sinks.web import Frame, Player, Timeline
 from airpicture.types import Alert, icao_ident, remoteid_ident
@@ -51,6 +51,11 @@ class Page:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    yield from run_server()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import free_port, make_picture
+from web_helpers import free_port, make_picture
 
 from airpicture.cli.console import timeline_from_store
 from airpicture.cli.main import main

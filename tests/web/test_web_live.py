@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import numpy as np
-from conftest import make_picture, paris_state
+from web_helpers import make_picture, paris_state
 
 from airpicture.sinks.web import Frame, LiveState, Player, Timeline
 from airpicture.sinks.web.hub import Hub

@@ -1,4 +1,8 @@
-"""Hand-built Pictures near Paris and a real uvicorn server on a free port, for the console tests."""
+"""Hand-built Pictures near Paris and a real uvicorn server on a free port, for the console tests.
+
+A plain module, not conftest.py: other test folders have a conftest.py that their tests import by
+name, and a second module named `conftest` would shadow theirs.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from airpicture.sinks.web import LiveState, SensorSite, Zone, create_app
 from airpicture.types import Picture
@@ -91,9 +94,8 @@ class Server:
     port: int
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
-    """The console app under a real uvicorn on 127.0.0.1, in a thread; stopped after the test."""
+def run_server() -> Iterator[Server]:
+    """The console app under a real uvicorn on 127.0.0.1, in a thread; stopped when resumed."""
     import uvicorn
 
     state = paris_state()
