@@ -198,3 +198,17 @@ def test_run_cli_tracks_a_replayed_feed(tmp_path: Path) -> None:
     assert len(rows) >= 10 and {r["identity"] for r in rows} == {"AFR34ZG"}
     lat = np.array([float(r["lat"]) for r in rows])
     assert lat.max() > 48.9 and lat.min() < 48.0  # from CDG southwards, towards Toulouse
+
+
+def test_run_cli_several_feeds_and_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    ports = [_free_port() for _ in range(3)]  # nothing listens: every feed keeps retrying
+    argv = ["run", "--beast", f"127.0.0.1:{ports[0]}", "--beast", f"localhost:{ports[1]}",
+            "--avr", f"127.0.0.1:{ports[2]}", "--duration", "0.5", "--stats-every", "0.2"]  # fmt: skip
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    for p in ports:
+        assert f":{p}: down" in err
+    assert main(["run"]) == 1
+    with pytest.raises(SystemExit):
+        main(["run", "--beast", "nohostport"])
+    assert main(["run", "--beast", "127.0.0.1:1", "--out", "x.csv"]) == 1  # no site for the tracker

@@ -97,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
                        for f in feeds]  # fmt: skip
             out = stack.enter_context(TracksCsvWriter(args.out))
             consumer = PictureWriter(Tracker(sensors, site=(args.lat, args.lon, args.alt)), out, callsigns)
-        asyncio.run(run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every))
+        feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
+                              stats_out=sys.stderr)  # fmt: skip
+        asyncio.run(feeds_run)
     print(f"airpicture run: {sum(f.stream.messages for f in feeds)} messages", file=sys.stderr)
     return 0
