@@ -57,6 +57,31 @@ def test_radar_target_confirmed_within_a_few_scans_and_held(
         assert np.sqrt(np.mean(np.square(alt_err))) < 30.0
 
 
+@pytest.mark.parametrize("rate_deg_s", [1.5, 3.0])
+def test_a_turning_target_keeps_its_track(rate_deg_s: float) -> None:
+    """A 90-180 deg turn at a standard (3 deg/s: 0.8 g at 150 m/s) or half-standard rate: the IMM
+    follows it with one track and one id."""
+    path = tk.turning((20_000.0, 10_000.0, 3000.0), 150.0, 300.0, rate_deg_s, (60.0, 120.0))
+    # the path is continuous and flown at constant speed through the turn
+    t = tk.T0 + np.arange(0.0, 200.0, 0.5)
+    steps = np.linalg.norm(np.diff(path(t), axis=0), axis=1)
+    np.testing.assert_allclose(steps, 75.0, rtol=1e-3)
+    rng = np.random.default_rng(24)
+    plots = np.concatenate([tk.radar_plots(path, range(50), rng, pd=0.9), tk.clutter_plots(range(50), rng)])
+    _, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 50 * T)
+    ids, held, err = set(), [], []
+    for pic in pictures:
+        m = tk.near(pic, path, 1000.0)
+        ids |= set(pic.track[m].tolist())
+        if pic.time_s > tk.T0 + 5 * T:
+            held.append(m.sum() == 1)
+        assert pic.row_time is not None
+        err += np.hypot(*(pic.x[m, :2] - path(pic.row_time[m])[:, :2]).T).tolist()
+    assert len(ids) == 1
+    assert np.mean(held) > 0.95
+    assert np.sqrt(np.mean(np.square(err))) < 200.0
+
+
 def test_tentative_tracks_never_published() -> None:
     rng = np.random.default_rng(11)
     plots = np.concatenate([tk.radar_plots(PATH, range(20), rng), tk.clutter_plots(range(20), rng)])

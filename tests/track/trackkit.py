@@ -57,6 +57,33 @@ def straight(p0: tuple[float, float, float], v: tuple[float, float, float], t0: 
     return lambda t: p + (np.asarray(t) - t0)[:, None] * vv
 
 
+def turning(
+    p0: tuple[float, float, float],
+    speed: float,
+    heading_deg: float,
+    rate_deg_s: float,
+    turn_s: tuple[float, float],
+    t0: float = T0,
+) -> Path3:
+    """Level flight from p0 at `speed` on `heading_deg`, a constant-rate turn between turn_s (s after
+    t0), then straight again on the new heading."""
+    h0, w = np.radians(heading_deg), np.radians(rate_deg_s)
+    a, b = turn_s
+    radius = speed / w
+
+    def path(t: np.ndarray) -> np.ndarray:
+        s = np.asarray(t) - t0
+        s1 = np.minimum(s, a)
+        s2 = np.clip(s - a, 0.0, b - a)
+        s3 = np.maximum(s - b, 0.0)
+        h = h0 + w * s2
+        e = p0[0] + speed * s1 * np.sin(h0) + radius * (np.cos(h0) - np.cos(h)) + speed * s3 * np.sin(h)
+        n = p0[1] + speed * s1 * np.cos(h0) + radius * (np.sin(h) - np.sin(h0)) + speed * s3 * np.cos(h)
+        return np.column_stack([e, n, np.full(len(s), p0[2])])
+
+    return path
+
+
 def _sensor_enu(spec: dict[str, Any], p_site: np.ndarray) -> np.ndarray:
     lat, lon, alt = FRAME.to_geodetic(p_site)
     return geodetic_to_enu(lat, lon, alt, spec["lat"], spec["lon"], spec["alt_m"])
