@@ -214,6 +214,16 @@ def test_websocket_snapshot_deltas_and_commands() -> None:
         assert ws.receive_json()["type"] == "alerts"
 
 
+def test_changes_from_another_sites_page_are_refused() -> None:
+    state = paris_state()
+    state.publish_alerts([Alert(0.0, "a1", 1, "z", "zone_entry", "raised", 48.8, 2.0, 50.0)])
+    with client(state) as c:
+        assert c.post("/api/alerts/a1/ack", headers={"Origin": "http://evil.example"}).status_code == 403
+        assert state.alert_list()[0]["acknowledged"] is False
+        assert c.get("/api/alerts", headers={"Origin": "http://evil.example"}).status_code == 200
+        assert c.post("/api/alerts/a1/ack", headers={"Origin": "http://127.0.0.1:8080"}).status_code == 200
+
+
 def test_websocket_from_another_origin_is_refused() -> None:
     with client() as c:
         with (

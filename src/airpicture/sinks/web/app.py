@@ -76,10 +76,10 @@ class GuardMiddleware:
     def _refusal(self, scope: Scope, headers: dict[str, str], client: str) -> tuple[int, str] | None:
         if self.loopback_only and not security.is_loopback(security.host_name(headers.get("host", ""))):
             return 421, "this console answers only to localhost"
-        if scope["type"] == "websocket" and not security.origin_ok(
-            headers.get("origin"), headers.get("host")
-        ):
-            return 403, "cross-origin websocket refused"
+        unsafe = scope["type"] == "websocket" or scope.get("method") not in ("GET", "HEAD", "OPTIONS")
+        if unsafe and not security.origin_ok(headers.get("origin"), headers.get("host")):
+            # another site's page in the operator's browser must not ack alerts or move the replay
+            return 403, "cross-origin request refused"
         if security.is_loopback(client):
             return None
         if not self.token:

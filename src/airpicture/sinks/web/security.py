@@ -6,7 +6,8 @@ Rules:
   the `ap_token` cookie (set when the page is opened as `/?token=...`) or `?token=` (websockets).
 - Changing zones always needs the token, even from loopback; with no token set, zones are read-only.
 - Loopback-only servers accept only loopback Host headers (a DNS-rebinding page cannot reach them).
-- Websockets must come from the page's own origin.
+- Websockets and every request that changes something (POST, PUT, DELETE) must come from the page's
+  own origin when a browser sends one (no cross-site request forgery from another tab).
 - Strict headers on every answer: a CSP with no inline script, nosniff, no framing, no referrer.
 """
 
@@ -87,7 +88,8 @@ def presented_token(
 
 
 def origin_ok(origin: str | None, host_header: str | None) -> bool:
-    """A websocket's Origin must be this server (browsers always send it; tools may omit it)."""
+    """A websocket's or a state-changing request's Origin must be this server (browsers send it;
+    tools such as curl do not, and need the token anyway when not on loopback)."""
     if origin is None:
         return True
     if not host_header:
