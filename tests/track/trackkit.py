@@ -44,6 +44,23 @@ ADSB: dict[str, Any] = {
     "p_loss": 0.0,
     "sigma_position_m": 8.0,
 }
+#: a short-range 3-D radar at the protected site, for drones
+RADAR_3D: dict[str, Any] = {
+    "id": "S3",
+    "kind": "radar",
+    "lat": 48.8605,
+    "lon": 2.2895,
+    "alt_m": 80.0,
+    "scan_period_s": 1.0,
+    "max_range_m": 6000.0,
+    "min_range_m": 50.0,
+    "sigma_range_m": 5.0,
+    "sigma_azimuth_deg": 0.4,
+    "sigma_elevation_deg": 0.4,
+    "pd": {"aircraft": 0.95, "drone": 0.8, "bird": 0.6},
+    "clutter_per_scan": 3.0,
+    "clutter_max_elevation_deg": 10.0,
+}
 SENSORS = [RADAR, ADSB]
 FRAME = EnuFrame(*SITE)
 
@@ -114,7 +131,12 @@ def radar_plots(
     az = np.arctan2(d[:, 0], d[:, 1]) + rng.normal(0, np.radians(spec["sigma_azimuth_deg"]), n)
     out["azimuth_rad"] = np.mod(az, 2 * np.pi)
     out["elevation_rad"] = np.nan
-    out["altitude_m"] = alt + rng.normal(0, spec["sigma_alt_m"], n) if mode_c else np.nan
+    out["altitude_m"] = np.nan
+    if spec.get("sigma_elevation_deg") is not None:  # a 3-D radar measures elevation
+        el = np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1]))
+        out["elevation_rad"] = el + rng.normal(0, np.radians(spec["sigma_elevation_deg"]), n)
+    elif mode_c:
+        out["altitude_m"] = alt + rng.normal(0, spec["sigma_alt_m"], n)
     out["ident"] = ident
     return out[rng.random(n) < pd]
 
@@ -122,7 +144,8 @@ def radar_plots(
 def clutter_plots(
     scans: range, rng: np.random.Generator, spec: dict[str, Any] = RADAR, sensor: int = 0
 ) -> np.ndarray:
-    """False plots at the sheet's rate, evenly over the covered area, no altitude."""
+    """False plots at the sheet's rate, evenly over the covered area, no altitude (a 3-D radar:
+    elevations spread up to its clutter ceiling)."""
     T = spec["scan_period_s"]
     rmin, rmax = spec["min_range_m"], spec["max_range_m"]
     parts = []
@@ -135,6 +158,8 @@ def clutter_plots(
         out["range_m"] = np.sqrt(rng.uniform(rmin**2, rmax**2, n))
         out["azimuth_rad"] = az
         out["elevation_rad"] = out["altitude_m"] = np.nan
+        if spec.get("sigma_elevation_deg") is not None:
+            out["elevation_rad"] = rng.uniform(0, np.radians(spec.get("clutter_max_elevation_deg", 10.0)), n)
         out["ident"] = NO_IDENT
         parts.append(out)
     return np.concatenate(parts) if parts else np.zeros(0, PLOT_DTYPE)
