@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from trackkit import RADAR_3D
 
 from airpicture.geo import EnuFrame, enu_to_geodetic, geodetic_to_ecef, geodetic_to_enu
 from airpicture.track import measure
@@ -34,22 +35,6 @@ RADAR_2D = {
     "sigma_alt_m": 10.0,
     "pd": {"aircraft": 0.9},
     "clutter_per_scan": 40.0,
-}
-RADAR_3D = {
-    "id": "SITE1",
-    "kind": "radar",
-    "lat": 48.8605,
-    "lon": 2.2895,
-    "alt_m": 80.0,
-    "scan_period_s": 1.0,
-    "max_range_m": 6000.0,
-    "min_range_m": 50.0,
-    "sigma_range_m": 5.0,
-    "sigma_azimuth_deg": 0.4,
-    "sigma_elevation_deg": 0.4,
-    "pd": {"drone": 0.8},
-    "clutter_per_scan": 3.0,
-    "clutter_max_elevation_deg": 10.0,
 }
 
 
