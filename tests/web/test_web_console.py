@@ -59,6 +59,17 @@ def test_track_history_comes_from_the_store_up_to_the_replay_time(tmp_path: Path
         assert state.track(1)["history"]["t"] == [T0 + 8, T0 + 9, T0 + 10]  # type: ignore[index]
 
 
+def test_an_acknowledgement_is_recorded_in_the_store(tmp_path: Path) -> None:
+    _store(tmp_path / "h.db")
+    with open_store(tmp_path / "h.db") as st:
+        state = LiveState()
+        state.history_store = st
+        Player(state, timeline_from_store(st)).seek(T0 + 8)
+        assert state.acknowledge("A1") is not None
+        (stored,) = st.alerts(latest_only=True)
+        assert stored.alert.alert == "A1" and stored.acknowledged and stored.ack_by == "console"
+
+
 def test_console_refuses_to_bind_off_loopback_without_a_token(tmp_path: Path, capsys) -> None:
     assert main(["console", "--host", "0.0.0.0", "--port", "0"]) == 1
     assert "--token" in capsys.readouterr().err

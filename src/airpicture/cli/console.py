@@ -238,7 +238,8 @@ def replay_store_console(
         if not timeline.frames:
             raise SourceError(f"{target}: no pictures stored")
         state = LiveState()  # a store keeps what sources did (stats), not where the sensors stand
-        state.history_store = store  # a selected track's history comes from the store
+        state.history_store = store  # a selected track's history comes from the store; acks go to it
+        state.acked |= {a.alert.alert for a in store.alerts(limit=None, latest_only=True) if a.acknowledged}
         state.publish_stats(store.latest_stats())
         serve_timeline(state, timeline, speed, loop, host, port, token)
 

@@ -19,6 +19,7 @@ rid:...), sen (sensor bit mask), itg (0 ok, 1 suspect, 2 spoofed), upd (last upd
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
@@ -350,7 +351,13 @@ class LiveState:
             self.acked.add(alert_id)
             row = alert_dict(a, True)
             self._emit("alerts", {"replace": False, "alerts": [row]})
-            return row
+        if self.history_store is not None:  # recorded too, outside the lock (the disk may be slow)
+            from airpicture.errors import SinkError
+
+            # The ack stands on the console even when the store fails (the store reports its failure).
+            with contextlib.suppress(SinkError):
+                self.history_store.acknowledge(alert_id, "console", time.time())
+        return row
 
     def publish_stats(self, stats: Iterable[SourceStats]) -> Message:
         with self._lock:
