@@ -259,3 +259,21 @@ def test_a_row_far_ahead_does_not_reject_the_rows_after_it(tmp_path: Path) -> No
     scn = load_scenario(write_scenario(tmp_path, rows, GOOD_ADSB))
     assert scn.rejects["plots"].counts["time_out_of_order"] <= 1
     np.testing.assert_allclose(scn.plots["time_s"][:4], T0 + np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+def test_platforms_give_each_moving_sensor_its_navigation(tmp_path: Path) -> None:
+    d = write_scenario(tmp_path, GOOD_PLOTS, GOOD_ADSB)
+    (d / "platforms.csv").write_text(
+        "time_s,sensor,lat,lon,alt_m\n"
+        f"{T0 + 2},R1,48.82,2.36,9000\n"
+        f"{T0 + 1},R1,48.81,2.35,9000\n"  # out of order: sorted
+        f"{T0 + 3},R1,nan,2.37,9000\n"  # not finite: left out
+        f"{T0 + 1},XX,48.0,2.0,100\n"  # unknown sensor: left out
+        f"{T0 + 1},S3,48.86,2.29,500\n"
+    )
+    nav = load_scenario(d).platforms
+    assert sorted(nav) == [0, 1]
+    t, lla = nav[0]
+    np.testing.assert_allclose(t, [T0 + 1, T0 + 2])
+    np.testing.assert_allclose(lla, [[48.81, 2.35, 9000], [48.82, 2.36, 9000]])
+    assert nav[1][1].shape == (1, 3)

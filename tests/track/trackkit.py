@@ -101,9 +101,17 @@ def turning(
     return path
 
 
-def _sensor_enu(spec: dict[str, Any], p_site: np.ndarray) -> np.ndarray:
+#: where a moving sensor is: times (K,) -> (K, 3) [lat lon alt]
+Nav = Callable[[np.ndarray], np.ndarray]
+
+
+def _sensor_enu(spec: dict[str, Any], p_site: np.ndarray, t: np.ndarray, nav: Nav | None) -> np.ndarray:
+    """Targets in the sensor's own east/north/up at times t (from where it is then, if it moves)."""
     lat, lon, alt = FRAME.to_geodetic(p_site)
-    return geodetic_to_enu(lat, lon, alt, spec["lat"], spec["lon"], spec["alt_m"])
+    if nav is None:
+        return geodetic_to_enu(lat, lon, alt, spec["lat"], spec["lon"], spec["alt_m"])
+    s = nav(t)
+    return geodetic_to_enu(lat, lon, alt, s[:, 0], s[:, 1], s[:, 2])
 
 
 def radar_plots(
@@ -115,14 +123,15 @@ def radar_plots(
     pd: float = 1.0,
     mode_c: bool = True,
     ident: int = NO_IDENT,
+    nav: Nav | None = None,
 ) -> np.ndarray:
     """The target's plots: timed when the beam (clockwise from north) crosses it, noisy range,
     azimuth and (Mode C) ellipsoidal altitude, detected with probability pd."""
     T = spec["scan_period_s"]
     t_scan = T0 + T * np.asarray(scans, float)
-    d = _sensor_enu(spec, path(t_scan))
+    d = _sensor_enu(spec, path(t_scan), t_scan, nav)
     t = t_scan + np.mod(np.arctan2(d[:, 0], d[:, 1]), 2 * np.pi) / (2 * np.pi) * T
-    d = _sensor_enu(spec, path(t))
+    d = _sensor_enu(spec, path(t), t, nav)
     alt = FRAME.to_geodetic(path(t))[2]
     n = len(t)
     out = np.zeros(n, PLOT_DTYPE)
@@ -193,7 +202,11 @@ def adsb_reports(
 
 
 def scenario(
-    plots: np.ndarray, reports: np.ndarray, end_s: float, sensors: list[dict[str, Any]] = SENSORS
+    plots: np.ndarray,
+    reports: np.ndarray,
+    end_s: float,
+    sensors: list[dict[str, Any]] = SENSORS,
+    platforms: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Scenario:
     """An in-memory scenario (what load_scenario would give) from T0 to end_s."""
     plots = np.sort(plots, order="time_s") if len(plots) else np.zeros(0, PLOT_DTYPE)
@@ -207,6 +220,7 @@ def scenario(
         end_s=end_s,
         plots=plots,
         reports=reports,
+        platforms=platforms or {},
         active=list(range(len(sensors))),
     )
 
@@ -216,10 +230,11 @@ def track(
     reports: np.ndarray,
     end_s: float,
     sensors: list[dict[str, Any]] = SENSORS,
+    platforms: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
     **tracker_kw: Any,
 ) -> tuple[Tracker, Iterator[Picture]]:
     """A tracker and the pictures of the run (lazy: a test can look at the tracker between them)."""
-    scn = scenario(plots, reports, end_s, sensors)
+    scn = scenario(plots, reports, end_s, sensors, platforms)
     trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active, **tracker_kw)
     return trk, run_scenario(scn, trk, progress=False)
 
