@@ -148,6 +148,34 @@ def test_moving_radar_plots_are_measured_from_the_platform() -> None:
     assert rms[False] > 1000.0
 
 
+def test_two_radars_one_aircraft_one_track() -> None:
+    """A light aircraft crossing the site, seen by the 2-D surveillance radar (4 s, no Mode C) and
+    the 3-D site radar (1 s): one track fed by both, as accurate as the better radar."""
+    path = tk.straight((-4000.0, 2000.0, 900.0), (60.0, -20.0, 0.0))
+    rng = np.random.default_rng(27)
+    plots = np.concatenate(
+        [
+            tk.radar_plots(path, range(30), rng, spec=tk.RADAR, sensor=0, pd=0.9, mode_c=False),
+            tk.radar_plots(path, range(120), rng, spec=tk.RADAR_3D, sensor=1, pd=0.95),
+            tk.clutter_plots(range(30), rng, spec=tk.RADAR, sensor=0),
+            tk.clutter_plots(range(120), rng, spec=tk.RADAR_3D, sensor=1),
+        ]
+    )
+    _, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 120.0, sensors=[tk.RADAR, tk.RADAR_3D])
+    counts, ids, masks, err = [], set(), set(), []
+    for pic in pictures:
+        m = tk.near(pic, path, 1000.0)
+        ids |= set(pic.track[m].tolist())
+        if pic.time_s > tk.T0 + 20.0:
+            counts.append(int(m.sum()))
+            masks |= set(pic.sensors[m].tolist())
+        assert pic.row_time is not None
+        err += np.hypot(*(pic.x[m, :2] - path(pic.row_time[m])[:, :2]).T).tolist()
+    assert set(counts) == {1} and len(ids) == 1
+    assert masks == {0b11}
+    assert np.sqrt(np.mean(np.square(err))) < 15.0  # the 2-D radar alone gives 28 m here
+
+
 def test_tentative_tracks_never_published() -> None:
     rng = np.random.default_rng(11)
     plots = np.concatenate([tk.radar_plots(PATH, range(20), rng), tk.clutter_plots(range(20), rng)])
