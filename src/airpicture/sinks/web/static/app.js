@@ -281,13 +281,8 @@ function drawOverlay() {
   g.stroke();
   const sel = onScreen.find(([r]) => r.id === selected);
   if (sel) { g.strokeStyle = "#fff"; g.lineWidth = 2; g.beginPath(); g.arc(sel[1][0], sel[1][1], 13, 0, 2 * Math.PI); g.stroke(); }
-  // Names of zones and sensors.
   g.font = "11px 'DejaVu Sans Mono', monospace";
   g.textBaseline = "top";
-  g.fillStyle = "#ff8a80";
-  for (const z of zones) { const p = map.project([z.lon, z.lat]); g.fillText(z.name, p.x + 4, p.y + 4); }
-  g.fillStyle = "#b0bec5";
-  for (const s of sensors) if (s.lat !== null) { const p = map.project([s.lon, s.lat]); g.fillText(s.name, p.x + 8, p.y - 5); }
   // Labels, decluttered: the selected track first, then drones, suspect tracks and the rest; a label
   // that would overlap one already drawn tries the left side, else is left out (the dot stays).
   const many = onScreen.length > MAX_LABELS;
@@ -308,6 +303,15 @@ function drawOverlay() {
         placed.get(k).push(box);
       }
   };
+  // Names of zones and sensors first: track labels keep clear of them.
+  const fixed = [...zones.map((z) => [z.name, z.lon, z.lat, 4, 4, "#ff8a80"]),
+    ...sensors.filter((s) => s.lat !== null).map((s) => [s.name, s.lon, s.lat, 8, -5, "#b0bec5"])];
+  for (const [text, lon, lat, dx, dy, colour] of fixed) {
+    const p = map.project([lon, lat]);
+    g.fillStyle = colour;
+    g.fillText(text, p.x + dx, p.y + dy);
+    take([p.x + dx, p.y + dy, p.x + dx + 6.7 * text.length, p.y + dy + 12]);
+  }
   for (const [r, p] of order) {
     const name = labelOf(r).slice(0, 24);
     const fl = r.alt === null ? "---" : String(Math.max(0, Math.round(r.alt * M_TO_FT / 100))).padStart(3, "0");
