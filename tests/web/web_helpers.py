@@ -62,12 +62,14 @@ def make_picture(
 def grid_picture(t: float, n: int, seed: int = 0, spread_deg: float = 0.5) -> Picture:
     """n aircraft spread around Paris, moving east at 100-250 m/s, drifting with t."""
     rng = np.random.default_rng(seed)
-    lat = SITE[0] + rng.uniform(-spread_deg, spread_deg, n)
-    lon0 = SITE[1] + rng.uniform(-spread_deg, spread_deg, n)
-    spd = rng.uniform(100, 250, n)
+    pool = 4096  # draw a fixed pool so track k is the same aircraft whatever n is
+    lat = SITE[0] + rng.uniform(-spread_deg, spread_deg, pool)[:n]
+    lon0 = SITE[1] + rng.uniform(-spread_deg, spread_deg, pool)[:n]
+    spd = rng.uniform(100, 250, pool)[:n]
     lon = lon0 + spd * t / (111_320 * np.cos(np.radians(lat)))
-    vel = np.stack([spd, rng.uniform(-20, 20, n)], axis=1)
-    return make_picture(t, np.arange(1, n + 1), lat, lon, rng.uniform(300, 11000, n), [tuple(v) for v in vel])
+    vel = np.stack([spd, rng.uniform(-20, 20, pool)[:n]], axis=1)
+    alt = rng.uniform(300, 11000, pool)[:n]
+    return make_picture(t, np.arange(1, n + 1), lat, lon, alt, [tuple(v) for v in vel])
 
 
 def paris_state() -> LiveState:
