@@ -69,7 +69,7 @@ def track(
     trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
     busy = 0.0
     with TracksCsvWriter(out) as w:
-        it = run_scenario(scn, trk, progress=False, fresh_s=5.0)
+        it = run_scenario(scn, trk, period_s=1.0, progress=False, fresh_s=4.0)
         while True:
             t1 = time.perf_counter()
             pic = next(it, None)

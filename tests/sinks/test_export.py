@@ -97,13 +97,13 @@ def test_all_rows_when_not_published_only(tmp_path: Path) -> None:
 
 def test_coasted_rows_every_coast_period(tmp_path: Path) -> None:
     """Pictures each second, no measurement (every row predicted to the picture time): a row at the
-    first picture, then one each time a 4 s boundary passes."""
+    first picture, then one whenever the track's last row is 4 s old."""
     out = tmp_path / "tracks.csv"
     with TracksCsvWriter(out, coast_every_s=4.0) as w:
         for t in np.arange(101.0, 121.0):
             w.write(picture(t, [1], row_time=[t]))
     times = [float(r["time_s"]) for r in read(out)]
-    assert times == [101.0, 104.0, 108.0, 112.0, 116.0, 120.0]
+    assert times == [101.0, 105.0, 109.0, 113.0, 117.0]
 
 
 def test_rows_at_measurement_updates_each_once(tmp_path: Path) -> None:
@@ -118,8 +118,9 @@ def test_rows_at_measurement_updates_each_once(tmp_path: Path) -> None:
     rows = read(out)
     t1 = [float(r["time_s"]) for r in rows if r["track"] == "1"]
     t2 = [float(r["time_s"]) for r in rows if r["track"] == "2"]
-    assert t2 == [101.0, 104.0, 108.0, 112.0]
-    assert sorted(t1) == [101.0, 102.5, 104.0, 105.3, 108.0, 109.9, 112.0]
+    assert t2 == [101.0, 105.0, 109.0, 113.0]
+    # measured often enough that it never needs a coasted row after the first
+    assert sorted(t1) == [101.0, 102.5, 105.3, 109.9]
     assert len(t1) == len(set(t1))  # no measurement row twice
 
 
@@ -134,11 +135,6 @@ def test_no_rows_for_an_empty_picture_and_unwritable_path(tmp_path: Path) -> Non
         TracksCsvWriter(tmp_path / "no" / "such" / "dir" / "tracks.csv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export.TracksCsvWriter joins fields with ',' unquoted: a name holding a comma or a newline "
-    "(a Remote ID serial is free ASCII from the air) shifts columns or injects rows",
-)
 def test_names_with_separators_cannot_break_the_file(tmp_path: Path) -> None:
     rid = remoteid_ident("x")
     evil = "AB,CD\n1.00,99,0.0,0.0,0.0,drone,1.000,FAKE,ok"

@@ -149,16 +149,12 @@ def test_altitude_of_against_exact_geodesy(
     np.testing.assert_allclose(grad, exact_grad, atol=2e-3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measure.altitude_of docstring claims < 1 cm error at 150 km; the second-order formula is "
-    "off by 0.4 m on the ground and 2.7 m at 10 km altitude there",
-)
-def test_altitude_of_docstring_claim_1cm_at_150km(world: tuple[EnuFrame, float, float]) -> None:
+def test_altitude_of_docstring_claim_at_150km(world: tuple[EnuFrame, float, float]) -> None:
+    # the docstring: 0.4 m at 150 km on the ground, under 3 m at 10 km height
     frame, rn, rm = world
-    for h in (0.0, 3000.0, 10000.0):
+    for h, tol in ((0.0, 0.5), (3000.0, 1.5), (10000.0, 3.0)):
         p = _points_at_height(frame, 150e3, h)
-        np.testing.assert_allclose(altitude_of(p, SITE[2], rn, rm)[0], h, atol=0.01)
+        np.testing.assert_allclose(altitude_of(p, SITE[2], rn, rm)[0], h, atol=tol)
 
 
 def test_plot_to_enu_round_trips_radar_predict_3d(world: tuple[EnuFrame, float, float]) -> None:

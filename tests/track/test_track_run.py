@@ -47,19 +47,13 @@ def test_fresh_rows_are_given_at_their_measurement_time() -> None:
     rng = np.random.default_rng(22)
     plots = tk.radar_plots(PATH, range(12), rng)
     scn = tk.scenario(plots, NO_REPORTS, tk.T0 + 12 * T)
-    last = list(run_scenario(scn, progress=False, period_s=1.0, fresh_s=5.0))[-1]
+    last = list(run_scenario(scn, progress=False, period_s=1.0, fresh_s=4.0))[-1]
     assert last.row_time is not None
     # the picture at the end shows the track as filtered at its last plot
     assert last.row_time[0] == pytest.approx(plots["time_s"][-1])
     assert last.last_update_s[0] == pytest.approx(plots["time_s"][-1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with fresh_s=5 (cli/track.py) a track filtered < 5 s before a coast boundary is not "
-    "re-written there (export: row_time < previous picture), so after one missed scan tracks.csv "
-    "has no row for 8 s although the track stays published; FORMAT.md asks every 5 s",
-)
 def test_a_published_track_gets_a_row_at_least_every_5_s(tmp_path: Path) -> None:
     rng = np.random.default_rng(23)
     plots = tk.radar_plots(PATH, [k for k in range(30) if k != 15], rng)  # one missed scan
@@ -68,7 +62,7 @@ def test_a_published_track_gets_a_row_at_least_every_5_s(tmp_path: Path) -> None
     out = tmp_path / "tracks.csv"
     published = []
     with TracksCsvWriter(out) as w:
-        for pic in run_scenario(scn, trk, period_s=1.0, progress=False, fresh_s=5.0):
+        for pic in run_scenario(scn, trk, period_s=1.0, progress=False, fresh_s=4.0):
             w.write(pic)
             published.append(len(pic) == 1)
     assert all(published[4 * 3 :])  # the track is in every picture once confirmed, gap included

@@ -176,6 +176,34 @@ def test_two_radars_one_aircraft_one_track() -> None:
     assert np.sqrt(np.mean(np.square(err))) < 15.0  # the 2-D radar alone gives 28 m here
 
 
+@pytest.mark.parametrize("angle_deg", [90.0, 30.0])
+def test_crossing_aircraft_keep_their_ids(angle_deg: float) -> None:
+    """Two aircraft at one level crossing the same point at the same time: the global assignment
+    keeps each track on its aircraft (the same id before and after the crossing)."""
+    c = np.array([20_000.0, 10_000.0, 3000.0])
+    a = np.radians(angle_deg)
+    va, vb = np.array([150.0, 0.0, 0.0]), 150.0 * np.array([np.cos(a), np.sin(a), 0.0])
+    path_a = tk.straight(tuple(c - 60 * va), tuple(va))
+    path_b = tk.straight(tuple(c - 60 * vb), tuple(vb))
+    rng = np.random.default_rng(28)
+    plots = np.concatenate(
+        [
+            tk.radar_plots(path_a, range(30), rng, pd=0.9),
+            tk.radar_plots(path_b, range(30), rng, pd=0.9),
+            tk.clutter_plots(range(30), rng),
+        ]
+    )
+    _, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 120.0)
+    ids_a, ids_b = set(), set()
+    for pic in pictures:
+        if tk.T0 + 40.0 <= pic.time_s <= tk.T0 + 90.0:
+            continue  # while they are within a few hundred metres, who is who is not scored
+        ma, mb = tk.near(pic, path_a, 300.0), tk.near(pic, path_b, 300.0)
+        ids_a |= set(pic.track[ma].tolist())
+        ids_b |= set(pic.track[mb].tolist())
+    assert len(ids_a) == 1 and len(ids_b) == 1 and ids_a != ids_b
+
+
 def test_tentative_tracks_never_published() -> None:
     rng = np.random.default_rng(11)
     plots = np.concatenate([tk.radar_plots(PATH, range(20), rng), tk.clutter_plots(range(20), rng)])

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     alerts = []
     busy = assess_s = 0.0
     with TracksCsvWriter(args.out) as out:
-        it = run_scenario(scn, trk, period_s=args.period, progress=args.progress, fresh_s=5.0)
+        it = run_scenario(scn, trk, period_s=args.period, progress=args.progress, fresh_s=4.0)
         while True:
             t0 = time.perf_counter()
             pic = next(it, None)

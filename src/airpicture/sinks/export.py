@@ -5,8 +5,8 @@ cooperative tracks still awaiting radar corroboration (`suspect`) are left out o
 rows: the file is what an operator's picture shows as flying.
 
 A row is written when a track's estimate is new: at its measurement updates (the filtered state at
-the measurement's time), and for a track with no measurement, predicted ("coasted") every
-`coast_every_s` seconds.
+the measurement's time), and, for a track with no newer measurement, predicted ("coasted") once
+its last row is `coast_every_s` old.
 """
 
 from __future__ import annotations
@@ -23,40 +23,55 @@ INTEGRITY = np.array(["ok", "suspect", "spoofed"])
 HEADER = "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity\n"
 
 
+def _csv_field(text: str) -> str:
+    """A name from the air (callsign, Remote ID serial) quoted as RFC 4180 asks when it holds a
+    separator, a quote or a line break, so it can never shift columns or add rows."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 class TracksCsvWriter:
     """Writes pictures as they come, one block of rows per picture."""
 
     def __init__(self, path: str | Path, published_only: bool = True, coast_every_s: float = 4.0) -> None:
         self.path = Path(path)
         self.coast_every_s = coast_every_s
-        self._last_t = -np.inf
         self.published_only = published_only
         self.rows = 0
+        self._ids = np.zeros(0, np.int64)  # sorted track ids written so far
+        self._last = np.zeros(0)  # the time of each one's last written row
         try:
             self._f: TextIO = open(self.path, "w")  # noqa: SIM115 - closed in close()
         except OSError as e:
             raise SinkError(f"cannot write {self.path}: {e.strerror or e}") from None
         self._f.write(HEADER)
 
+    def _last_written(self, track: np.ndarray) -> np.ndarray:
+        pos = np.clip(np.searchsorted(self._ids, track), 0, max(len(self._ids) - 1, 0))
+        known = (
+            (len(self._ids) > 0) & (self._ids[pos] == track) if len(self._ids) else np.zeros(len(track), bool)
+        )
+        return np.where(known, self._last[pos] if len(self._ids) else 0.0, -np.inf)
+
     def write(self, pic: Picture) -> None:
         keep = pic.integrity == 0 if self.published_only else np.ones(len(pic), bool)
-        if pic.row_time is not None:
-            coast_turn = np.floor(pic.time_s / self.coast_every_s) > np.floor(
-                self._last_t / self.coast_every_s
-            )
-            new = (pic.row_time >= self._last_t) & ((pic.row_time < pic.time_s) | coast_turn)
-            keep &= new
-        self._last_t = pic.time_s
+        row_time = pic.row_time if pic.row_time is not None else np.full(len(pic), pic.time_s)
+        last = self._last_written(pic.track)
+        update = (row_time < pic.time_s) & (row_time > last)  # a measurement update not yet written
+        coast = (row_time >= pic.time_s) & (pic.time_s - last >= self.coast_every_s - 1e-6)
+        keep &= update | coast
         if not keep.any():
             return
+        ids = np.concatenate([pic.track[keep], self._ids])
+        times = np.concatenate([row_time[keep], self._last])
+        self._ids, first = np.unique(ids, return_index=True)  # the new time wins: it comes first
+        self._last = times[first]
         uniq, inv = np.unique(pic.ident[keep], return_inverse=True)
-        names = np.array([ident_name(int(i), pic.names) for i in uniq], dtype=object)[inv]
+        names = np.array([_csv_field(ident_name(int(i), pic.names)) for i in uniq], dtype=object)[inv]
         cls = np.array(CLASSES)[pic.cls[keep]]
         cols = [
-            np.char.mod(
-                "%.2f",
-                pic.row_time[keep] if pic.row_time is not None else np.full(len(pic), pic.time_s)[keep],
-            ),
+            np.char.mod("%.2f", row_time[keep]),
             pic.track[keep].astype(str),
             np.char.mod("%.6f", pic.lat[keep]),
             np.char.mod("%.6f", pic.lon[keep]),

@@ -113,11 +113,28 @@ def _floats(col: list[str], rejects: Rejects, name: str, required: bool) -> tupl
 
 
 def _time_order(t: FloatArray, rejects: Rejects) -> np.ndarray:
-    """Mask of rows whose time is far behind the newest time before them."""
-    newest = np.maximum.accumulate(np.where(np.isnan(t), -np.inf, t))
-    late = t < np.concatenate(([-np.inf], newest[:-1])) - MAX_DISORDER_S
-    rejects.add("time_out_of_order", int(late.sum()))
-    return late
+    """Mask of rows whose time is far out of order: a row more than MAX_DISORDER_S ahead of both
+    the rows before and after it (a garbled stamp; a first or last row is not judged so), or,
+    after those are set aside, more than MAX_DISORDER_S behind the newest time before it (late).
+    Setting spikes aside first keeps one bad stamp from making every row after it look late."""
+    n = len(t)
+    if n == 0:
+        return np.zeros(0, bool)
+    finite = np.isfinite(t)
+    idx = np.arange(n)
+    prev_i = np.maximum.accumulate(np.where(finite, idx, -1))  # last finite row at or before i
+    next_i = np.minimum.accumulate(np.where(finite, idx, n)[::-1])[::-1]  # first at or after i
+    before = np.concatenate(([-1], prev_i[:-1]))
+    after = np.concatenate((next_i[1:], [n]))
+    tp = np.where(before >= 0, t[np.clip(before, 0, n - 1)], np.nan)
+    tn = np.where(after < n, t[np.clip(after, 0, n - 1)], np.nan)
+    with np.errstate(invalid="ignore"):
+        spike = finite & (t > tp + MAX_DISORDER_S) & (t > tn + MAX_DISORDER_S)
+        kept = np.where(finite & ~spike, t, -np.inf)
+        newest = np.maximum.accumulate(kept)
+        late = finite & ~spike & (t < np.concatenate(([-np.inf], newest[:-1])) - MAX_DISORDER_S)
+    rejects.add("time_out_of_order", int((late | spike).sum()))
+    return late | spike
 
 
 def _sensor_ids(
@@ -174,12 +191,12 @@ def read_plots(
     return out[np.argsort(out["time_s"], kind="stable")], rej
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
 def _is_hex(v: str) -> bool:
-    try:
-        int(v, 16)
-    except ValueError:
-        return False
-    return True
+    """Hex digits only: int(v, 16) alone would take a sign, a 0x prefix, underscores or spaces."""
+    return bool(v) and all(c in _HEX for c in v)
 
 
 def read_adsb(path: Path, ids: dict[str, int], wanted: set[int]) -> tuple[np.ndarray, Rejects]:
@@ -272,7 +289,8 @@ def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenari
         plots=plots,
         reports=reports,
         platforms=read_platforms(p / "platforms.csv", ids),
-        rejects={"plots": rp, "adsb": ra}, active=sorted(wanted),
+        rejects={"plots": rp, "adsb": ra},
+        active=sorted(wanted),
     )
 
 

@@ -92,7 +92,9 @@ def curvature_radii(lat_deg: float) -> tuple[float, float]:
 
 def altitude_of(p: FloatArray, site_alt: float, rn: float, rm: float) -> tuple[FloatArray, FloatArray]:
     """Height above the ellipsoid of site-ENU points p (K, 3) to second order in distance, and its
-    gradient (K, 3). The tangent plane falls away as e^2/2N + n^2/2M (< 1 cm error at 150 km)."""
+    gradient (K, 3). The tangent plane falls away as e^2/2N + n^2/2M; the terms left out make
+    0.4 m at 150 km on the ground and under 3 m at 10 km height there, well inside Mode C's
+    25 ft steps and the altitude sigma."""
     e, n = p[:, 0], p[:, 1]
     alt = site_alt + p[:, 2] + e * e / (2 * rn) + n * n / (2 * rm)
     grad = np.column_stack([e / rn, n / rm, np.ones(len(p))])

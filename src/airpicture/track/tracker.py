@@ -226,6 +226,18 @@ class Tracker:
         if len(plots) == 0:
             return
         self.stats.plots += len(plots)
+        # sources screen their rows; what still arrives broken is counted here, never raised
+        ok = (
+            np.isfinite(plots["time_s"])
+            & np.isfinite(plots["range_m"])
+            & np.isfinite(plots["azimuth_rad"])
+            & (plots["range_m"] > 0)
+            & (plots["sensor"] >= 0)
+            & (plots["sensor"] < len(self.geo))
+        )
+        if not ok.all():
+            self.rejects["plot_invalid"] += int((~ok).sum())
+            plots = plots[ok]
         sensors = plots["sensor"]
         for s in np.unique(sensors):
             g = self.geo[int(s)]
@@ -445,6 +457,17 @@ class Tracker:
         if bad.any():
             self.rejects["report_without_position"] += int(bad.sum())
             reports = reports[~bad]
+        # a cooperative report is tracked under its identity; one without is of no use here
+        anon = reports["ident"] < 0
+        if anon.any():
+            self.rejects["report_without_identity"] += int(anon.sum())
+            reports = reports[~anon]
+        unknown = (reports["sensor"] < 0) | (reports["sensor"] >= len(self.geo))
+        if unknown.any():
+            self.rejects["report_unknown_sensor"] += int(unknown.sum())
+            reports = reports[~unknown]
+        if len(reports) == 0:
+            return
         # an identity reported twice in one batch is handled in rounds: at most one update per track
         order = np.lexsort((reports["time_s"], reports["ident"]))
         rep = reports[order]
