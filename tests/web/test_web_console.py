@@ -76,6 +76,15 @@ def test_console_refuses_to_bind_off_loopback_without_a_token(tmp_path: Path, ca
     assert main(["replay", str(tmp_path / "x.db"), "--console", "0", "--host", "0.0.0.0"]) == 1
 
 
+def test_the_token_can_be_configured_in_the_environment(monkeypatch) -> None:
+    from airpicture.cli.main import build_parser
+
+    monkeypatch.setenv("AIRPICTURE_CONSOLE_TOKEN", "from-env")
+    assert build_parser("console").parse_args(["console"]).token == "from-env"
+    assert build_parser("console").parse_args(["console", "--token", "x"]).token == "x"
+    assert build_parser("replay").parse_args(["replay", "h.db", "--console", "1"]).token == "from-env"
+
+
 def _get(url: str) -> object:
     with urllib.request.urlopen(url, timeout=5) as r:
         return json.loads(r.read())

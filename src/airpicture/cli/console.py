@@ -3,6 +3,7 @@
     airpicture console                       # the bundled real Paris scenario at 10x, looping
     airpicture console SCENARIO --speed 30 --port 8080
     airpicture console --host 0.0.0.0 --token SECRET      # reachable from other machines
+                                                          # (or the token in $AIRPICTURE_CONSOLE_TOKEN)
 
 The tracker and the assessor run in a thread as fast as they can, recording every picture and
 alert into a timeline; the console plays that timeline at --speed with pause, seek and speed
@@ -13,6 +14,7 @@ writes the history to a store for `airpicture replay --console`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from airpicture.sinks.web import LiveState, Player, Timeline
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
+TOKEN_ENV = "AIRPICTURE_CONSOLE_TOKEN"  # the configured token, when --token is not given
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -40,7 +43,11 @@ def add_server_args(p: argparse.ArgumentParser, speed: float = 10.0) -> None:
     )
     p.add_argument("--port", type=int, default=8080, help="HTTP port (default: %(default)s)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind; off loopback needs --token")
-    p.add_argument("--token", help="access token for remote clients and zone changes")
+    p.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"access token for remote clients and zone changes (default: ${TOKEN_ENV})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ Modes (one per run):
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +30,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     mode.add_argument(
         "--console", type=int, metavar="PORT", help="play into the operator console on this port"
     )
-    parser.add_argument("--token", help="console: access token for remote clients and zone changes")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("AIRPICTURE_CONSOLE_TOKEN"),
+        help="console: access token for remote clients and zone changes (default: $AIRPICTURE_CONSOLE_TOKEN)",
+    )
     parser.add_argument("--no-loop", action="store_true", help="console: stop at the end instead of looping")
 
 
