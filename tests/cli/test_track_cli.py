@@ -112,6 +112,13 @@ def test_track_cli_on_a_cut_of_the_paris_scenario(paris_cut_run: tuple[Path, flo
     print(f"{near.mean():.3f} of {len(d)} rows within 1 km of a truth target, median {np.median(d):.0f} m")
     assert near.mean() >= 0.9
     assert np.median(d[near]) < 150.0
+    # FORMAT.md: every published track has a row at least every 5 s (measured or coasted); longer
+    # gaps are only where a track left the picture after missed scans and came back
+    gaps = np.concatenate(
+        [np.diff(np.sort(tracks["time_s"][tracks["track"] == k])) for k in np.unique(tracks["track"])]
+    )
+    print(f"{(gaps > 5.5).sum()} of {len(gaps)} gaps between a track's rows over 5.5 s")
+    assert (gaps > 5.5).mean() < 0.01
 
 
 def test_track_cli_finds_most_aircraft_in_coverage(
