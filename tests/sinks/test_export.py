@@ -145,3 +145,19 @@ def test_names_with_separators_cannot_break_the_file(tmp_path: Path) -> None:
     assert len(rows) == 1
     assert rows[0]["track"] == "1" and rows[0]["integrity"] == "ok"
     assert rows[0]["identity"] == evil
+
+
+def test_each_track_coasts_on_its_own_clock(tmp_path: Path) -> None:
+    """Track 1 is there from 101; track 2 appears at 103; track 3 is there at 101-102, leaves the
+    picture and comes back at 110: each gets a row when its own last row is 4 s old, and one at once
+    when it (re)appears after longer than that."""
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out, coast_every_s=4.0) as w:
+        for t in np.arange(101.0, 116.0):
+            ids = [1] + ([2] if t >= 103 else []) + ([3] if t <= 102 or t >= 110 else [])
+            w.write(picture(t, ids, row_time=[t] * len(ids)))
+    rows = read(out)
+    times = {k: [float(r["time_s"]) for r in rows if r["track"] == k] for k in ("1", "2", "3")}
+    assert times["1"] == [101.0, 105.0, 109.0, 113.0]
+    assert times["2"] == [103.0, 107.0, 111.0, 115.0]
+    assert times["3"] == [101.0, 110.0, 114.0]
