@@ -267,3 +267,24 @@ def test_platforms_give_each_moving_sensor_its_navigation(tmp_path: Path) -> Non
     np.testing.assert_allclose(t, [T0 + 1, T0 + 2])
     np.testing.assert_allclose(lla, [[48.81, 2.35, 9000], [48.82, 2.36, 9000]])
     assert nav[1][1].shape == (1, 3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scenario._time_order sets aside a stamp only when it is ahead of BOTH neighbours, so two "
+    "garbled future stamps in a row shelter each other and every later good row is rejected as late",
+)
+def test_two_rows_far_ahead_do_not_reject_the_rows_after_them(tmp_path: Path) -> None:
+    garbled = [f"{T0 + 1e6},R1,1000.0,10.0,,,", f"{T0 + 1e6 + 1},R1,1000.0,11.0,,,"]
+    rows = [*GOOD_PLOTS[:2], *garbled, *GOOD_PLOTS[2:]]
+    scn = load_scenario(write_scenario(tmp_path, rows, GOOD_ADSB))
+    assert scn.rejects["plots"].counts["time_out_of_order"] == 2
+    np.testing.assert_allclose(scn.plots["time_s"], T0 + np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+def test_a_real_gap_in_time_is_not_a_reject(tmp_path: Path) -> None:
+    """Data that stops and resumes minutes later (a receiver restarted) is in order."""
+    later = [f"{T0 + 300.0},R1,1000.0,10.0,,,", f"{T0 + 301.0},R1,1000.0,11.0,,,"]
+    scn = load_scenario(write_scenario(tmp_path, [*GOOD_PLOTS, *later], GOOD_ADSB))
+    assert scn.rejects["plots"].total == 0
+    assert len(scn.plots) == len(GOOD_PLOTS) + 2
