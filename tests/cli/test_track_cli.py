@@ -181,7 +181,8 @@ def test_track_cli_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 @pytest.mark.slow
 def test_demo_tracks_the_whole_bundled_scenario(tmp_path: Path) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--batch", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "gospa.png").stat().st_size > 1000
     tracks = read_tracks(tmp_path / "tracks.csv")
     assert len(tracks) > 5000
     d = distance_to_truth(tracks, truth())

@@ -101,6 +101,20 @@ def turning(
     return path
 
 
+def over_the_earth(path: Path3) -> Path3:
+    """The same ground track with its third coordinate read as height above the ellipsoid, not ENU
+    up: level flight far from the site stays level instead of rising off the tangent plane."""
+
+    def flown(t: np.ndarray) -> np.ndarray:
+        want = path(t)
+        p = want.copy()
+        for _ in range(3):
+            p[:, 2] += want[:, 2] - FRAME.to_geodetic(p)[2]
+        return p
+
+    return flown
+
+
 #: where a moving sensor is: times (K,) -> (K, 3) [lat lon alt]
 Nav = Callable[[np.ndarray], np.ndarray]
 
