@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from airpicture.cli.main import main
 from airpicture.errors import ConfigError, SourceError
@@ -288,3 +290,66 @@ def test_a_real_gap_in_time_is_not_a_reject(tmp_path: Path) -> None:
     scn = load_scenario(write_scenario(tmp_path, [*GOOD_PLOTS, *later], GOOD_ADSB))
     assert scn.rejects["plots"].total == 0
     assert len(scn.plots) == len(GOOD_PLOTS) + 2
+
+
+_CELLS = st.sampled_from(
+    ["", "0", "-1", "1e9", "12.5", "359.9", "360.1", "nan", "NaN", "inf", "-inf", "abc", "4ca1b2", "R1",
+     "S3", "A1", "XX", " 7", "1_0", "0x10", "1e", str(T0), str(T0 + 2), str(T0 - 1e6), "9" * 40]
+)  # fmt: skip
+
+
+def _column(*valid: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Mostly a valid cell, sometimes anything."""
+    return st.one_of(*(valid * 6), _CELLS)
+
+
+_TIME = st.floats(T0, T0 + 20).map(str)
+_PLOT_ROW = st.one_of(
+    *[st.tuples(
+        _column(_TIME), _column(st.sampled_from(["R1", "S3"])), _column(st.floats(1, 9e4).map(str)),
+        _column(st.floats(0, 360).map(str)), _column(st.just(""), st.floats(-5, 60).map(str)),
+        _column(st.just(""), st.floats(0, 12e3).map(str)), _column(st.sampled_from(["", "4ca1b2", "3C6444"])),
+    ).map(list)] * 3,
+    st.lists(_CELLS, min_size=5, max_size=9),
+)  # fmt: skip
+_ADSB_ROW = st.one_of(
+    *[st.tuples(
+        _column(_TIME), _column(st.just("A1")), _column(st.sampled_from(["4ca1b2", "3C6444"])),
+        _column(st.floats(45, 52).map(str)), _column(st.floats(-1, 6).map(str)),
+        _column(st.just(""), st.floats(0, 12e3).map(str)), _column(st.just(""), st.floats(0, 300).map(str)),
+        _column(st.just(""), st.floats(0, 360).map(str)),
+    ).map(list)] * 3,
+    st.lists(_CELLS, min_size=6, max_size=10),
+)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_PLOT_ROW, max_size=12), st.lists(_ADSB_ROW, max_size=12))
+def test_garbage_rows_are_counted_never_raised(
+    tmp_path: Path, plot_rows: list[list[str]], adsb_rows: list[list[str]]
+) -> None:
+    """Any mix of good and bad cells: the reader never raises for a row, every row it drops is
+    counted under some reason, and what it keeps is finite, in range and in time order."""
+    d = write_scenario(tmp_path / "fuzz", [",".join(r) for r in plot_rows], [",".join(r) for r in adsb_rows])
+    scn = load_scenario(d)
+    for key, rows, kept in (("plots", plot_rows, scn.plots), ("adsb", adsb_rows, scn.reports)):
+        assert len(kept) <= len(rows)
+        assert scn.rejects[key].total >= len(rows) - len(kept)
+    p, r = scn.plots, scn.reports
+    assert np.isfinite(p["time_s"]).all() and np.isfinite(p["range_m"]).all()
+    assert ((p["range_m"] > 0) & (p["azimuth_rad"] >= 0) & (p["azimuth_rad"] <= 2 * np.pi)).all()
+    assert np.isin(p["sensor"], [0, 1, 2]).all() and np.isin(r["sensor"], [0, 1, 2]).all()
+    assert np.isfinite(r["lat"]).all() and np.isfinite(r["lon"]).all() and (r["ident"] >= 0).all()
+    assert (np.diff(p["time_s"]) >= 0).all() and (np.diff(r["time_s"]) >= 0).all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scenario.read_adsb takes any known sensor id: an adsb.csv row naming a radar (R1) is kept "
+    "as a cooperative report from that radar (no check of the sheet's kind)",
+)
+def test_adsb_rows_must_come_from_an_adsb_receiver(tmp_path: Path) -> None:
+    rows = [*GOOD_ADSB, f"{T0 + 3.0},R1,4ca1b2,48.9,2.4,3000,200,90"]
+    scn = load_scenario(write_scenario(tmp_path, GOOD_PLOTS, rows))
+    assert scn.rejects["adsb"].total == 1
+    assert (scn.reports["sensor"] == 2).all()
