@@ -114,6 +114,8 @@ class Picture:
     last_update_s : (N,) time of the last measurement; integrity : (N,) int8 0 ok, 1 suspect, 2 spoofed
     mode_c : (N,) bool: a reported (Mode C / ADS-B / Remote ID) altitude has updated the track
     names : ident -> printable identity (callsign, Remote ID serial) where a source knows one
+    info : ident -> what the cooperative source says of it beyond position (Remote ID: serial,
+        operator location, operator id, self-ID text; Mode S: callsign, category, squawk, NIC...)
     row_time : (N,) time each row's state refers to: a track updated since the previous picture is
         given as filtered at its last measurement, the others predicted to time_s (None: all time_s)
     """
@@ -134,6 +136,7 @@ class Picture:
     mode_c: BoolArray
     names: dict[int, str] = field(default_factory=dict)
     row_time: FloatArray | None = None
+    info: dict[int, dict[str, object]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.track)

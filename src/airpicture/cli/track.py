@@ -24,6 +24,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alerts", help="write the operator alerts (FORMAT.md 'Alerts') to this CSV")
     p.add_argument("--zones", help="more protected zones: a GeoJSON file or a JSON list of circles")
     p.add_argument(
+        "--remoteid",
+        help="also track the drones of this Remote ID capture (pcap, pcapng or JSON lines) heard at the site",
+    )
+    p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -42,11 +46,15 @@ def run(args: argparse.Namespace) -> int:
 
     t_start = time.perf_counter()
     scn = load_scenario(args.scenario, args.sensors.split(",") if args.sensors else None)
+    if args.remoteid:
+        add_remoteid(scn, args.remoteid)
     t_read = time.perf_counter() - t_start
     t0 = time.perf_counter()
     warm_up(scn.sensors, scn.site_lla)
     t_warm = time.perf_counter() - t0
     trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    trk.names.update(scn.names)
+    trk.info.update(scn.info)
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
     assessor = TrackAssessor(scn.sensors, scn.site, zones)
     alerts = []
@@ -90,3 +98,34 @@ def run(args: argparse.Namespace) -> int:
         print("rejects tracker: " + ", ".join(f"{k}={v}" for k, v in sorted(trk.rejects.items())))
     sys.stdout.flush()
     return 0
+
+
+def add_remoteid(scn: object, path: str) -> None:
+    """Merge the Location reports of a Remote ID capture into the scenario as one more
+    cooperative sensor (a receiver at the site); serials and operator data go with each drone."""
+    import numpy as np
+
+    from airpicture.sources.remoteid_carriers import read_remoteid
+    from airpicture.sources.scenario import Scenario
+
+    assert isinstance(scn, Scenario)
+    index = len(scn.sensors)
+    rows, registry = read_remoteid(path, sensor=index)
+    scn.sensors.append(
+        {
+            "id": "RID1",
+            "kind": "remoteid",
+            "lat": scn.site["lat"],
+            "lon": scn.site["lon"],
+            "alt_m": scn.site.get("alt_m", 0.0),
+            "update_period_s": 1.0,
+            "p_loss": 0.3,
+            "sigma_position_m": 10.0,
+        }
+    )
+    scn.active.append(index)
+    reports = np.concatenate([scn.reports, rows])
+    scn.reports = reports[np.argsort(reports["time_s"], kind="stable")]
+    scn.names.update(registry.names())
+    scn.info.update({int(k): dict(v) for k, v in registry.drones().items()})
+    scn.rejects["remoteid"] = registry.rejects

@@ -43,6 +43,8 @@ class Scenario:
     )  # sensor -> (t, [lat lon alt])
     rejects: dict[str, Rejects] = field(default_factory=dict)
     active: list[int] = field(default_factory=list)  # indices of the sensors in use
+    names: dict[int, str] = field(default_factory=dict)  # ident -> display name, from added sources
+    info: dict[int, dict[str, Any]] = field(default_factory=dict)  # ident -> source data (see Picture)
 
     @property
     def site_lla(self) -> tuple[float, float, float]:

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT, TrackTable
-from airpicture.types import FloatArray, IntArray
+from airpicture.types import REMOTEID_BIT, FloatArray, IntArray
 
 if TYPE_CHECKING:
     from airpicture.geo import EnuFrame
@@ -42,14 +42,19 @@ MANOEUVRE_ACCEL_MPS2 = 0.5
 
 
 def radar_coverage(
-    geo: list[SensorGeometry], active: set[int], frame: EnuFrame, x: FloatArray, t: float
+    geo: list[SensorGeometry],
+    active: set[int],
+    frame: EnuFrame,
+    x: FloatArray,
+    t: float,
+    kind: str = "aircraft",
 ) -> tuple[np.ndarray, FloatArray]:
-    """Which positions x (K, 3) some active radar that sees aircraft covers, and the shortest
-    revisit period among those radars (inf where none)."""
+    """Which positions x (K, 3) some active radar that sees objects of `kind` covers, and the
+    shortest revisit period among those radars (inf where none)."""
     in_cov = np.zeros(len(x), bool)
     look = np.full(len(x), np.inf)
     for g in geo:
-        if g.kind != "radar" or g.index not in active or g.spec.get("pd", {}).get("aircraft", 0) <= 0:
+        if g.kind != "radar" or g.index not in active or g.spec.get("pd", {}).get(kind, 0) <= 0:
             continue
         o, M = g.at(frame, np.full(1, t))
         d = (x - o[0]) @ M[0].T
@@ -71,7 +76,13 @@ def corroboration(
     if len(coop) == 0:
         return
     x = np.einsum("km,kmd->kd", tb.mu[coop], tb.x[coop])[:, :3]
-    in_cov, look = radar_coverage(geo, active, frame, x, t)
+    # an ADS-B address claims an aircraft, a Remote ID serial a drone: only radars that see that
+    # kind of object can corroborate it
+    in_cov, look = radar_coverage(geo, active, frame, x, t, "aircraft")
+    drone = (tb.ident[coop] & REMOTEID_BIT) != 0
+    if drone.any():
+        cov_d, look_d = radar_coverage(geo, active, frame, x, t, "drone")
+        in_cov, look = np.where(drone, cov_d, in_cov), np.where(drone, look_d, look)
     # the clock runs from when the track was last outside every radar's coverage
     tb.t_cov[coop[~in_cov]] = t
     state = np.where(in_cov, np.where(t - tb.t_cov[coop] > SPOOF_LOOKS * look, SPOOFED, SUSPECT), OK)

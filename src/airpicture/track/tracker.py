@@ -133,6 +133,7 @@ class Tracker:
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.names: dict[int, str] = {}
+        self.info: dict[int, dict[str, object]] = {}
         self._t_maintain = -np.inf
 
     # ------------------------------------------------------------------ helpers
@@ -446,10 +447,18 @@ class Tracker:
             tb.radar_hits[k] += 1
 
     # ------------------------------------------------------------------ cooperative reports
-    def update_reports(self, reports: np.ndarray, names: dict[int, str] | None = None) -> None:
-        """Cooperative position reports (REPORT_DTYPE), time-ordered. `names`: ident -> display name."""
+    def update_reports(
+        self,
+        reports: np.ndarray,
+        names: dict[int, str] | None = None,
+        info: dict[int, dict[str, object]] | None = None,
+    ) -> None:
+        """Cooperative position reports (REPORT_DTYPE), time-ordered. `names`: ident -> display name;
+        `info`: ident -> what the source knows beyond position (kept with the track, in the picture)."""
         if names:
             self.names.update(names)
+        if info:
+            self.info.update(info)
         if len(reports) == 0:
             return
         self.stats.reports += len(reports)
@@ -769,6 +778,7 @@ class Tracker:
             mode_c=tb.mode_c[rows].copy(),
             names=self.names,
             row_time=row_time,
+            info=self.info,
         )
 
 
