@@ -44,20 +44,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
 class PictureWriter:
     """Feeds reports to the tracker and writes its picture every PUBLISH_S of feed time."""
 
-    def __init__(self, tracker: Any, out: Any, names: Callable[[], dict[int, str]]) -> None:
-        self.tracker, self.out, self.names = tracker, out, names
+    def __init__(
+        self,
+        tracker: Any,
+        out: Any,
+        names: Callable[[], dict[int, str]],
+        info: Callable[[], dict[int, dict[str, object]]] | None = None,
+    ) -> None:
+        self.tracker, self.out, self.names, self.info = tracker, out, names, info
         self.next_publish = float("-inf")
         self.reports = 0
 
     def __call__(self, reports: npt.NDArray[np.void]) -> None:
         self.reports += len(reports)
-        self.tracker.update_reports(reports, self.names())
+        self.tracker.update_reports(reports, self.names(), self.info() if self.info else None)
         t = float(reports["time_s"].max())
         if t < self.next_publish:
             return
         self.next_publish = t + PUBLISH_S
         self.tracker.maintain(t)
-        self.out.write(self.tracker.picture(t, fresh_s=5.0))
+        self.out.write(self.tracker.picture(t, fresh_s=4.0))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,6 +85,14 @@ def run(args: argparse.Namespace) -> int:
     def callsigns() -> dict[int, str]:
         return {i: a.callsign for f in feeds for i, a in f.stream.registry.items() if a.callsign}
 
+    def aircraft() -> dict[int, dict[str, object]]:
+        # what Mode S says of each aircraft beyond position, kept with its track (Picture.info)
+        return {
+            i: {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "nic": a.nic,
+                "nacp": a.nacp, "nucp": a.nucp, "sil": a.sil, "uav": a.is_uav}
+            for f in feeds for i, a in f.stream.registry.items()
+        }  # fmt: skip
+
     counter = {"reports": 0}
 
     def count(reports: npt.NDArray[np.void]) -> None:
@@ -96,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
                         "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
                        for f in feeds]  # fmt: skip
             out = stack.enter_context(TracksCsvWriter(args.out))
-            consumer = PictureWriter(Tracker(sensors, site=(args.lat, args.lon, args.alt)), out, callsigns)
+            tracker = Tracker(sensors, site=(args.lat, args.lon, args.alt))
+            consumer = PictureWriter(tracker, out, callsigns, aircraft)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
                               stats_out=sys.stderr)  # fmt: skip
         asyncio.run(feeds_run)
