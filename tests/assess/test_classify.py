@@ -96,3 +96,14 @@ def test_circling_drone_stays_drone(run_movers) -> None:
     for p in pics:
         a.update(p)
     assert classes(pics[-1]) == ["drone"]
+
+
+def test_an_icao_address_broadcasting_the_uav_category_is_a_drone() -> None:
+    from airpicture.assess.base import AssessSettings
+    from airpicture.assess.classify import identity_loglik
+
+    s = AssessSettings()
+    ident = np.array([0x4CA1B2, 0x4CA1B3])
+    ll = identity_loglik(ident, np.array([True, True]), s, np.array([False, True]))
+    assert ll[0, 0] > ll[0, 1]  # an ordinary ICAO address: aircraft
+    assert ll[1, 1] > ll[1, 0]  # emitter category UAV: drone

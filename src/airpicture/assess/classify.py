@@ -95,10 +95,15 @@ def kinematic_loglik(f: Features, wander_weight: FloatArray | float = 1.0) -> Fl
     return out
 
 
-def identity_loglik(ident: IntArray, mode_c: BoolArray, s: AssessSettings) -> FloatArray:
-    """(N, 3) evidence of cooperative identity and transponder altitude."""
+def identity_loglik(
+    ident: IntArray, mode_c: BoolArray, s: AssessSettings, uav: BoolArray | None = None
+) -> FloatArray:
+    """(N, 3) evidence of cooperative identity and transponder altitude. `uav`: the ICAO address
+    broadcasts the UAV emitter category (ADS-B B6), which makes it a drone's, not an aircraft's."""
     out = np.zeros((len(ident), 3))
-    icao = (ident >= 0) & (ident < (1 << 24))
+    uav = np.zeros(len(ident), bool) if uav is None else np.asarray(uav, bool)
+    icao = (ident >= 0) & (ident < (1 << 24)) & ~uav
+    out[:, 1] += np.where(uav, s.ident_weight, 0.0)
     rid = (ident >= 0) & ((ident & REMOTEID_BIT) != 0)
     out[:, 0] += np.where(icao, s.ident_weight, 0.0)
     out[:, 1] += np.where(rid, s.ident_weight, 0.0)
@@ -138,7 +143,8 @@ class BayesClassifier:
         # heading wander needs its averaging time (~20 s) before it means anything
         settled = np.clip((f.age_s - 10.0) / 20.0, 0.0, 1.0)
         logp = self.log_prior + self.detection_loglik(f) + looks[:, None] * kinematic_loglik(f, settled)
-        logp += identity_loglik(pic.ident, pic.mode_c, self.s)
+        uav_ids = np.fromiter((k for k, v in pic.info.items() if v.get("uav")), np.int64)
+        logp += identity_loglik(pic.ident, pic.mode_c, self.s, np.isin(pic.ident, uav_ids))
         post = np.exp(logp - logp.max(axis=1, keepdims=True))
         post /= post.sum(axis=1, keepdims=True)
         best = np.argmax(post, axis=1)
