@@ -290,3 +290,18 @@ def test_report_to_enu_missing_parts_stay_nan(world: tuple[EnuFrame, float, floa
     assert np.isfinite(v[0]).all()
     assert np.isnan(v[1]).all()
     assert np.isfinite(v[2, :2]).all() and np.isnan(v[2, 2])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="report_to_enu rotates np.nan_to_num(v_local), which makes an infinite part 1.8e308 (not 0): "
+    "it leaks into the other site-ENU components before only the matching one is reset to NaN",
+)
+def test_report_to_enu_infinite_parts_are_missing_parts(world: tuple[EnuFrame, float, float]) -> None:
+    frame, _, _ = world
+    args = (np.array([48.0, 48.0]), np.array([4.0, 4.0]), np.array([9000.0, 9000.0]))
+    _, v = report_to_enu(
+        frame, *args, np.array([200.0, 200.0]), np.array([1.0, 1.0]), np.array([np.nan, np.inf])
+    )
+    np.testing.assert_allclose(v[1, :2], v[0, :2])
+    assert np.isnan(v[1, 2])
