@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, FloatArray, Rej
 
 #: A row more than this many seconds older than the newest row before it is "far out of order".
 MAX_DISORDER_S = 30.0
+#: Rows on each side whose median judges whether a row's time is a garbled stamp.
+NEIGHBOURS = 8
 
 PLOT_COLUMNS = ("time_s", "sensor", "range_m", "azimuth_deg", "elevation_deg", "altitude_m", "identity")
 ADSB_COLUMNS = ("time_s", "sensor", "icao24", "lat", "lon", "altitude_m", "speed_mps", "track_deg")
@@ -115,38 +118,44 @@ def _floats(col: list[str], rejects: Rejects, name: str, required: bool) -> tupl
 
 
 def _time_order(t: FloatArray, rejects: Rejects) -> np.ndarray:
-    """Mask of rows whose time is far out of order: a row more than MAX_DISORDER_S ahead of both
-    the rows before and after it (a garbled stamp; a first or last row is not judged so), or,
-    after those are set aside, more than MAX_DISORDER_S behind the newest time before it (late).
-    Setting spikes aside first keeps one bad stamp from making every row after it look late."""
+    """Mask of rows whose time is far out of order. A row more than MAX_DISORDER_S ahead of the
+    median of the NEIGHBOURS rows before it and of the NEIGHBOURS after it is a garbled stamp (a
+    real gap moves the rows after it too, so it is not one); once those are set aside, a row more
+    than MAX_DISORDER_S behind the newest time before it is late. Setting stamps aside first keeps
+    a few bad ones from making every row after them look late."""
     n = len(t)
-    if n == 0:
-        return np.zeros(0, bool)
-    finite = np.isfinite(t)
-    idx = np.arange(n)
-    prev_i = np.maximum.accumulate(np.where(finite, idx, -1))  # last finite row at or before i
-    next_i = np.minimum.accumulate(np.where(finite, idx, n)[::-1])[::-1]  # first at or after i
-    before = np.concatenate(([-1], prev_i[:-1]))
-    after = np.concatenate((next_i[1:], [n]))
-    tp = np.where(before >= 0, t[np.clip(before, 0, n - 1)], np.nan)
-    tn = np.where(after < n, t[np.clip(after, 0, n - 1)], np.nan)
-    with np.errstate(invalid="ignore"):
-        spike = finite & (t > tp + MAX_DISORDER_S) & (t > tn + MAX_DISORDER_S)
-        kept = np.where(finite & ~spike, t, -np.inf)
-        newest = np.maximum.accumulate(kept)
-        late = finite & ~spike & (t < np.concatenate(([-np.inf], newest[:-1])) - MAX_DISORDER_S)
-    rejects.add("time_out_of_order", int((late | spike).sum()))
-    return late | spike
+    out = np.zeros(n, bool)
+    fin = np.flatnonzero(np.isfinite(t))
+    if len(fin) == 0:
+        return out
+    tf = t[fin]
+    k = NEIGHBOURS
+    pad = np.concatenate([np.full(k, np.nan), tf, np.full(k, np.nan)])
+    win = np.lib.stride_tricks.sliding_window_view(pad, k)
+    with warnings.catch_warnings():  # a window with no finite neighbour has no median: not judged
+        warnings.simplefilter("ignore", RuntimeWarning)
+        before = np.nanmedian(win[: len(tf)], axis=1)
+        after = np.nanmedian(win[k + 1 : k + 1 + len(tf)], axis=1)
+    spike = (tf > before + MAX_DISORDER_S) & (tf > after + MAX_DISORDER_S)
+    newest = np.maximum.accumulate(np.where(spike, -np.inf, tf))
+    late = ~spike & (tf < np.concatenate(([-np.inf], newest[:-1])) - MAX_DISORDER_S)
+    out[fin] = spike | late
+    rejects.add("time_out_of_order", int(out.sum()))
+    return out
 
 
 def _sensor_ids(
-    col: list[str], ids: dict[str, int], rejects: Rejects, wanted: set[int]
+    col: list[str], ids: dict[str, int], rejects: Rejects, wanted: set[int], of_kind: set[int]
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Sensor index of each row, and the rows to drop: unknown ids and ids of the wrong kind of
+    sensor (a rejected row each), sensors not in use (skipped by choice, not counted)."""
     lookup = np.array([ids.get(s, -1) for s in col], dtype=np.int32)
     unknown = lookup < 0
     rejects.add("unknown_sensor", int(unknown.sum()))
-    skip = ~unknown & ~np.isin(lookup, list(wanted))
-    return lookup, unknown | skip
+    wrong = ~unknown & ~np.isin(lookup, list(of_kind))
+    rejects.add("wrong_sensor_kind", int(wrong.sum()))
+    skip = ~unknown & ~wrong & ~np.isin(lookup, list(wanted))
+    return lookup, unknown | wrong | skip
 
 
 def read_plots(
@@ -158,7 +167,8 @@ def read_plots(
     if not rows:
         return out, rej
     cols = list(zip(*rows, strict=True))
-    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted)
+    radars = {i for i, s in enumerate(sensors) if s.get("kind") == "radar"}
+    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted, radars)
     t, b0 = _floats(list(cols[0]), rej, "time", True)
     r, b1 = _floats(list(cols[2]), rej, "range", True)
     az, b2 = _floats(list(cols[3]), rej, "azimuth", True)
@@ -201,14 +211,18 @@ def _is_hex(v: str) -> bool:
     return bool(v) and all(c in _HEX for c in v)
 
 
-def read_adsb(path: Path, ids: dict[str, int], wanted: set[int]) -> tuple[np.ndarray, Rejects]:
+def read_adsb(
+    path: Path, ids: dict[str, int], wanted: set[int], cooperative: set[int] | None = None
+) -> tuple[np.ndarray, Rejects]:
+    """adsb.csv rows; `cooperative`: indices of the receivers they may name (default: any)."""
+    cooperative = set(ids.values()) if cooperative is None else cooperative
     rej = Rejects(str(path.name))
     rows = _split_csv(path, ADSB_COLUMNS, rej)
     out = np.zeros(0, REPORT_DTYPE)
     if not rows:
         return out, rej
     cols = list(zip(*rows, strict=True))
-    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted)
+    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted, cooperative)
     t, b0 = _floats(list(cols[0]), rej, "time", True)
     lat, b1 = _floats(list(cols[3]), rej, "lat", True)
     lon, b2 = _floats(list(cols[4]), rej, "lon", True)
@@ -275,7 +289,9 @@ def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenari
             raise ConfigError(f"unknown sensor id(s) {','.join(unknown)}; the scenario has {','.join(ids)}")
     wanted = {ids[s] for s in sensors} if sensors else set(ids.values())
     plots, rp = read_plots(p / "plots.csv", ids, sheet, wanted)
-    reports, ra = read_adsb(p / "adsb.csv", ids, wanted)
+    reports, ra = read_adsb(
+        p / "adsb.csv", ids, wanted, {i for i, s in enumerate(sheet) if s.get("kind") in ("adsb", "remoteid")}
+    )
     try:
         site = meta["site"]
         start, end = float(meta["start_s"]), float(meta["end_s"])

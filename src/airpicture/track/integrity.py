@@ -130,8 +130,11 @@ def replay(tb: TrackTable, t: float, dt: float) -> None:
 def _manoeuvring(tb: TrackTable, rows: IntArray) -> FloatArray:
     """1.0 for tracks whose state shows a climb/descent or a turn/speed change, else 0.0."""
     x = np.einsum("km,kmd->kd", tb.mu[rows], tb.x[rows])
-    climbing = np.abs(x[:, 5]) > MANOEUVRE_VRATE_MPS
-    turning = tb.mu[rows, -1] > 0.5  # the IMM's manoeuvre mode dominates
+    # climb rate is d(height)/dt, not the ENU vertical velocity: far from the site the tangent
+    # plane tilts, and level flight 100 km away has 3-4 m/s of ENU "up" velocity
+    climb = x[:, 5] + (x[:, 0] * x[:, 3] + x[:, 1] * x[:, 4]) / EARTH_RADIUS_M
+    climbing = np.abs(climb) > MANOEUVRE_VRATE_MPS
+    turning = tb.mu[rows, 1:].sum(axis=1) > 0.5  # the IMM's manoeuvre (or jump) modes dominate
     return (climbing | turning).astype(np.float64)
 
 
