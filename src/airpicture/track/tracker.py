@@ -71,6 +71,8 @@ MAX_SIGMA_H_M = 3000.0
 #: Fastest object expected (m/s): sets the velocity prior of a new track.
 V_MAX_MPS = 300.0
 V_MAX_CLIMB_MPS = 30.0
+#: Index of the IMM's jump mode (models.MODE_ACCEL).
+JUMP_MODE = 2
 #: Gate probability of the Mahalanobis gate.
 P_GATE = 0.9999
 #: Reported-position (cooperative) hit LLR gain: half the confirmation threshold, so two reports
@@ -318,6 +320,12 @@ class Tracker:
             th[prior] = 2
             zm[prior, 2] = h_s + PRIMARY_HEIGHT_M
             Rm[prior, 2, 2] = PRIMARY_HEIGHT_SIGMA_M**2
+        # the jump mode is for report streams that step; a radar-only track has none to follow
+        radar_only = tb.ident[k] < 0
+        if radar_only.any():
+            mu_k = tb.mu[k]
+            mu_k[radar_only, JUMP_MODE] = 1e-6
+            tb.mu[k] = mu_k / mu_k.sum(axis=1, keepdims=True)
         x, P, mu = self._imm_radar(k, t - tb.t[k], zm, Rm, o[m], M[m], th)
         self._commit(k, t, x, P, mu, gain, g, radar=True)
         tb.mode_c[k] |= third[m] == 2
