@@ -419,13 +419,6 @@ def test_remote_id_drone_is_corroborated_only_by_radars_that_see_drones(
     assert masks == ({0b1100} if site_radar_sees_it else {0b1000})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integrity.corroboration flags spoofed when fewer than CORROBORATED_HITS=2 radar plots came in "
-    "SPOOF_LOOKS=3 revisits (about 4 scans): a real object fails that with P(Bin(4, Pd) < 2), 0.4 % at "
-    "Pd 0.9 and 2.7 % at 0.8 (2 of 60 seeded drone runs), not the (1 - Pd)^3 the docstring gives; and "
-    "the flag never clears: 35 later radar plots leave the aircraft spoofed and out of tracks.csv",
-)
 def test_a_real_aircraft_missed_on_its_first_scans_is_not_spoofed_for_good() -> None:
     """An ADS-B aircraft in radar coverage that the radar misses on scans 0, 1 and 3, then sees on
     every scan: it may be suspect, even spoofed, for a while, but once the radar has seen it scan

@@ -128,12 +128,6 @@ def test_clean_extra_rows_pass() -> None:
     assert trk.stats.plots == 7 and sum(trk.rejects.values()) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Tracker.update_plots/update_reports screen only non-finite values: an absurd finite one "
-    "(a time or range of 1e300, an altitude or speed of 1e300, a report time 1e12) overflows "
-    "cKDTree in associate.pregate (ValueError) instead of being counted as a reject",
-)
 @pytest.mark.parametrize(
     ("kind", "field", "value"),
     [
@@ -152,12 +146,6 @@ def test_absurd_finite_values_are_rejects_not_crashes(kind: str, field: str, val
     assert sum(trk.rejects.values()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measure.report_to_enu turns an infinite vertical rate into 1.8e308 with np.nan_to_num before "
-    "rotating, which leaks into the east/north velocity (only the up part is reset to NaN); the "
-    "track then overflows cKDTree in associate.pregate",
-)
 def test_an_infinite_vertical_rate_is_taken_as_missing() -> None:
     trk = _run_with(bad_report=_bad_report("vrate_mps", np.inf, 0x111111))
     assert trk.stats.report_updates + trk.stats.started > 0

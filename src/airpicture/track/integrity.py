@@ -11,7 +11,7 @@ Two checks, both on evidence the tracker holds:
    TWIN_ALT_M and TWIN_SPEED_MPS while more than TWIN_SEPARATION_M apart, and keep agreeing for
    TWIN_S seconds while manoeuvring (climbing, descending or turning: in-trail traffic at one level
    also agrees, but not through manoeuvres), are twins: the one no radar has seen is spoofed when
-   its twin has radar plots. A spoofed flag stays: a stray plot later does not clear it.
+   its twin has radar plots (judged after the radar check, every step).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 SPOOF_LOOKS = 3
 #: Radar plots that make a cooperative track corroborated (one could be a stray false plot).
 CORROBORATED_HITS = 2
+#: Share of the radar's revisits that must hit a corroborated track: a real object is hit at Pd
+#: (0.6-0.95 in the sheets), a spoofed one only by stray false plots.
+MIN_HIT_SHARE = 0.3
 EARTH_RADIUS_M = 6371000.0
 TWIN_ALT_M = 40.0
 TWIN_SPEED_MPS = 6.0
@@ -69,10 +72,9 @@ def radar_coverage(
 def corroboration(
     tb: TrackTable, geo: list[SensorGeometry], active: set[int], frame: EnuFrame, t: float
 ) -> None:
+    """Integrity of the cooperative tracks from what the radars make of them (see module doc)."""
     rows = tb.rows()
-    ok = tb.radar_hits[rows] >= CORROBORATED_HITS
-    tb.integrity[rows[ok & (tb.integrity[rows] != SPOOFED)]] = OK
-    coop = rows[(tb.ident[rows] >= 0) & ~ok]
+    coop = rows[tb.ident[rows] >= 0]
     if len(coop) == 0:
         return
     x = np.einsum("km,kmd->kd", tb.mu[coop], tb.x[coop])[:, :3]
@@ -83,10 +85,17 @@ def corroboration(
     if drone.any():
         cov_d, look_d = radar_coverage(geo, active, frame, x, t, "drone")
         in_cov, look = np.where(drone, cov_d, in_cov), np.where(drone, look_d, look)
-    # the clock runs from when the track was last outside every radar's coverage
+    # revisits since the track was last outside every radar's coverage, and the share that hit
     tb.t_cov[coop[~in_cov]] = t
-    state = np.where(in_cov, np.where(t - tb.t_cov[coop] > SPOOF_LOOKS * look, SPOOFED, SUSPECT), OK)
-    tb.integrity[coop] = np.maximum(state, np.where(tb.integrity[coop] == SPOOFED, SPOOFED, OK))
+    looks = np.where(in_cov, (t - tb.t_cov[coop]) / np.where(np.isfinite(look), look, 1.0), 0.0)
+    hits = tb.radar_hits[coop]
+    seen = (hits >= CORROBORATED_HITS) & (hits >= MIN_HIT_SHARE * looks)
+    unseen = (looks > SPOOF_LOOKS) & (hits < MIN_HIT_SHARE * looks)
+    state = np.where(~in_cov | seen, OK, np.where(unseen, SPOOFED, SUSPECT))
+    # found out once (unseen in coverage, or a replay), a track stays spoofed when it leaves the
+    # coverage; only the radar seeing it as a real object clears it
+    tb.flagged[coop] = (tb.flagged[coop] | (state == SPOOFED)) & ~seen
+    tb.integrity[coop] = np.where(tb.flagged[coop], SPOOFED, state)
 
 
 def replay(tb: TrackTable, t: float, dt: float) -> None:
@@ -125,6 +134,7 @@ def replay(tb: TrackTable, t: float, dt: float) -> None:
     # the twin the radar confirms is real; the other, seen by the radar a fraction as often, is not
     fake = (partner >= 0) & (p_hits >= CORROBORATED_HITS) & (tb.radar_hits[suspect] * 5 < p_hits)
     tb.integrity[suspect[fake]] = SPOOFED
+    tb.flagged[suspect[fake]] = True
 
 
 def _manoeuvring(tb: TrackTable, rows: IntArray) -> FloatArray:

@@ -236,10 +236,11 @@ def report_to_enu(
     """
     p = frame.to_enu(lat, lon, alt)
     v_local = np.column_stack([speed * np.sin(track), speed * np.cos(track), vrate])
+    known = np.isfinite(v_local)  # a missing (or broken) part must not leak into the others
     R_local = rotation(lat, lon)  # (K, 3, 3) ECEF -> local ENU
-    v = np.einsum("mj,kij,ki->km", frame.R, R_local, np.nan_to_num(v_local))
-    v[~np.isfinite(speed) | ~np.isfinite(track)] = np.nan
-    v[~np.isfinite(vrate), 2] = np.nan
+    v = np.einsum("mj,kij,ki->km", frame.R, R_local, np.where(known, v_local, 0.0))
+    v[~known[:, 0] | ~known[:, 1]] = np.nan
+    v[~known[:, 2], 2] = np.nan
     return p, v
 
 

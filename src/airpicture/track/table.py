@@ -27,7 +27,8 @@ class TrackTable:
     misses since t_update, already added to score), ident, sensors (bit mask), mode_c, h_known
     (a height was measured), integrity, t_confirmed, t_cov (last time outside every radar's
     coverage, for the spoofing check), twin and twin_s (the track flying the same altitude and
-    velocity far away, and for how long: integrity.replay).
+    velocity far away, and for how long; flagged: found spoofed, until a radar sees it; see
+    integrity.py).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -54,6 +55,7 @@ class TrackTable:
     t_cov: npt.NDArray[np.float64]
     twin: npt.NDArray[np.int64]
     twin_s: npt.NDArray[np.float64]
+    flagged: npt.NDArray[np.bool_]
 
     FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], str, object]]] = {
         "alive": ((), "?", False),
@@ -80,6 +82,7 @@ class TrackTable:
         "t_cov": ((), "f8", 0.0),
         "twin": ((), "i8", -1),
         "twin_s": ((), "f8", 0.0),
+        "flagged": ((), "?", False),
     }
 
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:

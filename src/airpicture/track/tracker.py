@@ -71,6 +71,12 @@ MAX_SIGMA_H_M = 3000.0
 #: Fastest object expected (m/s): sets the velocity prior of a new track.
 V_MAX_MPS = 300.0
 V_MAX_CLIMB_MPS = 30.0
+#: Bounds beyond which a measurement value is not physical (rejected, counted): epoch seconds
+#: between 1973 and 5138, ranges, heights, speeds.
+TIME_BOUNDS_S = (1e8, 1e11)
+MAX_RANGE_M = 2e6
+MAX_ALTITUDE_M = 1e5
+MAX_SPEED_MPS = 2000.0
 #: Index of the IMM's jump mode (models.MODE_ACCEL).
 JUMP_MODE = 2
 #: Gate probability of the Mahalanobis gate.
@@ -231,10 +237,14 @@ class Tracker:
         self.stats.plots += len(plots)
         # sources screen their rows; what still arrives broken is counted here, never raised
         ok = (
-            np.isfinite(plots["time_s"])
+            _plausible_time(plots["time_s"])
             & np.isfinite(plots["range_m"])
             & np.isfinite(plots["azimuth_rad"])
             & (plots["range_m"] > 0)
+            & (plots["range_m"] < MAX_RANGE_M)
+            & (np.abs(plots["azimuth_rad"]) <= 4 * np.pi)
+            & ~(np.abs(plots["elevation_rad"]) > np.pi / 2)
+            & ~(np.abs(plots["altitude_m"]) > MAX_ALTITUDE_M)
             & (plots["sensor"] >= 0)
             & (plots["sensor"] < len(self.geo))
         )
@@ -470,7 +480,13 @@ class Tracker:
         if len(reports) == 0:
             return
         self.stats.reports += len(reports)
-        bad = ~(np.isfinite(reports["lat"]) & np.isfinite(reports["lon"]) & np.isfinite(reports["time_s"]))
+        bad = ~(
+            (np.abs(reports["lat"]) <= 90)
+            & (np.abs(reports["lon"]) <= 180)
+            & _plausible_time(reports["time_s"])
+            & ~(np.abs(reports["altitude_m"]) > MAX_ALTITUDE_M)
+            & ~(np.abs(reports["speed_mps"]) > MAX_SPEED_MPS)
+        )
         if bad.any():
             self.rejects["report_without_position"] += int(bad.sum())
             reports = reports[~bad]
@@ -788,6 +804,10 @@ class Tracker:
             row_time=row_time,
             info=self.info,
         )
+
+
+def _plausible_time(t: FloatArray) -> np.ndarray:
+    return (t > TIME_BOUNDS_S[0]) & (t < TIME_BOUNDS_S[1])
 
 
 def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> None:
