@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airpicture.sources.scenario import Scenario
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -100,15 +104,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_remoteid(scn: object, path: str) -> None:
+def add_remoteid(scn: Scenario, path: str) -> None:
     """Merge the Location reports of a Remote ID capture into the scenario as one more
     cooperative sensor (a receiver at the site); serials and operator data go with each drone."""
     import numpy as np
 
     from airpicture.sources.remoteid_carriers import read_remoteid
-    from airpicture.sources.scenario import Scenario
 
-    assert isinstance(scn, Scenario)
     index = len(scn.sensors)
     rows, registry = read_remoteid(path, sensor=index)
     scn.sensors.append(

@@ -20,6 +20,8 @@ from airpicture.errors import SinkError
 from airpicture.types import CLASSES, Picture, ident_name
 
 INTEGRITY = np.array(["ok", "suspect", "spoofed"])
+#: A track with no row for this long is forgotten by the writer (a track coasts far less).
+FORGET_S = 600.0
 HEADER = "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity\n"
 
 
@@ -67,6 +69,9 @@ class TracksCsvWriter:
         times = np.concatenate([row_time[keep], self._last])
         self._ids, first = np.unique(ids, return_index=True)  # the new time wins: it comes first
         self._last = times[first]
+        # forget tracks gone for long, so a long live run does not grow this without bound
+        live = self._last > pic.time_s - FORGET_S
+        self._ids, self._last = self._ids[live], self._last[live]
         uniq, inv = np.unique(pic.ident[keep], return_inverse=True)
         names = np.array([_csv_field(ident_name(int(i), pic.names)) for i in uniq], dtype=object)[inv]
         cls = np.array(CLASSES)[pic.cls[keep]]

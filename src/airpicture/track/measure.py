@@ -142,7 +142,7 @@ def radar_noise(spec: dict[str, Any], third: IntArray) -> FloatArray:
     R[:, 1, 1] = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
     sig_el = np.radians(float(spec.get("sigma_elevation_deg") or 0.0))
     sig_alt2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
-    R[:, 2, 2] = np.select([third == 1, third == 2], [sig_el**2, sig_alt2], 1.0)
+    R[:, 2, 2] = np.where(third == 1, sig_el**2, np.where(third == 2, sig_alt2, 1.0))
     return R
 
 
@@ -217,7 +217,8 @@ def clutter_density(spec: dict[str, Any], r: FloatArray, third: IntArray) -> Flo
     rmax, rmin = float(spec["max_range_m"]), float(spec.get("min_range_m", 0.0))
     lam = n * 2 * np.maximum(r, 1.0) / ((rmax**2 - rmin**2) * 2 * np.pi)
     el_span = np.radians(float(spec.get("clutter_max_elevation_deg", 10.0)))
-    return lam * np.select([third == 1, third == 2], [1 / el_span, P_CLUTTER_MODE_C / MODE_C_SPAN_M], 1.0)
+    per_third = np.where(third == 1, 1 / el_span, np.where(third == 2, P_CLUTTER_MODE_C / MODE_C_SPAN_M, 1.0))
+    return lam * per_third
 
 
 def report_to_enu(

@@ -88,6 +88,7 @@ class TrackTable:
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0
         self.next_id = 1
+        self.spoofed_idents = np.zeros(0, np.int64)  # identities found spoofed (integrity.py)
         self.fields = dict(self.FIELDS, t_seen=((n_sensors,), "f8", np.nan))
         for name, (shape, dt, fill) in self.fields.items():
             setattr(self, name, np.full((0, *shape), fill, dtype=dt))

@@ -77,6 +77,8 @@ TIME_BOUNDS_S = (1e8, 1e11)
 MAX_RANGE_M = 2e6
 MAX_ALTITUDE_M = 1e5
 MAX_SPEED_MPS = 2000.0
+#: Period of the duplicate check of maintain(), s.
+HOUSEKEEPING_S = 2.0
 #: Index of the IMM's jump mode (models.MODE_ACCEL).
 JUMP_MODE = 2
 #: Gate probability of the Mahalanobis gate.
@@ -143,6 +145,7 @@ class Tracker:
         self.names: dict[int, str] = {}
         self.info: dict[int, dict[str, object]] = {}
         self._t_maintain = -np.inf
+        self._t_house = -np.inf
 
     # ------------------------------------------------------------------ helpers
     def _pd(self, spec: dict[str, Any]) -> float:
@@ -264,7 +267,7 @@ class Tracker:
         t, r, az = pl["time_s"], pl["range_m"], pl["azimuth_rad"]
         o, M = g.at(self.frame, t)
         third = plot_thirds(spec, pl["elevation_rad"], pl["altitude_m"])
-        zthird = np.select([third == 1, third == 2], [pl["elevation_rad"], pl["altitude_m"]], 0.0)
+        zthird = np.where(third == 1, pl["elevation_rad"], np.where(third == 2, pl["altitude_m"], 0.0))
         z = np.column_stack([r, az, zthird])
         R = radar_noise(spec, third)
         pp, Cpp = self._plots_to_enu(spec, r, az, pl["elevation_rad"], pl["altitude_m"], third, o, M)
@@ -601,6 +604,7 @@ class Tracker:
                 has_alt[new],
             )
             tb.radar_hits[rows_new] = 0
+            tb.integrity[rows_new] = SUSPECT  # until the integrity check has looked at it
 
     def _coop_update(
         self,
@@ -675,7 +679,10 @@ class Tracker:
         drop = drop_tent | drop_conf | (sig_h > MAX_SIGMA_H_M) | (t - tb.t_update[rows] > MAX_COAST_S)
         tb.free(rows[drop])
         self.stats.deleted += int((drop & ~tent).sum())
-        self._merge(t)
+        # duplicates form slowly: looking for them once per HOUSEKEEPING_S is enough
+        if t >= self._t_house + HOUSEKEEPING_S:
+            self._t_house = t
+            self._merge(t)
         self._integrity(t)
 
     def _miss_logp(self, rows: IntArray, t: float) -> FloatArray:
