@@ -21,7 +21,7 @@ class TrackAssessor:
 
     sensors: the spec sheets (sensors.json), index = the tracker's sensor index (Picture.sensors
     bits); site: {lat, lon, alt_m} of the protected site (the tracker's ENU origin); zones: see
-    assess.zones; settings: AssessSettings (defaults documented in docs/alerts.md).
+    assess.zones; settings: AssessSettings (defaults documented in the README, "Alerts and classes").
     """
 
     def __init__(

@@ -48,7 +48,8 @@ class Assessor(Protocol):
 
 @dataclass
 class AssessSettings:
-    """Thresholds of classification and alerting (docs/alerts.md explains each for operators)."""
+    """Thresholds of classification and alerting (the README, "Alerts and classes", explains each
+    for operators)."""
 
     # classification
     prior_aircraft: float = 1 / 3

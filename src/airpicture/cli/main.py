@@ -19,7 +19,7 @@ from airpicture.errors import AirpictureError
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("track", "airpicture.cli.track", "track a scenario folder and write tracks.csv"),
     ("eval", "airpicture.cli.evaluate", "score tracks.csv against a scenario's truth"),
-    ("demo", "airpicture.cli.demo", "run the demo on the bundled real Paris data"),
+    ("demo", "airpicture.cli.demo", "the operator console on the bundled real Paris data (--batch: figures)"),
     ("sim", "airpicture.cli.sim", "write a synthetic scenario (many targets, radars, clutter, ADS-B)"),
     ("history", "airpicture.cli.history", "inspect, export (Parquet/CSV) and prune a history store"),
     ("decode", "airpicture.cli.decode", "decode a Mode S / ADS-B recording (Beast, AVR, SBS, JSONL) to CSV"),
