@@ -4,6 +4,11 @@
     airpicture console SCENARIO --speed 30 --port 8080
     airpicture console --host 0.0.0.0 --token SECRET      # reachable from other machines
                                                           # (or the token in $AIRPICTURE_CONSOLE_TOKEN)
+    airpicture console --beast 127.0.0.1:30005 --lat 49.01 --lon 2.55   # live: receivers, not a scenario
+
+With --beast/--avr/--sbs the console shows the live picture of those Mode S / ADS-B feeds (decoded,
+tracked and assessed as they come; the site is --lat/--lon/--alt, zones from --zones) instead of
+a scenario; `airpicture replay --serve-beast` can stand in for a receiver.
 
 The tracker and the assessor run in a thread as fast as they can, recording every picture and
 alert into a timeline; the console plays that timeline at --speed with pause, seek and speed
@@ -35,6 +40,15 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_server_args(p)
     p.add_argument("--no-loop", action="store_true", help="stop at the end instead of starting again")
     p.add_argument("--store", help="also record the history to this store (SQLite path or postgresql:// URL)")
+    from airpicture.cli.run import host_port
+
+    for fmt in ("beast", "avr", "sbs"):
+        p.add_argument(f"--{fmt}", type=host_port, action="append", default=[], metavar="HOST:PORT",
+                       help=f"live {fmt} feed instead of a scenario; repeat for several")  # fmt: skip
+    p.add_argument("--lat", type=float, help="live: site / receiver latitude (deg)")
+    p.add_argument("--lon", type=float, help="live: site / receiver longitude (deg)")
+    p.add_argument("--alt", type=float, default=0.0, help="live: site / receiver altitude (m)")
+    p.add_argument("--zones", help="live: protected zones (GeoJSON or a JSON list of circles)")
 
 
 def add_server_args(p: argparse.ArgumentParser, speed: float = 10.0) -> None:
@@ -55,6 +69,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.speed <= 0:
         raise ConfigError("--speed must be > 0")
+    feeds = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
+    if feeds:
+        if args.lat is None or args.lon is None:
+            raise ConfigError("a live console needs the site: give --lat and --lon")
+        run_live_console(feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token)
+        return 0
     run_scenario_console(
         args.scenario,
         args.speed,
@@ -195,6 +215,86 @@ def run_scenario_console(
         if state.history_store is not None:
             state.history_store.close()
         print(file=sys.stderr)
+
+
+def run_live_console(
+    feeds: list[tuple[str, tuple[str, int]]],
+    site: tuple[float, float, float],
+    zones_file: str | None,
+    host: str,
+    port: int,
+    token: str | None,
+) -> None:
+    """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C."""
+    import asyncio
+
+    from airpicture.assess import TrackAssessor, load_zones
+    from airpicture.sinks.web import LiveState, SensorSite, Zone, serve_console
+    from airpicture.sinks.web.security import check_bind
+    from airpicture.sources.live import FeedClient, run_feeds
+    from airpicture.track.tracker import Tracker
+
+    check_bind(host, token)
+    site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
+    clients = [FeedClient(fmt, h, p, receiver=site[:2], sensor=i) for i, (fmt, (h, p)) in enumerate(feeds)]
+    sheets = [{"id": c.name, "kind": "adsb", "lat": site[0], "lon": site[1], "alt_m": site[2],
+               "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
+              for c in clients]  # fmt: skip
+    zones = load_zones(zones_file, site_d) if zones_file else []
+    state = LiveState(
+        sensors=[SensorSite.from_sheet(s) for s in sheets],
+        zones=[Zone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
+        site=site_d,
+    )
+    tracker = Tracker(sheets, site)
+    assessor = TrackAssessor(sheets, site_d, zones)
+    next_pub = [float("-inf")]
+
+    def on_reports(reports: Any) -> None:
+        registry = {i: a for c in clients for i, a in c.stream.registry.items()}
+        names = {i: a.callsign for i, a in registry.items() if a.callsign}
+        info: dict[int, dict[str, object]] = {
+            i: {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "uav": a.is_uav}
+            for i, a in registry.items()
+        }
+        tracker.update_reports(reports, names, info)
+        t = float(reports["time_s"].max()) if len(reports) else time.time()
+        if t >= next_pub[0]:
+            next_pub[0] = t + 1.0
+            tracker.maintain(t)
+            pic = tracker.picture(t)
+            state.publish_alerts(assessor.update(pic))
+            state.publish_picture(pic)
+            state.publish_stats([c.stats for c in clients])
+
+    stop = threading.Event()
+
+    def feed_loop() -> None:
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(run_feeds(clients, on_reports, stats_out=None))
+        while not stop.is_set() and not task.done():
+            loop.run_until_complete(asyncio.sleep(0.2))
+        task.cancel()
+        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+        loop.close()
+
+    worker = threading.Thread(target=feed_loop, name="console-feeds", daemon=True)
+    worker.start()
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    print(f"airpicture console: http://{shown}:{port}/  (live: {len(clients)} feed(s); Ctrl-C stops)")
+    try:
+        serve_console(state, host, port, token)
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+def _zone_dicts(path: str) -> list[dict[str, Any]]:
+    """The zones of a file as meta.json-style dicts, for drawing."""
+    import json
+
+    obj = json.loads(Path(path).read_text())
+    return obj if isinstance(obj, list) else []
 
 
 def serve_timeline(
