@@ -11,6 +11,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from airpicture.sources.scenario import Scenario
 
 
@@ -27,6 +29,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--alerts", help="write the operator alerts (FORMAT.md 'Alerts') to this CSV")
     p.add_argument("--zones", help="more protected zones: a GeoJSON file or a JSON list of circles")
+    p.add_argument(
+        "--modes",
+        help="also track the aircraft of this Mode S / ADS-B recording (Beast, AVR, SBS or JSON lines), "
+        "received at the site",
+    )
     p.add_argument(
         "--remoteid",
         help="also track the drones of this Remote ID capture (pcap, pcapng or JSON lines) heard at the site",
@@ -50,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     t_start = time.perf_counter()
     scn = load_scenario(args.scenario, args.sensors.split(",") if args.sensors else None)
+    if args.modes:
+        add_modes(scn, args.modes)
     if args.remoteid:
         add_remoteid(scn, args.remoteid)
     t_read = time.perf_counter() - t_start
@@ -104,30 +113,49 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_receiver(scn: Scenario, sensor_id: str, kind: str, rows: np.ndarray) -> None:
+    """Add a cooperative receiver at the site and merge its reports into the scenario's, in time order."""
+    import numpy as np
+
+    scn.sensors.append(
+        {"id": sensor_id, "kind": kind, "lat": scn.site["lat"], "lon": scn.site["lon"],
+         "alt_m": scn.site.get("alt_m", 0.0), "update_period_s": 1.0, "p_loss": 0.3, "sigma_position_m": 10.0}
+    )  # fmt: skip
+    scn.active.append(len(scn.sensors) - 1)
+    reports = np.concatenate([scn.reports, rows])
+    scn.reports = reports[np.argsort(reports["time_s"], kind="stable")]
+
+
+def add_modes(scn: Scenario, path: str) -> None:
+    """Decode a Mode S recording (local CPR against the site) and merge its airborne position
+    reports as one more ADS-B receiver; callsigns and Mode S data go with each aircraft."""
+    import numpy as np
+
+    from airpicture.sources.replay import ModesFileSource
+
+    src = ModesFileSource(
+        path, receiver=(float(scn.site["lat"]), float(scn.site["lon"])), sensor=len(scn.sensors)
+    )
+    src.keep_tables = False
+    batches = list(src.batches())
+    rows = np.concatenate(batches) if batches else np.zeros(0, scn.reports.dtype)
+    _add_receiver(scn, "MODES1", "adsb", rows)
+    reg = src.stream.registry
+    scn.names.update({i: a.callsign for i, a in reg.items() if a.callsign})
+    scn.info.update(
+        {i: {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "nic": a.nic, "nacp": a.nacp,
+             "nucp": a.nucp, "sil": a.sil, "uav": a.is_uav} for i, a in reg.items()}
+    )  # fmt: skip
+    scn.rejects["modes"] = src.stream.rejects
+
+
 def add_remoteid(scn: Scenario, path: str) -> None:
     """Merge the Location reports of a Remote ID capture into the scenario as one more
     cooperative sensor (a receiver at the site); serials and operator data go with each drone."""
-    import numpy as np
-
     from airpicture.sources.remoteid_carriers import read_remoteid
 
-    index = len(scn.sensors)
-    rows, registry = read_remoteid(path, sensor=index)
-    scn.sensors.append(
-        {
-            "id": "RID1",
-            "kind": "remoteid",
-            "lat": scn.site["lat"],
-            "lon": scn.site["lon"],
-            "alt_m": scn.site.get("alt_m", 0.0),
-            "update_period_s": 1.0,
-            "p_loss": 0.3,
-            "sigma_position_m": 10.0,
-        }
-    )
-    scn.active.append(index)
-    reports = np.concatenate([scn.reports, rows])
-    scn.reports = reports[np.argsort(reports["time_s"], kind="stable")]
+    rows, registry = read_remoteid(path, sensor=len(scn.sensors))
+    _add_receiver(scn, "RID1", "remoteid", rows)
     scn.names.update(registry.names())
     scn.info.update({int(k): dict(v) for k, v in registry.drones().items()})
     scn.rejects["remoteid"] = registry.rejects
