@@ -17,11 +17,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from airpicture.track.models import MODE_ACCEL, MODE_SOJOURN_S
+from airpicture.track import models
 
 LOG2PI = float(np.log(2 * np.pi))
-_ACCEL2 = np.ascontiguousarray(MODE_ACCEL**2)
-_SOJOURN = np.ascontiguousarray(MODE_SOJOURN_S)
 
 _jit = nb.njit(cache=True, nogil=True, error_model="numpy")
 
@@ -146,11 +144,11 @@ def _radar_innov(zh, Hp, Ppp, z, R, third, y, S):
 
 
 @_jit
-def _mix(mu, dt, c, w):
+def _mix(mu, dt, sojourn, c, w):
     """Predicted mode probabilities c (M,) and mixing weights w (M, M) [from i, to j]."""
     m = mu.shape[0]
     Pi = np.empty((m, m))
-    _transition(dt, _SOJOURN, Pi)
+    _transition(dt, sojourn, Pi)
     for j in range(m):
         s = 0.0
         for i in range(m):
@@ -162,11 +160,11 @@ def _mix(mu, dt, c, w):
 
 
 @_jit
-def _mix_predict(x, P, mu, dt, xp, Pp, c):
+def _mix_predict(x, P, mu, dt, accel2, sojourn, xp, Pp, c):
     """IMM mixing then per-mode prediction of one track: x (M, 6), P (M, 6, 6) -> xp, Pp."""
     m = mu.shape[0]
     w = np.empty((m, m))
-    _mix(mu, dt, c, w)
+    _mix(mu, dt, sojourn, c, w)
     x0 = np.zeros(6)
     P0 = np.zeros((6, 6))
     for j in range(m):
@@ -180,7 +178,7 @@ def _mix_predict(x, P, mu, dt, xp, Pp, c):
                 da = x[i, a] - x0[a]
                 for b in range(6):
                     P0[a, b] += w[i, j] * (P[i, a, b] + da * (x[i, b] - x0[b]))
-        _predict(x0, P0, dt, _ACCEL2[j, 0], _ACCEL2[j, 1], xp[j], Pp[j])
+        _predict(x0, P0, dt, accel2[j, 0], accel2[j, 1], xp[j], Pp[j])
 
 
 @_jit
@@ -201,8 +199,28 @@ def combine(x, P, mu):
     return xc, Pc
 
 
-@_jit
 def radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm):
+    """Gate statistics of candidate pairs (see _radar_gate); the motion models are read from
+    models.py at every call, never frozen into the compiled code."""
+    return _radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm, *_motion())
+
+
+def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):
+    """IMM cycle of tracks with one radar plot each, in place (see _imm_radar)."""
+    _imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm, *_motion())
+
+
+def imm_linear(x, P, mu, dt, z, R, mask):
+    """IMM cycle of tracks with a direct measurement, in place (see _imm_linear)."""
+    _imm_linear(x, P, mu, dt, z, R, mask, *_motion())
+
+
+def _motion() -> tuple[np.ndarray, np.ndarray]:
+    return np.ascontiguousarray(models.MODE_ACCEL**2), np.ascontiguousarray(models.MODE_SOJOURN_S, np.float64)
+
+
+@_jit
+def _radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm, accel2, sojourn):
     """Gate statistics of candidate pairs (track ti[n] of the combined states, plot n).
 
     The combined state is predicted to the plot's time with the mode-mixed process noise; a track
@@ -216,12 +234,12 @@ def radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm):
         k = ti[n]
         c = np.empty(m)
         w = np.empty((m, m))
-        _mix(mu[k], dt[n], c, w)
+        _mix(mu[k], dt[n], sojourn, c, w)
         a2h = 0.0
         a2v = 0.0
         for j in range(m):
-            a2h += c[j] * _ACCEL2[j, 0]
-            a2v += c[j] * _ACCEL2[j, 1]
+            a2h += c[j] * accel2[j, 0]
+            a2v += c[j] * accel2[j, 1]
         xp = np.empty(6)
         Pp = np.empty((6, 6))
         _predict(xc[k], Pc[k], dt[n], a2h, a2v, xp, Pp)
@@ -312,7 +330,7 @@ def _mode_probs(c, ll, mu_out):
 
 
 @_jit
-def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):
+def _imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm, accel2, sojourn):
     """IMM cycle (mix, predict, EKF update per mode, mode probabilities) of A tracks with one radar
     plot each. x (A, M, 6), P (A, M, 6, 6), mu (A, M) are updated in place."""
     A, m = mu.shape
@@ -320,7 +338,7 @@ def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):
         xp = np.empty((m, 6))
         Pp = np.empty((m, 6, 6))
         c = np.empty(m)
-        _mix_predict(x[n], P[n], mu[n], dt[n], xp, Pp, c)
+        _mix_predict(x[n], P[n], mu[n], dt[n], accel2, sojourn, xp, Pp, c)
         ll = np.empty(m)
         for j in range(m):
             zh = np.empty(3)
@@ -341,7 +359,7 @@ def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):
 
 
 @_jit
-def imm_linear(x, P, mu, dt, z, R, mask):
+def _imm_linear(x, P, mu, dt, z, R, mask, accel2, sojourn):
     """IMM cycle with a direct measurement of the state components flagged in mask (A, 6)
     (position, velocity): H is the identity on those rows. Updated in place."""
     A, m = mu.shape
@@ -349,7 +367,7 @@ def imm_linear(x, P, mu, dt, z, R, mask):
         xp = np.empty((m, 6))
         Pp = np.empty((m, 6, 6))
         c = np.empty(m)
-        _mix_predict(x[n], P[n], mu[n], dt[n], xp, Pp, c)
+        _mix_predict(x[n], P[n], mu[n], dt[n], accel2, sojourn, xp, Pp, c)
         idx = np.flatnonzero(mask[n])
         nz = idx.shape[0]
         H = np.zeros((nz, 6))
