@@ -2,8 +2,9 @@
 
 By default it serves the operator console at http://127.0.0.1:8000: radar, ADS-B, drones and
 birds tracked, classified and checked against the site's zone, replayed at --speed and looping,
-until Ctrl-C. `--batch` instead tracks the scenario once, writes tracks.csv, alerts.csv and a
-GOSPA plot into --out, and prints the figures.
+until Ctrl-C. `--beast HOST:PORT --lat --lon` points it at a live receiver instead. `--batch`
+tracks the scenario once, writes tracks.csv, alerts.csv and a GOSPA plot into --out, and prints
+the figures.
 """
 
 from __future__ import annotations
@@ -22,11 +23,28 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--port", type=int, default=8000, help="console HTTP port (default: %(default)s)")
     p.add_argument("--store", help="also record the history to this store (SQLite path or postgresql:// URL)")
+    from airpicture.cli.run import host_port
+
+    p.add_argument(
+        "--beast", type=host_port, metavar="HOST:PORT", help="a live Beast feed instead of the scenario"
+    )
+    p.add_argument("--lat", type=float, help="with --beast: site / receiver latitude (deg)")
+    p.add_argument("--lon", type=float, help="with --beast: site / receiver longitude (deg)")
 
 
 def run(args: argparse.Namespace) -> int:
     from airpicture.cli.main import main
 
+    if args.beast:
+        from airpicture.cli.console import run_live_console
+        from airpicture.errors import ConfigError
+
+        if args.lat is None or args.lon is None:
+            raise ConfigError("--beast needs the site: give --lat and --lon")
+        run_live_console(
+            [("beast", args.beast)], (args.lat, args.lon, 0.0), None, "127.0.0.1", args.port, None
+        )
+        return 0
     if not args.batch:
         from airpicture.cli.console import run_scenario_console
 
