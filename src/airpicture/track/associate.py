@@ -38,6 +38,9 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
     use = np.flatnonzero(cost < 0)
     if len(use) == 0:
         return use
+    t_u, m_u = track[use], meas[use]
+    if len(np.unique(t_u)) == len(use) and len(np.unique(m_u)) == len(use):
+        return use  # no track or measurement in two pairs: nothing to resolve
     tu, ti = np.unique(track[use], return_inverse=True)
     mu, mi = np.unique(meas[use], return_inverse=True)
     # trivial blocks (a track with one candidate that has only this track) need no solver

@@ -106,6 +106,8 @@ def replay(tb: TrackTable, t: float, dt: float) -> None:
     """Accumulate twin time per cooperative track; flag replayed twins (see module doc)."""
     rows = tb.rows()
     coop = rows[(tb.ident[rows] >= 0) & (tb.status[rows] == CONFIRMED)]
+    if len(coop) == 0:
+        return
     twin_of = np.full(len(coop), -1, np.int64)
     if len(coop) >= 2:
         x = np.einsum("km,kmd->kd", tb.mu[coop], tb.x[coop])

@@ -215,6 +215,27 @@ def imm_linear(x, P, mu, dt, z, R, mask):
     _imm_linear(x, P, mu, dt, z, R, mask, *_motion())
 
 
+def predict_mixed(xc, Pc, mu, dt):
+    """Combined states (K, 6), (K, 6, 6) predicted by dt (K,) with the mode-mixed process noise of
+    mode probabilities mu (K, M): models.predict(xc, Pc, dt, models.mixed_accel(mu)), compiled."""
+    return _predict_mixed(xc, Pc, mu, dt, _motion()[0])
+
+
+@_jit
+def _predict_mixed(xc, Pc, mu, dt, accel2):
+    K, m = mu.shape
+    xo = np.empty((K, 6))
+    Po = np.empty((K, 6, 6))
+    for k in range(K):
+        a2h = 0.0
+        a2v = 0.0
+        for j in range(m):
+            a2h += mu[k, j] * accel2[j, 0]
+            a2v += mu[k, j] * accel2[j, 1]
+        _predict(xc[k], Pc[k], dt[k], a2h, a2v, xo[k], Po[k])
+    return xo, Po
+
+
 def _motion() -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(models.MODE_ACCEL**2), np.ascontiguousarray(models.MODE_SOJOURN_S, np.float64)
 
@@ -431,4 +452,4 @@ def plots_to_enu(r, az, el, alt, third, o, Mr, sr2, sa2, se2, sh2, h_prior, sh2_
     return p, C
 
 
-__all__ = ["combine", "imm_linear", "imm_radar", "plots_to_enu", "radar_gate"]
+__all__ = ["combine", "imm_linear", "imm_radar", "plots_to_enu", "predict_mixed", "radar_gate"]

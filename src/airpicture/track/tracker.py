@@ -731,9 +731,12 @@ class Tracker:
         tb.free(old)
         self.stats.stitched += len(pick)
 
-    def _predicted(self, rows: IntArray, t: float) -> tuple[FloatArray, FloatArray]:
+    def _predicted(self, rows: IntArray, t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Combined states of rows predicted to time(s) t."""
         xc, Pc = self._combined(rows)
-        dt = t - self.table.t[rows]
+        dt = np.broadcast_to(np.asarray(t, np.float64) - self.table.t[rows], (len(rows),))
+        if self.compiled:
+            return kernels.predict_mixed(xc, Pc, self.table.mu[rows], np.ascontiguousarray(dt))
         return models.predict(xc, Pc, dt, models.mixed_accel(self.table.mu[rows]))
 
     def _merge(self, t: float) -> None:
@@ -788,8 +791,7 @@ class Tracker:
         rows = tb.rows()
         rows = rows[(tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] >= np.log(P_STILL_THERE))]
         row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
-        xc, Pc = self._combined(rows)
-        x, P = models.predict(xc, Pc, row_time - tb.t[rows], models.mixed_accel(tb.mu[rows]))
+        x, P = self._predicted(rows, row_time)
         lat, lon, _ = self.frame.to_geodetic(x[:, :3])
         alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
         return Picture(
