@@ -21,11 +21,18 @@ from scipy.spatial import cKDTree
 
 from airpicture.types import FloatArray, IntArray
 
+#: Up to this many track-measurement combinations the pre-gate compares them all directly.
+BRUTE_FORCE_PAIRS = 40_000
+
 
 def pregate(track_xy: FloatArray, radius: FloatArray, meas_xy: FloatArray) -> tuple[IntArray, IntArray]:
     """Candidate pairs (track index, measurement index) with horizontal distance <= radius[track]."""
     if len(track_xy) == 0 or len(meas_xy) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if len(track_xy) * len(meas_xy) <= BRUTE_FORCE_PAIRS:  # small batch: all distances beat a tree
+        d2 = ((track_xy[:, None, :] - meas_xy[None, :, :]) ** 2).sum(axis=2)
+        ti, mi = np.nonzero(d2 <= (radius**2)[:, None])
+        return ti.astype(np.int64), mi.astype(np.int64)
     hits = cKDTree(meas_xy).query_ball_point(track_xy, radius, return_sorted=False)
     counts = np.fromiter(map(len, hits), np.int64, len(hits))
     meas = np.fromiter(itertools.chain.from_iterable(hits), np.int64, int(counts.sum()))
