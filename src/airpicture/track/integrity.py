@@ -95,11 +95,15 @@ def corroboration(
     # found out once (unseen in coverage, or a replay), a track stays spoofed when it leaves the
     # coverage; only the radar seeing it as a real object clears it
     # an identity found out stays found out in a new track of it (a spoofer's track is cut often)
-    known_bad = np.isin(tb.ident[coop], tb.spoofed_idents)
-    tb.flagged[coop] = (tb.flagged[coop] | known_bad | (state == SPOOFED)) & ~seen
-    tb.integrity[coop] = np.where(tb.flagged[coop], SPOOFED, state)
-    bad = np.union1d(tb.spoofed_idents, tb.ident[coop][tb.flagged[coop]])
-    tb.spoofed_idents = np.setdiff1d(bad, tb.ident[coop][seen])
+    flagged = tb.flagged[coop] | (state == SPOOFED)
+    if len(tb.spoofed_idents):
+        flagged |= np.isin(tb.ident[coop], tb.spoofed_idents)
+    flagged &= ~seen
+    tb.flagged[coop] = flagged
+    tb.integrity[coop] = np.where(flagged, SPOOFED, state)
+    if flagged.any() or len(tb.spoofed_idents):
+        bad = np.union1d(tb.spoofed_idents, tb.ident[coop][flagged])
+        tb.spoofed_idents = np.setdiff1d(bad, tb.ident[coop][seen])
 
 
 def replay(tb: TrackTable, t: float, dt: float) -> None:

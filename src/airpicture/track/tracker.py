@@ -633,9 +633,7 @@ class Tracker:
 
             x, P, mu, _ = imm.step(x, P, mu, t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
         if jump_check:  # the identity is authoritative: a report far outside the gate restarts the state
-            xc, Pc = imm.combine(tb.x[k], tb.P[k], tb.mu[k])
-            dt = t[m] - tb.t[k]
-            xp, Pp = models.predict(xc, Pc, dt, models.mixed_accel(tb.mu[k]))
+            xp, Pp = self._predicted(k, t[m])
             y = np.where(mask[m, :3], z[m, :3] - xp[:, :3], 0.0)
             S = Pp[:, :3, :3] + R[m, :3, :3]
             d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
