@@ -18,8 +18,14 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
+from scipy.stats import chi2
 
 from airpicture.types import FloatArray, IntArray
+
+#: Gate probability of the Mahalanobis gate.
+P_GATE = 0.9999
+#: Mahalanobis gate (chi-square quantile at P_GATE) by measurement dimension.
+GATE = {m: float(chi2.ppf(P_GATE, m)) for m in range(1, 7)}
 
 #: Up to this many track-measurement combinations the pre-gate compares them all directly.
 BRUTE_FORCE_PAIRS = 40_000
@@ -75,4 +81,4 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
     return np.sort(np.concatenate(chosen))
 
 
-__all__ = ["assign", "pregate"]
+__all__ = ["GATE", "P_GATE", "assign", "pregate"]

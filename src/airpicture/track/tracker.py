@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
-from scipy.stats import chi2
 
 from airpicture.geo import EnuFrame
-from airpicture.track import associate, imm, integrity, kernels, models
+from airpicture.track import associate, imm, integrity, kernels, manage, models
+from airpicture.track.associate import GATE
+from airpicture.track.manage import P_STILL_THERE
 from airpicture.track.measure import (
     DEFAULT_SIGMA_ALT_M,
     DEFAULT_SIGMA_VELOCITY_MPS,
@@ -63,9 +63,6 @@ CONFIRM_LLR = 12.0
 TENTATIVE_DROP = 4.0
 #: Probability that a real object gives the consecutive misses that delete a confirmed track.
 P_FALSE_DELETE = 1e-4
-#: A confirmed track leaves the published picture (but stays in the table) when its misses are
-#: this unlikely for an object that is still there: two scans in a row for Pd = 0.9.
-P_STILL_THERE = 0.01
 #: Delete a track whose horizontal position sigma exceeds this (m).
 MAX_SIGMA_H_M = 3000.0
 #: Fastest object expected (m/s): sets the velocity prior of a new track.
@@ -81,8 +78,6 @@ MAX_SPEED_MPS = 2000.0
 HOUSEKEEPING_S = 2.0
 #: Index of the IMM's jump mode (models.MODE_ACCEL).
 JUMP_MODE = 2
-#: Gate probability of the Mahalanobis gate.
-P_GATE = 0.9999
 #: Reported-position (cooperative) hit LLR gain: half the confirmation threshold, so two reports
 #: that agree confirm a track.
 COOP_GAIN = CONFIRM_LLR / 2 + 0.5
@@ -90,12 +85,9 @@ COOP_GAIN = CONFIRM_LLR / 2 + 0.5
 #: may be held or received late, so a track built from reports is uncertain along its velocity by
 #: this much time when a radar plot is gated against it.
 REPORT_SIGMA_TIME_S = 1.5
-#: A sensor counts as covering a track while it has measured it in the last this many seconds.
-MISS_MEMORY_S = 30.0
 #: Hard cap on the time a track is kept without any measurement (s).
 MAX_COAST_S = 60.0
 
-_GATE = {m: float(chi2.ppf(P_GATE, m)) for m in range(1, 7)}
 _RADAR_ANGULAR = np.array([False, True, False])
 _COOP_ANGULAR = np.zeros(6, bool)
 
@@ -291,7 +283,7 @@ class Tracker:
                 d2, ll = self._gate_radar(
                     xc, Pc, tb.mu[rows], ti, t[mi] - tb.t[k], o[mi], M[mi], third[mi], z[mi], R[mi], sig_t
                 )
-                gate = np.where(third[mi] == 0, _GATE[2], _GATE[3])
+                gate = np.where(third[mi] == 0, GATE[2], GATE[3])
                 cost = -2.0 * (ll + np.log(pd / (1 - pd + 1e-9)) - np.log(lam[mi]))
                 cost[~(d2 < gate)] = np.inf
                 pick = associate.assign(ti, mi, cost)
@@ -573,7 +565,7 @@ class Tracker:
                     S = np.where(mask[m][:, :, None] & mask[m][:, None, :], S, np.eye(6))
                     d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
                     dim = mask[m].sum(axis=1)
-                    gate = np.array([_GATE[max(d, 1)] for d in range(7)])[dim]
+                    gate = np.array([GATE[max(d, 1)] for d in range(7)])[dim]
                     cost = np.where(d2 < gate, d2 + np.linalg.slogdet(S)[1] - 60.0, np.inf)
                     pick = associate.assign(ti, m, cost)
                     if len(pick):
@@ -633,11 +625,11 @@ class Tracker:
 
             x, P, mu, _ = imm.step(x, P, mu, t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
         if jump_check:  # the identity is authoritative: a report far outside the gate restarts the state
-            xp, Pp = self._predicted(k, t[m])
+            xp, Pp = self.predicted(k, t[m])
             y = np.where(mask[m, :3], z[m, :3] - xp[:, :3], 0.0)
             S = Pp[:, :3, :3] + R[m, :3, :3]
             d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
-            jump = d2 > _GATE[3] * 4
+            jump = d2 > GATE[3] * 4
             if jump.any():
                 self.stats.identity_jumps += int(jump.sum())
                 x[jump] = np.where(mask[m[jump]], z[m[jump]], xp[jump])[:, None, :]
@@ -658,7 +650,7 @@ class Tracker:
         rows = tb.rows()
         if len(rows) == 0:
             return
-        lp = self._miss_logp(rows, t)
+        lp = manage.miss_logp(self, rows, t)
         tb.score[rows] += np.minimum(lp - tb.miss_lp[rows], 0.0)
         tb.miss_lp[rows] = np.minimum(lp, tb.miss_lp[rows])
         tent = tb.status[rows] == TENTATIVE
@@ -667,7 +659,7 @@ class Tracker:
         tb.t_confirmed[rows[confirm]] = t
         self.stats.confirmed += int(confirm.sum())
         if confirm.any():
-            self._stitch(rows[confirm], t)
+            manage.stitch(self, rows[confirm], t)
         P = tb.P[rows]
         sig_h = np.sqrt(np.maximum(P[:, :, 0, 0] + P[:, :, 1, 1], 0)).max(axis=1)
         drop_tent = (
@@ -680,98 +672,16 @@ class Tracker:
         # duplicates form slowly: looking for them once per HOUSEKEEPING_S is enough
         if t >= self._t_house + HOUSEKEEPING_S:
             self._t_house = t
-            self._merge(t)
+            manage.merge(self, t)
         self._integrity(t)
 
-    def _miss_logp(self, rows: IntArray, t: float) -> FloatArray:
-        """Log-probability, for each track, that every sensor covering it missed it since its last
-        measurement: each sensor that has measured it in the last MISS_MEMORY_S counts its revisits
-        after that last measurement (by any sensor) with its own log(1 - Pd)."""
-        tb = self.table
-        seen = tb.t_seen[rows]  # (K, S)
-        covering = (tb.t_update[rows, None] - seen) < MISS_MEMORY_S
-        look = self.revisit_s[None, :]
-        since = np.floor((t - seen) / look - 0.25).clip(0)
-        before = np.floor((tb.t_update[rows, None] - seen) / look - 0.25).clip(0)
-        misses = np.where(covering, since - before, 0.0)
-        return np.asarray(misses @ self.log_miss, np.float64)
-
-    def _stitch(self, new: IntArray, t: float) -> None:
-        """A newly confirmed track that continues a lost one (confirmed, unpublished after misses,
-        its prediction gating the new track's position) takes over the lost track's id, so an
-        object keeps one identity across a manoeuvre the filter could not follow."""
-        tb = self.table
-        rows = tb.rows()
-        lost = rows[
-            (tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] < np.log(P_STILL_THERE)) & ~np.isin(rows, new)
-        ]
-        if len(lost) == 0:
-            return
-        xl, Pl = self._predicted(lost, t)
-        xn, Pn = self._predicted(new, t)
-        sig = np.sqrt(Pl[:, 0, 0] + Pl[:, 1, 1])
-        ti, ni = associate.pregate(xl[:, :2], 4 * sig + 500.0, xn[:, :2])
-        if len(ti) == 0:
-            return
-        il, inn = tb.ident[lost[ti]], tb.ident[new[ni]]
-        d = xl[ti, :3] - xn[ni, :3]
-        S = Pl[ti, :3, :3] + Pn[ni, :3, :3]
-        d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
-        cost = np.where(((il < 0) | (inn < 0) | (il == inn)) & (d2 < _GATE[3]), d2 - _GATE[3], np.inf)
-        pick = associate.assign(ti, ni, cost)
-        if len(pick) == 0:
-            return
-        old, nw = lost[ti[pick]], new[ni[pick]]
-        tb.id[nw] = tb.id[old]
-        tb.ident[nw] = np.where(tb.ident[nw] < 0, tb.ident[old], tb.ident[nw])
-        tb.sensors[nw] |= tb.sensors[old]
-        tb.radar_hits[nw] += tb.radar_hits[old]
-        tb.free(old)
-        self.stats.stitched += len(pick)
-
-    def _predicted(self, rows: IntArray, t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
+    def predicted(self, rows: IntArray, t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
         """Combined states of rows predicted to time(s) t."""
         xc, Pc = self._combined(rows)
         dt = np.broadcast_to(np.asarray(t, np.float64) - self.table.t[rows], (len(rows),))
         if self.compiled:
             return kernels.predict_mixed(xc, Pc, self.table.mu[rows], np.ascontiguousarray(dt))
         return models.predict(xc, Pc, dt, models.mixed_accel(self.table.mu[rows]))
-
-    def _merge(self, t: float) -> None:
-        """Two confirmed tracks on one object: keep the one with an identity, else the older one."""
-        tb = self.table
-        rows = tb.rows()[tb.status[tb.rows()] == CONFIRMED]
-        if len(rows) < 2:
-            return
-        x, P = self._predicted(rows, t)
-        pairs = cKDTree(x[:, :2]).query_pairs(r=1500.0, output_type="ndarray")
-        if len(pairs) == 0:
-            return
-        a, b = pairs[:, 0], pairs[:, 1]
-        ia, ib = tb.ident[rows[a]], tb.ident[rows[b]]
-        ok = (ia < 0) | (ib < 0) | (ia == ib)
-        a, b = a[ok], b[ok]
-        if len(a) == 0:
-            return
-        d = x[a] - x[b]
-        S = P[a] + P[b]
-        d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
-        same = d2 < _GATE[6]
-        a, b = a[same], b[same]
-        if len(a) == 0:
-            return
-        # winner: identity first, then more hits
-        key_a = (tb.ident[rows[a]] >= 0) * 1e9 + tb.hits[rows[a]]
-        key_b = (tb.ident[rows[b]] >= 0) * 1e9 + tb.hits[rows[b]]
-        win = np.where(key_a >= key_b, a, b)
-        lose = np.where(key_a >= key_b, b, a)
-        lose_rows = np.unique(rows[lose])
-        win_rows = rows[win]
-        keep = ~np.isin(win_rows, lose_rows)
-        np.add.at(tb.radar_hits, win_rows[keep], tb.radar_hits[rows[lose][keep]])
-        np.bitwise_or.at(tb.sensors, win_rows[keep], tb.sensors[rows[lose][keep]])
-        tb.free(lose_rows)
-        self.stats.merged += len(lose_rows)
 
     def _integrity(self, t: float) -> None:
         integrity.corroboration(self.table, self.geo, self.active, self.frame, t)
@@ -789,7 +699,7 @@ class Tracker:
         rows = tb.rows()
         rows = rows[(tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] >= np.log(P_STILL_THERE))]
         row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
-        x, P = self._predicted(rows, row_time)
+        x, P = self.predicted(rows, row_time)
         lat, lon, _ = self.frame.to_geodetic(x[:, :3])
         alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
         return Picture(
