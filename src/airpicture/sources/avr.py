@@ -30,14 +30,11 @@ class AvrParser:
         self.live = live
         self.rejects = Rejects(source)
         self.notes: Counter[str] = Counter()
-        self._lines = LineBuffer(MAX_LINE)
+        self._lines = LineBuffer(MAX_LINE, self.rejects, "avr_oversize")
         self._anchor: tuple[int, float] | None = None
 
     def feed(self, data: bytes) -> Frames:
         lines = self._lines.split(data)
-        if self._lines.overflowed:
-            self.rejects.add("avr_oversize", self._lines.overflowed)
-            self._lines.overflowed = 0
         return self._parse(lines)
 
     def close(self) -> Frames:

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from airpicture.types import SourceStats
+from airpicture.types import Rejects, SourceStats
 
 
 @runtime_checkable
@@ -60,20 +60,20 @@ class Frames:
 class LineBuffer:
     """Splits a byte stream into whole lines, keeping a line cut by a chunk boundary.
 
-    A partial line longer than `max_line` is dropped (the stream is not line-based) and
-    `overflowed` says how often.
+    A partial line longer than `max_line` is dropped (the stream is not line-based) and counted
+    in `rejects` under `reason`.
     """
 
-    def __init__(self, max_line: int) -> None:
+    def __init__(self, max_line: int, rejects: Rejects, reason: str) -> None:
         self.max_line = max_line
         self.tail = b""
-        self.overflowed = 0
+        self.rejects, self.reason = rejects, reason
 
     def split(self, data: bytes) -> list[bytes]:
         lines = (self.tail + data).split(b"\n")
         self.tail = lines.pop()
         if len(self.tail) > self.max_line:
-            self.overflowed += 1
+            self.rejects.add(self.reason)
             self.tail = b""
         return lines
 

@@ -24,13 +24,10 @@ class JsonlParser:
     def __init__(self, source: str = "jsonl") -> None:
         self.rejects = Rejects(source)
         self.notes: Counter[str] = Counter()
-        self._lines = LineBuffer(MAX_LINE)
+        self._lines = LineBuffer(MAX_LINE, self.rejects, "jsonl_oversize")
 
     def feed(self, data: bytes) -> Frames:
         lines = self._lines.split(data)
-        if self._lines.overflowed:
-            self.rejects.add("jsonl_oversize", self._lines.overflowed)
-            self._lines.overflowed = 0
         return self._parse(lines)
 
     def close(self) -> Frames:

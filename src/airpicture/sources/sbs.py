@@ -47,14 +47,11 @@ class SbsDecoder:
         self.registry: dict[int, AircraftInfo] = {}
         self.max_velocity_age_s = max_velocity_age_s
         self._vel: dict[int, tuple[float, float, float, float]] = {}
-        self._lines = LineBuffer(MAX_LINE)
+        self._lines = LineBuffer(MAX_LINE, self.rejects, "sbs_oversize")
         self.messages = 0
 
     def feed(self, data: bytes) -> MessageArray:
         lines = self._lines.split(data)
-        if self._lines.overflowed:
-            self.rejects.add("sbs_oversize", self._lines.overflowed)
-            self._lines.overflowed = 0
         return self._parse(lines)
 
     def close(self) -> MessageArray:
