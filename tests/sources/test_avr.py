@@ -65,3 +65,13 @@ def test_fuzz_never_raises(data: bytes) -> None:
     s = ModesStream("avr", live=True)
     s.feed(data)
     s.close()
+
+
+def test_a_line_without_end_longer_than_any_frame_is_a_counted_reject() -> None:
+    from airpicture.sources.avr import MAX_LINE
+
+    p = AvrParser()
+    p.feed(b"*" + b"A" * (MAX_LINE + 10))  # no newline and already longer than any AVR line
+    assert p.rejects.counts["avr_oversize"] == 1
+    p.feed(b"\n*8D4CA1B2;\n")  # the stream goes on afterwards
+    assert p.rejects.counts["avr_oversize"] == 1
