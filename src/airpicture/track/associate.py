@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
@@ -27,6 +28,9 @@ P_GATE = 0.9999
 #: Mahalanobis gate (chi-square quantile at P_GATE) by measurement dimension.
 GATE = {m: float(chi2.ppf(P_GATE, m)) for m in range(1, 7)}
 
+#: Ambiguous blocks up to this many track x measurement cells go to the dense solver, which is
+#: much faster than building a sparse graph for them.
+DENSE_CELLS = 2500
 #: Up to this many track-measurement combinations the pre-gate compares them all directly.
 BRUTE_FORCE_PAIRS = 40_000
 
@@ -68,6 +72,9 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
         mu2, mi2 = np.unique(meas[r_use], return_inverse=True)
         T, M = len(tu2), len(mu2)
         w = cost[r_use]
+        if T * M <= DENSE_CELLS:
+            chosen.append(r_use[_dense(ti2, mi2, w, T, M)])
+            return np.sort(np.concatenate(chosen))
         off = 1.0 - w.min()
         rows = np.concatenate([ti2, np.arange(T), T + np.arange(M), T + mi2])
         cols = np.concatenate([mi2, M + np.arange(T), np.arange(M), M + ti2])
@@ -79,6 +86,24 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
         pick = np.searchsorted(np.sort(key), r_ind[real] * M + c_ind[real])
         chosen.append(r_use[np.argsort(key)][pick])
     return np.sort(np.concatenate(chosen))
+
+
+def _dense(ti: IntArray, mi: IntArray, w: FloatArray, T: int, M: int) -> IntArray:
+    """The matching of assign() for a small block, with scipy's dense solver: a (T + M) square
+    matrix where each track and each measurement may also take its own "unassigned" partner at
+    cost 0, and pairs that were not gated cost more than any solution that avoids them."""
+    big = 1.0 + np.abs(w).sum()
+    C = np.full((T + M, M + T), big)
+    C[ti, mi] = w
+    C[np.arange(T), M + np.arange(T)] = 0.0
+    C[T + np.arange(M), np.arange(M)] = 0.0
+    C[T:, M:] = 0.0
+    r, c = linear_sum_assignment(C)
+    real = (r < T) & (c < M)
+    real[real] = C[r[real], c[real]] < big
+    pos = np.full((T, M), -1, np.int64)
+    pos[ti, mi] = np.arange(len(ti))
+    return pos[r[real], c[real]]
 
 
 __all__ = ["GATE", "P_GATE", "assign", "pregate"]

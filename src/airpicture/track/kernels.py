@@ -184,19 +184,28 @@ def _mix_predict(x, P, mu, dt, accel2, sojourn, xp, Pp, c):
 @_jit
 def combine(x, P, mu):
     """Moment-matched Gaussian of each track's modes: (K, M, 6), (K, M, 6, 6), (K, M) -> (K, 6), (K, 6, 6)."""
-    K, m = mu.shape
+    K = mu.shape[0]
     xc = np.zeros((K, 6))
     Pc = np.zeros((K, 6, 6))
-    for k in nb.prange(K):
-        for j in range(m):
-            for a in range(6):
-                xc[k, a] += mu[k, j] * x[k, j, a]
-        for j in range(m):
-            for a in range(6):
-                da = x[k, j, a] - xc[k, a]
-                for b in range(6):
-                    Pc[k, a, b] += mu[k, j] * (P[k, j, a, b] + da * (x[k, j, b] - xc[k, b]))
+    for k in range(K):
+        _combine_one(x[k], P[k], mu[k], xc[k], Pc[k])
     return xc, Pc
+
+
+@_jit
+def _combine_one(x, P, mu, xc, Pc):
+    """combine() of one track into xc (6,), Pc (6, 6)."""
+    m = mu.shape[0]
+    xc[:] = 0.0
+    Pc[:, :] = 0.0
+    for j in range(m):
+        for a in range(6):
+            xc[a] += mu[j] * x[j, a]
+    for j in range(m):
+        for a in range(6):
+            da = x[j, a] - xc[a]
+            for b in range(6):
+                Pc[a, b] += mu[j] * (P[j, a, b] + da * (x[j, b] - xc[b]))
 
 
 def radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm):
@@ -243,48 +252,69 @@ def _motion() -> tuple[np.ndarray, np.ndarray]:
 @_jit
 def _radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm, accel2, sojourn):
     """Gate statistics of candidate pairs (track ti[n] of the combined states, plot n).
-
-    The combined state is predicted to the plot's time with the mode-mixed process noise; a track
-    built from reports (sig_t[n] > 0) gets its time uncertainty along the velocity added.
     Returns d2 (N,), log-likelihood (N,)."""
     N = ti.shape[0]
-    m = mu.shape[1]
     d2 = np.empty(N)
     ll = np.empty(N)
     for n in range(N):
         k = ti[n]
-        c = np.empty(m)
-        w = np.empty((m, m))
-        _mix(mu[k], dt[n], sojourn, c, w)
-        a2h = 0.0
-        a2v = 0.0
-        for j in range(m):
-            a2h += c[j] * accel2[j, 0]
-            a2v += c[j] * accel2[j, 1]
-        xp = np.empty(6)
-        Pp = np.empty((6, 6))
-        _predict(xc[k], Pc[k], dt[n], a2h, a2v, xp, Pp)
-        if sig_t[n] > 0.0:
-            s2 = sig_t[n] * sig_t[n]
-            for a in range(3):
-                for b in range(3):
-                    Pp[a, b] += s2 * xp[3 + a] * xp[3 + b]
-        zh = np.empty(3)
-        Hp = np.empty((3, 3))
-        _radar_h(xp, o[n], Mr[n], third[n], site_alt, rn, rm, zh, Hp)
-        y = np.empty(3)
-        S = np.empty((3, 3))
-        _radar_innov(zh, Hp, Pp[:3, :3], z[n], R[n], third[n], y, S)
-        Si = np.empty((3, 3))
-        logdet = _inv_logdet(S, 3, Si)
-        q = 0.0
+        d2[n], ll[n] = radar_gate_one(
+            xc[k],
+            Pc[k],
+            mu[k],
+            dt[n],
+            o[n],
+            Mr[n],
+            third[n],
+            z[n],
+            R[n],
+            sig_t[n],
+            site_alt,
+            rn,
+            rm,
+            accel2,
+            sojourn,
+        )
+    return d2, ll
+
+
+@_jit
+def radar_gate_one(xc, Pc, mu, dt, o, Mr, third, z, R, sig_t, site_alt, rn, rm, accel2, sojourn):
+    """Mahalanobis d2 and log-likelihood of one plot against one track's combined state.
+
+    The state is predicted to the plot's time with the mode-mixed process noise; a track built
+    from reports (sig_t > 0) gets its time uncertainty along the velocity added."""
+    m = mu.shape[0]
+    c = np.empty(m)
+    w = np.empty((m, m))
+    _mix(mu, dt, sojourn, c, w)
+    a2h = 0.0
+    a2v = 0.0
+    for j in range(m):
+        a2h += c[j] * accel2[j, 0]
+        a2v += c[j] * accel2[j, 1]
+    xp = np.empty(6)
+    Pp = np.empty((6, 6))
+    _predict(xc, Pc, dt, a2h, a2v, xp, Pp)
+    if sig_t > 0.0:
+        s2 = sig_t * sig_t
         for a in range(3):
             for b in range(3):
-                q += y[a] * Si[a, b] * y[b]
-        dim = 3 if third[n] > 0 else 2
-        d2[n] = q
-        ll[n] = -0.5 * (q + logdet + dim * LOG2PI)
-    return d2, ll
+                Pp[a, b] += s2 * xp[3 + a] * xp[3 + b]
+    zh = np.empty(3)
+    Hp = np.empty((3, 3))
+    _radar_h(xp, o, Mr, third, site_alt, rn, rm, zh, Hp)
+    y = np.empty(3)
+    S = np.empty((3, 3))
+    _radar_innov(zh, Hp, Pp[:3, :3], z, R, third, y, S)
+    Si = np.empty((3, 3))
+    logdet = _inv_logdet(S, 3, Si)
+    q = 0.0
+    for a in range(3):
+        for b in range(3):
+            q += y[a] * Si[a, b] * y[b]
+    dim = 3 if third > 0 else 2
+    return q, -0.5 * (q + logdet + dim * LOG2PI)
 
 
 @_jit
@@ -354,29 +384,38 @@ def _mode_probs(c, ll, mu_out):
 def _imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm, accel2, sojourn):
     """IMM cycle (mix, predict, EKF update per mode, mode probabilities) of A tracks with one radar
     plot each. x (A, M, 6), P (A, M, 6, 6), mu (A, M) are updated in place."""
-    A, m = mu.shape
-    for n in range(A):
-        xp = np.empty((m, 6))
-        Pp = np.empty((m, 6, 6))
-        c = np.empty(m)
-        _mix_predict(x[n], P[n], mu[n], dt[n], accel2, sojourn, xp, Pp, c)
-        ll = np.empty(m)
-        for j in range(m):
-            zh = np.empty(3)
-            Hp = np.empty((3, 3))
-            _radar_h(xp[j], o[n], Mr[n], third[n], site_alt, rn, rm, zh, Hp)
-            y = np.empty(3)
-            for i in range(3):
-                y[i] = z[n, i] - zh[i]
-            y[1] = (y[1] + np.pi) % (2 * np.pi) - np.pi
-            H = np.zeros((3, 6))
-            H[:2, :3] = Hp[:2]
-            if third[n] == 0:
-                y[2] = 0.0
-            else:
-                H[2, :3] = Hp[2]
-            ll[j] = _update(xp[j], Pp[j], y, H, R[n], 3, x[n, j], P[n, j])
-        _mode_probs(c, ll, mu[n])
+    for n in range(mu.shape[0]):
+        imm_radar_one(
+            x[n], P[n], mu[n], dt[n], o[n], Mr[n], third[n], z[n], R[n], site_alt, rn, rm, accel2, sojourn
+        )
+
+
+@_jit
+def imm_radar_one(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm, accel2, sojourn):
+    """IMM cycle of one track (x (M, 6), P (M, 6, 6), mu (M,), in place) with one radar plot."""
+    m = mu.shape[0]
+    xp = np.empty((m, 6))
+    Pp = np.empty((m, 6, 6))
+    c = np.empty(m)
+    _mix_predict(x, P, mu, dt, accel2, sojourn, xp, Pp, c)
+    ll = np.empty(m)
+    zh = np.empty(3)
+    Hp = np.empty((3, 3))
+    y = np.empty(3)
+    H = np.zeros((3, 6))
+    for j in range(m):
+        _radar_h(xp[j], o, Mr, third, site_alt, rn, rm, zh, Hp)
+        for i in range(3):
+            y[i] = z[i] - zh[i]
+        y[1] = (y[1] + np.pi) % (2 * np.pi) - np.pi
+        H[:, :] = 0.0
+        H[:2, :3] = Hp[:2]
+        if third == 0:
+            y[2] = 0.0
+        else:
+            H[2, :3] = Hp[2]
+        ll[j] = _update(xp[j], Pp[j], y, H, R, 3, x[j], P[j])
+    _mode_probs(c, ll, mu)
 
 
 @_jit

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.spatial import cKDTree
 
-from airpicture.track import associate
+from airpicture.track import associate, kernels, upkeep
 from airpicture.track.associate import GATE
 from airpicture.track.table import CONFIRMED
 from airpicture.types import FloatArray, IntArray
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 #: A confirmed track leaves the published picture (but stays in the table) when its misses are
 #: this unlikely for an object that is still there: two scans in a row for Pd = 0.9.
 P_STILL_THERE = 0.01
+#: Two confirmed tracks further apart than this (m) are not compared as duplicates.
+MERGE_REACH_M = 1500.0
 #: A sensor counts as covering a track while it has measured it in the last this many seconds.
 MISS_MEMORY_S = 30.0
 
@@ -79,21 +81,12 @@ def merge(trk: Tracker, t: float) -> None:
     rows = tb.rows()[tb.status[tb.rows()] == CONFIRMED]
     if len(rows) < 2:
         return
-    x, P = trk.predicted(rows, t)
-    pairs = cKDTree(x[:, :2]).query_pairs(r=1500.0, output_type="ndarray")
-    if len(pairs) == 0:
-        return
-    a, b = pairs[:, 0], pairs[:, 1]
-    ia, ib = tb.ident[rows[a]], tb.ident[rows[b]]
-    ok = (ia < 0) | (ib < 0) | (ia == ib)
-    a, b = a[ok], b[ok]
-    if len(a) == 0:
-        return
-    d = x[a] - x[b]
-    S = P[a] + P[b]
-    d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
-    same = d2 < GATE[6]
-    a, b = a[same], b[same]
+    if trk.compiled:
+        a, b = upkeep.duplicates(
+            rows, tb.x, tb.P, tb.mu, tb.t, tb.ident, t, MERGE_REACH_M, GATE[6], kernels._motion()[0]
+        )
+    else:
+        a, b = _duplicates(trk, rows, t)
     if len(a) == 0:
         return
     # winner: identity first, then more hits
@@ -108,6 +101,24 @@ def merge(trk: Tracker, t: float) -> None:
     np.bitwise_or.at(tb.sensors, win_rows[keep], tb.sensors[rows[lose][keep]])
     tb.free(lose_rows)
     trk.stats.merged += len(lose_rows)
+
+
+def _duplicates(trk: Tracker, rows: IntArray, t: float) -> tuple[IntArray, IntArray]:
+    """upkeep.duplicates in numpy (the reference)."""
+    tb = trk.table
+    x, P = trk.predicted(rows, t)
+    pairs = cKDTree(x[:, :2]).query_pairs(r=MERGE_REACH_M, output_type="ndarray")
+    if len(pairs) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    ia, ib = tb.ident[rows[a]], tb.ident[rows[b]]
+    ok = (ia < 0) | (ib < 0) | (ia == ib)
+    a, b = a[ok], b[ok]
+    d = x[a] - x[b]
+    S = P[a] + P[b]
+    d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d) if len(a) else np.zeros(0)
+    same = d2 < GATE[6]
+    return a[same], b[same]
 
 
 __all__ = ["merge", "miss_logp", "stitch"]

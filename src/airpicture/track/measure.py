@@ -18,7 +18,7 @@ Sensor frames: `M` rotates site-ENU vectors into the sensor's own local ENU (its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,8 @@ class SensorGeometry:
     M: FloatArray  # (3, 3) site ENU -> sensor ENU
     nav_t: FloatArray | None = None  # moving sensor: navigation times
     nav_lla: FloatArray | None = None  # (T, 3) lat lon alt
+    _o_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
+    _M_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3, 3)))
 
     @property
     def kind(self) -> str:
@@ -62,7 +64,12 @@ class SensorGeometry:
     def at(self, frame: EnuFrame, t: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Antenna position (K, 3) and rotation (K, 3, 3) at times t (K,)."""
         if self.nav_t is None or self.nav_lla is None or len(self.nav_t) == 0:
-            return np.broadcast_to(self.origin, (len(t), 3)), np.broadcast_to(self.M, (len(t), 3, 3))
+            # a fixed sensor: contiguous copies kept and sliced (the kernels take per-plot arrays)
+            if len(self._o_rep) < len(t):
+                n = max(len(t), 2 * len(self._o_rep), 64)
+                self._o_rep = np.ascontiguousarray(np.broadcast_to(self.origin, (n, 3)))
+                self._M_rep = np.ascontiguousarray(np.broadcast_to(self.M, (n, 3, 3)))
+            return self._o_rep[: len(t)], self._M_rep[: len(t)]
         lla = np.column_stack([np.interp(t, self.nav_t, self.nav_lla[:, k]) for k in range(3)])
         o = frame.to_enu(lla[:, 0], lla[:, 1], lla[:, 2])
         M = rotation(lla[:, 0], lla[:, 1]) @ frame.R.T

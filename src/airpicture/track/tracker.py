@@ -33,12 +33,13 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame
-from airpicture.track import associate, imm, integrity, kernels, manage, models
+from airpicture.track import associate, imm, integrity, kernels, manage, models, radar_batch, upkeep
 from airpicture.track.associate import GATE
 from airpicture.track.manage import P_STILL_THERE
 from airpicture.track.measure import (
     DEFAULT_SIGMA_ALT_M,
     DEFAULT_SIGMA_VELOCITY_MPS,
+    MODE_C_SPAN_M,
     MODE_C_STEP_M,
     P_CLUTTER_MODE_C,
     PRIMARY_HEIGHT_M,
@@ -187,9 +188,23 @@ class Tracker:
         sensor: int,
         ident: IntArray,
         mode_c: FloatArray,
+        h_known: np.ndarray,
     ) -> IntArray:
         n = len(t)
-        rows = self.table.allocate(n)
+        tb = self.table
+        rows = tb.allocate(n)
+        radar = self.sensors[sensor]["kind"] == "radar"
+        self.stats.started += n
+        if self.compiled:
+            v_var = np.array([(V_MAX_MPS / 2) ** 2] * 2 + [(V_MAX_CLIMB_MPS / 2) ** 2])
+            none, none_c = np.zeros((0, 3)), np.zeros((0, 3, 3))
+            upkeep.start(
+                rows, t, p, Cp, none if v is None else v, none_c if Cv is None else Cv, score, sensor,
+                ident, mode_c, h_known, radar, models.MODE_PRIOR, v_var,
+                tb.x, tb.P, tb.mu, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak, tb.hits,
+                tb.radar_hits, tb.ident, tb.sensors, tb.mode_c, tb.h_known, tb.t_seen,
+            )  # fmt: skip
+            return rows
         x = np.zeros((n, 6))
         x[:, :3] = p
         P = np.zeros((n, 6, 6))
@@ -200,7 +215,6 @@ class Tracker:
         else:
             x[:, 3:] = v
             P[:, 3:, 3:] = Cv
-        tb = self.table
         tb.x[rows] = x[:, None, :]
         tb.P[rows] = P[:, None, :, :]
         tb.mu[rows] = models.MODE_PRIOR
@@ -209,11 +223,10 @@ class Tracker:
         tb.hits[rows] = 1
         tb.ident[rows] = ident
         tb.sensors[rows] = 1 << sensor
-        tb.mode_c[rows] = tb.h_known[rows] = mode_c
-        spec = self.sensors[sensor]
+        tb.mode_c[rows] = mode_c
+        tb.h_known[rows] = h_known
         tb.t_seen[rows, sensor] = t
-        tb.radar_hits[rows] = int(spec["kind"] == "radar")
-        self.stats.started += n
+        tb.radar_hits[rows] = int(radar)
         return rows
 
     def _pd_of(self, spec: dict[str, Any]) -> float:
@@ -255,6 +268,9 @@ class Tracker:
             self._radar_batch(g, plots[sensors == s])
 
     def _radar_batch(self, g: SensorGeometry, pl: np.ndarray) -> None:
+        if self.compiled:
+            self._radar_batch_compiled(g, pl)
+            return
         spec, tb = g.spec, self.table
         t, r, az = pl["time_s"], pl["range_m"], pl["azimuth_rad"]
         o, M = g.at(self.frame, t)
@@ -294,10 +310,93 @@ class Tracker:
         new = ~taken
         if new.any():
             score = np.where(third[new] == 2, np.log(1.0 / P_CLUTTER_MODE_C), 0.0)
-            rows_new = self._new_tracks(
-                t[new], pp[new], Cpp[new], None, None, score, g.index, pl["ident"][new], third[new] == 2
+            self._new_tracks(
+                t[new], pp[new], Cpp[new], None, None, score, g.index, pl["ident"][new], third[new] == 2,
+                third[new] > 0,
+            )  # fmt: skip
+
+    def _radar_batch_compiled(self, g: SensorGeometry, pl: np.ndarray) -> None:
+        """_radar_batch in two compiled calls (radar_batch.py); same results."""
+        spec, tb = g.spec, self.table
+        t = pl["time_s"]
+        o, M = g.at(self.frame, t)
+        third, z, R, pp, Cpp, lam = radar_batch.prepare(
+            pl["range_m"], pl["azimuth_rad"], pl["elevation_rad"], pl["altitude_m"], g.three_d, o, M,
+            self._sigmas(g), self._clutter(g), self.site_alt, self.rn, self.rm,
+        )  # fmt: skip
+        pid = pl["ident"]
+        taken = np.zeros(len(pl), bool)
+        rows = tb.rows()
+        if len(rows):
+            accel2, sojourn = kernels._motion()
+            pd = self._pd(spec)
+            k, m, cost, gain, ambiguous = radar_batch.pairs(
+                rows, tb.x, tb.P, tb.mu, tb.t, tb.ident, t, z, R, o, M, third, pp, Cpp, lam, pid,
+                pd, float(np.ptp(t)) / 2 + 0.5, float(t.mean()), REPORT_SIGMA_TIME_S, GATE[2], GATE[3],
+                self.site_alt, self.rn, self.rm, accel2, sojourn,
+            )  # fmt: skip
+            if ambiguous:
+                pick = associate.assign(k, m, cost)
+                k, m, gain = k[pick], m[pick], gain[pick]
+            if len(k):
+                self.stats.quarantined += radar_batch.commit(
+                    k, m, gain, t, z, R, o, M, third, pid, g.index,
+                    tb.x, tb.P, tb.mu, tb.t, tb.t_update, tb.score, tb.peak, tb.hits, tb.radar_hits,
+                    tb.miss_lp, tb.sensors, tb.t_seen, tb.mode_c, tb.h_known, tb.ident, tb.alive,
+                    JUMP_MODE, PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M**2, self.site_alt, self.rn, self.rm,
+                    accel2, sojourn,
+                )  # fmt: skip
+                self.stats.radar_updates += len(k)
+                taken[m] = True
+        new = ~taken
+        if new.any():
+            score = np.where(third[new] == 2, np.log(1.0 / P_CLUTTER_MODE_C), 0.0)
+            self._new_tracks(
+                t[new],
+                pp[new],
+                Cpp[new],
+                None,
+                None,
+                score,
+                g.index,
+                pid[new],
+                third[new] == 2,
+                third[new] > 0,
             )
-            self.table.h_known[rows_new] = third[new] > 0
+
+    def _sigmas(self, g: SensorGeometry) -> FloatArray:
+        """A radar's sigmas as radar_batch.prepare takes them."""
+        spec = g.spec
+        sr2 = float(spec["sigma_range_m"]) ** 2
+        sa2 = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
+        se2_r = np.radians(float(spec.get("sigma_elevation_deg") or 0.0)) ** 2
+        se2_s = np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2
+        sh2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2
+        return np.array(
+            [
+                sr2,
+                sa2,
+                se2_r,
+                se2_s,
+                sh2,
+                sh2 + MODE_C_STEP_M**2 / 12,
+                PRIMARY_HEIGHT_M,
+                PRIMARY_HEIGHT_SIGMA_M**2,
+            ]
+        )
+
+    def _clutter(self, g: SensorGeometry) -> FloatArray:
+        """A radar's clutter figures as radar_batch.prepare takes them (see measure.clutter_density)."""
+        spec = g.spec
+        return np.array(
+            [
+                max(float(spec.get("clutter_per_scan", 0.0)), 1e-3),
+                float(spec["max_range_m"]),
+                float(spec.get("min_range_m", 0.0)),
+                np.radians(float(spec.get("clutter_max_elevation_deg", 10.0))),
+                P_CLUTTER_MODE_C / MODE_C_SPAN_M,
+            ]
+        )
 
     def _radar_update(
         self,
@@ -594,8 +693,8 @@ class Tracker:
                 g.index,
                 ident[new],
                 has_alt[new],
+                has_alt[new],
             )
-            tb.radar_hits[rows_new] = 0
             tb.integrity[rows_new] = SUSPECT  # until the integrity check has looked at it
 
     def _coop_update(
@@ -650,16 +749,36 @@ class Tracker:
         rows = tb.rows()
         if len(rows) == 0:
             return
+        if self.compiled:
+            confirm, drop, lost = upkeep.judge(
+                rows, t, tb.t_seen, tb.t_update, self.revisit_s, self.log_miss, manage.MISS_MEMORY_S,
+                tb.score, tb.peak, tb.miss_lp, tb.status, tb.P,
+                CONFIRM_LLR, TENTATIVE_DROP, np.log(P_FALSE_DELETE), MAX_SIGMA_H_M, MAX_COAST_S,
+            )  # fmt: skip
+        else:
+            confirm, drop, lost = self._judge(rows, t)
+        if confirm.any():
+            tb.status[rows[confirm]] = CONFIRMED
+            tb.t_confirmed[rows[confirm]] = t
+            self.stats.confirmed += int(confirm.sum())
+            manage.stitch(self, rows[confirm], t)
+        if drop.any():
+            tb.free(rows[drop])
+            self.stats.deleted += lost
+        # duplicates form slowly: looking for them once per HOUSEKEEPING_S is enough
+        if t >= self._t_house + HOUSEKEEPING_S:
+            self._t_house = t
+            manage.merge(self, t)
+        self._integrity(t)
+
+    def _judge(self, rows: IntArray, t: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """upkeep.judge in numpy (the reference)."""
+        tb = self.table
         lp = manage.miss_logp(self, rows, t)
         tb.score[rows] += np.minimum(lp - tb.miss_lp[rows], 0.0)
         tb.miss_lp[rows] = np.minimum(lp, tb.miss_lp[rows])
         tent = tb.status[rows] == TENTATIVE
         confirm = tent & (tb.score[rows] >= CONFIRM_LLR)
-        tb.status[rows[confirm]] = CONFIRMED
-        tb.t_confirmed[rows[confirm]] = t
-        self.stats.confirmed += int(confirm.sum())
-        if confirm.any():
-            manage.stitch(self, rows[confirm], t)
         P = tb.P[rows]
         sig_h = np.sqrt(np.maximum(P[:, :, 0, 0] + P[:, :, 1, 1], 0)).max(axis=1)
         drop_tent = (
@@ -667,13 +786,7 @@ class Tracker:
         )
         drop_conf = ~tent & (tb.miss_lp[rows] < np.log(P_FALSE_DELETE))
         drop = drop_tent | drop_conf | (sig_h > MAX_SIGMA_H_M) | (t - tb.t_update[rows] > MAX_COAST_S)
-        tb.free(rows[drop])
-        self.stats.deleted += int((drop & ~tent).sum())
-        # duplicates form slowly: looking for them once per HOUSEKEEPING_S is enough
-        if t >= self._t_house + HOUSEKEEPING_S:
-            self._t_house = t
-            manage.merge(self, t)
-        self._integrity(t)
+        return confirm, drop, int((drop & ~tent).sum())
 
     def predicted(self, rows: IntArray, t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
         """Combined states of rows predicted to time(s) t."""
@@ -696,12 +809,18 @@ class Tracker:
         the last `fresh_s` seconds is given as filtered at that measurement (row_time), the others
         predicted to t: an estimate at its own time is better than one extrapolated from it."""
         tb = self.table
-        rows = tb.rows()
-        rows = rows[(tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] >= np.log(P_STILL_THERE))]
-        row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
-        x, P = self.predicted(rows, row_time)
-        lat, lon, _ = self.frame.to_geodetic(x[:, :3])
-        alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
+        if self.compiled:
+            rows, row_time, x, P, lat, lon, alt = upkeep.publish(
+                tb.alive, tb.status, tb.miss_lp, tb.t, tb.x, tb.P, tb.mu, t, fresh_s, np.log(P_STILL_THERE),
+                kernels._motion()[0], self.frame.R, self.frame.origin_ecef, self.site_alt, self.rn, self.rm,
+            )  # fmt: skip
+        else:
+            rows = tb.rows()
+            rows = rows[(tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] >= np.log(P_STILL_THERE))]
+            row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
+            x, P = self.predicted(rows, row_time)
+            lat, lon, _ = self.frame.to_geodetic(x[:, :3])
+            alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
         return Picture(
             time_s=t,
             track=tb.id[rows].copy(),
