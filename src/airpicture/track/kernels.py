@@ -422,27 +422,33 @@ def imm_radar_one(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm, accel2, so
 def _imm_linear(x, P, mu, dt, z, R, mask, accel2, sojourn):
     """IMM cycle with a direct measurement of the state components flagged in mask (A, 6)
     (position, velocity): H is the identity on those rows. Updated in place."""
-    A, m = mu.shape
-    for n in range(A):
-        xp = np.empty((m, 6))
-        Pp = np.empty((m, 6, 6))
-        c = np.empty(m)
-        _mix_predict(x[n], P[n], mu[n], dt[n], accel2, sojourn, xp, Pp, c)
-        idx = np.flatnonzero(mask[n])
-        nz = idx.shape[0]
-        H = np.zeros((nz, 6))
-        Rs = np.empty((nz, nz))
+    for n in range(mu.shape[0]):
+        imm_linear_one(x[n], P[n], mu[n], dt[n], z[n], R[n], mask[n], accel2, sojourn)
+
+
+@_jit
+def imm_linear_one(x, P, mu, dt, z, R, mask, accel2, sojourn):
+    """_imm_linear of one track: x (M, 6), P (M, 6, 6), mu (M,) in place."""
+    m = mu.shape[0]
+    xp = np.empty((m, 6))
+    Pp = np.empty((m, 6, 6))
+    c = np.empty(m)
+    _mix_predict(x, P, mu, dt, accel2, sojourn, xp, Pp, c)
+    idx = np.flatnonzero(mask)
+    nz = idx.shape[0]
+    H = np.zeros((nz, 6))
+    Rs = np.empty((nz, nz))
+    for i in range(nz):
+        H[i, idx[i]] = 1.0
+        for j in range(nz):
+            Rs[i, j] = R[idx[i], idx[j]]
+    ll = np.empty(m)
+    y = np.empty(nz)
+    for j in range(m):
         for i in range(nz):
-            H[i, idx[i]] = 1.0
-            for j in range(nz):
-                Rs[i, j] = R[n, idx[i], idx[j]]
-        ll = np.empty(m)
-        for j in range(m):
-            y = np.empty(nz)
-            for i in range(nz):
-                y[i] = z[n, idx[i]] - xp[j, idx[i]]
-            ll[j] = _update(xp[j], Pp[j], y, H, Rs, nz, x[n, j], P[n, j])
-        _mode_probs(c, ll, mu[n])
+            y[i] = z[idx[i]] - xp[j, idx[i]]
+        ll[j] = _update(xp[j], Pp[j], y, H, Rs, nz, x[j], P[j])
+    _mode_probs(c, ll, mu)
 
 
 @_jit

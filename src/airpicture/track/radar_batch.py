@@ -21,6 +21,32 @@ from airpicture.track.kernels import _combine_one, _jit, imm_radar_one, plots_to
 
 
 @_jit
+def screen(t, r, az, el, alt, sensor, n_sensors, t_lo, t_hi, max_range, max_alt):
+    """Plots whose values are physical (Tracker.update_plots counts the others as rejects), and
+    whether all the good ones come from one sensor."""
+    K = t.shape[0]
+    ok = np.empty(K, np.bool_)
+    first = -1
+    one = True
+    for k in range(K):
+        ok[k] = (
+            t_lo < t[k] < t_hi
+            and np.isfinite(r[k])
+            and np.isfinite(az[k])
+            and 0 < r[k] < max_range
+            and abs(az[k]) <= 4 * np.pi
+            and not abs(el[k]) > np.pi / 2
+            and not abs(alt[k]) > max_alt
+            and 0 <= sensor[k] < n_sensors
+        )
+        if ok[k]:
+            if first < 0:
+                first = sensor[k]
+            one = one and sensor[k] == first
+    return ok, one
+
+
+@_jit
 def prepare(r, az, el, alt, three_d, o, Mr, sigmas, clutter, site_alt, rn, rm):
     """Per-plot measurement z (K, 3), noise R (K, 3, 3), third component (0 none, 1 elevation,
     2 Mode C altitude), position (K, 3) and covariance (K, 3, 3) in site ENU, and clutter density
@@ -56,7 +82,7 @@ def prepare(r, az, el, alt, three_d, o, Mr, sigmas, clutter, site_alt, rn, rm):
 @_jit
 def pairs(
     rows, x, P, mu, t_trk, ident, t, z, R, o, Mr, third, pp, Cpp, lam, pid,
-    pd, half_w, t_mid, sig_t_report, gate2, gate3, site_alt, rn, rm, accel2, sojourn,
+    pd, sig_t_report, gate2, gate3, site_alt, rn, rm, accel2, sojourn,
 ):  # fmt: skip
     """Gated pairs of table rows `rows` and plots: (row, plot, cost, gain, ambiguous).
 
@@ -66,6 +92,8 @@ def pairs(
     "missed + clutter" are kept (cost < 0 inside the gate); `ambiguous` says whether some track
     or plot is in more than one of them."""
     A, K = rows.shape[0], t.shape[0]
+    t_mid = t.mean()
+    half_w = (t.max() - t.min()) / 2 + 0.5
     xc = np.empty((A, 6))
     Pc = np.empty((A, 6, 6))
     pos = np.empty((A, 2))

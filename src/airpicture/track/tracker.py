@@ -33,7 +33,17 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame
-from airpicture.track import associate, imm, integrity, kernels, manage, models, radar_batch, upkeep
+from airpicture.track import (
+    associate,
+    coop_batch,
+    imm,
+    integrity,
+    kernels,
+    manage,
+    models,
+    radar_batch,
+    upkeep,
+)
 from airpicture.track.associate import GATE
 from airpicture.track.manage import P_STILL_THERE
 from airpicture.track.measure import (
@@ -244,28 +254,22 @@ class Tracker:
             return
         self.stats.plots += len(plots)
         # sources screen their rows; what still arrives broken is counted here, never raised
-        ok = (
-            _plausible_time(plots["time_s"])
-            & np.isfinite(plots["range_m"])
-            & np.isfinite(plots["azimuth_rad"])
-            & (plots["range_m"] > 0)
-            & (plots["range_m"] < MAX_RANGE_M)
-            & (np.abs(plots["azimuth_rad"]) <= 4 * np.pi)
-            & ~(np.abs(plots["elevation_rad"]) > np.pi / 2)
-            & ~(np.abs(plots["altitude_m"]) > MAX_ALTITUDE_M)
-            & (plots["sensor"] >= 0)
-            & (plots["sensor"] < len(self.geo))
-        )
+        pl = plots
+        ok, one = radar_batch.screen(
+            pl["time_s"], pl["range_m"], pl["azimuth_rad"], pl["elevation_rad"], pl["altitude_m"],
+            pl["sensor"], len(self.geo), *TIME_BOUNDS_S, MAX_RANGE_M, MAX_ALTITUDE_M,
+        )  # fmt: skip
         if not ok.all():
             self.rejects["plot_invalid"] += int((~ok).sum())
             plots = plots[ok]
         sensors = plots["sensor"]
-        for s in np.unique(sensors):
+        for s in sensors[:1] if one else np.unique(sensors):
             g = self.geo[int(s)]
+            batch = plots if one else plots[sensors == s]
             if g.kind != "radar":
-                self.rejects["plot_from_non_radar"] += int((sensors == s).sum())
+                self.rejects["plot_from_non_radar"] += len(batch)
                 continue
-            self._radar_batch(g, plots[sensors == s])
+            self._radar_batch(g, batch)
 
     def _radar_batch(self, g: SensorGeometry, pl: np.ndarray) -> None:
         if self.compiled:
@@ -332,7 +336,7 @@ class Tracker:
             pd = self._pd(spec)
             k, m, cost, gain, ambiguous = radar_batch.pairs(
                 rows, tb.x, tb.P, tb.mu, tb.t, tb.ident, t, z, R, o, M, third, pp, Cpp, lam, pid,
-                pd, float(np.ptp(t)) / 2 + 0.5, float(t.mean()), REPORT_SIGMA_TIME_S, GATE[2], GATE[3],
+                pd, REPORT_SIGMA_TIME_S, GATE[2], GATE[3],
                 self.site_alt, self.rn, self.rm, accel2, sojourn,
             )  # fmt: skip
             if ambiguous:
@@ -611,26 +615,33 @@ class Tracker:
         t = rp["time_s"]
         alt = rp["altitude_m"]
         has_alt = np.isfinite(alt)
-        p, v = report_to_enu(
-            self.frame,
-            rp["lat"],
-            rp["lon"],
-            np.where(has_alt, alt, self.site_alt),
-            rp["speed_mps"],
-            rp["track_rad"],
-            rp["vrate_mps"],
-        )
-        z = np.concatenate([p, v], axis=1)
-        mask = np.isfinite(z)
-        mask[:, 2] &= has_alt
         sp = float(spec.get("sigma_position_m", 10.0))
         sa2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
         sv = float(spec.get("sigma_velocity_mps", DEFAULT_SIGMA_VELOCITY_MPS))
         sig2 = np.array([sp * sp, sp * sp, sa2, sv * sv, sv * sv, sv * sv])
-        R = np.zeros((len(rp), 6, 6))
-        idx = np.arange(6)
-        R[:, idx, idx] = np.where(mask, sig2, 1.0)
-        z = np.where(mask, z, 0.0)
+        if self.compiled:
+            z, R, mask = coop_batch.prepare(
+                rp["lat"], rp["lon"], alt, rp["speed_mps"], rp["track_rad"], rp["vrate_mps"],
+                self.site_alt, self.frame.R, self.frame.origin_ecef, sig2,
+            )  # fmt: skip
+            p = z[:, :3]
+        else:
+            p, v = report_to_enu(
+                self.frame,
+                rp["lat"],
+                rp["lon"],
+                np.where(has_alt, alt, self.site_alt),
+                rp["speed_mps"],
+                rp["track_rad"],
+                rp["vrate_mps"],
+            )
+            z = np.concatenate([p, v], axis=1)
+            mask = np.isfinite(z)
+            mask[:, 2] &= has_alt
+            R = np.zeros((len(rp), 6, 6))
+            idx = np.arange(6)
+            R[:, idx, idx] = np.where(mask, sig2, 1.0)
+            z = np.where(mask, z, 0.0)
         ident = rp["ident"]
         rows = tb.rows()
         # 1. the track that already holds the identity
@@ -709,20 +720,27 @@ class Tracker:
         jump_check: bool,
     ) -> None:
         tb = self.table
-        x, P, mu = tb.x[k], tb.P[k], tb.mu[k]
         if self.compiled:
-            kernels.imm_linear(x, P, mu, t[m] - tb.t[k], z[m], R[m], mask[m])
-        else:
-            nm = models.N_MODES
-            mk = np.repeat(mask[m], nm, axis=0)
-            zr = np.repeat(z[m], nm, axis=0)
+            bad, jumps = coop_batch.commit(
+                k, m, t, z, R, mask, COOP_GAIN, g.index, jump_check, GATE[3] * 4, (V_MAX_MPS / 2) ** 2,
+                tb.x, tb.P, tb.mu, tb.t, tb.t_update, tb.score, tb.peak, tb.hits, tb.miss_lp, tb.sensors,
+                tb.t_seen, tb.mode_c, tb.h_known, tb.alive, *kernels._motion(),
+            )  # fmt: skip
+            self.stats.quarantined += bad
+            self.stats.identity_jumps += jumps
+            self.stats.report_updates += len(k)
+            return
+        x, P, mu = tb.x[k], tb.P[k], tb.mu[k]
+        nm = models.N_MODES
+        mk = np.repeat(mask[m], nm, axis=0)
+        zr = np.repeat(z[m], nm, axis=0)
 
-            def measure(xs: FloatArray) -> tuple[FloatArray, FloatArray]:
-                H = np.zeros((len(xs), 6, 6))
-                H[:, np.arange(6), np.arange(6)] = mk
-                return np.where(mk, xs, zr), H
+        def measure(xs: FloatArray) -> tuple[FloatArray, FloatArray]:
+            H = np.zeros((len(xs), 6, 6))
+            H[:, np.arange(6), np.arange(6)] = mk
+            return np.where(mk, xs, zr), H
 
-            x, P, mu, _ = imm.step(x, P, mu, t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
+        x, P, mu, _ = imm.step(x, P, mu, t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
         if jump_check:  # the identity is authoritative: a report far outside the gate restarts the state
             xp, Pp = self.predicted(k, t[m])
             y = np.where(mask[m, :3], z[m, :3] - xp[:, :3], 0.0)
