@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.geo import E2, A
-from airpicture.track.kernels import _combine_one, _inv_logdet, _jit, _predict, imm_linear_one
+from airpicture.track.kernels import _inv_logdet, _jit, book_update, imm_linear_one, predict_combined
 
 
 @_jit
@@ -71,8 +71,6 @@ def commit(
     xs = np.empty((nm, 6))
     Ps = np.empty((nm, 6, 6))
     mus = np.empty(nm)
-    xc = np.empty(6)
-    Pc = np.empty((6, 6))
     xp = np.empty(6)
     Pp = np.empty((6, 6))
     S = np.empty((3, 3))
@@ -86,13 +84,7 @@ def commit(
         mus[:] = mu[r]
         imm_linear_one(xs, Ps, mus, dt, z[p], R[p], mask[p], accel2, sojourn)
         if jump_check:
-            _combine_one(x[r], P[r], mu[r], xc, Pc)
-            a2h = 0.0
-            a2v = 0.0
-            for j in range(nm):
-                a2h += mu[r, j] * accel2[j, 0]
-                a2v += mu[r, j] * accel2[j, 1]
-            _predict(xc, Pc, dt, a2h, a2v, xp, Pp)
+            predict_combined(x[r], P[r], mu[r], dt, accel2, xp, Pp)
             for a in range(3):
                 y[a] = z[p, a] - xp[a] if mask[p, a] else 0.0
                 for b in range(3):
@@ -113,16 +105,10 @@ def commit(
             alive[r] = False  # numerically broken: quarantine, never raise
             bad += 1
             continue
-        x[r], P[r], mu[r] = xs, Ps, mus
-        t_trk[r] = t_update[r] = t[p]
-        score[r] += gain
-        peak[r] = max(peak[r], score[r])
-        hits[r] += 1
-        miss_lp[r] = 0.0
-        sensors[r] |= 1 << sensor
-        t_seen[r, sensor] = t[p]
-        mode_c[r] |= mask[p, 2]
-        h_known[r] |= mask[p, 2]
+        book_update(
+            r, xs, Ps, mus, t[p], gain, sensor, mask[p, 2], mask[p, 2],
+            x, P, mu, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
+        )  # fmt: skip
     return bad, jumps
 
 

@@ -193,6 +193,39 @@ def combine(x, P, mu):
 
 
 @_jit
+def book_update(
+    r, xs, Ps, mus, t, gain, sensor, mode_c_seen, h_seen,
+    x, P, mu, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
+):  # fmt: skip
+    """Write an updated state into table row r and book the measurement (time, score, sensor)."""
+    x[r], P[r], mu[r] = xs, Ps, mus
+    t_trk[r] = t_update[r] = t
+    score[r] += gain
+    peak[r] = max(peak[r], score[r])
+    hits[r] += 1
+    miss_lp[r] = 0.0
+    sensors[r] |= 1 << sensor
+    t_seen[r, sensor] = t
+    mode_c[r] |= mode_c_seen
+    h_known[r] |= h_seen
+
+
+@_jit
+def predict_combined(x, P, mu, dt, accel2, xo, Po):
+    """One track's combined state predicted by dt with the mode-mixed process noise into xo, Po
+    (models.predict of combine() with models.mixed_accel(mu))."""
+    xc = np.empty(6)
+    Pc = np.empty((6, 6))
+    _combine_one(x, P, mu, xc, Pc)
+    a2h = 0.0
+    a2v = 0.0
+    for j in range(mu.shape[0]):
+        a2h += mu[j] * accel2[j, 0]
+        a2v += mu[j] * accel2[j, 1]
+    _predict(xc, Pc, dt, a2h, a2v, xo, Po)
+
+
+@_jit
 def _combine_one(x, P, mu, xc, Pc):
     """combine() of one track into xc (6,), Pc (6, 6)."""
     m = mu.shape[0]

@@ -17,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.track.grid import near_pairs
-from airpicture.track.kernels import _combine_one, _jit, imm_radar_one, plots_to_enu, radar_gate_one
+from airpicture.track.kernels import (
+    _combine_one,
+    _jit,
+    book_update,
+    imm_radar_one,
+    plots_to_enu,
+    radar_gate_one,
+)
 
 
 @_jit
@@ -194,17 +201,11 @@ def commit(
             alive[r] = False  # numerically broken: quarantine, never raise
             bad += 1
             continue
-        x[r], P[r], mu[r] = xs, Ps, mus
-        t_trk[r] = t_update[r] = t[p]
-        score[r] += gain[n]
-        peak[r] = max(peak[r], score[r])
-        hits[r] += 1
+        book_update(
+            r, xs, Ps, mus, t[p], gain[n], sensor, third[p] == 2, third[p] > 0,
+            x, P, mu, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
+        )  # fmt: skip
         radar_hits[r] += 1
-        miss_lp[r] = 0.0
-        sensors[r] |= 1 << sensor
-        t_seen[r, sensor] = t[p]
-        mode_c[r] |= third[p] == 2
-        h_known[r] |= third[p] > 0
         if pid[p] >= 0 and ident[r] < 0:
             ident[r] = pid[p]
     return bad

@@ -13,7 +13,7 @@ import numpy as np
 
 from airpicture.geo import _EP2, E2, A, B, F
 from airpicture.track.grid import near_pairs
-from airpicture.track.kernels import _combine_one, _jit, _predict
+from airpicture.track.kernels import _jit, predict_combined
 
 
 @_jit
@@ -59,20 +59,12 @@ def judge(
 def predicted(rows, x, P, mu, t_trk, t, accel2):
     """Combined states of table rows predicted to times t (K,) with the mode-mixed process noise
     (Tracker.predicted)."""
-    K, m = rows.shape[0], mu.shape[1]
+    K = rows.shape[0]
     xo = np.empty((K, 6))
     Po = np.empty((K, 6, 6))
-    xc = np.empty(6)
-    Pc = np.empty((6, 6))
     for i in range(K):
         r = rows[i]
-        _combine_one(x[r], P[r], mu[r], xc, Pc)
-        a2h = 0.0
-        a2v = 0.0
-        for j in range(m):
-            a2h += mu[r, j] * accel2[j, 0]
-            a2v += mu[r, j] * accel2[j, 1]
-        _predict(xc, Pc, t[i] - t_trk[r], a2h, a2v, xo[i], Po[i])
+        predict_combined(x[r], P[r], mu[r], t[i] - t_trk[r], accel2, xo[i], Po[i])
     return xo, Po
 
 
