@@ -119,6 +119,7 @@ def replay(tb: TrackTable, t: float, dt: float) -> None:
         alt = x[:, 2] + (x[:, 0] ** 2 + x[:, 1] ** 2) / (2 * EARTH_RADIUS_M)
         feat = np.column_stack([alt / TWIN_ALT_M, x[:, 3] / TWIN_SPEED_MPS, x[:, 4] / TWIN_SPEED_MPS])
         pairs = cKDTree(feat).query_pairs(r=1.0, output_type="ndarray")
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a track's first twin: lowest rows
         if len(pairs):
             a, b = pairs[:, 0], pairs[:, 1]
             apart = np.hypot(x[a, 0] - x[b, 0], x[a, 1] - x[b, 1]) > TWIN_SEPARATION_M

@@ -38,6 +38,7 @@ from airpicture.track import (
     coop_batch,
     imm,
     integrity,
+    integrity_kernels,
     kernels,
     manage,
     models,
@@ -66,7 +67,7 @@ from airpicture.track.measure import (
     report_to_enu,
 )
 from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT, TENTATIVE, TrackTable
-from airpicture.types import NO_IDENT, FloatArray, IntArray, Picture
+from airpicture.types import NO_IDENT, REMOTEID_BIT, FloatArray, IntArray, Picture
 
 #: Log-likelihood ratio at which a tentative track is confirmed (false confirmation ~ e^-12).
 CONFIRM_LLR = 12.0
@@ -149,6 +150,7 @@ class Tracker:
         self.info: dict[int, dict[str, object]] = {}
         self._t_maintain = -np.inf
         self._t_house = -np.inf
+        self._radar_sheet: tuple[FloatArray, ...] | None = None
 
     # ------------------------------------------------------------------ helpers
     def _pd(self, spec: dict[str, Any]) -> float:
@@ -815,9 +817,44 @@ class Tracker:
         return models.predict(xc, Pc, dt, models.mixed_accel(self.table.mu[rows]))
 
     def _integrity(self, t: float) -> None:
-        integrity.corroboration(self.table, self.geo, self.active, self.frame, t)
-        integrity.replay(self.table, t, t - self._t_maintain if np.isfinite(self._t_maintain) else 0.0)
+        dt = t - self._t_maintain if np.isfinite(self._t_maintain) else 0.0
         self._t_maintain = t
+        tb = self.table
+        if not self.compiled:
+            integrity.corroboration(tb, self.geo, self.active, self.frame, t)
+            integrity.replay(tb, t, dt)
+            return
+        seen, changed = integrity_kernels.corroborate(
+            tb.alive, tb.ident, tb.x, tb.mu, tb.t_cov, tb.radar_hits, tb.flagged, tb.integrity, t,
+            self._radars(t), REMOTEID_BIT, tb.spoofed_idents,
+        )  # fmt: skip
+        if changed:  # as integrity.corroboration: found out, until a radar sees it
+            coop = tb.rows()[tb.ident[tb.rows()] >= 0]
+            bad = np.union1d(tb.spoofed_idents, tb.ident[coop][tb.flagged[coop]])
+            tb.spoofed_idents = np.setdiff1d(bad, tb.ident[coop][seen[coop]])
+        integrity_kernels.replay(
+            tb.alive, tb.status, tb.ident, tb.id, tb.x, tb.mu, tb.twin, tb.twin_s, tb.radar_hits,
+            tb.integrity, tb.flagged, dt,
+        )  # fmt: skip
+
+    def _radars(self, t: float) -> tuple[FloatArray, ...]:
+        """The active radars as integrity_kernels.corroborate takes them, at time t."""
+        moving = any(g.nav_t is not None for g in self.geo)
+        if self._radar_sheet is not None and not moving:
+            return self._radar_sheet
+        use = [g for g in self.geo if g.kind == "radar" and g.index in self.active]
+        at = [g.at(self.frame, np.full(1, t)) for g in use]
+        sheet = (
+            np.array([o[0] for o, _ in at]).reshape(-1, 3),
+            np.array([M[0] for _, M in at]).reshape(-1, 3, 3),
+            np.array([float(g.spec["max_range_m"]) for g in use]),
+            np.array([float(g.spec.get("min_range_m", 0)) for g in use]),
+            np.array([float(g.spec.get("scan_period_s", 4.0)) for g in use]),
+            np.array([g.spec.get("pd", {}).get("aircraft", 0) > 0 for g in use], bool),
+            np.array([g.spec.get("pd", {}).get("drone", 0) > 0 for g in use], bool),
+        )
+        self._radar_sheet = sheet
+        return sheet
 
     # ------------------------------------------------------------------ output
     def picture(self, t: float, fresh_s: float = 0.0) -> Picture:
