@@ -28,8 +28,8 @@ P_GATE = 0.9999
 #: Mahalanobis gate (chi-square quantile at P_GATE) by measurement dimension.
 GATE = {m: float(chi2.ppf(P_GATE, m)) for m in range(1, 7)}
 
-#: Ambiguous blocks up to this many track x measurement cells go to the dense solver, which is
-#: much faster than building a sparse graph for them.
+#: Up to this many track x measurement cells the pairs go to scipy's dense solver, which is much
+#: faster than building a sparse graph for them.
 DENSE_CELLS = 2500
 #: Up to this many track-measurement combinations the pre-gate compares them all directly.
 BRUTE_FORCE_PAIRS = 40_000
@@ -55,11 +55,12 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
     use = np.flatnonzero(cost < 0)
     if len(use) == 0:
         return use
-    t_u, m_u = track[use], meas[use]
-    if len(np.unique(t_u)) == len(use) and len(np.unique(m_u)) == len(use):
-        return use  # no track or measurement in two pairs: nothing to resolve
     tu, ti = np.unique(track[use], return_inverse=True)
     mu, mi = np.unique(meas[use], return_inverse=True)
+    if len(tu) == len(use) and len(mu) == len(use):
+        return use  # no track or measurement in two pairs: nothing to resolve
+    if len(tu) * len(mu) <= DENSE_CELLS:  # small: one dense solve, lone pairs included
+        return np.sort(use[_dense(ti, mi, cost[use], len(tu), len(mu))])
     # trivial blocks (a track with one candidate that has only this track) need no solver
     t_deg = np.bincount(ti, minlength=len(tu))
     m_deg = np.bincount(mi, minlength=len(mu))
@@ -72,9 +73,6 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
         mu2, mi2 = np.unique(meas[r_use], return_inverse=True)
         T, M = len(tu2), len(mu2)
         w = cost[r_use]
-        if T * M <= DENSE_CELLS:
-            chosen.append(r_use[_dense(ti2, mi2, w, T, M)])
-            return np.sort(np.concatenate(chosen))
         off = 1.0 - w.min()
         rows = np.concatenate([ti2, np.arange(T), T + np.arange(M), T + mi2])
         cols = np.concatenate([mi2, M + np.arange(T), np.arange(M), M + ti2])

@@ -24,11 +24,14 @@ from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT
 
 
 @_jit
-def corroborate(alive, ident, x, mu, t_cov, radar_hits, flagged, integrity, t, radars, rid_bit, spoofed):
-    """integrity.corroboration in place. radars: (o (R, 3), M (R, 3, 3), max range, min range,
-    scan period, sees aircraft, sees drones) of the active radars; spoofed: sorted identities
-    found spoofed. Returns (seen mask over the table, whether the spoofed set must be updated)."""
-    ro, rM, rmax, rmin, rlook, r_air, r_drone = radars
+def corroborate(
+    alive, ident, x, mu, t_cov, radar_hits, flagged, integrity, t,
+    ro, rM, rmax, rmin, rlook, r_air, r_drone, rid_bit, spoofed,
+):  # fmt: skip
+    """integrity.corroboration in place. ro (R, 3), rM (R, 3, 3), rmax, rmin, rlook, r_air,
+    r_drone: position, rotation, max and min range, scan period and whether it sees aircraft /
+    drones, of each active radar; spoofed: sorted identities found spoofed. Returns (seen mask
+    over the table, whether the spoofed set must be updated)."""
     C = alive.shape[0]
     seen = np.zeros(C, np.bool_)
     changed = False

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from airpicture.track import upkeep
 from airpicture.track.grid import near_pairs
 from airpicture.track.kernels import (
     _combine_one,
@@ -211,4 +212,24 @@ def commit(
     return bad
 
 
-__all__ = ["commit", "pairs", "prepare"]
+@_jit
+def start(
+    rows, new, t, pp, Cpp, third, pid, sensor, score_mode_c, prior, v_var,
+    x, P, mu, t_trk, t_first, t_update, t_cov, score, peak, hits, radar_hits, ident, sensors,
+    mode_c, h_known, t_seen,
+):  # fmt: skip
+    """Tentative tracks in fresh rows from the plots flagged new: at the plot's position, at rest
+    with the velocity prior; a plot with a Mode C altitude starts with the score of not being
+    clutter (few false plots carry one)."""
+    idx = np.flatnonzero(new)
+    th = third[idx]
+    score0 = np.where(th == 2, score_mode_c, 0.0)
+    upkeep.start(
+        rows, t[idx], pp[idx], Cpp[idx], np.zeros((0, 3)), np.zeros((0, 3, 3)), score0, sensor, pid[idx],
+        th == 2, th > 0, True, prior, v_var,
+        x, P, mu, t_trk, t_first, t_update, t_cov, score, peak, hits, radar_hits, ident, sensors,
+        mode_c, h_known, t_seen,
+    )  # fmt: skip
+
+
+__all__ = ["commit", "pairs", "prepare", "start"]

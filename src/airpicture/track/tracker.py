@@ -151,6 +151,8 @@ class Tracker:
         self._t_maintain = -np.inf
         self._t_house = -np.inf
         self._radar_sheet: tuple[FloatArray, ...] | None = None
+        self._sheets: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self._v_var = np.array([(V_MAX_MPS / 2) ** 2] * 2 + [(V_MAX_CLIMB_MPS / 2) ** 2])
 
     # ------------------------------------------------------------------ helpers
     def _pd(self, spec: dict[str, Any]) -> float:
@@ -208,11 +210,10 @@ class Tracker:
         radar = self.sensors[sensor]["kind"] == "radar"
         self.stats.started += n
         if self.compiled:
-            v_var = np.array([(V_MAX_MPS / 2) ** 2] * 2 + [(V_MAX_CLIMB_MPS / 2) ** 2])
             none, none_c = np.zeros((0, 3)), np.zeros((0, 3, 3))
             upkeep.start(
                 rows, t, p, Cp, none if v is None else v, none_c if Cv is None else Cv, score, sensor,
-                ident, mode_c, h_known, radar, models.MODE_PRIOR, v_var,
+                ident, mode_c, h_known, radar, models.MODE_PRIOR, self._v_var,
                 tb.x, tb.P, tb.mu, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak, tb.hits,
                 tb.radar_hits, tb.ident, tb.sensors, tb.mode_c, tb.h_known, tb.t_seen,
             )  # fmt: skip
@@ -328,7 +329,7 @@ class Tracker:
         o, M = g.at(self.frame, t)
         third, z, R, pp, Cpp, lam = radar_batch.prepare(
             pl["range_m"], pl["azimuth_rad"], pl["elevation_rad"], pl["altitude_m"], g.three_d, o, M,
-            self._sigmas(g), self._clutter(g), self.site_alt, self.rn, self.rm,
+            *self._sheet(g), self.site_alt, self.rn, self.rm,
         )  # fmt: skip
         pid = pl["ident"]
         taken = np.zeros(len(pl), bool)
@@ -354,21 +355,23 @@ class Tracker:
                 )  # fmt: skip
                 self.stats.radar_updates += len(k)
                 taken[m] = True
-        new = ~taken
-        if new.any():
-            score = np.where(third[new] == 2, np.log(1.0 / P_CLUTTER_MODE_C), 0.0)
-            self._new_tracks(
-                t[new],
-                pp[new],
-                Cpp[new],
-                None,
-                None,
-                score,
-                g.index,
-                pid[new],
-                third[new] == 2,
-                third[new] > 0,
-            )
+        n_new = len(pl) - int(taken.sum())
+        if n_new:  # every plot left over starts a tentative track
+            rows_new = tb.allocate(n_new)
+            self.stats.started += n_new
+            radar_batch.start(
+                rows_new, ~taken, t, pp, Cpp, third, pid, g.index, np.log(1.0 / P_CLUTTER_MODE_C),
+                models.MODE_PRIOR, self._v_var,
+                tb.x, tb.P, tb.mu, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak, tb.hits,
+                tb.radar_hits, tb.ident, tb.sensors, tb.mode_c, tb.h_known, tb.t_seen,
+            )  # fmt: skip
+
+    def _sheet(self, g: SensorGeometry) -> tuple[FloatArray, FloatArray]:
+        """A radar's sigmas and clutter figures as radar_batch.prepare takes them (kept)."""
+        sheet = self._sheets.get(g.index)
+        if sheet is None:
+            sheet = self._sheets[g.index] = (self._sigmas(g), self._clutter(g))
+        return sheet
 
     def _sigmas(self, g: SensorGeometry) -> FloatArray:
         """A radar's sigmas as radar_batch.prepare takes them."""
@@ -826,7 +829,7 @@ class Tracker:
             return
         seen, changed = integrity_kernels.corroborate(
             tb.alive, tb.ident, tb.x, tb.mu, tb.t_cov, tb.radar_hits, tb.flagged, tb.integrity, t,
-            self._radars(t), REMOTEID_BIT, tb.spoofed_idents,
+            *self._radars(t), REMOTEID_BIT, tb.spoofed_idents,
         )  # fmt: skip
         if changed:  # as integrity.corroboration: found out, until a radar sees it
             coop = tb.rows()[tb.ident[tb.rows()] >= 0]
@@ -903,30 +906,37 @@ def _plausible_time(t: FloatArray) -> np.ndarray:
 
 def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> None:
     """Load (or compile, the first time) the numba kernels by tracking a few made-up measurements
-    with a throwaway tracker, so that timing a run measures tracking, not start-up."""
+    with a throwaway tracker, so that timing a run measures tracking, not start-up: two radar
+    targets close enough to compete for plots and to be merge candidates, and a cooperative
+    track whose reports jump."""
     from airpicture.types import PLOT_DTYPE, REPORT_DTYPE
 
+    t0 = 1.7e9
     trk = Tracker(sensors, site)
-    for i, s in enumerate(sensors):
-        if s["kind"] == "radar":
-            pl = np.zeros(4, PLOT_DTYPE)
-            pl["time_s"] = [0.0, 0.1, 5.0, 5.1]
-            pl["sensor"], pl["range_m"], pl["azimuth_rad"] = i, [5000.0, 6000.0, 5010.0, 6010.0], 0.5
-            pl["elevation_rad"] = 0.05 if s.get("sigma_elevation_deg") is not None else np.nan
-            pl["altitude_m"] = [np.nan, 800.0, np.nan, 800.0]
-            pl["ident"] = -1
-            trk.update_plots(pl[:2])
-            trk.maintain(1.0)
-            trk.update_plots(pl[2:])
-        else:
-            rp = np.zeros(2, REPORT_DTYPE)
-            rp["time_s"], rp["sensor"], rp["ident"] = [0.0, 1.0], i, 0xABCDEF
-            rp["lat"], rp["lon"], rp["altitude_m"] = site[0], site[1], 1000.0
-            rp["speed_mps"], rp["track_rad"], rp["vrate_mps"] = 100.0, 1.0, np.nan
-            trk.update_reports(rp[:1])
-            trk.update_reports(rp[1:])
-        trk.maintain(6.0)
-    trk.picture(6.0)
+    for k in range(6):
+        t = t0 + 4.0 * k
+        for i, s in enumerate(sensors):
+            if s["kind"] == "radar":
+                pl = np.zeros(2, PLOT_DTYPE)
+                pl["time_s"] = t + np.array([0.0, 0.01])
+                pl["sensor"], pl["range_m"] = i, [20_000.0 + 100 * k, 20_150.0 + 100 * k]
+                pl["azimuth_rad"] = 0.5
+                pl["elevation_rad"] = 0.05 if s.get("sigma_elevation_deg") is not None else np.nan
+                pl["altitude_m"], pl["ident"] = 1000.0, -1
+                trk.update_plots(pl)
+            else:
+                rp = np.zeros(1, REPORT_DTYPE)
+                rp["time_s"], rp["sensor"], rp["ident"] = t, i, 0xABCDEF
+                rp["lat"], rp["lon"] = site[0] + 0.001 * k + (0.5 if k == 5 else 0.0), site[1]
+                rp["altitude_m"], rp["speed_mps"], rp["track_rad"], rp["vrate_mps"] = (
+                    1000.0,
+                    100.0,
+                    0.0,
+                    np.nan,
+                )
+                trk.update_reports(rp)
+        trk.maintain(t + 4.0)
+        trk.picture(t + 4.0, fresh_s=4.0)
 
 
 __all__ = ["CONFIRMED", "OK", "SPOOFED", "SUSPECT", "TENTATIVE", "Tracker", "TrackerStats", "warm_up"]
