@@ -827,9 +827,10 @@ class Tracker:
             integrity.corroboration(tb, self.geo, self.active, self.frame, t)
             integrity.replay(tb, t, dt)
             return
+        ro, rM, rmax, rmin, rlook, r_air, r_drone = self._radars(t)
         seen, changed = integrity_kernels.corroborate(
             tb.alive, tb.ident, tb.x, tb.mu, tb.t_cov, tb.radar_hits, tb.flagged, tb.integrity, t,
-            *self._radars(t), REMOTEID_BIT, tb.spoofed_idents,
+            ro, rM, rmax, rmin, rlook, r_air, r_drone, REMOTEID_BIT, tb.spoofed_idents,
         )  # fmt: skip
         if changed:  # as integrity.corroboration: found out, until a radar sees it
             coop = tb.rows()[tb.ident[tb.rows()] >= 0]
