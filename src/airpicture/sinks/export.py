@@ -72,23 +72,25 @@ class TracksCsvWriter:
         # forget tracks gone for long, so a long live run does not grow this without bound
         live = self._last > pic.time_s - FORGET_S
         self._ids, self._last = self._ids[live], self._last[live]
-        uniq, inv = np.unique(pic.ident[keep], return_inverse=True)
-        names = np.array([_csv_field(ident_name(int(i), pic.names)) for i in uniq], dtype=object)[inv]
-        cls = np.array(CLASSES)[pic.cls[keep]]
-        cols = [
-            np.char.mod("%.2f", row_time[keep]),
-            pic.track[keep].astype(str),
-            np.char.mod("%.6f", pic.lat[keep]),
-            np.char.mod("%.6f", pic.lon[keep]),
-            np.char.mod("%.1f", pic.alt_m[keep]),
-            cls,
-            np.char.mod("%.3f", pic.cls_p[keep]),
-            names.astype(str),
-            INTEGRITY[pic.integrity[keep]],
+        names: dict[int, str] = {}
+        for i in set(pic.ident[keep].tolist()):
+            names[i] = _csv_field(ident_name(i, pic.names))
+        # a few rows per picture: Python's formatting beats numpy's string arrays here
+        lines = [
+            f"{t:.2f},{k},{la:.6f},{lo:.6f},{a:.1f},{CLASSES[c]},{p:.3f},{names[i]},{INTEGRITY[g]}"
+            for t, k, la, lo, a, c, p, i, g in zip(
+                row_time[keep].tolist(),
+                pic.track[keep].tolist(),
+                pic.lat[keep].tolist(),
+                pic.lon[keep].tolist(),
+                pic.alt_m[keep].tolist(),
+                pic.cls[keep].tolist(),
+                pic.cls_p[keep].tolist(),
+                pic.ident[keep].tolist(),
+                pic.integrity[keep].tolist(),
+                strict=True,
+            )
         ]
-        lines = cols[0].astype(object)
-        for c in cols[1:]:
-            lines = lines + "," + c.astype(object)
         self._f.write("\n".join(lines) + "\n")
         self.rows += len(lines)
 

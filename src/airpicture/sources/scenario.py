@@ -66,8 +66,11 @@ def _read_json(path: Path) -> Any:
         raise SourceError(f"{path} is not valid JSON: {e}") from None
 
 
-def _split_csv(path: Path, columns: tuple[str, ...], rejects: Rejects) -> list[list[str]]:
-    """The rows of a CSV file as lists of fields (header checked, wrong field counts rejected)."""
+def _split_csv(
+    path: Path, columns: tuple[str, ...], rejects: Rejects, skip: frozenset[str] = frozenset()
+) -> list[list[str]]:
+    """The rows of a CSV file as lists of fields (header checked, wrong field counts rejected);
+    rows whose second field (the sensor) is in `skip` are left out before any parsing."""
     try:
         if not path.exists() and path.with_name(path.name + ".gz").exists():
             text = gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode()
@@ -86,7 +89,7 @@ def _split_csv(path: Path, columns: tuple[str, ...], rejects: Rejects) -> list[l
     rows = [ln.split(",") for ln in lines[1:] if ln.strip()]
     good = [r for r in rows if len(r) == len(header)]
     rejects.add("field_count", len(rows) - len(good))
-    return good
+    return [r for r in good if r[1] not in skip] if skip else good
 
 
 def _floats(col: list[str], rejects: Rejects, name: str, required: bool) -> tuple[FloatArray, np.ndarray]:
@@ -144,6 +147,11 @@ def _time_order(t: FloatArray, rejects: Rejects) -> np.ndarray:
     return out
 
 
+def _unused(ids: dict[str, int], wanted: set[int], of_kind: set[int]) -> frozenset[str]:
+    """Names of the sensors of the right kind that are not in use: their rows are skipped."""
+    return frozenset(name for name, i in ids.items() if i in of_kind and i not in wanted)
+
+
 def _sensor_ids(
     col: list[str], ids: dict[str, int], rejects: Rejects, wanted: set[int], of_kind: set[int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -162,12 +170,12 @@ def read_plots(
     path: Path, ids: dict[str, int], sensors: list[dict[str, Any]], wanted: set[int]
 ) -> tuple[np.ndarray, Rejects]:
     rej = Rejects(str(path.name))
-    rows = _split_csv(path, PLOT_COLUMNS, rej)
+    radars = {i for i, s in enumerate(sensors) if s.get("kind") == "radar"}
+    rows = _split_csv(path, PLOT_COLUMNS, rej, _unused(ids, wanted, radars))
     out = np.zeros(0, PLOT_DTYPE)
     if not rows:
         return out, rej
     cols = list(zip(*rows, strict=True))
-    radars = {i for i, s in enumerate(sensors) if s.get("kind") == "radar"}
     sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted, radars)
     t, b0 = _floats(list(cols[0]), rej, "time", True)
     r, b1 = _floats(list(cols[2]), rej, "range", True)
@@ -217,7 +225,9 @@ def read_adsb(
     """adsb.csv rows; `cooperative`: indices of the receivers they may name (default: any)."""
     cooperative = set(ids.values()) if cooperative is None else cooperative
     rej = Rejects(str(path.name))
-    rows = _split_csv(path, ADSB_COLUMNS, rej)
+    if not wanted & cooperative:  # none of its receivers in use: nothing to read
+        return np.zeros(0, REPORT_DTYPE), rej
+    rows = _split_csv(path, ADSB_COLUMNS, rej, _unused(ids, wanted, cooperative))
     out = np.zeros(0, REPORT_DTYPE)
     if not rows:
         return out, rej
