@@ -12,6 +12,7 @@ import gzip
 import json
 import warnings
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -68,33 +69,45 @@ def _read_json(path: Path) -> Any:
 
 def _split_csv(
     path: Path, columns: tuple[str, ...], rejects: Rejects, skip: frozenset[str] = frozenset()
-) -> list[list[str]]:
-    """The rows of a CSV file as lists of fields (header checked, wrong field counts rejected);
-    rows whose second field (the sensor) is in `skip` are left out before any parsing."""
+) -> np.ndarray:
+    """The rows of a CSV file as an (n, fields) array of strings (header checked, rows with a
+    wrong field count rejected, blank lines ignored); rows whose second field (the sensor) is in
+    `skip` are left out before any parsing."""
     try:
         if not path.exists() and path.with_name(path.name + ".gz").exists():
             text = gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode()
         else:
             text = path.read_text()
     except FileNotFoundError:
-        return []
+        return np.zeros((0, len(columns)), object)
     except (OSError, UnicodeDecodeError, EOFError) as e:
         raise SourceError(f"cannot read {path}: {e}") from None
     lines = text.splitlines()
     if not lines:
-        return []
+        return np.zeros((0, len(columns)), object)
     header = lines[0].strip().split(",")
     if tuple(header[: len(columns)]) != columns:
         raise SourceError(f"{path}: header {lines[0][:80]!r} is not {','.join(columns)}")
-    rows = [ln.split(",") for ln in lines[1:] if ln.strip()]
-    good = [r for r in rows if len(r) == len(header)]
-    rejects.add("field_count", len(rows) - len(good))
-    return [r for r in good if r[1] not in skip] if skip else good
+    body = lines[1:]
+    # one split of the whole text instead of one per line: check the comma count of every line
+    # first, so that a short line never shifts the fields of the lines after it
+    commas = np.fromiter(map(str.count, body, repeat(",")), np.int64, len(body))
+    ok = commas == len(header) - 1
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        rejects.add("field_count", sum(1 for i in bad if body[i].strip()))
+        body = [body[i] for i in np.flatnonzero(ok)]
+    if not body:
+        return np.zeros((0, len(header)), object)
+    rows = np.array(",".join(body).split(","), dtype=object).reshape(len(body), len(header))
+    if skip:
+        rows = rows[np.fromiter((v not in skip for v in rows[:, 1]), bool, len(rows))]
+    return rows
 
 
-def _floats(col: list[str], rejects: Rejects, name: str, required: bool) -> tuple[FloatArray, np.ndarray]:
+def _floats(col: np.ndarray, rejects: Rejects, name: str, required: bool) -> tuple[FloatArray, np.ndarray]:
     """A column as float64 (empty -> NaN) and a mask of the rows that hold a bad value."""
-    arr = np.array(col, dtype=object)
+    arr = np.array(col, dtype=object)  # a copy: the empty cells are filled below
     empty = arr == ""
     arr[empty] = "nan"
     try:
@@ -153,7 +166,7 @@ def _unused(ids: dict[str, int], wanted: set[int], of_kind: set[int]) -> frozens
 
 
 def _sensor_ids(
-    col: list[str], ids: dict[str, int], rejects: Rejects, wanted: set[int], of_kind: set[int]
+    col: np.ndarray, ids: dict[str, int], rejects: Rejects, wanted: set[int], of_kind: set[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sensor index of each row, and the rows to drop: unknown ids and ids of the wrong kind of
     sensor (a rejected row each), sensors not in use (skipped by choice, not counted)."""
@@ -173,15 +186,15 @@ def read_plots(
     radars = {i for i, s in enumerate(sensors) if s.get("kind") == "radar"}
     rows = _split_csv(path, PLOT_COLUMNS, rej, _unused(ids, wanted, radars))
     out = np.zeros(0, PLOT_DTYPE)
-    if not rows:
+    if len(rows) == 0:
         return out, rej
-    cols = list(zip(*rows, strict=True))
-    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted, radars)
-    t, b0 = _floats(list(cols[0]), rej, "time", True)
-    r, b1 = _floats(list(cols[2]), rej, "range", True)
-    az, b2 = _floats(list(cols[3]), rej, "azimuth", True)
-    el, b3 = _floats(list(cols[4]), rej, "elevation", False)
-    alt, b4 = _floats(list(cols[5]), rej, "altitude", False)
+    cols = rows.T
+    sensor, drop = _sensor_ids(cols[1], ids, rej, wanted, radars)
+    t, b0 = _floats(cols[0], rej, "time", True)
+    r, b1 = _floats(cols[2], rej, "range", True)
+    az, b2 = _floats(cols[3], rej, "azimuth", True)
+    el, b3 = _floats(cols[4], rej, "elevation", False)
+    alt, b4 = _floats(cols[5], rej, "altitude", False)
     bad = drop | b0 | b1 | b2 | b3 | b4
     max_r = np.array([s.get("max_range_m", np.inf) for s in sensors] + [np.inf])[sensor]
     out_r = ~bad & ((r <= 0) | (r > 1.5 * max_r))
@@ -229,16 +242,16 @@ def read_adsb(
         return np.zeros(0, REPORT_DTYPE), rej
     rows = _split_csv(path, ADSB_COLUMNS, rej, _unused(ids, wanted, cooperative))
     out = np.zeros(0, REPORT_DTYPE)
-    if not rows:
+    if len(rows) == 0:
         return out, rej
-    cols = list(zip(*rows, strict=True))
-    sensor, drop = _sensor_ids(list(cols[1]), ids, rej, wanted, cooperative)
-    t, b0 = _floats(list(cols[0]), rej, "time", True)
-    lat, b1 = _floats(list(cols[3]), rej, "lat", True)
-    lon, b2 = _floats(list(cols[4]), rej, "lon", True)
-    alt, b3 = _floats(list(cols[5]), rej, "altitude", False)
-    spd, b4 = _floats(list(cols[6]), rej, "speed", False)
-    trk, b5 = _floats(list(cols[7]), rej, "track", False)
+    cols = rows.T
+    sensor, drop = _sensor_ids(cols[1], ids, rej, wanted, cooperative)
+    t, b0 = _floats(cols[0], rej, "time", True)
+    lat, b1 = _floats(cols[3], rej, "lat", True)
+    lon, b2 = _floats(cols[4], rej, "lon", True)
+    alt, b3 = _floats(cols[5], rej, "altitude", False)
+    spd, b4 = _floats(cols[6], rej, "speed", False)
+    trk, b5 = _floats(cols[7], rej, "track", False)
     bad = drop | b0 | b1 | b2 | b3 | b4 | b5
     oob = ~bad & (
         (np.abs(lat) > 90)
@@ -269,11 +282,11 @@ def read_platforms(path: Path, ids: dict[str, int]) -> dict[int, tuple[FloatArra
     rej = Rejects(path.name)
     rows = _split_csv(path, ("time_s", "sensor", "lat", "lon", "alt_m"), rej)
     out: dict[int, tuple[FloatArray, FloatArray]] = {}
-    if not rows:
+    if len(rows) == 0:
         return out
-    cols = list(zip(*rows, strict=True))
+    cols = rows.T
     sid = np.array([ids.get(s, -1) for s in cols[1]])
-    vals = np.column_stack([_floats(list(cols[k]), rej, "nav", True)[0] for k in (0, 2, 3, 4)])
+    vals = np.column_stack([_floats(cols[k], rej, "nav", True)[0] for k in (0, 2, 3, 4)])
     for s in np.unique(sid[sid >= 0]):
         v = vals[(sid == s) & np.isfinite(vals).all(axis=1)]
         v = v[np.argsort(v[:, 0])]
