@@ -102,3 +102,26 @@ def test_dense_prefers_two_pairs_over_one_better_pair() -> None:
     assert assign(t, m, cost).tolist() == [1, 2]
     # with 1-0 worth only -1, the single best pair plus nothing wins (-5 < -4)
     assert assign(t, m, np.array([-5.0, -3.0, -1.0])).tolist() == [0]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_many_small_blocks_each_solved_alone_give_the_optimum(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window of many separate ambiguous blocks (too many cells for one dense solve): split into
+    blocks, each solved by the dense solver, the total equals the exhaustive optimum of each block
+    and the sparse matching of the whole."""
+    parts = [_instance(seed * 100 + k) for k in range(40)]
+    t, m, cost, best = [], [], [], 0.0
+    for k, (tk, mk, ck) in enumerate(parts):  # block k uses its own tracks and measurements
+        t.append(tk + 10 * k)
+        m.append(mk + 10 * k)
+        cost.append(ck)
+        best += _best(tk, mk, ck)
+    ta, ma, ca = np.concatenate(t), np.concatenate(m), np.concatenate(cost)
+    assert len(np.unique(ta)) * len(np.unique(ma)) > associate.DENSE_CELLS
+    split = assign(ta, ma, ca)
+    monkeypatch.setattr(associate, "DENSE_CELLS", 0)
+    sparse = assign(ta, ma, ca)
+    assert _total(ta, ma, ca, split) == pytest.approx(best, abs=1e-9)
+    assert _total(ta, ma, ca, sparse) == pytest.approx(best, abs=1e-9)

@@ -98,15 +98,13 @@ def publish(
 
 @_jit
 def _geodetic(x, y, z):
-    """ECEF -> (lat, lon) deg: geo.ecef_to_geodetic for one point (Bowring, three steps)."""
+    """ECEF -> (lat, lon) deg: geo.ecef_to_geodetic for one point. One Bowring step is within
+    2e-11 deg (2 micrometres) from -500 m to 15 km of height, so the picture takes one."""
     lon = np.arctan2(y, x)
     p = np.hypot(x, y)
     beta = np.arctan2(z, (1.0 - F) * p)
-    lat = 0.0
-    for _ in range(3):
-        sb, cb = np.sin(beta), np.cos(beta)
-        lat = np.arctan2(z + _EP2 * B * sb**3, p - E2 * A * cb**3)
-        beta = np.arctan2((1.0 - F) * np.sin(lat), np.cos(lat))
+    sb, cb = np.sin(beta), np.cos(beta)
+    lat = np.arctan2(z + _EP2 * B * sb**3, p - E2 * A * cb**3)
     return np.degrees(lat), np.degrees(lon)
 
 
