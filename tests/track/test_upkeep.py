@@ -173,7 +173,7 @@ def test_duplicates_and_predicted_equal_the_reference_on_the_same_state() -> Non
         if len(rows) < 1:
             continue
         at = np.full(len(rows), t + 3.0)
-        xa, Pa = upkeep.predicted(rows, tb.x, tb.P, tb.mu, tb.t, at, ACCEL2)
+        xa, Pa = upkeep.predicted(rows, tb.xc, tb.Pc, tb.mu, tb.t, at, ACCEL2)
         trk.compiled = False
         xb, Pb = trk.predicted(rows, at)
         trk.compiled = True
@@ -181,7 +181,7 @@ def test_duplicates_and_predicted_equal_the_reference_on_the_same_state() -> Non
         np.testing.assert_allclose(Pa, Pb, rtol=1e-12, atol=1e-9)
         # a copy of each track next to itself: every track is its own duplicate
         twin = np.concatenate([rows, rows])
-        a, b = upkeep.duplicates(twin, tb.x, tb.P, tb.mu, tb.t, tb.ident, t, manage.MERGE_REACH_M,
+        a, b = upkeep.duplicates(twin, tb.xc, tb.Pc, tb.mu, tb.t, tb.ident, t, manage.MERGE_REACH_M,
                                  manage.GATE[6], ACCEL2)  # fmt: skip
         trk.compiled = False
         ra, rb = manage._duplicates(trk, twin, t)

@@ -58,7 +58,7 @@ def prepare(lat, lon, alt, speed, track, vrate, site_alt, Rf, origin, sig2):
 @_jit
 def commit(
     k, m, t, z, R, mask, gain, sensor, jump_check, jump_gate, v_var,
-    x, P, mu, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known, alive,
+    x, P, mu, xc, Pc, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known, alive,
     accel2, sojourn,
 ):  # fmt: skip
     """IMM update of table rows k with reports m, in place. With jump_check (the row holds the
@@ -84,7 +84,7 @@ def commit(
         mus[:] = mu[r]
         imm_linear_one(xs, Ps, mus, dt, z[p], R[p], mask[p], accel2, sojourn)
         if jump_check:
-            predict_combined(x[r], P[r], mu[r], dt, accel2, xp, Pp)
+            predict_combined(xc[r], Pc[r], mu[r], dt, accel2, xp, Pp)
             for a in range(3):
                 y[a] = z[p, a] - xp[a] if mask[p, a] else 0.0
                 for b in range(3):
@@ -107,7 +107,7 @@ def commit(
             continue
         book_update(
             r, xs, Ps, mus, t[p], gain, sensor, mask[p, 2], mask[p, 2],
-            x, P, mu, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
+            x, P, mu, xc, Pc, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
         )  # fmt: skip
     return bad, jumps
 

@@ -195,10 +195,12 @@ def combine(x, P, mu):
 @_jit
 def book_update(
     r, xs, Ps, mus, t, gain, sensor, mode_c_seen, h_seen,
-    x, P, mu, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
+    x, P, mu, xc, Pc, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
 ):  # fmt: skip
-    """Write an updated state into table row r and book the measurement (time, score, sensor)."""
+    """Write an updated state (and its combined moments) into table row r and book the
+    measurement (time, score, sensor)."""
     x[r], P[r], mu[r] = xs, Ps, mus
+    _combine_one(xs, Ps, mus, xc[r], Pc[r])
     t_trk[r] = t_update[r] = t
     score[r] += gain
     peak[r] = max(peak[r], score[r])
@@ -211,12 +213,9 @@ def book_update(
 
 
 @_jit
-def predict_combined(x, P, mu, dt, accel2, xo, Po):
-    """One track's combined state predicted by dt with the mode-mixed process noise into xo, Po
-    (models.predict of combine() with models.mixed_accel(mu))."""
-    xc = np.empty(6)
-    Pc = np.empty((6, 6))
-    _combine_one(x, P, mu, xc, Pc)
+def predict_combined(xc, Pc, mu, dt, accel2, xo, Po):
+    """One track's combined state xc, Pc predicted by dt with the mode-mixed process noise into
+    xo, Po (models.predict with models.mixed_accel(mu))."""
     a2h = 0.0
     a2v = 0.0
     for j in range(mu.shape[0]):

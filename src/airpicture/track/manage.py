@@ -83,7 +83,7 @@ def merge(trk: Tracker, t: float) -> None:
         return
     if trk.compiled:
         a, b = upkeep.duplicates(
-            rows, tb.x, tb.P, tb.mu, tb.t, tb.ident, t, MERGE_REACH_M, GATE[6], kernels._motion()[0]
+            rows, tb.xc, tb.Pc, tb.mu, tb.t, tb.ident, t, MERGE_REACH_M, GATE[6], kernels._motion()[0]
         )
     else:
         a, b = _duplicates(trk, rows, t)

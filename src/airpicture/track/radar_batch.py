@@ -19,7 +19,6 @@ import numpy as np
 from airpicture.track import upkeep
 from airpicture.track.grid import near_pairs
 from airpicture.track.kernels import (
-    _combine_one,
     _jit,
     book_update,
     imm_radar_one,
@@ -89,7 +88,7 @@ def prepare(r, az, el, alt, three_d, o, Mr, sigmas, clutter, site_alt, rn, rm):
 
 @_jit
 def pairs(
-    rows, x, P, mu, t_trk, ident, t, z, R, o, Mr, third, pp, Cpp, lam, pid,
+    rows, xc, Pc, mu, t_trk, ident, t, z, R, o, Mr, third, pp, Cpp, lam, pid,
     pd, sig_t_report, gate2, gate3, site_alt, rn, rm, accel2, sojourn,
 ):  # fmt: skip
     """Gated pairs of table rows `rows` and plots: (row, plot, cost, gain, ambiguous).
@@ -102,18 +101,15 @@ def pairs(
     A, K = rows.shape[0], t.shape[0]
     t_mid = t.mean()
     half_w = (t.max() - t.min()) / 2 + 0.5
-    xc = np.empty((A, 6))
-    Pc = np.empty((A, 6, 6))
     pos = np.empty((A, 2))
     radius = np.empty(A)
     for i in range(A):
         k = rows[i]
-        _combine_one(x[k], P[k], mu[k], xc[i], Pc[i])
         dt = t_mid - t_trk[k]
-        pos[i, 0] = xc[i, 0] + xc[i, 3] * dt
-        pos[i, 1] = xc[i, 1] + xc[i, 4] * dt
-        var = Pc[i, 0, 0] + Pc[i, 1, 1] + dt * dt * (Pc[i, 3, 3] + Pc[i, 4, 4])
-        speed = np.hypot(xc[i, 3], xc[i, 4])
+        pos[i, 0] = xc[k, 0] + xc[k, 3] * dt
+        pos[i, 1] = xc[k, 1] + xc[k, 4] * dt
+        var = Pc[k, 0, 0] + Pc[k, 1, 1] + dt * dt * (Pc[k, 3, 3] + Pc[k, 4, 4])
+        speed = np.hypot(xc[k, 3], xc[k, 4])
         lag = sig_t_report * speed if ident[k] >= 0 else 0.0
         radius[i] = 5.0 * np.sqrt(var + lag * lag) + half_w * (speed + 30.0) + 100.0
     slack = np.empty(K)
@@ -144,7 +140,7 @@ def pairs(
             continue
         sig_t = sig_t_report if ident[k] >= 0 else 0.0
         d2, ll = radar_gate_one(
-            xc[i], Pc[i], mu[k], t[m] - t_trk[k], o[m], Mr[m], third[m], z[m], R[m], sig_t,
+            xc[k], Pc[k], mu[k], t[m] - t_trk[k], o[m], Mr[m], third[m], z[m], R[m], sig_t,
             site_alt, rn, rm, accel2, sojourn,
         )  # fmt: skip
         if not d2 < (gate2 if third[m] == 0 else gate3):
@@ -165,8 +161,8 @@ def pairs(
 @_jit
 def commit(
     k, m, gain, t, z, R, o, Mr, third, pid, sensor,
-    x, P, mu, t_trk, t_update, score, peak, hits, radar_hits, miss_lp, sensors, t_seen, mode_c, h_known,
-    ident, alive, jump_mode, h_prior, sh2_prior, site_alt, rn, rm, accel2, sojourn,
+    x, P, mu, xc, Pc, t_trk, t_update, score, peak, hits, radar_hits, miss_lp, sensors, t_seen, mode_c,
+    h_known, ident, alive, jump_mode, h_prior, sh2_prior, site_alt, rn, rm, accel2, sojourn,
 ):  # fmt: skip
     """IMM update of table rows k with plots m, and their bookkeeping (in place). A track never
     measured in height, updated by a plot without height, takes the primary-target height prior as
@@ -204,7 +200,7 @@ def commit(
             continue
         book_update(
             r, xs, Ps, mus, t[p], gain[n], sensor, third[p] == 2, third[p] > 0,
-            x, P, mu, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
+            x, P, mu, xc, Pc, t_trk, t_update, score, peak, hits, miss_lp, sensors, t_seen, mode_c, h_known,
         )  # fmt: skip
         radar_hits[r] += 1
         if pid[p] >= 0 and ident[r] < 0:
@@ -215,7 +211,7 @@ def commit(
 @_jit
 def start(
     rows, new, t, pp, Cpp, third, pid, sensor, score_mode_c, prior, v_var,
-    x, P, mu, t_trk, t_first, t_update, t_cov, score, peak, hits, radar_hits, ident, sensors,
+    x, P, mu, xc, Pc, t_trk, t_first, t_update, t_cov, score, peak, hits, radar_hits, ident, sensors,
     mode_c, h_known, t_seen,
 ):  # fmt: skip
     """Tentative tracks in fresh rows from the plots flagged new: at the plot's position, at rest
@@ -227,7 +223,7 @@ def start(
     upkeep.start(
         rows, t[idx], pp[idx], Cpp[idx], np.zeros((0, 3)), np.zeros((0, 3, 3)), score0, sensor, pid[idx],
         th == 2, th > 0, True, prior, v_var,
-        x, P, mu, t_trk, t_first, t_update, t_cov, score, peak, hits, radar_hits, ident, sensors,
+        x, P, mu, xc, Pc, t_trk, t_first, t_update, t_cov, score, peak, hits, radar_hits, ident, sensors,
         mode_c, h_known, t_seen,
     )  # fmt: skip
 

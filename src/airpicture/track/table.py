@@ -21,14 +21,15 @@ OK, SUSPECT, SPOOFED = 0, 1, 2
 class TrackTable:
     """Columns (C = capacity, S = sensors):
 
-    alive, status, id, t (time of the state), x, P, mu, score (log-likelihood ratio), peak (its
-    highest value), hits, radar_hits, t_first, t_update (last measurement by any sensor),
-    t_seen (C, S: last measurement by each sensor, NaN never), miss_lp (log-probability of the
-    misses since t_update, already added to score), ident, sensors (bit mask), mode_c, h_known
-    (a height was measured), integrity, t_confirmed, t_cov (last time outside every radar's
-    coverage, for the spoofing check), twin and twin_s (the track flying the same altitude and
-    velocity far away, and for how long; flagged: found spoofed, until a radar sees it; see
-    integrity.py).
+    alive, status, id, t (time of the state), x, P, mu, xc and Pc (the modes combined, kept up
+    to date by the compiled path, which reads them instead of combining every track), score
+    (log-likelihood ratio), peak (its highest value), hits, radar_hits, t_first, t_update (last
+    measurement by any sensor), t_seen (C, S: last measurement by each sensor, NaN never),
+    miss_lp (log-probability of the misses since t_update, already added to score), ident,
+    sensors (bit mask), mode_c, h_known (a height was measured), integrity, t_confirmed, t_cov
+    (last time outside every radar's coverage, for the spoofing check), twin and twin_s (the
+    track flying the same altitude and velocity far away, and for how long; flagged: found
+    spoofed, until a radar sees it; see integrity.py).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -36,6 +37,8 @@ class TrackTable:
     id: npt.NDArray[np.int64]
     t: npt.NDArray[np.float64]
     x: npt.NDArray[np.float64]
+    xc: npt.NDArray[np.float64]
+    Pc: npt.NDArray[np.float64]
     P: npt.NDArray[np.float64]
     mu: npt.NDArray[np.float64]
     score: npt.NDArray[np.float64]
@@ -65,6 +68,8 @@ class TrackTable:
         "x": ((N_MODES, 6), "f8", 0.0),
         "P": ((N_MODES, 6, 6), "f8", 0.0),
         "mu": ((N_MODES,), "f8", 0.0),
+        "xc": ((6,), "f8", 0.0),
+        "Pc": ((6, 6), "f8", 0.0),
         "score": ((), "f8", 0.0),
         "peak": ((), "f8", 0.0),
         "hits": ((), "i4", 0),

@@ -214,7 +214,8 @@ class Tracker:
             upkeep.start(
                 rows, t, p, Cp, none if v is None else v, none_c if Cv is None else Cv, score, sensor,
                 ident, mode_c, h_known, radar, models.MODE_PRIOR, self._v_var,
-                tb.x, tb.P, tb.mu, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak, tb.hits,
+                tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak,
+                tb.hits,
                 tb.radar_hits, tb.ident, tb.sensors, tb.mode_c, tb.h_known, tb.t_seen,
             )  # fmt: skip
             return rows
@@ -338,7 +339,7 @@ class Tracker:
             accel2, sojourn = kernels._motion()
             pd = self._pd(spec)
             k, m, cost, gain, ambiguous = radar_batch.pairs(
-                rows, tb.x, tb.P, tb.mu, tb.t, tb.ident, t, z, R, o, M, third, pp, Cpp, lam, pid,
+                rows, tb.xc, tb.Pc, tb.mu, tb.t, tb.ident, t, z, R, o, M, third, pp, Cpp, lam, pid,
                 pd, REPORT_SIGMA_TIME_S, GATE[2], GATE[3],
                 self.site_alt, self.rn, self.rm, accel2, sojourn,
             )  # fmt: skip
@@ -348,8 +349,9 @@ class Tracker:
             if len(k):
                 self.stats.quarantined += radar_batch.commit(
                     k, m, gain, t, z, R, o, M, third, pid, g.index,
-                    tb.x, tb.P, tb.mu, tb.t, tb.t_update, tb.score, tb.peak, tb.hits, tb.radar_hits,
-                    tb.miss_lp, tb.sensors, tb.t_seen, tb.mode_c, tb.h_known, tb.ident, tb.alive,
+                    tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_update, tb.score, tb.peak, tb.hits,
+                    tb.radar_hits, tb.miss_lp, tb.sensors, tb.t_seen, tb.mode_c, tb.h_known, tb.ident,
+                    tb.alive,
                     JUMP_MODE, PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M**2, self.site_alt, self.rn, self.rm,
                     accel2, sojourn,
                 )  # fmt: skip
@@ -362,7 +364,8 @@ class Tracker:
             radar_batch.start(
                 rows_new, ~taken, t, pp, Cpp, third, pid, g.index, np.log(1.0 / P_CLUTTER_MODE_C),
                 models.MODE_PRIOR, self._v_var,
-                tb.x, tb.P, tb.mu, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak, tb.hits,
+                tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak,
+                tb.hits,
                 tb.radar_hits, tb.ident, tb.sensors, tb.mode_c, tb.h_known, tb.t_seen,
             )  # fmt: skip
 
@@ -728,7 +731,8 @@ class Tracker:
         if self.compiled:
             bad, jumps = coop_batch.commit(
                 k, m, t, z, R, mask, COOP_GAIN, g.index, jump_check, GATE[3] * 4, (V_MAX_MPS / 2) ** 2,
-                tb.x, tb.P, tb.mu, tb.t, tb.t_update, tb.score, tb.peak, tb.hits, tb.miss_lp, tb.sensors,
+                tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_update, tb.score, tb.peak, tb.hits, tb.miss_lp,
+                tb.sensors,
                 tb.t_seen, tb.mode_c, tb.h_known, tb.alive, *kernels._motion(),
             )  # fmt: skip
             self.stats.quarantined += bad
@@ -828,6 +832,8 @@ class Tracker:
             integrity.replay(tb, t, dt)
             return
         ro, rM, rmax, rmin, rlook, r_air, r_drone = self._radars(t)
+        if (tb.ident[tb.alive] < 0).all():  # no cooperative track: nothing to check
+            return
         seen, changed = integrity_kernels.corroborate(
             tb.alive, tb.ident, tb.x, tb.mu, tb.t_cov, tb.radar_hits, tb.flagged, tb.integrity, t,
             ro, rM, rmax, rmin, rlook, r_air, r_drone, REMOTEID_BIT, tb.spoofed_idents,
@@ -870,7 +876,7 @@ class Tracker:
         tb = self.table
         if self.compiled:
             rows, row_time, x, P, lat, lon, alt = upkeep.publish(
-                tb.alive, tb.status, tb.miss_lp, tb.t, tb.x, tb.P, tb.mu, t, fresh_s, np.log(P_STILL_THERE),
+                tb.alive, tb.status, tb.miss_lp, tb.t, tb.xc, tb.Pc, tb.mu, t, fresh_s, np.log(P_STILL_THERE),
                 kernels._motion()[0], self.frame.R, self.frame.origin_ecef, self.site_alt, self.rn, self.rm,
             )  # fmt: skip
         else:
@@ -882,7 +888,7 @@ class Tracker:
             alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
         return Picture(
             time_s=t,
-            track=tb.id[rows].copy(),
+            track=tb.id[rows],
             x=x,
             P=P,
             lat=lat,
@@ -890,11 +896,11 @@ class Tracker:
             alt_m=alt,
             cls=np.zeros(len(rows), np.int8),
             cls_p=np.zeros(len(rows)),
-            ident=tb.ident[rows].copy(),
-            sensors=tb.sensors[rows].copy(),
-            last_update_s=tb.t_update[rows].copy(),
-            integrity=tb.integrity[rows].copy(),
-            mode_c=tb.mode_c[rows].copy(),
+            ident=tb.ident[rows],
+            sensors=tb.sensors[rows],
+            last_update_s=tb.t_update[rows],
+            integrity=tb.integrity[rows],
+            mode_c=tb.mode_c[rows],
             names=self.names,
             row_time=row_time,
             info=self.info,

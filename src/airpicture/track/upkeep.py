@@ -56,7 +56,7 @@ def judge(
 
 
 @_jit
-def predicted(rows, x, P, mu, t_trk, t, accel2):
+def predicted(rows, xc, Pc, mu, t_trk, t, accel2):
     """Combined states of table rows predicted to times t (K,) with the mode-mixed process noise
     (Tracker.predicted)."""
     K = rows.shape[0]
@@ -64,13 +64,13 @@ def predicted(rows, x, P, mu, t_trk, t, accel2):
     Po = np.empty((K, 6, 6))
     for i in range(K):
         r = rows[i]
-        predict_combined(x[r], P[r], mu[r], t[i] - t_trk[r], accel2, xo[i], Po[i])
+        predict_combined(xc[r], Pc[r], mu[r], t[i] - t_trk[r], accel2, xo[i], Po[i])
     return xo, Po
 
 
 @_jit
 def publish(
-    alive, status, miss_lp, t_trk, x, P, mu, t, fresh_s, min_lp, accel2, Rf, origin, site_alt, rn, rm
+    alive, status, miss_lp, t_trk, xc, Pc, mu, t, fresh_s, min_lp, accel2, Rf, origin, site_alt, rn, rm
 ):
     """The picture's rows: confirmed tracks whose misses leave them likely still there, each at its
     last measurement when that is fresher than fresh_s, else predicted to t. Returns rows,
@@ -82,7 +82,7 @@ def publish(
     for i in range(K):
         tr = t_trk[rows[i]]
         row_time[i] = tr if t - tr < fresh_s else t
-    xo, Po = predicted(rows, x, P, mu, t_trk, row_time, accel2)
+    xo, Po = predicted(rows, xc, Pc, mu, t_trk, row_time, accel2)
     lat = np.empty(K)
     lon = np.empty(K)
     alt = np.empty(K)
@@ -109,13 +109,13 @@ def _geodetic(x, y, z):
 
 
 @_jit
-def duplicates(rows, x, P, mu, t_trk, ident, t, reach_m, gate, accel2):
+def duplicates(rows, xc, Pc, mu, t_trk, ident, t, reach_m, gate, accel2):
     """Pairs (a, b), a < b, indices into rows, of tracks within reach_m of each other at time t
     whose identities do not differ and whose 6-D states agree within the chi-square gate
     (manage.merge decides which one stays)."""
     K = rows.shape[0]
     tt = np.full(K, t)
-    xs, Ps = predicted(rows, x, P, mu, t_trk, tt, accel2)
+    xs, Ps = predicted(rows, xc, Pc, mu, t_trk, tt, accel2)
     ia, ib = near_pairs(xs[:, :2], np.full(K, reach_m), xs[:, :2])
     keep = np.zeros(ia.shape[0], np.bool_)
     S = np.empty((6, 6))
@@ -138,7 +138,7 @@ def duplicates(rows, x, P, mu, t_trk, ident, t, reach_m, gate, accel2):
 @_jit
 def start(
     rows, t, p, Cp, v, Cv, score, sensor, ident, mode_c, h_known, radar, prior, v_var,
-    x, P, mu, t_trk, t_first, t_update, t_cov, score_t, peak, hits, radar_hits, ident_t, sensors,
+    x, P, mu, xc, Pc, t_trk, t_first, t_update, t_cov, score_t, peak, hits, radar_hits, ident_t, sensors,
     mode_c_t, h_known_t, t_seen,
 ):  # fmt: skip
     """New tracks in fresh rows (at their defaults): every mode at position p (K, 3) with
@@ -160,6 +160,7 @@ def start(
                 else:
                     P[r, j, 3 + a, 3 + a] = v_var[a]
             mu[r, j] = prior[j]
+        xc[r], Pc[r] = x[r, 0], P[r, 0]  # every mode the same
         t_trk[r] = t_first[r] = t_update[r] = t_cov[r] = t[i]
         score_t[r] = peak[r] = score[i]
         hits[r] = 1
