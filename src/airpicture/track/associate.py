@@ -64,43 +64,59 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
         return np.sort(use[_dense(ti, mi, cost[use], len(tu), len(mu))])
     # the pairs fall into independent blocks (tracks that share plots): a lone pair needs no
     # solver, small blocks go one by one to the dense solver, a large one to the sparse matching
-    label = _blocks(ti, mi, len(tu))
-    order = np.argsort(label, kind="stable")
-    bounds = np.flatnonzero(np.diff(label[order], prepend=-1, append=-2))
+    order, bounds, lt, lm, nt, nm = _blocks(ti, mi, len(tu))
     w = cost[use]
     lone = np.diff(bounds) == 1
     chosen = [use[order[bounds[:-1][lone]]]]
-    for a, b in zip(bounds[:-1][~lone], bounds[1:][~lone], strict=True):
-        sel = order[a:b]
-        _, bt = np.unique(ti[sel], return_inverse=True)
-        _, bm = np.unique(mi[sel], return_inverse=True)
-        nt, nm = int(bt.max()) + 1, int(bm.max()) + 1
-        solve = _dense if nt * nm <= DENSE_CELLS else _sparse
-        chosen.append(use[sel[solve(bt, bm, w[sel], nt, nm)]])
+    for b in np.flatnonzero(~lone):
+        sel = slice(bounds[b], bounds[b + 1])
+        solve = _dense if nt[b] * nm[b] <= DENSE_CELLS else _sparse
+        chosen.append(use[order[sel][solve(lt[sel], lm[sel], w[order[sel]], int(nt[b]), int(nm[b]))]])
     return np.sort(np.concatenate(chosen))
 
 
 @_jit
 def _blocks(ti, mi, T):
-    """Block label of each pair (track ti, measurement mi): the connected components of the
-    bipartite graph, by union-find (scipy's connected_components costs ~0.3 ms of sparse-matrix
-    set-up per call, more than the matching of a few small blocks)."""
+    """The independent blocks of the pairs (track ti, measurement mi): connected components of the
+    bipartite graph by union-find (scipy's connected_components costs ~0.3 ms of sparse-matrix
+    set-up per call, more than matching a few small blocks). Returns the pairs ordered by block,
+    the block bounds in that order, each pair's track and measurement numbered within its block,
+    and each block's number of tracks and of measurements."""
+    n = ti.shape[0]
     parent = np.arange(T + int(mi.max()) + 1)
-    for k in range(ti.shape[0]):
-        a, b = ti[k], T + mi[k]
-        while parent[a] != a:
-            a = parent[a]
-        while parent[b] != b:
-            b = parent[b]
+    for k in range(n):
+        a, b = _root(parent, ti[k]), _root(parent, T + mi[k])
         if a != b:
             parent[max(a, b)] = min(a, b)
-    label = np.empty(ti.shape[0], np.int64)
-    for k in range(ti.shape[0]):
-        a = ti[k]
-        while parent[a] != a:
-            a = parent[a]
-        label[k] = a
-    return label
+    label = np.empty(n, np.int64)
+    for k in range(n):
+        label[k] = _root(parent, ti[k])
+    order = np.argsort(label, kind="mergesort")
+    bounds = [0]
+    for q in range(1, n):
+        if label[order[q]] != label[order[q - 1]]:
+            bounds.append(q)
+    bounds.append(n)
+    B = len(bounds) - 1
+    lt, lm = np.empty(n, np.int64), np.empty(n, np.int64)
+    nt, nm = np.zeros(B, np.int64), np.zeros(B, np.int64)
+    local = np.full(parent.shape[0], -1)
+    for b in range(B):
+        for q in range(bounds[b], bounds[b + 1]):
+            k = order[q]
+            for node, out, cnt in ((ti[k], lt, nt), (T + mi[k], lm, nm)):
+                if local[node] < 0:
+                    local[node] = cnt[b]
+                    cnt[b] += 1
+                out[q] = local[node]
+    return order, np.array(bounds), lt, lm, nt, nm
+
+
+@_jit
+def _root(parent, a):
+    while parent[a] != a:
+        a = parent[a]
+    return a
 
 
 def _sparse(ti: IntArray, mi: IntArray, w: FloatArray, T: int, M: int) -> IntArray:

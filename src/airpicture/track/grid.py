@@ -39,13 +39,14 @@ def near_pairs(pa, ra, pb):
         for gx in range(
             int(np.floor((pa[i, 0] - ra[i]) / CELL_M)), int(np.floor((pa[i, 0] + ra[i]) / CELL_M)) + 1
         ):
-            lo = np.searchsorted(skey, gx * _STRIDE + y0)
-            hi = np.searchsorted(skey, gx * _STRIDE + y1, side="right")
-            for q in range(lo, hi):
+            q = np.searchsorted(skey, gx * _STRIDE + y0)
+            end = gx * _STRIDE + y1
+            while q < B and skey[q] <= end:
                 j = order[q]
                 if np.hypot(pa[i, 0] - pb[j, 0], pa[i, 1] - pb[j, 1]) <= ra[i]:
                     cand[nc] = j
                     nc += 1
+                q += 1
         if nc == 0:
             continue
         if n + nc > cap:
@@ -54,7 +55,13 @@ def near_pairs(pa, ra, pb):
             oj2 = np.empty(cap, np.int64)
             oi2[:n], oj2[:n] = oi[:n], oj[:n]
             oi, oj = oi2, oj2
-        oj[n : n + nc] = np.sort(cand[:nc])
+        for a in range(1, nc):  # a few candidates: insertion sort, no allocation
+            v, b = cand[a], a - 1
+            while b >= 0 and cand[b] > v:
+                cand[b + 1] = cand[b]
+                b -= 1
+            cand[b + 1] = v
+        oj[n : n + nc] = cand[:nc]
         oi[n : n + nc] = i
         n += nc
     return oi[:n], oj[:n]

@@ -13,7 +13,7 @@ import numpy as np
 
 from airpicture.geo import _EP2, E2, A, B, F
 from airpicture.track.grid import near_pairs
-from airpicture.track.kernels import _jit, predict_combined
+from airpicture.track.kernels import _inv_logdet, _jit, predict_combined
 
 
 @_jit
@@ -114,24 +114,35 @@ def duplicates(rows, xc, Pc, mu, t_trk, ident, t, reach_m, gate, accel2):
     whose identities do not differ and whose 6-D states agree within the chi-square gate
     (manage.merge decides which one stays)."""
     K = rows.shape[0]
-    tt = np.full(K, t)
-    xs, Ps = predicted(rows, xc, Pc, mu, t_trk, tt, accel2)
-    ia, ib = near_pairs(xs[:, :2], np.full(K, reach_m), xs[:, :2])
+    pos = np.empty((K, 2))  # the mean alone first: few tracks have a neighbour to compare
+    for i in range(K):
+        r = rows[i]
+        pos[i, 0] = xc[r, 0] + xc[r, 3] * (t - t_trk[r])
+        pos[i, 1] = xc[r, 1] + xc[r, 4] * (t - t_trk[r])
+    ia, ib = near_pairs(pos, np.full(K, reach_m), pos)
     keep = np.zeros(ia.shape[0], np.bool_)
-    S = np.empty((6, 6))
+    S, Si = np.empty((6, 6)), np.empty((6, 6))
     d = np.empty(6)
+    xa, Pa, xb, Pb = np.empty(6), np.empty((6, 6)), np.empty(6), np.empty((6, 6))
     for q in range(ia.shape[0]):
         a, b = ia[q], ib[q]
         if a >= b:
             continue
-        ka, kb = ident[rows[a]], ident[rows[b]]
-        if ka >= 0 and kb >= 0 and ka != kb:
+        ra, rb = rows[a], rows[b]
+        if ident[ra] >= 0 and ident[rb] >= 0 and ident[ra] != ident[rb]:
             continue
+        predict_combined(xc[ra], Pc[ra], mu[ra], t - t_trk[ra], accel2, xa, Pa)
+        predict_combined(xc[rb], Pc[rb], mu[rb], t - t_trk[rb], accel2, xb, Pb)
         for u in range(6):
-            d[u] = xs[a, u] - xs[b, u]
+            d[u] = xa[u] - xb[u]
             for v in range(6):
-                S[u, v] = Ps[a, u, v] + Ps[b, u, v]
-        keep[q] = np.linalg.solve(S, d) @ d < gate
+                S[u, v] = Pa[u, v] + Pb[u, v]
+        _inv_logdet(S, 6, Si)
+        d2 = 0.0
+        for u in range(6):
+            for v in range(6):
+                d2 += d[u] * Si[u, v] * d[v]
+        keep[q] = d2 < gate
     return ia[keep], ib[keep]
 
 
