@@ -24,8 +24,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--period",
         type=float,
         default=1.0,
-        help="publish the picture at least every PERIOD s (default %(default)s; a longer "
-        "revisit period of the only sensor in use sets it)",
+        help="publish the picture every PERIOD s, or at every revisit of the fastest sensor in use "
+        "when that is shorter (default %(default)s)",
     )
     p.add_argument("--alerts", help="write the operator alerts (FORMAT.md 'Alerts') to this CSV")
     p.add_argument("--zones", help="more protected zones: a GeoJSON file or a JSON list of circles")
