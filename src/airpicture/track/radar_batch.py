@@ -1,7 +1,8 @@
-"""One radar batch (a sensor's plots of one window) against the whole track table in two compiled
-calls: `pairs` (plots to ENU, pre-gate, Mahalanobis gate, assignment costs) and `commit` (IMM
-update and bookkeeping of the chosen pairs). Only an ambiguous assignment goes back to Python,
-to scipy's matching (associate.assign).
+"""One radar batch (a sensor's plots of one window) against the whole track table in a few
+compiled calls: `screen` (physical values), `prepare` (measurements, noise, plots in ENU, clutter
+density), `pairs` (pre-gate, Mahalanobis gate, assignment costs), `commit` (IMM update and
+bookkeeping of the chosen pairs) and `start` (tentative tracks from the plots left over). Only an
+ambiguous assignment goes back to Python, to scipy's solvers (associate.assign).
 
 Why: the numpy path of tracker.py does the same in ~60 small array operations per batch, and a
 1-second window of the Paris TMA radar holds about 15 plots, so that path costs its fixed overhead,

@@ -1,8 +1,11 @@
 """The multi-sensor tracker: radar plots and cooperative reports in, one air picture out.
 
 Each measurement batch (one sensor, a time window no longer than its revisit period, so an object
-gives at most one plot) is handled without a Python loop over tracks or plots:
-  1. pre-gate: k-d tree of the plots against each track's predicted position and radius;
+gives at most one plot) is handled without a Python loop over tracks or plots, in compiled kernels
+(radar_batch.py, coop_batch.py, upkeep.py, integrity_kernels.py) or, with compiled=False, in the
+numpy reference code here:
+  1. pre-gate: a grid (k-d tree on the reference path) of the plots against each track's
+     predicted position and radius;
   2. every candidate pair is predicted to the PLOT's own time (a rotating beam times each plot) and
      gated by Mahalanobis distance in the plot's own measurement space (range, azimuth, elevation
      or Mode C altitude);
@@ -324,7 +327,7 @@ class Tracker:
             )  # fmt: skip
 
     def _radar_batch_compiled(self, g: SensorGeometry, pl: np.ndarray) -> None:
-        """_radar_batch in two compiled calls (radar_batch.py); same results."""
+        """_radar_batch in a few compiled calls (radar_batch.py); the same results."""
         spec, tb = g.spec, self.table
         t = pl["time_s"]
         o, M = g.at(self.frame, t)
