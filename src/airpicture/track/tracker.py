@@ -38,7 +38,7 @@ import numpy as np
 from airpicture.geo import EnuFrame
 from airpicture.track import (
     associate,
-    coop_batch,
+    coop_reports,
     imm,
     integrity,
     integrity_kernels,
@@ -46,65 +46,33 @@ from airpicture.track import (
     manage,
     models,
     radar_batch,
+    radar_plots,
     upkeep,
 )
-from airpicture.track.associate import GATE
 from airpicture.track.manage import P_STILL_THERE
 from airpicture.track.measure import (
-    DEFAULT_SIGMA_ALT_M,
-    DEFAULT_SIGMA_VELOCITY_MPS,
-    MODE_C_SPAN_M,
-    MODE_C_STEP_M,
-    P_CLUTTER_MODE_C,
-    PRIMARY_HEIGHT_M,
-    PRIMARY_HEIGHT_SIGMA_M,
     SensorGeometry,
     altitude_of,
     build_geometry,
-    clutter_density,
     curvature_radii,
-    plot_thirds,
-    plot_to_enu,
-    radar_noise,
-    radar_predict,
-    report_to_enu,
+)
+from airpicture.track.params import (
+    CONFIRM_LLR,
+    HOUSEKEEPING_S,
+    MAX_ALTITUDE_M,
+    MAX_COAST_S,
+    MAX_RANGE_M,
+    MAX_SIGMA_H_M,
+    MAX_SPEED_MPS,
+    P_FALSE_DELETE,
+    REPORT_SIGMA_TIME_S,
+    TENTATIVE_DROP,
+    TIME_BOUNDS_S,
+    V_MAX_CLIMB_MPS,
+    V_MAX_MPS,
 )
 from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT, TENTATIVE, TrackTable
-from airpicture.types import NO_IDENT, REMOTEID_BIT, FloatArray, IntArray, Picture
-
-#: Log-likelihood ratio at which a tentative track is confirmed (false confirmation ~ e^-12).
-CONFIRM_LLR = 12.0
-#: A tentative track is dropped when its LLR falls this far below its best value, or below 0.
-TENTATIVE_DROP = 4.0
-#: Probability that a real object gives the consecutive misses that delete a confirmed track.
-P_FALSE_DELETE = 1e-4
-#: Delete a track whose horizontal position sigma exceeds this (m).
-MAX_SIGMA_H_M = 3000.0
-#: Fastest object expected (m/s): sets the velocity prior of a new track.
-V_MAX_MPS = 300.0
-V_MAX_CLIMB_MPS = 30.0
-#: Bounds beyond which a measurement value is not physical (rejected, counted): epoch seconds
-#: between 1973 and 5138, ranges, heights, speeds.
-TIME_BOUNDS_S = (1e8, 1e11)
-MAX_RANGE_M = 2e6
-MAX_ALTITUDE_M = 1e5
-MAX_SPEED_MPS = 2000.0
-#: Period of the duplicate check of maintain(), s.
-HOUSEKEEPING_S = 2.0
-#: Index of the IMM's jump mode (models.MODE_ACCEL).
-JUMP_MODE = 2
-#: Reported-position (cooperative) hit LLR gain: half the confirmation threshold, so two reports
-#: that agree confirm a track.
-COOP_GAIN = CONFIRM_LLR / 2 + 0.5
-#: Time-of-applicability uncertainty of a cooperative position report (s): a broadcast position
-#: may be held or received late, so a track built from reports is uncertain along its velocity by
-#: this much time when a radar plot is gated against it.
-REPORT_SIGMA_TIME_S = 1.5
-#: Hard cap on the time a track is kept without any measurement (s).
-MAX_COAST_S = 60.0
-
-_RADAR_ANGULAR = np.array([False, True, False])
-_COOP_ANGULAR = np.zeros(6, bool)
+from airpicture.types import REMOTEID_BIT, FloatArray, IntArray, Picture
 
 
 @dataclass
@@ -276,275 +244,7 @@ class Tracker:
             if g.kind != "radar":
                 self.rejects["plot_from_non_radar"] += len(batch)
                 continue
-            self._radar_batch(g, batch)
-
-    def _radar_batch(self, g: SensorGeometry, pl: np.ndarray) -> None:
-        if self.compiled:
-            self._radar_batch_compiled(g, pl)
-            return
-        spec, tb = g.spec, self.table
-        t, r, az = pl["time_s"], pl["range_m"], pl["azimuth_rad"]
-        o, M = g.at(self.frame, t)
-        third = plot_thirds(spec, pl["elevation_rad"], pl["altitude_m"])
-        zthird = np.where(third == 1, pl["elevation_rad"], np.where(third == 2, pl["altitude_m"], 0.0))
-        z = np.column_stack([r, az, zthird])
-        R = radar_noise(spec, third)
-        pp, Cpp = self._plots_to_enu(spec, r, az, pl["elevation_rad"], pl["altitude_m"], third, o, M)
-        lam = clutter_density(spec, r, third)
-        pd = self._pd(spec)
-        slack = 4.0 * np.sqrt(Cpp[:, 0, 0] + Cpp[:, 1, 1])
-        rows = tb.rows()
-        taken = np.zeros(len(pl), bool)
-        if len(rows):
-            xc, Pc = self._combined(rows)
-            ti, mi = self._candidates(
-                rows, xc, Pc, float(t.mean()), float(np.ptp(t)) / 2 + 0.5, pp[:, :2], slack
-            )
-            # a plot carrying a Mode S address only pairs with that identity or with none
-            pid, tid = pl["ident"][mi], tb.ident[rows[ti]]
-            ok = (pid < 0) | (tid < 0) | (pid == tid)
-            ti, mi = ti[ok], mi[ok]
-            if len(ti):
-                k = rows[ti]
-                sig_t = np.where(tb.ident[k] >= 0, REPORT_SIGMA_TIME_S, 0.0)
-                d2, ll = self._gate_radar(
-                    xc, Pc, tb.mu[rows], ti, t[mi] - tb.t[k], o[mi], M[mi], third[mi], z[mi], R[mi], sig_t
-                )
-                gate = np.where(third[mi] == 0, GATE[2], GATE[3])
-                cost = -2.0 * (ll + np.log(pd / (1 - pd + 1e-9)) - np.log(lam[mi]))
-                cost[~(d2 < gate)] = np.inf
-                pick = associate.assign(ti, mi, cost)
-                if len(pick):
-                    gain = ll[pick] + np.log(pd) - np.log(lam[mi[pick]])
-                    self._radar_update(g, rows[ti[pick]], mi[pick], z, R, o, M, third, gain, pl)
-                    taken[mi[pick]] = True
-        new = ~taken
-        if new.any():
-            score = np.where(third[new] == 2, np.log(1.0 / P_CLUTTER_MODE_C), 0.0)
-            self._new_tracks(
-                t[new], pp[new], Cpp[new], None, None, score, g.index, pl["ident"][new], third[new] == 2,
-                third[new] > 0,
-            )  # fmt: skip
-
-    def _radar_batch_compiled(self, g: SensorGeometry, pl: np.ndarray) -> None:
-        """_radar_batch in a few compiled calls (radar_batch.py); the same results."""
-        spec, tb = g.spec, self.table
-        t = pl["time_s"]
-        o, M = g.at(self.frame, t)
-        third, z, R, pp, Cpp, lam = radar_batch.prepare(
-            pl["range_m"], pl["azimuth_rad"], pl["elevation_rad"], pl["altitude_m"], g.three_d, o, M,
-            *self._sheet(g), self.site_alt, self.rn, self.rm,
-        )  # fmt: skip
-        pid = pl["ident"]
-        taken = np.zeros(len(pl), bool)
-        rows = tb.rows()
-        if len(rows):
-            accel2, sojourn = kernels._motion()
-            pd = self._pd(spec)
-            k, m, cost, gain, ambiguous = radar_batch.pairs(
-                rows, tb.xc, tb.Pc, tb.mu, tb.t, tb.ident, t, z, R, o, M, third, pp, Cpp, lam, pid,
-                pd, REPORT_SIGMA_TIME_S, GATE[2], GATE[3],
-                self.site_alt, self.rn, self.rm, accel2, sojourn,
-            )  # fmt: skip
-            if ambiguous:
-                pick = associate.assign(k, m, cost)
-                k, m, gain = k[pick], m[pick], gain[pick]
-            if len(k):
-                self.stats.quarantined += radar_batch.commit(
-                    k, m, gain, t, z, R, o, M, third, pid, g.index,
-                    tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_update, tb.score, tb.peak, tb.hits,
-                    tb.radar_hits, tb.miss_lp, tb.sensors, tb.t_seen, tb.mode_c, tb.h_known, tb.ident,
-                    tb.alive,
-                    JUMP_MODE, PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M**2, self.site_alt, self.rn, self.rm,
-                    accel2, sojourn,
-                )  # fmt: skip
-                self.stats.radar_updates += len(k)
-                taken[m] = True
-        n_new = len(pl) - int(taken.sum())
-        if n_new:  # every plot left over starts a tentative track
-            rows_new = tb.allocate(n_new)
-            self.stats.started += n_new
-            radar_batch.start(
-                rows_new, ~taken, t, pp, Cpp, third, pid, g.index, np.log(1.0 / P_CLUTTER_MODE_C),
-                models.MODE_PRIOR, self._v_var,
-                tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak,
-                tb.hits,
-                tb.radar_hits, tb.ident, tb.sensors, tb.mode_c, tb.h_known, tb.t_seen,
-            )  # fmt: skip
-
-    def _sheet(self, g: SensorGeometry) -> tuple[FloatArray, FloatArray]:
-        """A radar's sigmas and clutter figures as radar_batch.prepare takes them (kept)."""
-        sheet = self._sheets.get(g.index)
-        if sheet is None:
-            sheet = self._sheets[g.index] = (self._sigmas(g), self._clutter(g))
-        return sheet
-
-    def _sigmas(self, g: SensorGeometry) -> FloatArray:
-        """A radar's sigmas as radar_batch.prepare takes them."""
-        spec = g.spec
-        sr2 = float(spec["sigma_range_m"]) ** 2
-        sa2 = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
-        se2_r = np.radians(float(spec.get("sigma_elevation_deg") or 0.0)) ** 2
-        se2_s = np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2
-        sh2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2
-        return np.array(
-            [
-                sr2,
-                sa2,
-                se2_r,
-                se2_s,
-                sh2,
-                sh2 + MODE_C_STEP_M**2 / 12,
-                PRIMARY_HEIGHT_M,
-                PRIMARY_HEIGHT_SIGMA_M**2,
-            ]
-        )
-
-    def _clutter(self, g: SensorGeometry) -> FloatArray:
-        """A radar's clutter figures as radar_batch.prepare takes them (see measure.clutter_density)."""
-        spec = g.spec
-        return np.array(
-            [
-                max(float(spec.get("clutter_per_scan", 0.0)), 1e-3),
-                float(spec["max_range_m"]),
-                float(spec.get("min_range_m", 0.0)),
-                np.radians(float(spec.get("clutter_max_elevation_deg", 10.0))),
-                P_CLUTTER_MODE_C / MODE_C_SPAN_M,
-            ]
-        )
-
-    def _radar_update(
-        self,
-        g: SensorGeometry,
-        k: IntArray,
-        m: IntArray,
-        z: FloatArray,
-        R: FloatArray,
-        o: FloatArray,
-        M: FloatArray,
-        third: IntArray,
-        gain: FloatArray,
-        pl: np.ndarray,
-    ) -> None:
-        """IMM update of tracks k with plots m. A track that has never had a height measurement,
-        updated by a plot without one, also takes the primary-target height prior as a weak
-        pseudo-measurement: range alone would let the EKF trade ground range for height without bound."""
-        tb = self.table
-        t = pl["time_s"][m]
-        th = third[m].copy()
-        zm, Rm = z[m].copy(), R[m].copy()
-        prior = (th == 0) & ~tb.h_known[k]
-        if prior.any():
-            h_s, _ = altitude_of(o[m[prior]], self.site_alt, self.rn, self.rm)
-            th[prior] = 2
-            zm[prior, 2] = h_s + PRIMARY_HEIGHT_M
-            Rm[prior, 2, 2] = PRIMARY_HEIGHT_SIGMA_M**2
-        # the jump mode is for report streams that step; a radar-only track has none to follow
-        radar_only = tb.ident[k] < 0
-        if radar_only.any():
-            mu_k = tb.mu[k]
-            mu_k[radar_only, JUMP_MODE] = 1e-6
-            tb.mu[k] = mu_k / mu_k.sum(axis=1, keepdims=True)
-        x, P, mu = self._imm_radar(k, t - tb.t[k], zm, Rm, o[m], M[m], th)
-        self._commit(k, t, x, P, mu, gain, g, radar=True)
-        tb.mode_c[k] |= third[m] == 2
-        tb.h_known[k] |= third[m] > 0
-        pid = pl["ident"][m]
-        adopt = (pid >= 0) & (tb.ident[k] < 0)
-        tb.ident[k[adopt]] = pid[adopt]
-        self.stats.radar_updates += len(k)
-
-    def _plots_to_enu(
-        self,
-        spec: dict[str, Any],
-        r: FloatArray,
-        az: FloatArray,
-        el: FloatArray,
-        alt: FloatArray,
-        third: IntArray,
-        o: FloatArray,
-        M: FloatArray,
-    ) -> tuple[FloatArray, FloatArray]:
-        if not self.compiled:
-            return plot_to_enu(r, az, el, alt, third, o, M, spec, self.site_alt, self.rn, self.rm)
-        return kernels.plots_to_enu(
-            r,
-            az,
-            el,
-            alt,
-            third,
-            np.ascontiguousarray(o),
-            np.ascontiguousarray(M),
-            float(spec["sigma_range_m"]) ** 2,
-            np.radians(float(spec["sigma_azimuth_deg"])) ** 2,
-            np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2,
-            float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2,
-            PRIMARY_HEIGHT_M,
-            PRIMARY_HEIGHT_SIGMA_M**2,
-            self.site_alt,
-            self.rn,
-            self.rm,
-        )
-
-    def _gate_radar(
-        self,
-        xc: FloatArray,
-        Pc: FloatArray,
-        mu: FloatArray,
-        ti: IntArray,
-        dt: FloatArray,
-        o: FloatArray,
-        M: FloatArray,
-        third: IntArray,
-        z: FloatArray,
-        R: FloatArray,
-        sig_t: FloatArray,
-    ) -> tuple[FloatArray, FloatArray]:
-        """Mahalanobis d2 and log-likelihood of pairs (combined state ti predicted by dt to plot n)."""
-        if self.compiled:
-            return kernels.radar_gate(
-                xc, Pc, mu, dt, ti, o, M, third, z, R, sig_t, self.site_alt, self.rn, self.rm
-            )
-        xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(imm.predicted_mode_probs(mu[ti], dt)))
-        v = xp[:, 3:]
-        Pp[:, :3, :3] += (sig_t**2)[:, None, None] * v[:, :, None] * v[:, None, :]
-        zhat, Hp = radar_predict(xp[:, :3], o, M, third, self.site_alt, self.rn, self.rm)
-        y = z - zhat
-        y[:, 1] = (y[:, 1] + np.pi) % (2 * np.pi) - np.pi
-        y[:, 2] = np.where(third == 0, 0.0, y[:, 2])
-        S = Hp @ Pp[:, :3, :3] @ Hp.transpose(0, 2, 1) + R
-        d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
-        dim = np.where(third == 0, 2, 3)
-        return d2, -0.5 * (d2 + np.linalg.slogdet(S)[1] + dim * np.log(2 * np.pi))
-
-    def _imm_radar(
-        self,
-        k: IntArray,
-        dt: FloatArray,
-        z: FloatArray,
-        R: FloatArray,
-        o: FloatArray,
-        M: FloatArray,
-        third: IntArray,
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        tb = self.table
-        x, P, mu = tb.x[k], tb.P[k], tb.mu[k]
-        if self.compiled:
-            kernels.imm_radar(x, P, mu, dt, o, M, third, z, R, self.site_alt, self.rn, self.rm)
-            return x, P, mu
-        nm = models.N_MODES
-        o_m, M_m, th_m = np.repeat(o, nm, axis=0), np.repeat(M, nm, axis=0), np.repeat(third, nm)
-        z_rep = np.repeat(z, nm, axis=0)
-
-        def measure(xs: FloatArray) -> tuple[FloatArray, FloatArray]:
-            zhat, Hp = radar_predict(xs[:, :3], o_m, M_m, th_m, self.site_alt, self.rn, self.rm)
-            H = np.zeros((len(xs), 3, 6))
-            H[:, :, :3] = Hp
-            zhat[:, 2] = np.where(th_m == 0, z_rep[:, 2], zhat[:, 2])  # padded row: zero innovation
-            return zhat, H
-
-        x, P, mu, _ = imm.step(x, P, mu, dt, z, R, measure, _RADAR_ANGULAR)
-        return x, P, mu
+            radar_plots.batch(self, g, batch)
 
     def _commit(
         self,
@@ -619,158 +319,7 @@ class Tracker:
         for k in range(int(rank.max()) + 1):
             part = rep[rank == k]
             for s in np.unique(part["sensor"]):
-                self._report_batch(self.geo[int(s)], part[part["sensor"] == s])
-
-    def _report_batch(self, g: SensorGeometry, rp: np.ndarray) -> None:
-        tb, spec = self.table, g.spec
-        t = rp["time_s"]
-        alt = rp["altitude_m"]
-        has_alt = np.isfinite(alt)
-        sp = float(spec.get("sigma_position_m", 10.0))
-        sa2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
-        sv = float(spec.get("sigma_velocity_mps", DEFAULT_SIGMA_VELOCITY_MPS))
-        sig2 = np.array([sp * sp, sp * sp, sa2, sv * sv, sv * sv, sv * sv])
-        if self.compiled:
-            z, R, mask = coop_batch.prepare(
-                rp["lat"], rp["lon"], alt, rp["speed_mps"], rp["track_rad"], rp["vrate_mps"],
-                self.site_alt, self.frame.R, self.frame.origin_ecef, sig2,
-            )  # fmt: skip
-            p = z[:, :3]
-        else:
-            p, v = report_to_enu(
-                self.frame,
-                rp["lat"],
-                rp["lon"],
-                np.where(has_alt, alt, self.site_alt),
-                rp["speed_mps"],
-                rp["track_rad"],
-                rp["vrate_mps"],
-            )
-            z = np.concatenate([p, v], axis=1)
-            mask = np.isfinite(z)
-            mask[:, 2] &= has_alt
-            R = np.zeros((len(rp), 6, 6))
-            idx = np.arange(6)
-            R[:, idx, idx] = np.where(mask, sig2, 1.0)
-            z = np.where(mask, z, 0.0)
-        ident = rp["ident"]
-        rows = tb.rows()
-        # 1. the track that already holds the identity
-        known = tb.ident[rows]
-        order = np.argsort(known)
-        pos = np.clip(np.searchsorted(known[order], ident), 0, max(len(rows) - 1, 0))
-        has = (len(rows) > 0) & (known[order][pos] == ident) if len(rows) else np.zeros(len(rp), bool)
-        k_known = rows[order][pos] if len(rows) else np.zeros(0, np.int64)
-        done = np.zeros(len(rp), bool)
-        if has.any():
-            sel = np.flatnonzero(has)
-            self._coop_update(g, k_known[has], sel, t, z, R, mask, jump_check=True)
-            done[sel] = True
-        # 2. a new identity: fuse with an identity-less track that gates, else start a track
-        left = np.flatnonzero(~done)
-        if len(left):
-            free_rows = rows[tb.ident[rows] == NO_IDENT]
-            if len(free_rows):
-                xc, Pc = self._combined(free_rows)
-                ti, mi = self._candidates(
-                    free_rows, xc, Pc, float(t[left].mean()), 1.0, p[left, :2], np.full(len(left), 3 * sp)
-                )
-                if len(ti):
-                    k = free_rows[ti]
-                    m = left[mi]
-                    dt = t[m] - tb.t[k]
-                    c = imm.predicted_mode_probs(tb.mu[k], dt)
-                    xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(c))
-                    y = np.where(mask[m], z[m] - xp, 0.0)
-                    S = Pp + R[m]
-                    S = np.where(mask[m][:, :, None] & mask[m][:, None, :], S, np.eye(6))
-                    d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
-                    dim = mask[m].sum(axis=1)
-                    gate = np.array([GATE[max(d, 1)] for d in range(7)])[dim]
-                    cost = np.where(d2 < gate, d2 + np.linalg.slogdet(S)[1] - 60.0, np.inf)
-                    pick = associate.assign(ti, m, cost)
-                    if len(pick):
-                        kk, mm = k[pick], m[pick]
-                        tb.ident[kk] = ident[mm]
-                        self._coop_update(g, kk, mm, t, z, R, mask, jump_check=False)
-                        done[mm] = True
-                        self.stats.fused += len(pick)
-        new = np.flatnonzero(~done)
-        if len(new):
-            Cp = np.zeros((len(new), 3, 3))
-            Cp[:, [0, 1, 2], [0, 1, 2]] = sig2[:3]
-            Cp[~mask[new, 2], 2, 2] = 1000.0**2
-            Cv = np.zeros((len(new), 3, 3))
-            vmask = mask[new, 3:]
-            Cv[:, [0, 1, 2], [0, 1, 2]] = np.where(
-                vmask, sig2[3:], [(V_MAX_MPS / 2) ** 2] * 2 + [(V_MAX_CLIMB_MPS / 2) ** 2]
-            )
-            rows_new = self._new_tracks(
-                t[new],
-                z[new, :3],
-                Cp,
-                z[new, 3:],
-                Cv,
-                np.full(len(new), COOP_GAIN),
-                g.index,
-                ident[new],
-                has_alt[new],
-                has_alt[new],
-            )
-            tb.integrity[rows_new] = SUSPECT  # until the integrity check has looked at it
-
-    def _coop_update(
-        self,
-        g: SensorGeometry,
-        k: IntArray,
-        m: IntArray,
-        t: FloatArray,
-        z: FloatArray,
-        R: FloatArray,
-        mask: np.ndarray,
-        jump_check: bool,
-    ) -> None:
-        tb = self.table
-        if self.compiled:
-            bad, jumps = coop_batch.commit(
-                k, m, t, z, R, mask, COOP_GAIN, g.index, jump_check, GATE[3] * 4, (V_MAX_MPS / 2) ** 2,
-                tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_update, tb.score, tb.peak, tb.hits, tb.miss_lp,
-                tb.sensors,
-                tb.t_seen, tb.mode_c, tb.h_known, tb.alive, *kernels._motion(),
-            )  # fmt: skip
-            self.stats.quarantined += bad
-            self.stats.identity_jumps += jumps
-            self.stats.report_updates += len(k)
-            return
-        x, P, mu = tb.x[k], tb.P[k], tb.mu[k]
-        nm = models.N_MODES
-        mk = np.repeat(mask[m], nm, axis=0)
-        zr = np.repeat(z[m], nm, axis=0)
-
-        def measure(xs: FloatArray) -> tuple[FloatArray, FloatArray]:
-            H = np.zeros((len(xs), 6, 6))
-            H[:, np.arange(6), np.arange(6)] = mk
-            return np.where(mk, xs, zr), H
-
-        x, P, mu, _ = imm.step(x, P, mu, t[m] - tb.t[k], z[m], R[m], measure, _COOP_ANGULAR)
-        if jump_check:  # the identity is authoritative: a report far outside the gate restarts the state
-            xp, Pp = self.predicted(k, t[m])
-            y = np.where(mask[m, :3], z[m, :3] - xp[:, :3], 0.0)
-            S = Pp[:, :3, :3] + R[m, :3, :3]
-            d2 = np.einsum("ki,kij,kj->k", y, np.linalg.inv(S), y)
-            jump = d2 > GATE[3] * 4
-            if jump.any():
-                self.stats.identity_jumps += int(jump.sum())
-                x[jump] = np.where(mask[m[jump]], z[m[jump]], xp[jump])[:, None, :]
-                Pj = np.zeros((int(jump.sum()), 6, 6))
-                Pj[:, np.arange(6), np.arange(6)] = np.where(
-                    mask[m[jump]], R[m[jump]][:, np.arange(6), np.arange(6)], (V_MAX_MPS / 2) ** 2
-                )
-                P[jump] = Pj[:, None]
-        self._commit(k, t[m], x, P, mu, np.full(len(k), COOP_GAIN), g, radar=False)
-        tb.mode_c[k] |= mask[m, 2]
-        tb.h_known[k] |= mask[m, 2]
-        self.stats.report_updates += len(k)
+                coop_reports.batch(self, self.geo[int(s)], part[part["sensor"] == s])
 
     # ------------------------------------------------------------------ management
     def maintain(self, t: float) -> None:
