@@ -7,7 +7,7 @@ own time, global nearest neighbour, IMM update, and a tentative track from every
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,7 +49,8 @@ def batch(trk: Tracker, g: SensorGeometry, pl: np.ndarray) -> None:
     zthird = np.where(third == 1, pl["elevation_rad"], np.where(third == 2, pl["altitude_m"], 0.0))
     z = np.column_stack([r, az, zthird])
     R = radar_noise(spec, third)
-    pp, Cpp = _plots_to_enu(trk, spec, r, az, pl["elevation_rad"], pl["altitude_m"], third, o, M)
+    el, alt = pl["elevation_rad"], pl["altitude_m"]
+    pp, Cpp = plot_to_enu(r, az, el, alt, third, o, M, spec, trk.site_alt, trk.rn, trk.rm)
     lam = clutter_density(spec, r, third)
     pd = trk._pd(spec)
     slack = 4.0 * np.sqrt(Cpp[:, 0, 0] + Cpp[:, 1, 1])
@@ -218,39 +219,6 @@ def _update(
     trk.stats.radar_updates += len(k)
 
 
-def _plots_to_enu(
-    trk: Tracker,
-    spec: dict[str, Any],
-    r: FloatArray,
-    az: FloatArray,
-    el: FloatArray,
-    alt: FloatArray,
-    third: IntArray,
-    o: FloatArray,
-    M: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
-    if not trk.compiled:
-        return plot_to_enu(r, az, el, alt, third, o, M, spec, trk.site_alt, trk.rn, trk.rm)
-    return kernels.plots_to_enu(
-        r,
-        az,
-        el,
-        alt,
-        third,
-        np.ascontiguousarray(o),
-        np.ascontiguousarray(M),
-        float(spec["sigma_range_m"]) ** 2,
-        np.radians(float(spec["sigma_azimuth_deg"])) ** 2,
-        np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2,
-        float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2,
-        PRIMARY_HEIGHT_M,
-        PRIMARY_HEIGHT_SIGMA_M**2,
-        trk.site_alt,
-        trk.rn,
-        trk.rm,
-    )
-
-
 def _gate(
     trk: Tracker,
     xc: FloatArray,
@@ -266,8 +234,6 @@ def _gate(
     sig_t: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Mahalanobis d2 and log-likelihood of pairs (combined state ti predicted by dt to plot n)."""
-    if trk.compiled:
-        return kernels.radar_gate(xc, Pc, mu, dt, ti, o, M, third, z, R, sig_t, trk.site_alt, trk.rn, trk.rm)
     xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(imm.predicted_mode_probs(mu[ti], dt)))
     v = xp[:, 3:]
     Pp[:, :3, :3] += (sig_t**2)[:, None, None] * v[:, :, None] * v[:, None, :]
@@ -293,9 +259,6 @@ def _imm(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     tb = trk.table
     x, P, mu = tb.x[k], tb.P[k], tb.mu[k]
-    if trk.compiled:
-        kernels.imm_radar(x, P, mu, dt, o, M, third, z, R, trk.site_alt, trk.rn, trk.rm)
-        return x, P, mu
     nm = models.N_MODES
     o_m, M_m, th_m = np.repeat(o, nm, axis=0), np.repeat(M, nm, axis=0), np.repeat(third, nm)
     z_rep = np.repeat(z, nm, axis=0)
