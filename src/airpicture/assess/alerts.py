@@ -1,7 +1,8 @@
 """Alert rules and their lifecycle: raised -> updated -> cleared, one alert per (track, zone, kind).
 
-Conditions are evaluated for all tracks x zones at once; only the alerts that change (or are due
-for an update) become `Alert` records. Each rule has a raise condition and a looser keep
+Conditions are evaluated for the alertable tracks x zones (and the tracks of active alerts) in one
+compiled pass (alert_kernels.py); only the alerts that change (or are due for an update) become
+`Alert` records. Each rule has a raise condition and a looser keep
 condition (boundary_margin_m around footprints and height bands), and an alert clears only when
 its keep condition has been false for clear_after_s: a track on a boundary does not flap.
 
@@ -24,12 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
+from airpicture.assess import alert_kernels
 from airpicture.assess.base import AssessSettings, Zone
-from airpicture.assess.features import Features, Parking, rekey
+from airpicture.assess.features import Features, rekey
+from airpicture.assess.slots import SlotTable
 from airpicture.types import ALERT_KINDS, CLASSES, Alert, BoolArray, FloatArray, IntArray, Picture, ident_name
 
 KIND_INDEX = {k: i for i, k in enumerate(ALERT_KINDS)}
 _NK = len(ALERT_KINDS)
+_KINDS = np.array([KIND_INDEX[k] for k in ("zone_entry", "predicted_entry", "loitering", "uncooperative")])
 
 
 class AlertRules:
@@ -40,10 +44,12 @@ class AlertRules:
         self.s = settings or AssessSettings()
         self.site_alt = float(site_alt_m)
         self.nz = len(self.zones) + 1  # the last zone index means "no zone"
-        self.ids: IntArray = np.zeros(0, dtype=np.int64)
-        self.alertable: BoolArray = np.zeros(0, dtype=bool)
-        self.drone_since = np.zeros(0)  # since when P(drone) has been >= alert_drone_p (NaN: not)
-        self.parking = Parking(self.s.track_lost_s)
+        self.floor = np.array([z.floor_m for z in self.zones], dtype=np.float64)
+        self.ceiling = np.array([z.ceiling_m for z in self.zones], dtype=np.float64)
+        # per track, in slot rows kept track_lost_s after the track's last picture
+        self.slots = SlotTable(self.s.track_lost_s)
+        self.alertable: BoolArray = np.zeros(self.slots.capacity, dtype=bool)
+        self.drone_since = np.zeros(self.slots.capacity)  # since when P(drone) >= alert_drone_p (NaN: not)
         # active alerts (A,): key, id, time raised / last true / last sent
         self.key: IntArray = np.zeros(0, dtype=np.int64)
         self.alert_id: list[str] = []
@@ -54,123 +60,93 @@ class AlertRules:
         self.seen_s = np.zeros(0)  # when the alert's track was last in a picture
         self._seq = itertools.count(1)
 
-    # ---- conditions -------------------------------------------------------------------------
-    def _zone_terms(self, pic: Picture) -> dict[str, np.ndarray]:
-        """(N, Z) depth now, best depth along the predicted path, time of first predicted entry."""
-        N, Z = len(pic), len(self.zones)
-        steps = np.arange(0.0, self.s.predict_horizon_s + 1e-9, self.s.predict_step_s)  # (K,)
-        en = pic.x[:, None, 0:2] + pic.x[:, None, 3:5] * steps[None, :, None]  # (N, K, 2)
-        h0 = pic.alt_m - self.site_alt
-        h = h0[:, None] + pic.x[:, None, 5] * steps[None, :]  # (N, K)
-        depth_now = np.zeros((N, Z))
-        path_in = np.zeros((N, Z, len(steps)), dtype=bool)
-        path_keep = np.zeros((N, Z, len(steps)), dtype=bool)
-        band_now = np.zeros((N, Z), dtype=bool)
-        band_keep = np.zeros((N, Z), dtype=bool)
-        m = self.s.boundary_margin_m
-        for j, z in enumerate(self.zones):  # a loop over zones, not tracks
-            d = z.depth(en)  # (N, K)
-            hb = (h >= z.floor_m) & (h <= z.ceiling_m)
-            hk = (h >= z.floor_m - m) & (h <= z.ceiling_m + m)
-            depth_now[:, j] = d[:, 0]
-            band_now[:, j], band_keep[:, j] = hb[:, 0], hk[:, 0]
-            path_in[:, j] = (d > 0) & hb
-            path_keep[:, j] = (d > -m) & hk
-        first = np.argmax(path_in, axis=2)
-        tte = np.where(path_in.any(axis=2), steps[first], np.nan)
-        return {
-            "depth": depth_now,
-            "inside": (depth_now > 0) & band_now,
-            "inside_keep": (depth_now > -m) & band_keep,
-            "will_enter": np.any(path_in[:, :, 1:], axis=2),
-            "path_keep": np.any(path_keep, axis=2),
-            "tte": tte,
-        }
-
     def update(self, pic: Picture, f: Features, post: FloatArray) -> list[Alert]:
         """One picture: returns the raised / updated / cleared alert steps it causes."""
-        s, t, N, nz = self.s, float(pic.time_s), len(pic), self.nz
+        s, t, N, nzk = self.s, float(pic.time_s), len(pic), self.nz * _NK
         ids = np.asarray(pic.track, dtype=np.int64)
-        known = self.parking.realign(self, ("alertable", "drone_since"), ids, t)
-        was = self.alertable
-        since = np.where(known, self.drone_since, np.nan)
-        p_drone = post[:, 1] if len(post) else np.zeros(0)
-        # a track must look like a drone (p >= alert_drone_p) for alert_hold_s before it may alert
-        sure = (p_drone >= s.alert_drone_p) & (f.age_s >= s.alert_min_age_s)
-        self.drone_since = np.where(sure, np.where(np.isnan(since), t, since), np.nan)
-        held = sure & (t - self.drone_since >= s.alert_hold_s)
-        self.alertable = np.where(was, p_drone >= s.keep_drone_p, held)
-        ok = self.alertable
-        zt = self._zone_terms(pic)
-        Z = len(self.zones)
-        raise_c = np.zeros((N, nz, _NK), dtype=bool)
-        keep_c = np.zeros((N, nz, _NK), dtype=bool)
-        raise_c[:, :Z, KIND_INDEX["zone_entry"]] = zt["inside"] & ok[:, None]
-        keep_c[:, :Z, KIND_INDEX["zone_entry"]] = zt["inside_keep"] & ok[:, None]
-        raise_c[:, :Z, KIND_INDEX["predicted_entry"]] = zt["will_enter"] & ~zt["inside"] & ok[:, None]
-        keep_c[:, :Z, KIND_INDEX["predicted_entry"]] = zt["path_keep"] & ok[:, None]
-        circling = (f.loiter_turn_deg >= s.loiter_turn_deg) & (f.loiter_steady >= s.loiter_steady)
-        hovering = (f.loiter_speed <= s.hover_speed_mps) & (f.loiter_radius_m <= s.hover_radius_m)
-        loiter = ok & (f.loiter_span_s >= s.loiter_time_s - 1e-6) & (f.loiter_radius_m <= s.loiter_radius_m)
-        loiter &= circling | hovering
-        raise_c[:, Z, KIND_INDEX["loitering"]] = loiter
-        keep_c[:, Z, KIND_INDEX["loitering"]] = loiter
-        rng = np.hypot(pic.x[:, 0], pic.x[:, 1])
-        unco = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m)
-        raise_c[:, Z, KIND_INDEX["uncooperative"]] = unco
-        keep_c[:, Z, KIND_INDEX["uncooperative"]] = (
-            ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m + 1000)
-        )
-
-        base = (
-            ids[:, None, None] * (nz * _NK)
-            + np.arange(nz)[None, :, None] * _NK
-            + np.arange(_NK)[None, None, :]
-        )
-        keep_keys = base[keep_c]
-        raise_keys = base[raise_c]
+        rows, known = self.slots.assign(self, ("alertable", "drone_since"), ids, t)
+        ok, watch = np.empty(N, dtype=bool), np.empty(N, dtype=bool)
+        p_drone = np.ascontiguousarray(post[:, 1])  # one layout whatever N (one compiled version)
+        n_watch = alert_kernels.alertable(
+            ids, rows, known, p_drone, f.age_s, t, s.alert_drone_p, s.keep_drone_p, s.alert_min_age_s,
+            s.alert_hold_s, self.alertable, self.drone_since, self.key, nzk, ok, watch,
+        )  # fmt: skip
+        if not n_watch and not len(self.key):
+            return []  # no track may alert and no alert is active
+        # every condition needs an alertable track: only those rows, and the tracks of active
+        # alerts (whose steps describe them), are evaluated
+        raise_keys, keep_keys, zt = self.conditions(pic, f, ok, np.flatnonzero(watch))
+        done, due, gone, fresh = self.refresh(pic, keep_keys, raise_keys)
         out: list[Alert] = []
-        # active alerts: refresh, clear the ones whose keep condition lapsed or whose track is gone
-        if len(self.key):
-            self.true_s = np.where(np.isin(self.key, keep_keys), t, self.true_s)
-            track_of = self.key // (nz * _NK)
-            present, row = rekey(ids, track_of)
-            here = np.column_stack([pic.lat, pic.lon, pic.alt_m])
-            self.last_pos[present] = here[row[present]]
-            self.seen_s[present] = t
-            gone = t - self.seen_s > s.track_lost_s  # unpublished for longer than a short gap
-            done = gone | (present & (t - self.true_s >= s.clear_after_s))
-            due = ~done & present & (t - self.sent_s >= s.update_every_s)
-            for a in np.flatnonzero(done | due):  # a loop over alert steps (outputs), not tracks
-                state = "cleared" if done[a] else "updated"
-                step = self._alert(
-                    pic, zt, f, post, int(self.key[a]), self.alert_id[a], state, t, bool(gone[a])
-                )
-                if gone[a]:
-                    step.lat, step.lon, step.alt_m = (float(v) for v in self.last_pos[a])
-                out.append(step)
-            self.sent_s[due] = t
+        for a in np.flatnonzero(done | due):  # a loop over alert steps (outputs), not tracks
+            state = "cleared" if done[a] else "updated"
+            step = self._alert(
+                pic, zt, f, post, ok, int(self.key[a]), self.alert_id[a], state, t, bool(gone[a])
+            )
+            if gone[a]:
+                step.lat, step.lon, step.alt_m = (float(v) for v in self.last_pos[a])
+            out.append(step)
+        if done.any():
             keep = ~done
             self.key, self.raised_s = self.key[keep], self.raised_s[keep]
             self.true_s, self.sent_s = self.true_s[keep], self.sent_s[keep]
             self.last_pos, self.seen_s = self.last_pos[keep], self.seen_s[keep]
             self.alert_id = [a for a, k in zip(self.alert_id, keep, strict=True) if k]
-        new = np.setdiff1d(raise_keys, self.key)
+        if not fresh.any():
+            return out
+        new = np.unique(raise_keys[fresh])
         for k in new:  # a loop over newly raised alerts
             aid = f"AP-{next(self._seq):06d}"
-            out.append(self._alert(pic, zt, f, post, int(k), aid, "raised", t, False))
+            out.append(self._alert(pic, zt, f, post, ok, int(k), aid, "raised", t, False))
             self.alert_id.append(aid)
-        if len(new):
-            self.key = np.concatenate([self.key, new])
-            self.raised_s = np.concatenate([self.raised_s, np.full(len(new), t)])
-            self.true_s = np.concatenate([self.true_s, np.full(len(new), t)])
-            self.sent_s = np.concatenate([self.sent_s, np.full(len(new), t)])
-            present, row = rekey(ids, new // (nz * _NK))
-            self.last_pos = np.concatenate(
-                [self.last_pos, np.column_stack([pic.lat, pic.lon, pic.alt_m])[row]]
-            )
-            self.seen_s = np.concatenate([self.seen_s, np.full(len(new), t)])
+        self.key = np.concatenate([self.key, new])
+        self.raised_s = np.concatenate([self.raised_s, np.full(len(new), t)])
+        self.true_s = np.concatenate([self.true_s, np.full(len(new), t)])
+        self.sent_s = np.concatenate([self.sent_s, np.full(len(new), t)])
+        _, row = rekey(ids, new // nzk)
+        self.last_pos = np.concatenate([self.last_pos, np.column_stack([pic.lat, pic.lon, pic.alt_m])[row]])
+        self.seen_s = np.concatenate([self.seen_s, np.full(len(new), t)])
         return out
+
+    def conditions(
+        self, pic: Picture, f: Features, ok: BoolArray, sub: IntArray
+    ) -> tuple[IntArray, IntArray, dict[str, FloatArray]]:
+        """Raise and keep keys of the picture rows sub (M,), ok (N,) the alertable rows, and the
+        zone terms the alert steps quote, by picture row: depth (N, Z) m into each zone now, tte
+        (N, Z) s to the first predicted entry (NaN: none, or not a row of sub)."""
+        s, N, Z = self.s, len(pic), len(self.zones)
+        x = pic.x[sub]
+        steps = np.arange(0.0, s.predict_horizon_s + 1e-9, s.predict_step_s)  # (K,)
+        en = x[:, None, 0:2] + x[:, None, 3:5] * steps[None, :, None]  # (M, K, 2) straight-line path
+        depth = np.stack([z.depth(en) for z in self.zones]) if Z else np.zeros((0, len(sub), len(steps)))
+        cap = len(sub) * (2 * Z + 2)  # the most keys the rows can have
+        raise_keys, keep_keys = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+        zt = {"depth": np.full((N, Z), np.nan), "tte": np.full((N, Z), np.nan)}
+        n_raise, n_keep = alert_kernels.conditions(
+            sub, np.asarray(pic.track, dtype=np.int64), ok, pic.x, pic.alt_m,
+            np.asarray(pic.ident, dtype=np.int64),
+            f.loiter_turn_deg, f.loiter_steady, f.loiter_span_s, f.loiter_radius_m, f.loiter_speed,
+            depth, self.floor, self.ceiling, steps,
+            self.site_alt, s.boundary_margin_m, s.loiter_time_s, s.loiter_radius_m, s.loiter_turn_deg,
+            s.loiter_steady, s.hover_speed_mps, s.hover_radius_m, s.uncooperative_range_m,
+            self.nz, _NK, _KINDS, raise_keys, keep_keys, zt["depth"], zt["tte"],
+        )  # fmt: skip
+        return raise_keys[:n_raise], keep_keys[:n_keep], zt
+
+    def refresh(
+        self, pic: Picture, keep_keys: IntArray, raise_keys: IntArray
+    ) -> tuple[BoolArray, BoolArray, BoolArray, BoolArray]:
+        """Refresh the active alerts with a picture's keep keys: (done, due, gone) (A,), and which
+        raise keys (R,) no alert that stays active holds."""
+        s, A = self.s, len(self.key)
+        done, due, gone = np.empty(A, dtype=bool), np.empty(A, dtype=bool), np.empty(A, dtype=bool)
+        fresh = np.empty(len(raise_keys), dtype=bool)
+        alert_kernels.refresh(
+            self.key, keep_keys, raise_keys, np.asarray(pic.track, dtype=np.int64), pic.lat, pic.lon,
+            pic.alt_m, float(pic.time_s), self.nz * _NK, s.track_lost_s, s.clear_after_s, s.update_every_s,
+            self.true_s, self.sent_s, self.seen_s, self.last_pos, done, due, gone, fresh,
+        )  # fmt: skip
+        return done, due, gone, fresh
 
     # ---- one alert step, explained ----------------------------------------------------------
     def _alert(
@@ -179,6 +155,7 @@ class AlertRules:
         zt: dict[str, np.ndarray],
         f: Features,
         post: FloatArray,
+        ok: BoolArray,
         key: int,
         aid: str,
         state: str,
@@ -244,7 +221,7 @@ class AlertRules:
                 "cleared: "
                 + (
                     "no longer classified as a drone"
-                    if not self.alertable[r]
+                    if not ok[r]
                     else f"condition false for {self.s.clear_after_s:.0f} s"
                 )
                 + ". "

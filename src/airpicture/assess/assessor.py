@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 from airpicture.assess.alerts import AlertRules
 from airpicture.assess.base import AssessSettings, Zone
 from airpicture.assess.classify import BayesClassifier
@@ -41,6 +43,8 @@ class TrackAssessor:
         )
         self.classifier = BayesClassifier(sheet, self.settings)
         self.rules = AlertRules(zones or [], float(site.get("alt_m", 0.0)), self.settings)
+        if not _warm:
+            warm_up(sensors, site, zones)
 
     def update(self, picture: Picture) -> list[Alert]:
         f = self.features.update(picture)
@@ -49,6 +53,39 @@ class TrackAssessor:
 
 
 Assessor = TrackAssessor  # the name the CLI and the brief use
+
+_warm = False
+
+
+def warm_up(
+    sensors: list[dict[str, object]], site: dict[str, float], zones: list[Zone] | None = None
+) -> None:
+    """Load (or compile, the first time) the numba kernels, once a process, so that the first
+    pictures are not late: a throwaway assessor's stages over a picture of one track, alertable at
+    once so that the alert rules run too."""
+    global _warm
+    _warm = True
+    settings = AssessSettings(alert_min_age_s=0.0, alert_hold_s=0.0)
+    a = TrackAssessor(sensors, site, zones, settings)
+    pic = Picture(
+        time_s=1.7e9,
+        track=np.array([1], dtype=np.int64),
+        x=np.zeros((1, 6)),
+        P=np.eye(6)[None].copy(),
+        lat=np.array([float(site["lat"])]),
+        lon=np.array([float(site["lon"])]),
+        alt_m=np.array([float(site.get("alt_m", 0.0))]),
+        cls=np.zeros(1, dtype=np.int8),
+        cls_p=np.zeros(1),
+        ident=np.array([-1], dtype=np.int64),
+        sensors=np.array([1], dtype=np.int64),
+        last_update_s=np.array([1.7e9]),
+        integrity=np.zeros(1, dtype=np.int8),
+        mode_c=np.zeros(1, dtype=bool),
+    )
+    f = a.features.update(pic)
+    a.classifier.update(pic, f)
+    a.rules.update(pic, f, np.array([[0.0, 1.0, 0.0]]))
 
 
 def assess_stream(
@@ -68,4 +105,4 @@ def assess_stream(
         yield pic
 
 
-__all__ = ["Assessor", "TrackAssessor", "assess_stream"]
+__all__ = ["Assessor", "TrackAssessor", "assess_stream", "warm_up"]

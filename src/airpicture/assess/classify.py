@@ -24,13 +24,15 @@ The detection term is bounded to llr_clip nats between kinds. The posterior is
 softmax(log prior + detection + kinematics + identity); the class shown is its most probable
 kind, "unknown" when that probability is below unknown_below_p.
 
-The likelihoods are hand-set from physics, not fitted (see `KINEMATICS`, `WANDER`).
+The likelihoods are hand-set from physics, not fitted (see `KINEMATICS`, `WANDER`). The whole
+posterior is one compiled pass over the picture's rows (kernels.classify).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from airpicture.assess import kernels
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.features import Features, SensorSheet
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
@@ -69,32 +71,6 @@ WANDER: dict[str, tuple[float, float, float, float]] = {
 }
 
 
-def wander_logpdf(w: FloatArray, legs: float, leg_mean: float, wandering: float, median: float) -> FloatArray:
-    """log of legs * Exp(leg_mean) + wandering * LogNormal(median, 0.9)."""
-    w = np.clip(w, 1e-4, 1.0)
-    z = np.log(w / median) / 0.9
-    lognorm = np.exp(-0.5 * z * z) / (w * 0.9 * np.sqrt(2 * np.pi))
-    return np.log(legs * np.exp(-w / leg_mean) / leg_mean + wandering * lognorm + 1e-3)
-
-
-def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) -> FloatArray:
-    """Log compatibility: 0 on [lo, hi], half-Gaussian fall-off outside."""
-    below = np.maximum(lo - v, 0.0) / s_lo
-    above = np.maximum(v - hi, 0.0) / s_hi
-    return -0.5 * (below**2 + above**2)
-
-
-def kinematic_loglik(f: Features, wander_weight: FloatArray | float = 1.0) -> FloatArray:
-    """(N, 3) log p(features | kind) for one look; wander_weight (N,) scales the heading term."""
-    out = np.zeros((len(f.speed), 3))
-    h = np.where(f.height_ok, f.height, 0.0)
-    for k, kind in enumerate(KINDS):
-        out[:, k] += plateau_logc(f.speed, *KINEMATICS["speed"][kind])
-        out[:, k] += np.where(f.height_ok, plateau_logc(h, *KINEMATICS["height"][kind]), 0.0)
-        out[:, k] += wander_weight * wander_logpdf(f.wander, *WANDER[kind])
-    return out
-
-
 def identity_loglik(
     ident: IntArray, mode_c: BoolArray, s: AssessSettings, uav: BoolArray | None = None
 ) -> FloatArray:
@@ -102,12 +78,15 @@ def identity_loglik(
     broadcasts the UAV emitter category (ADS-B B6), which makes it a drone's, not an aircraft's."""
     out = np.zeros((len(ident), 3))
     uav = np.zeros(len(ident), bool) if uav is None else np.asarray(uav, bool)
-    icao = (ident >= 0) & (ident < (1 << 24)) & ~uav
-    out[:, 1] += np.where(uav, s.ident_weight, 0.0)
-    rid = (ident >= 0) & ((ident & REMOTEID_BIT) != 0)
-    out[:, 0] += np.where(icao, s.ident_weight, 0.0)
-    out[:, 1] += np.where(rid, s.ident_weight, 0.0)
-    out[:, 0] += np.where(np.asarray(mode_c, bool) & ~rid, s.mode_c_weight, 0.0)
+    kernels.identity(
+        np.asarray(ident, np.int64),
+        np.asarray(mode_c, bool),
+        uav,
+        s.ident_weight,
+        s.mode_c_weight,
+        REMOTEID_BIT,
+        out,
+    )
     return out
 
 
@@ -127,31 +106,29 @@ class BayesClassifier:
         self.log_miss_flock = np.where(sheet.radar, np.log1p(-flock), 0.0)
         prior = np.array([self.s.prior_aircraft, self.s.prior_drone, self.s.prior_bird])
         self.log_prior = np.log(prior / prior.sum())
-
-    def detection_loglik(self, f: Features) -> FloatArray:
-        """(N, 3) log p(hits, misses | kind), bounded to llr_clip below the best kind; the bird
-        column is the mixture of a lone bird and a flock."""
-        L = f.hits @ self.log_pd + f.misses @ self.log_miss
-        flock = f.hits @ self.log_pd_flock + f.misses @ self.log_miss_flock
         w = self.s.flock_share
-        L[:, 2] = np.logaddexp(np.log1p(-w) + L[:, 2], np.log(w) + flock)
-        return np.maximum(L - L.max(axis=1, keepdims=True), -self.s.llr_clip)
+        self.log_flock_share = np.array([np.log1p(-w), np.log(w)])  # (lone bird, flock)
+        # the hand-set likelihood tables as arrays, per kind in KINDS order
+        self.plateaus = np.array([[KINEMATICS[f][kind] for f in ("speed", "height")] for kind in KINDS])
+        self.wanders = np.array([WANDER[kind] for kind in KINDS])
 
     def update(self, pic: Picture, f: Features) -> FloatArray:
         """Fill pic.cls / pic.cls_p; returns the posterior (N, 3) over KINDS."""
-        looks = np.minimum(f.age_s / self.s.kinematic_tau_s, self.s.kinematic_max_looks)
-        # heading wander needs its averaging time (~20 s) before it means anything
-        settled = np.clip((f.age_s - 10.0) / 20.0, 0.0, 1.0)
-        logp = self.log_prior + self.detection_loglik(f) + looks[:, None] * kinematic_loglik(f, settled)
+        N = len(pic)
         uav_ids = np.fromiter((k for k, v in pic.info.items() if v.get("uav")), np.int64)
-        logp += identity_loglik(pic.ident, pic.mode_c, self.s, np.isin(pic.ident, uav_ids))
-        post = np.exp(logp - logp.max(axis=1, keepdims=True))
-        post /= post.sum(axis=1, keepdims=True)
-        best = np.argmax(post, axis=1)
-        p = post[np.arange(len(pic)), best]
-        pic.cls = np.where(p >= self.s.unknown_below_p, KIND_CODES[best], 0).astype(np.int8)
-        pic.cls_p = p
+        uav = np.isin(pic.ident, uav_ids) if len(uav_ids) else np.zeros(N, dtype=bool)
+        ident_ll = identity_loglik(pic.ident, pic.mode_c, self.s, uav)
+        post, cls, p = np.empty((N, 3)), np.empty(N, dtype=np.int8), np.empty(N)
+        s = self.s
+        kernels.classify(
+            f.hits, f.misses, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll,
+            self.log_pd, self.log_miss, self.log_pd_flock, self.log_miss_flock, self.log_flock_share,
+            self.log_prior, self.plateaus, self.wanders,
+            s.kinematic_tau_s, s.kinematic_max_looks, s.llr_clip, s.unknown_below_p, KIND_CODES,
+            post, cls, p,
+        )  # fmt: skip
+        pic.cls, pic.cls_p = cls, p
         return post
 
 
-__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "identity_loglik", "kinematic_loglik"]
+__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "identity_loglik"]

@@ -1,0 +1,300 @@
+"""Compiled (numba) kernels of the assess stage: the feature update and the classifier, each one
+loop over a picture's rows.
+
+Why: the numpy version cost ~1 ms a picture on Paris (~25 tracks), five times the tracker, all in
+the fixed cost of a few hundred small array operations a picture (profile: re-keying the history,
+radar coverage, the loiter window, the per-kind likelihoods). Here a row reads and writes its
+track's slot (slots.py) in place. Operations keep numpy's order, sums included (`_npsum`), so the
+results are the numpy version's but where libm and numpy's SIMD functions round differently (an
+ulp); that version is the oracle of tests/assess/test_assess_kernels.py.
+
+Letters (per row i of the picture, s its slot, k a sensor, j a ring sample newest first):
+x (N, 6) [e n u ve vn vu] site ENU, P (N, 6, 6) its covariance, t the picture time.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from airpicture.geo import E2, A
+
+_jit = nb.njit(cache=True, nogil=True, error_model="numpy")
+
+EARTH_K_M = 4 / 3 * 6371000.0  # radar horizon with standard refraction
+_DEG = np.pi / 180.0
+
+
+@_jit
+def _max(a, b):
+    """np.maximum of two floats (NaN wins)."""
+    return a if a >= b or a != a else b
+
+
+@_jit
+def _min(a, b):
+    """np.minimum of two floats (NaN wins)."""
+    return a if a <= b or a != a else b
+
+
+@_jit
+def _npsum(a, n):
+    """a[:n].sum() in numpy's order (pairwise, eight accumulators from eight terms on)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - n % 8:
+        r0, r1, r2, r3 = r0 + a[i], r1 + a[i + 1], r2 + a[i + 2], r3 + a[i + 3]
+        r4, r5, r6, r7 = r4 + a[i + 4], r5 + a[i + 5], r6 + a[i + 6], r7 + a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@_jit
+def _sign(v):
+    if v > 0.0:
+        return 1.0
+    if v < 0.0:
+        return -1.0
+    return v  # 0 or NaN, as np.sign
+
+
+@_jit
+def _covered(lat, lon, alt, radar, moving, origin, rot, sin_el, horizon, min_range, max_range, out):
+    """out (S,): whether each radar could see an object at (lat, lon deg, alt m): within its
+    ranges and above its minimum elevation (a moving radar: within the radar horizon)."""
+    la, lo = lat * _DEG, lon * _DEG
+    sla, cla = np.sin(la), np.cos(la)
+    nr = A / np.sqrt(1.0 - E2 * sla * sla)  # prime-vertical radius of curvature
+    px, py, pz = (nr + alt) * cla * np.cos(lo), (nr + alt) * cla * np.sin(lo), (nr * (1.0 - E2) + alt) * sla
+    for k in range(radar.shape[0]):
+        out[k] = False
+        if not radar[k]:
+            continue
+        d0, d1, d2 = px - origin[k, 0], py - origin[k, 1], pz - origin[k, 2]
+        e = rot[k, 0, 0] * d0 + rot[k, 0, 1] * d1 + rot[k, 0, 2] * d2
+        n = rot[k, 1, 0] * d0 + rot[k, 1, 1] * d1 + rot[k, 1, 2] * d2
+        u = rot[k, 2, 0] * d0 + rot[k, 2, 1] * d1 + rot[k, 2, 2] * d2
+        r = np.sqrt(e * e + n * n + u * u)
+        horizon_k = horizon[k] + np.sqrt(2 * EARTH_K_M * _max(alt, 0.0))
+        above = r <= horizon_k if moving[k] else u >= r * sin_el[k]
+        out[k] = r >= min_range[k] and r <= max_range[k] and above
+
+
+@_jit
+def _loiter(t, ring_t, ring_en, ring_sp, ring_turn, head, window_s, sample_dt_s, out, centre, buf):
+    """One track's loiter window from its ring of samples (K,) [t], (K, 2) [e n], (K,) [speed],
+    (K,) [heading change since the previous sample], the newest at head - 1:
+    out (5,) [turn deg, steadiness, radius m, mean speed m/s, span s] (NaN but the span while the
+    history is shorter than the window), centre (2,) [e n]; buf (K,) scratch."""
+    K = ring_t.shape[0]
+    t0 = t - window_s - 1e-6  # samples since t0 are in the window
+    nv, t_min, ce, cn = 0, np.inf, 0.0, 0.0
+    for j in range(K):  # newest first, as every loop here (numpy's summation order)
+        r = (head - 1 - j) % K
+        if ring_t[r] >= t0:
+            nv += 1
+            t_min = _min(t_min, ring_t[r])
+            ce += ring_en[r, 0]
+            cn += ring_en[r, 1]
+    span = t - t_min if nv > 0 else 0.0
+    n = max(nv, 1)
+    centre[0], centre[1] = ce / n, cn / n
+    radius = 0.0
+    for j in range(K):
+        r = (head - 1 - j) % K
+        buf[j] = ring_sp[r] if ring_t[r] >= t0 else 0.0
+        if ring_t[r] >= t0:
+            radius = _max(radius, np.hypot(ring_en[r, 0] - centre[0], ring_en[r, 1] - centre[1]))
+    mean_speed = _npsum(buf, K) / n
+    # consecutive pairs (newer r, older q): heading change where both speeds say where it points
+    n_pair = 0
+    for j in range(K - 1):
+        r, q = (head - 1 - j) % K, (head - 2 - j) % K
+        pair = ring_t[r] >= t0 and ring_t[q] >= t0 and ring_sp[r] > 2.0 and ring_sp[q] > 2.0
+        buf[j] = ring_turn[r] if pair else 0.0
+        n_pair += pair
+    turn = _npsum(buf, K - 1)
+    n_same = 0
+    for j in range(K - 1):
+        if buf[j] != 0.0:  # a pair (a pair without a heading change is not turning either)
+            r, q = (head - 1 - j) % K, (head - 2 - j) % K
+            dts = _max(ring_t[r] - ring_t[q], 1e-6)
+            turning = np.abs(buf[j]) / (dts if np.isfinite(dts) else 1.0) >= _DEG
+            n_same += turning and _sign(buf[j]) == _sign(turn)
+    enough = span >= window_s - sample_dt_s - 1e-6
+    out[0] = np.abs(turn) * (180.0 / np.pi) if enough else np.nan
+    out[1] = n_same / max(n_pair, 1) if enough else np.nan
+    out[2] = radius if enough else np.nan
+    out[3] = mean_speed if enough else np.nan
+    out[4] = span
+
+
+@_jit
+def update_features(
+    t, rows, known, x, P, lat, lon, alt, sensors, last_update,  # the picture's rows
+    first_s, last_s, last_update_s, speed_ew, heading_ew, mask, hits, chances,  # per slot
+    ring_t, ring_en, ring_sp, ring_psi, ring_turn, ring_head,
+    radar, moving, origin, rot, sin_el, horizon, min_range, max_range, period_s,  # the sensor sheet
+    tau_speed_s, tau_heading_s, tau_detect_s, site_alt, sample_dt_s, window_s,
+    out, height_ok, hits_out, misses_out, centre,
+):  # fmt: skip
+    """Fold the picture's rows into their slots' history (rows (N,), known: the slot holds the
+    track's history, else it is initialised here). Writes the features.Features of each row:
+    out (10, N) [dt, age, speed, height, wander, turn, steady, radius, loiter speed, span],
+    height_ok (N,), hits_out, misses_out (N, S), centre (N, 2)."""
+    S, K = hits.shape[1], ring_t.shape[1]
+    cover = np.empty(S, dtype=np.bool_)
+    buf = np.empty(K)
+    for i in range(rows.shape[0]):
+        s = rows[i]
+        if not known[i]:
+            first_s[s], last_s[s], last_update_s[s] = t, t, -np.inf
+            speed_ew[s], heading_ew[s], mask[s], ring_head[s] = 0.0, 0.0, 0, 0
+            hits[s], chances[s] = 0.0, 0.0
+            ring_t[s] = -1e18  # "never sampled", finite so differences stay finite
+            ring_en[s], ring_sp[s], ring_psi[s], ring_turn[s] = 0.0, 0.0, 0.0, 0.0
+        dt = _max(t - last_s[s], 0.0) if known[i] else 0.0
+        ve, vn = x[i, 3], x[i, 4]
+        speed = np.hypot(ve, vn)
+        # exponentially weighted speed (a new track starts from its first value)
+        a_s = 1.0 - np.exp(-dt / tau_speed_s) if known[i] else 1.0
+        speed_ew[s] += a_s * (speed - speed_ew[s])
+        # heading persistence: length of the weighted mean of unit heading vectors (1 = straight)
+        norm = _max(speed, 1e-9)
+        a_u = (1.0 - np.exp(-dt / tau_heading_s) if known[i] else 1.0) * (1.0 if speed > 2.0 else 0.0)
+        heading_ew[s, 0] += a_u * (ve / norm - heading_ew[s, 0])
+        heading_ew[s, 1] += a_u * (vn / norm - heading_ew[s, 1])
+        # sensors: Picture.sensors is cumulative (every sensor that ever updated the track), so a
+        # hit is attributed where it can be: a sensor's bit appearing, or an update of a track
+        # that only one sensor has ever seen. Chances (scans in coverage) count while the updates
+        # are attributable; after that only new bits add evidence (a second sensor seeing it).
+        m = sensors[i]
+        new = m & ~mask[s]
+        n_bits = n_new = 0
+        for k in range(S):
+            n_bits += (m >> k) & 1
+            n_new += (new >> k) & 1
+        single = 1.0 if n_bits == 1 else 0.0
+        updated = 1.0 if last_update[i] > last_update_s[s] and n_bits == 1 and n_new == 0 else 0.0
+        _covered(
+            lat[i], lon[i], alt[i], radar, moving, origin, rot, sin_el, horizon, min_range, max_range, cover
+        )
+        # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
+        fade = np.exp(-dt / tau_detect_s)
+        for k in range(S):
+            h = hits[s, k] * fade + (((new >> k) & 1) + ((m >> k) & 1) * updated)
+            c = (1.0 if cover[k] else 0.0) * (dt * single) / period_s[k]
+            hits[s, k] = h
+            chances[s, k] = _max(chances[s, k] * fade + c, h)
+            hits_out[i, k] = h
+            misses_out[i, k] = chances[s, k] - h
+        mask[s], last_update_s[s], last_s[s] = m, last_update[i], t
+        # the ring, for loitering: (t, e, n, speed, heading, heading change since the previous
+        # sample, wrapped to (-pi, pi]) every sample_dt_s; a sample's terms are computed once
+        head, prev = ring_head[s], (ring_head[s] - 1) % K
+        if t - ring_t[s, prev] >= sample_dt_s - 1e-6:
+            psi = np.arctan2(ve, vn)
+            ring_t[s, head], ring_sp[s, head], ring_psi[s, head] = t, speed, psi
+            ring_en[s, head, 0], ring_en[s, head, 1] = x[i, 0], x[i, 1]
+            d = psi - ring_psi[s, prev]
+            ring_turn[s, head] = np.arctan2(np.sin(d), np.cos(d))
+            ring_head[s] = (head + 1) % K
+        height = alt[i] - site_alt
+        height_ok[i] = np.isfinite(height) and np.sqrt(np.abs(P[i, 2, 2])) < 150.0
+        out[0, i], out[1, i], out[2, i], out[3, i] = dt, t - first_s[s], speed_ew[s], height
+        out[4, i] = 1.0 - np.hypot(heading_ew[s, 0], heading_ew[s, 1])
+        _loiter(
+            t, ring_t[s], ring_en[s], ring_sp[s], ring_turn[s], ring_head[s], window_s, sample_dt_s,
+            out[5:, i], centre[i], buf,
+        )  # fmt: skip
+
+
+@_jit
+def _plateau(v, c):
+    """Log compatibility of v with c = (lo, hi, sigma below lo, sigma above hi): 0 on [lo, hi],
+    half-Gaussian fall-off outside."""
+    below = _max(c[0] - v, 0.0) / c[2]
+    above = _max(v - c[1], 0.0) / c[3]
+    return -0.5 * (below * below + above * above)
+
+
+@_jit
+def _wander(w, c):
+    """log of legs * Exp(leg_mean) + wandering * LogNormal(median, 0.9), c = (legs, leg_mean,
+    wandering, median) (classify.WANDER)."""
+    w = _min(_max(w, 1e-4), 1.0)
+    z = np.log(w / c[3]) / 0.9
+    lognorm = np.exp(-0.5 * z * z) / (w * 0.9 * np.sqrt(2 * np.pi))
+    return np.log(c[0] * np.exp(-w / c[1]) / c[1] + c[2] * lognorm + 1e-3)
+
+
+@_jit
+def identity(ident, mode_c, uav, ident_weight, mode_c_weight, rid_bit, out):
+    """out (N, 3) += evidence of cooperative identity (ICAO -> aircraft unless `uav`, Remote ID
+    or `uav` -> drone) and of a transponder altitude without Remote ID (-> aircraft)."""
+    for i in range(ident.shape[0]):
+        rid = ident[i] >= 0 and (ident[i] & rid_bit) != 0
+        icao = ident[i] >= 0 and ident[i] < (1 << 24) and not uav[i]
+        out[i, 0] += (ident_weight if icao else 0.0) + (mode_c_weight if mode_c[i] and not rid else 0.0)
+        out[i, 1] += (ident_weight if uav[i] else 0.0) + (ident_weight if rid else 0.0)
+
+
+@_jit
+def classify(
+    hits, misses, age, speed, height, height_ok, wander, ident_ll,  # per row
+    log_pd, log_miss, log_pd_flock, log_miss_flock, log_flock_share,  # per sensor
+    log_prior, plateaus, wanders,  # per kind
+    kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p, codes,
+    post, cls, cls_p,
+):  # fmt: skip
+    """Posterior (N, 3) over classify.KINDS, the class shown (N,) int8 and its probability.
+
+    log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
+    flock]; plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma hi); wanders
+    (3, 4); ident_ll (N, 3) identity evidence; codes (3,) int8 class codes of the kinds.
+    """
+    S = hits.shape[1]
+    L = np.empty(3)
+    logp = np.empty(3)
+    for i in range(hits.shape[0]):
+        # detection: hits and misses per radar, the bird a mixture of a lone bird and a flock
+        for k in range(3):
+            a = b = 0.0
+            for q in range(S):
+                a += hits[i, q] * log_pd[q, k]
+                b += misses[i, q] * log_miss[q, k]
+            L[k] = a + b
+        a = b = 0.0
+        for q in range(S):
+            a += hits[i, q] * log_pd_flock[q]
+            b += misses[i, q] * log_miss_flock[q]
+        L[2] = np.logaddexp(log_flock_share[0] + L[2], log_flock_share[1] + (a + b))
+        top = _max(_max(L[0], L[1]), L[2])
+        # kinematics, worth a few looks; heading wander needs its averaging time (~20 s)
+        looks = _min(age[i] / kinematic_tau_s, kinematic_max_looks)
+        settled = _min(_max((age[i] - 10.0) / 20.0, 0.0), 1.0)
+        h = height[i] if height_ok[i] else 0.0
+        for k in range(3):
+            kin = _plateau(speed[i], plateaus[k, 0]) + (_plateau(h, plateaus[k, 1]) if height_ok[i] else 0.0)
+            kin += settled * _wander(wander[i], wanders[k])
+            logp[k] = (log_prior[k] + _max(L[k] - top, -llr_clip)) + looks * kin + ident_ll[i, k]
+        top = _max(_max(logp[0], logp[1]), logp[2])
+        for k in range(3):
+            post[i, k] = np.exp(logp[k] - top)
+        total = post[i, 0] + post[i, 1] + post[i, 2]
+        best = 0
+        for k in range(3):
+            post[i, k] /= total
+            if post[i, k] > post[i, best] or (post[i, k] != post[i, k] and post[i, best] == post[i, best]):
+                best = k  # np.argmax: the first largest, a NaN first of all
+        cls_p[i] = post[i, best]
+        cls[i] = codes[best] if cls_p[i] >= unknown_below_p else 0
