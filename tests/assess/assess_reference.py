@@ -1,0 +1,342 @@
+"""The numpy version of the assess stage's feature table and classifier, kept as the oracle of
+the compiled kernels (test_assess_kernels.py): the readable form of what kernels.py computes, and the
+code that produced the reference outputs on Paris before the kernels replaced it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airpicture.assess.alerts import _NK, KIND_INDEX, AlertRules
+from airpicture.assess.base import AssessSettings
+from airpicture.assess.classify import KINDS, KINEMATICS, WANDER, BayesClassifier
+from airpicture.assess.features import Features, FeatureTable, SensorSheet, rekey
+from airpicture.geo import geodetic_to_enu
+from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
+
+_EARTH_K_M = 4 / 3 * 6371000.0  # radar horizon with standard refraction
+
+
+def take_rows(a: np.ndarray, known: BoolArray, old: IntArray) -> np.ndarray:
+    """Rows of `a` for the known tracks, zeros for new ones (same dtype and trailing shape)."""
+    out = np.zeros((len(known), *a.shape[1:]), dtype=a.dtype)
+    out[known] = a[old[known]]
+    return out
+
+
+class Parking:
+    """Rows of tracks missing from the latest pictures, kept for grace_s.
+
+    The tracker stops publishing a track it has missed a few times but may pick the object up
+    again under the same id: its history must survive the gap. `realign` re-keys the named
+    per-track arrays of `owner` (aligned with owner.ids) to the picture's ids, parking the rows of
+    absent tracks and restoring those that come back.
+    """
+
+    def __init__(self, grace_s: float = 60.0) -> None:
+        self.grace_s = grace_s
+        self.ids: IntArray = np.zeros(0, dtype=np.int64)
+        self.seen = np.zeros(0)
+        self.cols: dict[str, np.ndarray] = {}
+        self.last_t = -np.inf
+
+    def realign(self, owner: object, names: tuple[str, ...], ids: IntArray, t: float) -> BoolArray:
+        """Re-key owner's arrays `names` (and owner.ids) to `ids`; returns which rows are known."""
+        cur_ids: IntArray = owner.ids  # type: ignore[attr-defined]
+        pool_ids = np.concatenate([cur_ids, self.ids])
+        pool_seen = np.concatenate([np.full(len(cur_ids), self.last_t), self.seen])
+        known, old = rekey(pool_ids, ids)
+        absent = ~np.isin(pool_ids, ids) & (pool_seen >= t - self.grace_s)
+        cols = {}
+        for n in names:
+            a = getattr(owner, n)
+            pool = np.concatenate([a, self.cols.get(n, a[:0])])
+            setattr(owner, n, take_rows(pool, known, old))
+            cols[n] = pool[absent]
+        self.ids, self.seen, self.cols, self.last_t = pool_ids[absent], pool_seen[absent], cols, t
+        owner.ids = ids.copy()  # type: ignore[attr-defined]
+        return known
+
+
+def coverage(sheet: SensorSheet, lat: FloatArray, lon: FloatArray, alt: FloatArray) -> BoolArray:
+    """(N,) positions -> (N, S) whether each radar could see an object there."""
+    out = np.zeros((len(lat), len(sheet.period_s)), dtype=bool)
+    for s in np.flatnonzero(sheet.radar):  # a loop over sensors, not tracks
+        enu = geodetic_to_enu(lat, lon, alt, *sheet.pos[s])
+        r = np.linalg.norm(enu, axis=-1)
+        if sheet.moving[s]:
+            h = np.sqrt(2 * _EARTH_K_M * max(sheet.pos[s, 2], 0.0))
+            above = r <= h + np.sqrt(2 * _EARTH_K_M * np.maximum(alt, 0.0))
+        else:
+            above = enu[:, 2] >= r * np.sin(sheet.min_el_rad[s])
+        out[:, s] = (r >= sheet.min_range_m[s]) & (r <= sheet.max_range_m[s]) & above
+    return out
+
+
+class ReferenceFeatureTable(FeatureTable):
+    """The numpy FeatureTable: per-track arrays aligned with the picture's rows, re-keyed to each
+    picture's ids (Parking); the settings are FeatureTable's."""
+
+    def __init__(self, sheet: SensorSheet, site: dict[str, float], **settings: float) -> None:
+        super().__init__(sheet, site, **settings)
+        S, K = len(sheet.period_s), self.K
+        self.ids: IntArray = np.zeros(0, dtype=np.int64)
+        self.parking = Parking(self.slots.grace_s)
+        self.first_s, self.last_s, self.last_update_s, self.speed_ew = (np.zeros(0) for _ in range(4))
+        self.heading_ew = np.zeros((0, 2))
+        self.hits, self.chances = np.zeros((0, S)), np.zeros((0, S))
+        self.ring_t, self.ring_en, self.ring_v = np.zeros((0, K)), np.zeros((0, K, 2)), np.zeros((0, K, 2))
+        self.ring_head, self.mask = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+    # the ring keeps velocities, not the compiled table's per-sample speed and heading terms
+    _ROW_FIELDS = (
+        *(n for n in FeatureTable._ROW_FIELDS if n not in ("ring_sp", "ring_psi", "ring_turn")),
+        "ring_v",
+    )
+
+    def _rekey(self, ids: IntArray, t: float) -> BoolArray:
+        """Re-align every per-track array to `ids`; returns which rows are known tracks."""
+        known = self.parking.realign(self, self._ROW_FIELDS, ids, t)
+        fresh = ~known
+        self.first_s[fresh] = t
+        self.last_s[fresh] = t
+        self.ring_t[fresh] = -1e18  # "never sampled", finite so differences stay finite
+        self.last_update_s[fresh] = -np.inf
+        return known
+
+    def update(self, pic: Picture) -> Features:
+        t = float(pic.time_s)
+        known = self._rekey(np.asarray(pic.track, dtype=np.int64), t)
+        N = len(pic)
+        dt = np.where(known, np.maximum(t - self.last_s, 0.0), 0.0)
+        v = pic.x[:, 3:5]
+        speed = np.hypot(v[:, 0], v[:, 1])
+        # exponentially weighted speed (a new track starts from its first value)
+        a_s = np.where(known, 1.0 - np.exp(-dt / self.tau_speed_s), 1.0)
+        self.speed_ew += a_s * (speed - self.speed_ew)
+        # heading persistence: length of the weighted mean of unit heading vectors (1 = straight)
+        moving = speed > 2.0
+        u = v / np.maximum(speed, 1e-9)[:, None]
+        a_u = np.where(known, 1.0 - np.exp(-dt / self.tau_heading_s), 1.0) * moving
+        self.heading_ew += a_u[:, None] * (u - self.heading_ew)
+        # sensors: Picture.sensors is cumulative (every sensor that ever updated the track), so a
+        # hit is attributed where it can be: a sensor's bit appearing, or an update of a track
+        # that only one sensor has ever seen. Chances (scans in coverage) count while the updates
+        # are attributable; after that only new bits add evidence (a second sensor seeing it).
+        S = self.hits.shape[1]
+        mask = pic.sensors.astype(np.int64)
+        bits = ((mask[:, None] >> np.arange(S)[None, :]) & 1).astype(np.float64)
+        new_bits = ((mask & ~self.mask)[:, None] >> np.arange(S)[None, :]) & 1
+        single = bits.sum(axis=1) == 1
+        updated = (pic.last_update_s > self.last_update_s) & single & (new_bits.sum(axis=1) == 0)
+        new_hits = new_bits + bits * updated[:, None]
+        cover = coverage(self.sheet, pic.lat, pic.lon, pic.alt_m)
+        new_chances = cover * (dt * single)[:, None] / self.sheet.period_s[None, :]
+        # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
+        fade = np.exp(-dt / self.tau_detect_s)[:, None]
+        self.hits = self.hits * fade + new_hits
+        self.chances = np.maximum(self.chances * fade + new_chances, self.hits)
+        self.mask = mask.copy()
+        self.last_update_s = pic.last_update_s.astype(np.float64).copy()
+        self.last_s[:] = t
+        self._sample(t, pic)
+        height = pic.alt_m - self.site_alt
+        height_ok = np.isfinite(height) & (np.sqrt(np.abs(pic.P[:, 2, 2])) < 150.0)
+        loiter = self._loiter(t, N)
+        return Features(
+            dt=dt,
+            age_s=t - self.first_s,
+            speed=self.speed_ew.copy(),
+            height=height,
+            height_ok=height_ok,
+            wander=1.0 - np.hypot(self.heading_ew[:, 0], self.heading_ew[:, 1]),
+            hits=self.hits.copy(),
+            misses=self.chances - self.hits,
+            **loiter,
+        )
+
+    def _sample(self, t: float, pic: Picture) -> None:
+        """Push (t, e, n, ve, vn) into each track's ring when sample_dt_s has passed since its last."""
+        last = np.take_along_axis(self.ring_t, ((self.ring_head - 1) % self.K)[:, None], axis=1)[:, 0]
+        due = np.flatnonzero(t - last >= self.sample_dt_s - 1e-6)
+        slot = self.ring_head[due]
+        self.ring_t[due, slot] = t
+        self.ring_en[due, slot] = pic.x[due, 0:2]
+        self.ring_v[due, slot] = pic.x[due, 3:5]
+        self.ring_head[due] = (slot + 1) % self.K
+
+    def _loiter(self, t: float, N: int) -> dict[str, FloatArray]:
+        """Turn, steadiness, radius and speed over each track's last loiter window of samples."""
+        # newest-first view of the ring
+        idx = (self.ring_head[:, None] - 1 - np.arange(self.K)[None, :]) % self.K
+        rt = np.take_along_axis(self.ring_t, idx, axis=1)
+        ren = np.take_along_axis(self.ring_en, idx[..., None], axis=1)
+        rv = np.take_along_axis(self.ring_v, idx[..., None], axis=1)
+        w = self.window_s
+        valid = rt >= t - w - 1e-6
+        span = np.where(valid.any(axis=1), t - np.min(np.where(valid, rt, np.inf), axis=1), 0.0)
+        n = np.maximum(valid.sum(axis=1), 1)
+        centre = np.sum(np.where(valid[..., None], ren, 0.0), axis=1) / n[:, None]
+        radius = np.max(np.where(valid, np.hypot(*np.moveaxis(ren - centre[:, None], -1, 0)), 0.0), axis=1)
+        sp = np.hypot(rv[..., 0], rv[..., 1])
+        mean_speed = np.sum(np.where(valid, sp, 0.0), axis=1) / n
+        psi = np.arctan2(rv[..., 0], rv[..., 1])
+        # consecutive pairs (newer, older): heading change where both speeds say where it points
+        pair = valid[:, :-1] & valid[:, 1:] & (sp[:, :-1] > 2.0) & (sp[:, 1:] > 2.0)
+        dpsi = np.angle(np.exp(1j * (psi[:, :-1] - psi[:, 1:])))
+        dts = np.maximum(rt[:, :-1] - rt[:, 1:], 1e-6)
+        turn = np.sum(np.where(pair, dpsi, 0.0), axis=1)
+        turning = pair & (np.abs(dpsi) / np.where(np.isfinite(dts), dts, 1.0) >= np.radians(1.0))
+        same = turning & (np.sign(dpsi) == np.sign(turn)[:, None])
+        steady = same.sum(axis=1) / np.maximum(pair.sum(axis=1), 1)
+        enough = span >= w - self.sample_dt_s - 1e-6
+        nan = np.full(N, np.nan)
+        return {
+            "loiter_turn_deg": np.where(enough, np.degrees(np.abs(turn)), nan),
+            "loiter_steady": np.where(enough, steady, nan),
+            "loiter_radius_m": np.where(enough, radius, nan),
+            "loiter_speed": np.where(enough, mean_speed, nan),
+            "loiter_span_s": span,
+            "centre_en": centre,
+        }
+
+
+def wander_logpdf(w: FloatArray, legs: float, leg_mean: float, wandering: float, median: float) -> FloatArray:
+    """log of legs * Exp(leg_mean) + wandering * LogNormal(median, 0.9)."""
+    w = np.clip(w, 1e-4, 1.0)
+    z = np.log(w / median) / 0.9
+    lognorm = np.exp(-0.5 * z * z) / (w * 0.9 * np.sqrt(2 * np.pi))
+    return np.log(legs * np.exp(-w / leg_mean) / leg_mean + wandering * lognorm + 1e-3)
+
+
+def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) -> FloatArray:
+    """Log compatibility: 0 on [lo, hi], half-Gaussian fall-off outside."""
+    below = np.maximum(lo - v, 0.0) / s_lo
+    above = np.maximum(v - hi, 0.0) / s_hi
+    return -0.5 * (below**2 + above**2)
+
+
+def kinematic_loglik(f: Features, wander_weight: FloatArray | float = 1.0) -> FloatArray:
+    """(N, 3) log p(features | kind) for one look; wander_weight (N,) scales the heading term."""
+    out = np.zeros((len(f.speed), 3))
+    h = np.where(f.height_ok, f.height, 0.0)
+    for k, kind in enumerate(KINDS):
+        out[:, k] += plateau_logc(f.speed, *KINEMATICS["speed"][kind])
+        out[:, k] += np.where(f.height_ok, plateau_logc(h, *KINEMATICS["height"][kind]), 0.0)
+        out[:, k] += wander_weight * wander_logpdf(f.wander, *WANDER[kind])
+    return out
+
+
+def identity_loglik(ident: IntArray, mode_c: BoolArray, s: AssessSettings, uav: BoolArray) -> FloatArray:
+    """classify.identity_loglik."""
+    out = np.zeros((len(ident), 3))
+    icao = (ident >= 0) & (ident < (1 << 24)) & ~uav
+    out[:, 1] += np.where(uav, s.ident_weight, 0.0)
+    rid = (ident >= 0) & ((ident & REMOTEID_BIT) != 0)
+    out[:, 0] += np.where(icao, s.ident_weight, 0.0)
+    out[:, 1] += np.where(rid, s.ident_weight, 0.0)
+    out[:, 0] += np.where(np.asarray(mode_c, bool) & ~rid, s.mode_c_weight, 0.0)
+    return out
+
+
+def detection_loglik(c: BayesClassifier, f: Features) -> FloatArray:
+    """(N, 3) log p(hits, misses | kind), bounded to llr_clip below the best kind; the bird
+    column is the mixture of a lone bird and a flock."""
+    L = f.hits @ c.log_pd + f.misses @ c.log_miss
+    flock = f.hits @ c.log_pd_flock + f.misses @ c.log_miss_flock
+    w = c.s.flock_share
+    L[:, 2] = np.logaddexp(np.log1p(-w) + L[:, 2], np.log(w) + flock)
+    return np.maximum(L - L.max(axis=1, keepdims=True), -c.s.llr_clip)
+
+
+def posterior(
+    c: BayesClassifier, f: Features, ident: IntArray, mode_c: BoolArray, uav: BoolArray
+) -> FloatArray:
+    """BayesClassifier.update's posterior (N, 3) over KINDS."""
+    looks = np.minimum(f.age_s / c.s.kinematic_tau_s, c.s.kinematic_max_looks)
+    # heading wander needs its averaging time (~20 s) before it means anything
+    settled = np.clip((f.age_s - 10.0) / 20.0, 0.0, 1.0)
+    logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kinematic_loglik(f, settled)
+    logp += identity_loglik(ident, mode_c, c.s, uav)
+    post = np.exp(logp - logp.max(axis=1, keepdims=True))
+    return post / post.sum(axis=1, keepdims=True)
+
+
+def zone_terms(rules: AlertRules, pic: Picture) -> dict[str, np.ndarray]:
+    """(N, Z) depth now, best depth along the predicted path, time of first predicted entry."""
+    N, Z = len(pic), len(rules.zones)
+    steps = np.arange(0.0, rules.s.predict_horizon_s + 1e-9, rules.s.predict_step_s)  # (K,)
+    en = pic.x[:, None, 0:2] + pic.x[:, None, 3:5] * steps[None, :, None]  # (N, K, 2)
+    h0 = pic.alt_m - rules.site_alt
+    h = h0[:, None] + pic.x[:, None, 5] * steps[None, :]  # (N, K)
+    depth_now = np.zeros((N, Z))
+    path_in = np.zeros((N, Z, len(steps)), dtype=bool)
+    path_keep = np.zeros((N, Z, len(steps)), dtype=bool)
+    band_now = np.zeros((N, Z), dtype=bool)
+    band_keep = np.zeros((N, Z), dtype=bool)
+    m = rules.s.boundary_margin_m
+    for j, z in enumerate(rules.zones):  # a loop over zones, not tracks
+        d = z.depth(en)  # (N, K)
+        hb = (h >= z.floor_m) & (h <= z.ceiling_m)
+        hk = (h >= z.floor_m - m) & (h <= z.ceiling_m + m)
+        depth_now[:, j] = d[:, 0]
+        band_now[:, j], band_keep[:, j] = hb[:, 0], hk[:, 0]
+        path_in[:, j] = (d > 0) & hb
+        path_keep[:, j] = (d > -m) & hk
+    first = np.argmax(path_in, axis=2)
+    tte = np.where(path_in.any(axis=2), steps[first], np.nan)
+    return {
+        "depth": depth_now,
+        "inside": (depth_now > 0) & band_now,
+        "inside_keep": (depth_now > -m) & band_keep,
+        "will_enter": np.any(path_in[:, :, 1:], axis=2),
+        "path_keep": np.any(path_keep, axis=2),
+        "tte": tte,
+    }
+
+
+def rule_keys(
+    rules: AlertRules, pic: Picture, f: Features, ok: BoolArray
+) -> tuple[IntArray, IntArray, dict[str, np.ndarray]]:
+    """AlertRules' raise and keep keys of a picture whose alertable rows are ok, and its zone terms."""
+    s, N, nz = rules.s, len(pic), rules.nz
+    zt = zone_terms(rules, pic)
+    Z = len(rules.zones)
+    raise_c = np.zeros((N, nz, _NK), dtype=bool)
+    keep_c = np.zeros((N, nz, _NK), dtype=bool)
+    raise_c[:, :Z, KIND_INDEX["zone_entry"]] = zt["inside"] & ok[:, None]
+    keep_c[:, :Z, KIND_INDEX["zone_entry"]] = zt["inside_keep"] & ok[:, None]
+    raise_c[:, :Z, KIND_INDEX["predicted_entry"]] = zt["will_enter"] & ~zt["inside"] & ok[:, None]
+    keep_c[:, :Z, KIND_INDEX["predicted_entry"]] = zt["path_keep"] & ok[:, None]
+    circling = (f.loiter_turn_deg >= s.loiter_turn_deg) & (f.loiter_steady >= s.loiter_steady)
+    hovering = (f.loiter_speed <= s.hover_speed_mps) & (f.loiter_radius_m <= s.hover_radius_m)
+    loiter = ok & (f.loiter_span_s >= s.loiter_time_s - 1e-6) & (f.loiter_radius_m <= s.loiter_radius_m)
+    loiter &= circling | hovering
+    raise_c[:, Z, KIND_INDEX["loitering"]] = loiter
+    keep_c[:, Z, KIND_INDEX["loitering"]] = loiter
+    rng = np.hypot(pic.x[:, 0], pic.x[:, 1])
+    unco = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m)
+    raise_c[:, Z, KIND_INDEX["uncooperative"]] = unco
+    keep_c[:, Z, KIND_INDEX["uncooperative"]] = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m + 1000)
+    ids = np.asarray(pic.track, dtype=np.int64)
+    base = (
+        ids[:, None, None] * (nz * _NK) + np.arange(nz)[None, :, None] * _NK + np.arange(_NK)[None, None, :]
+    )
+    return base[raise_c], base[keep_c], zt
+
+
+def refresh(
+    rules: AlertRules, pic: Picture, keep_keys: IntArray, t: float
+) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """AlertRules' refresh of its active alerts (in place): (done, due, gone) (A,)."""
+    s, nzk = rules.s, rules.nz * _NK
+    rules.true_s = np.where(np.isin(rules.key, keep_keys), t, rules.true_s)
+    present, row = rekey(np.asarray(pic.track, dtype=np.int64), rules.key // nzk)
+    here = np.column_stack([pic.lat, pic.lon, pic.alt_m])
+    rules.last_pos[present] = here[row[present]]
+    rules.seen_s[present] = t
+    gone = t - rules.seen_s > s.track_lost_s  # unpublished for longer than a short gap
+    done = gone | (present & (t - rules.true_s >= s.clear_after_s))
+    due = ~done & present & (t - rules.sent_s >= s.update_every_s)
+    rules.sent_s[due] = t
+    return done, due, gone

@@ -1,0 +1,175 @@
+"""The compiled assess kernels against their numpy version (assess_reference.py), on movers that
+come and go: gaps shorter than a slot's grace, gaps longer (the track starts afresh), a burst of
+tracks that makes the slot tables grow, radars whose coverage the movers leave, a moving radar."""
+
+import copy
+
+import assess_reference as reference
+import numpy as np
+import pytest
+from conftest import SENSORS, SITE, circling, only, straight, wandering
+
+from airpicture.assess import (
+    AssessSettings,
+    BayesClassifier,
+    CircleZone,
+    FeatureTable,
+    PolygonZone,
+    SensorSheet,
+)
+from airpicture.assess.alerts import _NK, AlertRules
+from airpicture.assess.slots import SlotTable
+from airpicture.types import icao_ident, remoteid_ident
+
+LR, SR, ADSB, SHIP = 1, 2, 4, 8
+#: the test sensors and a radar on a ship (coverage from the radar horizon)
+SHEETS = [
+    *SENSORS,
+    {
+        "id": "SHIP",
+        "kind": "radar",
+        "lat": 48.80,
+        "lon": 2.35,
+        "alt_m": 30,
+        "scan_period_s": 2.0,
+        "max_range_m": 20000,
+        "min_range_m": 100,
+        "moving": True,
+        "pd": {"aircraft": 0.9, "drone": 0.5, "bird": 0.3},
+    },
+]
+BURST = list(range(100, 180))  # tracks only in pictures 20-39
+
+
+def seen(p: float, bits: int, seed: int):
+    rng = np.random.default_rng(seed)
+    return lambda t: bits if rng.random() < p else 0
+
+
+@pytest.fixture
+def pictures(run_movers):
+    movers = [
+        (1, straight((-30000, 8000, 1500), (120, 0, 0)), lambda t: (LR if t % 4 == 0 else 0) | SHIP, -1),
+        (2, circling((200, 300), 300, 20, 300), seen(0.8, SR, 1), -1),
+        (3, wandering(3, (1500, 1500, 80), 9.0), seen(0.6, SR | SHIP, 2), -1),
+        (4, straight((3000, 0, 100), (25, 2, 0.5)), seen(0.8, SR, 3), -1),  # leaves SR at ~6 km
+        (5, straight((2000, 2000, 80), (0.3, 0.2, 0)), seen(0.8, SR, 4), -1),  # hovers
+        (6, straight((0, -3000, 2000), (150, 0, 0)), seen(0.9, ADSB, 5), icao_ident("3944f5")),
+        (7, straight((0, 3000, 80), (12, 0, 0)), seen(0.8, SR, 6), remoteid_ident("SN-1")),
+        *[(tid, straight((50.0 * tid, -1000, 200), (5, 5, 0)), seen(0.7, SR, tid), -1) for tid in BURST],
+    ]
+    pics = run_movers(movers, 240)
+    for k, p in enumerate(pics):
+        gone = [2] * (50 <= k < 60) + [3] * (80 <= k < 160) + [5] * (100 <= k < 120)
+        keep = [tid for tid in p.track.tolist() if tid not in gone and (tid not in BURST or 20 <= k < 40)]
+        only(p, keep)
+        p.mode_c = p.ident == icao_ident("3944f5")
+    return pics
+
+
+def test_features_match_the_numpy_version(pictures) -> None:
+    sheet = SensorSheet.from_specs(SHEETS)
+    new = FeatureTable(sheet, SITE, tau_detect_s=600.0)
+    ref = reference.ReferenceFeatureTable(sheet, SITE, tau_detect_s=600.0)
+    assert new.slots.capacity < len(BURST)  # the burst makes the slots grow
+    for p in pictures:
+        a, b = new.update(p), ref.update(p)
+        for name in vars(b):
+            got, want = np.asarray(getattr(a, name), float), np.asarray(getattr(b, name), float)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9, err_msg=name)
+    assert new.slots.capacity >= len(BURST)
+    assert np.any(b.misses[:, 1] > 0) and np.any(b.misses[:, 3] > 0), "radars that miss"
+    assert np.any(np.isfinite(b.loiter_turn_deg)), "full loiter windows"
+
+
+def test_classifier_matches_the_numpy_version(pictures) -> None:
+    sheet = SensorSheet.from_specs(SHEETS)
+    features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
+    c = BayesClassifier(sheet, AssessSettings())
+    classes = set()
+    for p in pictures:
+        p.info = {icao_ident("3944f5"): {"uav": True}} if p.time_s % 2 else {}
+        f = features.update(p)
+        post = c.update(p, f)
+        uav = np.isin(p.ident, list(p.info))
+        want = reference.posterior(c, f, p.ident, p.mode_c, uav)
+        np.testing.assert_allclose(post, want, rtol=1e-12, atol=1e-14)
+        best = np.argmax(want, axis=1)
+        shown = np.where(want[np.arange(len(p)), best] >= 0.5, best + 1, 0)
+        np.testing.assert_array_equal(p.cls, shown)
+        classes |= set(p.cls.tolist())
+    assert classes == {0, 1, 2, 3}  # aircraft, drone, bird, and unknown while young
+
+
+def test_alert_conditions_match_the_numpy_version(pictures) -> None:
+    sheet = SensorSheet.from_specs(SHEETS)
+    features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
+    zones = [
+        CircleZone("core", 0.0, 0.0, 1000.0, 0.0, 600.0),
+        PolygonZone(
+            "box", [np.array([[1500.0, 1500.0], [2500.0, 1500.0], [2500.0, 2500.0], [1500.0, 2500.0]])]
+        ),
+    ]
+    rules = AlertRules(zones, SITE["alt_m"], AssessSettings())
+    rng = np.random.default_rng(0)
+    n_keys = 0
+    for p in pictures:
+        f = features.update(p)
+        ok = rng.random(len(p)) < 0.7
+        sub = np.flatnonzero(rng.random(len(p)) < 0.9)
+        raise_keys, keep_keys, zt = rules.conditions(p, f, ok, sub)
+        ref_raise, ref_keep, ref_zt = reference.rule_keys(rules, p, f, ok)
+        in_sub = np.isin(ref_raise // (rules.nz * _NK), p.track[sub])
+        assert sorted(raise_keys) == sorted(ref_raise[in_sub])
+        assert sorted(keep_keys) == sorted(ref_keep[np.isin(ref_keep // (rules.nz * _NK), p.track[sub])])
+        for k in ("depth", "tte"):
+            np.testing.assert_array_equal(zt[k][sub], ref_zt[k][sub])
+        n_keys += len(raise_keys)
+    assert n_keys > 100
+
+
+def test_alert_refresh_matches_the_numpy_version(pictures) -> None:
+    rules = AlertRules([CircleZone("core", 0.0, 0.0, 1000.0)], SITE["alt_m"], AssessSettings())
+    nzk = rules.nz * _NK
+    rng = np.random.default_rng(1)
+    for p in pictures[::7]:
+        t = float(p.time_s)
+        tracks = rng.choice([1, 2, 3, 5, 6, 99], size=8)
+        rules.key = np.unique(tracks * nzk + rng.integers(0, nzk, size=8))
+        A = len(rules.key)
+        rules.true_s = t - rng.uniform(0, 40, A)
+        rules.sent_s = t - rng.uniform(0, 20, A)
+        rules.seen_s = t - rng.uniform(0, 30, A)
+        rules.last_pos = rng.normal(size=(A, 3))
+        keep_keys = rules.key[rng.random(A) < 0.5]
+        raise_keys = np.concatenate([rules.key[rng.random(A) < 0.5], [7 * nzk + 1]])
+        ref = copy.deepcopy(rules)
+        done, due, gone, fresh = rules.refresh(p, keep_keys, raise_keys)
+        ref_done, ref_due, ref_gone = reference.refresh(ref, p, keep_keys, t)
+        np.testing.assert_array_equal(done, ref_done)
+        np.testing.assert_array_equal(due, ref_due)
+        np.testing.assert_array_equal(gone, ref_gone)
+        np.testing.assert_array_equal(fresh, ~np.isin(raise_keys, ref.key[~ref_done]))
+        for name in ("true_s", "sent_s", "seen_s", "last_pos"):
+            np.testing.assert_array_equal(getattr(rules, name), getattr(ref, name), err_msg=name)
+
+
+class _Owner:
+    def __init__(self, capacity: int) -> None:
+        self.v = np.zeros(capacity)
+
+
+def test_slot_rows_follow_ids_through_gaps_and_growth() -> None:
+    slots = SlotTable(grace_s=10.0, capacity=2)
+    owner = _Owner(slots.capacity)
+    rows, known = slots.assign(owner, ("v",), np.array([5, 7]), 0.0)
+    assert not known.any() and len(set(rows.tolist())) == 2
+    owner.v[rows] = [50.0, 70.0]
+    rows, known = slots.assign(owner, ("v",), np.array([9, 7, 3]), 1.0)  # 5 parked; grows
+    assert known.tolist() == [False, True, False] and owner.v[rows[1]] == 70.0
+    assert slots.capacity >= 5 and len(owner.v) == slots.capacity
+    rows, known = slots.assign(owner, ("v",), np.array([5]), 10.5)  # back within grace_s of t = 0
+    assert known.tolist() == [True] and owner.v[rows[0]] == 50.0
+    slots.assign(owner, ("v",), np.array([], dtype=np.int64), 21.0)  # everyone is unseen for > 10 s
+    rows, known = slots.assign(owner, ("v",), np.array([5, 7]), 22.0)
+    assert not known.any() and slots.n_used == 2
