@@ -19,7 +19,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
-from scipy.stats import chi2
+from scipy.special import chdtri
 
 from airpicture.track.kernels import _jit
 from airpicture.types import FloatArray, IntArray
@@ -27,7 +27,7 @@ from airpicture.types import FloatArray, IntArray
 #: Gate probability of the Mahalanobis gate.
 P_GATE = 0.9999
 #: Mahalanobis gate (chi-square quantile at P_GATE) by measurement dimension.
-GATE = {m: float(chi2.ppf(P_GATE, m)) for m in range(1, 7)}
+GATE = {m: float(chdtri(m, 1.0 - P_GATE)) for m in range(1, 7)}  # chi2.ppf without scipy.stats
 
 #: Up to this many track x measurement cells the pairs go to scipy's dense solver, which is much
 #: faster than building a sparse graph for them.
