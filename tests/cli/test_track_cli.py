@@ -193,3 +193,25 @@ def test_demo_tracks_the_whole_bundled_scenario(tmp_path: Path) -> None:
     _, ghosts = _rows(BUNDLED / "ghosts.csv.gz")
     assert ghosts and set(ghosts) <= broadcast
     assert set(tracks["identity"].tolist()) - {""} == broadcast - set(ghosts)
+
+
+def test_track_cli_overlapped_and_serial_runs_write_the_same_files(tmp_path: Path) -> None:
+    """--overlap assesses and writes in a second thread while tracking: same rows, same alerts."""
+    cut_scenario(tmp_path / "scn", 600.0, 300.0)
+    files = {}
+    for flag in ("--overlap", "--no-overlap"):
+        out, alerts = tmp_path / f"t{flag}.csv", tmp_path / f"a{flag}.csv"
+        args = [
+            "track",
+            str(tmp_path / "scn"),
+            "--out",
+            str(out),
+            "--alerts",
+            str(alerts),
+            flag,
+            "--no-progress",
+        ]
+        assert main(args) == 0
+        files[flag] = (out.read_text(), alerts.read_text())
+    assert files["--overlap"] == files["--no-overlap"]
+    assert files["--overlap"][0].count("\n") > 1000  # a real picture, not an empty file

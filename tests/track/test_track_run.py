@@ -69,3 +69,27 @@ def test_a_published_track_gets_a_row_at_least_every_5_s(tmp_path: Path) -> None
     rows = np.genfromtxt(out, delimiter=",", names=True, dtype=None, encoding=None)
     assert len(np.unique(rows["track"])) == 1
     assert np.diff(np.sort(rows["time_s"])).max() <= 5.0
+
+
+def test_consume_behind_keeps_order_and_raises_the_consumers_error() -> None:
+    from airpicture.track.run import consume_behind
+
+    pics = list(range(500))  # any objects: the hand-off does not look at them
+    seen: list[object] = []
+    consume_behind(iter(pics), seen.append, depth=4)  # type: ignore[arg-type]
+    assert seen == pics
+
+    def boom(p: object) -> None:
+        if p == 10:
+            raise ValueError("consumer failed")
+
+    produced = []
+
+    def source() -> object:
+        for k in range(10_000):
+            produced.append(k)
+            yield k
+
+    with pytest.raises(ValueError, match="consumer failed"):
+        consume_behind(source(), boom, depth=4)  # type: ignore[arg-type]
+    assert len(produced) < 10_000  # the run stopped soon after the failure, without a deadlock

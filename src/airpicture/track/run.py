@@ -7,8 +7,10 @@ an object at most one plot per window; the picture is published at the end of ev
 from __future__ import annotations
 
 import math
+import queue
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from tqdm import tqdm
@@ -66,4 +68,35 @@ def run_scenario(
     bar.close()
 
 
-__all__ = ["run_scenario", "window_s"]
+def consume_behind(pictures: Iterator[Picture], consume: Callable[[Picture], None], depth: int = 64) -> None:
+    """Hand each picture to `consume` in a second thread, in order, while the next ones are
+    tracked: the tracker's and the assessment's compiled kernels release the GIL, so on two
+    cores tracking and what follows it (assessment, writing) overlap. At most `depth` pictures
+    wait; an error in `consume` stops the run and is raised here."""
+    q: queue.Queue[Picture | None] = queue.Queue(maxsize=depth)
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        while (pic := q.get()) is not None:
+            if failed:
+                continue  # drain, so the producer never blocks on a full queue
+            try:
+                consume(pic)
+            except BaseException as e:
+                failed.append(e)
+
+    th = threading.Thread(target=work, name="consume-pictures", daemon=True)
+    th.start()
+    try:
+        for pic in pictures:
+            if failed:
+                break
+            q.put(pic)
+    finally:
+        q.put(None)
+        th.join()
+    if failed:
+        raise failed[0]
+
+
+__all__ = ["consume_behind", "run_scenario", "window_s"]
