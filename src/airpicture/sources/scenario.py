@@ -145,6 +145,9 @@ def _time_order(t: FloatArray, rejects: Rejects) -> np.ndarray:
     if len(fin) == 0:
         return out
     tf = t[fin]
+    if (np.diff(tf) >= 0).all():  # in order: no row can be ahead of the rows after it, or late
+        rejects.add("time_out_of_order", 0)
+        return out
     k = NEIGHBOURS
     pad = np.concatenate([np.full(k, np.nan), tf, np.full(k, np.nan)])
     win = np.lib.stride_tricks.sliding_window_view(pad, k)
