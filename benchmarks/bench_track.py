@@ -2,7 +2,7 @@
 synthetic load. Prints a table; nothing here passes or fails.
 
 usage: python benchmarks/bench_track.py [--scenario DIR] [--sim-targets 40000] [--sim-minutes 2]
-       [--skip-sim] [--skip-long] [--long-targets 500] [--long-hours 1]
+       [--skip-sim] [--skip-long] [--long-targets 500] [--long-hours 2]
 
 Tracker time is the time spent in the tracker (association, filtering, track management and the
 published picture); it excludes reading and parsing the files and the one-off kernel start-up,
@@ -181,7 +181,7 @@ def main() -> int:
     ap.add_argument("--skip-sim", action="store_true")
     ap.add_argument("--skip-long", action="store_true")
     ap.add_argument("--long-targets", type=int, default=500, help="aircraft of the long sim run")
-    ap.add_argument("--long-hours", type=float, default=1.0, help="hours of the long sim run")
+    ap.add_argument("--long-hours", type=float, default=2.0, help="hours of the long sim run")
     a = ap.parse_args()
     out = Path(tempfile.mkdtemp())
     rows: list[tuple[str, str, str]] = []
