@@ -75,6 +75,27 @@ async def _until(cond, timeout: float = 30.0) -> None:  # type: ignore[no-untype
         await asyncio.sleep(0.02)
 
 
+@contextlib.asynccontextmanager
+async def _closing(writer: asyncio.StreamWriter):  # type: ignore[no-untyped-def]
+    """A test server's connection, closed (and waited for) however its handler ends: a socket
+    left to the garbage collector after the loop is gone is a ResourceWarning in a later test."""
+    try:
+        yield
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def _finished(handlers: list[asyncio.Task[None]]) -> None:
+    """Wait for the test server's connection handlers (Python 3.11's wait_closed does not)."""
+    if handlers:
+        _, pending = await asyncio.wait(handlers, timeout=10)
+        for t in pending:
+            t.cancel()
+        assert not pending, "a server handler did not finish"
+
+
 def test_server_killed_mid_stream_and_restarted(tmp_path: Path) -> None:
     times, hexes = _frames(2000)  # ~170 s of real traffic
     rec = tmp_path / "rec.bin"
@@ -123,12 +144,15 @@ def test_frames_cut_by_socket_boundaries() -> None:
     port = _free_port()
 
     async def main() -> FeedClient:
+        handlers: list[asyncio.Task[None]] = []
+
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            for i in range(0, len(data), 13):  # 13-byte pieces: nearly every frame is cut
-                writer.write(data[i : i + 13])
-                await writer.drain()
-                await asyncio.sleep(0.0005)
-            writer.close()
+            handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+            async with _closing(writer):
+                for i in range(0, len(data), 13):  # 13-byte pieces: nearly every frame is cut
+                    writer.write(data[i : i + 13])
+                    await writer.drain()
+                    await asyncio.sleep(0.0005)
 
         server = await asyncio.start_server(handler, "127.0.0.1", port)
         client = FeedClient("beast", "127.0.0.1", port, read_size=16)
@@ -144,6 +168,7 @@ def test_frames_cut_by_socket_boundaries() -> None:
         await _stop(task)
         server.close()
         await server.wait_closed()
+        await _finished(handlers)
         return client
 
     client = asyncio.run(main())
@@ -162,20 +187,23 @@ def test_slow_consumer_loses_oldest_batches_counted() -> None:
         delivered.append(len(reports))
 
     async def main() -> FeedClient:
+        handlers: list[asyncio.Task[None]] = []
+
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            for i in range(0, len(data), 500):
-                writer.write(data[i : i + 500])
-                await writer.drain()
-                await asyncio.sleep(0.001)
-            await reader.read()
-            writer.close()
+            handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+            async with _closing(writer):
+                for i in range(0, len(data), 500):
+                    writer.write(data[i : i + 500])
+                    await writer.drain()
+                    await asyncio.sleep(0.001)
+                await reader.read()  # until the client hangs up
 
         server = await asyncio.start_server(handler, "127.0.0.1", port)
         client = FeedClient("beast", "127.0.0.1", port, receiver=(49.0097, 2.5479), read_size=512)
         await run_feeds([client], slow, duration_s=1.5, stats_every_s=0.5, stats_out=None, queue_size=2)
-        await asyncio.sleep(0.05)  # let the server side see the hang-up and close
         server.close()
         await server.wait_closed()
+        await _finished(handlers)  # the server side has seen the hang-up and closed its socket
         return client
 
     client = asyncio.run(main())
