@@ -5,9 +5,10 @@ usage: python benchmarks/bench_track.py [--scenario DIR] [--sim-targets 40000] [
        [--skip-sim] [--skip-long] [--long-targets 500] [--long-hours 2]
 
 Tracker time is the time spent in the tracker (association, filtering, track management and the
-published picture); it excludes reading and parsing the files and the one-off kernel start-up,
-which are reported separately. Accuracy is scored by ../shared/eval/score.py when it is there,
-else by the project's own `airpicture.eval` (same definitions).
+published picture), the median of three runs; it excludes reading and parsing the files and the
+one-off kernel start-up, which are reported separately. Accuracy is scored by
+../shared/eval/score.py when it is there, else by the project's own `airpicture.eval` (same
+definitions).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,8 @@ from airpicture.track.tracker import Tracker, warm_up
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 BUNDLED = ROOT / "src" / "airpicture" / "data" / "paris"
+#: Tracker runs per scenario; the median time is reported.
+REPEAT = 3
 
 
 def score(scenario: Path, tracks: Path, *extra: str) -> dict[str, object]:
@@ -78,10 +82,18 @@ def track(
                 break
             w.write(pic)
     total = time.perf_counter() - t0
+    # a shared machine is noisy: the tracker time is the median of this run and REPEAT - 1 more
+    times = [busy]
+    for _ in range(REPEAT - 1):
+        trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+        t1 = time.perf_counter()
+        for _pic in run_scenario(scn, trk, period_s=1.0, progress=False, fresh_s=4.0):
+            pass
+        times.append(time.perf_counter() - t1)
     return {
         "plots": len(scn.plots),
         "reports": len(scn.reports),
-        "tracker_s": busy,
+        "tracker_s": float(statistics.median(times)),
         "read_s": t_read,
         "total_s": total,
     }
@@ -209,9 +221,9 @@ def main() -> int:
         rows.append(
             (
                 "paris TMA1, all 30 min",
-                "plots/s, whole run incl. reading",
-                f"{r['plots'] / r['total_s']:,.0f} ({r['plots']} plots in {r['total_s']:.2f} s; "
-                f"tracker alone {r['plots'] / r['tracker_s']:,.0f}/s)",
+                "plots/s: reading, kernel start-up, tracking, writing",
+                f"{r['plots'] / r['total_s']:,.0f} ({r['plots']} plots in {r['total_s']:.2f} s, "
+                f"reading {r['read_s']:.2f} s; tracker alone {r['plots'] / r['tracker_s']:,.0f}/s)",
             )
         )
     r = track(a.scenario, out / "all.csv", None)
