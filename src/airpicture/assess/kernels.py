@@ -14,12 +14,12 @@ x (N, 6) [e n u ve vn vu] site ENU, P (N, 6, 6) its covariance, t the picture ti
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from airpicture.compiled import jit
 from airpicture.geo import E2, A
 
-_jit = nb.njit(cache=True, nogil=True, error_model="numpy")
+_jit = jit
 
 EARTH_K_M = 4 / 3 * 6371000.0  # radar horizon with standard refraction
 _DEG = np.pi / 180.0

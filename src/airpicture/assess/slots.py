@@ -11,13 +11,13 @@ full, so a picture costs one kernel call however many tracks come and go.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from airpicture.compiled import jit
 from airpicture.types import BoolArray, FloatArray, IntArray
 
 
-@nb.njit(cache=True, nogil=True, error_model="numpy")
+@jit
 def _assign(ids, t, grace_s, slot_id, seen, used, rows, known):
     """Rows for ids (N,) int64 -> rows (N,), known (N,) (the id had a row); returns rows in use.
 

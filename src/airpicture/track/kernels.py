@@ -14,14 +14,14 @@ Mr (3, 3) site-ENU -> sensor-ENU rotation, third 0 none / 1 elevation / 2 altitu
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from airpicture.compiled import jit
 from airpicture.track import models
 
 LOG2PI = float(np.log(2 * np.pi))
 
-_jit = nb.njit(cache=True, nogil=True, error_model="numpy")
+_jit = jit
 
 
 @_jit
