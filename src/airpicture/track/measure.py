@@ -35,8 +35,11 @@ MODE_C_SPAN_M = 15000.0
 PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M = 800.0, 800.0
 #: Mode C reports altitude in 25 ft steps: add the quantisation variance to the sheet's sigma.
 MODE_C_STEP_M = 25 * 0.3048
-#: Defaults for fields a sheet may omit (ADS-B velocity accuracy: NACv 1-2).
-DEFAULT_SIGMA_VELOCITY_MPS = 2.0
+#: Defaults for fields a sheet may omit. Velocity: a sheet that does not state the accuracy is
+#: taken at NACv 0, the category a transponder reports when it does not know it (DO-260B: unknown
+#: or >= 10 m/s at 95 %), so sigma = 10 / 1.96. Reported velocities that are worse than that (a
+#: speed of 0 while the positions move) are then not trusted more than the positions.
+DEFAULT_SIGMA_VELOCITY_MPS = 10.0 / 1.96
 DEFAULT_SIGMA_ALT_M = 10.0
 
 
