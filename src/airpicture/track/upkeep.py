@@ -14,6 +14,7 @@ import numpy as np
 from airpicture.geo import _EP2, E2, A, B, F
 from airpicture.track.grid import near_pairs
 from airpicture.track.kernels import _inv_logdet, _jit, predict_combined
+from airpicture.track.table import CONFIRMED, TENTATIVE
 
 
 @_jit
@@ -40,7 +41,7 @@ def judge(
             lp += (since - before) * log_miss[s]
         score[r] += min(lp - miss_lp[r], 0.0)
         miss_lp[r] = min(lp, miss_lp[r])
-        tent = status[r] == 0
+        tent = status[r] == TENTATIVE
         confirm[i] = tent and score[r] >= confirm_llr
         sig_h = 0.0
         for j in range(P.shape[1]):
@@ -76,7 +77,7 @@ def publish(
     last measurement when that is fresher than fresh_s, else predicted to t. Returns rows,
     row_time, x (K, 6), P (K, 6, 6), lat, lon (deg), height above the ellipsoid (see
     measure.altitude_of)."""
-    rows = np.flatnonzero(alive & (status == 1) & (miss_lp >= min_lp))
+    rows = np.flatnonzero(alive & (status == CONFIRMED) & (miss_lp >= min_lp))
     K = rows.shape[0]
     row_time = np.empty(K)
     for i in range(K):
