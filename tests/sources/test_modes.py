@@ -180,3 +180,17 @@ def test_fuzz_decoder_never_raises(items: list) -> None:
     table = dec.decode(np.zeros(len(frames)), frames)
     assert table.dtype == MESSAGE_DTYPE
     assert len(table) + dec.rejects.total == len(frames)
+
+
+def test_describe_gives_only_the_batch_identities() -> None:
+    """A live run hands the tracker what is known of the aircraft in each batch, not the whole
+    registry (which holds every aircraft heard since the start)."""
+    from airpicture.sources.modes import AircraftInfo, describe
+
+    a = {0x3C6444: AircraftInfo(0x3C6444, callsign="DLH9U", squawk="1000"), 0x4CA1B2: AircraftInfo(0x4CA1B2)}
+    b = {0x400001: AircraftInfo(0x400001, callsign="BAW1", category="A3")}
+    names, info = describe([a, b], np.array([0x400001, 0x3C6444, 0x3C6444, 0xABCDEF]))
+    assert names == {0x400001: "BAW1", 0x3C6444: "DLH9U"}
+    assert set(info) == {0x400001, 0x3C6444}  # not 0x4CA1B2 (not in the batch) nor 0xABCDEF (unknown)
+    assert info[0x3C6444]["squawk"] == "1000" and info[0x400001]["category"] == "A3"
+    assert describe([a], np.zeros(0, np.int64)) == ({}, {})

@@ -232,6 +232,7 @@ def run_live_console(
     from airpicture.sinks.web import LiveState, SensorSite, Zone, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
+    from airpicture.sources.modes import describe
     from airpicture.track.tracker import Tracker
 
     check_bind(host, token)
@@ -251,13 +252,7 @@ def run_live_console(
     next_pub = [float("-inf")]
 
     def on_reports(reports: Any) -> None:
-        registry = {i: a for c in clients for i, a in c.stream.registry.items()}
-        names = {i: a.callsign for i, a in registry.items() if a.callsign}
-        info: dict[int, dict[str, object]] = {
-            i: {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "uav": a.is_uav}
-            for i, a in registry.items()
-        }
-        tracker.update_reports(reports, names, info)
+        tracker.update_reports(reports, *describe([c.stream.registry for c in clients], reports["ident"]))
         t = float(reports["time_s"].max()) if len(reports) else time.time()
         if t >= next_pub[0]:
             next_pub[0] = t + 1.0

@@ -48,16 +48,15 @@ class PictureWriter:
         self,
         tracker: Any,
         out: Any,
-        names: Callable[[], dict[int, str]],
-        info: Callable[[], dict[int, dict[str, object]]] | None = None,
+        describe: Callable[[npt.NDArray[np.int64]], tuple[dict[int, str], dict[int, dict[str, object]]]],
     ) -> None:
-        self.tracker, self.out, self.names, self.info = tracker, out, names, info
+        self.tracker, self.out, self.describe = tracker, out, describe
         self.next_publish = float("-inf")
         self.reports = 0
 
     def __call__(self, reports: npt.NDArray[np.void]) -> None:
         self.reports += len(reports)
-        self.tracker.update_reports(reports, self.names(), self.info() if self.info else None)
+        self.tracker.update_reports(reports, *self.describe(reports["ident"]))
         t = float(reports["time_s"].max())
         if t < self.next_publish:
             return
@@ -73,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     from airpicture.errors import ConfigError
     from airpicture.sources.live import FeedClient, run_feeds
+    from airpicture.sources.modes import describe
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
@@ -82,16 +82,8 @@ def run(args: argparse.Namespace) -> int:
     receiver = (args.lat, args.lon) if args.lat is not None else None
     feeds = [FeedClient(fmt, h, p, receiver=receiver, sensor=i) for i, (fmt, (h, p)) in enumerate(specs)]
 
-    def callsigns() -> dict[int, str]:
-        return {i: a.callsign for f in feeds for i, a in f.stream.registry.items() if a.callsign}
-
-    def aircraft() -> dict[int, dict[str, object]]:
-        # what Mode S says of each aircraft beyond position, kept with its track (Picture.info)
-        return {
-            i: {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "nic": a.nic,
-                "nacp": a.nacp, "nucp": a.nucp, "sil": a.sil, "uav": a.is_uav}
-            for f in feeds for i, a in f.stream.registry.items()
-        }  # fmt: skip
+    def aircraft(idents: npt.NDArray[np.int64]) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
+        return describe([f.stream.registry for f in feeds], idents)
 
     counter = {"reports": 0}
 
@@ -111,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                        for f in feeds]  # fmt: skip
             out = stack.enter_context(TracksCsvWriter(args.out))
             tracker = Tracker(sensors, site=(args.lat, args.lon, args.alt))
-            consumer = PictureWriter(tracker, out, callsigns, aircraft)
+            consumer = PictureWriter(tracker, out, aircraft)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
                               stats_out=sys.stderr)  # fmt: skip
         asyncio.run(feeds_run)

@@ -111,6 +111,27 @@ class AircraftInfo:
         return self.category == UAV_CATEGORY
 
 
+def describe(
+    registries: list[dict[int, AircraftInfo]], idents: npt.NDArray[np.int64]
+) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
+    """Callsigns and what Mode S says of each aircraft beyond position (Picture.info), for the
+    identities of one batch only: a live run hears thousands of aircraft a day, and passing every
+    registry entry with every batch would cost more with each one."""
+    names: dict[int, str] = {}
+    info: dict[int, dict[str, object]] = {}
+    for i in np.unique(idents).tolist():
+        for reg in registries:
+            a = reg.get(i)
+            if a is None:
+                continue
+            if a.callsign:
+                names[i] = a.callsign
+            info[i] = {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "nic": a.nic,
+                       "nacp": a.nacp, "nucp": a.nucp, "sil": a.sil, "uav": a.is_uav}  # fmt: skip
+            break
+    return names, info
+
+
 @dataclass
 class _Cpr:
     """CPR state of one aircraft: last frame of each parity and last resolved position."""
@@ -466,6 +487,7 @@ __all__ = [
     "AircraftInfo",
     "MessageArray",
     "ModesDecoder",
+    "describe",
     "nic_of",
     "reports_from_table",
 ]
