@@ -66,7 +66,8 @@ def test_imm_linear_agrees_with_imm_step(mask_kind: str) -> None:
 
     ref = imm.step(x, P, mu, dt, zr, Rr, measure_fn, np.zeros(6, bool))[:3]
     xk, Pk, muk = x.copy(), P.copy(), mu.copy()
-    kernels.imm_linear(xk, Pk, muk, dt, z, R, mask)  # in place
+    for n in range(len(muk)):  # in place, one track at a time
+        kernels.imm_linear_one(xk[n], Pk[n], muk[n], dt[n], z[n], R[n], mask[n], *kernels._motion())
     _assert_same_step((xk, Pk, muk), ref)
 
 
@@ -101,7 +102,10 @@ def test_imm_radar_agrees_with_imm_step(spec: dict, third: int) -> None:
 
     ref = imm.step(x, P, mu, dt, z, R, measure_fn, np.array([False, True, False]))[:3]
     xk, Pk, muk = x.copy(), P.copy(), mu.copy()
-    kernels.imm_radar(xk, Pk, muk, dt, o, M, th, z, R, SITE[2], rn, rm)
+    for n in range(len(muk)):  # in place, one track at a time
+        kernels.imm_radar_one(
+            xk[n], Pk[n], muk[n], dt[n], o[n], M[n], th[n], z[n], R[n], SITE[2], rn, rm, *kernels._motion()
+        )
     _assert_same_step((xk, Pk, muk), ref)
 
 
@@ -153,7 +157,15 @@ def test_radar_gate_agrees(spec: dict, third: int) -> None:
     z, _ = measure.radar_predict(xc[ti, :3] + rng.normal(size=(N, 3)) * 200, o, M, th, SITE[2], rn, rm)
     z[:, 1] = np.mod(z[:, 1], 2 * np.pi)
     R = measure.radar_noise(spec, th)
-    d2, ll = kernels.radar_gate(xc, Pc, mu, dt, ti, o, M, th, z, R, sig_t, SITE[2], rn, rm)
+    d2, ll = np.array(
+        [
+            kernels.radar_gate_one(
+                xc[k], Pc[k], mu[k], dt[n], o[n], M[n], th[n], z[n], R[n], sig_t[n], SITE[2], rn, rm,
+                *kernels._motion(),
+            )
+            for n, k in enumerate(ti)
+        ]
+    ).T  # fmt: skip
     c = imm.predicted_mode_probs(mu[ti], dt)
     xp, Pp = models.predict(xc[ti], Pc[ti], dt, models.mixed_accel(c))
     v = xp[:, 3:]

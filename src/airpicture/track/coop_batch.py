@@ -1,8 +1,8 @@
 """Cooperative reports (ADS-B, Remote ID) of one sensor and window in compiled calls: `prepare`
 (reports to site-ENU measurements) and `commit` (IMM update of the tracks holding the reported
-identities, with the identity-jump check, and their bookkeeping). Tracker._report_batch keeps the
+identities, with the identity-jump check, and their bookkeeping). coop_reports.batch keeps the
 lookup of identities and the fusion of new identities with radar tracks in Python; the numpy path
-in tracker.py (measure.report_to_enu, kernels.imm_linear, Tracker._commit) is the reference.
+in coop_reports.py (measure.report_to_enu, imm.step, Tracker._commit) is the reference.
 """
 
 from __future__ import annotations

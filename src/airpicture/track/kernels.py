@@ -1,11 +1,10 @@
-"""Compiled (numba) kernels for the tracker's hot path: the same mathematics as models.py,
-kalman.py, imm.py and measure.py, fused into one loop per batch.
+"""Compiled (numba) pieces of the tracker's hot path: the same mathematics as models.py,
+kalman.py, imm.py and measure.py, one track or pair at a time, with the 6x6 algebra written out.
+radar_batch.py, coop_batch.py and upkeep.py compose them into one loop per batch.
 
 Why: a profile of the numpy path on the Paris scenario showed its time going into the fixed cost
 of many small array operations on (pairs, 6, 6) stacks (a few hundred pairs per batch), not into
-arithmetic. Each kernel here runs one loop over the pairs (or tracks) of a batch with the 6x6
-algebra written out, so a batch costs tens of microseconds. The numpy modules remain the
-readable reference; tests check that both agree.
+arithmetic. The numpy modules remain the readable reference; tests check that both agree.
 
 Letters (per pair or track): x (6,) [e n u ve vn vu], P (6, 6), mu (M,) mode probabilities,
 dt gap to the measurement time, z (m,) measurement, R (m, m) its noise, o (3,) sensor in site ENU,
@@ -240,22 +239,6 @@ def _combine_one(x, P, mu, xc, Pc):
                 Pc[a, b] += mu[j] * (P[j, a, b] + da * (x[j, b] - xc[b]))
 
 
-def radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm):
-    """Gate statistics of candidate pairs (see _radar_gate); the motion models are read from
-    models.py at every call, never frozen into the compiled code."""
-    return _radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm, *_motion())
-
-
-def imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm):
-    """IMM cycle of tracks with one radar plot each, in place (see _imm_radar)."""
-    _imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm, *_motion())
-
-
-def imm_linear(x, P, mu, dt, z, R, mask):
-    """IMM cycle of tracks with a direct measurement, in place (see _imm_linear)."""
-    _imm_linear(x, P, mu, dt, z, R, mask, *_motion())
-
-
 def predict_mixed(xc, Pc, mu, dt):
     """Combined states (K, 6), (K, 6, 6) predicted by dt (K,) with the mode-mixed process noise of
     mode probabilities mu (K, M): models.predict(xc, Pc, dt, models.mixed_accel(mu)), compiled."""
@@ -279,35 +262,6 @@ def _predict_mixed(xc, Pc, mu, dt, accel2):
 
 def _motion() -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(models.MODE_ACCEL**2), np.ascontiguousarray(models.MODE_SOJOURN_S, np.float64)
-
-
-@_jit
-def _radar_gate(xc, Pc, mu, dt, ti, o, Mr, third, z, R, sig_t, site_alt, rn, rm, accel2, sojourn):
-    """Gate statistics of candidate pairs (track ti[n] of the combined states, plot n).
-    Returns d2 (N,), log-likelihood (N,)."""
-    N = ti.shape[0]
-    d2 = np.empty(N)
-    ll = np.empty(N)
-    for n in range(N):
-        k = ti[n]
-        d2[n], ll[n] = radar_gate_one(
-            xc[k],
-            Pc[k],
-            mu[k],
-            dt[n],
-            o[n],
-            Mr[n],
-            third[n],
-            z[n],
-            R[n],
-            sig_t[n],
-            site_alt,
-            rn,
-            rm,
-            accel2,
-            sojourn,
-        )
-    return d2, ll
 
 
 @_jit
@@ -368,30 +322,38 @@ def _update(xp, Pp, y, H, R, n_z, xo, Po):
             S[i, j] = s
     Si = np.empty((n_z, n_z))
     logdet = _inv_logdet(S, n_z, Si)
-    K = np.zeros((6, n_z))
+    q = _apply_gain(xp, Pp, PHt, Si, y, n_z, xo, Po)
+    return -0.5 * (q + logdet + n_z * LOG2PI)
+
+
+@_jit
+def _apply_gain(xp, Pp, PHt, Si, y, n, xo, Po):
+    """The Kalman step from P H^T (6, n) and S^-1 (n, n): xo = xp + K y, Po = Pp - K H Pp with
+    K = P H^T S^-1. Returns the innovation's squared Mahalanobis distance y S^-1 y."""
+    K = np.empty((6, n))
     for a in range(6):
-        for j in range(n_z):
+        for j in range(n):
             s = 0.0
-            for i in range(n_z):
+            for i in range(n):
                 s += PHt[a, i] * Si[i, j]
             K[a, j] = s
     q = 0.0
-    for i in range(n_z):
-        for j in range(n_z):
+    for i in range(n):
+        for j in range(n):
             q += y[i] * Si[i, j] * y[j]
     for a in range(6):
         s = xp[a]
-        for i in range(n_z):
+        for i in range(n):
             s += K[a, i] * y[i]
         xo[a] = s
     for a in range(6):
         for b in range(a, 6):
             s = Pp[a, b]
-            for i in range(n_z):
+            for i in range(n):
                 s -= K[a, i] * PHt[b, i]
             Po[a, b] = s
             Po[b, a] = s
-    return -0.5 * (q + logdet + n_z * LOG2PI)
+    return q
 
 
 @_jit
@@ -410,16 +372,6 @@ def _mode_probs(c, ll, mu_out):
         s += mu_out[j]
     for j in range(m):
         mu_out[j] /= s
-
-
-@_jit
-def _imm_radar(x, P, mu, dt, o, Mr, third, z, R, site_alt, rn, rm, accel2, sojourn):
-    """IMM cycle (mix, predict, EKF update per mode, mode probabilities) of A tracks with one radar
-    plot each. x (A, M, 6), P (A, M, 6, 6), mu (A, M) are updated in place."""
-    for n in range(mu.shape[0]):
-        imm_radar_one(
-            x[n], P[n], mu[n], dt[n], o[n], Mr[n], third[n], z[n], R[n], site_alt, rn, rm, accel2, sojourn
-        )
 
 
 @_jit
@@ -448,7 +400,7 @@ def _update_radar(xp, Pp, y, Hp, R, n, xo, Po):
     """_update for a radar plot: H = [Hp 0] touches the position only, and a 2-D plot without
     height has n = 2 components (the padded third row of the generic form adds nothing). The
     same numbers as _update with half the work; the log-likelihood keeps _update's constant."""
-    PHt = np.empty((6, 3))
+    PHt = np.empty((6, n))
     for a in range(6):
         for i in range(n):
             PHt[a, i] = Pp[a, 0] * Hp[i, 0] + Pp[a, 1] * Hp[i, 1] + Pp[a, 2] * Hp[i, 2]
@@ -456,7 +408,7 @@ def _update_radar(xp, Pp, y, Hp, R, n, xo, Po):
     for i in range(n):
         for j in range(n):
             S[i, j] = R[i, j] + Hp[i, 0] * PHt[0, j] + Hp[i, 1] * PHt[1, j] + Hp[i, 2] * PHt[2, j]
-    Si = np.empty((3, 3))
+    Si = np.empty((n, n))
     if n == 2:
         det = S[0, 0] * S[1, 1] - S[0, 1] * S[1, 0]
         Si[0, 0], Si[1, 1] = S[1, 1] / det, S[0, 0] / det
@@ -476,38 +428,8 @@ def _update_radar(xp, Pp, y, Hp, R, n, xo, Po):
     if not det > 0.0:  # not positive definite: as _update (via _inv_logdet), a NaN state
         xo[:] = np.nan
         return np.nan
-    K = np.empty((6, 3))
-    for a in range(6):
-        for j in range(n):
-            s = 0.0
-            for i in range(n):
-                s += PHt[a, i] * Si[i, j]
-            K[a, j] = s
-    q = 0.0
-    for i in range(n):
-        for j in range(n):
-            q += y[i] * Si[i, j] * y[j]
-    for a in range(6):
-        s = xp[a]
-        for i in range(n):
-            s += K[a, i] * y[i]
-        xo[a] = s
-    for a in range(6):
-        for b in range(a, 6):
-            s = Pp[a, b]
-            for i in range(n):
-                s -= K[a, i] * PHt[b, i]
-            Po[a, b] = s
-            Po[b, a] = s
+    q = _apply_gain(xp, Pp, PHt, Si, y, n, xo, Po)
     return -0.5 * (q + np.log(det) + 3 * LOG2PI)
-
-
-@_jit
-def _imm_linear(x, P, mu, dt, z, R, mask, accel2, sojourn):
-    """IMM cycle with a direct measurement of the state components flagged in mask (A, 6)
-    (position, velocity): H is the identity on those rows. Updated in place."""
-    for n in range(mu.shape[0]):
-        imm_linear_one(x[n], P[n], mu[n], dt[n], z[n], R[n], mask[n], accel2, sojourn)
 
 
 @_jit
@@ -581,4 +503,4 @@ def plots_to_enu(r, az, el, alt, third, o, Mr, sr2, sa2, se2, sh2, h_prior, sh2_
     return p, C
 
 
-__all__ = ["combine", "imm_linear", "imm_radar", "plots_to_enu", "predict_mixed", "radar_gate"]
+__all__ = ["combine", "imm_linear_one", "imm_radar_one", "plots_to_enu", "predict_mixed", "radar_gate_one"]

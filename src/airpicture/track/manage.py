@@ -78,7 +78,8 @@ def stitch(trk: Tracker, new: IntArray, t: float) -> None:
 def merge(trk: Tracker, t: float) -> None:
     """Two confirmed tracks on one object: keep the one with an identity, else the older one."""
     tb = trk.table
-    rows = tb.rows()[tb.status[tb.rows()] == CONFIRMED]
+    rows = tb.rows()
+    rows = rows[tb.status[rows] == CONFIRMED]
     if len(rows) < 2:
         return
     if trk.compiled:

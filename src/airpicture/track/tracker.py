@@ -383,15 +383,16 @@ class Tracker:
             integrity.corroboration(tb, self.geo, self.active, self.frame, t)
             integrity.replay(tb, t, dt)
             return
-        ro, rM, rmax, rmin, rlook, r_air, r_drone = self._radars(t)
         if (tb.ident[tb.alive] < 0).all():  # no cooperative track: nothing to check
             return
+        ro, rM, rmax, rmin, rlook, r_air, r_drone = self._radars(t)
         seen, changed = integrity_kernels.corroborate(
             tb.alive, tb.ident, tb.x, tb.mu, tb.t_cov, tb.radar_hits, tb.flagged, tb.integrity, t,
             ro, rM, rmax, rmin, rlook, r_air, r_drone, REMOTEID_BIT, tb.spoofed_idents,
         )  # fmt: skip
         if changed:  # as integrity.corroboration: found out, until a radar sees it
-            coop = tb.rows()[tb.ident[tb.rows()] >= 0]
+            rows = tb.rows()
+            coop = rows[tb.ident[rows] >= 0]
             bad = np.union1d(tb.spoofed_idents, tb.ident[coop][tb.flagged[coop]])
             tb.spoofed_idents = np.setdiff1d(bad, tb.ident[coop][seen[coop]])
         integrity_kernels.replay(
