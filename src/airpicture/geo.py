@@ -20,7 +20,7 @@ A = 6378137.0
 F = 1.0 / 298.257223563
 E2 = F * (2.0 - F)
 B = A * (1.0 - F)
-_EP2 = E2 / (1.0 - E2)  # second eccentricity squared
+EP2 = E2 / (1.0 - E2)  # second eccentricity squared
 
 _ArrayLike = npt.ArrayLike
 
@@ -47,7 +47,7 @@ def ecef_to_geodetic(xyz: _ArrayLike) -> tuple[FloatArray, FloatArray, FloatArra
     beta = np.arctan2(z, (1.0 - F) * p)
     for _ in range(3):
         sb, cb = np.sin(beta), np.cos(beta)
-        lat = np.arctan2(z + _EP2 * B * sb**3, p - E2 * A * cb**3)
+        lat = np.arctan2(z + EP2 * B * sb**3, p - E2 * A * cb**3)
         beta = np.arctan2((1.0 - F) * np.sin(lat), np.cos(lat))
     sla, cla = np.sin(lat), np.cos(lat)
     # This form of the height stays well conditioned at the poles (no division by cos(lat)).

@@ -118,6 +118,9 @@ class Picture:
         operator location, operator id, self-ID text; Mode S: callsign, category, squawk, NIC...)
     row_time : (N,) time each row's state refers to: a track updated since the previous picture is
         given as filtered at its last measurement, the others predicted to time_s (None: all time_s)
+    radar_hits : (N,) int radar plots that updated the track (None: not known)
+    manoeuvre_p : (N,) probability that the track is manoeuvring (its IMM's non-quiet modes)
+    first_s : (N,) time the track started
     """
 
     time_s: float
@@ -137,6 +140,9 @@ class Picture:
     names: dict[int, str] = field(default_factory=dict)
     row_time: FloatArray | None = None
     info: dict[int, dict[str, object]] = field(default_factory=dict)
+    radar_hits: IntArray | None = None
+    manoeuvre_p: FloatArray | None = None
+    first_s: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.track)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 OVERLAP_RATE = 60.0
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     import numpy as np
 
@@ -68,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
-    from airpicture.track.run import consume_behind, run_scenario
-    from airpicture.track.tracker import Tracker, warm_up
+    from airpicture.integrity import RadarIntegrity
+    from airpicture.track.tracker import ImmGnnTracker, warm_up
+    from airpicture.track.windows import scenario_windows
 
     t_start = time.perf_counter()
     scn = load_scenario(args.scenario, args.sensors.split(",") if args.sensors else None)
@@ -81,9 +82,8 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     warm_up(scn.sensors, scn.site_lla)
     t_warm = time.perf_counter() - t0
-    trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
-    trk.names.update(scn.names)
-    trk.info.update(scn.info)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
+    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
     assessor = TrackAssessor(scn.sensors, scn.site, zones)
     alerts = []
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
         def tracked() -> Iterator[Picture]:
             nonlocal busy
-            it = run_scenario(scn, trk, period_s=args.period, progress=args.progress, fresh_s=4.0)
+            it = trk.track(scenario_windows(scn, args.period, args.progress))
             while True:
                 t0 = time.perf_counter()
                 pic = next(it, None)
@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         def assess_and_write(pic: Picture) -> None:
             nonlocal alerts, assess_s
             t0 = time.perf_counter()
+            integrity.judge(pic)
             alerts += assessor.update(pic)  # fills the picture's classes
             assess_s += time.perf_counter() - t0
             out.write(pic)
@@ -144,6 +145,40 @@ def run(args: argparse.Namespace) -> int:
         print("rejects tracker: " + ", ".join(f"{k}={v}" for k, v in sorted(trk.rejects.items())))
     sys.stdout.flush()
     return 0
+
+
+def consume_behind(pictures: Iterator[Picture], consume: Callable[[Picture], None], depth: int = 64) -> None:
+    """Hand each picture to `consume` in a second thread, in order, while the next ones are
+    tracked: the tracker's and the assessment's compiled kernels release the GIL, so on two
+    cores tracking and what follows it (assessment, writing) overlap. At most `depth` pictures
+    wait; an error in `consume` stops the run and is raised here."""
+    import queue
+    import threading
+
+    q: queue.Queue[Picture | None] = queue.Queue(maxsize=depth)
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        while (pic := q.get()) is not None:
+            if failed:
+                continue  # drain, so the producer never blocks on a full queue
+            try:
+                consume(pic)
+            except BaseException as e:
+                failed.append(e)
+
+    th = threading.Thread(target=work, name="consume-pictures", daemon=True)
+    th.start()
+    try:
+        for pic in pictures:
+            if failed:
+                break
+            q.put(pic)
+    finally:
+        q.put(None)
+        th.join()
+    if failed:
+        raise failed[0]
 
 
 def _add_receiver(scn: Scenario, sensor_id: str, kind: str, rows: np.ndarray) -> None:

@@ -1,53 +1,25 @@
-"""Spatial pre-gate and global nearest-neighbour assignment.
+"""Associate: global nearest-neighbour assignment of the gated pairs (the data associator).
 
-Pre-gate: a k-d tree over the measurements' horizontal positions, queried with each track's
-predicted position and its own radius (4 sigma plus motion within the batch), gives candidate pairs.
-The Mahalanobis gate is applied by the caller on those pairs only.
-
-GNN: every gated pair carries a cost w (negative = the pair is more likely than "missed + clutter").
+Every gated pair carries a cost w (negative = the pair is more likely than "missed + clutter").
 One minimum-weight perfect matching on a sparse graph with a dummy partner per track and per
 measurement (cost 0) solves all ambiguous blocks at once: a track left on its dummy is unassigned,
-and the dummy-dummy edges mirror the real ones so a perfect matching always exists.
+and the dummy-dummy edges mirror the real ones so a perfect matching always exists. Small blocks go
+to scipy's dense solver, which is much faster than building a sparse graph for them.
 """
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-from scipy.spatial import cKDTree
-from scipy.special import chdtri
 
-from airpicture.track.kernels import _jit
+from airpicture.compiled import jit
 from airpicture.types import FloatArray, IntArray
-
-#: Gate probability of the Mahalanobis gate.
-P_GATE = 0.9999
-#: Mahalanobis gate (chi-square quantile at P_GATE) by measurement dimension.
-GATE = {m: float(chdtri(m, 1.0 - P_GATE)) for m in range(1, 7)}  # chi2.ppf without scipy.stats
 
 #: Up to this many track x measurement cells the pairs go to scipy's dense solver, which is much
 #: faster than building a sparse graph for them.
 DENSE_CELLS = 2500
-#: Up to this many track-measurement combinations the pre-gate compares them all directly.
-BRUTE_FORCE_PAIRS = 40_000
-
-
-def pregate(track_xy: FloatArray, radius: FloatArray, meas_xy: FloatArray) -> tuple[IntArray, IntArray]:
-    """Candidate pairs (track index, measurement index) with horizontal distance <= radius[track]."""
-    if len(track_xy) == 0 or len(meas_xy) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if len(track_xy) * len(meas_xy) <= BRUTE_FORCE_PAIRS:  # small batch: all distances beat a tree
-        d2 = ((track_xy[:, None, :] - meas_xy[None, :, :]) ** 2).sum(axis=2)
-        ti, mi = np.nonzero(d2 <= (radius**2)[:, None])
-        return ti.astype(np.int64), mi.astype(np.int64)
-    hits = cKDTree(meas_xy).query_ball_point(track_xy, radius, return_sorted=False)
-    counts = np.fromiter(map(len, hits), np.int64, len(hits))
-    meas = np.fromiter(itertools.chain.from_iterable(hits), np.int64, int(counts.sum()))
-    return np.repeat(np.arange(len(track_xy)), counts), meas
 
 
 def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
@@ -75,7 +47,7 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
     return np.sort(np.concatenate(chosen))
 
 
-@_jit
+@jit
 def _blocks(ti, mi, T):
     """The independent blocks of the pairs (track ti, measurement mi): connected components of the
     bipartite graph by union-find (scipy's connected_components costs ~0.3 ms of sparse-matrix
@@ -112,7 +84,7 @@ def _blocks(ti, mi, T):
     return order, np.array(bounds), lt, lm, nt, nm
 
 
-@_jit
+@jit
 def _root(parent, a):
     while parent[a] != a:
         a = parent[a]
@@ -152,4 +124,4 @@ def _dense(ti: IntArray, mi: IntArray, w: FloatArray, T: int, M: int) -> IntArra
     return pos[r[real], c[real]]
 
 
-__all__ = ["GATE", "P_GATE", "assign", "pregate"]
+__all__ = ["DENSE_CELLS", "assign"]

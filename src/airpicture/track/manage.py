@@ -1,96 +1,157 @@
-"""Track management beyond a single update: how likely the misses are, stitching a lost track
-to the new track that continues it, and merging duplicates. Functions of a Tracker's table;
-Tracker.maintain calls them (confirmation and deletion thresholds live in tracker.py).
+"""Manage: confirm, delete, stitch and merge tracks (the initiator's and deleter's decisions).
+
+Track management is a sequential likelihood-ratio test: hits add log(Pd L / lambda), each revisit
+of a sensor that passes without a hit adds log(1 - Pd). A tentative track confirms above the
+confirmation threshold (a false confirmation per clutter start of about e^-threshold); a confirmed
+track is deleted after the consecutive missed looks that a real object would give with a small
+probability, or when its position is no longer known to a few kilometres. A lost track leaves the
+picture but keeps its id when a new track takes up its path (stitching); two confirmed tracks on
+one object are merged.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-from scipy.spatial import cKDTree
 
-from airpicture.track import associate, kernels, upkeep
-from airpicture.track.associate import GATE
-from airpicture.track.table import CONFIRMED
+from airpicture.compiled import jit
+from airpicture.track.associate import assign
+from airpicture.track.gate import GATES, near_pairs
+from airpicture.track.linalg import inv_logdet, mahalanobis
+from airpicture.track.motion import predict_combined, predict_rows
+from airpicture.track.table import CONFIRMED, TENTATIVE, TrackTable
 from airpicture.types import FloatArray, IntArray
-
-if TYPE_CHECKING:
-    from airpicture.track.tracker import Tracker
 
 #: A confirmed track leaves the published picture (but stays in the table) when its misses are
 #: this unlikely for an object that is still there: two scans in a row for Pd = 0.9.
 P_STILL_THERE = 0.01
 #: Two confirmed tracks further apart than this (m) are not compared as duplicates.
 MERGE_REACH_M = 1500.0
-#: A sensor counts as covering a track while it has measured it in the last this many seconds.
-MISS_MEMORY_S = 30.0
 
 
-def miss_logp(trk: Tracker, rows: IntArray, t: float) -> FloatArray:
-    """Log-probability, for each track, that every sensor covering it missed it since its last
-    measurement: each sensor that has measured it in the last MISS_MEMORY_S counts its revisits
-    after that last measurement (by any sensor) with its own log(1 - Pd)."""
-    tb = trk.table
-    seen = tb.t_seen[rows]  # (K, S)
-    covering = (tb.t_update[rows, None] - seen) < MISS_MEMORY_S
-    look = trk.revisit_s[None, :]
-    since = np.floor((t - seen) / look - 0.25).clip(0)
-    before = np.floor((tb.t_update[rows, None] - seen) / look - 0.25).clip(0)
-    misses = np.where(covering, since - before, 0.0)
-    return np.asarray(misses @ trk.log_miss, np.float64)
+@jit
+def judge(cols, rows, t, looks, limits):
+    """Scores after the misses since each track's last measurement, then which rows confirm and
+    which are to be deleted (in place: score, miss_lp). Each sensor that measured a track in the
+    last memory_s counts its revisits after the track's last measurement (by any sensor) with
+    its own log(1 - Pd). looks: (revisit period (S,), log(1 - Pd) (S,)) of each sensor; limits:
+    (confirm LLR, tentative drop, log P(false delete), max horizontal sigma, max coast s, memory_s).
+    Returns (confirm mask, drop mask, confirmed tracks among the dropped)."""
+    revisit, log_miss = looks
+    confirm_llr, tent_drop, log_p_delete, max_sig_h, max_coast_s, memory_s = limits
+    K, S = rows.shape[0], cols.t_seen.shape[1]
+    confirm = np.zeros(K, np.bool_)
+    drop = np.zeros(K, np.bool_)
+    lost = 0
+    for i in range(K):
+        r = rows[i]
+        lp = 0.0
+        for s in range(S):
+            seen = cols.t_seen[r, s]
+            if not (cols.t_update[r] - seen) < memory_s:  # NaN: never seen by s
+                continue
+            since = max(np.floor((t - seen) / revisit[s] - 0.25), 0.0)
+            before = max(np.floor((cols.t_update[r] - seen) / revisit[s] - 0.25), 0.0)
+            lp += (since - before) * log_miss[s]
+        cols.score[r] += min(lp - cols.miss_lp[r], 0.0)
+        cols.miss_lp[r] = min(lp, cols.miss_lp[r])
+        score = cols.score[r]
+        tent = cols.status[r] == TENTATIVE
+        confirm[i] = tent and score >= confirm_llr
+        sig_h = 0.0
+        for j in range(cols.P.shape[1]):
+            sig_h = max(sig_h, np.sqrt(max(cols.P[r, j, 0, 0] + cols.P[r, j, 1, 1], 0.0)))
+        if tent:
+            bad = not confirm[i] and (score < cols.peak[r] - tent_drop or score < -1.0)
+        else:
+            bad = cols.miss_lp[r] < log_p_delete
+        drop[i] = bad or sig_h > max_sig_h or t - cols.t_update[r] > max_coast_s
+        if drop[i] and not tent:
+            lost += 1
+    return confirm, drop, lost
 
 
-def stitch(trk: Tracker, new: IntArray, t: float) -> None:
+@jit
+def duplicates(cols, rows, t, reach_m, gate, accel2):
+    """Pairs (a, b), a < b, indices into rows, of tracks within reach_m of each other at time t
+    whose identities do not differ and whose 6-D states agree within the chi-square gate."""
+    K = rows.shape[0]
+    pos = np.empty((K, 2))  # the mean alone first: few tracks have a neighbour to compare
+    for i in range(K):
+        r = rows[i]
+        pos[i, 0] = cols.xc[r, 0] + cols.xc[r, 3] * (t - cols.t[r])
+        pos[i, 1] = cols.xc[r, 1] + cols.xc[r, 4] * (t - cols.t[r])
+    ia, ib = near_pairs(pos, np.full(K, reach_m), pos)
+    keep = np.zeros(ia.shape[0], np.bool_)
+    S, Si = np.empty((6, 6)), np.empty((6, 6))
+    d = np.empty(6)
+    xa, Pa, xb, Pb = np.empty(6), np.empty((6, 6)), np.empty(6), np.empty((6, 6))
+    for q in range(ia.shape[0]):
+        a, b = ia[q], ib[q]
+        if a >= b:
+            continue
+        ra, rb = rows[a], rows[b]
+        if cols.ident[ra] >= 0 and cols.ident[rb] >= 0 and cols.ident[ra] != cols.ident[rb]:
+            continue
+        predict_combined(cols.xc[ra], cols.Pc[ra], cols.mu[ra], t - cols.t[ra], accel2, xa, Pa)
+        predict_combined(cols.xc[rb], cols.Pc[rb], cols.mu[rb], t - cols.t[rb], accel2, xb, Pb)
+        for u in range(6):
+            d[u] = xa[u] - xb[u]
+            for v in range(6):
+                S[u, v] = Pa[u, v] + Pb[u, v]
+        inv_logdet(S, 6, Si)
+        keep[q] = mahalanobis(d, Si, 6) < gate
+    return ia[keep], ib[keep]
+
+
+def predicted(tb: TrackTable, rows: IntArray, t: float, accel2: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Combined states of table rows predicted to time t."""
+    dt = np.ascontiguousarray(np.broadcast_to(t - tb.t[rows], (len(rows),)))
+    return predict_rows(tb.xc[rows], tb.Pc[rows], tb.mu[rows], dt, accel2)
+
+
+def stitch(tb: TrackTable, new: IntArray, t: float, accel2: FloatArray) -> int:
     """A newly confirmed track that continues a lost one (confirmed, unpublished after misses,
     its prediction gating the new track's position) takes over the lost track's id, so an
-    object keeps one identity across a manoeuvre the filter could not follow."""
-    tb = trk.table
+    object keeps one identity across a manoeuvre the filter could not follow. Returns how many."""
     rows = tb.rows()
     lost = rows[
         (tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] < np.log(P_STILL_THERE)) & ~np.isin(rows, new)
     ]
     if len(lost) == 0:
-        return
-    xl, Pl = trk.predicted(lost, t)
-    xn, Pn = trk.predicted(new, t)
+        return 0
+    xl, Pl = predicted(tb, lost, t, accel2)
+    xn, Pn = predicted(tb, new, t, accel2)
     sig = np.sqrt(Pl[:, 0, 0] + Pl[:, 1, 1])
-    ti, ni = associate.pregate(xl[:, :2], 4 * sig + 500.0, xn[:, :2])
+    ti, ni = near_pairs(np.ascontiguousarray(xl[:, :2]), 4 * sig + 500.0, np.ascontiguousarray(xn[:, :2]))
     if len(ti) == 0:
-        return
+        return 0
     il, inn = tb.ident[lost[ti]], tb.ident[new[ni]]
     d = xl[ti, :3] - xn[ni, :3]
     S = Pl[ti, :3, :3] + Pn[ni, :3, :3]
     d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
-    cost = np.where(((il < 0) | (inn < 0) | (il == inn)) & (d2 < GATE[3]), d2 - GATE[3], np.inf)
-    pick = associate.assign(ti, ni, cost)
+    cost = np.where(((il < 0) | (inn < 0) | (il == inn)) & (d2 < GATES[3]), d2 - GATES[3], np.inf)
+    pick = assign(ti, ni, cost)
     if len(pick) == 0:
-        return
+        return 0
     old, nw = lost[ti[pick]], new[ni[pick]]
     tb.id[nw] = tb.id[old]
     tb.ident[nw] = np.where(tb.ident[nw] < 0, tb.ident[old], tb.ident[nw])
     tb.sensors[nw] |= tb.sensors[old]
     tb.radar_hits[nw] += tb.radar_hits[old]
     tb.free(old)
-    trk.stats.stitched += len(pick)
+    return len(pick)
 
 
-def merge(trk: Tracker, t: float) -> None:
-    """Two confirmed tracks on one object: keep the one with an identity, else the older one."""
-    tb = trk.table
+def merge(tb: TrackTable, t: float, accel2: FloatArray) -> int:
+    """Two confirmed tracks on one object: keep the one with an identity, else the one with more
+    hits. Returns how many were merged away."""
     rows = tb.rows()
     rows = rows[tb.status[rows] == CONFIRMED]
     if len(rows) < 2:
-        return
-    if trk.compiled:
-        a, b = upkeep.duplicates(
-            rows, tb.xc, tb.Pc, tb.mu, tb.t, tb.ident, t, MERGE_REACH_M, GATE[6], kernels._motion()[0]
-        )
-    else:
-        a, b = _duplicates(trk, rows, t)
+        return 0
+    a, b = duplicates(tb.cols, rows, t, MERGE_REACH_M, GATES[6], accel2)
     if len(a) == 0:
-        return
-    # winner: identity first, then more hits
+        return 0
     key_a = (tb.ident[rows[a]] >= 0) * 1e9 + tb.hits[rows[a]]
     key_b = (tb.ident[rows[b]] >= 0) * 1e9 + tb.hits[rows[b]]
     win = np.where(key_a >= key_b, a, b)
@@ -101,25 +162,7 @@ def merge(trk: Tracker, t: float) -> None:
     np.add.at(tb.radar_hits, win_rows[keep], tb.radar_hits[rows[lose][keep]])
     np.bitwise_or.at(tb.sensors, win_rows[keep], tb.sensors[rows[lose][keep]])
     tb.free(lose_rows)
-    trk.stats.merged += len(lose_rows)
+    return len(lose_rows)
 
 
-def _duplicates(trk: Tracker, rows: IntArray, t: float) -> tuple[IntArray, IntArray]:
-    """upkeep.duplicates in numpy (the reference)."""
-    tb = trk.table
-    x, P = trk.predicted(rows, t)
-    pairs = cKDTree(x[:, :2]).query_pairs(r=MERGE_REACH_M, output_type="ndarray")
-    if len(pairs) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    a, b = pairs[:, 0], pairs[:, 1]
-    ia, ib = tb.ident[rows[a]], tb.ident[rows[b]]
-    ok = (ia < 0) | (ib < 0) | (ia == ib)
-    a, b = a[ok], b[ok]
-    d = x[a] - x[b]
-    S = P[a] + P[b]
-    d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d) if len(a) else np.zeros(0)
-    same = d2 < GATE[6]
-    return a[same], b[same]
-
-
-__all__ = ["merge", "miss_logp", "stitch"]
+__all__ = ["MERGE_REACH_M", "P_STILL_THERE", "duplicates", "judge", "merge", "predicted", "stitch"]

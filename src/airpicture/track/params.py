@@ -1,5 +1,5 @@
 """The tracker's settings: decision thresholds and physical bounds, each with why it has its value.
-Stages read them from here; tracker.py re-exports them.
+The tracker reads them from here.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ MAX_ALTITUDE_M = 1e5
 MAX_SPEED_MPS = 2000.0
 #: Period of the duplicate check of maintain(), s.
 HOUSEKEEPING_S = 2.0
-#: Index of the IMM's jump mode (models.MODE_ACCEL).
-JUMP_MODE = 2
 #: Reported-position (cooperative) hit LLR gain: half the confirmation threshold, so two reports
 #: that agree confirm a track.
 COOP_GAIN = CONFIRM_LLR / 2 + 0.5
@@ -34,18 +32,29 @@ COOP_GAIN = CONFIRM_LLR / 2 + 0.5
 REPORT_SIGMA_TIME_S = 1.5
 #: Hard cap on the time a track is kept without any measurement (s).
 MAX_COAST_S = 60.0
+#: A sensor counts as covering a track while it has measured it in the last this many seconds.
+MISS_MEMORY_S = 30.0
+#: A track measured this recently (s) is published at its measurement, not predicted to the
+#: picture's time: an estimate at its own time is better than one extrapolated from it. Four
+#: seconds: one revisit of a terminal radar.
+FRESH_S = 4.0
+#: Cost bonus of fusing a new identity with an identity-less track that gates with it (nats,
+#: in units of d2 + log|S|): any pair inside the gate beats starting a second track.
+FUSION_BONUS = 60.0
 
 
 __all__ = [
     "CONFIRM_LLR",
     "COOP_GAIN",
+    "FRESH_S",
+    "FUSION_BONUS",
     "HOUSEKEEPING_S",
-    "JUMP_MODE",
     "MAX_ALTITUDE_M",
     "MAX_COAST_S",
     "MAX_RANGE_M",
     "MAX_SIGMA_H_M",
     "MAX_SPEED_MPS",
+    "MISS_MEMORY_S",
     "P_FALSE_DELETE",
     "REPORT_SIGMA_TIME_S",
     "TENTATIVE_DROP",

@@ -1,35 +1,36 @@
 """The track table: struct-of-arrays state of every track, preallocated and grown by doubling.
 
 Rows are recycled: a deleted track frees its row (alive False); ids are never reused.
-IMM state is kept per mode: x (C, M, 6), P (C, M, 6, 6), mu (C, M).
+IMM state is kept per mode: x (C, M, 6), P (C, M, 6, 6), mu (C, M). Kernels take the columns
+as one record (`TrackTable.cols`, a `TrackColumns`), never as a list of arrays.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from airpicture.track.models import N_MODES
+from airpicture.track.motion import N_MODES
 from airpicture.types import NO_IDENT, IntArray
 
 TENTATIVE, CONFIRMED = 0, 1
-OK, SUSPECT, SPOOFED = 0, 1, 2
 
 
-class TrackTable:
-    """Columns (C = capacity, S = sensors):
+class TrackColumns(NamedTuple):
+    """The table's columns as kernels take them (C = capacity, M = modes, S = sensors).
 
-    alive, status, id, t (time of the state), x, P, mu, xc and Pc (the modes combined, kept up
-    to date by the compiled path, which reads them instead of combining every track), score
-    (log-likelihood ratio), peak (its highest value), hits, radar_hits, t_first, t_update (last
-    measurement by any sensor), t_seen (C, S: last measurement by each sensor, NaN never),
-    miss_lp (log-probability of the misses since t_update, already added to score), ident,
-    sensors (bit mask), mode_c, h_known (a height was measured), integrity, t_confirmed, t_cov
-    (last time outside every radar's coverage, for the spoofing check), twin and twin_s (the
-    track flying the same altitude and velocity far away, and for how long; flagged: found
-    spoofed, until a radar sees it; see integrity.py).
+    alive (C,) bool; status (C,) int8 TrackStatus; id (C,) int64 track number; t (C,) time of the
+    state; x (C, M, 6), P (C, M, 6, 6), mu (C, M) the IMM modes; xc (C, 6), Pc (C, 6, 6) the modes
+    combined (kept up to date by every update, so readers need not combine); score (C,)
+    log-likelihood ratio of "an object" vs "clutter", peak its highest value; hits, radar_hits
+    (C,) int32 measurements and radar plots used; t_first, t_update (C,) start and last
+    measurement by any sensor; t_seen (C, S) last measurement by each sensor (NaN: never);
+    miss_lp (C,) log-probability of the misses since t_update, already added to score; ident (C,)
+    int64 cooperative identity (NO_IDENT: none); sensors (C,) int64 bit mask of the sensors that
+    measured it; mode_c (C,) a reported altitude updated it; h_known (C,) a height was measured;
+    t_confirmed (C,) when it was confirmed (NaN: not yet).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -37,10 +38,10 @@ class TrackTable:
     id: npt.NDArray[np.int64]
     t: npt.NDArray[np.float64]
     x: npt.NDArray[np.float64]
-    xc: npt.NDArray[np.float64]
-    Pc: npt.NDArray[np.float64]
     P: npt.NDArray[np.float64]
     mu: npt.NDArray[np.float64]
+    xc: npt.NDArray[np.float64]
+    Pc: npt.NDArray[np.float64]
     score: npt.NDArray[np.float64]
     peak: npt.NDArray[np.float64]
     hits: npt.NDArray[np.int32]
@@ -53,13 +54,14 @@ class TrackTable:
     sensors: npt.NDArray[np.int64]
     mode_c: npt.NDArray[np.bool_]
     h_known: npt.NDArray[np.bool_]
-    integrity: npt.NDArray[np.int8]
     t_confirmed: npt.NDArray[np.float64]
-    t_cov: npt.NDArray[np.float64]
-    twin: npt.NDArray[np.int64]
-    twin_s: npt.NDArray[np.float64]
-    flagged: npt.NDArray[np.bool_]
 
+
+class TrackTable:
+    """The columns of TrackColumns as attributes (numpy views for Python code) and as `cols` (the
+    record for kernels; rebuilt when the table grows)."""
+
+    #: name -> (shape per row, dtype, value of a free row); t_seen's width is the sensor count.
     FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], str, object]]] = {
         "alive": ((), "?", False),
         "status": ((), "i1", TENTATIVE),
@@ -82,18 +84,35 @@ class TrackTable:
         "sensors": ((), "i8", 0),
         "mode_c": ((), "?", False),
         "h_known": ((), "?", False),
-        "integrity": ((), "i1", 0),
         "t_confirmed": ((), "f8", np.nan),
-        "t_cov": ((), "f8", 0.0),
-        "twin": ((), "i8", -1),
-        "twin_s": ((), "f8", 0.0),
-        "flagged": ((), "?", False),
     }
+
+    alive: npt.NDArray[np.bool_]
+    status: npt.NDArray[np.int8]
+    id: npt.NDArray[np.int64]
+    t: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64]
+    P: npt.NDArray[np.float64]
+    mu: npt.NDArray[np.float64]
+    xc: npt.NDArray[np.float64]
+    Pc: npt.NDArray[np.float64]
+    score: npt.NDArray[np.float64]
+    peak: npt.NDArray[np.float64]
+    hits: npt.NDArray[np.int32]
+    radar_hits: npt.NDArray[np.int32]
+    t_first: npt.NDArray[np.float64]
+    t_update: npt.NDArray[np.float64]
+    t_seen: npt.NDArray[np.float64]
+    miss_lp: npt.NDArray[np.float64]
+    ident: npt.NDArray[np.int64]
+    sensors: npt.NDArray[np.int64]
+    mode_c: npt.NDArray[np.bool_]
+    h_known: npt.NDArray[np.bool_]
+    t_confirmed: npt.NDArray[np.float64]
 
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0
         self.next_id = 1
-        self.spoofed_idents = np.zeros(0, np.int64)  # identities found spoofed (integrity.py)
         self.fields = dict(self.FIELDS, t_seen=((n_sensors,), "f8", np.nan))
         for name, (shape, dt, fill) in self.fields.items():
             setattr(self, name, np.full((0, *shape), fill, dtype=dt))
@@ -108,6 +127,7 @@ class TrackTable:
             new[: len(old)] = old
             setattr(self, name, new)
         self.capacity = capacity
+        self.cols = TrackColumns(*(getattr(self, name) for name in TrackColumns._fields))
 
     def allocate(self, n: int) -> IntArray:
         """Rows for n new tracks (at their defaults, alive, fresh ids).
@@ -141,3 +161,6 @@ class TrackTable:
 
     def __len__(self) -> int:
         return int(self.alive.sum())
+
+
+__all__ = ["CONFIRMED", "TENTATIVE", "TrackColumns", "TrackTable"]

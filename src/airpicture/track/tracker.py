@@ -1,69 +1,59 @@
 """The multi-sensor tracker: radar plots and cooperative reports in, one air picture out.
 
-Each measurement batch (one sensor, a time window no longer than its revisit period, so an object
-gives at most one plot) is handled without a Python loop over tracks or plots, in compiled kernels
-(radar_batch.py, coop_batch.py, upkeep.py, integrity_kernels.py) or, with compiled=False, in the
-numpy reference code here:
-  1. pre-gate: a grid (k-d tree on the reference path) of the plots against each track's
-     predicted position and radius;
-  2. every candidate pair is predicted to the PLOT's own time (a rotating beam times each plot) and
-     gated by Mahalanobis distance in the plot's own measurement space (range, azimuth, elevation
-     or Mode C altitude);
-  3. global nearest neighbour on the gated pairs with a log-likelihood-ratio cost that weighs the
-     pair against "missed + clutter", using the sensor's Pd and clutter density from its sheet;
-  4. IMM update of the assigned tracks; every unassigned plot starts a tentative track.
+`ImmGnnTracker` composes the roles of this package (see base.py for the path of a measurement):
+an IMM of constant-velocity models (motion.py), radar plots used as measured in an EKF and reports
+converted exactly (measurement.py), a grid pre-gate and Mahalanobis gate (gate.py), global nearest
+neighbour with a log-likelihood-ratio cost (associate.py), a sequential likelihood-ratio test to
+confirm and delete (manage.py). Each measurement batch (one sensor, a time window no longer than
+its revisit period, so an object gives at most one plot) costs a few compiled calls, without a
+Python loop over tracks or plots.
+
 Cooperative reports (ADS-B, Remote ID) go to the track holding their identity; a new identity is
-first offered to identity-less tracks (that is fusion: one aircraft, one track), else starts a track.
-
-Track management is a sequential likelihood-ratio test: hits add log(Pd L / lambda), each revisit
-of a sensor that passes without a hit adds log(1 - Pd). Tentative tracks confirm above
-CONFIRM_LLR (a false confirmation per clutter start of about e^-CONFIRM_LLR); confirmed tracks
-are deleted after the number of consecutive missed looks that a real object would produce with
-probability < 1e-4, or when their position is no longer known to a few kilometres.
-
-A cooperative track inside some radar's coverage that no radar has seen is `suspect`; after three
-revisits of that radar it is `spoofed` (a real aircraft is missed three times in a row with
-probability (1 - Pd)^3). Spoofed tracks stay in the table (the integrity stage reports them) but
-not in the published picture.
+first offered to identity-less tracks (that is fusion: one aircraft, one track), else starts a
+track.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from airpicture.geo import EnuFrame
-from airpicture.track import (
-    associate,
-    coop_reports,
-    imm,
-    integrity,
-    integrity_kernels,
-    kernels,
-    manage,
-    models,
-    radar_batch,
-    radar_plots,
-    upkeep,
+from airpicture.track.associate import assign
+from airpicture.track.base import Measurements
+from airpicture.track.gate import GATES, radar_pairs, report_pairs
+from airpicture.track.geometry import SensorGeometry, build_geometry, earth
+from airpicture.track.initiate import start_from_plots, start_from_reports
+from airpicture.track.manage import P_STILL_THERE, judge, merge, stitch
+from airpicture.track.measurement import (
+    DEFAULT_SIGMA_POSITION_M,
+    P_CLUTTER_MODE_C,
+    Plots,
+    RadarSheet,
+    Reports,
+    prepare_plots,
+    prepare_reports,
+    radar_sheet,
+    report_variances,
+    screen_plots,
 )
-from airpicture.track.manage import P_STILL_THERE
-from airpicture.track.measure import (
-    SensorGeometry,
-    altitude_of,
-    build_geometry,
-    curvature_radii,
-)
+from airpicture.track.motion import motion
 from airpicture.track.params import (
     CONFIRM_LLR,
+    COOP_GAIN,
+    FRESH_S,
+    FUSION_BONUS,
     HOUSEKEEPING_S,
     MAX_ALTITUDE_M,
     MAX_COAST_S,
     MAX_RANGE_M,
     MAX_SIGMA_H_M,
     MAX_SPEED_MPS,
+    MISS_MEMORY_S,
     P_FALSE_DELETE,
     REPORT_SIGMA_TIME_S,
     TENTATIVE_DROP,
@@ -71,8 +61,10 @@ from airpicture.track.params import (
     V_MAX_CLIMB_MPS,
     V_MAX_MPS,
 )
-from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT, TENTATIVE, TrackTable
-from airpicture.types import REMOTEID_BIT, FloatArray, IntArray, Picture
+from airpicture.track.publish import publish
+from airpicture.track.table import CONFIRMED, TrackTable
+from airpicture.track.update import update_with_plots, update_with_reports
+from airpicture.types import NO_IDENT, FloatArray, Picture
 
 
 @dataclass
@@ -91,136 +83,49 @@ class TrackerStats:
     identity_jumps: int = 0
 
 
-class Tracker:
-    """The tracker. `sensors`: the sensor sheets (sensors.json); `site`: (lat, lon, alt_m) origin of
-    the ENU frame; `platforms`: navigation of moving sensors (sensor index -> (t, [lat lon alt]));
-    `active`: indices of the sensors in use (default all): only they count for coverage checks;
-    `compiled`: use the numba kernels (default) or the numpy reference path (same results)."""
+class ImmGnnTracker:
+    """The tracker (a `base.Tracker`). `sensors`: the sensor sheets (sensors.json); `site`: (lat,
+    lon, alt_m) origin of the ENU frame; `platforms`: navigation of moving sensors (sensor index ->
+    (t, [lat lon alt])); `fresh_s`: a track measured this recently is published at its measurement
+    (publish.py)."""
 
     def __init__(
         self,
         sensors: list[dict[str, Any]],
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
-        active: list[int] | None = None,
-        compiled: bool = True,
+        fresh_s: float = FRESH_S,
     ) -> None:
         self.sensors = sensors
         self.frame = EnuFrame(*site)
-        self.site_alt = float(site[2])
-        self.rn, self.rm = curvature_radii(site[0])
+        self.earth = earth(self.frame, float(site[2]), float(site[0]))
+        self.motion = motion(V_MAX_MPS, V_MAX_CLIMB_MPS)
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
-        self.active = set(range(len(sensors)) if active is None else active)
-        self.compiled = compiled  # numba kernels; False runs the numpy reference path
+        self.fresh_s = fresh_s
         self.table = TrackTable(n_sensors=len(sensors))
-        self.revisit_s = np.array([self._revisit(sp) for sp in sensors])
-        self.log_miss = np.log(np.maximum(1 - np.array([self._pd_of(sp) for sp in sensors]), 1e-6))
+        revisit = np.array([_revisit(sp) for sp in sensors])
+        log_miss = np.log(np.maximum(1 - np.array([_pd_of_miss(sp) for sp in sensors]), 1e-6))
+        self._looks = (revisit, log_miss)
+        self._limits = (CONFIRM_LLR, TENTATIVE_DROP, np.log(P_FALSE_DELETE), MAX_SIGMA_H_M, MAX_COAST_S,
+                        MISS_MEMORY_S)  # fmt: skip
+        self._radar_sheets = {g.index: radar_sheet(g.spec) for g in self.geo if g.kind == "radar"}
+        self._receivers = {g.index: report_variances(g.spec) for g in self.geo if g.kind != "radar"}
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.names: dict[int, str] = {}
-        self.info: dict[int, dict[str, object]] = {}
-        self._t_maintain = -np.inf
+        self.info: dict[int, Mapping[str, object]] = {}
         self._t_house = -np.inf
-        self._radar_sheet: tuple[FloatArray, ...] | None = None
-        self._sheets: dict[int, tuple[FloatArray, FloatArray]] = {}
-        self._v_var = np.array([(V_MAX_MPS / 2) ** 2] * 2 + [(V_MAX_CLIMB_MPS / 2) ** 2])
 
-    # ------------------------------------------------------------------ helpers
-    def _pd(self, spec: dict[str, Any]) -> float:
-        pd = spec.get("pd", {})
-        return float(max(pd.values())) if pd else 0.9
+    # ------------------------------------------------------------------ the Tracker protocol
+    def step(self, window: Measurements) -> Picture:
+        self.update_reports(window.reports, window.names, window.info)
+        self.update_plots(window.plots)
+        self.maintain(window.until)
+        return self.picture(window.until)
 
-    def _revisit(self, spec: dict[str, Any]) -> float:
-        return float(spec.get("scan_period_s") or spec.get("update_period_s") or 1.0)
-
-    def _combined(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
-        if self.compiled:
-            return kernels.combine(self.table.x[rows], self.table.P[rows], self.table.mu[rows])
-        return imm.combine(self.table.x[rows], self.table.P[rows], self.table.mu[rows])
-
-    def _candidates(
-        self,
-        rows: IntArray,
-        xc: FloatArray,
-        Pc: FloatArray,
-        t_mid: float,
-        half_w: float,
-        meas_xy: FloatArray,
-        slack: FloatArray,
-    ) -> tuple[IntArray, IntArray]:
-        """Pre-gate: pairs whose horizontal distance is within the track's 5-sigma radius plus the
-        measurement's own horizontal uncertainty `slack` (M,)."""
-        dt = t_mid - self.table.t[rows]
-        pos = xc[:, :2] + xc[:, 3:5] * dt[:, None]
-        var = Pc[:, 0, 0] + Pc[:, 1, 1] + dt * dt * (Pc[:, 3, 3] + Pc[:, 4, 4])
-        speed = np.hypot(xc[:, 3], xc[:, 4])
-        # report-built tracks carry their time uncertainty along the velocity (see _gate_radar)
-        lag = np.where(self.table.ident[rows] >= 0, REPORT_SIGMA_TIME_S, 0.0) * speed
-        radius = 5.0 * np.sqrt(var + lag * lag) + half_w * (speed + 30.0) + 100.0
-        ti, mi = associate.pregate(pos, radius + slack.max(initial=0.0), meas_xy)
-        d = np.hypot(pos[ti, 0] - meas_xy[mi, 0], pos[ti, 1] - meas_xy[mi, 1])
-        near = d <= radius[ti] + slack[mi]
-        return ti[near], mi[near]
-
-    def _new_tracks(
-        self,
-        t: FloatArray,
-        p: FloatArray,
-        Cp: FloatArray,
-        v: FloatArray | None,
-        Cv: FloatArray | None,
-        score: FloatArray,
-        sensor: int,
-        ident: IntArray,
-        mode_c: FloatArray,
-        h_known: np.ndarray,
-    ) -> IntArray:
-        n = len(t)
-        tb = self.table
-        rows = tb.allocate(n)
-        radar = self.sensors[sensor]["kind"] == "radar"
-        self.stats.started += n
-        if self.compiled:
-            none, none_c = np.zeros((0, 3)), np.zeros((0, 3, 3))
-            upkeep.start(
-                rows, t, p, Cp, none if v is None else v, none_c if Cv is None else Cv, score, sensor,
-                ident, mode_c, h_known, radar, models.MODE_PRIOR, self._v_var,
-                tb.x, tb.P, tb.mu, tb.xc, tb.Pc, tb.t, tb.t_first, tb.t_update, tb.t_cov, tb.score, tb.peak,
-                tb.hits,
-                tb.radar_hits, tb.ident, tb.sensors, tb.mode_c, tb.h_known, tb.t_seen,
-            )  # fmt: skip
-            return rows
-        x = np.zeros((n, 6))
-        x[:, :3] = p
-        P = np.zeros((n, 6, 6))
-        P[:, :3, :3] = Cp
-        if v is None or Cv is None:
-            P[:, 3, 3] = P[:, 4, 4] = (V_MAX_MPS / 2) ** 2
-            P[:, 5, 5] = (V_MAX_CLIMB_MPS / 2) ** 2
-        else:
-            x[:, 3:] = v
-            P[:, 3:, 3:] = Cv
-        tb.x[rows] = x[:, None, :]
-        tb.P[rows] = P[:, None, :, :]
-        tb.mu[rows] = models.MODE_PRIOR
-        tb.t[rows] = tb.t_first[rows] = tb.t_update[rows] = tb.t_cov[rows] = t
-        tb.score[rows] = tb.peak[rows] = score
-        tb.hits[rows] = 1
-        tb.ident[rows] = ident
-        tb.sensors[rows] = 1 << sensor
-        tb.mode_c[rows] = mode_c
-        tb.h_known[rows] = h_known
-        tb.t_seen[rows, sensor] = t
-        tb.radar_hits[rows] = int(radar)
-        return rows
-
-    def _pd_of(self, spec: dict[str, Any]) -> float:
-        """Detection probability used to judge misses: the lowest of the kinds the sensor sees,
-        since what the object is is not known here (a bird missed by the site radar is not gone)."""
-        if spec["kind"] == "radar":
-            pd = spec.get("pd", {})
-            return float(min(pd.values())) if pd else 0.9
-        return 1.0 - float(spec.get("p_loss", 0.0))
+    def track(self, windows: Iterable[Measurements]) -> Iterator[Picture]:
+        for window in windows:
+            yield self.step(window)
 
     # ------------------------------------------------------------------ radar
     def update_plots(self, plots: np.ndarray) -> None:
@@ -229,10 +134,9 @@ class Tracker:
             return
         self.stats.plots += len(plots)
         # sources screen their rows; what still arrives broken is counted here, never raised
-        pl = plots
-        ok, one = radar_batch.screen(
-            pl["time_s"], pl["range_m"], pl["azimuth_rad"], pl["elevation_rad"], pl["altitude_m"],
-            pl["sensor"], len(self.geo), *TIME_BOUNDS_S, MAX_RANGE_M, MAX_ALTITUDE_M,
+        ok, one = screen_plots(
+            plots["time_s"], plots["range_m"], plots["azimuth_rad"], plots["elevation_rad"], plots["altitude_m"],
+            plots["sensor"], len(self.geo), *TIME_BOUNDS_S, MAX_RANGE_M, MAX_ALTITUDE_M,
         )  # fmt: skip
         if not ok.all():
             self.rejects["plot_invalid"] += int((~ok).sum())
@@ -244,41 +148,44 @@ class Tracker:
             if g.kind != "radar":
                 self.rejects["plot_from_non_radar"] += len(batch)
                 continue
-            radar_plots.batch(self, g, batch)
+            self._radar_batch(g, self._radar_sheets[g.index], batch)
 
-    def _commit(
-        self,
-        k: IntArray,
-        t: FloatArray,
-        x: FloatArray,
-        P: FloatArray,
-        mu: FloatArray,
-        gain: FloatArray,
-        g: SensorGeometry,
-        radar: bool,
-    ) -> None:
+    def _radar_batch(self, g: SensorGeometry, sheet: RadarSheet, pl: np.ndarray) -> None:
+        """One radar's plots of one window: gate, assign, update; the rest start tracks."""
         tb = self.table
-        good = np.isfinite(x).all(axis=(1, 2)) & np.isfinite(P).all(axis=(1, 2, 3))
-        if not good.all():  # numerically broken: quarantine, never raise
-            self.stats.quarantined += int((~good).sum())
-            tb.free(k[~good])
-            k, t, x, P, mu, gain = k[good], t[good], x[good], P[good], mu[good], gain[good]
-        tb.x[k], tb.P[k], tb.mu[k], tb.t[k], tb.t_update[k] = x, P, mu, t, t
-        tb.score[k] += gain
-        tb.peak[k] = np.maximum(tb.peak[k], tb.score[k])
-        tb.hits[k] += 1
-        tb.miss_lp[k] = 0.0
-        tb.sensors[k] |= 1 << g.index
-        tb.t_seen[k, g.index] = t
-        if radar:
-            tb.radar_hits[k] += 1
+        t = pl["time_s"]
+        o, M = g.at(self.frame, t)
+        third, z, R, pp, Cpp, lam = prepare_plots(
+            pl["range_m"], pl["azimuth_rad"], pl["elevation_rad"], pl["altitude_m"], o, M, sheet, self.earth
+        )
+        plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, pl["ident"])
+        taken = np.zeros(len(pl), bool)
+        rows = tb.rows()
+        if len(rows):
+            k, m, cost, gain, ambiguous = radar_pairs(
+                tb.cols, rows, plots, sheet.pd, REPORT_SIGMA_TIME_S, self.earth, self.motion
+            )
+            if ambiguous:
+                pick = assign(k, m, cost)
+                k, m, gain = k[pick], m[pick], gain[pick]
+            if len(k):
+                self.stats.quarantined += update_with_plots(
+                    tb.cols, k, m, gain, plots, sheet, g.index, self.earth, self.motion
+                )
+                self.stats.radar_updates += len(k)
+                taken[m] = True
+        n_new = len(pl) - int(taken.sum())
+        if n_new:
+            rows_new = tb.allocate(n_new)
+            self.stats.started += n_new
+            start_from_plots(tb.cols, rows_new, plots, ~taken, np.log(1.0 / P_CLUTTER_MODE_C), g.index, self.motion)
 
     # ------------------------------------------------------------------ cooperative reports
     def update_reports(
         self,
         reports: np.ndarray,
-        names: dict[int, str] | None = None,
-        info: dict[int, dict[str, object]] | None = None,
+        names: Mapping[int, str] | None = None,
+        info: Mapping[int, Mapping[str, object]] | None = None,
     ) -> None:
         """Cooperative position reports (REPORT_DTYPE), time-ordered. `names`: ident -> display name;
         `info`: ident -> what the source knows beyond position (kept with the track, in the picture)."""
@@ -292,7 +199,8 @@ class Tracker:
         bad = ~(
             (np.abs(reports["lat"]) <= 90)
             & (np.abs(reports["lon"]) <= 180)
-            & _plausible_time(reports["time_s"])
+            & (reports["time_s"] > TIME_BOUNDS_S[0])
+            & (reports["time_s"] < TIME_BOUNDS_S[1])
             & ~(np.abs(reports["altitude_m"]) > MAX_ALTITUDE_M)
             & ~(np.abs(reports["speed_mps"]) > MAX_SPEED_MPS)
         )
@@ -319,126 +227,88 @@ class Tracker:
         for k in range(int(rank.max()) + 1):
             part = rep[rank == k]
             for s in np.unique(part["sensor"]):
-                coop_reports.batch(self, self.geo[int(s)], part[part["sensor"] == s])
+                g = self.geo[int(s)]
+                if g.kind == "radar":
+                    self.rejects["report_from_radar"] += int((part["sensor"] == s).sum())
+                    continue
+                self._report_batch(g, part[part["sensor"] == s])
 
-    # ------------------------------------------------------------------ management
+    def _report_batch(self, g: SensorGeometry, rp: np.ndarray) -> None:
+        """One receiver's reports (at most one per identity): to the track holding the identity,
+        else fused with an identity-less track that gates, else a new track."""
+        tb = self.table
+        sig2 = self._receivers[g.index]
+        z, R, mask = prepare_reports(
+            rp["lat"], rp["lon"], rp["altitude_m"], rp["speed_mps"], rp["track_rad"], rp["vrate_mps"],
+            self.earth, sig2,
+        )  # fmt: skip
+        ident = rp["ident"]
+        reports = Reports(rp["time_s"], z, R, mask, ident)
+        rows = tb.rows()
+        done = np.zeros(len(rp), bool)
+        if len(rows):  # 1. the track that already holds the identity (authoritative: a jump restarts it)
+            known = tb.ident[rows]
+            order = np.argsort(known)
+            pos = np.clip(np.searchsorted(known[order], ident), 0, len(rows) - 1)
+            has = known[order][pos] == ident
+            if has.any():
+                sel = np.flatnonzero(has)
+                self._update_reports(rows[order][pos][has], sel, reports, g.index, GATES[3] * 4)
+                done[sel] = True
+        left = np.flatnonzero(~done)
+        free_rows = rows[tb.ident[rows] == NO_IDENT]
+        if len(left) and len(free_rows):  # 2. a new identity: fusion with a radar track
+            sp = float(g.spec.get("sigma_position_m", DEFAULT_SIGMA_POSITION_M))
+            k, m, cost = report_pairs(tb.cols, free_rows, reports, left, 3 * sp, FUSION_BONUS, self.motion)
+            pick = assign(k, m, cost)
+            if len(pick):
+                kk, mm = k[pick], m[pick]
+                tb.ident[kk] = ident[mm]
+                self._update_reports(kk, mm, reports, g.index, 0.0)
+                done[mm] = True
+                self.stats.fused += len(pick)
+        new = np.flatnonzero(~done)
+        if len(new):  # 3. else a new track
+            rows_new = tb.allocate(len(new))
+            self.stats.started += len(new)
+            start_from_reports(tb.cols, rows_new, reports, new, sig2, COOP_GAIN, g.index, self.motion)
+
+    def _update_reports(self, k: np.ndarray, m: np.ndarray, reports: Reports, sensor: int, jump: float) -> None:
+        bad, jumps = update_with_reports(self.table.cols, k, m, reports, COOP_GAIN, sensor, jump, self.motion)
+        self.stats.quarantined += bad
+        self.stats.identity_jumps += jumps
+        self.stats.report_updates += len(k)
+
+    # ------------------------------------------------------------------ management and output
     def maintain(self, t: float) -> None:
-        """Confirm, delete, merge and check integrity at time t (after the measurements up to t)."""
+        """Confirm, delete and merge at time t (after the measurements up to t)."""
         tb = self.table
         rows = tb.rows()
         if len(rows) == 0:
             return
-        if self.compiled:
-            confirm, drop, lost = upkeep.judge(
-                rows, t, tb.t_seen, tb.t_update, self.revisit_s, self.log_miss, manage.MISS_MEMORY_S,
-                tb.score, tb.peak, tb.miss_lp, tb.status, tb.P,
-                CONFIRM_LLR, TENTATIVE_DROP, np.log(P_FALSE_DELETE), MAX_SIGMA_H_M, MAX_COAST_S,
-            )  # fmt: skip
-        else:
-            confirm, drop, lost = self._judge(rows, t)
+        confirm, drop, lost = judge(tb.cols, rows, t, self._looks, self._limits)
         if confirm.any():
             tb.status[rows[confirm]] = CONFIRMED
             tb.t_confirmed[rows[confirm]] = t
             self.stats.confirmed += int(confirm.sum())
-            manage.stitch(self, rows[confirm], t)
+            self.stats.stitched += stitch(tb, rows[confirm], t, self.motion.accel2)
         if drop.any():
             tb.free(rows[drop])
             self.stats.deleted += lost
         # duplicates form slowly: looking for them once per HOUSEKEEPING_S is enough
         if t >= self._t_house + HOUSEKEEPING_S:
             self._t_house = t
-            manage.merge(self, t)
-        self._integrity(t)
+            self.stats.merged += merge(tb, t, self.motion.accel2)
 
-    def _judge(self, rows: IntArray, t: float) -> tuple[np.ndarray, np.ndarray, int]:
-        """upkeep.judge in numpy (the reference)."""
+    def picture(self, t: float) -> Picture:
+        """The published picture at time t (publish.py), with what the sources know of the
+        identities in it."""
         tb = self.table
-        lp = manage.miss_logp(self, rows, t)
-        tb.score[rows] += np.minimum(lp - tb.miss_lp[rows], 0.0)
-        tb.miss_lp[rows] = np.minimum(lp, tb.miss_lp[rows])
-        tent = tb.status[rows] == TENTATIVE
-        confirm = tent & (tb.score[rows] >= CONFIRM_LLR)
-        P = tb.P[rows]
-        sig_h = np.sqrt(np.maximum(P[:, :, 0, 0] + P[:, :, 1, 1], 0)).max(axis=1)
-        drop_tent = (
-            tent & ~confirm & ((tb.score[rows] < tb.peak[rows] - TENTATIVE_DROP) | (tb.score[rows] < -1.0))
+        rows, row_time, x, P, lat, lon, alt = publish(
+            tb.cols, t, self.fresh_s, np.log(P_STILL_THERE), self.motion.accel2, self.earth
         )
-        drop_conf = ~tent & (tb.miss_lp[rows] < np.log(P_FALSE_DELETE))
-        drop = drop_tent | drop_conf | (sig_h > MAX_SIGMA_H_M) | (t - tb.t_update[rows] > MAX_COAST_S)
-        return confirm, drop, int((drop & ~tent).sum())
-
-    def predicted(self, rows: IntArray, t: float | FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Combined states of rows predicted to time(s) t."""
-        xc, Pc = self._combined(rows)
-        dt = np.broadcast_to(np.asarray(t, np.float64) - self.table.t[rows], (len(rows),))
-        if self.compiled:
-            return kernels.predict_mixed(xc, Pc, self.table.mu[rows], np.ascontiguousarray(dt))
-        return models.predict(xc, Pc, dt, models.mixed_accel(self.table.mu[rows]))
-
-    def _integrity(self, t: float) -> None:
-        dt = t - self._t_maintain if np.isfinite(self._t_maintain) else 0.0
-        self._t_maintain = t
-        tb = self.table
-        if not self.compiled:
-            integrity.corroboration(tb, self.geo, self.active, self.frame, t)
-            integrity.replay(tb, t, dt)
-            return
-        if (tb.ident[tb.alive] < 0).all():  # no cooperative track: nothing to check
-            return
-        ro, rM, rmax, rmin, rlook, r_air, r_drone = self._radars(t)
-        seen, changed = integrity_kernels.corroborate(
-            tb.alive, tb.ident, tb.x, tb.mu, tb.t_cov, tb.radar_hits, tb.flagged, tb.integrity, t,
-            ro, rM, rmax, rmin, rlook, r_air, r_drone, REMOTEID_BIT, tb.spoofed_idents,
-        )  # fmt: skip
-        if changed:  # as integrity.corroboration: found out, until a radar sees it
-            rows = tb.rows()
-            coop = rows[tb.ident[rows] >= 0]
-            bad = np.union1d(tb.spoofed_idents, tb.ident[coop][tb.flagged[coop]])
-            tb.spoofed_idents = np.setdiff1d(bad, tb.ident[coop][seen[coop]])
-        integrity_kernels.replay(
-            tb.alive, tb.status, tb.ident, tb.id, tb.x, tb.mu, tb.twin, tb.twin_s, tb.radar_hits,
-            tb.integrity, tb.flagged, dt,
-        )  # fmt: skip
-
-    def _radars(self, t: float) -> tuple[FloatArray, ...]:
-        """The active radars as integrity_kernels.corroborate takes them, at time t."""
-        moving = any(g.nav_t is not None for g in self.geo)
-        if self._radar_sheet is not None and not moving:
-            return self._radar_sheet
-        use = [g for g in self.geo if g.kind == "radar" and g.index in self.active]
-        at = [g.at(self.frame, np.full(1, t)) for g in use]
-        sheet = (
-            np.array([o[0] for o, _ in at]).reshape(-1, 3),
-            np.array([M[0] for _, M in at]).reshape(-1, 3, 3),
-            np.array([float(g.spec["max_range_m"]) for g in use]),
-            np.array([float(g.spec.get("min_range_m", 0)) for g in use]),
-            np.array([float(g.spec.get("scan_period_s", 4.0)) for g in use]),
-            np.array([g.spec.get("pd", {}).get("aircraft", 0) > 0 for g in use], bool),
-            np.array([g.spec.get("pd", {}).get("drone", 0) > 0 for g in use], bool),
-        )
-        self._radar_sheet = sheet
-        return sheet
-
-    # ------------------------------------------------------------------ output
-    def picture(self, t: float, fresh_s: float = 0.0) -> Picture:
-        """Every confirmed track at time t (spoofed ones included, flagged), except those whose
-        consecutive missed looks leave less than P_STILL_THERE that the object is still there
-        (they are kept, unpublished, to pick the object up again). A track measured in
-        the last `fresh_s` seconds is given as filtered at that measurement (row_time), the others
-        predicted to t: an estimate at its own time is better than one extrapolated from it."""
-        tb = self.table
-        if self.compiled:
-            rows, row_time, x, P, lat, lon, alt = upkeep.publish(
-                tb.alive, tb.status, tb.miss_lp, tb.t, tb.xc, tb.Pc, tb.mu, t, fresh_s, np.log(P_STILL_THERE),
-                kernels._motion()[0], self.frame.R, self.frame.origin_ecef, self.site_alt, self.rn, self.rm,
-            )  # fmt: skip
-        else:
-            rows = tb.rows()
-            rows = rows[(tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] >= np.log(P_STILL_THERE))]
-            row_time = np.where(t - tb.t[rows] < fresh_s, tb.t[rows], t)
-            x, P = self.predicted(rows, row_time)
-            lat, lon, _ = self.frame.to_geodetic(x[:, :3])
-            alt, _ = altitude_of(x[:, :3], self.site_alt, self.rn, self.rm)
+        ident = tb.ident[rows]
+        held = [int(i) for i in ident[ident >= 0]]
         return Picture(
             time_s=t,
             track=tb.id[rows],
@@ -449,19 +319,32 @@ class Tracker:
             alt_m=alt,
             cls=np.zeros(len(rows), np.int8),
             cls_p=np.zeros(len(rows)),
-            ident=tb.ident[rows],
+            ident=ident,
             sensors=tb.sensors[rows],
             last_update_s=tb.t_update[rows],
-            integrity=tb.integrity[rows],
+            integrity=np.zeros(len(rows), np.int8),
             mode_c=tb.mode_c[rows],
-            names=self.names,
+            names={i: self.names[i] for i in held if i in self.names},
             row_time=row_time,
-            info=self.info,
+            info={i: dict(self.info[i]) for i in held if i in self.info},
+            radar_hits=tb.radar_hits[rows],
+            manoeuvre_p=tb.mu[rows, 1:].sum(axis=1),
+            first_s=tb.t_first[rows],
         )
 
 
-def _plausible_time(t: FloatArray) -> np.ndarray:
-    return (t > TIME_BOUNDS_S[0]) & (t < TIME_BOUNDS_S[1])
+def _revisit(spec: dict[str, Any]) -> float:
+    return float(spec.get("scan_period_s") or spec.get("update_period_s") or 1.0)
+
+
+def _pd_of_miss(spec: dict[str, Any]) -> float:
+    """Detection probability used to judge misses: the lowest of the kinds the sensor sees,
+    since what the object is is not known here (a bird missed by the site radar is not gone)."""
+    if spec["kind"] == "radar":
+        pd = spec.get("pd", {})
+        return float(min(pd.values())) if pd else 0.9
+    return 1.0 - float(spec.get("p_loss", 0.0))
+
 
 
 def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> None:
@@ -472,9 +355,10 @@ def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> 
     from airpicture.types import PLOT_DTYPE, REPORT_DTYPE
 
     t0 = 1.7e9
-    trk = Tracker(sensors, site)
+    trk = ImmGnnTracker(sensors, site)
     for k in range(6):
         t = t0 + 4.0 * k
+        plots, reports = [], []
         for i, s in enumerate(sensors):
             if s["kind"] == "radar":
                 pl = np.zeros(2, PLOT_DTYPE)
@@ -483,20 +367,20 @@ def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> 
                 pl["azimuth_rad"] = 0.5
                 pl["elevation_rad"] = 0.05 if s.get("sigma_elevation_deg") is not None else np.nan
                 pl["altitude_m"], pl["ident"] = 1000.0, -1
-                trk.update_plots(pl)
+                plots.append(pl)
             else:
                 rp = np.zeros(1, REPORT_DTYPE)
                 rp["time_s"], rp["sensor"], rp["ident"] = t, i, 0xABCDEF
                 rp["lat"], rp["lon"] = site[0] + 0.001 * k + (0.5 if k == 5 else 0.0), site[1]
-                rp["altitude_m"], rp["speed_mps"], rp["track_rad"], rp["vrate_mps"] = (
-                    1000.0,
-                    100.0,
-                    0.0,
-                    np.nan,
-                )
-                trk.update_reports(rp)
-        trk.maintain(t + 4.0)
-        trk.picture(t + 4.0, fresh_s=4.0)
+                rp["altitude_m"], rp["speed_mps"], rp["track_rad"], rp["vrate_mps"] = 1000.0, 100.0, 0.0, np.nan
+                reports.append(rp)
+        trk.step(
+            Measurements(
+                t + 4.0,
+                np.concatenate(plots) if plots else np.zeros(0, PLOT_DTYPE),
+                np.concatenate(reports) if reports else np.zeros(0, REPORT_DTYPE),
+            )
+        )
 
 
-__all__ = ["CONFIRMED", "OK", "SPOOFED", "SUSPECT", "TENTATIVE", "Tracker", "TrackerStats", "warm_up"]
+__all__ = ["ImmGnnTracker", "TrackerStats", "warm_up"]

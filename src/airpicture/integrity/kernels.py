@@ -1,0 +1,143 @@
+"""Compiled integrity checks over a picture's cooperative tracks (radar.py says what they judge).
+
+Letters: x (N, 6) the picture's states [e n u ve vn vu]; per track of the picture: ident,
+radar_hits, manoeuvre_p, and the check's own memory (t_cov, flagged, twin, twin_s) gathered
+into picture order. radars: (o (R, 3), M (R, 3, 3), max range, min range, min elevation (rad),
+scan period, sees aircraft, sees drones) of the active radars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airpicture.compiled import jit
+from airpicture.integrity.base import OK, SPOOFED, SUSPECT
+from airpicture.track.gate import CELL_M, near_pairs
+
+EARTH_RADIUS_M = 6371000.0
+
+
+@jit
+def covered(radars, p, drone):
+    """Whether some radar that sees this kind of object (drone: the Remote ID kind) covers site-ENU
+    point p (3,), and the shortest scan period among those (inf where none)."""
+    o, M, rmax, rmin, el_min, look, sees_air, sees_drone = radars
+    in_cov = False
+    best = np.inf
+    for q in range(o.shape[0]):
+        if not (sees_drone[q] if drone else sees_air[q]):
+            continue
+        d = M[q] @ (p - o[q])
+        rr = np.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2)
+        el = np.arcsin(min(max(d[2] / max(rr, 1.0), -1.0), 1.0))
+        if rmin[q] <= rr <= rmax[q] and el >= el_min[q]:
+            in_cov = True
+            best = min(best, look[q])
+    return in_cov, best
+
+
+@jit
+def corroborate(x, ident, radar_hits, t, radars, memory, spoofed, rules):
+    """Radar corroboration of the picture's cooperative tracks, in place on memory = (t_cov,
+    flagged) and on the returned integrity. spoofed: sorted identities found spoofed. rules:
+    (corroborating hits, min hit share, spoof looks, Remote ID bit). Returns (integrity, seen,
+    whether the spoofed set must be updated)."""
+    t_cov, flagged = memory
+    hits_needed, share, spoof_looks, rid_bit = rules
+    N = x.shape[0]
+    integrity = np.zeros(N, np.int8)
+    seen = np.zeros(N, np.bool_)
+    changed = False
+    for r in range(N):
+        if ident[r] < 0:
+            continue
+        in_cov, look = covered(radars, x[r, :3], (ident[r] & rid_bit) != 0)
+        if not in_cov:
+            t_cov[r] = t
+        looks = (t - t_cov[r]) / (look if np.isfinite(look) else 1.0) if in_cov else 0.0
+        hits = radar_hits[r]
+        seen[r] = hits >= hits_needed and hits >= share * looks
+        unseen = looks > spoof_looks and hits < share * looks
+        state = OK if (not in_cov or seen[r]) else (SPOOFED if unseen else SUSPECT)
+        i = np.searchsorted(spoofed, ident[r])
+        known = i < spoofed.shape[0] and spoofed[i] == ident[r]
+        fl = (flagged[r] or state == SPOOFED or known) and not seen[r]
+        flagged[r] = fl
+        integrity[r] = SPOOFED if fl else state
+        changed = changed or (fl and not known) or (seen[r] and known)
+    return integrity, seen, changed
+
+
+@jit
+def replay(x, ident, ids, radar_hits, manoeuvre_p, memory, integrity, dt, rules):
+    """Twin time of the picture's cooperative tracks, and the replayed twins flagged (in place on
+    memory = (twin, twin_s, flagged) and integrity). rules: (twin altitude m, twin speed m/s,
+    separation m, twin s, manoeuvre vertical rate m/s, corroborating hits)."""
+    twin, twin_s, flagged = memory
+    twin_alt, twin_speed, separation, twin_time, man_vrate, hits_needed = rules
+    rows = np.flatnonzero(ident >= 0)
+    K = rows.shape[0]
+    if K == 0:
+        return
+    # twins are within unit distance in (altitude, ve, vn) scaled by the twin tolerances
+    feat = np.empty((K, 3))
+    for i in range(K):
+        xr = x[rows[i]]
+        # height above the Earth, not ENU up: the tangent plane falls away ~d^2 / 2R with distance
+        alt = xr[2] + (xr[0] ** 2 + xr[1] ** 2) / (2 * EARTH_RADIUS_M)
+        feat[i, 0] = alt / twin_alt * CELL_M
+        feat[i, 1] = xr[3] / twin_speed * CELL_M
+        feat[i, 2] = xr[4] / twin_speed * CELL_M
+    ia, ib = near_pairs(feat[:, :2], np.full(K, CELL_M), feat[:, :2])
+    first_a = np.full(K, -1, np.int64)  # partner of the first pair (a, b) where the track is a
+    first_b = np.full(K, -1, np.int64)  # ... or, when it is never a, where it is b
+    for q in range(ia.shape[0]):
+        a, b = ia[q], ib[q]
+        if a >= b:
+            continue
+        if np.sqrt(np.sum((feat[a] - feat[b]) ** 2)) > CELL_M:
+            continue
+        xa, xb = x[rows[a]], x[rows[b]]
+        if np.hypot(xa[0] - xb[0], xa[1] - xb[1]) <= separation:
+            continue
+        if first_a[a] < 0:
+            first_a[a] = b
+        if first_b[b] < 0:
+            first_b[b] = a
+    for i in range(K):
+        r = rows[i]
+        o = first_a[i] if first_a[i] >= 0 else first_b[i]
+        twin_of = ids[rows[o]] if o >= 0 else -1
+        xr = x[r]
+        # climb rate is d(height)/dt, not the ENU vertical velocity: far from the site the tangent
+        # plane tilts, and level flight 100 km away has 3-4 m/s of ENU "up" velocity
+        climb = xr[5] + (xr[0] * xr[3] + xr[1] * xr[4]) / EARTH_RADIUS_M
+        turning = manoeuvre_p[r] > 0.5  # the IMM's manoeuvre (or jump) modes dominate
+        man = 1.0 if (abs(climb) > man_vrate or turning) else 0.0
+        if twin_of >= 0 and twin_of == twin[r]:
+            twin_s[r] += dt * man
+        elif twin_of >= 0:
+            twin_s[r] = 0.0
+        else:
+            twin_s[r] = max(twin_s[r] - 2 * dt, 0.0)
+        if twin_of >= 0:
+            twin[r] = twin_of
+    for i in range(K):
+        r = rows[i]
+        if not twin_s[r] > twin_time:
+            continue
+        partner = -1
+        for q in range(ids.shape[0]):
+            if ids[q] == twin[r]:
+                partner = q
+                break
+        if partner < 0:
+            continue
+        p_hits = radar_hits[partner]
+        # the twin the radar confirms is real; the other, seen by the radar a fraction as often, is not
+        if p_hits >= hits_needed and radar_hits[r] * 5 < p_hits:
+            integrity[r] = SPOOFED
+            flagged[r] = True
+
+
+__all__ = ["EARTH_RADIUS_M", "corroborate", "covered", "replay"]

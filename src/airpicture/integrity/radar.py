@@ -1,0 +1,175 @@
+"""Integrity of cooperative tracks from what the radars make of them.
+
+Two checks, both on evidence the picture carries (radar plots per track, state, IMM mode share):
+ * radar corroboration: a track with an identity that sits inside a radar's coverage (range,
+   elevation, the radar sees that kind of object: an ICAO address claims an aircraft, a Remote ID
+   serial a drone) and that fewer than CORROBORATED_HITS radar plots have joined is `suspect`;
+   once SPOOF_LOOKS revisits of that radar have passed it is `spoofed` (a real aircraft is missed
+   that often in a row with probability (1 - Pd)^SPOOF_LOOKS);
+ * replay: a spoofer that replays a recorded flight elsewhere gives a second track with the same
+   altitude and velocity as a real one, kilometres away, for minutes. Two tracks that agree to
+   TWIN_ALT_M and TWIN_SPEED_MPS while more than TWIN_SEPARATION_M apart, and keep agreeing for
+   TWIN_S seconds while manoeuvring (climbing, descending or turning: in-trail traffic at one level
+   also agrees, but not through manoeuvres), are twins: the one no radar has seen is spoofed when
+   its twin has radar plots.
+Found out once, a track stays spoofed when it leaves the coverage; only a radar seeing it as a
+real object clears it. An identity found out stays found out in a new track of it (a spoofer's
+track is cut often) for SPOOF_MEMORY_S.
+
+The check remembers per track id when it was last outside every radar's coverage, whether it was
+found out and its twin; that memory expires FORGET_S after the track was last in a picture (the
+tracker deletes a track after at most a minute without measurements).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from airpicture.geo import EnuFrame
+from airpicture.integrity.kernels import corroborate, replay
+from airpicture.track.geometry import SensorGeometry, build_geometry
+from airpicture.types import REMOTEID_BIT, FloatArray, IntArray, Picture
+
+SPOOF_LOOKS = 3
+#: Radar plots that make a cooperative track corroborated (one could be a stray false plot).
+CORROBORATED_HITS = 2
+#: Share of the radar's revisits that must hit a corroborated track: a real object is hit at Pd
+#: (0.6-0.95 in the sheets), a spoofed one only by stray false plots.
+MIN_HIT_SHARE = 0.3
+TWIN_ALT_M = 40.0
+TWIN_SPEED_MPS = 6.0
+TWIN_SEPARATION_M = 5000.0
+TWIN_S = 40.0
+#: What counts as manoeuvring: a vertical rate (m/s).
+MANOEUVRE_VRATE_MPS = 2.0
+#: Default lowest elevation a radar sees (deg) when its sheet does not say.
+MIN_ELEVATION_DEG = -0.5
+#: Memory of a track id after its last picture (s), and of an identity found spoofed (s).
+FORGET_S = 300.0
+SPOOF_MEMORY_S = 3600.0
+
+
+class RadarIntegrity:
+    """The integrity stage (an `IntegrityCheck`) for the sensors of a scenario or feed. `active`:
+    indices of the sensors in use (default all): only they count for coverage."""
+
+    def __init__(
+        self,
+        sensors: list[dict[str, Any]],
+        site: tuple[float, float, float],
+        platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
+        active: list[int] | None = None,
+    ) -> None:
+        self.frame = EnuFrame(*site)
+        use = set(range(len(sensors)) if active is None else active)
+        self.radars = [g for g in build_geometry(sensors, self.frame, platforms) if g.kind == "radar" and g.index in use]
+        self._fixed = None if any(g.moving for g in self.radars) else self._radar_sheet(0.0)
+        self.ids = np.zeros(0, np.int64)  # memory per track id, sorted by id
+        self.t_cov = np.zeros(0)
+        self.flagged = np.zeros(0, bool)
+        self.twin = np.zeros(0, np.int64)
+        self.twin_s = np.zeros(0)
+        self.last_s = np.zeros(0)
+        self.spoofed: dict[int, float] = {}  # identity -> last time found spoofed
+        self._t_prev = -np.inf
+        self._rules_c = (CORROBORATED_HITS, MIN_HIT_SHARE, float(SPOOF_LOOKS), REMOTEID_BIT)
+        self._rules_r = (TWIN_ALT_M, TWIN_SPEED_MPS, TWIN_SEPARATION_M, TWIN_S, MANOEUVRE_VRATE_MPS,
+                         CORROBORATED_HITS)  # fmt: skip
+
+    def judge(self, picture: Picture) -> Picture:
+        t = picture.time_s
+        dt = t - self._t_prev if np.isfinite(self._t_prev) else 0.0
+        self._t_prev = t
+        self._forget(t)
+        picture.integrity = np.zeros(len(picture), np.int8)
+        if not (picture.ident >= 0).any():  # no cooperative track: nothing to judge
+            return picture
+        rows = self._rows(picture)
+        memory = (self.t_cov[rows], self.flagged[rows])
+        hits = _hits(picture)
+        spoofed = np.array(sorted(self.spoofed), np.int64)
+        integrity, seen, changed = corroborate(
+            picture.x, picture.ident, hits, t, self._radar_sheet(t), memory, spoofed, self._rules_c
+        )
+        twin, twin_s = self.twin[rows], self.twin_s[rows]
+        p_man = picture.manoeuvre_p if picture.manoeuvre_p is not None else np.zeros(len(picture))
+        replay(
+            picture.x, picture.ident, picture.track, hits, p_man, (twin, twin_s, memory[1]), integrity, dt,
+            self._rules_r,
+        )  # fmt: skip
+        self.t_cov[rows], self.flagged[rows], self.twin[rows], self.twin_s[rows] = memory[0], memory[1], twin, twin_s
+        self.last_s[rows] = t
+        if changed or memory[1].any():
+            for i in picture.ident[memory[1] & (picture.ident >= 0)].tolist():
+                self.spoofed[int(i)] = t
+            for i in picture.ident[seen].tolist():
+                self.spoofed.pop(int(i), None)
+        picture.integrity = integrity
+        return picture
+
+    def _rows(self, picture: Picture) -> IntArray:
+        """Memory rows of the picture's tracks; a track seen for the first time gets one, as last
+        outside coverage when it started."""
+        ids = picture.track
+        pos = np.searchsorted(self.ids, ids)
+        known = np.zeros(len(ids), bool)
+        if len(self.ids):
+            known = (pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == ids)
+        if not known.all():
+            new = ~known
+            start = picture.first_s[new] if picture.first_s is not None else np.full(int(new.sum()), picture.time_s)
+            self.ids = np.concatenate([self.ids, ids[new]])
+            self.t_cov = np.concatenate([self.t_cov, start])
+            self.flagged = np.concatenate([self.flagged, np.zeros(int(new.sum()), bool)])
+            self.twin = np.concatenate([self.twin, np.full(int(new.sum()), -1, np.int64)])
+            self.twin_s = np.concatenate([self.twin_s, np.zeros(int(new.sum()))])
+            self.last_s = np.concatenate([self.last_s, np.full(int(new.sum()), picture.time_s)])
+            order = np.argsort(self.ids, kind="stable")
+            for name in ("ids", "t_cov", "flagged", "twin", "twin_s", "last_s"):
+                setattr(self, name, getattr(self, name)[order])
+            pos = np.searchsorted(self.ids, ids)
+        return pos
+
+    def _forget(self, t: float) -> None:
+        old = self.last_s < t - FORGET_S
+        if old.any():
+            for name in ("ids", "t_cov", "flagged", "twin", "twin_s", "last_s"):
+                setattr(self, name, getattr(self, name)[~old])
+        for i in [i for i, ts in self.spoofed.items() if ts < t - SPOOF_MEMORY_S]:
+            del self.spoofed[i]
+
+    def _radar_sheet(self, t: float) -> tuple[Any, ...]:
+        """The active radars as kernels.covered takes them, at time t."""
+        if getattr(self, "_fixed", None) is not None:
+            return self._fixed  # type: ignore[return-value]
+        use: list[SensorGeometry] = self.radars
+        at = [g.at(self.frame, np.full(1, t)) for g in use]
+        return (
+            np.array([o[0] for o, _ in at]).reshape(-1, 3),
+            np.array([M[0] for _, M in at]).reshape(-1, 3, 3),
+            np.array([float(g.spec["max_range_m"]) for g in use]),
+            np.array([float(g.spec.get("min_range_m", 0)) for g in use]),
+            np.radians([float(g.spec.get("min_elevation_deg", MIN_ELEVATION_DEG)) for g in use]),
+            np.array([float(g.spec.get("scan_period_s", 4.0)) for g in use]),
+            np.array([g.spec.get("pd", {}).get("aircraft", 0) > 0 for g in use], bool),
+            np.array([g.spec.get("pd", {}).get("drone", 0) > 0 for g in use], bool),
+        )
+
+
+def _hits(picture: Picture) -> IntArray:
+    if picture.radar_hits is not None:
+        return picture.radar_hits
+    return np.zeros(len(picture), np.int32)
+
+
+__all__ = [
+    "CORROBORATED_HITS",
+    "FORGET_S",
+    "MIN_HIT_SHARE",
+    "SPOOF_LOOKS",
+    "SPOOF_MEMORY_S",
+    "TWIN_S",
+    "RadarIntegrity",
+]

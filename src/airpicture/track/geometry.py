@@ -1,0 +1,97 @@
+"""Where the sensors are: the site's East-North-Up frame as kernels take it, and each sensor's
+antenna position and orientation in it (fixed, or from a moving platform's navigation).
+
+Sensor frames: `M` rotates site-ENU vectors into the sensor's own local ENU (its north and up),
+`o` is the antenna in site ENU. For a moving sensor both come per plot from its navigation data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from airpicture.geo import E2, A, EnuFrame, rotation
+from airpicture.types import FloatArray
+
+
+class Earth(NamedTuple):
+    """The site frame as kernels take it: site_alt (m above the ellipsoid), rn, rm (prime-vertical
+    and meridian radii of curvature at the site, m), rot (3, 3) ECEF -> site ENU, origin (3,) the
+    site in ECEF."""
+
+    site_alt: float
+    rn: float
+    rm: float
+    rot: FloatArray
+    origin: FloatArray
+
+
+def earth(frame: EnuFrame, site_alt: float, lat_deg: float) -> Earth:
+    rn, rm = curvature_radii(lat_deg)
+    return Earth(float(site_alt), rn, rm, np.ascontiguousarray(frame.R), np.ascontiguousarray(frame.origin_ecef))
+
+
+def curvature_radii(lat_deg: float) -> tuple[float, float]:
+    """Prime-vertical (N) and meridian (M) radii of curvature of WGS-84 at a latitude, m."""
+    s2 = np.sin(np.radians(lat_deg)) ** 2
+    n = A / np.sqrt(1 - E2 * s2)
+    return float(n), float(n * (1 - E2) / (1 - E2 * s2))
+
+
+@dataclass
+class SensorGeometry:
+    """One sensor's place and sheet, prepared for the kernels."""
+
+    index: int
+    spec: dict[str, Any]
+    origin: FloatArray  # (3,) antenna in site ENU
+    M: FloatArray  # (3, 3) site ENU -> sensor ENU
+    nav_t: FloatArray | None = None  # moving sensor: navigation times
+    nav_lla: FloatArray | None = None  # (T, 3) lat lon alt
+    _o_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
+    _M_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3, 3)))
+
+    @property
+    def kind(self) -> str:
+        return str(self.spec["kind"])
+
+    @property
+    def three_d(self) -> bool:
+        return self.spec.get("sigma_elevation_deg") is not None
+
+    @property
+    def moving(self) -> bool:
+        return self.nav_t is not None and len(self.nav_t) > 0
+
+    def at(self, frame: EnuFrame, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Antenna position (K, 3) and rotation (K, 3, 3) at times t (K,)."""
+        if self.nav_t is None or self.nav_lla is None or len(self.nav_t) == 0:
+            # a fixed sensor: contiguous copies kept and sliced (the kernels take per-plot arrays)
+            if len(self._o_rep) < len(t):
+                n = max(len(t), 2 * len(self._o_rep), 64)
+                self._o_rep = np.ascontiguousarray(np.broadcast_to(self.origin, (n, 3)))
+                self._M_rep = np.ascontiguousarray(np.broadcast_to(self.M, (n, 3, 3)))
+            return self._o_rep[: len(t)], self._M_rep[: len(t)]
+        lla = np.column_stack([np.interp(t, self.nav_t, self.nav_lla[:, k]) for k in range(3)])
+        o = frame.to_enu(lla[:, 0], lla[:, 1], lla[:, 2])
+        M = rotation(lla[:, 0], lla[:, 1]) @ frame.R.T
+        return o, M
+
+
+def build_geometry(
+    sensors: list[dict[str, Any]],
+    frame: EnuFrame,
+    platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
+) -> list[SensorGeometry]:
+    out = []
+    for i, s in enumerate(sensors):
+        o = frame.to_enu(np.array([s["lat"]]), np.array([s["lon"]]), np.array([s.get("alt_m", 0.0)]))[0]
+        M = rotation(s["lat"], s["lon"]) @ frame.R.T
+        nav = (platforms or {}).get(i)
+        out.append(SensorGeometry(i, s, o, M, nav[0] if nav else None, nav[1] if nav else None))
+    return out
+
+
+__all__ = ["Earth", "SensorGeometry", "build_geometry", "curvature_radii", "earth"]

@@ -1,0 +1,221 @@
+"""Motion: how a track's state moves between measurements (the predictor), as an IMM of
+near-constant-velocity models in 3-D with piecewise-constant white acceleration.
+
+The modes differ only in their process noise, so they share one transition matrix F(dt) and a
+prediction works on the block structure instead of with 6x6 products:
+
+    x = [p v] (p, v: 3-vectors)      F = [[I, dt I], [0, I]]
+    P' = F P F^T + Q :  Ppp' = Ppp + dt (Ppv + Pvp) + dt^2 Pvv,  Ppv' = Ppv + dt Pvv,  Pvv' = Pvv
+    Q per axis with acceleration sigma a:  a^2 [[dt^4/4, dt^3/2], [dt^3/2, dt^2]]
+
+The sigmas are physical limits, not fitted to a scenario:
+  quiet: 0.5 m/s^2 horizontal (turbulence, gentle speed changes), 0.3 m/s^2 vertical;
+  manoeuvre: 6 m/s^2 horizontal (a 0.6 g turn: a steep airliner turn, a multirotor changing
+  direction), 3 m/s^2 vertical (a level-off or a pull-up);
+  jump: 40 m/s^2 horizontal, 10 m/s^2 vertical, for a few seconds: not a motion of the object but
+  of its reported position. Broadcast and recorded positions are held and then jump (a position
+  message repeated until a new one is decoded, late time stamps), so a measurement stream can
+  move in steps that no airframe flies; this mode lets the filter follow such a step instead of
+  treating it as a lost target.
+Mode switching follows mean sojourn times (quiet 60 s, manoeuvre 15 s: a turn lasts tens of
+seconds, jump 4 s), so transition probabilities are right for any gap between measurements.
+
+Letters (per track): x (6,) [e n u ve vn vu], P (6, 6), modes x (M, 6), P (M, 6, 6), mu (M,)
+mode probabilities, dt gap to the target time (negative: retrodiction, noise on |dt|).
+The numpy oracle of these kernels is tests/track/oracle_models.py and oracle_imm.py.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from airpicture.compiled import jit
+from airpicture.types import FloatArray
+
+#: (horizontal, vertical) acceleration sigma of each IMM mode, m/s^2.
+MODE_ACCEL = np.array([[0.5, 0.3], [6.0, 3.0], [40.0, 10.0]])
+#: Mean time spent in each mode before switching, s.
+MODE_SOJOURN_S = np.array([60.0, 15.0, 4.0])
+#: Initial mode probabilities of a new track (a switch goes to the other modes evenly).
+MODE_PRIOR = np.array([0.45, 0.45, 0.1])
+N_MODES = len(MODE_ACCEL)
+#: Index of the jump mode.
+JUMP_MODE = 2
+
+
+class Motion(NamedTuple):
+    """The motion model as kernels take it: accel2 (M, 2) squared acceleration sigmas
+    [horizontal vertical], sojourn (M,) s, prior (M,), v_var (3,) velocity variance of a track
+    started from a position alone, jump_mode (index)."""
+
+    accel2: FloatArray
+    sojourn: FloatArray
+    prior: FloatArray
+    v_var: FloatArray
+    jump_mode: int
+
+
+def motion(v_max_mps: float, v_max_climb_mps: float) -> Motion:
+    """The IMM above, with the velocity prior of a new track from the fastest expected object."""
+    return Motion(
+        np.ascontiguousarray(MODE_ACCEL**2),
+        np.ascontiguousarray(MODE_SOJOURN_S, np.float64),
+        MODE_PRIOR.copy(),
+        np.array([(v_max_mps / 2) ** 2] * 2 + [(v_max_climb_mps / 2) ** 2]),
+        JUMP_MODE,
+    )
+
+
+@jit
+def transition(dt, sojourn, out):
+    """Mode transition matrix (M, M) for a gap dt, row i = from mode i."""
+    m = sojourn.shape[0]
+    for i in range(m):
+        stay = np.exp(-abs(dt) / sojourn[i])
+        for j in range(m):
+            out[i, j] = stay if i == j else (1.0 - stay) / (m - 1)
+
+
+@jit
+def cv_predict(x, P, dt, a2h, a2v, xo, Po):
+    """CV prediction of x (6,), P (6, 6) by dt with white-acceleration variances a2h, a2v."""
+    for i in range(3):
+        xo[i] = x[i] + dt * x[i + 3]
+        xo[i + 3] = x[i + 3]
+    for i in range(3):
+        for j in range(3):
+            pp, pv, vp, vv = P[i, j], P[i, j + 3], P[i + 3, j], P[i + 3, j + 3]
+            Po[i, j] = pp + dt * (pv + vp) + dt * dt * vv
+            Po[i, j + 3] = pv + dt * vv
+            Po[i + 3, j] = vp + dt * vv
+            Po[i + 3, j + 3] = vv
+    t = abs(dt)
+    t2 = t * t
+    for i in range(3):
+        a2 = a2h if i < 2 else a2v
+        Po[i, i] += a2 * t2 * t2 / 4
+        Po[i, i + 3] += a2 * t2 * t / 2
+        Po[i + 3, i] += a2 * t2 * t / 2
+        Po[i + 3, i + 3] += a2 * t2
+
+
+@jit
+def mix(mu, dt, sojourn, c, w):
+    """Predicted mode probabilities c (M,) and mixing weights w (M, M) [from i, to j]."""
+    m = mu.shape[0]
+    Pi = np.empty((m, m))
+    transition(dt, sojourn, Pi)
+    for j in range(m):
+        s = 0.0
+        for i in range(m):
+            s += Pi[i, j] * mu[i]
+        c[j] = s
+    for i in range(m):
+        for j in range(m):
+            w[i, j] = Pi[i, j] * mu[i] / max(c[j], 1e-300)
+
+
+@jit
+def mix_predict(x, P, mu, dt, motion, xp, Pp, c):
+    """IMM mixing then per-mode prediction of one track: x (M, 6), P (M, 6, 6) -> xp, Pp, and the
+    predicted mode probabilities c (M,)."""
+    m = mu.shape[0]
+    w = np.empty((m, m))
+    mix(mu, dt, motion.sojourn, c, w)
+    x0 = np.zeros(6)
+    P0 = np.zeros((6, 6))
+    for j in range(m):
+        x0[:] = 0.0
+        for i in range(m):
+            for a in range(6):
+                x0[a] += w[i, j] * x[i, a]
+        P0[:, :] = 0.0
+        for i in range(m):
+            for a in range(6):
+                da = x[i, a] - x0[a]
+                for b in range(6):
+                    P0[a, b] += w[i, j] * (P[i, a, b] + da * (x[i, b] - x0[b]))
+        cv_predict(x0, P0, dt, motion.accel2[j, 0], motion.accel2[j, 1], xp[j], Pp[j])
+
+
+@jit
+def combine_one(x, P, mu, xc, Pc):
+    """Moment-matched Gaussian of one track's modes into xc (6,), Pc (6, 6)."""
+    m = mu.shape[0]
+    xc[:] = 0.0
+    Pc[:, :] = 0.0
+    for j in range(m):
+        for a in range(6):
+            xc[a] += mu[j] * x[j, a]
+    for j in range(m):
+        for a in range(6):
+            da = x[j, a] - xc[a]
+            for b in range(6):
+                Pc[a, b] += mu[j] * (P[j, a, b] + da * (x[j, b] - xc[b]))
+
+
+@jit
+def combine(x, P, mu):
+    """combine_one of a stack: (K, M, 6), (K, M, 6, 6), (K, M) -> (K, 6), (K, 6, 6)."""
+    K = mu.shape[0]
+    xc = np.zeros((K, 6))
+    Pc = np.zeros((K, 6, 6))
+    for k in range(K):
+        combine_one(x[k], P[k], mu[k], xc[k], Pc[k])
+    return xc, Pc
+
+
+@jit
+def predict_combined(xc, Pc, mu, dt, accel2, xo, Po):
+    """A track's combined state predicted by dt with the noise of its mode mixture (Q is linear in
+    a^2, so the mixture's noise is the mu-weighted sum of the modes' a^2) into xo, Po."""
+    a2h = 0.0
+    a2v = 0.0
+    for j in range(mu.shape[0]):
+        a2h += mu[j] * accel2[j, 0]
+        a2v += mu[j] * accel2[j, 1]
+    cv_predict(xc, Pc, dt, a2h, a2v, xo, Po)
+
+
+@jit
+def predict_ahead(xc, Pc, mu, dt, motion, xo, Po):
+    """A track's combined state predicted by dt with the noise of the mode probabilities expected
+    at the end of the gap (what a measurement at that time is gated against)."""
+    m = mu.shape[0]
+    c = np.empty(m)
+    w = np.empty((m, m))
+    mix(mu, dt, motion.sojourn, c, w)
+    predict_combined(xc, Pc, c, dt, motion.accel2, xo, Po)
+
+
+@jit
+def predict_rows(xc, Pc, mu, dt, accel2):
+    """predict_combined of a stack: (K, 6), (K, 6, 6), (K, M), dt (K,) -> (K, 6), (K, 6, 6)."""
+    K = mu.shape[0]
+    xo = np.empty((K, 6))
+    Po = np.empty((K, 6, 6))
+    for k in range(K):
+        predict_combined(xc[k], Pc[k], mu[k], dt[k], accel2, xo[k], Po[k])
+    return xo, Po
+
+
+__all__ = [
+    "JUMP_MODE",
+    "MODE_ACCEL",
+    "MODE_PRIOR",
+    "MODE_SOJOURN_S",
+    "N_MODES",
+    "Motion",
+    "combine",
+    "combine_one",
+    "cv_predict",
+    "mix",
+    "mix_predict",
+    "motion",
+    "predict_ahead",
+    "predict_combined",
+    "predict_rows",
+    "transition",
+]
