@@ -18,8 +18,9 @@ from pathlib import Path
 
 from airpicture.assess import TrackAssessor, zones_from_config
 from airpicture.sources.scenario import load_scenario
-from airpicture.track.run import run_scenario
-from airpicture.track.tracker import Tracker
+from airpicture.integrity import RadarIntegrity
+from airpicture.track.windows import run_scenario
+from airpicture.track.tracker import ImmGnnTracker
 from airpicture.types import Picture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,10 +31,9 @@ BUNDLED = ROOT / "src" / "airpicture" / "data" / "paris"
 def pictures(scenario: Path, sensors: list[str] | None) -> tuple[list[Picture], dict[str, object]]:
     """The pictures `airpicture track` publishes (every 1 s), and what the assessor is built from."""
     scn = load_scenario(scenario, sensors)
-    trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
-    trk.names.update(scn.names)
-    trk.info.update(scn.info)
-    pics = [copy.deepcopy(p) for p in run_scenario(scn, trk, period_s=1.0, progress=False, fresh_s=4.0)]
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
+    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    pics = [copy.deepcopy(integrity.judge(p)) for p in run_scenario(scn, trk, period_s=1.0, progress=False)]
     return pics, {"sensors": scn.sensors, "site": scn.site, "zones": zones_from_config(scn.zones, scn.site)}
 
 

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from airpicture.sinks.export import TracksCsvWriter
 from airpicture.sources.scenario import load_scenario
-from airpicture.track.run import run_scenario
-from airpicture.track.tracker import Tracker, warm_up
+from airpicture.track.windows import run_scenario
+from airpicture.track.base import Measurements
+from airpicture.track.tracker import ImmGnnTracker, warm_up
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -70,10 +71,10 @@ def track(
         )
         scn.end_s = end
     warm_up(scn.sensors, scn.site_lla)
-    trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
     busy = 0.0
     with TracksCsvWriter(out) as w:
-        it = run_scenario(scn, trk, period_s=1.0, progress=False, fresh_s=4.0)
+        it = run_scenario(scn, trk, period_s=1.0, progress=False)
         while True:
             t1 = time.perf_counter()
             pic = next(it, None)
@@ -85,9 +86,9 @@ def track(
     # a shared machine is noisy: the tracker time is the median of this run and REPEAT - 1 more
     times = [busy]
     for _ in range(REPEAT - 1):
-        trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+        trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
         t1 = time.perf_counter()
-        for _pic in run_scenario(scn, trk, period_s=1.0, progress=False, fresh_s=4.0):
+        for _pic in run_scenario(scn, trk, period_s=1.0, progress=False):
             pass
         times.append(time.perf_counter() - t1)
     return {
@@ -134,15 +135,13 @@ def sim_load(targets: int, minutes: float) -> dict[str, float]:
     )
     sim = Simulation(cfg)
     warm_up(sim.sensors, (site.lat, site.lon, site.alt_m))
-    trk = Tracker(sim.sensors, (site.lat, site.lon, site.alt_m))
+    trk = ImmGnnTracker(sim.sensors, (site.lat, site.lon, site.alt_m))
     busy, plots, gen = 0.0, 0, 0.0
     tg = time.perf_counter()
     for fr in sim.frames(frame_s=4.0):
         gen += time.perf_counter() - tg
         t1 = time.perf_counter()
-        trk.update_plots(fr.plots)
-        trk.maintain(fr.t1)
-        pic = trk.picture(fr.t1)
+        pic = trk.step(Measurements(fr.t1, plots=fr.plots))
         busy += time.perf_counter() - t1
         plots += len(fr.plots)
         tg = time.perf_counter()

@@ -140,8 +140,10 @@ def track_into(scn: Any, timeline: Timeline, stop: threading.Event, store: str |
     from airpicture.assess.assessor import TrackAssessor
     from airpicture.assess.zones import zones_from_config
     from airpicture.sinks.web import Frame
-    from airpicture.track.run import run_scenario
+    from airpicture.integrity import RadarIntegrity
+    from airpicture.track.windows import run_scenario
 
+    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
     assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site))
     writer = None
     if store:
@@ -150,6 +152,7 @@ def track_into(scn: Any, timeline: Timeline, stop: threading.Event, store: str |
         writer = StoreWriter(open_store(store))
     try:
         for pic in run_scenario(scn, progress=False):
+            integrity.judge(pic)
             alerts = assessor.update(pic)
             timeline.add_frame(Frame.from_picture(pic))
             timeline.add_alerts(alerts)
@@ -233,7 +236,9 @@ def run_live_console(
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
     from airpicture.sources.modes import describe
-    from airpicture.track.tracker import Tracker
+    from airpicture.integrity import RadarIntegrity
+    from airpicture.track.tracker import ImmGnnTracker
+    from airpicture.track.windows import FeedWindows
 
     check_bind(host, token)
     site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
@@ -247,17 +252,15 @@ def run_live_console(
         zones=[Zone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
         site=site_d,
     )
-    tracker = Tracker(sheets, site)
+    tracker = ImmGnnTracker(sheets, site)
+    integrity = RadarIntegrity(sheets, site)
     assessor = TrackAssessor(sheets, site_d, zones)
-    next_pub = [float("-inf")]
+    windows = FeedWindows(1.0)
 
     def on_reports(reports: Any) -> None:
-        tracker.update_reports(reports, *describe([c.stream.registry for c in clients], reports["ident"]))
-        t = float(reports["time_s"].max()) if len(reports) else time.time()
-        if t >= next_pub[0]:
-            next_pub[0] = t + 1.0
-            tracker.maintain(t)
-            pic = tracker.picture(t)
+        window = windows.add(reports, *describe([c.stream.registry for c in clients], reports["ident"]))
+        if window is not None:
+            pic = integrity.judge(tracker.step(window))
             state.publish_alerts(assessor.update(pic))
             state.publish_picture(pic)
             state.publish_stats([c.stats for c in clients])

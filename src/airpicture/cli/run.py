@@ -5,8 +5,8 @@
 
 Each feed reconnects with exponential backoff when it drops; per-feed stats (messages/s, CRC
 failures, rejects by reason, last message, reconnects) go to stderr every --stats-every s. With
---out, the tracker's picture is written every second of feed time (FORMAT.md's tracks.csv), callsigns
-from the feeds as identities.
+--out, the picture is tracked, judged (integrity), classified and written every second of feed time
+(FORMAT.md's tracks.csv), callsigns from the feeds as identities.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from airpicture.assess import Assessor
+    from airpicture.integrity import IntegrityCheck
+    from airpicture.track.base import Tracker
 
 PUBLISH_S = 1.0
 
@@ -42,27 +46,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 class PictureWriter:
-    """Feeds reports to the tracker and writes its picture every PUBLISH_S of feed time."""
+    """Gathers the feeds' reports into windows of PUBLISH_S of feed time and, for each, tracks,
+    judges integrity, classifies and writes the picture."""
 
     def __init__(
         self,
-        tracker: Any,
+        stages: tuple[Tracker, IntegrityCheck, Assessor],
         out: Any,
         describe: Callable[[npt.NDArray[np.int64]], tuple[dict[int, str], dict[int, dict[str, object]]]],
     ) -> None:
-        self.tracker, self.out, self.describe = tracker, out, describe
-        self.next_publish = float("-inf")
+        from airpicture.track.windows import FeedWindows
+
+        self.tracker, self.integrity, self.assessor = stages
+        self.out, self.describe = out, describe
+        self.windows = FeedWindows(PUBLISH_S)
         self.reports = 0
 
     def __call__(self, reports: npt.NDArray[np.void]) -> None:
         self.reports += len(reports)
-        self.tracker.update_reports(reports, *self.describe(reports["ident"]))
-        t = float(reports["time_s"].max())
-        if t < self.next_publish:
-            return
-        self.next_publish = t + PUBLISH_S
-        self.tracker.maintain(t)
-        self.out.write(self.tracker.picture(t, fresh_s=4.0))
+        window = self.windows.add(reports, *self.describe(reports["ident"]))
+        if window is not None:
+            pic = self.integrity.judge(self.tracker.step(window))
+            self.assessor.update(pic)
+            self.out.write(pic)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,15 +101,22 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
+            from airpicture.assess import TrackAssessor
+            from airpicture.integrity import RadarIntegrity
             from airpicture.sinks.export import TracksCsvWriter
-            from airpicture.track.tracker import Tracker
+            from airpicture.track.tracker import ImmGnnTracker
 
             sensors = [{"id": f.name, "kind": "adsb", "lat": args.lat, "lon": args.lon, "alt_m": args.alt,
                         "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
                        for f in feeds]  # fmt: skip
             out = stack.enter_context(TracksCsvWriter(args.out))
-            tracker = Tracker(sensors, site=(args.lat, args.lon, args.alt))
-            consumer = PictureWriter(tracker, out, aircraft)
+            site = (args.lat, args.lon, args.alt)
+            stages = (
+                ImmGnnTracker(sensors, site),
+                RadarIntegrity(sensors, site),
+                TrackAssessor(sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, []),
+            )
+            consumer = PictureWriter(stages, out, aircraft)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
                               stats_out=sys.stderr)  # fmt: skip
         asyncio.run(feeds_run)

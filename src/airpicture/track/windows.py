@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 from tqdm import tqdm
@@ -72,4 +72,45 @@ def run_scenario(
     return trk.track(scenario_windows(scn, period_s, progress))
 
 
-__all__ = ["run_scenario", "scenario_windows", "window_s"]
+
+
+class FeedWindows:
+    """A live feed's reports gathered into windows of period_s of feed time: `add` a batch as it
+    arrives; it returns the window to track once the feed's time has passed the window's end.
+    What sources say of identities (names, info) travels with the window that reported them.
+    At most max_pending reports wait (a burst closes the window early), so memory is bounded."""
+
+    def __init__(self, period_s: float = 1.0, max_pending: int = 100_000) -> None:
+        self.period_s = period_s
+        self.max_pending = max_pending
+        self._parts: list[np.ndarray] = []
+        self._names: dict[int, str] = {}
+        self._info: dict[int, Mapping[str, object]] = {}
+        self._n = 0
+        self._end = -np.inf
+
+    def add(
+        self,
+        reports: np.ndarray,
+        names: Mapping[int, str] | None = None,
+        info: Mapping[int, Mapping[str, object]] | None = None,
+    ) -> Measurements | None:
+        if len(reports):
+            self._parts.append(reports)
+            self._n += len(reports)
+        self._names.update(names or {})
+        self._info.update(info or {})
+        t = float(reports["time_s"].max()) if len(reports) else -np.inf
+        if not np.isfinite(self._end) and np.isfinite(t):
+            self._end = t  # the first batch publishes at once
+        if self._n == 0 or (t < self._end and self._n < self.max_pending):
+            return None
+        out = np.concatenate(self._parts)
+        window = Measurements(max(t, self._end), reports=out[np.argsort(out["time_s"], kind="stable")],
+                              names=self._names, info=self._info)  # fmt: skip
+        self._parts, self._names, self._info, self._n = [], {}, {}, 0
+        self._end = window.until + self.period_s
+        return window
+
+
+__all__ = ["FeedWindows", "run_scenario", "scenario_windows", "window_s"]
