@@ -10,7 +10,7 @@ import dataclasses
 import math
 from typing import Protocol
 
-from airpicture.types import CLASSES, Alert, Picture, ident_name
+from airpicture.types import Alert, Integrity, ObjectClass, Picture, ident_name
 
 
 class Sink(Protocol):
@@ -37,6 +37,7 @@ def alert_to_dict(a: Alert) -> dict[str, object]:
 def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
     """One JSON-ready dict per track of the picture (a per-object view: sinks only)."""
     speed = (pic.x[:, 3] ** 2 + pic.x[:, 4] ** 2) ** 0.5
+    classes, integrity = ObjectClass.labels(pic.cls), Integrity.labels(pic.integrity)
     rows = []
     for i in range(len(pic)):
         rows.append(
@@ -48,10 +49,10 @@ def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
                 "alt_m": _clean(round(float(pic.alt_m[i]), 1)),
                 "speed_mps": round(float(speed[i]), 1),
                 "vrate_mps": round(float(pic.x[i, 5]), 1),
-                "class": CLASSES[int(pic.cls[i])],
+                "class": classes[i],
                 "class_p": round(float(pic.cls_p[i]), 3),
                 "identity": ident_name(int(pic.ident[i]), pic.names),
-                "integrity": ("ok", "suspect", "spoofed")[int(pic.integrity[i])],
+                "integrity": integrity[i],
             }
         )
     return rows

@@ -12,11 +12,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from airpicture.errors import ConfigError, SinkError
 from airpicture.sinks.store.schema import STATS_COLUMNS, STATS_NAMES, TRACK_COLUMNS, TrackRows
-from airpicture.types import CLASSES
+from airpicture.types import ObjectClass
 
 if TYPE_CHECKING:
     from airpicture.sinks.store.base import HistoryStore
@@ -43,12 +41,11 @@ def export_store(
     track_schema = pa.schema(
         [(name, _ARROW[kind]) for name, kind in TRACK_COLUMNS] + [("class", pa.string())]
     )
-    classes = np.array(CLASSES, dtype=object)
 
     def track_table(rows: TrackRows) -> Any:
         cols = [pa.array(rows[name], type=_ARROW[kind]) for name, kind in TRACK_COLUMNS]
-        cls = np.clip(rows["cls"], 0, len(CLASSES) - 1)
-        return pa.Table.from_arrays([*cols, pa.array(classes[cls], type=pa.string())], schema=track_schema)
+        classes = ObjectClass.labels(rows["cls"], default="unknown")
+        return pa.Table.from_arrays([*cols, pa.array(classes, type=pa.string())], schema=track_schema)
 
     files = [out_dir / f"{name}.{fmt}" for name in ("tracks", "alerts", "stats")]
     try:

@@ -13,8 +13,9 @@ Websocket messages (JSON objects, `type` first; tracks travel as columns named i
   alerts    {replace, alerts: [...]}   upserts by alert id (replace: the list is the whole set)
   sensors   {sensors: [...]};  zones {zones: [...]};  replay {replay: {t, start_s, end_s, ...}}
 Columns: id, lat, lon, alt (m), hdg (deg from north, from the velocity), spd (m/s horizontal),
-vr (m/s), cls (index into CLASSES), p (its probability), lbl (printable name or ''), idn (ICAO hex /
-rid:...), sen (sensor bit mask), itg (0 ok, 1 suspect, 2 spoofed), upd (last update time).
+vr (m/s), cls (ObjectClass code; the snapshot's `classes` lists the labels by code), p (its probability),
+lbl (printable name or ''), idn (ICAO hex / rid:...), sen (sensor bit mask), itg (Integrity code: 0 ok,
+1 suspect, 2 spoofed), upd (last update time).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from airpicture.types import CLASSES, Alert, FloatArray, IntArray, Picture, SourceStats, ident_name
+from airpicture.types import Alert, FloatArray, IntArray, ObjectClass, Picture, SourceStats, ident_name
 
 #: Columns of a track row as sent to clients (and their rounding: ~1 m, 1 m, 1 deg, 0.1 m/s).
 COLUMNS = ("id", "lat", "lon", "alt", "hdg", "spd", "vr", "cls", "p", "lbl", "idn", "sen", "itg", "upd")
@@ -425,7 +426,7 @@ class LiveState:
             "sensors": self.sensor_list(),
             "zones": [z.__dict__ for z in self.zones.values()],
             "site": self.site,
-            "classes": list(CLASSES),
+            "classes": [c.label for c in sorted(ObjectClass)],
             "replay": self.replay.status() if self.replay is not None else None,
         }
 
@@ -485,7 +486,7 @@ class LiveState:
             if i >= len(f) or f.track[i] != track_id:
                 return None
             row = f.row(i)
-            row["class_name"] = CLASSES[row["cls"]] if 0 <= row["cls"] < len(CLASSES) else "unknown"
+            row["class_name"] = ObjectClass.label_of(row["cls"], default="unknown")
             row["sensor_names"] = [n for b, n in enumerate(self.sites) if row["sen"] >> b & 1]
             memory = self._memory_history(track_id) if self.history_store is None else None
         # The store is read outside the lock: a slow disk must not hold up the tracker's publishing.
