@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -224,8 +226,9 @@ class Alert:
     """One step of an alert's life, for a human operator (FORMAT.md "Alerts" plus the explanation).
 
     alert: stable id of the alert (same across raised/updated/cleared); track: track id;
-    zone: zone name ('' when none); kind in ALERT_KINDS; state in ALERT_STATES;
-    message: one sentence saying why; evidence: the numbers behind it (distances, times, speeds...).
+    zone: zone name ('' when none); kind: an AlertKind label; state in ALERT_STATES;
+    cls: the track's ObjectClass label; message: one sentence saying why; evidence: the numbers
+    behind it (distances, times, speeds...). Writers serialise it through `to_record`.
     """
 
     time_s: float
@@ -241,6 +244,51 @@ class Alert:
     cls: str = "unknown"
     message: str = ""
     evidence: dict[str, float | str] = field(default_factory=dict)
+
+    def to_record(self, *, json_safe: bool = False) -> dict[str, Any]:
+        """The alert as one flat record: the serialisation every writer of alerts starts from
+        (alerts.csv, JSON lines, webhook, web console, history store). Keys are ALERT_FIELDS in
+        order; values plain Python (float, int, str; evidence a new dict).
+
+        json_safe: non-finite floats (a lost track's position...) become None, here and in evidence.
+        """
+        rec: dict[str, Any] = {
+            "time_s": float(self.time_s),
+            "alert": self.alert,
+            "track": int(self.track),
+            "zone": self.zone,
+            "kind": self.kind,
+            "state": self.state,
+            "lat": float(self.lat),
+            "lon": float(self.lon),
+            "alt_m": float(self.alt_m),
+            "identity": self.identity,
+            "cls": self.cls,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }
+        if json_safe:
+            rec = {k: _finite_or_none(v) for k, v in rec.items()}
+            rec["evidence"] = {k: _finite_or_none(v) for k, v in self.evidence.items()}
+        return rec
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Alert:
+        """The inverse of `to_record` (either form: None reads back as NaN)."""
+        v = dict(record)
+        for k in ("time_s", "lat", "lon", "alt_m"):
+            v[k] = float("nan") if v[k] is None else float(v[k])
+        v["track"] = int(v["track"])
+        v["evidence"] = {k: float("nan") if e is None else e for k, e in (v.get("evidence") or {}).items()}
+        return cls(**v)
+
+
+#: The fields of an alert record (Alert.to_record), in order.
+ALERT_FIELDS = tuple(f.name for f in fields(Alert))
+
+
+def _finite_or_none(v: object) -> object:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
 @dataclass
@@ -258,6 +306,7 @@ class SourceStats:
 
 
 __all__ = [
+    "ALERT_FIELDS",
     "ALERT_KINDS",
     "ALERT_STATES",
     "CLASSES",

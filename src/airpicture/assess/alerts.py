@@ -256,6 +256,7 @@ class AlertRules:
         )
 
 
+#: alerts.csv: the columns (fields of Alert.to_record) and the format of the numeric ones.
 ALERT_CSV_FIELDS = (
     "time_s",
     "alert",
@@ -269,6 +270,13 @@ ALERT_CSV_FIELDS = (
     "cls",
     "message",
 )
+ALERT_CSV_FORMATS = {"time_s": ".3f", "lat": ".6f", "lon": ".6f", "alt_m": ".1f"}
+
+
+def alert_csv_row(a: Alert) -> list[str]:
+    """An alert step as an alerts.csv row (ALERT_CSV_FIELDS)."""
+    rec = a.to_record()
+    return [format(rec[k], ALERT_CSV_FORMATS.get(k, "")) for k in ALERT_CSV_FIELDS]
 
 
 def write_alerts_csv(path: str | Path, alerts: list[Alert]) -> None:
@@ -276,22 +284,7 @@ def write_alerts_csv(path: str | Path, alerts: list[Alert]) -> None:
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(ALERT_CSV_FIELDS)
-        for a in alerts:
-            w.writerow(
-                [
-                    f"{a.time_s:.3f}",
-                    a.alert,
-                    a.track,
-                    a.zone,
-                    a.kind,
-                    a.state,
-                    f"{a.lat:.6f}",
-                    f"{a.lon:.6f}",
-                    f"{a.alt_m:.1f}",
-                    a.cls,
-                    a.message,
-                ]
-            )
+        w.writerows(alert_csv_row(a) for a in alerts)
 
 
-__all__ = ["ALERT_CSV_FIELDS", "AlertRules", "write_alerts_csv"]
+__all__ = ["ALERT_CSV_FIELDS", "ALERT_CSV_FORMATS", "AlertRules", "alert_csv_row", "write_alerts_csv"]

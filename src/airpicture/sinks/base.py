@@ -6,7 +6,6 @@ A sink must never stall the tracker: network sinks hand their items to a `QueueW
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Protocol
 
@@ -25,13 +24,6 @@ class Sink(Protocol):
 
 def _clean(v: object) -> object:
     return None if isinstance(v, float) and not math.isfinite(v) else v
-
-
-def alert_to_dict(a: Alert) -> dict[str, object]:
-    """An alert step as a JSON-ready dict (NaN -> null)."""
-    d = dataclasses.asdict(a)
-    d["evidence"] = {k: _clean(v) for k, v in a.evidence.items()}
-    return {k: _clean(v) for k, v in d.items()}
 
 
 def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
@@ -58,4 +50,4 @@ def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
     return rows
 
 
-__all__ = ["Sink", "alert_to_dict", "picture_to_dicts"]
+__all__ = ["Sink", "picture_to_dicts"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from airpicture.errors import ConfigError, SinkError
 from airpicture.sinks.store.schema import STATS_COLUMNS, STATS_NAMES, TRACK_COLUMNS, TrackRows
-from airpicture.types import ObjectClass
+from airpicture.types import ALERT_FIELDS, ObjectClass
 
 if TYPE_CHECKING:
     from airpicture.sinks.store.base import HistoryStore
@@ -53,14 +53,15 @@ def export_store(
             for chunk in store.iter_tracks(t0, t1):
                 w.write(track_table(chunk))
         alerts = store.alerts(t0, t1, limit=None)[::-1]
+        records = [a.alert.to_record() for a in alerts]
         alert_cols: dict[str, list[Any]] = {
             "id": [a.id for a in alerts],
-            **{k: [getattr(a.alert, k) for a in alerts] for k in _ALERT_FIELDS},
+            **{k: [r[k] for r in records] for k in _ALERT_FIELDS},
             "acknowledged": [a.acknowledged for a in alerts],
             "ack_time_s": [a.ack_time_s for a in alerts],
             "ack_by": [a.ack_by for a in alerts],
         }
-        alert_cols["evidence"] = [_json(a.alert.evidence) for a in alerts]
+        alert_cols["evidence"] = [_json(r["evidence"]) for r in records]
         _write_one(files[1], fmt, pa.table(alert_cols, schema=_alert_schema(pa)))
         snaps = store.stats(t0, t1)
         stat_cols = {
@@ -74,20 +75,8 @@ def export_store(
     return files
 
 
-_ALERT_FIELDS = (
-    "time_s",
-    "alert",
-    "track",
-    "zone",
-    "kind",
-    "state",
-    "lat",
-    "lon",
-    "alt_m",
-    "identity",
-    "cls",
-    "message",
-)
+#: the alert record's fields but evidence, which goes last as JSON
+_ALERT_FIELDS = tuple(k for k in ALERT_FIELDS if k != "evidence")
 
 
 def _alert_schema(pa: Any) -> Any:

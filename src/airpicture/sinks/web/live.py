@@ -217,23 +217,10 @@ def _finite(x: float) -> float | None:
 
 
 def alert_dict(a: Alert, acknowledged: bool) -> dict[str, Any]:
-    ev = {k: (_finite(v) if isinstance(v, float) else v) for k, v in a.evidence.items()}
-    return {
-        "alert": a.alert,
-        "time_s": a.time_s,
-        "track": a.track,
-        "zone": a.zone,
-        "kind": a.kind,
-        "state": a.state,
-        "lat": _finite(a.lat),
-        "lon": _finite(a.lon),
-        "alt_m": _finite(a.alt_m),
-        "identity": a.identity,
-        "cls": a.cls,
-        "message": a.message,
-        "evidence": ev,
-        "acknowledged": acknowledged,
-    }
+    """An alert step as the console sends it: its JSON-safe record (Alert.to_record) with the
+    alert id first, and whether an operator acknowledged it."""
+    rec = a.to_record(json_safe=True)
+    return {"alert": rec.pop("alert"), **rec, "acknowledged": acknowledged}
 
 
 class LiveState:
