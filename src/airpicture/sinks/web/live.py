@@ -173,8 +173,9 @@ class SensorSite:
 
 
 @dataclass
-class Zone:
-    """A protected volume drawn on the map: a circle (lat, lon, radius_m) or a polygon ([lon, lat] pairs)."""
+class MapZone:
+    """A protected volume as the console draws it: a circle (lat, lon, radius_m) or a polygon
+    ([lon, lat] pairs). A display record; the assess stage's zones are assess.base.Zone."""
 
     name: str
     kind: str = "circle"
@@ -186,7 +187,7 @@ class Zone:
     polygon: list[tuple[float, float]] = field(default_factory=list)
 
     @classmethod
-    def from_meta(cls, d: dict[str, Any]) -> Zone:
+    def from_meta(cls, d: dict[str, Any]) -> MapZone:
         return cls(
             name=str(d["name"]),
             kind=str(d.get("kind", "circle")),
@@ -233,7 +234,7 @@ class LiveState:
     def __init__(
         self,
         sensors: Sequence[SensorSite] = (),
-        zones: Sequence[Zone] = (),
+        zones: Sequence[MapZone] = (),
         site: dict[str, Any] | None = None,
         history_frames: int = 600,
         max_alerts: int = 500,
@@ -255,7 +256,7 @@ class LiveState:
         # over history_s before the current picture; None: the frames kept in memory.
         self.history_store: Any = None
         self.history_s = 3600.0
-        self.zone_listeners: list[Callable[[list[Zone]], None]] = []
+        self.zone_listeners: list[Callable[[list[MapZone]], None]] = []
         self.pictures = 0
         self.clients = 0  # websocket clients connected (kept by the hub)
         self.started = time.time()
@@ -353,7 +354,7 @@ class LiveState:
                 self.stats[s.name] = s
             return self._emit("sensors", {"sensors": self.sensor_list()})
 
-    def set_zone(self, zone: Zone) -> None:
+    def set_zone(self, zone: MapZone) -> None:
         with self._lock:
             self.zones[zone.name] = zone
             self._zones_changed()
@@ -485,4 +486,4 @@ class LiveState:
         return row
 
 
-__all__ = ["COLUMNS", "Frame", "LiveState", "Message", "SensorSite", "Zone", "alert_dict"]
+__all__ = ["COLUMNS", "Frame", "LiveState", "MapZone", "Message", "SensorSite", "alert_dict"]
