@@ -25,7 +25,7 @@ import urllib.request
 
 import numpy as np
 
-from airpicture.sinks.web import LiveState, SensorSite, Zone, create_app
+from airpicture.sinks.web import LiveState, MapZone, SensorSite, create_app
 from airpicture.types import Picture
 
 ARGS = [
@@ -81,7 +81,7 @@ def main() -> None:
 
     state = LiveState(
         sensors=[SensorSite("TMA1", "radar", 48.75, 2.4, 120, 120_000)],
-        zones=[Zone("site-A core", "circle", 48.86, 2.29, 1000, 0, 600)],
+        zones=[MapZone("site-A core", "circle", 48.86, 2.29, 1000, 0, 600)],
         site={"lat": 48.86, "lon": 2.29},
     )
     sizes: list[int] = []

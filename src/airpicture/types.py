@@ -9,9 +9,12 @@ Identities are int64: an ICAO 24-bit address is its own value (< 2**24); a Remot
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,8 +56,80 @@ REPORT_DTYPE = np.dtype(
     ]
 )
 
-#: Object classes, index = code in track tables and pictures.
-CLASSES = ("unknown", "aircraft", "drone", "bird")
+
+class Code(enum.IntEnum):
+    """An int8 code kept in arrays (track tables, pictures, stores), with the label sinks print.
+
+    A member is its int (`Integrity.SPOOFED == 2`, so arrays hold the same numbers); `.label` and
+    `str()` give its printable name (`"spoofed"`). Decode array values with `label_of` / `labels`,
+    which look each value up in the enum, never by position in a list.
+    """
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    def label_of(cls, code: int, default: str | None = None) -> str:
+        """The label of an int code; `default` for a value that is no member (None: ValueError)."""
+        try:
+            return cls(int(code)).label
+        except ValueError:
+            if default is None:
+                raise
+            return default
+
+    @classmethod
+    def labels(cls, codes: npt.ArrayLike, default: str | None = None) -> npt.NDArray[np.object_]:
+        """Labels (object array of str, same shape) of an array of codes; see `label_of`."""
+        a = np.asarray(codes)
+        out = np.empty(a.shape, dtype=object)
+        for value in np.unique(a).tolist():
+            out[a == value] = cls.label_of(value, default)
+        return out
+
+
+class ObjectClass(Code):
+    """What a track is (picture.cls): the classifier's call, UNKNOWN when not sure enough."""
+
+    UNKNOWN = 0
+    AIRCRAFT = 1
+    DRONE = 2
+    BIRD = 3
+
+
+class Integrity(Code):
+    """Whether a cooperative track's reports are believed (picture.integrity): SUSPECT awaits radar
+    corroboration, SPOOFED is found false (kept and marked, not deleted)."""
+
+    OK = 0
+    SUSPECT = 1
+    SPOOFED = 2
+
+
+class TrackStatus(Code):
+    """A track's life in the tracker's table: TENTATIVE until its score confirms it."""
+
+    TENTATIVE = 0
+    CONFIRMED = 1
+
+
+class AlertKind(Code):
+    """Why an alert is raised; the code is the kind part of the alert rules' keys, the label is
+    Alert.kind."""
+
+    ZONE_ENTRY = 0
+    PREDICTED_ENTRY = 1
+    LOITERING = 2
+    UNCOOPERATIVE = 3
+
+
+#: Object class labels, index = code (ObjectClass); for code that lists the classes (the web
+#: console's legend, the simulator's sheets). Decode a code with ObjectClass, not by position here.
+CLASSES = tuple(m.label for m in ObjectClass)
 
 
 def icao_ident(icao24: str) -> int:
@@ -108,10 +183,10 @@ class Picture:
     x : (N, 6) float64 [e n u ve vn vu] in the site's East-North-Up frame (m, m/s)
     P : (N, 6, 6) float64 covariance of x
     lat, lon, alt_m : (N,) WGS-84 position of the track
-    cls : (N,) int8 index into CLASSES; cls_p : (N,) probability of that class
+    cls : (N,) int8 ObjectClass code; cls_p : (N,) probability of that class
     ident : (N,) int64 identity fused into the track (NO_IDENT if none)
     sensors : (N,) int64 bit mask of the sensors (by index) that updated the track
-    last_update_s : (N,) time of the last measurement; integrity : (N,) int8 0 ok, 1 suspect, 2 spoofed
+    last_update_s : (N,) time of the last measurement; integrity : (N,) int8 Integrity code
     mode_c : (N,) bool: a reported (Mode C / ADS-B / Remote ID) altitude has updated the track
     names : ident -> printable identity (callsign, Remote ID serial) where a source knows one
     info : ident -> what the cooperative source says of it beyond position (Remote ID: serial,
@@ -148,7 +223,7 @@ class Picture:
         return len(self.track)
 
 
-ALERT_KINDS = ("zone_entry", "predicted_entry", "loitering", "uncooperative")
+ALERT_KINDS = tuple(m.label for m in AlertKind)
 ALERT_STATES = ("raised", "updated", "cleared")
 
 
@@ -157,8 +232,9 @@ class Alert:
     """One step of an alert's life, for a human operator (FORMAT.md "Alerts" plus the explanation).
 
     alert: stable id of the alert (same across raised/updated/cleared); track: track id;
-    zone: zone name ('' when none); kind in ALERT_KINDS; state in ALERT_STATES;
-    message: one sentence saying why; evidence: the numbers behind it (distances, times, speeds...).
+    zone: zone name ('' when none); kind: an AlertKind label; state in ALERT_STATES;
+    cls: the track's ObjectClass label; message: one sentence saying why; evidence: the numbers
+    behind it (distances, times, speeds...). Writers serialise it through `to_record`.
     """
 
     time_s: float
@@ -174,6 +250,51 @@ class Alert:
     cls: str = "unknown"
     message: str = ""
     evidence: dict[str, float | str] = field(default_factory=dict)
+
+    def to_record(self, *, json_safe: bool = False) -> dict[str, Any]:
+        """The alert as one flat record: the serialisation every writer of alerts starts from
+        (alerts.csv, JSON lines, webhook, web console, history store). Keys are ALERT_FIELDS in
+        order; values plain Python (float, int, str; evidence a new dict).
+
+        json_safe: non-finite floats (a lost track's position...) become None, here and in evidence.
+        """
+        rec: dict[str, Any] = {
+            "time_s": float(self.time_s),
+            "alert": self.alert,
+            "track": int(self.track),
+            "zone": self.zone,
+            "kind": self.kind,
+            "state": self.state,
+            "lat": float(self.lat),
+            "lon": float(self.lon),
+            "alt_m": float(self.alt_m),
+            "identity": self.identity,
+            "cls": self.cls,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }
+        if json_safe:
+            rec = {k: _finite_or_none(v) for k, v in rec.items()}
+            rec["evidence"] = {k: _finite_or_none(v) for k, v in self.evidence.items()}
+        return rec
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Alert:
+        """The inverse of `to_record` (either form: None reads back as NaN)."""
+        v = dict(record)
+        for k in ("time_s", "lat", "lon", "alt_m"):
+            v[k] = float("nan") if v[k] is None else float(v[k])
+        v["track"] = int(v["track"])
+        v["evidence"] = {k: float("nan") if e is None else e for k, e in (v.get("evidence") or {}).items()}
+        return cls(**v)
+
+
+#: The fields of an alert record (Alert.to_record), in order.
+ALERT_FIELDS = tuple(f.name for f in fields(Alert))
+
+
+def _finite_or_none(v: object) -> object:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
 @dataclass
@@ -191,6 +312,7 @@ class SourceStats:
 
 
 __all__ = [
+    "ALERT_FIELDS",
     "ALERT_KINDS",
     "ALERT_STATES",
     "CLASSES",
@@ -199,12 +321,17 @@ __all__ = [
     "REMOTEID_BIT",
     "REPORT_DTYPE",
     "Alert",
+    "AlertKind",
     "BoolArray",
+    "Code",
     "FloatArray",
     "IntArray",
+    "Integrity",
+    "ObjectClass",
     "Picture",
     "Rejects",
     "SourceStats",
+    "TrackStatus",
     "icao_ident",
     "ident_name",
     "remoteid_ident",

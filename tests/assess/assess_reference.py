@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from airpicture.assess.alerts import _NK, KIND_INDEX, AlertRules
+from airpicture.assess.alerts import _NK, AlertRules
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.classify import KINDS, KINEMATICS, WANDER, BayesClassifier
 from airpicture.assess.features import Features, FeatureTable, SensorSheet, rekey
 from airpicture.geo import geodetic_to_enu
-from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
+from airpicture.types import REMOTEID_BIT, AlertKind, BoolArray, FloatArray, IntArray, Picture
 
 _EARTH_K_M = 4 / 3 * 6371000.0  # radar horizon with standard refraction
 
@@ -304,20 +304,20 @@ def rule_keys(
     Z = len(rules.zones)
     raise_c = np.zeros((N, nz, _NK), dtype=bool)
     keep_c = np.zeros((N, nz, _NK), dtype=bool)
-    raise_c[:, :Z, KIND_INDEX["zone_entry"]] = zt["inside"] & ok[:, None]
-    keep_c[:, :Z, KIND_INDEX["zone_entry"]] = zt["inside_keep"] & ok[:, None]
-    raise_c[:, :Z, KIND_INDEX["predicted_entry"]] = zt["will_enter"] & ~zt["inside"] & ok[:, None]
-    keep_c[:, :Z, KIND_INDEX["predicted_entry"]] = zt["path_keep"] & ok[:, None]
+    raise_c[:, :Z, AlertKind.ZONE_ENTRY] = zt["inside"] & ok[:, None]
+    keep_c[:, :Z, AlertKind.ZONE_ENTRY] = zt["inside_keep"] & ok[:, None]
+    raise_c[:, :Z, AlertKind.PREDICTED_ENTRY] = zt["will_enter"] & ~zt["inside"] & ok[:, None]
+    keep_c[:, :Z, AlertKind.PREDICTED_ENTRY] = zt["path_keep"] & ok[:, None]
     circling = (f.loiter_turn_deg >= s.loiter_turn_deg) & (f.loiter_steady >= s.loiter_steady)
     hovering = (f.loiter_speed <= s.hover_speed_mps) & (f.loiter_radius_m <= s.hover_radius_m)
     loiter = ok & (f.loiter_span_s >= s.loiter_time_s - 1e-6) & (f.loiter_radius_m <= s.loiter_radius_m)
     loiter &= circling | hovering
-    raise_c[:, Z, KIND_INDEX["loitering"]] = loiter
-    keep_c[:, Z, KIND_INDEX["loitering"]] = loiter
+    raise_c[:, Z, AlertKind.LOITERING] = loiter
+    keep_c[:, Z, AlertKind.LOITERING] = loiter
     rng = np.hypot(pic.x[:, 0], pic.x[:, 1])
     unco = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m)
-    raise_c[:, Z, KIND_INDEX["uncooperative"]] = unco
-    keep_c[:, Z, KIND_INDEX["uncooperative"]] = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m + 1000)
+    raise_c[:, Z, AlertKind.UNCOOPERATIVE] = unco
+    keep_c[:, Z, AlertKind.UNCOOPERATIVE] = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m + 1000)
     ids = np.asarray(pic.track, dtype=np.int64)
     base = (
         ids[:, None, None] * (nz * _NK) + np.arange(nz)[None, :, None] * _NK + np.arange(_NK)[None, None, :]

@@ -4,7 +4,7 @@ import numpy as np
 from conftest import SENSORS, SITE, circling, only, picture, straight, wandering
 
 from airpicture.assess import AssessSettings, TrackAssessor
-from airpicture.types import CLASSES, icao_ident, remoteid_ident
+from airpicture.types import ObjectClass, icao_ident, remoteid_ident
 
 LR, SR = 1, 2  # sensor bits
 
@@ -15,7 +15,7 @@ def seen(p: float, bit: int, seed: int):
 
 
 def classes(pic) -> list[str]:
-    return [CLASSES[c] for c in pic.cls]
+    return ObjectClass.labels(pic.cls).tolist()
 
 
 def test_detection_pattern_and_kinematics_separate_kinds(run_movers) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from airpicture.sinks.web import LiveState, SensorSite, Zone, create_app
+from airpicture.sinks.web import LiveState, MapZone, SensorSite, create_app
 from airpicture.types import Picture
 
 SITE = (48.86, 2.29)
@@ -78,7 +78,7 @@ def paris_state() -> LiveState:
             SensorSite("TMA1", "radar", 48.75, 2.4, 120, 120_000),
             SensorSite("SITE1", "radar", 48.8605, 2.2895, 80, 6000),
         ],
-        zones=[Zone("site-A core", "circle", SITE[0], SITE[1], 1000, 0, 600)],
+        zones=[MapZone("site-A core", "circle", SITE[0], SITE[1], 1000, 0, 600)],
         site={"name": "site-A", "lat": SITE[0], "lon": SITE[1]},
     )
 

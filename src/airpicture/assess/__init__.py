@@ -1,8 +1,8 @@
 """Assessment: what flies (classification) and what an operator must know about it (alerts)."""
 
 from airpicture.assess.alerts import AlertRules, write_alerts_csv
-from airpicture.assess.assessor import Assessor, TrackAssessor, assess_stream
-from airpicture.assess.base import AssessSettings, Zone
+from airpicture.assess.assessor import TrackAssessor, assess_stream
+from airpicture.assess.base import Assessor, AssessSettings, Classifier, Zone
 from airpicture.assess.classify import BayesClassifier
 from airpicture.assess.features import FeatureTable, SensorSheet
 from airpicture.assess.zones import CircleZone, PolygonZone, load_zones, zones_from_config, zones_from_geojson
@@ -13,6 +13,7 @@ __all__ = [
     "Assessor",
     "BayesClassifier",
     "CircleZone",
+    "Classifier",
     "FeatureTable",
     "PolygonZone",
     "SensorSheet",

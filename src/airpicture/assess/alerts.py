@@ -29,11 +29,23 @@ from airpicture.assess import alert_kernels
 from airpicture.assess.base import AssessSettings, Zone
 from airpicture.assess.features import Features, rekey
 from airpicture.assess.slots import SlotTable
-from airpicture.types import ALERT_KINDS, CLASSES, Alert, BoolArray, FloatArray, IntArray, Picture, ident_name
+from airpicture.types import (
+    Alert,
+    AlertKind,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    ObjectClass,
+    Picture,
+    ident_name,
+)
 
-KIND_INDEX = {k: i for i, k in enumerate(ALERT_KINDS)}
-_NK = len(ALERT_KINDS)
-_KINDS = np.array([KIND_INDEX[k] for k in ("zone_entry", "predicted_entry", "loitering", "uncooperative")])
+_NK = len(AlertKind)
+# the kind codes alert_kernels.conditions writes into the keys, in the order it takes them
+_KINDS = np.array(
+    [AlertKind.ZONE_ENTRY, AlertKind.PREDICTED_ENTRY, AlertKind.LOITERING, AlertKind.UNCOOPERATIVE],
+    dtype=np.int64,
+)
 
 
 class AlertRules:
@@ -164,7 +176,7 @@ class AlertRules:
     ) -> Alert:
         nz = self.nz
         track, zi, ki = key // (nz * _NK), (key // _NK) % nz, key % _NK
-        kind = ALERT_KINDS[ki]
+        kind = AlertKind(ki)
         zone = self.zones[zi].name if zi < len(self.zones) else ""
         if gone:
             return Alert(
@@ -172,7 +184,7 @@ class AlertRules:
                 aid,
                 track,
                 zone,
-                kind,
+                kind.label,
                 state,
                 float("nan"),
                 float("nan"),
@@ -192,18 +204,18 @@ class AlertRules:
             "track_age_s": round(float(f.age_s[r]), 1),
         }
         what = f"Drone (P={p:.2f}), {speed:.0f} m/s, {height:.0f} m above the site"
-        if kind in ("zone_entry", "predicted_entry"):
+        if kind in (AlertKind.ZONE_ENTRY, AlertKind.PREDICTED_ENTRY):
             d = float(zt["depth"][r, zi])
             ev["depth_m"] = round(d, 1)
             tte = float(zt["tte"][r, zi])
             if np.isfinite(tte):
                 ev["time_to_entry_s"] = tte
-            if kind == "zone_entry":
+            if kind == AlertKind.ZONE_ENTRY:
                 msg = f"{what}, is inside zone {zone!r}, {d:.0f} m in from its boundary."
             else:
                 when = f"enters in about {tte:.0f} s" if np.isfinite(tte) else "is near it"
                 msg = f"{what}, {-d:.0f} m outside zone {zone!r}, {when} on its current course."
-        elif kind == "loitering":
+        elif kind == AlertKind.LOITERING:
             ev |= {
                 "loiter_radius_m": round(float(f.loiter_radius_m[r]), 1),
                 "loiter_turn_deg": round(float(f.loiter_turn_deg[r]), 1),
@@ -232,18 +244,19 @@ class AlertRules:
             alert=aid,
             track=int(track),
             zone=zone,
-            kind=kind,
+            kind=kind.label,
             state=state,
             lat=float(pic.lat[r]),
             lon=float(pic.lon[r]),
             alt_m=float(pic.alt_m[r]),
             identity=ident_name(int(pic.ident[r]), pic.names),
-            cls=CLASSES[int(pic.cls[r])],
+            cls=ObjectClass(int(pic.cls[r])).label,
             message=msg,
             evidence=ev,
         )
 
 
+#: alerts.csv: the columns (fields of Alert.to_record) and the format of the numeric ones.
 ALERT_CSV_FIELDS = (
     "time_s",
     "alert",
@@ -257,6 +270,13 @@ ALERT_CSV_FIELDS = (
     "cls",
     "message",
 )
+ALERT_CSV_FORMATS = {"time_s": ".3f", "lat": ".6f", "lon": ".6f", "alt_m": ".1f"}
+
+
+def alert_csv_row(a: Alert) -> list[str]:
+    """An alert step as an alerts.csv row (ALERT_CSV_FIELDS)."""
+    rec = a.to_record()
+    return [format(rec[k], ALERT_CSV_FORMATS.get(k, "")) for k in ALERT_CSV_FIELDS]
 
 
 def write_alerts_csv(path: str | Path, alerts: list[Alert]) -> None:
@@ -264,22 +284,7 @@ def write_alerts_csv(path: str | Path, alerts: list[Alert]) -> None:
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(ALERT_CSV_FIELDS)
-        for a in alerts:
-            w.writerow(
-                [
-                    f"{a.time_s:.3f}",
-                    a.alert,
-                    a.track,
-                    a.zone,
-                    a.kind,
-                    a.state,
-                    f"{a.lat:.6f}",
-                    f"{a.lon:.6f}",
-                    f"{a.alt_m:.1f}",
-                    a.cls,
-                    a.message,
-                ]
-            )
+        w.writerows(alert_csv_row(a) for a in alerts)
 
 
-__all__ = ["ALERT_CSV_FIELDS", "KIND_INDEX", "AlertRules", "write_alerts_csv"]
+__all__ = ["ALERT_CSV_FIELDS", "ALERT_CSV_FORMATS", "AlertRules", "alert_csv_row", "write_alerts_csv"]

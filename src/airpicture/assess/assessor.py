@@ -12,14 +12,14 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from airpicture.assess.alerts import AlertRules
-from airpicture.assess.base import AssessSettings, Zone
+from airpicture.assess.base import AssessSettings, Classifier, Zone
 from airpicture.assess.classify import BayesClassifier
 from airpicture.assess.features import FeatureTable, SensorSheet
 from airpicture.types import Alert, Picture
 
 
 class TrackAssessor:
-    """Classifier + alert rules over the tracker's pictures.
+    """The Assessor (assess/base.py) of the tracker's pictures: classifier + alert rules.
 
     sensors: the spec sheets (sensors.json), index = the tracker's sensor index (Picture.sensors
     bits); site: {lat, lon, alt_m} of the protected site (the tracker's ENU origin); zones: see
@@ -41,7 +41,7 @@ class TrackAssessor:
             loiter_window_s=self.settings.loiter_time_s,
             tau_detect_s=self.settings.detect_memory_s,
         )
-        self.classifier = BayesClassifier(sheet, self.settings)
+        self.classifier: Classifier = BayesClassifier(sheet, self.settings)
         self.rules = AlertRules(zones or [], float(site.get("alt_m", 0.0)), self.settings)
         if not _warm:
             warm_up(sensors, site, zones)
@@ -51,8 +51,6 @@ class TrackAssessor:
         post = self.classifier.update(picture, f)
         return self.rules.update(picture, f, post)
 
-
-Assessor = TrackAssessor  # the name the CLI and the brief use
 
 _warm = False
 
@@ -105,4 +103,4 @@ def assess_stream(
         yield pic
 
 
-__all__ = ["Assessor", "TrackAssessor", "assess_stream", "warm_up"]
+__all__ = ["TrackAssessor", "assess_stream", "warm_up"]

@@ -5,6 +5,8 @@
 
 A `Zone` is a protected volume in the site's East-North-Up frame: a horizontal footprint and a
 height band in metres above the site. An `Assessor` is the whole stage: picture in, alerts out.
+Implementations are named <Algorithm><Role>: `CircleZone`, `PolygonZone` (zones.py),
+`BayesClassifier` (classify.py), `TrackAssessor` (assessor.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from airpicture.assess.features import Features
 from airpicture.types import Alert, FloatArray, Picture
 
 
@@ -35,9 +38,10 @@ class Zone(Protocol):
 
 
 class Classifier(Protocol):
-    """Fills picture.cls / picture.cls_p from accumulated evidence."""
+    """Fills picture.cls / picture.cls_p from the tracks' features; returns the posterior (N, K)
+    over its kinds (the alert rules read P(drone) from it)."""
 
-    def update(self, picture: Picture) -> None: ...
+    def update(self, picture: Picture, features: Features) -> FloatArray: ...
 
 
 class Assessor(Protocol):

@@ -35,11 +35,12 @@ import numpy as np
 from airpicture.assess import kernels
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.features import Features, SensorSheet
-from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
+from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, ObjectClass, Picture
 
-#: Kind order of the likelihood columns; codes into types.CLASSES.
-KINDS = ("aircraft", "drone", "bird")
-KIND_CODES = np.array([1, 2, 3], dtype=np.int8)
+#: The kinds of the likelihood columns, in order: their ObjectClass codes and labels.
+KIND_CLASSES = (ObjectClass.AIRCRAFT, ObjectClass.DRONE, ObjectClass.BIRD)
+KINDS = tuple(k.label for k in KIND_CLASSES)
+KIND_CODES = np.array(KIND_CLASSES, dtype=np.int8)
 
 #: Compatibility plateaus (lo, hi, sigma below lo, sigma above hi) per kind and feature, with why.
 KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {

@@ -18,8 +18,11 @@ import numpy as np
 
 from airpicture.compiled import jit
 from airpicture.geo import E2, A
+from airpicture.types import ObjectClass
 
 _jit = jit
+# a plain int: numba cannot unify an IntEnum member with the int8 class codes in one expression
+_UNKNOWN = int(ObjectClass.UNKNOWN)
 
 EARTH_K_M = 4 / 3 * 6371000.0  # radar horizon with standard refraction
 _DEG = np.pi / 180.0
@@ -260,7 +263,7 @@ def classify(
 
     log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
     flock]; plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma hi); wanders
-    (3, 4); ident_ll (N, 3) identity evidence; codes (3,) int8 class codes of the kinds.
+    (3, 4); ident_ll (N, 3) identity evidence; codes (3,) int8 ObjectClass codes of the kinds.
     """
     S = hits.shape[1]
     L = np.empty(3)
@@ -297,4 +300,4 @@ def classify(
             if post[i, k] > post[i, best] or (post[i, k] != post[i, k] and post[i, best] == post[i, best]):
                 best = k  # np.argmax: the first largest, a NaN first of all
         cls_p[i] = post[i, best]
-        cls[i] = codes[best] if cls_p[i] >= unknown_below_p else 0
+        cls[i] = codes[best] if cls_p[i] >= unknown_below_p else _UNKNOWN

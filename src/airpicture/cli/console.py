@@ -89,11 +89,11 @@ def run(args: argparse.Namespace) -> int:
 
 def scenario_state(scn: Any) -> LiveState:
     """A LiveState with the scenario's sensors, zones and site."""
-    from airpicture.sinks.web import LiveState, SensorSite, Zone
+    from airpicture.sinks.web import LiveState, MapZone, SensorSite
 
     return LiveState(
         sensors=[SensorSite.from_sheet(s) for s in scn.sensors],
-        zones=[Zone.from_meta(z) for z in scn.zones],
+        zones=[MapZone.from_meta(z) for z in scn.zones],
         site=dict(scn.site),
     )
 
@@ -232,7 +232,7 @@ def run_live_console(
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
-    from airpicture.sinks.web import LiveState, SensorSite, Zone, serve_console
+    from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
     from airpicture.sources.modes import describe
@@ -249,7 +249,7 @@ def run_live_console(
     zones = load_zones(zones_file, site_d) if zones_file else []
     state = LiveState(
         sensors=[SensorSite.from_sheet(s) for s in sheets],
-        zones=[Zone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
+        zones=[MapZone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
         site=site_d,
     )
     tracker = ImmGnnTracker(sheets, site)

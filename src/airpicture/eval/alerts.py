@@ -17,7 +17,7 @@ import numpy as np
 from airpicture.eval.csvio import read_columns, to_float
 from airpicture.eval.truth import Reference
 from airpicture.geo import geodetic_to_enu
-from airpicture.types import FloatArray
+from airpicture.types import AlertKind, FloatArray
 
 MATCH_RADIUS_M = 1000.0
 REENTRY_S = 120.0
@@ -114,12 +114,13 @@ def score_alerts(ref: Reference, path: str | Path, end_s: float | None = None) -
     matched = np.isfinite(d[best, np.arange(A)]) if K else np.zeros(A, bool)
     false = ~matched | (truth.kinds[best] == "bird") if K else ~matched
     found: dict[Event, float] = {}
+    zone_kinds = (AlertKind.ZONE_ENTRY.label, AlertKind.PREDICTED_ENTRY.label)
     for a in np.flatnonzero(~false):  # alerts x events: both a handful
         name = str(truth.names[best[a]])
         for ev in events:
             zone_ok = zones is None or ev.zone == zones[a]
-            is_zone = kinds[a] in ("zone_entry", "predicted_entry") and ev.kind == "zone" and zone_ok
-            is_loiter = kinds[a] == "loitering" and ev.kind == "loitering"
+            is_zone = kinds[a] in zone_kinds and ev.kind == "zone" and zone_ok
+            is_loiter = kinds[a] == AlertKind.LOITERING.label and ev.kind == "loitering"
             if (
                 ev.target == name
                 and (is_zone or is_loiter)

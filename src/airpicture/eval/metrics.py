@@ -22,9 +22,10 @@ from airpicture.eval.gospa import assign, assign_sparse
 from airpicture.eval.truth import Reference, silent_aircraft
 from airpicture.eval.visibility import observable
 from airpicture.geo import geodetic_to_enu
-from airpicture.types import BoolArray, FloatArray, IntArray
+from airpicture.types import BoolArray, FloatArray, IntArray, ObjectClass
 
-KINDS = ("aircraft", "drone", "bird")
+#: The kinds scored: every ObjectClass label but unknown (tracks.csv's class, truth.csv's kind).
+KINDS = tuple(c.label for c in ObjectClass if c != ObjectClass.UNKNOWN)
 #: A track row is compared with a target only within this many seconds of the target's recording.
 TRUTH_MARGIN_S = 2.0
 #: Pictures with more (target, track) pairs than this are scored from the pairs a k-d tree finds

@@ -6,11 +6,10 @@ A sink must never stall the tracker: network sinks hand their items to a `QueueW
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Protocol
 
-from airpicture.types import CLASSES, Alert, Picture, ident_name
+from airpicture.types import Alert, Integrity, ObjectClass, Picture, ident_name
 
 
 class Sink(Protocol):
@@ -27,16 +26,10 @@ def _clean(v: object) -> object:
     return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
-def alert_to_dict(a: Alert) -> dict[str, object]:
-    """An alert step as a JSON-ready dict (NaN -> null)."""
-    d = dataclasses.asdict(a)
-    d["evidence"] = {k: _clean(v) for k, v in a.evidence.items()}
-    return {k: _clean(v) for k, v in d.items()}
-
-
 def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
     """One JSON-ready dict per track of the picture (a per-object view: sinks only)."""
     speed = (pic.x[:, 3] ** 2 + pic.x[:, 4] ** 2) ** 0.5
+    classes, integrity = ObjectClass.labels(pic.cls), Integrity.labels(pic.integrity)
     rows = []
     for i in range(len(pic)):
         rows.append(
@@ -48,13 +41,13 @@ def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
                 "alt_m": _clean(round(float(pic.alt_m[i]), 1)),
                 "speed_mps": round(float(speed[i]), 1),
                 "vrate_mps": round(float(pic.x[i, 5]), 1),
-                "class": CLASSES[int(pic.cls[i])],
+                "class": classes[i],
                 "class_p": round(float(pic.cls_p[i]), 3),
                 "identity": ident_name(int(pic.ident[i]), pic.names),
-                "integrity": ("ok", "suspect", "spoofed")[int(pic.integrity[i])],
+                "integrity": integrity[i],
             }
         )
     return rows
 
 
-__all__ = ["Sink", "alert_to_dict", "picture_to_dicts"]
+__all__ = ["Sink", "picture_to_dicts"]

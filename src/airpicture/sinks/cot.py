@@ -31,7 +31,7 @@ import numpy as np
 
 from airpicture.errors import SinkError
 from airpicture.sinks.queue import QueueStats, QueueWorker
-from airpicture.types import CLASSES, REMOTEID_BIT, Alert, Picture, ident_name
+from airpicture.types import REMOTEID_BIT, Alert, ObjectClass, Picture, ident_name
 
 SA_GROUP, SA_PORT, TAK_TCP_PORT = "239.2.3.1", 6969, 8087
 
@@ -41,11 +41,11 @@ def cot_time(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}Z"
 
 
-def cot_type(cls: str, ident: int) -> str:
+def cot_type(cls: ObjectClass, ident: int) -> str:
     coop = ident >= 0
-    if cls == "aircraft":
+    if cls == ObjectClass.AIRCRAFT:
         return "a-n-A-C-F" if coop and ident < (1 << 24) else "a-u-A-C-F"
-    if cls == "drone":
+    if cls == ObjectClass.DRONE:
         return "a-n-A-M-H-Q" if coop and ident & REMOTEID_BIT else "a-u-A-M-H-Q"
     return "a-u-A"
 
@@ -106,8 +106,8 @@ def track_events(
     ce, le = errors_m(pic.P)
     out = []
     for i in range(len(pic)):
-        cls = CLASSES[int(pic.cls[i])]
-        if cls == "bird" and not birds:
+        cls = ObjectClass(int(pic.cls[i]))
+        if cls == ObjectClass.BIRD and not birds:
             continue
         ident = int(pic.ident[i])
         ve, vn = float(pic.x[i, 3]), float(pic.x[i, 4])
@@ -130,7 +130,7 @@ def track_events(
                         "speed": f"{np.hypot(ve, vn):.1f}",
                     },
                 },
-                remarks=f"{cls} p={pic.cls_p[i]:.2f}",
+                remarks=f"{cls.label} p={pic.cls_p[i]:.2f}",
             )
         )
     return out

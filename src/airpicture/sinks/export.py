@@ -17,9 +17,8 @@ from typing import TextIO
 import numpy as np
 
 from airpicture.errors import SinkError
-from airpicture.types import CLASSES, Picture, ident_name
+from airpicture.types import Integrity, ObjectClass, Picture, ident_name
 
-INTEGRITY = np.array(["ok", "suspect", "spoofed"])
 #: A track with no row for this long is forgotten by the writer (a track coasts far less).
 FORGET_S = 600.0
 HEADER = "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity\n"
@@ -57,7 +56,7 @@ class TracksCsvWriter:
         return np.where(known, self._last[pos] if len(self._ids) else 0.0, -np.inf)
 
     def write(self, pic: Picture) -> None:
-        keep = pic.integrity == 0 if self.published_only else np.ones(len(pic), bool)
+        keep = pic.integrity == Integrity.OK if self.published_only else np.ones(len(pic), bool)
         row_time = pic.row_time if pic.row_time is not None else np.full(len(pic), pic.time_s)
         last = self._last_written(pic.track)
         update = (row_time < pic.time_s) & (row_time > last)  # a measurement update not yet written
@@ -77,17 +76,17 @@ class TracksCsvWriter:
             names[i] = _csv_field(ident_name(i, pic.names))
         # a few rows per picture: Python's formatting beats numpy's string arrays here
         lines = [
-            f"{t:.2f},{k},{la:.6f},{lo:.6f},{a:.1f},{CLASSES[c]},{p:.3f},{names[i]},{INTEGRITY[g]}"
+            f"{t:.2f},{k},{la:.6f},{lo:.6f},{a:.1f},{c},{p:.3f},{names[i]},{g}"
             for t, k, la, lo, a, c, p, i, g in zip(
                 row_time[keep].tolist(),
                 pic.track[keep].tolist(),
                 pic.lat[keep].tolist(),
                 pic.lon[keep].tolist(),
                 pic.alt_m[keep].tolist(),
-                pic.cls[keep].tolist(),
+                ObjectClass.labels(pic.cls[keep]).tolist(),
                 pic.cls_p[keep].tolist(),
                 pic.ident[keep].tolist(),
-                pic.integrity[keep].tolist(),
+                Integrity.labels(pic.integrity[keep]).tolist(),
                 strict=True,
             )
         ]

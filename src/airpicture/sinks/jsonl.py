@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from airpicture.errors import SinkError
-from airpicture.sinks.base import alert_to_dict, picture_to_dicts
+from airpicture.sinks.base import picture_to_dicts
 from airpicture.types import Alert, Picture
 
 
@@ -44,7 +44,7 @@ class JsonLinesSink:
 
     def send_alerts(self, alerts: list[Alert]) -> None:
         for a in alerts:
-            self._write({"type": "alert", **alert_to_dict(a)})
+            self._write({"type": "alert", **a.to_record(json_safe=True)})
         self._flush()
 
     def send_picture(self, picture: Picture) -> None:

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 
 from airpicture.errors import SinkError
-from airpicture.sinks.base import alert_to_dict, picture_to_dicts
+from airpicture.sinks.base import picture_to_dicts
 from airpicture.sinks.queue import QueueStats, QueueWorker
 from airpicture.types import Alert, Picture
 
@@ -62,7 +62,7 @@ class WebhookSink:
 
     def send_alerts(self, alerts: list[Alert]) -> None:
         for a in alerts:
-            self.worker.put(json.dumps({"type": "alert", **alert_to_dict(a)}).encode())
+            self.worker.put(json.dumps({"type": "alert", **a.to_record(json_safe=True)}).encode())
 
     def send_picture(self, picture: Picture) -> None:
         if self.tracks:

@@ -12,11 +12,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from airpicture.errors import ConfigError, SinkError
 from airpicture.sinks.store.schema import STATS_COLUMNS, STATS_NAMES, TRACK_COLUMNS, TrackRows
-from airpicture.types import CLASSES
+from airpicture.types import ALERT_FIELDS, ObjectClass
 
 if TYPE_CHECKING:
     from airpicture.sinks.store.base import HistoryStore
@@ -43,12 +41,11 @@ def export_store(
     track_schema = pa.schema(
         [(name, _ARROW[kind]) for name, kind in TRACK_COLUMNS] + [("class", pa.string())]
     )
-    classes = np.array(CLASSES, dtype=object)
 
     def track_table(rows: TrackRows) -> Any:
         cols = [pa.array(rows[name], type=_ARROW[kind]) for name, kind in TRACK_COLUMNS]
-        cls = np.clip(rows["cls"], 0, len(CLASSES) - 1)
-        return pa.Table.from_arrays([*cols, pa.array(classes[cls], type=pa.string())], schema=track_schema)
+        classes = ObjectClass.labels(rows["cls"], default="unknown")
+        return pa.Table.from_arrays([*cols, pa.array(classes, type=pa.string())], schema=track_schema)
 
     files = [out_dir / f"{name}.{fmt}" for name in ("tracks", "alerts", "stats")]
     try:
@@ -56,14 +53,15 @@ def export_store(
             for chunk in store.iter_tracks(t0, t1):
                 w.write(track_table(chunk))
         alerts = store.alerts(t0, t1, limit=None)[::-1]
+        records = [a.alert.to_record() for a in alerts]
         alert_cols: dict[str, list[Any]] = {
             "id": [a.id for a in alerts],
-            **{k: [getattr(a.alert, k) for a in alerts] for k in _ALERT_FIELDS},
+            **{k: [r[k] for r in records] for k in _ALERT_FIELDS},
             "acknowledged": [a.acknowledged for a in alerts],
             "ack_time_s": [a.ack_time_s for a in alerts],
             "ack_by": [a.ack_by for a in alerts],
         }
-        alert_cols["evidence"] = [_json(a.alert.evidence) for a in alerts]
+        alert_cols["evidence"] = [_json(r["evidence"]) for r in records]
         _write_one(files[1], fmt, pa.table(alert_cols, schema=_alert_schema(pa)))
         snaps = store.stats(t0, t1)
         stat_cols = {
@@ -77,20 +75,8 @@ def export_store(
     return files
 
 
-_ALERT_FIELDS = (
-    "time_s",
-    "alert",
-    "track",
-    "zone",
-    "kind",
-    "state",
-    "lat",
-    "lon",
-    "alt_m",
-    "identity",
-    "cls",
-    "message",
-)
+#: the alert record's fields but evidence, which goes last as JSON
+_ALERT_FIELDS = tuple(k for k in ALERT_FIELDS if k != "evidence")
 
 
 def _alert_schema(pa: Any) -> Any:

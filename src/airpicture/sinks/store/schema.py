@@ -55,7 +55,8 @@ TRACK_COLUMNS: tuple[tuple[str, str], ...] = (
 TRACK_NAMES = tuple(c for c, _ in TRACK_COLUMNS)
 STATE = ("e", "n", "u", "ve", "vn", "vu")
 
-#: alerts: one row per step of an alert's life (raised / updated / cleared); evidence is JSON.
+#: alerts: one row per step of an alert's life (raised / updated / cleared): the fields of
+#: Alert.to_record (ALERT_FIELDS), evidence as JSON.
 ALERT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("time_s", "f"),
     ("alert", "s"),
@@ -213,30 +214,17 @@ def rows_to_picture(time_s: float, rows: TrackRows) -> Picture:
 
 
 def alert_row(a: Alert) -> tuple[Any, ...]:
-    return (
-        float(a.time_s),
-        a.alert,
-        int(a.track),
-        a.zone,
-        a.kind,
-        a.state,
-        float(a.lat),
-        float(a.lon),
-        float(a.alt_m),
-        a.identity,
-        a.cls,
-        a.message,
-        json.dumps(a.evidence, allow_nan=True),
-    )
+    """An alert step as DB values in ALERT_NAMES order: its record, evidence as JSON (NaN kept)."""
+    rec = a.to_record()
+    rec["evidence"] = json.dumps(rec["evidence"], allow_nan=True)
+    return tuple(rec[c] for c in ALERT_NAMES)
 
 
 def row_alert(row: tuple[Any, ...]) -> Alert:
-    """From DB values in ALERT_NAMES order."""
+    """From DB values in ALERT_NAMES order (SQLite gives NULL for a stored NaN)."""
     v = dict(zip(ALERT_NAMES, row, strict=True))
-    for k in ("lat", "lon", "alt_m"):
-        v[k] = float("nan") if v[k] is None else float(v[k])
     v["evidence"] = json.loads(v["evidence"]) if v["evidence"] else {}
-    return Alert(**v)
+    return Alert.from_record(v)
 
 
 def stats_row(time_s: float, s: SourceStats) -> tuple[Any, ...]:

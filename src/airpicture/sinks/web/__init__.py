@@ -21,7 +21,7 @@ Design choices:
 """
 
 from airpicture.sinks.web.app import create_app, serve_console
-from airpicture.sinks.web.live import Frame, LiveState, SensorSite, Zone
+from airpicture.sinks.web.live import Frame, LiveState, MapZone, SensorSite
 from airpicture.sinks.web.replay import Player, Timeline
 
-__all__ = ["Frame", "LiveState", "Player", "SensorSite", "Timeline", "Zone", "create_app", "serve_console"]
+__all__ = ["Frame", "LiveState", "MapZone", "Player", "SensorSite", "Timeline", "create_app", "serve_console"]

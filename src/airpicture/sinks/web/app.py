@@ -29,7 +29,7 @@ from fastapi.staticfiles import StaticFiles
 
 from airpicture.sinks.web import models, security
 from airpicture.sinks.web.hub import Hub
-from airpicture.sinks.web.live import LiveState, Zone
+from airpicture.sinks.web.live import LiveState, MapZone
 
 STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
 BASEMAP = "countries-50m.geojson"
@@ -225,14 +225,14 @@ def create_app(
     def create_zone(zone: models.Zone) -> models.Zone:
         if zone.name in state.zones:
             raise HTTPException(409, "a zone with that name exists; use PUT")
-        state.set_zone(Zone(**zone.model_dump()))
+        state.set_zone(MapZone(**zone.model_dump()))
         return zone
 
     @app.put("/api/zones/{name}", response_model=models.Zone, dependencies=[Depends(require_token)])
     def update_zone(name: str, zone: models.Zone) -> models.Zone:
         if zone.name != name:
             raise HTTPException(422, "the zone's name must match the path")
-        state.set_zone(Zone(**zone.model_dump()))
+        state.set_zone(MapZone(**zone.model_dump()))
         return zone
 
     @app.delete("/api/zones/{name}", status_code=204, dependencies=[Depends(require_token)])

@@ -13,8 +13,9 @@ Websocket messages (JSON objects, `type` first; tracks travel as columns named i
   alerts    {replace, alerts: [...]}   upserts by alert id (replace: the list is the whole set)
   sensors   {sensors: [...]};  zones {zones: [...]};  replay {replay: {t, start_s, end_s, ...}}
 Columns: id, lat, lon, alt (m), hdg (deg from north, from the velocity), spd (m/s horizontal),
-vr (m/s), cls (index into CLASSES), p (its probability), lbl (printable name or ''), idn (ICAO hex /
-rid:...), sen (sensor bit mask), itg (0 ok, 1 suspect, 2 spoofed), upd (last update time).
+vr (m/s), cls (ObjectClass code; the snapshot's `classes` lists the labels by code), p (its probability),
+lbl (printable name or ''), idn (ICAO hex / rid:...), sen (sensor bit mask), itg (Integrity code: 0 ok,
+1 suspect, 2 spoofed), upd (last update time).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from airpicture.types import CLASSES, Alert, FloatArray, IntArray, Picture, SourceStats, ident_name
+from airpicture.types import Alert, FloatArray, IntArray, ObjectClass, Picture, SourceStats, ident_name
 
 #: Columns of a track row as sent to clients (and their rounding: ~1 m, 1 m, 1 deg, 0.1 m/s).
 COLUMNS = ("id", "lat", "lon", "alt", "hdg", "spd", "vr", "cls", "p", "lbl", "idn", "sen", "itg", "upd")
@@ -172,8 +173,9 @@ class SensorSite:
 
 
 @dataclass
-class Zone:
-    """A protected volume drawn on the map: a circle (lat, lon, radius_m) or a polygon ([lon, lat] pairs)."""
+class MapZone:
+    """A protected volume as the console draws it: a circle (lat, lon, radius_m) or a polygon
+    ([lon, lat] pairs). A display record; the assess stage's zones are assess.base.Zone."""
 
     name: str
     kind: str = "circle"
@@ -185,7 +187,7 @@ class Zone:
     polygon: list[tuple[float, float]] = field(default_factory=list)
 
     @classmethod
-    def from_meta(cls, d: dict[str, Any]) -> Zone:
+    def from_meta(cls, d: dict[str, Any]) -> MapZone:
         return cls(
             name=str(d["name"]),
             kind=str(d.get("kind", "circle")),
@@ -216,23 +218,10 @@ def _finite(x: float) -> float | None:
 
 
 def alert_dict(a: Alert, acknowledged: bool) -> dict[str, Any]:
-    ev = {k: (_finite(v) if isinstance(v, float) else v) for k, v in a.evidence.items()}
-    return {
-        "alert": a.alert,
-        "time_s": a.time_s,
-        "track": a.track,
-        "zone": a.zone,
-        "kind": a.kind,
-        "state": a.state,
-        "lat": _finite(a.lat),
-        "lon": _finite(a.lon),
-        "alt_m": _finite(a.alt_m),
-        "identity": a.identity,
-        "cls": a.cls,
-        "message": a.message,
-        "evidence": ev,
-        "acknowledged": acknowledged,
-    }
+    """An alert step as the console sends it: its JSON-safe record (Alert.to_record) with the
+    alert id first, and whether an operator acknowledged it."""
+    rec = a.to_record(json_safe=True)
+    return {"alert": rec.pop("alert"), **rec, "acknowledged": acknowledged}
 
 
 class LiveState:
@@ -245,7 +234,7 @@ class LiveState:
     def __init__(
         self,
         sensors: Sequence[SensorSite] = (),
-        zones: Sequence[Zone] = (),
+        zones: Sequence[MapZone] = (),
         site: dict[str, Any] | None = None,
         history_frames: int = 600,
         max_alerts: int = 500,
@@ -267,7 +256,7 @@ class LiveState:
         # over history_s before the current picture; None: the frames kept in memory.
         self.history_store: Any = None
         self.history_s = 3600.0
-        self.zone_listeners: list[Callable[[list[Zone]], None]] = []
+        self.zone_listeners: list[Callable[[list[MapZone]], None]] = []
         self.pictures = 0
         self.clients = 0  # websocket clients connected (kept by the hub)
         self.started = time.time()
@@ -365,7 +354,7 @@ class LiveState:
                 self.stats[s.name] = s
             return self._emit("sensors", {"sensors": self.sensor_list()})
 
-    def set_zone(self, zone: Zone) -> None:
+    def set_zone(self, zone: MapZone) -> None:
         with self._lock:
             self.zones[zone.name] = zone
             self._zones_changed()
@@ -425,7 +414,7 @@ class LiveState:
             "sensors": self.sensor_list(),
             "zones": [z.__dict__ for z in self.zones.values()],
             "site": self.site,
-            "classes": list(CLASSES),
+            "classes": [c.label for c in sorted(ObjectClass)],
             "replay": self.replay.status() if self.replay is not None else None,
         }
 
@@ -485,7 +474,7 @@ class LiveState:
             if i >= len(f) or f.track[i] != track_id:
                 return None
             row = f.row(i)
-            row["class_name"] = CLASSES[row["cls"]] if 0 <= row["cls"] < len(CLASSES) else "unknown"
+            row["class_name"] = ObjectClass.label_of(row["cls"], default="unknown")
             row["sensor_names"] = [n for b, n in enumerate(self.sites) if row["sen"] >> b & 1]
             memory = self._memory_history(track_id) if self.history_store is None else None
         # The store is read outside the lock: a slow disk must not hold up the tracker's publishing.
@@ -497,4 +486,4 @@ class LiveState:
         return row
 
 
-__all__ = ["COLUMNS", "Frame", "LiveState", "Message", "SensorSite", "Zone", "alert_dict"]
+__all__ = ["COLUMNS", "Frame", "LiveState", "MapZone", "Message", "SensorSite", "alert_dict"]

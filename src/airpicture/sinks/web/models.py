@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from airpicture.types import CLASSES
+from airpicture.types import Integrity, ObjectClass
 
 
 class Track(BaseModel):
@@ -17,13 +17,13 @@ class Track(BaseModel):
     heading_deg: float | None = Field(description="from the velocity, clockwise from true north")
     speed_mps: float | None
     vrate_mps: float | None
-    cls: int = Field(description="index into classes")
+    cls: int = Field(description="ObjectClass code (index into the snapshot's classes)")
     class_name: str
     cls_p: float | None = Field(description="probability of that class")
     label: str = Field(description="callsign, ICAO address, Remote ID serial, or '' (show the track number)")
     ident: str = Field(description="ICAO address (6 hex) or Remote ID ident, '' if none")
     sensors: int = Field(description="bit mask of the sensors (by index) that updated the track")
-    integrity: int = Field(description="0 ok, 1 suspect, 2 spoofed")
+    integrity: int = Field(description=", ".join(f"{int(c)} {c.label}" for c in Integrity))
     last_update_s: float | None
 
     @classmethod
@@ -38,7 +38,7 @@ class Track(BaseModel):
             speed_mps=r["spd"],
             vrate_mps=r["vr"],
             cls=c,
-            class_name=CLASSES[c] if 0 <= c < len(CLASSES) else "unknown",
+            class_name=ObjectClass.label_of(c, default="unknown"),
             cls_p=r["p"],
             label=r["lbl"],
             ident=r["idn"],
