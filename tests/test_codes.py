@@ -6,6 +6,7 @@ import pytest
 
 from airpicture.assess.alerts import _KINDS, _NK
 from airpicture.assess.classify import KIND_CODES, KINDS
+from airpicture import integrity
 from airpicture.track import table
 from airpicture.types import (
     ALERT_KINDS,
@@ -27,9 +28,9 @@ def test_codes_are_dense_int8_values(enum: type[Code]) -> None:
     assert [m.label for m in enum] == [m.name.lower() for m in enum]
 
 
-def test_the_track_table_codes_are_the_enums() -> None:
+def test_the_track_table_and_integrity_codes_are_the_enums() -> None:
     assert (table.TENTATIVE, table.CONFIRMED) == (TrackStatus.TENTATIVE, TrackStatus.CONFIRMED)
-    assert (table.OK, table.SUSPECT, table.SPOOFED) == (Integrity.OK, Integrity.SUSPECT, Integrity.SPOOFED)
+    assert (integrity.OK, integrity.SUSPECT, integrity.SPOOFED) == (Integrity.OK, Integrity.SUSPECT, Integrity.SPOOFED)
 
 
 def test_object_classes() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from airpicture.types import Picture
+from airpicture.types import Integrity, Picture
 
 
 class IntegrityCheck(Protocol):
@@ -18,7 +18,7 @@ class IntegrityCheck(Protocol):
     def judge(self, picture: Picture) -> Picture: ...
 
 
-#: Integrity codes, as Picture.integrity holds them.
-OK, SUSPECT, SPOOFED = 0, 1, 2
+#: Integrity codes as plain ints, as compiled code stores them into the int8 column.
+OK, SUSPECT, SPOOFED = int(Integrity.OK), int(Integrity.SUSPECT), int(Integrity.SPOOFED)
 
 __all__ = ["OK", "SPOOFED", "SUSPECT", "IntegrityCheck"]

@@ -13,9 +13,10 @@ import numpy as np
 import numpy.typing as npt
 
 from airpicture.track.motion import N_MODES
-from airpicture.types import NO_IDENT, IntArray
+from airpicture.types import NO_IDENT, IntArray, TrackStatus
 
-TENTATIVE, CONFIRMED = 0, 1
+#: Status codes as plain ints, as compiled code compares them with the int8 column.
+TENTATIVE, CONFIRMED = int(TrackStatus.TENTATIVE), int(TrackStatus.CONFIRMED)
 
 
 class TrackColumns(NamedTuple):
