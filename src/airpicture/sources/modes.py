@@ -38,6 +38,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import rs1090
+
+# pyModeS 3: `pyModeS.position` (CPR) and `pyModeS.util` (CRC) are public API (its docs/api.md and
+# util's docstring). The DO-260A/B NIC-by-type-code tables exist only in the private
+# `pyModeS._uncertainty` (neither pyModeS nor rs1090 decodes NIC publicly), hence the pyproject
+# bound `pyModeS>=3.6,<4` and the pinned lock; `nic_of` is the one place that reads them.
 from pyModeS._uncertainty import TC_NICv1_lookup, TC_NICv2_lookup
 from pyModeS.position import (
     airborne_position_pair,
