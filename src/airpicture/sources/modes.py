@@ -39,9 +39,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +58,7 @@ from pyModeS.position import (
 )
 from pyModeS.util import crc
 
+from airpicture.sources.base import StateExpiry
 from airpicture.types import REPORT_DTYPE, Rejects
 
 FT = 0.3048
@@ -181,35 +181,6 @@ def describe(
             info[i] = d
             break
     return names, info
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class StateExpiry:
-    """When a decoder's per-address state goes: `due(now_s)` is true at most once per `sweep_s` of
-    feed time (or when the feed's clock jumps back by as much), and `drop` then removes the entries
-    last heard more than `expire_s` from now (either way: a far-future time from a corrupted
-    timestamp must not pin an entry for ever; NaN counts as expired)."""
-
-    def __init__(self, expire_s: float = EXPIRE_S, sweep_s: float = SWEEP_S) -> None:
-        self.expire_s = expire_s
-        self.sweep_s = sweep_s
-        self.swept_s = -math.inf
-
-    def due(self, now_s: float) -> bool:
-        if not math.isfinite(now_s) or abs(now_s - self.swept_s) < self.sweep_s:
-            return False
-        self.swept_s = now_s
-        return True
-
-    def drop(self, entries: dict[K, V], now_s: float, seen_s: Callable[[V], float]) -> int:
-        """Remove the entries of `entries` whose `seen_s(entry)` is more than expire_s from now_s."""
-        old = [k for k, v in entries.items() if not abs(now_s - seen_s(v)) <= self.expire_s]
-        for k in old:
-            del entries[k]
-        return len(old)
 
 
 @dataclass
@@ -604,7 +575,6 @@ __all__ = [
     "AircraftInfo",
     "MessageArray",
     "ModesDecoder",
-    "StateExpiry",
     "describe",
     "nic_of",
     "reports_from_table",

@@ -19,7 +19,7 @@ from collections import Counter
 
 import numpy as np
 
-from airpicture.sources.base import LineBuffer
+from airpicture.sources.base import LineBuffer, StateExpiry
 from airpicture.sources.modes import (
     EXPIRE_S,
     FPM,
@@ -29,7 +29,6 @@ from airpicture.sources.modes import (
     SWEEP_S,
     AircraftInfo,
     MessageArray,
-    StateExpiry,
 )
 from airpicture.types import Rejects
 
