@@ -26,12 +26,13 @@ Quality: NUCp from the type code (rs1090), NIC from the type code plus supplemen
 NACp / SIL / version / NIC-A from operational status (BDS 6,5) and NACp from BDS 6,2.
 Emitter category "A0".."D7" from the identification message (set B6 = UAV).
 
-Live state expires (readsb's TRACK_STALE / aircraft TTL, pyModeS v3 `PipeDecoder.eviction_ttl`):
-every per-address entry (registry, CPR, velocity) is stale after `STALE_S` without a frame that
-refreshes it, so it is no longer decoded against, and is removed once `EXPIRE_S` old by a sweep
-that runs at most once per `SWEEP_S` of feed time. Removed aircraft are counted
-(`notes["expired"]`). The registry therefore holds the aircraft heard in the last ~11 minutes,
-not every address heard since the start.
+Live state expires (readsb's TRACK_STALE / aircraft TTL, pyModeS v3 `PipeDecoder.eviction_ttl`).
+Each per-address entry is stale, no longer decoded against, once not refreshed for its time: a
+CPR frame after `CPR_PAIR_S`, a velocity after `max_velocity_age_s` (both 10 s), the last position
+and the operational status (version, NIC-A, NACp, SIL) after `STALE_S` (100 s). All of an
+address's state is removed once `EXPIRE_S` (600 s) old, by a sweep that runs at most once per
+`SWEEP_S` (60 s) of feed time; removed aircraft are counted (`notes["expired"]`). The registry
+therefore holds the aircraft heard in the last ~11 minutes, not every address heard since the start.
 """
 
 from __future__ import annotations
