@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyModeS.util import crc
 
-from airpicture.sources.modes import MESSAGE_DTYPE, UAV_CATEGORY, ModesDecoder, nic_of
+from airpicture.sources.modes import MESSAGE_DTYPE, STALE_S, UAV_CATEGORY, ModesDecoder, nic_of
 from airpicture.types import REPORT_DTYPE
 
 DATA = Path(__file__).parent.parent / "data" / "modes"
@@ -149,17 +149,23 @@ def test_operational_status_sets_quality_for_later_positions(cdg: list[dict]) ->
     status = _frame(
         "8d393322" + f"{int('11111000' + '0' * 32 + '010' + '1' + '1001' + '00' + '11' + '0000', 2):014x}"
     )
+    rows = [r for r in cdg if r.get("bds") == "05"][:10]
     dec = ModesDecoder()
-    dec.decode(np.array([cdg[0]["timestamp"] - 1]), [status])
+    dec.decode(np.array([rows[0]["timestamp"] - 1]), [status])
     info = dec.registry[0x393322]
     assert (info.version, info.nica, info.nacp, info.sil) == (2, 1, 9, 3)
-    rows = [r for r in cdg if r.get("bds") == "05"][:10]
     table = dec.decode(np.array([r["timestamp"] for r in rows]), [r["frame"] for r in rows])
     assert (table["nacp"] == 9).all() and (table["sil"] == 3).all()
     tc = np.array([int(r["frame"][8:10], 16) >> 3 for r in rows])
     nicb = np.array([r["NICb"] for r in rows])
     want = [nic_of(int(t), 2, 1, int(b)) for t, b in zip(tc, nicb, strict=True)]
     assert table["nic"].tolist() == want and min(want) >= 0
+    # a status older than STALE_S is not used: quality unknown, NIC from the conservative entry
+    old = ModesDecoder()
+    old.decode(np.array([rows[0]["timestamp"] - STALE_S - 1]), [status])
+    table = old.decode(np.array([r["timestamp"] for r in rows]), [r["frame"] for r in rows])
+    assert (table["nacp"] == -1).all() and (table["sil"] == -1).all()
+    assert table["nic"].tolist() == [nic_of(int(t), -1, 0, int(b)) for t, b in zip(tc, nicb, strict=True)]
 
 
 def test_bad_frames_are_counted_never_raised() -> None:

@@ -70,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         raise SinkError(f"{args.out}: {e}") from e
     n_pos = int(np.isfinite(table["lat"]).sum())
-    print(f"{src.name}: {len(table)} messages, {n_pos} positions, {len(src.stream.registry)} aircraft; "
+    # aircraft: addresses not taken from an address/parity reply's CRC (those can be corrupted);
+    # counted from the table, as the decoder's registry keeps only the aircraft heard lately
+    checked = ~np.isin(table["df"], (0, 4, 5, 16, 20, 21)) & (table["icao"] >= 0)
+    n_aircraft = len(np.unique(table["icao"][checked]))
+    print(f"{src.name}: {len(table)} messages, {n_pos} positions, {n_aircraft} aircraft; "
           f"{src.stream.rejects.summary()}", file=sys.stderr)  # fmt: skip
     return 0

@@ -199,21 +199,21 @@ def add_modes(scn: Scenario, path: str) -> None:
     reports as one more ADS-B receiver; callsigns and Mode S data go with each aircraft."""
     import numpy as np
 
+    from airpicture.sources.modes import describe
     from airpicture.sources.replay import ModesFileSource
 
     src = ModesFileSource(
         path, receiver=(float(scn.site["lat"]), float(scn.site["lon"])), sensor=len(scn.sensors)
     )
     src.keep_tables = False
-    batches = list(src.batches())
+    batches = []
+    for b in src.batches():  # described batch by batch: the decoder forgets aircraft long gone
+        batches.append(b)
+        names, info = describe([src.stream.registry], b["ident"])
+        scn.names.update(names)
+        scn.info.update(info)
     rows = np.concatenate(batches) if batches else np.zeros(0, scn.reports.dtype)
     _add_receiver(scn, "MODES1", "adsb", rows)
-    reg = src.stream.registry
-    scn.names.update({i: a.callsign for i, a in reg.items() if a.callsign})
-    scn.info.update(
-        {i: {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "nic": a.nic, "nacp": a.nacp,
-             "nucp": a.nucp, "sil": a.sil, "uav": a.is_uav} for i, a in reg.items()}
-    )  # fmt: skip
     scn.rejects["modes"] = src.stream.rejects
 
 

@@ -1,4 +1,5 @@
-"""The role contract of a source, and the frame batch that Mode S framings hand the decoder.
+"""The role contract of a source, the frame batch that Mode S framings hand the decoder, and when
+live per-identity state expires (`StateExpiry`).
 
 A source turns bytes (a file, a socket) into batches of measurements: REPORT_DTYPE rows for
 cooperative reports, PLOT_DTYPE rows for radar plots. It never raises on bad input: each reject
@@ -7,9 +8,10 @@ is counted in its `SourceStats.rejects`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import math
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -82,4 +84,36 @@ class LineBuffer:
         return tail
 
 
-__all__ = ["Frames", "LineBuffer", "LiveSource", "Source"]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class StateExpiry:
+    """When live per-identity state goes (readsb's aircraft TTL, pyModeS v3 `eviction_ttl`).
+
+    `due(now_s)` is true at most once per `sweep_s` of feed time (or when the feed's clock jumps
+    back by as much): a sweep walks every entry, so it is not run per batch. `drop` removes the
+    entries last heard more than `expire_s` from now_s, either way: a far-future time from a
+    corrupted timestamp must not pin an entry for ever; a NaN time counts as expired.
+    """
+
+    def __init__(self, expire_s: float, sweep_s: float) -> None:
+        self.expire_s = expire_s
+        self.sweep_s = sweep_s
+        self.swept_s = -math.inf
+
+    def due(self, now_s: float) -> bool:
+        if not math.isfinite(now_s) or abs(now_s - self.swept_s) < self.sweep_s:
+            return False
+        self.swept_s = now_s
+        return True
+
+    def drop(self, entries: dict[K, V], now_s: float, seen_s: Callable[[V], float]) -> int:
+        """Remove the entries whose `seen_s(entry)` is more than expire_s from now_s; how many."""
+        old = [k for k, v in entries.items() if not abs(now_s - seen_s(v)) <= self.expire_s]
+        for k in old:
+            del entries[k]
+        return len(old)
+
+
+__all__ = ["Frames", "LineBuffer", "LiveSource", "Source", "StateExpiry"]

@@ -199,7 +199,8 @@ class FeedClient:
 
 
 def format_stats(feeds: list[FeedClient]) -> str:
-    """One line per feed: status, messages, rate, CRC failures, rejects by reason, reconnects."""
+    """One line per feed: status, messages, rate, CRC failures, rejects by reason, reconnects,
+    aircraft held and expired."""
     lines = []
     for f in feeds:
         s = f.stats
@@ -208,7 +209,8 @@ def format_stats(feeds: list[FeedClient]) -> str:
         age = max(0.0, time.time() - s.last_message_s) if math.isfinite(s.last_message_s) else math.nan
         lines.append(
             f"{s.name}: {s.status}, {s.messages} msgs, {s.rate_per_s:.0f}/s, crc={rej.get('crc', 0)}, "
-            f"rejects: {other}, last msg {age:.1f} s ago, reconnects={s.reconnects}"
+            f"rejects: {other}, last msg {age:.1f} s ago, reconnects={s.reconnects}, "
+            f"aircraft={len(f.stream.registry)} (expired {f.stream.notes['expired']})"
         )
     return "\n".join(lines)
 

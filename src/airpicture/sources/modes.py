@@ -25,6 +25,14 @@ Quality: NUCp from the type code (rs1090), NIC from the type code plus supplemen
 (pyModeS's DO-260 tables; without a known version/supplement the lower value is taken),
 NACp / SIL / version / NIC-A from operational status (BDS 6,5) and NACp from BDS 6,2.
 Emitter category "A0".."D7" from the identification message (set B6 = UAV).
+
+Live state expires (readsb's TRACK_STALE / aircraft TTL, pyModeS v3 `PipeDecoder.eviction_ttl`).
+Each per-address entry is stale, no longer decoded against, once not refreshed for its time: a
+CPR frame after `CPR_PAIR_S`, a velocity after `max_velocity_age_s` (both 10 s), the last position
+and the operational status (version, NIC-A, NACp, SIL) after `STALE_S` (100 s). All of an
+address's state is removed once `EXPIRE_S` (600 s) old, by a sweep that runs at most once per
+`SWEEP_S` (60 s) of feed time; removed aircraft are counted (`notes["expired"]`). The registry
+therefore holds the aircraft heard in the last ~11 minutes, not every address heard since the start.
 """
 
 from __future__ import annotations
@@ -32,12 +40,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import rs1090
+
+# pyModeS 3: `pyModeS.position` (CPR) and `pyModeS.util` (CRC) are public API (its docs/api.md and
+# util's docstring). The DO-260A/B NIC-by-type-code tables exist only in the private
+# `pyModeS._uncertainty` (neither pyModeS nor rs1090 decodes NIC publicly), hence the pyproject
+# bound `pyModeS>=3.6,<4` and the pinned lock; `nic_of` is the one place that reads them.
 from pyModeS._uncertainty import TC_NICv1_lookup, TC_NICv2_lookup
 from pyModeS.position import (
     airborne_position_pair,
@@ -46,12 +59,27 @@ from pyModeS.position import (
 )
 from pyModeS.util import crc
 
+from airpicture.sources.base import StateExpiry
 from airpicture.types import REPORT_DTYPE, Rejects
 
 FT = 0.3048
 KT = 1852.0 / 3600.0
 FPM = FT / 60.0
 CPR_PAIR_S = 10.0
+#: An entry not refreshed for this long is stale: the decoder no longer decodes against it. For the
+#: last position it is the local-CPR reference, which must lie within half a zone (~180 NM) of the
+#: aircraft; 100 s at 700 m/s is 70 km, and past it the receiver is the safer reference. For the
+#: quality (version, NIC-A, NACp, SIL) it is 40 operational-status broadcasts missed (DO-260B: every
+#: 2.5 s airborne): the aircraft left coverage and its integrity may have changed meanwhile.
+STALE_S = 10 * CPR_PAIR_S
+#: An address not heard for this long is expired: all its state is removed. 10 minutes, readsb's
+#: aircraft TTL: it bridges a reception gap (a turn masking the antenna, a low segment under the
+#: horizon, a feed reconnect) without losing the callsign (ADS-B sends it every 5 s, Comm-B only when
+#: a ground station asks for it), and bounds the registry to ~10 minutes of arrivals.
+EXPIRE_S = 600.0
+#: Expired entries are swept at most this often (feed time): a sweep walks every entry, so running it
+#: per batch would cost O(aircraft) per frame batch; memory is held at most EXPIRE_S + SWEEP_S.
+SWEEP_S = 60.0
 #: fastest ground speed believed between two positions of one aircraft (m/s), plus slack
 MAX_SPEED_MPS = 700.0
 JUMP_SLACK_M = 2000.0
@@ -86,6 +114,9 @@ MessageArray = npt.NDArray[np.void]
 
 _DF = {str(d): d for d in range(25)}
 _CRC_CHECKED = (11, 17, 18)
+#: What a callsign / squawk outside an extended squitter came from: a Comm-B reply's BDS 2,0, or
+#: the identity field of a surveillance reply (DF5/21)
+_REPLY_SOURCE = {"callsign": "commb", "squawk": "modes"}
 _NAN = math.nan
 _HEX = re.compile("[0-9a-fA-F]*")
 
@@ -105,6 +136,11 @@ class AircraftInfo:
     version: int = -1
     nica: int = 0
     last_seen_s: float = _NAN
+    #: time of the last operational status / target state (version, NIC-A, NACp, SIL)
+    quality_s: float = _NAN
+    #: kind of message each of callsign / squawk last came from: "adsb" (extended squitter), "commb"
+    #: (a Comm-B reply, BDS 2,0), "modes" (a surveillance identity reply), "sbs" (another decoder)
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_uav(self) -> bool:
@@ -116,7 +152,12 @@ def describe(
 ) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
     """Callsigns and what Mode S says of each aircraft beyond position (Picture.info), for the
     identities of one batch only: a live run hears thousands of aircraft a day, and passing every
-    registry entry with every batch would cost more with each one."""
+    registry entry with every batch would cost more with each one.
+
+    Only known fields are given (no "" / -1 placeholders); "uav" only with a known category. The
+    key "sources" maps the fields that did not come from ADS-B to the kind of message they came
+    from ("commb", "modes", "sbs"; see `AircraftInfo.sources`), the display name following the
+    callsign, so that an identity book can rank them (track/identity.py)."""
     names: dict[int, str] = {}
     info: dict[int, dict[str, object]] = {}
     for i in np.unique(idents).tolist():
@@ -126,8 +167,19 @@ def describe(
                 continue
             if a.callsign:
                 names[i] = a.callsign
-            info[i] = {"callsign": a.callsign, "category": a.category, "squawk": a.squawk, "nic": a.nic,
-                       "nacp": a.nacp, "nucp": a.nucp, "sil": a.sil, "uav": a.is_uav}  # fmt: skip
+            known = (("callsign", a.callsign), ("category", a.category), ("squawk", a.squawk))
+            d: dict[str, object] = {k: v for k, v in known if v}
+            for k, q in (("nic", a.nic), ("nacp", a.nacp), ("nucp", a.nucp), ("sil", a.sil)):
+                if q >= 0:
+                    d[k] = q
+            if a.category:
+                d["uav"] = a.is_uav
+            sources = {k: v for k, v in a.sources.items() if k in d and v != "adsb"}
+            if "callsign" in sources:
+                sources["name"] = sources["callsign"]
+            if sources:
+                d["sources"] = sources
+            info[i] = d
             break
     return names, info
 
@@ -139,6 +191,11 @@ class _Cpr:
     even: tuple[float, int, int] | None = None
     odd: tuple[float, int, int] | None = None
     pos: tuple[float, float, float] | None = None  # (time, lat, lon)
+
+    @property
+    def last_s(self) -> float:
+        """Time of the newest frame or position held."""
+        return max(x[0] if x is not None else -math.inf for x in (self.even, self.odd, self.pos))
 
 
 @dataclass
@@ -216,6 +273,7 @@ class ModesDecoder:
     """Stateful Mode S decoder for one receiver (CPR, velocity and registry outlive batches).
 
     `decode(times, frames)` never raises on bad frames: each one becomes a counted reject.
+    Per-address state expires (`expire_s`, swept every `sweep_s` of feed time; module docstring).
     """
 
     def __init__(
@@ -224,16 +282,18 @@ class ModesDecoder:
         sensor: int = 0,
         source: str = "modes",
         max_velocity_age_s: float = 10.0,
+        expire_s: float = EXPIRE_S,
+        sweep_s: float = SWEEP_S,
     ) -> None:
         self.receiver = receiver
         self.sensor = sensor
         self.rejects = Rejects(source)
-        self.notes: Counter[str] = Counter()  # non-reject events: unresolved CPR, status frames...
+        self.notes: Counter[str] = Counter()  # non-reject events: unresolved CPR, expired aircraft...
         self.registry: dict[int, AircraftInfo] = {}
         self.max_velocity_age_s = max_velocity_age_s
+        self.expiry = StateExpiry(expire_s, sweep_s)
         self._cpr: dict[int, _Cpr] = {}
         self._vel: dict[int, _Velocity] = {}
-        self._icao: dict[str, int] = {}
         self.messages = 0
 
     # -- public -------------------------------------------------------------------------------
@@ -274,9 +334,8 @@ class ModesDecoder:
         c = _Columns(len(dec))
         c.df = [_DF.get(d["df"], -1) for d in dec]
         hexes = [d.get("icao24") or "" for d in dec]
-        for h in set(hexes).difference(self._icao):
-            self._icao[h] = int(h, 16) if h else -1
-        c.icao = [self._icao[h] for h in hexes]
+        address = {h: int(h, 16) if h else -1 for h in set(hexes)}  # per batch: no state to expire
+        c.icao = [address[h] for h in hexes]
         c.alt = [_NAN if (a := d.get("altitude")) is None else a * FT for d in dec]
         c.squawk = [d.get("squawk") or "" for d in dec]
         c.callsign = [d.get("callsign") or "" for d in dec]
@@ -287,7 +346,24 @@ class ModesDecoder:
         out = np.empty(len(dec), MESSAGE_DTYPE)
         c.fill(out, t)
         self.messages += len(dec)
+        now = float(np.median(t)) if len(t) else math.nan  # one corrupted timestamp does not sweep
+        if self.expiry.due(now):
+            self.expire(now)
         return out
+
+    def expire(self, now_s: float) -> int:
+        """Remove the state of every address not heard for `expire_s` at feed time `now_s` (the
+        registry by its last frame, CPR and velocity state by their own times, which are never
+        newer); count the aircraft removed in `notes["expired"]` and return that count."""
+        gone = self.expiry.drop(self.registry, now_s, lambda a: a.last_seen_s)
+        self.expiry.drop(self._cpr, now_s, lambda st: st.last_s)
+        self.expiry.drop(self._vel, now_s, lambda v: v.time_s)
+        self.notes["expired"] += gone
+        return gone
+
+    def state_sizes(self) -> dict[str, int]:
+        """Entries held per per-address table (what expiry bounds)."""
+        return {"registry": len(self.registry), "cpr": len(self._cpr), "velocity": len(self._vel)}
 
     def _update_registry(self, c: _Columns, t: list[float]) -> None:
         """Latest identity per aircraft. Address/parity formats (DF0/4/5/16/20/21) carry no
@@ -300,11 +376,14 @@ class ModesDecoder:
         for icao, ts in dict(zip(c.icao, t, strict=True)).items():
             if icao in reg:
                 reg[icao].last_seen_s = ts
-        for field in ("callsign", "squawk", "category"):
-            col = getattr(c, field)
-            latest = {i: v for i, v in zip(c.icao, col, strict=True) if v and i in reg}
-            for icao, v in latest.items():
-                setattr(reg[icao], field, v)
+        for name in ("callsign", "squawk", "category"):
+            col = getattr(c, name)
+            latest = {i: (v, df) for i, v, df in zip(c.icao, col, c.df, strict=True) if v and i in reg}
+            for icao, (v, df) in latest.items():
+                a = reg[icao]
+                setattr(a, name, v)
+                if name != "category":  # category: only ever from ADS-B identification
+                    a.sources[name] = "adsb" if df == 17 or df == 18 else _REPLY_SOURCE[name]
 
     def _valid(
         self, frames: list[str], times: npt.NDArray[np.float64]
@@ -354,10 +433,13 @@ class ModesDecoder:
             info.nica = d.get("NICa", info.nica) or 0
             info.nacp = c.nacp[i] = d.get("NACp", -1)
             info.sil = c.sil[i] = d.get("SIL", -1)
+            info.quality_s = t
         elif bds == "62":
             nacp = d.get("NACp")
             if nacp is not None:
-                self.registry.setdefault(icao, AircraftInfo(icao)).nacp = c.nacp[i] = nacp
+                info = self.registry.setdefault(icao, AircraftInfo(icao))
+                info.nacp = c.nacp[i] = nacp
+                info.quality_s = t
         elif bds == "61":
             sq = d.get("squawk")
             if sq:
@@ -370,8 +452,12 @@ class ModesDecoder:
         if info is None:
             info = self.registry[icao] = AircraftInfo(icao)
         nucp = d.get("NUCp", -1)
-        nic = nic_of(tc, info.version, info.nica, d.get("NICb", 0) or 0)
-        c.nucp[i], c.nic[i], c.nacp[i], c.sil[i] = nucp, nic, info.nacp, info.sil
+        if t - info.quality_s <= STALE_S:  # False for NaN: no status heard yet
+            version, nica, nacp, sil = info.version, info.nica, info.nacp, info.sil
+        else:  # stale (or never heard): unknown, and NIC from the conservative table entry
+            version, nica, nacp, sil = -1, 0, -1, -1
+        nic = nic_of(tc, version, nica, d.get("NICb", 0) or 0)
+        c.nucp[i], c.nic[i], c.nacp[i], c.sil[i] = nucp, nic, nacp, sil
         info.nucp, info.nic = nucp, nic
         c.surface[i] = surface
         odd = 1 if d.get("parity") == "odd" else 0
@@ -379,7 +465,7 @@ class ModesDecoder:
         st = self._cpr.get(icao)
         if st is None:
             st = self._cpr[icao] = _Cpr()
-        if st.pos is not None and t - st.pos[0] > 10 * CPR_PAIR_S:
+        if st.pos is not None and t - st.pos[0] > STALE_S:
             st.pos = None  # stale: do not decode locally against an hour-old position
         if surface:
             gs, trk = d.get("groundspeed"), d.get("track")
@@ -479,10 +565,13 @@ class _Columns:
 
 
 __all__ = [
+    "EXPIRE_S",
     "FPM",
     "FT",
     "KT",
     "MESSAGE_DTYPE",
+    "STALE_S",
+    "SWEEP_S",
     "UAV_CATEGORY",
     "AircraftInfo",
     "MessageArray",

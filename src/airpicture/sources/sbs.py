@@ -6,7 +6,8 @@ Field (0-based): 1 transmission type (1 ident, 2 surface position, 3 airborne po
 4 velocity, 5/6/7/8 surveillance), 4 ICAO hex, 6-7 date/time generated (taken as UTC),
 10 callsign, 11 altitude ft, 12 ground speed kt, 13 track deg, 14 lat, 15 lon, 16 vertical
 rate ft/min, 17 squawk, 21 on ground. The rows become `MESSAGE_DTYPE` rows like a Mode S decode,
-with the aircraft's latest velocity merged into its position rows.
+with the aircraft's latest velocity merged into its position rows. Per-aircraft state (registry,
+velocity) expires as in `ModesDecoder` (`EXPIRE_S`, swept every `SWEEP_S` of message time).
 """
 
 from __future__ import annotations
@@ -18,8 +19,17 @@ from collections import Counter
 
 import numpy as np
 
-from airpicture.sources.base import LineBuffer
-from airpicture.sources.modes import FPM, FT, KT, MESSAGE_DTYPE, AircraftInfo, MessageArray
+from airpicture.sources.base import LineBuffer, StateExpiry
+from airpicture.sources.modes import (
+    EXPIRE_S,
+    FPM,
+    FT,
+    KT,
+    MESSAGE_DTYPE,
+    SWEEP_S,
+    AircraftInfo,
+    MessageArray,
+)
 from airpicture.types import Rejects
 
 MAX_LINE = 1024
@@ -40,12 +50,14 @@ def _utc(date: str, clock: str) -> float:
 class SbsDecoder:
     """Incremental SBS: `feed(bytes) -> MESSAGE_DTYPE rows`; never raises on bad lines."""
 
-    def __init__(self, live: bool = False, source: str = "sbs", max_velocity_age_s: float = 10.0) -> None:
+    def __init__(self, live: bool = False, source: str = "sbs", max_velocity_age_s: float = 10.0,
+                 expire_s: float = EXPIRE_S, sweep_s: float = SWEEP_S) -> None:  # fmt: skip
         self.live = live
         self.rejects = Rejects(source)
         self.notes: Counter[str] = Counter()
         self.registry: dict[int, AircraftInfo] = {}
         self.max_velocity_age_s = max_velocity_age_s
+        self.expiry = StateExpiry(expire_s, sweep_s)
         self._vel: dict[int, tuple[float, float, float, float]] = {}
         self._lines = LineBuffer(MAX_LINE, self.rejects, "sbs_oversize")
         self.messages = 0
@@ -78,7 +90,20 @@ class SbsDecoder:
             if row is not None:
                 rows.append(row)
         self.messages += len(rows)
-        return np.array(rows, MESSAGE_DTYPE) if rows else np.empty(0, MESSAGE_DTYPE)
+        if not rows:
+            return np.empty(0, MESSAGE_DTYPE)
+        out = np.array(rows, MESSAGE_DTYPE)
+        t = float(np.median(out["time_s"]))
+        if self.expiry.due(t):
+            self.expire(t)
+        return out
+
+    def expire(self, now_s: float) -> int:
+        """Remove aircraft (and velocities) not heard for `expire_s`; counted in notes["expired"]."""
+        gone = self.expiry.drop(self.registry, now_s, lambda a: a.last_seen_s)
+        self.expiry.drop(self._vel, now_s, lambda v: v[0])
+        self.notes["expired"] += gone
+        return gone
 
     def _row(self, f: list[str], now: float) -> tuple[object, ...] | None:
         if f[0] != "MSG":
@@ -113,8 +138,10 @@ class SbsDecoder:
         callsign, squawk = f[10].strip()[:8], f[17].strip()[:4]
         if callsign:
             info.callsign = callsign
+            info.sources["callsign"] = "sbs"
         if squawk:
             info.squawk = squawk
+            info.sources["squawk"] = "sbs"
         return (t, icao, -1, -1, lat, lon, alt_ft * FT, speed, track, vrate, callsign, squawk, "",
                 -1, -1, -1, -1, surface, 0)  # fmt: skip
 
