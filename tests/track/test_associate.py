@@ -1,4 +1,4 @@
-"""Spatial pre-gate and global nearest-neighbour assignment."""
+"""Global nearest-neighbour assignment (the pre-gate is tested in test_grid.py)."""
 
 from __future__ import annotations
 
@@ -6,40 +6,11 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from airpicture.track.associate import assign, pregate
+from airpicture.track.associate import assign
 
 
 def _pairs(t: np.ndarray, m: np.ndarray) -> set[tuple[int, int]]:
     return set(zip(t.tolist(), m.tolist(), strict=True))
-
-
-def test_pregate_by_hand() -> None:
-    tracks = np.array([[0.0, 0.0], [1000.0, 0.0], [50_000.0, 0.0]])
-    radius = np.array([150.0, 600.0, 10.0])
-    meas = np.array([[100.0, 100.0], [1500.0, 0.0], [0.0, 160.0], [900.0, 0.0]])
-    t, m = pregate(tracks, radius, meas)
-    # |(100,100)| = 141 < 150; (0,160) is out; track 2 far from everything; radius is per track
-    assert _pairs(t, m) == {(0, 0), (1, 1), (1, 3)}
-    assert t.dtype.kind == "i" and m.dtype.kind == "i"
-
-
-def test_pregate_empty_inputs() -> None:
-    e = np.zeros((0, 2))
-    for args in ((e, np.zeros(0), np.ones((3, 2))), (np.ones((2, 2)), np.ones(2), e)):
-        t, m = pregate(*args)
-        assert len(t) == len(m) == 0
-
-
-def test_pregate_equals_brute_force() -> None:
-    rng = np.random.default_rng(11)
-    tracks = rng.uniform(0, 10_000, (60, 2))
-    meas = rng.uniform(0, 10_000, (300, 2))
-    radius = rng.uniform(50, 1500, 60)
-    t, m = pregate(tracks, radius, meas)
-    d = np.linalg.norm(tracks[:, None] - meas[None], axis=2)
-    bt, bm = np.nonzero(d <= radius[:, None])
-    assert _pairs(t, m) == _pairs(bt, bm)
-    assert len(t) == len(bt)  # no pair twice
 
 
 def test_assign_beats_greedy() -> None:

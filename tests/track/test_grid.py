@@ -1,11 +1,11 @@
-"""grid.near_pairs, the compiled pre-gate: the same pairs, in the same order, as comparing all."""
+"""gate.near_pairs, the compiled pre-gate: the same pairs, in the same order, as comparing all."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from airpicture.track.grid import CELL_M, near_pairs
+from airpicture.track.gate import CELL_M, near_pairs
 
 
 def _brute(pa: np.ndarray, ra: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

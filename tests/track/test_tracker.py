@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 import trackkit as tk
 
 from airpicture.sinks.export import TracksCsvWriter
-from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT
-from airpicture.track.tracker import Tracker
+from airpicture.integrity import OK, SPOOFED, SUSPECT
+from airpicture.track.base import Measurements, Tracker
+from airpicture.track.table import CONFIRMED
+from airpicture.track.tracker import ImmGnnTracker
 from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, remoteid_ident
 
 T = tk.RADAR["scan_period_s"]
@@ -436,7 +436,7 @@ def test_a_real_aircraft_missed_on_its_first_scans_is_not_spoofed_for_good() -> 
 
 
 def test_rejects_counted_not_raised() -> None:
-    trk = Tracker(tk.SENSORS, tk.SITE)
+    trk = ImmGnnTracker(tk.SENSORS, tk.SITE)
     rep = np.zeros(3, REPORT_DTYPE)
     rep["time_s"] = tk.T0 + np.arange(3.0)
     rep["sensor"], rep["ident"] = 1, 0x123456
@@ -471,43 +471,34 @@ def test_two_close_parallel_targets_keep_two_tracks() -> None:
     assert trk.stats.merged == 0
 
 
-@pytest.mark.skipif(
-    "compiled" not in inspect.signature(Tracker).parameters, reason="no compiled tracker path"
-)
-def test_compiled_and_reference_paths_give_the_same_pictures() -> None:
-    """The numba kernels and the numpy reference are the same mathematics: on a scene with a fused
-    aircraft, a ghost, clutter and a target that vanishes, every picture agrees."""
+def test_the_tracker_is_a_tracker_and_step_is_the_parts_in_order() -> None:
+    """ImmGnnTracker satisfies the Tracker protocol; step() gives the same pictures as its parts
+    (reports, plots, upkeep, picture) called by hand."""
     rng = np.random.default_rng(17)
-    ghost = tk.straight((-30_000.0, -5000.0, 5000.0), (120.0, 60.0, 0.0))
-    other = tk.straight((-10_000.0, 30_000.0, 1500.0), (90.0, -40.0, 0.0))
-    plots = np.concatenate(
-        [
-            tk.radar_plots(PATH, range(30), rng, pd=0.9),
-            tk.radar_plots(other, range(15), rng, mode_c=False),
-            tk.clutter_plots(range(30), rng),
-        ]
-    )
-    t = tk.T0 + np.arange(20.0, 120.0, 1.0)
-    reports = np.concatenate(
-        [tk.adsb_reports(PATH, t, 0x3C6444, rng), tk.adsb_reports(ghost, t, 0xABCDEF, rng)]
-    )
-    _, fast = tk.track(plots, reports, tk.T0 + 30 * T, compiled=True)
-    _, ref = tk.track(plots, reports, tk.T0 + 30 * T, compiled=False)
+    plots = np.concatenate([tk.radar_plots(PATH, range(20), rng), tk.clutter_plots(range(20), rng)])
+    plots = plots[np.argsort(plots["time_s"], kind="stable")]
+    reports = tk.adsb_reports(PATH, tk.T0 + np.arange(10.0, 80.0, 1.0), 0x3C6444, rng)
+    a, b = ImmGnnTracker(tk.SENSORS, tk.SITE), ImmGnnTracker(tk.SENSORS, tk.SITE)
+    assert isinstance(a, Tracker)
     n = 0
-    for a, b in zip(fast, ref, strict=True):
-        assert a.time_s == b.time_s
-        np.testing.assert_array_equal(a.track, b.track)
-        np.testing.assert_array_equal(a.ident, b.ident)
-        np.testing.assert_array_equal(a.integrity, b.integrity)
-        np.testing.assert_allclose(a.x, b.x, rtol=1e-6, atol=1e-6)
-        np.testing.assert_allclose(a.P, b.P, rtol=1e-6, atol=1e-6)
-        n += len(a)
-    assert n > 100
+    for k in range(20):
+        lo, hi = tk.T0 + k * T, tk.T0 + (k + 1) * T
+        pl = plots[(plots["time_s"] >= lo) & (plots["time_s"] < hi)]
+        rp = reports[(reports["time_s"] >= lo) & (reports["time_s"] < hi)]
+        pa = a.step(Measurements(hi, pl, rp))
+        b.update_reports(rp)
+        b.update_plots(pl)
+        b.maintain(hi)
+        pb = b.picture(hi)
+        np.testing.assert_array_equal(pa.track, pb.track)
+        np.testing.assert_array_equal(pa.x, pb.x)
+        n += len(pa)
+    assert n >= 15  # the aircraft is in nearly every picture
 
 
 def test_a_report_without_identity_does_not_move_a_radar_track() -> None:
     rng = np.random.default_rng(18)
-    trk = Tracker(tk.SENSORS, tk.SITE)
+    trk = ImmGnnTracker(tk.SENSORS, tk.SITE)
     plots = tk.radar_plots(PATH, range(10), rng)
     for k in range(10):
         trk.update_plots(plots[k : k + 1])
@@ -522,11 +513,10 @@ def test_a_report_without_identity_does_not_move_a_radar_track() -> None:
     assert sel.any() and tk.near(after, PATH, 300.0)[sel].all()
 
 
-@pytest.mark.parametrize("compiled", [True, False])
-def test_a_non_finite_plot_is_a_counted_reject_not_a_crash(compiled: bool) -> None:
+def test_a_non_finite_plot_is_a_counted_reject_not_a_crash() -> None:
     rng = np.random.default_rng(19)
     plots = tk.radar_plots(PATH, range(8), rng)
-    trk = Tracker(tk.SENSORS, tk.SITE, compiled=compiled)
+    trk = ImmGnnTracker(tk.SENSORS, tk.SITE)
     for k in range(8):
         batch = plots[k : k + 1]
         if k == 5:

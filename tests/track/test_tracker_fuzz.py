@@ -9,7 +9,7 @@ import trackkit as tk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airpicture.track.tracker import Tracker
+from airpicture.track.tracker import ImmGnnTracker
 from airpicture.types import PLOT_DTYPE, REPORT_DTYPE
 
 #: what a broken source may leave in a field the tracker screens (absurd finite values: see below)
@@ -56,13 +56,12 @@ _REPORT = st.tuples(
 )
 
 
-@pytest.mark.parametrize("compiled", [True, False])
 @settings(max_examples=40, deadline=None)
 @given(plots=st.lists(_PLOT, max_size=15), reports=st.lists(_REPORT, max_size=15))
-def test_tracker_takes_any_values(compiled: bool, plots: list[tuple], reports: list[tuple]) -> None:
+def test_tracker_takes_any_values(plots: list[tuple], reports: list[tuple]) -> None:
     pl = np.array(plots, PLOT_DTYPE) if plots else np.zeros(0, PLOT_DTYPE)
     rp = np.array(reports, REPORT_DTYPE) if reports else np.zeros(0, REPORT_DTYPE)
-    trk = Tracker(tk.SENSORS, tk.SITE, compiled=compiled)
+    trk = ImmGnnTracker(tk.SENSORS, tk.SITE)
     with np.errstate(all="ignore"):  # the point is what comes out, not warnings on the way
         for t in (tk.T0 + 4.0, tk.T0 + 8.0):
             part = (pl["time_s"] < t) | ~(pl["time_s"] < t + 1e9)
@@ -77,14 +76,14 @@ def test_tracker_takes_any_values(compiled: bool, plots: list[tuple], reports: l
     assert trk.stats.plots <= len(plots)
 
 
-def _run_with(bad_plot: np.ndarray | None = None, bad_report: np.ndarray | None = None) -> Tracker:
+def _run_with(bad_plot: np.ndarray | None = None, bad_report: np.ndarray | None = None) -> ImmGnnTracker:
     """A radar track and an ADS-B track for 24 s; the bad row arrives with the 4th batch."""
     rng = np.random.default_rng(31)
     path = tk.straight((20_000.0, 10_000.0, 3000.0), (-150.0, 80.0, 0.0))
     plots = tk.radar_plots(path, range(6), rng)
     t = tk.T0 + np.arange(0.0, 24.0)
     reports = tk.adsb_reports(tk.straight((-20_000.0, 5000.0, 5000.0), (100.0, 0.0, 0.0)), t, 0x3C6444, rng)
-    trk = Tracker(tk.SENSORS, tk.SITE)
+    trk = ImmGnnTracker(tk.SENSORS, tk.SITE)
     for k in range(6):
         t1 = tk.T0 + 4.0 * (k + 1)
         rp = reports[(reports["time_s"] >= t1 - 4) & (reports["time_s"] < t1)]

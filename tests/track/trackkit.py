@@ -11,8 +11,9 @@ import numpy as np
 
 from airpicture.geo import EnuFrame, geodetic_to_enu
 from airpicture.sources.scenario import Scenario
-from airpicture.track.run import run_scenario
-from airpicture.track.tracker import Tracker
+from airpicture.integrity import RadarIntegrity
+from airpicture.track.tracker import ImmGnnTracker
+from airpicture.track.windows import run_scenario
 from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, Picture
 
 SITE = (48.86, 2.29, 60.0)
@@ -246,11 +247,13 @@ def track(
     sensors: list[dict[str, Any]] = SENSORS,
     platforms: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
     **tracker_kw: Any,
-) -> tuple[Tracker, Iterator[Picture]]:
-    """A tracker and the pictures of the run (lazy: a test can look at the tracker between them)."""
+) -> tuple[ImmGnnTracker, Iterator[Picture]]:
+    """A tracker and the pictures of the run, judged by the integrity stage (lazy: a test can look
+    at the tracker between them)."""
     scn = scenario(plots, reports, end_s, sensors, platforms)
-    trk = Tracker(scn.sensors, scn.site_lla, scn.platforms, scn.active, **tracker_kw)
-    return trk, run_scenario(scn, trk, progress=False)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, **tracker_kw)
+    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    return trk, (integrity.judge(p) for p in run_scenario(scn, trk, progress=False))
 
 
 def near(pic: Picture, path: Path3, within_m: float) -> np.ndarray:

@@ -9,7 +9,8 @@ identity its value, the source that gave it and when, and applies these rules:
    the newer; an older batch does not undo a newer one).
 2. A worse source replaces a field only once it is stale: not given again for `stale_s`.
 3. A value that says nothing (None, "", NaN) is ignored: it neither replaces nor refreshes.
-4. An identity no source has spoken of for `expire_s` is removed by `expire(t)` (upkeep).
+4. An identity no source has spoken of, and that has not reported (`heard`), for `expire_s` is
+   removed by `expire(t)` (upkeep).
 5. `describe(idents)` gives names and info for the given identities only, so a picture carries
    the info of the tracks it holds, not of every identity heard that day.
 
@@ -53,6 +54,8 @@ SOURCE_RANK: dict[str, int] = {
     "sbs": 2,
     "derived": 1,
 }
+#: Sweep for expired identities at most this often (s of feed time): a sweep walks every entry.
+SWEEP_S = 60.0
 #: The info key naming the source of some of an entry's fields ({field: source}); not a field.
 SOURCES_KEY = "sources"
 #: The field holding the display name (Picture.names).
@@ -99,7 +102,7 @@ class IdentityBook:
 
     def __init__(self, stale_s: float = STALE_S, expire_s: float = EXPIRE_S) -> None:
         self.stale_s = stale_s
-        self.expiry = StateExpiry(expire_s, sweep_s=0.0)
+        self.expiry = StateExpiry(expire_s, sweep_s=SWEEP_S)
         self.counts: Counter[str] = Counter()
         self._ids: dict[int, _Entry] = {}
 
@@ -151,6 +154,14 @@ class IdentityBook:
             if rank == old_rank and t < old.time_s:
                 return  # an older batch of an equally good source
         e.facts[key] = Fact(value, source, t)
+
+    def heard(self, idents: npt.NDArray[np.int64], t: float) -> None:
+        """Identities that reported at time t (a position is word of them too): they do not expire
+        while they keep reporting, even when no source repeats their name or info."""
+        for ident in np.unique(idents).tolist():
+            e = self._ids.get(ident)
+            if e is not None:
+                e.last_s = max(e.last_s, t)
 
     def expire(self, t: float) -> int:
         """Remove the identities no source has spoken of for `expire_s` at time t (either way: a

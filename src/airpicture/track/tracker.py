@@ -27,6 +27,7 @@ from airpicture.track.associate import assign
 from airpicture.track.base import Measurements
 from airpicture.track.gate import GATES, radar_pairs, report_pairs
 from airpicture.track.geometry import SensorGeometry, build_geometry, earth
+from airpicture.track.identity import IdentityBook
 from airpicture.track.initiate import start_from_plots, start_from_reports
 from airpicture.track.manage import P_STILL_THERE, judge, merge, stitch
 from airpicture.track.measurement import (
@@ -112,9 +113,9 @@ class ImmGnnTracker:
         self._receivers = {g.index: report_variances(g.spec) for g in self.geo if g.kind != "radar"}
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
-        self.names: dict[int, str] = {}
-        self.info: dict[int, Mapping[str, object]] = {}
+        self.identities = IdentityBook()
         self._t_house = -np.inf
+        self._t_last = -np.inf
 
     # ------------------------------------------------------------------ the Tracker protocol
     def step(self, window: Measurements) -> Picture:
@@ -188,11 +189,12 @@ class ImmGnnTracker:
         info: Mapping[int, Mapping[str, object]] | None = None,
     ) -> None:
         """Cooperative position reports (REPORT_DTYPE), time-ordered. `names`: ident -> display name;
-        `info`: ident -> what the source knows beyond position (kept with the track, in the picture)."""
-        if names:
-            self.names.update(names)
-        if info:
-            self.info.update(info)
+        `info`: ident -> what the source knows beyond position (kept in the identity book, given
+        with the track in the picture)."""
+        t = float(reports["time_s"].max()) if len(reports) else self._t_last
+        if names or info:
+            # the feeds' self-reports; fields from replies or relays name their source in info
+            self.identities.update(names, info, t, "adsb")
         if len(reports) == 0:
             return
         self.stats.reports += len(reports)
@@ -218,6 +220,7 @@ class ImmGnnTracker:
             reports = reports[~unknown]
         if len(reports) == 0:
             return
+        self.identities.heard(reports["ident"], t)
         # an identity reported twice in one batch is handled in rounds: at most one update per track
         order = np.lexsort((reports["time_s"], reports["ident"]))
         rep = reports[order]
@@ -281,7 +284,11 @@ class ImmGnnTracker:
 
     # ------------------------------------------------------------------ management and output
     def maintain(self, t: float) -> None:
-        """Confirm, delete and merge at time t (after the measurements up to t)."""
+        """Confirm, delete and merge at time t (after the measurements up to t); forget the
+        identities not heard of for a long time."""
+        self._t_last = t
+        if self.identities.expiry.due(t):
+            self.identities.expire(t)
         tb = self.table
         rows = tb.rows()
         if len(rows) == 0:
@@ -308,7 +315,7 @@ class ImmGnnTracker:
             tb.cols, t, self.fresh_s, np.log(P_STILL_THERE), self.motion.accel2, self.earth
         )
         ident = tb.ident[rows]
-        held = [int(i) for i in ident[ident >= 0]]
+        names, info = self.identities.describe(ident[ident >= 0])
         return Picture(
             time_s=t,
             track=tb.id[rows],
@@ -324,9 +331,9 @@ class ImmGnnTracker:
             last_update_s=tb.t_update[rows],
             integrity=np.zeros(len(rows), np.int8),
             mode_c=tb.mode_c[rows],
-            names={i: self.names[i] for i in held if i in self.names},
+            names=names,
             row_time=row_time,
-            info={i: dict(self.info[i]) for i in held if i in self.info},
+            info=info,
             radar_hits=tb.radar_hits[rows],
             manoeuvre_p=tb.mu[rows, 1:].sum(axis=1),
             first_s=tb.t_first[rows],
