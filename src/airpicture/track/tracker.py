@@ -119,7 +119,10 @@ class ImmGnnTracker:
 
     # ------------------------------------------------------------------ the Tracker protocol
     def step(self, window: Measurements) -> Picture:
-        self.update_reports(window.reports, window.names, window.info)
+        if window.names or window.info:
+            # the feeds' self-reports; fields from replies or relays name their source in info
+            self.identities.update(window.names, window.info, window.until, "adsb")
+        self.update_reports(window.reports)
         self.update_plots(window.plots)
         self.maintain(window.until)
         return self.picture(window.until)
@@ -193,7 +196,6 @@ class ImmGnnTracker:
         with the track in the picture)."""
         t = float(reports["time_s"].max()) if len(reports) else self._t_last
         if names or info:
-            # the feeds' self-reports; fields from replies or relays name their source in info
             self.identities.update(names, info, t, "adsb")
         if len(reports) == 0:
             return

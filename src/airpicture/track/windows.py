@@ -31,8 +31,9 @@ def window_s(scn: Scenario, period_s: float | None = None) -> float:
 
 
 def scenario_windows(scn: Scenario, period_s: float | None = None, progress: bool | None = None) -> Iterator[Measurements]:
-    """The scenario's measurements, window by window (the first window also carries what the
-    scenario knows of its identities). `progress`: show a bar (default: when stderr is a terminal)."""
+    """The scenario's measurements, window by window; a window carries what the scenario knows of
+    the identities that report in it, as a live feed would. `progress`: show a bar (default: when
+    stderr is a terminal)."""
     w = window_s(scn, period_s)
     n = max(1, math.ceil((scn.end_s - scn.start_s) / w))
     edges = scn.start_s + w * np.arange(n + 1)
@@ -51,14 +52,18 @@ def scenario_windows(scn: Scenario, period_s: float | None = None, progress: boo
     ri = np.searchsorted(scn.reports["time_s"], edges, side="left")
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=n, unit="win", disable=not show, desc="tracking", leave=False)
+    known = bool(scn.names or scn.info)
     for k in range(n):
-        yield Measurements(
-            float(edges[k + 1]),
-            scn.plots[pi[k] : pi[k + 1]],
-            scn.reports[ri[k] : ri[k + 1]],
-            scn.names if k == 0 else {},
-            scn.info if k == 0 else {},
-        )
+        reports = scn.reports[ri[k] : ri[k + 1]]
+        names: dict[int, str] = {}
+        info: dict[int, Mapping[str, object]] = {}
+        if known and len(reports):
+            for i in np.unique(reports["ident"]).tolist():
+                if i in scn.names:
+                    names[i] = scn.names[i]
+                if i in scn.info:
+                    info[i] = scn.info[i]
+        yield Measurements(float(edges[k + 1]), scn.plots[pi[k] : pi[k + 1]], reports, names, info)
         bar.update(1)
     bar.close()
 
