@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from airpicture.assess import TrackAssessor, zones_from_config
-from airpicture.sources.scenario import load_scenario
 from airpicture.integrity import RadarIntegrity
-from airpicture.track.windows import run_scenario
+from airpicture.sources.scenario import load_scenario
 from airpicture.track.tracker import ImmGnnTracker
+from airpicture.track.windows import run_scenario
 from airpicture.types import Picture
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from airpicture.sinks.export import TracksCsvWriter
 from airpicture.sources.scenario import load_scenario
-from airpicture.track.windows import run_scenario
 from airpicture.track.base import Measurements
 from airpicture.track.tracker import ImmGnnTracker, warm_up
+from airpicture.track.windows import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

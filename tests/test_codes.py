@@ -4,9 +4,9 @@ pictures, alert keys), their labels the text the sinks write."""
 import numpy as np
 import pytest
 
+from airpicture import integrity
 from airpicture.assess.alerts import _KINDS, _NK
 from airpicture.assess.classify import KIND_CODES, KINDS
-from airpicture import integrity
 from airpicture.track import table
 from airpicture.types import (
     ALERT_KINDS,
@@ -30,7 +30,11 @@ def test_codes_are_dense_int8_values(enum: type[Code]) -> None:
 
 def test_the_track_table_and_integrity_codes_are_the_enums() -> None:
     assert (table.TENTATIVE, table.CONFIRMED) == (TrackStatus.TENTATIVE, TrackStatus.CONFIRMED)
-    assert (integrity.OK, integrity.SUSPECT, integrity.SPOOFED) == (Integrity.OK, Integrity.SUSPECT, Integrity.SPOOFED)
+    assert (integrity.OK, integrity.SUSPECT, integrity.SPOOFED) == (
+        Integrity.OK,
+        Integrity.SUSPECT,
+        Integrity.SPOOFED,
+    )
 
 
 def test_object_classes() -> None:

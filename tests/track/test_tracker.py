@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import trackkit as tk
 
-from airpicture.sinks.export import TracksCsvWriter
 from airpicture.integrity import OK, SPOOFED, SUSPECT
+from airpicture.sinks.export import TracksCsvWriter
 from airpicture.track.base import Measurements, Tracker
 from airpicture.track.table import CONFIRMED
 from airpicture.track.tracker import ImmGnnTracker

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame, geodetic_to_enu
-from airpicture.sources.scenario import Scenario
 from airpicture.integrity import RadarIntegrity
+from airpicture.sources.scenario import Scenario
 from airpicture.track.tracker import ImmGnnTracker
 from airpicture.track.windows import run_scenario
 from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, Picture

@@ -139,8 +139,8 @@ def track_into(scn: Any, timeline: Timeline, stop: threading.Event, store: str |
     """Track and assess the scenario, appending each picture and its alert steps to the timeline."""
     from airpicture.assess.assessor import TrackAssessor
     from airpicture.assess.zones import zones_from_config
-    from airpicture.sinks.web import Frame
     from airpicture.integrity import RadarIntegrity
+    from airpicture.sinks.web import Frame
     from airpicture.track.windows import run_scenario
 
     integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
@@ -232,11 +232,11 @@ def run_live_console(
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
+    from airpicture.integrity import RadarIntegrity
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
     from airpicture.sources.modes import describe
-    from airpicture.integrity import RadarIntegrity
     from airpicture.track.tracker import ImmGnnTracker
     from airpicture.track.windows import FeedWindows
 

@@ -66,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
+    from airpicture.integrity import RadarIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
-    from airpicture.integrity import RadarIntegrity
     from airpicture.track.tracker import ImmGnnTracker, warm_up
     from airpicture.track.windows import scenario_windows
 

@@ -64,7 +64,9 @@ class RadarIntegrity:
     ) -> None:
         self.frame = EnuFrame(*site)
         use = set(range(len(sensors)) if active is None else active)
-        self.radars = [g for g in build_geometry(sensors, self.frame, platforms) if g.kind == "radar" and g.index in use]
+        self.radars = [
+            g for g in build_geometry(sensors, self.frame, platforms) if g.kind == "radar" and g.index in use
+        ]
         self._fixed = None if any(g.moving for g in self.radars) else self._radar_sheet(0.0)
         self.ids = np.zeros(0, np.int64)  # memory per track id, sorted by id
         self.t_cov = np.zeros(0)
@@ -75,8 +77,14 @@ class RadarIntegrity:
         self.spoofed: dict[int, float] = {}  # identity -> last time found spoofed
         self._t_prev = -np.inf
         self._rules_c = (CORROBORATED_HITS, MIN_HIT_SHARE, float(SPOOF_LOOKS), REMOTEID_BIT)
-        self._rules_r = (TWIN_ALT_M, TWIN_SPEED_MPS, TWIN_SEPARATION_M, TWIN_S, MANOEUVRE_VRATE_MPS,
-                         CORROBORATED_HITS)  # fmt: skip
+        self._rules_r = (
+            TWIN_ALT_M,
+            TWIN_SPEED_MPS,
+            TWIN_SEPARATION_M,
+            TWIN_S,
+            MANOEUVRE_VRATE_MPS,
+            CORROBORATED_HITS,
+        )
 
     def judge(self, picture: Picture) -> Picture:
         t = picture.time_s
@@ -96,10 +104,22 @@ class RadarIntegrity:
         twin, twin_s = self.twin[rows], self.twin_s[rows]
         p_man = picture.manoeuvre_p if picture.manoeuvre_p is not None else np.zeros(len(picture))
         replay(
-            picture.x, picture.ident, picture.track, hits, p_man, (twin, twin_s, memory[1]), integrity, dt,
+            picture.x,
+            picture.ident,
+            picture.track,
+            hits,
+            p_man,
+            (twin, twin_s, memory[1]),
+            integrity,
+            dt,
             self._rules_r,
-        )  # fmt: skip
-        self.t_cov[rows], self.flagged[rows], self.twin[rows], self.twin_s[rows] = memory[0], memory[1], twin, twin_s
+        )
+        self.t_cov[rows], self.flagged[rows], self.twin[rows], self.twin_s[rows] = (
+            memory[0],
+            memory[1],
+            twin,
+            twin_s,
+        )
         self.last_s[rows] = t
         if changed or memory[1].any():
             for i in picture.ident[memory[1] & (picture.ident >= 0)].tolist():
@@ -119,7 +139,11 @@ class RadarIntegrity:
             known = (pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == ids)
         if not known.all():
             new = ~known
-            start = picture.first_s[new] if picture.first_s is not None else np.full(int(new.sum()), picture.time_s)
+            start = (
+                picture.first_s[new]
+                if picture.first_s is not None
+                else np.full(int(new.sum()), picture.time_s)
+            )
             self.ids = np.concatenate([self.ids, ids[new]])
             self.t_cov = np.concatenate([self.t_cov, start])
             self.flagged = np.concatenate([self.flagged, np.zeros(int(new.sum()), bool)])

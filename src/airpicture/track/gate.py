@@ -174,9 +174,19 @@ def radar_pairs(cols, rows, plots, pd, sig_t_report, earth, motion):
         sig_t = sig_t_report if ident >= 0 else 0.0
         third = plots.third[m]
         d2, ll = gate_plot(
-            cols.xc[k], cols.Pc[k], cols.mu[k], plots.t[m] - cols.t[k], plots.o[m], plots.Mr[m], third,
-            plots.z[m], plots.R[m], sig_t, earth, motion,
-        )  # fmt: skip
+            cols.xc[k],
+            cols.Pc[k],
+            cols.mu[k],
+            plots.t[m] - cols.t[k],
+            plots.o[m],
+            plots.Mr[m],
+            third,
+            plots.z[m],
+            plots.R[m],
+            sig_t,
+            earth,
+            motion,
+        )
         if not d2 < (GATES[2] if third == 0 else GATES[3]):
             continue
         c = -2.0 * (ll + lpd - np.log(plots.lam[m]))

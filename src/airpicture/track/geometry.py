@@ -30,7 +30,9 @@ class Earth(NamedTuple):
 
 def earth(frame: EnuFrame, site_alt: float, lat_deg: float) -> Earth:
     rn, rm = curvature_radii(lat_deg)
-    return Earth(float(site_alt), rn, rm, np.ascontiguousarray(frame.R), np.ascontiguousarray(frame.origin_ecef))
+    return Earth(
+        float(site_alt), rn, rm, np.ascontiguousarray(frame.R), np.ascontiguousarray(frame.origin_ecef)
+    )
 
 
 def curvature_radii(lat_deg: float) -> tuple[float, float]:

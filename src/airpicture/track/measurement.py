@@ -84,7 +84,9 @@ def radar_sheet(spec: dict[str, Any]) -> RadarSheet:
         ]
     )
     pd = spec.get("pd", {})
-    return RadarSheet(sigmas, clutter, float(max(pd.values())) if pd else 0.9, spec.get("sigma_elevation_deg") is not None)
+    return RadarSheet(
+        sigmas, clutter, float(max(pd.values())) if pd else 0.9, spec.get("sigma_elevation_deg") is not None
+    )
 
 
 def report_variances(spec: dict[str, Any]) -> FloatArray:
@@ -125,9 +127,10 @@ class Reports(NamedTuple):
 
 
 @jit
-def screen_plots(t, r, az, el, alt, sensor, n_sensors, t_lo, t_hi, max_range, max_alt):
+def screen_plots(t, r, az, el, alt, sensor, n_sensors, limits):
     """Plots whose values are physical (the others are counted as rejects), and whether all the
-    good ones come from one sensor."""
+    good ones come from one sensor. limits: (earliest time, latest time, max range, max |alt|)."""
+    t_lo, t_hi, max_range, max_alt = limits
     K = t.shape[0]
     ok = np.empty(K, np.bool_)
     first = -1
@@ -341,9 +344,9 @@ __all__ = [
     "DEFAULT_SIGMA_VELOCITY_MPS",
     "MODE_C_SPAN_M",
     "MODE_C_STEP_M",
-    "P_CLUTTER_MODE_C",
     "PRIMARY_HEIGHT_M",
     "PRIMARY_HEIGHT_SIGMA_M",
+    "P_CLUTTER_MODE_C",
     "Plots",
     "RadarSheet",
     "Reports",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.compiled import jit
-from airpicture.geo import EP2, E2, A, B, F
+from airpicture.geo import E2, EP2, A, B, F
 from airpicture.track.measurement import height
 from airpicture.track.motion import predict_combined
 from airpicture.track.table import CONFIRMED

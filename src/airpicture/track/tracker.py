@@ -107,8 +107,14 @@ class ImmGnnTracker:
         revisit = np.array([_revisit(sp) for sp in sensors])
         log_miss = np.log(np.maximum(1 - np.array([_pd_of_miss(sp) for sp in sensors]), 1e-6))
         self._looks = (revisit, log_miss)
-        self._limits = (CONFIRM_LLR, TENTATIVE_DROP, np.log(P_FALSE_DELETE), MAX_SIGMA_H_M, MAX_COAST_S,
-                        MISS_MEMORY_S)  # fmt: skip
+        self._limits = (
+            CONFIRM_LLR,
+            TENTATIVE_DROP,
+            np.log(P_FALSE_DELETE),
+            MAX_SIGMA_H_M,
+            MAX_COAST_S,
+            MISS_MEMORY_S,
+        )
         self._radar_sheets = {g.index: radar_sheet(g.spec) for g in self.geo if g.kind == "radar"}
         self._receivers = {g.index: report_variances(g.spec) for g in self.geo if g.kind != "radar"}
         self.stats = TrackerStats()
@@ -139,9 +145,15 @@ class ImmGnnTracker:
         self.stats.plots += len(plots)
         # sources screen their rows; what still arrives broken is counted here, never raised
         ok, one = screen_plots(
-            plots["time_s"], plots["range_m"], plots["azimuth_rad"], plots["elevation_rad"], plots["altitude_m"],
-            plots["sensor"], len(self.geo), *TIME_BOUNDS_S, MAX_RANGE_M, MAX_ALTITUDE_M,
-        )  # fmt: skip
+            plots["time_s"],
+            plots["range_m"],
+            plots["azimuth_rad"],
+            plots["elevation_rad"],
+            plots["altitude_m"],
+            plots["sensor"],
+            len(self.geo),
+            (*TIME_BOUNDS_S, MAX_RANGE_M, MAX_ALTITUDE_M),
+        )
         if not ok.all():
             self.rejects["plot_invalid"] += int((~ok).sum())
             plots = plots[ok]
@@ -182,7 +194,9 @@ class ImmGnnTracker:
         if n_new:
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
-            start_from_plots(tb.cols, rows_new, plots, ~taken, np.log(1.0 / P_CLUTTER_MODE_C), g.index, self.motion)
+            start_from_plots(
+                tb.cols, rows_new, plots, ~taken, np.log(1.0 / P_CLUTTER_MODE_C), g.index, self.motion
+            )
 
     # ------------------------------------------------------------------ cooperative reports
     def update_reports(
@@ -244,9 +258,15 @@ class ImmGnnTracker:
         tb = self.table
         sig2 = self._receivers[g.index]
         z, R, mask = prepare_reports(
-            rp["lat"], rp["lon"], rp["altitude_m"], rp["speed_mps"], rp["track_rad"], rp["vrate_mps"],
-            self.earth, sig2,
-        )  # fmt: skip
+            rp["lat"],
+            rp["lon"],
+            rp["altitude_m"],
+            rp["speed_mps"],
+            rp["track_rad"],
+            rp["vrate_mps"],
+            self.earth,
+            sig2,
+        )
         ident = rp["ident"]
         reports = Reports(rp["time_s"], z, R, mask, ident)
         rows = tb.rows()
@@ -278,7 +298,9 @@ class ImmGnnTracker:
             self.stats.started += len(new)
             start_from_reports(tb.cols, rows_new, reports, new, sig2, COOP_GAIN, g.index, self.motion)
 
-    def _update_reports(self, k: np.ndarray, m: np.ndarray, reports: Reports, sensor: int, jump: float) -> None:
+    def _update_reports(
+        self, k: np.ndarray, m: np.ndarray, reports: Reports, sensor: int, jump: float
+    ) -> None:
         bad, jumps = update_with_reports(self.table.cols, k, m, reports, COOP_GAIN, sensor, jump, self.motion)
         self.stats.quarantined += bad
         self.stats.identity_jumps += jumps
@@ -355,7 +377,6 @@ def _pd_of_miss(spec: dict[str, Any]) -> float:
     return 1.0 - float(spec.get("p_loss", 0.0))
 
 
-
 def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> None:
     """Load (or compile, the first time) the numba kernels by tracking a few made-up measurements
     with a throwaway tracker, so that timing a run measures tracking, not start-up: two radar
@@ -381,7 +402,12 @@ def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> 
                 rp = np.zeros(1, REPORT_DTYPE)
                 rp["time_s"], rp["sensor"], rp["ident"] = t, i, 0xABCDEF
                 rp["lat"], rp["lon"] = site[0] + 0.001 * k + (0.5 if k == 5 else 0.0), site[1]
-                rp["altitude_m"], rp["speed_mps"], rp["track_rad"], rp["vrate_mps"] = 1000.0, 100.0, 0.0, np.nan
+                rp["altitude_m"], rp["speed_mps"], rp["track_rad"], rp["vrate_mps"] = (
+                    1000.0,
+                    100.0,
+                    0.0,
+                    np.nan,
+                )
                 reports.append(rp)
         trk.step(
             Measurements(

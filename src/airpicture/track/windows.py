@@ -30,7 +30,9 @@ def window_s(scn: Scenario, period_s: float | None = None) -> float:
     return min(w, period_s) if period_s else w
 
 
-def scenario_windows(scn: Scenario, period_s: float | None = None, progress: bool | None = None) -> Iterator[Measurements]:
+def scenario_windows(
+    scn: Scenario, period_s: float | None = None, progress: bool | None = None
+) -> Iterator[Measurements]:
     """The scenario's measurements, window by window; a window carries what the scenario knows of
     the identities that report in it, as a live feed would. `progress`: show a bar (default: when
     stderr is a terminal)."""
@@ -77,8 +79,6 @@ def run_scenario(
     return trk.track(scenario_windows(scn, period_s, progress))
 
 
-
-
 class FeedWindows:
     """A live feed's reports gathered into windows of period_s of feed time: `add` a batch as it
     arrives; it returns the window to track once the feed's time has passed the window's end.
@@ -111,8 +111,12 @@ class FeedWindows:
         if self._n == 0 or (t < self._end and self._n < self.max_pending):
             return None
         out = np.concatenate(self._parts)
-        window = Measurements(max(t, self._end), reports=out[np.argsort(out["time_s"], kind="stable")],
-                              names=self._names, info=self._info)  # fmt: skip
+        window = Measurements(
+            max(t, self._end),
+            reports=out[np.argsort(out["time_s"], kind="stable")],
+            names=self._names,
+            info=self._info,
+        )
         self._parts, self._names, self._info, self._n = [], {}, {}, 0
         self._end = window.until + self.period_s
         return window
