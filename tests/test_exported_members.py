@@ -1,10 +1,12 @@
 import airpicture
 import airpicture.errors
+import airpicture.integrity
+import airpicture.track
 import airpicture.types
 
 
 def test_public_names_are_exported() -> None:
-    for mod in (airpicture, airpicture.errors, airpicture.types):
+    for mod in (airpicture, airpicture.errors, airpicture.types, airpicture.track, airpicture.integrity):
         public = {
             n
             for n in dir(mod)
