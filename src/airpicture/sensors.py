@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from airpicture import errors
 from airpicture.types import BoolArray, FloatArray
@@ -46,8 +46,10 @@ class _Sheet(BaseModel):
     id: str = Field(min_length=1, description="sensor id, as named in plots.csv / adsb.csv")
     lat: float = Field(ge=-90.0, le=90.0, description="antenna latitude, deg WGS-84 (moving: orbit centre)")
     lon: float = Field(ge=-180.0, le=180.0, description="antenna longitude, deg WGS-84")
-    alt_m: float = Field(0.0, description="antenna height above the ellipsoid, m")
-    moving: bool = Field(False, description="on a moving platform: where it is comes from platforms.csv")
+    alt_m: float = Field(default=0.0, description="antenna height above the ellipsoid, m")
+    moving: bool = Field(
+        default=False, description="on a moving platform: where it is comes from platforms.csv"
+    )
 
 
 class Orbit(BaseModel):
@@ -59,7 +61,7 @@ class Orbit(BaseModel):
 
     radius_m: _Positive = Field(description="circle radius, m")
     speed_mps: _Positive = Field(description="ground speed, m/s")
-    phase_rad: float = Field(0.0, description="bearing from the centre at the scenario start, rad")
+    phase_rad: float = Field(default=0.0, description="bearing from the centre at the scenario start, rad")
 
 
 class RadarSheet(_Sheet):
@@ -70,28 +72,50 @@ class RadarSheet(_Sheet):
     #: sheet does not say, assuming the longer period only delays judging a miss; assuming 1 s of a
     #: 4-10 s radar would count several misses per revolution and delete (or call spoofed) real
     #: aircraft.
-    scan_period_s: _Positive = Field(4.0, description="one antenna revolution, s")
+    scan_period_s: _Positive = Field(default=4.0, description="one antenna revolution, s")
     max_range_m: _Positive = Field(description="longest slant range covered, m")
-    min_range_m: _NonNegative = Field(0.0, description="shortest slant range covered, m")
-    min_elevation_deg: float = Field(-0.5, ge=-90.0, le=90.0, description="lowest elevation covered, deg")
-    radar_horizon: bool = Field(False, description="also limited by the 4/3-Earth radar horizon")
+    min_range_m: _NonNegative = Field(default=0.0, description="shortest slant range covered, m")
+    min_elevation_deg: float = Field(
+        default=-0.5, ge=-90.0, le=90.0, description="lowest elevation covered, deg"
+    )
+    radar_horizon: bool = Field(default=False, description="also limited by the 4/3-Earth radar horizon")
     sigma_range_m: _Positive = Field(description="1-sigma slant-range noise, m")
     sigma_azimuth_deg: _Positive = Field(description="1-sigma azimuth noise, deg")
-    sigma_elevation_deg: _Positive | None = Field(None, description="1-sigma elevation noise, deg; None: 2-D")
-    reports_altitude: Literal["mode_c"] | None = Field(None, description="plots carry a Mode C altitude")
-    sigma_alt_m: _Positive = Field(10.0, description="1-sigma Mode C altitude noise (before 25 ft steps), m")
-    p_mode_c_lost: _Probability = Field(0.0, description="share of transponder plots without altitude")
-    p_identity: _Probability = Field(0.0, description="share of aircraft plots carrying the Mode S address")
+    sigma_elevation_deg: _Positive | None = Field(
+        default=None, description="1-sigma elevation noise, deg; None: 2-D"
+    )
+    reports_altitude: Literal["mode_c"] | None = Field(
+        default=None, description="plots carry a Mode C altitude"
+    )
+    sigma_alt_m: _Positive = Field(
+        default=10.0, description="1-sigma Mode C altitude noise (before 25 ft steps), m"
+    )
+    p_mode_c_lost: _Probability = Field(
+        default=0.0, description="share of transponder plots without altitude"
+    )
+    p_identity: _Probability = Field(
+        default=0.0, description="share of aircraft plots carrying the Mode S address"
+    )
     #: Detection probability per scan, per kind of object; a kind not listed is not seen. Default:
     #: aircraft at 0.9 (what the tracker assumed of a sheet without pd).
     pd: dict[ObjectKind, _Probability] = Field(
         default_factory=lambda: _DEFAULT_PD.copy(), min_length=1, description="Pd per scan per kind"
     )
-    clutter_per_scan: _NonNegative = Field(0.0, description="mean false plots per revolution")
+    clutter_per_scan: _NonNegative = Field(default=0.0, description="mean false plots per revolution")
     clutter_max_elevation_deg: _Positive = Field(
-        10.0, description="false plots spread up to this elevation, deg"
+        default=10.0, description="false plots spread up to this elevation, deg"
     )
-    orbit: Orbit | None = Field(None, description="simulated platform's flight plan (sim only)")
+    orbit: Orbit | None = Field(
+        default=None, description="simulated platform's flight plan (sim only); implies moving"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _orbit_moves(cls, data: Any) -> Any:
+        """A radar that flies an orbit is a moving one."""
+        if isinstance(data, dict) and data.get("orbit") and "moving" not in data:
+            return data | {"moving": True}
+        return data
 
     @property
     def revisit_s(self) -> float:
@@ -129,16 +153,18 @@ class RadarSheet(_Sheet):
 class _CooperativeSheet(_Sheet):
     """A receiver of broadcast positions (ADS-B, Remote ID)."""
 
-    max_range_m: _Positive | None = Field(None, description="ground range covered, m; None: not stated")
-    update_period_s: _Positive = Field(1.0, description="broadcast period of one object, s")
-    p_loss: _Probability = Field(0.0, description="share of broadcasts not received")
+    max_range_m: _Positive | None = Field(
+        default=None, description="ground range covered, m; None: not stated"
+    )
+    update_period_s: _Positive = Field(default=1.0, description="broadcast period of one object, s")
+    p_loss: _Probability = Field(default=0.0, description="share of broadcasts not received")
     #: Default 10 m: the tracker's assumption for a sheet that does not state it (NACp 9-10 class).
-    sigma_position_m: _Positive = Field(10.0, description="1-sigma horizontal position noise, m")
-    sigma_alt_m: _Positive = Field(10.0, description="1-sigma altitude noise (before 25 ft steps), m")
+    sigma_position_m: _Positive = Field(default=10.0, description="1-sigma horizontal position noise, m")
+    sigma_alt_m: _Positive = Field(default=10.0, description="1-sigma altitude noise (before 25 ft steps), m")
     #: Default: NACv 0, the category a transponder reports when it does not know its accuracy
     #: (DO-260B: unknown or >= 10 m/s at 95 %), so 10 / 1.96; reported velocities worse than that
     #: (a speed of 0 while the positions move) are then not trusted more than the positions.
-    sigma_velocity_mps: _Positive = Field(10.0 / 1.96, description="1-sigma velocity noise, m/s")
+    sigma_velocity_mps: _Positive = Field(default=10.0 / 1.96, description="1-sigma velocity noise, m/s")
 
     @property
     def revisit_s(self) -> float:

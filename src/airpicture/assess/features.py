@@ -17,6 +17,7 @@ Hits and chances fade with tau_detect_s (bounded memory: a class can change when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,8 @@ import numpy as np
 from airpicture.assess import kernels
 from airpicture.assess.slots import SlotTable
 from airpicture.geo import geodetic_to_ecef, rotation
+from airpicture.sensors import RadarSheet
+from airpicture.sensors import SensorSheet as Sheet
 from airpicture.types import BoolArray, FloatArray, IntArray, Picture
 
 
@@ -35,6 +38,10 @@ def rekey(old_ids: IntArray, new_ids: IntArray) -> tuple[BoolArray, IntArray]:
     pos = np.minimum(np.searchsorted(old_ids[order], new_ids), len(order) - 1)
     old = order[pos]
     return old_ids[old] == new_ids, old
+
+
+#: the kinds of object a radar's pd is given for, in the order of SensorSheet.pd's columns
+KINDS = ("aircraft", "drone", "bird")
 
 
 @dataclass
@@ -56,27 +63,20 @@ class SensorSheet:
     moving: BoolArray
 
     @classmethod
-    def from_specs(cls, sensors: list[dict[str, object]]) -> SensorSheet:
-        def f(s: dict[str, object], k: str, default: float) -> float:
-            v = s.get(k, default)
-            return float(v) if isinstance(v, (int, float)) else default
-
-        pd = np.zeros((len(sensors), 3))
-        for i, s in enumerate(sensors):
-            sheet = s.get("pd")
-            if isinstance(sheet, dict):
-                pd[i] = [float(sheet.get(k, 0.0)) for k in ("aircraft", "drone", "bird")]
+    def from_specs(cls, sensors: Sequence[Sheet]) -> SensorSheet:
+        """From validated sheets (airpicture.sensors); a receiver has no ranges here (0)."""
+        radars = [s if isinstance(s, RadarSheet) else None for s in sensors]
         return cls(
-            pos=np.array([[f(s, "lat", 0.0), f(s, "lon", 0.0), f(s, "alt_m", 0.0)] for s in sensors]).reshape(
-                -1, 3
-            ),
-            period_s=np.array([f(s, "scan_period_s", f(s, "update_period_s", 1.0)) for s in sensors]),
-            min_range_m=np.array([f(s, "min_range_m", 0.0) for s in sensors]),
-            max_range_m=np.array([f(s, "max_range_m", 0.0) for s in sensors]),
-            min_el_rad=np.radians([f(s, "min_elevation_deg", -0.5) for s in sensors]),
-            pd=pd,
-            radar=np.array([isinstance(s.get("pd"), dict) for s in sensors], dtype=bool),
-            moving=np.array([bool(s.get("moving", False)) for s in sensors], dtype=bool),
+            pos=np.array([[s.lat, s.lon, s.alt_m] for s in sensors], dtype=np.float64).reshape(-1, 3),
+            period_s=np.array([s.revisit_s for s in sensors], dtype=np.float64),
+            min_range_m=np.array([r.min_range_m if r else 0.0 for r in radars], dtype=np.float64),
+            max_range_m=np.array([r.max_range_m if r else 0.0 for r in radars], dtype=np.float64),
+            min_el_rad=np.radians([r.min_elevation_deg if r else -0.5 for r in radars]),
+            pd=np.array(
+                [[r.pd_of(k) if r else 0.0 for k in ("aircraft", "drone", "bird")] for r in radars]
+            ).reshape(-1, 3),
+            radar=np.array([r is not None for r in radars], dtype=bool),
+            moving=np.array([s.moving for s in sensors], dtype=bool),
         )
 
     def radar_frames(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:

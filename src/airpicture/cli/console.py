@@ -115,7 +115,7 @@ class ScenarioStats:
                     scn.reports["time_s"][scn.reports["sensor"] == i],
                 ]
             )
-            self.sensors.append((str(s["id"]), str(s.get("kind", "")), np.sort(t)))
+            self.sensors.append((s.id, s.kind, np.sort(t)))
         self.files = dict(scn.rejects)
 
     def __call__(self, t: float) -> list[Any]:
@@ -229,6 +229,7 @@ def run_live_console(
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
+    from airpicture.sensors import AdsbSheet
     from airpicture.sinks.web import LiveState, SensorSite, Zone, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
@@ -238,9 +239,8 @@ def run_live_console(
     check_bind(host, token)
     site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
     clients = [FeedClient(fmt, h, p, receiver=site[:2], sensor=i) for i, (fmt, (h, p)) in enumerate(feeds)]
-    sheets = [{"id": c.name, "kind": "adsb", "lat": site[0], "lon": site[1], "alt_m": site[2],
-               "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
-              for c in clients]  # fmt: skip
+    sheets = [AdsbSheet(id=c.name, lat=site[0], lon=site[1], alt_m=site[2], max_range_m=450_000,
+                        update_period_s=1.0, sigma_position_m=30.0) for c in clients]  # fmt: skip
     zones = load_zones(zones_file, site_d) if zones_file else []
     state = LiveState(
         sensors=[SensorSite.from_sheet(s) for s in sheets],

@@ -95,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
+            from airpicture.sensors import AdsbSheet
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import Tracker
 
-            sensors = [{"id": f.name, "kind": "adsb", "lat": args.lat, "lon": args.lon, "alt_m": args.alt,
-                        "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
-                       for f in feeds]  # fmt: skip
+            sensors = [AdsbSheet(id=f.name, lat=args.lat, lon=args.lon, alt_m=args.alt, max_range_m=450_000,
+                                 update_period_s=1.0, sigma_position_m=30.0) for f in feeds]  # fmt: skip
             out = stack.enter_context(TracksCsvWriter(args.out))
             tracker = Tracker(sensors, site=(args.lat, args.lon, args.alt))
             consumer = PictureWriter(tracker, out, aircraft)

@@ -150,10 +150,21 @@ def _add_receiver(scn: Scenario, sensor_id: str, kind: str, rows: np.ndarray) ->
     """Add a cooperative receiver at the site and merge its reports into the scenario's, in time order."""
     import numpy as np
 
-    scn.sensors.append(
-        {"id": sensor_id, "kind": kind, "lat": scn.site["lat"], "lon": scn.site["lon"],
-         "alt_m": scn.site.get("alt_m", 0.0), "update_period_s": 1.0, "p_loss": 0.3, "sigma_position_m": 10.0}
-    )  # fmt: skip
+    from airpicture.sensors import load_sheets
+
+    site = {"lat": scn.site["lat"], "lon": scn.site["lon"], "alt_m": scn.site.get("alt_m", 0.0)}
+    scn.sensors += load_sheets(
+        [
+            {
+                "id": sensor_id,
+                "kind": kind,
+                **site,
+                "update_period_s": 1.0,
+                "p_loss": 0.3,
+                "sigma_position_m": 10.0,
+            }
+        ]
+    )
     scn.active.append(len(scn.sensors) - 1)
     reports = np.concatenate([scn.reports, rows])
     scn.reports = reports[np.argsort(reports["time_s"], kind="stable")]

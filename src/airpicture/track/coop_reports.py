@@ -8,15 +8,14 @@ The compiled path runs in coop_batch.py; the numpy code here is the reference.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from airpicture.sensors import CooperativeSheet
 from airpicture.track import associate, coop_batch, imm, kernels, models
 from airpicture.track.associate import GATE
 from airpicture.track.measure import (
-    DEFAULT_SIGMA_ALT_M,
-    DEFAULT_SIGMA_VELOCITY_MPS,
     MODE_C_STEP_M,
     SensorGeometry,
     report_to_enu,
@@ -33,13 +32,13 @@ _COOP_ANGULAR = np.zeros(6, bool)
 
 def batch(trk: Tracker, g: SensorGeometry, rp: np.ndarray) -> None:
     """One receiver's reports (at most one per identity) into the tracker (see the module doc)."""
-    tb, spec = trk.table, g.spec
+    tb, spec = trk.table, cast(CooperativeSheet, g.spec)
     t = rp["time_s"]
     alt = rp["altitude_m"]
     has_alt = np.isfinite(alt)
-    sp = float(spec.get("sigma_position_m", 10.0))
-    sa2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
-    sv = float(spec.get("sigma_velocity_mps", DEFAULT_SIGMA_VELOCITY_MPS))
+    sp = float(spec.sigma_position_m)
+    sa2 = float(spec.sigma_alt_m) ** 2 + MODE_C_STEP_M**2 / 12
+    sv = float(spec.sigma_velocity_mps)
     sig2 = np.array([sp * sp, sp * sp, sa2, sv * sv, sv * sv, sv * sv])
     if trk.compiled:
         z, R, mask = coop_batch.prepare(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.spatial import cKDTree
 
+from airpicture.sensors import RadarSheet
 from airpicture.track.table import CONFIRMED, OK, SPOOFED, SUSPECT, TrackTable
 from airpicture.types import REMOTEID_BIT, FloatArray, IntArray
 
@@ -57,15 +58,15 @@ def radar_coverage(
     in_cov = np.zeros(len(x), bool)
     look = np.full(len(x), np.inf)
     for g in geo:
-        if g.kind != "radar" or g.index not in active or g.spec.get("pd", {}).get(kind, 0) <= 0:
+        if not isinstance(g.spec, RadarSheet) or g.index not in active or not g.spec.sees(kind):
             continue
         o, M = g.at(frame, np.full(1, t))
         d = (x - o[0]) @ M[0].T
         r = np.linalg.norm(d, axis=1)
         el = np.degrees(np.arcsin(np.clip(d[:, 2] / np.maximum(r, 1), -1, 1)))
-        cov = (r <= g.spec["max_range_m"]) & (r >= g.spec.get("min_range_m", 0)) & (el >= -0.5)
+        cov = (r <= g.spec.max_range_m) & (r >= g.spec.min_range_m) & (el >= -0.5)
         in_cov |= cov
-        look = np.where(cov, np.minimum(look, float(g.spec.get("scan_period_s", 4.0))), look)
+        look = np.where(cov, np.minimum(look, float(g.spec.scan_period_s)), look)
     return in_cov, look
 
 

@@ -7,14 +7,14 @@ own time, global nearest neighbour, IMM update, and a tentative track from every
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from airpicture.sensors import RadarSheet
 from airpicture.track import associate, imm, kernels, models, radar_batch
 from airpicture.track.associate import GATE
 from airpicture.track.measure import (
-    DEFAULT_SIGMA_ALT_M,
     MODE_C_SPAN_M,
     MODE_C_STEP_M,
     P_CLUTTER_MODE_C,
@@ -42,7 +42,7 @@ def batch(trk: Tracker, g: SensorGeometry, pl: np.ndarray) -> None:
     if trk.compiled:
         _batch_compiled(trk, g, pl)
         return
-    spec, tb = g.spec, trk.table
+    spec, tb = cast(RadarSheet, g.spec), trk.table
     t, r, az = pl["time_s"], pl["range_m"], pl["azimuth_rad"]
     o, M = g.at(trk.frame, t)
     third = plot_thirds(spec, pl["elevation_rad"], pl["altitude_m"])
@@ -88,7 +88,7 @@ def batch(trk: Tracker, g: SensorGeometry, pl: np.ndarray) -> None:
 
 def _batch_compiled(trk: Tracker, g: SensorGeometry, pl: np.ndarray) -> None:
     """batch() in a few compiled calls (radar_batch.py); the same results."""
-    spec, tb = g.spec, trk.table
+    spec, tb = cast(RadarSheet, g.spec), trk.table
     t = pl["time_s"]
     o, M = g.at(trk.frame, t)
     third, z, R, pp, Cpp, lam = radar_batch.prepare(
@@ -143,12 +143,12 @@ def _sheet(trk: Tracker, g: SensorGeometry) -> tuple[FloatArray, FloatArray]:
 
 def _sigmas(g: SensorGeometry) -> FloatArray:
     """A radar's sigmas as radar_batch.prepare takes them."""
-    spec = g.spec
-    sr2 = float(spec["sigma_range_m"]) ** 2
-    sa2 = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
-    se2_r = np.radians(float(spec.get("sigma_elevation_deg") or 0.0)) ** 2
-    se2_s = np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2
-    sh2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2
+    spec = cast(RadarSheet, g.spec)
+    sr2 = float(spec.sigma_range_m) ** 2
+    sa2 = np.radians(float(spec.sigma_azimuth_deg)) ** 2
+    se2_r = np.radians(float(spec.sigma_elevation_deg or 0.0)) ** 2
+    se2_s = np.radians(float(spec.sigma_elevation_deg or 1.0)) ** 2
+    sh2 = float(spec.sigma_alt_m) ** 2
     return np.array(
         [
             sr2,
@@ -165,13 +165,13 @@ def _sigmas(g: SensorGeometry) -> FloatArray:
 
 def _clutter(g: SensorGeometry) -> FloatArray:
     """A radar's clutter figures as radar_batch.prepare takes them (see measure.clutter_density)."""
-    spec = g.spec
+    spec = cast(RadarSheet, g.spec)
     return np.array(
         [
-            max(float(spec.get("clutter_per_scan", 0.0)), 1e-3),
-            float(spec["max_range_m"]),
-            float(spec.get("min_range_m", 0.0)),
-            np.radians(float(spec.get("clutter_max_elevation_deg", 10.0))),
+            max(float(spec.clutter_per_scan), 1e-3),
+            float(spec.max_range_m),
+            float(spec.min_range_m),
+            np.radians(float(spec.clutter_max_elevation_deg)),
             P_CLUTTER_MODE_C / MODE_C_SPAN_M,
         ]
     )

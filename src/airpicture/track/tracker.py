@@ -30,12 +30,14 @@ not in the published picture.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from airpicture.geo import EnuFrame
+from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track import (
     associate,
     coop_reports,
@@ -99,13 +101,13 @@ class Tracker:
 
     def __init__(
         self,
-        sensors: list[dict[str, Any]],
+        sensors: Sequence[SensorSheet | Mapping[str, Any]],
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         active: list[int] | None = None,
         compiled: bool = True,
     ) -> None:
-        self.sensors = sensors
+        self.sensors = sensors = load_sheets(sensors)
         self.frame = EnuFrame(*site)
         self.site_alt = float(site[2])
         self.rn, self.rm = curvature_radii(site[0])
@@ -126,12 +128,11 @@ class Tracker:
         self._v_var = np.array([(V_MAX_MPS / 2) ** 2] * 2 + [(V_MAX_CLIMB_MPS / 2) ** 2])
 
     # ------------------------------------------------------------------ helpers
-    def _pd(self, spec: dict[str, Any]) -> float:
-        pd = spec.get("pd", {})
-        return float(max(pd.values())) if pd else 0.9
+    def _pd(self, spec: RadarSheet) -> float:
+        return spec.pd_max
 
-    def _revisit(self, spec: dict[str, Any]) -> float:
-        return float(spec.get("scan_period_s") or spec.get("update_period_s") or 1.0)
+    def _revisit(self, spec: SensorSheet) -> float:
+        return spec.revisit_s
 
     def _combined(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
         if self.compiled:
@@ -178,7 +179,7 @@ class Tracker:
         n = len(t)
         tb = self.table
         rows = tb.allocate(n)
-        radar = self.sensors[sensor]["kind"] == "radar"
+        radar = self.sensors[sensor].kind == "radar"
         self.stats.started += n
         if self.compiled:
             none, none_c = np.zeros((0, 3)), np.zeros((0, 3, 3))
@@ -214,13 +215,9 @@ class Tracker:
         tb.radar_hits[rows] = int(radar)
         return rows
 
-    def _pd_of(self, spec: dict[str, Any]) -> float:
-        """Detection probability used to judge misses: the lowest of the kinds the sensor sees,
-        since what the object is is not known here (a bird missed by the site radar is not gone)."""
-        if spec["kind"] == "radar":
-            pd = spec.get("pd", {})
-            return float(min(pd.values())) if pd else 0.9
-        return 1.0 - float(spec.get("p_loss", 0.0))
+    def _pd_of(self, spec: SensorSheet) -> float:
+        """Detection probability used to judge misses (SensorSheet.p_detect)."""
+        return spec.p_detect
 
     # ------------------------------------------------------------------ radar
     def update_plots(self, plots: np.ndarray) -> None:
@@ -407,14 +404,15 @@ class Tracker:
             return self._radar_sheet
         use = [g for g in self.geo if g.kind == "radar" and g.index in self.active]
         at = [g.at(self.frame, np.full(1, t)) for g in use]
+        specs = [cast(RadarSheet, g.spec) for g in use]
         sheet = (
             np.array([o[0] for o, _ in at]).reshape(-1, 3),
             np.array([M[0] for _, M in at]).reshape(-1, 3, 3),
-            np.array([float(g.spec["max_range_m"]) for g in use]),
-            np.array([float(g.spec.get("min_range_m", 0)) for g in use]),
-            np.array([float(g.spec.get("scan_period_s", 4.0)) for g in use]),
-            np.array([g.spec.get("pd", {}).get("aircraft", 0) > 0 for g in use], bool),
-            np.array([g.spec.get("pd", {}).get("drone", 0) > 0 for g in use], bool),
+            np.array([float(s.max_range_m) for s in specs]),
+            np.array([float(s.min_range_m) for s in specs]),
+            np.array([float(s.scan_period_s) for s in specs]),
+            np.array([s.sees("aircraft") for s in specs], bool),
+            np.array([s.sees("drone") for s in specs], bool),
         )
         self._radar_sheet = sheet
         return sheet
@@ -464,7 +462,7 @@ def _plausible_time(t: FloatArray) -> np.ndarray:
     return (t > TIME_BOUNDS_S[0]) & (t < TIME_BOUNDS_S[1])
 
 
-def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> None:
+def warm_up(sensors: Sequence[SensorSheet | Mapping[str, Any]], site: tuple[float, float, float]) -> None:
     """Load (or compile, the first time) the numba kernels by tracking a few made-up measurements
     with a throwaway tracker, so that timing a run measures tracking, not start-up: two radar
     targets close enough to compete for plots and to be merge candidates, and a cooperative
@@ -473,15 +471,16 @@ def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> 
 
     t0 = 1.7e9
     trk = Tracker(sensors, site)
+    sensors = trk.sensors
     for k in range(6):
         t = t0 + 4.0 * k
         for i, s in enumerate(sensors):
-            if s["kind"] == "radar":
+            if isinstance(s, RadarSheet):
                 pl = np.zeros(2, PLOT_DTYPE)
                 pl["time_s"] = t + np.array([0.0, 0.01])
                 pl["sensor"], pl["range_m"] = i, [20_000.0 + 100 * k, 20_150.0 + 100 * k]
                 pl["azimuth_rad"] = 0.5
-                pl["elevation_rad"] = 0.05 if s.get("sigma_elevation_deg") is not None else np.nan
+                pl["elevation_rad"] = 0.05 if s.sigma_elevation_deg is not None else np.nan
                 pl["altitude_m"], pl["ident"] = 1000.0, -1
                 trk.update_plots(pl)
             else:
