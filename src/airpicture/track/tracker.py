@@ -305,6 +305,12 @@ class Tracker:
         if unknown.any():
             self.rejects["report_unknown_sensor"] += int(unknown.sum())
             reports = reports[~unknown]
+        # a radar's sheet has no report noise: reports said to come from one are not used (as plots
+        # from a receiver are not)
+        from_radar = np.isin(reports["sensor"], [g.index for g in self.geo if g.kind == "radar"])
+        if from_radar.any():
+            self.rejects["report_from_radar"] += int(from_radar.sum())
+            reports = reports[~from_radar]
         if len(reports) == 0:
             return
         # an identity reported twice in one batch is handled in rounds: at most one update per track
