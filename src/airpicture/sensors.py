@@ -233,6 +233,19 @@ def load_sheets(
     return sheets
 
 
+def live_receivers(names: Sequence[str], lat: float, lon: float, alt_m: float) -> list[SensorSheet]:
+    """The sheets of live Mode S / ADS-B feeds, which come without one: receivers at the site
+    (lat, lon deg, alt_m m), 450 km of line of sight, a report a second, 30 m of position noise
+    (decoded positions as a receiver gives them, of any NACp)."""
+    return load_sheets(
+        [
+            {"id": n, "kind": "adsb", "lat": lat, "lon": lon, "alt_m": alt_m, "max_range_m": 450_000,
+             "update_period_s": 1.0, "sigma_position_m": 30.0}
+            for n in names
+        ]
+    )  # fmt: skip
+
+
 def sheet_dicts(sheets: Sequence[RadarSheet | AdsbSheet | RemoteIdSheet]) -> list[dict[str, Any]]:
     """The sheets as sensors.json objects (the fields that were given, as given)."""
     return [s.model_dump(exclude_unset=True) | {"kind": s.kind} for s in sheets]
@@ -293,6 +306,7 @@ __all__ = [
     "RemoteIdSheet",
     "SensorSheet",
     "covers",
+    "live_receivers",
     "load_sheets",
     "radar_horizon",
     "sheet_dicts",

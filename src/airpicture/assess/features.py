@@ -25,7 +25,7 @@ import numpy as np
 from airpicture.assess import kernels
 from airpicture.assess.slots import SlotTable
 from airpicture.geo import geodetic_to_ecef, rotation
-from airpicture.sensors import RadarSheet
+from airpicture.sensors import RadarSheet, covers
 from airpicture.sensors import SensorSheet as Sheet
 from airpicture.types import BoolArray, FloatArray, IntArray, Picture
 
@@ -50,7 +50,8 @@ class SensorSheet:
 
     pos : (S, 3) [lat lon alt_m]; period_s, min_range_m, max_range_m, min_el_rad : (S,)
     pd : (S, 3) P(detect | aircraft, drone, bird) per scan; radar : (S,) bool (has a pd);
-    moving : (S,) bool (coverage from the radar horizon, not elevation).
+    moving : (S,) bool (coverage from the radar horizon, not elevation); sheets: the validated
+    sheets themselves (coverage is airpicture.sensors.covers of each radar's).
     """
 
     pos: FloatArray
@@ -61,6 +62,7 @@ class SensorSheet:
     pd: FloatArray
     radar: BoolArray
     moving: BoolArray
+    sheets: Sequence[Sheet] = ()
 
     @classmethod
     def from_specs(cls, sensors: Sequence[Sheet]) -> SensorSheet:
@@ -77,16 +79,26 @@ class SensorSheet:
             ).reshape(-1, 3),
             radar=np.array([r is not None for r in radars], dtype=bool),
             moving=np.array([s.moving for s in sensors], dtype=bool),
+            sheets=list(sensors),
         )
 
-    def radar_frames(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """What coverage needs of each sensor, computed once: its ECEF origin (S, 3) m, ECEF ->
-        its ENU rotation (S, 3, 3), sin of its minimum elevation (S,), and its own radar-horizon
-        distance (S,) m (a moving radar's coverage is the horizon, not elevation)."""
+    def radar_frames(self) -> tuple[FloatArray, FloatArray]:
+        """What coverage needs of each sensor, computed once: its ECEF origin (S, 3) m and the
+        ECEF -> its ENU rotation (S, 3, 3)."""
         origin = geodetic_to_ecef(self.pos[:, 0], self.pos[:, 1], self.pos[:, 2]).reshape(-1, 3)
         rot = rotation(self.pos[:, 0], self.pos[:, 1]).reshape(-1, 3, 3)
-        horizon = np.sqrt(2 * kernels.EARTH_K_M * np.maximum(self.pos[:, 2], 0.0))
-        return origin, rot, np.sin(self.min_el_rad), horizon
+        return origin, rot
+
+    def coverage(self, frames: tuple[FloatArray, FloatArray], lat: FloatArray, lon: FloatArray,
+                 alt: FloatArray) -> BoolArray:  # fmt: skip
+        """(N, S) bool: which radar covers each position (lat, lon deg, alt m above the ellipsoid)
+        by airpicture.sensors.covers; frames: radar_frames()."""
+        out = np.zeros((len(lat), len(self.period_s)), dtype=bool)
+        x = geodetic_to_ecef(lat, lon, alt).reshape(-1, 3)
+        for k, s in enumerate(self.sheets):  # a loop over sensors, not tracks
+            if isinstance(s, RadarSheet):
+                out[:, k] = covers(s, frames[0][k], frames[1][k], x, alt_m=alt, sensor_alt_m=s.alt_m)
+        return out
 
 
 @dataclass
@@ -190,7 +202,7 @@ class FeatureTable:
             self.first_s, self.last_s, self.last_update_s, self.speed_ew, self.heading_ew, self.mask,
             self.hits, self.chances,
             self.ring_t, self.ring_en, self.ring_sp, self.ring_psi, self.ring_turn, self.ring_head,
-            sh.radar, sh.moving, *self.frames, sh.min_range_m, sh.max_range_m, sh.period_s,
+            sh.coverage(self.frames, pic.lat, pic.lon, pic.alt_m), sh.period_s,
             self.tau_speed_s, self.tau_heading_s, self.tau_detect_s, self.site_alt, self.sample_dt_s,
             self.window_s, out, height_ok, hits, misses, centre,
         )  # fmt: skip

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-PUBLISH_S = 1.0
-
 
 def host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
@@ -42,15 +40,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 class PictureWriter:
-    """Feeds reports to the tracker and writes its picture every PUBLISH_S of feed time."""
+    """Feeds reports to the tracker and writes its picture every `publish_s` of feed time
+    (settings console.publish_s)."""
 
     def __init__(
         self,
         tracker: Any,
         out: Any,
         describe: Callable[[npt.NDArray[np.int64]], tuple[dict[int, str], dict[int, dict[str, object]]]],
+        publish_s: float,
     ) -> None:
         self.tracker, self.out, self.describe = tracker, out, describe
+        self.publish_s = publish_s
         self.next_publish = float("-inf")
         self.reports = 0
 
@@ -60,7 +61,7 @@ class PictureWriter:
         t = float(reports["time_s"].max())
         if t < self.next_publish:
             return
-        self.next_publish = t + PUBLISH_S
+        self.next_publish = t + self.publish_s
         self.tracker.maintain(t)
         self.out.write(self.tracker.picture(t, fresh_s=4.0))
 
@@ -95,15 +96,16 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
-            from airpicture.sensors import AdsbSheet
+            from airpicture.cli.main import settings_of
+            from airpicture.sensors import live_receivers
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import Tracker
 
-            sensors = [AdsbSheet(id=f.name, lat=args.lat, lon=args.lon, alt_m=args.alt, max_range_m=450_000,
-                                 update_period_s=1.0, sigma_position_m=30.0) for f in feeds]  # fmt: skip
-            out = stack.enter_context(TracksCsvWriter(args.out))
+            settings = settings_of(args)
+            sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
+            out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
             tracker = Tracker(sensors, site=(args.lat, args.lon, args.alt))
-            consumer = PictureWriter(tracker, out, aircraft)
+            consumer = PictureWriter(tracker, out, aircraft, settings.console.publish_s)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
                               stats_out=sys.stderr)  # fmt: skip
         asyncio.run(feeds_run)
