@@ -114,3 +114,14 @@ def test_covers_moving_radar_uses_the_horizon() -> None:
     assert covers(r, np.zeros(3), np.eye(3), x, alt_m=alt, sensor_alt_m=9000.0).tolist() == [True, False]
     with pytest.raises(ValueError, match="horizon"):
         covers(r, np.zeros(3), np.eye(3), x)
+
+
+def test_orbit_makes_a_moving_radar_and_is_checked() -> None:
+    (r,) = load_sheets([RADAR | {"orbit": {"radius_m": 25_000, "speed_mps": 180}}])
+    assert isinstance(r, RadarSheet) and r.moving and r.orbit is not None and r.orbit.phase_rad == 0.0
+    with pytest.raises(ConfigError, match=r"'R1' \(#0\): orbit.speed_mps: Input should be greater than 0"):
+        load_sheets([RADAR | {"orbit": {"radius_m": 25_000, "speed_mps": 0}}])
+    with pytest.raises(ConfigError, match=r"'A' \(#0\): orbit: Extra inputs"):  # only radars fly one
+        load_sheets(
+            [{"id": "A", "kind": "adsb", "lat": 1, "lon": 2, "orbit": {"radius_m": 1, "speed_mps": 1}}]
+        )
