@@ -160,6 +160,18 @@ class AssessSettings(BaseModel):
     )
     kinematic_max_looks: float = Field(default=3.0, ge=0, description="...up to this many looks")
     detect_memory_s: float = Field(default=600.0, gt=0, description="detections and misses fade with this, s")
+    speed_memory_s: float = Field(
+        default=5.0, gt=0, description="a track's speed is averaged over about this, s"
+    )
+    heading_memory_s: float = Field(
+        default=20.0, gt=0, description="how straight a track flies is judged over about this, s"
+    )
+    history_grace_s: float = Field(
+        default=60.0, ge=0, description="a track missing from the picture keeps its history this long, s"
+    )
+    loiter_sample_s: float = Field(
+        default=2.0, gt=0, description="the loiter window samples a track this often, s"
+    )
     flock_share: float = Field(
         default=0.05, ge=0, le=1, description="prior share of bird tracks that are flocks"
     )

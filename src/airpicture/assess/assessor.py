@@ -42,8 +42,12 @@ class TrackAssessor:
         self.features = FeatureTable(
             sheet,
             site,
-            loiter_window_s=self.settings.loiter_time_s,
+            tau_speed_s=self.settings.speed_memory_s,
+            tau_heading_s=self.settings.heading_memory_s,
             tau_detect_s=self.settings.detect_memory_s,
+            grace_s=self.settings.history_grace_s,
+            sample_dt_s=self.settings.loiter_sample_s,
+            loiter_window_s=self.settings.loiter_time_s,
         )
         self.classifier = BayesClassifier(sheet, self.settings)
         self.rules = AlertRules(zones or [], float(site.get("alt_m", 0.0)), self.settings)

@@ -24,6 +24,7 @@ import numpy as np
 
 from airpicture.assess import kernels
 from airpicture.assess.slots import SlotTable
+from airpicture.config import AssessSettings
 from airpicture.geo import geodetic_to_ecef, rotation
 from airpicture.sensors import RadarSheet, covers
 from airpicture.sensors import SensorSheet as Sheet
@@ -129,6 +130,10 @@ class Features:
     centre_en: FloatArray
 
 
+#: the defaults of the table's time constants (airpicture.config, `Settings.assess`)
+_DEFAULT = AssessSettings()
+
+
 class FeatureTable:
     """Per-track history in slot rows; `update` folds in a picture and returns its Features."""
 
@@ -137,12 +142,12 @@ class FeatureTable:
         sheet: SensorSheet,
         site: dict[str, float],
         *,
-        tau_speed_s: float = 5.0,
-        tau_heading_s: float = 20.0,
-        tau_detect_s: float = 120.0,
-        grace_s: float = 60.0,
-        sample_dt_s: float = 2.0,
-        loiter_window_s: float = 40.0,
+        tau_speed_s: float = _DEFAULT.speed_memory_s,
+        tau_heading_s: float = _DEFAULT.heading_memory_s,
+        tau_detect_s: float = _DEFAULT.detect_memory_s,
+        grace_s: float = _DEFAULT.history_grace_s,
+        sample_dt_s: float = _DEFAULT.loiter_sample_s,
+        loiter_window_s: float = _DEFAULT.loiter_time_s,
     ) -> None:
         self.sheet = sheet
         self.frames = sheet.radar_frames()
