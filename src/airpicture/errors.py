@@ -5,7 +5,7 @@
     │   ├── DecodeError               bytes that do not decode (Mode S, Beast, SBS, AVR, Remote ID, pcap)
     │   └── RecordError               a scenario / CSV / JSON row that is malformed or out of range
     ├── SourceError(OSError)          a file or socket that cannot be read at all (fatal for that source)
-    ├── ConfigError                   bad settings, sensor sheets or zone files given by the operator
+    ├── ConfigError                   bad settings (config.py), sensor sheets (sensors.py) or zone files
     └── SinkError                     an output that cannot be written (a sink reports, the tracker goes on)
 
 Stream stages catch only `InputError`, turn it into a reject counted by its `reason`, and go on.
@@ -46,7 +46,9 @@ class SourceError(AirpictureError, OSError):
 
 
 class ConfigError(AirpictureError):
-    """Operator-given settings, sensor sheets or zones that are invalid."""
+    """Operator-given settings, sensor sheets or zones that are invalid. The message names what is
+    wrong and where: ``sensor 'TMA1' (#0): sigma_range_m: Field required``, or the settings field
+    (``assess.alert_drone_p``) and the file or environment it came from."""
 
 
 class SinkError(AirpictureError):

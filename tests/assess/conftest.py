@@ -23,6 +23,8 @@ SENSORS: list[dict[str, object]] = [
         "scan_period_s": 4.0,
         "max_range_m": 120000,
         "min_range_m": 500,
+        "sigma_range_m": 40,
+        "sigma_azimuth_deg": 0.08,
         "pd": {"aircraft": 0.9},
     },
     {
@@ -34,6 +36,8 @@ SENSORS: list[dict[str, object]] = [
         "scan_period_s": 1.0,
         "max_range_m": 6000,
         "min_range_m": 50,
+        "sigma_range_m": 5,
+        "sigma_azimuth_deg": 0.4,
         "pd": {"aircraft": 0.95, "drone": 0.8, "bird": 0.6},
     },
     {"id": "ADSB", "kind": "adsb", "lat": 48.86, "lon": 2.29, "alt_m": 60, "max_range_m": 250000},

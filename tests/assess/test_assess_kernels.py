@@ -19,6 +19,7 @@ from airpicture.assess import (
 )
 from airpicture.assess.alerts import _NK, AlertRules
 from airpicture.assess.slots import SlotTable
+from airpicture.sensors import load_sheets
 from airpicture.types import icao_ident, remoteid_ident
 
 LR, SR, ADSB, SHIP = 1, 2, 4, 8
@@ -34,6 +35,8 @@ SHEETS = [
         "scan_period_s": 2.0,
         "max_range_m": 20000,
         "min_range_m": 100,
+        "sigma_range_m": 20,
+        "sigma_azimuth_deg": 0.5,
         "moving": True,
         "pd": {"aircraft": 0.9, "drone": 0.5, "bird": 0.3},
     },
@@ -68,7 +71,7 @@ def pictures(run_movers):
 
 
 def test_features_match_the_numpy_version(pictures) -> None:
-    sheet = SensorSheet.from_specs(SHEETS)
+    sheet = SensorSheet.from_specs(load_sheets(SHEETS))
     new = FeatureTable(sheet, SITE, tau_detect_s=600.0)
     ref = reference.ReferenceFeatureTable(sheet, SITE, tau_detect_s=600.0)
     assert new.slots.capacity < len(BURST)  # the burst makes the slots grow
@@ -83,7 +86,7 @@ def test_features_match_the_numpy_version(pictures) -> None:
 
 
 def test_classifier_matches_the_numpy_version(pictures) -> None:
-    sheet = SensorSheet.from_specs(SHEETS)
+    sheet = SensorSheet.from_specs(load_sheets(SHEETS))
     features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
     c = BayesClassifier(sheet, AssessSettings())
     classes = set()
@@ -102,7 +105,7 @@ def test_classifier_matches_the_numpy_version(pictures) -> None:
 
 
 def test_alert_conditions_match_the_numpy_version(pictures) -> None:
-    sheet = SensorSheet.from_specs(SHEETS)
+    sheet = SensorSheet.from_specs(load_sheets(SHEETS))
     features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
     zones = [
         CircleZone("core", 0.0, 0.0, 1000.0, 0.0, 600.0),

@@ -21,6 +21,8 @@ RADAR = {
     "alt_m": 60.0,
     "scan_period_s": 1.0,
     "max_range_m": 50_000,
+    "sigma_range_m": 40,
+    "sigma_azimuth_deg": 0.1,
     "min_range_m": 0,
     "pd": {"aircraft": 0.9, "drone": 0.8, "bird": 0.5},
 }

@@ -120,6 +120,8 @@ def test_coverage_counts_only_observable_present_targets(tmp_path: Path) -> None
         "lon": 2.29,
         "alt_m": 60.0,
         "max_range_m": 10_000,
+        "sigma_range_m": 40,
+        "sigma_azimuth_deg": 0.1,
         "min_range_m": 500,
         "pd": {"aircraft": 0.9},
     }

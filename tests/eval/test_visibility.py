@@ -7,6 +7,7 @@ import pytest
 
 from airpicture.eval.visibility import observable, radar_horizon
 from airpicture.geo import enu_to_geodetic
+from airpicture.sensors import load_sheets
 
 SITE = (48.86, 2.29, 60.0)
 
@@ -22,7 +23,7 @@ def _obs(sensors, kind, where, silent=False, t=0.0, platforms=None) -> bool:
     lat, lon, alt = where
     return bool(
         observable(
-            sensors,
+            load_sheets(sensors),
             platforms or {},
             np.array([kind]),
             np.array([silent]),
@@ -48,6 +49,8 @@ def test_fixed_radar_range_elevation_and_kind() -> None:
         "lon": SITE[1],
         "alt_m": SITE[2],
         "max_range_m": 20_000,
+        "sigma_range_m": 40,
+        "sigma_azimuth_deg": 0.1,
         "min_range_m": 500,
         "pd": {"aircraft": 0.9, "bird": 0.0},
     }
@@ -85,6 +88,8 @@ def test_moving_radar_uses_its_platform_position_and_the_horizon() -> None:
         "lon": SITE[1],
         "alt_m": 9000.0,
         "max_range_m": 500_000,
+        "sigma_range_m": 40,
+        "sigma_azimuth_deg": 0.1,
         "min_range_m": 1000,
         "pd": {"aircraft": 0.9},
         "moving": True,

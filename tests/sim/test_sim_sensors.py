@@ -234,7 +234,7 @@ def test_airborne_radar_measures_from_where_it_flies() -> None:
     assert run.sim.sensors[0]["moving"] is True
     p, uid, fr = run.plots, run.plot_uid, run.plot_frame
     assert len(p) > 1000 and (uid >= 0).all()
-    lat, lon, alt = Orbit(spec, START).position(p["time_s"])
+    lat, lon, alt = Orbit(run.sim.sheets[0], START).position(p["time_s"])
     d = np.einsum(
         "kij,kj->ki",
         rotation(lat, lon),

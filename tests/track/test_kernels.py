@@ -6,14 +6,17 @@ import numpy as np
 import pytest
 
 from airpicture.geo import EnuFrame
+from airpicture.sensors import RadarSheet, load_sheets
 from airpicture.track import imm, measure, models
 
 kernels = pytest.importorskip("airpicture.track.kernels")
 
 SITE = (48.86, 2.29, 60.0)
-RADAR = {"kind": "radar", "lat": 48.80, "lon": 2.35, "alt_m": 100.0, "sigma_range_m": 40.0,
+RADAR = {"id": "R", "kind": "radar", "lat": 48.80, "lon": 2.35, "alt_m": 100.0, "sigma_range_m": 40.0,
          "sigma_azimuth_deg": 0.08, "sigma_alt_m": 10.0, "max_range_m": 100e3}  # fmt: skip
 RADAR_3D = dict(RADAR, sigma_elevation_deg=0.4)
+#: the sheets as the tracker holds them: validated models
+SHEET, SHEET_3D = load_sheets([RADAR]), load_sheets([RADAR_3D])
 M_ = models.N_MODES
 
 
@@ -71,8 +74,8 @@ def test_imm_linear_agrees_with_imm_step(mask_kind: str) -> None:
     _assert_same_step((xk, Pk, muk), ref)
 
 
-@pytest.mark.parametrize(("spec", "third"), [(RADAR, 0), (RADAR, 2), (RADAR_3D, 1)])
-def test_imm_radar_agrees_with_imm_step(spec: dict, third: int) -> None:
+@pytest.mark.parametrize(("spec", "third"), [(SHEET[0], 0), (SHEET[0], 2), (SHEET_3D[0], 1)])
+def test_imm_radar_agrees_with_imm_step(spec: RadarSheet, third: int) -> None:
     rng = np.random.default_rng(32 + third)
     frame = EnuFrame(*SITE)
     rn, rm = measure.curvature_radii(SITE[0])
@@ -109,8 +112,8 @@ def test_imm_radar_agrees_with_imm_step(spec: dict, third: int) -> None:
     _assert_same_step((xk, Pk, muk), ref)
 
 
-@pytest.mark.parametrize(("spec", "third"), [(RADAR, 0), (RADAR, 2), (RADAR_3D, 1)])
-def test_plots_to_enu_agrees(spec: dict, third: int) -> None:
+@pytest.mark.parametrize(("spec", "third"), [(SHEET[0], 0), (SHEET[0], 2), (SHEET_3D[0], 1)])
+def test_plots_to_enu_agrees(spec: RadarSheet, third: int) -> None:
     rng = np.random.default_rng(35 + third)
     frame = EnuFrame(*SITE)
     rn, rm = measure.curvature_radii(SITE[0])
@@ -125,10 +128,10 @@ def test_plots_to_enu_agrees(spec: dict, third: int) -> None:
     pr, Cr = measure.plot_to_enu(r, az, el, alt, th, o, M, spec, SITE[2], rn, rm)
     pk, Ck = kernels.plots_to_enu(
         r, az, el, alt, th, o, M,
-        spec["sigma_range_m"] ** 2,
-        np.radians(spec["sigma_azimuth_deg"]) ** 2,
-        np.radians(spec.get("sigma_elevation_deg") or 1.0) ** 2,
-        spec["sigma_alt_m"] ** 2,
+        spec.sigma_range_m ** 2,
+        np.radians(spec.sigma_azimuth_deg) ** 2,
+        np.radians(spec.sigma_elevation_deg or 1.0) ** 2,
+        spec.sigma_alt_m ** 2,
         measure.PRIMARY_HEIGHT_M,
         measure.PRIMARY_HEIGHT_SIGMA_M**2,
         SITE[2], rn, rm,
@@ -137,8 +140,8 @@ def test_plots_to_enu_agrees(spec: dict, third: int) -> None:
     np.testing.assert_allclose(Ck, Cr, rtol=1e-8, atol=1e-6)
 
 
-@pytest.mark.parametrize(("spec", "third"), [(RADAR, 0), (RADAR, 2), (RADAR_3D, 1)])
-def test_radar_gate_agrees(spec: dict, third: int) -> None:
+@pytest.mark.parametrize(("spec", "third"), [(SHEET[0], 0), (SHEET[0], 2), (SHEET_3D[0], 1)])
+def test_radar_gate_agrees(spec: RadarSheet, third: int) -> None:
     """d2 and log-likelihood of track/plot pairs: the combined state predicted with the mixed
     process noise (plus the report time uncertainty along the velocity for sig_t > 0), then the
     Gaussian of the plot in its own measurement space (range, azimuth and, if any, the third)."""

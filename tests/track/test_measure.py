@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from trackkit import RADAR_3D
-
-from airpicture.geo import EnuFrame, enu_to_geodetic, geodetic_to_ecef, geodetic_to_enu
-from airpicture.track import measure
 from airpicture.track.measure import (
     altitude_of,
     build_geometry,
@@ -19,9 +15,14 @@ from airpicture.track.measure import (
     radar_predict,
     report_to_enu,
 )
+from trackkit import RADAR_3D as RADAR_3D_SHEET
+
+from airpicture.geo import EnuFrame, enu_to_geodetic, geodetic_to_ecef, geodetic_to_enu
+from airpicture.sensors import RadarSheet, load_sheets
+from airpicture.track import measure
 
 SITE = (48.86, 2.29, 60.0)
-RADAR_2D = {
+RADAR_2D_SHEET = {
     "id": "TMA1",
     "kind": "radar",
     "lat": 48.75,
@@ -36,6 +37,8 @@ RADAR_2D = {
     "pd": {"aircraft": 0.9},
     "clutter_per_scan": 40.0,
 }
+#: the sheets as the tracker holds them: validated models
+RADAR_2D, RADAR_3D = load_sheets([RADAR_2D_SHEET, RADAR_3D_SHEET])
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,7 @@ def test_radar_predict_matches_geodesy_for_an_offset_sensor(world: tuple[EnuFram
         z, _ = radar_predict(
             p, np.tile(s.origin, (n, 1)), np.tile(s.M, (n, 1, 1)), np.ones(n, int), SITE[2], rn, rm
         )
-        ant = (spec["lat"], spec["lon"], spec["alt_m"])
+        ant = (spec.lat, spec.lon, spec.alt_m)
         rng_true = np.linalg.norm(
             geodetic_to_ecef(tgt[:, 0], tgt[:, 1], tgt[:, 2]) - geodetic_to_ecef(*ant), axis=1
         )
@@ -217,7 +220,7 @@ def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFram
     np.testing.assert_allclose(z[:, 0], r, rtol=1e-9)
     np.testing.assert_allclose(np.mod(z[:, 1], 2 * np.pi), az, atol=1e-9)
     h, _ = altitude_of(p, SITE[2], rn, rm)
-    np.testing.assert_allclose(h, RADAR_2D["alt_m"] + measure.PRIMARY_HEIGHT_M, atol=5.0)
+    np.testing.assert_allclose(h, RADAR_2D.alt_m + measure.PRIMARY_HEIGHT_M, atol=5.0)
     assert np.all(np.sqrt(C[:, 2, 2]) > 0.5 * measure.PRIMARY_HEIGHT_SIGMA_M)
 
 
@@ -239,17 +242,17 @@ def test_radar_noise_and_plot_thirds() -> None:
 @pytest.mark.parametrize(
     ("spec", "third", "share"), [(RADAR_2D, 0, 1.0), (RADAR_3D, 1, 1.0), (RADAR_2D, 2, 0.01)]
 )
-def test_clutter_density_integrates_to_clutter_per_scan(spec: dict, third: int, share: float) -> None:
+def test_clutter_density_integrates_to_clutter_per_scan(spec: RadarSheet, third: int, share: float) -> None:
     """Over range x azimuth (x elevation or altitude span) the density holds clutter_per_scan plots
     (only a small share carries Mode C)."""
-    r = np.linspace(spec["min_range_m"], spec["max_range_m"], 20001)
+    r = np.linspace(spec.min_range_m, spec.max_range_m, 20001)
     lam = clutter_density(spec, r, np.full(len(r), third))
     per_scan = np.trapezoid(lam, r) * 2 * np.pi
     if third == 1:
-        per_scan *= np.radians(spec["clutter_max_elevation_deg"])
+        per_scan *= np.radians(spec.clutter_max_elevation_deg)
     if third == 2:
         per_scan *= measure.MODE_C_SPAN_M
-    assert per_scan == pytest.approx(spec["clutter_per_scan"] * share, rel=1e-4)
+    assert per_scan == pytest.approx(spec.clutter_per_scan * share, rel=1e-4)
     # evenly spread over the area: per unit range it grows with r
     assert lam[-1] / lam[len(r) // 2] == pytest.approx(r[-1] / r[len(r) // 2], rel=1e-9)
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import trackkit as tk
+from airpicture.track.measure import altitude_of
+from airpicture.track.run import window_s
 
 from airpicture.geo import ecef_to_geodetic, geodetic_to_ecef
 from airpicture.track import kernels, manage, tracker, upkeep
-from airpicture.track.measure import altitude_of
-from airpicture.track.run import window_s
 from airpicture.track.table import CONFIRMED
 from airpicture.track.tracker import Tracker
 from airpicture.types import Picture

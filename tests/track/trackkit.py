@@ -11,6 +11,7 @@ import numpy as np
 
 from airpicture.geo import EnuFrame, geodetic_to_enu
 from airpicture.integrity import RadarIntegrity
+from airpicture.sensors import load_sheets
 from airpicture.sources.scenario import Scenario
 from airpicture.track.tracker import ImmGnnTracker
 from airpicture.track.windows import run_scenario
@@ -223,12 +224,12 @@ def scenario(
     sensors: list[dict[str, Any]] = SENSORS,
     platforms: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Scenario:
-    """An in-memory scenario (what load_scenario would give) from T0 to end_s."""
+    """An in-memory scenario (what load_scenario would give: validated sheets) from T0 to end_s."""
     plots = np.sort(plots, order="time_s") if len(plots) else np.zeros(0, PLOT_DTYPE)
     reports = np.sort(reports, order="time_s") if len(reports) else np.zeros(0, REPORT_DTYPE)
     return Scenario(
         path=Path("."),
-        sensors=sensors,
+        sensors=load_sheets(sensors),
         site={"lat": SITE[0], "lon": SITE[1], "alt_m": SITE[2]},
         zones=[],
         start_s=T0,

@@ -7,7 +7,8 @@ for picture in tracker:                 # every ~1 s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,8 @@ from airpicture.assess.alerts import AlertRules
 from airpicture.assess.base import AssessSettings, Classifier, Zone
 from airpicture.assess.classify import BayesClassifier
 from airpicture.assess.features import FeatureTable, SensorSheet
+from airpicture.sensors import SensorSheet as Sheet
+from airpicture.sensors import load_sheets
 from airpicture.types import Alert, Picture
 
 
@@ -28,18 +31,23 @@ class TrackAssessor:
 
     def __init__(
         self,
-        sensors: list[dict[str, object]],
+        sensors: Sequence[Sheet | Mapping[str, Any]],
         site: dict[str, float],
         zones: list[Zone] | None = None,
         settings: AssessSettings | None = None,
     ) -> None:
         self.settings = settings or AssessSettings()
+        sensors = load_sheets(sensors)
         sheet = SensorSheet.from_specs(sensors)
         self.features = FeatureTable(
             sheet,
             site,
-            loiter_window_s=self.settings.loiter_time_s,
+            tau_speed_s=self.settings.speed_memory_s,
+            tau_heading_s=self.settings.heading_memory_s,
             tau_detect_s=self.settings.detect_memory_s,
+            grace_s=self.settings.history_grace_s,
+            sample_dt_s=self.settings.loiter_sample_s,
+            loiter_window_s=self.settings.loiter_time_s,
         )
         self.classifier: Classifier = BayesClassifier(sheet, self.settings)
         self.rules = AlertRules(zones or [], float(site.get("alt_m", 0.0)), self.settings)
@@ -56,7 +64,7 @@ _warm = False
 
 
 def warm_up(
-    sensors: list[dict[str, object]], site: dict[str, float], zones: list[Zone] | None = None
+    sensors: Sequence[Sheet | Mapping[str, Any]], site: dict[str, float], zones: list[Zone] | None = None
 ) -> None:
     """Load (or compile, the first time) the numba kernels, once a process, so that the first
     pictures are not late: a throwaway assessor's stages over a picture of one track, alertable at

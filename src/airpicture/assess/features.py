@@ -17,13 +17,17 @@ Hits and chances fade with tau_detect_s (bounded memory: a class can change when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from airpicture.assess import kernels
 from airpicture.assess.slots import SlotTable
+from airpicture.config import AssessSettings
 from airpicture.geo import geodetic_to_ecef, rotation
+from airpicture.sensors import RadarSheet, covers
+from airpicture.sensors import SensorSheet as Sheet
 from airpicture.types import BoolArray, FloatArray, IntArray, Picture
 
 
@@ -37,13 +41,18 @@ def rekey(old_ids: IntArray, new_ids: IntArray) -> tuple[BoolArray, IntArray]:
     return old_ids[old] == new_ids, old
 
 
+#: the kinds of object a radar's pd is given for, in the order of SensorSheet.pd's columns
+KINDS = ("aircraft", "drone", "bird")
+
+
 @dataclass
 class SensorSheet:
     """The spec sheets reduced to arrays, index = sensor index in the tracker's sensor list.
 
     pos : (S, 3) [lat lon alt_m]; period_s, min_range_m, max_range_m, min_el_rad : (S,)
     pd : (S, 3) P(detect | aircraft, drone, bird) per scan; radar : (S,) bool (has a pd);
-    moving : (S,) bool (coverage from the radar horizon, not elevation).
+    moving : (S,) bool (coverage from the radar horizon, not elevation); sheets: the validated
+    sheets themselves (coverage is airpicture.sensors.covers of each radar's).
     """
 
     pos: FloatArray
@@ -54,39 +63,43 @@ class SensorSheet:
     pd: FloatArray
     radar: BoolArray
     moving: BoolArray
+    sheets: Sequence[Sheet] = ()
 
     @classmethod
-    def from_specs(cls, sensors: list[dict[str, object]]) -> SensorSheet:
-        def f(s: dict[str, object], k: str, default: float) -> float:
-            v = s.get(k, default)
-            return float(v) if isinstance(v, (int, float)) else default
-
-        pd = np.zeros((len(sensors), 3))
-        for i, s in enumerate(sensors):
-            sheet = s.get("pd")
-            if isinstance(sheet, dict):
-                pd[i] = [float(sheet.get(k, 0.0)) for k in ("aircraft", "drone", "bird")]
+    def from_specs(cls, sensors: Sequence[Sheet]) -> SensorSheet:
+        """From validated sheets (airpicture.sensors); a receiver has no ranges here (0)."""
+        radars = [s if isinstance(s, RadarSheet) else None for s in sensors]
         return cls(
-            pos=np.array([[f(s, "lat", 0.0), f(s, "lon", 0.0), f(s, "alt_m", 0.0)] for s in sensors]).reshape(
-                -1, 3
-            ),
-            period_s=np.array([f(s, "scan_period_s", f(s, "update_period_s", 1.0)) for s in sensors]),
-            min_range_m=np.array([f(s, "min_range_m", 0.0) for s in sensors]),
-            max_range_m=np.array([f(s, "max_range_m", 0.0) for s in sensors]),
-            min_el_rad=np.radians([f(s, "min_elevation_deg", -0.5) for s in sensors]),
-            pd=pd,
-            radar=np.array([isinstance(s.get("pd"), dict) for s in sensors], dtype=bool),
-            moving=np.array([bool(s.get("moving", False)) for s in sensors], dtype=bool),
+            pos=np.array([[s.lat, s.lon, s.alt_m] for s in sensors], dtype=np.float64).reshape(-1, 3),
+            period_s=np.array([s.revisit_s for s in sensors], dtype=np.float64),
+            min_range_m=np.array([r.min_range_m if r else 0.0 for r in radars], dtype=np.float64),
+            max_range_m=np.array([r.max_range_m if r else 0.0 for r in radars], dtype=np.float64),
+            min_el_rad=np.radians([r.min_elevation_deg if r else -0.5 for r in radars]),
+            pd=np.array(
+                [[r.pd_of(k) if r else 0.0 for k in ("aircraft", "drone", "bird")] for r in radars]
+            ).reshape(-1, 3),
+            radar=np.array([r is not None for r in radars], dtype=bool),
+            moving=np.array([s.moving for s in sensors], dtype=bool),
+            sheets=list(sensors),
         )
 
-    def radar_frames(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """What coverage needs of each sensor, computed once: its ECEF origin (S, 3) m, ECEF ->
-        its ENU rotation (S, 3, 3), sin of its minimum elevation (S,), and its own radar-horizon
-        distance (S,) m (a moving radar's coverage is the horizon, not elevation)."""
+    def radar_frames(self) -> tuple[FloatArray, FloatArray]:
+        """What coverage needs of each sensor, computed once: its ECEF origin (S, 3) m and the
+        ECEF -> its ENU rotation (S, 3, 3)."""
         origin = geodetic_to_ecef(self.pos[:, 0], self.pos[:, 1], self.pos[:, 2]).reshape(-1, 3)
         rot = rotation(self.pos[:, 0], self.pos[:, 1]).reshape(-1, 3, 3)
-        horizon = np.sqrt(2 * kernels.EARTH_K_M * np.maximum(self.pos[:, 2], 0.0))
-        return origin, rot, np.sin(self.min_el_rad), horizon
+        return origin, rot
+
+    def coverage(self, frames: tuple[FloatArray, FloatArray], lat: FloatArray, lon: FloatArray,
+                 alt: FloatArray) -> BoolArray:  # fmt: skip
+        """(N, S) bool: which radar covers each position (lat, lon deg, alt m above the ellipsoid)
+        by airpicture.sensors.covers; frames: radar_frames()."""
+        out = np.zeros((len(lat), len(self.period_s)), dtype=bool)
+        x = geodetic_to_ecef(lat, lon, alt).reshape(-1, 3)
+        for k, s in enumerate(self.sheets):  # a loop over sensors, not tracks
+            if isinstance(s, RadarSheet):
+                out[:, k] = covers(s, frames[0][k], frames[1][k], x, alt_m=alt, sensor_alt_m=s.alt_m)
+        return out
 
 
 @dataclass
@@ -117,6 +130,10 @@ class Features:
     centre_en: FloatArray
 
 
+#: the defaults of the table's time constants (airpicture.config, `Settings.assess`)
+_DEFAULT = AssessSettings()
+
+
 class FeatureTable:
     """Per-track history in slot rows; `update` folds in a picture and returns its Features."""
 
@@ -125,12 +142,12 @@ class FeatureTable:
         sheet: SensorSheet,
         site: dict[str, float],
         *,
-        tau_speed_s: float = 5.0,
-        tau_heading_s: float = 20.0,
-        tau_detect_s: float = 120.0,
-        grace_s: float = 60.0,
-        sample_dt_s: float = 2.0,
-        loiter_window_s: float = 40.0,
+        tau_speed_s: float = _DEFAULT.speed_memory_s,
+        tau_heading_s: float = _DEFAULT.heading_memory_s,
+        tau_detect_s: float = _DEFAULT.detect_memory_s,
+        grace_s: float = _DEFAULT.history_grace_s,
+        sample_dt_s: float = _DEFAULT.loiter_sample_s,
+        loiter_window_s: float = _DEFAULT.loiter_time_s,
     ) -> None:
         self.sheet = sheet
         self.frames = sheet.radar_frames()
@@ -190,7 +207,7 @@ class FeatureTable:
             self.first_s, self.last_s, self.last_update_s, self.speed_ew, self.heading_ew, self.mask,
             self.hits, self.chances,
             self.ring_t, self.ring_en, self.ring_sp, self.ring_psi, self.ring_turn, self.ring_head,
-            sh.radar, sh.moving, *self.frames, sh.min_range_m, sh.max_range_m, sh.period_s,
+            sh.coverage(self.frames, pic.lat, pic.lon, pic.alt_m), sh.period_s,
             self.tau_speed_s, self.tau_heading_s, self.tau_detect_s, self.site_alt, self.sample_dt_s,
             self.window_s, out, height_ok, hits, misses, centre,
         )  # fmt: skip

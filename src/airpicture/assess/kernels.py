@@ -3,7 +3,7 @@ loop over a picture's rows.
 
 Why: the numpy version cost ~1 ms a picture on Paris (~25 tracks), five times the tracker, all in
 the fixed cost of a few hundred small array operations a picture (profile: re-keying the history,
-radar coverage, the loiter window, the per-kind likelihoods). Here a row reads and writes its
+the loiter window, the per-kind likelihoods). Here a row reads and writes its
 track's slot (slots.py) in place. Operations keep numpy's order, sums included (`_npsum`), so the
 results are the numpy version's but where libm and numpy's SIMD functions round differently (an
 ulp); that version is the oracle of tests/assess/test_assess_kernels.py.
@@ -17,14 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.compiled import jit
-from airpicture.geo import E2, A
 from airpicture.types import ObjectClass
 
 _jit = jit
 # a plain int: numba cannot unify an IntEnum member with the int8 class codes in one expression
 _UNKNOWN = int(ObjectClass.UNKNOWN)
 
-EARTH_K_M = 4 / 3 * 6371000.0  # radar horizon with standard refraction
 _DEG = np.pi / 180.0
 
 
@@ -68,28 +66,6 @@ def _sign(v):
     if v < 0.0:
         return -1.0
     return v  # 0 or NaN, as np.sign
-
-
-@_jit
-def _covered(lat, lon, alt, radar, moving, origin, rot, sin_el, horizon, min_range, max_range, out):
-    """out (S,): whether each radar could see an object at (lat, lon deg, alt m): within its
-    ranges and above its minimum elevation (a moving radar: within the radar horizon)."""
-    la, lo = lat * _DEG, lon * _DEG
-    sla, cla = np.sin(la), np.cos(la)
-    nr = A / np.sqrt(1.0 - E2 * sla * sla)  # prime-vertical radius of curvature
-    px, py, pz = (nr + alt) * cla * np.cos(lo), (nr + alt) * cla * np.sin(lo), (nr * (1.0 - E2) + alt) * sla
-    for k in range(radar.shape[0]):
-        out[k] = False
-        if not radar[k]:
-            continue
-        d0, d1, d2 = px - origin[k, 0], py - origin[k, 1], pz - origin[k, 2]
-        e = rot[k, 0, 0] * d0 + rot[k, 0, 1] * d1 + rot[k, 0, 2] * d2
-        n = rot[k, 1, 0] * d0 + rot[k, 1, 1] * d1 + rot[k, 1, 2] * d2
-        u = rot[k, 2, 0] * d0 + rot[k, 2, 1] * d1 + rot[k, 2, 2] * d2
-        r = np.sqrt(e * e + n * n + u * u)
-        horizon_k = horizon[k] + np.sqrt(2 * EARTH_K_M * _max(alt, 0.0))
-        above = r <= horizon_k if moving[k] else u >= r * sin_el[k]
-        out[k] = r >= min_range[k] and r <= max_range[k] and above
 
 
 @_jit
@@ -146,7 +122,7 @@ def update_features(
     t, rows, known, x, P, lat, lon, alt, sensors, last_update,  # the picture's rows
     first_s, last_s, last_update_s, speed_ew, heading_ew, mask, hits, chances,  # per slot
     ring_t, ring_en, ring_sp, ring_psi, ring_turn, ring_head,
-    radar, moving, origin, rot, sin_el, horizon, min_range, max_range, period_s,  # the sensor sheet
+    cover, period_s,  # (N, S) which radar covers each row (airpicture.sensors.covers), (S,) revisit
     tau_speed_s, tau_heading_s, tau_detect_s, site_alt, sample_dt_s, window_s,
     out, height_ok, hits_out, misses_out, centre,
 ):  # fmt: skip
@@ -155,7 +131,6 @@ def update_features(
     out (10, N) [dt, age, speed, height, wander, turn, steady, radius, loiter speed, span],
     height_ok (N,), hits_out, misses_out (N, S), centre (N, 2)."""
     S, K = hits.shape[1], ring_t.shape[1]
-    cover = np.empty(S, dtype=np.bool_)
     buf = np.empty(K)
     for i in range(rows.shape[0]):
         s = rows[i]
@@ -188,14 +163,11 @@ def update_features(
             n_new += (new >> k) & 1
         single = 1.0 if n_bits == 1 else 0.0
         updated = 1.0 if last_update[i] > last_update_s[s] and n_bits == 1 and n_new == 0 else 0.0
-        _covered(
-            lat[i], lon[i], alt[i], radar, moving, origin, rot, sin_el, horizon, min_range, max_range, cover
-        )
         # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
         fade = np.exp(-dt / tau_detect_s)
         for k in range(S):
             h = hits[s, k] * fade + (((new >> k) & 1) + ((m >> k) & 1) * updated)
-            c = (1.0 if cover[k] else 0.0) * (dt * single) / period_s[k]
+            c = (1.0 if cover[i, k] else 0.0) * (dt * single) / period_s[k]
             hits[s, k] = h
             chances[s, k] = _max(chances[s, k] * fade + c, h)
             hits_out[i, k] = h

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from airpicture.config import Settings
     from airpicture.sinks.web import LiveState, Player, Timeline
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
@@ -51,12 +52,15 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--zones", help="live: protected zones (GeoJSON or a JSON list of circles)")
 
 
-def add_server_args(p: argparse.ArgumentParser, speed: float = 10.0) -> None:
+def add_server_args(p: argparse.ArgumentParser) -> None:
+    """--speed, --port, --host, --token; unset, they come from the settings (console.*)."""
     p.add_argument(
-        "--speed", type=float, default=speed, help="replay speed, N x real time (default: %(default)s)"
+        "--speed", type=float, help="replay speed, N x real time (default: settings console.speed)"
     )
-    p.add_argument("--port", type=int, default=8080, help="HTTP port (default: %(default)s)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind; off loopback needs --token")
+    p.add_argument("--port", type=int, help="HTTP port (default: settings console.port)")
+    p.add_argument(
+        "--host", help="address to bind; off loopback needs --token (default: settings console.host)"
+    )
     p.add_argument(
         "--token",
         default=os.environ.get(TOKEN_ENV),
@@ -65,15 +69,24 @@ def add_server_args(p: argparse.ArgumentParser, speed: float = 10.0) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from airpicture.cli.main import settings_of
     from airpicture.errors import ConfigError
 
+    settings = settings_of(args)
+    c = settings.console
+    args.speed = c.speed if args.speed is None else args.speed
+    args.port = c.port if args.port is None else args.port
+    args.host = c.host if args.host is None else args.host
+    args.token = args.token or c.token
     if args.speed <= 0:
         raise ConfigError("--speed must be > 0")
     feeds = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
     if feeds:
         if args.lat is None or args.lon is None:
             raise ConfigError("a live console needs the site: give --lat and --lon")
-        run_live_console(feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token)
+        run_live_console(
+            feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings
+        )
         return 0
     run_scenario_console(
         args.scenario,
@@ -83,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         token=args.token,
         store=args.store,
+        settings=settings,
     )
     return 0
 
@@ -115,7 +129,7 @@ class ScenarioStats:
                     scn.reports["time_s"][scn.reports["sensor"] == i],
                 ]
             )
-            self.sensors.append((str(s["id"]), str(s.get("kind", "")), np.sort(t)))
+            self.sensors.append((s.id, s.kind, np.sort(t)))
         self.files = dict(scn.rejects)
 
     def __call__(self, t: float) -> list[Any]:
@@ -135,8 +149,17 @@ class ScenarioStats:
         return out
 
 
-def track_into(scn: Any, timeline: Timeline, stop: threading.Event, store: str | None = None) -> None:
+def track_into(
+    scn: Any,
+    timeline: Timeline,
+    stop: threading.Event,
+    store: str | None = None,
+    settings: Settings | None = None,
+) -> None:
     """Track and assess the scenario, appending each picture and its alert steps to the timeline."""
+    from airpicture.config import load_settings
+
+    settings = settings or load_settings()
     from airpicture.assess.assessor import TrackAssessor
     from airpicture.assess.zones import zones_from_config
     from airpicture.integrity import RadarIntegrity
@@ -144,12 +167,12 @@ def track_into(scn: Any, timeline: Timeline, stop: threading.Event, store: str |
     from airpicture.track.windows import run_scenario
 
     integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
-    assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site))
+    assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site), settings.assess)
     writer = None
     if store:
         from airpicture.sinks.store import StoreWriter, open_store
 
-        writer = StoreWriter(open_store(store))
+        writer = StoreWriter(open_store(store), **settings.store.model_dump())
     try:
         for pic in run_scenario(scn, progress=False):
             integrity.judge(pic)
@@ -176,9 +199,11 @@ def run_scenario_console(
     port: int = 8080,
     token: str | None = None,
     store: str | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Track a scenario with the real tracker and assessor and serve it in the console at `speed` x,
-    printing the URL and a progress line, until Ctrl-C. Blocking."""
+    printing the URL and a progress line, until Ctrl-C. Blocking. settings: the stages' (default:
+    defaults and environment)."""
     from airpicture.sinks.web import Player, Timeline, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.scenario import load_scenario
@@ -193,7 +218,7 @@ def run_scenario_console(
         state.history_store = open_store(store)  # read side; track_into writes through a StoreWriter
     stop = threading.Event()
     tracker = threading.Thread(
-        target=track_into, args=(scn, timeline, stop, store), name="console-track", daemon=True
+        target=track_into, args=(scn, timeline, stop, store, settings), name="console-track", daemon=True
     )
     tracker.start()
     player = Player(state, timeline, speed=speed, loop=loop)
@@ -227,12 +252,17 @@ def run_live_console(
     host: str,
     port: int,
     token: str | None,
+    settings: Settings | None = None,
 ) -> None:
     """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C."""
+    from airpicture.config import load_settings
+
+    settings = settings or load_settings()
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
     from airpicture.integrity import RadarIntegrity
+    from airpicture.sensors import live_receivers
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
@@ -243,9 +273,7 @@ def run_live_console(
     check_bind(host, token)
     site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
     clients = [FeedClient(fmt, h, p, receiver=site[:2], sensor=i) for i, (fmt, (h, p)) in enumerate(feeds)]
-    sheets = [{"id": c.name, "kind": "adsb", "lat": site[0], "lon": site[1], "alt_m": site[2],
-               "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
-              for c in clients]  # fmt: skip
+    sheets = live_receivers([c.name for c in clients], *site)
     zones = load_zones(zones_file, site_d) if zones_file else []
     state = LiveState(
         sensors=[SensorSite.from_sheet(s) for s in sheets],
@@ -254,8 +282,8 @@ def run_live_console(
     )
     tracker = ImmGnnTracker(sheets, site)
     integrity = RadarIntegrity(sheets, site)
-    assessor = TrackAssessor(sheets, site_d, zones)
-    windows = FeedWindows(1.0)
+    assessor = TrackAssessor(sheets, site_d, zones, settings.assess)
+    windows = FeedWindows(settings.console.publish_s)
 
     def on_reports(reports: Any) -> None:
         window = windows.add(reports, *describe([c.stream.registry for c in clients], reports["ident"]))

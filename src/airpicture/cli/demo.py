@@ -33,7 +33,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from airpicture.cli.main import main
+    from airpicture.cli.main import main, settings_of
+
+    settings = settings_of(args)
 
     if args.beast:
         from airpicture.cli.console import run_live_console
@@ -42,21 +44,24 @@ def run(args: argparse.Namespace) -> int:
         if args.lat is None or args.lon is None:
             raise ConfigError("--beast needs the site: give --lat and --lon")
         run_live_console(
-            [("beast", args.beast)], (args.lat, args.lon, 0.0), None, "127.0.0.1", args.port, None
+            [("beast", args.beast)], (args.lat, args.lon, 0.0), None, "127.0.0.1", args.port, None, settings
         )
         return 0
     if not args.batch:
         from airpicture.cli.console import run_scenario_console
 
-        run_scenario_console(BUNDLED, speed=args.speed, loop=True, port=args.port, store=args.store)
+        run_scenario_console(
+            BUNDLED, speed=args.speed, loop=True, port=args.port, store=args.store, settings=settings
+        )
         return 0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tracks, alerts = out / "tracks.csv", out / "alerts.csv"
-    rc = main(["track", str(BUNDLED), "--out", str(tracks), "--alerts", str(alerts)])
+    cfg = ["--config", args.config] if getattr(args, "config", None) else []  # the same settings
+    rc = main([*cfg, "track", str(BUNDLED), "--out", str(tracks), "--alerts", str(alerts)])
     if rc:
         return rc
     print()
     return main(
-        ["eval", str(BUNDLED), str(tracks), "--alerts", str(alerts), "--plot", str(out / "gospa.png")]
+        [*cfg, "eval", str(BUNDLED), str(tracks), "--alerts", str(alerts), "--plot", str(out / "gospa.png")]
     )

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     )
     ref = load_reference(args.scenario)
     if cfg.sensors is not None:
-        unknown = set(cfg.sensors) - {s["id"] for s in ref.sensors}
+        unknown = set(cfg.sensors) - {s.id for s in ref.sensors}
         if unknown:
             raise ConfigError(f"unknown sensor id(s) {','.join(sorted(unknown))}")
     scores = score_tracks(ref, read_tracks(args.tracks, ref.origin), cfg)

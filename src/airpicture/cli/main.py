@@ -3,6 +3,9 @@
 Each subcommand is a module of this package with `configure(parser)` (cheap: argparse only) and
 `run(args) -> int` (imports the heavy stages). Errors a user can act on become one line on
 stderr and a non-zero exit, never a traceback.
+
+`--config FILE` (before the subcommand) reads the settings (airpicture.config) from a TOML file;
+they are validated once, here, and handed to the subcommand as `args.settings`.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from airpicture import __version__
 from airpicture.errors import AirpictureError
+
+if TYPE_CHECKING:
+    from airpicture.config import Settings
 
 #: (name, module, one-line help)
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -31,6 +38,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "the operator console (live web map) on a scenario, replayed at N x",
     ),
     ("rid", "airpicture.cli.rid", "decode drone Remote ID (pcap/pcapng BLE + Wi-Fi, JSONL) to CSV"),
+    ("config", "airpicture.cli.config", "show the settings in effect (defaults, --config file, environment)"),
 )
 
 
@@ -38,6 +46,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only the chosen subcommand's module is imported (so --help stays instant)."""
     p = argparse.ArgumentParser(prog="airpicture", description=__doc__.split("\n")[0])
     p.add_argument("--version", action="version", version=f"airpicture {__version__}")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file (TOML, one table per stage); AIRPICTURE_<STAGE>__<FIELD> variables override it",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, module, help_ in COMMANDS:
         sp = sub.add_parser(name, help=help_, description=help_)
@@ -50,13 +63,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     names = {c[0] for c in COMMANDS}
-    command = next((a for a in argv if not a.startswith("-")), None)
+    command = _command(argv)
     parser = build_parser(command if command in names else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_module", None):
         parser.print_help()
         return 2
     try:
+        from airpicture.config import load_settings
+
+        args.settings = load_settings(args.config)
         return int(importlib.import_module(args._module).run(args))
     except AirpictureError as e:
         print(f"airpicture {args.command}: {e}", file=sys.stderr)
@@ -67,6 +83,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"airpicture {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand's name: the first word that is not an option or the --config value."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--config":
+            skip = True
+        elif not a.startswith("-"):
+            return a
+    return None
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings main() validated for this run (defaults and environment when a subcommand's
+    run() is called without main)."""
+    from airpicture.config import load_settings
+
+    settings: Settings | None = getattr(args, "settings", None)
+    return settings if settings is not None else load_settings()
 
 
 def entry() -> None:

@@ -54,10 +54,13 @@ def _console(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from airpicture.cli.console import replay_store_console, run_scenario_console
+    from airpicture.cli.main import settings_of
 
     loop = not args.no_loop
     if Path(args.file).is_dir():
-        run_scenario_console(args.file, args.speed, loop, args.host, args.console, args.token)
+        run_scenario_console(
+            args.file, args.speed, loop, args.host, args.console, args.token, settings=settings_of(args)
+        )
     else:
         replay_store_console(args.file, args.speed, loop, args.host, args.console, args.token)
     return 0

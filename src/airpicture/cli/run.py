@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from airpicture.integrity import IntegrityCheck
     from airpicture.track.base import Tracker
 
-PUBLISH_S = 1.0
-
 
 def host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
@@ -46,20 +44,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 class PictureWriter:
-    """Gathers the feeds' reports into windows of PUBLISH_S of feed time and, for each, tracks,
-    judges integrity, classifies and writes the picture."""
+    """Gathers the feeds' reports into windows of `publish_s` of feed time (settings
+    console.publish_s) and, for each, tracks, judges integrity, classifies and writes the picture."""
 
     def __init__(
         self,
         stages: tuple[Tracker, IntegrityCheck, Assessor],
         out: Any,
         describe: Callable[[npt.NDArray[np.int64]], tuple[dict[int, str], dict[int, dict[str, object]]]],
+        publish_s: float,
     ) -> None:
         from airpicture.track.windows import FeedWindows
 
         self.tracker, self.integrity, self.assessor = stages
         self.out, self.describe = out, describe
-        self.windows = FeedWindows(PUBLISH_S)
+        self.windows = FeedWindows(publish_s)
         self.reports = 0
 
     def __call__(self, reports: npt.NDArray[np.void]) -> None:
@@ -102,21 +101,24 @@ def run(args: argparse.Namespace) -> int:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
             from airpicture.assess import TrackAssessor
+            from airpicture.cli.main import settings_of
             from airpicture.integrity import RadarIntegrity
+            from airpicture.sensors import live_receivers
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import ImmGnnTracker
 
-            sensors = [{"id": f.name, "kind": "adsb", "lat": args.lat, "lon": args.lon, "alt_m": args.alt,
-                        "max_range_m": 450_000, "update_period_s": 1.0, "sigma_position_m": 30.0}
-                       for f in feeds]  # fmt: skip
-            out = stack.enter_context(TracksCsvWriter(args.out))
+            settings = settings_of(args)
+            sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
+            out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
             site = (args.lat, args.lon, args.alt)
             stages = (
                 ImmGnnTracker(sensors, site),
                 RadarIntegrity(sensors, site),
-                TrackAssessor(sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, []),
+                TrackAssessor(
+                    sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
+                ),
             )
-            consumer = PictureWriter(stages, out, aircraft)
+            consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
                               stats_out=sys.stderr)  # fmt: skip
         asyncio.run(feeds_run)

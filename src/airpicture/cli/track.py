@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 #: the compiled kernels release the GIL, but each hand-off costs, so it pays only when a picture
 #: is a lot of work. Measured: Paris (30/s) 1.65 s serial, 2.1 s overlapped; a 500-aircraft
 #: hour of `airpicture sim` (83/s) 7.1 s serial, 5.5 s overlapped.
-OVERLAP_RATE = 60.0
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -52,7 +51,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="assess and write in a second thread while tracking (default: when the scenario has "
-        f"{OVERLAP_RATE:.0f} measurements per second or more)",
+        "output.overlap_rate measurements per second or more; see `airpicture config show`)",
     )
     p.add_argument(
         "--progress",
@@ -66,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
+    from airpicture.cli.main import settings_of
     from airpicture.integrity import RadarIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.track.windows import scenario_windows
 
     t_start = time.perf_counter()
+    settings = settings_of(args)
     scn = load_scenario(args.scenario, args.sensors.split(",") if args.sensors else None)
     if args.modes:
         add_modes(scn, args.modes)
@@ -85,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
     integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
-    assessor = TrackAssessor(scn.sensors, scn.site, zones)
+    assessor = TrackAssessor(scn.sensors, scn.site, zones, settings.assess)
     alerts = []
     busy = assess_s = 0.0
-    with TracksCsvWriter(args.out) as out:
+    with TracksCsvWriter(args.out, forget_s=settings.output.forget_s) as out:
 
         def tracked() -> Iterator[Picture]:
             nonlocal busy
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             out.write(pic)
 
         rate = (len(scn.plots) + len(scn.reports)) / max(scn.end_s - scn.start_s, 1.0)
-        overlap = args.overlap if args.overlap is not None else rate >= OVERLAP_RATE
+        overlap = args.overlap if args.overlap is not None else rate >= settings.output.overlap_rate
         if overlap:
             consume_behind(tracked(), assess_and_write)
         else:
@@ -185,10 +186,21 @@ def _add_receiver(scn: Scenario, sensor_id: str, kind: str, rows: np.ndarray) ->
     """Add a cooperative receiver at the site and merge its reports into the scenario's, in time order."""
     import numpy as np
 
-    scn.sensors.append(
-        {"id": sensor_id, "kind": kind, "lat": scn.site["lat"], "lon": scn.site["lon"],
-         "alt_m": scn.site.get("alt_m", 0.0), "update_period_s": 1.0, "p_loss": 0.3, "sigma_position_m": 10.0}
-    )  # fmt: skip
+    from airpicture.sensors import load_sheets
+
+    site = {"lat": scn.site["lat"], "lon": scn.site["lon"], "alt_m": scn.site.get("alt_m", 0.0)}
+    scn.sensors += load_sheets(
+        [
+            {
+                "id": sensor_id,
+                "kind": kind,
+                **site,
+                "update_period_s": 1.0,
+                "p_loss": 0.3,
+                "sigma_position_m": 10.0,
+            }
+        ]
+    )
     scn.active.append(len(scn.sensors) - 1)
     reports = np.concatenate([scn.reports, rows])
     scn.reports = reports[np.argsort(reports["time_s"], kind="stable")]

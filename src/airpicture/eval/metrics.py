@@ -179,7 +179,7 @@ def observable_targets(ref: Reference, cfg: EvalConfig, taus: FloatArray) -> tup
     decided at the first present picture of each target in each 30 s bucket, from the truth sample
     at or after that time, and holds for the bucket (score.py's cache)."""
     truth = ref.truth
-    sensors = ref.sensors if cfg.sensors is None else [s for s in ref.sensors if s["id"] in cfg.sensors]
+    sensors = ref.sensors if cfg.sensors is None else [s for s in ref.sensors if s.id in cfg.sensors]
     wanted = np.flatnonzero(np.isin(truth.kinds, list(cfg.kinds)))
     a = np.searchsorted(taus, truth.t_first[wanted], side="left")
     b = np.searchsorted(taus, truth.t_last[wanted], side="right")

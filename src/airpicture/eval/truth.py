@@ -20,6 +20,7 @@ import numpy as np
 from airpicture.errors import ConfigError, RecordError, SourceError
 from airpicture.eval.csvio import open_text, read_columns, resolve, to_float
 from airpicture.geo import geodetic_to_enu
+from airpicture.sensors import SensorSheet, load_sheets
 from airpicture.types import BoolArray, FloatArray, IntArray
 
 TRUTH_COLUMNS = ("time_s", "target", "kind", "lat", "lon", "alt_m")
@@ -145,7 +146,7 @@ class Reference:
 
     path: Path
     meta: dict[str, Any]
-    sensors: list[dict[str, Any]]
+    sensors: list[SensorSheet]
     config: dict[str, Any]
     platforms: dict[str, tuple[FloatArray, FloatArray]]  # sensor id -> (t (T,), [lat lon alt] (3, T))
     truth: TruthTable
@@ -181,7 +182,10 @@ def load_reference(folder: str | Path) -> Reference:
     if not folder.is_dir():
         raise SourceError(f"{folder} is not a scenario folder")
     meta = _json(folder / "meta.json")
-    sensors = _json(folder / "sensors.json")
+    try:
+        sensors = load_sheets(_json(folder / "sensors.json"))
+    except ConfigError as e:
+        raise ConfigError(f"{folder / 'sensors.json'}: {e}") from None
     config = _json(folder / "config.json") if resolve(folder / "config.json").exists() else {}
     if "site" not in meta or "start_s" not in meta or "end_s" not in meta:
         raise ConfigError(f"{folder / 'meta.json'} lacks site, start_s or end_s")

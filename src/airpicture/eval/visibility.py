@@ -1,34 +1,25 @@
 """Which targets some sensor could see: only those count as missed when no track has them.
 
-Per sensor sheet (FORMAT.md): a radar sees kinds it has a detection probability for, between its
-minimum and maximum slant range, above its minimum elevation (fixed site, default -0.5 deg) or
-within the radar horizon (a moving, airborne sensor); an ADS-B receiver sees transponder-equipped
-aircraft within its ground range and no more than 200 m below its antenna (other receivers: any
-object there).
+Per sensor sheet (FORMAT.md): a radar sees kinds it has a detection probability for, where
+`airpicture.sensors.covers` says it looks (between its minimum and maximum slant range, above its
+minimum elevation, or within the radar horizon for a moving, airborne sensor); an ADS-B receiver
+sees transponder-equipped aircraft within its ground range and no more than 200 m below its
+antenna (other receivers: any object there).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
-from airpicture.geo import geodetic_to_enu
+from airpicture.geo import geodetic_to_ecef, geodetic_to_enu, rotation
+from airpicture.sensors import EARTH_RADIUS_M, K_FACTOR, RadarSheet, SensorSheet, covers, radar_horizon
 from airpicture.types import BoolArray, FloatArray
-
-#: 4/3 Earth radius model of radio refraction.
-K_FACTOR = 4.0 / 3.0
-EARTH_RADIUS_M = 6371000.0
-
-
-def radar_horizon(h_target: FloatArray | float, h_sensor: FloatArray | float) -> FloatArray:
-    """Longest line of sight (m) between two heights (m) over a smooth Earth with refraction."""
-    two_kr = 2 * K_FACTOR * EARTH_RADIUS_M
-    return np.asarray(np.sqrt(two_kr * np.maximum(h_sensor, 0)) + np.sqrt(two_kr * np.maximum(h_target, 0)))
 
 
 def observable(
-    sensors: list[dict[str, Any]],
+    sensors: Sequence[SensorSheet],
     platforms: dict[str, tuple[FloatArray, FloatArray]],
     kind: np.ndarray,
     silent: BoolArray,
@@ -44,15 +35,14 @@ def observable(
     """
     seen = np.zeros(len(kind), bool)
     for s in sensors:
-        if s["id"] in platforms:
-            pt, pv = platforms[s["id"]]
+        if s.id in platforms:
+            pt, pv = platforms[s.id]
             slat, slon, salt = (np.interp(time_s, pt, v) for v in pv)
         else:
-            slat, slon, salt = (np.full(len(kind), float(s[k])) for k in ("lat", "lon", "alt_m"))
-        if s["kind"] == "radar":
-            pd = s.get("pd", {})
-            can = np.array([pd.get(str(k), 0) > 0 for k in kind], dtype=bool)
-        elif s["kind"] == "adsb":
+            slat, slon, salt = (np.full(len(kind), float(v)) for v in (s.lat, s.lon, s.alt_m))
+        if isinstance(s, RadarSheet):
+            can = np.array([s.sees(str(k)) for k in kind], dtype=bool)
+        elif s.kind == "adsb":
             can = (kind == "aircraft") & ~silent
         else:  # any other receiver (e.g. Remote ID): everything in its ground range, as score.py has it
             can = np.ones(len(kind), bool)
@@ -60,18 +50,19 @@ def observable(
         if not can.any():
             continue
         i = np.flatnonzero(can)
-        enu = geodetic_to_enu(lat[i], lon[i], alt[i], slat[i], slon[i], salt[i])
-        e, n, u = enu[:, 0], enu[:, 1], enu[:, 2]
-        if s["kind"] == "radar":
-            r = np.sqrt(e * e + n * n + u * u)
-            if s.get("moving"):
-                above = r <= radar_horizon(alt[i], salt[i])
-            else:
-                el = np.degrees(np.arcsin(np.clip(u / np.maximum(r, 1), -1, 1)))
-                above = el >= s.get("min_elevation_deg", -0.5)
-            ok = (s.get("min_range_m", 0) <= r) & (r <= s["max_range_m"]) & above
+        if isinstance(s, RadarSheet):
+            ok = covers(
+                s,
+                geodetic_to_ecef(slat[i], slon[i], salt[i]),
+                rotation(slat[i], slon[i]),
+                geodetic_to_ecef(lat[i], lon[i], alt[i]),
+                alt_m=alt[i],
+                sensor_alt_m=salt[i],
+            )
         else:
-            ok = (np.hypot(e, n) <= s["max_range_m"]) & (u > -200)
+            enu = geodetic_to_enu(lat[i], lon[i], alt[i], slat[i], slon[i], salt[i])
+            rmax = np.inf if s.max_range_m is None else s.max_range_m
+            ok = (np.hypot(enu[:, 0], enu[:, 1]) <= rmax) & (enu[:, 2] > -200)
         seen[i[ok]] = True
     return seen
 

@@ -2,8 +2,7 @@
 
 Letters: x (N, 6) the picture's states [e n u ve vn vu]; per track of the picture: ident,
 radar_hits, manoeuvre_p, and the check's own memory (t_cov, flagged, twin, twin_s) gathered
-into picture order. radars: (o (R, 3), M (R, 3, 3), max range, min range, min elevation (rad),
-scan period, sees aircraft, sees drones) of the active radars.
+into picture order.
 """
 
 from __future__ import annotations
@@ -18,40 +17,23 @@ EARTH_RADIUS_M = 6371000.0
 
 
 @jit
-def covered(radars, p, drone):
-    """Whether some radar that sees this kind of object (drone: the Remote ID kind) covers site-ENU
-    point p (3,), and the shortest scan period among those (inf where none)."""
-    o, M, rmax, rmin, el_min, look, sees_air, sees_drone = radars
-    in_cov = False
-    best = np.inf
-    for q in range(o.shape[0]):
-        if not (sees_drone[q] if drone else sees_air[q]):
-            continue
-        d = M[q] @ (p - o[q])
-        rr = np.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2)
-        el = np.arcsin(min(max(d[2] / max(rr, 1.0), -1.0), 1.0))
-        if rmin[q] <= rr <= rmax[q] and el >= el_min[q]:
-            in_cov = True
-            best = min(best, look[q])
-    return in_cov, best
-
-
-@jit
-def corroborate(x, ident, radar_hits, t, radars, memory, spoofed, rules):
+def corroborate(ident, radar_hits, coverage, t, memory, spoofed, rules):
     """Radar corroboration of the picture's cooperative tracks, in place on memory = (t_cov,
-    flagged) and on the returned integrity. spoofed: sorted identities found spoofed. rules:
-    (corroborating hits, min hit share, spoof looks, Remote ID bit). Returns (integrity, seen,
-    whether the spoofed set must be updated)."""
+    flagged) and on the returned integrity. coverage: (in_cov (N,) bool: some radar that sees
+    what the identity claims to be covers the track, look (N,) the shortest scan period of those);
+    spoofed: sorted identities found spoofed. rules: (corroborating hits, min hit share, spoof
+    looks). Returns (integrity, seen, whether the spoofed set must be updated)."""
     t_cov, flagged = memory
-    hits_needed, share, spoof_looks, rid_bit = rules
-    N = x.shape[0]
+    in_covs, looks_s = coverage
+    hits_needed, share, spoof_looks = rules
+    N = ident.shape[0]
     integrity = np.zeros(N, np.int8)
     seen = np.zeros(N, np.bool_)
     changed = False
     for r in range(N):
         if ident[r] < 0:
             continue
-        in_cov, look = covered(radars, x[r, :3], (ident[r] & rid_bit) != 0)
+        in_cov, look = in_covs[r], looks_s[r]
         if not in_cov:
             t_cov[r] = t
         looks = (t - t_cov[r]) / (look if np.isfinite(look) else 1.0) if in_cov else 0.0
@@ -140,4 +122,4 @@ def replay(x, ident, ids, radar_hits, manoeuvre_p, memory, integrity, dt, rules)
             flagged[r] = True
 
 
-__all__ = ["EARTH_RADIUS_M", "corroborate", "covered", "replay"]
+__all__ = ["EARTH_RADIUS_M", "corroborate", "replay"]

@@ -23,14 +23,16 @@ tracker deletes a track after at most a minute without measurements).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 
 from airpicture.geo import EnuFrame
 from airpicture.integrity.kernels import corroborate, replay
-from airpicture.track.geometry import SensorGeometry, build_geometry
-from airpicture.types import REMOTEID_BIT, FloatArray, IntArray, Picture
+from airpicture.sensors import RadarSheet, SensorSheet, covers, load_sheets
+from airpicture.track.geometry import build_geometry, curvature_radii
+from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
 
 SPOOF_LOOKS = 3
 #: Radar plots that make a cooperative track corroborated (one could be a stray false plot).
@@ -44,8 +46,6 @@ TWIN_SEPARATION_M = 5000.0
 TWIN_S = 40.0
 #: What counts as manoeuvring: a vertical rate (m/s).
 MANOEUVRE_VRATE_MPS = 2.0
-#: Default lowest elevation a radar sees (deg) when its sheet does not say.
-MIN_ELEVATION_DEG = -0.5
 #: Memory of a track id after its last picture (s), and of an identity found spoofed (s).
 FORGET_S = 300.0
 SPOOF_MEMORY_S = 3600.0
@@ -57,17 +57,17 @@ class RadarIntegrity:
 
     def __init__(
         self,
-        sensors: list[dict[str, Any]],
+        sensors: Sequence[SensorSheet | Mapping[str, Any]],
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         active: list[int] | None = None,
     ) -> None:
         self.frame = EnuFrame(*site)
         use = set(range(len(sensors)) if active is None else active)
-        self.radars = [
-            g for g in build_geometry(sensors, self.frame, platforms) if g.kind == "radar" and g.index in use
-        ]
-        self._fixed = None if any(g.moving for g in self.radars) else self._radar_sheet(0.0)
+        geo = build_geometry(load_sheets(sensors), self.frame, platforms)
+        self.radars = [g for g in geo if g.kind == "radar" and g.index in use]
+        self.site_alt = float(site[2])
+        self.rn, self.rm = curvature_radii(site[0])
         self.ids = np.zeros(0, np.int64)  # memory per track id, sorted by id
         self.t_cov = np.zeros(0)
         self.flagged = np.zeros(0, bool)
@@ -76,7 +76,7 @@ class RadarIntegrity:
         self.last_s = np.zeros(0)
         self.spoofed: dict[int, float] = {}  # identity -> last time found spoofed
         self._t_prev = -np.inf
-        self._rules_c = (CORROBORATED_HITS, MIN_HIT_SHARE, float(SPOOF_LOOKS), REMOTEID_BIT)
+        self._rules_c = (CORROBORATED_HITS, MIN_HIT_SHARE, float(SPOOF_LOOKS))
         self._rules_r = (
             TWIN_ALT_M,
             TWIN_SPEED_MPS,
@@ -99,7 +99,7 @@ class RadarIntegrity:
         hits = _hits(picture)
         spoofed = np.array(sorted(self.spoofed), np.int64)
         integrity, seen, changed = corroborate(
-            picture.x, picture.ident, hits, t, self._radar_sheet(t), memory, spoofed, self._rules_c
+            picture.ident, hits, self._coverage(picture), t, memory, spoofed, self._rules_c
         )
         twin, twin_s = self.twin[rows], self.twin_s[rows]
         p_man = picture.manoeuvre_p if picture.manoeuvre_p is not None else np.zeros(len(picture))
@@ -164,22 +164,29 @@ class RadarIntegrity:
         for i in [i for i, ts in self.spoofed.items() if ts < t - SPOOF_MEMORY_S]:
             del self.spoofed[i]
 
-    def _radar_sheet(self, t: float) -> tuple[Any, ...]:
-        """The active radars as kernels.covered takes them, at time t."""
-        if getattr(self, "_fixed", None) is not None:
-            return self._fixed  # type: ignore[return-value]
-        use: list[SensorGeometry] = self.radars
-        at = [g.at(self.frame, np.full(1, t)) for g in use]
-        return (
-            np.array([o[0] for o, _ in at]).reshape(-1, 3),
-            np.array([M[0] for _, M in at]).reshape(-1, 3, 3),
-            np.array([float(g.spec["max_range_m"]) for g in use]),
-            np.array([float(g.spec.get("min_range_m", 0)) for g in use]),
-            np.radians([float(g.spec.get("min_elevation_deg", MIN_ELEVATION_DEG)) for g in use]),
-            np.array([float(g.spec.get("scan_period_s", 4.0)) for g in use]),
-            np.array([g.spec.get("pd", {}).get("aircraft", 0) > 0 for g in use], bool),
-            np.array([g.spec.get("pd", {}).get("drone", 0) > 0 for g in use], bool),
-        )
+    def _coverage(self, picture: Picture) -> tuple[BoolArray, FloatArray]:
+        """Which of the picture's tracks some active radar covers, for what each identity claims
+        to be (an ICAO address an aircraft, a Remote ID serial a drone; sensors.covers), and the
+        shortest scan period of those radars (inf where none)."""
+        n = len(picture)
+        in_cov, look = np.zeros(n, bool), np.full(n, np.inf)
+        coop = picture.ident >= 0
+        drone = coop & ((picture.ident & REMOTEID_BIT) != 0)
+        x = picture.x[:, :3]
+        t = np.full(1, picture.time_s)
+        for g in self.radars:
+            sheet = cast(RadarSheet, g.spec)
+            o, M = g.at(self.frame, t)
+            sensor_alt = self.site_alt + o[0, 2] + o[0, 0] ** 2 / (2 * self.rn) + o[0, 1] ** 2 / (2 * self.rm)
+            cov = np.zeros(n, bool)
+            for kind, who in (("aircraft", coop & ~drone), ("drone", drone)):
+                if who.any() and sheet.sees(kind):
+                    cov[who] = covers(
+                        sheet, o[0], M[0], x[who], kind, alt_m=picture.alt_m[who], sensor_alt_m=sensor_alt
+                    )
+            in_cov |= cov
+            look = np.where(cov, np.minimum(look, sheet.revisit_s), look)
+        return in_cov, look
 
 
 def _hits(picture: Picture) -> IntArray:

@@ -13,6 +13,7 @@ import numpy as np
 
 from airpicture.errors import ConfigError
 from airpicture.geo import EnuFrame
+from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 
 #: Default scenario start: 2023-11-14 22:13:20 UTC (any epoch works; a round one reads well).
 DEFAULT_START_S = 1_700_000_000.0
@@ -194,31 +195,21 @@ class SimConfig:
         k = self.truth_period_s / self.dt_s
         if k < 1 or abs(k - round(k)) > 1e-9:
             raise ConfigError("truth_period_s must be a whole multiple of dt_s")
-        ids = set()
-        for s in self.sensors or []:
-            for key in ("id", "kind", "lat", "lon", "alt_m", "max_range_m"):
-                if key not in s:
-                    raise ConfigError(f"sensor {s.get('id', '?')}: missing {key!r}")
-            if s["id"] in ids:
-                raise ConfigError(f"sensor id {s['id']!r} given twice")
-            ids.add(s["id"])
-            orbit = s.get("orbit")
-            if s.get("moving") and not orbit:
-                raise ConfigError(f"sensor {s['id']}: a moving sensor needs an orbit (radius_m, speed_mps)")
-            if orbit is not None:
-                if s["kind"] != "radar":
-                    raise ConfigError(f"sensor {s['id']}: only radars fly an orbit")
-                if not (float(orbit.get("radius_m", 0)) > 0 and float(orbit.get("speed_mps", 0)) > 0):
-                    raise ConfigError(f"sensor {s['id']}: orbit needs positive radius_m and speed_mps")
-            if s["kind"] == "radar":
-                for key in ("scan_period_s", "sigma_range_m", "sigma_azimuth_deg"):
-                    if not float(s.get(key, 0)) > 0:
-                        raise ConfigError(f"radar {s['id']}: {key} must be positive")
-            elif s["kind"] == "adsb":
-                if not float(s.get("update_period_s", 1.0)) > 0:
-                    raise ConfigError(f"ADS-B receiver {s['id']}: update_period_s must be positive")
-            else:
-                raise ConfigError(f"sensor {s['id']}: unknown kind {s['kind']!r}")
+        self.sheets()
+
+    def sheets(self) -> list[SensorSheet]:
+        """The sensors as validated sheets (airpicture.sensors; ConfigError names the sensor and
+        the field), with what the simulator needs besides: a moving sensor flies an orbit, and
+        it simulates radars and ADS-B receivers only."""
+        sheets = load_sheets(self.sensors or [])
+        for i, s in enumerate(sheets):
+            if s.moving and not (isinstance(s, RadarSheet) and s.orbit):
+                raise ConfigError(
+                    f"sensor {s.id!r} (#{i}): orbit: a moving sensor needs one (radius_m, speed_mps)"
+                )
+            if s.kind not in ("radar", "adsb"):
+                raise ConfigError(f"sensor {s.id!r} (#{i}): kind: {s.kind!r} is not simulated")
+        return sheets
 
     def as_dict(self) -> dict[str, Any]:
         """The config as written to config.json (kept for scoring, not read by a tracker)."""

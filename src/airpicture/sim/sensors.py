@@ -16,12 +16,11 @@ frame there, and sees what lies within the radar horizon.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from airpicture.eval.visibility import radar_horizon
+from airpicture.errors import ConfigError
 from airpicture.geo import E2, A, EnuFrame, geodetic_to_ecef, rotation
+from airpicture.sensors import AdsbSheet, RadarSheet, covers
 from airpicture.sim.clutter import clutter_plots
 from airpicture.sim.targets import Codes
 from airpicture.types import CLASSES, PLOT_DTYPE, REPORT_DTYPE, BoolArray, FloatArray, IntArray
@@ -45,13 +44,15 @@ class Orbit:
     its sheet's lat/lon, at its alt_m above the ellipsoid; phase_rad: bearing from the centre at
     the scenario start."""
 
-    def __init__(self, spec: dict[str, Any], start_s: float) -> None:
-        o = spec["orbit"]
-        self.centre = EnuFrame(spec["lat"], spec["lon"], spec["alt_m"])
-        self.R = float(o["radius_m"])
-        self.speed = float(o["speed_mps"])
-        self.phase = float(o.get("phase_rad", 0.0))
-        self.alt = float(spec["alt_m"])
+    def __init__(self, spec: RadarSheet, start_s: float) -> None:
+        o = spec.orbit
+        if o is None:
+            raise ConfigError(f"radar {spec.id}: orbit: not given")
+        self.centre = EnuFrame(spec.lat, spec.lon, spec.alt_m)
+        self.R = float(o.radius_m)
+        self.speed = float(o.speed_mps)
+        self.phase = float(o.phase_rad)
+        self.alt = float(spec.alt_m)
         self.start_s = start_s
 
     def position(self, t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -65,29 +66,26 @@ class Orbit:
 class RadarModel:
     """A rotating radar of the sensor sheet. index: its position in the sensor list."""
 
-    def __init__(self, index: int, spec: dict[str, Any], start_s: float, n_slots: int) -> None:
+    def __init__(self, index: int, spec: RadarSheet, start_s: float, n_slots: int) -> None:
         self.index = index
         self.spec = spec
-        self.frame = EnuFrame(spec["lat"], spec["lon"], spec["alt_m"])
-        self.orbit = Orbit(spec, start_s) if spec.get("orbit") else None
-        self.T = float(spec["scan_period_s"])
+        self.frame = EnuFrame(spec.lat, spec.lon, spec.alt_m)
+        self.orbit = Orbit(spec, start_s) if spec.orbit else None
+        self.T = float(spec.scan_period_s)
         self.start_s = start_s
-        self.rmin = float(spec.get("min_range_m", 0.0))
-        self.rmax = float(spec["max_range_m"])
-        self.min_el = np.radians(float(spec.get("min_elevation_deg", -0.5)))
-        self.horizon = bool(spec.get("radar_horizon", False))
-        self.s_r = float(spec["sigma_range_m"])
-        self.s_az = np.radians(float(spec["sigma_azimuth_deg"]))
-        el = spec.get("sigma_elevation_deg")
+        self.rmin, self.rmax = float(spec.min_range_m), float(spec.max_range_m)
+        self.s_r = float(spec.sigma_range_m)
+        self.s_az = np.radians(float(spec.sigma_azimuth_deg))
+        el = spec.sigma_elevation_deg
         self.s_el = None if el is None else np.radians(float(el))
-        self.pd = np.array([float(spec.get("pd", {}).get(c, 0.0)) for c in CLASSES])
-        self.mode_c = spec.get("reports_altitude") == "mode_c"
-        self.s_alt = float(spec.get("sigma_alt_m", 10.0))
-        self.p_mode_c_lost = float(spec.get("p_mode_c_lost", 0.0))
-        self.p_identity = float(spec.get("p_identity", 0.0))
-        self.clutter_per_scan = float(spec.get("clutter_per_scan", 0.0))
-        self.clutter_max_el = np.radians(float(spec.get("clutter_max_elevation_deg", 8.0)))
-        self.antenna_alt = float(spec["alt_m"])
+        self.pd = np.array([spec.pd_of(c) for c in CLASSES])
+        self.mode_c = spec.mode_c
+        self.s_alt = float(spec.sigma_alt_m)
+        self.p_mode_c_lost = float(spec.p_mode_c_lost)
+        self.p_identity = float(spec.p_identity)
+        self.clutter_per_scan = float(spec.clutter_per_scan)
+        self.clutter_max_el = np.radians(float(spec.clutter_max_elevation_deg))
+        self.antenna_alt = float(spec.alt_m)
         #: the scan in which each slot was last seen (one plot per object per scan)
         self.last_scan = np.full(n_slots, -1, np.int64)
 
@@ -195,13 +193,8 @@ class RadarModel:
         r = np.linalg.norm(p, axis=1)
         el = np.arcsin(np.clip(p[:, 2] / np.maximum(r, 1.0), -1.0, 1.0))
         h = h0[slots] + (h1[slots] - h0[slots]) * (tau - t0) / dt  # height above the ellipsoid
-        seen = (r >= self.rmin) & (r <= self.rmax)
-        if self.orbit is not None:  # looking down from altitude: the horizon limits it (scorer's rule)
-            seen &= r <= radar_horizon(h, self.antenna_alt)
-        else:
-            seen &= el >= self.min_el
-            if self.horizon:
-                seen &= r <= radar_horizon(h, float(self.spec["alt_m"]))
+        # p is in the antenna's own frame; an orbiting radar is a moving one (the horizon limits it)
+        seen = covers(self.spec, np.zeros(3), np.eye(3), p, alt_m=h, sensor_alt_m=self.antenna_alt)
         # the scan counts as looked at even when the object was missed (Pd) or out of coverage
         self.last_scan[slots] = scan[sel]
         seen &= rng.random(len(slots)) < pdk[slots]
@@ -244,15 +237,15 @@ class AdsbModel:
     its own phase); a share p_loss is not received; positions carry sigma_position_m of noise."""
 
     def __init__(
-        self, index: int, spec: dict[str, Any], start_s: float, n_slots: int, rng: np.random.Generator
+        self, index: int, spec: AdsbSheet, start_s: float, n_slots: int, rng: np.random.Generator
     ) -> None:
         self.index = index
         self.spec = spec
-        self.frame = EnuFrame(spec["lat"], spec["lon"], spec["alt_m"])
-        self.P = float(spec.get("update_period_s", 1.0))
-        self.p_loss = float(spec.get("p_loss", 0.0))
-        self.sigma = float(spec.get("sigma_position_m", 8.0))
-        self.rmax = float(spec["max_range_m"])
+        self.frame = EnuFrame(spec.lat, spec.lon, spec.alt_m)
+        self.P = float(spec.update_period_s)
+        self.p_loss = float(spec.p_loss)
+        self.sigma = float(spec.sigma_position_m)
+        self.rmax = np.inf if spec.max_range_m is None else float(spec.max_range_m)
         self.next_s = start_s + rng.uniform(0.0, self.P, n_slots)
 
     def reset(self, slots: IntArray, t: float, rng: np.random.Generator) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame, geodetic_to_ecef
+from airpicture.sensors import AdsbSheet, RadarSheet
 from airpicture.sim.config import SimConfig, public_sheet
 from airpicture.sim.sensors import AdsbModel, Orbit, RadarModel
 from airpicture.sim.targets import BEHAVIOURS, Targets
@@ -88,7 +89,13 @@ class Simulation:
         self._specs: list[dict[str, Any]] = list(config.sensors or [])
         #: the sensor sheet as a tracker reads it (sensors.json): orbits become "moving": true
         self.sensors: list[dict[str, Any]] = public_sheet(self._specs)
-        self._orbits = {i: Orbit(s, config.start_s) for i, s in enumerate(self._specs) if s.get("orbit")}
+        #: the same, validated (airpicture.sensors), with the orbits the sensor models fly
+        self.sheets = config.sheets()
+        self._orbits = {
+            i: Orbit(s, config.start_s)
+            for i, s in enumerate(self.sheets)
+            if isinstance(s, RadarSheet) and s.orbit
+        }
         self.site: dict[str, Any] = config.site.as_dict()
         self.frame = EnuFrame(config.site.lat, config.site.lon, config.site.alt_m)
         #: the objects of the last (or running) frames() call: names, lives, ghosts
@@ -153,13 +160,13 @@ class Simulation:
         self.targets = tg
         radars = [
             (RadarModel(i, s, c.start_s, tg.n), rngs[1 + i])
-            for i, s in enumerate(self._specs)
-            if s["kind"] == "radar"
+            for i, s in enumerate(self.sheets)
+            if isinstance(s, RadarSheet)
         ]
         adsb = [
             (AdsbModel(i, s, c.start_s, tg.n, rngs[1 + i]), rngs[1 + i])
-            for i, s in enumerate(self._specs)
-            if s["kind"] == "adsb"
+            for i, s in enumerate(self.sheets)
+            if isinstance(s, AdsbSheet)
         ]
         real = tg.real
         ecef0, geo0 = self._ecef(tg.e, tg.n_, tg.h)

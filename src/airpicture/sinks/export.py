@@ -16,11 +16,12 @@ from typing import TextIO
 
 import numpy as np
 
+from airpicture.config import OutputSettings
 from airpicture.errors import SinkError
 from airpicture.types import Integrity, ObjectClass, Picture, ident_name
 
 #: A track with no row for this long is forgotten by the writer (a track coasts far less).
-FORGET_S = 600.0
+FORGET_S = OutputSettings().forget_s  # the default (airpicture.config); a writer may be given another
 HEADER = "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity\n"
 
 
@@ -35,7 +36,14 @@ def _csv_field(text: str) -> str:
 class TracksCsvWriter:
     """Writes pictures as they come, one block of rows per picture."""
 
-    def __init__(self, path: str | Path, published_only: bool = True, coast_every_s: float = 4.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        published_only: bool = True,
+        coast_every_s: float = 4.0,
+        forget_s: float = FORGET_S,
+    ) -> None:
+        self.forget_s = forget_s
         self.path = Path(path)
         self.coast_every_s = coast_every_s
         self.published_only = published_only
@@ -69,7 +77,7 @@ class TracksCsvWriter:
         self._ids, first = np.unique(ids, return_index=True)  # the new time wins: it comes first
         self._last = times[first]
         # forget tracks gone for long, so a long live run does not grow this without bound
-        live = self._last > pic.time_s - FORGET_S
+        live = self._last > pic.time_s - self.forget_s
         self._ids, self._last = self._ids[live], self._last[live]
         names: dict[int, str] = {}
         for i in set(pic.ident[keep].tolist()):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from airpicture.errors import ConfigError, SourceError
+from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, FloatArray, Rejects
 
 #: A row more than this many seconds older than the newest row before it is "far out of order".
@@ -35,7 +36,7 @@ class Scenario:
     """What a tracker may know of a scenario: sensor sheets, site, zones and the measurements."""
 
     path: Path
-    sensors: list[dict[str, Any]]
+    sensors: list[SensorSheet]  # validated at load (airpicture.sensors)
     site: dict[str, Any]
     zones: list[dict[str, Any]]
     start_s: float
@@ -55,7 +56,7 @@ class Scenario:
         return float(self.site["lat"]), float(self.site["lon"]), float(self.site.get("alt_m", 0.0))
 
     def sensor_index(self, sensor_id: str) -> int:
-        return next(i for i, s in enumerate(self.sensors) if s["id"] == sensor_id)
+        return next(i for i, s in enumerate(self.sensors) if s.id == sensor_id)
 
 
 def _read_json(path: Path) -> Any:
@@ -183,10 +184,10 @@ def _sensor_ids(
 
 
 def read_plots(
-    path: Path, ids: dict[str, int], sensors: list[dict[str, Any]], wanted: set[int]
+    path: Path, ids: dict[str, int], sensors: list[SensorSheet], wanted: set[int]
 ) -> tuple[np.ndarray, Rejects]:
     rej = Rejects(str(path.name))
-    radars = {i for i, s in enumerate(sensors) if s.get("kind") == "radar"}
+    radars = {i for i, s in enumerate(sensors) if s.kind == "radar"}
     rows = _split_csv(path, PLOT_COLUMNS, rej, _unused(ids, wanted, radars))
     out = np.zeros(0, PLOT_DTYPE)
     if len(rows) == 0:
@@ -199,7 +200,8 @@ def read_plots(
     el, b3 = _floats(cols[4], rej, "elevation", False)
     alt, b4 = _floats(cols[5], rej, "altitude", False)
     bad = drop | b0 | b1 | b2 | b3 | b4
-    max_r = np.array([s.get("max_range_m", np.inf) for s in sensors] + [np.inf])[sensor]
+    max_r = np.array([s.max_range_m if isinstance(s, RadarSheet) else np.inf for s in sensors] + [np.inf])
+    max_r = max_r[sensor]
     out_r = ~bad & ((r <= 0) | (r > 1.5 * max_r))
     out_az = ~bad & ((az < 0) | (az > 360))
     out_el = ~bad & ((el < -90) | (el > 90))
@@ -302,13 +304,15 @@ def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenari
     p = Path(path)
     if not p.is_dir():
         raise SourceError(f"{p} is not a scenario folder")
-    sheet = _read_json(p / "sensors.json")
+    raw = _read_json(p / "sensors.json")
     meta = _read_json(p / "meta.json")
-    if not isinstance(sheet, list) or not all(
-        isinstance(s, dict) and "id" in s and "kind" in s for s in sheet
-    ):
-        raise ConfigError(f"{p / 'sensors.json'}: expected a list of sensor objects with id and kind")
-    ids = {s["id"]: i for i, s in enumerate(sheet)}
+    if not isinstance(raw, list):
+        raise ConfigError(f"{p / 'sensors.json'}: expected a list of sensor objects")
+    try:
+        sheet = load_sheets(raw)
+    except ConfigError as e:
+        raise ConfigError(f"{p / 'sensors.json'}: {e}") from None
+    ids = {s.id: i for i, s in enumerate(sheet)}
     if sensors:
         unknown = [s for s in sensors if s not in ids]
         if unknown:
@@ -316,7 +320,7 @@ def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenari
     wanted = {ids[s] for s in sensors} if sensors else set(ids.values())
     plots, rp = read_plots(p / "plots.csv", ids, sheet, wanted)
     reports, ra = read_adsb(
-        p / "adsb.csv", ids, wanted, {i for i, s in enumerate(sheet) if s.get("kind") in ("adsb", "remoteid")}
+        p / "adsb.csv", ids, wanted, {i for i, s in enumerate(sheet) if s.kind in ("adsb", "remoteid")}
     )
     try:
         site = meta["site"]

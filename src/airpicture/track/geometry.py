@@ -8,11 +8,12 @@ Sensor frames: `M` rotates site-ENU vectors into the sensor's own local ENU (its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from airpicture.geo import E2, A, EnuFrame, rotation
+from airpicture.sensors import RadarSheet, SensorSheet
 from airpicture.types import FloatArray
 
 
@@ -47,7 +48,7 @@ class SensorGeometry:
     """One sensor's place and sheet, prepared for the kernels."""
 
     index: int
-    spec: dict[str, Any]
+    spec: SensorSheet
     origin: FloatArray  # (3,) antenna in site ENU
     M: FloatArray  # (3, 3) site ENU -> sensor ENU
     nav_t: FloatArray | None = None  # moving sensor: navigation times
@@ -57,11 +58,11 @@ class SensorGeometry:
 
     @property
     def kind(self) -> str:
-        return str(self.spec["kind"])
+        return self.spec.kind
 
     @property
     def three_d(self) -> bool:
-        return self.spec.get("sigma_elevation_deg") is not None
+        return isinstance(self.spec, RadarSheet) and self.spec.three_d
 
     @property
     def moving(self) -> bool:
@@ -83,14 +84,14 @@ class SensorGeometry:
 
 
 def build_geometry(
-    sensors: list[dict[str, Any]],
+    sensors: list[SensorSheet],
     frame: EnuFrame,
     platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
 ) -> list[SensorGeometry]:
     out = []
     for i, s in enumerate(sensors):
-        o = frame.to_enu(np.array([s["lat"]]), np.array([s["lon"]]), np.array([s.get("alt_m", 0.0)]))[0]
-        M = rotation(s["lat"], s["lon"]) @ frame.R.T
+        o = frame.to_enu(np.array([s.lat]), np.array([s.lon]), np.array([s.alt_m]))[0]
+        M = rotation(s.lat, s.lon) @ frame.R.T
         nav = (platforms or {}).get(i)
         out.append(SensorGeometry(i, s, o, M, nav[0] if nav else None, nav[1] if nav else None))
     return out

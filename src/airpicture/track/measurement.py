@@ -27,6 +27,7 @@ import numpy as np
 
 from airpicture.compiled import jit
 from airpicture.geo import E2, A
+from airpicture.sensors import CooperativeSheet, RadarSheet
 from airpicture.types import FloatArray
 
 #: Share of false plots that carry a Mode C altitude: SSR replies come from transponders, not
@@ -38,16 +39,9 @@ MODE_C_SPAN_M = 15000.0
 PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M = 800.0, 800.0
 #: Mode C reports altitude in 25 ft steps: add the quantisation variance to the sheet's sigma.
 MODE_C_STEP_M = 25 * 0.3048
-#: Defaults for fields a sheet may omit. Velocity: a sheet that does not state the accuracy is
-#: taken at NACv 0, the category a transponder reports when it does not know it (DO-260B: unknown
-#: or >= 10 m/s at 95 %), so sigma = 10 / 1.96. Reported velocities that are worse than that (a
-#: speed of 0 while the positions move) are then not trusted more than the positions.
-DEFAULT_SIGMA_VELOCITY_MPS = 10.0 / 1.96
-DEFAULT_SIGMA_ALT_M = 10.0
-DEFAULT_SIGMA_POSITION_M = 10.0
 
 
-class RadarSheet(NamedTuple):
+class RadarSheetRecord(NamedTuple):
     """A radar's sheet as kernels take it. sigmas: [range^2, azimuth^2, elevation^2 (R),
     elevation^2 (start), altitude^2 (start), altitude^2 + Mode C step^2/12 (R), primary height,
     primary height^2]; clutter: [false plots per scan, max range, min range, clutter elevation
@@ -60,14 +54,14 @@ class RadarSheet(NamedTuple):
     three_d: bool
 
 
-def radar_sheet(spec: dict[str, Any]) -> RadarSheet:
-    sh2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2
+def radar_sheet(spec: RadarSheet) -> RadarSheetRecord:
+    sh2 = spec.sigma_alt_m**2
     sigmas = np.array(
         [
-            float(spec["sigma_range_m"]) ** 2,
-            np.radians(float(spec["sigma_azimuth_deg"])) ** 2,
-            np.radians(float(spec.get("sigma_elevation_deg") or 0.0)) ** 2,
-            np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2,
+            spec.sigma_range_m**2,
+            np.radians(spec.sigma_azimuth_deg) ** 2,
+            np.radians(spec.sigma_elevation_deg or 0.0) ** 2,
+            np.radians(spec.sigma_elevation_deg or 1.0) ** 2,
             sh2,
             sh2 + MODE_C_STEP_M**2 / 12,
             PRIMARY_HEIGHT_M,
@@ -76,24 +70,20 @@ def radar_sheet(spec: dict[str, Any]) -> RadarSheet:
     )
     clutter = np.array(
         [
-            max(float(spec.get("clutter_per_scan", 0.0)), 1e-3),
-            float(spec["max_range_m"]),
-            float(spec.get("min_range_m", 0.0)),
-            np.radians(float(spec.get("clutter_max_elevation_deg", 10.0))),
+            max(spec.clutter_per_scan, 1e-3),
+            spec.max_range_m,
+            spec.min_range_m,
+            np.radians(spec.clutter_max_elevation_deg),
             P_CLUTTER_MODE_C / MODE_C_SPAN_M,
         ]
     )
-    pd = spec.get("pd", {})
-    return RadarSheet(
-        sigmas, clutter, float(max(pd.values())) if pd else 0.9, spec.get("sigma_elevation_deg") is not None
-    )
+    return RadarSheetRecord(sigmas, clutter, spec.pd_max, spec.three_d)
 
 
-def report_variances(spec: dict[str, Any]) -> FloatArray:
-    """A receiver's report variances [e n u ve vn vu] (its sheet's sigmas, or the defaults)."""
-    sp = float(spec.get("sigma_position_m", DEFAULT_SIGMA_POSITION_M))
-    sa2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
-    sv = float(spec.get("sigma_velocity_mps", DEFAULT_SIGMA_VELOCITY_MPS))
+def report_variances(spec: CooperativeSheet) -> FloatArray:
+    """A receiver's report variances [e n u ve vn vu] from its sheet's sigmas."""
+    sp, sv = spec.sigma_position_m, spec.sigma_velocity_mps
+    sa2 = spec.sigma_alt_m**2 + MODE_C_STEP_M**2 / 12
     return np.array([sp * sp, sp * sp, sa2, sv * sv, sv * sv, sv * sv])
 
 
@@ -340,15 +330,13 @@ def prepare_reports(lat, lon, alt, speed, track, vrate, earth, sig2):
 
 
 __all__ = [
-    "DEFAULT_SIGMA_ALT_M",
-    "DEFAULT_SIGMA_VELOCITY_MPS",
     "MODE_C_SPAN_M",
     "MODE_C_STEP_M",
     "PRIMARY_HEIGHT_M",
     "PRIMARY_HEIGHT_SIGMA_M",
     "P_CLUTTER_MODE_C",
     "Plots",
-    "RadarSheet",
+    "RadarSheetRecord",
     "Reports",
     "height",
     "plots_to_enu",

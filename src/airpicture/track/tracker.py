@@ -16,13 +16,14 @@ track.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from airpicture.geo import EnuFrame
+from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
 from airpicture.track.base import Measurements
 from airpicture.track.gate import GATES, radar_pairs, report_pairs
@@ -31,10 +32,9 @@ from airpicture.track.identity import IdentityBook
 from airpicture.track.initiate import start_from_plots, start_from_reports
 from airpicture.track.manage import P_STILL_THERE, judge, merge, stitch
 from airpicture.track.measurement import (
-    DEFAULT_SIGMA_POSITION_M,
     P_CLUTTER_MODE_C,
     Plots,
-    RadarSheet,
+    RadarSheetRecord,
     Reports,
     prepare_plots,
     prepare_reports,
@@ -92,20 +92,21 @@ class ImmGnnTracker:
 
     def __init__(
         self,
-        sensors: list[dict[str, Any]],
+        sensors: Sequence[SensorSheet | Mapping[str, Any]],
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         fresh_s: float = FRESH_S,
     ) -> None:
-        self.sensors = sensors
+        self.sensors = sensors = load_sheets(sensors)
         self.frame = EnuFrame(*site)
         self.earth = earth(self.frame, float(site[2]), float(site[0]))
         self.motion = motion(V_MAX_MPS, V_MAX_CLIMB_MPS)
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
         self.fresh_s = fresh_s
         self.table = TrackTable(n_sensors=len(sensors))
-        revisit = np.array([_revisit(sp) for sp in sensors])
-        log_miss = np.log(np.maximum(1 - np.array([_pd_of_miss(sp) for sp in sensors]), 1e-6))
+        revisit = np.array([sp.revisit_s for sp in sensors])
+        # misses are judged with the lowest Pd over the kinds a sensor sees (sensors.p_detect)
+        log_miss = np.log(np.maximum(1 - np.array([sp.p_detect for sp in sensors]), 1e-6))
         self._looks = (revisit, log_miss)
         self._limits = (
             CONFIRM_LLR,
@@ -115,8 +116,13 @@ class ImmGnnTracker:
             MAX_COAST_S,
             MISS_MEMORY_S,
         )
-        self._radar_sheets = {g.index: radar_sheet(g.spec) for g in self.geo if g.kind == "radar"}
-        self._receivers = {g.index: report_variances(g.spec) for g in self.geo if g.kind != "radar"}
+        self._radar_sheets: dict[int, RadarSheetRecord] = {}
+        self._receivers: dict[int, tuple[FloatArray, float]] = {}  # report variances, position sigma
+        for g in self.geo:
+            if isinstance(g.spec, RadarSheet):
+                self._radar_sheets[g.index] = radar_sheet(g.spec)
+            else:
+                self._receivers[g.index] = (report_variances(g.spec), g.spec.sigma_position_m)
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.identities = IdentityBook()
@@ -166,7 +172,7 @@ class ImmGnnTracker:
                 continue
             self._radar_batch(g, self._radar_sheets[g.index], batch)
 
-    def _radar_batch(self, g: SensorGeometry, sheet: RadarSheet, pl: np.ndarray) -> None:
+    def _radar_batch(self, g: SensorGeometry, sheet: RadarSheetRecord, pl: np.ndarray) -> None:
         """One radar's plots of one window: gate, assign, update; the rest start tracks."""
         tb = self.table
         t = pl["time_s"]
@@ -256,7 +262,7 @@ class ImmGnnTracker:
         """One receiver's reports (at most one per identity): to the track holding the identity,
         else fused with an identity-less track that gates, else a new track."""
         tb = self.table
-        sig2 = self._receivers[g.index]
+        sig2, sp = self._receivers[g.index]
         z, R, mask = prepare_reports(
             rp["lat"],
             rp["lon"],
@@ -283,7 +289,6 @@ class ImmGnnTracker:
         left = np.flatnonzero(~done)
         free_rows = rows[tb.ident[rows] == NO_IDENT]
         if len(left) and len(free_rows):  # 2. a new identity: fusion with a radar track
-            sp = float(g.spec.get("sigma_position_m", DEFAULT_SIGMA_POSITION_M))
             k, m, cost = report_pairs(tb.cols, free_rows, reports, left, 3 * sp, FUSION_BONUS, self.motion)
             pick = assign(k, m, cost)
             if len(pick):
@@ -364,20 +369,7 @@ class ImmGnnTracker:
         )
 
 
-def _revisit(spec: dict[str, Any]) -> float:
-    return float(spec.get("scan_period_s") or spec.get("update_period_s") or 1.0)
-
-
-def _pd_of_miss(spec: dict[str, Any]) -> float:
-    """Detection probability used to judge misses: the lowest of the kinds the sensor sees,
-    since what the object is is not known here (a bird missed by the site radar is not gone)."""
-    if spec["kind"] == "radar":
-        pd = spec.get("pd", {})
-        return float(min(pd.values())) if pd else 0.9
-    return 1.0 - float(spec.get("p_loss", 0.0))
-
-
-def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> None:
+def warm_up(sensors: Sequence[SensorSheet | Mapping[str, Any]], site: tuple[float, float, float]) -> None:
     """Load (or compile, the first time) the numba kernels by tracking a few made-up measurements
     with a throwaway tracker, so that timing a run measures tracking, not start-up: two radar
     targets close enough to compete for plots and to be merge candidates, and a cooperative
@@ -386,16 +378,17 @@ def warm_up(sensors: list[dict[str, Any]], site: tuple[float, float, float]) -> 
 
     t0 = 1.7e9
     trk = ImmGnnTracker(sensors, site)
+    sheets = trk.sensors
     for k in range(6):
         t = t0 + 4.0 * k
         plots, reports = [], []
-        for i, s in enumerate(sensors):
-            if s["kind"] == "radar":
+        for i, s in enumerate(sheets):
+            if isinstance(s, RadarSheet):
                 pl = np.zeros(2, PLOT_DTYPE)
                 pl["time_s"] = t + np.array([0.0, 0.01])
                 pl["sensor"], pl["range_m"] = i, [20_000.0 + 100 * k, 20_150.0 + 100 * k]
                 pl["azimuth_rad"] = 0.5
-                pl["elevation_rad"] = 0.05 if s.get("sigma_elevation_deg") is not None else np.nan
+                pl["elevation_rad"] = 0.05 if s.three_d else np.nan
                 pl["altitude_m"], pl["ident"] = 1000.0, -1
                 plots.append(pl)
             else:

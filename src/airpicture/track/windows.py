@@ -21,11 +21,7 @@ from airpicture.types import Picture
 
 def window_s(scn: Scenario, period_s: float | None = None) -> float:
     used = set(np.unique(scn.plots["sensor"]).tolist()) | set(np.unique(scn.reports["sensor"]).tolist())
-    periods = [
-        float(s.get("scan_period_s") or s.get("update_period_s") or 1.0)
-        for i, s in enumerate(scn.sensors)
-        if i in used
-    ]
+    periods = [s.revisit_s for i, s in enumerate(scn.sensors) if i in used]
     w = min(periods, default=1.0)
     return min(w, period_s) if period_s else w
 

@@ -20,10 +20,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from airpicture.config import StoreSettings
 from airpicture.sinks.store.base import HistoryStore
 from airpicture.types import Alert, Picture, SourceStats
 
 log = logging.getLogger(__name__)
+
+
+#: the defaults (airpicture.config, `Settings.store`)
+_DEFAULT = StoreSettings()
 
 
 @dataclass
@@ -50,12 +55,12 @@ class StoreWriter:
     def __init__(
         self,
         store: HistoryStore,
-        max_pictures: int = 64,
-        max_events: int = 4096,
-        max_batch: int = 32,
+        max_pictures: int = _DEFAULT.max_pictures,
+        max_events: int = _DEFAULT.max_events,
+        max_batch: int = _DEFAULT.max_batch,
         on_commit: Callable[[float], None] | None = None,
-        keep_s: float | None = None,
-        prune_every_s: float = 600.0,
+        keep_s: float | None = _DEFAULT.keep_s,
+        prune_every_s: float = _DEFAULT.prune_every_s,
     ) -> None:
         self.store = store
         self.counters = WriterCounters()

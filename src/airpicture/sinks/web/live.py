@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from airpicture.sensors import SensorSheet
 from airpicture.types import Alert, FloatArray, IntArray, ObjectClass, Picture, SourceStats, ident_name
 
 #: Columns of a track row as sent to clients (and their rounding: ~1 m, 1 m, 1 deg, 0.1 m/s).
@@ -161,14 +162,15 @@ class SensorSite:
     max_range_m: float = 0.0
 
     @classmethod
-    def from_sheet(cls, d: dict[str, Any]) -> SensorSite:
+    def from_sheet(cls, s: SensorSheet) -> SensorSite:
+        """From a validated sheet (airpicture.sensors); no stated range: no coverage ring (0)."""
         return cls(
-            name=str(d["id"]),
-            kind=str(d.get("kind", "")),
-            lat=float(d["lat"]),
-            lon=float(d["lon"]),
-            alt_m=float(d.get("alt_m", 0.0)),
-            max_range_m=float(d.get("max_range_m", 0.0)),
+            name=s.id,
+            kind=s.kind,
+            lat=s.lat,
+            lon=s.lon,
+            alt_m=s.alt_m,
+            max_range_m=float(s.max_range_m or 0.0),
         )
 
 

@@ -1,0 +1,394 @@
+"""Settings: one `Settings` with a nested model per stage, typed and validated once, at start-up.
+
+    Settings
+    ├── track       TrackSettings       the tracker's thresholds and physical bounds
+    ├── integrity   IntegritySettings   the spoofing checks of cooperative tracks
+    ├── assess      AssessSettings      classification and alert thresholds
+    ├── output      OutputSettings      tracks.csv and the file pipeline
+    ├── console     ConsoleSettings     the operator console (web server)
+    └── store       StoreSettings       the history store writer
+
+Where a value comes from, later winning: the defaults here; an optional TOML file
+(`airpicture --config FILE`, one table per stage: ``[assess]`` ``alert_drone_p = 0.95``);
+environment variables ``AIRPICTURE_<STAGE>__<FIELD>`` (``AIRPICTURE_ASSESS__ALERT_DRONE_P=0.95``).
+A value that does not validate, an unknown stage or field, or an unreadable file is a ConfigError
+that names it. `airpicture config show` prints the settings in effect and where each came from.
+
+Each default lives here and nowhere else: a stage is handed its model (`settings.assess`) and
+reads its numbers from it. (The tracker still reads its module constants, track/params.py and
+friends, until it is wired to `TrackSettings`; tests/test_config.py keeps the two equal.)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from airpicture import errors
+
+ENV_PREFIX = "AIRPICTURE_"
+ENV_DELIMITER = "__"
+
+
+class _Stage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrackSettings(_Stage):
+    """The tracker's decision thresholds and physical bounds (today's values of track/params.py,
+    track/manage.py, track/measure.py and track/associate.py)."""
+
+    confirm_llr: float = Field(
+        default=12.0, gt=0, description="LLR that confirms a tentative track (false ~ e^-x)"
+    )
+    tentative_drop: float = Field(
+        default=4.0, gt=0, description="drop a tentative track this far below its best LLR"
+    )
+    p_false_delete: float = Field(
+        default=1e-4,
+        gt=0,
+        lt=1,
+        description="chance that a real object gives the misses that delete its track",
+    )
+    max_sigma_h_m: float = Field(
+        default=3000.0, gt=0, description="delete a track less well known than this, m"
+    )
+    v_max_mps: float = Field(
+        default=300.0, gt=0, description="fastest object expected (a new track's prior), m/s"
+    )
+    v_max_climb_mps: float = Field(default=30.0, gt=0, description="fastest climb expected, m/s")
+    time_bounds_s: tuple[float, float] = Field(
+        default=(1e8, 1e11), description="measurement times outside are not physical (epoch s)"
+    )
+    max_range_m: float = Field(default=2e6, gt=0, description="longer radar ranges are not physical, m")
+    max_altitude_m: float = Field(default=1e5, gt=0, description="higher altitudes are not physical, m")
+    max_speed_mps: float = Field(
+        default=2000.0, gt=0, description="faster reported speeds are not physical, m/s"
+    )
+    housekeeping_s: float = Field(default=2.0, gt=0, description="period of the duplicate check, s")
+    report_sigma_time_s: float = Field(
+        default=1.5,
+        ge=0,
+        description="time uncertainty of a broadcast position when a plot is gated to it, s",
+    )
+    max_coast_s: float = Field(
+        default=60.0, gt=0, description="longest time a track is kept without measurement, s"
+    )
+    p_still_there: float = Field(
+        default=0.01,
+        gt=0,
+        lt=1,
+        description="unpublish a track whose misses are this unlikely for a present object",
+    )
+    merge_reach_m: float = Field(
+        default=1500.0, gt=0, description="tracks further apart are not duplicates, m"
+    )
+    miss_memory_s: float = Field(
+        default=30.0, gt=0, description="a sensor covers a track while it measured it this recently, s"
+    )
+    p_clutter_mode_c: float = Field(
+        default=0.01, ge=0, le=1, description="share of false plots with a Mode C altitude"
+    )
+    mode_c_span_m: float = Field(
+        default=15000.0, gt=0, description="heights a false Mode C altitude spreads over, m"
+    )
+    primary_height_m: float = Field(
+        default=800.0, description="height prior of a 2-D plot without altitude, m"
+    )
+    primary_height_sigma_m: float = Field(default=800.0, gt=0, description="its sigma, m")
+    p_gate: float = Field(
+        default=0.9999, gt=0, lt=1, description="probability mass inside the Mahalanobis gate"
+    )
+    dense_cells: int = Field(
+        default=2500, gt=0, description="assignment blocks up to this size use the dense solver"
+    )
+    brute_force_pairs: int = Field(
+        default=40_000, gt=0, description="pre-gate compares all pairs up to this many"
+    )
+
+    @property
+    def coop_gain(self) -> float:
+        """LLR gain of a cooperative report: two that agree confirm a track."""
+        return self.confirm_llr / 2 + 0.5
+
+
+class IntegritySettings(_Stage):
+    """The spoofing checks of cooperative tracks (today's values of track/integrity.py)."""
+
+    spoof_looks: int = Field(
+        default=3, gt=0, description="radar revisits without a plot before an uncorroborated track is spoofed"
+    )
+    corroborated_hits: int = Field(
+        default=2, gt=0, description="radar plots that corroborate a cooperative track"
+    )
+    min_hit_share: float = Field(
+        default=0.3, ge=0, le=1, description="share of a radar's revisits that must hit a corroborated track"
+    )
+    twin_alt_m: float = Field(default=40.0, gt=0, description="replay twins agree in altitude to this, m")
+    twin_speed_mps: float = Field(default=6.0, gt=0, description="...and in velocity to this, m/s")
+    twin_separation_m: float = Field(default=5000.0, gt=0, description="...while further apart than this, m")
+    twin_s: float = Field(default=40.0, gt=0, description="...for this long while manoeuvring, s")
+    manoeuvre_vrate_mps: float = Field(
+        default=2.0, gt=0, description="manoeuvring: vertical rate above this, m/s"
+    )
+    manoeuvre_accel_mps2: float = Field(default=0.5, gt=0, description="or acceleration above this, m/s^2")
+
+
+class AssessSettings(BaseModel):
+    """Thresholds of classification and alerting (the README, "Alerts and classes", explains each
+    for operators). Not frozen: a stage's tests build variants by keyword."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # classification
+    prior_aircraft: float = Field(default=1 / 3, ge=0, description="prior probability of an aircraft")
+    prior_drone: float = Field(default=1 / 3, ge=0, description="prior probability of a drone")
+    prior_bird: float = Field(default=1 / 3, ge=0, description="prior probability of a bird")
+    pd_floor: float = Field(
+        default=0.02,
+        gt=0,
+        lt=0.5,
+        description="no sensor is certain to see or miss anything: caps one plot's weight",
+    )
+    kinematic_tau_s: float = Field(
+        default=8.0, gt=0, description="smoothed kinematics are worth one look per this age, s"
+    )
+    kinematic_max_looks: float = Field(default=3.0, ge=0, description="...up to this many looks")
+    detect_memory_s: float = Field(default=600.0, gt=0, description="detections and misses fade with this, s")
+    speed_memory_s: float = Field(
+        default=5.0, gt=0, description="a track's speed is averaged over about this, s"
+    )
+    heading_memory_s: float = Field(
+        default=20.0, gt=0, description="how straight a track flies is judged over about this, s"
+    )
+    history_grace_s: float = Field(
+        default=60.0, ge=0, description="a track missing from the picture keeps its history this long, s"
+    )
+    loiter_sample_s: float = Field(
+        default=2.0, gt=0, description="the loiter window samples a track this often, s"
+    )
+    flock_share: float = Field(
+        default=0.05, ge=0, le=1, description="prior share of bird tracks that are flocks"
+    )
+    flock_size: float = Field(default=3.0, ge=1, description="...echoing like this many birds")
+    llr_clip: float = Field(
+        default=30.0, gt=0, description="the most detection evidence between two kinds, nats"
+    )
+    unknown_below_p: float = Field(
+        default=0.5, ge=0, le=1, description="below this the class shown is unknown"
+    )
+    ident_weight: float = Field(
+        default=20.0, ge=0, description="nats for a cooperative identity (ICAO: aircraft, Remote ID: drone)"
+    )
+    mode_c_weight: float = Field(
+        default=8.0, ge=0, description="nats for a Mode C altitude without Remote ID"
+    )
+    # which tracks may raise drone alerts (hysteresis on the drone probability)
+    alert_drone_p: float = Field(
+        default=0.97, ge=0, le=1, description="drone probability that makes a track alertable"
+    )
+    keep_drone_p: float = Field(default=0.6, ge=0, le=1, description="...and that keeps it alertable")
+    alert_min_age_s: float = Field(default=20.0, ge=0, description="a track alerts once this old, s")
+    alert_hold_s: float = Field(default=15.0, ge=0, description="...and alertable this long, s")
+    # zones
+    predict_horizon_s: float = Field(
+        default=60.0, ge=0, description="predicted entries look this far ahead, s"
+    )
+    predict_step_s: float = Field(default=2.0, gt=0, description="...in steps of this, s")
+    boundary_margin_m: float = Field(
+        default=50.0, ge=0, description="hysteresis band around zone boundaries, m"
+    )
+    clear_after_s: float = Field(
+        default=20.0, ge=0, description="a condition stays false this long to clear, s"
+    )
+    track_lost_s: float = Field(default=15.0, ge=0, description="a track unpublished this long is lost, s")
+    update_every_s: float = Field(
+        default=10.0, gt=0, description="an active alert is re-sent at most this often, s"
+    )
+    # loitering
+    loiter_time_s: float = Field(default=40.0, gt=0, description="loitering is judged over this window, s")
+    loiter_radius_m: float = Field(default=400.0, gt=0, description="...within this radius, m")
+    loiter_turn_deg: float = Field(default=120.0, ge=0, description="...turning at least this much, deg")
+    loiter_steady: float = Field(
+        default=0.6, ge=0, le=1, description="...this steadily (share of turning pairs)"
+    )
+    hover_speed_mps: float = Field(default=3.0, ge=0, description="hovering: slower than this, m/s")
+    hover_radius_m: float = Field(default=150.0, gt=0, description="...within this radius, m")
+    uncooperative_range_m: float = Field(
+        default=10000.0, ge=0, description="uncooperative drones are reported within this of the site, m"
+    )
+
+
+class OutputSettings(_Stage):
+    """tracks.csv and the file pipeline (`airpicture track`)."""
+
+    forget_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="a track unpublished this long is forgotten by the tracks.csv writer, s",
+    )
+    overlap_rate: float = Field(
+        default=60.0,
+        ge=0,
+        description="assess and write in a second thread from this many measurements/s of data",
+    )
+
+
+class ConsoleSettings(_Stage):
+    """The operator console's web server (`airpicture console`, `demo`, `replay --console`)."""
+
+    host: str = Field(default="127.0.0.1", description="address to bind; off loopback needs a token")
+    port: int = Field(default=8080, gt=0, lt=65536, description="HTTP port")
+    speed: float = Field(default=10.0, gt=0, description="replay speed, N x real time")
+    token: str | None = Field(
+        default=None, description="access token ($AIRPICTURE_CONSOLE_TOKEN or --token win)"
+    )
+    publish_s: float = Field(
+        default=1.0, gt=0, description="live feeds: the picture is published this often, s"
+    )
+
+
+class StoreSettings(_Stage):
+    """The history store writer (sinks/store): bounded queues, batches, retention."""
+
+    max_pictures: int = Field(
+        default=64, gt=0, description="pictures queued for the disk before the oldest is lost"
+    )
+    max_events: int = Field(default=4096, gt=0, description="alerts / stats queued before the oldest is lost")
+    max_batch: int = Field(default=32, gt=0, description="pictures per transaction")
+    keep_s: float | None = Field(
+        default=None, gt=0, description="retention, s of picture time; None: keep all"
+    )
+    prune_every_s: float = Field(default=600.0, gt=0, description="retention is applied this often, s")
+
+
+class Settings(BaseSettings):
+    """Every stage's settings. Build with `load_settings` (file + environment, errors as
+    ConfigError); `Settings()` alone gives the defaults plus the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        extra="forbid",
+        frozen=True,
+    )
+
+    track: TrackSettings = Field(default_factory=TrackSettings)
+    integrity: IntegritySettings = Field(default_factory=IntegritySettings)
+    assess: AssessSettings = Field(default_factory=AssessSettings)
+    output: OutputSettings = Field(default_factory=OutputSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # the environment wins over what the caller passes (the file), no .env / secrets files
+        return env_settings, init_settings
+
+
+def _read_toml(path: str | Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise errors.ConfigError(f"cannot read settings file {path}: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise errors.ConfigError(f"settings file {path} is not valid TOML: {e}") from None
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """The settings in effect: defaults < the TOML file at `path` (optional) < AIRPICTURE_*
+    environment variables. Any problem is a ConfigError naming the file or variable and the field."""
+    data = _read_toml(path) if path is not None else {}
+    try:
+        return Settings(**data)
+    except ValidationError as e:
+        where = f"settings file {path}" if path is not None else "settings"
+        lines = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]
+        raise errors.ConfigError(f"{where} (or {ENV_PREFIX}* environment): " + "; ".join(lines)) from None
+    except ValueError as e:  # an environment value that is not even parseable (bad JSON for a tuple)
+        raise errors.ConfigError(f"{ENV_PREFIX}* environment: {e}") from None
+
+
+Source = Literal["default", "file", "env"]
+
+
+def sources(path: str | Path | None = None) -> dict[str, dict[str, Source]]:
+    """Where each value of load_settings(path) comes from: stage -> field -> source."""
+    data = _read_toml(path) if path is not None else {}
+    env = {k.upper() for k in os.environ}
+    out: dict[str, dict[str, Source]] = {}
+    for stage, info in Settings.model_fields.items():
+        model = info.annotation
+        fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}
+        in_file = data.get(stage, {}) if isinstance(data.get(stage), dict) else {}
+        stage_env = f"{ENV_PREFIX}{stage}".upper()
+        out[stage] = {
+            name: (
+                "env"
+                if f"{stage_env}{ENV_DELIMITER}{name}".upper() in env or stage_env in env
+                else "file"
+                if name in in_file
+                else "default"
+            )
+            for name in fields
+        }
+    return out
+
+
+def show(settings: Settings, where: dict[str, dict[str, Source]] | None = None) -> str:
+    """The settings as TOML (what a --config file holds), each value's source as a comment."""
+    lines: list[str] = []
+    dumped = settings.model_dump()
+    for stage, values in dumped.items():
+        lines.append(f"[{stage}]")
+        for name, value in values.items():
+            src = f"  # {where[stage][name]}" if where else ""
+            if value is None:
+                lines.append(f"# {name} = (not set){src}")
+                continue
+            if name == "token":  # a secret: say that it is set, never what it is
+                lines.append(f'{name} = "(set, not shown)"{src}')
+                continue
+            lines.append(f"{name} = {_toml_value(value)}{src}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    s = str(v).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{s}"'
+
+
+__all__ = [
+    "ENV_DELIMITER",
+    "ENV_PREFIX",
+    "AssessSettings",
+    "ConsoleSettings",
+    "IntegritySettings",
+    "OutputSettings",
+    "Settings",
+    "StoreSettings",
+    "TrackSettings",
+    "load_settings",
+    "show",
+    "sources",
+]
