@@ -1,4 +1,10 @@
-"""Measurement models: what each sensor measures of a state in the site's ENU frame.
+"""Numpy oracle of the measurement kernels (src/airpicture/track/measurement.py: `radar_h` and
+`radar_innovation` -> radar_predict; `height` -> altitude_of; `prepare_plots` -> plot_thirds,
+radar_noise, plot_to_enu, clutter_density; `prepare_reports` -> report_to_enu, which goes through
+the exact geodesy of airpicture.geo). Sensor geometry and the sheet's constants are the product's
+(geometry.py, measurement.py): they are inputs here, not what is checked.
+
+Measurement models: what each sensor measures of a state in the site's ENU frame.
 
 Radar plots are used as measured — slant range, azimuth and (3-D radar) elevation or (2-D radar
 with Mode C) altitude — in an extended Kalman filter, not converted to Cartesian first:
@@ -12,92 +18,26 @@ with a linear H.
 A missing third radar component (2-D plot without Mode C) is padded with a zero H row, zero
 innovation and unit variance: that row then adds nothing to the gain, d^2 or log|S| (exact).
 
-Sensor frames: `M` rotates site-ENU vectors into the sensor's own local ENU (its north and up),
-`o` is the antenna in site ENU. For a moving sensor both come per plot from its navigation data.
+Sensor frames (geometry.py): `M` rotates site-ENU vectors into the sensor's own local ENU (its
+north and up), `o` is the antenna in site ENU.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from airpicture.geo import E2, A, EnuFrame, rotation
+from airpicture.geo import EnuFrame, rotation
+from airpicture.track.measurement import (
+    DEFAULT_SIGMA_ALT_M,
+    MODE_C_SPAN_M,
+    MODE_C_STEP_M,
+    P_CLUTTER_MODE_C,
+    PRIMARY_HEIGHT_M,
+    PRIMARY_HEIGHT_SIGMA_M,
+)
 from airpicture.types import FloatArray, IntArray
-
-#: Share of false plots that carry a Mode C altitude: SSR replies come from transponders, not
-#: from ground or weather clutter; what remains is FRUIT that a defruiter did not remove.
-P_CLUTTER_MODE_C = 0.01
-#: Heights (m) over which a false Mode C altitude would be spread.
-MODE_C_SPAN_M = 15000.0
-#: Height prior of an object seen by a 2-D radar without altitude: low airspace, wide.
-PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M = 800.0, 800.0
-#: Mode C reports altitude in 25 ft steps: add the quantisation variance to the sheet's sigma.
-MODE_C_STEP_M = 25 * 0.3048
-#: Defaults for fields a sheet may omit. Velocity: a sheet that does not state the accuracy is
-#: taken at NACv 0, the category a transponder reports when it does not know it (DO-260B: unknown
-#: or >= 10 m/s at 95 %), so sigma = 10 / 1.96. Reported velocities that are worse than that (a
-#: speed of 0 while the positions move) are then not trusted more than the positions.
-DEFAULT_SIGMA_VELOCITY_MPS = 10.0 / 1.96
-DEFAULT_SIGMA_ALT_M = 10.0
-
-
-@dataclass
-class SensorGeometry:
-    """One sensor's place and spec, prepared for the kernels."""
-
-    index: int
-    spec: dict[str, Any]
-    origin: FloatArray  # (3,) antenna in site ENU
-    M: FloatArray  # (3, 3) site ENU -> sensor ENU
-    nav_t: FloatArray | None = None  # moving sensor: navigation times
-    nav_lla: FloatArray | None = None  # (T, 3) lat lon alt
-    _o_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
-    _M_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3, 3)))
-
-    @property
-    def kind(self) -> str:
-        return str(self.spec["kind"])
-
-    @property
-    def three_d(self) -> bool:
-        return self.spec.get("sigma_elevation_deg") is not None
-
-    def at(self, frame: EnuFrame, t: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Antenna position (K, 3) and rotation (K, 3, 3) at times t (K,)."""
-        if self.nav_t is None or self.nav_lla is None or len(self.nav_t) == 0:
-            # a fixed sensor: contiguous copies kept and sliced (the kernels take per-plot arrays)
-            if len(self._o_rep) < len(t):
-                n = max(len(t), 2 * len(self._o_rep), 64)
-                self._o_rep = np.ascontiguousarray(np.broadcast_to(self.origin, (n, 3)))
-                self._M_rep = np.ascontiguousarray(np.broadcast_to(self.M, (n, 3, 3)))
-            return self._o_rep[: len(t)], self._M_rep[: len(t)]
-        lla = np.column_stack([np.interp(t, self.nav_t, self.nav_lla[:, k]) for k in range(3)])
-        o = frame.to_enu(lla[:, 0], lla[:, 1], lla[:, 2])
-        M = rotation(lla[:, 0], lla[:, 1]) @ frame.R.T
-        return o, M
-
-
-def build_geometry(
-    sensors: list[dict[str, Any]],
-    frame: EnuFrame,
-    platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
-) -> list[SensorGeometry]:
-    out = []
-    for i, s in enumerate(sensors):
-        o = frame.to_enu(np.array([s["lat"]]), np.array([s["lon"]]), np.array([s.get("alt_m", 0.0)]))[0]
-        M = rotation(s["lat"], s["lon"]) @ frame.R.T
-        nav = (platforms or {}).get(i)
-        out.append(SensorGeometry(i, s, o, M, nav[0] if nav else None, nav[1] if nav else None))
-    return out
-
-
-def curvature_radii(lat_deg: float) -> tuple[float, float]:
-    """Prime-vertical (N) and meridian (M) radii of curvature of WGS-84 at a latitude, m."""
-    s2 = np.sin(np.radians(lat_deg)) ** 2
-    n = A / np.sqrt(1 - E2 * s2)
-    return float(n), float(n * (1 - E2) / (1 - E2 * s2))
 
 
 def altitude_of(p: FloatArray, site_alt: float, rn: float, rm: float) -> tuple[FloatArray, FloatArray]:
@@ -256,11 +196,8 @@ def report_to_enu(
 
 
 __all__ = [
-    "SensorGeometry",
     "altitude_of",
-    "build_geometry",
     "clutter_density",
-    "curvature_radii",
     "plot_thirds",
     "plot_to_enu",
     "radar_noise",
