@@ -169,6 +169,7 @@ class Spies:
         # a pair on a threshold (d2 at the gate, cost at 0) to 1e-9 may fall either way
         every = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ref.k, ref.m, strict=True))}
         for pair in set(kept) ^ set(got):
+            self.seen["pairs decided differently on a threshold"] += 1
             i = every.get(pair)
             assert i is not None, f"radar_pairs kept {pair}, which the oracle's pre-gate does not propose"
             on_edge = abs(ref.d2[i] - ref.gate[i]) < 1e-9 * ref.gate[i] or abs(ref.cost[i]) < 1e-9
