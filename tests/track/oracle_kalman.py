@@ -1,4 +1,8 @@
-"""Batched Kalman filter update (one row per track-measurement pair).
+"""Numpy oracle of the Kalman kernels (src/airpicture/track/update.py `kalman_update`,
+`radar_update`, `apply_gain`; the innovation of measurement.py `radar_innovation`; the
+inverse and log-determinant of linalg.py `inv_logdet`): the textbook update of a batch.
+
+Batched Kalman filter update (one row per track-measurement pair).
 
 x : (K, 6) state, P : (K, 6, 6) covariance, z : (K, m) measurement, zhat : (K, m) h(x),
 H : (K, m, 6) Jacobian dh/dx at x, R : (K, m, m) measurement noise

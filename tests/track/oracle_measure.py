@@ -1,4 +1,10 @@
-"""Measurement models: what each sensor measures of a state in the site's ENU frame.
+"""Numpy oracle of the measurement kernels (src/airpicture/track/measurement.py: `radar_h` and
+`radar_innovation` -> radar_predict; `height` -> altitude_of; `prepare_plots` -> plot_thirds,
+radar_noise, plot_to_enu, clutter_density; `prepare_reports` -> report_to_enu, which goes through
+the exact geodesy of airpicture.geo). Sensor geometry and the sheet's constants are the product's
+(geometry.py, measurement.py): they are inputs here, not what is checked.
+
+Measurement models: what each sensor measures of a state in the site's ENU frame.
 
 Radar plots are used as measured — slant range, azimuth and (3-D radar) elevation or (2-D radar
 with Mode C) altitude — in an extended Kalman filter, not converted to Cartesian first:
@@ -12,86 +18,26 @@ with a linear H.
 A missing third radar component (2-D plot without Mode C) is padded with a zero H row, zero
 innovation and unit variance: that row then adds nothing to the gain, d^2 or log|S| (exact).
 
-Sensor frames: `M` rotates site-ENU vectors into the sensor's own local ENU (its north and up),
-`o` is the antenna in site ENU. For a moving sensor both come per plot from its navigation data.
+Sensor frames (geometry.py): `M` rotates site-ENU vectors into the sensor's own local ENU (its
+north and up), `o` is the antenna in site ENU.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from airpicture.geo import E2, A, EnuFrame, rotation
-from airpicture.sensors import RadarSheet, SensorSheet
+from airpicture.geo import EnuFrame, rotation
+from airpicture.track.measurement import (
+    DEFAULT_SIGMA_ALT_M,
+    MODE_C_SPAN_M,
+    MODE_C_STEP_M,
+    P_CLUTTER_MODE_C,
+    PRIMARY_HEIGHT_M,
+    PRIMARY_HEIGHT_SIGMA_M,
+)
 from airpicture.types import FloatArray, IntArray
-
-#: Share of false plots that carry a Mode C altitude: SSR replies come from transponders, not
-#: from ground or weather clutter; what remains is FRUIT that a defruiter did not remove.
-P_CLUTTER_MODE_C = 0.01
-#: Heights (m) over which a false Mode C altitude would be spread.
-MODE_C_SPAN_M = 15000.0
-#: Height prior of an object seen by a 2-D radar without altitude: low airspace, wide.
-PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M = 800.0, 800.0
-#: Mode C reports altitude in 25 ft steps: add the quantisation variance to the sheet's sigma.
-MODE_C_STEP_M = 25 * 0.3048
-
-
-@dataclass
-class SensorGeometry:
-    """One sensor's place and spec, prepared for the kernels."""
-
-    index: int
-    spec: SensorSheet
-    origin: FloatArray  # (3,) antenna in site ENU
-    M: FloatArray  # (3, 3) site ENU -> sensor ENU
-    nav_t: FloatArray | None = None  # moving sensor: navigation times
-    nav_lla: FloatArray | None = None  # (T, 3) lat lon alt
-    _o_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
-    _M_rep: FloatArray = field(default_factory=lambda: np.zeros((0, 3, 3)))
-
-    @property
-    def kind(self) -> str:
-        return self.spec.kind
-
-    @property
-    def three_d(self) -> bool:
-        return isinstance(self.spec, RadarSheet) and self.spec.three_d
-
-    def at(self, frame: EnuFrame, t: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Antenna position (K, 3) and rotation (K, 3, 3) at times t (K,)."""
-        if self.nav_t is None or self.nav_lla is None or len(self.nav_t) == 0:
-            # a fixed sensor: contiguous copies kept and sliced (the kernels take per-plot arrays)
-            if len(self._o_rep) < len(t):
-                n = max(len(t), 2 * len(self._o_rep), 64)
-                self._o_rep = np.ascontiguousarray(np.broadcast_to(self.origin, (n, 3)))
-                self._M_rep = np.ascontiguousarray(np.broadcast_to(self.M, (n, 3, 3)))
-            return self._o_rep[: len(t)], self._M_rep[: len(t)]
-        lla = np.column_stack([np.interp(t, self.nav_t, self.nav_lla[:, k]) for k in range(3)])
-        o = frame.to_enu(lla[:, 0], lla[:, 1], lla[:, 2])
-        M = rotation(lla[:, 0], lla[:, 1]) @ frame.R.T
-        return o, M
-
-
-def build_geometry(
-    sensors: list[SensorSheet],
-    frame: EnuFrame,
-    platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
-) -> list[SensorGeometry]:
-    out = []
-    for i, s in enumerate(sensors):
-        o = frame.to_enu(np.array([s.lat]), np.array([s.lon]), np.array([s.alt_m]))[0]
-        M = rotation(s.lat, s.lon) @ frame.R.T
-        nav = (platforms or {}).get(i)
-        out.append(SensorGeometry(i, s, o, M, nav[0] if nav else None, nav[1] if nav else None))
-    return out
-
-
-def curvature_radii(lat_deg: float) -> tuple[float, float]:
-    """Prime-vertical (N) and meridian (M) radii of curvature of WGS-84 at a latitude, m."""
-    s2 = np.sin(np.radians(lat_deg)) ** 2
-    n = A / np.sqrt(1 - E2 * s2)
-    return float(n), float(n * (1 - E2) / (1 - E2 * s2))
 
 
 def altitude_of(p: FloatArray, site_alt: float, rn: float, rm: float) -> tuple[FloatArray, FloatArray]:
@@ -139,20 +85,20 @@ def radar_predict(
     return z, Hp
 
 
-def radar_noise(spec: RadarSheet, third: IntArray) -> FloatArray:
+def radar_noise(spec: dict[str, Any], third: IntArray) -> FloatArray:
     """Measurement covariance (K, 3, 3) from the sheet's sigmas; unit variance on a padded row."""
     R = np.zeros((len(third), 3, 3))
-    R[:, 0, 0] = float(spec.sigma_range_m) ** 2
-    R[:, 1, 1] = np.radians(float(spec.sigma_azimuth_deg)) ** 2
-    sig_el = np.radians(float(spec.sigma_elevation_deg or 0.0))
-    sig_alt2 = float(spec.sigma_alt_m) ** 2 + MODE_C_STEP_M**2 / 12
+    R[:, 0, 0] = float(spec["sigma_range_m"]) ** 2
+    R[:, 1, 1] = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
+    sig_el = np.radians(float(spec.get("sigma_elevation_deg") or 0.0))
+    sig_alt2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
     R[:, 2, 2] = np.where(third == 1, sig_el**2, np.where(third == 2, sig_alt2, 1.0))
     return R
 
 
-def plot_thirds(spec: RadarSheet, elevation: FloatArray, altitude: FloatArray) -> IntArray:
+def plot_thirds(spec: dict[str, Any], elevation: FloatArray, altitude: FloatArray) -> IntArray:
     """Which third component each plot carries (0 none, 1 elevation, 2 altitude)."""
-    if spec.sigma_elevation_deg is not None:
+    if spec.get("sigma_elevation_deg") is not None:
         return np.where(np.isfinite(elevation), 1, 0).astype(np.int64)
     return np.where(np.isfinite(altitude), 2, 0).astype(np.int64)
 
@@ -165,7 +111,7 @@ def plot_to_enu(
     third: IntArray,
     o: FloatArray,
     M: FloatArray,
-    spec: RadarSheet,
+    spec: dict[str, Any],
     site_alt: float,
     rn: float,
     rm: float,
@@ -175,13 +121,13 @@ def plot_to_enu(
     A 2-D plot without altitude takes the primary-target height prior (its sigma goes into the
     covariance, so the height is carried as unknown, not as zero).
     """
-    sr2 = float(spec.sigma_range_m) ** 2
-    sa2 = np.radians(float(spec.sigma_azimuth_deg)) ** 2
+    sr2 = float(spec["sigma_range_m"]) ** 2
+    sa2 = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
     # sensor altitude above the ellipsoid from its site-ENU position
     h_s, _ = altitude_of(o, site_alt, rn, rm)
     has_h = third == 2
     h = np.where(has_h, alt, h_s + PRIMARY_HEIGHT_M)
-    sh2 = np.where(has_h, float(spec.sigma_alt_m) ** 2, PRIMARY_HEIGHT_SIGMA_M**2)
+    sh2 = np.where(has_h, float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2, PRIMARY_HEIGHT_SIGMA_M**2)
     rho = r.copy()
     for _ in range(3):  # du = dh - rho^2 / 2R (curvature), rho = sqrt(r^2 - du^2)
         du = np.clip(h - h_s - rho * rho / (2 * rn), -0.95 * r, 0.95 * r)
@@ -203,24 +149,24 @@ def plot_to_enu(
     J[:, 0, 2], J[:, 1, 2], J[:, 2, 2] = drho_dq * saz, drho_dq * caz, ddu_dq
     C = np.zeros((len(r), 3, 3))
     C[:, 0, 0], C[:, 1, 1] = sr2, sa2
-    C[:, 2, 2] = np.where(is3, np.radians(float(spec.sigma_elevation_deg or 1.0)) ** 2, sh2)
+    C[:, 2, 2] = np.where(is3, np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2, sh2)
     Cd = J @ C @ J.transpose(0, 2, 1)
     Mt = M.transpose(0, 2, 1)
     p = o + np.einsum("kij,kj->ki", Mt, d)
     return p, Mt @ Cd @ M
 
 
-def clutter_density(spec: RadarSheet, r: FloatArray, third: IntArray) -> FloatArray:
+def clutter_density(spec: dict[str, Any], r: FloatArray, third: IntArray) -> FloatArray:
     """Density of false plots at range r in the measurement space of each plot.
 
     Clutter is spread evenly over the covered area, so per (m of range x rad of azimuth) it is
     n 2r / ((Rmax^2 - Rmin^2) 2 pi); a 3-D radar spreads it over its clutter elevations too, and
     only a small share of false plots carries a Mode C altitude.
     """
-    n = max(float(spec.clutter_per_scan), 1e-3)
-    rmax, rmin = float(spec.max_range_m), float(spec.min_range_m)
+    n = max(float(spec.get("clutter_per_scan", 0.0)), 1e-3)
+    rmax, rmin = float(spec["max_range_m"]), float(spec.get("min_range_m", 0.0))
     lam = n * 2 * np.maximum(r, 1.0) / ((rmax**2 - rmin**2) * 2 * np.pi)
-    el_span = np.radians(float(spec.clutter_max_elevation_deg))
+    el_span = np.radians(float(spec.get("clutter_max_elevation_deg", 10.0)))
     per_third = np.where(third == 1, 1 / el_span, np.where(third == 2, P_CLUTTER_MODE_C / MODE_C_SPAN_M, 1.0))
     return lam * per_third
 
@@ -250,11 +196,8 @@ def report_to_enu(
 
 
 __all__ = [
-    "SensorGeometry",
     "altitude_of",
-    "build_geometry",
     "clutter_density",
-    "curvature_radii",
     "plot_thirds",
     "plot_to_enu",
     "radar_noise",

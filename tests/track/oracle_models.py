@@ -1,6 +1,9 @@
-"""Motion models: near-constant velocity in 3-D with piecewise-constant white acceleration.
+"""Numpy oracle of the motion kernels (src/airpicture/track/motion.py: `transition`,
+`cv_predict`, `predict_combined`, `predict_rows`, the prediction inside `mix_predict`): the same
+models written as batched array expressions, for the tests to check the compiled kernels against.
 
-The IMM runs two of them that differ only in their process noise, so both share one transition
+Motion models: near-constant velocity in 3-D with piecewise-constant white acceleration.
+The IMM runs modes that differ only in their process noise, so both share one transition
 matrix F(dt) and a prediction can be done on the block structure instead of with 6x6 products:
 
     x = [p v] (p, v: 3-vectors)      F = [[I, dt I], [0, I]]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import oracle_imm as imm
+import oracle_models as models
 import pytest
 from scipy.stats import multivariate_normal
-
-from airpicture.track import imm, models
 
 NO_ANGLES = np.zeros(3, bool)
 

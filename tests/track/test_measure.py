@@ -1,44 +1,50 @@
-"""Measurement models: radar geometry, Jacobians, heights, clutter density, report velocities."""
+"""Measurement models, the oracle's and the compiled ones (measurement.py), against geometry and
+geodesy: radar geometry, Jacobians, heights, clutter density, report velocities."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
+import oracle_measure as measure
 import pytest
-from airpicture.track.measure import (
+from oracle_measure import (
     altitude_of,
-    build_geometry,
     clutter_density,
-    curvature_radii,
     plot_thirds,
     plot_to_enu,
     radar_noise,
     radar_predict,
     report_to_enu,
 )
-from trackkit import RADAR_3D as RADAR_3D_SHEET
 
+import airpicture
 from airpicture.geo import EnuFrame, enu_to_geodetic, geodetic_to_ecef, geodetic_to_enu
-from airpicture.sensors import RadarSheet, load_sheets
-from airpicture.track import measure
+from airpicture.track import geometry, measurement
+from airpicture.track.geometry import build_geometry, curvature_radii
 
 SITE = (48.86, 2.29, 60.0)
-RADAR_2D_SHEET = {
-    "id": "TMA1",
-    "kind": "radar",
-    "lat": 48.75,
-    "lon": 2.4,
-    "alt_m": 120.0,
-    "scan_period_s": 4.0,
-    "max_range_m": 120000.0,
-    "min_range_m": 500.0,
-    "sigma_range_m": 40.0,
-    "sigma_azimuth_deg": 0.08,
-    "sigma_alt_m": 10.0,
-    "pd": {"aircraft": 0.9},
-    "clutter_per_scan": 40.0,
-}
-#: the sheets as the tracker holds them: validated models
-RADAR_2D, RADAR_3D = load_sheets([RADAR_2D_SHEET, RADAR_3D_SHEET])
+EARTH = geometry.earth(EnuFrame(*SITE), SITE[2], SITE[0])
+#: the bundled Paris scenario's sheets: a 2-D terminal radar with Mode C, a 3-D site radar
+RADAR_2D, RADAR_3D, _ = json.loads((Path(airpicture.__file__).parent / "data/paris/sensors.json").read_text())
+Predict = Callable[..., tuple[np.ndarray, np.ndarray]]
+
+
+def _radar_h(
+    p: np.ndarray, o: np.ndarray, M: np.ndarray, third: np.ndarray, site_alt: float, rn: float, rm: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The compiled measurement.radar_h, point by point, in radar_predict's form."""
+    assert (site_alt, rn, rm) == (EARTH.site_alt, EARTH.rn, EARTH.rm)
+    z, H = np.empty((len(p), 3)), np.empty((len(p), 3, 3))
+    for k in range(len(p)):
+        measurement.radar_h(p[k], o[k], M[k], third[k], EARTH, z[k], H[k])
+    return z, H
+
+
+#: the radar measurement function: the oracle's and the kernel's
+PREDICTS = pytest.mark.parametrize("predict", [radar_predict, _radar_h], ids=["oracle", "kernel"])
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +55,7 @@ def world() -> tuple[EnuFrame, float, float]:
 
 
 def _around(
-    g: measure.SensorGeometry, rng: np.random.Generator, n: int, half_m: float, up_m: tuple[float, float]
+    g: geometry.SensorGeometry, rng: np.random.Generator, n: int, half_m: float, up_m: tuple[float, float]
 ) -> np.ndarray:
     """n site-ENU points in a square of half-side half_m around the sensor, up_m above it."""
     return g.origin + np.column_stack(
@@ -61,11 +67,12 @@ def _at_site(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros((n, 3)), np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
 
 
-def test_radar_predict_hand_placed_targets() -> None:
+@PREDICTS
+def test_radar_predict_hand_placed_targets(predict: Predict) -> None:
     # a sensor at the site, its axes the site's: north-east at 45 deg, due south, due west
     p = np.array([[1000.0, 1000.0, 500.0], [0.0, -2000.0, 0.0], [-5000.0, 0.0, 1000.0]])
     o, M = _at_site(3)
-    z, _ = radar_predict(p, o, M, np.array([1, 1, 0]), SITE[2], *curvature_radii(SITE[0]))
+    z, _ = predict(p, o, M, np.array([1, 1, 0]), SITE[2], *curvature_radii(SITE[0]))
     np.testing.assert_allclose(z[0], [1500.0, np.pi / 4, np.arctan2(500.0, 1000.0 * np.sqrt(2))])
     assert z[1, 0] == pytest.approx(2000.0)
     assert np.cos(z[1, 1]) == pytest.approx(-1.0)  # south: +-pi
@@ -76,7 +83,10 @@ def test_radar_predict_hand_placed_targets() -> None:
     assert z[2, 2] == 0.0  # no third component
 
 
-def test_radar_predict_matches_geodesy_for_an_offset_sensor(world: tuple[EnuFrame, float, float]) -> None:
+@PREDICTS
+def test_radar_predict_matches_geodesy_for_an_offset_sensor(
+    world: tuple[EnuFrame, float, float], predict: Predict
+) -> None:
     """Range is the straight line between antenna and target; azimuth/elevation are taken in the
     sensor's own local frame (its north, its up), not the site's."""
     frame, rn, rm = world
@@ -85,10 +95,10 @@ def test_radar_predict_matches_geodesy_for_an_offset_sensor(world: tuple[EnuFram
     p = frame.to_enu(tgt[:, 0], tgt[:, 1], tgt[:, 2])
     for s, spec in zip(g, (RADAR_2D, RADAR_3D), strict=True):
         n = len(p)
-        z, _ = radar_predict(
+        z, _ = predict(
             p, np.tile(s.origin, (n, 1)), np.tile(s.M, (n, 1, 1)), np.ones(n, int), SITE[2], rn, rm
         )
-        ant = (spec.lat, spec.lon, spec.alt_m)
+        ant = (spec["lat"], spec["lon"], spec["alt_m"])
         rng_true = np.linalg.norm(
             geodetic_to_ecef(tgt[:, 0], tgt[:, 1], tgt[:, 2]) - geodetic_to_ecef(*ant), axis=1
         )
@@ -101,22 +111,25 @@ def test_radar_predict_matches_geodesy_for_an_offset_sensor(world: tuple[EnuFram
     assert not np.allclose(g[0].M, np.eye(3), atol=1e-4)
 
 
+@PREDICTS
 @pytest.mark.parametrize("third", [0, 1, 2])
-def test_radar_jacobian_by_finite_differences(world: tuple[EnuFrame, float, float], third: int) -> None:
+def test_radar_jacobian_by_finite_differences(
+    world: tuple[EnuFrame, float, float], third: int, predict: Predict
+) -> None:
     frame, rn, rm = world
     g = build_geometry([RADAR_2D], frame)[0]
     rng = np.random.default_rng(third)
     n = 6
     p = _around(g, rng, n, 80e3, (200, 10e3))
     o, M, th = np.tile(g.origin, (n, 1)), np.tile(g.M, (n, 1, 1)), np.full(n, third)
-    _, H = radar_predict(p, o, M, th, SITE[2], rn, rm)
+    _, H = predict(p, o, M, th, SITE[2], rn, rm)
     h = 0.5  # m: central differences, error ~ h^2 z''' (tiny at tens of km)
     num = np.empty((n, 3, 3))
     for j in range(3):
         dp = np.zeros(3)
         dp[j] = h
-        zp, _ = radar_predict(p + dp, o, M, th, SITE[2], rn, rm)
-        zm, _ = radar_predict(p - dp, o, M, th, SITE[2], rn, rm)
+        zp, _ = predict(p + dp, o, M, th, SITE[2], rn, rm)
+        zm, _ = predict(p - dp, o, M, th, SITE[2], rn, rm)
         num[:, :, j] = (zp - zm) / (2 * h)
     np.testing.assert_allclose(H, num, rtol=1e-6, atol=1e-12)
     if third == 0:
@@ -144,6 +157,9 @@ def test_altitude_of_against_exact_geodesy(
     p = _points_at_height(frame, d, h)
     alt, grad = altitude_of(p, SITE[2], rn, rm)
     np.testing.assert_allclose(alt, h, atol=tol)
+    kernel = np.array([measurement.height(q, EARTH) for q in p])  # what the tracker computes
+    np.testing.assert_allclose(kernel, h, atol=tol)
+    np.testing.assert_allclose(kernel, alt, rtol=1e-15, atol=1e-9)
     # the gradient is that of the exact height to first order (|grad| ~ 1, the tilt d/R)
     eps = 1.0
     exact_grad = np.column_stack(
@@ -158,6 +174,7 @@ def test_altitude_of_docstring_claim_at_150km(world: tuple[EnuFrame, float, floa
     for h, tol in ((0.0, 0.5), (3000.0, 1.5), (10000.0, 3.0)):
         p = _points_at_height(frame, 150e3, h)
         np.testing.assert_allclose(altitude_of(p, SITE[2], rn, rm)[0], h, atol=tol)
+        np.testing.assert_allclose([measurement.height(q, EARTH) for q in p], h, atol=tol)
 
 
 def test_plot_to_enu_round_trips_radar_predict_3d(world: tuple[EnuFrame, float, float]) -> None:
@@ -220,8 +237,18 @@ def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFram
     np.testing.assert_allclose(z[:, 0], r, rtol=1e-9)
     np.testing.assert_allclose(np.mod(z[:, 1], 2 * np.pi), az, atol=1e-9)
     h, _ = altitude_of(p, SITE[2], rn, rm)
-    np.testing.assert_allclose(h, RADAR_2D.alt_m + measure.PRIMARY_HEIGHT_M, atol=5.0)
+    np.testing.assert_allclose(h, RADAR_2D["alt_m"] + measure.PRIMARY_HEIGHT_M, atol=5.0)
     assert np.all(np.sqrt(C[:, 2, 2]) > 0.5 * measure.PRIMARY_HEIGHT_SIGMA_M)
+
+
+def _prepared(spec: dict, r: np.ndarray, el: np.ndarray, alt: np.ndarray) -> tuple[np.ndarray, ...]:
+    """measurement.prepare_plots of plots at ranges r due north of an antenna at the site:
+    third, R, clutter density."""
+    o, M = _at_site(len(r))
+    third, _, R, _, _, lam = measurement.prepare_plots(
+        r, np.zeros(len(r)), el, alt, o, M, measurement.radar_sheet(spec), EARTH
+    )
+    return third, R, lam
 
 
 def test_radar_noise_and_plot_thirds() -> None:
@@ -237,22 +264,34 @@ def test_radar_noise_and_plot_thirds() -> None:
     assert R[1, 2, 2] == pytest.approx(10.0**2 + (25 * 0.3048) ** 2 / 12)
     assert radar_noise(RADAR_3D, np.array([1]))[0, 2, 2] == pytest.approx(np.radians(0.4) ** 2)
     assert np.all(R[:, [0, 0, 1], [1, 2, 2]] == 0.0)
+    # the kernel: the same thirds and noise
+    for spec, el, alt in ((RADAR_2D, [nan, nan], [nan, 3000.0]), (RADAR_3D, [0.1, nan], [nan, nan])):
+        el_, alt_ = np.array(el), np.array(alt)
+        third, Rk, _ = _prepared(spec, np.array([5e3, 6e3]), el_, alt_)
+        np.testing.assert_array_equal(third, plot_thirds(spec, el_, alt_))
+        np.testing.assert_allclose(Rk, radar_noise(spec, third), rtol=1e-15)
 
 
 @pytest.mark.parametrize(
     ("spec", "third", "share"), [(RADAR_2D, 0, 1.0), (RADAR_3D, 1, 1.0), (RADAR_2D, 2, 0.01)]
 )
-def test_clutter_density_integrates_to_clutter_per_scan(spec: RadarSheet, third: int, share: float) -> None:
+def test_clutter_density_integrates_to_clutter_per_scan(spec: dict, third: int, share: float) -> None:
     """Over range x azimuth (x elevation or altitude span) the density holds clutter_per_scan plots
     (only a small share carries Mode C)."""
-    r = np.linspace(spec.min_range_m, spec.max_range_m, 20001)
+    r = np.linspace(spec["min_range_m"], spec["max_range_m"], 20001)
     lam = clutter_density(spec, r, np.full(len(r), third))
+    nan = np.full(len(r), np.nan)
+    filled = np.full(len(r), 0.1 if third == 1 else 3000.0)
+    el, alt = (filled, nan) if third == 1 else (nan, filled if third == 2 else nan)
+    th, _, lam_kernel = _prepared(spec, r, el, alt)
+    assert (th == third).all()
+    np.testing.assert_allclose(lam_kernel, lam, rtol=1e-12)
     per_scan = np.trapezoid(lam, r) * 2 * np.pi
     if third == 1:
-        per_scan *= np.radians(spec.clutter_max_elevation_deg)
+        per_scan *= np.radians(spec["clutter_max_elevation_deg"])
     if third == 2:
         per_scan *= measure.MODE_C_SPAN_M
-    assert per_scan == pytest.approx(spec.clutter_per_scan * share, rel=1e-4)
+    assert per_scan == pytest.approx(spec["clutter_per_scan"] * share, rel=1e-4)
     # evenly spread over the area: per unit range it grows with r
     assert lam[-1] / lam[len(r) // 2] == pytest.approx(r[-1] / r[len(r) // 2], rel=1e-9)
 
@@ -273,6 +312,10 @@ def test_report_to_enu_velocity_far_from_site(world: tuple[EnuFrame, float, floa
         fd.append(frame.to_enu(la, lo, al))
     v_fd = (fd[1] - fd[0]) / (2 * dt)
     np.testing.assert_allclose(v, v_fd, atol=1e-3)
+    z, _, mask = measurement.prepare_reports(lat, lon, alt, speed, track, vrate, EARTH, np.ones(6))
+    assert mask.all()
+    np.testing.assert_allclose(z[:, :3], p, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(z[:, 3:], v_fd, atol=1e-3)
     # the rotation matters out there: several m/s against the unrotated local velocity
     assert np.linalg.norm(v[0] - v_local[0]) > 5.0
 

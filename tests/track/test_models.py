@@ -1,11 +1,12 @@
-"""Motion models against hand-computed constant-velocity steps."""
+"""Motion models (the oracle and the compiled motion.py kernels) against hand-computed CV steps."""
 
 from __future__ import annotations
 
 import numpy as np
+import oracle_models as models
 import pytest
 
-from airpicture.track import models
+from airpicture.track import motion
 
 
 def _F(dt: float) -> np.ndarray:
@@ -21,6 +22,12 @@ def _Q(dt: float, a_h: float, a_v: float) -> np.ndarray:
         i = [axis, axis + 3]
         Q[np.ix_(i, i)] = q
     return Q
+
+
+def _states(rng: np.random.Generator, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """K random states (K, 6) and positive-definite covariances (K, 6, 6)."""
+    A = rng.normal(size=(K, 6, 6))
+    return rng.normal(size=(K, 6)) * 100, A @ A.transpose(0, 2, 1) + np.eye(6)
 
 
 def test_predict_unit_covariance_by_hand() -> None:
@@ -41,11 +48,9 @@ def test_predict_unit_covariance_by_hand() -> None:
 
 
 def test_predict_matches_F_P_Ft_plus_Q_on_a_batch() -> None:
-    rng = np.random.default_rng(1)
     K = 5
-    A = rng.normal(size=(K, 6, 6))
-    P = A @ A.transpose(0, 2, 1) + np.eye(6)
-    x = rng.normal(size=(K, 6)) * 100
+    rng = np.random.default_rng(1)
+    x, P = _states(rng, K)
     dt = np.array([0.0, 0.5, 4.0, 12.5, 1.0])
     accel = rng.uniform(0.1, 6.0, size=(K, 2))
     xo, Po = models.predict(x, P, dt, accel)
@@ -100,3 +105,51 @@ def test_mixed_accel_is_the_mixture_of_a_squared() -> None:
     _, Pmix = models.predict(x0, P0, dt, models.mixed_accel(mu[None]))
     Pmodes = [models.predict(x0, P0, dt, models.MODE_ACCEL[j : j + 1])[1][0] for j in range(M)]
     np.testing.assert_allclose(Pmix[0], sum(m * Pj for m, Pj in zip(mu, Pmodes, strict=True)))
+
+
+# ---------------------------------------------------------------------- the compiled kernels
+
+
+def test_the_oracle_has_the_product_s_modes() -> None:
+    np.testing.assert_array_equal(motion.MODE_ACCEL, models.MODE_ACCEL)
+    np.testing.assert_array_equal(motion.MODE_SOJOURN_S, models.MODE_SOJOURN_S)
+    np.testing.assert_array_equal(motion.MODE_PRIOR, models.MODE_PRIOR)
+
+
+@pytest.mark.parametrize("dt", [0.0, 0.5, 4.0, 30.0, -4.0])
+def test_kernel_transition_equals_the_oracle(dt: float) -> None:
+    M = models.N_MODES
+    out = np.empty((M, M))
+    motion.transition(dt, motion.motion(300.0, 30.0).sojourn, out)
+    np.testing.assert_allclose(out, models.transition_probs(np.array([dt]))[0], rtol=1e-15)
+
+
+def test_kernel_prediction_of_each_mode_is_F_P_Ft_plus_Q() -> None:
+    """predict_rows with a certain mode: F P F^T + Q of that mode's sigmas (noise on |dt|)."""
+    K = 5
+    x, P = _states(np.random.default_rng(11), K)
+    dt = np.array([0.0, 0.5, 4.0, 12.5, -3.0])
+    accel2 = motion.motion(300.0, 30.0).accel2
+    for j in range(models.N_MODES):
+        mu = np.zeros((K, models.N_MODES))
+        mu[:, j] = 1.0
+        xo, Po = motion.predict_rows(x, P, mu, dt, accel2)
+        for k in range(K):
+            F = _F(dt[k])
+            np.testing.assert_allclose(xo[k], F @ x[k], rtol=1e-12, atol=1e-9)
+            Q = _Q(abs(dt[k]), *models.MODE_ACCEL[j])
+            np.testing.assert_allclose(Po[k], F @ P[k] @ F.T + Q, rtol=1e-12, atol=1e-9)
+
+
+def test_kernel_prediction_of_a_mixture_equals_the_oracle() -> None:
+    rng = np.random.default_rng(12)
+    K = 20
+    A = rng.normal(size=(K, 6, 6))
+    P = A @ A.transpose(0, 2, 1) * 100 + np.eye(6)
+    x = rng.normal(size=(K, 6)) * [2e4, 2e4, 1e3, 100, 100, 5]
+    mu = rng.dirichlet(np.ones(models.N_MODES), size=K)
+    dt = rng.uniform(-2.0, 10.0, K)
+    xo, Po = motion.predict_rows(x, P, mu, dt, motion.motion(300.0, 30.0).accel2)
+    xr, Pr = models.predict(x, P, dt, models.mixed_accel(mu))
+    np.testing.assert_allclose(xo, xr, rtol=1e-13, atol=1e-9)
+    np.testing.assert_allclose(Po, Pr, rtol=1e-12, atol=1e-9)
