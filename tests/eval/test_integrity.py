@@ -4,12 +4,14 @@ leave the picture."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from evalkit import START
 
+import airpicture.cli.main as cli
 from airpicture.eval import EvalConfig, load_reference, read_tracks, score_integrity, score_tracks
 
 CFG = EvalConfig(step_s=10, warmup_s=0)  # pictures at t' = 10, ..., 190
@@ -55,3 +57,18 @@ def test_no_flagged_ghost_has_no_median() -> None:
     rows = np.array(["ok", ""]), np.array(["f00000", "abc"])
     g = score_integrity({"f00000": 5.0}, np.array([10.0, 11.0]), rows[1], rows[0])
     assert g.as_dict() == {"ghosts": 1, "flagged": 0, "median_s_to_flag": None, "real_flagged": 0}
+
+
+def test_cli_prints_the_integrity_figures(
+    flagged: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "COMMANDS", tuple(c for c in cli.COMMANDS if c[0] == "eval"))
+    args = ["eval", str(flagged[0]), str(flagged[1]), "--step", "10", "--warmup", "0"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "integrity: 2 of 4 spoofed ghosts flagged, median 75.0 s from first report to flag" in out
+    assert "1 real identities flagged" in out and "flagged but real: abc123" in out
+    assert "not flagged: ghost f00002" in out
+    assert cli.main([*args, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["integrity"] == {"ghosts": 4, "flagged": 2, "median_s_to_flag": 75.0, "real_flagged": 1}
