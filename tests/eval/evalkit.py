@@ -84,14 +84,21 @@ def write_scenario(
     return folder
 
 
-def write_tracks(path: Path, rows: list[tuple[float, str, float, float, object, str]]) -> Path:
-    """rows: (t' (s after START), track, e, n, alt_m or '', class)."""
-    lat, lon = latlon([r[2] for r in rows], [r[3] for r in rows])
+def write_tracks(path: Path, rows: list[tuple[object, ...]], extra: tuple[str, ...] = ()) -> Path:
+    """rows: (t' (s after START), track, e, n, alt_m or '', class, then a value per extra column)."""
+    lat, lon = latlon([float(r[2]) for r in rows], [float(r[3]) for r in rows])
     out = [
-        (START + r[0], r[1], f"{la:.9f}", f"{lo:.9f}", r[4], r[5])
+        (START + float(r[0]), r[1], f"{la:.9f}", f"{lo:.9f}", *r[4:])
         for r, la, lo in zip(rows, lat, lon, strict=True)
     ]
-    return write_csv(path, ["time_s", "track", "lat", "lon", "alt_m", "class"], out)
+    return write_csv(path, ["time_s", "track", "lat", "lon", "alt_m", "class", *extra], out)
+
+
+def write_ghosts(folder: Path, ghosts: list[str], adsb: list[tuple[float, str]]) -> None:
+    """ghosts.csv with these ICAO addresses, and an adsb.csv of (t' (s after START), icao24) reports."""
+    write_csv(folder / "ghosts.csv", ["icao24"], [(g,) for g in ghosts])
+    header = ["time_s", "sensor", "icao24", "lat", "lon", "altitude_m", "speed_mps", "track_deg"]
+    write_csv(folder / "adsb.csv", header, [(START + t, "ADSB1", a, 48.9, 2.3, 900, 60, 90) for t, a in adsb])
 
 
 def line(e0: float, n0: float, ve: float, vn: float, alt: float):

@@ -2,7 +2,9 @@
 
 The tracks.csv is made here from the truth, with noise, outliers beyond the cut-off, jittered and
 repeated times, dropouts, re-numbered and swapped track ids, a duplicate track, false tracks, missing
-altitudes and mixed classes, so every figure has something to count. Skips without ../shared.
+altitudes and mixed classes, identities, tracks of the spoofed ADS-B ghosts flagged suspect then
+spoofed, and real aircraft flagged (some of their rows spoofed, so left out of the picture), so every
+figure has something to count. Skips without ../shared.
 """
 
 from __future__ import annotations
@@ -87,8 +89,44 @@ def make_tracks(scen: Path, out: Path, seed: int) -> Path:
         rows += [
             (ts + 4 * k, f"F{f}", lat + k * 1e-4, lon, "", "unknown") for k in range(int(rng.integers(1, 60)))
         ]
+    rows = _with_integrity(scen, rows, label, seed)
     order = rng.permutation(len(rows))
-    return write_csv(out, ["time_s", "track", "lat", "lon", "alt_m", "class"], [rows[i] for i in order])
+    header = ["time_s", "track", "lat", "lon", "alt_m", "class", "identity", "integrity"]
+    return write_csv(out, header, [rows[i] for i in order])
+
+
+def _with_integrity(
+    scen: Path, rows: list[tuple[object, ...]], label: dict[str, str], seed: int
+) -> list[tuple[object, ...]]:
+    """Each row gets its target's name as identity (false tracks none) and an integrity: a few real
+    tracks are suspect or spoofed from some time on. Tracks of the ghosts (their adsb.csv reports,
+    identity in upper case) are ok, then suspect, then spoofed."""
+    rng = np.random.default_rng(seed + 1000)
+    name_of = {v: k for k, v in label.items()}
+    marked = {
+        str(n): (str(rng.choice(["suspect", "spoofed"])), float(rng.uniform(0, 0.5)))
+        for n in list(label)[5:9]
+    }
+    t0 = min(float(r[0]) for r in rows)
+    out = []
+    for r in rows:
+        name = name_of.get(str(r[1]).split("-")[0], "")
+        mark, after = marked.get(name, ("", 0.0))
+        late = float(r[0]) > t0 + after * 3600
+        out.append((*r, name, mark if late else str(rng.choice(["ok", ""]))))
+    with open(scen / "ghosts.csv") as f:
+        ghosts = {r["icao24"] for r in csv.DictReader(f)}
+    first: dict[str, float] = {}
+    with open(scen / "adsb.csv") as f:
+        for r in csv.DictReader(f):
+            if r["icao24"] in ghosts:
+                t = float(r["time_s"])
+                d = t - first.setdefault(r["icao24"], t)
+                flag = "ok" if d < 20 + 10 * len(first) else "suspect" if d < 90 else "spoofed"
+                out.append(
+                    (t, f"G{r['icao24']}", r["lat"], r["lon"], r["altitude_m"], "", r["icao24"].upper(), flag)
+                )
+    return out
 
 
 def make_alerts(scen: Path, out: Path, seed: int) -> Path:
@@ -175,6 +213,9 @@ def test_same_numbers_as_score_py(
     alerts = make_alerts(scen, tmp_path / "alerts.csv", seed) if with_alerts else None
     want = _score_py(scen, tracks, *opts, *(("--alerts", str(alerts)) if alerts else ()))
     assert want["pictures"] > 0 and want["id_switches"] and want["false_tracks"]  # the case exercises them
+    assert want["integrity"]["real_flagged"] and (
+        want["integrity"]["flagged"] or not want["integrity"]["ghosts"]
+    )
     if alerts:
         assert want["alerts"]["false_per_hour"] and (
             want["alerts"]["detected"] or not want["alerts"]["events"]
@@ -194,3 +235,9 @@ def test_sparse_pictures_give_the_same_numbers(tmp_path: Path, monkeypatch: pyte
 def test_same_numbers_on_a_tiny_scenario(basic: tuple[Path, Path]) -> None:
     want = _score_py(*basic, "--step", "10", "--warmup", "0")
     assert _ours(*basic, EvalConfig(step_s=10, warmup_s=0)) == want
+
+
+def test_same_integrity_figures_on_a_hand_made_case(flagged: tuple[Path, Path]) -> None:
+    want = _score_py(*flagged, "--step", "10", "--warmup", "0")
+    assert want["integrity"]["flagged"] == 2  # see the fixture
+    assert _ours(*flagged, EvalConfig(step_s=10, warmup_s=0)) == want

@@ -5,8 +5,31 @@ from __future__ import annotations
 
 import argparse
 
+FIGURES = """\
+Every --step s the air picture is the newest row of each track in the last --window s; rows marked
+integrity=spoofed are not in it. Pictures in the first --warmup s are not scored (their pairings
+count when a track is judged false). Only targets some sensor could see are counted.
+
+figures (JSON keys):
+  gospa_m       mean GOSPA (p=2, alpha=2, cut-off): error, missed and false in one number
+  rms_m         horizontal RMS error of paired tracks; alt_rms_m: altitude, rows with alt_m
+  coverage      share of observable target-pictures that had a track
+  missed, false targets without a track, tracks without a target, per picture
+  id_switches   changes of the track paired with a target, per target-hour
+  false_tracks  tracks in >= 3 pictures paired in fewer than half, per hour
+  class_acc     share of paired rows whose class is the target's kind
+  integrity     (scenarios with ghosts.csv) ghosts: spoofed ICAO addresses; flagged: those with a
+                row (identity = the address) marked suspect or spoofed; median_s_to_flag: median
+                seconds from a ghost's first adsb.csv report to its first flagged row;
+                real_flagged: other identities ever flagged (best 0). Uses every row.
+  alerts        (--alerts) drone zone entries and loitering found, recall, median latency,
+                alerts on birds or nothing per hour
+"""
+
 
 def configure(p: argparse.ArgumentParser) -> None:
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = FIGURES
     p.add_argument("scenario", help="scenario folder (meta.json, sensors.json, truth.csv, ...)")
     p.add_argument("tracks", help="tracks.csv written by a tracker")
     p.add_argument("--step", type=float, default=4.0, help="seconds between pictures (4)")

@@ -1,5 +1,6 @@
 """Scoring of a tracker's output against a scenario's truth: GOSPA, RMS, coverage, ID switches,
-false tracks, class accuracy and alerts — the definitions (and numbers) of the shared score.py.
+false tracks, class accuracy, integrity (spoofed ghosts flagged) and alerts — the definitions (and
+numbers) of the shared score.py.
 
     ref = load_reference("scenarios/paris")
     scores = score_tracks(ref, read_tracks("tracks.csv", ref.origin), EvalConfig())
@@ -8,6 +9,7 @@ false tracks, class accuracy and alerts — the definitions (and numbers) of the
 
 from airpicture.eval.alerts import AlertScores, Event, score_alerts, zone_events
 from airpicture.eval.gospa import Assignment, assign, assign_sparse, gospa
+from airpicture.eval.integrity import IntegrityScores, score_integrity
 from airpicture.eval.metrics import (
     EvalConfig,
     KindScores,
@@ -17,7 +19,7 @@ from airpicture.eval.metrics import (
     read_tracks,
     score_tracks,
 )
-from airpicture.eval.truth import Reference, TruthTable, load_reference, silent_aircraft
+from airpicture.eval.truth import Reference, TruthTable, load_reference, read_ghosts, silent_aircraft
 from airpicture.eval.visibility import observable, radar_horizon
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "Assignment",
     "EvalConfig",
     "Event",
+    "IntegrityScores",
     "KindScores",
     "Reference",
     "Series",
@@ -37,8 +40,10 @@ __all__ = [
     "load_reference",
     "observable",
     "radar_horizon",
+    "read_ghosts",
     "read_tracks",
     "score_alerts",
+    "score_integrity",
     "score_tracks",
     "silent_aircraft",
     "zone_events",

@@ -1,11 +1,14 @@
 """Tracking figures of a tracks.csv against a scenario's truth — the same definitions, and the same
 numbers, as the reference scorer (shared eval/score.py), computed a whole picture at a time.
 
-Every `step_s` the air picture is the newest row of each track in the last `window_s`. Its tracks
-are compared horizontally (ground plane) with the targets some sensor could see, each track with
-the truth interpolated at the track row's own time, and paired by GOSPA's optimal assignment with a
-cut-off. Per-pair events are kept as arrays (picture, target, track row, distance), in the spirit
-of py-motmetrics' accumulator, and every figure is a reduction over them.
+Every `step_s` from the start the air picture is the newest row of each track in the last
+`window_s`; rows marked `spoofed` are not in it (the tracker says they are false). Its tracks are
+compared horizontally (ground plane) with the targets some sensor could see, each track with the
+truth interpolated at the track row's own time, and paired by GOSPA's optimal assignment with a
+cut-off. Pictures in the warm-up are not scored, but their pairings count when a track is judged
+false. Per-pair events are kept as arrays (picture, target, track row, distance), in the spirit of
+py-motmetrics' accumulator, and every figure is a reduction over them. The integrity figures
+(ghosts flagged, see `airpicture.eval.integrity`) use every row, spoofed or not.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import numpy as np
 from airpicture.errors import ConfigError
 from airpicture.eval.csvio import read_columns, to_float
 from airpicture.eval.gospa import assign, assign_sparse
+from airpicture.eval.integrity import IntegrityScores, score_integrity
 from airpicture.eval.truth import Reference, silent_aircraft
 from airpicture.eval.visibility import observable
 from airpicture.geo import geodetic_to_enu
-from airpicture.types import BoolArray, FloatArray, IntArray, ObjectClass
+from airpicture.types import BoolArray, FloatArray, IntArray, Integrity, ObjectClass
 
 #: The kinds scored: every ObjectClass label but unknown (tracks.csv's class, truth.csv's kind).
 KINDS = tuple(c.label for c in ObjectClass if c != ObjectClass.UNKNOWN)
@@ -31,8 +35,8 @@ TRUTH_MARGIN_S = 2.0
 #: Pictures with more (target, track) pairs than this are scored from the pairs a k-d tree finds
 #: near each other (see `_candidates`); smaller ones from the full matrix, exactly as score.py.
 DENSE_MAX_PAIRS = 40_000
-#: Whether a target is observable is decided once per target per this many seconds (as score.py).
-OBS_BUCKET_S = 30
+#: (target, picture) pairs whose visibility is worked out in one batch (bounds the temporaries).
+OBS_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,8 @@ class EvalConfig:
 @dataclass
 class TrackRows:
     """A tracks.csv, time-ordered (stable). t, e, n, alt : (R,) float64 (e/n on the site's ground
-    plane, alt NaN when absent); code : (R,) int64 index into names (the track ids); cls : (R,) str
-    ('' when absent)."""
+    plane, alt NaN when absent); code : (R,) int64 index into names (the track ids); cls, identity,
+    integrity : (R,) str as written ('' when absent)."""
 
     t: FloatArray
     e: FloatArray
@@ -61,26 +65,55 @@ class TrackRows:
     code: IntArray
     cls: np.ndarray
     names: np.ndarray
+    identity: np.ndarray
+    integrity: np.ndarray
 
     def __len__(self) -> int:
         return len(self.t)
 
+    def select(self, keep: BoolArray) -> TrackRows:
+        """The rows where keep (R,) is True, in the same order (codes still index the same names)."""
+        return TrackRows(
+            self.t[keep],
+            self.e[keep],
+            self.n[keep],
+            self.alt[keep],
+            self.code[keep],
+            self.cls[keep],
+            self.names,
+            self.identity[keep],
+            self.integrity[keep],
+        )
+
 
 def read_tracks(path: str | Path, origin: tuple[float, float, float]) -> TrackRows:
-    """Read a tracks.csv (time_s, track, lat, lon; optional alt_m, class) for scoring."""
+    """Read a tracks.csv (time_s, track, lat, lon; optional alt_m, class, identity, integrity)."""
     path = Path(path)
-    cols = read_columns(path, ("time_s", "track", "lat", "lon"), ("alt_m", "class"))
+    cols = read_columns(path, ("time_s", "track", "lat", "lon"), ("alt_m", "class", "identity", "integrity"))
     t = to_float(cols["time_s"], "time_s", path, blank_nan=True)
     lat = to_float(cols["lat"], "lat", path, blank_nan=True)
     lon = to_float(cols["lon"], "lon", path, blank_nan=True)
     n = len(t)
     alt = to_float(cols["alt_m"], "alt_m", path, blank_nan=True) if "alt_m" in cols else np.full(n, np.nan)
-    cls = np.array(cols["class"], dtype=str) if "class" in cols else np.full(n, "", dtype=str)
+    cls, identity, integrity = (
+        np.array(cols[c], dtype=str) if c in cols else np.full(n, "", dtype=str)
+        for c in ("class", "identity", "integrity")
+    )
     keep = ~np.isnan(t)  # a row without a time is in no picture (score.py sorts it past the end)
     order = np.flatnonzero(keep)[np.argsort(t[keep], kind="stable")]
     enu = geodetic_to_enu(lat[order], lon[order], 0.0, origin[0], origin[1], 0.0).reshape(-1, 3)
     names, code = np.unique(np.array(cols["track"], dtype=str)[order], return_inverse=True)
-    return TrackRows(t[order], enu[:, 0], enu[:, 1], alt[order], code.astype(np.int64), cls[order], names)
+    return TrackRows(
+        t[order],
+        enu[:, 0],
+        enu[:, 1],
+        alt[order],
+        code.astype(np.int64),
+        cls[order],
+        names,
+        identity[order],
+        integrity[order],
+    )
 
 
 @dataclass
@@ -130,6 +163,7 @@ class TrackScores:
     target_hours: float = 0.0
     hours: float = 0.0
     false_track_names: list[str] = field(default_factory=list)
+    integrity: IntegrityScores | None = None  # None: the scenario has no ghosts.csv
 
     def as_dict(self) -> dict[str, object]:
         """score.py's JSON figures, rounded as it rounds them (plus per-kind missed)."""
@@ -137,7 +171,7 @@ class TrackScores:
         def r(v: float | None, nd: int) -> float | None:
             return None if v is None else round(v, nd)
 
-        return {
+        out: dict[str, object] = {
             "pictures": self.pictures,
             "gospa_m": round(self.gospa_m, 1),
             "rms_m": r(self.rms_m, 1),
@@ -158,6 +192,9 @@ class TrackScores:
                 for k, v in sorted(self.by_kind.items())
             },
         }
+        if self.integrity is not None:
+            out["integrity"] = self.integrity.as_dict()
+        return out
 
 
 def _seq_sum(x: FloatArray) -> float:
@@ -166,18 +203,18 @@ def _seq_sum(x: FloatArray) -> float:
 
 
 def picture_times(ref: Reference, cfg: EvalConfig) -> tuple[FloatArray, float]:
-    """The picture times and the (possibly --minutes-shortened) end of the scenario."""
+    """The picture times, one step after the start to the (possibly --minutes-shortened) end, and
+    that end. The pictures before start + warm-up only pair tracks with targets (see score_tracks)."""
     end = min(ref.end_s, ref.start_s + cfg.minutes * 60) if cfg.minutes else ref.end_s  # 0: all, as score.py
     if end - ref.start_s - cfg.warmup_s <= 0:
         raise ConfigError(f"nothing to score: the warm-up ({cfg.warmup_s:g} s) covers the scored span")
-    return np.arange(ref.start_s + cfg.warmup_s, end, cfg.step_s), end
+    return np.arange(ref.start_s + cfg.step_s, end, cfg.step_s), end
 
 
 def observable_targets(ref: Reference, cfg: EvalConfig, taus: FloatArray) -> tuple[IntArray, IntArray]:
     """(picture, target) index pairs of the targets counted at each picture, sorted by picture then
-    target: present (kind wanted, recorded within 1.5 s) and seen by some sensor. Visibility is
-    decided at the first present picture of each target in each 30 s bucket, from the truth sample
-    at or after that time, and holds for the bucket (score.py's cache)."""
+    target: present (kind wanted, recorded within 1.5 s) and seen by some sensor at the picture time
+    (from the target's truth sample at or after it; moving sensors where they are at that time)."""
     truth = ref.truth
     sensors = ref.sensors if cfg.sensors is None else [s for s in ref.sensors if s.id in cfg.sensors]
     wanted = np.flatnonzero(np.isin(truth.kinds, list(cfg.kinds)))
@@ -188,17 +225,15 @@ def observable_targets(ref: Reference, cfg: EvalConfig, taus: FloatArray) -> tup
     p = np.repeat(a - np.cumsum(n) + n, n) + np.arange(n.sum())
     here = truth.present(k, taus[p])
     k, p = k[here], p[here]
-    bucket = np.floor_divide(taus[p], OBS_BUCKET_S).astype(np.int64)
-    _, first, inv = np.unique(np.stack([k, bucket], 1), axis=0, return_index=True, return_inverse=True)
-    inv = inv.reshape(-1)
-    kf, tf = k[first], taus[p[first]]
-    j = truth.at_or_after(kf, tf)
     silent = silent_aircraft(truth, ref.config)
-    seen = observable(
-        sensors, ref.platforms, truth.kinds[kf], silent[kf], truth.lat[j], truth.lon[j], truth.alt[j], tf
-    )
-    keep = seen[inv]
-    k, p = k[keep], p[keep]
+    seen = np.zeros(len(k), bool)
+    for c in range(0, len(k), OBS_CHUNK):
+        kc, tc = k[c : c + OBS_CHUNK], taus[p[c : c + OBS_CHUNK]]
+        j = truth.at_or_after(kc, tc)
+        seen[c : c + OBS_CHUNK] = observable(
+            sensors, ref.platforms, truth.kinds[kc], silent[kc], truth.lat[j], truth.lon[j], truth.alt[j], tc
+        )
+    k, p = k[seen], p[seen]
     o = np.lexsort((k, p))
     return p[o], k[o]
 
@@ -245,11 +280,16 @@ def _candidates(
 def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = None) -> TrackScores:
     """Score a tracker's rows against the reference; see the module docstring and FORMAT.md."""
     cfg = cfg or EvalConfig()
+    integrity = None
+    if ref.ghosts is not None:
+        integrity = score_integrity(ref.ghosts, tracks.t, tracks.identity, tracks.integrity)
+    tracks = tracks.select(tracks.integrity != Integrity.SPOOFED.label)  # the picture: no spoofed rows
     truth, c = ref.truth, cfg.cutoff_m
     taus, end = picture_times(ref, cfg)
-    P = len(taus)
+    warm = int(np.searchsorted(taus, ref.start_s + cfg.warmup_s, side="left"))  # warm-up pictures
+    P = len(taus) - warm  # scored picture times
     tp, tk = observable_targets(ref, cfg, taus)
-    t_bounds = np.searchsorted(tp, np.arange(P + 1))
+    t_bounds = np.searchsorted(tp, np.arange(len(taus) + 1))
     lo = np.searchsorted(tracks.t, taus - cfg.window_s, side="right")
     hi = np.searchsorted(tracks.t, taus, side="right")
     t_first, t_last = truth.t_first, truth.t_last
@@ -257,17 +297,23 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
     reach = c + _max_speed(ref) * cfg.window_s + 1.0
 
     n = np.zeros(P, np.int64)
-    series = Series(taus, np.zeros(P), n.copy(), n.copy(), n.copy(), n.copy(), np.zeros(P, bool))
-    shown: list[IntArray] = []  # track codes in each picture
+    series = Series(taus[warm:], np.zeros(P), n.copy(), n.copy(), n.copy(), n.copy(), np.zeros(P, bool))
+    # per track: pictures it is in, pictures it is paired in (warm-up ones too), in a scored picture
+    seen = np.zeros(len(tracks.names), np.int64)
+    hit = np.zeros(len(tracks.names), np.int64)
+    in_scored = np.zeros(len(tracks.names), bool)
     pairs_k: list[IntArray] = []
     pairs_i: list[IntArray] = []
     pairs_d: list[FloatArray] = []
     gospa_m: list[float] = []
-    for p in range(P):  # one picture (scan) at a time; everything inside is batched
+    for p in range(len(taus)):  # one picture (scan) at a time; everything inside is batched
         est = _newest_per_track(tracks.code, int(lo[p]), int(hi[p]))
         tg = tk[t_bounds[p] : t_bounds[p + 1]]
-        shown.append(tracks.code[est])
-        series.tracks[p], series.targets[p] = len(est), len(tg)
+        seen[tracks.code[est]] += 1  # one row per track: no repeated index
+        q = p - warm  # index among the scored pictures
+        if q >= 0:
+            in_scored[tracks.code[est]] = True
+            series.tracks[q], series.targets[q] = len(est), len(tg)
         if not len(tg) and not len(est):
             continue
         dense = len(tg) * len(est) <= DENSE_MAX_PAIRS
@@ -287,8 +333,11 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
             res = assign(D.reshape(len(tg), len(est)), c)
         else:
             res = assign_sparse((len(tg), len(est)), ra, cb, D, c)
-        series.gospa_m[p], series.missed[p], series.false[p] = res.gospa, res.missed, res.false
-        series.scored[p] = True
+        hit[tracks.code[est[res.cols]]] += 1
+        if q < 0:
+            continue
+        series.gospa_m[q], series.missed[q], series.false[q] = res.gospa, res.missed, res.false
+        series.scored[q] = True
         gospa_m.append(res.gospa)
         pairs_k.append(tg[res.rows])
         pairs_i.append(est[res.cols])
@@ -313,13 +362,11 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
     target_hours = 0.0
     for n_pairs in per_target[np.argsort(first_pair)]:  # summed in score.py's order
         target_hours += int(n_pairs) * cfg.step_s / 3600
-    seen = np.bincount(cat(shown, np.int64), minlength=len(tracks.names))
-    hit = np.bincount(tracks.code[pi], minlength=len(tracks.names))
-    false_mask = (seen >= 3) & (hit < seen / 2)
+    false_mask = in_scored & (seen >= 3) & (hit < seen / 2)
     hours = (end - ref.start_s - cfg.warmup_s) / 3600
 
     by_kind: dict[str, KindScores] = {}
-    scored_k = tk[series.scored[tp]]
+    scored_k = tk[tp >= warm][series.scored[tp[tp >= warm] - warm]]
     for kind in np.unique(truth.kinds[scored_k]).tolist():
         possible = int(np.sum(truth.kinds[scored_k] == kind))
         m = truth.kinds[pk] == kind
@@ -351,6 +398,7 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         target_hours=target_hours,
         hours=hours,
         false_track_names=tracks.names[false_mask].tolist(),
+        integrity=integrity,
     )
 
 

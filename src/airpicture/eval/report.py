@@ -64,6 +64,15 @@ def format_table(
         f"{scores.switch_count} ID switches in {scores.target_hours:.2f} target-hours; "
         f"{scores.false_track_count} false tracks (in >= 3 pictures, paired in fewer than half)",
     ]
+    g = scores.integrity
+    if g is not None:
+        tail.append(
+            f"integrity: {g.flagged} of {g.ghosts} spoofed ghosts flagged, median "
+            f"{_fmt(g.median_s_to_flag, 1)} s from first report to flag; {g.real_flagged} real "
+            "identities flagged"
+        )
+        tail += [f"  not flagged: ghost {name}" for name in g.not_flagged]
+        tail += [f"  flagged but real: {name}" for name in g.real_flagged_ids]
     if alerts is not None:
         tail.append(
             f"alerts: {alerts.events} events, {alerts.detected} detected (recall {_fmt(alerts.recall, 3)}), "

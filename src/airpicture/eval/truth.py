@@ -11,6 +11,7 @@ Horizontal positions are on the ground plane of the site (altitude 0), as score.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,8 @@ class TruthTable:
 
 @dataclass
 class Reference:
-    """What scoring knows of a scenario: meta, sensor sheets, how it was made, platforms and truth."""
+    """What scoring knows of a scenario: meta, sensor sheets, how it was made, platforms, truth and
+    the spoofed ADS-B ghosts."""
 
     path: Path
     meta: dict[str, Any]
@@ -150,6 +152,7 @@ class Reference:
     config: dict[str, Any]
     platforms: dict[str, tuple[FloatArray, FloatArray]]  # sensor id -> (t (T,), [lat lon alt] (3, T))
     truth: TruthTable
+    ghosts: dict[str, float] | None = None  # see read_ghosts; None: no ghosts.csv
 
     @property
     def origin(self) -> tuple[float, float, float]:
@@ -175,9 +178,30 @@ def _json(path: Path) -> Any:
         raise ConfigError(f"{path} is not valid JSON: {e}") from None
 
 
+def read_ghosts(folder: Path) -> dict[str, float] | None:
+    """The spoofed ICAO addresses of ghosts.csv (lower case) -> the time of each one's first report
+    in adsb.csv (NaN if it has none); None when the scenario has no ghosts.csv."""
+    path = folder / "ghosts.csv"
+    if not resolve(path).exists():
+        return None
+    first = dict.fromkeys((a.lower() for a in read_columns(path, ("icao24",))["icao24"]), math.nan)
+    adsb = folder / "adsb.csv"
+    if first and resolve(adsb).exists():
+        cols = read_columns(adsb, ("time_s", "icao24"))
+        icao = np.char.lower(np.array(cols["icao24"], dtype=str))
+        is_ghost = np.isin(icao, list(first))
+        t = to_float([v for v, g in zip(cols["time_s"], is_ghost, strict=True) if g], "time_s", adsb)
+        names, inv = np.unique(icao[is_ghost], return_inverse=True)
+        earliest = np.full(len(names), np.inf)
+        np.minimum.at(earliest, inv.reshape(-1), t)
+        first.update(zip(names.tolist(), earliest.tolist(), strict=True))
+    return first
+
+
 def load_reference(folder: str | Path) -> Reference:
-    """Read meta.json, sensors.json, config.json (optional), platforms.csv (optional), truth.csv;
-    each may be gzip-compressed (NAME.gz), as in the bundled scenario."""
+    """Read meta.json, sensors.json, config.json (optional), platforms.csv (optional), truth.csv,
+    ghosts.csv (optional; with the ghosts' reports in adsb.csv); each may be gzip-compressed
+    (NAME.gz), as in the bundled scenario."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SourceError(f"{folder} is not a scenario folder")
@@ -207,7 +231,7 @@ def load_reference(folder: str | Path) -> Reference:
     origin = (float(site["lat"]), float(site["lon"]), float(site["alt_m"]))
     names, kinds = np.array(cols["target"], dtype=str), np.array(cols["kind"], dtype=str)
     truth = TruthTable.build(names, kinds, t, lat, lon, alt, origin)
-    return Reference(folder, meta, sensors, config, platforms, truth)
+    return Reference(folder, meta, sensors, config, platforms, truth, read_ghosts(folder))
 
 
 def hash_unit(*parts: str) -> float:
@@ -228,4 +252,12 @@ def silent_aircraft(truth: TruthTable, config: dict[str, Any]) -> BoolArray:
     return low & np.array([hash_unit(str(n)) < p for n in truth.names], dtype=bool)
 
 
-__all__ = ["TRUTH_COLUMNS", "Reference", "TruthTable", "hash_unit", "load_reference", "silent_aircraft"]
+__all__ = [
+    "TRUTH_COLUMNS",
+    "Reference",
+    "TruthTable",
+    "hash_unit",
+    "load_reference",
+    "read_ghosts",
+    "silent_aircraft",
+]
