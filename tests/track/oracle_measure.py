@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame, rotation
+from airpicture.sensors import RadarSheet
 from airpicture.track.measurement import (
-    DEFAULT_SIGMA_ALT_M,
     MODE_C_SPAN_M,
     MODE_C_STEP_M,
     P_CLUTTER_MODE_C,
@@ -87,18 +87,20 @@ def radar_predict(
 
 def radar_noise(spec: dict[str, Any], third: IntArray) -> FloatArray:
     """Measurement covariance (K, 3, 3) from the sheet's sigmas; unit variance on a padded row."""
+    spec = sheet(spec)
     R = np.zeros((len(third), 3, 3))
-    R[:, 0, 0] = float(spec["sigma_range_m"]) ** 2
-    R[:, 1, 1] = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
-    sig_el = np.radians(float(spec.get("sigma_elevation_deg") or 0.0))
-    sig_alt2 = float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2 + MODE_C_STEP_M**2 / 12
+    R[:, 0, 0] = spec.sigma_range_m**2
+    R[:, 1, 1] = np.radians(spec.sigma_azimuth_deg) ** 2
+    sig_el = np.radians(spec.sigma_elevation_deg or 0.0)
+    sig_alt2 = spec.sigma_alt_m**2 + MODE_C_STEP_M**2 / 12
     R[:, 2, 2] = np.where(third == 1, sig_el**2, np.where(third == 2, sig_alt2, 1.0))
     return R
 
 
 def plot_thirds(spec: dict[str, Any], elevation: FloatArray, altitude: FloatArray) -> IntArray:
     """Which third component each plot carries (0 none, 1 elevation, 2 altitude)."""
-    if spec.get("sigma_elevation_deg") is not None:
+    spec = sheet(spec)
+    if spec.sigma_elevation_deg is not None:
         return np.where(np.isfinite(elevation), 1, 0).astype(np.int64)
     return np.where(np.isfinite(altitude), 2, 0).astype(np.int64)
 
@@ -121,13 +123,14 @@ def plot_to_enu(
     A 2-D plot without altitude takes the primary-target height prior (its sigma goes into the
     covariance, so the height is carried as unknown, not as zero).
     """
-    sr2 = float(spec["sigma_range_m"]) ** 2
-    sa2 = np.radians(float(spec["sigma_azimuth_deg"])) ** 2
+    spec = sheet(spec)
+    sr2 = spec.sigma_range_m**2
+    sa2 = np.radians(spec.sigma_azimuth_deg) ** 2
     # sensor altitude above the ellipsoid from its site-ENU position
     h_s, _ = altitude_of(o, site_alt, rn, rm)
     has_h = third == 2
     h = np.where(has_h, alt, h_s + PRIMARY_HEIGHT_M)
-    sh2 = np.where(has_h, float(spec.get("sigma_alt_m", DEFAULT_SIGMA_ALT_M)) ** 2, PRIMARY_HEIGHT_SIGMA_M**2)
+    sh2 = np.where(has_h, spec.sigma_alt_m**2, PRIMARY_HEIGHT_SIGMA_M**2)
     rho = r.copy()
     for _ in range(3):  # du = dh - rho^2 / 2R (curvature), rho = sqrt(r^2 - du^2)
         du = np.clip(h - h_s - rho * rho / (2 * rn), -0.95 * r, 0.95 * r)
@@ -149,7 +152,7 @@ def plot_to_enu(
     J[:, 0, 2], J[:, 1, 2], J[:, 2, 2] = drho_dq * saz, drho_dq * caz, ddu_dq
     C = np.zeros((len(r), 3, 3))
     C[:, 0, 0], C[:, 1, 1] = sr2, sa2
-    C[:, 2, 2] = np.where(is3, np.radians(float(spec.get("sigma_elevation_deg") or 1.0)) ** 2, sh2)
+    C[:, 2, 2] = np.where(is3, np.radians(spec.sigma_elevation_deg or 1.0) ** 2, sh2)
     Cd = J @ C @ J.transpose(0, 2, 1)
     Mt = M.transpose(0, 2, 1)
     p = o + np.einsum("kij,kj->ki", Mt, d)
@@ -163,10 +166,11 @@ def clutter_density(spec: dict[str, Any], r: FloatArray, third: IntArray) -> Flo
     n 2r / ((Rmax^2 - Rmin^2) 2 pi); a 3-D radar spreads it over its clutter elevations too, and
     only a small share of false plots carries a Mode C altitude.
     """
-    n = max(float(spec.get("clutter_per_scan", 0.0)), 1e-3)
-    rmax, rmin = float(spec["max_range_m"]), float(spec.get("min_range_m", 0.0))
+    spec = sheet(spec)
+    n = max(spec.clutter_per_scan, 1e-3)
+    rmax, rmin = spec.max_range_m, spec.min_range_m
     lam = n * 2 * np.maximum(r, 1.0) / ((rmax**2 - rmin**2) * 2 * np.pi)
-    el_span = np.radians(float(spec.get("clutter_max_elevation_deg", 10.0)))
+    el_span = np.radians(spec.clutter_max_elevation_deg)
     per_third = np.where(third == 1, 1 / el_span, np.where(third == 2, P_CLUTTER_MODE_C / MODE_C_SPAN_M, 1.0))
     return lam * per_third
 
@@ -204,3 +208,10 @@ __all__ = [
     "radar_predict",
     "report_to_enu",
 ]
+
+
+def sheet(spec: Any) -> RadarSheet:
+    """A radar sheet model from a sensors.json dict (given an id when it has none), or the model."""
+    if isinstance(spec, RadarSheet):
+        return spec
+    return RadarSheet.model_validate({"id": "R", **spec})

@@ -82,7 +82,7 @@ def test_imm_linear_agrees_with_imm_step(mask_kind: str) -> None:
 @pytest.mark.parametrize(("spec", "third"), [(RADAR, 0), (RADAR, 2), (RADAR_3D, 1)])
 def test_imm_radar_agrees_with_imm_step(spec: dict, third: int) -> None:
     rng = np.random.default_rng(32 + third)
-    g = geometry.build_geometry([spec], EnuFrame(*SITE))[0]
+    g = geometry.build_geometry([measure.sheet(x) for x in (spec,)], EnuFrame(*SITE))[0]
     K = 20
     x, P, mu = _tracks(rng, K, spread=40e3 if third != 1 else 3e3)
     dt = rng.uniform(0.5, 8.0, K)
@@ -116,7 +116,7 @@ def test_imm_radar_agrees_with_imm_step(spec: dict, third: int) -> None:
 @pytest.mark.parametrize(("spec", "third"), [(RADAR, 0), (RADAR, 2), (RADAR_3D, 1)])
 def test_plots_to_enu_agrees(spec: dict, third: int) -> None:
     rng = np.random.default_rng(35 + third)
-    g = geometry.build_geometry([spec], EnuFrame(*SITE))[0]
+    g = geometry.build_geometry([measure.sheet(x) for x in (spec,)], EnuFrame(*SITE))[0]
     K = 40
     r = rng.uniform(2e3, 95e3, K) if third != 1 else rng.uniform(100, 5e3, K)
     az = rng.uniform(0, 2 * np.pi, K)
@@ -125,7 +125,9 @@ def test_plots_to_enu_agrees(spec: dict, third: int) -> None:
     th = np.full(K, third, np.int64)
     o, M = np.tile(g.origin, (K, 1)), np.tile(g.M, (K, 1, 1))
     pr, Cr = measure.plot_to_enu(r, az, el, alt, th, o, M, spec, SITE[2], RN, RM)
-    pk, Ck = measurement.plots_to_enu(r, az, el, alt, th, o, M, measurement.radar_sheet(spec), EARTH)
+    pk, Ck = measurement.plots_to_enu(
+        r, az, el, alt, th, o, M, measurement.radar_sheet(measure.sheet(spec)), EARTH
+    )
     np.testing.assert_allclose(pk, pr, rtol=1e-10, atol=1e-6)
     np.testing.assert_allclose(Ck, Cr, rtol=1e-9, atol=1e-6)
 
@@ -136,7 +138,7 @@ def test_radar_gate_agrees(spec: dict, third: int) -> None:
     process noise (plus the report time uncertainty along the velocity for sig_t > 0), then the
     Gaussian of the plot in its own measurement space (range, azimuth and, if any, the third)."""
     rng = np.random.default_rng(40 + third)
-    g = geometry.build_geometry([spec], EnuFrame(*SITE))[0]
+    g = geometry.build_geometry([measure.sheet(x) for x in (spec,)], EnuFrame(*SITE))[0]
     x, P, mu = _tracks(rng, 10, spread=40e3 if third != 1 else 3e3)
     xc, Pc = imm.combine(x, P, mu)
     N = 30

@@ -90,7 +90,16 @@ def test_radar_predict_matches_geodesy_for_an_offset_sensor(
     """Range is the straight line between antenna and target; azimuth/elevation are taken in the
     sensor's own local frame (its north, its up), not the site's."""
     frame, rn, rm = world
-    g = build_geometry([RADAR_2D, RADAR_3D], frame)
+    g = build_geometry(
+        [
+            measure.sheet(x)
+            for x in (
+                RADAR_2D,
+                RADAR_3D,
+            )
+        ],
+        frame,
+    )
     tgt = np.array([[49.2, 2.9, 3000.0], [48.5, 1.9, 9000.0], [48.86, 2.32, 300.0]])
     p = frame.to_enu(tgt[:, 0], tgt[:, 1], tgt[:, 2])
     for s, spec in zip(g, (RADAR_2D, RADAR_3D), strict=True):
@@ -117,7 +126,7 @@ def test_radar_jacobian_by_finite_differences(
     world: tuple[EnuFrame, float, float], third: int, predict: Predict
 ) -> None:
     frame, rn, rm = world
-    g = build_geometry([RADAR_2D], frame)[0]
+    g = build_geometry([measure.sheet(x) for x in (RADAR_2D,)], frame)[0]
     rng = np.random.default_rng(third)
     n = 6
     p = _around(g, rng, n, 80e3, (200, 10e3))
@@ -179,7 +188,7 @@ def test_altitude_of_docstring_claim_at_150km(world: tuple[EnuFrame, float, floa
 
 def test_plot_to_enu_round_trips_radar_predict_3d(world: tuple[EnuFrame, float, float]) -> None:
     frame, rn, rm = world
-    g = build_geometry([RADAR_3D], frame)[0]
+    g = build_geometry([measure.sheet(x) for x in (RADAR_3D,)], frame)[0]
     rng = np.random.default_rng(5)
     n = 20
     p = _around(g, rng, n, 5e3, (10, 800))
@@ -195,7 +204,7 @@ def test_plot_to_enu_round_trips_radar_predict_3d(world: tuple[EnuFrame, float, 
 
 def test_plot_to_enu_round_trips_radar_predict_mode_c(world: tuple[EnuFrame, float, float]) -> None:
     frame, rn, rm = world
-    g = build_geometry([RADAR_2D], frame)[0]
+    g = build_geometry([measure.sheet(x) for x in (RADAR_2D,)], frame)[0]
     rng = np.random.default_rng(6)
     n = 30
     p = _around(g, rng, n, 100e3, (500, 11e3))
@@ -226,7 +235,7 @@ def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFram
     """A 2-D plot without Mode C takes the height prior; the measured range and azimuth still hold,
     and the height is carried with the prior's large sigma."""
     frame, rn, rm = world
-    g = build_geometry([RADAR_2D], frame)[0]
+    g = build_geometry([measure.sheet(x) for x in (RADAR_2D,)], frame)[0]
     n = 4
     r = np.array([5e3, 20e3, 60e3, 110e3])
     az = np.radians([10.0, 100.0, 200.0, 350.0])
@@ -246,7 +255,7 @@ def _prepared(spec: dict, r: np.ndarray, el: np.ndarray, alt: np.ndarray) -> tup
     third, R, clutter density."""
     o, M = _at_site(len(r))
     third, _, R, _, _, lam = measurement.prepare_plots(
-        r, np.zeros(len(r)), el, alt, o, M, measurement.radar_sheet(spec), EARTH
+        r, np.zeros(len(r)), el, alt, o, M, measurement.radar_sheet(measure.sheet(spec)), EARTH
     )
     return third, R, lam
 
