@@ -35,25 +35,29 @@ def test_defaults_and_exports() -> None:
     }
 
 
-def test_tracker_settings_equal_todays_module_constants() -> None:
-    """Until the tracker reads TrackSettings / IntegritySettings, its constants and these agree."""
-    from airpicture.track import associate, integrity, manage, measure, params
+def test_the_tracker_and_the_integrity_stage_use_their_settings() -> None:
+    """A setting changes what the stage does (not just what `config show` prints)."""
+    import numpy as np
 
-    s = load_settings()
-    modules = {"params": params, "manage": manage, "measure": measure, "associate": associate}
-    track = {
-        "params": ["confirm_llr", "tentative_drop", "p_false_delete", "max_sigma_h_m", "v_max_mps",
-                   "v_max_climb_mps", "time_bounds_s", "max_range_m", "max_altitude_m", "max_speed_mps",
-                   "housekeeping_s", "report_sigma_time_s", "max_coast_s", "coop_gain"],
-        "manage": ["p_still_there", "merge_reach_m", "miss_memory_s"],
-        "measure": ["p_clutter_mode_c", "mode_c_span_m", "primary_height_m", "primary_height_sigma_m"],
-        "associate": ["p_gate", "dense_cells", "brute_force_pairs"],
-    }  # fmt: skip
-    for module, names in track.items():
-        for name in names:
-            assert getattr(s.track, name) == getattr(modules[module], name.upper()), name
-    for name in IntegritySettings.model_fields:
-        assert getattr(s.integrity, name) == getattr(integrity, name.upper()), name
+    from airpicture.config import TrackSettings
+    from airpicture.integrity import RadarIntegrity
+    from airpicture.sources.scenario import load_scenario
+    from airpicture.track import ImmGnnTracker, run_scenario
+
+    scn = load_scenario(str(Path(__file__).resolve().parents[1] / "src/airpicture/data/paris"), ["TMA1"])
+    end = scn.start_s + 120
+    scn.plots, scn.reports, scn.end_s = scn.plots[scn.plots["time_s"] < end], scn.reports[:0], end
+
+    def confirmed(settings: TrackSettings) -> int:
+        trk = ImmGnnTracker(scn.sensors, scn.site_lla, settings=settings)
+        for _ in run_scenario(scn, trk, progress=False):
+            pass
+        return trk.stats.confirmed
+
+    assert confirmed(TrackSettings()) > 10
+    assert confirmed(TrackSettings(confirm_llr=1e6)) == 0
+    itg = RadarIntegrity(scn.sensors, scn.site_lla, settings=IntegritySettings(spoof_looks=7))
+    assert itg._rules_c[2] == 7.0 and np.isfinite(itg.settings.forget_s)
 
 
 def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,8 +40,8 @@ class _Stage(BaseModel):
 
 
 class TrackSettings(_Stage):
-    """The tracker's decision thresholds and physical bounds (today's values of track/params.py,
-    track/manage.py, track/measure.py and track/associate.py)."""
+    """The tracker's decision thresholds, physical bounds and measurement-model priors (read by
+    airpicture.track.tracker.ImmGnnTracker)."""
 
     confirm_llr: float = Field(
         default=12.0, gt=0, description="LLR that confirms a tentative track (false ~ e^-x)"
@@ -107,8 +107,17 @@ class TrackSettings(_Stage):
     dense_cells: int = Field(
         default=2500, gt=0, description="assignment blocks up to this size use the dense solver"
     )
-    brute_force_pairs: int = Field(
-        default=40_000, gt=0, description="pre-gate compares all pairs up to this many"
+    fresh_s: float = Field(
+        default=4.0,
+        ge=0,
+        description="a track measured this recently is published at its measurement, not predicted "
+        "(one revisit of a terminal radar), s",
+    )
+    fusion_bonus: float = Field(
+        default=60.0,
+        gt=0,
+        description="cost bonus (nats of d2 + log|S|) that makes any gated radar track take a new "
+        "identity before a second track is started",
     )
 
     @property
@@ -118,7 +127,7 @@ class TrackSettings(_Stage):
 
 
 class IntegritySettings(_Stage):
-    """The spoofing checks of cooperative tracks (today's values of track/integrity.py)."""
+    """The spoofing checks of cooperative tracks (read by airpicture.integrity.RadarIntegrity)."""
 
     spoof_looks: int = Field(
         default=3, gt=0, description="radar revisits without a plot before an uncorroborated track is spoofed"
@@ -136,7 +145,16 @@ class IntegritySettings(_Stage):
     manoeuvre_vrate_mps: float = Field(
         default=2.0, gt=0, description="manoeuvring: vertical rate above this, m/s"
     )
-    manoeuvre_accel_mps2: float = Field(default=0.5, gt=0, description="or acceleration above this, m/s^2")
+    forget_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="memory of a track id after its last picture (the tracker drops it sooner), s",
+    )
+    spoof_memory_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="an identity found spoofed stays found out in its new tracks this long, s",
+    )
 
 
 class AssessSettings(BaseModel):

@@ -28,16 +28,18 @@ from typing import Any
 
 import numpy as np
 
+from airpicture.config import TrackSettings
 from airpicture.geo import EnuFrame, rotation
 from airpicture.sensors import RadarSheet
 from airpicture.track.measurement import (
-    MODE_C_SPAN_M,
     MODE_C_STEP_M,
-    P_CLUTTER_MODE_C,
-    PRIMARY_HEIGHT_M,
-    PRIMARY_HEIGHT_SIGMA_M,
 )
 from airpicture.types import FloatArray, IntArray
+
+#: The measurement model's priors, as the tracker's settings give them by default.
+_TS = TrackSettings()
+P_CLUTTER_MODE_C, MODE_C_SPAN_M = _TS.p_clutter_mode_c, _TS.mode_c_span_m
+PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M = _TS.primary_height_m, _TS.primary_height_sigma_m
 
 
 def altitude_of(p: FloatArray, site_alt: float, rn: float, rm: float) -> tuple[FloatArray, FloatArray]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import trackkit as tk
 
+from airpicture.config import TrackSettings
 from airpicture.sinks.export import TracksCsvWriter
 from airpicture.track.tracker import ImmGnnTracker
 from airpicture.track.windows import run_scenario, window_s
@@ -32,7 +33,7 @@ def test_pictures_every_window_and_every_measurement_used() -> None:
     plots = tk.radar_plots(PATH, range(-1, 12), rng)  # one scan before the scenario's start
     assert plots["time_s"].min() < tk.T0
     scn = tk.scenario(plots, NO_REPORTS, tk.T0 + 10 * T + 1.0)
-    trk = ImmGnnTracker(scn.sensors, scn.site_lla, fresh_s=0.0)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, settings=TrackSettings(fresh_s=0.0))
     pics = list(run_scenario(scn, trk, progress=False))
     times = np.array([p.time_s for p in pics])
     assert len(pics) == int(np.ceil((scn.end_s - scn.start_s) / T))
@@ -47,7 +48,11 @@ def test_fresh_rows_are_given_at_their_measurement_time() -> None:
     rng = np.random.default_rng(22)
     plots = tk.radar_plots(PATH, range(12), rng)
     scn = tk.scenario(plots, NO_REPORTS, tk.T0 + 12 * T)
-    last = list(run_scenario(scn, ImmGnnTracker(scn.sensors, scn.site_lla, fresh_s=4.0), 1.0, False))[-1]
+    last = list(
+        run_scenario(
+            scn, ImmGnnTracker(scn.sensors, scn.site_lla, settings=TrackSettings(fresh_s=4.0)), 1.0, False
+        )
+    )[-1]
     assert last.row_time is not None
     # the picture at the end shows the track as filtered at its last plot
     assert last.row_time[0] == pytest.approx(plots["time_s"][-1])
@@ -58,7 +63,7 @@ def test_a_published_track_gets_a_row_at_least_every_5_s(tmp_path: Path) -> None
     rng = np.random.default_rng(23)
     plots = tk.radar_plots(PATH, [k for k in range(30) if k != 15], rng)  # one missed scan
     scn = tk.scenario(plots, NO_REPORTS, tk.T0 + 30 * T)
-    trk = ImmGnnTracker(scn.sensors, scn.site_lla, fresh_s=4.0)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, settings=TrackSettings(fresh_s=4.0))
     out = tmp_path / "tracks.csv"
     published = []
     with TracksCsvWriter(out) as w:

@@ -164,9 +164,11 @@ def track_into(
     from airpicture.assess.zones import zones_from_config
     from airpicture.integrity import RadarIntegrity
     from airpicture.sinks.web import Frame
+    from airpicture.track.tracker import ImmGnnTracker
     from airpicture.track.windows import run_scenario
 
-    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
+    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
     assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site), settings.assess)
     writer = None
     if store:
@@ -174,7 +176,7 @@ def track_into(
 
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
     try:
-        for pic in run_scenario(scn, progress=False):
+        for pic in run_scenario(scn, trk, progress=False):
             integrity.judge(pic)
             alerts = assessor.update(pic)
             timeline.add_frame(Frame.from_picture(pic))
@@ -280,8 +282,8 @@ def run_live_console(
         zones=[MapZone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
         site=site_d,
     )
-    tracker = ImmGnnTracker(sheets, site)
-    integrity = RadarIntegrity(sheets, site)
+    tracker = ImmGnnTracker(sheets, site, settings=settings.track)
+    integrity = RadarIntegrity(sheets, site, settings=settings.integrity)
     assessor = TrackAssessor(sheets, site_d, zones, settings.assess)
     windows = FeedWindows(settings.console.publish_s)
 

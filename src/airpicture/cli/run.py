@@ -112,8 +112,8 @@ def run(args: argparse.Namespace) -> int:
             out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
             site = (args.lat, args.lon, args.alt)
             stages = (
-                ImmGnnTracker(sensors, site),
-                RadarIntegrity(sensors, site),
+                ImmGnnTracker(sensors, site, settings=settings.track),
+                RadarIntegrity(sensors, site, settings=settings.integrity),
                 TrackAssessor(
                     sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
                 ),

@@ -83,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     warm_up(scn.sensors, scn.site_lla)
     t_warm = time.perf_counter() - t0
-    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
-    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
+    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
     assessor = TrackAssessor(scn.sensors, scn.site, zones, settings.assess)
     alerts = []

@@ -3,22 +3,24 @@
 Two checks, both on evidence the picture carries (radar plots per track, state, IMM mode share):
  * radar corroboration: a track with an identity that sits inside a radar's coverage (range,
    elevation, the radar sees that kind of object: an ICAO address claims an aircraft, a Remote ID
-   serial a drone) and that fewer than CORROBORATED_HITS radar plots have joined is `suspect`;
-   once SPOOF_LOOKS revisits of that radar have passed it is `spoofed` (a real aircraft is missed
-   that often in a row with probability (1 - Pd)^SPOOF_LOOKS);
+   serial a drone) and that fewer than `corroborated_hits` radar plots have joined is `suspect`;
+   once `spoof_looks` revisits of that radar have passed with fewer hits than `min_hit_share` of
+   them it is `spoofed` (a real aircraft is missed that often in a row with probability
+   (1 - Pd)^spoof_looks);
  * replay: a spoofer that replays a recorded flight elsewhere gives a second track with the same
    altitude and velocity as a real one, kilometres away, for minutes. Two tracks that agree to
-   TWIN_ALT_M and TWIN_SPEED_MPS while more than TWIN_SEPARATION_M apart, and keep agreeing for
-   TWIN_S seconds while manoeuvring (climbing, descending or turning: in-trail traffic at one level
+   `twin_alt_m` and `twin_speed_mps` while more than `twin_separation_m` apart, and keep agreeing
+   for `twin_s` seconds while manoeuvring (climbing, descending or turning: in-trail traffic at one level
    also agrees, but not through manoeuvres), are twins: the one no radar has seen is spoofed when
    its twin has radar plots.
 Found out once, a track stays spoofed when it leaves the coverage; only a radar seeing it as a
 real object clears it. An identity found out stays found out in a new track of it (a spoofer's
-track is cut often) for SPOOF_MEMORY_S.
+track is cut often) for `spoof_memory_s`.
 
 The check remembers per track id when it was last outside every radar's coverage, whether it was
-found out and its twin; that memory expires FORGET_S after the track was last in a picture (the
-tracker deletes a track after at most a minute without measurements).
+found out and its twin; that memory expires `forget_s` after the track was last in a picture (the
+tracker deletes a track after at most a minute without measurements). The values are
+airpicture.config.IntegritySettings.
 """
 
 from __future__ import annotations
@@ -28,32 +30,18 @@ from typing import Any, cast
 
 import numpy as np
 
+from airpicture.config import IntegritySettings
 from airpicture.geo import EnuFrame
 from airpicture.integrity.kernels import corroborate, replay
 from airpicture.sensors import RadarSheet, SensorSheet, covers, load_sheets
 from airpicture.track.geometry import build_geometry, curvature_radii
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
 
-SPOOF_LOOKS = 3
-#: Radar plots that make a cooperative track corroborated (one could be a stray false plot).
-CORROBORATED_HITS = 2
-#: Share of the radar's revisits that must hit a corroborated track: a real object is hit at Pd
-#: (0.6-0.95 in the sheets), a spoofed one only by stray false plots.
-MIN_HIT_SHARE = 0.3
-TWIN_ALT_M = 40.0
-TWIN_SPEED_MPS = 6.0
-TWIN_SEPARATION_M = 5000.0
-TWIN_S = 40.0
-#: What counts as manoeuvring: a vertical rate (m/s).
-MANOEUVRE_VRATE_MPS = 2.0
-#: Memory of a track id after its last picture (s), and of an identity found spoofed (s).
-FORGET_S = 300.0
-SPOOF_MEMORY_S = 3600.0
-
 
 class RadarIntegrity:
     """The integrity stage (an `IntegrityCheck`) for the sensors of a scenario or feed. `active`:
-    indices of the sensors in use (default all): only they count for coverage."""
+    indices of the sensors in use (default all): only they count for coverage; `settings`: the
+    checks' thresholds (the defaults when not given)."""
 
     def __init__(
         self,
@@ -61,7 +49,9 @@ class RadarIntegrity:
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         active: list[int] | None = None,
+        settings: IntegritySettings | None = None,
     ) -> None:
+        self.settings = st = settings if settings is not None else IntegritySettings()
         self.frame = EnuFrame(*site)
         use = set(range(len(sensors)) if active is None else active)
         geo = build_geometry(load_sheets(sensors), self.frame, platforms)
@@ -76,14 +66,14 @@ class RadarIntegrity:
         self.last_s = np.zeros(0)
         self.spoofed: dict[int, float] = {}  # identity -> last time found spoofed
         self._t_prev = -np.inf
-        self._rules_c = (CORROBORATED_HITS, MIN_HIT_SHARE, float(SPOOF_LOOKS))
+        self._rules_c = (st.corroborated_hits, st.min_hit_share, float(st.spoof_looks))
         self._rules_r = (
-            TWIN_ALT_M,
-            TWIN_SPEED_MPS,
-            TWIN_SEPARATION_M,
-            TWIN_S,
-            MANOEUVRE_VRATE_MPS,
-            CORROBORATED_HITS,
+            st.twin_alt_m,
+            st.twin_speed_mps,
+            st.twin_separation_m,
+            st.twin_s,
+            st.manoeuvre_vrate_mps,
+            st.corroborated_hits,
         )
 
     def judge(self, picture: Picture) -> Picture:
@@ -157,11 +147,11 @@ class RadarIntegrity:
         return pos
 
     def _forget(self, t: float) -> None:
-        old = self.last_s < t - FORGET_S
+        old = self.last_s < t - self.settings.forget_s
         if old.any():
             for name in ("ids", "t_cov", "flagged", "twin", "twin_s", "last_s"):
                 setattr(self, name, getattr(self, name)[~old])
-        for i in [i for i, ts in self.spoofed.items() if ts < t - SPOOF_MEMORY_S]:
+        for i in [i for i, ts in self.spoofed.items() if ts < t - self.settings.spoof_memory_s]:
             del self.spoofed[i]
 
     def _coverage(self, picture: Picture) -> tuple[BoolArray, FloatArray]:
@@ -195,12 +185,4 @@ def _hits(picture: Picture) -> IntArray:
     return np.zeros(len(picture), np.int32)
 
 
-__all__ = [
-    "CORROBORATED_HITS",
-    "FORGET_S",
-    "MIN_HIT_SHARE",
-    "SPOOF_LOOKS",
-    "SPOOF_MEMORY_S",
-    "TWIN_S",
-    "RadarIntegrity",
-]
+__all__ = ["RadarIntegrity"]

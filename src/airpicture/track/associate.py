@@ -17,14 +17,12 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from airpicture.compiled import jit
 from airpicture.types import FloatArray, IntArray
 
-#: Up to this many track x measurement cells the pairs go to scipy's dense solver, which is much
-#: faster than building a sparse graph for them.
-DENSE_CELLS = 2500
 
-
-def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
+def assign(track: IntArray, meas: IntArray, cost: FloatArray, dense_cells: int = 2500) -> IntArray:
     """Indices of the pairs chosen by global nearest neighbour (at most one per track and per
-    measurement). Pairs with cost >= 0 are never chosen."""
+    measurement). Pairs with cost >= 0 are never chosen. Blocks of up to dense_cells track x
+    measurement cells go to scipy's dense solver, much faster than building a sparse graph for
+    them (TrackSettings.dense_cells)."""
     use = np.flatnonzero(cost < 0)
     if len(use) == 0:
         return use
@@ -32,7 +30,7 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
     mu, mi = np.unique(meas[use], return_inverse=True)
     if len(tu) == len(use) and len(mu) == len(use):
         return use  # no track or measurement in two pairs: nothing to resolve
-    if len(tu) * len(mu) <= DENSE_CELLS:  # small: one dense solve, lone pairs included
+    if len(tu) * len(mu) <= dense_cells:  # small: one dense solve, lone pairs included
         return np.sort(use[_dense(ti, mi, cost[use], len(tu), len(mu))])
     # the pairs fall into independent blocks (tracks that share plots): a lone pair needs no
     # solver, small blocks go one by one to the dense solver, a large one to the sparse matching
@@ -42,7 +40,7 @@ def assign(track: IntArray, meas: IntArray, cost: FloatArray) -> IntArray:
     chosen = [use[order[bounds[:-1][lone]]]]
     for b in np.flatnonzero(~lone):
         sel = slice(bounds[b], bounds[b + 1])
-        solve = _dense if nt[b] * nm[b] <= DENSE_CELLS else _sparse
+        solve = _dense if nt[b] * nm[b] <= dense_cells else _sparse
         chosen.append(use[order[sel][solve(lt[sel], lm[sel], w[order[sel]], int(nt[b]), int(nm[b]))]])
     return np.sort(np.concatenate(chosen))
 
@@ -124,4 +122,4 @@ def _dense(ti: IntArray, mi: IntArray, w: FloatArray, T: int, M: int) -> IntArra
     return pos[r[real], c[real]]
 
 
-__all__ = ["DENSE_CELLS", "assign"]
+__all__ = ["assign"]

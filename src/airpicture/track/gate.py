@@ -21,14 +21,17 @@ from airpicture.compiled import jit
 from airpicture.track.linalg import LOG2PI, inv_logdet, mahalanobis
 from airpicture.track.measurement import radar_h, radar_innovation
 from airpicture.track.motion import mix, predict_ahead, predict_combined
+from airpicture.types import FloatArray
 
-#: Gate probability of the Mahalanobis gate.
-P_GATE = 0.9999
-#: Mahalanobis gate (chi-square quantile at P_GATE) by measurement dimension (index 0 unused).
-GATES = np.array([np.nan] + [float(chdtri(m, 1.0 - P_GATE)) for m in range(1, 7)])
 #: Grid cell (m): about a typical gate radius.
 CELL_M = 4000.0
 _STRIDE = 1_000_003  # key = cell_x * _STRIDE + cell_y; cells within +-500,000 of the origin
+
+
+def gate_table(p_gate: float) -> FloatArray:
+    """The Mahalanobis gate (chi-square quantile at p_gate) by measurement dimension (index 0
+    unused): a measurement of the object falls inside with probability p_gate."""
+    return np.array([np.nan] + [float(chdtri(m, 1.0 - p_gate)) for m in range(1, 7)])
 
 
 @jit
@@ -142,13 +145,13 @@ def gate_plot(xc, Pc, mu, dt, o, Mr, third, z, R, sig_t, earth, motion):
 
 
 @jit
-def radar_pairs(cols, rows, plots, pd, sig_t_report, earth, motion):
+def radar_pairs(cols, rows, plots, pd, sig_t_report, gates, earth, motion):
     """Gated pairs of table rows `rows` and a radar's plots: (row, plot, cost, gain, ambiguous).
 
     A plot carrying a Mode S address only pairs with a track of that identity or of none. Only
     pairs more likely than "missed + clutter" are kept (cost < 0 inside the gate); gain is the
     pair's log-likelihood ratio; `ambiguous` says whether some track or plot is in more than one
-    pair (then the assignment must choose)."""
+    pair (then the assignment must choose). gates: gate_table()."""
     K = plots.t.shape[0]
     slack = np.empty(K)
     for m in range(K):
@@ -187,7 +190,7 @@ def radar_pairs(cols, rows, plots, pd, sig_t_report, earth, motion):
             earth,
             motion,
         )
-        if not d2 < (GATES[2] if third == 0 else GATES[3]):
+        if not d2 < (gates[2] if third == 0 else gates[3]):
             continue
         c = -2.0 * (ll + lpd - np.log(plots.lam[m]))
         if not c < 0.0:
@@ -203,7 +206,7 @@ def radar_pairs(cols, rows, plots, pd, sig_t_report, earth, motion):
 
 
 @jit
-def report_pairs(cols, rows, reports, sel, slack, bonus, motion):
+def report_pairs(cols, rows, reports, sel, slack, bonus, gates, motion):
     """Gated pairs of identity-less table rows `rows` and the reports `sel` of a new identity
     (fusion: a radar track of the aircraft that starts broadcasting): (row, report, cost), the
     reports taken as spanning a window of +-1 s. The cost
@@ -239,8 +242,8 @@ def report_pairs(cols, rows, reports, sel, slack, bonus, motion):
         logdet = inv_logdet(S, 6, Si)
         d2 = mahalanobis(y, Si, 6)
         out_k[q], out_m[q] = k, p
-        cost[q] = d2 + logdet - bonus if d2 < GATES[max(dim, 1)] else np.inf
+        cost[q] = d2 + logdet - bonus if d2 < gates[max(dim, 1)] else np.inf
     return out_k, out_m, cost
 
 
-__all__ = ["CELL_M", "GATES", "P_GATE", "gate_plot", "near_pairs", "pregate", "radar_pairs", "report_pairs"]
+__all__ = ["CELL_M", "gate_plot", "gate_table", "near_pairs", "pregate", "radar_pairs", "report_pairs"]

@@ -66,7 +66,7 @@ NAME = "name"
 #: relay that still hears the aircraft is the better news (readsb: TRACK_EXPIRE, 60 s).
 STALE_S = 60.0
 #: An identity not spoken of for this long is removed. 10 minutes: far longer than a track coasts
-#: before it is deleted (track/params.py MAX_COAST_S, 60 s), so a track in the picture never
+#: before it is deleted (TrackSettings.max_coast_s, 60 s), so a track in the picture never
 #: loses its name, and equal to the Mode S decoder's EXPIRE_S (readsb's aircraft TTL), so the
 #: book forgets an aircraft when the decoder does. Held identities: ~arrivals in 10 min + those heard.
 EXPIRE_S = 600.0

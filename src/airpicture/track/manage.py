@@ -14,18 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.compiled import jit
+from airpicture.config import TrackSettings
 from airpicture.track.associate import assign
-from airpicture.track.gate import GATES, near_pairs
+from airpicture.track.gate import gate_table, near_pairs
 from airpicture.track.linalg import inv_logdet, mahalanobis
 from airpicture.track.motion import predict_combined, predict_rows
 from airpicture.track.table import CONFIRMED, TENTATIVE, TrackTable
 from airpicture.types import FloatArray, IntArray
-
-#: A confirmed track leaves the published picture (but stays in the table) when its misses are
-#: this unlikely for an object that is still there: two scans in a row for Pd = 0.9.
-P_STILL_THERE = 0.01
-#: Two confirmed tracks further apart than this (m) are not compared as duplicates.
-MERGE_REACH_M = 1500.0
 
 
 @jit
@@ -109,13 +104,17 @@ def predicted(tb: TrackTable, rows: IntArray, t: float, accel2: FloatArray) -> t
     return predict_rows(tb.xc[rows], tb.Pc[rows], tb.mu[rows], dt, accel2)
 
 
-def stitch(tb: TrackTable, new: IntArray, t: float, accel2: FloatArray) -> int:
-    """A newly confirmed track that continues a lost one (confirmed, unpublished after misses,
-    its prediction gating the new track's position) takes over the lost track's id, so an
-    object keeps one identity across a manoeuvre the filter could not follow. Returns how many."""
+def stitch(tb: TrackTable, new: IntArray, t: float, accel2: FloatArray, settings: TrackSettings) -> int:
+    """A newly confirmed track that continues a lost one (confirmed, unpublished after misses:
+    below settings.p_still_there; its prediction gating the new track's position) takes over the
+    lost track's id, so an object keeps one identity across a manoeuvre the filter could not
+    follow. Returns how many."""
+    gate3 = float(gate_table(settings.p_gate)[3])
     rows = tb.rows()
     lost = rows[
-        (tb.status[rows] == CONFIRMED) & (tb.miss_lp[rows] < np.log(P_STILL_THERE)) & ~np.isin(rows, new)
+        (tb.status[rows] == CONFIRMED)
+        & (tb.miss_lp[rows] < np.log(settings.p_still_there))
+        & ~np.isin(rows, new)
     ]
     if len(lost) == 0:
         return 0
@@ -129,8 +128,8 @@ def stitch(tb: TrackTable, new: IntArray, t: float, accel2: FloatArray) -> int:
     d = xl[ti, :3] - xn[ni, :3]
     S = Pl[ti, :3, :3] + Pn[ni, :3, :3]
     d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
-    cost = np.where(((il < 0) | (inn < 0) | (il == inn)) & (d2 < GATES[3]), d2 - GATES[3], np.inf)
-    pick = assign(ti, ni, cost)
+    cost = np.where(((il < 0) | (inn < 0) | (il == inn)) & (d2 < gate3), d2 - gate3, np.inf)
+    pick = assign(ti, ni, cost, settings.dense_cells)
     if len(pick) == 0:
         return 0
     old, nw = lost[ti[pick]], new[ni[pick]]
@@ -142,14 +141,15 @@ def stitch(tb: TrackTable, new: IntArray, t: float, accel2: FloatArray) -> int:
     return len(pick)
 
 
-def merge(tb: TrackTable, t: float, accel2: FloatArray) -> int:
-    """Two confirmed tracks on one object: keep the one with an identity, else the one with more
-    hits. Returns how many were merged away."""
+def merge(tb: TrackTable, t: float, accel2: FloatArray, settings: TrackSettings) -> int:
+    """Two confirmed tracks on one object (within settings.merge_reach_m, their 6-D states inside
+    the gate): keep the one with an identity, else the one with more hits. Returns how many were
+    merged away."""
     rows = tb.rows()
     rows = rows[tb.status[rows] == CONFIRMED]
     if len(rows) < 2:
         return 0
-    a, b = duplicates(tb.cols, rows, t, MERGE_REACH_M, GATES[6], accel2)
+    a, b = duplicates(tb.cols, rows, t, settings.merge_reach_m, gate_table(settings.p_gate)[6], accel2)
     if len(a) == 0:
         return 0
     key_a = (tb.ident[rows[a]] >= 0) * 1e9 + tb.hits[rows[a]]
@@ -165,4 +165,4 @@ def merge(tb: TrackTable, t: float, accel2: FloatArray) -> int:
     return len(lose_rows)
 
 
-__all__ = ["MERGE_REACH_M", "P_STILL_THERE", "duplicates", "judge", "merge", "predicted", "stitch"]
+__all__ = ["duplicates", "judge", "merge", "predicted", "stitch"]

@@ -26,17 +26,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from airpicture.compiled import jit
+from airpicture.config import TrackSettings
 from airpicture.geo import E2, A
 from airpicture.sensors import CooperativeSheet, RadarSheet
 from airpicture.types import FloatArray
 
-#: Share of false plots that carry a Mode C altitude: SSR replies come from transponders, not
-#: from ground or weather clutter; what remains is FRUIT that a defruiter did not remove.
-P_CLUTTER_MODE_C = 0.01
-#: Heights (m) over which a false Mode C altitude would be spread.
-MODE_C_SPAN_M = 15000.0
-#: Height prior of an object seen by a 2-D radar without altitude: low airspace, wide.
-PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M = 800.0, 800.0
 #: Mode C reports altitude in 25 ft steps: add the quantisation variance to the sheet's sigma.
 MODE_C_STEP_M = 25 * 0.3048
 
@@ -54,7 +48,10 @@ class RadarSheetRecord(NamedTuple):
     three_d: bool
 
 
-def radar_sheet(spec: RadarSheet) -> RadarSheetRecord:
+def radar_sheet(spec: RadarSheet, settings: TrackSettings) -> RadarSheetRecord:
+    """A radar's sheet as kernels take it, with the measurement model's priors from the settings:
+    the height prior of a 2-D plot without altitude, and the share of false plots that carry a
+    Mode C altitude (SSR replies come from transponders, not from ground or weather clutter)."""
     sh2 = spec.sigma_alt_m**2
     sigmas = np.array(
         [
@@ -64,8 +61,8 @@ def radar_sheet(spec: RadarSheet) -> RadarSheetRecord:
             np.radians(spec.sigma_elevation_deg or 1.0) ** 2,
             sh2,
             sh2 + MODE_C_STEP_M**2 / 12,
-            PRIMARY_HEIGHT_M,
-            PRIMARY_HEIGHT_SIGMA_M**2,
+            settings.primary_height_m,
+            settings.primary_height_sigma_m**2,
         ]
     )
     clutter = np.array(
@@ -74,7 +71,7 @@ def radar_sheet(spec: RadarSheet) -> RadarSheetRecord:
             spec.max_range_m,
             spec.min_range_m,
             np.radians(spec.clutter_max_elevation_deg),
-            P_CLUTTER_MODE_C / MODE_C_SPAN_M,
+            settings.p_clutter_mode_c / settings.mode_c_span_m,
         ]
     )
     return RadarSheetRecord(sigmas, clutter, spec.pd_max, spec.three_d)
@@ -330,11 +327,7 @@ def prepare_reports(lat, lon, alt, speed, track, vrate, earth, sig2):
 
 
 __all__ = [
-    "MODE_C_SPAN_M",
     "MODE_C_STEP_M",
-    "PRIMARY_HEIGHT_M",
-    "PRIMARY_HEIGHT_SIGMA_M",
-    "P_CLUTTER_MODE_C",
     "Plots",
     "RadarSheetRecord",
     "Reports",

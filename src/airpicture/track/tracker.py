@@ -22,17 +22,17 @@ from typing import Any
 
 import numpy as np
 
+from airpicture.config import TrackSettings
 from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
 from airpicture.track.base import Measurements
-from airpicture.track.gate import GATES, radar_pairs, report_pairs
+from airpicture.track.gate import gate_table, radar_pairs, report_pairs
 from airpicture.track.geometry import SensorGeometry, build_geometry, earth
 from airpicture.track.identity import IdentityBook
 from airpicture.track.initiate import start_from_plots, start_from_reports
-from airpicture.track.manage import P_STILL_THERE, judge, merge, stitch
+from airpicture.track.manage import judge, merge, stitch
 from airpicture.track.measurement import (
-    P_CLUTTER_MODE_C,
     Plots,
     RadarSheetRecord,
     Reports,
@@ -43,25 +43,6 @@ from airpicture.track.measurement import (
     screen_plots,
 )
 from airpicture.track.motion import motion
-from airpicture.track.params import (
-    CONFIRM_LLR,
-    COOP_GAIN,
-    FRESH_S,
-    FUSION_BONUS,
-    HOUSEKEEPING_S,
-    MAX_ALTITUDE_M,
-    MAX_COAST_S,
-    MAX_RANGE_M,
-    MAX_SIGMA_H_M,
-    MAX_SPEED_MPS,
-    MISS_MEMORY_S,
-    P_FALSE_DELETE,
-    REPORT_SIGMA_TIME_S,
-    TENTATIVE_DROP,
-    TIME_BOUNDS_S,
-    V_MAX_CLIMB_MPS,
-    V_MAX_MPS,
-)
 from airpicture.track.publish import publish
 from airpicture.track.table import CONFIRMED, TrackTable
 from airpicture.track.update import update_with_plots, update_with_reports
@@ -87,40 +68,41 @@ class TrackerStats:
 class ImmGnnTracker:
     """The tracker (a `base.Tracker`). `sensors`: the sensor sheets (sensors.json); `site`: (lat,
     lon, alt_m) origin of the ENU frame; `platforms`: navigation of moving sensors (sensor index ->
-    (t, [lat lon alt])); `fresh_s`: a track measured this recently is published at its measurement
-    (publish.py)."""
+    (t, [lat lon alt])); `settings`: its thresholds and bounds (airpicture.config.TrackSettings,
+    validated once; the defaults when not given)."""
 
     def __init__(
         self,
         sensors: Sequence[SensorSheet | Mapping[str, Any]],
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
-        fresh_s: float = FRESH_S,
+        settings: TrackSettings | None = None,
     ) -> None:
+        self.settings = st = settings if settings is not None else TrackSettings()
         self.sensors = sensors = load_sheets(sensors)
         self.frame = EnuFrame(*site)
         self.earth = earth(self.frame, float(site[2]), float(site[0]))
-        self.motion = motion(V_MAX_MPS, V_MAX_CLIMB_MPS)
+        self.motion = motion(st.v_max_mps, st.v_max_climb_mps)
+        self.gates = gate_table(st.p_gate)
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
-        self.fresh_s = fresh_s
         self.table = TrackTable(n_sensors=len(sensors))
         revisit = np.array([sp.revisit_s for sp in sensors])
         # misses are judged with the lowest Pd over the kinds a sensor sees (sensors.p_detect)
         log_miss = np.log(np.maximum(1 - np.array([sp.p_detect for sp in sensors]), 1e-6))
         self._looks = (revisit, log_miss)
         self._limits = (
-            CONFIRM_LLR,
-            TENTATIVE_DROP,
-            np.log(P_FALSE_DELETE),
-            MAX_SIGMA_H_M,
-            MAX_COAST_S,
-            MISS_MEMORY_S,
+            st.confirm_llr,
+            st.tentative_drop,
+            np.log(st.p_false_delete),
+            st.max_sigma_h_m,
+            st.max_coast_s,
+            st.miss_memory_s,
         )
         self._radar_sheets: dict[int, RadarSheetRecord] = {}
         self._receivers: dict[int, tuple[FloatArray, float]] = {}  # report variances, position sigma
         for g in self.geo:
             if isinstance(g.spec, RadarSheet):
-                self._radar_sheets[g.index] = radar_sheet(g.spec)
+                self._radar_sheets[g.index] = radar_sheet(g.spec, st)
             else:
                 self._receivers[g.index] = (report_variances(g.spec), g.spec.sigma_position_m)
         self.stats = TrackerStats()
@@ -158,7 +140,7 @@ class ImmGnnTracker:
             plots["altitude_m"],
             plots["sensor"],
             len(self.geo),
-            (*TIME_BOUNDS_S, MAX_RANGE_M, MAX_ALTITUDE_M),
+            (*self.settings.time_bounds_s, self.settings.max_range_m, self.settings.max_altitude_m),
         )
         if not ok.all():
             self.rejects["plot_invalid"] += int((~ok).sum())
@@ -185,10 +167,17 @@ class ImmGnnTracker:
         rows = tb.rows()
         if len(rows):
             k, m, cost, gain, ambiguous = radar_pairs(
-                tb.cols, rows, plots, sheet.pd, REPORT_SIGMA_TIME_S, self.earth, self.motion
+                tb.cols,
+                rows,
+                plots,
+                sheet.pd,
+                self.settings.report_sigma_time_s,
+                self.gates,
+                self.earth,
+                self.motion,
             )
             if ambiguous:
-                pick = assign(k, m, cost)
+                pick = assign(k, m, cost, self.settings.dense_cells)
                 k, m, gain = k[pick], m[pick], gain[pick]
             if len(k):
                 self.stats.quarantined += update_with_plots(
@@ -201,7 +190,13 @@ class ImmGnnTracker:
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
             start_from_plots(
-                tb.cols, rows_new, plots, ~taken, np.log(1.0 / P_CLUTTER_MODE_C), g.index, self.motion
+                tb.cols,
+                rows_new,
+                plots,
+                ~taken,
+                np.log(1.0 / self.settings.p_clutter_mode_c),
+                g.index,
+                self.motion,
             )
 
     # ------------------------------------------------------------------ cooperative reports
@@ -220,13 +215,14 @@ class ImmGnnTracker:
         if len(reports) == 0:
             return
         self.stats.reports += len(reports)
+        st = self.settings
         bad = ~(
             (np.abs(reports["lat"]) <= 90)
             & (np.abs(reports["lon"]) <= 180)
-            & (reports["time_s"] > TIME_BOUNDS_S[0])
-            & (reports["time_s"] < TIME_BOUNDS_S[1])
-            & ~(np.abs(reports["altitude_m"]) > MAX_ALTITUDE_M)
-            & ~(np.abs(reports["speed_mps"]) > MAX_SPEED_MPS)
+            & (reports["time_s"] > st.time_bounds_s[0])
+            & (reports["time_s"] < st.time_bounds_s[1])
+            & ~(np.abs(reports["altitude_m"]) > st.max_altitude_m)
+            & ~(np.abs(reports["speed_mps"]) > st.max_speed_mps)
         )
         if bad.any():
             self.rejects["report_without_position"] += int(bad.sum())
@@ -284,13 +280,15 @@ class ImmGnnTracker:
             has = known[order][pos] == ident
             if has.any():
                 sel = np.flatnonzero(has)
-                self._update_reports(rows[order][pos][has], sel, reports, g.index, GATES[3] * 4)
+                self._update_reports(rows[order][pos][has], sel, reports, g.index, self.gates[3] * 4)
                 done[sel] = True
         left = np.flatnonzero(~done)
         free_rows = rows[tb.ident[rows] == NO_IDENT]
         if len(left) and len(free_rows):  # 2. a new identity: fusion with a radar track
-            k, m, cost = report_pairs(tb.cols, free_rows, reports, left, 3 * sp, FUSION_BONUS, self.motion)
-            pick = assign(k, m, cost)
+            k, m, cost = report_pairs(
+                tb.cols, free_rows, reports, left, 3 * sp, self.settings.fusion_bonus, self.gates, self.motion
+            )
+            pick = assign(k, m, cost, self.settings.dense_cells)
             if len(pick):
                 kk, mm = k[pick], m[pick]
                 tb.ident[kk] = ident[mm]
@@ -301,12 +299,16 @@ class ImmGnnTracker:
         if len(new):  # 3. else a new track
             rows_new = tb.allocate(len(new))
             self.stats.started += len(new)
-            start_from_reports(tb.cols, rows_new, reports, new, sig2, COOP_GAIN, g.index, self.motion)
+            start_from_reports(
+                tb.cols, rows_new, reports, new, sig2, self.settings.coop_gain, g.index, self.motion
+            )
 
     def _update_reports(
         self, k: np.ndarray, m: np.ndarray, reports: Reports, sensor: int, jump: float
     ) -> None:
-        bad, jumps = update_with_reports(self.table.cols, k, m, reports, COOP_GAIN, sensor, jump, self.motion)
+        bad, jumps = update_with_reports(
+            self.table.cols, k, m, reports, self.settings.coop_gain, sensor, jump, self.motion
+        )
         self.stats.quarantined += bad
         self.stats.identity_jumps += jumps
         self.stats.report_updates += len(k)
@@ -327,21 +329,26 @@ class ImmGnnTracker:
             tb.status[rows[confirm]] = CONFIRMED
             tb.t_confirmed[rows[confirm]] = t
             self.stats.confirmed += int(confirm.sum())
-            self.stats.stitched += stitch(tb, rows[confirm], t, self.motion.accel2)
+            self.stats.stitched += stitch(tb, rows[confirm], t, self.motion.accel2, self.settings)
         if drop.any():
             tb.free(rows[drop])
             self.stats.deleted += lost
-        # duplicates form slowly: looking for them once per HOUSEKEEPING_S is enough
-        if t >= self._t_house + HOUSEKEEPING_S:
+        # duplicates form slowly: looking for them once per housekeeping_s is enough
+        if t >= self._t_house + self.settings.housekeeping_s:
             self._t_house = t
-            self.stats.merged += merge(tb, t, self.motion.accel2)
+            self.stats.merged += merge(tb, t, self.motion.accel2, self.settings)
 
     def picture(self, t: float) -> Picture:
         """The published picture at time t (publish.py), with what the sources know of the
         identities in it."""
         tb = self.table
         rows, row_time, x, P, lat, lon, alt = publish(
-            tb.cols, t, self.fresh_s, np.log(P_STILL_THERE), self.motion.accel2, self.earth
+            tb.cols,
+            t,
+            self.settings.fresh_s,
+            np.log(self.settings.p_still_there),
+            self.motion.accel2,
+            self.earth,
         )
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
