@@ -255,3 +255,12 @@ def test_track_command_process_writes_all_and_exits_with_its_code(tmp_path: Path
         env={**os.environ, "PYTHONPATH": str(BUNDLED.parents[2])},
     )
     assert missing.returncode == 1 and missing.stderr.startswith("airpicture track:")
+    # under a profiler the process ends normally, so that the profiler writes its figures
+    prof = tmp_path / "track.prof"
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "airpicture", "track",
+         str(tmp_path / "scn"), "--out", str(tmp_path / "p.csv"), "--no-progress"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(BUNDLED.parents[2])},
+    )  # fmt: skip
+    assert profiled.returncode == 0 and prof.stat().st_size > 0

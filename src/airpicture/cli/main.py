@@ -84,9 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry() -> None:
     code = main()
-    if _command(sys.argv[1:]) in QUICK_EXIT and all(
-        t.daemon for t in threading.enumerate() if t is not threading.main_thread()
-    ):
+    quiet = all(t.daemon for t in threading.enumerate() if t is not threading.main_thread())
+    watched = sys.getprofile() is not None or sys.gettrace() is not None  # a profiler writes at the end
+    if _command(sys.argv[1:]) in QUICK_EXIT and quiet and not watched:
         # A normal exit then frees every object and unloads a thousand modules (numba, LLVM,
         # scipy): ~0.2 s that nothing written needs. Like mypy's util.hard_exit: run the exit
         # handlers (logging, numba, tqdm), flush, and end the process.
