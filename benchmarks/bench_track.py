@@ -1,7 +1,7 @@
 """Tracking figures of issue 2: accuracy on the real Paris scenario, tracker throughput, and a large
 synthetic load. Prints a table; nothing here passes or fails.
 
-usage: python benchmarks/bench_track.py [--scenario DIR] [--sim-targets 40000] [--sim-minutes 2]
+usage: .venv/bin/python benchmarks/bench_track.py [--scenario DIR] [--sim-targets 40000] [--sim-minutes 2]
        [--skip-sim] [--skip-long] [--long-targets 500] [--long-hours 2]
 
 Tracker time is the time spent in the tracker (association, filtering, track management and the
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -23,13 +24,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from airpicture.sinks.export import TracksCsvWriter
-from airpicture.sources.scenario import load_scenario
-from airpicture.track.base import Measurements
-from airpicture.track.tracker import ImmGnnTracker, warm_up
-from airpicture.track.windows import run_scenario
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))  # this checkout's airpicture, whichever environment runs the script
+try:
+    from airpicture.sinks.export import TracksCsvWriter
+    from airpicture.sources.scenario import load_scenario
+    from airpicture.track.base import Measurements
+    from airpicture.track.tracker import ImmGnnTracker, warm_up
+    from airpicture.track.windows import run_scenario
+except ModuleNotFoundError as e:  # a Python without the project's dependencies
+    sys.exit(
+        f"{Path(__file__).name}: {e.name} is not installed for {sys.executable}. Run it with the "
+        f"project's environment: .venv/bin/python benchmarks/{Path(__file__).name} "
+        "(python3 bootstrap.py test makes .venv)"
+    )
+
 SHARED = ROOT.parent / "shared"
 BUNDLED = ROOT / "src" / "airpicture" / "data" / "paris"
 #: Tracker runs per scenario; the median time is reported.
@@ -161,17 +170,18 @@ def long_run(targets: int, hours: float, out: Path) -> dict[str, float]:
     """A long radar-only run: `airpicture sim` writes the scenario, then the whole `airpicture
     track` process is timed from the outside (interpreter start to the last row written)."""
     scn = out / "long"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     subprocess.run(
         [sys.executable, "-m", "airpicture", "sim", str(scn), "--targets", str(targets), "--drones", "0",
          "--birds", "0", "--ghosts", "0", "--duration", str(hours * 3600), "--truth-period", "10",
          "--progress", "off"],
-        check=True, capture_output=True,
+        check=True, capture_output=True, env=env,
     )  # fmt: skip
     t0 = time.perf_counter()
     said = subprocess.run(
         [sys.executable, "-m", "airpicture", "track", str(scn), "--sensors", "TMA1", "--out",
          str(out / "long.csv"), "--no-progress"],
-        check=True, capture_output=True, text=True,
+        check=True, capture_output=True, text=True, env=env,
     ).stdout  # fmt: skip
     wall = time.perf_counter() - t0
     plots = int(said.split(" plots")[0].split()[-1])  # "N plots + M reports over ..."

@@ -215,3 +215,52 @@ def test_track_cli_overlapped_and_serial_runs_write_the_same_files(tmp_path: Pat
         files[flag] = (out.read_text(), alerts.read_text())
     assert files["--overlap"] == files["--no-overlap"]
     assert files["--overlap"][0].count("\n") > 1000  # a real picture, not an empty file
+
+
+def test_track_command_process_writes_all_and_exits_with_its_code(tmp_path: Path) -> None:
+    """The console script ends a `track` process without the interpreter's teardown (cli.main.entry):
+    every file and line is still written, and the exit code is run()'s."""
+    import os
+    import subprocess
+    import sys
+
+    cut_scenario(tmp_path / "scn", 600.0, 120.0)
+    files = {}
+    for how in ("process", "main"):
+        out, alerts = tmp_path / f"t-{how}.csv", tmp_path / f"a-{how}.csv"
+        args = ["track", str(tmp_path / "scn"), "--out", str(out), "--alerts", str(alerts), "--no-progress"]
+        if how == "main":
+            assert main(args) == 0
+        else:
+            env = {**os.environ, "PYTHONPATH": str(BUNDLED.parents[2])}
+            done = subprocess.run(
+                [sys.executable, "-m", "airpicture", *args], capture_output=True, text=True, env=env
+            )
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.rstrip().endswith("rejects adsb.csv: no rejects")
+        files[how] = (out.read_text(), alerts.read_text())
+    assert files["process"] == files["main"] and files["main"][0].count("\n") > 100
+    missing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airpicture",
+            "track",
+            str(tmp_path / "nowhere"),
+            "--out",
+            str(tmp_path / "x.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(BUNDLED.parents[2])},
+    )
+    assert missing.returncode == 1 and missing.stderr.startswith("airpicture track:")
+    # under a profiler the process ends normally, so that the profiler writes its figures
+    prof = tmp_path / "track.prof"
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "airpicture", "track",
+         str(tmp_path / "scn"), "--out", str(tmp_path / "p.csv"), "--no-progress"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(BUNDLED.parents[2])},
+    )  # fmt: skip
+    assert profiled.returncode == 0 and prof.stat().st_size > 0

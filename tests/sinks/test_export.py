@@ -161,3 +161,21 @@ def test_each_track_coasts_on_its_own_clock(tmp_path: Path) -> None:
     assert times["1"] == [101.0, 105.0, 109.0, 113.0]
     assert times["2"] == [103.0, 107.0, 111.0, 115.0]
     assert times["3"] == [101.0, 110.0, 114.0]
+
+
+def test_memory_of_written_tracks_stays_bounded(tmp_path: Path) -> None:
+    """A long run of short-lived tracks: the writer keeps the last row time only of tracks written
+    within FORGET_S (a live run must not grow it without bound), and a forgotten track that comes
+    back gets a row at once, as a new one."""
+    from airpicture.sinks.export import FORGET_S
+
+    out = tmp_path / "tracks.csv"
+    with TracksCsvWriter(out, coast_every_s=4.0) as w:
+        for k, t in enumerate(np.arange(0.0, 20 * FORGET_S, 10.0)):
+            w.write(picture(float(t), [k + 1], row_time=[float(t)]))
+        remembered = len(w._last)
+        w.write(picture(20 * FORGET_S, [1], row_time=[20 * FORGET_S - 0.5]))
+    assert remembered <= 2 * (FORGET_S / 10.0) + 64
+    rows = read(out)
+    assert len(rows) == 1201
+    assert rows[-1]["track"] == "1" and rows[-1]["time_s"] == f"{20 * FORGET_S - 0.5:.2f}"

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         add_remoteid(scn, args.remoteid)
     t_read = time.perf_counter() - t_start
     t0 = time.perf_counter()
-    warm_up(scn.sensors, scn.site_lla)
+    warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # the kernels of the sensors in use
     t_warm = time.perf_counter() - t0
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
     integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)

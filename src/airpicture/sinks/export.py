@@ -11,15 +11,17 @@ its last row is `coast_every_s` old.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TextIO
-
-import numpy as np
 
 from airpicture.config import OutputSettings
 from airpicture.errors import SinkError
 from airpicture.types import Integrity, ObjectClass, Picture, ident_name
 
+#: Labels by code, for a plain list lookup per row (the enums' labels).
+CLASS_LABELS = [c.label for c in sorted(ObjectClass)]
+INTEGRITY_LABELS = [g.label for g in sorted(Integrity)]
 #: A track with no row for this long is forgotten by the writer (a track coasts far less).
 FORGET_S = OutputSettings().forget_s  # the default (airpicture.config); a writer may be given another
 HEADER = "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity\n"
@@ -34,7 +36,12 @@ def _csv_field(text: str) -> str:
 
 
 class TracksCsvWriter:
-    """Writes pictures as they come, one block of rows per picture."""
+    """Writes pictures as they come, one block of rows per picture.
+
+    A picture holds a few dozen tracks and a 3-hour run has ten thousand pictures, so the cost of a
+    picture is the fixed cost of each step: the choice of rows is a plain loop over the picture's
+    tracks (a dict holds each track's last row time), and only the chosen rows are formatted.
+    """
 
     def __init__(
         self,
@@ -48,55 +55,58 @@ class TracksCsvWriter:
         self.coast_every_s = coast_every_s
         self.published_only = published_only
         self.rows = 0
-        self._ids = np.zeros(0, np.int64)  # sorted track ids written so far
-        self._last = np.zeros(0)  # the time of each one's last written row
+        self._last: dict[int, float] = {}  # track id -> the time of its last written row
+        # a row written at or before this time is forgotten: forget_s before the newest picture
+        # that wrote rows (entries that old are dropped from the dict now and then)
+        self._forget_until = -math.inf
+        self._swept = 0  # the size of the dict after its last sweep
         try:
             self._f: TextIO = open(self.path, "w")  # noqa: SIM115 - closed in close()
         except OSError as e:
             raise SinkError(f"cannot write {self.path}: {e.strerror or e}") from None
         self._f.write(HEADER)
 
-    def _last_written(self, track: np.ndarray) -> np.ndarray:
-        pos = np.clip(np.searchsorted(self._ids, track), 0, max(len(self._ids) - 1, 0))
-        known = (
-            (len(self._ids) > 0) & (self._ids[pos] == track) if len(self._ids) else np.zeros(len(track), bool)
-        )
-        return np.where(known, self._last[pos] if len(self._ids) else 0.0, -np.inf)
+    def _chosen(self, pic: Picture) -> list[int]:
+        """Indices of the picture's rows to write: a measurement update newer than the track's last
+        row, or a predicted row once its last row is coast_every_s old (or it has none)."""
+        t = pic.time_s
+        n = len(pic.track)
+        row_time = pic.row_time.tolist() if pic.row_time is not None else [t] * n
+        shown = pic.integrity.tolist() if self.published_only else [0] * n
+        coast_s = self.coast_every_s - 1e-6
+        last_of, forgotten = self._last, self._forget_until
+        keep = []
+        for i, (k, rt, g) in enumerate(zip(pic.track.tolist(), row_time, shown, strict=True)):
+            if g != Integrity.OK:
+                continue
+            last = last_of.get(k, -math.inf)
+            if last <= forgotten:
+                last = -math.inf
+            if (rt < t and rt > last) or (rt >= t and t - last >= coast_s):
+                keep.append(i)
+        return keep
 
     def write(self, pic: Picture) -> None:
-        keep = pic.integrity == Integrity.OK if self.published_only else np.ones(len(pic), bool)
-        row_time = pic.row_time if pic.row_time is not None else np.full(len(pic), pic.time_s)
-        last = self._last_written(pic.track)
-        update = (row_time < pic.time_s) & (row_time > last)  # a measurement update not yet written
-        coast = (row_time >= pic.time_s) & (pic.time_s - last >= self.coast_every_s - 1e-6)
-        keep &= update | coast
-        if not keep.any():
+        keep = self._chosen(pic)
+        if not keep:
             return
-        ids = np.concatenate([pic.track[keep], self._ids])
-        times = np.concatenate([row_time[keep], self._last])
-        self._ids, first = np.unique(ids, return_index=True)  # the new time wins: it comes first
-        self._last = times[first]
+        now = pic.time_s
+        row_time = pic.row_time.tolist() if pic.row_time is not None else [now] * len(pic.track)
+        track, ident = pic.track.tolist(), pic.ident.tolist()
+        self._last.update((track[i], row_time[i]) for i in keep)
         # forget tracks gone for long, so a long live run does not grow this without bound
-        live = self._last > pic.time_s - self.forget_s
-        self._ids, self._last = self._ids[live], self._last[live]
-        names: dict[int, str] = {}
-        for i in set(pic.ident[keep].tolist()):
-            names[i] = _csv_field(ident_name(i, pic.names))
+        self._forget_until = now - self.forget_s
+        if len(self._last) > 2 * self._swept + 64:
+            self._last = {k: v for k, v in self._last.items() if v > self._forget_until}
+            self._swept = len(self._last)
+        names = {i: _csv_field(ident_name(i, pic.names)) for i in {ident[j] for j in keep}}
         # a few rows per picture: Python's formatting beats numpy's string arrays here
+        lat, lon, alt = pic.lat.tolist(), pic.lon.tolist(), pic.alt_m.tolist()
+        cls, cls_p, integrity = pic.cls.tolist(), pic.cls_p.tolist(), pic.integrity.tolist()
         lines = [
-            f"{t:.2f},{k},{la:.6f},{lo:.6f},{a:.1f},{c},{p:.3f},{names[i]},{g}"
-            for t, k, la, lo, a, c, p, i, g in zip(
-                row_time[keep].tolist(),
-                pic.track[keep].tolist(),
-                pic.lat[keep].tolist(),
-                pic.lon[keep].tolist(),
-                pic.alt_m[keep].tolist(),
-                ObjectClass.labels(pic.cls[keep]).tolist(),
-                pic.cls_p[keep].tolist(),
-                pic.ident[keep].tolist(),
-                Integrity.labels(pic.integrity[keep]).tolist(),
-                strict=True,
-            )
+            f"{row_time[j]:.2f},{track[j]},{lat[j]:.6f},{lon[j]:.6f},{alt[j]:.1f},{CLASS_LABELS[cls[j]]},"
+            f"{cls_p[j]:.3f},{names[ident[j]]},{INTEGRITY_LABELS[integrity[j]]}"
+            for j in keep
         ]
         self._f.write("\n".join(lines) + "\n")
         self.rows += len(lines)

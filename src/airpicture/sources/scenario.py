@@ -102,7 +102,7 @@ def _split_csv(
         return np.zeros((0, len(header)), object)
     rows = np.array(",".join(body).split(","), dtype=object).reshape(len(body), len(header))
     if skip:
-        rows = rows[np.fromiter((v not in skip for v in rows[:, 1]), bool, len(rows))]
+        rows = rows[~np.fromiter(map(skip.__contains__, rows[:, 1]), bool, len(rows))]
     return rows
 
 
@@ -174,7 +174,7 @@ def _sensor_ids(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sensor index of each row, and the rows to drop: unknown ids and ids of the wrong kind of
     sensor (a rejected row each), sensors not in use (skipped by choice, not counted)."""
-    lookup = np.array([ids.get(s, -1) for s in col], dtype=np.int32)
+    lookup = np.fromiter(map(ids.get, col, repeat(-1)), np.int32, len(col))
     unknown = lookup < 0
     rejects.add("unknown_sensor", int(unknown.sum()))
     wrong = ~unknown & ~np.isin(lookup, list(of_kind))
@@ -215,10 +215,7 @@ def read_plots(
         rej.add(name, int(m.sum()))
     bad |= out_r | out_az | out_el | out_alt
     bad |= _time_order(np.where(bad, np.nan, t), rej)
-    ident = np.array(
-        [int(v, 16) if len(v) == 6 and _is_hex(v) else (NO_IDENT if v == "" else -2) for v in cols[6]],
-        dtype=np.int64,
-    )
+    ident = _idents(cols[6], NO_IDENT)
     rej.add("bad_identity", int((~bad & (ident == -2)).sum()))
     bad |= ident == -2
     keep = ~bad
@@ -235,6 +232,15 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 def _is_hex(v: str) -> bool:
     """Hex digits only: int(v, 16) alone would take a sign, a 0x prefix, underscores or spaces."""
     return bool(v) and all(c in _HEX for c in v)
+
+
+def _idents(col: np.ndarray, empty: int) -> np.ndarray:
+    """A column of 6-hex-digit addresses as int64: `empty` for an empty cell, -2 for a malformed one.
+    Only the non-empty cells are looked at one by one (radar plots mostly carry none)."""
+    out = np.full(len(col), empty, dtype=np.int64)
+    given = np.flatnonzero(col != "")
+    out[given] = [int(v, 16) if len(v) == 6 and _is_hex(v) else -2 for v in col[given]]
+    return out
 
 
 def read_adsb(
@@ -270,7 +276,7 @@ def read_adsb(
     )
     rej.add("value_out_of_bounds", int(oob.sum()))
     bad |= oob
-    ident = np.array([int(v, 16) if len(v) == 6 and _is_hex(v) else -2 for v in cols[2]], dtype=np.int64)
+    ident = _idents(cols[2], -2)
     rej.add("bad_icao24", int((~bad & (ident == -2)).sum()))
     bad |= ident == -2
     bad |= _time_order(np.where(bad, np.nan, t), rej)
