@@ -50,11 +50,6 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 QUICK_EXIT = frozenset({"track"})
 
 
-def _command(argv: Sequence[str]) -> str | None:
-    """The subcommand named in argv (its first word that is not an option)."""
-    return next((a for a in argv if not a.startswith("-")), None)
-
-
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only the chosen subcommand's module is imported (so --help stays instant)."""
     p = argparse.ArgumentParser(prog="airpicture", description=__doc__.split("\n")[0])
