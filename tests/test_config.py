@@ -56,8 +56,8 @@ def test_the_tracker_and_the_integrity_stage_use_their_settings() -> None:
 
     assert confirmed(TrackSettings()) > 10
     assert confirmed(TrackSettings(confirm_llr=1e6)) == 0
-    itg = RadarIntegrity(scn.sensors, scn.site_lla, settings=IntegritySettings(spoof_looks=7))
-    assert itg._rules_c[2] == 7.0 and np.isfinite(itg.settings.forget_s)
+    itg = RadarIntegrity(scn.sensors, scn.site_lla, settings=IntegritySettings(suspect_lr=7.0))
+    assert itg._rules_c[2] == pytest.approx(np.log(7.0)) and np.isfinite(itg.settings.forget_s)
 
 
 def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

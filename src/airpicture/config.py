@@ -129,14 +129,37 @@ class TrackSettings(_Stage):
 class IntegritySettings(_Stage):
     """The spoofing checks of cooperative tracks (read by airpicture.integrity.RadarIntegrity)."""
 
-    spoof_looks: int = Field(
-        default=3, gt=0, description="radar revisits without a plot before an uncorroborated track is spoofed"
+    p_stray_hit: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="chance that a radar look gives a broadcast nothing echoes a plot anyway (a stray "
+        "false plot in its gate)",
+    )
+    suspect_lr: float = Field(
+        default=300.0,
+        gt=1,
+        description="likelihood ratio spoofed : real of the radar's looks that makes a track suspect: "
+        "three looks without a plot at Pd 0.9, which a real aircraft gives on entering coverage once "
+        "in a thousand",
+    )
+    spoofed_lr: float = Field(
+        default=3000.0,
+        gt=1,
+        description="...and that makes it spoofed: four such looks (once in ten thousand)",
     )
     corroborated_hits: int = Field(
         default=2, gt=0, description="radar plots that corroborate a cooperative track"
     )
-    min_hit_share: float = Field(
-        default=0.3, ge=0, le=1, description="share of a radar's revisits that must hit a corroborated track"
+    coverage_edge: float = Field(
+        default=0.05,
+        ge=0,
+        lt=0.5,
+        description="a radar judges only tracks this share of its max range inside its range limits "
+        "(a sheet's ranges are nominal: Pd falls off near them)",
+    )
+    coverage_edge_deg: float = Field(
+        default=0.5, ge=0, description="...and this far above its lowest elevation, deg"
     )
     twin_alt_m: float = Field(default=40.0, gt=0, description="replay twins agree in altitude to this, m")
     twin_speed_mps: float = Field(default=6.0, gt=0, description="...and in velocity to this, m/s")

@@ -266,8 +266,12 @@ def covers(
     *,
     alt_m: FloatArray | None = None,
     sensor_alt_m: FloatArray | float | None = None,
+    inside_m: float = 0.0,
+    inside_deg: float = 0.0,
 ) -> BoolArray:
-    """(K,) bool: which positions a radar can see.
+    """(K,) bool: which positions a radar can see (at least inside_m within its ranges and its
+    horizon, inside_deg above its lowest elevation: where a check must be sure, not near an edge
+    that a sheet gives only nominally).
 
     sensor_pos : (3,) or (K, 3) float64, the antenna in the frame of x (any Cartesian frame: site
     ENU, ECEF); rotation : (3, 3) or (K, 3, 3), that frame -> the antenna's own east/north/up;
@@ -284,14 +288,14 @@ def covers(
         return np.zeros(len(x), dtype=bool)
     d = np.einsum("...ij,...j->...i", rotation, x - sensor_pos)
     r = np.sqrt(np.einsum("ki,ki->k", d, d))
-    ok = (r >= sheet.min_range_m) & (r <= sheet.max_range_m)
+    ok = (r >= sheet.min_range_m + inside_m) & (r <= sheet.max_range_m - inside_m)
     if not sheet.moving:
         el = np.arcsin(np.clip(d[:, 2] / np.maximum(r, 1.0), -1.0, 1.0))
-        ok &= el >= np.radians(sheet.min_elevation_deg)
+        ok &= el >= np.radians(sheet.min_elevation_deg + inside_deg)
     if sheet.moving or sheet.radar_horizon:
         if alt_m is None or sensor_alt_m is None:
             raise ValueError(f"radar {sheet.id}: the radar horizon needs alt_m and sensor_alt_m")
-        ok &= r <= radar_horizon(alt_m, sensor_alt_m)
+        ok &= r <= radar_horizon(alt_m, sensor_alt_m) - inside_m
     return np.asarray(ok, dtype=bool)
 
 

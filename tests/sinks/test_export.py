@@ -50,7 +50,7 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def test_columns_values_and_published_rows_only(tmp_path: Path) -> None:
+def test_columns_values_and_every_integrity_written(tmp_path: Path) -> None:
     rid = remoteid_ident("1581F5FJD0000000001")
     names = {rid: "1581F5FJD0000000001"}
     pic = picture(
@@ -65,9 +65,18 @@ def test_columns_values_and_published_rows_only(tmp_path: Path) -> None:
         w.write(pic)
     assert out.read_text().splitlines()[0] == ",".join(COLUMNS)
     rows = read(out)
-    assert [r["track"] for r in rows] == ["7", "10"]  # suspect and spoofed left out
-    assert w.rows == 2
-    first, last = rows
+    # what the picture does not believe is written with its mark, not hidden
+    assert [(r["track"], r["integrity"]) for r in rows] == [
+        ("7", "ok"),
+        ("8", "suspect"),
+        ("9", "spoofed"),
+        ("10", "ok"),
+    ]
+    assert w.rows == 4
+    with TracksCsvWriter(tmp_path / "ok.csv", published_only=True) as w2:
+        w2.write(pic)
+    assert [r["track"] for r in read(tmp_path / "ok.csv")] == ["7", "10"]  # the operator's filter
+    first, last = rows[0], rows[3]
     assert first == {
         "time_s": "100.00",
         "track": "7",
@@ -126,7 +135,7 @@ def test_rows_at_measurement_updates_each_once(tmp_path: Path) -> None:
 
 def test_no_rows_for_an_empty_picture_and_unwritable_path(tmp_path: Path) -> None:
     out = tmp_path / "tracks.csv"
-    with TracksCsvWriter(out) as w:
+    with TracksCsvWriter(out, published_only=True) as w:
         w.write(picture(1.0, []))
         w.write(picture(2.0, [4], integrity=[2]))
     assert out.read_text() == ",".join(COLUMNS) + "\n"

@@ -8,8 +8,11 @@ from functools import cache
 import numpy as np
 import pytest
 
+from airpicture.config import TrackSettings
 from airpicture.track import associate
 from airpicture.track.associate import assign
+
+DENSE_CELLS = TrackSettings().dense_cells
 
 
 def _instance(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,15 +63,13 @@ def _total(t: np.ndarray, m: np.ndarray, cost: np.ndarray, chosen: np.ndarray) -
 
 
 @pytest.mark.parametrize("block", range(10))
-def test_dense_sparse_and_exhaustive_give_the_same_total(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dense_sparse_and_exhaustive_give_the_same_total(block: int) -> None:
     solved = 0
     for seed in range(20 * block, 20 * block + 20):  # 200 seeds over the 10 blocks
         t, m, cost = _instance(seed)
         best = _best(t, m, cost)
         dense = assign(t, m, cost)
-        with monkeypatch.context() as mp:
-            mp.setattr(associate, "DENSE_CELLS", 0)  # every block to the sparse matching
-            sparse = assign(t, m, cost)
+        sparse = assign(t, m, cost, dense_cells=0)  # every block to the sparse matching
         assert _total(t, m, cost, dense) == pytest.approx(best, abs=1e-9), seed
         assert _total(t, m, cost, sparse) == pytest.approx(best, abs=1e-9), seed
         solved += best < 0
@@ -76,7 +77,7 @@ def test_dense_sparse_and_exhaustive_give_the_same_total(block: int, monkeypatch
 
 
 def test_the_dense_path_is_the_one_taken_for_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Guard for the test above: with the default DENSE_CELLS the small blocks go to _dense, with 0
+    """Guard for the test above: with the default dense_cells the small blocks go to _dense, with 0
     they do not."""
     calls: list[tuple[int, int]] = []
     real = associate._dense
@@ -88,9 +89,8 @@ def test_the_dense_path_is_the_one_taken_for_small_blocks(monkeypatch: pytest.Mo
     monkeypatch.setattr(associate, "_dense", spy)
     t, m, cost = _instance(1)
     assign(t, m, cost)
-    assert len(calls) == 1 and calls[0][0] * calls[0][1] <= associate.DENSE_CELLS
-    monkeypatch.setattr(associate, "DENSE_CELLS", 0)
-    assign(t, m, cost)
+    assert len(calls) == 1 and calls[0][0] * calls[0][1] <= DENSE_CELLS
+    assign(t, m, cost, dense_cells=0)
     assert len(calls) == 1
 
 
@@ -105,9 +105,7 @@ def test_dense_prefers_two_pairs_over_one_better_pair() -> None:
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_many_small_blocks_each_solved_alone_give_the_optimum(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_many_small_blocks_each_solved_alone_give_the_optimum(seed: int) -> None:
     """A window of many separate ambiguous blocks (too many cells for one dense solve): split into
     blocks, each solved by the dense solver, the total equals the exhaustive optimum of each block
     and the sparse matching of the whole."""
@@ -119,9 +117,8 @@ def test_many_small_blocks_each_solved_alone_give_the_optimum(
         cost.append(ck)
         best += _best(tk, mk, ck)
     ta, ma, ca = np.concatenate(t), np.concatenate(m), np.concatenate(cost)
-    assert len(np.unique(ta)) * len(np.unique(ma)) > associate.DENSE_CELLS
+    assert len(np.unique(ta)) * len(np.unique(ma)) > DENSE_CELLS
     split = assign(ta, ma, ca)
-    monkeypatch.setattr(associate, "DENSE_CELLS", 0)
-    sparse = assign(ta, ma, ca)
+    sparse = assign(ta, ma, ca, dense_cells=0)
     assert _total(ta, ma, ca, split) == pytest.approx(best, abs=1e-9)
     assert _total(ta, ma, ca, sparse) == pytest.approx(best, abs=1e-9)

@@ -9,6 +9,7 @@ import oracle_measure as measure
 import oracle_models as models
 import pytest
 
+from airpicture.config import TrackSettings
 from airpicture.geo import EnuFrame
 from airpicture.track import gate, geometry, measurement, motion, update
 
@@ -126,7 +127,7 @@ def test_plots_to_enu_agrees(spec: dict, third: int) -> None:
     o, M = np.tile(g.origin, (K, 1)), np.tile(g.M, (K, 1, 1))
     pr, Cr = measure.plot_to_enu(r, az, el, alt, th, o, M, spec, SITE[2], RN, RM)
     pk, Ck = measurement.plots_to_enu(
-        r, az, el, alt, th, o, M, measurement.radar_sheet(measure.sheet(spec)), EARTH
+        r, az, el, alt, th, o, M, measurement.radar_sheet(measure.sheet(spec), TrackSettings()), EARTH
     )
     np.testing.assert_allclose(pk, pr, rtol=1e-10, atol=1e-6)
     np.testing.assert_allclose(Ck, Cr, rtol=1e-9, atol=1e-6)

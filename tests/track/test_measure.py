@@ -21,6 +21,7 @@ from oracle_measure import (
 )
 
 import airpicture
+from airpicture.config import TrackSettings
 from airpicture.geo import EnuFrame, enu_to_geodetic, geodetic_to_ecef, geodetic_to_enu
 from airpicture.track import geometry, measurement
 from airpicture.track.geometry import build_geometry, curvature_radii
@@ -255,7 +256,14 @@ def _prepared(spec: dict, r: np.ndarray, el: np.ndarray, alt: np.ndarray) -> tup
     third, R, clutter density."""
     o, M = _at_site(len(r))
     third, _, R, _, _, lam = measurement.prepare_plots(
-        r, np.zeros(len(r)), el, alt, o, M, measurement.radar_sheet(measure.sheet(spec)), EARTH
+        r,
+        np.zeros(len(r)),
+        el,
+        alt,
+        o,
+        M,
+        measurement.radar_sheet(measure.sheet(spec), TrackSettings()),
+        EARTH,
     )
     return third, R, lam
 

@@ -37,14 +37,15 @@ import oracle_update
 import pytest
 
 import airpicture
+from airpicture.config import TrackSettings
 from airpicture.sources.scenario import Scenario, load_scenario
 from airpicture.track import manage, tracker
-from airpicture.track.gate import GATES
 from airpicture.track.geometry import curvature_radii
-from airpicture.track.params import V_MAX_MPS
 from airpicture.track.table import TrackColumns
 from airpicture.track.tracker import ImmGnnTracker
 from airpicture.track.windows import scenario_windows
+
+V_MAX_MPS = TrackSettings().v_max_mps
 
 PARIS = Path(airpicture.__file__).resolve().parent / "data" / "paris"
 RTOL = 1e-9
@@ -158,11 +159,13 @@ class Spies:
         self.seen["reports without velocity"] += int((~mask_ref[:, 3]).sum())
 
     # ------------------------------------------------------------------ gate
-    def radar_pairs(self, out: tuple, cols, rows, plots, pd, sig_t_report, earth, motion, live: Any) -> None:
+    def radar_pairs(
+        self, out: tuple, cols, rows, plots, pd, sig_t_report, gates, earth, motion, live: Any
+    ) -> None:
         k, m, cost, gain, ambiguous = out
         ref = oracle_gate.radar_pairs(
             cols, rows, plots.t, plots.z, plots.R, plots.third, plots.o, plots.Mr, plots.pp, plots.Cpp,
-            plots.lam, plots.pid, pd, sig_t_report, GATES, self.site_alt, self.rn, self.rm,
+            plots.lam, plots.pid, pd, sig_t_report, gates, self.site_alt, self.rn, self.rm,
         )  # fmt: skip
         kept = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ref.k, ref.m, strict=True)) if ref.kept[i]}
         got = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(k, m, strict=True))}

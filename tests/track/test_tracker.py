@@ -293,10 +293,10 @@ def test_adsb_fuses_with_the_radar_track_of_the_same_aircraft() -> None:
     assert trk.stats.fused >= 1
 
 
-def test_reports_that_no_radar_corroborates_are_flagged_and_not_published(tmp_path) -> None:
+def test_reports_that_no_radar_corroborates_are_flagged_and_published_as_such(tmp_path) -> None:
     """An identity broadcasting a position well inside radar coverage, never seen by the radar, is
-    suspect, then spoofed, and left out of tracks.csv; a real aircraft (radar + ADS-B) and one out of
-    the radar's range stay ok and are written."""
+    suspect, then spoofed, and written to tracks.csv with that mark; a real aircraft (radar +
+    ADS-B) and one out of the radar's range stay ok."""
     rng = np.random.default_rng(15)
     ghost = tk.straight((-30_000.0, -5000.0, 5000.0), (120.0, 60.0, 0.0))
     far = tk.straight((160_000.0, 0.0, 9000.0), (0.0, 200.0, 0.0))  # 150+ km: beyond the radar
@@ -326,9 +326,10 @@ def test_reports_that_no_radar_corroborates_are_flagged_and_not_published(tmp_pa
     for ident in (0x3C6444, 0x111111):
         s = np.array(states[ident])
         assert (s[s[:, 0] > 3 * T, 1] == OK).all()
-    text = out.read_text()
-    assert "abcdef" not in text
-    assert ",3c6444,ok" in text and ",111111,ok" in text
+    rows = [r.split(",") for r in out.read_text().splitlines()[1:]]
+    ghost_rows = [(float(r[0]) - tk.T0, r[8]) for r in rows if r[7] == "abcdef"]
+    assert ghost_rows and all(g == "spoofed" for t, g in ghost_rows if t > 5 * T)
+    assert {r[8] for r in rows if r[7] in ("3c6444", "111111")} == {"ok"}
 
 
 def _replay_scene(

@@ -14,10 +14,11 @@ import oracle_manage
 import pytest
 
 import airpicture
+from airpicture.config import TrackSettings
 from airpicture.geo import ecef_to_geodetic, geodetic_to_ecef
 from airpicture.sources.scenario import Scenario, load_scenario
 from airpicture.track import manage, measurement, publish
-from airpicture.track.gate import GATES
+from airpicture.track.gate import gate_table
 from airpicture.track.geometry import curvature_radii
 from airpicture.track.table import CONFIRMED, TrackColumns
 from airpicture.track.tracker import ImmGnnTracker
@@ -25,6 +26,9 @@ from airpicture.track.windows import scenario_windows
 
 PARIS = Path(airpicture.__file__).resolve().parent / "data" / "paris"
 SPAN_S = 120.0
+
+TS = TrackSettings()
+GATES = gate_table(TS.p_gate)
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +91,9 @@ def test_publish_equals_the_oracle_ahead(paris: Scenario, fresh_s: float) -> Non
         rn, rm = curvature_radii(trk.frame.lat0)
         for at in (t, t + 7.5):
             cols = trk.table.cols
-            got = publish.publish(
-                cols, at, fresh_s, np.log(manage.P_STILL_THERE), trk.motion.accel2, trk.earth
-            )
+            got = publish.publish(cols, at, fresh_s, np.log(TS.p_still_there), trk.motion.accel2, trk.earth)
             ref = oracle_manage.publish(
-                cols, at, fresh_s, np.log(manage.P_STILL_THERE), trk.frame, trk.earth.site_alt, rn, rm
+                cols, at, fresh_s, np.log(TS.p_still_there), trk.frame, trk.earth.site_alt, rn, rm
             )
             np.testing.assert_array_equal(got[0], ref.rows)
             np.testing.assert_array_equal(got[1], ref.row_time)
@@ -159,8 +161,8 @@ def test_predicted_and_duplicates_equal_the_oracle(paris: Scenario) -> None:
         np.testing.assert_allclose(Pa, Pb, rtol=1e-12, atol=1e-9)
         # a copy of each track next to itself: every track is its own duplicate
         twin = np.concatenate([rows, rows])
-        a, b = manage.duplicates(tb.cols, twin, t, manage.MERGE_REACH_M, GATES[6], trk.motion.accel2)
-        ra, rb = oracle_manage.duplicates(tb.cols, twin, t, manage.MERGE_REACH_M, GATES[6])
+        a, b = manage.duplicates(tb.cols, twin, t, TS.merge_reach_m, GATES[6], trk.motion.accel2)
+        ra, rb = oracle_manage.duplicates(tb.cols, twin, t, TS.merge_reach_m, GATES[6])
         got = set(zip(a.tolist(), b.tolist(), strict=True))
         assert got == set(zip(ra.tolist(), rb.tolist(), strict=True))
         assert {(i, i + len(rows)) for i in range(len(rows))} <= got

@@ -1,7 +1,8 @@
 """Compiled integrity checks over a picture's cooperative tracks (radar.py says what they judge).
 
 Letters: x (N, 6) the picture's states [e n u ve vn vu]; per track of the picture: ident,
-radar_hits, manoeuvre_p, and the check's own memory (t_cov, flagged, twin, twin_s) gathered
+radar_hits, manoeuvre_p, and the check's own memory (expected plots, looks, hits at entry,
+flagged, twin, twin_s) gathered
 into picture order.
 """
 
@@ -17,15 +18,23 @@ EARTH_RADIUS_M = 6371000.0
 
 
 @jit
-def corroborate(ident, radar_hits, coverage, t, memory, spoofed, rules):
-    """Radar corroboration of the picture's cooperative tracks, in place on memory = (t_cov,
-    flagged) and on the returned integrity. coverage: (in_cov (N,) bool: some radar that sees
-    what the identity claims to be covers the track, look (N,) the shortest scan period of those);
-    spoofed: sorted identities found spoofed. rules: (corroborating hits, min hit share, spoof
-    looks). Returns (integrity, seen, whether the spoofed set must be updated)."""
-    t_cov, flagged = memory
-    in_covs, looks_s = coverage
-    hits_needed, share, spoof_looks = rules
+def corroborate(ident, radar_hits, coverage, dt, memory, spoofed, rules):
+    """Radar corroboration of the picture's cooperative tracks, in place on memory = (expected,
+    looks, hits0, flagged): since the track entered radar coverage, the plots expected if it is real
+    (sum over looks of Pd), the radar looks, and its radar hits when it entered. coverage:
+    (hit_rate, look_rate) (N,) expected plots and looks per second now (0: no radar that sees what
+    the identity claims to be covers it); dt: time since the previous picture; spoofed: sorted
+    identities found spoofed; rules: (corroborating hits, P(stray hit), log LR suspect, log LR
+    spoofed).
+
+    Each look hits a real object with the radars' Pd (p = expected / looks, the look-weighted Pd of
+    the radars that covered it), a broadcast that nothing echoes only with P(stray hit) ps, so
+    for h hits in n looks the log likelihood ratio spoofed : real is
+    (n - h) log((1 - ps) / (1 - p)) + h log(ps / p): each look without a plot adds evidence, each
+    plot takes it off. Returns (integrity, seen, whether the spoofed set must be updated)."""
+    expected, looks, hits0, flagged = memory
+    hit_rate, look_rate = coverage
+    hits_needed, ps, llr_suspect, llr_spoofed = rules
     N = ident.shape[0]
     integrity = np.zeros(N, np.int8)
     seen = np.zeros(N, np.bool_)
@@ -33,14 +42,23 @@ def corroborate(ident, radar_hits, coverage, t, memory, spoofed, rules):
     for r in range(N):
         if ident[r] < 0:
             continue
-        in_cov, look = in_covs[r], looks_s[r]
-        if not in_cov:
-            t_cov[r] = t
-        looks = (t - t_cov[r]) / (look if np.isfinite(look) else 1.0) if in_cov else 0.0
         hits = radar_hits[r]
-        seen[r] = hits >= hits_needed and hits >= share * looks
-        unseen = looks > spoof_looks and hits < share * looks
-        state = OK if (not in_cov or seen[r]) else (SPOOFED if unseen else SUSPECT)
+        in_cov = look_rate[r] > 0.0
+        if in_cov:
+            expected[r] += hit_rate[r] * dt
+            looks[r] += look_rate[r] * dt
+        else:
+            expected[r] = looks[r] = 0.0
+            hits0[r] = hits
+        h = min(float(hits - hits0[r]), looks[r])
+        llr = 0.0
+        if looks[r] > 0.0:
+            p = min(max(expected[r] / looks[r], ps + 1e-6), 1.0 - 1e-6)
+            llr = (looks[r] - h) * np.log((1.0 - ps) / (1.0 - p)) + h * np.log(ps / p)
+        seen[r] = in_cov and hits - hits0[r] >= hits_needed and llr < 0.0
+        state = OK
+        if in_cov and not seen[r]:
+            state = SPOOFED if llr >= llr_spoofed else (SUSPECT if llr >= llr_suspect else OK)
         i = np.searchsorted(spoofed, ident[r])
         known = i < spoofed.shape[0] and spoofed[i] == ident[r]
         fl = (flagged[r] or state == SPOOFED or known) and not seen[r]

@@ -3,10 +3,14 @@
 Two checks, both on evidence the picture carries (radar plots per track, state, IMM mode share):
  * radar corroboration: a track with an identity that sits inside a radar's coverage (range,
    elevation, the radar sees that kind of object: an ICAO address claims an aircraft, a Remote ID
-   serial a drone) and that fewer than `corroborated_hits` radar plots have joined is `suspect`;
-   once `spoof_looks` revisits of that radar have passed with fewer hits than `min_hit_share` of
-   them it is `spoofed` (a real aircraft is missed that often in a row with probability
-   (1 - Pd)^spoof_looks);
+   serial a drone) is judged by the radar's looks since it entered: a real object is hit with the
+   sheet's Pd, a broadcast that nothing echoes only by a stray false plot (`p_stray_hit`). When the
+   likelihood ratio spoofed : real of the hits and misses passes `suspect_lr` the track is
+   `suspect`, past `spoofed_lr` `spoofed` (with Pd 0.9: three looks without a plot, then four;
+   radars of different periods and Pd add their looks). It is corroborated, and cleared, once
+   `corroborated_hits` plots have hit it and the evidence favours a real object. No evidence is
+   no suspicion: a track no radar has looked at yet is `ok`. Only radars that surely cover the
+   track judge it: near a sheet's nominal range or elevation limit, Pd falls off;
  * replay: a spoofer that replays a recorded flight elsewhere gives a second track with the same
    altitude and velocity as a real one, kilometres away, for minutes. Two tracks that agree to
    `twin_alt_m` and `twin_speed_mps` while more than `twin_separation_m` apart, and keep agreeing
@@ -35,10 +39,13 @@ from airpicture.geo import EnuFrame
 from airpicture.integrity.kernels import corroborate, replay
 from airpicture.sensors import RadarSheet, SensorSheet, covers, load_sheets
 from airpicture.track.geometry import build_geometry, curvature_radii
-from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Picture
+from airpicture.types import REMOTEID_BIT, FloatArray, IntArray, Picture
 
 
 class RadarIntegrity:
+    #: The per-track memory, one array each, kept sorted by track id.
+    MEMORY = ("ids", "expected", "looks", "hits0", "flagged", "twin", "twin_s", "last_s")
+
     """The integrity stage (an `IntegrityCheck`) for the sensors of a scenario or feed. `active`:
     indices of the sensors in use (default all): only they count for coverage; `settings`: the
     checks' thresholds (the defaults when not given)."""
@@ -59,14 +66,21 @@ class RadarIntegrity:
         self.site_alt = float(site[2])
         self.rn, self.rm = curvature_radii(site[0])
         self.ids = np.zeros(0, np.int64)  # memory per track id, sorted by id
-        self.t_cov = np.zeros(0)
+        self.expected = np.zeros(0)
+        self.looks = np.zeros(0)
+        self.hits0 = np.zeros(0, np.int64)
         self.flagged = np.zeros(0, bool)
         self.twin = np.zeros(0, np.int64)
         self.twin_s = np.zeros(0)
         self.last_s = np.zeros(0)
         self.spoofed: dict[int, float] = {}  # identity -> last time found spoofed
         self._t_prev = -np.inf
-        self._rules_c = (st.corroborated_hits, st.min_hit_share, float(st.spoof_looks))
+        self._rules_c = (
+            st.corroborated_hits,
+            st.p_stray_hit,
+            float(np.log(st.suspect_lr)),
+            float(np.log(st.spoofed_lr)),
+        )
         self._rules_r = (
             st.twin_alt_m,
             st.twin_speed_mps,
@@ -85,11 +99,11 @@ class RadarIntegrity:
         if not (picture.ident >= 0).any():  # no cooperative track: nothing to judge
             return picture
         rows = self._rows(picture)
-        memory = (self.t_cov[rows], self.flagged[rows])
+        memory = (self.expected[rows], self.looks[rows], self.hits0[rows], self.flagged[rows])
         hits = _hits(picture)
         spoofed = np.array(sorted(self.spoofed), np.int64)
         integrity, seen, changed = corroborate(
-            picture.ident, hits, self._coverage(picture), t, memory, spoofed, self._rules_c
+            picture.ident, hits, self._coverage(picture), dt, memory, spoofed, self._rules_c
         )
         twin, twin_s = self.twin[rows], self.twin_s[rows]
         p_man = picture.manoeuvre_p if picture.manoeuvre_p is not None else np.zeros(len(picture))
@@ -99,20 +113,16 @@ class RadarIntegrity:
             picture.track,
             hits,
             p_man,
-            (twin, twin_s, memory[1]),
+            (twin, twin_s, memory[3]),
             integrity,
             dt,
             self._rules_r,
         )
-        self.t_cov[rows], self.flagged[rows], self.twin[rows], self.twin_s[rows] = (
-            memory[0],
-            memory[1],
-            twin,
-            twin_s,
-        )
+        self.expected[rows], self.looks[rows], self.hits0[rows], self.flagged[rows] = memory
+        self.twin[rows], self.twin_s[rows] = twin, twin_s
         self.last_s[rows] = t
-        if changed or memory[1].any():
-            for i in picture.ident[memory[1] & (picture.ident >= 0)].tolist():
+        if changed or memory[3].any():
+            for i in picture.ident[memory[3] & (picture.ident >= 0)].tolist():
                 self.spoofed[int(i)] = t
             for i in picture.ident[seen].tolist():
                 self.spoofed.pop(int(i), None)
@@ -120,8 +130,8 @@ class RadarIntegrity:
         return picture
 
     def _rows(self, picture: Picture) -> IntArray:
-        """Memory rows of the picture's tracks; a track seen for the first time gets one, as last
-        outside coverage when it started."""
+        """Memory rows of the picture's tracks; a track seen for the first time gets a fresh one
+        (no radar looks counted yet, its radar hits so far not evidence of this entry)."""
         ids = picture.track
         pos = np.searchsorted(self.ids, ids)
         known = np.zeros(len(ids), bool)
@@ -129,19 +139,21 @@ class RadarIntegrity:
             known = (pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == ids)
         if not known.all():
             new = ~known
-            start = (
-                picture.first_s[new]
-                if picture.first_s is not None
-                else np.full(int(new.sum()), picture.time_s)
-            )
-            self.ids = np.concatenate([self.ids, ids[new]])
-            self.t_cov = np.concatenate([self.t_cov, start])
-            self.flagged = np.concatenate([self.flagged, np.zeros(int(new.sum()), bool)])
-            self.twin = np.concatenate([self.twin, np.full(int(new.sum()), -1, np.int64)])
-            self.twin_s = np.concatenate([self.twin_s, np.zeros(int(new.sum()))])
-            self.last_s = np.concatenate([self.last_s, np.full(int(new.sum()), picture.time_s)])
+            n = int(new.sum())
+            fresh = {
+                "ids": ids[new],
+                "expected": np.zeros(n),
+                "looks": np.zeros(n),
+                "hits0": np.zeros(n, np.int64),
+                "flagged": np.zeros(n, bool),
+                "twin": np.full(n, -1, np.int64),
+                "twin_s": np.zeros(n),
+                "last_s": np.full(n, picture.time_s),
+            }
+            for name in self.MEMORY:
+                setattr(self, name, np.concatenate([getattr(self, name), fresh[name]]))
             order = np.argsort(self.ids, kind="stable")
-            for name in ("ids", "t_cov", "flagged", "twin", "twin_s", "last_s"):
+            for name in self.MEMORY:
                 setattr(self, name, getattr(self, name)[order])
             pos = np.searchsorted(self.ids, ids)
         return pos
@@ -149,17 +161,20 @@ class RadarIntegrity:
     def _forget(self, t: float) -> None:
         old = self.last_s < t - self.settings.forget_s
         if old.any():
-            for name in ("ids", "t_cov", "flagged", "twin", "twin_s", "last_s"):
+            for name in self.MEMORY:
                 setattr(self, name, getattr(self, name)[~old])
         for i in [i for i, ts in self.spoofed.items() if ts < t - self.settings.spoof_memory_s]:
             del self.spoofed[i]
 
-    def _coverage(self, picture: Picture) -> tuple[BoolArray, FloatArray]:
-        """Which of the picture's tracks some active radar covers, for what each identity claims
-        to be (an ICAO address an aircraft, a Remote ID serial a drone; sensors.covers), and the
-        shortest scan period of those radars (inf where none)."""
+    def _coverage(self, picture: Picture) -> tuple[FloatArray, FloatArray]:
+        """Plots per second each of the picture's tracks should get from the active radars if it
+        is real (sum of Pd / scan period), and looks per second (sum of 1 / scan period), over the
+        radars that surely cover it for what its identity claims to be (an ICAO
+        address an aircraft, a Remote ID serial a drone; sensors.covers, away from the sheet's
+        nominal edges by coverage_edge of the range and coverage_edge_deg of elevation)."""
+        st = self.settings
         n = len(picture)
-        in_cov, look = np.zeros(n, bool), np.full(n, np.inf)
+        hit_rate, look_rate = np.zeros(n), np.zeros(n)
         coop = picture.ident >= 0
         drone = coop & ((picture.ident & REMOTEID_BIT) != 0)
         x = picture.x[:, :3]
@@ -168,15 +183,24 @@ class RadarIntegrity:
             sheet = cast(RadarSheet, g.spec)
             o, M = g.at(self.frame, t)
             sensor_alt = self.site_alt + o[0, 2] + o[0, 0] ** 2 / (2 * self.rn) + o[0, 1] ** 2 / (2 * self.rm)
-            cov = np.zeros(n, bool)
             for kind, who in (("aircraft", coop & ~drone), ("drone", drone)):
-                if who.any() and sheet.sees(kind):
-                    cov[who] = covers(
-                        sheet, o[0], M[0], x[who], kind, alt_m=picture.alt_m[who], sensor_alt_m=sensor_alt
-                    )
-            in_cov |= cov
-            look = np.where(cov, np.minimum(look, sheet.revisit_s), look)
-        return in_cov, look
+                if not (who.any() and sheet.sees(kind)):
+                    continue
+                cov = covers(
+                    sheet,
+                    o[0],
+                    M[0],
+                    x[who],
+                    kind,
+                    alt_m=picture.alt_m[who],
+                    sensor_alt_m=sensor_alt,
+                    inside_m=st.coverage_edge * sheet.max_range_m,
+                    inside_deg=st.coverage_edge_deg,
+                )
+                idx = np.flatnonzero(who)[cov]
+                hit_rate[idx] += sheet.pd_of(kind) / sheet.revisit_s
+                look_rate[idx] += 1.0 / sheet.revisit_s
+        return hit_rate, look_rate
 
 
 def _hits(picture: Picture) -> IntArray:

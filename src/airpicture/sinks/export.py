@@ -1,8 +1,9 @@
 """tracks.csv: the published air picture as rows (FORMAT.md "What a tracker writes").
 
-Columns: time_s, track, lat, lon, alt_m, class, class_p, identity, integrity. Spoofed tracks and
-cooperative tracks still awaiting radar corroboration (`suspect`) are left out of the published
-rows: the file is what an operator's picture shows as flying.
+Columns: time_s, track, lat, lon, alt_m, class, class_p, identity, integrity. Tracks the
+integrity stage does not believe (`suspect`, `spoofed`) are written too, with that mark: the
+picture says what it does not believe rather than hiding it (FORMAT.md); `published_only` keeps
+only the `ok` ones.
 
 A row is written when a track's estimate is new: at its measurement updates (the filtered state at
 the measurement's time), and, for a track with no newer measurement, predicted ("coasted") once
@@ -46,7 +47,7 @@ class TracksCsvWriter:
     def __init__(
         self,
         path: str | Path,
-        published_only: bool = True,
+        published_only: bool = False,
         coast_every_s: float = 4.0,
         forget_s: float = FORGET_S,
     ) -> None:
