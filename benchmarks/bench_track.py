@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's airpicture, whichever environment runs the script
 try:
+    from airpicture.integrity import RadarIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
-    from airpicture.integrity import RadarIntegrity
     from airpicture.track.base import Measurements
     from airpicture.track.tracker import ImmGnnTracker, warm_up
     from airpicture.track.windows import run_scenario
