@@ -137,22 +137,22 @@ class IntegritySettings(_Stage):
         "false plot in its gate)",
     )
     suspect_lr: float = Field(
-        default=300.0,
-        gt=1,
-        description="likelihood ratio spoofed : real of the radar's looks that makes a track suspect: "
-        "three looks without a plot at Pd 0.9, which a real aircraft gives on entering coverage once "
-        "in a thousand",
-    )
-    spoofed_lr: float = Field(
         default=3000.0,
         gt=1,
-        description="...and that makes it spoofed: four such looks (once in ten thousand)",
+        description="likelihood ratio spoofed : real of the radar's looks that makes a track suspect: "
+        "four looks without a plot at Pd 0.9, which a real aircraft gives on entering coverage once "
+        "in ten thousand",
+    )
+    spoofed_lr: float = Field(
+        default=30000.0,
+        gt=1,
+        description="...and that makes it spoofed: five such looks (once in a hundred thousand)",
     )
     corroborated_hits: int = Field(
         default=2, gt=0, description="radar plots that corroborate a cooperative track"
     )
     coverage_edge: float = Field(
-        default=0.05,
+        default=0.02,
         ge=0,
         lt=0.5,
         description="a radar judges only tracks this share of its max range inside its range limits "

@@ -6,7 +6,7 @@ Two checks, both on evidence the picture carries (radar plots per track, state, 
    serial a drone) is judged by the radar's looks since it entered: a real object is hit with the
    sheet's Pd, a broadcast that nothing echoes only by a stray false plot (`p_stray_hit`). When the
    likelihood ratio spoofed : real of the hits and misses passes `suspect_lr` the track is
-   `suspect`, past `spoofed_lr` `spoofed` (with Pd 0.9: three looks without a plot, then four;
+   `suspect`, past `spoofed_lr` `spoofed` (with Pd 0.9: four looks without a plot, then five;
    radars of different periods and Pd add their looks). It is corroborated, and cleared, once
    `corroborated_hits` plots have hit it and the evidence favours a real object. No evidence is
    no suspicion: a track no radar has looked at yet is `ok`. Only radars that surely cover the
