@@ -187,12 +187,16 @@ def test_demo_tracks_the_whole_bundled_scenario(tmp_path: Path) -> None:
     assert len(tracks) > 5000
     d = distance_to_truth(tracks, truth())
     assert (d < 1000.0).mean() >= 0.9
-    # every ADS-B identity that flies is published, none of the spoofed ones (ghosts.csv)
+    # every ADS-B identity is published; the spoofed ones (ghosts.csv) marked so, the real ones never
     _, adsb = _rows(BUNDLED / "adsb.csv.gz")
     broadcast = {r.split(",")[2] for r in adsb}
     _, ghosts = _rows(BUNDLED / "ghosts.csv.gz")
     assert ghosts and set(ghosts) <= broadcast
-    assert set(tracks["identity"].tolist()) - {""} == broadcast - set(ghosts)
+    ident, mark = tracks["identity"].astype(str), tracks["integrity"].astype(str)
+    assert set(ident.tolist()) - {""} == broadcast
+    for g in ghosts:
+        assert (mark[ident == g] == "spoofed").mean() > 0.9, g
+    assert set(mark[~np.isin(ident, ghosts)].tolist()) == {"ok"}
 
 
 def test_track_cli_overlapped_and_serial_runs_write_the_same_files(tmp_path: Path) -> None:
