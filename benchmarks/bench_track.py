@@ -31,7 +31,8 @@ try:
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
     from airpicture.track.base import Measurements
-    from airpicture.track.tracker import ImmGnnTracker, warm_up
+    from airpicture.track.tracker import ImmGnnTracker
+    from airpicture.track.warm import warm_up
     from airpicture.track.windows import run_scenario
 except ModuleNotFoundError as e:  # a Python without the project's dependencies
     sys.exit(

@@ -321,14 +321,15 @@ def test_reports_that_no_radar_corroborates_are_flagged_and_published_as_such(tm
                 if sel.any():
                     lst.append((pic.time_s - tk.T0, int(pic.integrity[sel][0])))
     ghost_states = np.array(states[0xABCDEF])
-    assert SUSPECT in ghost_states[ghost_states[:, 0] < 4 * T, 1]  # suspect at first...
-    assert (ghost_states[ghost_states[:, 0] > 5 * T, 1] == SPOOFED).all()  # ...spoofed after 3 looks
+    flagged_at = ghost_states[ghost_states[:, 1] != OK, 0]
+    assert SUSPECT in ghost_states[:, 1] and flagged_at.min() <= 6 * T  # suspect after 4 empty looks...
+    assert (ghost_states[ghost_states[:, 0] > 7 * T, 1] == SPOOFED).all()  # ...then spoofed, for good
     for ident in (0x3C6444, 0x111111):
         s = np.array(states[ident])
         assert (s[s[:, 0] > 3 * T, 1] == OK).all()
     rows = [r.split(",") for r in out.read_text().splitlines()[1:]]
     ghost_rows = [(float(r[0]) - tk.T0, r[8]) for r in rows if r[7] == "abcdef"]
-    assert ghost_rows and all(g == "spoofed" for t, g in ghost_rows if t > 5 * T)
+    assert ghost_rows and all(g == "spoofed" for t, g in ghost_rows if t > 7 * T)
     assert {r[8] for r in rows if r[7] in ("3c6444", "111111")} == {"ok"}
 
 

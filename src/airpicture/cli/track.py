@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.integrity import RadarIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
-    from airpicture.track.tracker import ImmGnnTracker, warm_up
+    from airpicture.track.tracker import ImmGnnTracker
+    from airpicture.track.warm import warm_up
     from airpicture.track.windows import scenario_windows
 
     t_start = time.perf_counter()

@@ -2,7 +2,8 @@
 measurement through this package's modules; `tracker.py` holds the tracker."""
 
 from airpicture.track.base import Measurements, Tracker
-from airpicture.track.tracker import ImmGnnTracker, TrackerStats, warm_up
+from airpicture.track.tracker import ImmGnnTracker, TrackerStats
+from airpicture.track.warm import warm_up
 from airpicture.track.windows import FeedWindows, run_scenario, scenario_windows
 
 __all__ = [
