@@ -14,9 +14,9 @@ environment variables ``AIRPICTURE_<STAGE>__<FIELD>`` (``AIRPICTURE_ASSESS__ALER
 A value that does not validate, an unknown stage or field, or an unreadable file is a ConfigError
 that names it. `airpicture config show` prints the settings in effect and where each came from.
 
-Each default lives here and nowhere else: a stage is handed its model (`settings.assess`) and
-reads its numbers from it. (The tracker still reads its module constants, track/params.py and
-friends, until it is wired to `TrackSettings`; tests/test_config.py keeps the two equal.)
+Each default lives here and nowhere else: a stage is handed its model (`settings.track` to
+ImmGnnTracker, `settings.integrity` to RadarIntegrity, `settings.assess` to TrackAssessor...)
+and reads its numbers from it.
 """
 
 from __future__ import annotations
