@@ -7,10 +7,12 @@ on keys, (N, zones, steps) stacks). Here each step is one loop over the tracks c
 the active alerts.
 
 Records: each kernel takes its columns as NamedTuple records (defined below, with their fields'
-shapes). They cross into compiled code as plain tuples: numba types a tuple argument in C from a
-fingerprint, a NamedTuple in Python field by field (~1-4 us a record a call, more than some
-kernels' work). So `name(...)` takes the records, passes tuple(record), and the compiled
-`_name` rebuilds the same NamedTuple from the fields at its top: field order is the class's own.
+shapes). They cross into compiled code as plain tuples: numba types a plain tuple argument in C
+from a fingerprint, a NamedTuple in Python field by field (~0.1 us an array field a call). So
+`name(...)` takes the records, passes record[:] (its fields as a plain tuple, cheaper than
+tuple(record)), and the compiled `_name` rebuilds the same NamedTuple from the fields at its
+top: field order is the class's own. AlertTuning is built once, AlertSlots when the slots grow,
+the others each picture (positionally, in the class's field order).
 
 Keys: track * nzk + zone * nk + kind (nzk = nz * nk; zone nz - 1 means "no zone"); kinds (4,)
 holds the indices of [zone_entry, predicted_entry, loitering, uncooperative] in ALERT_KINDS.
@@ -165,7 +167,7 @@ def alertable(
     P >= keep_drone_p (tuning: AlertTuning). slots (AlertSlots) are updated here. watch (N,): the
     rows the rules must evaluate, those alertable and the tracks of active alerts (key (A,)),
     whose steps describe them; returns how many."""
-    return _alertable(t, tuple(pic), tuple(slots), key, tuple(tuning), ok, watch)
+    return _alertable(t, pic[:], slots[:], key, tuning[:], ok, watch)
 
 
 @jit
@@ -203,7 +205,7 @@ def conditions(
     A keep condition is a raise condition widened by margin_m around footprints and height bands
     (zones) or by 1 km (uncooperative range); tuning: AlertTuning.
     """
-    return _conditions(sub, tuple(pic), tuple(zones), tuple(tuning), tuple(res))
+    return _conditions(sub, pic[:], zones[:], tuning[:], res[:])
 
 
 @jit
@@ -290,7 +292,7 @@ def refresh(
     when update_every_s passed since it was last sent (tuning: AlertTuning). true_s, sent_s,
     seen_s, last_pos are updated in place; res (RefreshOutputs): done, due, gone (A,) and new
     (R,), the raise keys no alert that stays active holds."""
-    _refresh(t, tuple(alerts), keep_keys, raise_keys, tuple(here), tuple(tuning), tuple(res))
+    _refresh(t, alerts[:], keep_keys, raise_keys, here[:], tuning[:], res[:])
 
 
 @jit

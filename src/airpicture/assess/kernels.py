@@ -11,10 +11,11 @@ ulp); that version is the oracle of tests/assess/test_assess_kernels.py.
 Records: each kernel takes its columns as NamedTuple records (defined below, with their fields'
 shapes). They cross into compiled code as plain tuples: numba types a plain tuple argument in C
 from a fingerprint, a NamedTuple in Python field by field (~0.1 us an array field a call). So
-`name(...)` takes the records, passes tuple(record), and the compiled `_name` rebuilds the same
-NamedTuple from the fields at its top: field order is the class's own. The records that do not
-change (FeatureTuning, ClassifyModel) are built once, SlotHistory when the slots grow, the
-others each picture (positionally, in the class's field order).
+`name(...)` takes the records, passes record[:] (its fields as a plain tuple, cheaper than
+tuple(record)), and the compiled `_name` rebuilds the same NamedTuple from the fields at its
+top: field order is the class's own. FeatureTuning and ClassifyModel are built once,
+SlotHistory when the slots grow, the others each picture (positionally, in the class's field
+order).
 
 Letters (per row i of the picture, s its slot, k a sensor, j a ring sample newest first):
 x (N, 6) [e n u ve vn vu] site ENU, P (N, 6, 6) its covariance, t the picture time.
@@ -261,7 +262,7 @@ def update_features(
     """Fold the picture's rows pic (PictureRows) at time t into their slots' history hist
     (SlotHistory, in place; a row not known initialises its slot here), with the constants tuning
     (FeatureTuning). Writes the features.Features of each row into res (FeatureOutputs)."""
-    _update_features(t, tuple(pic), tuple(hist), tuple(tuning), tuple(res))
+    _update_features(t, pic[:], hist[:], tuning[:], res[:])
 
 
 @jit
@@ -373,7 +374,7 @@ def identity(ident, mode_c, uav, ident_weight, mode_c_weight, rid_bit, out):
 def classify(ev: ClassifyRows, model: ClassifyModel, res: ClassifyOutputs) -> None:
     """Posterior (N, 3) over classify.KINDS, the class shown (N,) int8 and its probability, into
     res (ClassifyOutputs), from the rows' evidence ev (ClassifyRows) and the model (ClassifyModel)."""
-    _classify(tuple(ev), tuple(model), tuple(res))
+    _classify(ev[:], model[:], res[:])
 
 
 @jit
