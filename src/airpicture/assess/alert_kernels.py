@@ -6,34 +6,178 @@ numpy rules cost ~150 us a picture in the fixed cost of small array operations (
 on keys, (N, zones, steps) stacks). Here each step is one loop over the tracks concerned or over
 the active alerts.
 
+Records: each kernel takes its columns as NamedTuple records (defined below, with their fields'
+shapes). They cross into compiled code as plain tuples: numba types a plain tuple argument in C
+from a fingerprint, a NamedTuple in Python field by field (~0.1 us an array field a call). So
+`name(...)` takes the records, passes record[:] (its fields as a plain tuple, cheaper than
+tuple(record)), and the compiled `_name` rebuilds the same NamedTuple from the fields at its
+top: field order is the class's own. AlertTuning is built once, AlertSlots when the slots grow,
+the others each picture (positionally, in the class's field order).
+
 Keys: track * nzk + zone * nk + kind (nzk = nz * nk; zone nz - 1 means "no zone"); kinds (4,)
 holds the indices of [zone_entry, predicted_entry, loitering, uncooperative] in ALERT_KINDS.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+import numpy.typing as npt
 
-from airpicture.assess.kernels import _jit
+from airpicture.compiled import jit
+
+_F = npt.NDArray[np.float64]
+_B = npt.NDArray[np.bool_]
+_I = npt.NDArray[np.int64]
 
 
-@_jit
+class AlertTuning(NamedTuple):
+    """The rules' constants, built once (alerts.AlertRules), as the kernels take them.
+
+    alert_drone_p, keep_drone_p, alert_min_age_s, alert_hold_s: when a track may alert
+    (alertable); site_alt m; margin_m the keep conditions' widening; loiter_time_s,
+    loiter_radius_m, loiter_turn_deg, loiter_steady, hover_speed_mps, hover_radius_m: loitering;
+    uncooperative_range_m; track_lost_s, clear_after_s, update_every_s: an alert's lifecycle
+    (refresh); nz zones + 1 ("no zone"), nk alert kinds, nzk = nz * nk (keys); kinds (4,) int64.
+    """
+
+    alert_drone_p: float
+    keep_drone_p: float
+    alert_min_age_s: float
+    alert_hold_s: float
+    site_alt: float
+    margin_m: float
+    loiter_time_s: float
+    loiter_radius_m: float
+    loiter_turn_deg: float
+    loiter_steady: float
+    hover_speed_mps: float
+    hover_radius_m: float
+    uncooperative_range_m: float
+    track_lost_s: float
+    clear_after_s: float
+    update_every_s: float
+    nz: int
+    nk: int
+    nzk: int
+    kinds: _I
+
+
+class AlertSlots(NamedTuple):
+    """Per slot (C,), read and written by alertable; rebuilt only when the slot arrays grow:
+    was bool (the track was alertable at its previous picture), since (when it first looked like a
+    drone, NaN: not)."""
+
+    was: _B
+    since: _F
+
+
+class AlertableRows(NamedTuple):
+    """The picture's rows as alertable takes them (N,): ids int64 track ids, rows int64 their
+    slots, known bool (the slot holds the track's state), p_drone P(drone), age s."""
+
+    ids: _I
+    rows: _I
+    known: _B
+    p_drone: _F
+    age: _F
+
+
+class ConditionRows(NamedTuple):
+    """The picture's rows as conditions takes them (N,): ids int64 track ids, ok bool alertable,
+    x (N, 6) [e n u ve vn vu], alt m, ident int64 (< 0: none); the loiter window's turn deg,
+    steady, span s, radius m, loiter_speed m/s (features.Features)."""
+
+    ids: _I
+    ok: _B
+    x: _F
+    alt: _F
+    ident: _I
+    turn: _F
+    steady: _F
+    span: _F
+    radius: _F
+    loiter_speed: _F
+
+
+class ZonePaths(NamedTuple):
+    """The zones against the rows' paths (Z zones, M rows of sub, K steps): depth (Z, M, K) m of
+    each row's straight-line path at steps (K,) s; floor, ceiling (Z,) m above the site."""
+
+    depth: _F
+    floor: _F
+    ceiling: _F
+    steps: _F
+
+
+class ConditionKeys(NamedTuple):
+    """What conditions writes: raise_keys, keep_keys (cap,) int64 (the first n raise / n keep);
+    depth_now, tte (N, Z) at the rows of sub."""
+
+    raise_keys: _I
+    keep_keys: _I
+    depth_now: _F
+    tte: _F
+
+
+class ActiveAlerts(NamedTuple):
+    """The active alerts (A,) as refresh takes them: key int64; true_s, sent_s, seen_s when the
+    keep condition was last true, the alert last sent, its track last seen; last_pos (A, 3)
+    [lat lon alt_m] (updated in place)."""
+
+    key: _I
+    true_s: _F
+    sent_s: _F
+    seen_s: _F
+    last_pos: _F
+
+
+class TrackPositions(NamedTuple):
+    """The picture's tracks as refresh takes them (N,): ids int64, lat, lon deg, alt m."""
+
+    ids: _I
+    lat: _F
+    lon: _F
+    alt: _F
+
+
+class RefreshOutputs(NamedTuple):
+    """What refresh writes: done, due, gone (A,) bool per active alert; new (R,) bool per raise
+    key."""
+
+    done: _B
+    due: _B
+    gone: _B
+    new: _B
+
+
+@jit
 def _find(sorted_a, v):
     """Index of v in the sorted array, -1 if absent."""
     j = np.searchsorted(sorted_a, v)
     return j if j < sorted_a.shape[0] and sorted_a[j] == v else -1
 
 
-@_jit
 def alertable(
-    ids, rows, known, p_drone, age, t, alert_drone_p, keep_drone_p, alert_min_age_s, alert_hold_s,
-    was, since, key, nzk, ok, watch,
-):  # fmt: skip
-    """Which rows may alert (ok (N,)): a track must look like a drone (P >= alert_drone_p, older
-    than alert_min_age_s) for alert_hold_s, and stays alertable while P >= keep_drone_p.
-    was (C,) bool and since (C,) (when it first looked so, NaN: not) are per slot (rows (N,)),
-    updated here. watch (N,): the rows the rules must evaluate, those alertable and the tracks of
-    active alerts (key (A,)), whose steps describe them; returns how many."""
+    t: float, pic: AlertableRows, slots: AlertSlots, key: _I, tuning: AlertTuning, ok: _B, watch: _B
+) -> int:
+    """Which rows of pic (AlertableRows) may alert (ok (N,)): a track must look like a drone
+    (P >= alert_drone_p, older than alert_min_age_s) for alert_hold_s, and stays alertable while
+    P >= keep_drone_p (tuning: AlertTuning). slots (AlertSlots) are updated here. watch (N,): the
+    rows the rules must evaluate, those alertable and the tracks of active alerts (key (A,)),
+    whose steps describe them; returns how many."""
+    return _alertable(t, pic[:], slots[:], key, tuning[:], ok, watch)
+
+
+@jit
+def _alertable(t, pic_fields, slots_fields, key, tuning_fields, ok, watch):
+    """alertable, compiled: its records come as plain tuples (see Records above)."""
+    pic, slots, tuning = AlertableRows(*pic_fields), AlertSlots(*slots_fields), AlertTuning(*tuning_fields)
+    ids, rows, known, p_drone, age = pic.ids, pic.rows, pic.known, pic.p_drone, pic.age
+    was, since, nzk = slots.was, slots.since, tuning.nzk
+    alert_drone_p, keep_drone_p = tuning.alert_drone_p, tuning.keep_drone_p
+    alert_min_age_s, alert_hold_s = tuning.alert_min_age_s, tuning.alert_hold_s
     tracks = np.sort(key // nzk)
     n_watch = 0
     for i in range(ids.shape[0]):
@@ -50,21 +194,36 @@ def alertable(
     return n_watch
 
 
-@_jit
 def conditions(
-    sub, ids, ok, x, alt, ident, turn, steady, span, radius, loiter_speed,  # picture rows
-    depth, floor, ceiling, steps,  # zones
-    site_alt, margin_m, loiter_time_s, loiter_radius_m, loiter_turn_deg, loiter_steady,
-    hover_speed_mps, hover_radius_m, uncooperative_range_m, nz, nk, kinds,
-    raise_keys, keep_keys, depth_now, tte,
-):  # fmt: skip
-    """Raise and keep conditions of the rows sub (M,) as keys; returns (n raise, n keep).
+    sub: _I, pic: ConditionRows, zones: ZonePaths, tuning: AlertTuning, res: ConditionKeys
+) -> tuple[int, int]:
+    """Raise and keep conditions of the rows sub (M,) of pic (ConditionRows) as keys into res
+    (ConditionKeys); returns (n raise, n keep).
 
-    depth (Z, M, K): each zone's depth of each row's straight-line path at steps (K,) s; floor,
-    ceiling (Z,) m above the site. Writes depth_now and tte (time to first predicted entry, NaN:
-    none) (N, Z) at the rows sub. A keep condition is a raise condition widened by margin_m
-    around footprints and height bands (zones) or by 1 km (uncooperative range).
+    zones (ZonePaths): each zone's depth of each row's straight-line path and its height band.
+    Writes depth_now and tte (time to first predicted entry, NaN: none) (N, Z) at the rows sub.
+    A keep condition is a raise condition widened by margin_m around footprints and height bands
+    (zones) or by 1 km (uncooperative range); tuning: AlertTuning.
     """
+    return _conditions(sub, pic[:], zones[:], tuning[:], res[:])
+
+
+@jit
+def _conditions(sub, pic_fields, zones_fields, tuning_fields, res_fields):
+    """conditions, compiled: its records come as plain tuples (see Records above)."""
+    pic, zones, tuning, res = (
+        ConditionRows(*pic_fields),
+        ZonePaths(*zones_fields),
+        AlertTuning(*tuning_fields),
+        ConditionKeys(*res_fields),
+    )
+    ids, ok, x, alt, ident = pic.ids, pic.ok, pic.x, pic.alt, pic.ident
+    turn, steady, span, radius, loiter_speed = pic.turn, pic.steady, pic.span, pic.radius, pic.loiter_speed
+    depth, floor, ceiling, steps = zones.depth, zones.floor, zones.ceiling, zones.steps
+    site_alt, margin_m, loiter_time_s = tuning.site_alt, tuning.margin_m, tuning.loiter_time_s
+    hover_speed_mps, hover_radius_m = tuning.hover_speed_mps, tuning.hover_radius_m
+    uncooperative_range_m, nz, nk, kinds = tuning.uncooperative_range_m, tuning.nz, tuning.nk, tuning.kinds
+    raise_keys, keep_keys, depth_now, tte = res.raise_keys, res.keep_keys, res.depth_now, res.tte
     Z, K = depth.shape[0], steps.shape[0]
     n_raise = n_keep = 0
     for i in range(sub.shape[0]):
@@ -101,9 +260,9 @@ def conditions(
         if not ok[r]:
             continue
         none = base + (nz - 1) * nk  # the alerts of no zone
-        circling = turn[r] >= loiter_turn_deg and steady[r] >= loiter_steady
+        circling = turn[r] >= tuning.loiter_turn_deg and steady[r] >= tuning.loiter_steady
         hovering = loiter_speed[r] <= hover_speed_mps and radius[r] <= hover_radius_m
-        if span[r] >= loiter_time_s - 1e-6 and radius[r] <= loiter_radius_m and (circling or hovering):
+        if span[r] >= loiter_time_s - 1e-6 and radius[r] <= tuning.loiter_radius_m and (circling or hovering):
             raise_keys[n_raise] = none + kinds[2]
             keep_keys[n_keep] = none + kinds[2]
             n_raise += 1
@@ -118,16 +277,37 @@ def conditions(
     return n_raise, n_keep
 
 
-@_jit
 def refresh(
-    key, keep_keys, raise_keys, ids, lat, lon, alt, t, nzk, track_lost_s, clear_after_s, update_every_s,
-    true_s, sent_s, seen_s, last_pos, done, due, gone, new,
-):  # fmt: skip
-    """Refresh the active alerts (A,) with the picture's keep conditions: each is done (cleared)
-    when its track was unpublished for longer than track_lost_s or its keep condition was false
-    for clear_after_s, due (updated) when update_every_s passed since it was last sent.
-    true_s, sent_s, seen_s (A,), last_pos (A, 3) [lat lon alt_m] are updated in place; new (R,):
-    the raise keys no alert that stays active holds."""
+    t: float,
+    alerts: ActiveAlerts,
+    keep_keys: _I,
+    raise_keys: _I,
+    here: TrackPositions,
+    tuning: AlertTuning,
+    res: RefreshOutputs,
+) -> None:
+    """Refresh the active alerts (alerts: ActiveAlerts, (A,)) with the picture's keep conditions (and its
+    tracks here, TrackPositions): each is done (cleared) when its track was unpublished for
+    longer than track_lost_s or its keep condition was false for clear_after_s, due (updated)
+    when update_every_s passed since it was last sent (tuning: AlertTuning). true_s, sent_s,
+    seen_s, last_pos are updated in place; res (RefreshOutputs): done, due, gone (A,) and new
+    (R,), the raise keys no alert that stays active holds."""
+    _refresh(t, alerts[:], keep_keys, raise_keys, here[:], tuning[:], res[:])
+
+
+@jit
+def _refresh(t, alerts_fields, keep_keys, raise_keys, here_fields, tuning_fields, res_fields):
+    """refresh, compiled: its records come as plain tuples (see Records above)."""
+    alerts, here, tuning, res = (
+        ActiveAlerts(*alerts_fields),
+        TrackPositions(*here_fields),
+        AlertTuning(*tuning_fields),
+        RefreshOutputs(*res_fields),
+    )
+    key, last_pos = alerts.key, alerts.last_pos
+    true_s, sent_s, seen_s = alerts.true_s, alerts.sent_s, alerts.seen_s
+    ids, lat, lon, alt, nzk = here.ids, here.lat, here.lon, here.alt, tuning.nzk
+    done, due, gone, new = res.done, res.due, res.gone, res.new
     kk = np.sort(keep_keys)
     order = np.argsort(ids, kind="mergesort")
     sorted_ids = ids[order]
@@ -139,9 +319,9 @@ def refresh(
             r = order[j]
             last_pos[a, 0], last_pos[a, 1], last_pos[a, 2] = lat[r], lon[r], alt[r]
             seen_s[a] = t
-        gone[a] = t - seen_s[a] > track_lost_s  # unpublished for longer than a short gap
-        done[a] = gone[a] or (j >= 0 and t - true_s[a] >= clear_after_s)
-        due[a] = not done[a] and j >= 0 and t - sent_s[a] >= update_every_s
+        gone[a] = t - seen_s[a] > tuning.track_lost_s  # unpublished for longer than a short gap
+        done[a] = gone[a] or (j >= 0 and t - true_s[a] >= tuning.clear_after_s)
+        due[a] = not done[a] and j >= 0 and t - sent_s[a] >= tuning.update_every_s
         if due[a]:
             sent_s[a] = t
     active = np.sort(key[~done])

@@ -62,6 +62,30 @@ class AlertRules:
         self.slots = SlotTable(self.s.track_lost_s)
         self.alertable: BoolArray = np.zeros(self.slots.capacity, dtype=bool)
         self.drone_since = np.zeros(self.slots.capacity)  # since when P(drone) >= alert_drone_p (NaN: not)
+        self.slot_state = alert_kernels.AlertSlots(self.alertable, self.drone_since)
+        s = self.s
+        self.tuning = alert_kernels.AlertTuning(
+            alert_drone_p=s.alert_drone_p,
+            keep_drone_p=s.keep_drone_p,
+            alert_min_age_s=s.alert_min_age_s,
+            alert_hold_s=s.alert_hold_s,
+            site_alt=self.site_alt,
+            margin_m=s.boundary_margin_m,
+            loiter_time_s=s.loiter_time_s,
+            loiter_radius_m=s.loiter_radius_m,
+            loiter_turn_deg=s.loiter_turn_deg,
+            loiter_steady=s.loiter_steady,
+            hover_speed_mps=s.hover_speed_mps,
+            hover_radius_m=s.hover_radius_m,
+            uncooperative_range_m=s.uncooperative_range_m,
+            track_lost_s=s.track_lost_s,
+            clear_after_s=s.clear_after_s,
+            update_every_s=s.update_every_s,
+            nz=self.nz,
+            nk=_NK,
+            nzk=self.nz * _NK,
+            kinds=_KINDS,
+        )
         # active alerts (A,): key, id, time raised / last true / last sent
         self.key: IntArray = np.zeros(0, dtype=np.int64)
         self.alert_id: list[str] = []
@@ -74,15 +98,15 @@ class AlertRules:
 
     def update(self, pic: Picture, f: Features, post: FloatArray) -> list[Alert]:
         """One picture: returns the raised / updated / cleared alert steps it causes."""
-        s, t, N, nzk = self.s, float(pic.time_s), len(pic), self.nz * _NK
+        t, N, nzk = float(pic.time_s), len(pic), self.nz * _NK
         ids = np.asarray(pic.track, dtype=np.int64)
         rows, known = self.slots.assign(self, ("alertable", "drone_since"), ids, t)
+        if self.slot_state.was is not self.alertable:  # the slots grew: new arrays
+            self.slot_state = alert_kernels.AlertSlots(self.alertable, self.drone_since)
         ok, watch = np.empty(N, dtype=bool), np.empty(N, dtype=bool)
         p_drone = np.ascontiguousarray(post[:, 1])  # one layout whatever N (one compiled version)
-        n_watch = alert_kernels.alertable(
-            ids, rows, known, p_drone, f.age_s, t, s.alert_drone_p, s.keep_drone_p, s.alert_min_age_s,
-            s.alert_hold_s, self.alertable, self.drone_since, self.key, nzk, ok, watch,
-        )  # fmt: skip
+        rows_in = alert_kernels.AlertableRows(ids, rows, known, p_drone, f.age_s)
+        n_watch = alert_kernels.alertable(t, rows_in, self.slot_state, self.key, self.tuning, ok, watch)
         if not n_watch and not len(self.key):
             return []  # no track may alert and no alert is active
         # every condition needs an alertable track: only those rows, and the tracks of active
@@ -134,15 +158,21 @@ class AlertRules:
         cap = len(sub) * (2 * Z + 2)  # the most keys the rows can have
         raise_keys, keep_keys = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         zt = {"depth": np.full((N, Z), np.nan), "tte": np.full((N, Z), np.nan)}
-        n_raise, n_keep = alert_kernels.conditions(
-            sub, np.asarray(pic.track, dtype=np.int64), ok, pic.x, pic.alt_m,
+        rows = alert_kernels.ConditionRows(
+            np.asarray(pic.track, dtype=np.int64),
+            ok,
+            pic.x,
+            pic.alt_m,
             np.asarray(pic.ident, dtype=np.int64),
-            f.loiter_turn_deg, f.loiter_steady, f.loiter_span_s, f.loiter_radius_m, f.loiter_speed,
-            depth, self.floor, self.ceiling, steps,
-            self.site_alt, s.boundary_margin_m, s.loiter_time_s, s.loiter_radius_m, s.loiter_turn_deg,
-            s.loiter_steady, s.hover_speed_mps, s.hover_radius_m, s.uncooperative_range_m,
-            self.nz, _NK, _KINDS, raise_keys, keep_keys, zt["depth"], zt["tte"],
-        )  # fmt: skip
+            f.loiter_turn_deg,
+            f.loiter_steady,
+            f.loiter_span_s,
+            f.loiter_radius_m,
+            f.loiter_speed,
+        )
+        paths = alert_kernels.ZonePaths(depth, self.floor, self.ceiling, steps)
+        res = alert_kernels.ConditionKeys(raise_keys, keep_keys, zt["depth"], zt["tte"])
+        n_raise, n_keep = alert_kernels.conditions(sub, rows, paths, self.tuning, res)
         return raise_keys[:n_raise], keep_keys[:n_keep], zt
 
     def refresh(
@@ -150,14 +180,15 @@ class AlertRules:
     ) -> tuple[BoolArray, BoolArray, BoolArray, BoolArray]:
         """Refresh the active alerts with a picture's keep keys: (done, due, gone) (A,), and which
         raise keys (R,) no alert that stays active holds."""
-        s, A = self.s, len(self.key)
+        A = len(self.key)
         done, due, gone = np.empty(A, dtype=bool), np.empty(A, dtype=bool), np.empty(A, dtype=bool)
         fresh = np.empty(len(raise_keys), dtype=bool)
-        alert_kernels.refresh(
-            self.key, keep_keys, raise_keys, np.asarray(pic.track, dtype=np.int64), pic.lat, pic.lon,
-            pic.alt_m, float(pic.time_s), self.nz * _NK, s.track_lost_s, s.clear_after_s, s.update_every_s,
-            self.true_s, self.sent_s, self.seen_s, self.last_pos, done, due, gone, fresh,
-        )  # fmt: skip
+        active = alert_kernels.ActiveAlerts(self.key, self.true_s, self.sent_s, self.seen_s, self.last_pos)
+        here = alert_kernels.TrackPositions(
+            np.asarray(pic.track, dtype=np.int64), pic.lat, pic.lon, pic.alt_m
+        )
+        res = alert_kernels.RefreshOutputs(done, due, gone, fresh)
+        alert_kernels.refresh(float(pic.time_s), active, keep_keys, raise_keys, here, self.tuning, res)
         return done, due, gone, fresh
 
     # ---- one alert step, explained ----------------------------------------------------------

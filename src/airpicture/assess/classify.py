@@ -112,6 +112,21 @@ class BayesClassifier:
         # the hand-set likelihood tables as arrays, per kind in KINDS order
         self.plateaus = np.array([[KINEMATICS[f][kind] for f in ("speed", "height")] for kind in KINDS])
         self.wanders = np.array([WANDER[kind] for kind in KINDS])
+        self.model = kernels.ClassifyModel(
+            log_pd=self.log_pd,
+            log_miss=self.log_miss,
+            log_pd_flock=self.log_pd_flock,
+            log_miss_flock=self.log_miss_flock,
+            log_flock_share=self.log_flock_share,
+            log_prior=self.log_prior,
+            plateaus=self.plateaus,
+            wanders=self.wanders,
+            kinematic_tau_s=self.s.kinematic_tau_s,
+            kinematic_max_looks=self.s.kinematic_max_looks,
+            llr_clip=self.s.llr_clip,
+            unknown_below_p=self.s.unknown_below_p,
+            codes=KIND_CODES,
+        )
 
     def update(self, pic: Picture, f: Features) -> FloatArray:
         """Fill pic.cls / pic.cls_p; returns the posterior (N, 3) over KINDS."""
@@ -120,14 +135,10 @@ class BayesClassifier:
         uav = np.isin(pic.ident, uav_ids) if len(uav_ids) else np.zeros(N, dtype=bool)
         ident_ll = identity_loglik(pic.ident, pic.mode_c, self.s, uav)
         post, cls, p = np.empty((N, 3)), np.empty(N, dtype=np.int8), np.empty(N)
-        s = self.s
-        kernels.classify(
-            f.hits, f.misses, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll,
-            self.log_pd, self.log_miss, self.log_pd_flock, self.log_miss_flock, self.log_flock_share,
-            self.log_prior, self.plateaus, self.wanders,
-            s.kinematic_tau_s, s.kinematic_max_looks, s.llr_clip, s.unknown_below_p, KIND_CODES,
-            post, cls, p,
-        )  # fmt: skip
+        ev = kernels.ClassifyRows(
+            f.hits, f.misses, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll
+        )
+        kernels.classify(ev, self.model, kernels.ClassifyOutputs(post, cls, p))
         pic.cls, pic.cls_p = cls, p
         return post
 

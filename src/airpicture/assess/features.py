@@ -90,8 +90,9 @@ class SensorSheet:
         rot = rotation(self.pos[:, 0], self.pos[:, 1]).reshape(-1, 3, 3)
         return origin, rot
 
-    def coverage(self, frames: tuple[FloatArray, FloatArray], lat: FloatArray, lon: FloatArray,
-                 alt: FloatArray) -> BoolArray:  # fmt: skip
+    def coverage(
+        self, frames: tuple[FloatArray, FloatArray], lat: FloatArray, lon: FloatArray, alt: FloatArray
+    ) -> BoolArray:
         """(N, S) bool: which radar covers each position (lat, lon deg, alt m above the ellipsoid)
         by airpicture.sensors.covers; frames: radar_frames()."""
         out = np.zeros((len(lat), len(self.period_s)), dtype=bool)
@@ -174,6 +175,20 @@ class FeatureTable:
         self.ring_turn = np.zeros((C, K))
         self.ring_head = np.zeros(C, dtype=np.int64)
         self.mask = np.zeros(C, dtype=np.int64)  # the sensor bits seen at the track's previous picture
+        self.history = self._history()
+        self.tuning = kernels.FeatureTuning(
+            period_s=sheet.period_s,
+            tau_speed_s=self.tau_speed_s,
+            tau_heading_s=self.tau_heading_s,
+            tau_detect_s=self.tau_detect_s,
+            site_alt=self.site_alt,
+            sample_dt_s=self.sample_dt_s,
+            window_s=self.window_s,
+        )
+
+    def _history(self) -> kernels.SlotHistory:
+        """The slot arrays as the kernel takes them (rebuilt when the slots grow)."""
+        return kernels.SlotHistory._make(getattr(self, n) for n in kernels.SlotHistory._fields)
 
     _ROW_FIELDS = (
         "first_s",
@@ -196,21 +211,24 @@ class FeatureTable:
         t = float(pic.time_s)
         ids = np.asarray(pic.track, dtype=np.int64)
         rows, known = self.slots.assign(self, self._ROW_FIELDS, ids, t)
+        if self.history.first_s is not self.first_s:  # the slots grew: new arrays
+            self.history = self._history()
         N, S = len(ids), len(self.sheet.period_s)
         out = np.empty((10, N))
         height_ok = np.empty(N, dtype=bool)
         hits, misses, centre = np.empty((N, S)), np.empty((N, S)), np.empty((N, 2))
-        sh = self.sheet
-        kernels.update_features(
-            t, rows, known, pic.x, pic.P, pic.lat, pic.lon, pic.alt_m,
-            np.asarray(pic.sensors, dtype=np.int64), np.asarray(pic.last_update_s, dtype=np.float64),
-            self.first_s, self.last_s, self.last_update_s, self.speed_ew, self.heading_ew, self.mask,
-            self.hits, self.chances,
-            self.ring_t, self.ring_en, self.ring_sp, self.ring_psi, self.ring_turn, self.ring_head,
-            sh.coverage(self.frames, pic.lat, pic.lon, pic.alt_m), sh.period_s,
-            self.tau_speed_s, self.tau_heading_s, self.tau_detect_s, self.site_alt, self.sample_dt_s,
-            self.window_s, out, height_ok, hits, misses, centre,
-        )  # fmt: skip
+        rows_in = kernels.PictureRows(
+            rows,
+            known,
+            pic.x,
+            pic.P,
+            pic.alt_m,
+            np.asarray(pic.sensors, dtype=np.int64),
+            np.asarray(pic.last_update_s, dtype=np.float64),
+            self.sheet.coverage(self.frames, pic.lat, pic.lon, pic.alt_m),
+        )
+        res = kernels.FeatureOutputs(out, height_ok, hits, misses, centre)
+        kernels.update_features(t, rows_in, self.history, self.tuning, res)
         dt, age_s, speed, height, wander, turn, steady, radius, loiter_speed, span = out
         return Features(
             dt=dt,

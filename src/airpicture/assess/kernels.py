@@ -8,37 +8,174 @@ track's slot (slots.py) in place. Operations keep numpy's order, sums included (
 results are the numpy version's but where libm and numpy's SIMD functions round differently (an
 ulp); that version is the oracle of tests/assess/test_assess_kernels.py.
 
+Records: each kernel takes its columns as NamedTuple records (defined below, with their fields'
+shapes). They cross into compiled code as plain tuples: numba types a plain tuple argument in C
+from a fingerprint, a NamedTuple in Python field by field (~0.1 us an array field a call). So
+`name(...)` takes the records, passes record[:] (its fields as a plain tuple, cheaper than
+tuple(record)), and the compiled `_name` rebuilds the same NamedTuple from the fields at its
+top: field order is the class's own. FeatureTuning and ClassifyModel are built once,
+SlotHistory when the slots grow, the others each picture (positionally, in the class's field
+order).
+
 Letters (per row i of the picture, s its slot, k a sensor, j a ring sample newest first):
 x (N, 6) [e n u ve vn vu] site ENU, P (N, 6, 6) its covariance, t the picture time.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+import numpy.typing as npt
 
 from airpicture.compiled import jit
 from airpicture.types import ObjectClass
 
-_jit = jit
+_F = npt.NDArray[np.float64]
+_B = npt.NDArray[np.bool_]
+_I = npt.NDArray[np.int64]
 # a plain int: numba cannot unify an IntEnum member with the int8 class codes in one expression
 _UNKNOWN = int(ObjectClass.UNKNOWN)
 
 _DEG = np.pi / 180.0
 
 
-@_jit
+class PictureRows(NamedTuple):
+    """A picture's rows as update_features takes them (N rows, S sensors).
+
+    rows (N,) int64 slot of each row; known (N,) bool the slot holds the track's history (else it
+    is initialised); x (N, 6) [e n u ve vn vu] site ENU; P (N, 6, 6) its covariance; alt (N,) m;
+    sensors (N,) int64 cumulative bit mask of the sensors that updated the track; last_update (N,)
+    s its last measurement; cover (N, S) bool which radar covers each row
+    (airpicture.sensors.covers, features.SensorSheet.coverage).
+    """
+
+    rows: _I
+    known: _B
+    x: _F
+    P: _F
+    alt: _F
+    sensors: _I
+    last_update: _F
+    cover: _B
+
+
+class SlotHistory(NamedTuple):
+    """The per-slot history of features.FeatureTable (C slots, S sensors, K ring samples), read
+    and written in place; rebuilt only when the slot arrays grow.
+
+    first_s, last_s (C,) first / latest picture time; last_update_s (C,) the track's last
+    measurement at its previous picture; speed_ew (C,) weighted speed m/s; heading_ew (C, 2)
+    weighted unit heading [e n]; mask (C,) int64 sensor bits at its previous picture; hits,
+    chances (C, S) faded detections and scans in coverage; the ring of samples every sample_dt_s:
+    ring_t (C, K) s (-1e18: never), ring_en (C, K, 2) [e n] m, ring_sp (C, K) speed m/s, ring_psi
+    (C, K) heading rad, ring_turn (C, K) heading change since the previous sample rad, ring_head
+    (C,) int64 index of the next sample.
+    """
+
+    first_s: _F
+    last_s: _F
+    last_update_s: _F
+    speed_ew: _F
+    heading_ew: _F
+    mask: _I
+    hits: _F
+    chances: _F
+    ring_t: _F
+    ring_en: _F
+    ring_sp: _F
+    ring_psi: _F
+    ring_turn: _F
+    ring_head: _I
+
+
+class FeatureTuning(NamedTuple):
+    """update_features' constants, built once (features.FeatureTable): period_s (S,) each
+    sensor's revisit s; tau_speed_s, tau_heading_s, tau_detect_s time constants of the weighted
+    speed, heading and detections s; site_alt m; sample_dt_s ring sampling s; window_s loiter
+    window s."""
+
+    period_s: _F
+    tau_speed_s: float
+    tau_heading_s: float
+    tau_detect_s: float
+    site_alt: float
+    sample_dt_s: float
+    window_s: float
+
+
+class FeatureOutputs(NamedTuple):
+    """What update_features writes per row (N rows, S sensors): out (10, N) [dt, age, speed,
+    height, wander, turn, steady, radius, loiter speed, span]; height_ok (N,) bool; hits, misses
+    (N, S); centre (N, 2) [e n] of the loiter window."""
+
+    out: _F
+    height_ok: _B
+    hits: _F
+    misses: _F
+    centre: _F
+
+
+class ClassifyRows(NamedTuple):
+    """classify's evidence per row (N rows, S sensors): hits, misses (N, S); age, speed, height
+    (above the site), wander (N,); height_ok (N,) bool; ident_ll (N, 3) identity evidence."""
+
+    hits: _F
+    misses: _F
+    age: _F
+    speed: _F
+    height: _F
+    height_ok: _B
+    wander: _F
+    ident_ll: _F
+
+
+class ClassifyModel(NamedTuple):
+    """classify's model, built once (classify.BayesClassifier), S sensors, 3 kinds (KINDS).
+
+    log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
+    flock]; log_prior (3,); plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma
+    hi); wanders (3, 4); kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p the
+    settings; codes (3,) int8 ObjectClass codes of the kinds.
+    """
+
+    log_pd: _F
+    log_miss: _F
+    log_pd_flock: _F
+    log_miss_flock: _F
+    log_flock_share: _F
+    log_prior: _F
+    plateaus: _F
+    wanders: _F
+    kinematic_tau_s: float
+    kinematic_max_looks: float
+    llr_clip: float
+    unknown_below_p: float
+    codes: npt.NDArray[np.int8]
+
+
+class ClassifyOutputs(NamedTuple):
+    """What classify writes (N rows): post (N, 3) posterior over KINDS; cls (N,) int8 the class
+    shown; cls_p (N,) its probability."""
+
+    post: _F
+    cls: npt.NDArray[np.int8]
+    cls_p: _F
+
+
+@jit
 def _max(a, b):
     """np.maximum of two floats (NaN wins)."""
     return a if a >= b or a != a else b
 
 
-@_jit
+@jit
 def _min(a, b):
     """np.minimum of two floats (NaN wins)."""
     return a if a <= b or a != a else b
 
 
-@_jit
+@jit
 def _npsum(a, n):
     """a[:n].sum() in numpy's order (pairwise, eight accumulators from eight terms on)."""
     if n < 8:
@@ -59,7 +196,7 @@ def _npsum(a, n):
     return res
 
 
-@_jit
+@jit
 def _sign(v):
     if v > 0.0:
         return 1.0
@@ -68,12 +205,14 @@ def _sign(v):
     return v  # 0 or NaN, as np.sign
 
 
-@_jit
-def _loiter(t, ring_t, ring_en, ring_sp, ring_turn, head, window_s, sample_dt_s, out, centre, buf):
-    """One track's loiter window from its ring of samples (K,) [t], (K, 2) [e n], (K,) [speed],
-    (K,) [heading change since the previous sample], the newest at head - 1:
+@jit
+def _loiter(t, ring, head, window_s, sample_dt_s, out, centre, buf):
+    """One track's loiter window from its ring of samples, ring = (ring_t (K,) [t], ring_en (K, 2)
+    [e n], ring_sp (K,) [speed], ring_turn (K,) [heading change since the previous sample]), the
+    newest at head - 1:
     out (5,) [turn deg, steadiness, radius m, mean speed m/s, span s] (NaN but the span while the
     history is shorter than the window), centre (2,) [e n]; buf (K,) scratch."""
+    ring_t, ring_en, ring_sp, ring_turn = ring
     K = ring_t.shape[0]
     t0 = t - window_s - 1e-6  # samples since t0 are in the window
     nv, t_min, ce, cn = 0, np.inf, 0.0, 0.0
@@ -117,19 +256,30 @@ def _loiter(t, ring_t, ring_en, ring_sp, ring_turn, head, window_s, sample_dt_s,
     out[4] = span
 
 
-@_jit
 def update_features(
-    t, rows, known, x, P, lat, lon, alt, sensors, last_update,  # the picture's rows
-    first_s, last_s, last_update_s, speed_ew, heading_ew, mask, hits, chances,  # per slot
-    ring_t, ring_en, ring_sp, ring_psi, ring_turn, ring_head,
-    cover, period_s,  # (N, S) which radar covers each row (airpicture.sensors.covers), (S,) revisit
-    tau_speed_s, tau_heading_s, tau_detect_s, site_alt, sample_dt_s, window_s,
-    out, height_ok, hits_out, misses_out, centre,
-):  # fmt: skip
-    """Fold the picture's rows into their slots' history (rows (N,), known: the slot holds the
-    track's history, else it is initialised here). Writes the features.Features of each row:
-    out (10, N) [dt, age, speed, height, wander, turn, steady, radius, loiter speed, span],
-    height_ok (N,), hits_out, misses_out (N, S), centre (N, 2)."""
+    t: float, pic: PictureRows, hist: SlotHistory, tuning: FeatureTuning, res: FeatureOutputs
+) -> None:
+    """Fold the picture's rows pic (PictureRows) at time t into their slots' history hist
+    (SlotHistory, in place; a row not known initialises its slot here), with the constants tuning
+    (FeatureTuning). Writes the features.Features of each row into res (FeatureOutputs)."""
+    _update_features(t, pic[:], hist[:], tuning[:], res[:])
+
+
+@jit
+def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
+    """update_features, compiled: its records come as plain tuples (see Records above)."""
+    pic, hist = PictureRows(*pic_fields), SlotHistory(*hist_fields)
+    tuning, res = FeatureTuning(*tuning_fields), FeatureOutputs(*res_fields)
+    rows, known, x, P, alt = pic.rows, pic.known, pic.x, pic.P, pic.alt
+    sensors, last_update, cover = pic.sensors, pic.last_update, pic.cover
+    first_s, last_s, last_update_s, speed_ew = hist.first_s, hist.last_s, hist.last_update_s, hist.speed_ew
+    heading_ew, mask, hits, chances = hist.heading_ew, hist.mask, hist.hits, hist.chances
+    ring_t, ring_en, ring_sp, ring_psi = hist.ring_t, hist.ring_en, hist.ring_sp, hist.ring_psi
+    ring_turn, ring_head = hist.ring_turn, hist.ring_head
+    period_s, tau_speed_s, tau_heading_s = tuning.period_s, tuning.tau_speed_s, tuning.tau_heading_s
+    tau_detect_s, site_alt = tuning.tau_detect_s, tuning.site_alt
+    sample_dt_s, window_s = tuning.sample_dt_s, tuning.window_s
+    out, height_ok, hits_out, misses_out, centre = res.out, res.height_ok, res.hits, res.misses, res.centre
     S, K = hits.shape[1], ring_t.shape[1]
     buf = np.empty(K)
     for i in range(rows.shape[0]):
@@ -187,13 +337,11 @@ def update_features(
         height_ok[i] = np.isfinite(height) and np.sqrt(np.abs(P[i, 2, 2])) < 150.0
         out[0, i], out[1, i], out[2, i], out[3, i] = dt, t - first_s[s], speed_ew[s], height
         out[4, i] = 1.0 - np.hypot(heading_ew[s, 0], heading_ew[s, 1])
-        _loiter(
-            t, ring_t[s], ring_en[s], ring_sp[s], ring_turn[s], ring_head[s], window_s, sample_dt_s,
-            out[5:, i], centre[i], buf,
-        )  # fmt: skip
+        ring = (ring_t[s], ring_en[s], ring_sp[s], ring_turn[s])
+        _loiter(t, ring, ring_head[s], window_s, sample_dt_s, out[5:, i], centre[i], buf)
 
 
-@_jit
+@jit
 def _plateau(v, c):
     """Log compatibility of v with c = (lo, hi, sigma below lo, sigma above hi): 0 on [lo, hi],
     half-Gaussian fall-off outside."""
@@ -202,7 +350,7 @@ def _plateau(v, c):
     return -0.5 * (below * below + above * above)
 
 
-@_jit
+@jit
 def _wander(w, c):
     """log of legs * Exp(leg_mean) + wandering * LogNormal(median, 0.9), c = (legs, leg_mean,
     wandering, median) (classify.WANDER)."""
@@ -212,7 +360,7 @@ def _wander(w, c):
     return np.log(c[0] * np.exp(-w / c[1]) / c[1] + c[2] * lognorm + 1e-3)
 
 
-@_jit
+@jit
 def identity(ident, mode_c, uav, ident_weight, mode_c_weight, rid_bit, out):
     """out (N, 3) += evidence of cooperative identity (ICAO -> aircraft unless `uav`, Remote ID
     or `uav` -> drone) and of a transponder altitude without Remote ID (-> aircraft)."""
@@ -223,20 +371,24 @@ def identity(ident, mode_c, uav, ident_weight, mode_c_weight, rid_bit, out):
         out[i, 1] += (ident_weight if uav[i] else 0.0) + (ident_weight if rid else 0.0)
 
 
-@_jit
-def classify(
-    hits, misses, age, speed, height, height_ok, wander, ident_ll,  # per row
-    log_pd, log_miss, log_pd_flock, log_miss_flock, log_flock_share,  # per sensor
-    log_prior, plateaus, wanders,  # per kind
-    kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p, codes,
-    post, cls, cls_p,
-):  # fmt: skip
-    """Posterior (N, 3) over classify.KINDS, the class shown (N,) int8 and its probability.
+def classify(ev: ClassifyRows, model: ClassifyModel, res: ClassifyOutputs) -> None:
+    """Posterior (N, 3) over classify.KINDS, the class shown (N,) int8 and its probability, into
+    res (ClassifyOutputs), from the rows' evidence ev (ClassifyRows) and the model (ClassifyModel)."""
+    _classify(ev[:], model[:], res[:])
 
-    log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
-    flock]; plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma hi); wanders
-    (3, 4); ident_ll (N, 3) identity evidence; codes (3,) int8 ObjectClass codes of the kinds.
-    """
+
+@jit
+def _classify(ev_fields, model_fields, res_fields):
+    """classify, compiled: its records come as plain tuples (see Records above)."""
+    ev, model, res = ClassifyRows(*ev_fields), ClassifyModel(*model_fields), ClassifyOutputs(*res_fields)
+    hits, misses, age, speed, height = ev.hits, ev.misses, ev.age, ev.speed, ev.height
+    height_ok, wander, ident_ll = ev.height_ok, ev.wander, ev.ident_ll
+    log_pd, log_miss, log_prior = model.log_pd, model.log_miss, model.log_prior
+    log_pd_flock, log_miss_flock = model.log_pd_flock, model.log_miss_flock
+    log_flock_share, plateaus, wanders = model.log_flock_share, model.plateaus, model.wanders
+    kinematic_tau_s, kinematic_max_looks = model.kinematic_tau_s, model.kinematic_max_looks
+    llr_clip, unknown_below_p, codes = model.llr_clip, model.unknown_below_p, model.codes
+    post, cls, cls_p = res.post, res.cls, res.cls_p
     S = hits.shape[1]
     L = np.empty(3)
     logp = np.empty(3)
