@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from airpicture import errors
+from airpicture.compiled import jit
 from airpicture.types import BoolArray, FloatArray
 
 #: The kinds of object a radar's Pd is given for (FORMAT.md `pd`).
@@ -283,20 +284,56 @@ def covers(
     min_elevation_deg for a fixed radar; a moving (airborne) radar looks down, so the 4/3-Earth
     radar horizon replaces the elevation limit; a fixed sheet with radar_horizon adds it.
     """
-    x = np.asarray(x, dtype=np.float64).reshape(-1, 3)
+    x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, 3)
+    K = len(x)
     if kind is not None and not sheet.sees(kind):
-        return np.zeros(len(x), dtype=bool)
-    d = np.einsum("...ij,...j->...i", rotation, x - sensor_pos)
-    r = np.sqrt(np.einsum("ki,ki->k", d, d))
-    ok = (r >= sheet.min_range_m + inside_m) & (r <= sheet.max_range_m - inside_m)
-    if not sheet.moving:
-        el = np.arcsin(np.clip(d[:, 2] / np.maximum(r, 1.0), -1.0, 1.0))
-        ok &= el >= np.radians(sheet.min_elevation_deg + inside_deg)
-    if sheet.moving or sheet.radar_horizon:
-        if alt_m is None or sensor_alt_m is None:
-            raise ValueError(f"radar {sheet.id}: the radar horizon needs alt_m and sensor_alt_m")
-        ok &= r <= radar_horizon(alt_m, sensor_alt_m) - inside_m
-    return np.asarray(ok, dtype=bool)
+        return np.zeros(K, dtype=bool)
+    horizon = sheet.moving or sheet.radar_horizon
+    if horizon and (alt_m is None or sensor_alt_m is None):
+        raise ValueError(f"radar {sheet.id}: the radar horizon needs alt_m and sensor_alt_m")
+    # one antenna for all (1 row) or one per position (K rows): the kernel indexes accordingly
+    pos = np.ascontiguousarray(sensor_pos, np.float64).reshape(-1, 3)
+    rot = np.ascontiguousarray(rotation, np.float64).reshape(-1, 3, 3)
+    h = np.ascontiguousarray(alt_m if horizon else 0.0, np.float64).reshape(-1)
+    hs = np.ascontiguousarray(sensor_alt_m if horizon else 0.0, np.float64).reshape(-1)
+    limits = (
+        sheet.min_range_m + inside_m,
+        sheet.max_range_m - inside_m,
+        np.sin(np.radians(sheet.min_elevation_deg + inside_deg)),
+        not sheet.moving,
+        bool(horizon),
+        inside_m,
+    )
+    return _covers(pos, rot, x, h, hs, limits)
+
+
+@jit
+def _covers(pos, rot, x, h, hs, limits):
+    """covers() over K positions in one compiled loop (it runs for every picture). pos, rot, h, hs
+    have one row for all positions or one per position."""
+    r_lo, r_hi, sin_el, check_el, check_horizon, inside_m = limits
+    two_kr = 2 * K_FACTOR * EARTH_RADIUS_M
+    K = x.shape[0]
+    out = np.empty(K, np.bool_)
+    for k in range(K):
+        a = k if pos.shape[0] > 1 else 0
+        b = k if rot.shape[0] > 1 else 0
+        d0, d1, d2 = x[k, 0] - pos[a, 0], x[k, 1] - pos[a, 1], x[k, 2] - pos[a, 2]
+        R = rot[b]
+        u = R[2, 0] * d0 + R[2, 1] * d1 + R[2, 2] * d2
+        e = R[0, 0] * d0 + R[0, 1] * d1 + R[0, 2] * d2
+        n = R[1, 0] * d0 + R[1, 1] * d1 + R[1, 2] * d2
+        r = np.sqrt(e * e + n * n + u * u)
+        ok = r_lo <= r <= r_hi
+        if check_el:
+            ok = ok and min(max(u / max(r, 1.0), -1.0), 1.0) >= sin_el
+        if check_horizon:
+            hk = h[k] if h.shape[0] > 1 else h[0]
+            hsk = hs[k] if hs.shape[0] > 1 else hs[0]
+            line = np.sqrt(two_kr * max(hsk, 0.0)) + np.sqrt(two_kr * max(hk, 0.0))
+            ok = ok and r <= line - inside_m
+        out[k] = ok
+    return out
 
 
 __all__ = [

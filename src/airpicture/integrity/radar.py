@@ -30,7 +30,7 @@ airpicture.config.IntegritySettings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -38,8 +38,11 @@ from airpicture.config import IntegritySettings
 from airpicture.geo import EnuFrame
 from airpicture.integrity.kernels import corroborate, replay
 from airpicture.sensors import RadarSheet, SensorSheet, covers, load_sheets
-from airpicture.track.geometry import build_geometry, curvature_radii
+from airpicture.track.geometry import SensorGeometry, build_geometry, curvature_radii
 from airpicture.types import REMOTEID_BIT, FloatArray, IntArray, Picture
+
+#: How often (s of picture time) the memory of tracks long gone and old spoofed identities is swept.
+FORGET_EVERY_S = 10.0
 
 
 class RadarIntegrity:
@@ -65,6 +68,20 @@ class RadarIntegrity:
         self.radars = [g for g in geo if g.kind == "radar" and g.index in use]
         self.site_alt = float(site[2])
         self.rn, self.rm = curvature_radii(site[0])
+        # what each radar needs per picture, read from its sheet once
+        self._judges = [
+            (
+                g,
+                sheet,
+                None if g.moving else self._antenna(g, 0.0),
+                st.coverage_edge * sheet.max_range_m,
+                sheet.pd_of("aircraft"),
+                sheet.pd_of("drone"),
+                1.0 / sheet.revisit_s,
+            )
+            for g in self.radars
+            if isinstance(sheet := g.spec, RadarSheet)
+        ]
         self.ids = np.zeros(0, np.int64)  # memory per track id, sorted by id
         self.expected = np.zeros(0)
         self.looks = np.zeros(0)
@@ -75,6 +92,7 @@ class RadarIntegrity:
         self.last_s = np.zeros(0)
         self.spoofed: dict[int, float] = {}  # identity -> last time found spoofed
         self._t_prev = -np.inf
+        self._t_forgot = -np.inf
         self._rules_c = (
             st.corroborated_hits,
             st.p_stray_hit,
@@ -94,7 +112,9 @@ class RadarIntegrity:
         t = picture.time_s
         dt = t - self._t_prev if np.isfinite(self._t_prev) else 0.0
         self._t_prev = t
-        self._forget(t)
+        if not t - self._t_forgot < FORGET_EVERY_S:  # memory ages slowly: no need to look each picture
+            self._t_forgot = t
+            self._forget(t)
         picture.integrity = np.zeros(len(picture), np.int8)
         if not (picture.ident >= 0).any():  # no cooperative track: nothing to judge
             return picture
@@ -169,38 +189,32 @@ class RadarIntegrity:
     def _coverage(self, picture: Picture) -> tuple[FloatArray, FloatArray]:
         """Plots per second each of the picture's tracks should get from the active radars if it
         is real (sum of Pd / scan period), and looks per second (sum of 1 / scan period), over the
-        radars that surely cover it for what its identity claims to be (an ICAO
-        address an aircraft, a Remote ID serial a drone; sensors.covers, away from the sheet's
-        nominal edges by coverage_edge of the range and coverage_edge_deg of elevation)."""
-        st = self.settings
+        radars that surely cover it for what its identity claims to be (an ICAO address an
+        aircraft, a Remote ID serial a drone; sensors.covers, away from the sheet's nominal edges
+        by coverage_edge of the range and coverage_edge_deg of elevation)."""
         n = len(picture)
         hit_rate, look_rate = np.zeros(n), np.zeros(n)
-        coop = picture.ident >= 0
-        drone = coop & ((picture.ident & REMOTEID_BIT) != 0)
-        x = picture.x[:, :3]
-        t = np.full(1, picture.time_s)
-        for g in self.radars:
-            sheet = cast(RadarSheet, g.spec)
-            o, M = g.at(self.frame, t)
-            sensor_alt = self.site_alt + o[0, 2] + o[0, 0] ** 2 / (2 * self.rn) + o[0, 1] ** 2 / (2 * self.rm)
-            for kind, who in (("aircraft", coop & ~drone), ("drone", drone)):
-                if not (who.any() and sheet.sees(kind)):
-                    continue
-                cov = covers(
-                    sheet,
-                    o[0],
-                    M[0],
-                    x[who],
-                    kind,
-                    alt_m=picture.alt_m[who],
-                    sensor_alt_m=sensor_alt,
-                    inside_m=st.coverage_edge * sheet.max_range_m,
-                    inside_deg=st.coverage_edge_deg,
-                )
-                idx = np.flatnonzero(who)[cov]
-                hit_rate[idx] += sheet.pd_of(kind) / sheet.revisit_s
-                look_rate[idx] += 1.0 / sheet.revisit_s
+        coop = np.flatnonzero(picture.ident >= 0)
+        drone = (picture.ident[coop] & REMOTEID_BIT) != 0
+        x, alt = picture.x[coop, :3], picture.alt_m[coop]
+        for g, sheet, fixed, inside_m, pd_air, pd_drone, look in self._judges:
+            o, M, sensor_alt = fixed if fixed is not None else self._antenna(g, picture.time_s)
+            cov = covers(
+                sheet, o, M, x, alt_m=alt, sensor_alt_m=sensor_alt, inside_m=inside_m,
+                inside_deg=self.settings.coverage_edge_deg,
+            )  # fmt: skip
+            # only a radar that sees what the identity claims to be can judge it
+            pd = np.where(drone, pd_drone, pd_air)
+            cov &= pd > 0
+            hit_rate[coop[cov]] += pd[cov] * look
+            look_rate[coop[cov]] += look
         return hit_rate, look_rate
+
+    def _antenna(self, g: SensorGeometry, t: float) -> tuple[FloatArray, FloatArray, float]:
+        """A radar's antenna position, rotation and height above the ellipsoid at time t."""
+        o, M = g.at(self.frame, np.full(1, t))
+        alt = self.site_alt + o[0, 2] + o[0, 0] ** 2 / (2 * self.rn) + o[0, 1] ** 2 / (2 * self.rm)
+        return o[0], M[0], float(alt)
 
 
 def _hits(picture: Picture) -> IntArray:
