@@ -25,7 +25,7 @@ import numpy as np
 from airpicture.assess import kernels
 from airpicture.assess.slots import SlotTable
 from airpicture.config import AssessSettings
-from airpicture.geo import geodetic_to_ecef, rotation
+from airpicture.geo import EnuFrame, geodetic_to_ecef, rotation
 from airpicture.sensors import RadarSheet, covers
 from airpicture.sensors import SensorSheet as Sheet
 from airpicture.types import BoolArray, FloatArray, IntArray, Picture
@@ -90,13 +90,10 @@ class SensorSheet:
         rot = rotation(self.pos[:, 0], self.pos[:, 1]).reshape(-1, 3, 3)
         return origin, rot
 
-    def coverage(
-        self, frames: tuple[FloatArray, FloatArray], lat: FloatArray, lon: FloatArray, alt: FloatArray
-    ) -> BoolArray:
-        """(N, S) bool: which radar covers each position (lat, lon deg, alt m above the ellipsoid)
-        by airpicture.sensors.covers; frames: radar_frames()."""
-        out = np.zeros((len(lat), len(self.period_s)), dtype=bool)
-        x = geodetic_to_ecef(lat, lon, alt).reshape(-1, 3)
+    def coverage(self, frames: tuple[FloatArray, FloatArray], x: FloatArray, alt: FloatArray) -> BoolArray:
+        """(N, S) bool: which radar covers each position (x (N, 3) ECEF m, alt m above the
+        ellipsoid) by airpicture.sensors.covers; frames: radar_frames()."""
+        out = np.zeros((len(x), len(self.period_s)), dtype=bool)
         for k, s in enumerate(self.sheets):  # a loop over sensors, not tracks
             if isinstance(s, RadarSheet):
                 out[:, k] = covers(s, frames[0][k], frames[1][k], x, alt_m=alt, sensor_alt_m=s.alt_m)
@@ -153,6 +150,7 @@ class FeatureTable:
         self.sheet = sheet
         self.frames = sheet.radar_frames()
         self.site_alt = float(site.get("alt_m", 0.0))
+        self._enu = EnuFrame(float(site["lat"]), float(site["lon"]), self.site_alt)
         self.tau_speed_s, self.tau_heading_s = tau_speed_s, tau_heading_s
         self.tau_detect_s = tau_detect_s
         self.sample_dt_s = sample_dt_s
@@ -225,7 +223,8 @@ class FeatureTable:
             pic.alt_m,
             np.asarray(pic.sensors, dtype=np.int64),
             np.asarray(pic.last_update_s, dtype=np.float64),
-            self.sheet.coverage(self.frames, pic.lat, pic.lon, pic.alt_m),
+            # the picture's site-ENU positions in ECEF: one product, not a geodetic conversion
+            self.sheet.coverage(self.frames, pic.x[:, :3] @ self._enu.R + self._enu.origin_ecef, pic.alt_m),
         )
         res = kernels.FeatureOutputs(out, height_ok, hits, misses, centre)
         kernels.update_features(t, rows_in, self.history, self.tuning, res)

@@ -177,7 +177,9 @@ class IdentityBook:
         info: ident -> field -> value (the name and the sources left out; see `fact`)."""
         names: dict[int, str] = {}
         info: dict[int, dict[str, object]] = {}
-        for ident in np.unique(idents).tolist():
+        if not self._ids or len(idents) == 0:
+            return names, info
+        for ident in set(idents.tolist()):
             e = self._ids.get(ident)
             if e is None:
                 continue

@@ -16,7 +16,7 @@ import numpy as np
 from airpicture.compiled import jit
 from airpicture.config import TrackSettings
 from airpicture.track.associate import assign
-from airpicture.track.gate import gate_table, near_pairs
+from airpicture.track.gate import near_pairs
 from airpicture.track.linalg import inv_logdet, mahalanobis
 from airpicture.track.motion import predict_combined, predict_rows
 from airpicture.track.table import CONFIRMED, TENTATIVE, TrackTable
@@ -104,12 +104,14 @@ def predicted(tb: TrackTable, rows: IntArray, t: float, accel2: FloatArray) -> t
     return predict_rows(tb.xc[rows], tb.Pc[rows], tb.mu[rows], dt, accel2)
 
 
-def stitch(tb: TrackTable, new: IntArray, t: float, accel2: FloatArray, settings: TrackSettings) -> int:
+def stitch(
+    tb: TrackTable, new: IntArray, t: float, accel2: FloatArray, settings: TrackSettings, gates: FloatArray
+) -> int:
     """A newly confirmed track that continues a lost one (confirmed, unpublished after misses:
     below settings.p_still_there; its prediction gating the new track's position) takes over the
     lost track's id, so an object keeps one identity across a manoeuvre the filter could not
-    follow. Returns how many."""
-    gate3 = float(gate_table(settings.p_gate)[3])
+    follow. gates: gate.gate_table(settings.p_gate). Returns how many."""
+    gate3 = float(gates[3])
     rows = tb.rows()
     lost = rows[
         (tb.status[rows] == CONFIRMED)
@@ -141,7 +143,7 @@ def stitch(tb: TrackTable, new: IntArray, t: float, accel2: FloatArray, settings
     return len(pick)
 
 
-def merge(tb: TrackTable, t: float, accel2: FloatArray, settings: TrackSettings) -> int:
+def merge(tb: TrackTable, t: float, accel2: FloatArray, settings: TrackSettings, gates: FloatArray) -> int:
     """Two confirmed tracks on one object (within settings.merge_reach_m, their 6-D states inside
     the gate): keep the one with an identity, else the one with more hits. Returns how many were
     merged away."""
@@ -149,7 +151,7 @@ def merge(tb: TrackTable, t: float, accel2: FloatArray, settings: TrackSettings)
     rows = rows[tb.status[rows] == CONFIRMED]
     if len(rows) < 2:
         return 0
-    a, b = duplicates(tb.cols, rows, t, settings.merge_reach_m, gate_table(settings.p_gate)[6], accel2)
+    a, b = duplicates(tb.cols, rows, t, settings.merge_reach_m, gates[6], accel2)
     if len(a) == 0:
         return 0
     key_a = (tb.ident[rows[a]] >= 0) * 1e9 + tb.hits[rows[a]]

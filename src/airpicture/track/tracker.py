@@ -84,6 +84,7 @@ class ImmGnnTracker:
         self.earth = earth(self.frame, float(site[2]), float(site[0]))
         self.motion = motion(st.v_max_mps, st.v_max_climb_mps)
         self.gates = gate_table(st.p_gate)
+        self._min_lp = float(np.log(st.p_still_there))  # published while its misses are likelier
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
         self.table = TrackTable(n_sensors=len(sensors))
         revisit = np.array([sp.revisit_s for sp in sensors])
@@ -329,14 +330,14 @@ class ImmGnnTracker:
             tb.status[rows[confirm]] = CONFIRMED
             tb.t_confirmed[rows[confirm]] = t
             self.stats.confirmed += int(confirm.sum())
-            self.stats.stitched += stitch(tb, rows[confirm], t, self.motion.accel2, self.settings)
+            self.stats.stitched += stitch(tb, rows[confirm], t, self.motion.accel2, self.settings, self.gates)
         if drop.any():
             tb.free(rows[drop])
             self.stats.deleted += lost
         # duplicates form slowly: looking for them once per housekeeping_s is enough
         if t >= self._t_house + self.settings.housekeeping_s:
             self._t_house = t
-            self.stats.merged += merge(tb, t, self.motion.accel2, self.settings)
+            self.stats.merged += merge(tb, t, self.motion.accel2, self.settings, self.gates)
 
     def picture(self, t: float) -> Picture:
         """The published picture at time t (publish.py), with what the sources know of the
@@ -346,7 +347,7 @@ class ImmGnnTracker:
             tb.cols,
             t,
             self.settings.fresh_s,
-            np.log(self.settings.p_still_there),
+            self._min_lp,
             self.motion.accel2,
             self.earth,
         )
@@ -371,7 +372,7 @@ class ImmGnnTracker:
             row_time=row_time,
             info=info,
             radar_hits=tb.radar_hits[rows],
-            manoeuvre_p=tb.mu[rows, 1:].sum(axis=1),
+            manoeuvre_p=1.0 - tb.mu[rows, 0],  # the modes other than the quiet one
             first_s=tb.t_first[rows],
         )
 
