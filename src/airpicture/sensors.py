@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from airpicture import errors
-from airpicture.compiled import jit
+from airpicture import compiled
 from airpicture.types import BoolArray, FloatArray
 
 #: The kinds of object a radar's Pd is given for (FORMAT.md `pd`).
@@ -307,7 +307,7 @@ def covers(
     return _covers(pos, rot, x, h, hs, limits)
 
 
-@jit
+@compiled.jit
 def _covers(pos, rot, x, h, hs, limits):
     """covers() over K positions in one compiled loop (it runs for every picture). pos, rot, h, hs
     have one row for all positions or one per position."""
