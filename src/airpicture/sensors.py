@@ -21,8 +21,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from airpicture import errors
-from airpicture import compiled
+from airpicture import compiled, errors
 from airpicture.types import BoolArray, FloatArray
 
 #: The kinds of object a radar's Pd is given for (FORMAT.md `pd`).
