@@ -94,15 +94,16 @@ def pregate(cols, rows, t, half_w, meas_xy, slack, sig_t_report):
     t_mid = t.mean()
     pos = np.empty((A, 2))
     radius = np.empty(A)
+    t_trk, xcs, Pcs, ident = cols.t, cols.xc, cols.Pc, cols.ident  # fields once, not per track
     for i in range(A):
         k = rows[i]
-        dt = t_mid - cols.t[k]
-        xc, Pc = cols.xc[k], cols.Pc[k]
+        dt = t_mid - t_trk[k]
+        xc, Pc = xcs[k], Pcs[k]
         pos[i, 0] = xc[0] + xc[3] * dt
         pos[i, 1] = xc[1] + xc[4] * dt
         var = Pc[0, 0] + Pc[1, 1] + dt * dt * (Pc[3, 3] + Pc[4, 4])
         speed = np.hypot(xc[3], xc[4])
-        lag = sig_t_report * speed if cols.ident[k] >= 0 else 0.0
+        lag = sig_t_report * speed if ident[k] >= 0 else 0.0
         radius[i] = 5.0 * np.sqrt(var + lag * lag) + half_w * (speed + 30.0) + 100.0
     big = 0.0
     for m in range(K):
@@ -168,35 +169,36 @@ def radar_pairs(cols, rows, plots, pd, sig_t_report, gates, earth, motion):
     n_track = np.zeros(rows.shape[0], np.int64)
     ambiguous = False
     lpd = np.log(pd / (1 - pd + 1e-9))
+    # the records' fields once, not per pair
+    xc, Pc, mu, t_trk, idents = cols.xc, cols.Pc, cols.mu, cols.t, cols.ident
+    pids, thirds, t, o, Mr, z, R, lam = (
+        plots.pid,
+        plots.third,
+        plots.t,
+        plots.o,
+        plots.Mr,
+        plots.z,
+        plots.R,
+        plots.lam,
+    )
     for q in range(ci.shape[0]):
         i, m = ci[q], cm[q]
         k = rows[i]
-        pid, ident = plots.pid[m], cols.ident[k]
+        pid, ident = pids[m], idents[k]
         if pid >= 0 and ident >= 0 and pid != ident:
             continue
         sig_t = sig_t_report if ident >= 0 else 0.0
-        third = plots.third[m]
+        third = thirds[m]
         d2, ll = gate_plot(
-            cols.xc[k],
-            cols.Pc[k],
-            cols.mu[k],
-            plots.t[m] - cols.t[k],
-            plots.o[m],
-            plots.Mr[m],
-            third,
-            plots.z[m],
-            plots.R[m],
-            sig_t,
-            earth,
-            motion,
+            xc[k], Pc[k], mu[k], t[m] - t_trk[k], o[m], Mr[m], third, z[m], R[m], sig_t, earth, motion
         )
         if not d2 < (gates[2] if third == 0 else gates[3]):
             continue
-        c = -2.0 * (ll + lpd - np.log(plots.lam[m]))
+        c = -2.0 * (ll + lpd - np.log(lam[m]))
         if not c < 0.0:
             continue
         out_k[n], out_m[n], cost[n] = k, m, c
-        gain[n] = ll + np.log(pd) - np.log(plots.lam[m])
+        gain[n] = ll + np.log(pd) - np.log(lam[m])
         n += 1
         n_track[i] += 1
         used_m[m] += 1

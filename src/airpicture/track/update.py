@@ -204,31 +204,35 @@ def update_with_plots(cols, k, m, gain, plots, sheet, sensor, earth, motion):
     mus = np.empty(nm)
     zm = np.empty(3)
     Rm = np.empty((3, 3))
+    # the records' fields once, not per update
+    x, P, mu, t_trk, ident, h_known = cols.x, cols.P, cols.mu, cols.t, cols.ident, cols.h_known
+    thirds, z, R, o, Mr, t_pl, pids = plots.third, plots.z, plots.R, plots.o, plots.Mr, plots.t, plots.pid
+    h_prior, h_var, jump = sheet.sigmas[6], sheet.sigmas[7], motion.jump_mode
     for n in range(k.shape[0]):
         r, p = k[n], m[n]
-        th = plots.third[p]
-        zm[:] = plots.z[p]
-        Rm[:, :] = plots.R[p]
-        if th == 0 and not cols.h_known[r]:
+        th = thirds[p]
+        zm[:] = z[p]
+        Rm[:, :] = R[p]
+        if th == 0 and not h_known[r]:
             th = 2
-            zm[2] = height(plots.o[p], earth) + sheet.sigmas[6]
-            Rm[2, 2] = sheet.sigmas[7]
-        xs[:, :] = cols.x[r]
-        Ps[:, :, :] = cols.P[r]
-        mus[:] = cols.mu[r]
-        if cols.ident[r] < 0:
-            mus[motion.jump_mode] = 1e-6
+            zm[2] = height(o[p], earth) + h_prior
+            Rm[2, 2] = h_var
+        xs[:, :] = x[r]
+        Ps[:, :, :] = P[r]
+        mus[:] = mu[r]
+        if ident[r] < 0:
+            mus[jump] = 1e-6
             mus /= mus.sum()
-        t = plots.t[p]
-        imm_radar(xs, Ps, mus, t - cols.t[r], plots.o[p], plots.Mr[p], th, zm, Rm, earth, motion)
+        t = t_pl[p]
+        imm_radar(xs, Ps, mus, t - t_trk[r], o[p], Mr[p], th, zm, Rm, earth, motion)
         if not (np.isfinite(xs).all() and np.isfinite(Ps).all()):
             cols.alive[r] = False  # numerically broken: quarantine, never raise
             bad += 1
             continue
-        book(cols, r, xs, Ps, mus, t, gain[n], sensor, plots.third[p] == 2, plots.third[p] > 0)
+        book(cols, r, xs, Ps, mus, t, gain[n], sensor, thirds[p] == 2, thirds[p] > 0)
         cols.radar_hits[r] += 1
-        if plots.pid[p] >= 0 and cols.ident[r] < 0:
-            cols.ident[r] = plots.pid[p]
+        if pids[p] >= 0 and ident[r] < 0:
+            ident[r] = pids[p]
     return bad
 
 
