@@ -18,9 +18,11 @@ import numpy as np
 from scipy.special import chdtri
 
 from airpicture.compiled import jit
+from airpicture.track.geometry import Earth
 from airpicture.track.linalg import LOG2PI, inv_logdet, mahalanobis
-from airpicture.track.measurement import radar_h, radar_innovation
-from airpicture.track.motion import mix, predict_ahead, predict_combined
+from airpicture.track.measurement import Plots, Reports, radar_h, radar_innovation
+from airpicture.track.motion import Motion, mix, predict_ahead, predict_combined
+from airpicture.track.table import TrackColumns
 from airpicture.types import FloatArray
 
 #: Grid cell (m): about a typical gate radius.
@@ -145,7 +147,6 @@ def gate_plot(xc, Pc, mu, dt, o, Mr, third, z, R, sig_t, earth, motion):
     return q, -0.5 * (q + logdet + dim * LOG2PI)
 
 
-@jit
 def radar_pairs(cols, rows, plots, pd, sig_t_report, gates, earth, motion):
     """Gated pairs of table rows `rows` and a radar's plots: (row, plot, cost, gain, ambiguous).
 
@@ -153,6 +154,13 @@ def radar_pairs(cols, rows, plots, pd, sig_t_report, gates, earth, motion):
     pairs more likely than "missed + clutter" are kept (cost < 0 inside the gate); gain is the
     pair's log-likelihood ratio; `ambiguous` says whether some track or plot is in more than one
     pair (then the assignment must choose). gates: gate_table()."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _radar_pairs(cols[:], rows, plots[:], pd, sig_t_report, gates, earth[:], motion[:])
+
+
+@jit
+def _radar_pairs(cols_f, rows, plots_f, pd, sig_t_report, gates, earth_f, motion_f):
+    cols, plots, earth, motion = TrackColumns(*cols_f), Plots(*plots_f), Earth(*earth_f), Motion(*motion_f)
     K = plots.t.shape[0]
     slack = np.empty(K)
     for m in range(K):
@@ -207,13 +215,19 @@ def radar_pairs(cols, rows, plots, pd, sig_t_report, gates, earth, motion):
     return out_k[:n], out_m[:n], cost[:n], gain[:n], ambiguous
 
 
-@jit
 def report_pairs(cols, rows, reports, sel, slack, bonus, gates, motion):
     """Gated pairs of identity-less table rows `rows` and the reports `sel` of a new identity
     (fusion: a radar track of the aircraft that starts broadcasting): (row, report, cost), the
     reports taken as spanning a window of +-1 s. The cost
     is d2 + log|S| - bonus, so a pair inside the 6-D gate (of the parts the report carries) is
     taken before a new track is started."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _report_pairs(cols[:], rows, reports[:], sel, slack, bonus, gates, motion[:])
+
+
+@jit
+def _report_pairs(cols_f, rows, reports_f, sel, slack, bonus, gates, motion_f):
+    cols, reports, motion = TrackColumns(*cols_f), Reports(*reports_f), Motion(*motion_f)
     meas_xy = np.empty((sel.shape[0], 2))
     for j in range(sel.shape[0]):
         meas_xy[j, 0], meas_xy[j, 1] = reports.z[sel[j], 0], reports.z[sel[j], 1]

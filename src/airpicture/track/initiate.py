@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.compiled import jit
+from airpicture.track.measurement import Plots, Reports
+from airpicture.track.motion import Motion
+from airpicture.track.table import TrackColumns
 
 #: Height variance (m^2) of a report-started track whose report carries no altitude.
 NO_ALTITUDE_VAR_M2 = 1000.0**2
@@ -42,9 +45,15 @@ def close_row(cols, r):
     cols.xc[r], cols.Pc[r] = cols.x[r, 0], cols.P[r, 0]
 
 
-@jit
 def start_from_plots(cols, rows, plots, new, score_mode_c, sensor, motion):
     """Tentative tracks in fresh rows from the plots flagged new (measurement.Plots)."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _start_from_plots(cols[:], rows, plots[:], new, score_mode_c, sensor, motion[:])
+
+
+@jit
+def _start_from_plots(cols_f, rows, plots_f, new, score_mode_c, sensor, motion_f):
+    cols, plots, motion = TrackColumns(*cols_f), Plots(*plots_f), Motion(*motion_f)
     idx = np.flatnonzero(new)
     for i in range(rows.shape[0]):
         r, p = rows[i], idx[i]
@@ -58,10 +67,16 @@ def start_from_plots(cols, rows, plots, new, score_mode_c, sensor, motion):
         cols.h_known[r] = third > 0
 
 
-@jit
 def start_from_reports(cols, rows, reports, sel, sig2, score, sensor, motion):
     """Tracks in fresh rows from the reports sel (measurement.Reports) at their position and
     velocity, with the receiver's variances sig2 (6,) for the parts present."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _start_from_reports(cols[:], rows, reports[:], sel, sig2, score, sensor, motion[:])
+
+
+@jit
+def _start_from_reports(cols_f, rows, reports_f, sel, sig2, score, sensor, motion_f):
+    cols, reports, motion = TrackColumns(*cols_f), Reports(*reports_f), Motion(*motion_f)
     Cp = np.zeros((3, 3))
     for i in range(rows.shape[0]):
         r, p = rows[i], sel[i]

@@ -19,11 +19,10 @@ from airpicture.track.associate import assign
 from airpicture.track.gate import near_pairs
 from airpicture.track.linalg import inv_logdet, mahalanobis
 from airpicture.track.motion import predict_combined, predict_rows
-from airpicture.track.table import CONFIRMED, TENTATIVE, TrackTable
+from airpicture.track.table import CONFIRMED, TENTATIVE, TrackColumns, TrackTable
 from airpicture.types import FloatArray, IntArray
 
 
-@jit
 def judge(cols, rows, t, looks, limits):
     """Scores after the misses since each track's last measurement, then which rows confirm and
     which are to be deleted (in place: score, miss_lp). Each sensor that measured a track in the
@@ -31,6 +30,13 @@ def judge(cols, rows, t, looks, limits):
     its own log(1 - Pd). looks: (revisit period (S,), log(1 - Pd) (S,)) of each sensor; limits:
     (confirm LLR, tentative drop, log P(false delete), max horizontal sigma, max coast s, memory_s).
     Returns (confirm mask, drop mask, confirmed tracks among the dropped)."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _judge(cols[:], rows, t, looks, limits)
+
+
+@jit
+def _judge(cols_f, rows, t, looks, limits):
+    cols = TrackColumns(*cols_f)
     revisit, log_miss = looks
     confirm_llr, tent_drop, log_p_delete, max_sig_h, max_coast_s, memory_s = limits
     K, S = rows.shape[0], cols.t_seen.shape[1]
@@ -65,10 +71,16 @@ def judge(cols, rows, t, looks, limits):
     return confirm, drop, lost
 
 
-@jit
 def duplicates(cols, rows, t, reach_m, gate, accel2):
     """Pairs (a, b), a < b, indices into rows, of tracks within reach_m of each other at time t
     whose identities do not differ and whose 6-D states agree within the chi-square gate."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _duplicates(cols[:], rows, t, reach_m, gate, accel2)
+
+
+@jit
+def _duplicates(cols_f, rows, t, reach_m, gate, accel2):
+    cols = TrackColumns(*cols_f)
     K = rows.shape[0]
     pos = np.empty((K, 2))  # the mean alone first: few tracks have a neighbour to compare
     for i in range(K):

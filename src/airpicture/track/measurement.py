@@ -29,6 +29,7 @@ from airpicture.compiled import jit
 from airpicture.config import TrackSettings
 from airpicture.geo import E2, A
 from airpicture.sensors import CooperativeSheet, RadarSheet
+from airpicture.track.geometry import Earth
 from airpicture.types import FloatArray
 
 #: Mode C reports altitude in 25 ft steps: add the quantisation variance to the sheet's sigma.
@@ -253,13 +254,19 @@ def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
     return p, C
 
 
-@jit
 def prepare_plots(r, az, el, alt, o, Mr, sheet, earth):
     """Per-plot measurement z (K, 3), noise R (K, 3, 3), third component, position (K, 3) and
     covariance (K, 3, 3) in site ENU, and clutter density. Clutter is spread evenly over the
     covered area, so per (m of range x rad of azimuth) it is n 2r / ((Rmax^2 - Rmin^2) 2 pi); a
     3-D radar spreads it over its clutter elevations too, and only a small share of false plots
     carries a Mode C altitude."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _prepare_plots(r, az, el, alt, o, Mr, sheet[:], earth[:])
+
+
+@jit
+def _prepare_plots(r, az, el, alt, o, Mr, sheet_f, earth_f):
+    sheet, earth = RadarSheetRecord(*sheet_f), Earth(*earth_f)
     sigmas, clutter = sheet.sigmas, sheet.clutter
     K = r.shape[0]
     third = np.zeros(K, np.int64)
@@ -282,13 +289,19 @@ def prepare_plots(r, az, el, alt, o, Mr, sheet, earth):
     return third, z, R, pp, Cpp, lam
 
 
-@jit
 def prepare_reports(lat, lon, alt, speed, track, vrate, earth, sig2):
     """Reports -> z (K, 6) [position, velocity] in site ENU, R (K, 6, 6) and mask (K, 6) of the
     parts present (a missing part stays out, never leaks into others; a report without altitude is
     placed at the site's height and its height is not measured). Velocity is given in the
     aircraft's own east/north/up; far from the site those axes are turned (2.5 deg at 250 km), so
     it is rotated through ECEF. sig2: variances of [e n u ve vn vu]."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _prepare_reports(lat, lon, alt, speed, track, vrate, earth[:], sig2)
+
+
+@jit
+def _prepare_reports(lat, lon, alt, speed, track, vrate, earth_f, sig2):
+    earth = Earth(*earth_f)
     Rf, origin = earth.rot, earth.origin
     K = lat.shape[0]
     z = np.zeros((K, 6))

@@ -13,9 +13,10 @@ import numpy as np
 
 from airpicture.compiled import jit
 from airpicture.geo import E2, EP2, A, B, F
+from airpicture.track.geometry import Earth
 from airpicture.track.measurement import height
 from airpicture.track.motion import predict_combined
-from airpicture.track.table import CONFIRMED
+from airpicture.track.table import CONFIRMED, TrackColumns
 
 
 @jit
@@ -30,11 +31,17 @@ def geodetic(x, y, z):
     return np.degrees(lat), np.degrees(lon)
 
 
-@jit
 def publish(cols, t, fresh_s, min_lp, accel2, earth):
     """The picture's rows: confirmed tracks whose misses leave them likely still there (miss_lp
     >= min_lp), each at its last measurement when that is fresher than fresh_s, else predicted to
     t. Returns rows, row_time, x (K, 6), P (K, 6, 6), lat, lon (deg), height above the ellipsoid."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _publish(cols[:], t, fresh_s, min_lp, accel2, earth[:])
+
+
+@jit
+def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f):
+    cols, earth = TrackColumns(*cols_f), Earth(*earth_f)
     rows = np.flatnonzero(cols.alive & (cols.status == CONFIRMED) & (cols.miss_lp >= min_lp))
     K = rows.shape[0]
     row_time = np.empty(K)

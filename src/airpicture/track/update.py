@@ -15,9 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.compiled import jit
+from airpicture.track.geometry import Earth
 from airpicture.track.linalg import LOG2PI, inv_logdet, mahalanobis
-from airpicture.track.measurement import height, radar_h
-from airpicture.track.motion import combine_one, mix_predict, predict_combined
+from airpicture.track.measurement import Plots, RadarSheetRecord, Reports, height, radar_h
+from airpicture.track.motion import Motion, combine_one, mix_predict, predict_combined
+from airpicture.track.table import TrackColumns
 
 
 @jit
@@ -190,13 +192,25 @@ def book(cols, r, xs, Ps, mus, t, gain, sensor, mode_c_seen, h_seen):
     cols.h_known[r] |= h_seen
 
 
-@jit
 def update_with_plots(cols, k, m, gain, plots, sheet, sensor, earth, motion):
     """IMM update of table rows k with plots m, and their bookkeeping (in place). A track never
     measured in height, updated by a plot without height, takes the primary-target height prior as
     a weak pseudo-measurement (range alone would let the EKF trade ground range for height without
     bound); a track without identity has its jump mode held off (radar plots do not step); a plot's
     Mode S address names a track that has none. Returns the number of rows quarantined."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _update_with_plots(cols[:], k, m, gain, plots[:], sheet[:], sensor, earth[:], motion[:])
+
+
+@jit
+def _update_with_plots(cols_f, k, m, gain, plots_f, sheet_f, sensor, earth_f, motion_f):
+    cols, plots, sheet, earth, motion = (
+        TrackColumns(*cols_f),
+        Plots(*plots_f),
+        RadarSheetRecord(*sheet_f),
+        Earth(*earth_f),
+        Motion(*motion_f),
+    )
     bad = 0
     nm = cols.mu.shape[1]
     xs = np.empty((nm, 6))
@@ -236,11 +250,17 @@ def update_with_plots(cols, k, m, gain, plots, sheet, sensor, earth, motion):
     return bad
 
 
-@jit
 def update_with_reports(cols, k, m, reports, gain, sensor, jump_gate, motion):
     """IMM update of table rows k with reports m, in place. With jump_gate > 0 (the row holds the
     report's identity, which is authoritative), a report far outside the predicted position
     (d2 > jump_gate) restarts the state at the report. Returns (rows quarantined, restarts)."""
+    # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
+    return _update_with_reports(cols[:], k, m, reports[:], gain, sensor, jump_gate, motion[:])
+
+
+@jit
+def _update_with_reports(cols_f, k, m, reports_f, gain, sensor, jump_gate, motion_f):
+    cols, reports, motion = TrackColumns(*cols_f), Reports(*reports_f), Motion(*motion_f)
     bad = 0
     jumps = 0
     nm = cols.mu.shape[1]
