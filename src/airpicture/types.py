@@ -110,6 +110,19 @@ class Integrity(Code):
     SPOOFED = 2
 
 
+class IntegrityReason(Code):
+    """The strongest evidence behind a track's integrity mark (picture.integrity_reason)."""
+
+    NONE = 0
+    RADAR_SILENT = 1  # a radar that surely covers it keeps missing it
+    REPLAY_TWIN = 2  # another address flies the same path at a constant offset
+    KINEMATICS = 3  # moves as no aircraft can (jumps against its velocity, speed, climb, turn)
+    TWO_PLACES = 4  # one address reported at two places at once
+    BEYOND_RANGE = 5  # heard from beyond its receiver's range
+    RECEIVER_MISS = 6  # one receiver hears it, another that should does not
+    QUALITY = 7  # NIC/NACp/SIL contradict how the position behaves
+
+
 class TrackStatus(Code):
     """A track's life in the tracker's table: TENTATIVE until its score confirms it."""
 
@@ -327,6 +340,7 @@ __all__ = [
     "FloatArray",
     "IntArray",
     "Integrity",
+    "IntegrityReason",
     "ObjectClass",
     "Picture",
     "Rejects",
