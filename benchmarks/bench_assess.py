@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from airpicture.assess import TrackAssessor, zones_from_config
-from airpicture.integrity import RadarIntegrity
+from airpicture.integrity import TrackIntegrity, judged
 from airpicture.sources.scenario import load_scenario
 from airpicture.track.tracker import ImmGnnTracker
-from airpicture.track.windows import run_scenario
+from airpicture.track.windows import scenario_windows
 from airpicture.types import Picture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +32,8 @@ def pictures(scenario: Path, sensors: list[str] | None) -> tuple[list[Picture], 
     """The pictures `airpicture track` publishes (every 1 s), and what the assessor is built from."""
     scn = load_scenario(scenario, sensors)
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
-    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
-    pics = [copy.deepcopy(integrity.judge(p)) for p in run_scenario(scn, trk, period_s=1.0, progress=False)]
+    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    pics = [copy.deepcopy(p) for p in judged(trk, integrity, scenario_windows(scn, 1.0, False))]
     return pics, {"sensors": scn.sensors, "site": scn.site, "zones": zones_from_config(scn.zones, scn.site)}
 
 

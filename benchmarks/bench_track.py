@@ -27,13 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's airpicture, whichever environment runs the script
 try:
-    from airpicture.integrity import RadarIntegrity
+    from airpicture.integrity import TrackIntegrity, judged
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
     from airpicture.track.base import Measurements
     from airpicture.track.tracker import ImmGnnTracker
     from airpicture.track.warm import warm_up
-    from airpicture.track.windows import run_scenario
+    from airpicture.track.windows import scenario_windows
 except ModuleNotFoundError as e:  # a Python without the project's dependencies
     sys.exit(
         f"{Path(__file__).name}: {e.name} is not installed for {sys.executable}. Run it with the "
@@ -85,15 +85,13 @@ def track(
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
     # the integrity stage judges every picture before it is written (as `airpicture track` does);
     # its time counts with the tracker's, as when the tracker ran the checks itself
-    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
     busy = 0.0
     with TracksCsvWriter(out) as w:
-        it = run_scenario(scn, trk, period_s=1.0, progress=False)
+        it = judged(trk, integrity, scenario_windows(scn, 1.0, False))
         while True:
             t1 = time.perf_counter()
             pic = next(it, None)
-            if pic is not None:
-                integrity.judge(pic)
             busy += time.perf_counter() - t1
             if pic is None:
                 break
@@ -103,10 +101,10 @@ def track(
     times = [busy]
     for _ in range(REPEAT - 1):
         trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
-        integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+        integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
         t1 = time.perf_counter()
-        for pic in run_scenario(scn, trk, period_s=1.0, progress=False):
-            integrity.judge(pic)
+        for _ in judged(trk, integrity, scenario_windows(scn, 1.0, False)):
+            pass
         times.append(time.perf_counter() - t1)
     return {
         "plots": len(scn.plots),

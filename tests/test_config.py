@@ -40,7 +40,7 @@ def test_the_tracker_and_the_integrity_stage_use_their_settings() -> None:
     import numpy as np
 
     from airpicture.config import TrackSettings
-    from airpicture.integrity import RadarIntegrity
+    from airpicture.integrity import TrackIntegrity
     from airpicture.sources.scenario import load_scenario
     from airpicture.track import ImmGnnTracker, run_scenario
 
@@ -56,7 +56,7 @@ def test_the_tracker_and_the_integrity_stage_use_their_settings() -> None:
 
     assert confirmed(TrackSettings()) > 10
     assert confirmed(TrackSettings(confirm_llr=1e6)) == 0
-    itg = RadarIntegrity(scn.sensors, scn.site_lla, settings=IntegritySettings(suspect_lr=7.0))
+    itg = TrackIntegrity(scn.sensors, scn.site_lla, settings=IntegritySettings(suspect_lr=7.0))
     assert itg._rules_c[2] == pytest.approx(np.log(7.0)) and np.isfinite(itg.settings.forget_s)
 
 

@@ -209,6 +209,8 @@ class Picture:
     radar_hits : (N,) int radar plots that updated the track (None: not known)
     manoeuvre_p : (N,) probability that the track is manoeuvring (its IMM's non-quiet modes)
     first_s : (N,) time the track started
+    integrity_reason : (N,) int8 IntegrityReason of the integrity mark (None: not judged)
+    integrity_l10 : (N,) log10 likelihood ratio spoofed : real of all the integrity evidence
     """
 
     time_s: float
@@ -231,6 +233,8 @@ class Picture:
     radar_hits: IntArray | None = None
     manoeuvre_p: FloatArray | None = None
     first_s: FloatArray | None = None
+    integrity_reason: npt.NDArray[np.int8] | None = None
+    integrity_l10: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.track)

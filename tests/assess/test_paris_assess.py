@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv
-from airpicture.integrity import RadarIntegrity
+from airpicture.integrity import TrackIntegrity, judged
 from airpicture.sinks.export import TracksCsvWriter
 from airpicture.sources.scenario import load_scenario
 from airpicture.track.tracker import ImmGnnTracker
-from airpicture.track.windows import run_scenario
+from airpicture.track.windows import scenario_windows
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 PARIS = SHARED / "scenarios" / "paris"
@@ -31,9 +31,9 @@ def test_paris_classes_and_alerts_meet_the_goals(tmp_path) -> None:
     assessor = TrackAssessor(scn.sensors, meta["site"], load_zones(PARIS / "meta.json", meta["site"]))
     alerts = []
     with TracksCsvWriter(tmp_path / "tracks.csv") as out:
-        integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
-        for pic in run_scenario(scn, ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms), progress=False):
-            integrity.judge(pic)
+        integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+        trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
+        for pic in judged(trk, integrity, scenario_windows(scn, None, False)):
             alerts += assessor.update(pic)
             out.write(pic)
     write_alerts_csv(tmp_path / "alerts.csv", alerts)

@@ -12,8 +12,10 @@ from airpicture.errors import SinkError
 from airpicture.sinks.export import TracksCsvWriter
 from airpicture.types import NO_IDENT, Picture, remoteid_ident
 
-#: FORMAT.md "What a tracker writes": time_s, track, lat, lon, then the optional columns
-COLUMNS = ["time_s", "track", "lat", "lon", "alt_m", "class", "class_p", "identity", "integrity"]
+#: FORMAT.md "What a tracker writes": time_s, track, lat, lon, then the optional columns, then why
+#: the integrity stage marked a track and the log10 LR of its evidence
+COLUMNS = ["time_s", "track", "lat", "lon", "alt_m", "class", "class_p", "identity", "integrity",
+           "integrity_reason", "integrity_log10_lr"]  # fmt: skip
 
 
 def picture(
@@ -60,6 +62,8 @@ def test_columns_values_and_every_integrity_written(tmp_path: Path) -> None:
         ident=[0x3C6444, 0xABCDEF, 0x111111, rid],
         names=names,
     )
+    pic.integrity_reason = np.array([0, 2, 1, 0], np.int8)
+    pic.integrity_l10 = np.array([-3.25, 3.5, 7.0, 0.0])
     out = tmp_path / "tracks.csv"
     with TracksCsvWriter(out) as w:
         w.write(pic)
@@ -71,6 +75,13 @@ def test_columns_values_and_every_integrity_written(tmp_path: Path) -> None:
         ("8", "suspect"),
         ("9", "spoofed"),
         ("10", "ok"),
+    ]
+    # ...and why, with the weight of the evidence
+    assert [(r["integrity_reason"], r["integrity_log10_lr"]) for r in rows] == [
+        ("", "-3.2"),
+        ("replay_twin", "3.5"),
+        ("radar_silent", "7.0"),
+        ("", "0.0"),
     ]
     assert w.rows == 4
     with TracksCsvWriter(tmp_path / "ok.csv", published_only=True) as w2:
@@ -87,6 +98,8 @@ def test_columns_values_and_every_integrity_written(tmp_path: Path) -> None:
         "class_p": "0.875",
         "identity": "3c6444",
         "integrity": "ok",
+        "integrity_reason": "",
+        "integrity_log10_lr": "-3.2",
     }
     assert last["identity"] == "1581F5FJD0000000001"  # a known Remote ID serial by name
     assert last["class"] == "bird" and last["lat"] == "48.503000"
@@ -97,6 +110,7 @@ def test_all_rows_when_not_published_only(tmp_path: Path) -> None:
     with TracksCsvWriter(out, published_only=False) as w:
         w.write(picture(5.0, [1, 2, 3], integrity=[0, 1, 2], ident=[NO_IDENT, 0xABCDEF, 0x111111]))
     rows = read(out)
+    assert {r["integrity_reason"] + r["integrity_log10_lr"] for r in rows} == {""}  # not judged
     assert [(r["track"], r["identity"], r["integrity"]) for r in rows] == [
         ("1", "", "ok"),
         ("2", "abcdef", "suspect"),

@@ -9,7 +9,7 @@ import tracemalloc
 import numpy as np
 import trackkit as tk
 
-from airpicture.integrity import RadarIntegrity
+from airpicture.integrity import TrackIntegrity
 from airpicture.track import FeedWindows, ImmGnnTracker
 from airpicture.types import REPORT_DTYPE
 
@@ -42,7 +42,7 @@ def test_hours_of_a_changing_population_keep_state_and_memory_flat() -> None:
     rng = np.random.default_rng(5)
     sensors = tk.SENSORS  # a radar that never sees them: the integrity stage flags them all
     trk = ImmGnnTracker(sensors, tk.SITE)
-    integrity = RadarIntegrity(sensors, tk.SITE)
+    integrity = TrackIntegrity(sensors, tk.SITE)
     windows = FeedWindows(1.0)
     sizes: list[tuple[int, int, int, int]] = []
     mem: list[int] = []

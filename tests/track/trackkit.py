@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame, geodetic_to_enu
-from airpicture.integrity import RadarIntegrity
+from airpicture.integrity import TrackIntegrity, judged
 from airpicture.sensors import load_sheets
 from airpicture.sources.scenario import Scenario
 from airpicture.track.tracker import ImmGnnTracker
-from airpicture.track.windows import run_scenario
+from airpicture.track.windows import scenario_windows
 from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, Picture
 
 SITE = (48.86, 2.29, 60.0)
@@ -253,8 +253,8 @@ def track(
     at the tracker between them)."""
     scn = scenario(plots, reports, end_s, sensors, platforms)
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, **tracker_kw)
-    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
-    return trk, (integrity.judge(p) for p in run_scenario(scn, trk, progress=False))
+    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active)
+    return trk, judged(trk, integrity, scenario_windows(scn, None, False))
 
 
 def near(pic: Picture, path: Path3, within_m: float) -> np.ndarray:

@@ -162,13 +162,13 @@ def track_into(
     settings = settings or load_settings()
     from airpicture.assess.assessor import TrackAssessor
     from airpicture.assess.zones import zones_from_config
-    from airpicture.integrity import RadarIntegrity
+    from airpicture.integrity import TrackIntegrity, judged
     from airpicture.sinks.web import Frame
     from airpicture.track.tracker import ImmGnnTracker
-    from airpicture.track.windows import run_scenario
+    from airpicture.track.windows import scenario_windows
 
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
-    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
+    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
     assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site), settings.assess)
     writer = None
     if store:
@@ -176,8 +176,7 @@ def track_into(
 
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
     try:
-        for pic in run_scenario(scn, trk, progress=False):
-            integrity.judge(pic)
+        for pic in judged(trk, integrity, scenario_windows(scn, None, False)):
             alerts = assessor.update(pic)
             timeline.add_frame(Frame.from_picture(pic))
             timeline.add_alerts(alerts)
@@ -263,7 +262,7 @@ def run_live_console(
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
-    from airpicture.integrity import RadarIntegrity
+    from airpicture.integrity import TrackIntegrity
     from airpicture.sensors import live_receivers
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
     from airpicture.sinks.web.security import check_bind
@@ -283,13 +282,14 @@ def run_live_console(
         site=site_d,
     )
     tracker = ImmGnnTracker(sheets, site, settings=settings.track)
-    integrity = RadarIntegrity(sheets, site, settings=settings.integrity)
+    integrity = TrackIntegrity(sheets, site, settings=settings.integrity)
     assessor = TrackAssessor(sheets, site_d, zones, settings.assess)
     windows = FeedWindows(settings.console.publish_s)
 
     def on_reports(reports: Any) -> None:
         window = windows.add(reports, *describe([c.stream.registry for c in clients], reports["ident"]))
         if window is not None:
+            integrity.observe(window)
             pic = integrity.judge(tracker.step(window))
             state.publish_alerts(assessor.update(pic))
             state.publish_picture(pic)

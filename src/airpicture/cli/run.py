@@ -65,6 +65,7 @@ class PictureWriter:
         self.reports += len(reports)
         window = self.windows.add(reports, *self.describe(reports["ident"]))
         if window is not None:
+            self.integrity.observe(window)
             pic = self.integrity.judge(self.tracker.step(window))
             self.assessor.update(pic)
             self.out.write(pic)
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ConfigError("--out needs the site: give --lat and --lon")
             from airpicture.assess import TrackAssessor
             from airpicture.cli.main import settings_of
-            from airpicture.integrity import RadarIntegrity
+            from airpicture.integrity import TrackIntegrity
             from airpicture.sensors import live_receivers
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import ImmGnnTracker
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             site = (args.lat, args.lon, args.alt)
             stages = (
                 ImmGnnTracker(sensors, site, settings=settings.track),
-                RadarIntegrity(sensors, site, settings=settings.integrity),
+                TrackIntegrity(sensors, site, settings=settings.integrity),
                 TrackAssessor(
                     sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
                 ),

@@ -66,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
 
     from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
     from airpicture.cli.main import settings_of
-    from airpicture.integrity import RadarIntegrity
+    from airpicture.integrity import TrackIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
+    from airpicture.track.base import Measurements
     from airpicture.track.tracker import ImmGnnTracker
     from airpicture.track.warm import warm_up
     from airpicture.track.windows import scenario_windows
@@ -85,16 +86,21 @@ def run(args: argparse.Namespace) -> int:
     warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # the kernels of the sensors in use
     t_warm = time.perf_counter() - t0
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
-    integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
+    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
     assessor = TrackAssessor(scn.sensors, scn.site, zones, settings.assess)
     alerts = []
     busy = assess_s = 0.0
     with TracksCsvWriter(args.out, forget_s=settings.output.forget_s) as out:
 
+        def observed(windows: Iterator[Measurements]) -> Iterator[Measurements]:
+            for window in windows:  # the integrity stage sees the measurements of each picture
+                integrity.observe(window)
+                yield window
+
         def tracked() -> Iterator[Picture]:
             nonlocal busy
-            it = trk.track(scenario_windows(scn, args.period, args.progress))
+            it = trk.track(observed(scenario_windows(scn, args.period, args.progress)))
             while True:
                 t0 = time.perf_counter()
                 pic = next(it, None)

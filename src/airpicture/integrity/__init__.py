@@ -1,6 +1,6 @@
 """Integrity: which tracks' broadcasts the picture does not believe (spoofed ADS-B, replays)."""
 
-from airpicture.integrity.base import OK, SPOOFED, SUSPECT, IntegrityCheck
-from airpicture.integrity.radar import RadarIntegrity
+from airpicture.integrity.base import OK, SPOOFED, SUSPECT, IntegrityCheck, judged
+from airpicture.integrity.stage import TrackIntegrity
 
-__all__ = ["OK", "SPOOFED", "SUSPECT", "IntegrityCheck", "RadarIntegrity"]
+__all__ = ["OK", "SPOOFED", "SUSPECT", "IntegrityCheck", "TrackIntegrity", "judged"]

@@ -1,9 +1,9 @@
 """Compiled integrity checks over a picture's cooperative tracks (radar.py says what they judge).
 
 Letters: x (N, 6) the picture's states [e n u ve vn vu]; per track of the picture: ident,
-radar_hits, manoeuvre_p, and the check's own memory (expected plots, looks, hits at entry,
-flagged, twin, twin_s) gathered
-into picture order.
+radar_hits, manoeuvre_p, and the stage's own memory (expected plots, looks, hits at entry,
+flagged, twin, twin_s) gathered into picture order. Evidence is a log10 likelihood ratio
+spoofed : real per track and per check; `decide` adds them up and marks the track.
 """
 
 from __future__ import annotations
@@ -13,32 +13,33 @@ import numpy as np
 from airpicture.compiled import jit
 from airpicture.integrity.base import OK, SPOOFED, SUSPECT
 from airpicture.track.gate import CELL_M, near_pairs
+from airpicture.types import IntegrityReason
 
 EARTH_RADIUS_M = 6371000.0
+LOG10E = float(np.log10(np.e))
+R_RADAR, R_TWIN = int(IntegrityReason.RADAR_SILENT), int(IntegrityReason.REPLAY_TWIN)
 
 
 @jit
-def corroborate(ident, radar_hits, coverage, dt, memory, spoofed, rules):
+def corroborate(ident, radar_hits, coverage, dt, memory, rules):
     """Radar corroboration of the picture's cooperative tracks, in place on memory = (expected,
-    looks, hits0, flagged): since the track entered radar coverage, the plots expected if it is real
-    (sum over looks of Pd), the radar looks, and its radar hits when it entered. coverage:
-    (hit_rate, look_rate) (N,) expected plots and looks per second now (0: no radar that sees what
-    the identity claims to be covers it); dt: time since the previous picture; spoofed: sorted
-    identities found spoofed; rules: (corroborating hits, P(stray hit), log LR suspect, log LR
-    spoofed).
+    looks, hits0): since the track entered radar coverage, the plots expected if it is real (sum
+    over looks of Pd), the radar looks, and its radar hits when it entered. coverage: (hit_rate,
+    look_rate) (N,) expected plots and looks per second now (0: no radar that sees what the
+    identity claims to be covers it); dt: time since the previous picture; rules: (corroborating
+    hits, P(stray hit)).
 
     Each look hits a real object with the radars' Pd (p = expected / looks, the look-weighted Pd of
     the radars that covered it), a broadcast that nothing echoes only with P(stray hit) ps, so
     for h hits in n looks the log likelihood ratio spoofed : real is
     (n - h) log((1 - ps) / (1 - p)) + h log(ps / p): each look without a plot adds evidence, each
-    plot takes it off. Returns (integrity, seen, whether the spoofed set must be updated)."""
-    expected, looks, hits0, flagged = memory
+    plot takes it off. Returns (log10 LR (N,), seen: inside coverage and corroborated)."""
+    expected, looks, hits0 = memory
     hit_rate, look_rate = coverage
-    hits_needed, ps, llr_suspect, llr_spoofed = rules
+    hits_needed, ps = rules
     N = ident.shape[0]
-    integrity = np.zeros(N, np.int8)
+    l10 = np.zeros(N)
     seen = np.zeros(N, np.bool_)
-    changed = False
     for r in range(N):
         if ident[r] < 0:
             continue
@@ -56,88 +57,150 @@ def corroborate(ident, radar_hits, coverage, dt, memory, spoofed, rules):
             p = min(max(expected[r] / looks[r], ps + 1e-6), 1.0 - 1e-6)
             llr = (looks[r] - h) * np.log((1.0 - ps) / (1.0 - p)) + h * np.log(ps / p)
         seen[r] = in_cov and hits - hits0[r] >= hits_needed and llr < 0.0
-        state = OK
-        if in_cov and not seen[r]:
-            state = SPOOFED if llr >= llr_spoofed else (SUSPECT if llr >= llr_suspect else OK)
-        i = np.searchsorted(spoofed, ident[r])
-        known = i < spoofed.shape[0] and spoofed[i] == ident[r]
-        fl = (flagged[r] or state == SPOOFED or known) and not seen[r]
-        flagged[r] = fl
-        integrity[r] = SPOOFED if fl else state
-        changed = changed or (fl and not known) or (seen[r] and known)
-    return integrity, seen, changed
+        if in_cov:
+            l10[r] = llr * LOG10E
+    return l10, seen
 
 
 @jit
-def replay(x, ident, ids, radar_hits, manoeuvre_p, memory, integrity, dt, rules):
-    """Twin time of the picture's cooperative tracks, and the replayed twins flagged (in place on
-    memory = (twin, twin_s, flagged) and integrity). rules: (twin altitude m, twin speed m/s,
-    separation m, twin s, manoeuvre vertical rate m/s, corroborating hits)."""
-    twin, twin_s, flagged = memory
-    twin_alt, twin_speed, separation, twin_time, man_vrate, hits_needed = rules
-    rows = np.flatnonzero(ident >= 0)
-    K = rows.shape[0]
+def twins(state, t_rep, manoeuvring, memory, now, dt, rules):
+    """Replay twins among the addresses heard lately: time each has agreed with another in height
+    and velocity, far apart, in a geometry real traffic rarely keeps (in place on memory =
+    (ident sorted, twin, twin_s, last agreement time, whether its geometry counts)), and the log10
+    LR spoofed-pair : real-pair of that time. state (K, 5): each address's last report [e n height
+    ve vn] (e, n brought to now); t_rep (K,): its time; manoeuvring (K,) bool; rules: (height m,
+    speed m/s, separation m, |cos| of an in-trail offset, log10 LR at the shortest twin time, that
+    time s, tail s, reports compared when this close in time s, an agreement lasts this long s).
+
+    Two addresses are compared only on reports of about the same time (broadcast velocities are
+    noisy from one second to the next; a replay repeats them). Two real aircraft at one level on
+    one airway agree in height and velocity for minutes, but one behind the other (the offset
+    along the track) and not through turns and climbs, which the follower flies later, where the
+    leader did. So only time abeam (offset across the track) or manoeuvring counts. The rate real
+    pairs keep that up falls exponentially with the time (tail s), from the measured rate at the
+    shortest time: the LR is its inverse. Returns log10 LR (K,)."""
+    ident, twin, twin_s, twin_last, twin_counts = memory
+    tol_alt, tol_v, separation, cos_along, l10_min, t_min, tail, same_t, hold = rules
+    K = state.shape[0]
+    l10 = np.zeros(K)
     if K == 0:
-        return
-    # twins are within unit distance in (altitude, ve, vn) scaled by the twin tolerances
+        return l10
+    # candidates are within unit distance in (height, ve, vn) scaled by the twin tolerances
     feat = np.empty((K, 3))
     for i in range(K):
-        xr = x[rows[i]]
-        # height above the Earth, not ENU up: the tangent plane falls away ~d^2 / 2R with distance
-        alt = xr[2] + (xr[0] ** 2 + xr[1] ** 2) / (2 * EARTH_RADIUS_M)
-        feat[i, 0] = alt / twin_alt * CELL_M
-        feat[i, 1] = xr[3] / twin_speed * CELL_M
-        feat[i, 2] = xr[4] / twin_speed * CELL_M
+        feat[i, 0] = state[i, 2] / tol_alt * CELL_M
+        feat[i, 1] = state[i, 3] / tol_v * CELL_M
+        feat[i, 2] = state[i, 4] / tol_v * CELL_M
+    for a in range(K):  # the twin each had: compared again where it can be
+        if twin[a] < 0:
+            continue
+        b = np.searchsorted(ident, twin[a])
+        if b < K and ident[b] == twin[a] and abs(t_rep[a] - t_rep[b]) <= same_t:
+            ok, counts = _agree(state, feat, a, b, separation, cos_along, manoeuvring)
+            if ok:
+                twin_last[a] = now
+                twin_counts[a] = counts
+            else:
+                twin[a] = -1
+                twin_s[a] = 0.0
     ia, ib = near_pairs(feat[:, :2], np.full(K, CELL_M), feat[:, :2])
-    first_a = np.full(K, -1, np.int64)  # partner of the first pair (a, b) where the track is a
-    first_b = np.full(K, -1, np.int64)  # ... or, when it is never a, where it is b
-    for q in range(ia.shape[0]):
+    for q in range(ia.shape[0]):  # a new twin for those without one
         a, b = ia[q], ib[q]
-        if a >= b:
+        if a == b or twin[a] >= 0 or abs(t_rep[a] - t_rep[b]) > same_t:
             continue
-        if np.sqrt(np.sum((feat[a] - feat[b]) ** 2)) > CELL_M:
+        ok, counts = _agree(state, feat, a, b, separation, cos_along, manoeuvring)
+        if ok:
+            twin[a], twin_s[a], twin_last[a], twin_counts[a] = ident[b], 0.0, now, counts
+    for a in range(K):
+        if twin[a] < 0:
             continue
-        xa, xb = x[rows[a]], x[rows[b]]
-        if np.hypot(xa[0] - xb[0], xa[1] - xb[1]) <= separation:
-            continue
-        if first_a[a] < 0:
-            first_a[a] = b
-        if first_b[b] < 0:
-            first_b[b] = a
-    for i in range(K):
-        r = rows[i]
-        o = first_a[i] if first_a[i] >= 0 else first_b[i]
-        twin_of = ids[rows[o]] if o >= 0 else -1
-        xr = x[r]
-        # climb rate is d(height)/dt, not the ENU vertical velocity: far from the site the tangent
-        # plane tilts, and level flight 100 km away has 3-4 m/s of ENU "up" velocity
-        climb = xr[5] + (xr[0] * xr[3] + xr[1] * xr[4]) / EARTH_RADIUS_M
-        turning = manoeuvre_p[r] > 0.5  # the IMM's manoeuvre (or jump) modes dominate
-        man = 1.0 if (abs(climb) > man_vrate or turning) else 0.0
-        if twin_of >= 0 and twin_of == twin[r]:
-            twin_s[r] += dt * man
-        elif twin_of >= 0:
-            twin_s[r] = 0.0
-        else:
-            twin_s[r] = max(twin_s[r] - 2 * dt, 0.0)
-        if twin_of >= 0:
-            twin[r] = twin_of
-    for i in range(K):
-        r = rows[i]
-        if not twin_s[r] > twin_time:
-            continue
-        partner = -1
-        for q in range(ids.shape[0]):
-            if ids[q] == twin[r]:
-                partner = q
-                break
-        if partner < 0:
-            continue
-        p_hits = radar_hits[partner]
-        # the twin the radar confirms is real; the other, seen by the radar a fraction as often, is not
-        if p_hits >= hits_needed and radar_hits[r] * 5 < p_hits:
-            integrity[r] = SPOOFED
-            flagged[r] = True
+        if now - twin_last[a] <= hold:
+            twin_s[a] += dt if twin_counts[a] else 0.0
+        else:  # no comparison for a while: the evidence fades
+            twin_s[a] = max(twin_s[a] - 2 * dt, 0.0)
+            if twin_s[a] == 0.0:
+                twin[a] = -1
+        if twin_s[a] >= t_min:
+            l10[a] = l10_min + (twin_s[a] - t_min) / tail * LOG10E
+    return l10
 
 
-__all__ = ["EARTH_RADIUS_M", "corroborate", "replay"]
+@jit
+def _agree(state, feat, a, b, separation, cos_along, manoeuvring):
+    """Whether addresses a and b agree as twins, and whether their geometry counts as evidence."""
+    if np.sqrt(np.sum((feat[a] - feat[b]) ** 2)) > CELL_M:
+        return False, False
+    de, dn = state[b, 0] - state[a, 0], state[b, 1] - state[a, 1]
+    sep = np.hypot(de, dn)
+    if sep <= separation:
+        return False, False
+    speed = np.hypot(state[a, 3], state[a, 4])
+    along = speed > 0.0 and abs(de * state[a, 3] + dn * state[a, 4]) / (sep * speed) > cos_along
+    return True, manoeuvring[a] or manoeuvring[b] or not along
+
+
+@jit
+def decide(ident, radar_hits, evidence, seen, pairs, memory, spoofed, rules):
+    """Integrity of the picture's cooperative tracks from the checks' evidence (log10 LR each,
+    (N,): radar, twin, reports, and the reports' reason), in place on memory = (flagged, why: the
+    reason it was flagged for); pairs: (row of each track's twin or -1, whether no state holds its
+    address); spoofed: (identities found spoofed, sorted; their reasons).
+
+    A twin is a replay when the radar corroborates its partner and not it, or else when no state
+    holds its address and one holds its partner's; when nothing tells them apart, either may be
+    the replay, so the pair's evidence makes both suspect, never spoofed. A track found spoofed
+    stays spoofed (and its identity in its later tracks) until a radar corroborates it; it keeps
+    the reason it was found out for. rules: (corroborating hits, log10 suspect LR, log10 spoofed
+    LR). Returns (integrity, reason, total log10 LR, whether the spoofed set must be updated)."""
+    radar, twin, report, report_reason = evidence
+    flagged, why = memory
+    partner, stateless = pairs
+    spoofed_ids, spoofed_why = spoofed
+    hits_needed, l10_suspect, l10_spoofed = rules
+    N = ident.shape[0]
+    integrity = np.zeros(N, np.int8)
+    reason = np.zeros(N, np.int8)
+    total = np.zeros(N)
+    changed = False
+    for r in range(N):
+        if ident[r] < 0:
+            continue
+        t = twin[r]
+        p = partner[r]
+        if t > 0.0:
+            attributed = p >= 0 and radar_hits[p] >= hits_needed and radar_hits[r] * 5 < radar_hits[p]
+            radar_real = seen[r] or (radar_hits[r] >= hits_needed and not radar_hits[r] * 5 < radar_hits[p])
+            if p >= 0 and not attributed and not radar_real and stateless[r] != stateless[p]:
+                attributed = stateless[r]  # the address no state holds is the made-up one
+                radar_real = not stateless[r]
+            if radar_real:
+                t = 0.0  # this one is real: its twin is the replay
+            elif not attributed:
+                t = min(t, l10_suspect)
+        parts = (radar[r], t, report[r])
+        s = parts[0] + parts[1] + parts[2]
+        total[r] = s
+        best = 0.0
+        for k in range(3):
+            if parts[k] > best:
+                best = parts[k]
+                reason[r] = R_RADAR if k == 0 else (R_TWIN if k == 1 else report_reason[r])
+        state = SPOOFED if s >= l10_spoofed else (SUSPECT if s >= l10_suspect else OK)
+        i = np.searchsorted(spoofed_ids, ident[r])
+        known = i < spoofed_ids.shape[0] and spoofed_ids[i] == ident[r]
+        if state == SPOOFED:
+            why[r] = reason[r]
+        elif known and not flagged[r]:
+            why[r] = spoofed_why[i]
+        fl = (flagged[r] or state == SPOOFED or known) and not seen[r]
+        flagged[r] = fl
+        integrity[r] = SPOOFED if fl else state
+        if fl:
+            reason[r] = why[r]
+        elif state == OK:
+            reason[r] = 0
+        changed = changed or (fl and not known) or (seen[r] and known)
+    return integrity, reason, total, changed
+
+
+__all__ = ["EARTH_RADIUS_M", "corroborate", "decide", "twins"]

@@ -1,9 +1,11 @@
 """tracks.csv: the published air picture as rows (FORMAT.md "What a tracker writes").
 
-Columns: time_s, track, lat, lon, alt_m, class, class_p, identity, integrity. Tracks the
-integrity stage does not believe (`suspect`, `spoofed`) are written too, with that mark: the
+Columns: time_s, track, lat, lon, alt_m, class, class_p, identity, integrity, integrity_reason,
+integrity_log10_lr. Tracks the integrity stage does not believe (`suspect`, `spoofed`) are written
+too, with that mark and its reason (an IntegrityReason label: radar_silent, replay_twin, ...): the
 picture says what it does not believe rather than hiding it (FORMAT.md); `published_only` keeps
-only the `ok` ones.
+only the `ok` ones. integrity_log10_lr is the log10 likelihood ratio spoofed : real of all the
+evidence on a cooperative track (empty for the others, and when the picture was not judged).
 
 A row is written when a track's estimate is new: at its measurement updates (the filtered state at
 the measurement's time), and, for a track with no newer measurement, predicted ("coasted") once
@@ -18,14 +20,15 @@ from typing import TextIO
 
 from airpicture.config import OutputSettings
 from airpicture.errors import SinkError
-from airpicture.types import Integrity, ObjectClass, Picture, ident_name
+from airpicture.types import Integrity, IntegrityReason, ObjectClass, Picture, ident_name
 
 #: Labels by code, for a plain list lookup per row (the enums' labels).
 CLASS_LABELS = [c.label for c in sorted(ObjectClass)]
 INTEGRITY_LABELS = [g.label for g in sorted(Integrity)]
+REASON_LABELS = [r.label if r else "" for r in sorted(IntegrityReason)]  # NONE: empty
 #: A track with no row for this long is forgotten by the writer (a track coasts far less).
 FORGET_S = OutputSettings().forget_s  # the default (airpicture.config); a writer may be given another
-HEADER = "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity\n"
+HEADER = "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity,integrity_reason,integrity_log10_lr\n"
 
 
 def _csv_field(text: str) -> str:
@@ -104,9 +107,12 @@ class TracksCsvWriter:
         # a few rows per picture: Python's formatting beats numpy's string arrays here
         lat, lon, alt = pic.lat.tolist(), pic.lon.tolist(), pic.alt_m.tolist()
         cls, cls_p, integrity = pic.cls.tolist(), pic.cls_p.tolist(), pic.integrity.tolist()
+        reason = pic.integrity_reason.tolist() if pic.integrity_reason is not None else [0] * len(track)
+        l10 = pic.integrity_l10.tolist() if pic.integrity_l10 is not None else None
+        lr = {j: f"{l10[j]:.1f}" if l10 is not None and ident[j] >= 0 else "" for j in keep}
         lines = [
             f"{row_time[j]:.2f},{track[j]},{lat[j]:.6f},{lon[j]:.6f},{alt[j]:.1f},{CLASS_LABELS[cls[j]]},"
-            f"{cls_p[j]:.3f},{names[ident[j]]},{INTEGRITY_LABELS[integrity[j]]}"
+            f"{cls_p[j]:.3f},{names[ident[j]]},{INTEGRITY_LABELS[integrity[j]]},{REASON_LABELS[reason[j]]},{lr[j]}"
             for j in keep
         ]
         self._f.write("\n".join(lines) + "\n")
