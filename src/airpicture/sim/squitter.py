@@ -297,6 +297,7 @@ def write_recording(
     start = float(sq.time_s[0]) if start_s is None and len(sq) else (start_s or 0.0)
     side = side_file(p)
     try:
+        p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(sq.beast())
         side.write_text(json.dumps(truth(sq, jammers, start, quality), indent=1) + "\n")
     except OSError as e:
