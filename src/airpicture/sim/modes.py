@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from pyModeS.position import cprNL
 from pyModeS.util import crc
 
 from airpicture.sources.modes import FPM, FT, KT, nic_of
@@ -42,7 +43,8 @@ DF17_CA5 = 0x8D  # DF 17, capability 5 (level 2+ transponder, airborne)
 CPR_BITS = 17
 #: the 6-bit character set of aircraft identification (ICAO Annex 10 vol IV table 3-7); '#' unused
 CHARSET = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ##### ###############0123456789######"
-ALT_MIN_FT, ALT_MAX_FT = -1000.0, 50175.0  # 25 ft (Q-bit) altitude range of 11 bits
+#: 25 ft (Q-bit) altitudes sent: the code reaches 50,175 ft, but rs1090 0.7 drops a frame above 50,000
+ALT_MIN_FT, ALT_MAX_FT = -1000.0, 50000.0
 VERSION = 2
 
 
@@ -118,20 +120,30 @@ def _pack(*fields: tuple[ArrayLike, int]) -> U64:
 
 # -- CPR (DO-260B A.1.7.2) ---------------------------------------------------------------------
 
-#: |lat| (deg) up to which NL >= k, for k = 59 .. 2 (A.1.7.2 d: NL from the closed form);
-#: 87 deg exactly for NL 2 as the standard's table and pyModeS have it
-_NZ = 15
-_K = np.arange(59, 1, -1)
-_NL_EDGES = np.degrees(np.arccos(np.sqrt((1 - np.cos(np.pi / (2 * _NZ))) / (1 - np.cos(2 * np.pi / _K)))))
-_NL_EDGES[-1] = 87.0
+
+def _nl_edges() -> npt.NDArray[np.float64]:
+    """For k = 59 .. 2, the smallest |lat| (deg) whose NL is below k, to the last bit of the
+    decoder's own `cprNL` (pyModeS: DO-260B A.1.7.2 d, bisected over its table), so the encoder
+    and the decoder never disagree on a zone, not even at an edge."""
+    edges = []
+    for k in range(59, 1, -1):
+        lo, hi = 0.0, 90.0  # cprNL(lo) >= k > cprNL(hi)
+        while True:
+            mid = (lo + hi) / 2
+            if mid in (lo, hi):
+                break
+            lo, hi = (mid, hi) if cprNL(mid) >= k else (lo, mid)
+        edges.append(hi)
+    return np.array(edges)
+
+
+_NL_EDGES = _nl_edges()
 
 
 def cpr_nl(lat: ArrayLike) -> npt.NDArray[np.int64]:
     """Number of longitude zones NL(lat), 1..59: (N,) float64 deg -> (N,) int64."""
     a = np.abs(np.asarray(lat, np.float64))
-    # NL = 59 - (edges at or below |lat|), as pyModeS's bisect; exactly 87 is still NL 2
-    nl = 59 - np.searchsorted(_NL_EDGES, a, side="right")
-    return np.where(a == 87.0, 2, nl).astype(np.int64)
+    return (59 - np.searchsorted(_NL_EDGES, a, side="right")).astype(np.int64)
 
 
 def cpr_encode(lat: ArrayLike, lon: ArrayLike, odd: ArrayLike) -> tuple[U64, U64]:
@@ -160,8 +172,8 @@ def cpr_encode(lat: ArrayLike, lon: ArrayLike, odd: ArrayLike) -> tuple[U64, U64
 
 def altitude_code(alt_m: ArrayLike) -> U64:
     """12-bit altitude field, 25 ft steps with the Q bit (bit 8) set; 0 (unknown) where the
-    altitude is NaN or outside -1000..50175 ft (above it a transponder switches to 100 ft Gillham
-    code, which this encoder does not make)."""
+    altitude is NaN or outside -1000..50,000 ft (ALT_MAX_FT; above 50,175 ft a transponder switches
+    to 100 ft Gillham code, which this encoder does not make)."""
     ft = np.asarray(alt_m, np.float64) / FT
     ok = np.isfinite(ft) & (ft >= ALT_MIN_FT - 12.5) & (ft < ALT_MAX_FT + 12.5)
     n = np.round((np.where(ok, ft, 0.0) - ALT_MIN_FT) / 25.0).astype(np.uint64)
@@ -177,7 +189,8 @@ def position_frames(
     ME: TC(5) SS(2)=0 NIC-B(1) ALT(12) T(1)=0 F(1) LAT-CPR(17) LON-CPR(17)
     nic : (N,) int 0..11 (the NIC-A it needs goes in the operational status, `status_frames`).
     """
-    f = _NIC_TABLE[np.clip(np.asarray(nic, np.int64), 0, 11)]
+    icao, lat, lon, alt_m, odd, nic = np.broadcast_arrays(icao, lat, lon, alt_m, odd, nic)
+    f = _NIC_TABLE[np.clip(nic.astype(np.int64), 0, 11)]
     yz, xz = cpr_encode(lat, lon, odd)
     me = _pack((f[:, 0], 5), (0, 2), (f[:, 2], 1), (altitude_code(alt_m), 12), (0, 1), (odd, 1),
                (yz, 17), (xz, 17))  # fmt: skip
@@ -257,8 +270,8 @@ def status_frames(icao: ArrayLike, nacp: ArrayLike, nic: ArrayLike, sil: int = 3
     CC: TCAS operational (bit 11 of ME) set; OM: SDA 2. NIC-A is what `nic` needs (NIC_FIELDS),
     so a decoder finds the NIC of the position messages that follow.
     """
-    nacp = np.asarray(nacp)
-    nica = _NIC_TABLE[np.clip(np.asarray(nic, np.int64), 0, 11), 1]
+    icao, nacp, nic = np.broadcast_arrays(icao, nacp, nic)
+    nica = _NIC_TABLE[np.clip(nic.astype(np.int64), 0, 11), 1]
     cc = 1 << 13  # TCAS operational: ME bit 11 of 9..24
     om = 2 << 8  # system design assurance: ME bits 31-32 of 25..40
     me = _pack((31, 5), (0, 3), (np.broadcast_to(cc, nacp.shape), 16), (om, 16), (VERSION, 3),

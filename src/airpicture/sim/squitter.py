@@ -214,6 +214,7 @@ def squitters(
     vrate = np.where(np.isfinite(r["vrate_mps"]), r["vrate_mps"], _vertical_rate(t, alt, np.cumsum(first)))
     odd = (np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))) % 2
     fly = ~lost
+    moving = fly & np.isfinite(r["speed_mps"]) & np.isfinite(r["track_rad"])  # else no velocity frame
     names = callsigns or {}
     planes, which = np.unique(icao[ident], return_inverse=True)  # one callsign encoding per aircraft
     calls = [names.get(a, default_callsign(a)) for a in planes.tolist()]
@@ -222,9 +223,9 @@ def squitters(
         (IDENTIFICATION, ident, modes.identification_frames(planes, calls)[which]),
         (POSITION, fly, modes.position_frames(icao[fly], lat[fly], lon[fly], alt[fly], odd[fly], nic[fly])),
         (NO_POSITION, lost, modes.no_position_frames(icao[lost], alt[lost])),
-        (VELOCITY, fly, modes.velocity_frames(
-            icao[fly], r["speed_mps"][fly], r["track_rad"][fly], vrate[fly],
-            np.where(jammed[fly], quality.jammed_nacv, quality.nacv))),
+        (VELOCITY, moving, modes.velocity_frames(
+            icao[moving], r["speed_mps"][moving], r["track_rad"][moving], vrate[moving],
+            np.where(jammed[moving], quality.jammed_nacv, quality.nacv))),
     ]  # fmt: skip
     amp = np.full(n, 0x80, np.float64)
     if receiver is not None:  # amplitude ~ 1 / range: full scale at 5 km
