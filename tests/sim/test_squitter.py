@@ -121,6 +121,14 @@ def test_position_loss_sends_altitude_only_and_no_velocity(tmp_path: Path) -> No
     assert truth["affected"] and all(a["position_lost"] for a in truth["affected"])
 
 
+def test_ghosts_are_immune_to_jammers() -> None:
+    r = flights(n=10, duration_s=60)
+    ghost = int(r["ident"][0])
+    jam = [Jammer(*CENTRE, 500e3, T0, T0 + 60)]  # everyone, all the time
+    sq = squitters(r, jammers=jam, immune=[ghost])
+    assert not sq.jammed[sq.icao == ghost].any() and sq.jammed[sq.icao != ghost].all()
+
+
 def test_status_leads_each_aircraft_and_repeats_every_2_5_s() -> None:
     sq = squitters(flights(n=5, p_loss=0.0))
     for a in np.unique(sq.icao):
@@ -173,6 +181,7 @@ def test_cli_from_scenario_then_decode(tmp_path: Path, capsys: pytest.CaptureFix
     assert "frames/s" in capsys.readouterr().out
     truth = json.loads(side_file(out).read_text())
     assert truth["jammers"][0]["start_s"] == truth["start_s"] + 300 and truth["affected"]
+    assert truth["immune"] == ["f00000", "f00001"]  # the scenario's ghosts.csv.gz
     assert main(["decode", str(out), "--out", str(tmp_path / "d.csv")]) == 0
     rows = [r for r in _csv(tmp_path / "d.csv") if r["lat"]]
     adsb = {(r["icao24"], round(float(r["time_s"]))): r for r in _csv_gz(PARIS / "adsb.csv.gz")}
