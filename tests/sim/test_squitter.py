@@ -194,8 +194,11 @@ def test_cli_from_scenario_then_decode(tmp_path: Path, capsys: pytest.CaptureFix
     t_rel = np.array([float(r["time_s"]) + truth["t0_s"] - truth["start_s"] for r in rows])
     nic = np.array([int(r["nic"]) for r in rows])
     lat, lon = np.array([[float(r["lat"]), float(r["lon"])] for r in rows]).T
-    hit = (distance_m(lat, lon, 48.86, 2.29) <= 40e3) & (t_rel >= 300) & (t_rel <= 900)
+    ghost = np.isin([r["icao24"] for r in rows], truth["immune"])
+    inside = (distance_m(lat, lon, 48.86, 2.29) <= 40e3) & (t_rel >= 300) & (t_rel <= 900)
+    hit = inside & ~ghost
     assert hit.any() and (nic[hit] == 0).all() and (nic[~hit] == 8).all()
+    assert (inside & ghost).any()  # a ghost flew through the jammed area and kept NIC 8
 
 
 def _csv_gz(path: Path) -> list[dict[str, str]]:
