@@ -224,3 +224,35 @@ def test_cli_refuses_unclear_requests(tmp_path: Path) -> None:
     assert main(["sim", str(tmp_path / "y"), "--jammer", "48,2,10,0,60"]) == 1
     assert main(["sim", "--from-scenario", str(PARIS), "--modes-out", str(tmp_path / "f.bin"),
                  "--jammer", "48,2,10"]) == 1  # fmt: skip
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "make_scenario.py").exists(), reason="needs ../shared")
+def test_quickstart_trajectories_through_make_scenario(tmp_path: Path) -> None:
+    """The real quickstart trajectories, made a scenario by make_scenario.py, as Beast frames."""
+    import subprocess
+    import sys
+
+    cfg = json.loads((SHARED / "scenarios" / "paris" / "config.json").read_text())
+    cfg.update(trajectories=str(SHARED / "data" / "quickstart.json.gz"), offset_s=0, duration_s=300)
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    make = [
+        sys.executable,
+        str(SHARED / "eval" / "make_scenario.py"),
+        str(tmp_path / "cfg.json"),
+        str(tmp_path / "s"),
+    ]
+    subprocess.run(make, check=True, capture_output=True)
+    out = tmp_path / "f.bin"
+    assert main(["sim", "--from-scenario", str(tmp_path / "s"), "--modes-out", str(out)]) == 0
+    table, _ = decode_file(out)
+    adsb = _csv(tmp_path / "s" / "adsb.csv")
+    t0 = json.loads(side_file(out).read_text())["t0_s"]
+    by_key = {(r["icao24"], round(float(r["time_s"]), 3)): r for r in adsb}
+    pos = table[np.isfinite(table["lat"])]
+    assert len(pos) > 0.9 * len(adsb)
+    for p in pos:
+        a = by_key[(f"{p['icao']:06x}", round(float(p["time_s"]) + t0, 3))]
+        assert distance_m(p["lat"], p["lon"], float(a["lat"]), float(a["lon"])) < 5.2
