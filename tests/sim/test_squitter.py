@@ -21,6 +21,7 @@ from airpicture.sim.squitter import (
     distance_m,
     side_file,
     squitters,
+    truth,
     write_recording,
 )
 from airpicture.sources.modes import KT
@@ -256,3 +257,14 @@ def test_quickstart_trajectories_through_make_scenario(tmp_path: Path) -> None:
     for p in pos:
         a = by_key[(f"{p['icao']:06x}", round(float(p["time_s"]) + t0, 3))]
         assert distance_m(p["lat"], p["lon"], float(a["lat"]), float(a["lon"])) < 5.2
+
+
+def test_side_file_spans_each_jammed_aircraft() -> None:
+    r = flights(n=30, duration_s=300)
+    jam = [Jammer(*CENTRE, 40e3, T0 + 50, T0 + 200)]
+    sq = squitters(r, jammers=jam)
+    got = {a["icao24"]: (a["first_s"], a["last_s"]) for a in truth(sq, jam, T0, Quality())["affected"]}
+    hit = jam[0].covers(r["time_s"], r["lat"], r["lon"])
+    spans = {a: r["time_s"][hit & (r["ident"] == a)] for a in np.unique(r["ident"][hit]).tolist()}
+    want = {f"{a:06x}": (tt.min(), tt.max()) for a, tt in spans.items()}
+    assert got == want and len(want) > 3

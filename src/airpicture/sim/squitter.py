@@ -259,13 +259,14 @@ def truth(
     """What was injected, for tests and the GNSS map's checks (the `.jammers.json` side file)."""
     aircraft = np.unique(sq.icao)
     hit = sq.jammed & ((sq.kind == POSITION) | (sq.kind == NO_POSITION))
-    affected = []
-    for a in np.unique(sq.icao[hit]).tolist():
-        tt = sq.time_s[hit & (sq.icao == a)]
-        lost = bool(((sq.kind == NO_POSITION) & (sq.icao == a)).any())
-        affected.append(
-            {"icao24": f"{a:06x}", "first_s": float(tt[0]), "last_s": float(tt[-1]), "position_lost": lost}
-        )
+    icao, t = sq.icao[hit], sq.time_s[hit]  # time-ordered
+    planes, first = np.unique(icao, return_index=True)
+    last = len(icao) - 1 - np.unique(icao[::-1], return_index=True)[1]
+    lost = np.isin(planes, sq.icao[sq.kind == NO_POSITION])
+    affected = [
+        {"icao24": f"{a:06x}", "first_s": float(t[i]), "last_s": float(t[j]), "position_lost": bool(x)}
+        for a, i, j, x in zip(planes.tolist(), first.tolist(), last.tolist(), lost.tolist(), strict=True)
+    ]
     return {
         "t0_s": float(sq.time_s[0]) if len(sq) else start_s,
         "start_s": start_s,
