@@ -16,6 +16,7 @@ from airpicture.sim.squitter import (
     NO_POSITION,
     POSITION,
     STATUS,
+    VELOCITY,
     Jammer,
     Quality,
     distance_m,
@@ -268,3 +269,12 @@ def test_side_file_spans_each_jammed_aircraft() -> None:
     spans = {a: r["time_s"][hit & (r["ident"] == a)] for a in np.unique(r["ident"][hit]).tolist()}
     want = {f"{a:06x}": (tt.min(), tt.max()) for a, tt in spans.items()}
     assert got == want and len(want) > 3
+
+
+def test_no_velocity_frame_without_a_speed() -> None:
+    r = flights(n=4, duration_s=30, p_loss=0.0)
+    r["speed_mps"][r["ident"] == r["ident"][0]] = np.nan
+    sq = squitters(r)
+    assert not ((sq.kind == VELOCITY) & (sq.icao == r["ident"][0])).any()
+    assert ((sq.kind == VELOCITY) & (sq.icao != r["ident"][0])).sum() == (r["ident"] != r["ident"][0]).sum()
+    assert len(sq.hex()) == len(sq) and all(h.startswith("8d") for h in sq.hex())
