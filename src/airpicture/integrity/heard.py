@@ -80,16 +80,24 @@ class HeardAddresses:
         self._forget(until)
 
     def evidence(self, idents: IntArray) -> tuple[FloatArray, IntArray, BoolArray]:
-        """(log10 LR of being one of a replay pair, the twin's address or -1, whether no state
-        holds the address) per identity."""
+        """(log10 LR of being one of a replay pair, the twin's address or -1, and (2, N) whether
+        no state holds the address, and the twin's) per identity."""
+        l10, twin = np.zeros(len(idents)), np.full(len(idents), -1, np.int64)
+        stateless = np.zeros((2, len(idents)), bool)
         if not len(self.ident):
-            return np.zeros(len(idents)), np.full(len(idents), -1, np.int64), np.zeros(len(idents), bool)
-        pos = np.searchsorted(self.ident, idents)
-        pos_c = np.minimum(pos, len(self.ident) - 1)
-        known = (pos < len(self.ident)) & (self.ident[pos_c] == idents)
-        l10 = np.where(known, self.l10[pos_c], 0.0)
-        twin = np.where(known & (l10 > 0), self.twin[pos_c], -1)
-        return l10, twin, known & self.stateless[pos_c]
+            return l10, twin, stateless
+        known, pos = self._find(idents)
+        l10[known] = self.l10[pos[known]]
+        twin[known] = np.where(l10[known] > 0, self.twin[pos[known]], -1)
+        stateless[0, known] = self.stateless[pos[known]]
+        has = twin >= 0
+        t_known, t_pos = self._find(twin[has])
+        stateless[1, np.flatnonzero(has)[t_known]] = self.stateless[t_pos[t_known]]
+        return l10, twin, stateless
+
+    def _find(self, idents: IntArray) -> tuple[BoolArray, IntArray]:
+        pos = np.minimum(np.searchsorted(self.ident, idents), max(len(self.ident) - 1, 0))
+        return (self.ident[pos] == idents) if len(self.ident) else np.zeros(len(idents), bool), pos
 
     def _update(self, ids: IntArray, last: np.ndarray) -> None:
         pos = np.searchsorted(self.ident, ids)

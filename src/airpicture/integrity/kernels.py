@@ -143,8 +143,8 @@ def _agree(state, feat, a, b, separation, cos_along, manoeuvring):
 def decide(ident, radar_hits, evidence, seen, pairs, memory, spoofed, rules):
     """Integrity of the picture's cooperative tracks from the checks' evidence (log10 LR each,
     (N,): radar, twin, reports, and the reports' reason), in place on memory = (flagged, why: the
-    reason it was flagged for); pairs: (row of each track's twin or -1, whether no state holds its
-    address); spoofed: (identities found spoofed, sorted; their reasons).
+    reason it was flagged for); pairs: (row of each track's twin or -1, (2, N) whether no state
+    holds its address, and its twin's); spoofed: (identities found spoofed, sorted; their reasons).
 
     A twin is a replay when the radar corroborates its partner and not it, or else when no state
     holds its address and one holds its partner's; when nothing tells them apart, either may be
@@ -169,10 +169,12 @@ def decide(ident, radar_hits, evidence, seen, pairs, memory, spoofed, rules):
         p = partner[r]
         if t > 0.0:
             attributed = p >= 0 and radar_hits[p] >= hits_needed and radar_hits[r] * 5 < radar_hits[p]
-            radar_real = seen[r] or (radar_hits[r] >= hits_needed and not radar_hits[r] * 5 < radar_hits[p])
-            if p >= 0 and not attributed and not radar_real and stateless[r] != stateless[p]:
-                attributed = stateless[r]  # the address no state holds is the made-up one
-                radar_real = not stateless[r]
+            radar_real = seen[r] or (
+                radar_hits[r] >= hits_needed and (p < 0 or not radar_hits[r] * 5 < radar_hits[p])
+            )
+            if not attributed and not radar_real and stateless[0, r] != stateless[1, r]:
+                attributed = stateless[0, r]  # the address no state holds is the made-up one
+                radar_real = not stateless[0, r]
             if radar_real:
                 t = 0.0  # this one is real: its twin is the replay
             elif not attributed:
