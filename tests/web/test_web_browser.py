@@ -95,6 +95,23 @@ def screen_xy(p: Any, track: int) -> tuple[float, float]:
     return float(xy[0]), float(xy[1])
 
 
+def test_the_filter_lists_what_the_picture_does_not_believe(server: Server, browser) -> None:
+    """Tracks marked suspect or spoofed by the integrity stage are drawn (magenta ring) and the
+    operator finds them by typing the mark in the filter."""
+    ids = [1, 2, 3, 4, 5]
+    lat = [48.8 + 0.01 * i for i in ids]
+    pic = make_picture(0.0, ids, lat, [2.3] * 5, ident=[0x3C6440 + i for i in ids], integrity=[0, 1, 2, 2, 0])
+    server.state.publish_picture(pic)
+    pg = browser()
+    pg.page.goto(server.url)
+    pg.page.wait_for_selector("body[data-tracks='5']", timeout=20_000)
+    pg.page.fill("#filter", "spoofed")
+    pg.page.wait_for_selector("body[data-tracks='2']", timeout=5_000)
+    pg.page.fill("#filter", "suspect")
+    pg.page.wait_for_selector("body[data-tracks='1']", timeout=5_000)
+    assert pg.errors == []
+
+
 def test_page_loads_shows_every_track_and_follows_updates(server: Server, browser) -> None:
     server.state.publish_picture(grid_picture(0, 40))
     pg = browser()

@@ -161,11 +161,13 @@ function connect() {
 function send(obj) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj)); }
 
 // ---------- tracks on the map (at most once per animation frame) ----------
+const INTEGRITY = ["ok", "suspect", "spoofed"];
 function labelOf(r) { return r.lbl || r.idn || `T${r.id}`; }
 
 function visible(r) {
   if (!filterText) return true;
-  const hay = `${r.lbl} ${r.idn} ${r.id} T${r.id} ${classes[r.cls] || ""}`.toLowerCase();
+  // the integrity mark too: "spoofed" or "suspect" lists the broadcasts the picture does not believe
+  const hay = `${r.lbl} ${r.idn} ${r.id} T${r.id} ${classes[r.cls] || ""} ${INTEGRITY[r.itg] || ""}`.toLowerCase();
   return hay.includes(filterText);
 }
 
@@ -376,7 +378,7 @@ function renderPanel() {
   field(dl, "speed", r.spd === null ? "unknown" : `${r.spd.toFixed(1)} m/s / ${Math.round(r.spd * MPS_TO_KT)} kt`);
   field(dl, "heading", r.hdg === null ? "unknown" : `${Math.round(r.hdg)}°`);
   field(dl, "climb", r.vr === null ? "unknown" : `${r.vr.toFixed(1)} m/s`);
-  field(dl, "integrity", ["ok", "suspect", "spoofed"][r.itg] || String(r.itg));
+  field(dl, "integrity", INTEGRITY[r.itg] || String(r.itg));
   field(dl, "position", `${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}`);
   if (pictureTime && r.upd !== null) field(dl, "updated", `${Math.max(0, pictureTime - r.upd).toFixed(1)} s ago`);
   const now = performance.now();
