@@ -102,12 +102,13 @@ def test_picture_codes_as_text(tmp_path: Path) -> None:
     with TracksCsvWriter(tmp_path / "t.csv", published_only=False) as w:
         w.write(picture())
     assert (tmp_path / "t.csv").read_text() == (
-        "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity\n"
-        "1700000010.00,1,48.100000,2.100000,100.0,bird,0.400,,ok\n"
-        "1700000010.00,2,48.200000,2.200000,200.0,aircraft,0.900,abcdef,suspect\n"
-        "1700000010.00,3,48.300000,2.300000,300.0,drone,0.950,,spoofed\n"
+        "time_s,track,lat,lon,alt_m,class,class_p,identity,integrity,integrity_reason,integrity_log10_lr\n"
+        "1700000010.00,1,48.100000,2.100000,100.0,bird,0.400,,ok,,\n"
+        "1700000010.00,2,48.200000,2.200000,200.0,aircraft,0.900,abcdef,suspect,,\n"
+        "1700000010.00,3,48.300000,2.300000,300.0,drone,0.950,,spoofed,,\n"
     )
     assert json.dumps(picture_to_dicts(picture())[2]) == (
         '{"time_s": 1700000010.0, "track": 3, "lat": 48.3, "lon": 2.3, "alt_m": 300.0, "speed_mps": 0.0, '
-        '"vrate_mps": 0.0, "class": "drone", "class_p": 0.95, "identity": "", "integrity": "spoofed"}'
+        '"vrate_mps": 0.0, "class": "drone", "class_p": 0.95, "identity": "", "integrity": "spoofed", '
+        '"integrity_reason": ""}'
     )

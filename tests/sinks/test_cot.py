@@ -26,6 +26,15 @@ def test_track_events_types_errors_and_stable_uids() -> None:
     assert evs[2].find("detail/contact").get("callsign") == "SN1"
 
 
+def test_a_track_the_picture_does_not_believe_says_so_and_why() -> None:
+    pic = sample_picture()
+    pic.integrity = np.array([0, 2, 1, 0], np.int8)[: len(pic)]
+    pic.integrity_reason = np.array([0, 2, 0, 0], np.int8)[: len(pic)]
+    remarks = [ET.fromstring(e).find("detail/remarks").text for e in track_events(pic, birds=True)]
+    assert remarks[1].endswith("; spoofed (replay_twin)") and remarks[2].endswith("; suspect")
+    assert "spoofed" not in remarks[0] and "suspect" not in remarks[0]
+
+
 def test_errors_use_the_largest_horizontal_axis() -> None:
     P = np.zeros((1, 6, 6))
     P[0, :2, :2] = [[100.0, 60.0], [60.0, 100.0]]  # eigenvalues 160 and 40

@@ -48,6 +48,7 @@ def make_picture(t: float, tracks: np.ndarray | list[int], seed: int | None = No
         integrity=rng.integers(0, 3, n).astype(np.int8),
         mode_c=rng.integers(0, 2, n).astype(bool),
         names=names,
+        integrity_reason=rng.integers(0, 8, n).astype(np.int8),
     )
 
 
@@ -121,7 +122,7 @@ def assert_same_picture(got: Picture, want: Picture) -> None:
     np.testing.assert_array_equal(got.x, want.x[order])
     for name in ("lat", "lon", "alt_m", "cls_p", "last_update_s"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name)[order], err_msg=name)
-    for name in ("cls", "ident", "sensors", "integrity", "mode_c"):
+    for name in ("cls", "ident", "sensors", "integrity", "integrity_reason", "mode_c"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name)[order], err_msg=name)
     idx = np.arange(6)
     np.testing.assert_array_equal(got.P[:, idx, idx], want.P[order][:, idx, idx])
@@ -386,3 +387,35 @@ def test_store_package_exports_its_public_names() -> None:
     }
     assert public <= set(pkg.__all__)
     assert all(hasattr(pkg, n) for n in pkg.__all__)
+
+
+def test_a_store_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A history file written before tracks carried their integrity reason (schema 1) opens: its
+    rows read back with no reason, new pictures are stored with theirs."""
+    import sqlite3
+
+    from airpicture.sinks.store.schema import SCHEMA, TRACK_COLUMNS
+
+    path = tmp_path / "old.db"
+    with open_store(path) as s:
+        s.write_picture(make_picture(100.0, [1, 2]))
+    db = sqlite3.connect(path)  # the schema-1 file: no integrity_reason column, meta says 1
+    db.executescript(
+        "CREATE TABLE t1 AS SELECT * FROM tracks; DROP TABLE tracks;"
+        f"CREATE TABLE tracks ({', '.join(c for c, _ in TRACK_COLUMNS[:-1])});"
+        f"INSERT INTO tracks SELECT {', '.join(c for c, _ in TRACK_COLUMNS[:-1])} FROM t1; DROP TABLE t1;"
+        "UPDATE meta SET value = '1' WHERE key = 'schema';"
+    )
+    db.close()
+    with open_store(path) as s:
+        old = s.picture_at(100.0)
+        assert old is not None and old.integrity_reason is not None
+        assert old.integrity_reason.tolist() == [0, 0]
+        p = make_picture(200.0, [1, 2, 3])
+        s.write_picture(p)
+        got = s.picture_at(200.0)
+        assert got is not None
+        assert_same_picture(got, p)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (str(SCHEMA),)
+    db.close()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import Protocol
 
-from airpicture.types import Alert, Integrity, ObjectClass, Picture, ident_name
+import numpy as np
+
+from airpicture.types import Alert, Integrity, IntegrityReason, ObjectClass, Picture, ident_name
 
 
 class Sink(Protocol):
@@ -30,6 +32,8 @@ def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
     """One JSON-ready dict per track of the picture (a per-object view: sinks only)."""
     speed = (pic.x[:, 3] ** 2 + pic.x[:, 4] ** 2) ** 0.5
     classes, integrity = ObjectClass.labels(pic.cls), Integrity.labels(pic.integrity)
+    why = pic.integrity_reason if pic.integrity_reason is not None else np.zeros(len(pic), np.int8)
+    reasons = IntegrityReason.labels(why)
     rows = []
     for i in range(len(pic)):
         rows.append(
@@ -45,6 +49,7 @@ def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
                 "class_p": round(float(pic.cls_p[i]), 3),
                 "identity": ident_name(int(pic.ident[i]), pic.names),
                 "integrity": integrity[i],
+                "integrity_reason": "" if reasons[i] == "none" else reasons[i],
             }
         )
     return rows

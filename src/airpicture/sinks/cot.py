@@ -31,7 +31,7 @@ import numpy as np
 
 from airpicture.errors import SinkError
 from airpicture.sinks.queue import QueueStats, QueueWorker
-from airpicture.types import REMOTEID_BIT, Alert, ObjectClass, Picture, ident_name
+from airpicture.types import REMOTEID_BIT, Alert, Integrity, IntegrityReason, ObjectClass, Picture, ident_name
 
 SA_GROUP, SA_PORT, TAK_TCP_PORT = "239.2.3.1", 6969, 8087
 
@@ -130,10 +130,19 @@ def track_events(
                         "speed": f"{np.hypot(ve, vn):.1f}",
                     },
                 },
-                remarks=f"{cls.label} p={pic.cls_p[i]:.2f}",
+                remarks=f"{cls.label} p={pic.cls_p[i]:.2f}{_doubt(pic, i)}",
             )
         )
     return out
+
+
+def _doubt(pic: Picture, i: int) -> str:
+    """'; spoofed (replay_twin)' for a track the integrity stage does not believe, else ''."""
+    code = Integrity(int(pic.integrity[i]))
+    if code == Integrity.OK:
+        return ""
+    why = IntegrityReason(int(pic.integrity_reason[i])) if pic.integrity_reason is not None else None
+    return f"; {code.label}" + (f" ({why.label})" if why else "")
 
 
 def alert_event(a: Alert, *, site: str = "site", stale_s: float = 120.0) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 
 from airpicture.sinks.store.base import HistoryStore
-from airpicture.sinks.store.schema import ddl
+from airpicture.sinks.store.schema import ddl, upgrades
 
 _TYPES = {"f": "DOUBLE PRECISION", "i": "BIGINT", "s": "TEXT", "b": "BOOLEAN", "clustered": ""}
 _COPY_TYPES = {"f": "float8", "i": "int8", "s": "text", "b": "bool"}
@@ -53,7 +53,9 @@ class PostgresStore(HistoryStore):
             self._w.execute("SELECT pg_advisory_xact_lock(4242001)")
             for stmt in ddl(_TYPES, "BIGSERIAL PRIMARY KEY"):
                 self._w.execute(stmt)
-            self._w.execute("INSERT INTO meta VALUES ('schema', '1') ON CONFLICT DO NOTHING")
+            found = self._w.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            for stmt in upgrades(int(found[0]) if found else None, _TYPES):
+                self._w.execute(stmt)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

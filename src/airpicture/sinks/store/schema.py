@@ -51,6 +51,7 @@ TRACK_COLUMNS: tuple[tuple[str, str], ...] = (
     ("integrity", "i"),
     ("mode_c", "b"),
     ("last_update_s", "f"),
+    ("integrity_reason", "i"),  # schema 2
 )
 TRACK_NAMES = tuple(c for c, _ in TRACK_COLUMNS)
 STATE = ("e", "n", "u", "ve", "vn", "vu")
@@ -89,6 +90,22 @@ STATS_COLUMNS: tuple[tuple[str, str], ...] = (
 STATS_NAMES = tuple(c for c, _ in STATS_COLUMNS)
 
 _DTYPES = {"f": np.float64, "i": np.int64, "b": np.bool_, "s": object}
+
+
+#: The schema a new store is created with (meta 'schema'), and the statements that bring a store
+#: of an older schema to the next one ({i}: the backend's integer type).
+SCHEMA = 2
+UPGRADES = {1: ("ALTER TABLE tracks ADD COLUMN integrity_reason {i} NOT NULL DEFAULT 0",)}
+
+
+def upgrades(found: int | None, types: dict[str, str]) -> list[str]:
+    """What brings a store whose meta says schema `found` (None: a new store, just created) to
+    SCHEMA, ending with the meta update (portable SQL: '?' parameters are not used)."""
+    if found == SCHEMA:
+        return []
+    steps = [s.format(i=types["i"]) for v in range(found or SCHEMA, SCHEMA) for s in UPGRADES[v]]
+    meta = ["DELETE FROM meta WHERE key = 'schema'", f"INSERT INTO meta VALUES ('schema', '{SCHEMA}')"]
+    return [*steps, *meta]
 
 
 def ddl(types: dict[str, str], serial: str) -> list[str]:
@@ -173,6 +190,9 @@ def picture_rows(picture: Picture) -> list[tuple[Any, ...]]:
         picture.integrity.astype(np.int64).tolist(),
         picture.mode_c.tolist(),
         picture.last_update_s.tolist(),
+        (picture.integrity_reason if picture.integrity_reason is not None else np.zeros(n, np.int64))
+        .astype(np.int64)
+        .tolist(),
     ]
     return list(zip(*cols, strict=True))
 
@@ -210,6 +230,7 @@ def rows_to_picture(time_s: float, rows: TrackRows) -> Picture:
         integrity=c["integrity"].astype(np.int8),
         mode_c=c["mode_c"].astype(bool),
         names=names,
+        integrity_reason=c["integrity_reason"].astype(np.int8),
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from airpicture.errors import SinkError
 from airpicture.sinks.store.base import HistoryStore
-from airpicture.sinks.store.schema import ddl
+from airpicture.sinks.store.schema import ddl, upgrades
 
 _TYPES = {"f": "REAL", "i": "INTEGER", "s": "TEXT", "b": "INTEGER", "clustered": " WITHOUT ROWID"}
 _SYNCHRONOUS = ("off", "normal", "full", "extra")
@@ -60,7 +60,9 @@ class SqliteStore(HistoryStore):
         with self._transaction():
             for stmt in ddl(_TYPES, "INTEGER PRIMARY KEY"):
                 w.execute(stmt)
-            w.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')")
+            found = w.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            for stmt in upgrades(int(found[0]) if found else None, _TYPES):
+                w.execute(stmt)
         self._r.execute("PRAGMA query_only = ON")
 
     def _connect(self, timeout_s: float) -> sqlite3.Connection:
