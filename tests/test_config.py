@@ -57,7 +57,7 @@ def test_the_tracker_and_the_integrity_stage_use_their_settings() -> None:
     assert confirmed(TrackSettings()) > 10
     assert confirmed(TrackSettings(confirm_llr=1e6)) == 0
     itg = TrackIntegrity(scn.sensors, scn.site_lla, settings=IntegritySettings(suspect_lr=7.0))
-    assert itg._rules_c[2] == pytest.approx(np.log(7.0)) and np.isfinite(itg.settings.forget_s)
+    assert itg._rules_d[1] == pytest.approx(np.log10(7.0)) and np.isfinite(itg.settings.forget_s)
 
 
 def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

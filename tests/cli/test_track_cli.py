@@ -57,7 +57,8 @@ def truth() -> dict[str, np.ndarray]:
 
 TRACKS_DTYPE = np.dtype(
     [("time_s", "f8"), ("track", "i8"), ("lat", "f8"), ("lon", "f8"), ("alt_m", "f8"), ("class", "U16"),
-     ("class_p", "f8"), ("identity", "U64"), ("integrity", "U8")]
+     ("class_p", "f8"), ("identity", "U64"), ("integrity", "U8"), ("integrity_reason", "U16"),
+     ("integrity_log10_lr", "f8")]
 )  # fmt: skip
 
 

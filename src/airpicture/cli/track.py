@@ -69,7 +69,6 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.integrity import TrackIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
-    from airpicture.track.base import Measurements
     from airpicture.track.tracker import ImmGnnTracker
     from airpicture.track.warm import warm_up
     from airpicture.track.windows import scenario_windows
@@ -90,29 +89,32 @@ def run(args: argparse.Namespace) -> int:
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
     assessor = TrackAssessor(scn.sensors, scn.site, zones, settings.assess)
     alerts = []
-    busy = assess_s = 0.0
+    busy = integrity_s = assess_s = 0.0
     with TracksCsvWriter(args.out, forget_s=settings.output.forget_s) as out:
 
-        def observed(windows: Iterator[Measurements]) -> Iterator[Measurements]:
-            for window in windows:  # the integrity stage sees the measurements of each picture
-                integrity.observe(window)
-                yield window
-
         def tracked() -> Iterator[Picture]:
-            nonlocal busy
-            it = trk.track(observed(scenario_windows(scn, args.period, args.progress)))
+            """Judged pictures: the integrity stage sees each window, then its picture, in this
+            thread (in the order the tracker made them, whatever thread assesses them)."""
+            nonlocal busy, integrity_s
+            windows = scenario_windows(scn, args.period, args.progress)
             while True:
                 t0 = time.perf_counter()
-                pic = next(it, None)
-                busy += time.perf_counter() - t0
-                if pic is None:
+                window = next(windows, None)
+                if window is None:
                     return
+                t1 = time.perf_counter()
+                integrity.observe(window)
+                t2 = time.perf_counter()
+                pic = trk.step(window)
+                t3 = time.perf_counter()
+                integrity.judge(pic)
+                busy += (t1 - t0) + (t3 - t2)
+                integrity_s += (t2 - t1) + (time.perf_counter() - t3)
                 yield pic
 
         def assess_and_write(pic: Picture) -> None:
             nonlocal alerts, assess_s
             t0 = time.perf_counter()
-            integrity.judge(pic)
             alerts += assessor.update(pic)  # fills the picture's classes
             assess_s += time.perf_counter() - t0
             out.write(pic)
@@ -135,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
         f"{t_warm:.2f} s kernel start-up excluded"
         + ("; wall time, sharing the CPU with assessment and writing in a second thread" if overlap else "")
         + "); "
-        f"whole run {total:.3f} s ({n / max(total, 1e-9):,.0f}/s, reading {t_read:.3f} s)"
+        f"whole run {total:.3f} s ({n / max(total, 1e-9):,.0f}/s, reading {t_read:.3f} s); "
+        f"integrity {integrity_s:.3f} s"
     )
     print(
         f"tracks started {s.started}, confirmed {s.confirmed}, deleted {s.deleted}, merged {s.merged}, "
