@@ -1,16 +1,21 @@
-"""The GNSS interference alert: a cell of the map near the protected site turns bad, or recovers.
+"""The GNSS interference alert: the cells of the map near the protected site turn bad, or recover.
 
 A cell is near when it reaches within alert_range_m of the site (its centre is closer than that
-plus its own circumradius). Each near cell has at most one alert (`GN-000001`...), with raised /
-updated / cleared steps, like the track alerts (assess/alerts.py), with track -1 (it is an area)
-and the H3 cell as its identity:
+plus its own circumradius). The site has at most one alert at a time (`GN-000001`...), with raised
+/ updated / cleared steps like the track alerts (assess/alerts.py), track -1 (it is an area), and
+the worst cell as its identity and position. One jammer covers several cells, and the cells at
+its edge see few jammed aircraft: one alert per site, listing the cells, keeps the operator from a
+flurry of alerts that come and go at the jammer's edge.
 
-  raised   the cell's newest bin with at least min_aircraft rated aircraft is probable interference
-           (integrity.gnss.judge) and is the current or the previous bin;
-  updated  a later bin is interference too (once per bin: the operator sees the newest counts);
-  cleared  the cell's newest *closed* bin with min_aircraft is below share_clear (gpsjam.org's
-           green: a yellow bin holds the alert), or the cell left the map (no aircraft for keep_s:
-           an area nobody flies through cannot be seen to recover).
+  a near cell is bad     its newest bin with at least min_aircraft rated aircraft is probable
+                         interference (integrity.gnss.judge), and is the current or previous bin;
+  ...and has recovered   its newest *closed* bin with min_aircraft, later than its last bad one, is
+                         below share_clear (gpsjam.org's green; a yellow bin holds), or it has left
+                         the map (no aircraft for keep_s: an area nobody flies through cannot be
+                         seen to recover);
+  raised                 a near cell is bad;
+  updated                a bad cell's newer bin, or another cell, turns bad (at most once a bin);
+  cleared                every cell that was bad has recovered.
 
 `GnssWatch` holds a map and, given a site, its alert; the live pipelines hand it every decoded
 message table (`add`, from the feed thread) and call `tick()` from their consumer, which
@@ -39,7 +44,7 @@ KIND = AlertKind.GNSS_INTERFERENCE.label
 @dataclass
 class _Active:
     alert: str
-    bin_start_s: float  # the bin last reported
+    reported_s: float  # newest bad bin (start) reported in a step
 
 
 def _clock(t: float) -> str:
@@ -62,12 +67,14 @@ def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 class GnssAlerts:
-    """Raises and clears the GNSS interference alert of the cells near `site` (lat, lon deg)."""
+    """Raises and clears the GNSS interference alert of the site (lat, lon deg): module docstring."""
 
     def __init__(self, site: tuple[float, float], settings: GnssSettings | None = None) -> None:
         self.site = (float(site[0]), float(site[1]))
         self.s = settings or GnssSettings()
-        self.active: dict[int, _Active] = {}
+        self.active: _Active | None = None
+        #: near cells that were bad and have not recovered: cell -> start of their newest bad bin
+        self.hot: dict[int, float] = {}
         self._seq = itertools.count(1)
 
     def update(self, cells: CellBins, now_s: float) -> list[Alert]:
@@ -77,50 +84,53 @@ class GnssAlerts:
         last = _last_per_cell(cells, decisive)
         last_closed = _last_per_cell(cells, decisive[cells.closed[decisive]])
         present = np.unique(cells.cell)
-        near = set(present[reach_m(self.site, present) <= s.alert_range_m].tolist()) if len(present) else set()
-        out: list[Alert] = []
-        for c in sorted(near | set(self.active)):
-            act = self.active.get(c)
+        near = present[reach_m(self.site, present) <= s.alert_range_m] if len(present) else present
+        bad_now: dict[int, int] = {}  # cell -> row of its bad bin
+        for c in near.tolist():
             r = last.get(c)
-            bad = r is not None and cells.interference[r] and cells.end_s[r] > now_s - s.bin_s
-            if bad and r is not None:
-                if act is None:
-                    aid = f"GN-{next(self._seq):06d}"
-                    self.active[c] = _Active(aid, float(cells.start_s[r]))
-                    out.append(self._step(cells, r, c, aid, "raised", now_s))
-                elif float(cells.start_s[r]) != act.bin_start_s:
-                    act.bin_start_s = float(cells.start_s[r])
-                    out.append(self._step(cells, r, c, act.alert, "updated", now_s))
-                continue
-            if act is None:
-                continue
+            if r is not None and cells.interference[r] and cells.end_s[r] > now_s - s.bin_s:
+                bad_now[c] = r
+                self.hot[c] = float(cells.start_s[r])
+        in_map = set(present.tolist())
+        for c, bad_s in list(self.hot.items()):
             rc = last_closed.get(c)
-            if c not in near or c not in set(present.tolist()):
-                out.append(self._gone(c, act.alert, now_s))
-                del self.active[c]
-            elif rc is not None and (cells.degraded[rc] - 1) / cells.aircraft[rc] < s.share_clear:
-                if cells.start_s[rc] >= act.bin_start_s:
-                    out.append(self._step(cells, rc, c, act.alert, "cleared", now_s))
-                    del self.active[c]
-        return out
+            if c in bad_now:
+                continue
+            if c not in in_map:
+                del self.hot[c]
+            elif rc is not None and cells.start_s[rc] > bad_s:
+                if (cells.degraded[rc] - 1) / cells.aircraft[rc] < s.share_clear:
+                    del self.hot[c]
+        act = self.active
+        if act is None and bad_now:
+            newest = max(self.hot.values())
+            self.active = _Active(f"GN-{next(self._seq):06d}", newest)
+            return [self._step(cells, bad_now, self.active, "raised", now_s)]
+        if act is not None and not self.hot:
+            self.active = None
+            return [self._cleared(act.alert, now_s)]
+        if act is not None and bad_now and max(self.hot.values()) > act.reported_s:
+            act.reported_s = max(self.hot.values())
+            return [self._step(cells, bad_now, act, "updated", now_s)]
+        return []
 
-    def _step(self, cells: CellBins, r: int, c: int, aid: str, state: str, now_s: float) -> Alert:
-        lat, lon = h3.api.numpy_int.cell_to_latlng(c)
+    def _step(self, cells: CellBins, bad: dict[int, int], act: _Active, state: str, now_s: float) -> Alert:
+        worst = max(bad, key=lambda c: (cells.share[bad[c]], cells.degraded[bad[c]]))
+        r = bad[worst]
+        lat, lon = h3.api.numpy_int.cell_to_latlng(worst)
         dist = _distance_m(self.site, (lat, lon))
         n, d = int(cells.aircraft[r]), int(cells.degraded[r])
-        span = f"{_clock(cells.start_s[r])}-{_clock(cells.end_s[r])}"
+        names = sorted(cell_name(c) for c in self.hot)
         what = (
-            f"{d} of {n} aircraft report degraded GNSS position quality (NIC/NACp) in cell "
-            f"{cell_name(c)}, {dist / 1000:.0f} km from the site, {span}"
+            f"in cell {cell_name(worst)}, {dist / 1000:.0f} km from the site, {d} of {n} aircraft report "
+            f"degraded GNSS position quality (NIC/NACp) in {_clock(cells.start_s[r])}-"
+            f"{_clock(cells.end_s[r])}; {len(names)} cell(s) affected within "
+            f"{self.s.alert_range_m / 1000:.0f} km"
         )
-        msg = {
-            "raised": f"Probable GNSS interference: {what}.",
-            "updated": f"GNSS interference goes on: {what}.",
-            "cleared": f"cleared: {what}: below {self.s.share_clear:.0%}.",
-        }[state]
+        lead = "Probable GNSS interference near the site" if state == "raised" else "GNSS interference goes on"
         return Alert(
             time_s=now_s,
-            alert=aid,
+            alert=act.alert,
             track=-1,
             zone="",
             kind=KIND,
@@ -128,10 +138,11 @@ class GnssAlerts:
             lat=float(lat),
             lon=float(lon),
             alt_m=math.nan,
-            identity=cell_name(c),
-            message=msg,
+            identity=cell_name(worst),
+            message=f"{lead}: {what}.",
             evidence={
-                "h3": cell_name(c),
+                "h3": cell_name(worst),
+                "cells": " ".join(names),
                 "aircraft": n,
                 "degraded": d,
                 "share": round(d / max(n, 1), 3),
@@ -141,8 +152,7 @@ class GnssAlerts:
             },
         )
 
-    def _gone(self, c: int, aid: str, now_s: float) -> Alert:
-        lat, lon = h3.api.numpy_int.cell_to_latlng(c)
+    def _cleared(self, aid: str, now_s: float) -> Alert:
         return Alert(
             time_s=now_s,
             alert=aid,
@@ -150,12 +160,16 @@ class GnssAlerts:
             zone="",
             kind=KIND,
             state="cleared",
-            lat=float(lat),
-            lon=float(lon),
+            lat=self.site[0],
+            lon=self.site[1],
             alt_m=math.nan,
-            identity=cell_name(c),
-            message=f"cleared: no aircraft rated in cell {cell_name(c)} for {self.s.keep_s:.0f} s.",
-            evidence={"h3": cell_name(c)},
+            identity="",
+            message=(
+                f"cleared: every cell within {self.s.alert_range_m / 1000:.0f} km of the site that was "
+                f"bad has recovered (a full bin below {self.s.share_clear:.0%} degraded) or has had no "
+                f"aircraft for {self.s.keep_s:.0f} s."
+            ),
+            evidence={},
         )
 
 
