@@ -1,4 +1,6 @@
-"""`airpicture sim OUT_DIR`: write a synthetic scenario folder (FORMAT.md) of any size."""
+"""`airpicture sim OUT_DIR`: write a synthetic scenario folder (FORMAT.md) of any size, and with
+`--modes-out` the Mode S frames (Beast) its aircraft broadcast; `--from-scenario DIR` makes the frames
+of an existing scenario folder's adsb.csv instead of simulating one."""
 
 from __future__ import annotations
 
@@ -18,8 +20,53 @@ def _site(text: str) -> tuple[float, float, float]:
     return parts[0], parts[1], parts[2] if len(parts) == 3 else 60.0
 
 
+EPILOG = """\
+Mode S frames (--modes-out FILE): every ADS-B report of the scenario (adsb.csv, spoofed ghosts
+included) becomes the DF17 frames its aircraft would broadcast: airborne position (CPR, even/odd
+alternating), velocity, identification every 5 s, operational status (version 2, NACp 10, NIC 8)
+every 2.5 s; written as Beast (readable by `airpicture decode`), with FILE's stem + .jammers.json
+beside it: what was injected, which aircraft were jammed when, and t0_s, the UTC time of the
+first frame (decode gives times relative to it).
+
+  airpicture sim out/ --targets 200 --duration 1800 --modes-out out/frames.bin
+  airpicture sim --from-scenario ../shared/scenarios/paris --modes-out paris.bin \\
+      --jammer 48.95,2.45,40,300,900 --jammer 48.6,1.9,20,600,1200
+
+--jammer LAT,LON,RADIUS_KM,START_S,END_S (repeatable): aircraft inside the circle between START_S
+and END_S, seconds after the scenario's start (meta.json start_s), broadcast NACp 0 / NIC 0 /
+NACv 0, as GNSS-jammed aircraft do; --position-loss P: that share of them (chosen by address)
+lose the position entirely (type code 0: altitude only, no velocity).
+"""
+
+
+def _sim_options(p: argparse.ArgumentParser) -> None:
+    """Where the frames go and what degrades them."""
+    p.add_argument("--modes-out", metavar="FILE", help="also write the aircraft's Mode S frames (Beast)")
+    p.add_argument(
+        "--from-scenario",
+        metavar="DIR",
+        help="make the frames of this scenario folder's adsb.csv (no simulation; needs --modes-out)",
+    )
+    p.add_argument(
+        "--jammer",
+        action="append",
+        default=[],
+        metavar="LAT,LON,RADIUS_KM,START_S,END_S",
+        help="GNSS jammer for --modes-out, times after the scenario start (repeatable)",
+    )
+    p.add_argument(
+        "--position-loss",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="share of jammed aircraft that lose their position altogether (default 0)",
+    )
+
+
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write (created if missing)")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = EPILOG
+    p.add_argument("out_dir", metavar="OUT_DIR", nargs="?", help="folder to write (created if missing)")
     p.add_argument("--targets", type=int, default=200, help="simultaneous aircraft (default 200)")
     p.add_argument("--drones", type=int, default=6, help="simultaneous drones near the site (default 6)")
     p.add_argument("--birds", type=int, default=20, help="simultaneous birds near the site (default 20)")
@@ -40,10 +87,51 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--p-no-transponder", type=float, default=0.4, help="share of light aircraft without one")
     p.add_argument("--truth-period", type=float, default=1.0, help="seconds between truth rows (default 1)")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto", help="progress bar on stderr")
+    _sim_options(p)
+
+
+def _modes_out(args: argparse.Namespace, scenario_dir: str) -> None:
+    """Encode a scenario folder's adsb.csv as Beast frames (--modes-out) and print what was made."""
+    import json
+    import time
+    from pathlib import Path
+
+    from airpicture.sim.squitter import Jammer, Quality, squitters, write_recording
+    from airpicture.sources.scenario import load_scenario
+
+    try:
+        sheet = json.loads((Path(scenario_dir) / "sensors.json").read_text())
+        adsb = [s for s in sheet if isinstance(s, dict) and s.get("kind") == "adsb"]
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{scenario_dir}: cannot read sensors.json: {e}") from e
+    if not adsb:
+        raise ConfigError(f"{scenario_dir}: no ADS-B receiver in sensors.json, so no adsb.csv to encode")
+    sc = load_scenario(scenario_dir, sensors=[str(s["id"]) for s in adsb])
+    jammers = [Jammer.parse(text, sc.start_s) for text in args.jammer]
+    quality = Quality(p_position_loss=args.position_loss)
+    rx = (float(adsb[0]["lat"]), float(adsb[0]["lon"]))
+    t = time.perf_counter()
+    sq = squitters(sc.reports, jammers=jammers, quality=quality, receiver=rx)
+    encode_s = time.perf_counter() - t
+    side = write_recording(args.modes_out, sq, jammers=jammers, start_s=sc.start_s, quality=quality)
+    jammed = len(set(sq.icao[sq.jammed].tolist()))
+    print(f"{args.modes_out}: {len(sq)} frames from {len(sc.reports)} ADS-B reports of "
+          f"{len(set(sq.icao.tolist()))} aircraft ({len(sq) / max(encode_s, 1e-9):,.0f} frames/s), "
+          f"{len(jammers)} jammers, {jammed} aircraft jammed; {sq.rejects.summary()} ({side})")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     import json
+
+    if args.from_scenario:
+        if args.out_dir or not args.modes_out:
+            raise ConfigError("--from-scenario DIR takes no OUT_DIR and needs --modes-out FILE")
+        _modes_out(args, args.from_scenario)
+        return 0
+    if not args.out_dir:
+        raise ConfigError("give OUT_DIR (or --from-scenario DIR --modes-out FILE)")
+    if args.jammer and not args.modes_out:
+        raise ConfigError("--jammer degrades the Mode S frames: give --modes-out FILE too")
 
     from airpicture.sim.config import SimConfig, Site, aew_radar, default_sensors
     from airpicture.sim.stream import Simulation
@@ -87,4 +175,6 @@ def run(args: argparse.Namespace) -> int:
     show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
     summary = write_scenario(Simulation(cfg), args.out_dir, progress=show)
     print(summary.line())
+    if args.modes_out:
+        _modes_out(args, args.out_dir)
     return 0

@@ -162,18 +162,53 @@ class BeastParser:
         self._anchor = None
 
 
-def encode_beast(time_s: npt.NDArray[np.float64], hexes: list[str], t_first: float | None = None) -> bytes:
-    """Beast bytes for frames (inverse of BeastParser): counter = (time - t_first) * 12 MHz."""
+def encode_beast(
+    time_s: npt.NDArray[np.float64],
+    hexes: list[str],
+    t_first: float | None = None,
+    signal: npt.ArrayLike = 0xFF,
+) -> bytes:
+    """Beast bytes for hex frames (inverse of BeastParser); see `encode_beast_frames`."""
     if not hexes:
         return b""
-    t_first = float(time_s[0]) if t_first is None else t_first
-    ticks = np.round((np.asarray(time_s) - t_first) * TICKS_PER_S).astype(np.int64) % (1 << 48)
-    out = bytearray()
-    for tk, h in zip(ticks.tolist(), hexes, strict=True):
-        payload = bytes.fromhex(h)
-        body = tk.to_bytes(6, "big") + b"\xff" + payload
-        out += bytes((ESC, 0x33 if len(payload) == 14 else 0x32)) + body.replace(b"\x1a", b"\x1a\x1a")
-    return bytes(out)
+    lengths = np.array([len(h) // 2 for h in hexes], np.int64)
+    frames = np.zeros((len(hexes), 14), np.uint8)
+    raw = np.frombuffer(bytes.fromhex("".join(h.ljust(28, "0") for h in hexes)), np.uint8)
+    frames[:] = raw.reshape(-1, 14)
+    return encode_beast_frames(time_s, frames, t_first, signal, lengths)
 
 
-__all__ = ["BeastParser", "encode_beast"]
+def encode_beast_frames(
+    time_s: npt.ArrayLike,
+    frames: npt.NDArray[np.uint8],
+    t_first: float | None = None,
+    signal: npt.ArrayLike = 0xFF,
+    lengths: npt.ArrayLike = 14,
+) -> bytes:
+    """Beast bytes for frames, vectorised: counter = (time - t_first) * 12 MHz mod 2^48.
+
+    time_s : (N,) float64; frames : (N, 14) uint8 payloads (a short frame in its first 7 bytes,
+    with lengths 7); signal : (N,) or scalar signal byte; t_first : counter origin (default the
+    first frame's time: BeastParser(t0=T) then gives back time_s when T is that origin's time).
+    Each frame is type '3' (14 bytes) or '2' (7); every 0x1a after the marker is doubled.
+    """
+    t = np.asarray(time_s, np.float64)
+    n = len(t)
+    if n == 0:
+        return b""
+    t_first = float(t[0]) if t_first is None else t_first
+    ticks = (np.round((t - t_first) * TICKS_PER_S).astype(np.int64) % (1 << 48)).astype(np.uint64)
+    size = np.broadcast_to(np.asarray(lengths, np.int64), (n,))
+    rows = np.empty((n, 23), np.uint8)
+    rows[:, 0] = ESC
+    rows[:, 1] = np.where(size == 14, 0x33, 0x32)
+    rows[:, 2:8] = (ticks[:, None] >> _SHIFTS) & np.uint64(0xFF)
+    rows[:, 8] = np.broadcast_to(np.asarray(signal, np.uint8), (n,))
+    rows[:, 9:] = frames
+    count = np.where(rows == ESC, 2, 1)
+    count[:, 0] = 1  # the frame marker
+    count[:, 9:][np.arange(14) >= size[:, None]] = 0  # past a short frame's payload
+    return np.repeat(rows.ravel(), count.ravel()).tobytes()
+
+
+__all__ = ["BeastParser", "encode_beast", "encode_beast_frames"]
