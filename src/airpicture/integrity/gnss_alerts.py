@@ -9,8 +9,10 @@ flurry of alerts that come and go at the jammer's edge.
 
   a near cell is bad     its newest bin with at least min_aircraft rated aircraft is probable
                          interference (integrity.gnss.judge), and is the current or previous bin;
-  ...and has recovered   its newest *closed* bin with min_aircraft, later than its last bad one, is
-                         below share_clear (gpsjam.org's green; a yellow bin holds), or it has left
+  ...and has recovered   its newest *closed* bin with min_aircraft, later than its last bad one, has
+                         a plain share degraded / aircraft below share_clear (gpsjam.org's green,
+                         without the one-aircraft discount that raising uses: one jammed aircraft
+                         still there holds the alert; a yellow bin holds it too), or it has left
                          the map (no aircraft for keep_s: an area nobody flies through cannot be
                          seen to recover);
   raised                 a near cell is bad;
@@ -99,7 +101,7 @@ class GnssAlerts:
             if c not in in_map:
                 del self.hot[c]
             elif rc is not None and cells.start_s[rc] > bad_s:
-                if (cells.degraded[rc] - 1) / cells.aircraft[rc] < s.share_clear:
+                if cells.share[rc] < s.share_clear:
                     del self.hot[c]
         act = self.active
         if act is None and bad_now:
