@@ -4,6 +4,7 @@ gives the batch map, and the state stays bounded."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def test_jammed_cells_light_up_within_one_bin_and_nothing_else(jam: Jammer) -> N
     mine = c.take(c.cell == centre)
     onset_bin = np.floor(jam.start_s / S.bin_s) * S.bin_s
     first = mine.start_s[mine.interference].min()
-    assert first <= onset_bin + S.bin_s, (first - jam.start_s)
+    assert first <= onset_bin + S.bin_s, first - jam.start_s
     full = (mine.start_s >= jam.start_s) & (mine.end_s <= jam.end_s) & (mine.aircraft >= S.min_aircraft)
     assert full.sum() >= 3 and mine.interference[full].all()
 
@@ -140,7 +141,7 @@ def test_live_state_is_bounded_and_late_messages_counted() -> None:
     m = traffic(n=60, duration_s=4 * 3600, every_s=4.0, seed=2)
     edges = np.searchsorted(m["time_s"], np.arange(T0, T0 + 4 * 3600, 5.0))
     sizes = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         g.add(m[lo:hi])
         sizes.append(g.state_size())
         if lo % 50 == 0:

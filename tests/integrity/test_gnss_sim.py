@@ -36,7 +36,18 @@ def frames(tmp: Path, name: str, jammers: list[str]) -> tuple[Path, dict[str, An
 
 def gnss_map(tmp: Path, recording: Path) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     geo, alerts = tmp / f"{recording.stem}.geojson", tmp / f"{recording.stem}.alerts.csv"
-    args = ["gnss", str(recording), "--lat", SITE[0], "--lon", SITE[1], "--out", str(geo), "--alerts", str(alerts)]
+    args = [
+        "gnss",
+        str(recording),
+        "--lat",
+        SITE[0],
+        "--lon",
+        SITE[1],
+        "--out",
+        str(geo),
+        "--alerts",
+        str(alerts),
+    ]
     assert main(args) == 0
     with alerts.open() as f:
         steps = list(csv.DictReader(f))
@@ -51,7 +62,9 @@ def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_jammed_cells_light_up_within_one_bin_and_nothing_else(tmp: Path) -> None:
     rec, info = frames(tmp, "jammed", JAMMERS)
     t0 = info["t0_s"]  # Beast carries no date: decoded times are seconds after the first frame
-    jams = [Jammer(j["lat"], j["lon"], j["radius_m"], j["start_s"] - t0, j["end_s"] - t0) for j in info["jammers"]]
+    jams = [
+        Jammer(j["lat"], j["lon"], j["radius_m"], j["start_s"] - t0, j["end_s"] - t0) for j in info["jammers"]
+    ]
     assert len(info["affected"]) >= 10  # aircraft that flew through a jammer
     cells, steps = gnss_map(tmp, rec)
     lit = [c for c in cells if c["interference"]]
@@ -59,10 +72,11 @@ def test_jammed_cells_light_up_within_one_bin_and_nothing_else(tmp: Path) -> Non
     reach = [cells_reaching(j, S.resolution) for j in jams]
     import h3
 
+    spans = list(zip(jams, reach, strict=True))
     for c in lit:  # every lit cell and bin is in a jammer's reach and span
         cell = h3.str_to_int(c["h3"])
-        assert any(cell in r and c["end_s"] > j.start_s and c["start_s"] < j.end_s for j, r in zip(jams, reach))
-    for j, r in zip(jams, reach):  # each jammer is seen within one bin of its onset
+        assert any(cell in r and c["end_s"] > j.start_s and c["start_s"] < j.end_s for j, r in spans)
+    for j, r in spans:  # each jammer is seen within one bin of its onset
         mine = [c for c in lit if h3.str_to_int(c["h3"]) in r and c["end_s"] > j.start_s]
         assert mine, j
         assert min(c["start_s"] for c in mine) <= j.start_s + S.bin_s

@@ -20,7 +20,7 @@ from airpicture.integrity.gnss import GnssMap
 from airpicture.sinks.gnss import feature_collection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integrity"))
-from gnsskit import T0, Jammer, traffic  # noqa: E402
+from gnsskit import T0, Jammer, traffic
 
 
 def jammed_map() -> dict[str, Any]:
@@ -47,7 +47,9 @@ def test_the_map_reaches_clients_in_the_snapshot_as_messages_and_over_rest() -> 
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason="needs Debian's chromium")
+@pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason="needs Debian's chromium"
+)
 def test_the_page_draws_the_cells_by_share_and_the_checkbox_hides_them(server: Server, browser) -> None:  # noqa: F811
     server.state.publish_picture(grid_picture(0, 20))
     fc = jammed_map()

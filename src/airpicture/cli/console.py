@@ -266,8 +266,8 @@ def run_live_console(
     from airpicture.assess import TrackAssessor, load_zones
     from airpicture.integrity import RadarIntegrity
     from airpicture.integrity.gnss_alerts import GnssWatch
-    from airpicture.sinks.gnss import feature_collection
     from airpicture.sensors import live_receivers
+    from airpicture.sinks.gnss import feature_collection
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds

@@ -29,8 +29,12 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="recordings (Beast, AVR, SBS, JSON lines; .gz)")
-    parser.add_argument("--format", choices=("beast", "avr", "sbs", "jsonl"), help="default: guessed per file")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="recordings (Beast, AVR, SBS, JSON lines; .gz)"
+    )
+    parser.add_argument(
+        "--format", choices=("beast", "avr", "sbs", "jsonl"), help="default: guessed per file"
+    )
     parser.add_argument("--lat", type=float, help="receiver / site latitude (deg)")
     parser.add_argument("--lon", type=float, help="receiver / site longitude (deg)")
     parser.add_argument("--out", required=True, help="GeoJSON file to write")

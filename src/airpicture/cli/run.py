@@ -21,10 +21,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from airpicture.integrity.gnss_alerts import GnssWatch
-
     from airpicture.assess import Assessor
     from airpicture.integrity import IntegrityCheck
+    from airpicture.integrity.gnss_alerts import GnssWatch
     from airpicture.track.base import Tracker
 
 
@@ -45,8 +44,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write the tracked picture (tracks.csv) here")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--stats-every", type=float, default=10.0, help="stats period (s)")
-    parser.add_argument("--gnss", metavar="FILE",
-                        help="with --lat/--lon: write the GNSS interference map (GeoJSON) here at the end")  # fmt: skip
+    parser.add_argument(
+        "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
+    )
 
 
 class PictureWriter:

@@ -94,8 +94,8 @@ class CellBins:
 
     def latest(self) -> CellBins:
         """The newest bin of each cell (what a live map shows)."""
-        last = np.flatnonzero(np.append(self.cell[1:] != self.cell[:-1], True)) if len(self) else []
-        return self.take(np.asarray(last, dtype=np.intp))
+        last = np.flatnonzero(np.append(self.cell[1:] != self.cell[:-1], True))
+        return self.take(last)
 
     def take(self, rows: npt.NDArray[np.intp] | BoolArray) -> CellBins:
         return CellBins(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
@@ -168,7 +168,7 @@ class GnssMap:
         aircraft = np.add.reduceat(rated.astype(np.int64), start)
         degraded = np.add.reduceat(((flags & DEGRADED) != 0).astype(np.int64), start)
         unrated = np.add.reduceat((~rated).astype(np.int64), start)
-        t0 = b[start] * s.bin_s
+        t0 = (b[start] * s.bin_s).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(aircraft > 0, degraded / np.maximum(aircraft, 1), np.nan)
         return CellBins(

@@ -98,11 +98,9 @@ class GnssAlerts:
             rc = last_closed.get(c)
             if c in bad_now:
                 continue
-            if c not in in_map:
+            recovered = rc is not None and cells.start_s[rc] > bad_s and cells.share[rc] < s.share_clear
+            if c not in in_map or recovered:
                 del self.hot[c]
-            elif rc is not None and cells.start_s[rc] > bad_s:
-                if cells.share[rc] < s.share_clear:
-                    del self.hot[c]
         act = self.active
         if act is None and bad_now:
             newest = max(self.hot.values())
@@ -129,7 +127,9 @@ class GnssAlerts:
             f"{_clock(cells.end_s[r])}; {len(names)} cell(s) affected within "
             f"{self.s.alert_range_m / 1000:.0f} km"
         )
-        lead = "Probable GNSS interference near the site" if state == "raised" else "GNSS interference goes on"
+        lead = (
+            "Probable GNSS interference near the site" if state == "raised" else "GNSS interference goes on"
+        )
         return Alert(
             time_s=now_s,
             alert=act.alert,
