@@ -220,8 +220,9 @@ class GnssSettings(_Stage):
         default=0.02,
         ge=0,
         le=1,
-        description="an alert clears on a full bin below this (gpsjam.org's green)",
+        description="a cell recovers with full bins below this (gpsjam.org's green)",
     )
+    clear_bins: int = Field(default=2, ge=1, description="...this many in a row (with min_aircraft)")
     alert_range_m: float = Field(
         default=50_000.0, ge=0, description="cells reaching within this of the site raise the alert, m"
     )

@@ -163,8 +163,8 @@ def test_the_alert_is_raised_within_one_bin_and_cleared_after_recovery() -> None
     assert all(a.kind == "gnss_interference" and a.track == -1 for a in steps)
     assert min(a.time_s for a in raised) - jam.start_s <= S.bin_s
     assert all(jam.start_s <= a.time_s <= jam.end_s for a in raised)
-    # recovery: the first full bin after the jammer stops, seen once that bin has closed
-    assert all(jam.end_s < a.time_s <= jam.end_s + 2 * S.bin_s + S.update_s for a in cleared)
+    # recovery: clear_bins full bins after the jammer stops, seen once the last has closed
+    assert all(jam.end_s < a.time_s <= jam.end_s + (S.clear_bins + 1) * S.bin_s + S.update_s for a in cleared)
     assert all(a.evidence["distance_m"] <= S.alert_range_m + 30_000 for a in raised)
 
 

@@ -23,6 +23,9 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from airpicture.integrity.gnss import CellBins
     from airpicture.integrity.gnss_alerts import GnssWatch
     from airpicture.sources.modes import MessageArray
     from airpicture.types import Alert
@@ -41,9 +44,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alerts", help="also replay the GNSS alert near the site and write alerts.csv here")
 
 
-def replay(watch: GnssWatch, table: MessageArray) -> list[Alert]:
+def replay(
+    watch: GnssWatch, table: MessageArray, observe: Callable[[float, CellBins], object] | None = None
+) -> list[Alert]:
     """Feed `table` to `watch` in time order, update_s of feed time a batch, as a live feed would;
-    the alert steps in order."""
+    the alert steps in order. observe(now_s, map) sees the map at each evaluation."""
     import numpy as np
 
     t = table["time_s"]
@@ -63,6 +68,8 @@ def replay(watch: GnssWatch, table: MessageArray) -> list[Alert]:
         got = watch.tick()
         if got is not None:
             steps += got[0]
+            if observe is not None:
+                observe(watch.map.now_s, got[1])
     got = watch.tick(force=True)
     return steps + (got[0] if got is not None else [])
 

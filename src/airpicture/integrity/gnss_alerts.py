@@ -9,12 +9,15 @@ flurry of alerts that come and go at the jammer's edge.
 
   a near cell is bad     its newest bin with at least min_aircraft rated aircraft is probable
                          interference (integrity.gnss.judge), and is the current or previous bin;
-  ...and has recovered   its newest *closed* bin with min_aircraft, later than its last bad one, has
-                         a plain share degraded / aircraft below share_clear (gpsjam.org's green,
-                         without the one-aircraft discount that raising uses: one jammed aircraft
-                         still there holds the alert; a yellow bin holds it too), or it has left
-                         the map (no aircraft for keep_s: an area nobody flies through cannot be
-                         seen to recover);
+  ...and has recovered   its newest clear_bins *closed* bins with min_aircraft, all later than its
+                         last bad one, have a plain share degraded / aircraft below share_clear
+                         (gpsjam.org's green, without the one-aircraft discount that raising uses:
+                         one jammed aircraft still there holds the alert; a yellow bin holds it
+                         too), or it has left the map (no aircraft for keep_s: an area nobody
+                         flies through cannot be seen to recover). Two bins, not one: in sparse
+                         traffic one bin's aircraft may all have crossed the cell outside the
+                         jammer's circle, and a clear while the jammer is on misleads more than
+                         one that comes a bin late;
   raised                 a near cell is bad;
   updated                a bad cell's newer bin, or another cell, turns bad (at most once a bin);
   cleared                every cell that was bad has recovered.
@@ -84,7 +87,7 @@ class GnssAlerts:
         s = self.s
         decisive = np.flatnonzero(cells.aircraft >= s.min_aircraft)
         last = _last_per_cell(cells, decisive)
-        last_closed = _last_per_cell(cells, decisive[cells.closed[decisive]])
+        closed = decisive[cells.closed[decisive]]
         present = np.unique(cells.cell)
         near = present[reach_m(self.site, present) <= s.alert_range_m] if len(present) else present
         bad_now: dict[int, int] = {}  # cell -> row of its bad bin
@@ -95,10 +98,13 @@ class GnssAlerts:
                 self.hot[c] = float(cells.start_s[r])
         in_map = set(present.tolist())
         for c, bad_s in list(self.hot.items()):
-            rc = last_closed.get(c)
             if c in bad_now:
                 continue
-            recovered = rc is not None and cells.start_s[rc] > bad_s and cells.share[rc] < s.share_clear
+            # its last clear_bins closed decisive bins, all after its last bad one, all below green
+            rc = closed[cells.cell[closed] == c][-s.clear_bins :]
+            recovered = len(rc) == s.clear_bins and bool(
+                np.all((cells.start_s[rc] > bad_s) & (cells.share[rc] < s.share_clear))
+            )
             if c not in in_map or recovered:
                 del self.hot[c]
         act = self.active
@@ -168,8 +174,8 @@ class GnssAlerts:
             identity="",
             message=(
                 f"cleared: every cell within {self.s.alert_range_m / 1000:.0f} km of the site that was "
-                f"bad has recovered (a full bin below {self.s.share_clear:.0%} degraded) or has had no "
-                f"aircraft for {self.s.keep_s:.0f} s."
+                f"bad has recovered ({self.s.clear_bins} full bins below {self.s.share_clear:.0%} "
+                f"degraded) or has had no aircraft for {self.s.keep_s:.0f} s."
             ),
             evidence={},
         )
