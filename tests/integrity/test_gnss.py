@@ -211,3 +211,10 @@ def test_the_gnss_command_says_what_is_wrong(tmp_path: Path, capsys: pytest.Capt
     assert main(["gnss", str(CDG), "--alerts", "a.csv", "--out", str(tmp_path / "m.geojson")]) == 1
     err = capsys.readouterr().err
     assert "none.bin" in err and "--alerts needs the site" in err
+
+
+def test_a_position_off_the_globe_is_a_counted_reject() -> None:
+    m = rows((8, 9, 7), (8, 9, 7), (8, 9, 7))
+    m["lat"][0], m["lon"][1] = 95.0, 400.0
+    g = GnssMap(WHOLE)
+    assert g.add(m) == 1 and g.rejects.counts["bad_position"] == 2

@@ -31,7 +31,19 @@ if TYPE_CHECKING:
     from airpicture.types import Alert
 
 
+EPILOG = """\
+A position is degraded with NIC < [gnss] nic_min (7), NACp < nacp_min (8) or, without a NIC,
+NUCp < nucp_min (6); unknown quality counts as unrated, never as good. Aircraft (distinct
+addresses) are counted per H3 cell (resolution 4) and bin (120 s); a cell-bin is probable
+interference with >= min_aircraft (3) rated aircraft and (degraded - 1) / aircraft >= share_red
+(10 %), gpsjam.org's red. GeoJSON properties: h3, start_s, end_s, aircraft, degraded, unrated,
+share, interference, closed. Beast has no date: its times are seconds after the first frame.
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="recordings (Beast, AVR, SBS, JSON lines; .gz)"
     )
@@ -106,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         f"airpicture gnss: {whole.positions} airborne positions, {len(cells)} cell-bins in "
         f"{len(np.unique(cells.cell))} cells ({s.bin_s:g} s bins, H3 resolution {s.resolution}); "
         f"probable interference in {int(bad.sum())} cell-bins, cells: "
-        f"{', '.join(cell_name(c) for c in np.unique(cells.cell[bad]).tolist()) or 'none'}",
+        f"{', '.join(cell_name(c) for c in np.unique(cells.cell[bad]).tolist()) or 'none'}"
+        + (f"; {whole.rejects.summary()}" if whole.rejects.total else ""),
         file=sys.stderr,
     )
     if args.alerts:

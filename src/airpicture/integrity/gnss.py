@@ -132,6 +132,10 @@ class GnssMap:
         t = table["time_s"]
         sel = np.isfinite(table["lat"]) & np.isfinite(table["lon"]) & ~table["surface"]
         sel &= (table["icao"] >= 0) & np.isfinite(t)
+        odd = sel & ((np.abs(table["lat"]) > 90.0) | (np.abs(table["lon"]) > 180.0))
+        if odd.any():  # no decoder here makes them; another source's table might
+            self.rejects.add("bad_position", int(odd.sum()))
+            sel &= ~odd
         m = table[sel]
         if not len(m):
             return 0
