@@ -17,7 +17,7 @@ from pyModeS.util import crc
 from airpicture.sim import modes as m
 from airpicture.sources.modes import FPM, FT, KT, ModesDecoder
 
-RNG = np.random.default_rng(20261206)
+SEED = 20261206  # each test draws its own states: the same whatever runs before it
 N = 4000
 
 
@@ -36,17 +36,18 @@ def test_published_position_and_identification_frames() -> None:
 
 
 def test_every_kind_of_frame_has_a_valid_crc() -> None:
+    rng = np.random.default_rng(SEED)
     n = 500
-    icao = RNG.integers(0, 1 << 24, n)
-    lat, lon = RNG.uniform(-90, 90, n), RNG.uniform(-180, 180, n)
-    alt, odd, nic = RNG.uniform(-300, 15000, n), RNG.integers(0, 2, n), RNG.integers(0, 12, n)
+    icao = rng.integers(0, 1 << 24, n)
+    lat, lon = rng.uniform(-90, 90, n), rng.uniform(-180, 180, n)
+    alt, odd, nic = rng.uniform(-300, 15000, n), rng.integers(0, 2, n), rng.integers(0, 12, n)
     frames = np.concatenate(
         [
             m.position_frames(icao, lat, lon, alt, odd, nic),
-            m.velocity_frames(icao, RNG.uniform(0, 700, n), RNG.uniform(0, 6.3, n), RNG.uniform(-50, 50, n)),
+            m.velocity_frames(icao, rng.uniform(0, 700, n), rng.uniform(0, 6.3, n), rng.uniform(-50, 50, n)),
             m.identification_frames(icao, [f"TEST{k:03d}" for k in range(n)]),
-            m.status_frames(icao, RNG.integers(0, 12, n), RNG.integers(0, 12, n)),
-            m.no_position_frames(icao, RNG.uniform(0, 12000, n)),
+            m.status_frames(icao, rng.integers(0, 12, n), rng.integers(0, 12, n)),
+            m.no_position_frames(icao, rng.uniform(0, 12000, n)),
         ]
     )
     hexes = m.frames_hex(frames)
@@ -66,18 +67,18 @@ def test_nl_matches_pymodes_on_a_fine_grid_and_at_every_edge() -> None:
     assert (m.cpr_nl(lat) == np.array([cprNL(x) for x in lat.tolist()])).all()
 
 
-def _hard_positions(n: int) -> tuple[np.ndarray, np.ndarray]:
+def _hard_positions(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Random positions, a third of them on CPR edges: NL transitions, latitude-zone edges of both
     parities, the poles, the dateline and the Greenwich meridian (a metre either side)."""
     k = n // 6
-    edge = RNG.choice(np.concatenate([m._NL_EDGES, -m._NL_EDGES]), k)
-    zone = RNG.integers(-30, 30, k) * RNG.choice([6.0, 360 / 59], k)
-    near = np.concatenate([edge, zone]) + RNG.uniform(-1e-5, 1e-5, 2 * k)
-    lat = np.concatenate([RNG.uniform(-89.9, 89.9, n - 3 * k), near, RNG.uniform(86.5, 90, k // 2),
-                          RNG.uniform(-90, -86.5, k - k // 2)])  # fmt: skip
-    lon = RNG.uniform(-180, 180, len(lat))
-    j = RNG.choice(len(lat), len(lat) // 3, replace=False)
-    lon[j] = RNG.choice([-180.0, 0.0, 180.0], len(j)) + RNG.uniform(-1e-5, 1e-5, len(j))
+    edge = rng.choice(np.concatenate([m._NL_EDGES, -m._NL_EDGES]), k)
+    zone = rng.integers(-30, 30, k) * rng.choice([6.0, 360 / 59], k)
+    near = np.concatenate([edge, zone]) + rng.uniform(-1e-5, 1e-5, 2 * k)
+    lat = np.concatenate([rng.uniform(-89.9, 89.9, n - 3 * k), near, rng.uniform(86.5, 90, k // 2),
+                          rng.uniform(-90, -86.5, k - k // 2)])  # fmt: skip
+    lon = rng.uniform(-180, 180, len(lat))
+    j = rng.choice(len(lat), len(lat) // 3, replace=False)
+    lon[j] = rng.choice([-180.0, 0.0, 180.0], len(j)) + rng.uniform(-1e-5, 1e-5, len(j))
     return np.clip(lat, -90, 90), (lon + 180) % 360 - 180
 
 
@@ -93,7 +94,8 @@ def _lon_err(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def test_each_frame_decodes_locally_to_its_position() -> None:
-    lat, lon = _hard_positions(N)
+    rng = np.random.default_rng(SEED)
+    lat, lon = _hard_positions(N, rng)
     for odd in (0, 1):
         f = m.position_frames(
             np.arange(len(lat)), lat, lon, np.full(len(lat), 10000.0), np.full(len(lat), odd), 8
@@ -110,7 +112,8 @@ def test_each_frame_decodes_locally_to_its_position() -> None:
 
 
 def test_even_odd_pairs_decode_globally_with_rs1090() -> None:
-    lat, lon = _hard_positions(N)
+    rng = np.random.default_rng(SEED)
+    lat, lon = _hard_positions(N, rng)
     n = len(lat)
     icao = np.repeat(np.arange(1, n + 1), 2)
     f = m.position_frames(
@@ -132,7 +135,8 @@ def test_even_odd_pairs_decode_globally_with_rs1090() -> None:
 
 
 def test_altitude_in_25_ft_steps_and_unknown_outside_its_range() -> None:
-    ft = np.concatenate([RNG.uniform(-1000, 50000, N), [-1000, 50000, 0, 37000]])
+    rng = np.random.default_rng(SEED)
+    ft = np.concatenate([rng.uniform(-1000, 50000, N), [-1000, 50000, 0, 37000]])
     f = m.position_frames(np.arange(len(ft)), np.full(len(ft), 48.0), np.full(len(ft), 2.0), ft * FT, 0, 8)
     got = np.array([d["altitude"] for d in _decode(f)])
     assert (got == np.round(ft / 25) * 25).all()
@@ -157,7 +161,8 @@ def _check_velocity(
 
 
 def test_velocity_over_ground_matches_rs1090() -> None:
-    spd_kt, trk, vr_fpm = RNG.uniform(0, 1000, N), RNG.uniform(0, 2 * np.pi, N), RNG.uniform(-6000, 6000, N)
+    rng = np.random.default_rng(SEED)
+    spd_kt, trk, vr_fpm = rng.uniform(0, 1000, N), rng.uniform(0, 2 * np.pi, N), rng.uniform(-6000, 6000, N)
     d = _decode(m.velocity_frames(np.arange(N), spd_kt * KT, trk, vr_fpm * FPM))
     _check_velocity(spd_kt, trk, vr_fpm, d, 1.0)
     assert {x["NACv"] for x in d} == {2}
@@ -168,13 +173,14 @@ def test_velocity_over_ground_matches_rs1090() -> None:
 
 
 def test_supersonic_velocity_matches_pymodes() -> None:
+    rng = np.random.default_rng(SEED)
     # subtype 2 (4 kt steps) above 1021 kt; rs1090 0.7 reads it as subtype 1 (a quarter of the
     # speed), pyModeS scales it: checked against pyModeS
     n = 300
     spd_kt, trk, vr_fpm = (
-        RNG.uniform(1030, 4000, n),
-        RNG.uniform(0, 2 * np.pi, n),
-        RNG.uniform(-6000, 6000, n),
+        rng.uniform(1030, 4000, n),
+        rng.uniform(0, 2 * np.pi, n),
+        rng.uniform(-6000, 6000, n),
     )
     d = [
         pyModeS.decode(h)
@@ -185,8 +191,9 @@ def test_supersonic_velocity_matches_pymodes() -> None:
 
 
 def test_callsigns_round_trip() -> None:
+    rng = np.random.default_rng(SEED)
     chars = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
-    calls = ["".join(RNG.choice(chars, RNG.integers(1, 9))) for _ in range(N)]
+    calls = ["".join(rng.choice(chars, rng.integers(1, 9))) for _ in range(N)]
     d = _decode(m.identification_frames(np.arange(N), calls))
     assert [x["callsign"].strip() for x in d] == calls
     with pytest.raises(ValueError, match="callsign"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from airpicture.errors import ConfigError
 
@@ -35,7 +36,8 @@ first frame (decode gives times relative to it).
 --jammer LAT,LON,RADIUS_KM,START_S,END_S (repeatable): aircraft inside the circle between START_S
 and END_S, seconds after the scenario's start (meta.json start_s), broadcast NACp 0 / NIC 0 /
 NACv 0, as GNSS-jammed aircraft do; --position-loss P: that share of them (chosen by address)
-lose the position entirely (type code 0: altitude only, no velocity).
+lose the position entirely (type code 0: altitude only, no velocity). The scenario's spoofed
+ghosts (ghosts.csv) are never jammed: a transmitter on the ground has no GNSS receiver to jam.
 """
 
 
@@ -90,11 +92,25 @@ def configure(p: argparse.ArgumentParser) -> None:
     _sim_options(p)
 
 
+def _ghosts(folder: Path) -> tuple[int, ...]:
+    """The spoofed addresses of a scenario (its ghosts.csv[.gz], if any): no jammer touches them."""
+    import gzip
+
+    for p in (folder / "ghosts.csv", folder / "ghosts.csv.gz"):
+        if p.exists():
+            try:
+                raw = p.read_bytes()
+                text = (gzip.decompress(raw) if p.suffix == ".gz" else raw).decode()
+                return tuple(int(w, 16) for w in text.split()[1:])
+            except (OSError, ValueError) as e:
+                raise ConfigError(f"{p}: expected a column icao24 of hex addresses: {e}") from e
+    return ()
+
+
 def _modes_out(args: argparse.Namespace, scenario_dir: str) -> None:
     """Encode a scenario folder's adsb.csv as Beast frames (--modes-out) and print what was made."""
     import json
     import time
-    from pathlib import Path
 
     from airpicture.sim.squitter import Jammer, Quality, squitters, write_recording
     from airpicture.sources.scenario import load_scenario
@@ -110,10 +126,13 @@ def _modes_out(args: argparse.Namespace, scenario_dir: str) -> None:
     jammers = [Jammer.parse(text, sc.start_s) for text in args.jammer]
     quality = Quality(p_position_loss=args.position_loss)
     rx = (float(adsb[0]["lat"]), float(adsb[0]["lon"]))
+    ghosts = _ghosts(Path(scenario_dir))
     t = time.perf_counter()
-    sq = squitters(sc.reports, jammers=jammers, quality=quality, receiver=rx)
+    sq = squitters(sc.reports, jammers=jammers, quality=quality, receiver=rx, immune=ghosts)
     encode_s = time.perf_counter() - t
-    side = write_recording(args.modes_out, sq, jammers=jammers, start_s=sc.start_s, quality=quality)
+    side = write_recording(
+        args.modes_out, sq, jammers=jammers, start_s=sc.start_s, quality=quality, immune=ghosts
+    )
     jammed = len(set(sq.icao[sq.jammed].tolist()))
     print(f"{args.modes_out}: {len(sq)} frames from {len(sc.reports)} ADS-B reports of "
           f"{len(set(sq.icao.tolist()))} aircraft ({len(sq) / max(encode_s, 1e-9):,.0f} frames/s), "

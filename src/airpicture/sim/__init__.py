@@ -7,6 +7,10 @@ for frame in sim.frames():            # in memory, one time step at a time
     frame.plots, frame.reports        # PLOT_DTYPE / REPORT_DTYPE, time-ordered
 write_scenario(sim, "out/")           # or a scenario folder (FORMAT.md)
 trajectories(SimConfig(drones=50))    # truth with kinds and behaviour labels, for classifiers
+
+The Mode S frames (Beast) behind ADS-B reports, with GNSS jammers: airpicture.sim.squitter
+(`squitters`, `write_recording`); the bits of each message: airpicture.sim.modes. Neither is
+imported here, so `import airpicture.sim` does not load the Mode S decoder libraries.
 """
 
 from airpicture.sim.config import (

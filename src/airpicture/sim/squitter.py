@@ -180,8 +180,12 @@ def squitters(
     quality: Quality = Quality(),
     callsigns: dict[int, str] | None = None,
     receiver: tuple[float, float] | None = None,
+    immune: list[int] | tuple[int, ...] = (),
 ) -> Squitters:
     """The DF17 frames behind `reports` (REPORT_DTYPE rows, any order; ident = ICAO address).
+
+    immune: addresses no jammer touches: spoofed ghosts, whose transmitter on the ground has no
+    GNSS receiver to jam, keep their good quality inside a jammed area (as a spoofer's would).
 
     Reports without a finite lat/lon or with an ident outside 24 bits are counted in
     `rejects` and give no frame; an altitude outside the 25 ft code range is sent as unknown
@@ -204,6 +208,7 @@ def squitters(
     jammed = np.zeros(n, bool)
     for j in jammers:
         jammed |= j.covers(t, lat, lon)
+    jammed &= ~np.isin(icao, np.asarray(immune, np.int64))
     lost = jammed & (icao_hash_unit(icao) < quality.p_position_loss)
     nacp = np.where(jammed, quality.jammed_nacp, quality.nacp)
     nic = np.where(jammed, quality.jammed_nic, quality.nic)
@@ -245,18 +250,23 @@ def squitters(
 
 
 def truth(
-    sq: Squitters, jammers: list[Jammer] | tuple[Jammer, ...], start_s: float, quality: Quality
+    sq: Squitters,
+    jammers: list[Jammer] | tuple[Jammer, ...],
+    start_s: float,
+    quality: Quality,
+    immune: list[int] | tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """What was injected, for tests and the GNSS map's checks (the `.jammers.json` side file)."""
     aircraft = np.unique(sq.icao)
     hit = sq.jammed & ((sq.kind == POSITION) | (sq.kind == NO_POSITION))
-    affected = []
-    for a in np.unique(sq.icao[hit]).tolist():
-        tt = sq.time_s[hit & (sq.icao == a)]
-        lost = bool(((sq.kind == NO_POSITION) & (sq.icao == a)).any())
-        affected.append(
-            {"icao24": f"{a:06x}", "first_s": float(tt[0]), "last_s": float(tt[-1]), "position_lost": lost}
-        )
+    icao, t = sq.icao[hit], sq.time_s[hit]  # time-ordered
+    planes, first = np.unique(icao, return_index=True)
+    last = len(icao) - 1 - np.unique(icao[::-1], return_index=True)[1]
+    lost = np.isin(planes, sq.icao[sq.kind == NO_POSITION])
+    affected = [
+        {"icao24": f"{a:06x}", "first_s": float(t[i]), "last_s": float(t[j]), "position_lost": bool(x)}
+        for a, i, j, x in zip(planes.tolist(), first.tolist(), last.tolist(), lost.tolist(), strict=True)
+    ]
     return {
         "t0_s": float(sq.time_s[0]) if len(sq) else start_s,
         "start_s": start_s,
@@ -274,6 +284,7 @@ def truth(
             for j in jammers
         ],
         "affected": affected,
+        "immune": [f"{a:06x}" for a in sorted(immune)],
         "rejects": dict(sq.rejects.counts),
     }
 
@@ -291,6 +302,7 @@ def write_recording(
     jammers: list[Jammer] | tuple[Jammer, ...] = (),
     start_s: float | None = None,
     quality: Quality = Quality(),
+    immune: list[int] | tuple[int, ...] = (),
 ) -> Path:
     """Write the Beast recording (counter 0 at the first frame, as BeastParser reads it) and its
     side file (`side_file`); returns the side file's path. SinkError when they cannot be written."""
@@ -300,7 +312,7 @@ def write_recording(
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(sq.beast())
-        side.write_text(json.dumps(truth(sq, jammers, start, quality), indent=1) + "\n")
+        side.write_text(json.dumps(truth(sq, jammers, start, quality, immune), indent=1) + "\n")
     except OSError as e:
         raise SinkError(f"cannot write {p}: {e}") from e
     return side
