@@ -465,7 +465,8 @@ function renderAlerts() {
     }
     li.addEventListener("click", () => {
       if (tracks.has(a.track)) select(a.track);
-      if (a.lat !== null && a.lon !== null) map.easeTo({ center: [a.lon, a.lat], zoom: Math.max(map.getZoom(), 12) });
+      // a track's alert zooms in on it; an area's (GNSS interference, track -1) shows its ~50 km cell
+      if (a.lat !== null && a.lon !== null) map.easeTo({ center: [a.lon, a.lat], zoom: a.track >= 0 ? Math.max(map.getZoom(), 12) : 8 });
     });
     return li;
   }));
