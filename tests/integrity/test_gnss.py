@@ -218,3 +218,18 @@ def test_a_position_off_the_globe_is_a_counted_reject() -> None:
     m["lat"][0], m["lon"][1] = 95.0, 400.0
     g = GnssMap(WHOLE)
     assert g.add(m) == 1 and g.rejects.counts["bad_position"] == 2
+
+
+def test_the_live_view_shows_the_previous_bin_while_the_newest_is_young() -> None:
+    old = np.concatenate(
+        [rows((8, 9, 7), icao=i, t=T0 + 10) for i in range(2)] + [rows((0, 0, 0), icao=9, t=T0 + 10)]
+    )
+    old = np.concatenate([old, rows((0, 0, 0), icao=8, t=T0 + 20)])
+    young = rows((8, 9, 7), icao=1, t=T0 + S.bin_s + 5)  # one aircraft, 5 s into the next bin
+    g = GnssMap(S)
+    g.add(np.concatenate([old, young]), now_s=T0 + S.bin_s + 5)
+    c = g.cells()
+    assert len(c) == 2 and c.closed.tolist() == [True, False]
+    assert c.latest().start_s.tolist() == [T0 + S.bin_s]
+    shown = c.current(S.min_aircraft)
+    assert shown.start_s.tolist() == [T0] and shown.interference.tolist() == [True]

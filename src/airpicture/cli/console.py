@@ -304,7 +304,7 @@ def run_live_console(
         if got is not None:
             steps, cells = got
             state.publish_alerts(steps)
-            state.publish_gnss(feature_collection(cells.latest()))
+            state.publish_gnss(feature_collection(cells.current(settings.gnss.min_aircraft)))
 
     stop = threading.Event()
 

@@ -93,9 +93,18 @@ class CellBins:
         return len(self.cell)
 
     def latest(self) -> CellBins:
-        """The newest bin of each cell (what a live map shows)."""
+        """The newest bin of each cell."""
+        return self.take(np.flatnonzero(np.append(self.cell[1:] != self.cell[:-1], True)))
+
+    def current(self, min_aircraft: int) -> CellBins:
+        """What a live map shows of each cell: its newest bin, or the bin just before while the
+        newest is open and has fewer than min_aircraft rated aircraft (a bin a few seconds old
+        says little yet)."""
         last = np.flatnonzero(np.append(self.cell[1:] != self.cell[:-1], True))
-        return self.take(last)
+        prev = np.maximum(last - 1, 0)
+        young = ~self.closed[last] & (self.aircraft[last] < min_aircraft) & (last > 0)
+        young &= (self.cell[prev] == self.cell[last]) & (self.end_s[prev] == self.start_s[last])
+        return self.take(np.where(young, prev, last))
 
     def take(self, rows: npt.NDArray[np.intp] | BoolArray) -> CellBins:
         return CellBins(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))

@@ -244,9 +244,10 @@ def create_app(
 
     @app.get("/api/gnss")
     def gnss() -> dict[str, Any]:
-        """The GNSS interference map as GeoJSON: the newest bin of each H3 cell (properties h3,
-        start_s, end_s, aircraft, degraded, unrated, share, interference, closed); empty without a
-        Mode S feed."""
+        """The GNSS interference map as GeoJSON: the current bin of each H3 cell (its newest, or the
+        one before while the newest is young: CellBins.current), with the properties h3, start_s,
+        end_s, aircraft, degraded, unrated, share, interference, closed; empty without a Mode S
+        feed."""
         return state.gnss
 
     @app.get("/api/replay", response_model=models.ReplayStatus, responses={404: {}})

@@ -12,7 +12,7 @@ Websocket messages (JSON objects, `type` first; tracks travel as columns named i
   delta     {seq, time, upd: {columns of new/changed rows}, del: [track ids gone]}
   alerts    {replace, alerts: [...]}   upserts by alert id (replace: the list is the whole set)
   sensors   {sensors: [...]};  zones {zones: [...]};  replay {replay: {t, start_s, end_s, ...}}
-  gnss      {gnss: FeatureCollection}  the GNSS interference map's newest bin per H3 cell (sinks/gnss.py
+  gnss      {gnss: FeatureCollection}  the GNSS interference map, a bin per H3 cell (sinks/gnss.py
             features: h3, start_s, end_s, aircraft, degraded, unrated, share, interference, closed)
 Columns: id, lat, lon, alt (m), hdg (deg from north, from the velocity), spd (m/s horizontal),
 vr (m/s), cls (ObjectClass code; the snapshot's `classes` lists the labels by code), p (its probability),

@@ -453,7 +453,8 @@ function renderAlerts() {
     const time = document.createElement("span"); time.className = "al-time"; time.textContent = fmtTime(a.time_s);
     head.append(kind, zone, time);
     const who = document.createElement("div"); who.className = "al-who";
-    who.textContent = `${a.identity || "T" + a.track} · ${a.cls} · ${a.state}`;
+    // an area alert (GNSS interference) has no track, so no class: its identity is its H3 cell
+    who.textContent = `${a.identity || "T" + a.track}${a.track >= 0 ? ` · ${a.cls}` : ""} · ${a.state}`;
     const msg = document.createElement("div"); msg.className = "al-msg"; msg.textContent = a.message;
     li.append(head, who, msg);
     if (a.acknowledged) {
