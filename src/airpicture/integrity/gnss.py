@@ -147,6 +147,9 @@ class GnssMap:
             sel &= ~odd
         m = table[sel]
         if not len(m):
+            if now_s is not None:
+                with self._lock:
+                    self.now_s = max(self.now_s, now_s)
             return 0
         times = m["time_s"]
         b = np.floor(times / self.s.bin_s).astype(np.int64)

@@ -123,7 +123,10 @@ class ModesStream:
             self.messages += len(table)
             self.last_message_s = float(table["time_s"][-1])
             if self.on_messages is not None:
-                self.on_messages(table)
+                try:
+                    self.on_messages(table)
+                except Exception:  # supervisor boundary: a listener's bug must not stop the feed
+                    log.exception("%s: message listener failed on %d messages", self.name, len(table))
         return table
 
 
