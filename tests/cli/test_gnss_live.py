@@ -77,6 +77,9 @@ def test_the_live_console_maps_the_jammer_and_alerts(frames: Path) -> None:
             cells = [f["properties"] for f in fc["features"]]
         assert alerts, "no GNSS alert reached the live console"
         assert alerts[0]["track"] == -1 and "GNSS interference" in str(alerts[0]["message"])
+        sensors = get(f"http://127.0.0.1:{web}/api/sensors")
+        assert isinstance(sensors, list)
+        assert any(s["name"] == "gnss map" and s["messages"] > 0 for s in sensors)
         lit = [c for c in cells if c["interference"]]
         assert lit and {"h3", "start_s", "end_s", "aircraft", "degraded", "share"} <= lit[0].keys()
     finally:
@@ -96,5 +99,6 @@ def test_run_prints_the_alert_and_writes_the_map(frames: Path, tmp_path: Path) -
         stop(server)
     assert run.returncode == 0, run.stderr
     assert "gnss_interference raised: Probable GNSS interference near the site" in run.stderr
+    assert "GNSS map: " in run.stderr and "gnss: no rejects" in run.stderr
     feats = json.loads(out.read_text())["features"]
     assert any(f["properties"]["interference"] for f in feats)

@@ -299,7 +299,7 @@ def run_live_console(
             pic = integrity.judge(tracker.step(window))
             state.publish_alerts(assessor.update(pic))
             state.publish_picture(pic)
-            state.publish_stats([c.stats for c in clients])
+            state.publish_stats([*(c.stats for c in clients), gnss.stats])
         got = gnss.tick()
         if got is not None:
             steps, cells = got

@@ -151,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
                               stats_out=sys.stderr)  # fmt: skip
         asyncio.run(feeds_run)
+    if gnss is not None:
+        print(f"airpicture run: GNSS map: {gnss.map.positions} positions; {gnss.map.rejects.summary()}",
+              file=sys.stderr)  # fmt: skip
     if gnss is not None and args.gnss:
         from airpicture.sinks.gnss import write_geojson
 

@@ -41,7 +41,7 @@ import numpy as np
 from airpicture.config import GnssSettings
 from airpicture.integrity.gnss import CellBins, GnssMap, cell_name
 from airpicture.sources.modes import MessageArray
-from airpicture.types import Alert, AlertKind, IntArray
+from airpicture.types import Alert, AlertKind, IntArray, SourceStats
 
 KIND = AlertKind.GNSS_INTERFERENCE.label
 
@@ -203,6 +203,18 @@ class GnssWatch:
     def add(self, table: MessageArray) -> None:
         """Take a batch of decoded messages (a `ModesStream.on_messages` hook)."""
         self.map.add(table)
+
+    @property
+    def stats(self) -> SourceStats:
+        """The map as a stats row: positions mapped, newest feed time, rejects (late, off the globe)."""
+        return SourceStats(
+            "gnss map",
+            "gnss",
+            messages=self.map.positions,
+            last_message_s=self.map.now_s if math.isfinite(self.map.now_s) else math.nan,
+            status="mapping" if self.map.positions else "idle",
+            rejects=self.map.rejects,
+        )
 
     def tick(self, force: bool = False) -> tuple[list[Alert], CellBins] | None:
         """Evaluate the map and its alert if update_s of feed time passed since the last time (or
