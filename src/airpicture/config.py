@@ -3,6 +3,7 @@
     Settings
     ├── track       TrackSettings       the tracker's thresholds and physical bounds
     ├── integrity   IntegritySettings   the spoofing checks of cooperative tracks
+    ├── gnss        GnssSettings        the GNSS interference map and its alert
     ├── assess      AssessSettings      classification and alert thresholds
     ├── output      OutputSettings      tracks.csv and the file pipeline
     ├── console     ConsoleSettings     the operator console (web server)
@@ -208,6 +209,57 @@ class IntegritySettings(_Stage):
     )
 
 
+class GnssSettings(_Stage):
+    """The GNSS interference map and its alert (read by airpicture.integrity.gnss.GnssMap and
+    airpicture.integrity.gnss_alerts.GnssWatch). The README, "GNSS interference map", says why each
+    default was chosen."""
+
+    resolution: int = Field(
+        default=4, ge=0, le=15, description="H3 resolution of the cells (4: ~1,770 km2, gpsjam.org's)"
+    )
+    bin_s: float = Field(default=120.0, gt=0, description="time bin of the map, s")
+    min_aircraft: int = Field(
+        default=3, ge=1, description="a cell and bin with fewer rated aircraft says nothing"
+    )
+    nic_min: int = Field(
+        default=7,
+        ge=0,
+        le=11,
+        description="a position with a lower NIC is degraded (7: containment radius < 0.2 NM, the "
+        "ADS-B Out rule's minimum)",
+    )
+    nacp_min: int = Field(
+        default=8, ge=0, le=11, description="...or a lower NACp (8: 95 % accuracy < 93 m, the same rule's)"
+    )
+    nucp_min: int = Field(
+        default=6,
+        ge=0,
+        le=9,
+        description="...or, where no NIC is known, a lower NUCp (6: HPL < 0.2 NM, NIC 7's equal)",
+    )
+    share_red: float = Field(
+        default=0.10,
+        gt=0,
+        le=1,
+        description="interference: (degraded - 1) / aircraft at least this (gpsjam.org's red; the -1 "
+        "discounts one faulty receiver)",
+    )
+    share_clear: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="a cell recovers with full bins below this (gpsjam.org's green)",
+    )
+    clear_bins: int = Field(default=2, ge=1, description="...this many in a row (with min_aircraft)")
+    alert_range_m: float = Field(
+        default=50_000.0, ge=0, description="cells reaching within this of the site raise the alert, m"
+    )
+    update_s: float = Field(
+        default=5.0, gt=0, description="live: the map and its alert are evaluated this often, s"
+    )
+    keep_s: float = Field(default=3600.0, gt=0, description="bins older than this are forgotten, s")
+
+
 class AssessSettings(BaseModel):
     """Thresholds of classification and alerting (the README, "Alerts and classes", explains each
     for operators). Not frozen: a stage's tests build variants by keyword."""
@@ -349,6 +401,7 @@ class Settings(BaseSettings):
 
     track: TrackSettings = Field(default_factory=TrackSettings)
     integrity: IntegritySettings = Field(default_factory=IntegritySettings)
+    gnss: GnssSettings = Field(default_factory=GnssSettings)
     assess: AssessSettings = Field(default_factory=AssessSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
@@ -452,6 +505,7 @@ __all__ = [
     "ENV_PREFIX",
     "AssessSettings",
     "ConsoleSettings",
+    "GnssSettings",
     "IntegritySettings",
     "OutputSettings",
     "Settings",

@@ -132,12 +132,14 @@ class TrackStatus(Code):
 
 class AlertKind(Code):
     """Why an alert is raised; the code is the kind part of the alert rules' keys, the label is
-    Alert.kind."""
+    Alert.kind. GNSS_INTERFERENCE is of an area (an H3 cell), not of a track: its alerts carry
+    track -1 and the cell as their identity."""
 
     ZONE_ENTRY = 0
     PREDICTED_ENTRY = 1
     LOITERING = 2
     UNCOOPERATIVE = 3
+    GNSS_INTERFERENCE = 4
 
 
 #: Object class labels, index = code (ObjectClass); for code that lists the classes (the web

@@ -8,6 +8,7 @@ import pytest
 from test_jsonl_samples import sample_alert, sample_picture
 
 from airpicture.sinks.cot import CotTcpSink, CotUdpSink, alert_event, cot_time, errors_m, track_events
+from airpicture.types import Alert
 
 
 def test_track_events_types_errors_and_stable_uids() -> None:
@@ -142,3 +143,10 @@ def test_tcp_to_a_tak_server_and_reconnect() -> None:
     assert [e.get("type") for e in _split(chunks[0])] == ["b-a-o-tbl"]
     types = [e.get("type") for e in _split(chunks[1])]
     assert types[-1] == "b-a-o-tbl" and sink.connects == 2 and sink.stats.failed == 0
+
+
+def test_an_area_alert_links_to_no_track() -> None:
+    a = Alert(1e9, "GN-1", -1, "", "gnss_interference", "raised", 48.8, 2.2, float("nan"), "841fb47ffffffff")
+    e = ET.fromstring(alert_event(a, site="A"))
+    assert e.find("detail/link") is None and e.find("point").get("hae") == "9999999.0"
+    assert e.find("detail/contact").get("callsign") == "gnss interference (raised)"

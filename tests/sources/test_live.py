@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from airpicture.sources.beast import encode_beast
-from airpicture.sources.live import FeedClient, format_stats, run_feeds
+from airpicture.sources.live import FeedClient, ModesStream, format_stats, run_feeds
 
 DATA = Path(__file__).parent.parent / "data" / "modes"
 
@@ -225,3 +225,19 @@ def test_connection_refused_backs_off_and_counts() -> None:
     client = asyncio.run(main())
     assert client.stats.status.startswith("down")
     assert client.connections == 0 and client.stream.messages == 0
+
+
+def test_a_failing_message_listener_does_not_stop_the_stream(caplog: pytest.LogCaptureFixture) -> None:
+    data = gzip.decompress((DATA / "raw_frames_cdg.jsonl.gz").read_bytes())
+    stream = ModesStream("jsonl")
+    seen: list[int] = []
+
+    def listener(table: object) -> None:
+        seen.append(len(table))  # type: ignore[arg-type]
+        raise RuntimeError("listener bug")
+
+    stream.on_messages = listener
+    first = stream.feed(data[:200_000])
+    assert len(first) > 0 and seen == [len(first)]
+    assert len(stream.feed(data[200_000:400_000])) > 0 and len(seen) == 2
+    assert "message listener failed" in caplog.text

@@ -8,7 +8,8 @@
 
 With --beast/--avr/--sbs the console shows the live picture of those Mode S / ADS-B feeds (decoded,
 tracked and assessed as they come; the site is --lat/--lon/--alt, zones from --zones) instead of
-a scenario; `airpicture replay --serve-beast` can stand in for a receiver.
+a scenario, with the GNSS interference map as a layer and its alert (integrity/gnss_alerts.py);
+`airpicture replay --serve-beast` can stand in for a receiver.
 
 The tracker and the assessor run in a thread as fast as they can, recording every picture and
 alert into a timeline; the console plays that timeline at --speed with pause, seek and speed
@@ -263,7 +264,9 @@ def run_live_console(
 
     from airpicture.assess import TrackAssessor, load_zones
     from airpicture.integrity import TrackIntegrity
+    from airpicture.integrity.gnss_alerts import GnssWatch
     from airpicture.sensors import live_receivers
+    from airpicture.sinks.gnss import feature_collection
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
@@ -285,6 +288,9 @@ def run_live_console(
     integrity = TrackIntegrity(sheets, site, settings=settings.integrity)
     assessor = TrackAssessor(sheets, site_d, zones, settings.assess)
     windows = FeedWindows(settings.console.publish_s)
+    gnss = GnssWatch(settings.gnss, site[:2])  # the decoded tables keep NIC / NACp; reports do not
+    for c in clients:
+        c.stream.on_messages = gnss.add
 
     def on_reports(reports: Any) -> None:
         window = windows.add(reports, *describe([c.stream.registry for c in clients], reports["ident"]))
@@ -293,7 +299,12 @@ def run_live_console(
             pic = integrity.judge(tracker.step(window))
             state.publish_alerts(assessor.update(pic))
             state.publish_picture(pic)
-            state.publish_stats([c.stats for c in clients])
+            state.publish_stats([*(c.stats for c in clients), gnss.stats])
+        got = gnss.tick()
+        if got is not None:
+            steps, cells = got
+            state.publish_alerts(steps)
+            state.publish_gnss(feature_collection(cells.current(settings.gnss.min_aircraft)))
 
     stop = threading.Event()
 

@@ -33,6 +33,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sim", "airpicture.cli.sim", "write a synthetic scenario (many targets, radars, clutter, ADS-B)"),
     ("history", "airpicture.cli.history", "inspect, export (Parquet/CSV) and prune a history store"),
     ("decode", "airpicture.cli.decode", "decode a Mode S / ADS-B recording (Beast, AVR, SBS, JSONL) to CSV"),
+    ("gnss", "airpicture.cli.gnss", "map GNSS interference (NIC/NACp per H3 cell and time bin) to GeoJSON"),
     ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B feeds over TCP into the tracker"),
     ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast feed, ...)"),
     (

@@ -6,7 +6,9 @@
 Each feed reconnects with exponential backoff when it drops; per-feed stats (messages/s, CRC
 failures, rejects by reason, last message, reconnects) go to stderr every --stats-every s. With
 --out, the picture is tracked, judged (integrity), classified and written every second of feed time
-(FORMAT.md's tracks.csv), callsigns from the feeds as identities.
+(FORMAT.md's tracks.csv), callsigns from the feeds as identities. With --lat/--lon the decoded
+messages also feed the GNSS interference map (integrity/gnss.py): its alert steps (a cell near the
+site turning bad, and recovering) are printed to stderr, and --gnss writes the map at the end.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
     from airpicture.assess import Assessor
     from airpicture.integrity import IntegrityCheck
+    from airpicture.integrity.gnss_alerts import GnssWatch
     from airpicture.track.base import Tracker
 
 
@@ -41,6 +44,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write the tracked picture (tracks.csv) here")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--stats-every", type=float, default=10.0, help="stats period (s)")
+    parser.add_argument(
+        "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
+    )
 
 
 class PictureWriter:
@@ -71,12 +77,28 @@ class PictureWriter:
             self.out.write(pic)
 
 
+def with_gnss(
+    consume: Callable[[npt.NDArray[np.void]], None], gnss: GnssWatch, out: Any
+) -> Callable[[npt.NDArray[np.void]], None]:
+    """`consume`, then the GNSS interference map's alert steps (when due) as lines on `out`."""
+
+    def both(reports: npt.NDArray[np.void]) -> None:
+        consume(reports)
+        got = gnss.tick()
+        for a in got[0] if got is not None else []:
+            print(f"airpicture run: {a.alert} {a.kind} {a.state}: {a.message}", file=out, flush=True)
+
+    return both
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import contextlib
     import sys
 
+    from airpicture.cli.main import settings_of
     from airpicture.errors import ConfigError
+    from airpicture.integrity.gnss_alerts import GnssWatch
     from airpicture.sources.live import FeedClient, run_feeds
     from airpicture.sources.modes import describe
 
@@ -87,6 +109,13 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no feed: give at least one of --beast/--avr/--sbs HOST:PORT")
     receiver = (args.lat, args.lon) if args.lat is not None else None
     feeds = [FeedClient(fmt, h, p, receiver=receiver, sensor=i) for i, (fmt, (h, p)) in enumerate(specs)]
+    if args.gnss and receiver is None:
+        raise ConfigError("--gnss needs the site: give --lat and --lon")
+    settings = settings_of(args)
+    # the decoded messages keep NIC / NACp, the reports do not: the map takes every table
+    gnss = GnssWatch(settings.gnss, receiver) if receiver is not None else None
+    for f in feeds:
+        f.stream.on_messages = gnss.add if gnss is not None else None
 
     def aircraft(idents: npt.NDArray[np.int64]) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
         return describe([f.stream.registry for f in feeds], idents)
@@ -102,13 +131,11 @@ def run(args: argparse.Namespace) -> int:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
             from airpicture.assess import TrackAssessor
-            from airpicture.cli.main import settings_of
             from airpicture.integrity import TrackIntegrity
             from airpicture.sensors import live_receivers
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import ImmGnnTracker
 
-            settings = settings_of(args)
             sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
             out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
             site = (args.lat, args.lon, args.alt)
@@ -120,8 +147,17 @@ def run(args: argparse.Namespace) -> int:
                 ),
             )
             consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s)
+        if gnss is not None:
+            consumer = with_gnss(consumer, gnss, sys.stderr)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,
                               stats_out=sys.stderr)  # fmt: skip
         asyncio.run(feeds_run)
+    if gnss is not None:
+        print(f"airpicture run: GNSS map: {gnss.map.positions} positions; {gnss.map.rejects.summary()}",
+              file=sys.stderr)  # fmt: skip
+    if gnss is not None and args.gnss:
+        from airpicture.sinks.gnss import write_geojson
+
+        write_geojson(args.gnss, gnss.map.cells())
     print(f"airpicture run: {sum(f.stream.messages for f in feeds)} messages", file=sys.stderr)
     return 0

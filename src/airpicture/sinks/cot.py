@@ -149,6 +149,8 @@ def alert_event(a: Alert, *, site: str = "site", stale_s: float = 120.0) -> byte
     """An alert step as a CoT alarm marker; a cleared alert goes stale at once."""
     stale = a.time_s if a.state == "cleared" else a.time_s + stale_s
     title = f"{a.kind.replace('_', ' ')}{' ' + a.zone if a.zone else ''} ({a.state})"
+    # an area alert (GNSS interference: track -1) has no track to link to
+    link = {"link": {"uid": f"airpicture-{site}-track-{a.track}", "relation": "p-p"}} if a.track >= 0 else {}
     return event(
         f"airpicture-{site}-alert-{a.alert}",
         "b-a-o-tbl",
@@ -159,10 +161,7 @@ def alert_event(a: Alert, *, site: str = "site", stale_s: float = 120.0) -> byte
         a.alt_m,
         9999999.0,
         9999999.0,
-        {
-            "contact": {"callsign": title},
-            "link": {"uid": f"airpicture-{site}-track-{a.track}", "relation": "p-p"},
-        },
+        {"contact": {"callsign": title}} | link,
         remarks=a.message,
     )
 

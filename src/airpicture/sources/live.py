@@ -67,6 +67,9 @@ class ModesStream:
         self._sbs: SbsDecoder | None = None
         self._parser: BeastParser | AvrParser | JsonlParser | None = None
         self._decoder: ModesDecoder | None = None
+        #: called with every decoded table (from the thread that feeds the stream), e.g. a
+        #: GnssWatch's add: the quality fields (NIC, NACp) stay in the table, not in the reports
+        self.on_messages: Callable[[MessageArray], object] | None = None
         if fmt == "sbs":
             self._sbs = SbsDecoder(live=live, source=self.name)
             self._sbs.rejects = self.rejects
@@ -119,6 +122,11 @@ class ModesStream:
         if len(table):
             self.messages += len(table)
             self.last_message_s = float(table["time_s"][-1])
+            if self.on_messages is not None:
+                try:
+                    self.on_messages(table)
+                except Exception:  # supervisor boundary: a listener's bug must not stop the feed
+                    log.exception("%s: message listener failed on %d messages", self.name, len(table))
         return table
 
 

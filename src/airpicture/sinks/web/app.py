@@ -4,7 +4,8 @@
     serve_console(state, host="127.0.0.1", port=8080, token=None)   blocking; Ctrl-C stops it
 
 REST under /api (OpenAPI document at /openapi.json): tracks, one track with history, alerts
-and acknowledge, sensors, zones (changes need the token), replay control, health, metrics.
+and acknowledge, sensors, zones (changes need the token), the GNSS interference map, replay
+control, health, metrics.
 The websocket /ws sends a snapshot then deltas (see live.py) and takes commands:
 {"cmd": "ack", "alert": id}, {"cmd": "pause"/"play"}, {"cmd": "seek", "t": s}, {"cmd": "speed", "speed": x}.
 """
@@ -240,6 +241,14 @@ def create_app(
         if not state.delete_zone(name):
             raise HTTPException(404, "no such zone")
         return Response(status_code=204)
+
+    @app.get("/api/gnss")
+    def gnss() -> dict[str, Any]:
+        """The GNSS interference map as GeoJSON: the current bin of each H3 cell (its newest, or the
+        one before while the newest is young: CellBins.current), with the properties h3, start_s,
+        end_s, aircraft, degraded, unrated, share, interference, closed; empty without a Mode S
+        feed."""
+        return state.gnss
 
     @app.get("/api/replay", response_model=models.ReplayStatus, responses={404: {}})
     def replay_status() -> models.ReplayStatus:

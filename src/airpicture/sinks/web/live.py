@@ -12,6 +12,8 @@ Websocket messages (JSON objects, `type` first; tracks travel as columns named i
   delta     {seq, time, upd: {columns of new/changed rows}, del: [track ids gone]}
   alerts    {replace, alerts: [...]}   upserts by alert id (replace: the list is the whole set)
   sensors   {sensors: [...]};  zones {zones: [...]};  replay {replay: {t, start_s, end_s, ...}}
+  gnss      {gnss: FeatureCollection}  the GNSS interference map, a bin per H3 cell (sinks/gnss.py
+            features: h3, start_s, end_s, aircraft, degraded, unrated, share, interference, closed)
 Columns: id, lat, lon, alt (m), hdg (deg from north, from the velocity), spd (m/s horizontal),
 vr (m/s), cls (ObjectClass code; the snapshot's `classes` lists the labels by code), p (its probability),
 lbl (printable name or ''), idn (ICAO hex / rid:...), sen (sensor bit mask), itg (Integrity code: 0 ok,
@@ -259,6 +261,7 @@ class LiveState:
         self.history_store: Any = None
         self.history_s = 3600.0
         self.zone_listeners: list[Callable[[list[MapZone]], None]] = []
+        self.gnss: dict[str, Any] = {"type": "FeatureCollection", "features": []}
         self.pictures = 0
         self.clients = 0  # websocket clients connected (kept by the hub)
         self.started = time.time()
@@ -356,6 +359,12 @@ class LiveState:
                 self.stats[s.name] = s
             return self._emit("sensors", {"sensors": self.sensor_list()})
 
+    def publish_gnss(self, collection: dict[str, Any]) -> Message:
+        """Replace the GNSS interference layer (a GeoJSON FeatureCollection of cells)."""
+        with self._lock:
+            self.gnss = collection
+            return self._emit("gnss", {"gnss": collection})
+
     def set_zone(self, zone: MapZone) -> None:
         with self._lock:
             self.zones[zone.name] = zone
@@ -418,6 +427,7 @@ class LiveState:
             "site": self.site,
             "classes": [c.label for c in sorted(ObjectClass)],
             "replay": self.replay.status() if self.replay is not None else None,
+            "gnss": self.gnss,
         }
 
     def snapshot(self) -> Message:

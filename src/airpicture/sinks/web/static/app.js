@@ -18,6 +18,7 @@ const tracks = new Map();      // id -> row object (see live.py COLUMNS)
 const trails = new Map();      // id -> [[lon, lat], ...]
 const alerts = new Map();      // alert id -> alert
 let sensors = [], zones = [], classes = CLASS_NAMES, replay = null, pictureTime = null;
+let gnss = { type: "FeatureCollection", features: [] };  // GNSS interference map: a cell per feature
 let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
 
@@ -46,8 +47,28 @@ map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
 
 const empty = () => ({ type: "FeatureCollection", features: [] });
 
+// GNSS interference cells (H3 hexagons computed by the server) coloured by the share of aircraft
+// reporting degraded position quality, in gpsjam.org's bands: below 2 % green, to 10 % yellow, red
+// above; no rated aircraft grey. Cells judged probable interference are filled stronger and ringed.
+const GNSS_COLOUR = ["step", ["coalesce", ["get", "share"], -1], "#607d8b", 0, "#43a047", 0.02, "#fdd835", 0.10, "#e53935"];
+
+function setGnss(fc) {
+  gnss = fc || empty();
+  map.getSource("gnss")?.setData(gnss);
+  document.body.dataset.gnss = String(gnss.features.length);
+}
+
+function showGnss(on) {
+  for (const id of ["gnss-fill", "gnss-line"]) if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
+}
+
 map.on("load", () => {
-  for (const id of ["zones", "coverage", "sensors"]) map.addSource(id, { type: "geojson", data: empty() });
+  for (const id of ["gnss", "zones", "coverage", "sensors"]) map.addSource(id, { type: "geojson", data: empty() });
+  map.addLayer({ id: "gnss-fill", type: "fill", source: "gnss", paint: { "fill-color": GNSS_COLOUR,
+    "fill-opacity": ["case", ["get", "interference"], 0.45, 0.15] } });
+  map.addLayer({ id: "gnss-line", type: "line", source: "gnss", paint: { "line-color": GNSS_COLOUR,
+    "line-width": ["case", ["get", "interference"], 2.5, 0.6], "line-opacity": 0.8 } });
+  showGnss($("gnss-toggle").checked);
   map.addLayer({ id: "coverage", type: "line", source: "coverage",
     paint: { "line-color": "#3b5566", "line-width": 1, "line-dasharray": [4, 4] } });
   map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#ff5252", "fill-opacity": 0.12 } });
@@ -126,6 +147,7 @@ function onMessage(msg) {
       map.jumpTo({ center: [msg.site.lon, msg.site.lat], zoom: 9 });
     }
     setReplay(msg.replay);
+    setGnss(msg.gnss);
     drawStatic(); renderAlerts(); renderSensors();
     dirty = true;
   } else if (msg.type === "delta") {
@@ -144,6 +166,8 @@ function onMessage(msg) {
     zones = msg.zones; drawStatic();
   } else if (msg.type === "replay") {
     setReplay(msg.replay);
+  } else if (msg.type === "gnss") {
+    setGnss(msg.gnss);
   }
 }
 
@@ -431,7 +455,8 @@ function renderAlerts() {
     const time = document.createElement("span"); time.className = "al-time"; time.textContent = fmtTime(a.time_s);
     head.append(kind, zone, time);
     const who = document.createElement("div"); who.className = "al-who";
-    who.textContent = `${a.identity || "T" + a.track} · ${a.cls} · ${a.state}`;
+    // an area alert (GNSS interference) has no track, so no class: its identity is its H3 cell
+    who.textContent = `${a.identity || "T" + a.track}${a.track >= 0 ? ` · ${a.cls}` : ""} · ${a.state}`;
     const msg = document.createElement("div"); msg.className = "al-msg"; msg.textContent = a.message;
     li.append(head, who, msg);
     if (a.acknowledged) {
@@ -443,7 +468,8 @@ function renderAlerts() {
     }
     li.addEventListener("click", () => {
       if (tracks.has(a.track)) select(a.track);
-      if (a.lat !== null && a.lon !== null) map.easeTo({ center: [a.lon, a.lat], zoom: Math.max(map.getZoom(), 12) });
+      // a track's alert zooms in on it; an area's (GNSS interference, track -1) shows its ~50 km cell
+      if (a.lat !== null && a.lon !== null) map.easeTo({ center: [a.lon, a.lat], zoom: a.track >= 0 ? Math.max(map.getZoom(), 12) : 8 });
     });
     return li;
   }));
@@ -467,6 +493,9 @@ function renderSensors() {
   }));
 }
 
+// ---------- layers ----------
+$("gnss-toggle").addEventListener("change", (e) => showGnss(e.target.checked));
+
 // ---------- filter ----------
 $("filter").addEventListener("input", (e) => { filterText = e.target.value.trim().toLowerCase(); dirty = true; });
 
@@ -489,4 +518,4 @@ $("rp-play").addEventListener("click", () => send({ cmd: replay && replay.paused
 $("rp-speed").addEventListener("change", (e) => send({ cmd: "speed", speed: Number(e.target.value) }));
 
 // For tests and for an operator's browser console: read-only views of the state.
-window.airpicture = { map, tracks, alerts, stats, select, get selected() { return selected; } };
+window.airpicture = { map, tracks, alerts, stats, select, get selected() { return selected; }, get gnss() { return gnss; } };
