@@ -21,7 +21,7 @@ import rs1090
 
 from airpicture.config import IntegritySettings
 from airpicture.geo import EnuFrame
-from airpicture.integrity.kernels import twins
+from airpicture.integrity.kernels import HEARD_COLUMNS, L10, T_REF, VE, VN, T, remember, twins
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray
 
 #: Seconds of reports that a climb or turn is measured over.
@@ -32,27 +32,25 @@ HEARD_S = 5.0
 SAME_TIME_S = 0.5
 #: A twin stays a twin this long (s) without a comparison (lost messages).
 HOLD_S = 10.0
+#: How often (s) addresses not heard for forget_s are swept out.
+FORGET_EVERY_S = 10.0
 
 
 class HeardAddresses:
-    """The last broadcast of each address and its twin evidence (arrays sorted by address)."""
-
-    FIELDS = ("ident", "t", "e", "n", "h", "ve", "vn", "climb", "turn", "t_ref", "h_ref", "trk_ref",
-              "man", "twin", "twin_s", "twin_last", "twin_counts", "l10", "stateless")  # fmt: skip
+    """The last broadcast of each address and its twin evidence: one memory row per address
+    (kernels.HEARD_COLUMNS), rows sorted by address."""
 
     def __init__(self, frame: EnuFrame, settings: IntegritySettings) -> None:
         self.frame = frame
         self.settings = st = settings
         self.ident = np.zeros(0, np.int64)
-        self.t, self.e, self.n, self.h, self.ve, self.vn = (np.zeros(0) for _ in range(6))
-        self.climb, self.turn, self.t_ref, self.h_ref, self.trk_ref = (np.zeros(0) for _ in range(5))
-        self.man = np.zeros(0, bool)
+        self.mem = np.zeros((0, HEARD_COLUMNS))
         self.twin = np.zeros(0, np.int64)
-        self.twin_s, self.twin_last, self.l10 = np.zeros(0), np.zeros(0), np.zeros(0)
-        self.twin_counts = np.zeros(0, bool)
         self.stateless = np.zeros(0, bool)
         self._t_prev = -np.inf
-        self._rules = (
+        self._t_forgot = -np.inf
+        self._rules_r = (SLOPE_S, st.manoeuvre_vrate_mps, float(np.radians(1.0)))
+        self._rules_t = (
             st.twin_alt_m,
             st.twin_speed_mps,
             st.twin_separation_m,
@@ -64,6 +62,11 @@ class HeardAddresses:
             HOLD_S,
         )
 
+    @property
+    def l10(self) -> FloatArray:
+        """Each address's twin log10 LR (an address not heard lately keeps it until forgotten)."""
+        return self.mem[:, L10]
+
     def observe(self, reports: np.ndarray, until: float) -> None:
         """One window's reports (REPORT_DTYPE, time-ordered); the twins compared at `until`."""
         ok = (reports["ident"] >= 0) & ((reports["ident"] & REMOTEID_BIT) == 0)
@@ -73,11 +76,25 @@ class HeardAddresses:
         if len(r):
             # the last report of each address in the window
             ids, first = np.unique(r["ident"][::-1], return_index=True)
-            self._update(ids, r[::-1][first])
+            last = r[::-1][first]
+            enu = self.frame.to_enu(last["lat"], last["lon"], last["altitude_m"])
+            rep = (
+                np.ascontiguousarray(last["time_s"]), np.ascontiguousarray(enu[:, 0]),
+                np.ascontiguousarray(enu[:, 1]), np.ascontiguousarray(last["altitude_m"]),
+                np.ascontiguousarray(last["speed_mps"]), np.ascontiguousarray(last["track_rad"]),
+                np.ascontiguousarray(last["vrate_mps"]),
+            )  # fmt: skip
+            rows = self._rows(ids)  # (before reading self.mem: new addresses replace it)
+            remember(self.mem, rows, rep, self._rules_r)
         dt = until - self._t_prev if np.isfinite(self._t_prev) else 0.0
         self._t_prev = until
-        self._compare(until, max(dt, 0.0))
-        self._forget(until)
+        m = self.mem
+        speed = np.hypot(m[:, VE], m[:, VN])
+        live = np.flatnonzero((until - m[:, T] <= HEARD_S) & (speed >= self.settings.twin_min_speed_mps))
+        twins(m, live, self.ident, self.twin, until, max(dt, 0.0), self._rules_t)
+        if not until - self._t_forgot < FORGET_EVERY_S:
+            self._t_forgot = until
+            self._forget(until)
 
     def evidence(self, idents: IntArray) -> tuple[FloatArray, IntArray, BoolArray]:
         """(log10 LR of being one of a replay pair, the twin's address or -1, and (2, N) whether
@@ -87,7 +104,7 @@ class HeardAddresses:
         if not len(self.ident):
             return l10, twin, stateless
         known, pos = self._find(idents)
-        l10[known] = self.l10[pos[known]]
+        l10[known] = self.mem[pos[known], L10]
         twin[known] = np.where(l10[known] > 0, self.twin[pos[known]], -1)
         stateless[0, known] = self.stateless[pos[known]]
         has = twin >= 0
@@ -99,69 +116,29 @@ class HeardAddresses:
         pos = np.minimum(np.searchsorted(self.ident, idents), max(len(self.ident) - 1, 0))
         return (self.ident[pos] == idents) if len(self.ident) else np.zeros(len(idents), bool), pos
 
-    def _update(self, ids: IntArray, last: np.ndarray) -> None:
-        pos = np.searchsorted(self.ident, ids)
-        known = np.zeros(len(ids), bool)
-        if len(self.ident):
-            known = (pos < len(self.ident)) & (self.ident[np.minimum(pos, len(self.ident) - 1)] == ids)
+    def _rows(self, ids: IntArray) -> IntArray:
+        """Memory rows of the (sorted) addresses; new ones get a fresh row."""
+        known, pos = self._find(ids)
         if not known.all():
-            n = int((~known).sum())
-            fresh: dict[str, np.ndarray] = {name: np.zeros(n) for name in self.FIELDS}
-            fresh["ident"], fresh["twin"] = ids[~known], np.full(n, -1, np.int64)
-            fresh["man"], fresh["twin_counts"] = np.zeros(n, bool), np.zeros(n, bool)
-            fresh["stateless"] = np.array([_stateless(int(i)) for i in ids[~known].tolist()], bool)
-            fresh["t_ref"] = np.full(n, -np.inf)
-            for name in self.FIELDS:
-                setattr(self, name, np.concatenate([getattr(self, name), fresh[name]]))
-            order = np.argsort(self.ident, kind="stable")
-            for name in self.FIELDS:
-                setattr(self, name, getattr(self, name)[order])
+            new = ids[~known]
+            n = len(new)
+            fresh = np.zeros((n, HEARD_COLUMNS))
+            fresh[:, T_REF] = -np.inf
+            ident = np.concatenate([self.ident, new])
+            order = np.argsort(ident, kind="stable")
+            self.ident = ident[order]
+            self.mem = np.concatenate([self.mem, fresh])[order]
+            self.twin = np.concatenate([self.twin, np.full(n, -1, np.int64)])[order]
+            stateless = np.array([_stateless(int(i)) for i in new.tolist()], bool)
+            self.stateless = np.concatenate([self.stateless, stateless])[order]
             pos = np.searchsorted(self.ident, ids)
-        enu = self.frame.to_enu(last["lat"], last["lon"], last["altitude_m"])
-        t, h, trk = last["time_s"], last["altitude_m"], last["track_rad"]
-        self.t[pos], self.e[pos], self.n[pos], self.h[pos] = t, enu[:, 0], enu[:, 1], h
-        self.ve[pos] = last["speed_mps"] * np.sin(trk)
-        self.vn[pos] = last["speed_mps"] * np.cos(trk)
-        # climb and turn over at least SLOPE_S; a reference older than a minute starts afresh
-        span = t - self.t_ref[pos]
-        due = span >= SLOPE_S
-        stale = ~(span < 60.0)
-        climb = np.where(due, (h - self.h_ref[pos]) / np.where(due, span, 1.0), 0.0)
-        turn = np.where(due, np.angle(np.exp(1j * (trk - self.trk_ref[pos]))) / np.where(due, span, 1.0), 0.0)
-        vrate = last["vrate_mps"]
-        climb = np.where(np.isfinite(vrate), vrate, climb)
-        man = (np.abs(climb) > self.settings.manoeuvre_vrate_mps) | (np.abs(turn) > np.radians(1.0))
-        self.man[pos] = np.where(due & ~stale, man, self.man[pos] & ~stale)
-        self.climb[pos] = np.where(due, climb, np.where(stale, 0.0, self.climb[pos]))
-        self.turn[pos] = np.where(due, turn, np.where(stale, 0.0, self.turn[pos]))
-        reset = due | stale
-        self.t_ref[pos] = np.where(reset, t, self.t_ref[pos])
-        self.h_ref[pos] = np.where(reset, h, self.h_ref[pos])
-        self.trk_ref[pos] = np.where(reset, trk, self.trk_ref[pos])
-
-    def _compare(self, now: float, dt: float) -> None:
-        age = now - self.t
-        speed = np.hypot(self.ve, self.vn)
-        live = np.flatnonzero((age <= HEARD_S) & (speed >= self.settings.twin_min_speed_mps))
-        if len(live) < 2:  # (an address not heard lately keeps its evidence until forgotten)
-            return
-        # e, n brought to now for the geometry; height and velocity as broadcast, compared
-        # between reports of about the same time
-        a = age[live]
-        state = np.column_stack(
-            [self.e[live] + self.ve[live] * a, self.n[live] + self.vn[live] * a, self.h[live],
-             self.ve[live], self.vn[live]]
-        )  # fmt: skip
-        memory = (self.ident[live], self.twin[live], self.twin_s[live], self.twin_last[live],
-                  self.twin_counts[live])  # fmt: skip
-        self.l10[live] = twins(state, self.t[live], self.man[live], memory, now, dt, self._rules)
-        self.twin[live], self.twin_s[live], self.twin_last[live], self.twin_counts[live] = memory[1:]
+        return pos
 
     def _forget(self, now: float) -> None:
-        old = self.t < now - self.settings.forget_s
-        if old.any():
-            for name in self.FIELDS:
-                setattr(self, name, getattr(self, name)[~old])
+        keep = ~(self.mem[:, T] < now - self.settings.forget_s)
+        if not keep.all():
+            self.ident, self.mem = self.ident[keep], self.mem[keep]
+            self.twin, self.stateless = self.twin[keep], self.stateless[keep]
 
 
 def _stateless(icao: int) -> bool:

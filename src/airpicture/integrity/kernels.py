@@ -15,7 +15,6 @@ from airpicture.integrity.base import OK, SPOOFED, SUSPECT
 from airpicture.track.gate import CELL_M, near_pairs
 from airpicture.types import IntegrityReason
 
-EARTH_RADIUS_M = 6371000.0
 LOG10E = float(np.log10(np.e))
 R_RADAR, R_TWIN = int(IntegrityReason.RADAR_SILENT), int(IntegrityReason.REPLAY_TWIN)
 
@@ -62,15 +61,46 @@ def corroborate(ident, radar_hits, coverage, dt, memory, rules):
     return l10, seen
 
 
+#: Columns of heard.HeardAddresses' memory (one row per address): its last report (time, e, n,
+#: height, ve, vn), climb and turn over the reports, the reference they are measured from, whether
+#: it manoeuvres, and its twin evidence (time, last agreement, whether its geometry counts, LR).
+T, E, N, H, VE, VN, CLIMB, TURN, T_REF, H_REF, TRK_REF, MAN, TWIN_S, TWIN_LAST, COUNTS, L10 = range(16)
+HEARD_COLUMNS = 16
+
+
 @jit
-def twins(state, t_rep, manoeuvring, memory, now, dt, rules):
-    """Replay twins among the addresses heard lately: time each has agreed with another in height
-    and velocity, far apart, in a geometry real traffic rarely keeps (in place on memory =
-    (ident sorted, twin, twin_s, last agreement time, whether its geometry counts)), and the log10
-    LR spoofed-pair : real-pair of that time. state (K, 5): each address's last report [e n height
-    ve vn] (e, n brought to now); t_rep (K,): its time; manoeuvring (K,) bool; rules: (height m,
-    speed m/s, separation m, |cos| of an in-trail offset, log10 LR at the shortest twin time, that
-    time s, tail s, reports compared when this close in time s, an agreement lasts this long s).
+def remember(mem, pos, rep, rules):
+    """Each address's last report into its memory row pos[k] (in place); rep: (time, e, n, height,
+    speed, track, vertical rate) arrays, one report per address. Climb and turn are measured over
+    at least rules[0] s of reports (a broadcast vertical rate wins); a reference older than a
+    minute starts afresh. rules: (slope s, manoeuvre climb m/s, manoeuvre turn rad/s)."""
+    t, e, n, h, speed, trk, vrate = rep
+    slope_s, man_climb, man_turn = rules
+    for k in range(pos.shape[0]):
+        m = mem[pos[k]]
+        m[T], m[E], m[N], m[H] = t[k], e[k], n[k], h[k]
+        m[VE], m[VN] = speed[k] * np.sin(trk[k]), speed[k] * np.cos(trk[k])
+        span = t[k] - m[T_REF]
+        if span >= slope_s:
+            climb = (h[k] - m[H_REF]) / span if not np.isfinite(vrate[k]) else vrate[k]
+            turn = np.angle(np.exp(1j * (trk[k] - m[TRK_REF]))) / span
+            if span < 60.0:
+                m[CLIMB], m[TURN] = climb, turn
+                m[MAN] = 1.0 if abs(climb) > man_climb or abs(turn) > man_turn else 0.0
+            else:
+                m[CLIMB] = m[TURN] = m[MAN] = 0.0
+        if not span < slope_s:  # due, stale or never set
+            m[T_REF], m[H_REF], m[TRK_REF] = t[k], h[k], trk[k]
+
+
+@jit
+def twins(mem, live, ident, twin, now, dt, rules):
+    """Replay twins among the addresses heard lately (rows `live` of the memory, by address):
+    time each has agreed with another in height and velocity, far apart, in a geometry real
+    traffic rarely keeps, and the log10 LR spoofed-pair : real-pair of that time (in place on the
+    memory and twin). rules: (height m, speed m/s, separation m, |cos| of an in-trail offset,
+    log10 LR at the shortest twin time, that time s, tail s, reports compared when this close in
+    time s, an agreement lasts this long s).
 
     Two addresses are compared only on reports of about the same time (broadcast velocities are
     noisy from one second to the next; a replay repeats them). Two real aircraft at one level on
@@ -78,55 +108,61 @@ def twins(state, t_rep, manoeuvring, memory, now, dt, rules):
     along the track) and not through turns and climbs, which the follower flies later, where the
     leader did. So only time abeam (offset across the track) or manoeuvring counts. The rate real
     pairs keep that up falls exponentially with the time (tail s), from the measured rate at the
-    shortest time: the LR is its inverse. Returns log10 LR (K,)."""
-    ident, twin, twin_s, twin_last, twin_counts = memory
+    shortest time: the LR is its inverse."""
     tol_alt, tol_v, separation, cos_along, l10_min, t_min, tail, same_t, hold = rules
-    K = state.shape[0]
-    l10 = np.zeros(K)
+    K = live.shape[0]
     if K == 0:
-        return l10
-    # candidates are within unit distance in (height, ve, vn) scaled by the twin tolerances
-    feat = np.empty((K, 3))
+        return
+    # e, n brought to now for the geometry; height and velocity as broadcast
+    state = np.empty((K, 5))
+    feat = np.empty((K, 3))  # candidates are within unit distance in (height, ve, vn) / tolerances
     for i in range(K):
-        feat[i, 0] = state[i, 2] / tol_alt * CELL_M
-        feat[i, 1] = state[i, 3] / tol_v * CELL_M
-        feat[i, 2] = state[i, 4] / tol_v * CELL_M
+        m = mem[live[i]]
+        age = now - m[T]
+        state[i, 0], state[i, 1] = m[E] + m[VE] * age, m[N] + m[VN] * age
+        state[i, 2], state[i, 3], state[i, 4] = m[H], m[VE], m[VN]
+        feat[i, 0] = m[H] / tol_alt * CELL_M
+        feat[i, 1] = m[VE] / tol_v * CELL_M
+        feat[i, 2] = m[VN] / tol_v * CELL_M
+    ids = ident[live]
     for a in range(K):  # the twin each had: compared again where it can be
-        if twin[a] < 0:
+        ma = mem[live[a]]
+        if twin[live[a]] < 0:
             continue
-        b = np.searchsorted(ident, twin[a])
-        if b < K and ident[b] == twin[a] and abs(t_rep[a] - t_rep[b]) <= same_t:
-            ok, counts = _agree(state, feat, a, b, separation, cos_along, manoeuvring)
+        b = np.searchsorted(ids, twin[live[a]])
+        if b < K and ids[b] == twin[live[a]] and abs(ma[T] - mem[live[b], T]) <= same_t:
+            ok, counts = _agree(state, feat, a, b, separation, cos_along, ma[MAN], mem[live[b], MAN])
             if ok:
-                twin_last[a] = now
-                twin_counts[a] = counts
+                ma[TWIN_LAST] = now
+                ma[COUNTS] = counts
             else:
-                twin[a] = -1
-                twin_s[a] = 0.0
+                twin[live[a]] = -1
+                ma[TWIN_S] = 0.0
     ia, ib = near_pairs(feat[:, :2], np.full(K, CELL_M), feat[:, :2])
     for q in range(ia.shape[0]):  # a new twin for those without one
         a, b = ia[q], ib[q]
-        if a == b or twin[a] >= 0 or abs(t_rep[a] - t_rep[b]) > same_t:
+        ma = mem[live[a]]
+        if a == b or twin[live[a]] >= 0 or abs(ma[T] - mem[live[b], T]) > same_t:
             continue
-        ok, counts = _agree(state, feat, a, b, separation, cos_along, manoeuvring)
+        ok, counts = _agree(state, feat, a, b, separation, cos_along, ma[MAN], mem[live[b], MAN])
         if ok:
-            twin[a], twin_s[a], twin_last[a], twin_counts[a] = ident[b], 0.0, now, counts
+            twin[live[a]] = ids[b]
+            ma[TWIN_S], ma[TWIN_LAST], ma[COUNTS] = 0.0, now, counts
     for a in range(K):
-        if twin[a] < 0:
+        ma = mem[live[a]]
+        if twin[live[a]] < 0:
             continue
-        if now - twin_last[a] <= hold:
-            twin_s[a] += dt if twin_counts[a] else 0.0
+        if now - ma[TWIN_LAST] <= hold:
+            ma[TWIN_S] += dt if ma[COUNTS] > 0.0 else 0.0
         else:  # no comparison for a while: the evidence fades
-            twin_s[a] = max(twin_s[a] - 2 * dt, 0.0)
-            if twin_s[a] == 0.0:
-                twin[a] = -1
-        if twin_s[a] >= t_min:
-            l10[a] = l10_min + (twin_s[a] - t_min) / tail * LOG10E
-    return l10
+            ma[TWIN_S] = max(ma[TWIN_S] - 2 * dt, 0.0)
+            if ma[TWIN_S] == 0.0:
+                twin[live[a]] = -1
+        ma[L10] = l10_min + (ma[TWIN_S] - t_min) / tail * LOG10E if ma[TWIN_S] >= t_min else 0.0
 
 
 @jit
-def _agree(state, feat, a, b, separation, cos_along, manoeuvring):
+def _agree(state, feat, a, b, separation, cos_along, man_a, man_b):
     """Whether addresses a and b agree as twins, and whether their geometry counts as evidence."""
     if np.sqrt(np.sum((feat[a] - feat[b]) ** 2)) > CELL_M:
         return False, False
@@ -136,7 +172,7 @@ def _agree(state, feat, a, b, separation, cos_along, manoeuvring):
         return False, False
     speed = np.hypot(state[a, 3], state[a, 4])
     along = speed > 0.0 and abs(de * state[a, 3] + dn * state[a, 4]) / (sep * speed) > cos_along
-    return True, manoeuvring[a] or manoeuvring[b] or not along
+    return True, man_a > 0.0 or man_b > 0.0 or not along
 
 
 @jit
@@ -205,4 +241,4 @@ def decide(ident, radar_hits, evidence, seen, pairs, memory, spoofed, rules):
     return integrity, reason, total, changed
 
 
-__all__ = ["EARTH_RADIUS_M", "corroborate", "decide", "twins"]
+__all__ = ["HEARD_COLUMNS", "corroborate", "decide", "remember", "twins"]
