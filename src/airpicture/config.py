@@ -274,6 +274,10 @@ class ReportIntegritySettings(_Stage):
     receiver_near_deg: float = Field(
         default=0.5, gt=0, description="'near there': same or neighbouring cell of this many degrees"
     )
+    looks_per_independent: float = Field(
+        default=3.0, ge=1, description="a receiver's misses come in bursts (a turn shadows its antenna, "
+        "FRUIT, overload): this many looks count as one independent look"
+    )
     miss_floor_log10_lr: float = Field(
         default=-3.0, le=0, description="the receiver-miss evidence does not go below this"
     )

@@ -66,11 +66,11 @@ class ReceiverLooks:
             if not len(looks) or sheet.max_range_m is None:
                 continue
             period = sheet.update_period_s
-            slot = np.floor(looks["time_s"] / period)
-            _, first = np.unique(np.stack([looks["ident"], slot.astype(np.int64)]), axis=1, return_index=True)
+            slot = np.floor(looks["time_s"] / period).astype(np.int64)
+            _, first = np.unique(looks["ident"] << 24 | (slot - slot.min()), return_index=True)
             looks = looks[np.sort(first)]
             ground = _ground_m(sheet.lat, sheet.lon, looks["lat"], looks["lon"])
-            alt = np.nan_to_num(looks["altitude_m"], nan=0.0)
+            alt = np.where(np.isfinite(looks["altitude_m"]), looks["altitude_m"], 0.0)
             reach = st.receiver_inside * np.minimum(sheet.max_range_m, radar_horizon(alt, sheet.alt_m))
             should = ground <= reach
             if not should.any():
@@ -83,7 +83,7 @@ class ReceiverLooks:
                 continue
             hit = _heard(heard, looks, 0.5 * period)
             p, ps = self.p_hear(b), st.p_heard_spoofed
-            llr = np.where(hit, np.log10(ps / p), np.log10((1 - ps) / (1 - p)))
+            llr = np.where(hit, np.log10(ps / p), np.log10((1 - ps) / (1 - p))) / st.looks_per_independent
             self.looks[b] += len(looks)
             self.hits[b] += int(hit.sum())
             out_id.append(looks["ident"])

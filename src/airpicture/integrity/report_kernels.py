@@ -28,7 +28,8 @@ EV_T = 25  # time the evidence columns were last decayed
 EV_KIN, EV_OUT, EV_TWO, EV_RANGE, EV_MISS, EV_QUAL = 26, 27, 28, 29, 30, 31
 N_GOOD, N_OUT, N_JUMP, N_TWO, N_RETURN, N_BEYOND = 32, 33, 34, 35, 36, 37
 PENDING = 38  # 1 after a sustained jump or a gap, until a position with a normal speed is checked for a return
-NCOL = 39
+N_ALT = 39  # reports whose position fits but whose altitude jumps (garbled Mode C / Gillham codes)
+NCOL = 40
 #: evidence columns in IntegrityReason order of the reasons they stand for
 EVIDENCE = (EV_KIN, EV_OUT, EV_TWO, EV_RANGE, EV_MISS, EV_QUAL)
 
@@ -73,20 +74,21 @@ def _allowed(dt, gs_a, gs_b, slack, rules):
 
 
 @jit
-def _agrees(state, r, t, lat, lon, alt, slack, rules, cand):
-    """Whether the report fits the track (cand False) or the off-track candidate (cand True)."""
+def _misfit(state, r, t, lat, lon, alt, slack, rules, cand):
+    """How the report fits the track (cand False) or the off-track candidate (cand True): 0 it
+    fits, 1 its position is out of reach, 2 only its altitude is."""
     c_t, c_lat = (CAND_T, CAND_LAT) if cand else (REF_T, REF_LAT)
     c_lon, c_alt = (CAND_LON, CAND_ALT) if cand else (REF_LON, REF_ALT)
     dt = max(t - state[r, c_t], 0.0)
     reach = _allowed(dt, state[r, REF_GS], state[r, VEL_GS], slack, rules)
     if distance_m(state[r, c_lat], state[r, c_lon], lat, lon) > reach:
-        return False
+        return 1
     if np.isfinite(alt) and np.isfinite(state[r, c_alt]):
         vr = abs(state[r, VEL_VR]) if np.isfinite(state[r, VEL_VR]) else 0.0
         climb = max(1.5 * vr, rules[6])
         if abs(alt - state[r, c_alt]) > rules[7] + (dt + rules[1]) * climb:
-            return False
-    return True
+            return 2
+    return 0
 
 
 @jit
@@ -169,7 +171,8 @@ def judge_reports(rep, state, rx, claims, rules):
         slack = rules[13] + rx[s, 4]
         if np.isfinite(state[r, CAND_T]) and t - state[r, CAND_T] > cand_s:
             state[r, CAND_T] = state[r, CAND_N] = np.nan  # an isolated error, forgotten
-        if _agrees(state, r, t, lat, lon, alt, slack, rules, False):
+        misfit = _misfit(state, r, t, lat, lon, alt, slack, rules, False)
+        if misfit == 0:
             if t - state[r, REF_T] > cand_s:
                 state[r, PENDING] = 1.0  # after a gap
             if state[r, PENDING] > 0 and not slow:
@@ -179,7 +182,12 @@ def judge_reports(rep, state, rx, claims, rules):
             state[r, N_GOOD] += 1
             state[r, EV_OUT] = max(state[r, EV_OUT] + good_llr, 0.0)
             continue
-        if np.isfinite(state[r, CAND_T]) and _agrees(state, r, t, lat, lon, alt, slack, rules, True):
+        if misfit == 2:
+            # the position fits, the altitude jumps: common in real feeds (a garbled altitude
+            # code, another aircraft's reply), so not believed but not evidence either
+            state[r, N_ALT] += 1
+            continue
+        if np.isfinite(state[r, CAND_T]) and _misfit(state, r, t, lat, lon, alt, slack, rules, True) == 0:
             state[r, CAND_N] += 1
         else:  # a new off-track position: an outlier unless others confirm it
             state[r, CAND_N], state[r, CAND_T0] = 1.0, t

@@ -94,6 +94,11 @@ REASONS = np.array(
 )
 
 
+#: The per-address counters of report_kernels that counts() sums.
+COUNTERS = {"good": K.N_GOOD, "outliers": K.N_OUT, "altitude_outliers": K.N_ALT, "jumps": K.N_JUMP,
+            "two_places": K.N_TWO, "returns": K.N_RETURN, "beyond_range": K.N_BEYOND}  # fmt: skip
+
+
 def containment_m(nic: int | None, nacp: int | None) -> float:
     """Horizontal containment radius an address claims (m): NIC's Rc (the largest of its
     supplements), else NACp's 95 % EPU; NaN when neither is known or both say 'unknown'."""
@@ -138,6 +143,7 @@ class ReportIntegrity:
         self._swept = -np.inf
         self.rejects = Rejects("report integrity")
         self.expired = 0
+        self._forgotten = np.zeros(len(COUNTERS))  # counters of the addresses forgotten
         self._rules = (
             st.half_life_s, st.time_jitter_s, st.speed_margin, st.accel_mps2, st.speed_guess_mps,
             st.max_speed_mps, st.max_climb_mps, st.altitude_slack_m, float(st.confirm_reports),
@@ -195,12 +201,13 @@ class ReportIntegrity:
         return llr, reason
 
     def counts(self) -> dict[str, int]:
-        """What the checks have seen over the addresses in memory (for stats and tests)."""
+        """What the checks have seen since the start (addresses forgotten included): reports that
+        fit, horizontal outliers, altitude-only outliers, sustained jumps, second places, returns,
+        reports from beyond range; and the addresses in memory now."""
         live = np.array(sorted(self.rows.values()), np.int64)
-        s = self.state[live]
-        cols = {"good": K.N_GOOD, "outliers": K.N_OUT, "jumps": K.N_JUMP, "two_places": K.N_TWO,
-                "returns": K.N_RETURN, "beyond_range": K.N_BEYOND}  # fmt: skip
-        return {k: int(s[:, c].sum()) for k, c in cols.items()} | {"addresses": len(live)}
+        now = self.state[live][:, list(COUNTERS.values())].sum(axis=0)
+        out = {k: int(v + self._forgotten[j]) for j, (k, v) in enumerate(zip(COUNTERS, now, strict=True))}
+        return out | {"addresses": len(live), "expired": self.expired}
 
     def _decayed(self, rows: IntArray) -> FloatArray:
         f = 0.5 ** (np.maximum(self.now - self.state[rows, K.EV_T], 0.0) / self.settings.half_life_s)
@@ -270,6 +277,7 @@ class ReportIntegrity:
         old = [i for i, r in self.rows.items() if not self.state[r, K.SEEN_T] >= self.now - self.settings.forget_s]
         for i in old:
             r = self.rows.pop(i)
+            self._forgotten += self.state[r, list(COUNTERS.values())]
             self.state[r] = _fresh(1)[0]
             self.claims[r] = (np.nan, np.nan, 0.0)
             self.free.append(r)
