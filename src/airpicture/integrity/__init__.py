@@ -2,5 +2,6 @@
 
 from airpicture.integrity.base import OK, SPOOFED, SUSPECT, IntegrityCheck
 from airpicture.integrity.radar import RadarIntegrity
+from airpicture.integrity.reports import ReportIntegrity
 
-__all__ = ["OK", "SPOOFED", "SUSPECT", "IntegrityCheck", "RadarIntegrity"]
+__all__ = ["OK", "SPOOFED", "SUSPECT", "IntegrityCheck", "RadarIntegrity", "ReportIntegrity"]
