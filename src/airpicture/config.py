@@ -193,6 +193,11 @@ class ReportIntegritySettings(_Stage):
         default=1.0, ge=0, description="a report's time may be off by this much (a feed's timestamps "
         "are those of reception, a state vector's are rounded to 1 s), s"
     )
+    fix_time_error_s: float = Field(
+        default=10.0, ge=0, description="along its broadcast track a position may be this much flight "
+        "ahead or behind (a fix labelled with a neighbouring message's time, as state vectors and merged "
+        "feeds do), s"
+    )
     speed_margin: float = Field(
         default=1.3, ge=1, description="a jump is judged against the broadcast ground speed times this "
         "(readsb speed_check: speed * 1.3)"
@@ -265,8 +270,11 @@ class ReportIntegritySettings(_Stage):
         "hears a spoofer's message (the spoofer's own transmitter reaches it)"
     )
     receiver_inside: float = Field(
-        default=0.8, gt=0, le=1, description="a receiver should hear what is within this share of its "
-        "max range and of its radio horizon"
+        default=0.8, gt=0, le=1, description="a receiver should hear what is within this share of its max range"
+    )
+    receiver_min_elevation_deg: float = Field(
+        default=0.5, description="...and at least this high above its horizon (4/3 Earth; terrain and the "
+        "antenna's pattern make reception near the horizon unreliable), deg"
     )
     receiver_alive_s: float = Field(
         default=10.0, gt=0, description="...while it has heard another address near there this recently, s"

@@ -2,8 +2,8 @@
 should hear it, does not (reports.py explains the likelihood ratio).
 
 Each report of an address by a receiver `a` is a look for every other receiver `b` that should
-hear that broadcast: the position is well inside b's range and radio horizon (`receiver_inside`
-of each), and b is alive there (it heard another address within `receiver_near_deg` cells of it
+hear that broadcast: the position is well inside b's range (`receiver_inside` of it) and clearly
+above its horizon (`receiver_min_elevation_deg` over the 4/3 Earth), and b is alive there (it heard another address within `receiver_near_deg` cells of it
 in the last `receiver_alive_s`). A look is a hit when b reported the address within half its
 update period of that time. Looks are counted once per address, receiver and update period.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from airpicture.config import ReportIntegritySettings
-from airpicture.sensors import AdsbSheet, SensorSheet, radar_horizon
+from airpicture.sensors import K_FACTOR, AdsbSheet, SensorSheet
 from airpicture.types import FloatArray, IntArray
 
 EARTH_RADIUS_M = 6371000.0
@@ -71,8 +71,11 @@ class ReceiverLooks:
             looks = looks[np.sort(first)]
             ground = _ground_m(sheet.lat, sheet.lon, looks["lat"], looks["lon"])
             alt = np.where(np.isfinite(looks["altitude_m"]), looks["altitude_m"], 0.0)
-            reach = st.receiver_inside * np.minimum(sheet.max_range_m, radar_horizon(alt, sheet.alt_m))
-            should = ground <= reach
+            # elevation over the 4/3 Earth: near the horizon terrain and the antenna's pattern
+            # make reception unreliable, so only what is clearly above it should be heard
+            up = alt - sheet.alt_m - ground**2 / (2 * K_FACTOR * EARTH_RADIUS_M)
+            clear = np.arctan2(up, np.maximum(ground, 1.0)) >= np.radians(st.receiver_min_elevation_deg)
+            should = clear & (ground <= st.receiver_inside * sheet.max_range_m)
             if not should.any():
                 continue
             looks = looks[should]

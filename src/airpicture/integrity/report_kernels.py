@@ -81,7 +81,8 @@ def _misfit(state, r, t, lat, lon, alt, slack, rules, cand):
     c_lon, c_alt = (CAND_LON, CAND_ALT) if cand else (REF_LON, REF_ALT)
     dt = max(t - state[r, c_t], 0.0)
     reach = _allowed(dt, state[r, REF_GS], state[r, VEL_GS], slack, rules)
-    if distance_m(state[r, c_lat], state[r, c_lon], lat, lon) > reach:
+    d = distance_m(state[r, c_lat], state[r, c_lon], lat, lon)
+    if d > reach and not _along(state, r, state[r, c_lat], state[r, c_lon], lat, lon, dt, d, reach, rules):
         return 1
     if np.isfinite(alt) and np.isfinite(state[r, c_alt]):
         vr = abs(state[r, VEL_VR]) if np.isfinite(state[r, VEL_VR]) else 0.0
@@ -89,6 +90,23 @@ def _misfit(state, r, t, lat, lon, alt, slack, rules, cand):
         if abs(alt - state[r, c_alt]) > rules[7] + (dt + rules[1]) * climb:
             return 2
     return 0
+
+
+@jit
+def _along(state, r, lat0, lon0, lat, lon, dt, d, reach, rules):
+    """Whether a position out of reach lies on the broadcast track, up to fix_time_error_s of
+    flight ahead or behind: a fix labelled with a neighbouring message's time (state vectors,
+    merged feeds) is mistimed, not misplaced. Off the track it may be off by what the circle allows
+    in dt (turns), along it by (dt + fix_time_error_s) of the allowed speed."""
+    gs, trk = state[r, VEL_GS], state[r, VEL_TRK]
+    if not (np.isfinite(gs) and np.isfinite(trk)) or d > 50.0 * reach:
+        return False
+    dn = np.radians(lat - lat0) * EARTH_RADIUS_M
+    de = np.radians(lon - lon0) * EARTH_RADIUS_M * np.cos(np.radians(lat0))
+    along = de * np.sin(trk) + dn * np.cos(trk)
+    cross = abs(de * np.cos(trk) - dn * np.sin(trk))
+    slip = rules[23] * min(rules[2] * gs + rules[3] * dt, rules[5])
+    return cross <= reach and -slip - reach <= along <= dt * gs + slip + reach
 
 
 @jit
@@ -188,7 +206,8 @@ def judge_reports(rep, state, rx, claims, rules):
             state[r, N_ALT] += 1
             continue
         if np.isfinite(state[r, CAND_T]) and _misfit(state, r, t, lat, lon, alt, slack, rules, True) == 0:
-            state[r, CAND_N] += 1
+            # another receiver's copy of the same message confirms nothing
+            state[r, CAND_N] += 1.0 if t - state[r, CAND_T] > 0.2 else 0.0
         else:  # a new off-track position: an outlier unless others confirm it
             state[r, CAND_N], state[r, CAND_T0] = 1.0, t
             state[r, N_OUT] += 1

@@ -150,7 +150,7 @@ class ReportIntegrity:
             st.candidate_s, st.p_outlier_real, st.p_outlier_spoofed, st.event_log10_lr,
             st.position_slack_m, st.range_margin, st.range_log10_lr, st.slow_alt_m, st.slow_speed_mps,
             st.slow_sustain_s, st.slow_log10_lr_per_min, st.quality_log10_lr, st.horizon_margin,
-            st.return_share,
+            st.return_share, st.fix_time_error_s,
         )  # fmt: skip
 
     def observe(
