@@ -106,4 +106,16 @@ def merge(*parts: np.ndarray) -> np.ndarray:
     return allr[np.argsort(allr["time_s"], kind="stable")]
 
 
-__all__ = ["DATA", "FLAG", "MERGED", "RECEIVERS", "SHARED", "SITE", "Outcome", "fixture", "merge", "run", "shifted"]
+__all__ = [
+    "DATA",
+    "FLAG",
+    "MERGED",
+    "RECEIVERS",
+    "SHARED",
+    "SITE",
+    "Outcome",
+    "fixture",
+    "merge",
+    "run",
+    "shifted",
+]

@@ -46,7 +46,9 @@ def _judge(outcome: Outcome, target: int, reason: IntegrityReason, start: float,
     assert target in outcome.flags, f"not flagged; peak {outcome.peak.get(target)}"
     assert start <= outcome.first_flag(target) <= start + within_s
     assert IntegrityReason(outcome.flags[target][0][1]) == reason
-    assert not outcome.flagged(real - {target}), {i: outcome.peak[i] for i in outcome.flagged(real - {target})}
+    assert not outcome.flagged(real - {target}), {
+        i: outcome.peak[i] for i in outcome.flagged(real - {target})
+    }
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -95,7 +97,7 @@ def test_broadcast_from_beyond_range(traffic: np.ndarray, seed: int) -> None:
     """A spoofer next to ADSB1 (250 km range) claims a flight 320-400 km away: heard from beyond
     the receiver's range."""
     rng = np.random.default_rng(seed)
-    ident, mine, t_a = _victim(traffic, rng)
+    _, mine, t_a = _victim(traffic, rng)
     ghost = shifted(mine[mine["time_s"] >= t_a], *_offset(rng, 320e3, 400e3))
     ghost["ident"] = GHOST
     rep = merge(receive(traffic, RECEIVERS, rng), _heard_by(ghost, 0, rng))
@@ -108,7 +110,7 @@ def test_low_flight_beyond_the_radio_horizon(traffic: np.ndarray, seed: int) -> 
     """A spoofer next to ADSB1 claims a flight at 300 m, 150-200 km away: inside the sheet's
     range, beyond the radio horizon (4.12 km x (sqrt(300) + sqrt(60)) = 103 km)."""
     rng = np.random.default_rng(seed)
-    ident, mine, t_a = _victim(traffic, rng)
+    _, mine, t_a = _victim(traffic, rng)
     ghost = mine[mine["time_s"] >= t_a].copy()
     de, dn = _offset(rng, 1.0, 2.0)
     north, east = 48.86 - ghost["lat"][0], 2.29 - ghost["lon"][0]  # start it at the receiver
@@ -126,7 +128,7 @@ def test_one_receiver_hears_what_the_other_should(traffic: np.ndarray, seed: int
     """A low-power spoofer next to ADSB1 sends a ghost on the victim's path shifted 5-15 km: ADSB2
     covers that place and hears the real traffic around it, but never the ghost."""
     rng = np.random.default_rng(seed)
-    ident, mine, t_a = _victim(traffic, rng)
+    _, mine, t_a = _victim(traffic, rng)
     ghost = shifted(mine[mine["time_s"] >= t_a], *_offset(rng, 5e3, 15e3))
     ghost["ident"] = GHOST
     rep = merge(receive(traffic, RECEIVERS, rng), _heard_by(ghost, 0, rng))
@@ -139,7 +141,7 @@ def test_slow_at_cruise_altitude(traffic: np.ndarray, seed: int) -> None:
     """A ghost at FL360 whose broadcast ground speed (and positions) make 20-40 m/s, heard by both
     receivers: no jet keeps that; flagged within five minutes."""
     rng = np.random.default_rng(seed)
-    ident, mine, t_a = _victim(traffic, rng)
+    _, mine, t_a = _victim(traffic, rng)
     n = 600
     v, trk = rng.uniform(20, 40), rng.uniform(0, 2 * np.pi)
     ghost = np.zeros(n, mine.dtype)
@@ -149,7 +151,10 @@ def test_slow_at_cruise_altitude(traffic: np.ndarray, seed: int) -> None:
     ghost["lat"], ghost["lon"] = mine["lat"][0], mine["lon"][0]
     s = v * np.arange(n)
     ghost = shifted(ghost, 0.0, 0.0)
-    dlat, dlon = np.degrees(s * np.cos(trk) / 6371e3), np.degrees(s * np.sin(trk) / (6371e3 * np.cos(np.radians(ghost["lat"]))))
+    dlat, dlon = (
+        np.degrees(s * np.cos(trk) / 6371e3),
+        np.degrees(s * np.sin(trk) / (6371e3 * np.cos(np.radians(ghost["lat"])))),
+    )
     ghost["lat"] += dlat
     ghost["lon"] += dlon
     rep = receive(merge(traffic, ghost), RECEIVERS, rng)

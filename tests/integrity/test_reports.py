@@ -78,7 +78,12 @@ def test_bad_input_is_counted_not_raised() -> None:
     rep["lat"], rep["lon"] = 48.9, 2.3
     checker.observe(rep, 4.0)
     checker.observe(np.zeros(2, [("time_s", "f8")]), 5.0)
-    assert checker.rejects.counts == {"no time": 1, "no identity": 1, "unknown sensor": 1, "not REPORT_DTYPE": 2}
+    assert checker.rejects.counts == {
+        "no time": 1,
+        "no identity": 1,
+        "unknown sensor": 1,
+        "not REPORT_DTYPE": 2,
+    }
     assert checker.counts()["addresses"] == 1
 
 

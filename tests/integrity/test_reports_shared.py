@@ -18,9 +18,8 @@ from airpicture.sources.scenario import load_scenario
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data")
 SCENARIOS = SHARED.parent / "scenarios"
-RECORDINGS = ["belevingsvlucht.json.gz", "noisy_time_issue.json.gz"] + sorted(
-    f"more/{p.name}" for p in (SHARED / "more").glob("*.json.gz")
-)
+MORE = sorted(f"more/{p.name}" for p in (SHARED / "more").glob("*.json.gz"))
+RECORDINGS = ["belevingsvlucht.json.gz", "noisy_time_issue.json.gz", *MORE]
 
 
 def _around(rep: np.ndarray) -> list[object]:

@@ -3,9 +3,10 @@ should hear it, does not (reports.py explains the likelihood ratio).
 
 Each report of an address by a receiver `a` is a look for every other receiver `b` that should
 hear that broadcast: the position is well inside b's range (`receiver_inside` of it) and clearly
-above its horizon (`receiver_min_elevation_deg` over the 4/3 Earth), and b is alive there (it heard another address within `receiver_near_deg` cells of it
-in the last `receiver_alive_s`). A look is a hit when b reported the address within half its
-update period of that time. Looks are counted once per address, receiver and update period.
+above its horizon (`receiver_min_elevation_deg` over the 4/3 Earth), and b is alive there (it heard
+another address within `receiver_near_deg` cells of it in the last `receiver_alive_s`). A look is
+a hit when b reported the address within half its update period of that time. Looks are counted
+once per address, receiver and update period.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class ReceiverLooks:
                 continue
             hit = _heard(heard, looks, 0.5 * period)
             p, ps = self.p_hear(b), st.p_heard_spoofed
-            llr = np.where(hit, np.log10(ps / p), np.log10((1 - ps) / (1 - p))) / st.looks_per_independent
+            on_hit, on_miss = np.log10(ps / p), np.log10((1 - ps) / (1 - p))
+            llr = (on_hit * hit + on_miss * ~hit) / st.looks_per_independent
             self.looks[b] += len(looks)
             self.hits[b] += int(hit.sum())
             out_id.append(looks["ident"])
@@ -94,7 +96,7 @@ class ReceiverLooks:
         if not out_id:
             return np.zeros(0, np.int64), np.zeros(0)
         ids, inv = np.unique(np.concatenate(out_id), return_inverse=True)
-        return ids, np.bincount(inv, weights=np.concatenate(out_llr), minlength=len(ids))
+        return ids, np.bincount(inv, weights=np.concatenate(out_llr), minlength=len(ids)).astype(np.float64)
 
 
 def _ground_m(lat0: float, lon0: float, lat: FloatArray, lon: FloatArray) -> FloatArray:
@@ -103,7 +105,9 @@ def _ground_m(lat0: float, lon0: float, lat: FloatArray, lon: FloatArray) -> Flo
     return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0))))
 
 
-def _alive_near(heard: np.ndarray, looks: np.ndarray, cell_deg: float, alive_s: float) -> npt.NDArray[np.bool_]:
+def _alive_near(
+    heard: np.ndarray, looks: np.ndarray, cell_deg: float, alive_s: float
+) -> npt.NDArray[np.bool_]:
     """Whether the receiver heard another address within a cell of each look's position lately."""
     out = np.zeros(len(looks), bool)
     if not len(heard):
@@ -120,8 +124,8 @@ def _alive_near(heard: np.ndarray, looks: np.ndarray, cell_deg: float, alive_s: 
     for k, (i, j, x) in enumerate(zip(li, lj, looks["ident"].tolist(), strict=True)):
         for di in (-1, 0, 1):
             for dj in (-1, 0, 1):
-                s = cells.get((i + di, j + dj))
-                if s and (len(s) > 1 or x not in s):
+                there = cells.get((i + di, j + dj))
+                if there and (len(there) > 1 or x not in there):
                     out[k] = True
                     break
             if out[k]:

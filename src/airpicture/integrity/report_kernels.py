@@ -27,7 +27,9 @@ EV_T = 25  # time the evidence columns were last decayed
 # range, receiver misses, quality
 EV_KIN, EV_OUT, EV_TWO, EV_RANGE, EV_MISS, EV_QUAL = 26, 27, 28, 29, 30, 31
 N_GOOD, N_OUT, N_JUMP, N_TWO, N_RETURN, N_BEYOND = 32, 33, 34, 35, 36, 37
-PENDING = 38  # 1 after a sustained jump or a gap, until a position with a normal speed is checked for a return
+PENDING = (
+    38  # 1 after a sustained jump or a gap, until a position with a normal speed is checked for a return
+)
 N_ALT = 39  # reports whose position fits but whose altitude jumps (garbled Mode C / Gillham codes)
 NCOL = 40
 #: evidence columns in IntegrityReason order of the reasons they stand for

@@ -70,10 +70,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pyModeS._uncertainty import NACp, NICv2, SIL
+from pyModeS._uncertainty import SIL, NACp, NICv2
 
 from airpicture.config import ReportIntegritySettings
-from airpicture.integrity import report_kernels as K
+from airpicture.integrity import report_kernels as rk
 from airpicture.integrity.receivers import ReceiverLooks
 from airpicture.sensors import AdsbSheet, RemoteIdSheet, SensorSheet, load_sheets
 from airpicture.types import REPORT_DTYPE, FloatArray, IntArray, IntegrityReason, Rejects
@@ -95,8 +95,8 @@ REASONS = np.array(
 
 
 #: The per-address counters of report_kernels that counts() sums.
-COUNTERS = {"good": K.N_GOOD, "outliers": K.N_OUT, "altitude_outliers": K.N_ALT, "jumps": K.N_JUMP,
-            "two_places": K.N_TWO, "returns": K.N_RETURN, "beyond_range": K.N_BEYOND}  # fmt: skip
+COUNTERS = {"good": rk.N_GOOD, "outliers": rk.N_OUT, "altitude_outliers": rk.N_ALT, "jumps": rk.N_JUMP,
+            "two_places": rk.N_TWO, "returns": rk.N_RETURN, "beyond_range": rk.N_BEYOND}  # fmt: skip
 
 
 def containment_m(nic: int | None, nacp: int | None) -> float:
@@ -170,11 +170,10 @@ class ReportIntegrity:
             rows = self._rows(reports["ident"])
             if info:
                 self._claims(info)
-            rep = tuple(
-                np.ascontiguousarray(reports[c])
-                for c in ("time_s", "lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps")
-            ) + (rows, np.ascontiguousarray(reports["sensor"], np.int64))
-            late = K.judge_reports(rep, self.state, self.rx, self.claims, self._rules)
+            cols = ("time_s", "lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps")
+            sensor = np.ascontiguousarray(reports["sensor"], np.int64)
+            rep = (*(np.ascontiguousarray(reports[c]) for c in cols), rows, sensor)
+            late = rk.judge_reports(rep, self.state, self.rx, self.claims, self._rules)
             self.rejects.add("older than the address's last position", int(late))
             if self.looks.active:
                 self._misses(reports, until)
@@ -210,8 +209,8 @@ class ReportIntegrity:
         return out | {"addresses": len(live), "expired": self.expired}
 
     def _decayed(self, rows: IntArray) -> FloatArray:
-        f = 0.5 ** (np.maximum(self.now - self.state[rows, K.EV_T], 0.0) / self.settings.half_life_s)
-        return np.maximum(self.state[np.ix_(rows, K.EVIDENCE)] * f[:, None], 0.0)
+        f = 0.5 ** (np.maximum(self.now - self.state[rows, rk.EV_T], 0.0) / self.settings.half_life_s)
+        return np.maximum(self.state[np.ix_(rows, np.array(rk.EVIDENCE))] * f[:, None], 0.0)
 
     def _valid(self, reports: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
         if reports.dtype != REPORT_DTYPE:
@@ -267,14 +266,18 @@ class ReportIntegrity:
             return
         rows = np.array([self.rows[int(i)] for i in ids.tolist()], np.int64)
         s = self.state
-        f = 0.5 ** (np.maximum(until - s[rows, K.EV_T], 0.0) / self.settings.half_life_s)
-        for c in K.EVIDENCE:
+        f = 0.5 ** (np.maximum(until - s[rows, rk.EV_T], 0.0) / self.settings.half_life_s)
+        for c in rk.EVIDENCE:
             s[rows, c] *= f
-        s[rows, K.EV_T] = np.maximum(s[rows, K.EV_T], until)
-        s[rows, K.EV_MISS] = np.maximum(s[rows, K.EV_MISS] + llr, self.settings.miss_floor_log10_lr)
+        s[rows, rk.EV_T] = np.maximum(s[rows, rk.EV_T], until)
+        s[rows, rk.EV_MISS] = np.maximum(s[rows, rk.EV_MISS] + llr, self.settings.miss_floor_log10_lr)
 
     def _forget(self) -> None:
-        old = [i for i, r in self.rows.items() if not self.state[r, K.SEEN_T] >= self.now - self.settings.forget_s]
+        old = [
+            i
+            for i, r in self.rows.items()
+            if not self.state[r, rk.SEEN_T] >= self.now - self.settings.forget_s
+        ]
         for i in old:
             r = self.rows.pop(i)
             self._forgotten += self.state[r, list(COUNTERS.values())]
@@ -285,9 +288,9 @@ class ReportIntegrity:
 
 
 def _fresh(n: int) -> FloatArray:
-    s = np.full((n, K.NCOL), np.nan)
-    s[:, list(K.EVIDENCE)] = 0.0
-    s[:, K.N_GOOD : K.NCOL] = 0.0
+    s = np.full((n, rk.NCOL), np.nan)
+    s[:, list(rk.EVIDENCE)] = 0.0
+    s[:, rk.N_GOOD : rk.NCOL] = 0.0
     return s
 
 

@@ -81,7 +81,10 @@ def receive(reports: np.ndarray, sheets: Sequence[SensorSheet], rng: np.random.G
         r = reports[rng.random(len(reports)) >= s.p_loss].copy()
         lat0, lon0 = np.radians(s.lat), np.radians(s.lon)
         p = np.radians(r["lat"])
-        a = np.sin((p - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(p) * np.sin((np.radians(r["lon"]) - lon0) / 2) ** 2
+        a = (
+            np.sin((p - lat0) / 2) ** 2
+            + np.cos(lat0) * np.cos(p) * np.sin((np.radians(r["lon"]) - lon0) / 2) ** 2
+        )
         ground = 2 * 6371000.0 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
         reach = radar_horizon(np.nan_to_num(r["altitude_m"], nan=0.0), s.alt_m)
         if s.max_range_m is not None:

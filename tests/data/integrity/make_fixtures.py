@@ -25,14 +25,21 @@ AIRCRAFT, START_S, SPAN_S, PARIS, RADIUS_DEG = 16, 3600.0, 1200.0, (48.86, 2.29)
 
 def write(path: Path, reports: np.ndarray) -> None:
     with gzip.open(path, "wt") as f:
-        np.savetxt(f, reports.tolist(), fmt=list(FORMATS), delimiter=",", header=",".join(REPORT_DTYPE.names or ()), comments="")
+        np.savetxt(
+            f,
+            reports.tolist(),
+            fmt=list(FORMATS),
+            delimiter=",",
+            header=",".join(REPORT_DTYPE.names or ()),
+            comments="",
+        )
 
 
 def main(shared: Path) -> None:
     write(HERE / "noisy_spoofing.csv.gz", read_recorded(shared / "noisy_spoofing.json.gz"))
     rep = read_recorded(shared / "quickstart.json.gz")
     t0 = rep["time_s"].min() + START_S
-    near = (np.hypot(rep["lat"] - PARIS[0], rep["lon"] - PARIS[1]) < RADIUS_DEG)
+    near = np.hypot(rep["lat"] - PARIS[0], rep["lon"] - PARIS[1]) < RADIUS_DEG
     win = rep[(rep["time_s"] >= t0) & (rep["time_s"] < t0 + SPAN_S) & near]
     ids, n = np.unique(win["ident"], return_counts=True)
     keep = ids[np.argsort(-n, kind="stable")[:AIRCRAFT]]
