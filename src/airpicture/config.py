@@ -228,6 +228,21 @@ class ReportIntegritySettings(_Stage):
         description="reported or implied vertical rate beyond the broadcast one that "
         "no aircraft flies (12,000 ft/min), m/s",
     )
+    max_accel_mps2: float = Field(
+        default=90.0,
+        gt=0,
+        description="broadcast velocities change no faster than this (9 g, a fighter's turn: the real "
+        "toulouse.json.gz reverses its track in 5 s at 100 m/s, 6 g), m/s^2",
+    )
+    velocity_slack_mps: float = Field(
+        default=20.0, ge=0, description="...plus this much noise between two broadcast velocities, m/s"
+    )
+    velocity_change_share: float = Field(
+        default=1.2,
+        ge=0,
+        description="...and by more than this share of the speed: a turn of over 70 degrees, not a speed "
+        "that falls to 0 for a message (simulated receivers derive velocity from noisy positions)",
+    )
     altitude_slack_m: float = Field(
         default=150.0, gt=0, description="altitude jump always allowed (Gillham 100 ft codes, 25 ft steps), m"
     )

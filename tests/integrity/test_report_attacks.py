@@ -160,3 +160,33 @@ def test_slow_at_cruise_altitude(traffic: np.ndarray, seed: int) -> None:
     rep = receive(merge(traffic, ghost), RECEIVERS, rng)
     out = run(rep, RECEIVERS)
     _judge(out, GHOST, IntegrityReason.KINEMATICS, t_a, 300.0, set(traffic["ident"].tolist()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_broadcast_velocity_turns_as_no_aircraft_can(traffic: np.ndarray, seed: int) -> None:
+    """From the attack on, one velocity in four points 120-180 degrees off the victim's track (a
+    turn no aircraft makes in a second or two); the positions stay true."""
+    rng = np.random.default_rng(seed)
+    ident, mine, t_a = _victim(traffic, rng)
+    mine = mine.copy()
+    hit = np.flatnonzero(mine["time_s"] >= t_a)[::4]
+    turn = rng.uniform(np.radians(120), np.pi, len(hit)) * rng.choice([-1, 1], len(hit))
+    mine["track_rad"][hit] = np.mod(mine["track_rad"][hit] + turn, 2 * np.pi)
+    rep = receive(merge(traffic[traffic["ident"] != ident], mine), RECEIVERS, rng)
+    out = run(rep, RECEIVERS)
+    _judge(out, ident, IntegrityReason.KINEMATICS, t_a, 60.0, set(traffic["ident"].tolist()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sustained_altitude_jump(traffic: np.ndarray, seed: int) -> None:
+    """From the attack on, the victim reports 2-5 km higher (or lower, kept above ground): a climb
+    no aircraft flies, sustained (garbled altitudes among good ones are not)."""
+    rng = np.random.default_rng(seed)
+    ident, mine, t_a = _victim(traffic, rng)
+    mine = mine.copy()
+    after = mine["time_s"] >= t_a
+    step = rng.uniform(2000.0, 5000.0) * rng.choice([-1, 1])
+    mine["altitude_m"][after] = np.maximum(mine["altitude_m"][after] + step, 150.0)
+    rep = receive(merge(traffic[traffic["ident"] != ident], mine), RECEIVERS, rng)
+    out = run(rep, RECEIVERS)
+    _judge(out, ident, IntegrityReason.KINEMATICS, t_a, 10.0, set(traffic["ident"].tolist()))

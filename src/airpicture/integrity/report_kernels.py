@@ -31,7 +31,10 @@ PENDING = (
     38  # 1 after a sustained jump or a gap, until a position with a normal speed is checked for a return
 )
 N_ALT = 39  # reports whose position fits but whose altitude jumps (garbled Mode C / Gillham codes)
-NCOL = 40
+CAND_ALT_ONLY = 40  # 1 when the candidate is off the track in altitude only
+N_VEL = 41  # broadcast velocities that change faster than an aircraft can turn or accelerate
+VEL_BAD = 42  # time of the last broadcast velocity that was such an outlier (not taken); NaN: none
+NCOL = 43
 #: evidence columns in IntegrityReason order of the reasons they stand for
 EVIDENCE = (EV_KIN, EV_OUT, EV_TWO, EV_RANGE, EV_MISS, EV_QUAL)
 
@@ -158,7 +161,19 @@ def judge_reports(rep, state, rx, claims, rules):
         lat, lon, alt = lat_[i], lon_[i], alt_[i]
         _decay(state, r, t, half_life)
         state[r, SEEN_T] = max(state[r, SEEN_T], t) if np.isfinite(state[r, SEEN_T]) else t
-        if np.isfinite(gs_[i]):
+        take = np.isfinite(gs_[i])
+        if take and _turns_too_fast(state, r, t, gs_[i], trk_[i], rules):
+            # one garbled velocity is one outlier, not two (in and back out): it is not taken; a
+            # second receiver's copy counts nothing; a later second one in a row that disagrees
+            # with the last taken one is taken (that one was wrong, or the change is real)
+            bad = state[r, VEL_BAD]
+            take = np.isfinite(bad) and t - bad > 0.2
+            if not np.isfinite(bad):
+                state[r, N_VEL] += 1
+                state[r, EV_OUT] += out_llr
+                state[r, VEL_BAD] = t
+        if take:
+            state[r, VEL_BAD] = np.nan
             state[r, VEL_T], state[r, VEL_GS], state[r, VEL_TRK] = t, gs_[i], trk_[i]
             state[r, VEL_VR] = vr_[i]
         if not (np.isfinite(lat) and np.isfinite(lon)):
@@ -202,24 +217,28 @@ def judge_reports(rep, state, rx, claims, rules):
             state[r, N_GOOD] += 1
             state[r, EV_OUT] = max(state[r, EV_OUT] + good_llr, 0.0)
             continue
-        if misfit == 2:
-            # the position fits, the altitude jumps: common in real feeds (a garbled altitude
-            # code, another aircraft's reply), so not believed but not evidence either
-            state[r, N_ALT] += 1
-            continue
+        # misfit 2: the position fits, the altitude jumps. Common in real feeds (a garbled altitude
+        # code, another aircraft's reply): no evidence alone, only if sustained in place of the track
+        alt_only = misfit == 2
+        state[r, N_ALT] += 1 if alt_only else 0
         if np.isfinite(state[r, CAND_T]) and _misfit(state, r, t, lat, lon, alt, slack, rules, True) == 0:
             # another receiver's copy of the same message confirms nothing
             state[r, CAND_N] += 1.0 if t - state[r, CAND_T] > 0.2 else 0.0
         else:  # a new off-track position: an outlier unless others confirm it
             state[r, CAND_N], state[r, CAND_T0] = 1.0, t
-            state[r, N_OUT] += 1
-            state[r, EV_OUT] += out_llr
+            state[r, CAND_ALT_ONLY] = 1.0 if alt_only else 0.0
+            if not alt_only:
+                state[r, N_OUT] += 1
+                state[r, EV_OUT] += out_llr
         state[r, CAND_T], state[r, CAND_LAT], state[r, CAND_LON] = t, lat, lon
         state[r, CAND_ALT] = alt
         if state[r, CAND_N] < k_conf:
             continue
         jump = distance_m(state[r, REF_LAT], state[r, REF_LON], lat, lon)
         if state[r, REF_CONF_T] >= state[r, CAND_T0]:
+            if state[r, CAND_ALT_ONLY] > 0:  # garbled altitudes among good ones: noise
+                state[r, CAND_T] = state[r, CAND_N] = np.nan
+                continue
             # the track goes on while another position is confirmed: two places at once
             if state[r, CAND_N] == k_conf:
                 state[r, EV_TWO] += _event(state, r, jump, claims, rules)
@@ -227,15 +246,30 @@ def judge_reports(rep, state, rx, claims, rules):
             else:
                 state[r, EV_TWO] += out_llr
             continue
-        back = not slow and _returned(state, r, t, lat, lon, slack, rules)
+        back = not slow and state[r, CAND_ALT_ONLY] == 0 and _returned(state, r, t, lat, lon, slack, rules)
         state[r, PENDING] = 1.0 if slow else 0.0
         if not back:  # a sustained jump: its outliers were not isolated errors after all
-            state[r, EV_OUT] = max(state[r, EV_OUT] - out_llr, 0.0)
+            if state[r, CAND_ALT_ONLY] == 0:
+                state[r, EV_OUT] = max(state[r, EV_OUT] - out_llr, 0.0)
             state[r, EV_KIN] += _event(state, r, jump, claims, rules)
             state[r, N_JUMP] += 1
         _take(state, r, t, lat, lon, alt, back)
         state[r, CAND_T] = state[r, CAND_N] = np.nan
     return late
+
+
+@jit
+def _turns_too_fast(state, r, t, gs, trk, rules):
+    """Whether a broadcast velocity differs from the last one by more than max_accel_mps2 allows in
+    the time between (+ velocity_slack_mps of noise) and by more than velocity_change_share of the
+    speed (a reversal, not a speed falling to 0): a turn or a speed change no aircraft makes.
+    Judged between 0.5 and 10 s apart and above 50 m/s (slow movers' tracks are noisy)."""
+    dt = t - state[r, VEL_T]
+    gs0, trk0 = state[r, VEL_GS], state[r, VEL_TRK]
+    if not (0.5 <= dt <= 10.0) or not (np.isfinite(trk) and np.isfinite(trk0)) or max(gs, gs0) < 50.0:
+        return False
+    dv = np.hypot(gs * np.sin(trk) - gs0 * np.sin(trk0), gs * np.cos(trk) - gs0 * np.cos(trk0))
+    return dv > rules[24] * dt + rules[25] and dv > rules[26] * max(gs, gs0)
 
 
 @jit

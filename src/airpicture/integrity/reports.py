@@ -96,7 +96,8 @@ REASONS = np.array(
 
 #: The per-address counters of report_kernels that counts() sums.
 COUNTERS = {"good": rk.N_GOOD, "outliers": rk.N_OUT, "altitude_outliers": rk.N_ALT, "jumps": rk.N_JUMP,
-            "two_places": rk.N_TWO, "returns": rk.N_RETURN, "beyond_range": rk.N_BEYOND}  # fmt: skip
+            "two_places": rk.N_TWO, "returns": rk.N_RETURN, "beyond_range": rk.N_BEYOND,
+            "velocity_outliers": rk.N_VEL}  # fmt: skip
 
 
 def containment_m(nic: int | None, nacp: int | None) -> float:
@@ -150,7 +151,8 @@ class ReportIntegrity:
             st.candidate_s, st.p_outlier_real, st.p_outlier_spoofed, st.event_log10_lr,
             st.position_slack_m, st.range_margin, st.range_log10_lr, st.slow_alt_m, st.slow_speed_mps,
             st.slow_sustain_s, st.slow_log10_lr_per_min, st.quality_log10_lr, st.horizon_margin,
-            st.return_share, st.fix_time_error_s,
+            st.return_share, st.fix_time_error_s, st.max_accel_mps2, st.velocity_slack_mps,
+            st.velocity_change_share,
         )  # fmt: skip
 
     def observe(
@@ -290,7 +292,7 @@ class ReportIntegrity:
 def _fresh(n: int) -> FloatArray:
     s = np.full((n, rk.NCOL), np.nan)
     s[:, list(rk.EVIDENCE)] = 0.0
-    s[:, rk.N_GOOD : rk.NCOL] = 0.0
+    s[:, rk.N_GOOD : rk.VEL_BAD] = 0.0
     return s
 
 
