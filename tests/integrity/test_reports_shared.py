@@ -74,8 +74,9 @@ def _real_flagged(path: Path) -> set[int]:
     return out.flagged() - _ghosts(path)
 
 
-def test_paris_scenario_real_addresses_have_no_evidence_over_the_threshold() -> None:
-    assert not _real_flagged(SCENARIOS / "paris")
+@pytest.mark.parametrize("name", ["paris", "paris-aew"])
+def test_paris_scenarios_real_addresses_have_no_evidence_over_the_threshold(name: str) -> None:
+    assert not _real_flagged(SCENARIOS / name)
 
 
 @pytest.mark.parametrize("seed", [11, 23])

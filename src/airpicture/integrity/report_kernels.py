@@ -34,7 +34,10 @@ N_ALT = 39  # reports whose position fits but whose altitude jumps (garbled Mode
 CAND_ALT_ONLY = 40  # 1 when the candidate is off the track in altitude only
 N_VEL = 41  # broadcast velocities that change faster than an aircraft can turn or accelerate
 VEL_BAD = 42  # time of the last broadcast velocity that was such an outlier (not taken); NaN: none
-NCOL = 43
+# the highest recent broadcast speed, falling by at most accel_mps2 a second, and its time: an
+# aircraft seen at 128 m/s 3 s ago is not at 0 now whatever one message says
+SPD, SPD_T = 43, 44
+NCOL = 45
 #: evidence columns in IntegrityReason order of the reasons they stand for
 EVIDENCE = (EV_KIN, EV_OUT, EV_TWO, EV_RANGE, EV_MISS, EV_QUAL)
 
@@ -79,13 +82,19 @@ def _allowed(dt, gs_a, gs_b, slack, rules):
 
 
 @jit
+def _speed(state, r, t, rules):
+    """The highest recent broadcast speed, let fall by accel_mps2 a second since (NaN: none)."""
+    return state[r, SPD] - rules[3] * max(t - state[r, SPD_T], 0.0)
+
+
+@jit
 def _misfit(state, r, t, lat, lon, alt, slack, rules, cand):
     """How the report fits the track (cand False) or the off-track candidate (cand True): 0 it
     fits, 1 its position is out of reach, 2 only its altitude is."""
     c_t, c_lat = (CAND_T, CAND_LAT) if cand else (REF_T, REF_LAT)
     c_lon, c_alt = (CAND_LON, CAND_ALT) if cand else (REF_LON, REF_ALT)
     dt = max(t - state[r, c_t], 0.0)
-    reach = _allowed(dt, state[r, REF_GS], state[r, VEL_GS], slack, rules)
+    reach = _allowed(dt, _speed(state, r, t, rules), state[r, VEL_GS], slack, rules)
     d = distance_m(state[r, c_lat], state[r, c_lon], lat, lon)
     if d > reach and not _along(state, r, state[r, c_lat], state[r, c_lon], lat, lon, dt, d, reach, rules):
         return 1
@@ -174,6 +183,8 @@ def judge_reports(rep, state, rx, claims, rules):
                 state[r, VEL_BAD] = t
         if take:
             state[r, VEL_BAD] = np.nan
+            state[r, SPD] = max(gs_[i], _speed(state, r, t, rules)) if np.isfinite(state[r, SPD]) else gs_[i]
+            state[r, SPD_T] = t
             state[r, VEL_T], state[r, VEL_GS], state[r, VEL_TRK] = t, gs_[i], trk_[i]
             state[r, VEL_VR] = vr_[i]
         if not (np.isfinite(lat) and np.isfinite(lon)):
