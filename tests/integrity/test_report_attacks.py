@@ -22,9 +22,13 @@ def traffic() -> np.ndarray:
 
 
 def _victim(traffic: np.ndarray, rng: np.random.Generator) -> tuple[int, np.ndarray, float]:
-    """A real aircraft with a long stretch in the extract, its fixes and the attack's start."""
+    """A real aircraft airborne through a long stretch of the extract, its fixes and the attack's
+    start (one taxiing at Orly, without altitude or velocity, is heard too little for the attacks'
+    time limits: a teleport of it lands beyond both receivers' ground-level horizon)."""
     ids, n = np.unique(traffic["ident"], return_counts=True)
-    ident = int(rng.choice(ids[n > 600]))
+    up = np.isfinite(traffic["altitude_m"]) & (traffic["altitude_m"] > 300.0)
+    n_up = np.bincount(np.searchsorted(ids, traffic["ident"][up]), minlength=len(ids))
+    ident = int(rng.choice(ids[(n > 600) & (n_up > 0.98 * n)]))
     mine = traffic[traffic["ident"] == ident]
     return ident, mine, float(mine["time_s"][0] + ATTACK_AFTER_S)
 
