@@ -31,8 +31,11 @@ class ReceiverLooks:
 
     def __init__(self, sheets: Sequence[SensorSheet], settings: ReportIntegritySettings) -> None:
         self.st = settings
-        self.rx = [i for i, s in enumerate(sheets) if isinstance(s, AdsbSheet) and not s.moving]
-        self.sheets = sheets
+        #: the fixed ADS-B receivers that state a range, by sensor index
+        self.sheets = {
+            i: s for i, s in enumerate(sheets) if isinstance(s, AdsbSheet) and not s.moving and s.max_range_m
+        }
+        self.rx = sorted(self.sheets)
         # measured reception: looks and hits per receiver, starting from the sheet's p_loss
         self.looks = {b: PRIOR_LOOKS for b in self.rx}
         self.hits = {b: PRIOR_LOOKS * sheets[b].p_detect for b in self.rx}
@@ -62,7 +65,6 @@ class ReceiverLooks:
         pos = reports[np.isfinite(reports["lat"]) & np.isfinite(reports["lon"])]
         for b in self.rx:
             sheet = self.sheets[b]
-            assert isinstance(sheet, AdsbSheet)
             looks = pos[pos["sensor"] != b]
             if not len(looks) or sheet.max_range_m is None:
                 continue
