@@ -167,3 +167,16 @@ def test_live_receiver_sheets_are_accepted() -> None:
     """The sheets `airpicture run` makes for live feeds work as they are."""
     checker = ReportIntegrity(live_receivers(["a", "b"], 48.86, 2.29, 60.0), (48.86, 2.29, 60.0))
     assert checker.looks.active
+
+
+def test_one_bad_position_of_a_real_aircraft_is_an_error_not_evidence_enough() -> None:
+    """One position 50 km off in each real aircraft's stream (a bad decode): counted, not flagged."""
+    rep = receive(fixture("paris_traffic.csv.gz"), RECEIVERS, np.random.default_rng(5))
+    ids = np.unique(rep["ident"])
+    for i in ids.tolist():
+        k = np.flatnonzero(rep["ident"] == i)
+        k = k[len(k) // 2 : len(k) // 2 + 1]
+        rep[k] = shifted(rep[k], 50e3, 0.0)
+    out = run(rep, RECEIVERS)
+    assert not out.flagged()
+    assert out.checker.counts()["outliers"] >= len(ids) - 1
