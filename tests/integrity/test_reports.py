@@ -71,10 +71,10 @@ def test_real_cdg_frames_are_not_flagged() -> None:
 
 def test_bad_input_is_counted_not_raised() -> None:
     checker = ReportIntegrity(RECEIVERS, (48.86, 2.29, 60.0))
-    rep = np.zeros(4, REPORT_DTYPE)
-    rep["time_s"] = [1.0, np.nan, 2.0, 3.0]
-    rep["ident"] = [0x123456, 0x123456, -1, 0x123456]
-    rep["sensor"] = [0, 0, 0, 9]
+    rep = np.zeros(5, REPORT_DTYPE)
+    rep["time_s"] = [1.0, np.nan, 2.0, 3.0, 1e12]  # the last: a corrupted far-future time
+    rep["ident"] = [0x123456, 0x123456, -1, 0x123456, 0x123456]
+    rep["sensor"] = [0, 0, 0, 9, 0]
     rep["lat"], rep["lon"] = 48.9, 2.3
     checker.observe(rep, 4.0)
     checker.observe(np.zeros(2, [("time_s", "f8")]), 5.0)
@@ -82,6 +82,7 @@ def test_bad_input_is_counted_not_raised() -> None:
         "no time": 1,
         "no identity": 1,
         "unknown sensor": 1,
+        "after the window": 1,
         "not REPORT_DTYPE": 2,
     }
     assert checker.counts()["addresses"] == 1

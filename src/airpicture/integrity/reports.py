@@ -177,7 +177,7 @@ class ReportIntegrity:
         index into sensors). info: what the sources know of the identities (Measurements.info:
         nic, nacp, sil, category), when they know it. Reports without a time, an identity or a
         known sensor are counted in `rejects` and left out."""
-        reports = self._valid(np.asarray(reports))
+        reports = self._valid(np.asarray(reports), until)
         if len(reports):
             if (np.diff(reports["time_s"]) < 0).any():
                 reports = reports[np.argsort(reports["time_s"], kind="stable")]
@@ -226,12 +226,16 @@ class ReportIntegrity:
         f = 0.5 ** (np.maximum(self.now - self.state[rows, rk.EV_T], 0.0) / self.settings.half_life_s)
         return np.maximum(self.state[np.ix_(rows, np.array(rk.EVIDENCE))] * f[:, None], 0.0)
 
-    def _valid(self, reports: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+    def _valid(self, reports: npt.NDArray[np.void], until: float) -> npt.NDArray[np.void]:
         if reports.dtype != REPORT_DTYPE:
             self.rejects.add("not REPORT_DTYPE", len(reports))
             return np.zeros(0, REPORT_DTYPE)
         ok = np.isfinite(reports["time_s"])
         self.rejects.add("no time", int((~ok).sum()))
+        # a corrupted far-future time would pin its address's memory and decay its evidence
+        bad = ok & (reports["time_s"] > until + self.settings.time_jitter_s)
+        self.rejects.add("after the window", int(bad.sum()))
+        ok &= ~bad
         bad = ok & (reports["ident"] < 0)
         self.rejects.add("no identity", int(bad.sum()))
         ok &= ~bad
@@ -290,7 +294,7 @@ class ReportIntegrity:
         old = [
             i
             for i, r in self.rows.items()
-            if not self.state[r, rk.SEEN_T] >= self.now - self.settings.forget_s
+            if not abs(self.now - self.state[r, rk.SEEN_T]) <= self.settings.forget_s
         ]
         for i in old:
             r = self.rows.pop(i)
