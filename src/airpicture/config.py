@@ -4,6 +4,7 @@
     ├── track       TrackSettings       the tracker's thresholds and physical bounds
     ├── integrity   IntegritySettings   the spoofing checks of cooperative tracks
     ├── gnss        GnssSettings        the GNSS interference map and its alert
+    ├── reports     ReportIntegritySettings  spoofing evidence from the reports alone
     ├── assess      AssessSettings      classification and alert thresholds
     ├── output      OutputSettings      tracks.csv and the file pipeline
     ├── console     ConsoleSettings     the operator console (web server)
@@ -258,6 +259,177 @@ class GnssSettings(_Stage):
         default=5.0, gt=0, description="live: the map and its alert are evaluated this often, s"
     )
     keep_s: float = Field(default=3600.0, gt=0, description="bins older than this are forgotten, s")
+class ReportIntegritySettings(_Stage):
+    """Spoofing evidence from the cooperative reports themselves, without radar (read by
+    airpicture.integrity.ReportIntegrity; its module docstring derives each likelihood ratio)."""
+
+    position_slack_m: float = Field(
+        default=300.0,
+        gt=0,
+        description="a position may sit this far off where the last one and the "
+        "broadcast speed put it, plus 6 sigma of the receiver's noise (CPR and rounding), m",
+    )
+    time_jitter_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="a report's time may be off by this much (a feed's timestamps "
+        "are those of reception, a state vector's are rounded to 1 s), s",
+    )
+    fix_time_error_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="along its broadcast track a position may be this much flight "
+        "ahead or behind (a fix labelled with a neighbouring message's time, as state vectors and merged "
+        "feeds do), s",
+    )
+    speed_margin: float = Field(
+        default=1.3,
+        ge=1,
+        description="a jump is judged against the broadcast ground speed times this "
+        "(readsb speed_check: speed * 1.3)",
+    )
+    accel_mps2: float = Field(
+        default=3.0,
+        ge=0,
+        description="...plus this much speed gained per second since the last "
+        "position (readsb: 3 kt/s of stale speed and of stale position each), m/s^2",
+    )
+    speed_guess_mps: float = Field(
+        default=463.0, gt=0, description="speed assumed without a broadcast velocity (readsb: 900 kt), m/s"
+    )
+    max_speed_mps: float = Field(
+        default=1029.0, gt=0, description="no allowance above this speed (readsb's cap: 2000 kt), m/s"
+    )
+    max_climb_mps: float = Field(
+        default=60.0,
+        gt=0,
+        description="reported or implied vertical rate beyond the broadcast one that "
+        "no aircraft flies (12,000 ft/min), m/s",
+    )
+    max_accel_mps2: float = Field(
+        default=90.0,
+        gt=0,
+        description="broadcast velocities change no faster than this (9 g, a fighter's turn: the real "
+        "toulouse.json.gz reverses its track in 5 s at 100 m/s, 6 g), m/s^2",
+    )
+    velocity_slack_mps: float = Field(
+        default=20.0, ge=0, description="...plus this much noise between two broadcast velocities, m/s"
+    )
+    velocity_change_share: float = Field(
+        default=1.2,
+        ge=0,
+        description="...and by more than this share of the speed: a turn of over 70 degrees, not a speed "
+        "that falls to 0 for a message (simulated receivers derive velocity from noisy positions)",
+    )
+    altitude_slack_m: float = Field(
+        default=150.0, gt=0, description="altitude jump always allowed (Gillham 100 ft codes, 25 ft steps), m"
+    )
+    confirm_reports: int = Field(
+        default=3,
+        ge=2,
+        description="reports agreeing with one another away from an address's track "
+        "that make a jump (or a second track) sustained; fewer are an isolated error",
+    )
+    candidate_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="an off-track position not confirmed within this is an isolated error, s",
+    )
+    p_outlier_real: float = Field(
+        default=0.002,
+        gt=0,
+        lt=1,
+        description="share of a real aircraft's reports that fail the jump check "
+        "(measured 0.000004 to 0.0007: README 'Spoofing evidence from the reports')",
+    )
+    p_outlier_spoofed: float = Field(
+        default=0.3, gt=0, lt=1, description="...of a spoofer that jitters its positions"
+    )
+    event_log10_lr: float = Field(
+        default=5.0,
+        gt=0,
+        description="log10 LR cap of one sustained jump or second track (uncapped: "
+        "confirm_reports * log10(1 / p_outlier_real))",
+    )
+    return_share: float = Field(
+        default=0.25,
+        gt=0,
+        lt=1,
+        description="a position after a sustained jump or a gap that lies "
+        "within this share of the distance flown from where the last believed position, flown on at "
+        "its speed and track, would be is a return: the stretch between was the false one",
+    )
+    slow_alt_m: float = Field(
+        default=7600.0,
+        gt=0,
+        description="above this altitude (FL250) an aircraft flies faster than "
+        "slow_speed_mps over the ground, m",
+    )
+    slow_speed_mps: float = Field(default=60.0, gt=0, description="...this ground speed (117 kt), m/s")
+    slow_sustain_s: float = Field(default=30.0, ge=0, description="...once slow this long, s")
+    slow_log10_lr_per_min: float = Field(
+        default=1.0, ge=0, description="log10 LR per minute slow and high beyond slow_sustain_s"
+    )
+    slow_exempt: tuple[str, ...] = Field(
+        default=("B1", "B2", "B3", "B4", "B6"),
+        description="emitter categories that may fly slow and high (glider, balloon, parachutist, "
+        "ultralight, UAV)",
+    )
+    range_margin: float = Field(
+        default=1.25, ge=1, description="a receiver hears out to its sheet's max_range_m times this"
+    )
+    horizon_margin: float = Field(
+        default=1.15, ge=1, description="...and its radio horizon (4/3 Earth) times this"
+    )
+    range_log10_lr: float = Field(default=0.5, ge=0, description="log10 LR per report heard from beyond that")
+    p_heard_spoofed: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="chance that a receiver that should hear a real aircraft "
+        "hears a spoofer's message (the spoofer's own transmitter reaches it)",
+    )
+    receiver_inside: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="a receiver should hear what is within this share of its max range",
+    )
+    receiver_min_elevation_deg: float = Field(
+        default=0.5,
+        description="...and at least this high above its horizon (4/3 Earth; terrain and the "
+        "antenna's pattern make reception near the horizon unreliable), deg",
+    )
+    receiver_alive_s: float = Field(
+        default=10.0, gt=0, description="...while it has heard another address near there this recently, s"
+    )
+    receiver_near_deg: float = Field(
+        default=0.5, gt=0, description="'near there': same or neighbouring cell of this many degrees"
+    )
+    looks_per_independent: float = Field(
+        default=3.0,
+        ge=1,
+        description="a receiver's misses come in bursts (a turn shadows its antenna, "
+        "FRUIT, overload): this many looks count as one independent look",
+    )
+    miss_floor_log10_lr: float = Field(
+        default=-3.0, le=0, description="the receiver-miss evidence does not go below this"
+    )
+    quality_log10_lr: float = Field(
+        default=3.0,
+        ge=0,
+        description="log10 LR cap when a sustained jump beyond the claimed "
+        "containment radius (NIC, else NACp) contradicts the claimed integrity (SIL: 1e-3..1e-7 / h)",
+    )
+    half_life_s: float = Field(
+        default=600.0, gt=0, description="evidence halves in this much report time without more, s"
+    )
+    forget_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="an address's memory goes this long after its last report, s "
+        "(3 x readsb's TTL: the last believed position must outlive a GNSS outage before a spoof)",
+    )
 
 
 class AssessSettings(BaseModel):
@@ -402,6 +574,7 @@ class Settings(BaseSettings):
     track: TrackSettings = Field(default_factory=TrackSettings)
     integrity: IntegritySettings = Field(default_factory=IntegritySettings)
     gnss: GnssSettings = Field(default_factory=GnssSettings)
+    reports: ReportIntegritySettings = Field(default_factory=ReportIntegritySettings)
     assess: AssessSettings = Field(default_factory=AssessSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
@@ -508,6 +681,7 @@ __all__ = [
     "GnssSettings",
     "IntegritySettings",
     "OutputSettings",
+    "ReportIntegritySettings",
     "Settings",
     "StoreSettings",
     "TrackSettings",

@@ -169,7 +169,9 @@ def track_into(
     from airpicture.track.windows import scenario_windows
 
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
-    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
+    integrity = TrackIntegrity(
+        scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity, settings.reports
+    )
     assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site), settings.assess)
     writer = None
     if store:
@@ -285,7 +287,10 @@ def run_live_console(
         site=site_d,
     )
     tracker = ImmGnnTracker(sheets, site, settings=settings.track)
-    integrity = TrackIntegrity(sheets, site, settings=settings.integrity)
+    # a live feed's sheet puts its receiver at the site: where it hears from cannot be judged
+    integrity = TrackIntegrity(
+        sheets, site, settings=settings.integrity, reports=settings.reports, placed=False
+    )
     assessor = TrackAssessor(sheets, site_d, zones, settings.assess)
     windows = FeedWindows(settings.console.publish_s)
     gnss = GnssWatch(settings.gnss, site[:2])  # the decoded tables keep NIC / NACp; reports do not

@@ -141,7 +141,10 @@ def run(args: argparse.Namespace) -> int:
             site = (args.lat, args.lon, args.alt)
             stages = (
                 ImmGnnTracker(sensors, site, settings=settings.track),
-                TrackIntegrity(sensors, site, settings=settings.integrity),
+                # a live feed's sheet puts its receiver at the site: where it hears from is not judged
+                TrackIntegrity(
+                    sensors, site, settings=settings.integrity, reports=settings.reports, placed=False
+                ),
                 TrackAssessor(
                     sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
                 ),

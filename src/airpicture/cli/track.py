@@ -85,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
     warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # the kernels of the sensors in use
     t_warm = time.perf_counter() - t0
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
-    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
+    integrity = TrackIntegrity(
+        scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity, settings.reports
+    )
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(args.zones, scn.site) if args.zones else [])
     assessor = TrackAssessor(scn.sensors, scn.site, zones, settings.assess)
     alerts = []

@@ -20,7 +20,11 @@ IntegritySettings.suspect_lr, `spoofed` past spoofed_lr, with the reason of the 
    that up, measured on 3 h of real traffic (README, "Integrity"). A twin is spoofed when a radar
    corroborates its partner and not it, or when no state holds its address and its partner's is
    held (heard.py); when nothing tells them apart, both are suspect (either may be the replay),
-   never spoofed on that alone.
+   never spoofed on that alone;
+ * the reports themselves (reports.ReportIntegrity: KINEMATICS, TWO_PLACES, BEYOND_RANGE,
+   RECEIVER_MISS, QUALITY): positions no aircraft can fly between, one address in two places, a
+   broadcast heard from beyond its receiver's range or horizon, receivers that should hear it and
+   do not, quality fields its behaviour contradicts. Its module docstring derives each LR.
 Found out once, a track stays spoofed when it leaves the coverage; only a radar seeing it as a real
 object clears it. An identity found out stays found out in a new track of it (a spoofer's track is
 cut often) for `spoof_memory_s`.
@@ -38,12 +42,13 @@ from typing import Any
 
 import numpy as np
 
-from airpicture.config import IntegritySettings
+from airpicture.config import IntegritySettings, ReportIntegritySettings
 from airpicture.geo import EnuFrame
 from airpicture.integrity.heard import HeardAddresses
 from airpicture.integrity.kernels import corroborate, decide
 from airpicture.integrity.radar import RadarCoverage
-from airpicture.sensors import SensorSheet
+from airpicture.integrity.reports import ReportIntegrity
+from airpicture.sensors import SensorSheet, load_sheets
 from airpicture.track.base import Measurements
 from airpicture.types import FloatArray, IntArray, Picture
 
@@ -56,8 +61,9 @@ class TrackIntegrity:
     MEMORY = ("ids", "expected", "looks", "hits0", "flagged", "why", "last_s")
 
     """The integrity stage (an `IntegrityCheck`) for the sensors of a scenario or feed. `active`:
-    indices of the sensors in use (default all): only they count for coverage; `settings`: the
-    checks' thresholds (the defaults when not given)."""
+    indices of the sensors in use (default all): only they count for coverage; `settings`,
+    `reports`: the checks' thresholds (the defaults when not given); `placed`: whether the ADS-B
+    sheets say where the receivers really are (a live feed's sheet puts it at the site)."""
 
     def __init__(
         self,
@@ -66,10 +72,16 @@ class TrackIntegrity:
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         active: list[int] | None = None,
         settings: IntegritySettings | None = None,
+        reports: ReportIntegritySettings | None = None,
+        placed: bool = True,
     ) -> None:
         self.settings = st = settings if settings is not None else IntegritySettings()
         self.coverage = RadarCoverage(sensors, site, platforms, active, st)
         self.heard = HeardAddresses(EnuFrame(*site), st)
+        sheets = load_sheets(sensors)
+        if not placed:  # where the receivers are is not known: no range, horizon or miss to judge
+            sheets = [s.model_copy(update={"max_range_m": None}) if s.kind == "adsb" else s for s in sheets]
+        self.reports = ReportIntegrity(sheets, site, reports)
         self.ids = np.zeros(0, np.int64)  # memory per track id, sorted by id
         self.expected = np.zeros(0)
         self.looks = np.zeros(0)
@@ -86,6 +98,7 @@ class TrackIntegrity:
     def observe(self, window: Measurements) -> None:
         """The measurements the picture to judge next was made from."""
         self.heard.observe(window.reports, window.until)
+        self.reports.observe(window.reports, window.until, window.info)
 
     def judge(self, picture: Picture) -> Picture:
         t = picture.time_s
@@ -106,7 +119,7 @@ class TrackIntegrity:
         radar, seen = corroborate(picture.ident, hits, self.coverage.rates(picture), dt, looks, self._rules_c)
         twin, twin_ident, stateless = self.heard.evidence(picture.ident)
         partner = _rows_of(picture.ident, twin_ident)
-        report, report_why = np.zeros(n), np.zeros(n, np.int8)
+        report, report_why = self.reports.evidence(picture.ident)
         flags = (self.flagged[rows], self.why[rows])
         known = sorted(self.spoofed.items())
         spoofed = (
