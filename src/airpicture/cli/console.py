@@ -206,11 +206,13 @@ def run_scenario_console(
     """Track a scenario with the real tracker and assessor and serve it in the console at `speed` x,
     printing the URL and a progress line, until Ctrl-C. Blocking. settings: the stages' (default:
     defaults and environment)."""
+    from airpicture.cli.warm import ensure_compiled
     from airpicture.sinks.web import Player, Timeline, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.scenario import load_scenario
 
     check_bind(host, token)
+    ensure_compiled(settings)  # before the URL is printed: a page then shows tracks, not a blank map
     scn = load_scenario(scenario_dir)
     state = scenario_state(scn)
     timeline = Timeline(scn.start_s, scn.end_s)
@@ -234,7 +236,8 @@ def run_scenario_console(
     progress.start()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     print(
-        f"airpicture console: http://{shown}:{port}/  ({Path(scenario_dir).name} at {speed:g}x; Ctrl-C stops)"
+        f"airpicture console: http://{shown}:{port}/  ({Path(scenario_dir).name} at {speed:g}x; Ctrl-C stops)",
+        flush=True,
     )
     try:
         serve_console(state, host, port, token)
@@ -244,7 +247,8 @@ def run_scenario_console(
         tracker.join(timeout=10)
         if state.history_store is not None:
             state.history_store.close()
-        print(file=sys.stderr)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # end the status line
 
 
 def run_live_console(
@@ -263,6 +267,7 @@ def run_live_console(
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
+    from airpicture.cli.warm import ensure_compiled
     from airpicture.integrity import RadarIntegrity
     from airpicture.sensors import live_receivers
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
@@ -273,6 +278,7 @@ def run_live_console(
     from airpicture.track.windows import FeedWindows
 
     check_bind(host, token)
+    ensure_compiled(settings)
     site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
     clients = [FeedClient(fmt, h, p, receiver=site[:2], sensor=i) for i, (fmt, (h, p)) in enumerate(feeds)]
     sheets = live_receivers([c.name for c in clients], *site)
@@ -309,7 +315,7 @@ def run_live_console(
     worker = threading.Thread(target=feed_loop, name="console-feeds", daemon=True)
     worker.start()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    print(f"airpicture console: http://{shown}:{port}/  (live: {len(clients)} feed(s); Ctrl-C stops)")
+    print(f"airpicture console: http://{shown}:{port}/  (live: {len(clients)} feed(s); Ctrl-C stops)", flush=True)
     try:
         serve_console(state, host, port, token)
     finally:
@@ -335,7 +341,7 @@ def serve_timeline(
     player.start()
     stop = threading.Event()
     threading.Thread(target=_progress, args=(state, player, stop), daemon=True).start()
-    print(f"airpicture console: http://{host}:{port}/  (replay at {speed:g}x; Ctrl-C stops)")
+    print(f"airpicture console: http://{host}:{port}/  (replay at {speed:g}x; Ctrl-C stops)", flush=True)
     try:
         serve_console(state, host, port, token)
     finally:
@@ -380,7 +386,10 @@ def replay_store_console(
 
 
 def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
-    """One status line on stderr, rewritten every second."""
+    """One status line on stderr, rewritten every second (a line every 30 s when not a terminal)."""
+    from airpicture.cli.status import StatusLine
+
+    line = StatusLine(sys.stderr, every_s=30.0)
     while not stop.wait(1.0):
         st = player.status()
         f = state.frame
@@ -389,13 +398,11 @@ def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
         done = 100.0 * (st["available_s"] - st["start_s"]) / span
         active = sum(1 for a in state.alert_list() if a["state"] != "cleared")
         pace = "paused" if st["paused"] else f"{st['speed']:g}x"
-        print(
-            f"\r{clock}Z {pace}  tracks {len(f) if f else 0:4d}"
-            f"  alerts {active:2d} active  clients {state.clients}  tracked {min(done, 100):3.0f}%   ",
-            end="",
-            file=sys.stderr,
-            flush=True,
+        line.show(
+            f"{clock}Z {pace}  tracks {len(f) if f else 0:4d}"
+            f"  alerts {active:2d} active  clients {state.clients}  tracked {min(done, 100):3.0f}%"
         )
+    line.end()
 
 
 __all__ = [

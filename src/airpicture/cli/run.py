@@ -102,12 +102,14 @@ def run(args: argparse.Namespace) -> int:
                 raise ConfigError("--out needs the site: give --lat and --lon")
             from airpicture.assess import TrackAssessor
             from airpicture.cli.main import settings_of
+            from airpicture.cli.warm import ensure_compiled
             from airpicture.integrity import RadarIntegrity
             from airpicture.sensors import live_receivers
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import ImmGnnTracker
 
             settings = settings_of(args)
+            ensure_compiled(settings)
             sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
             out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
             site = (args.lat, args.lon, args.alt)

@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
     from airpicture.cli.main import settings_of
+    from airpicture.cli.warm import ensure_compiled
     from airpicture.integrity import RadarIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         add_remoteid(scn, args.remoteid)
     t_read = time.perf_counter() - t_start
     t0 = time.perf_counter()
+    ensure_compiled(settings)  # a fresh install compiles here, saying so, not silently inside the run
     warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # the kernels of the sensors in use
     t_warm = time.perf_counter() - t0
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
