@@ -235,10 +235,8 @@ def run_scenario_console(
     )
     progress.start()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    print(
-        f"airpicture console: http://{shown}:{port}/  ({Path(scenario_dir).name} at {speed:g}x; Ctrl-C stops)",
-        flush=True,
-    )
+    what = f"{Path(scenario_dir).name} at {speed:g}x"
+    print(f"airpicture console: http://{shown}:{port}/  ({what}; Ctrl-C stops)", flush=True)
     try:
         serve_console(state, host, port, token)
     finally:
@@ -315,7 +313,8 @@ def run_live_console(
     worker = threading.Thread(target=feed_loop, name="console-feeds", daemon=True)
     worker.start()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    print(f"airpicture console: http://{shown}:{port}/  (live: {len(clients)} feed(s); Ctrl-C stops)", flush=True)
+    what = f"live: {len(clients)} feed(s)"
+    print(f"airpicture console: http://{shown}:{port}/  ({what}; Ctrl-C stops)", flush=True)
     try:
         serve_console(state, host, port, token)
     finally:
