@@ -166,6 +166,7 @@ class BeastReplayServer:
         self.hexes = [hexes[i] for i in order.tolist()]
         self.host, self.port, self.speed, self.slice_s = host, port, speed, slice_s
         self.clients: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self.sent = 0
         self._first_client = asyncio.Event()
         self._server: asyncio.Server | None = None
@@ -174,11 +175,17 @@ class BeastReplayServer:
         self._server = await asyncio.start_server(self._client, self.host, self.port)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         self.clients.add(writer)
         self._first_client.set()
-        with contextlib.suppress(OSError):
-            await reader.read()  # clients send nothing; returns when they hang up
-        self.clients.discard(writer)
+        try:
+            with contextlib.suppress(OSError):
+                await reader.read()  # clients send nothing; returns when they hang up
+        finally:
+            self.clients.discard(writer)
+            self._handlers.discard(task)  # type: ignore[arg-type]
 
     async def play(self) -> None:
         await self._first_client.wait()
@@ -210,6 +217,10 @@ class BeastReplayServer:
         for w in list(self.clients):
             w.close()
         self.clients.clear()
+        if self._handlers:
+            # each handler returns once its connection is closed; one still waiting when the loop
+            # ends would be cancelled, and asyncio prints that as a CancelledError traceback
+            await asyncio.wait(set(self._handlers), timeout=2.0)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
