@@ -54,6 +54,7 @@ def _console(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from airpicture.cli.console import replay_store_console, run_scenario_console
+    from airpicture.cli.history import existing_store
     from airpicture.cli.main import settings_of
 
     loop = not args.no_loop
@@ -62,6 +63,7 @@ def _console(args: argparse.Namespace) -> int:
             args.file, args.speed, loop, args.host, args.console, args.token, settings=settings_of(args)
         )
     else:
+        existing_store(args.file)  # only reads: never creates a store
         replay_store_console(args.file, args.speed, loop, args.host, args.console, args.token)
     return 0
 
