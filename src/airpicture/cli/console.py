@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
 TOKEN_ENV = "AIRPICTURE_CONSOLE_TOKEN"  # the configured token, when --token is not given
+STATS_EVERY_S = 10.0  # scenario seconds between the sensor stats written to a --store
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -175,6 +176,7 @@ def track_into(
         from airpicture.sinks.store import StoreWriter, open_store
 
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
+    stats, stats_due = ScenarioStats(scn), scn.start_s
     try:
         for pic in run_scenario(scn, trk, progress=False):
             integrity.judge(pic)
@@ -184,6 +186,9 @@ def track_into(
             if writer is not None:
                 writer.submit_picture(pic)
                 writer.submit_alerts(alerts)
+                if pic.time_s >= stats_due:  # what each sensor delivered, as the console shows it
+                    writer.submit_stats(pic.time_s, stats(pic.time_s))
+                    stats_due = pic.time_s + STATS_EVERY_S
             if stop.is_set():
                 return
         timeline.finish()
