@@ -36,6 +36,8 @@ STATS_EVERY_S = 10.0  # scenario seconds between the sensor stats written to a -
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    from airpicture.cli.args import latitude, longitude
+
     p.add_argument(
         "scenario", nargs="?", default=str(BUNDLED), help="scenario folder (default: bundled Paris)"
     )
@@ -47,18 +49,20 @@ def configure(p: argparse.ArgumentParser) -> None:
     for fmt in ("beast", "avr", "sbs"):
         p.add_argument(f"--{fmt}", type=host_port, action="append", default=[], metavar="HOST:PORT",
                        help=f"live {fmt} feed instead of a scenario; repeat for several")  # fmt: skip
-    p.add_argument("--lat", type=float, help="live: site / receiver latitude (deg)")
-    p.add_argument("--lon", type=float, help="live: site / receiver longitude (deg)")
+    p.add_argument("--lat", type=latitude, help="live: site / receiver latitude (deg)")
+    p.add_argument("--lon", type=longitude, help="live: site / receiver longitude (deg)")
     p.add_argument("--alt", type=float, default=0.0, help="live: site / receiver altitude (m)")
     p.add_argument("--zones", help="live: protected zones (GeoJSON or a JSON list of circles)")
 
 
 def add_server_args(p: argparse.ArgumentParser) -> None:
     """--speed, --port, --host, --token; unset, they come from the settings (console.*)."""
+    from airpicture.cli.args import port, positive
+
     p.add_argument(
-        "--speed", type=float, help="replay speed, N x real time (default: settings console.speed)"
+        "--speed", type=positive, help="replay speed, N x real time (default: settings console.speed)"
     )
-    p.add_argument("--port", type=int, help="HTTP port (default: settings console.port)")
+    p.add_argument("--port", type=port, help="HTTP port (default: settings console.port)")
     p.add_argument(
         "--host", help="address to bind; off loopback needs --token (default: settings console.host)"
     )

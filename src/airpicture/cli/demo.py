@@ -16,20 +16,22 @@ BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    from airpicture.cli.args import latitude, longitude, port, positive
+
     p.add_argument("--batch", action="store_true", help="track once, print the figures and exit (no console)")
     p.add_argument("--out", default="out", help="with --batch: folder for the outputs (default: %(default)s)")
     p.add_argument(
-        "--speed", type=float, default=10.0, help="replay speed of the console (default: %(default)s)"
+        "--speed", type=positive, default=10.0, help="replay speed of the console (default: %(default)s)"
     )
-    p.add_argument("--port", type=int, default=8000, help="console HTTP port (default: %(default)s)")
+    p.add_argument("--port", type=port, default=8000, help="console HTTP port (default: %(default)s)")
     p.add_argument("--store", help="also record the history to this store (SQLite path or postgresql:// URL)")
     from airpicture.cli.run import host_port
 
     p.add_argument(
         "--beast", type=host_port, metavar="HOST:PORT", help="a live Beast feed instead of the scenario"
     )
-    p.add_argument("--lat", type=float, help="with --beast: site / receiver latitude (deg)")
-    p.add_argument("--lon", type=float, help="with --beast: site / receiver longitude (deg)")
+    p.add_argument("--lat", type=latitude, help="with --beast: site / receiver latitude (deg)")
+    p.add_argument("--lon", type=longitude, help="with --beast: site / receiver longitude (deg)")
 
 
 def run(args: argparse.Namespace) -> int:

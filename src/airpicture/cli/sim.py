@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from airpicture.cli.args import latitude, longitude
 from airpicture.errors import ConfigError
 
 
@@ -15,6 +16,8 @@ def _site(text: str) -> tuple[float, float, float]:
         parts = []
     if len(parts) not in (2, 3):
         raise argparse.ArgumentTypeError("expected LAT,LON[,ALT_M]")
+    latitude(str(parts[0]))  # in range, or the same one-line error as --lat
+    longitude(str(parts[1]))
     return parts[0], parts[1], parts[2] if len(parts) == 3 else 60.0
 
 

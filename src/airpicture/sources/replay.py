@@ -46,8 +46,10 @@ def read_chunks(path: str | Path, size: int = CHUNK) -> Iterator[bytes]:
         raise SourceError(f"{p}: {e}") from e
 
 
-def guess_format(head: bytes) -> str:
-    """beast / avr / sbs / jsonl from the first bytes of a recording."""
+def guess_format(head: bytes, name: str = "the recording") -> str:
+    """beast / avr / sbs / jsonl from the first bytes of a recording (`name`: for the error)."""
+    if not head:
+        raise SourceError(f"{name}: empty file")
     s = head.lstrip()
     if head[:1] == b"\x1a" and head[1:2] in b"1234":
         return "beast"
@@ -59,7 +61,7 @@ def guess_format(head: bytes) -> str:
         return "sbs"
     if b"\x1a2" in head or b"\x1a3" in head:
         return "beast"
-    raise SourceError("cannot tell the feed format from the first bytes; give --format")
+    raise SourceError(f"{name}: cannot tell its format (Beast, AVR, SBS or JSON lines) from its first bytes")
 
 
 class ModesFileSource:
@@ -79,7 +81,7 @@ class ModesFileSource:
         self.name = self.path.name
         if fmt is None:
             first = next(read_chunks(self.path, 4096), b"")
-            fmt = guess_format(first)
+            fmt = guess_format(first, str(self.path))
         self.stream = ModesStream(fmt, receiver=receiver, sensor=sensor, name=self.name, t0=t0)
         self.include_surface = include_surface
         self.tables: list[MessageArray] = []
@@ -129,7 +131,7 @@ def decode_file(
 def load_recording(path: str | Path) -> tuple[npt.NDArray[np.float64], list[str]]:
     """(times, hex frames) of a Beast or JSON-lines recording, for replay."""
     first = next(read_chunks(path, 4096), b"")
-    fmt = guess_format(first)
+    fmt = guess_format(first, str(path))
     parser: BeastParser | JsonlParser
     if fmt == "beast":
         parser = BeastParser(t0=0.0)
