@@ -51,7 +51,9 @@ def configure(p: argparse.ArgumentParser) -> None:
                        help=f"live {fmt} feed instead of a scenario; repeat for several")  # fmt: skip
     p.add_argument("--lat", type=latitude, help="live: site / receiver latitude (deg)")
     p.add_argument("--lon", type=longitude, help="live: site / receiver longitude (deg)")
-    p.add_argument("--alt", type=float, default=0.0, help="live: site / receiver altitude (m)")
+    p.add_argument(
+        "--alt", type=float, default=0.0, help="live: site / receiver altitude (m) (default: %(default)s)"
+    )
     p.add_argument("--zones", help="live: protected zones (GeoJSON or a JSON list of circles)")
 
 

@@ -28,7 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--speed", type=positive, default=1.0, help="N times faster than recorded (default: %(default)s)"
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (serve modes)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--serve-beast", type=port, metavar="PORT", help="serve as Beast on this TCP port")
     mode.add_argument(
