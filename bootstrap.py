@@ -20,6 +20,7 @@ VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".lock-sha256"
+TASKS = ("demo", "test", "run", "setup")
 
 
 def ensure_venv() -> None:
@@ -41,7 +42,7 @@ def warm() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "run", "setup"}:
+    if not argv or argv[0] not in TASKS:
         print(__doc__)
         return 2
     ensure_venv()
