@@ -60,14 +60,20 @@ def cache_home() -> Path:
     return Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else PACKAGE
 
 
-def _stamp_path() -> Path | None:
+def _stamp_path() -> Path:
     home = cache_home()
-    path = home / "airpicture-kernels.stamp" if home != PACKAGE else PACKAGE / "__pycache__" / "kernels.stamp"
+    return home / "airpicture-kernels.stamp" if home != PACKAGE else PACKAGE / "__pycache__" / "kernels.stamp"
+
+
+def _write_stamp() -> None:
+    """Record that the cache is warm; a read-only install (a container's non-root user) cannot,
+    and then warms again at each start, loading the cache numba made at build time (~1-3 s)."""
+    path = _stamp_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(sources_key())
     except OSError:
-        return None
-    return path if os.access(path.parent, os.W_OK) else None
+        pass
 
 
 def sources_key() -> str:
@@ -84,7 +90,10 @@ def sources_key() -> str:
 
 def is_warm() -> bool:
     path = _stamp_path()
-    return path is not None and path.exists() and path.read_text() == sources_key()
+    try:
+        return path.read_text() == sources_key()
+    except OSError:
+        return False
 
 
 def kernels() -> list[Any]:
@@ -152,9 +161,7 @@ def ensure_compiled(settings: Settings | None = None, force: bool = False, out: 
     finally:
         done.set()
         shown.join()
-    path = _stamp_path()
-    if path is not None:
-        path.write_text(sources_key())
+    _write_stamp()
     return True
 
 
