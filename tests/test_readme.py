@@ -1,4 +1,4 @@
-"""Every command the README shows works as written, from the repository's folder in the
+"""Every command the README (and docs/GUIDE.md) shows works as written, from the repository's folder in the
 environment bootstrap made: each `airpicture ...` line parses (its subcommand accepts every flag),
 each bootstrap task and script exists; the quick ones run (`slow`), in a scratch folder that sees
 the repository's src/ and tests/ as a clone does."""
@@ -21,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVING = {"demo", "console", "replay", "run"}
 
 
+DOCS = (ROOT / "README.md", ROOT / "docs" / "GUIDE.md")
+
+
 def blocks(kind: str) -> list[str]:
-    """The README's fenced blocks of one kind ("sh", "python")."""
+    """The fenced blocks of one kind ("sh", "python") of the README and the guide."""
     out, cur, lang = [], None, ""
-    for line in (ROOT / "README.md").read_text().splitlines():
+    for line in "\n".join(d.read_text() for d in DOCS).splitlines():
         if line.startswith("```"):
             if cur is None:
                 cur, lang = [], line[3:].strip()
@@ -82,7 +85,7 @@ def test_each_readme_command_parses(words: list[str]) -> None:
 @pytest.fixture
 def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A scratch folder laid out like the repository (outputs land here, not in the checkout)."""
-    for name in ("src", "tests", "benchmarks", "docs"):
+    for name in ("src", "tests", "benchmarks", "docs", "examples"):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -117,6 +120,13 @@ def test_the_quick_readme_commands_run(clone: Path, monkeypatch: pytest.MonkeyPa
 def test_the_readme_python_runs(clone: Path) -> None:
     for code in blocks("python"):
         exec(compile(code, "README.md", "exec"), {})  # the README's own examples
+
+
+@pytest.mark.slow
+def test_the_python_api_example_runs(clone: Path) -> None:
+    r = subprocess.run([sys.executable, "examples/python_api.py", "out"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "alerts raised" in r.stdout and (clone / "out" / "tracks.csv").stat().st_size > 10_000
 
 
 def _store_as_the_console_writes_it(path: Path) -> None:
