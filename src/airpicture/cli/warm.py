@@ -54,9 +54,10 @@ def run(args: argparse.Namespace) -> int:
 
 def cache_home() -> Path:
     """Where numba keeps the compiled code: $NUMBA_CACHE_DIR, else __pycache__ next to each source."""
-    import numba
+    from numba.core import config
 
-    return Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else PACKAGE
+    where = getattr(config, "CACHE_DIR", "")  # set from the environment when numba is imported
+    return Path(where) if where else PACKAGE
 
 
 def _stamp_path() -> Path:

@@ -187,7 +187,8 @@ class BeastReplayServer:
                 await reader.read()  # clients send nothing; returns when they hang up
         finally:
             self.clients.discard(writer)
-            self._handlers.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                self._handlers.discard(task)
 
     async def play(self) -> None:
         await self._first_client.wait()
