@@ -38,7 +38,18 @@ def ensure_venv() -> None:
 def warm() -> None:
     """Compile the numba kernels now (75-90 s on 2 cores, once), so the first demo does not wait
     for them; nothing when they are compiled already (airpicture.cli.warm keeps a stamp)."""
-    subprocess.run([str(PY), "-m", "airpicture", "warm"], check=True)
+    subprocess.run([str(PY), "-m", "airpicture", "warm", "--quiet"], check=True)
+
+
+def call(cmd: list[str]) -> int:
+    """Run cmd and return its exit code. Ctrl-C reaches the child too (same process group): let
+    it stop cleanly and report, instead of this script printing a KeyboardInterrupt traceback."""
+    child = subprocess.Popen(cmd)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def main(argv: list[str]) -> int:
@@ -52,13 +63,13 @@ def main(argv: list[str]) -> int:
     if task == "setup":
         return 0
     if task == "demo":
-        return subprocess.call([str(PY), "-m", "airpicture", "demo", *rest])
+        return call([str(PY), "-m", "airpicture", "demo", *rest])
     if task == "run":
-        return subprocess.call([str(PY), "-m", "airpicture", *rest])
+        return call([str(PY), "-m", "airpicture", *rest])
     for step in (["ruff", "check", "src", "tests", "benchmarks"], ["mypy"]):
-        if subprocess.call([str(PY), "-m", *step]) != 0:
+        if call([str(PY), "-m", *step]) != 0:
             return 1
-    return subprocess.call([str(PY), "-m", "pytest", *rest])
+    return call([str(PY), "-m", "pytest", *rest])
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force", action="store_true", help="run the warm-up even when the stamp says the cache is warm"
     )
+    p.add_argument("--quiet", action="store_true", help="say nothing when the kernels are compiled already")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     did = ensure_compiled(settings_of(args), force=args.force, out=sys.stderr)
+    if args.quiet and not did:
+        return 0
     what = "compiled or loaded" if did else "already cached (stamp matches; --force re-checks)"
     print(f"airpicture warm: kernels {what} in {time.perf_counter() - t0:.1f} s; cache: {cache_home()}")
     return 0
