@@ -23,7 +23,7 @@ FRAMES = Path(__file__).resolve().parents[1] / "data" / "modes" / "raw_frames_cd
         (["demo", "--speed", "0"], "must be > 0"),
         (["console", "--speed", "-3"], "must be > 0"),
         (["replay", "x.db", "--console", "8000", "--speed", "0"], "must be > 0"),
-        (["replay", "x.db", "--console", "70000"], "1..65535"),
+        (["replay", "x.db", "--console", "70000"], "0..65535"),
         (["decode", "x.bin", "--lat", "95", "--lon", "2"], "-90..90"),
         (["run", "--beast", "h:1", "--lat", "49", "--lon", "181"], "-180..180"),
         (["console", "--beast", "h:1", "--lat", "nan", "--lon", "2"], "not a finite number"),

@@ -43,13 +43,13 @@ def longitude(text: str) -> float:
 
 
 def port(text: str) -> int:
-    """A TCP port, 1..65535."""
+    """A TCP port, 0..65535 (0: any free port, as the system picks it)."""
     try:
         v = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 < v < 65536:
-        raise argparse.ArgumentTypeError(f"a TCP port is 1..65535, not {text}")
+    if not 0 <= v < 65536:
+        raise argparse.ArgumentTypeError(f"a TCP port is 0..65535, not {text}")
     return v
 
 

@@ -11,6 +11,14 @@ const SPOOF = "#e040fb";
 const TRAIL_POINTS = 20;
 const LEADER_S = 60; // speed leader length: where the track will be in this many seconds
 const MAX_LABELS = 600;
+const MAX_PLACE_LABELS = 150;
+const RANK = ["get", "rank"], TOWN = ["==", ["get", "kind"], "town"];
+const PLACE_LAYERS = [  // id, min zoom, filter, dot radius, colour
+  ["places-towns-big", 0, ["all", TOWN, [">=", RANK, 100000]], 3.5, "#5f7280"],
+  ["places-towns-mid", 8, ["all", TOWN, [">=", RANK, 10000], ["<", RANK, 100000]], 2.5, "#56687a"],
+  ["places-towns-small", 10, ["all", TOWN, ["<", RANK, 10000]], 2, "#4b5d6b"],
+  ["places-airfields", 7, ["==", ["get", "kind"], "airfield"], 3.5, "#4fa3c7"],
+];
 const M_TO_FT = 3.28084, MPS_TO_KT = 1.943844;
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +28,7 @@ const alerts = new Map();      // alert id -> alert
 let sensors = [], zones = [], classes = CLASS_NAMES, replay = null, pictureTime = null;
 let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
+let placeNames = [];  // the town and airfield names drawn last frame (read by the browser tests)
 
 // ---------- map ----------
 const map = new maplibregl.Map({
@@ -28,18 +37,23 @@ const map = new maplibregl.Map({
     version: 8,
     sources: {
       basemap: { type: "geojson", data: new URL("/static/basemap/countries-50m.geojson", location.href).href },
+      places: { type: "geojson", data: new URL("/static/basemap/places.geojson", location.href).href },
     },
     layers: [
       { id: "sea", type: "background", paint: { "background-color": "#08141d" } },
       { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#131d24" } },
       { id: "borders", type: "line", source: "basemap", paint: { "line-color": "#2f4654", "line-width": 0.8 } },
+      // Towns (GeoNames) and airfields (ICAO), tools/build_places.py: larger towns from further out.
+      ...PLACE_LAYERS.map(([id, minzoom, filter, radius, colour]) => ({ id, type: "circle", source: "places", minzoom,
+        filter, paint: { "circle-radius": radius, "circle-color": colour, "circle-stroke-color": "#08141d",
+          "circle-stroke-width": 0.5 } })),
     ],
   },
   center: [2.35, 48.86],
   maxPitch: 0,
   fadeDuration: 0, // symbols appear at once: no fade animation repainting after every update
   zoom: 8,
-  attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | MapLibre" },
+  attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | GeoNames (CC BY 4.0) | airportsdata | MapLibre" },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-right");
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
@@ -306,11 +320,14 @@ function drawOverlay() {
   // Names of zones and sensors first: track labels keep clear of them.
   const fixed = [...zones.map((z) => [z.name, z.lon, z.lat, 4, 4, "#ff8a80"]),
     ...sensors.filter((s) => s.lat !== null).map((s) => [s.name, s.lon, s.lat, 8, -5, "#b0bec5"])];
-  for (const [text, lon, lat, dx, dy, colour] of fixed) {
-    const p = map.project([lon, lat]);
+  for (const [text, lon, lat, dx, dy0, colour] of fixed) {
+    // sensors at one site (a radar and an ADS-B receiver) would print over each other: step down
+    const p = map.project([lon, lat]), wpx = 6.7 * text.length;
+    let dy = dy0;
+    for (let k = 0; k < 4 && !free(p.x + dx, p.y + dy, p.x + dx + wpx, p.y + dy + 12); k++) dy += 13;
     g.fillStyle = colour;
     g.fillText(text, p.x + dx, p.y + dy);
-    take([p.x + dx, p.y + dy, p.x + dx + 6.7 * text.length, p.y + dy + 12]);
+    take([p.x + dx, p.y + dy, p.x + dx + wpx, p.y + dy + 12]);
   }
   for (const [r, p] of order) {
     const name = labelOf(r).slice(0, 24);
@@ -327,6 +344,29 @@ function drawOverlay() {
     g.fillText(name, x, p[1] - 12);
     g.fillStyle = "#8aa0ad";
     g.fillText(line2, x, p[1] + 1);
+  }
+  drawPlaceNames(g, free, take);
+}
+
+function drawPlaceNames(g, free, take) {
+  // Place names last, largest first, where they fit: what flies and the site's names keep their room.
+  const layers = PLACE_LAYERS.map((l) => l[0]).filter((id) => map.getLayer(id));
+  const seen = new Set();
+  const feats = map.queryRenderedFeatures({ layers }).sort((a, b) => b.properties.rank - a.properties.rank);
+  let shown = 0;
+  placeNames = [];
+  for (const f of feats) {
+    const pr = f.properties, [lon, lat] = f.geometry.coordinates, key = `${pr.name}|${lon}|${lat}`;
+    if (shown >= MAX_PLACE_LABELS || seen.has(key)) continue;
+    seen.add(key);
+    const text = pr.kind === "airfield" ? `${pr.code} ${pr.name}`.slice(0, 32) : pr.name;
+    const p = map.project([lon, lat]), x = p.x + 5, y = p.y - 6, wpx = 6.7 * text.length;
+    if (!free(x, y, x + wpx, y + 12)) continue;
+    take([x, y, x + wpx, y + 12]);
+    g.fillStyle = pr.kind === "airfield" ? "#6fb0cc" : "#7d8f9b";
+    g.fillText(text, x, y);
+    placeNames.push(text);
+    shown++;
   }
 }
 
@@ -487,4 +527,5 @@ $("rp-play").addEventListener("click", () => send({ cmd: replay && replay.paused
 $("rp-speed").addEventListener("change", (e) => send({ cmd: "speed", speed: Number(e.target.value) }));
 
 // For tests and for an operator's browser console: read-only views of the state.
-window.airpicture = { map, tracks, alerts, stats, select, get selected() { return selected; } };
+window.airpicture = { map, tracks, alerts, stats, select, get selected() { return selected; },
+  get placeNames() { return placeNames; } };

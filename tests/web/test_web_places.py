@@ -1,0 +1,58 @@
+"""The console's map has geography at city scale: towns and airfields of the bundled region drawn
+under the tracks, with names that keep clear of the track labels and of each other; a screenshot
+of the demo region at city zoom goes to artifacts/."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from test_web_browser import CHROMIUM, browser, server, wait_for  # noqa: F401  (fixtures)
+from web_helpers import ARTIFACTS, Server, grid_picture
+
+STATIC = Path(__file__).resolve().parents[2] / "src" / "airpicture" / "sinks" / "web" / "static"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+        reason="needs Debian's chromium (apt-get install chromium)",
+    ),
+]
+
+
+def test_the_place_file_covers_the_bundled_region() -> None:
+    fc = json.loads((STATIC / "basemap" / "places.geojson").read_text())
+    names = {f["properties"]["name"] for f in fc["features"]}
+    codes = {f["properties"].get("code") for f in fc["features"]}
+    assert {"Paris", "Versailles", "Saint-Denis"} <= names and {"LFPG", "LFPO", "LFPB"} <= codes
+
+
+def test_city_zoom_shows_towns_and_airfields_under_the_tracks(server: Server, browser) -> None:  # noqa: F811
+    server.state.publish_picture(grid_picture(0, 12, spread_deg=0.08))
+    pg = browser()
+    pg.page.goto(server.url)
+    pg.page.wait_for_selector("body[data-tracks='12']", timeout=20_000)
+    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.33, 48.86], zoom: 11 })")
+    names: list[str] = []
+
+    def drawn() -> bool:
+        names[:] = pg.page.evaluate("() => window.airpicture.placeNames")
+        return len(names) >= 10
+
+    wait_for(drawn, timeout=20)
+    assert "Paris" in names
+    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.45, 48.85], zoom: 9 })")
+
+    def airfield() -> bool:
+        drawn()
+        return any(n.startswith(("LFPO ", "LFPB ", "LFPG ")) for n in names)
+
+    wait_for(airfield, timeout=20)
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.33, 48.86], zoom: 11 })")
+    wait_for(drawn, timeout=20)
+    pg.page.screenshot(path=str(ARTIFACTS / "console-city-zoom.png"))
+    assert pg.errors == []
