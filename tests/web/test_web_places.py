@@ -56,3 +56,26 @@ def test_city_zoom_shows_towns_and_airfields_under_the_tracks(server: Server, br
     wait_for(drawn, timeout=20)
     pg.page.screenshot(path=str(ARTIFACTS / "console-city-zoom.png"))
     assert pg.errors == []
+
+
+def test_the_first_tracks_are_brought_into_view(server: Server, browser) -> None:  # noqa: F811
+    # a live feed's first aircraft 150 km from the site: out of the first view, then fitted in
+    from web_helpers import SITE, make_picture
+
+    pg = browser()
+    pg.page.goto(server.url)
+    pg.page.wait_for_selector("body[data-tracks='0']", timeout=20_000)
+    server.state.publish_picture(make_picture(0.0, [7], [50.2], [2.35]))
+    pg.page.wait_for_selector("body[data-tracks='1']", timeout=20_000)
+
+    def in_view() -> bool:
+        return bool(pg.page.evaluate(
+            "([lat, lon]) => { const b = window.airpicture.map.getBounds();"
+            " return b.contains([2.35, 50.2]) && b.contains([lon, lat]); }", [SITE[0], SITE[1]]
+        ))  # fmt: skip
+
+    wait_for(in_view, timeout=10)
+    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [10, 40], zoom: 9 })")
+    pg.page.click("#fit")
+    wait_for(in_view, timeout=10)
+    assert pg.errors == []

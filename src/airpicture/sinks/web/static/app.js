@@ -29,6 +29,7 @@ let sensors = [], zones = [], classes = CLASS_NAMES, replay = null, pictureTime 
 let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
 let placeNames = [];  // the town and airfield names drawn last frame (read by the browser tests)
+let site = null, fitted = false, userMoved = false;
 
 // ---------- map ----------
 const map = new maplibregl.Map({
@@ -56,6 +57,8 @@ const map = new maplibregl.Map({
   attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | GeoNames (CC BY 4.0) | airportsdata | MapLibre" },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-right");
+map.on("dragstart", () => { userMoved = true; });
+map.on("zoomstart", (e) => { if (e.originalEvent) userMoved = true; });  // a wheel or pinch, not fitBounds
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
 
 const empty = () => ({ type: "FeatureCollection", features: [] });
@@ -126,6 +129,23 @@ function putTrack(r) {
   if (t.length > TRAIL_POINTS) t.shift();
 }
 
+function fitOnce() {
+  // The first tracks and the site in view, once, unless the operator has moved the map already: a
+  // live feed's first aircraft may be 200 km from the site. The "fit" button does it again.
+  if (fitted || userMoved || !tracks.size) return;
+  fitted = true;
+  fitView();
+}
+
+function fitView() {
+  const pts = [...tracks.values()].filter((r) => r.lat !== null && r.lon !== null).map((r) => [r.lon, r.lat]);
+  if (site && site.lat !== undefined) pts.push([site.lon, site.lat]);
+  if (!pts.length) return;
+  const b = new maplibregl.LngLatBounds(pts[0], pts[0]);
+  for (const p of pts) b.extend(p);
+  map.fitBounds(b, { padding: 60, maxZoom: 11, duration: 0 });
+}
+
 function onMessage(msg) {
   stats.messages++;
   if (msg.type === "snapshot") {
@@ -137,8 +157,10 @@ function onMessage(msg) {
     pictureTime = msg.time; stats.seq = msg.seq;
     if (!centred && msg.site && msg.site.lat !== undefined) {
       centred = true;
+      site = msg.site;
       map.jumpTo({ center: [msg.site.lon, msg.site.lat], zoom: 9 });
     }
+    fitOnce();
     setReplay(msg.replay);
     drawStatic(); renderAlerts(); renderSensors();
     dirty = true;
@@ -147,6 +169,7 @@ function onMessage(msg) {
     stats.deltas++; stats.seq = msg.seq; pictureTime = msg.time;
     for (const id of msg.del) { tracks.delete(id); trails.delete(id); }
     for (const r of rowsOf(msg.upd)) putTrack(r);
+    fitOnce();
     dirty = true;
   } else if (msg.type === "alerts") {
     if (msg.replace) alerts.clear();
@@ -507,6 +530,7 @@ function renderSensors() {
 
 // ---------- filter ----------
 $("filter").addEventListener("input", (e) => { filterText = e.target.value.trim().toLowerCase(); dirty = true; });
+$("fit").addEventListener("click", () => { userMoved = false; fitView(); });
 
 // ---------- replay ----------
 function setReplay(r) {
@@ -527,5 +551,5 @@ $("rp-play").addEventListener("click", () => send({ cmd: replay && replay.paused
 $("rp-speed").addEventListener("change", (e) => send({ cmd: "speed", speed: Number(e.target.value) }));
 
 // For tests and for an operator's browser console: read-only views of the state.
-window.airpicture = { map, tracks, alerts, stats, select, get selected() { return selected; },
+window.airpicture = { map, tracks, alerts, stats, select, fitView, get selected() { return selected; },
   get placeNames() { return placeNames; } };
