@@ -79,3 +79,27 @@ def test_the_first_tracks_are_brought_into_view(server: Server, browser) -> None
     pg.page.click("#fit")
     wait_for(in_view, timeout=10)
     assert pg.errors == []
+
+
+def test_the_track_list_sorts_and_selects(server: Server, browser) -> None:  # noqa: F811
+    from web_helpers import make_picture
+
+    alt = [3000.0, 9000.0, 500.0]
+    server.state.publish_picture(make_picture(0.0, [21, 22, 23], [48.8, 48.9, 48.85], [2.2, 2.3, 2.4], alt))
+    pg = browser()
+    pg.page.goto(server.url)
+    pg.page.wait_for_selector("#track-list tbody tr:nth-child(3)", timeout=20_000)
+
+    def column(i: int) -> list[str]:
+        return [t.strip() for t in pg.page.locator(f"#track-list tbody td:nth-child({i})").all_inner_texts()]
+
+    assert column(1) == ["T21", "T22", "T23"]  # by track name first
+    pg.page.click("#track-list th[data-key='alt']")  # highest first
+    wait_for(lambda: column(1) == ["T22", "T21", "T23"])
+    assert column(3) == ["295", "098", "016"]  # flight levels
+    pg.page.click("#track-list th[data-key='alt']")  # and back
+    wait_for(lambda: column(1) == ["T23", "T21", "T22"])
+    pg.page.click("#track-list tbody tr[data-track='21']")
+    wait_for(lambda: pg.page.evaluate("() => window.airpicture.selected") == 21)
+    pg.page.wait_for_selector("#track-panel:not([hidden])", timeout=5_000)
+    assert pg.errors == []

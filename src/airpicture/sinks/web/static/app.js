@@ -217,9 +217,60 @@ function flush() {
     $("clock").textContent = pictureTime ? `${new Date(pictureTime * 1000).toISOString().slice(11, 19)}Z` : "--:--:--";
     if (selected !== null) renderPanel();
     drawOverlay();
+    if (performance.now() - listAt > 1000) renderList();
   }
   requestAnimationFrame(flush);
 }
+
+// ---------- the track list (as tar1090's): sortable by a header click, a row click selects ----------
+const MAX_LIST_ROWS = 300;
+let listSort = { key: "label", dir: 1 }, listAt = -Infinity;
+const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });  // T2 before T10
+const LIST_KEYS = {
+  label: (r) => labelOf(r), cls: (r) => r.cls,
+  alt: (r) => (r.alt === null ? -Infinity : r.alt), spd: (r) => (r.spd === null ? -Infinity : r.spd),
+};
+
+function renderList() {
+  listAt = performance.now();
+  const key = LIST_KEYS[listSort.key], dir = listSort.dir;
+  const rows = [...tracks.values()].filter((r) => r.lat !== null && visible(r))
+    .sort((a, b) => {
+      const x = key(a), y = key(b);
+      const c = typeof x === "string" ? byName.compare(x, y) : x < y ? -1 : x > y ? 1 : 0;
+      return c ? c * dir : a.id - b.id;
+    });
+  $("list-count").textContent = String(rows.length);
+  $("track-list").querySelectorAll("th").forEach((th) => {
+    th.classList.toggle("sorted", th.dataset.key === listSort.key);
+    th.classList.toggle("up", dir < 0);
+  });
+  $("track-list").querySelector("tbody").replaceChildren(...rows.slice(0, MAX_LIST_ROWS).map((r) => {
+    const tr = document.createElement("tr");
+    tr.dataset.track = String(r.id);
+    if (r.id === selected) tr.className = "sel";
+    const fl = r.alt === null ? "" : String(Math.max(0, Math.round(r.alt * M_TO_FT / 100))).padStart(3, "0");
+    const kt = r.spd === null ? "" : String(Math.round(r.spd * MPS_TO_KT));
+    for (const [i, v] of [labelOf(r), classes[r.cls] || "", fl, kt].entries()) {
+      const td = document.createElement("td");
+      td.textContent = v;  // names from the air: text, never HTML
+      if (i === 0) td.style.color = r.itg >= 1 ? SPOOF : (CLASS_COLOURS[r.cls] || CLASS_COLOURS[0]);
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+$("track-list").querySelector("thead").addEventListener("click", (e) => {
+  const k = e.target.dataset && e.target.dataset.key;
+  if (!k) return;
+  listSort = { key: k, dir: listSort.key === k ? -listSort.dir : k === "label" || k === "cls" ? 1 : -1 };
+  renderList();
+});
+$("track-list").querySelector("tbody").addEventListener("click", (e) => {
+  const tr = e.target.closest("tr");
+  if (tr) { select(Number(tr.dataset.track)); renderList(); }
+});
 requestAnimationFrame(flush);
 
 // Tracks (heading arrows or dots, speed leaders, trails) are drawn on a 2-D canvas over the map,
