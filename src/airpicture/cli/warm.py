@@ -50,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     did = ensure_compiled(settings_of(args), force=args.force, out=sys.stderr)
     if args.quiet and not did:
         return 0
+    from numba.core import config
+
+    if getattr(config, "DISABLE_JIT", False):
+        print("airpicture warm: numba is disabled (NUMBA_DISABLE_JIT): nothing to compile")
+        return 0
     what = "compiled or loaded" if did else "already cached (stamp matches; --force re-checks)"
     print(f"airpicture warm: kernels {what} in {time.perf_counter() - t0:.1f} s; cache: {cache_home()}")
     return 0
@@ -142,9 +147,10 @@ def _compile_counter() -> Any:
 def ensure_compiled(settings: Settings | None = None, force: bool = False, out: TextIO | None = None) -> bool:
     """Compile (or load) every kernel unless the stamp says the cache is warm; returns whether the
     warm-up ran. When numba has to compile, `out` (default stderr) says so and how far it is."""
-    if not force and is_warm():
-        return False
-    from numba.core import event
+    from numba.core import config, event
+
+    if getattr(config, "DISABLE_JIT", False) or (not force and is_warm()):
+        return False  # NUMBA_DISABLE_JIT (debugging): nothing to compile, and pure Python is slow
 
     out = out or sys.stderr
     import airpicture.assess.assessor
