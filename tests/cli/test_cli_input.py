@@ -45,6 +45,8 @@ def test_recordings_say_what_is_wrong_with_them(tmp_path: Path, capsys: pytest.C
     junk.write_text("hello\n")
     assert main(["decode", str(empty)]) == 1
     assert "empty.bin: empty file" in capsys.readouterr().err
+    assert main(["rid", str(empty)]) == 1
+    assert "empty.bin: empty file" in capsys.readouterr().err
     assert main(["decode", str(junk)]) == 1
     assert "cannot tell its format" in (err := capsys.readouterr().err) and "--format names it" in err
     scen = tmp_path / "paris"
