@@ -18,7 +18,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "airpicture.toml"
 def test_the_documented_file_is_the_template(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "template"]) == 0
     assert capsys.readouterr().out == template()
-    assert template() == DOC.read_text(), "settings changed: airpicture config template > docs/airpicture.toml"
+    assert template() == DOC.read_text(), "run: airpicture config template > docs/airpicture.toml"
 
 
 def test_the_template_changes_nothing_and_every_line_is_valid(tmp_path: Path) -> None:
