@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Set up .venv from the pinned lock file (once, and again when the lock changes), then run a task.
+"""Set up .venv from the pinned lock file (once, and again when the lock changes), compile the
+kernels once (`airpicture warm`), then run a task.
 
 usage: python3 bootstrap.py demo [ARGS...]   run the demo on the bundled Paris data
        python3 bootstrap.py test [PYTEST ARGS...]   lint, type-check and test
        python3 bootstrap.py run ARGS...   any airpicture command (airpicture ARGS...)
+       python3 bootstrap.py setup   only set up (.venv and the compiled kernels)
 """
 
 import hashlib
@@ -18,6 +20,7 @@ VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".lock-sha256"
+TASKS = ("demo", "test", "run", "setup")
 
 
 def ensure_venv() -> None:
@@ -32,21 +35,41 @@ def ensure_venv() -> None:
     STAMP.write_text(want)
 
 
+def warm() -> None:
+    """Compile the numba kernels now (75-90 s on 2 cores, once), so the first demo does not wait
+    for them; nothing when they are compiled already (airpicture.cli.warm keeps a stamp)."""
+    subprocess.run([str(PY), "-m", "airpicture", "warm", "--quiet"], check=True)
+
+
+def call(cmd: list[str]) -> int:
+    """Run cmd and return its exit code. Ctrl-C reaches the child too (same process group): let
+    it stop cleanly and report, instead of this script printing a KeyboardInterrupt traceback."""
+    child = subprocess.Popen(cmd)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "run"}:
+    if not argv or argv[0] not in TASKS:
         print(__doc__)
         return 2
     ensure_venv()
     task, rest = argv[0], argv[1:]
     os.chdir(ROOT)
+    warm()
+    if task == "setup":
+        return 0
     if task == "demo":
-        return subprocess.call([str(PY), "-m", "airpicture", "demo", *rest])
+        return call([str(PY), "-m", "airpicture", "demo", *rest])
     if task == "run":
-        return subprocess.call([str(PY), "-m", "airpicture", *rest])
+        return call([str(PY), "-m", "airpicture", *rest])
     for step in (["ruff", "check", "src", "tests", "benchmarks"], ["mypy"]):
-        if subprocess.call([str(PY), "-m", *step]) != 0:
+        if call([str(PY), "-m", *step]) != 0:
             return 1
-    return subprocess.call([str(PY), "-m", "pytest", *rest])
+    return call([str(PY), "-m", "pytest", *rest])
 
 
 if __name__ == "__main__":

@@ -180,7 +180,7 @@ def long_run(targets: int, hours: float, out: Path) -> dict[str, float]:
     subprocess.run(
         [sys.executable, "-m", "airpicture", "sim", str(scn), "--targets", str(targets), "--drones", "0",
          "--birds", "0", "--ghosts", "0", "--duration", str(hours * 3600), "--truth-period", "10",
-         "--progress", "off"],
+         "--no-progress"],
         check=True, capture_output=True, env=env,
     )  # fmt: skip
     t0 = time.perf_counter()

@@ -135,7 +135,7 @@ def test_cli_writes_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     out = tmp_path / "cli"
     rc = cli.main(
         ["sim", str(out), "--targets", "30", "--drones", "3", "--birds", "4", "--duration", "20",
-         "--seed", "2", "--site", "45.0,5.0,200", "--clutter", "7", "--scan", "5", "--progress", "off"]
+         "--seed", "2", "--site", "45.0,5.0,200", "--clutter", "7", "--scan", "5", "--no-progress"]
     )  # fmt: skip
     assert rc == 0
     printed = capsys.readouterr().out
@@ -150,11 +150,9 @@ def test_cli_writes_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_cli_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.main(["sim", str(tmp_path / "x"), "--site", "north"])
-    rc = cli.main(
-        ["sim", str(tmp_path / "x"), "--sensors", str(tmp_path / "missing.json"), "--progress", "off"]
-    )
+    rc = cli.main(["sim", str(tmp_path / "x"), "--sensors", str(tmp_path / "missing.json"), "--no-progress"])
     assert rc == 1 and "sensor sheet" in capsys.readouterr().err
-    rc = cli.main(["sim", str(tmp_path / "x"), "--duration", "0", "--progress", "off"])
+    rc = cli.main(["sim", str(tmp_path / "x"), "--duration", "0", "--no-progress"])
     assert rc == 1
 
 
@@ -164,5 +162,5 @@ def test_cli_is_quiet_when_piped_and_shows_progress_when_asked(
     args = ["sim", str(tmp_path / "p"), "--targets", "5", "--birds", "0", "--drones", "0", "--duration", "5"]
     assert cli.main(args) == 0  # auto: stderr is not a terminal here
     assert capsys.readouterr().err == ""
-    assert cli.main([*args, "--progress", "on"]) == 0
+    assert cli.main([*args, "--progress"]) == 0
     assert "simulating" in capsys.readouterr().err

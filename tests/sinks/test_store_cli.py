@@ -91,3 +91,19 @@ def test_history_commands_on_postgresql(tmp_path: Path, capsys: pytest.CaptureFi
         assert "postgresql://airpicture@" in out and ":airpicture@" not in out  # no password shown
     finally:
         drop_pg_schema(schema)
+
+
+def test_reading_commands_never_create_or_change_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty, text = tmp_path / "empty.db", tmp_path / "notes.db"
+    empty.touch()
+    text.write_text("not a database\n")
+    assert main(["history", "info", str(empty)]) == 1
+    assert "empty file, not a history store" in capsys.readouterr().err
+    assert main(["history", "export", str(text), "--out", str(tmp_path / "x")]) == 1
+    assert "not an SQLite file" in capsys.readouterr().err
+    assert main(["replay", str(tmp_path / "missing.db"), "--console", "0"]) == 1
+    assert "no history store at" in capsys.readouterr().err
+    assert empty.stat().st_size == 0 and text.read_text() == "not a database\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "notes.db"]

@@ -196,6 +196,8 @@ def test_run_cli_tracks_a_replayed_feed(tmp_path: Path) -> None:
         server.wait()
     rows = _rows(out)
     assert len(rows) >= 10 and {r["identity"] for r in rows} == {"AFR34ZG"}
+    # one pipeline, one answer: classified as the console classifies it (an ICAO address: aircraft)
+    assert {(r["class"], r["class_p"]) for r in rows} == {("aircraft", "1.000")}
     lat = np.array([float(r["lat"]) for r in rows])
     assert lat.max() > 48.9 and lat.min() < 48.0  # from CDG southwards, towards Toulouse
 
@@ -212,3 +214,21 @@ def test_run_cli_several_feeds_and_bad_arguments(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         main(["run", "--beast", "nohostport"])
     assert main(["run", "--beast", "127.0.0.1:1", "--out", "x.csv"]) == 1  # no site for the tracker
+
+
+def test_replay_cli_ends_cleanly_when_the_recording_ends(tmp_path: Path) -> None:
+    port = _free_port()
+    cmd = [sys.executable, "-m", "airpicture", "replay", "--serve-beast", str(port), str(BEAST)]
+    server = subprocess.Popen([*cmd, "--speed", "1000"], stderr=subprocess.PIPE, text=True)
+    assert server.stderr is not None
+    assert server.stderr.readline().startswith("serving 239 frames")  # listening
+    got = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        while data := s.recv(65536):
+            got += data
+    assert server.wait(timeout=30) == 0
+    err = server.stderr.read()
+    server.stderr.close()
+    assert got.count(b"\x1a") >= 239
+    assert "Traceback" not in err and "CancelledError" not in err
+    assert "replay: 239 frames served" in err

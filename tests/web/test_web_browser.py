@@ -295,8 +295,10 @@ def test_replay_seek_pause_and_speed_from_the_page(server: Server, browser) -> N
 @pytest.mark.slow
 def test_paris_scenario_in_the_console_shows_aircraft_and_a_drone_alert(server: Server, browser) -> None:
     from airpicture.cli.console import scenario_state, track_into
+    from airpicture.cli.warm import ensure_compiled
     from airpicture.sources.scenario import load_scenario
 
+    ensure_compiled()  # a cold numba cache compiles here, before any deadline starts
     scn = load_scenario(BUNDLED)
     base = scenario_state(scn)  # sensors, zones and site of the scenario into the served state
     server.state.sites, server.state.zones, server.state.site = base.sites, base.zones, base.site

@@ -33,9 +33,12 @@ if TYPE_CHECKING:
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
 TOKEN_ENV = "AIRPICTURE_CONSOLE_TOKEN"  # the configured token, when --token is not given
+STATS_EVERY_S = 10.0  # scenario seconds between the sensor stats written to a --store
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    from airpicture.cli.args import latitude, longitude
+
     p.add_argument(
         "scenario", nargs="?", default=str(BUNDLED), help="scenario folder (default: bundled Paris)"
     )
@@ -47,18 +50,22 @@ def configure(p: argparse.ArgumentParser) -> None:
     for fmt in ("beast", "avr", "sbs"):
         p.add_argument(f"--{fmt}", type=host_port, action="append", default=[], metavar="HOST:PORT",
                        help=f"live {fmt} feed instead of a scenario; repeat for several")  # fmt: skip
-    p.add_argument("--lat", type=float, help="live: site / receiver latitude (deg)")
-    p.add_argument("--lon", type=float, help="live: site / receiver longitude (deg)")
-    p.add_argument("--alt", type=float, default=0.0, help="live: site / receiver altitude (m)")
+    p.add_argument("--lat", type=latitude, help="live: site / receiver latitude (deg)")
+    p.add_argument("--lon", type=longitude, help="live: site / receiver longitude (deg)")
+    p.add_argument(
+        "--alt", type=float, default=0.0, help="live: site / receiver altitude (m) (default: %(default)s)"
+    )
     p.add_argument("--zones", help="live: protected zones (GeoJSON or a JSON list of circles)")
 
 
 def add_server_args(p: argparse.ArgumentParser) -> None:
     """--speed, --port, --host, --token; unset, they come from the settings (console.*)."""
+    from airpicture.cli.args import port, positive
+
     p.add_argument(
-        "--speed", type=float, help="replay speed, N x real time (default: settings console.speed)"
+        "--speed", type=positive, help="replay speed, N x real time (default: settings console.speed)"
     )
-    p.add_argument("--port", type=int, help="HTTP port (default: settings console.port)")
+    p.add_argument("--port", type=port, help="HTTP port (default: settings console.port)")
     p.add_argument(
         "--host", help="address to bind; off loopback needs --token (default: settings console.host)"
     )
@@ -178,6 +185,7 @@ def track_into(
         from airpicture.sinks.store import StoreWriter, open_store
 
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
+    stats, stats_due = ScenarioStats(scn), scn.start_s
     try:
         for pic in judged(trk, integrity, scenario_windows(scn, None, False)):
             alerts = assessor.update(pic)
@@ -186,6 +194,9 @@ def track_into(
             if writer is not None:
                 writer.submit_picture(pic)
                 writer.submit_alerts(alerts)
+                if pic.time_s >= stats_due:  # what each sensor delivered, as the console shows it
+                    writer.submit_stats(pic.time_s, stats(pic.time_s))
+                    stats_due = pic.time_s + STATS_EVERY_S
             if stop.is_set():
                 return
         timeline.finish()
@@ -208,11 +219,13 @@ def run_scenario_console(
     """Track a scenario with the real tracker and assessor and serve it in the console at `speed` x,
     printing the URL and a progress line, until Ctrl-C. Blocking. settings: the stages' (default:
     defaults and environment)."""
+    from airpicture.cli.warm import ensure_compiled
     from airpicture.sinks.web import Player, Timeline, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.scenario import load_scenario
 
     check_bind(host, token)
+    ensure_compiled(settings)  # before the URL is printed: a page then shows tracks, not a blank map
     scn = load_scenario(scenario_dir)
     state = scenario_state(scn)
     timeline = Timeline(scn.start_s, scn.end_s)
@@ -235,9 +248,8 @@ def run_scenario_console(
     )
     progress.start()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    print(
-        f"airpicture console: http://{shown}:{port}/  ({Path(scenario_dir).name} at {speed:g}x; Ctrl-C stops)"
-    )
+    what = f"{Path(scenario_dir).name} at {speed:g}x"
+    print(f"airpicture console: http://{shown}:{port}/  ({what}; Ctrl-C stops)", flush=True)
     try:
         serve_console(state, host, port, token)
     finally:
@@ -246,7 +258,8 @@ def run_scenario_console(
         tracker.join(timeout=10)
         if state.history_store is not None:
             state.history_store.close()
-        print(file=sys.stderr)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # end the status line
 
 
 def run_live_console(
@@ -265,6 +278,7 @@ def run_live_console(
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
+    from airpicture.cli.warm import ensure_compiled
     from airpicture.integrity import TrackIntegrity
     from airpicture.integrity.gnss_alerts import GnssWatch
     from airpicture.sensors import live_receivers
@@ -277,6 +291,7 @@ def run_live_console(
     from airpicture.track.windows import FeedWindows
 
     check_bind(host, token)
+    ensure_compiled(settings)
     site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
     clients = [FeedClient(fmt, h, p, receiver=site[:2], sensor=i) for i, (fmt, (h, p)) in enumerate(feeds)]
     sheets = live_receivers([c.name for c in clients], *site)
@@ -325,7 +340,8 @@ def run_live_console(
     worker = threading.Thread(target=feed_loop, name="console-feeds", daemon=True)
     worker.start()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    print(f"airpicture console: http://{shown}:{port}/  (live: {len(clients)} feed(s); Ctrl-C stops)")
+    what = f"live: {len(clients)} feed(s)"
+    print(f"airpicture console: http://{shown}:{port}/  ({what}; Ctrl-C stops)", flush=True)
     try:
         serve_console(state, host, port, token)
     finally:
@@ -351,7 +367,7 @@ def serve_timeline(
     player.start()
     stop = threading.Event()
     threading.Thread(target=_progress, args=(state, player, stop), daemon=True).start()
-    print(f"airpicture console: http://{host}:{port}/  (replay at {speed:g}x; Ctrl-C stops)")
+    print(f"airpicture console: http://{host}:{port}/  (replay at {speed:g}x; Ctrl-C stops)", flush=True)
     try:
         serve_console(state, host, port, token)
     finally:
@@ -396,7 +412,10 @@ def replay_store_console(
 
 
 def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
-    """One status line on stderr, rewritten every second."""
+    """One status line on stderr, rewritten every second (a line every 30 s when not a terminal)."""
+    from airpicture.cli.status import StatusLine
+
+    line = StatusLine(sys.stderr, every_s=30.0)
     while not stop.wait(1.0):
         st = player.status()
         f = state.frame
@@ -405,13 +424,11 @@ def _progress(state: LiveState, player: Player, stop: threading.Event) -> None:
         done = 100.0 * (st["available_s"] - st["start_s"]) / span
         active = sum(1 for a in state.alert_list() if a["state"] != "cleared")
         pace = "paused" if st["paused"] else f"{st['speed']:g}x"
-        print(
-            f"\r{clock}Z {pace}  tracks {len(f) if f else 0:4d}"
-            f"  alerts {active:2d} active  clients {state.clients}  tracked {min(done, 100):3.0f}%   ",
-            end="",
-            file=sys.stderr,
-            flush=True,
+        line.show(
+            f"{clock}Z {pace}  tracks {len(f) if f else 0:4d}"
+            f"  alerts {active:2d} active  clients {state.clients}  tracked {min(done, 100):3.0f}%"
         )
+    line.end()
 
 
 __all__ = [

@@ -21,23 +21,30 @@ COLUMNS = ("time_s", "icao24", "df", "lat", "lon", "altitude_m", "speed_mps", "t
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from airpicture.cli.args import latitude, longitude
+
     parser.add_argument("file", help="recording (Beast, AVR, SBS or JSON lines; .gz accepted)")
     parser.add_argument("--format", choices=("beast", "avr", "sbs", "jsonl"), help="default: guessed")
-    parser.add_argument("--lat", type=float, help="receiver latitude (deg)")
-    parser.add_argument("--lon", type=float, help="receiver longitude (deg)")
+    parser.add_argument("--lat", type=latitude, help="receiver latitude (deg)")
+    parser.add_argument("--lon", type=longitude, help="receiver longitude (deg)")
     parser.add_argument("--out", default="-", help="CSV file to write (default: stdout)")
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from airpicture.errors import ConfigError, SinkError
+    from airpicture.errors import ConfigError, SinkError, SourceError
     from airpicture.sources.replay import decode_file
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
     receiver = (args.lat, args.lon) if args.lat is not None else None
-    table, src = decode_file(args.file, args.format, receiver)
+    try:
+        table, src = decode_file(args.file, args.format, receiver)
+    except SourceError as e:
+        if args.format is None and "cannot tell its format" in str(e):
+            raise SourceError(f"{e}; --format names it") from None
+        raise
 
     def num(x: np.ndarray, fmt: str) -> list[str]:
         return [fmt % v if v == v else "" for v in x.tolist()]  # v != v: NaN

@@ -33,6 +33,24 @@ def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def existing_store(target: str) -> None:
+    """Refuse a store that is not there before opening it: opening creates a missing or empty
+    SQLite file, and a command that only reads must leave the disk as it found it."""
+    from airpicture.errors import ConfigError
+
+    if "://" in target and not target.startswith("sqlite://"):
+        return  # a server (PostgreSQL): it says itself what is missing
+    path = Path(target.removeprefix("sqlite://"))
+    if not path.is_file():
+        raise ConfigError(f"no history store at {path}")
+    with path.open("rb") as f:
+        head = f.read(16)
+    if not head:
+        raise ConfigError(f"{path} is an empty file, not a history store")
+    if head != b"SQLite format 3\x00":
+        raise ConfigError(f"{path} is not a history store (not an SQLite file)")
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     info = sub.add_parser("info", help="time range and row counts")
@@ -54,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.action == "prune" and not (math.isfinite(args.keep_hours) and args.keep_hours >= 0):
         raise ConfigError(f"--keep-hours must be a number >= 0, not {args.keep_hours}")
-    if "://" not in args.store and not Path(args.store).is_file():
-        raise ConfigError(f"no history store at {args.store}")  # do not create an empty one
+    existing_store(args.store)
     with open_store(args.store) as store:
         span = store.time_range()
         if args.action == "info":

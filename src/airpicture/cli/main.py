@@ -43,6 +43,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("rid", "airpicture.cli.rid", "decode drone Remote ID (pcap/pcapng BLE + Wi-Fi, JSONL) to CSV"),
     ("config", "airpicture.cli.config", "show the settings in effect (defaults, --config file, environment)"),
+    ("warm", "airpicture.cli.warm", "compile the numba kernels once (bootstrap.py runs it after installing)"),
 )
 
 

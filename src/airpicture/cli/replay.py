@@ -22,13 +22,17 @@ import os
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from airpicture.cli.args import port, positive
+
     parser.add_argument("file", help="the recording")
-    parser.add_argument("--speed", type=float, default=1.0, help="N times faster than recorded")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (serve modes)")
+    parser.add_argument(
+        "--speed", type=positive, default=1.0, help="N times faster than recorded (default: %(default)s)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--serve-beast", type=int, metavar="PORT", help="serve as Beast on this TCP port")
+    mode.add_argument("--serve-beast", type=port, metavar="PORT", help="serve as Beast on this TCP port")
     mode.add_argument(
-        "--console", type=int, metavar="PORT", help="play into the operator console on this port"
+        "--console", type=port, metavar="PORT", help="play into the operator console on this port"
     )
     parser.add_argument(
         "--token",
@@ -39,10 +43,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.speed <= 0:
-        from airpicture.errors import ConfigError
-
-        raise ConfigError("--speed must be > 0")
     if args.serve_beast is not None:
         return _serve_beast(args)
     if args.console is not None:
@@ -54,6 +54,7 @@ def _console(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from airpicture.cli.console import replay_store_console, run_scenario_console
+    from airpicture.cli.history import existing_store
     from airpicture.cli.main import settings_of
 
     loop = not args.no_loop
@@ -62,6 +63,7 @@ def _console(args: argparse.Namespace) -> int:
             args.file, args.speed, loop, args.host, args.console, args.token, settings=settings_of(args)
         )
     else:
+        existing_store(args.file)  # only reads: never creates a store
         replay_store_console(args.file, args.speed, loop, args.host, args.console, args.token)
     return 0
 

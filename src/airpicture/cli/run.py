@@ -35,15 +35,23 @@ def host_port(text: str) -> tuple[str, int]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from airpicture.cli.args import latitude, longitude, positive
+
     for fmt, port in (("beast", 30005), ("avr", 30002), ("sbs", 30003)):
         parser.add_argument(f"--{fmt}", type=host_port, action="append", default=[], metavar="HOST:PORT",
                             help=f"{fmt} feed (readsb/dump1090 port {port}); repeat for several")  # fmt: skip
-    parser.add_argument("--lat", type=float, help="receiver / site latitude (deg)")
-    parser.add_argument("--lon", type=float, help="receiver / site longitude (deg)")
-    parser.add_argument("--alt", type=float, default=0.0, help="receiver / site altitude (m)")
+    parser.add_argument("--lat", type=latitude, help="receiver / site latitude (deg)")
+    parser.add_argument("--lon", type=longitude, help="receiver / site longitude (deg)")
+    parser.add_argument(
+        "--alt", type=float, default=0.0, help="receiver / site altitude (m) (default: %(default)s)"
+    )
     parser.add_argument("--out", help="write the tracked picture (tracks.csv) here")
-    parser.add_argument("--duration", type=float, help="stop after this many seconds")
-    parser.add_argument("--stats-every", type=float, default=10.0, help="stats period (s)")
+    parser.add_argument(
+        "--duration", type=positive, help="stop after this many seconds (default: run until Ctrl-C)"
+    )
+    parser.add_argument(
+        "--stats-every", type=positive, default=10.0, help="stats period (s) (default: %(default)s)"
+    )
     parser.add_argument(
         "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
     )
@@ -131,11 +139,13 @@ def run(args: argparse.Namespace) -> int:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
             from airpicture.assess import TrackAssessor
+            from airpicture.cli.warm import ensure_compiled
             from airpicture.integrity import TrackIntegrity
             from airpicture.sensors import live_receivers
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import ImmGnnTracker
 
+            ensure_compiled(settings)
             sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
             out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
             site = (args.lat, args.lon, args.alt)

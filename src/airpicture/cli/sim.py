@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from airpicture.cli.args import latitude, longitude
 from airpicture.errors import ConfigError
 
 
@@ -18,6 +19,8 @@ def _site(text: str) -> tuple[float, float, float]:
         parts = []
     if len(parts) not in (2, 3):
         raise argparse.ArgumentTypeError("expected LAT,LON[,ALT_M]")
+    latitude(str(parts[0]))  # in range, or the same one-line error as --lat
+    longitude(str(parts[1]))
     return parts[0], parts[1], parts[2] if len(parts) == 3 else 60.0
 
 
@@ -76,7 +79,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, default=600.0, help="seconds to simulate (default 600)")
     p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same scenario (default 0)")
     p.add_argument("--site", type=_site, default=None, help="protected site LAT,LON[,ALT_M] (default Paris)")
-    p.add_argument("--start", type=float, default=None, help="start time, UTC epoch seconds")
+    p.add_argument(
+        "--start",
+        type=float,
+        default=None,
+        help="start time, UTC epoch seconds (default: the scenario's own)",
+    )
     p.add_argument("--clutter", type=float, default=None, help="false plots per scan of every radar")
     p.add_argument("--scan", type=float, default=None, help="scan period (s) of the surveillance (TMA) radar")
     p.add_argument(
@@ -85,10 +93,25 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="a sensor sheet (sensors.json; a radar may fly an orbit) instead of the default",
     )
     p.add_argument("--aew", action="store_true", help="add an airborne early-warning radar on a 25 km orbit")
-    p.add_argument("--air-radius-km", type=float, default=150.0, help="aircraft fly within this radius")
-    p.add_argument("--p-no-transponder", type=float, default=0.4, help="share of light aircraft without one")
+    p.add_argument(
+        "--air-radius-km",
+        type=float,
+        default=150.0,
+        help="aircraft fly within this radius (default: %(default)s)",
+    )
+    p.add_argument(
+        "--p-no-transponder",
+        type=float,
+        default=0.4,
+        help="share of light aircraft without one (default: %(default)s)",
+    )
     p.add_argument("--truth-period", type=float, default=1.0, help="seconds between truth rows (default 1)")
-    p.add_argument("--progress", choices=("auto", "on", "off"), default="auto", help="progress bar on stderr")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     _sim_options(p)
 
 
@@ -191,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         # the surveillance radar: the ground radar that reaches furthest
         max(ground, key=lambda s: s["max_range_m"])["scan_period_s"] = args.scan
     cfg.validate()
-    show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
+    show = sys.stderr.isatty() if args.progress is None else args.progress
     summary = write_scenario(Simulation(cfg), args.out_dir, progress=show)
     print(summary.line())
     if args.modes_out:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from airpicture.sources.scenario import Scenario
-    from airpicture.types import Picture
+    from airpicture.types import Picture, Rejects
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
     from airpicture.cli.main import settings_of
+    from airpicture.cli.warm import ensure_compiled
     from airpicture.integrity import TrackIntegrity
     from airpicture.sinks.export import TracksCsvWriter
     from airpicture.sources.scenario import load_scenario
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         add_remoteid(scn, args.remoteid)
     t_read = time.perf_counter() - t_start
     t0 = time.perf_counter()
+    ensure_compiled(settings)  # a fresh install compiles here, saying so, not silently inside the run
     warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # the kernels of the sensors in use
     t_warm = time.perf_counter() - t0
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
@@ -194,11 +196,28 @@ def consume_behind(pictures: Iterator[Picture], consume: Callable[[Picture], Non
         raise failed[0]
 
 
-def _add_receiver(scn: Scenario, sensor_id: str, kind: str, rows: np.ndarray) -> None:
-    """Add a cooperative receiver at the site and merge its reports into the scenario's, in time order."""
+def _add_receiver(
+    scn: Scenario, sensor_id: str, kind: str, rows: np.ndarray, source: tuple[str, Rejects]
+) -> None:
+    """Add a cooperative receiver at the site and merge its reports into the scenario's, in time
+    order. source: (the recording's path, its rejects): reports outside the scenario's time span
+    are counted there (`outside_span`); a recording with none inside is an error, not a silent no-op."""
     import numpy as np
 
+    from airpicture.errors import ConfigError
     from airpicture.sensors import load_sheets
+
+    path, rejects = source
+    inside = (rows["time_s"] >= scn.start_s) & (rows["time_s"] <= scn.end_s)
+    if len(rows) and not inside.any():
+        t = rows["time_s"]
+        raise ConfigError(
+            f"{path}: its {len(rows)} reports ({_utc(t.min())} .. {_utc(t.max())}) all lie outside the "
+            f"scenario's time span ({_utc(scn.start_s)} .. {_utc(scn.end_s)}): nothing to merge"
+        )
+    if not inside.all():
+        rejects.add("outside_span", int((~inside).sum()))
+        rows = rows[inside]
 
     site = {"lat": scn.site["lat"], "lon": scn.site["lon"], "alt_m": scn.site.get("alt_m", 0.0)}
     scn.sensors += load_sheets(
@@ -237,7 +256,7 @@ def add_modes(scn: Scenario, path: str) -> None:
         scn.names.update(names)
         scn.info.update(info)
     rows = np.concatenate(batches) if batches else np.zeros(0, scn.reports.dtype)
-    _add_receiver(scn, "MODES1", "adsb", rows)
+    _add_receiver(scn, "MODES1", "adsb", rows, (path, src.stream.rejects))
     scn.rejects["modes"] = src.stream.rejects
 
 
@@ -247,7 +266,13 @@ def add_remoteid(scn: Scenario, path: str) -> None:
     from airpicture.sources.remoteid_carriers import read_remoteid
 
     rows, registry = read_remoteid(path, sensor=len(scn.sensors))
-    _add_receiver(scn, "RID1", "remoteid", rows)
+    _add_receiver(scn, "RID1", "remoteid", rows, (path, registry.rejects))
     scn.names.update(registry.names())
     scn.info.update({int(k): dict(v) for k, v in registry.drones().items()})
     scn.rejects["remoteid"] = registry.rejects
+
+
+def _utc(t: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(t)))

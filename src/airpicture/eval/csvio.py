@@ -24,11 +24,12 @@ def resolve(path: Path) -> Path:
 
 
 def open_text(path: Path) -> IO[str]:
-    """Open a text file for reading, through gzip when its name ends in .gz (see `resolve`)."""
+    """Open a text file for reading, through gzip when it is gzip (by its content, whatever its
+    name says; see `resolve` for NAME.gz)."""
     path = resolve(path)
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", newline="")
-    return open(path, newline="")
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rt", newline="") if gz else open(path, newline="")
 
 
 def read_columns(

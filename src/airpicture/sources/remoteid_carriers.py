@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from airpicture.errors import DecodeError, InputError, RecordError
+from airpicture.errors import DecodeError, InputError, RecordError, SourceError
 from airpicture.sources import pcap
 from airpicture.sources.remoteid import Frame, RemoteIdRegistry, decode_message, messages_of
 from airpicture.types import Rejects, SourceStats
@@ -435,7 +435,10 @@ class RemoteIdReader:
         return self.feed_lines(data.splitlines())
 
     def feed_file(self, path: str | Path) -> int:
-        return self.feed_bytes(Path(path).read_bytes())
+        data = Path(path).read_bytes()
+        if not data:  # said as such, not "0 frames" as if a capture had heard nothing
+            raise SourceError(f"{path}: empty file")
+        return self.feed_bytes(data)
 
 
 class RemoteIdFileSource:

@@ -46,8 +46,10 @@ def read_chunks(path: str | Path, size: int = CHUNK) -> Iterator[bytes]:
         raise SourceError(f"{p}: {e}") from e
 
 
-def guess_format(head: bytes) -> str:
-    """beast / avr / sbs / jsonl from the first bytes of a recording."""
+def guess_format(head: bytes, name: str = "the recording") -> str:
+    """beast / avr / sbs / jsonl from the first bytes of a recording (`name`: for the error)."""
+    if not head:
+        raise SourceError(f"{name}: empty file")
     s = head.lstrip()
     if head[:1] == b"\x1a" and head[1:2] in b"1234":
         return "beast"
@@ -59,7 +61,7 @@ def guess_format(head: bytes) -> str:
         return "sbs"
     if b"\x1a2" in head or b"\x1a3" in head:
         return "beast"
-    raise SourceError("cannot tell the feed format from the first bytes; give --format")
+    raise SourceError(f"{name}: cannot tell its format (Beast, AVR, SBS or JSON lines) from its first bytes")
 
 
 class ModesFileSource:
@@ -79,7 +81,7 @@ class ModesFileSource:
         self.name = self.path.name
         if fmt is None:
             first = next(read_chunks(self.path, 4096), b"")
-            fmt = guess_format(first)
+            fmt = guess_format(first, str(self.path))
         self.stream = ModesStream(fmt, receiver=receiver, sensor=sensor, name=self.name, t0=t0)
         self.include_surface = include_surface
         self.tables: list[MessageArray] = []
@@ -129,7 +131,7 @@ def decode_file(
 def load_recording(path: str | Path) -> tuple[npt.NDArray[np.float64], list[str]]:
     """(times, hex frames) of a Beast or JSON-lines recording, for replay."""
     first = next(read_chunks(path, 4096), b"")
-    fmt = guess_format(first)
+    fmt = guess_format(first, str(path))
     parser: BeastParser | JsonlParser
     if fmt == "beast":
         parser = BeastParser(t0=0.0)
@@ -166,6 +168,7 @@ class BeastReplayServer:
         self.hexes = [hexes[i] for i in order.tolist()]
         self.host, self.port, self.speed, self.slice_s = host, port, speed, slice_s
         self.clients: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self.sent = 0
         self._first_client = asyncio.Event()
         self._server: asyncio.Server | None = None
@@ -174,11 +177,18 @@ class BeastReplayServer:
         self._server = await asyncio.start_server(self._client, self.host, self.port)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         self.clients.add(writer)
         self._first_client.set()
-        with contextlib.suppress(OSError):
-            await reader.read()  # clients send nothing; returns when they hang up
-        self.clients.discard(writer)
+        try:
+            with contextlib.suppress(OSError):
+                await reader.read()  # clients send nothing; returns when they hang up
+        finally:
+            self.clients.discard(writer)
+            if task is not None:
+                self._handlers.discard(task)
 
     async def play(self) -> None:
         await self._first_client.wait()
@@ -210,6 +220,10 @@ class BeastReplayServer:
         for w in list(self.clients):
             w.close()
         self.clients.clear()
+        if self._handlers:
+            # each handler returns once its connection is closed; one still waiting when the loop
+            # ends would be cancelled, and asyncio prints that as a CancelledError traceback
+            await asyncio.wait(set(self._handlers), timeout=2.0)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -74,14 +74,17 @@ def _split_csv(
     """The rows of a CSV file as an (n, fields) array of strings (header checked, rows with a
     wrong field count rejected, blank lines ignored); rows whose second field (the sensor) is in
     `skip` are left out before any parsing."""
+    gz = path.with_name(path.name + ".gz")
     try:
-        if not path.exists() and path.with_name(path.name + ".gz").exists():
-            text = gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode()
-        else:
-            text = path.read_text()
+        raw = (gz if not path.exists() and gz.exists() else path).read_bytes()
+        if raw[:2] == b"\x1f\x8b":  # gzip by its content, whatever the file's name says
+            raw = gzip.decompress(raw)
+        text = raw.decode()
     except FileNotFoundError:
         return np.zeros((0, len(columns)), object)
-    except (OSError, UnicodeDecodeError, EOFError) as e:
+    except UnicodeDecodeError as e:
+        raise SourceError(f"cannot read {path}: not UTF-8 text (byte {e.start}: a binary file?)") from None
+    except (OSError, EOFError) as e:
         raise SourceError(f"cannot read {path}: {e}") from None
     lines = text.splitlines()
     if not lines:

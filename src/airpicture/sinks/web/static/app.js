@@ -11,6 +11,14 @@ const SPOOF = "#e040fb";
 const TRAIL_POINTS = 20;
 const LEADER_S = 60; // speed leader length: where the track will be in this many seconds
 const MAX_LABELS = 600;
+const MAX_PLACE_LABELS = 150;
+const RANK = ["get", "rank"], TOWN = ["==", ["get", "kind"], "town"];
+const PLACE_LAYERS = [  // id, min zoom, filter, dot radius, colour
+  ["places-towns-big", 0, ["all", TOWN, [">=", RANK, 100000]], 3.5, "#5f7280"],
+  ["places-towns-mid", 8, ["all", TOWN, [">=", RANK, 10000], ["<", RANK, 100000]], 2.5, "#56687a"],
+  ["places-towns-small", 10, ["all", TOWN, ["<", RANK, 10000]], 2, "#4b5d6b"],
+  ["places-airfields", 7, ["==", ["get", "kind"], "airfield"], 3.5, "#4fa3c7"],
+];
 const M_TO_FT = 3.28084, MPS_TO_KT = 1.943844;
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +29,8 @@ let sensors = [], zones = [], classes = CLASS_NAMES, replay = null, pictureTime 
 let gnss = { type: "FeatureCollection", features: [] };  // GNSS interference map: a cell per feature
 let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
+let placeNames = [];  // the town and airfield names drawn last frame (read by the browser tests)
+let site = null, fitted = false, userMoved = false;
 
 // ---------- map ----------
 const map = new maplibregl.Map({
@@ -29,20 +39,27 @@ const map = new maplibregl.Map({
     version: 8,
     sources: {
       basemap: { type: "geojson", data: new URL("/static/basemap/countries-50m.geojson", location.href).href },
+      places: { type: "geojson", data: new URL("/static/basemap/places.geojson", location.href).href },
     },
     layers: [
       { id: "sea", type: "background", paint: { "background-color": "#08141d" } },
       { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#131d24" } },
       { id: "borders", type: "line", source: "basemap", paint: { "line-color": "#2f4654", "line-width": 0.8 } },
+      // Towns (GeoNames) and airfields (ICAO), tools/build_places.py: larger towns from further out.
+      ...PLACE_LAYERS.map(([id, minzoom, filter, radius, colour]) => ({ id, type: "circle", source: "places", minzoom,
+        filter, paint: { "circle-radius": radius, "circle-color": colour, "circle-stroke-color": "#08141d",
+          "circle-stroke-width": 0.5 } })),
     ],
   },
   center: [2.35, 48.86],
   maxPitch: 0,
   fadeDuration: 0, // symbols appear at once: no fade animation repainting after every update
   zoom: 8,
-  attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | MapLibre" },
+  attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | GeoNames (CC BY 4.0) | airportsdata | MapLibre" },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-right");
+map.on("dragstart", () => { userMoved = true; });
+map.on("zoomstart", (e) => { if (e.originalEvent) userMoved = true; });  // a wheel or pinch, not fitBounds
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
 
 const empty = () => ({ type: "FeatureCollection", features: [] });
@@ -133,6 +150,23 @@ function putTrack(r) {
   if (t.length > TRAIL_POINTS) t.shift();
 }
 
+function fitOnce() {
+  // The first tracks and the site in view, once, unless the operator has moved the map already: a
+  // live feed's first aircraft may be 200 km from the site. The "fit" button does it again.
+  if (fitted || userMoved || !tracks.size) return;
+  fitted = true;
+  fitView();
+}
+
+function fitView() {
+  const pts = [...tracks.values()].filter((r) => r.lat !== null && r.lon !== null).map((r) => [r.lon, r.lat]);
+  if (site && site.lat !== undefined) pts.push([site.lon, site.lat]);
+  if (!pts.length) return;
+  const b = new maplibregl.LngLatBounds(pts[0], pts[0]);
+  for (const p of pts) b.extend(p);
+  map.fitBounds(b, { padding: 60, maxZoom: 11, duration: 0 });
+}
+
 function onMessage(msg) {
   stats.messages++;
   if (msg.type === "snapshot") {
@@ -144,8 +178,10 @@ function onMessage(msg) {
     pictureTime = msg.time; stats.seq = msg.seq;
     if (!centred && msg.site && msg.site.lat !== undefined) {
       centred = true;
+      site = msg.site;
       map.jumpTo({ center: [msg.site.lon, msg.site.lat], zoom: 9 });
     }
+    fitOnce();
     setReplay(msg.replay);
     setGnss(msg.gnss);
     drawStatic(); renderAlerts(); renderSensors();
@@ -155,6 +191,7 @@ function onMessage(msg) {
     stats.deltas++; stats.seq = msg.seq; pictureTime = msg.time;
     for (const id of msg.del) { tracks.delete(id); trails.delete(id); }
     for (const r of rowsOf(msg.upd)) putTrack(r);
+    fitOnce();
     dirty = true;
   } else if (msg.type === "alerts") {
     if (msg.replace) alerts.clear();
@@ -206,9 +243,60 @@ function flush() {
     $("clock").textContent = pictureTime ? `${new Date(pictureTime * 1000).toISOString().slice(11, 19)}Z` : "--:--:--";
     if (selected !== null) renderPanel();
     drawOverlay();
+    if (performance.now() - listAt > 1000) renderList();
   }
   requestAnimationFrame(flush);
 }
+
+// ---------- the track list (as tar1090's): sortable by a header click, a row click selects ----------
+const MAX_LIST_ROWS = 300;
+let listSort = { key: "label", dir: 1 }, listAt = -Infinity;
+const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });  // T2 before T10
+const LIST_KEYS = {
+  label: (r) => labelOf(r), cls: (r) => r.cls,
+  alt: (r) => (r.alt === null ? -Infinity : r.alt), spd: (r) => (r.spd === null ? -Infinity : r.spd),
+};
+
+function renderList() {
+  listAt = performance.now();
+  const key = LIST_KEYS[listSort.key], dir = listSort.dir;
+  const rows = [...tracks.values()].filter((r) => r.lat !== null && visible(r))
+    .sort((a, b) => {
+      const x = key(a), y = key(b);
+      const c = typeof x === "string" ? byName.compare(x, y) : x < y ? -1 : x > y ? 1 : 0;
+      return c ? c * dir : a.id - b.id;
+    });
+  $("list-count").textContent = String(rows.length);
+  $("track-list").querySelectorAll("th").forEach((th) => {
+    th.classList.toggle("sorted", th.dataset.key === listSort.key);
+    th.classList.toggle("up", dir < 0);
+  });
+  $("track-list").querySelector("tbody").replaceChildren(...rows.slice(0, MAX_LIST_ROWS).map((r) => {
+    const tr = document.createElement("tr");
+    tr.dataset.track = String(r.id);
+    if (r.id === selected) tr.className = "sel";
+    const fl = r.alt === null ? "" : String(Math.max(0, Math.round(r.alt * M_TO_FT / 100))).padStart(3, "0");
+    const kt = r.spd === null ? "" : String(Math.round(r.spd * MPS_TO_KT));
+    for (const [i, v] of [labelOf(r), classes[r.cls] || "", fl, kt].entries()) {
+      const td = document.createElement("td");
+      td.textContent = v;  // names from the air: text, never HTML
+      if (i === 0) td.style.color = r.itg >= 1 ? SPOOF : (CLASS_COLOURS[r.cls] || CLASS_COLOURS[0]);
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+$("track-list").querySelector("thead").addEventListener("click", (e) => {
+  const k = e.target.dataset && e.target.dataset.key;
+  if (!k) return;
+  listSort = { key: k, dir: listSort.key === k ? -listSort.dir : k === "label" || k === "cls" ? 1 : -1 };
+  renderList();
+});
+$("track-list").querySelector("tbody").addEventListener("click", (e) => {
+  const tr = e.target.closest("tr");
+  if (tr) { select(Number(tr.dataset.track)); renderList(); }
+});
 requestAnimationFrame(flush);
 
 // Tracks (heading arrows or dots, speed leaders, trails) are drawn on a 2-D canvas over the map,
@@ -332,11 +420,14 @@ function drawOverlay() {
   // Names of zones and sensors first: track labels keep clear of them.
   const fixed = [...zones.map((z) => [z.name, z.lon, z.lat, 4, 4, "#ff8a80"]),
     ...sensors.filter((s) => s.lat !== null).map((s) => [s.name, s.lon, s.lat, 8, -5, "#b0bec5"])];
-  for (const [text, lon, lat, dx, dy, colour] of fixed) {
-    const p = map.project([lon, lat]);
+  for (const [text, lon, lat, dx, dy0, colour] of fixed) {
+    // sensors at one site (a radar and an ADS-B receiver) would print over each other: step down
+    const p = map.project([lon, lat]), wpx = 6.7 * text.length;
+    let dy = dy0;
+    for (let k = 0; k < 4 && !free(p.x + dx, p.y + dy, p.x + dx + wpx, p.y + dy + 12); k++) dy += 13;
     g.fillStyle = colour;
     g.fillText(text, p.x + dx, p.y + dy);
-    take([p.x + dx, p.y + dy, p.x + dx + 6.7 * text.length, p.y + dy + 12]);
+    take([p.x + dx, p.y + dy, p.x + dx + wpx, p.y + dy + 12]);
   }
   for (const [r, p] of order) {
     const name = labelOf(r).slice(0, 24);
@@ -353,6 +444,29 @@ function drawOverlay() {
     g.fillText(name, x, p[1] - 12);
     g.fillStyle = "#8aa0ad";
     g.fillText(line2, x, p[1] + 1);
+  }
+  drawPlaceNames(g, free, take);
+}
+
+function drawPlaceNames(g, free, take) {
+  // Place names last, largest first, where they fit: what flies and the site's names keep their room.
+  const layers = PLACE_LAYERS.map((l) => l[0]).filter((id) => map.getLayer(id));
+  const seen = new Set();
+  const feats = map.queryRenderedFeatures({ layers }).sort((a, b) => b.properties.rank - a.properties.rank);
+  let shown = 0;
+  placeNames = [];
+  for (const f of feats) {
+    const pr = f.properties, [lon, lat] = f.geometry.coordinates, key = `${pr.name}|${lon}|${lat}`;
+    if (shown >= MAX_PLACE_LABELS || seen.has(key)) continue;
+    seen.add(key);
+    const text = pr.kind === "airfield" ? `${pr.code} ${pr.name}`.slice(0, 32) : pr.name;
+    const p = map.project([lon, lat]), x = p.x + 5, y = p.y - 6, wpx = 6.7 * text.length;
+    if (!free(x, y, x + wpx, y + 12)) continue;
+    take([x, y, x + wpx, y + 12]);
+    g.fillStyle = pr.kind === "airfield" ? "#6fb0cc" : "#7d8f9b";
+    g.fillText(text, x, y);
+    placeNames.push(text);
+    shown++;
   }
 }
 
@@ -498,6 +612,7 @@ $("gnss-toggle").addEventListener("change", (e) => showGnss(e.target.checked));
 
 // ---------- filter ----------
 $("filter").addEventListener("input", (e) => { filterText = e.target.value.trim().toLowerCase(); dirty = true; });
+$("fit").addEventListener("click", () => { userMoved = false; fitView(); });
 
 // ---------- replay ----------
 function setReplay(r) {
@@ -518,4 +633,5 @@ $("rp-play").addEventListener("click", () => send({ cmd: replay && replay.paused
 $("rp-speed").addEventListener("change", (e) => send({ cmd: "speed", speed: Number(e.target.value) }));
 
 // For tests and for an operator's browser console: read-only views of the state.
-window.airpicture = { map, tracks, alerts, stats, select, get selected() { return selected; }, get gnss() { return gnss; } };
+window.airpicture = { map, tracks, alerts, stats, select, fitView, get selected() { return selected; },
+  get placeNames() { return placeNames; }, get gnss() { return gnss; } };
