@@ -33,7 +33,7 @@ def live_feed() -> None:
     table, src = decode_file(FRAMES, receiver=site[:2])
     reports = src.stream.reports(table)
     sheets = live_receivers(["beast:test"], *site)
-    trk, integrity = ImmGnnTracker(sheets, site), TrackIntegrity(sheets, site)
+    trk, integrity = ImmGnnTracker(sheets, site), TrackIntegrity(sheets, site, placed=False)
     assessor = TrackAssessor(sheets, {"lat": site[0], "lon": site[1], "alt_m": 0.0}, [])
     windows = FeedWindows(1.0)
     for batch in np.array_split(reports, max(1, len(reports) // 200)):

@@ -221,7 +221,9 @@ def warm_pipeline(settings: Settings | None = None) -> None:
     )
     warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # what `track` runs before timing
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
-    integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
+    integrity = TrackIntegrity(
+        scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity, settings.reports
+    )
     assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site), settings.assess)
     for pic in judged(trk, integrity, scenario_windows(scn, None, False)):
         assessor.update(pic)
@@ -229,7 +231,9 @@ def warm_pipeline(settings: Settings | None = None) -> None:
     # a live feed: one ADS-B receiver at the site, reports in batches as a socket delivers them
     sheets = live_receivers(["beast:warm"], *scn.site_lla)
     live = ImmGnnTracker(sheets, scn.site_lla, settings=settings.track)
-    live_integrity = TrackIntegrity(sheets, scn.site_lla, settings=settings.integrity)
+    live_integrity = TrackIntegrity(
+        sheets, scn.site_lla, settings=settings.integrity, reports=settings.reports, placed=False
+    )
     live_assessor = TrackAssessor(sheets, scn.site, [], settings.assess)
     windows = FeedWindows(settings.console.publish_s)
     reports = scn.reports[scn.reports["time_s"] < scn.start_s + 120.0].copy()
