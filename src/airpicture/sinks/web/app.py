@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, MutableMapping
@@ -30,6 +32,9 @@ from fastapi.staticfiles import StaticFiles
 from airpicture.sinks.web import models, security
 from airpicture.sinks.web.hub import Hub
 from airpicture.sinks.web.live import LiveState, MapZone
+
+#: After Ctrl-C / SIGTERM, the process ends within this many seconds even if something is stuck.
+SHUTDOWN_GRACE_S = 4.0
 
 STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
 BASEMAP = "countries-50m.geojson"
@@ -327,14 +332,25 @@ def _quiet_server_class() -> type:
 
     class QuietServer(uvicorn.Server):
         """uvicorn re-raises Ctrl-C after its graceful shutdown, which tears the event loop down with a
-        traceback; here Ctrl-C / SIGTERM only ask the server to stop, and serve_console returns."""
+        traceback; here Ctrl-C / SIGTERM only ask the server to stop, and serve_console returns.
+        The first signal also arms a watchdog: a shutdown still running SHUTDOWN_GRACE_S later (a
+        stuck thread, a blocked event loop) ends the process, so an operator's stop always works."""
+
+        watchdog: threading.Timer | None = None
+
+        def on_signal(self, sig: int, frame: Any) -> None:
+            self.handle_exit(sig, frame)
+            if self.watchdog is None:
+                self.watchdog = threading.Timer(SHUTDOWN_GRACE_S, _force_exit)
+                self.watchdog.daemon = True
+                self.watchdog.start()
 
         @contextlib.contextmanager
         def capture_signals(self) -> Generator[None, None, None]:
             if threading.current_thread() is not threading.main_thread():
                 yield
                 return
-            old = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            old = {sig: signal.signal(sig, self.on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 yield
             finally:
@@ -342,6 +358,11 @@ def _quiet_server_class() -> type:
                     signal.signal(sig, handler)
 
     return QuietServer
+
+
+def _force_exit() -> None:
+    print(f"airpicture: shutdown took over {SHUTDOWN_GRACE_S:g} s; exiting", file=sys.stderr, flush=True)
+    os._exit(3)
 
 
 __all__ = ["create_app", "handle_command", "serve_console"]

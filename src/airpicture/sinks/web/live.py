@@ -253,7 +253,10 @@ class LiveState:
         self.alerts: dict[str, Alert] = {}
         self.acked: set[str] = set()
         self.max_alerts = max_alerts
-        self.replay: Any = None  # a replay.Player when the console plays history; None when live
+        # A replay.Player when the console plays history (None when live): commands go to it; this
+        # state never calls it (the player sends its status here: publish_replay).
+        self.replay: Any = None
+        self.replay_status: dict[str, Any] | None = None
         # A history store (airpicture.sinks.store.HistoryStore) to read one track's history from,
         # over history_s before the current picture; None: the frames kept in memory.
         self.history_store: Any = None
@@ -359,25 +362,31 @@ class LiveState:
     def set_zone(self, zone: MapZone) -> None:
         with self._lock:
             self.zones[zone.name] = zone
-            self._zones_changed()
+            zones = self._zones_changed()
+        for fn in list(self.zone_listeners):  # outside the lock: a listener may be slow
+            fn(zones)
 
     def delete_zone(self, name: str) -> bool:
         with self._lock:
             if self.zones.pop(name, None) is None:
                 return False
-            self._zones_changed()
-            return True
-
-    def _zones_changed(self) -> None:
-        zones = list(self.zones.values())
+            zones = self._zones_changed()
         for fn in list(self.zone_listeners):
             fn(zones)
-        self._emit("zones", {"zones": [z.__dict__ for z in zones]})
+        return True
 
-    def emit_replay(self) -> None:
+    def _zones_changed(self) -> list[MapZone]:
+        zones = list(self.zones.values())
+        self._emit("zones", {"zones": [z.__dict__ for z in zones]})
+        return zones
+
+    def publish_replay(self, status: dict[str, Any], emit: bool = True) -> None:
+        """The replay player's clock (a copy: this state never calls the player); emit=False only
+        records it for the next snapshot."""
         with self._lock:
-            if self.replay is not None:
-                self._emit("replay", {"replay": self.replay.status()})
+            self.replay_status = status
+            if emit:
+                self._emit("replay", {"replay": status})
 
     # -- views -----------------------------------------------------------------------------------
     def alert_list(self) -> list[dict[str, Any]]:
@@ -417,7 +426,7 @@ class LiveState:
             "zones": [z.__dict__ for z in self.zones.values()],
             "site": self.site,
             "classes": [c.label for c in sorted(ObjectClass)],
-            "replay": self.replay.status() if self.replay is not None else None,
+            "replay": self.replay_status,
         }
 
     def snapshot(self) -> Message:
