@@ -274,7 +274,10 @@ def run_live_console(
 
     check_bind(host, token)
     site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
-    clients = [FeedClient(fmt, h, p, receiver=site[:2], sensor=i) for i, (fmt, (h, p)) in enumerate(feeds)]
+    clients = [
+        FeedClient(fmt, h, p, receiver=site[:2], sensor=i, feeds=settings.feeds)
+        for i, (fmt, (h, p)) in enumerate(feeds)
+    ]
     sheets = live_receivers([c.name for c in clients], *site)
     zones = load_zones(zones_file, site_d) if zones_file else []
     state = LiveState(

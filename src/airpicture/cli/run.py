@@ -84,8 +84,14 @@ def run(args: argparse.Namespace) -> int:
     specs = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
     if not specs:
         raise ConfigError("no feed: give at least one of --beast/--avr/--sbs HOST:PORT")
+    from airpicture.cli.main import settings_of
+
+    settings = settings_of(args)
     receiver = (args.lat, args.lon) if args.lat is not None else None
-    feeds = [FeedClient(fmt, h, p, receiver=receiver, sensor=i) for i, (fmt, (h, p)) in enumerate(specs)]
+    feeds = [
+        FeedClient(fmt, h, p, receiver=receiver, sensor=i, feeds=settings.feeds)
+        for i, (fmt, (h, p)) in enumerate(specs)
+    ]
 
     def aircraft(idents: npt.NDArray[np.int64]) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
         return describe([f.stream.registry for f in feeds], idents)
@@ -101,13 +107,11 @@ def run(args: argparse.Namespace) -> int:
             if receiver is None:
                 raise ConfigError("--out needs the site: give --lat and --lon")
             from airpicture.assess import TrackAssessor
-            from airpicture.cli.main import settings_of
             from airpicture.integrity import RadarIntegrity
             from airpicture.sensors import live_receivers
             from airpicture.sinks.export import TracksCsvWriter
             from airpicture.track.tracker import ImmGnnTracker
 
-            settings = settings_of(args)
             sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
             out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
             site = (args.lat, args.lon, args.alt)

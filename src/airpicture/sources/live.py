@@ -24,6 +24,7 @@ from typing import TextIO
 import numpy as np
 import numpy.typing as npt
 
+from airpicture.config import FeedSettings
 from airpicture.errors import ConfigError
 from airpicture.sources.avr import AvrParser
 from airpicture.sources.base import Frames
@@ -55,6 +56,7 @@ class ModesStream:
         name: str = "",
         live: bool = False,
         t0: float | None = 0.0,
+        feeds: FeedSettings | None = None,
     ) -> None:
         if fmt not in FORMATS:
             raise ConfigError(f"unknown Mode S feed format {fmt!r} (one of {', '.join(FORMATS)})")
@@ -72,9 +74,9 @@ class ModesStream:
             self._sbs.rejects = self.rejects
         else:
             if fmt == "beast":
-                self._parser = BeastParser(t0=t0, live=live, source=self.name)
+                self._parser = BeastParser(t0=t0, live=live, source=self.name, clock=feeds)
             elif fmt == "avr":
-                self._parser = AvrParser(t0=t0, live=live, source=self.name)
+                self._parser = AvrParser(t0=t0, live=live, source=self.name, clock=feeds)
             else:
                 self._parser = JsonlParser(source=self.name)
             self._decoder = ModesDecoder(receiver=receiver, sensor=sensor, source=self.name)
@@ -137,10 +139,14 @@ class FeedClient:
         backoff_s: float = 0.5,
         max_backoff_s: float = 30.0,
         read_size: int = 1 << 16,
+        feeds: FeedSettings | None = None,
     ) -> None:
         self.name = name or f"{fmt}@{host}:{port}"
         self.host, self.port = host, port
-        self.stream = ModesStream(fmt, receiver=receiver, sensor=sensor, name=self.name, live=True)
+        self.feeds = feeds or FeedSettings()
+        self.stream = ModesStream(
+            fmt, receiver=receiver, sensor=sensor, name=self.name, live=True, feeds=self.feeds
+        )
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.read_size = read_size
         self.connections = 0
