@@ -312,7 +312,8 @@ def _finite_or_none(v: object) -> object:
 
 @dataclass
 class SourceStats:
-    """What one input is doing, for stats, the API and the UI."""
+    """What one input is doing, for stats, the API and the UI. last_message_s: the last message's
+    time (feed time); silent_s: host seconds since it arrived (NaN: not measured, e.g. a file)."""
 
     name: str
     kind: str
@@ -322,6 +323,7 @@ class SourceStats:
     status: str = "idle"
     reconnects: int = 0
     rejects: Rejects | None = None
+    silent_s: float = float("nan")
 
 
 __all__ = [

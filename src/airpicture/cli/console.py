@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     if feeds:
         if args.lat is None or args.lon is None:
             raise ConfigError("a live console needs the site: give --lat and --lon")
+        from airpicture.cli.live_console import run_live_console
+
         run_live_console(
             feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings
         )
@@ -114,8 +116,9 @@ def scenario_state(scn: Any) -> LiveState:
 
 class ScenarioStats:
     """What each scenario sensor had delivered by replay time t: messages so far, rate over the last
-    `window_s`, last message, status; plus the scenario files' rejects by reason (the files, not the
-    sensors, are what rejects are counted against when reading a scenario)."""
+    `window_s`, last message, status (stale after two revisit periods of silence); plus the
+    scenario files' rejects by reason (the files, not the sensors, are what rejects are counted
+    against when reading a scenario)."""
 
     def __init__(self, scn: Any, window_s: float = 10.0) -> None:
         import numpy as np
@@ -129,7 +132,7 @@ class ScenarioStats:
                     scn.reports["time_s"][scn.reports["sensor"] == i],
                 ]
             )
-            self.sensors.append((s.id, s.kind, np.sort(t)))
+            self.sensors.append((s.id, s.kind, np.sort(t), 2.0 * s.revisit_s))
         self.files = dict(scn.rejects)
 
     def __call__(self, t: float) -> list[Any]:
@@ -138,11 +141,12 @@ class ScenarioStats:
         from airpicture.types import SourceStats
 
         out = []
-        for name, kind, times in self.sensors:
+        for name, kind, times, stale_s in self.sensors:
             n = int(np.searchsorted(times, t, side="right"))
             n0 = int(np.searchsorted(times, t - self.window_s, side="right"))
             last = float(times[n - 1]) if n else float("nan")
-            status = "idle" if n == 0 else ("running" if t - last < 30.0 else "stale")
+            # silent for two of its revisit periods: stale (issue 13)
+            status = "idle" if n == 0 else ("running" if t - last <= stale_s else "stale")
             out.append(SourceStats(name, kind, n, (n - n0) / self.window_s, last, status))
         for fname, rej in self.files.items():
             out.append(SourceStats(f"{fname}.csv", "file", 0, 0.0, float("nan"), "read", 0, rej))
@@ -206,6 +210,7 @@ def run_scenario_console(
     """Track a scenario with the real tracker and assessor and serve it in the console at `speed` x,
     printing the URL and a progress line, until Ctrl-C. Blocking. settings: the stages' (default:
     defaults and environment)."""
+    from airpicture.assess.staleness import SensorWatch
     from airpicture.sinks.web import Player, Timeline, serve_console
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.scenario import load_scenario
@@ -225,7 +230,14 @@ def run_scenario_console(
     tracker.start()
     player = Player(state, timeline, speed=speed, loop=loop)
     stats = ScenarioStats(scn)
-    player.on_second = lambda t: state.publish_stats(stats(t))
+    watch = SensorWatch(0.0, {s.id: (s.lat, s.lon) for s in scn.sensors})  # the status says when
+
+    def on_second(t: float) -> None:
+        now = stats(t)
+        state.publish_stats(now)
+        state.publish_alerts(watch.update(now, t))
+
+    player.on_second = on_second
     state.publish_stats(stats(scn.start_s))
     player.start()
     progress = threading.Thread(
@@ -245,87 +257,6 @@ def run_scenario_console(
         if state.history_store is not None:
             state.history_store.close()
         print(file=sys.stderr)
-
-
-def run_live_console(
-    feeds: list[tuple[str, tuple[str, int]]],
-    site: tuple[float, float, float],
-    zones_file: str | None,
-    host: str,
-    port: int,
-    token: str | None,
-    settings: Settings | None = None,
-) -> None:
-    """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C."""
-    from airpicture.config import load_settings
-
-    settings = settings or load_settings()
-    import asyncio
-
-    from airpicture.assess import TrackAssessor, load_zones
-    from airpicture.integrity import RadarIntegrity
-    from airpicture.sensors import live_receivers
-    from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
-    from airpicture.sinks.web.security import check_bind
-    from airpicture.sources.live import FeedClient, run_feeds
-    from airpicture.sources.modes import describe
-    from airpicture.track.tracker import ImmGnnTracker
-    from airpicture.track.windows import FeedWindows
-
-    check_bind(host, token)
-    site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
-    clients = [
-        FeedClient(fmt, h, p, receiver=site[:2], sensor=i, feeds=settings.feeds)
-        for i, (fmt, (h, p)) in enumerate(feeds)
-    ]
-    sheets = live_receivers([c.name for c in clients], *site)
-    zones = load_zones(zones_file, site_d) if zones_file else []
-    state = LiveState(
-        sensors=[SensorSite.from_sheet(s) for s in sheets],
-        zones=[MapZone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
-        site=site_d,
-    )
-    tracker = ImmGnnTracker(sheets, site, settings=settings.track)
-    integrity = RadarIntegrity(sheets, site, settings=settings.integrity)
-    assessor = TrackAssessor(sheets, site_d, zones, settings.assess)
-    windows = FeedWindows(settings.console.publish_s)
-
-    def on_reports(reports: Any) -> None:
-        window = windows.add(reports, *describe([c.stream.registry for c in clients], reports["ident"]))
-        if window is not None:
-            pic = integrity.judge(tracker.step(window))
-            state.publish_alerts(assessor.update(pic))
-            state.publish_picture(pic)
-            state.publish_stats([c.stats for c in clients])
-
-    stop = threading.Event()
-
-    def feed_loop() -> None:
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(run_feeds(clients, on_reports, stats_out=None))
-        while not stop.is_set() and not task.done():
-            loop.run_until_complete(asyncio.sleep(0.2))
-        task.cancel()
-        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-        loop.close()
-
-    worker = threading.Thread(target=feed_loop, name="console-feeds", daemon=True)
-    worker.start()
-    shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    print(f"airpicture console: http://{shown}:{port}/  (live: {len(clients)} feed(s); Ctrl-C stops)")
-    try:
-        serve_console(state, host, port, token)
-    finally:
-        stop.set()
-        worker.join(timeout=5)
-
-
-def _zone_dicts(path: str) -> list[dict[str, Any]]:
-    """The zones of a file as meta.json-style dicts, for drawing."""
-    import json
-
-    obj = json.loads(Path(path).read_text())
-    return obj if isinstance(obj, list) else []
 
 
 def serve_timeline(

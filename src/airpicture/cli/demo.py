@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_of(args)
 
     if args.beast:
-        from airpicture.cli.console import run_live_console
+        from airpicture.cli.live_console import run_live_console
         from airpicture.errors import ConfigError
 
         if args.lat is None or args.lon is None:

@@ -153,9 +153,12 @@ class FeedClient:
         self.reports = 0  # REPORT rows yielded
         self._stats = SourceStats(self.name, f"modes-{fmt}", rejects=self.stream.rejects)
         self._rate_mark = (time.monotonic(), 0)
+        self._heard = (time.monotonic(), 0)  # host time the message count last grew, and that count
 
     @property
     def stats(self) -> SourceStats:
+        """Current stats. A connected feed that has sent nothing for feeds.stale_s (host clock: a
+        stopped receiver keeps its connection open) is "stale"; `silent_s` says for how long."""
         s = self._stats
         s.messages = self.stream.messages
         s.last_message_s = self.stream.last_message_s
@@ -164,6 +167,13 @@ class FeedClient:
         if now - t0 >= 1.0:
             s.rate_per_s = (s.messages - m0) / (now - t0)
             self._rate_mark = (now, s.messages)
+        if s.messages != self._heard[1]:
+            self._heard = (now, s.messages)
+        s.silent_s = now - self._heard[0]
+        if s.silent_s > self.feeds.stale_s and s.status in ("connected", "stale"):
+            s.status = "stale"
+        elif s.status == "stale":
+            s.status = "connected"
         return s
 
     async def abatches(self) -> AsyncIterator[npt.NDArray[np.void]]:
@@ -182,6 +192,7 @@ class FeedClient:
             if self.connections > 1:
                 self._stats.reconnects += 1
             self._stats.status = "connected"
+            self._heard = (time.monotonic(), self.stream.messages)  # silence counts from here
             try:
                 while data := await reader.read(self.read_size):
                     delay = self.backoff_s  # the feed works again: next drop starts a fresh backoff

@@ -153,12 +153,16 @@ def create_app(
     @app.get("/api/health", response_model=models.Health)
     def health() -> models.Health:
         f = state.frame
+        stale = [
+            s["name"] for s in state.sensor_list() if s["status"] == "stale" or s["status"].startswith("down")
+        ]
         return models.Health(
-            status="ok" if f is not None else "waiting",
+            status="waiting" if f is None else "degraded" if stale else "ok",
             time_s=f.time_s if f else None,
             tracks=len(f) if f else 0,
             clients=len(hub.clients),
             uptime_s=time.time() - started,
+            stale_sensors=stale,
         )
 
     @app.get("/api/metrics", response_model=models.Metrics)

@@ -21,6 +21,7 @@ lbl (printable name or ''), idn (ICAO hex / rid:...), sen (sensor bit mask), itg
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import threading
@@ -356,7 +357,7 @@ class LiveState:
     def publish_stats(self, stats: Iterable[SourceStats]) -> Message:
         with self._lock:
             for s in stats:
-                self.stats[s.name] = s
+                self.stats[s.name] = dataclasses.replace(s)  # a copy: the source goes on counting
             return self._emit("sensors", {"sensors": self.sensor_list()})
 
     def set_zone(self, zone: MapZone) -> None:
@@ -412,6 +413,7 @@ class LiveState:
                         "status": st.status if st else "unknown",
                         "reconnects": st.reconnects if st else 0,
                         "rejects": rej,
+                        "silent_s": _finite(st.silent_s) if st else None,
                     }
                 )
             return out

@@ -91,6 +91,7 @@ class Sensor(BaseModel):
     status: str
     reconnects: int
     rejects: dict[str, int]
+    silent_s: float | None = Field(default=None, description="host seconds since its last message")
 
 
 class Zone(BaseModel):
@@ -107,11 +108,14 @@ class Zone(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "waiting"]
+    status: Literal["ok", "waiting", "degraded"] = Field(
+        description="degraded: a sensor is stale or down, or a fault is counted (see faults)"
+    )
     time_s: float | None = Field(description="time of the current picture")
     tracks: int
     clients: int
     uptime_s: float
+    stale_sensors: list[str] = Field(default_factory=list, description="sensors that stopped delivering")
 
 
 class Metrics(BaseModel):
