@@ -85,7 +85,9 @@ class GuardMiddleware:
         if unsafe and not security.origin_ok(headers.get("origin"), headers.get("host")):
             # another site's page in the operator's browser must not ack alerts or move the replay
             return 403, "cross-origin request refused"
-        if security.is_loopback(client):
+        if security.is_loopback(client) and security.is_loopback(security.host_name(headers.get("host", ""))):
+            # a loopback client skips the token only when it also names loopback: through a rebound
+            # DNS name (Host: attacker.example) a page in the operator's browser is loopback too
             return None
         if not self.token:
             return 403, "remote access needs a token configured on the server"

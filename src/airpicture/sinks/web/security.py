@@ -2,8 +2,10 @@
 
 Rules:
 - The server binds 127.0.0.1 unless told otherwise; binding elsewhere needs a token.
-- With a token, every request that does not come from loopback carries it: `Authorization: Bearer`,
-  the `ap_token` cookie (set when the page is opened as `/?token=...`) or `?token=` (websockets).
+- With a token, every request carries it unless it comes from loopback *and* names a loopback host
+  (`Host: localhost / 127.0.0.1 / [::1]`): `Authorization: Bearer`, the `ap_token` cookie (set when
+  the page is opened as `/?token=...`) or `?token=` (websockets). A loopback request naming another
+  host may be a DNS-rebinding page in the operator's browser, so it needs the token too.
 - Changing zones always needs the token, even from loopback; with no token set, zones are read-only.
 - Loopback-only servers accept only loopback Host headers (a DNS-rebinding page cannot reach them).
 - Websockets and every request that changes something (POST, PUT, DELETE) must come from the page's
