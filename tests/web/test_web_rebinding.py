@@ -85,3 +85,36 @@ def test_a_rebound_name_cannot_open_the_websocket(port: int) -> None:
         pass
     with connect(f"ws://127.0.0.1:{port}/ws", origin=f"http://127.0.0.1:{port}") as ws:
         assert '"type":"snapshot"' in str(ws.recv(timeout=5))
+
+
+def test_a_non_ascii_token_matches_and_a_wrong_one_is_refused_not_a_crash() -> None:
+    """Issue 13, defect 8: hmac.compare_digest on str raised TypeError (a 500) for a non-ASCII token."""
+    import uvicorn
+
+    p = free_port()
+    app = create_app(paris_state(), token="pässwort", loopback_only=False)
+    srv = uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=p, log_level="critical"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    while not srv.started:
+        time.sleep(0.02)
+    try:
+
+        def status(path: str, auth: bytes | None = None) -> int:
+            c = http.client.HTTPConnection("127.0.0.1", p, timeout=5)
+            hdrs: dict[str, str | bytes] = {"Host": f"console.example:{p}"}  # not loopback: token needed
+            if auth is not None:
+                hdrs["Authorization"] = b"Bearer " + auth
+            c.request("GET", path, headers=hdrs)
+            code = c.getresponse().status
+            c.close()
+            return code
+
+        assert status("/api/tracks?token=p%C3%A4sswort") == 200
+        assert status("/api/tracks", "pässwort".encode()) == 200
+        assert status("/api/tracks?token=p%C3%A4ss") == 401
+        assert status("/api/tracks", "wörd".encode()) == 401
+        assert status("/api/tracks?token=%FF%FE") == 401
+    finally:
+        srv.should_exit = True
+        th.join(timeout=10)

@@ -77,7 +77,18 @@ def host_name(host_header: str) -> str:
 
 
 def token_ok(token: str | None, given: str | None) -> bool:
-    return bool(token) and given is not None and hmac.compare_digest(str(token), given)
+    """Constant-time comparison of UTF-8 bytes (compare_digest refuses non-ASCII str)."""
+    if not token or given is None:
+        return False
+    return hmac.compare_digest(token.encode("utf-8"), given.encode("utf-8", "surrogateescape"))
+
+
+def _utf8(header_value: str) -> str:
+    """HTTP header values arrive decoded as Latin-1; a browser sends a non-ASCII token as UTF-8."""
+    try:
+        return header_value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return header_value
 
 
 def presented_token(
@@ -85,8 +96,9 @@ def presented_token(
 ) -> str | None:
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return cookies.get(COOKIE) or query.get("token")
+        return _utf8(auth[7:].strip())
+    cookie = cookies.get(COOKIE)
+    return _utf8(cookie) if cookie else query.get("token")
 
 
 def origin_ok(origin: str | None, host_header: str | None) -> bool:
