@@ -19,17 +19,18 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, MutableMapping
+from collections.abc import AsyncIterator, Generator
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from airpicture.sinks.web import models, security
+from airpicture.sinks.web.guard import GuardMiddleware
 from airpicture.sinks.web.hub import Hub
 from airpicture.sinks.web.live import LiveState, MapZone
 
@@ -38,67 +39,6 @@ SHUTDOWN_GRACE_S = 4.0
 
 STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
 BASEMAP = "countries-50m.geojson"
-
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
-
-
-class GuardMiddleware:
-    """Access rules and security headers for every HTTP request and websocket (see security.py)."""
-
-    def __init__(self, app: ASGIApp, token: str | None, loopback_only: bool) -> None:
-        self.app = app
-        self.token = token
-        self.loopback_only = loopback_only
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        client = (scope.get("client") or ("", 0))[0]
-        refusal = self._refusal(scope, headers, client)
-        if refusal is not None:
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008, "reason": refusal[1]})
-                return None
-            resp = PlainTextResponse(refusal[1], status_code=refusal[0], headers=security.HEADERS)
-            return await resp(scope, receive, send)
-
-        async def send_with_headers(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                hdrs = list(message.get("headers", []))
-                present = {k.lower() for k, _ in hdrs}
-                for k, v in security.HEADERS.items():
-                    if k.lower().encode() not in present and (
-                        k != "Cache-Control" or scope["path"].startswith("/api")
-                    ):
-                        hdrs.append((k.lower().encode(), v.encode()))
-                message["headers"] = hdrs
-            await send(message)
-
-        return await self.app(scope, receive, send_with_headers)
-
-    def _refusal(self, scope: Scope, headers: dict[str, str], client: str) -> tuple[int, str] | None:
-        if self.loopback_only and not security.is_loopback(security.host_name(headers.get("host", ""))):
-            return 421, "this console answers only to localhost"
-        unsafe = scope["type"] == "websocket" or scope.get("method") not in ("GET", "HEAD", "OPTIONS")
-        if unsafe and not security.origin_ok(headers.get("origin"), headers.get("host")):
-            # another site's page in the operator's browser must not ack alerts or move the replay
-            return 403, "cross-origin request refused"
-        if security.is_loopback(client) and security.is_loopback(security.host_name(headers.get("host", ""))):
-            # a loopback client skips the token only when it also names loopback: through a rebound
-            # DNS name (Host: attacker.example) a page in the operator's browser is loopback too
-            return None
-        if not self.token:
-            return 403, "remote access needs a token configured on the server"
-        cookies = {}
-        for part in headers.get("cookie", "").split(";"):
-            k, _, v = part.strip().partition("=")
-            cookies[k] = v
-        query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
-        if not security.token_ok(self.token, security.presented_token(headers, cookies, query)):
-            return 401, "token required"
-        return None
 
 
 def create_app(
@@ -122,6 +62,13 @@ def create_app(
         redoc_url=None,
     )
     app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # what was wrong and where, without echoing the input back (it may be huge, or hostile)
+        detail = [{k: e[k] for k in ("type", "loc", "msg") if k in e} for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     app.state.live = state
     app.state.hub = hub
     started = time.time()
