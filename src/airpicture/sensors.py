@@ -155,9 +155,7 @@ class RadarSheet(_Sheet):
 class _CooperativeSheet(_Sheet):
     """A receiver of broadcast positions (ADS-B, Remote ID)."""
 
-    max_range_m: _Range | None = Field(
-        default=None, description="ground range covered, m; None: not stated"
-    )
+    max_range_m: _Range | None = Field(default=None, description="ground range covered, m; None: not stated")
     update_period_s: _Positive = Field(default=1.0, description="broadcast period of one object, s")
     p_loss: _Probability = Field(default=0.0, description="share of broadcasts not received")
     #: Default 10 m: the tracker's assumption for a sheet that does not state it (NACp 9-10 class).

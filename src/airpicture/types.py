@@ -325,6 +325,13 @@ class SourceStats:
     rejects: Rejects | None = None
     silent_s: float = float("nan")
 
+    def stopped(self, stale_s: float = float("inf")) -> bool:
+        """Whether this input has stopped delivering: silent for over `stale_s` host seconds, or
+        its status says so ("stale", "down..."). Sources without a host age have only the status."""
+        if self.silent_s == self.silent_s and self.silent_s > stale_s:  # NaN: not measured
+            return True
+        return self.status == "stale" or self.status.startswith("down")
+
 
 __all__ = [
     "ALERT_FIELDS",

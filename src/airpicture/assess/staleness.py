@@ -1,9 +1,9 @@
 """Sensor health for the operator (issue 13, defect 3): a sensor that stops delivering raises a
 "sensor_stale" alert, and the same alert is cleared ("sensor back") when it delivers again.
 
-A sensor is stale when its `SourceStats.silent_s` (host seconds since its last message) exceeds
-`stale_s`, or when its source says so (`status` "stale" / "down..."); sources without a host age
-(scenario files) only have their status. Alerts go to humans; nothing else changes.
+A sensor is stale when `SourceStats.stopped(stale_s)`: its silence (host seconds since its last
+message) exceeds `stale_s`, or its source says so (`status` "stale" / "down..."). Alerts go to
+humans; nothing else changes.
 """
 
 from __future__ import annotations
@@ -15,13 +15,6 @@ from airpicture.types import Alert, SourceStats
 
 #: Alert.kind of a sensor alert (a sensor has no track: track = -1, identity = the sensor's name).
 SENSOR_STALE = "sensor_stale"
-
-
-def is_stale(s: SourceStats, stale_s: float) -> bool:
-    """Whether a sensor has stopped delivering (see the module docstring)."""
-    if math.isfinite(s.silent_s) and s.silent_s > stale_s:
-        return True
-    return s.status == "stale" or s.status.startswith("down")
 
 
 class SensorWatch:
@@ -42,7 +35,7 @@ class SensorWatch:
         for s in stats:
             if s.kind == "file":
                 continue
-            now_stale = is_stale(s, self.stale_s)
+            now_stale = s.stopped(self.stale_s)
             if now_stale == (s.name in self.stale):
                 continue
             lat, lon = self.sites.get(s.name, (math.nan, math.nan))
@@ -75,4 +68,4 @@ class SensorWatch:
         return out
 
 
-__all__ = ["SENSOR_STALE", "SensorWatch", "is_stale"]
+__all__ = ["SENSOR_STALE", "SensorWatch"]

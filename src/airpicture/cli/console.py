@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
 TOKEN_ENV = "AIRPICTURE_CONSOLE_TOKEN"  # the configured token, when --token is not given
+STATS_EVERY_S = 10.0  # sensor stats written to a store this often (scenario / feed time), s
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -87,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
         from airpicture.cli.live_console import run_live_console
 
         run_live_console(
-            feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings
-        )
+            feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings,
+            store=args.store,
+        )  # fmt: skip
         return 0
     run_scenario_console(
         args.scenario,
@@ -159,8 +161,11 @@ def track_into(
     stop: threading.Event,
     store: str | None = None,
     settings: Settings | None = None,
+    writer: Any = None,
 ) -> None:
-    """Track and assess the scenario, appending each picture and its alert steps to the timeline."""
+    """Track and assess the scenario, appending each picture and its alert steps to the timeline.
+    store: also write the history there (or through `writer`, a StoreWriter the caller closes),
+    with the sensors' stats every STATS_EVERY_S of scenario time."""
     from airpicture.config import load_settings
 
     settings = settings or load_settings()
@@ -174,11 +179,12 @@ def track_into(
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
     integrity = RadarIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity)
     assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site), settings.assess)
-    writer = None
-    if store:
+    own = writer is None and store is not None
+    if store is not None and writer is None:
         from airpicture.sinks.store import StoreWriter, open_store
 
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
+    stats, stats_at = ScenarioStats(scn), -float("inf")
     try:
         for pic in run_scenario(scn, trk, progress=False):
             integrity.judge(pic)
@@ -188,11 +194,14 @@ def track_into(
             if writer is not None:
                 writer.submit_picture(pic)
                 writer.submit_alerts(alerts)
+                if pic.time_s - stats_at >= STATS_EVERY_S:  # the sensors' stats, as the README says
+                    stats_at = pic.time_s
+                    writer.submit_stats(pic.time_s, stats(pic.time_s))
             if stop.is_set():
                 return
         timeline.finish()
     finally:
-        if writer is not None:
+        if own and writer is not None:
             writer.close()
             writer.store.close()
 
@@ -219,13 +228,19 @@ def run_scenario_console(
     scn = load_scenario(scenario_dir)
     state = scenario_state(scn)
     timeline = Timeline(scn.start_s, scn.end_s)
+    writer = None
     if store:
-        from airpicture.sinks.store import open_store
+        from airpicture.config import load_settings
+        from airpicture.sinks.store import StoreWriter, open_store
 
-        state.history_store = open_store(store)  # read side; track_into writes through a StoreWriter
+        state.history_store = open_store(store)  # read side; track_into writes through the writer
+        writer = StoreWriter(open_store(store), **(settings or load_settings()).store.model_dump())
     stop = threading.Event()
     tracker = threading.Thread(
-        target=track_into, args=(scn, timeline, stop, store, settings), name="console-track", daemon=True
+        target=track_into,
+        args=(scn, timeline, stop, None, settings, writer),
+        name="console-track",
+        daemon=True,
     )
     tracker.start()
     player = Player(state, timeline, speed=speed, loop=loop)
@@ -234,7 +249,7 @@ def run_scenario_console(
 
     def on_second(t: float) -> None:
         now = stats(t)
-        state.publish_stats(now)
+        state.publish_stats(now + ([writer.stats()] if writer is not None else []))
         state.publish_alerts(watch.update(now, t))
 
     player.on_second = on_second
@@ -253,7 +268,9 @@ def run_scenario_console(
     finally:
         stop.set()
         player.stop()
-        tracker.join(timeout=10)
+        tracker.join(timeout=3)  # within the shutdown grace (SHUTDOWN_GRACE_S)
+        if writer is not None:
+            writer.close(timeout_s=2.0, close_store=True)
         if state.history_store is not None:
             state.history_store.close()
         print(file=sys.stderr)

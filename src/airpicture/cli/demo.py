@@ -44,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
         if args.lat is None or args.lon is None:
             raise ConfigError("--beast needs the site: give --lat and --lon")
         run_live_console(
-            [("beast", args.beast)], (args.lat, args.lon, 0.0), None, "127.0.0.1", args.port, None, settings
-        )
+            [("beast", args.beast)], (args.lat, args.lon, 0.0), None, "127.0.0.1", args.port, None, settings,
+            store=args.store,
+        )  # fmt: skip
         return 0
     if not args.batch:
         from airpicture.cli.console import run_scenario_console

@@ -13,6 +13,7 @@ state's lock and never inside it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -68,20 +69,23 @@ class LivePipeline:
 
         with self._lock:
             stats = [c.stats for c in self.clients]
+            shown = stats + ([self.writer.stats()] if self.writer is not None else [])
             t_pic, at = self._last
             idle = time.monotonic() - at
             if math.isfinite(t_pic) and idle >= 2 * self.publish_s:
                 self.coasted += 1
                 self._publish(Measurements(t_pic + idle))
                 t_pic = self._last[0]
-            self.state.publish_stats(stats)
+            self.state.publish_stats(shown)
             alerts = self.watch.update(stats, t_pic if math.isfinite(t_pic) else time.time())
             if alerts:
                 self.state.publish_alerts(alerts)
                 if self.writer is not None:
                     self.writer.submit_alerts(alerts)
-            if self.writer is not None:
-                self.writer.submit_stats(t_pic if math.isfinite(t_pic) else time.time(), stats)
+            if self.writer is not None:  # copies: the feeds go on counting into theirs
+                self.writer.submit_stats(
+                    t_pic if math.isfinite(t_pic) else time.time(), [dataclasses.replace(s) for s in stats]
+                )
 
     def _publish(self, window: Any) -> None:
         pic = self.integrity.judge(self.tracker.step(window))
@@ -102,8 +106,10 @@ def run_live_console(
     port: int,
     token: str | None,
     settings: Settings | None = None,
+    store: str | None = None,
 ) -> None:
-    """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C."""
+    """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C;
+    store: also record the history (pictures, alerts, the feeds' stats) there."""
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
@@ -134,7 +140,13 @@ def run_live_console(
         RadarIntegrity(sheets, site, settings=settings.integrity),
         TrackAssessor(sheets, site_d, zones, settings.assess),
     )
-    pipeline = LivePipeline(clients, state, stages, settings)
+    writer = None
+    if store:
+        from airpicture.sinks.store import StoreWriter, open_store
+
+        state.history_store = open_store(store)  # a selected track's history; acks recorded
+        writer = StoreWriter(open_store(store), **settings.store.model_dump())
+    pipeline = LivePipeline(clients, state, stages, settings, writer)
     stop = threading.Event()
 
     def feed_loop() -> None:
@@ -163,7 +175,11 @@ def run_live_console(
     finally:
         stop.set()
         for w in workers:
-            w.join(timeout=3)
+            w.join(timeout=1.5)  # within the shutdown grace (SHUTDOWN_GRACE_S)
+        if writer is not None:
+            writer.close(timeout_s=2.0, close_store=True)
+        if state.history_store is not None:
+            state.history_store.close()
 
 
 def _zone_dicts(path: str) -> list[dict[str, Any]]:

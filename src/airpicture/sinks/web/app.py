@@ -102,22 +102,25 @@ def create_app(
     @app.get("/api/health", response_model=models.Health)
     def health() -> models.Health:
         f = state.frame
-        stale = [
-            s["name"] for s in state.sensor_list() if s["status"] == "stale" or s["status"].startswith("down")
-        ]
+        stale, faults = state.problems()
         return models.Health(
-            status="waiting" if f is None else "degraded" if stale else "ok",
+            status="waiting" if f is None else "degraded" if stale or faults else "ok",
             time_s=f.time_s if f else None,
             tracks=len(f) if f else 0,
             clients=len(hub.clients),
             uptime_s=time.time() - started,
             stale_sensors=stale,
+            faults=faults,
         )
 
     @app.get("/api/metrics", response_model=models.Metrics)
     def metrics() -> models.Metrics:
         alerts = state.alert_list()
+        stale, faults = state.problems()
         return models.Metrics(
+            degraded=int(bool(stale or faults)),
+            sensors_stale=len(stale),
+            faults=len(faults),
             pictures=state.pictures,
             seq=state.seq,
             tracks=len(state.frame) if state.frame else 0,

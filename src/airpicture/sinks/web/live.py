@@ -418,6 +418,13 @@ class LiveState:
                 )
             return out
 
+    def problems(self) -> tuple[list[str], list[str]]:
+        """(sensors that stopped delivering, parts failing now) from the published stats."""
+        with self._lock:
+            stats = list(self.stats.values())
+        stale = [s.name for s in stats if s.kind != "file" and s.stopped()]
+        return stale, [s.name for s in stats if s.status.startswith("failing")]
+
     def _snapshot_payload(self) -> dict[str, Any]:
         f = self.frame
         return {

@@ -109,16 +109,20 @@ class Zone(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "waiting", "degraded"] = Field(
-        description="degraded: a sensor is stale or down, or a fault is counted (see faults)"
+        description="degraded: a sensor is stale or down, or a part is failing (see faults)"
     )
     time_s: float | None = Field(description="time of the current picture")
     tracks: int
     clients: int
     uptime_s: float
     stale_sensors: list[str] = Field(default_factory=list, description="sensors that stopped delivering")
+    faults: list[str] = Field(default_factory=list, description="parts failing now (the history store...)")
 
 
 class Metrics(BaseModel):
+    degraded: int = Field(description="1 when /api/health says degraded")
+    sensors_stale: int
+    faults: int
     pictures: int
     seq: int
     tracks: int
