@@ -30,7 +30,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.staticfiles import StaticFiles
 
 from airpicture.sinks.web import models, security
-from airpicture.sinks.web.guard import GuardMiddleware
+from airpicture.sinks.web.guard import ABORT, GuardMiddleware
 from airpicture.sinks.web.hub import Hub
 from airpicture.sinks.web.live import LiveState, MapZone
 
@@ -41,10 +41,19 @@ STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
 BASEMAP = "countries-50m.geojson"
 
 
+#: A websocket client that has not taken one message in this long is cut off (it never reads).
+SEND_TIMEOUT_S = 10.0
+
+
 def create_app(
-    state: LiveState, token: str | None = None, loopback_only: bool = True, queue_size: int = 32
+    state: LiveState,
+    token: str | None = None,
+    loopback_only: bool = True,
+    queue_size: int = 32,
+    send_timeout_s: float = SEND_TIMEOUT_S,
 ) -> FastAPI:
-    """The console app for `state`. token: needed off loopback and for zone changes."""
+    """The console app for `state`. token: needed off loopback and for zone changes.
+    send_timeout_s: a client whose socket takes no message for this long is disconnected."""
     hub = Hub(state, queue_size)
 
     @contextlib.asynccontextmanager
@@ -129,6 +138,7 @@ def create_app(
             clients=len(hub.clients),
             ws_sent=hub.sent,
             ws_dropped=hub.dropped,
+            ws_timeouts=hub.timed_out,
         )
 
     @app.get("/metrics", include_in_schema=False, response_class=PlainTextResponse)
@@ -222,7 +232,15 @@ def create_app(
 
         async def sender() -> None:
             while True:
-                await websocket.send_text(await hub.next_text(client))
+                text = await hub.next_text(client)
+                try:
+                    await asyncio.wait_for(websocket.send_text(text), send_timeout_s)
+                except TimeoutError:
+                    # a client that never reads would hold its queue and the kernel's send buffer
+                    # (megabytes) for ever: drop the connection without waiting to flush it
+                    hub.timed_out += 1
+                    websocket.scope[ABORT]()
+                    return
 
         async def receiver() -> None:
             while True:

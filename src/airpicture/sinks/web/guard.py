@@ -5,6 +5,7 @@ request and websocket, before any route runs (the rules are in security.py).
   event loop, before the token check): a larger Content-Length is refused at once with 413, and a
   chunked body is cut off with 413 as soon as it passes the limit, without being kept.
 - HEAD is answered as GET without the body (FastAPI routes GET only).
+- A websocket gets `scope[ABORT]`, to drop a client that never reads (app.py, send timeout).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from airpicture.sinks.web import security
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+#: scope key of a websocket's `abort()`: drop the connection now, unsent data and all (the server's
+#: transport when the server exposes it, as uvicorn does; else nothing happens here).
+ABORT = "airpicture.abort"
 
 #: Largest request body accepted, bytes (a zone with a detailed polygon is a few kB).
 MAX_BODY_BYTES = 1 << 20
@@ -71,6 +76,9 @@ class GuardMiddleware:
             await send(message)
 
         if scope["type"] != "http":
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            abort = getattr(transport, "abort", None)
+            scope[ABORT] = abort if callable(abort) else (lambda: None)
             return await self.app(scope, receive, send_with_headers)
         seen = 0
 

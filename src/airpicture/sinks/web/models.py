@@ -131,6 +131,7 @@ class Metrics(BaseModel):
     clients: int
     ws_sent: int
     ws_dropped: int = Field(description="messages dropped from slow clients' queues (each then resynced)")
+    ws_timeouts: int = Field(description="clients disconnected for taking no message in send_timeout_s")
 
 
 class ReplayStatus(BaseModel):
