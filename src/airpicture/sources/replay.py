@@ -169,11 +169,15 @@ class BeastReplayServer:
         self.sent = 0
         self._first_client = asyncio.Event()
         self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._client, self.host, self.port)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         self.clients.add(writer)
         self._first_client.set()
         with contextlib.suppress(OSError):
@@ -213,6 +217,15 @@ class BeastReplayServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        # Let each connection's handler see its socket closed and return: a handler still waiting
+        # when the loop ends is cancelled, and asyncio's streams print that as a traceback.
+        pending = {t for t in self._handlers if not t.done()}
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=2.0)
+            for t in late:
+                t.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self._handlers.clear()
 
 
 async def serve_beast(
