@@ -227,7 +227,8 @@ def format_stats(feeds: list[FeedClient]) -> str:
         lines.append(
             f"{s.name}: {s.status}, {s.messages} msgs, {s.rate_per_s:.0f}/s, crc={rej.get('crc', 0)}, "
             f"rejects: {other}, last msg {age:.1f} s ago, reconnects={s.reconnects}, "
-            f"aircraft={len(f.stream.registry)} (expired {f.stream.notes['expired']})"
+            f"aircraft={len(f.stream.registry)} (expired {f.stream.notes['expired']}, "
+            f"evicted {f.stream.notes['evicted']})"
         )
     return "\n".join(lines)
 
