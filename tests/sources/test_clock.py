@@ -127,3 +127,17 @@ def test_a_file_with_an_mlat_frame_keeps_its_timeline() -> None:
     f = p.feed(_beast(ticks, hexes))
     assert len(f) == 99 and p.rejects.counts["mlat"] == 1
     assert f.time_s.max() == pytest.approx(1000.0 + (t[-1] - t[0]), abs=1e-6)
+
+
+def test_a_reconnection_keeps_the_timeline_when_the_counter_continues() -> None:
+    t, hexes = _frames(200)
+    ticks = np.round((t - t[0]) * TICKS_PER_S).astype(np.int64) + 1
+    p = BeastParser(live=True)
+    first = p.feed(_beast(ticks[:100].tolist(), hexes[:100]))
+    p.reanchor()  # the connection dropped; the same receiver (or a replay at N x) answers again
+    again = p.feed(_beast(ticks[100:].tolist(), hexes[100:]))
+    assert again.time_s[0] - first.time_s[0] == pytest.approx(t[100] - t[0], abs=1e-6)
+    p.reanchor()  # a restarted receiver: its counter starts again; tied to the host clock
+    now = time.time()
+    restarted = p.feed(_beast([12_000 + int(k - ticks[0]) for k in ticks[:50]], hexes[:50]))
+    assert abs(restarted.time_s[0] - now) < 1.0 and p.rejects.total == 0

@@ -10,10 +10,11 @@ frames out with fancy indexing, all without a Python loop over bytes or frames. 
 by a chunk boundary is kept and completed by the next chunk.
 
 Times: the 12 MHz counter is the receiver's clock, not UTC. Offline, time = t0 + counter / 12e6
-relative to the first frame; live, the counter is anchored to the wall clock at the first frame of
-each connection. Between anchors the feed's own clock is kept, so a recording replayed at N x keeps
-its timeline (time runs N x faster). The counter is not covered by the CRC: `ReceiverClock`
-(clock.py) rejects frames whose counter jumps and MLAT results, and re-bases after a sustained step.
+relative to the first frame; live, the counter is anchored to the wall clock at the first frame,
+and again at a new connection whose counter does not continue the last one. Between anchors the
+feed's own clock is kept, so a recording replayed at N x keeps its timeline (time runs N x faster).
+The counter is not covered by the CRC: `ReceiverClock` (clock.py) rejects frames whose counter
+jumps and MLAT results, and re-bases after a sustained step.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ class ReceiverClock:
     """Counter -> UTC seconds for one feed; `times(ticks)` returns the times and which frames to keep.
 
     t0: the time of the first frame offline (None: the host clock); live: counters are tied to the
-    host clock at the first frame of each connection.
+    host clock at the first frame, and again at a new connection whose counter does not continue.
     """
 
     def __init__(
@@ -55,10 +55,13 @@ class ReceiverClock:
         self._anchor: tuple[int, float] | None = None  # (counter, time)
         self._ref: tuple[int, float] = (0, 0.0)  # last accepted (counter, host time)
         self._run: tuple[int, int] = (0, 0)  # rejected frames in a row that agree: (last counter, n)
+        self._fresh = False  # the next frame is a new connection's first
 
     def reset(self) -> None:
-        """A new connection: tie the counter to the host clock again at its next frame."""
-        self._anchor = None
+        """A new connection. Its first frame keeps the time base when its counter continues the
+        last one (the same receiver, back after a drop: a replay at N x keeps its timeline), and
+        ties the counter to the host clock again when it does not (a restarted or new receiver)."""
+        self._fresh = True
         self._run = (0, 0)
 
     def times(
@@ -94,9 +97,14 @@ class ReceiverClock:
             return True
         ref, ref_host = self._ref
         step = k - ref
+        fresh, self._fresh = self._fresh, False
         if -self.back_ticks <= step <= self.jump_ticks + self.rate_ticks * max(now - ref_host, 0.0):
             self._ref = (max(ref, k), now)
             self._run = (0, 0)
+            return True
+        if fresh:  # a new connection that does not continue the old counter: a new time base
+            self._anchor = (k, now if (self.live or self.t0 is None) else self.t0 or 0.0)
+            self._ref = (k, now)
             return True
         last, n = self._run
         agree = n > 0 and 0 <= k - last <= self.jump_ticks

@@ -139,6 +139,7 @@ def create_app(
             ws_sent=hub.sent,
             ws_dropped=hub.dropped,
             ws_timeouts=hub.timed_out,
+            ws_queued=sum(len(c.queue) for c in list(hub.clients.values())),
         )
 
     @app.get("/metrics", include_in_schema=False, response_class=PlainTextResponse)

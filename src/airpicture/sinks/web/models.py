@@ -132,6 +132,7 @@ class Metrics(BaseModel):
     ws_sent: int
     ws_dropped: int = Field(description="messages dropped from slow clients' queues (each then resynced)")
     ws_timeouts: int = Field(description="clients disconnected for taking no message in send_timeout_s")
+    ws_queued: int = Field(description="messages waiting in the clients' queues")
 
 
 class ReplayStatus(BaseModel):
