@@ -78,6 +78,30 @@ def test_bad_radar_fields(change: dict[str, object], field: str) -> None:
         load_sheets([RADAR | change])
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [  # issue 13, defect 9: each crashed with a traceback or was accepted silently
+        ({"lat": "abc"}, "lat"),
+        ({"lat": 999}, "lat"),
+        ({"max_range_m": 1e308}, "max_range_m"),
+        ({"max_range_m": float("inf")}, "max_range_m"),
+        ({"pd": {"aircraft": "high"}}, "pd.aircraft"),
+        ({"pd": {"aircraft": 7}}, "pd.aircraft"),
+        ({"pd": "high"}, "pd"),
+        ({"scan_period_s": 0}, "scan_period_s"),
+        ({"sigma_range_m": -5}, "sigma_range_m"),
+        ({"sigma_azimuth_deg": -0.1}, "sigma_azimuth_deg"),
+    ],
+)
+def test_every_bad_value_is_refused_in_one_line(change: dict[str, object], field: str) -> None:
+    with pytest.raises(ConfigError, match=rf"sensor 'R1' \(#0\): {field}:") as err:
+        load_sheets([RADAR | change])
+    assert "\n" not in str(err.value)
+    missing = {k: v for k, v in RADAR.items() if k != "lat"}
+    with pytest.raises(ConfigError, match=r"sensor 'R1' \(#0\): lat: Field required"):
+        load_sheets([missing])
+
+
 def test_sheet_without_id_and_duplicate_ids() -> None:
     with pytest.raises(ConfigError, match=r"sensor #0: id: Field required"):
         load_sheets([{k: v for k, v in RADAR.items() if k != "id"}])

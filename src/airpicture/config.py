@@ -7,6 +7,7 @@
     ├── reports     ReportIntegritySettings  spoofing evidence from the reports alone
     ├── assess      AssessSettings      classification and alert thresholds
     ├── output      OutputSettings      tracks.csv and the file pipeline
+    ├── feeds       FeedSettings        live feeds: the receivers' clocks, when a feed is stale
     ├── console     ConsoleSettings     the operator console (web server)
     └── store       StoreSettings       the history store writer
 
@@ -532,6 +533,29 @@ class OutputSettings(_Stage):
     )
 
 
+class FeedSettings(_Stage):
+    """Live feeds (sources/clock.py, sources/live.py): how far a receiver's clock is trusted, and
+    when a silent feed is stale."""
+
+    clock_jump_s: float = Field(
+        default=30.0, gt=0, description="a frame's counter may step this far past the last one, s"
+    )
+    clock_back_s: float = Field(
+        default=2.0, ge=0, description="...or this far back (frames slightly out of order), s"
+    )
+    clock_max_rate: float = Field(
+        default=100.0,
+        ge=1,
+        description="...plus this many feed seconds per host second of silence (replays up to N x)",
+    )
+    clock_rebase_frames: int = Field(
+        default=8, ge=2, description="this many agreeing frames in a row off the clock: a new time base"
+    )
+    stale_s: float = Field(
+        default=10.0, gt=0, description="a connected feed silent this long is stale (alert, health), s"
+    )
+
+
 class ConsoleSettings(_Stage):
     """The operator console's web server (`airpicture console`, `demo`, `replay --console`)."""
 
@@ -577,6 +601,7 @@ class Settings(BaseSettings):
     reports: ReportIntegritySettings = Field(default_factory=ReportIntegritySettings)
     assess: AssessSettings = Field(default_factory=AssessSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
+    feeds: FeedSettings = Field(default_factory=FeedSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
 
@@ -678,6 +703,7 @@ __all__ = [
     "ENV_PREFIX",
     "AssessSettings",
     "ConsoleSettings",
+    "FeedSettings",
     "GnssSettings",
     "IntegritySettings",
     "OutputSettings",

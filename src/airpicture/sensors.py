@@ -29,6 +29,8 @@ ObjectKind = Literal["aircraft", "drone", "bird"]
 _Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 _Positive = Annotated[float, Field(gt=0.0)]
 _NonNegative = Annotated[float, Field(ge=0.0)]
+#: A range a sensor can cover: finite, and no further than a radar or receiver sees (2,000 km).
+_Range = Annotated[float, Field(gt=0.0, le=2e6, allow_inf_nan=False)]
 
 #: A radar's Pd when its sheet gives none (what the tracker assumed before sheets were models).
 _DEFAULT_PD: dict[ObjectKind, float] = {"aircraft": 0.9}
@@ -73,7 +75,7 @@ class RadarSheet(_Sheet):
     #: 4-10 s radar would count several misses per revolution and delete (or call spoofed) real
     #: aircraft.
     scan_period_s: _Positive = Field(default=4.0, description="one antenna revolution, s")
-    max_range_m: _Positive = Field(description="longest slant range covered, m")
+    max_range_m: _Range = Field(description="longest slant range covered, m")
     min_range_m: _NonNegative = Field(default=0.0, description="shortest slant range covered, m")
     min_elevation_deg: float = Field(
         default=-0.5, ge=-90.0, le=90.0, description="lowest elevation covered, deg"
@@ -153,9 +155,7 @@ class RadarSheet(_Sheet):
 class _CooperativeSheet(_Sheet):
     """A receiver of broadcast positions (ADS-B, Remote ID)."""
 
-    max_range_m: _Positive | None = Field(
-        default=None, description="ground range covered, m; None: not stated"
-    )
+    max_range_m: _Range | None = Field(default=None, description="ground range covered, m; None: not stated")
     update_period_s: _Positive = Field(default=1.0, description="broadcast period of one object, s")
     p_loss: _Probability = Field(default=0.0, description="share of broadcasts not received")
     #: Default 10 m: the tracker's assumption for a sheet that does not state it (NACp 9-10 class).

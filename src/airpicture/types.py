@@ -318,7 +318,8 @@ def _finite_or_none(v: object) -> object:
 
 @dataclass
 class SourceStats:
-    """What one input is doing, for stats, the API and the UI."""
+    """What one input is doing, for stats, the API and the UI. last_message_s: the last message's
+    time (feed time); silent_s: host seconds since it arrived (NaN: not measured, e.g. a file)."""
 
     name: str
     kind: str
@@ -328,6 +329,14 @@ class SourceStats:
     status: str = "idle"
     reconnects: int = 0
     rejects: Rejects | None = None
+    silent_s: float = float("nan")
+
+    def stopped(self, stale_s: float = float("inf")) -> bool:
+        """Whether this input has stopped delivering: silent for over `stale_s` host seconds, or
+        its status says so ("stale", "down..."). Sources without a host age have only the status."""
+        if self.silent_s == self.silent_s and self.silent_s > stale_s:  # NaN: not measured
+            return True
+        return self.status == "stale" or self.status.startswith("down")
 
 
 __all__ = [

@@ -288,6 +288,20 @@ def test_prune_deletes_by_age(store: HistoryStore) -> None:
     assert store.prune(5.0) == dict.fromkeys(deleted, 0)
 
 
+def test_prune_keeps_an_alert_whole_while_it_goes_on(store: HistoryStore) -> None:
+    """Issue 13, defect 12: pruning by step left alerts whose "raised" step was gone."""
+    steps = [(1.0, "LONG", "raised"), (6.0, "LONG", "updated"), (9.0, "LONG", "cleared")]
+    steps += [(2.0, "DONE", "raised"), (4.0, "DONE", "cleared")]
+    store.write_alerts(make_alert(*s) for s in steps)
+    assert store.prune(5.0)["alerts"] == 2  # DONE, both steps; LONG is still going at 5
+    steps = sorted(
+        (a.alert.time_s, a.alert.state) for a in store.alerts(limit=None) if a.alert.alert == "LONG"
+    )
+    assert steps == [(1.0, "raised"), (6.0, "updated"), (9.0, "cleared")]
+    assert {a.alert.alert for a in store.alerts(limit=None)} == {"LONG"}
+    assert store.prune(10.0)["alerts"] == 3
+
+
 def test_a_failed_batch_writes_nothing(store: HistoryStore) -> None:
     good = make_picture(1.0, [1, 2])
     bad = make_picture(2.0, [3, 4])

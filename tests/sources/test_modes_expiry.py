@@ -161,3 +161,18 @@ def test_hours_of_a_changing_population_stay_bounded(templates: dict[str, str]) 
     print(f"{n} aircraft, most held {most}, bound {bound}, expired {dec.notes['expired']}")
     assert most["registry"] >= DWELL_S / GAP_S  # the aircraft being heard are all held
     assert dec.notes["expired"] >= n - bound
+
+
+def test_a_flood_of_new_addresses_is_bounded_and_counted(templates: dict[str, str]) -> None:
+    """Issue 13, defect 6: valid frames with ever new addresses (within EXPIRE_S, so expiry alone
+    would keep them all) are held to max_aircraft; the least recently heard go first."""
+    dec = ModesDecoder(receiver=CDG, max_aircraft=1000)
+    t = 1.7e9
+    real = readdress(templates["ident"], 0x3C6444)
+    for batch in range(30):
+        flood = [readdress(templates["ident"], 0x100000 + batch * 1000 + k) for k in range(1000)]
+        dec.decode(t + np.arange(1001) * 1e-3, [*flood, real])  # the real aircraft heard last
+        t += 1.0
+        assert len(dec.registry) <= 1000 + 1001
+    assert len(dec.registry) <= 1000 and 0x3C6444 in dec.registry
+    assert dec.notes["evicted"] == 30 * 1000 + 1 - len(dec.registry)  # every address heard, less those kept

@@ -326,3 +326,23 @@ def test_paris_scenario_in_the_console_shows_aircraft_and_a_drone_alert(server: 
         stop.set()
         th.join(timeout=30)
     assert json.loads(server.state.snapshot().text)["zones"][0]["name"] == "site-A core"
+
+
+def test_a_stale_sensor_is_not_shown_live(server: Server, browser) -> None:
+    """Issue 13, defect 3: the page said "live" while a sensor had stopped delivering."""
+    from airpicture.types import SourceStats
+
+    server.state.publish_picture(grid_picture(0, 5))
+    pg = browser()
+    pg.page.goto(server.url)
+    pg.page.wait_for_selector("body[data-tracks='5']", timeout=20_000)
+    assert pg.page.locator("#conn").inner_text() == "live"
+    server.state.publish_stats([SourceStats("TMA1", "radar", 100, 0.0, 0.0, "stale", silent_s=12.4)])
+    pg.page.wait_for_function(
+        "() => document.getElementById('conn').textContent === 'stale: TMA1'", timeout=5_000
+    )
+    row = pg.page.locator("#sensors tbody tr", has_text="TMA1").inner_text()
+    assert "stale" in row and "12 s" in row
+    server.state.publish_stats([SourceStats("TMA1", "radar", 130, 12.0, 1.0, "connected", silent_s=0.2)])
+    pg.page.wait_for_function("() => document.getElementById('conn').textContent === 'live'", timeout=5_000)
+    assert pg.errors == []

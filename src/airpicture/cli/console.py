@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "paris"
 TOKEN_ENV = "AIRPICTURE_CONSOLE_TOKEN"  # the configured token, when --token is not given
-STATS_EVERY_S = 10.0  # scenario seconds between the sensor stats written to a --store
+STATS_EVERY_S = 10.0  # sensor stats written to a store this often (scenario / feed time), s
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -92,9 +92,12 @@ def run(args: argparse.Namespace) -> int:
     if feeds:
         if args.lat is None or args.lon is None:
             raise ConfigError("a live console needs the site: give --lat and --lon")
+        from airpicture.cli.live_console import run_live_console
+
         run_live_console(
-            feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings
-        )
+            feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings,
+            store=args.store,
+        )  # fmt: skip
         return 0
     run_scenario_console(
         args.scenario,
@@ -122,8 +125,9 @@ def scenario_state(scn: Any) -> LiveState:
 
 class ScenarioStats:
     """What each scenario sensor had delivered by replay time t: messages so far, rate over the last
-    `window_s`, last message, status; plus the scenario files' rejects by reason (the files, not the
-    sensors, are what rejects are counted against when reading a scenario)."""
+    `window_s`, last message, status (stale after two revisit periods of silence); plus the
+    scenario files' rejects by reason (the files, not the sensors, are what rejects are counted
+    against when reading a scenario)."""
 
     def __init__(self, scn: Any, window_s: float = 10.0) -> None:
         import numpy as np
@@ -137,7 +141,7 @@ class ScenarioStats:
                     scn.reports["time_s"][scn.reports["sensor"] == i],
                 ]
             )
-            self.sensors.append((s.id, s.kind, np.sort(t)))
+            self.sensors.append((s.id, s.kind, np.sort(t), 2.0 * s.revisit_s))
         self.files = dict(scn.rejects)
 
     def __call__(self, t: float) -> list[Any]:
@@ -146,11 +150,12 @@ class ScenarioStats:
         from airpicture.types import SourceStats
 
         out = []
-        for name, kind, times in self.sensors:
+        for name, kind, times, stale_s in self.sensors:
             n = int(np.searchsorted(times, t, side="right"))
             n0 = int(np.searchsorted(times, t - self.window_s, side="right"))
             last = float(times[n - 1]) if n else float("nan")
-            status = "idle" if n == 0 else ("running" if t - last < 30.0 else "stale")
+            # silent for two of its revisit periods: stale (issue 13)
+            status = "idle" if n == 0 else ("running" if t - last <= stale_s else "stale")
             out.append(SourceStats(name, kind, n, (n - n0) / self.window_s, last, status))
         for fname, rej in self.files.items():
             out.append(SourceStats(f"{fname}.csv", "file", 0, 0.0, float("nan"), "read", 0, rej))
@@ -163,8 +168,11 @@ def track_into(
     stop: threading.Event,
     store: str | None = None,
     settings: Settings | None = None,
+    writer: Any = None,
 ) -> None:
-    """Track and assess the scenario, appending each picture and its alert steps to the timeline."""
+    """Track and assess the scenario, appending each picture and its alert steps to the timeline.
+    store: also write the history there (or through `writer`, a StoreWriter the caller closes),
+    with the sensors' stats every STATS_EVERY_S of scenario time."""
     from airpicture.config import load_settings
 
     settings = settings or load_settings()
@@ -180,12 +188,12 @@ def track_into(
         scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity, settings.reports
     )
     assessor = TrackAssessor(scn.sensors, scn.site, zones_from_config(scn.zones, scn.site), settings.assess)
-    writer = None
-    if store:
+    own = writer is None and store is not None
+    if store is not None and writer is None:
         from airpicture.sinks.store import StoreWriter, open_store
 
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
-    stats, stats_due = ScenarioStats(scn), scn.start_s
+    stats, stats_at = ScenarioStats(scn), -float("inf")
     try:
         for pic in judged(trk, integrity, scenario_windows(scn, None, False)):
             alerts = assessor.update(pic)
@@ -194,14 +202,14 @@ def track_into(
             if writer is not None:
                 writer.submit_picture(pic)
                 writer.submit_alerts(alerts)
-                if pic.time_s >= stats_due:  # what each sensor delivered, as the console shows it
+                if pic.time_s - stats_at >= STATS_EVERY_S:  # the sensors' stats, as the README says
+                    stats_at = pic.time_s
                     writer.submit_stats(pic.time_s, stats(pic.time_s))
-                    stats_due = pic.time_s + STATS_EVERY_S
             if stop.is_set():
                 return
         timeline.finish()
     finally:
-        if writer is not None:
+        if own and writer is not None:
             writer.close()
             writer.store.close()
 
@@ -219,6 +227,7 @@ def run_scenario_console(
     """Track a scenario with the real tracker and assessor and serve it in the console at `speed` x,
     printing the URL and a progress line, until Ctrl-C. Blocking. settings: the stages' (default:
     defaults and environment)."""
+    from airpicture.assess.staleness import SensorWatch
     from airpicture.cli.warm import ensure_compiled
     from airpicture.sinks.web import Player, Timeline, serve_console
     from airpicture.sinks.web.security import check_bind
@@ -229,18 +238,31 @@ def run_scenario_console(
     scn = load_scenario(scenario_dir)
     state = scenario_state(scn)
     timeline = Timeline(scn.start_s, scn.end_s)
+    writer = None
     if store:
-        from airpicture.sinks.store import open_store
+        from airpicture.config import load_settings
+        from airpicture.sinks.store import StoreWriter, open_store
 
-        state.history_store = open_store(store)  # read side; track_into writes through a StoreWriter
+        state.history_store = open_store(store)  # read side; track_into writes through the writer
+        writer = StoreWriter(open_store(store), **(settings or load_settings()).store.model_dump())
     stop = threading.Event()
     tracker = threading.Thread(
-        target=track_into, args=(scn, timeline, stop, store, settings), name="console-track", daemon=True
+        target=track_into,
+        args=(scn, timeline, stop, None, settings, writer),
+        name="console-track",
+        daemon=True,
     )
     tracker.start()
     player = Player(state, timeline, speed=speed, loop=loop)
     stats = ScenarioStats(scn)
-    player.on_second = lambda t: state.publish_stats(stats(t))
+    watch = SensorWatch(0.0, {s.id: (s.lat, s.lon) for s in scn.sensors})  # the status says when
+
+    def on_second(t: float) -> None:
+        now = stats(t)
+        state.publish_stats(now + ([writer.stats()] if writer is not None else []))
+        state.publish_alerts(watch.update(now, t))
+
+    player.on_second = on_second
     state.publish_stats(stats(scn.start_s))
     player.start()
     progress = threading.Thread(
@@ -255,106 +277,13 @@ def run_scenario_console(
     finally:
         stop.set()
         player.stop()
-        tracker.join(timeout=10)
+        tracker.join(timeout=3)  # within the shutdown grace (SHUTDOWN_GRACE_S)
+        if writer is not None:
+            writer.close(timeout_s=2.0, close_store=True)
         if state.history_store is not None:
             state.history_store.close()
         if sys.stderr.isatty():
             print(file=sys.stderr)  # end the status line
-
-
-def run_live_console(
-    feeds: list[tuple[str, tuple[str, int]]],
-    site: tuple[float, float, float],
-    zones_file: str | None,
-    host: str,
-    port: int,
-    token: str | None,
-    settings: Settings | None = None,
-) -> None:
-    """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C."""
-    from airpicture.config import load_settings
-
-    settings = settings or load_settings()
-    import asyncio
-
-    from airpicture.assess import TrackAssessor, load_zones
-    from airpicture.cli.warm import ensure_compiled
-    from airpicture.integrity import TrackIntegrity
-    from airpicture.integrity.gnss_alerts import GnssWatch
-    from airpicture.sensors import live_receivers
-    from airpicture.sinks.gnss import feature_collection
-    from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
-    from airpicture.sinks.web.security import check_bind
-    from airpicture.sources.live import FeedClient, run_feeds
-    from airpicture.sources.modes import describe
-    from airpicture.track.tracker import ImmGnnTracker
-    from airpicture.track.windows import FeedWindows
-
-    check_bind(host, token)
-    ensure_compiled(settings)
-    site_d = {"lat": site[0], "lon": site[1], "alt_m": site[2]}
-    clients = [FeedClient(fmt, h, p, receiver=site[:2], sensor=i) for i, (fmt, (h, p)) in enumerate(feeds)]
-    sheets = live_receivers([c.name for c in clients], *site)
-    zones = load_zones(zones_file, site_d) if zones_file else []
-    state = LiveState(
-        sensors=[SensorSite.from_sheet(s) for s in sheets],
-        zones=[MapZone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
-        site=site_d,
-    )
-    tracker = ImmGnnTracker(sheets, site, settings=settings.track)
-    # a live feed's sheet puts its receiver at the site: where it hears from cannot be judged
-    integrity = TrackIntegrity(
-        sheets, site, settings=settings.integrity, reports=settings.reports, placed=False
-    )
-    assessor = TrackAssessor(sheets, site_d, zones, settings.assess)
-    windows = FeedWindows(settings.console.publish_s)
-    gnss = GnssWatch(settings.gnss, site[:2])  # the decoded tables keep NIC / NACp; reports do not
-    for c in clients:
-        c.stream.on_messages = gnss.add
-
-    def on_reports(reports: Any) -> None:
-        window = windows.add(reports, *describe([c.stream.registry for c in clients], reports["ident"]))
-        if window is not None:
-            integrity.observe(window)
-            pic = integrity.judge(tracker.step(window))
-            state.publish_alerts(assessor.update(pic))
-            state.publish_picture(pic)
-            state.publish_stats([*(c.stats for c in clients), gnss.stats])
-        got = gnss.tick()
-        if got is not None:
-            steps, cells = got
-            state.publish_alerts(steps)
-            state.publish_gnss(feature_collection(cells.current(settings.gnss.min_aircraft)))
-
-    stop = threading.Event()
-
-    def feed_loop() -> None:
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(run_feeds(clients, on_reports, stats_out=None))
-        while not stop.is_set() and not task.done():
-            loop.run_until_complete(asyncio.sleep(0.2))
-        task.cancel()
-        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-        loop.close()
-
-    worker = threading.Thread(target=feed_loop, name="console-feeds", daemon=True)
-    worker.start()
-    shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    what = f"live: {len(clients)} feed(s)"
-    print(f"airpicture console: http://{shown}:{port}/  ({what}; Ctrl-C stops)", flush=True)
-    try:
-        serve_console(state, host, port, token)
-    finally:
-        stop.set()
-        worker.join(timeout=5)
-
-
-def _zone_dicts(path: str) -> list[dict[str, Any]]:
-    """The zones of a file as meta.json-style dicts, for drawing."""
-    import json
-
-    obj = json.loads(Path(path).read_text())
-    return obj if isinstance(obj, list) else []
 
 
 def serve_timeline(

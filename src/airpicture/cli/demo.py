@@ -42,14 +42,15 @@ def run(args: argparse.Namespace) -> int:
     http_port = settings.console.port if args.port is None else args.port
 
     if args.beast:
-        from airpicture.cli.console import run_live_console
+        from airpicture.cli.live_console import run_live_console
         from airpicture.errors import ConfigError
 
         if args.lat is None or args.lon is None:
             raise ConfigError("--beast needs the site: give --lat and --lon")
         run_live_console(
-            [("beast", args.beast)], (args.lat, args.lon, 0.0), None, "127.0.0.1", http_port, None, settings
-        )
+            [("beast", args.beast)], (args.lat, args.lon, 0.0), None, "127.0.0.1", http_port, None, settings,
+            store=args.store,
+        )  # fmt: skip
         return 0
     if not args.batch:
         from airpicture.cli.console import run_scenario_console

@@ -115,11 +115,14 @@ def run(args: argparse.Namespace) -> int:
     specs = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
     if not specs:
         raise ConfigError("no feed: give at least one of --beast/--avr/--sbs HOST:PORT")
+    settings = settings_of(args)
     receiver = (args.lat, args.lon) if args.lat is not None else None
-    feeds = [FeedClient(fmt, h, p, receiver=receiver, sensor=i) for i, (fmt, (h, p)) in enumerate(specs)]
+    feeds = [
+        FeedClient(fmt, h, p, receiver=receiver, sensor=i, feeds=settings.feeds)
+        for i, (fmt, (h, p)) in enumerate(specs)
+    ]
     if args.gnss and receiver is None:
         raise ConfigError("--gnss needs the site: give --lat and --lon")
-    settings = settings_of(args)
     # the decoded messages keep NIC / NACp, the reports do not: the map takes every table
     gnss = GnssWatch(settings.gnss, receiver) if receiver is not None else None
     for f in feeds:

@@ -10,28 +10,34 @@ for the next chunk.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import numpy as np
 
+from airpicture.config import FeedSettings
 from airpicture.sources.base import Frames, LineBuffer
+from airpicture.sources.clock import ReceiverClock
 from airpicture.types import Rejects
 
-TICKS_PER_S = 12e6
 MAX_LINE = 256
 
 
 class AvrParser:
     """Incremental AVR framing: `feed(bytes) -> Frames`; never raises on bad lines."""
 
-    def __init__(self, t0: float | None = 0.0, live: bool = False, source: str = "avr") -> None:
+    def __init__(
+        self,
+        t0: float | None = 0.0,
+        live: bool = False,
+        source: str = "avr",
+        clock: FeedSettings | None = None,
+    ) -> None:
         self.t0 = t0
         self.live = live
         self.rejects = Rejects(source)
         self.notes: Counter[str] = Counter()
         self._lines = LineBuffer(MAX_LINE, self.rejects, "avr_oversize")
-        self._anchor: tuple[int, float] | None = None
+        self.clock = ReceiverClock(self.notes, live, t0, clock)
 
     def feed(self, data: bytes) -> Frames:
         lines = self._lines.split(data)
@@ -75,23 +81,15 @@ class AvrParser:
                 self.rejects.add("avr_syntax")
         if not hexes:
             return Frames()
-        return Frames(self._times(np.array(ticks, np.int64)), hexes, np.full(len(hexes), np.nan, np.float32))
+        times, keep = self.clock.times(np.array(ticks, np.int64), self.rejects)
+        if not keep.all():
+            hexes = [h for h, k in zip(hexes, keep.tolist(), strict=True) if k]
+            times = times[keep]
+        return Frames(times, hexes, np.full(len(hexes), np.nan, np.float32))
 
     def reanchor(self) -> None:
         """A new connection: tie the counter to the wall clock again at its next frame."""
-        self._anchor = None
-
-    def _times(self, ticks: np.ndarray) -> np.ndarray:
-        now = time.time()
-        base = now if (self.live or self.t0 is None) else self.t0
-        out = np.full(len(ticks), base, np.float64)
-        has = ticks >= 0
-        if has.any():
-            t = ticks[has]
-            if self._anchor is None or (self.live and t[0] < self._anchor[0]):
-                self._anchor = (int(t[0]), base)
-            out[has] = self._anchor[1] + (t - self._anchor[0]) / TICKS_PER_S
-        return out
+        self.clock.reset()
 
 
 __all__ = ["AvrParser"]

@@ -10,24 +10,26 @@ frames out with fancy indexing, all without a Python loop over bytes or frames. 
 by a chunk boundary is kept and completed by the next chunk.
 
 Times: the 12 MHz counter is the receiver's clock, not UTC. Offline, time = t0 + counter / 12e6
-relative to the first frame; live, the counter is anchored to the wall clock at the first frame of
-each connection and again when it runs backwards (receiver restart). Between anchors the feed's
-own clock is kept, so a recording replayed at N x keeps its timeline (time runs N x faster).
+relative to the first frame; live, the counter is anchored to the wall clock at the first frame,
+and again at a new connection whose counter does not continue the last one. Between anchors the
+feed's own clock is kept, so a recording replayed at N x keeps its timeline (time runs N x faster).
+The counter is not covered by the CRC: `ReceiverClock` (clock.py) rejects frames whose counter
+jumps and MLAT results, and re-bases after a sustained step.
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import numpy as np
 import numpy.typing as npt
 
+from airpicture.config import FeedSettings
 from airpicture.sources.base import Frames
+from airpicture.sources.clock import TICKS_PER_S, ReceiverClock
 from airpicture.types import Rejects
 
 ESC = 0x1A
-TICKS_PER_S = 12e6
 #: escaped-free frame length (marker + type + counter + signal + payload) by type byte
 FRAME_LEN = {0x31: 11, 0x32: 16, 0x33: 23}
 STATUS = 0x34
@@ -38,13 +40,19 @@ _SHIFTS = np.array([40, 32, 24, 16, 8, 0], np.uint64)
 class BeastParser:
     """Incremental Beast framing. `feed(bytes) -> Frames`; never raises on bad bytes."""
 
-    def __init__(self, t0: float | None = 0.0, live: bool = False, source: str = "beast") -> None:
+    def __init__(
+        self,
+        t0: float | None = 0.0,
+        live: bool = False,
+        source: str = "beast",
+        clock: FeedSettings | None = None,
+    ) -> None:
         self.t0 = t0
         self.live = live
         self.rejects = Rejects(source)
         self.notes: Counter[str] = Counter()
         self._tail = b""
-        self._anchor: tuple[int, float] | None = None  # (counter, time) pair
+        self.clock = ReceiverClock(self.notes, live, t0, clock)
 
     def feed(self, data: bytes, final: bool = False) -> Frames:
         """Frames completed by `data`; `final`: no more bytes will come (end of file)."""
@@ -143,23 +151,15 @@ class BeastParser:
         signal = (np.concatenate([p[2] for p in parts])[order] / 255.0).astype(np.float32)
         hexes = [x for p in parts for x in p[3]]
         hexes = [hexes[i] for i in order.tolist()]
-        return Frames(self._times(ticks), hexes, signal)
-
-    def _times(self, ticks: npt.NDArray[np.uint64]) -> npt.NDArray[np.float64]:
-        now = time.time()
-        if self.live and not ticks.any():
-            return np.full(len(ticks), now)  # feeds without MLAT clock send a zero counter
-        t = ticks.astype(np.int64)
-        if self._anchor is None:
-            self._anchor = (int(t[0]), now if self.live or self.t0 is None else self.t0)
-        c0, t0 = self._anchor
-        if self.live and t[0] < c0:  # the receiver restarted its clock
-            self._anchor = c0, t0 = int(t[0]), now
-        return t0 + (t - c0) / TICKS_PER_S
+        times, keep = self.clock.times(ticks.astype(np.int64), self.rejects)
+        if not keep.all():
+            hexes = [h for h, k in zip(hexes, keep.tolist(), strict=True) if k]
+            times, signal = times[keep], signal[keep]
+        return Frames(times, hexes, signal)
 
     def reanchor(self) -> None:
         """A new connection: tie the counter to the wall clock again at its next frame."""
-        self._anchor = None
+        self.clock.reset()
 
 
 def encode_beast(

@@ -24,6 +24,7 @@ from typing import TextIO
 import numpy as np
 import numpy.typing as npt
 
+from airpicture.config import FeedSettings
 from airpicture.errors import ConfigError
 from airpicture.sources.avr import AvrParser
 from airpicture.sources.base import Frames
@@ -55,6 +56,7 @@ class ModesStream:
         name: str = "",
         live: bool = False,
         t0: float | None = 0.0,
+        feeds: FeedSettings | None = None,
     ) -> None:
         if fmt not in FORMATS:
             raise ConfigError(f"unknown Mode S feed format {fmt!r} (one of {', '.join(FORMATS)})")
@@ -75,9 +77,9 @@ class ModesStream:
             self._sbs.rejects = self.rejects
         else:
             if fmt == "beast":
-                self._parser = BeastParser(t0=t0, live=live, source=self.name)
+                self._parser = BeastParser(t0=t0, live=live, source=self.name, clock=feeds)
             elif fmt == "avr":
-                self._parser = AvrParser(t0=t0, live=live, source=self.name)
+                self._parser = AvrParser(t0=t0, live=live, source=self.name, clock=feeds)
             else:
                 self._parser = JsonlParser(source=self.name)
             self._decoder = ModesDecoder(receiver=receiver, sensor=sensor, source=self.name)
@@ -145,19 +147,26 @@ class FeedClient:
         backoff_s: float = 0.5,
         max_backoff_s: float = 30.0,
         read_size: int = 1 << 16,
+        feeds: FeedSettings | None = None,
     ) -> None:
         self.name = name or f"{fmt}@{host}:{port}"
         self.host, self.port = host, port
-        self.stream = ModesStream(fmt, receiver=receiver, sensor=sensor, name=self.name, live=True)
+        self.feeds = feeds or FeedSettings()
+        self.stream = ModesStream(
+            fmt, receiver=receiver, sensor=sensor, name=self.name, live=True, feeds=self.feeds
+        )
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.read_size = read_size
         self.connections = 0
         self.reports = 0  # REPORT rows yielded
         self._stats = SourceStats(self.name, f"modes-{fmt}", rejects=self.stream.rejects)
         self._rate_mark = (time.monotonic(), 0)
+        self._heard = (time.monotonic(), 0)  # host time the message count last grew, and that count
 
     @property
     def stats(self) -> SourceStats:
+        """Current stats. A connected feed that has sent nothing for feeds.stale_s (host clock: a
+        stopped receiver keeps its connection open) is "stale"; `silent_s` says for how long."""
         s = self._stats
         s.messages = self.stream.messages
         s.last_message_s = self.stream.last_message_s
@@ -166,6 +175,13 @@ class FeedClient:
         if now - t0 >= 1.0:
             s.rate_per_s = (s.messages - m0) / (now - t0)
             self._rate_mark = (now, s.messages)
+        if s.messages != self._heard[1]:
+            self._heard = (now, s.messages)
+        s.silent_s = now - self._heard[0]
+        if s.silent_s > self.feeds.stale_s and s.status in ("connected", "stale"):
+            s.status = "stale"
+        elif s.status == "stale":
+            s.status = "connected"
         return s
 
     async def abatches(self) -> AsyncIterator[npt.NDArray[np.void]]:
@@ -184,6 +200,7 @@ class FeedClient:
             if self.connections > 1:
                 self._stats.reconnects += 1
             self._stats.status = "connected"
+            self._heard = (time.monotonic(), self.stream.messages)  # silence counts from here
             try:
                 while data := await reader.read(self.read_size):
                     delay = self.backoff_s  # the feed works again: next drop starts a fresh backoff
@@ -218,7 +235,8 @@ def format_stats(feeds: list[FeedClient]) -> str:
         lines.append(
             f"{s.name}: {s.status}, {s.messages} msgs, {s.rate_per_s:.0f}/s, crc={rej.get('crc', 0)}, "
             f"rejects: {other}, last msg {age:.1f} s ago, reconnects={s.reconnects}, "
-            f"aircraft={len(f.stream.registry)} (expired {f.stream.notes['expired']})"
+            f"aircraft={len(f.stream.registry)} (expired {f.stream.notes['expired']}, "
+            f"evicted {f.stream.notes['evicted']})"
         )
     return "\n".join(lines)
 

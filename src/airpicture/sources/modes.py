@@ -80,6 +80,10 @@ EXPIRE_S = 600.0
 #: Expired entries are swept at most this often (feed time): a sweep walks every entry, so running it
 #: per batch would cost O(aircraft) per frame batch; memory is held at most EXPIRE_S + SWEEP_S.
 SWEEP_S = 60.0
+#: At most this many aircraft are held (busy receivers hear ~2,000): a flood of valid frames with
+#: ever new addresses (a replay attack, a broken transponder farm) would otherwise fill EXPIRE_S of
+#: arrivals. Past it the least recently heard go first, counted in notes["evicted"].
+MAX_AIRCRAFT = 20_000
 #: fastest ground speed believed between two positions of one aircraft (m/s), plus slack
 MAX_SPEED_MPS = 700.0
 JUMP_SLACK_M = 2000.0
@@ -284,6 +288,7 @@ class ModesDecoder:
         max_velocity_age_s: float = 10.0,
         expire_s: float = EXPIRE_S,
         sweep_s: float = SWEEP_S,
+        max_aircraft: int = MAX_AIRCRAFT,
     ) -> None:
         self.receiver = receiver
         self.sensor = sensor
@@ -292,6 +297,7 @@ class ModesDecoder:
         self.registry: dict[int, AircraftInfo] = {}
         self.max_velocity_age_s = max_velocity_age_s
         self.expiry = StateExpiry(expire_s, sweep_s)
+        self.max_aircraft = max_aircraft
         self._cpr: dict[int, _Cpr] = {}
         self._vel: dict[int, _Velocity] = {}
         self.messages = 0
@@ -349,7 +355,25 @@ class ModesDecoder:
         now = float(np.median(t)) if len(t) else math.nan  # one corrupted timestamp does not sweep
         if self.expiry.due(now):
             self.expire(now)
+        if len(self.registry) > self.max_aircraft:
+            self._evict()
         return out
+
+    def _evict(self) -> None:
+        """Drop the least recently heard aircraft down to 90 % of max_aircraft (a bounded registry
+        under a flood of new addresses; readsb's aircraft table has a fixed size too)."""
+        keep = int(self.max_aircraft * 0.9)
+
+        def heard(k: int) -> float:
+            t = self.registry[k].last_seen_s
+            return t if t == t else -math.inf  # never heard (NaN) goes first
+
+        order = sorted(self.registry, key=heard)
+        for icao in order[: len(order) - keep]:
+            del self.registry[icao]
+            self._cpr.pop(icao, None)
+            self._vel.pop(icao, None)
+        self.notes["evicted"] += len(order) - keep
 
     def expire(self, now_s: float) -> int:
         """Remove the state of every address not heard for `expire_s` at feed time `now_s` (the

@@ -220,13 +220,18 @@ class BeastReplayServer:
         for w in list(self.clients):
             w.close()
         self.clients.clear()
-        if self._handlers:
-            # each handler returns once its connection is closed; one still waiting when the loop
-            # ends would be cancelled, and asyncio prints that as a CancelledError traceback
-            await asyncio.wait(set(self._handlers), timeout=2.0)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        # Let each connection's handler see its socket closed and return: a handler still waiting
+        # when the loop ends is cancelled, and asyncio's streams print that as a traceback.
+        pending = {t for t in self._handlers if not t.done()}
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=2.0)
+            for t in late:
+                t.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self._handlers.clear()
 
 
 async def serve_beast(

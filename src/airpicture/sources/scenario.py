@@ -11,8 +11,9 @@ from __future__ import annotations
 import gzip
 import json
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, FloatArray, Rej
 MAX_DISORDER_S = 30.0
 #: Rows on each side whose median judges whether a row's time is a garbled stamp.
 NEIGHBOURS = 8
+#: CSV lines parsed at a time: the strings of one chunk are held, the parsed rows of all.
+CHUNK_ROWS = 100_000
 
 PLOT_COLUMNS = ("time_s", "sensor", "range_m", "azimuth_deg", "elevation_deg", "altitude_m", "identity")
 ADSB_COLUMNS = ("time_s", "sensor", "icao24", "lat", "lon", "altitude_m", "speed_mps", "track_deg")
@@ -68,45 +71,54 @@ def _read_json(path: Path) -> Any:
         raise SourceError(f"{path} is not valid JSON: {e}") from None
 
 
-def _split_csv(
-    path: Path, columns: tuple[str, ...], rejects: Rejects, skip: frozenset[str] = frozenset()
-) -> np.ndarray:
-    """The rows of a CSV file as an (n, fields) array of strings (header checked, rows with a
-    wrong field count rejected, blank lines ignored); rows whose second field (the sensor) is in
-    `skip` are left out before any parsing."""
-    gz = path.with_name(path.name + ".gz")
+def _csv_chunks(
+    path: Path,
+    columns: tuple[str, ...],
+    rejects: Rejects,
+    skip: frozenset[str] = frozenset(),
+) -> Iterator[np.ndarray]:
+    """The rows of a CSV file as (n, fields) arrays of strings, CHUNK_ROWS lines at a time (issue
+    13: the whole text split at once held 7-13 x the file): header checked, rows with a wrong
+    field count rejected, blank lines ignored; rows whose second field (the sensor) is in `skip`
+    are left out before any parsing."""
+    if not path.exists() and path.with_name(path.name + ".gz").exists():
+        path = path.with_name(path.name + ".gz")
+    elif not path.exists():
+        return
     try:
-        raw = (gz if not path.exists() and gz.exists() else path).read_bytes()
-        if raw[:2] == b"\x1f\x8b":  # gzip by its content, whatever the file's name says
-            raw = gzip.decompress(raw)
-        text = raw.decode()
-    except FileNotFoundError:
-        return np.zeros((0, len(columns)), object)
+        with path.open("rb") as probe:
+            packed = probe.read(2) == b"\x1f\x8b"  # gzip by its content, whatever the file's name says
+        with gzip.open(path, "rt") if packed else path.open() as f:
+            first = f.readline()
+            if not first:
+                return
+            header = first.strip().split(",")
+            if tuple(header[: len(columns)]) != columns:
+                raise SourceError(f"{path}: header {first[:80]!r} is not {','.join(columns)}")
+            while body := [line.rstrip("\r\n") for line in islice(f, CHUNK_ROWS)]:
+                rows = _split(body, len(header), rejects)
+                if skip and len(rows):
+                    rows = rows[~np.fromiter(map(skip.__contains__, rows[:, 1]), bool, len(rows))]
+                if len(rows):
+                    yield rows
     except UnicodeDecodeError as e:
         raise SourceError(f"cannot read {path}: not UTF-8 text (byte {e.start}: a binary file?)") from None
     except (OSError, EOFError) as e:
         raise SourceError(f"cannot read {path}: {e}") from None
-    lines = text.splitlines()
-    if not lines:
-        return np.zeros((0, len(columns)), object)
-    header = lines[0].strip().split(",")
-    if tuple(header[: len(columns)]) != columns:
-        raise SourceError(f"{path}: header {lines[0][:80]!r} is not {','.join(columns)}")
-    body = lines[1:]
-    # one split of the whole text instead of one per line: check the comma count of every line
+
+
+def _split(body: list[str], n_fields: int, rejects: Rejects) -> np.ndarray:
+    # one split of the whole chunk instead of one per line: check the comma count of every line
     # first, so that a short line never shifts the fields of the lines after it
     commas = np.fromiter(map(str.count, body, repeat(",")), np.int64, len(body))
-    ok = commas == len(header) - 1
+    ok = commas == n_fields - 1
     if not ok.all():
         bad = np.flatnonzero(~ok)
         rejects.add("field_count", sum(1 for i in bad if body[i].strip()))
         body = [body[i] for i in np.flatnonzero(ok)]
     if not body:
-        return np.zeros((0, len(header)), object)
-    rows = np.array(",".join(body).split(","), dtype=object).reshape(len(body), len(header))
-    if skip:
-        rows = rows[~np.fromiter(map(skip.__contains__, rows[:, 1]), bool, len(rows))]
-    return rows
+        return np.zeros((0, n_fields), object)
+    return np.array(",".join(body).split(","), dtype=object).reshape(len(body), n_fields)
 
 
 def _floats(col: np.ndarray, rejects: Rejects, name: str, required: bool) -> tuple[FloatArray, np.ndarray]:
@@ -191,10 +203,39 @@ def read_plots(
 ) -> tuple[np.ndarray, Rejects]:
     rej = Rejects(str(path.name))
     radars = {i for i, s in enumerate(sensors) if s.kind == "radar"}
-    rows = _split_csv(path, PLOT_COLUMNS, rej, _unused(ids, wanted, radars))
-    out = np.zeros(0, PLOT_DTYPE)
-    if len(rows) == 0:
+    max_r = np.array([s.max_range_m if isinstance(s, RadarSheet) else np.inf for s in sensors] + [np.inf])
+    parts = [_plot_rows(rows, ids, rej, wanted, radars, max_r) for rows in _csv_chunks(
+        path, PLOT_COLUMNS, rej, _unused(ids, wanted, radars))]  # fmt: skip
+    out = np.concatenate(parts) if parts else np.zeros(0, PLOT_DTYPE)
+    parts.clear()
+    if len(out) == 0:
         return out, rej
+    late = _time_order(out["time_s"], rej)
+    bad_ident = ~late & (out["ident"] == -2)
+    rej.add("bad_identity", int(bad_ident.sum()))
+    return _kept_in_time_order(out, late | bad_ident), rej
+
+
+def _kept_in_time_order(rows: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """rows without `drop`, time-ordered; copies only when it must (the rows may be most of the
+    memory a scenario takes)."""
+    if drop.any():
+        rows = rows[~drop]
+    if len(rows) and not (np.diff(rows["time_s"]) >= 0).all():
+        rows = rows[np.argsort(rows["time_s"], kind="stable")]
+    return rows
+
+
+def _plot_rows(
+    rows: np.ndarray,
+    ids: dict[str, int],
+    rej: Rejects,
+    wanted: set[int],
+    radars: set[int],
+    max_range: np.ndarray,
+) -> np.ndarray:
+    """One chunk of plots.csv as PLOT_DTYPE rows that pass the row checks (time order and a
+    malformed identity are judged on the whole file; a bad identity is -2 here)."""
     cols = rows.T
     sensor, drop = _sensor_ids(cols[1], ids, rej, wanted, radars)
     t, b0 = _floats(cols[0], rej, "time", True)
@@ -203,8 +244,7 @@ def read_plots(
     el, b3 = _floats(cols[4], rej, "elevation", False)
     alt, b4 = _floats(cols[5], rej, "altitude", False)
     bad = drop | b0 | b1 | b2 | b3 | b4
-    max_r = np.array([s.max_range_m if isinstance(s, RadarSheet) else np.inf for s in sensors] + [np.inf])
-    max_r = max_r[sensor]
+    max_r = max_range[sensor]
     out_r = ~bad & ((r <= 0) | (r > 1.5 * max_r))
     out_az = ~bad & ((az < 0) | (az > 360))
     out_el = ~bad & ((el < -90) | (el > 90))
@@ -216,17 +256,12 @@ def read_plots(
         ("altitude_out_of_bounds", out_alt),
     ):
         rej.add(name, int(m.sum()))
-    bad |= out_r | out_az | out_el | out_alt
-    bad |= _time_order(np.where(bad, np.nan, t), rej)
-    ident = _idents(cols[6], NO_IDENT)
-    rej.add("bad_identity", int((~bad & (ident == -2)).sum()))
-    bad |= ident == -2
-    keep = ~bad
+    keep = ~(bad | out_r | out_az | out_el | out_alt)
     out = np.zeros(int(keep.sum()), PLOT_DTYPE)
     out["time_s"], out["sensor"], out["range_m"] = t[keep], sensor[keep], r[keep]
     out["azimuth_rad"], out["elevation_rad"] = np.radians(az[keep]), np.radians(el[keep])
-    out["altitude_m"], out["ident"] = alt[keep], ident[keep]
-    return out[np.argsort(out["time_s"], kind="stable")], rej
+    out["altitude_m"], out["ident"] = alt[keep], _idents(cols[6][keep], NO_IDENT)
+    return out
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -254,10 +289,20 @@ def read_adsb(
     rej = Rejects(str(path.name))
     if not wanted & cooperative:  # none of its receivers in use: nothing to read
         return np.zeros(0, REPORT_DTYPE), rej
-    rows = _split_csv(path, ADSB_COLUMNS, rej, _unused(ids, wanted, cooperative))
-    out = np.zeros(0, REPORT_DTYPE)
-    if len(rows) == 0:
+    parts = [_adsb_rows(rows, ids, rej, wanted, cooperative) for rows in _csv_chunks(
+        path, ADSB_COLUMNS, rej, _unused(ids, wanted, cooperative))]  # fmt: skip
+    out = np.concatenate(parts) if parts else np.zeros(0, REPORT_DTYPE)
+    parts.clear()
+    if len(out) == 0:
         return out, rej
+    return _kept_in_time_order(out, _time_order(out["time_s"], rej)), rej
+
+
+def _adsb_rows(
+    rows: np.ndarray, ids: dict[str, int], rej: Rejects, wanted: set[int], cooperative: set[int]
+) -> np.ndarray:
+    """One chunk of adsb.csv as REPORT_DTYPE rows that pass the row checks (time order is judged
+    on the whole file)."""
     cols = rows.T
     sensor, drop = _sensor_ids(cols[1], ids, rej, wanted, cooperative)
     t, b0 = _floats(cols[0], rej, "time", True)
@@ -281,23 +326,22 @@ def read_adsb(
     bad |= oob
     ident = _idents(cols[2], -2)
     rej.add("bad_icao24", int((~bad & (ident == -2)).sum()))
-    bad |= ident == -2
-    bad |= _time_order(np.where(bad, np.nan, t), rej)
-    keep = ~bad
+    keep = ~(bad | (ident == -2))
     out = np.zeros(int(keep.sum()), REPORT_DTYPE)
     out["time_s"], out["sensor"], out["ident"] = t[keep], sensor[keep], ident[keep]
     out["lat"], out["lon"], out["altitude_m"] = lat[keep], lon[keep], alt[keep]
     out["speed_mps"], out["track_rad"] = spd[keep], np.radians(trk[keep])
     out["vrate_mps"] = np.nan
-    return out[np.argsort(out["time_s"], kind="stable")], rej
+    return out
 
 
 def read_platforms(path: Path, ids: dict[str, int]) -> dict[int, tuple[FloatArray, FloatArray]]:
     rej = Rejects(path.name)
-    rows = _split_csv(path, ("time_s", "sensor", "lat", "lon", "alt_m"), rej)
+    chunks = list(_csv_chunks(path, ("time_s", "sensor", "lat", "lon", "alt_m"), rej))
     out: dict[int, tuple[FloatArray, FloatArray]] = {}
-    if len(rows) == 0:
+    if not chunks:
         return out
+    rows = np.concatenate(chunks)
     cols = rows.T
     sid = np.array([ids.get(s, -1) for s in cols[1]])
     vals = np.column_stack([_floats(cols[k], rej, "nav", True)[0] for k in (0, 2, 3, 4)])

@@ -165,13 +165,20 @@ class HistoryStore(ABC):
         return True
 
     def prune(self, older_than_s: float) -> dict[str, int]:
-        """Delete everything stamped before `older_than_s` (epoch s); return rows deleted per table."""
+        """Delete everything stamped before `older_than_s` (epoch s); return rows deleted per table.
+        An alert goes whole, once its last step is older: an alert still going keeps the step that
+        raised it (issue 13: pruning by step left alerts whose "raised" step was gone)."""
         t = float(older_than_s)
         deleted: dict[str, int] = {}
         with self._guard("prune"):
             with self._transaction():
                 for table in ("tracks", "pictures", "alerts", "source_stats"):
-                    deleted[table] = self._execute(f"DELETE FROM {table} WHERE time_s < ?", (t,))
+                    where = (
+                        "alert IN (SELECT alert FROM alerts GROUP BY alert HAVING max(time_s) < ?)"
+                        if table == "alerts"
+                        else "time_s < ?"
+                    )
+                    deleted[table] = self._execute(f"DELETE FROM {table} WHERE {where}", (t,))
                 deleted["alert_acks"] = self._execute(
                     "DELETE FROM alert_acks WHERE alert NOT IN (SELECT alert FROM alerts)"
                 )

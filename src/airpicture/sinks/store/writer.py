@@ -8,6 +8,11 @@ pictures never pushes out an alert.
 
 The writer keeps a reference to each submitted picture until it is written: a producer that
 reuses its arrays must submit copies.
+
+A failing store (disk full, database gone) is a fault shown, not a flood of tracebacks (issue 13,
+defect 11): the first failure is logged with its traceback, later ones at most once per
+`LOG_EVERY_S` as one line with the count; `stats()` reports the writer as a source whose status
+says "failing: <error>" until a write succeeds again, with its losses counted by reason.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ from dataclasses import dataclass
 
 from airpicture.config import StoreSettings
 from airpicture.sinks.store.base import HistoryStore
-from airpicture.types import Alert, Picture, SourceStats
+from airpicture.types import Alert, Picture, Rejects, SourceStats
 
 log = logging.getLogger(__name__)
 
 
 #: the defaults (airpicture.config, `Settings.store`)
 _DEFAULT = StoreSettings()
+#: A store that keeps failing is logged at most this often (host seconds).
+LOG_EVERY_S = 60.0
 
 
 @dataclass
@@ -39,8 +46,11 @@ class WriterCounters:
     dropped_pictures: int = 0
     dropped_events: int = 0
     failed_batches: int = 0
+    lost_pictures: int = 0  # in batches that failed to be written
+    lost_events: int = 0
     pruned_rows: int = 0
     last_error: str = ""
+    failing: bool = False  # the last write failed
 
 
 class StoreWriter:
@@ -74,6 +84,7 @@ class StoreWriter:
         self._keep_s = keep_s
         self._prune_every_s = prune_every_s
         self._pruned_at = -math.inf
+        self._logged: tuple[float, int] = (-math.inf, 0)  # host time of the last log, failures then
         self._cond = threading.Condition()
         self._busy = False
         self._stopping = False
@@ -163,13 +174,17 @@ class StoreWriter:
             try:
                 self.store.write(pictures, alerts, stats)
             except Exception as e:  # supervisor boundary: log, count, keep the thread alive
-                log.exception("history store write failed; %d pictures lost", len(pictures))
                 with self._cond:
-                    self.counters.failed_batches += 1
-                    self.counters.last_error = str(e)
+                    c = self.counters
+                    c.failed_batches += 1
+                    c.lost_pictures += len(pictures)
+                    c.lost_events += len(alerts) + len(stats)
+                    c.last_error, c.failing = str(e), True
+                self._log_failure(len(pictures))
                 continue
             with self._cond:
                 c = self.counters
+                c.failing = False
                 c.commits += 1
                 c.written_pictures += len(pictures)
                 c.written_alerts += len(alerts)
@@ -177,6 +192,35 @@ class StoreWriter:
                 self._on_commit(pictures[-1].time_s if pictures else math.nan)
             if pictures and self._keep_s is not None:
                 self._retain(float(pictures[-1].time_s), self._keep_s)
+
+    def _log_failure(self, n_pictures: int) -> None:
+        now = time.monotonic()
+        at, failures_then = self._logged
+        c = self.counters
+        if failures_then == 0:
+            log.exception("history store write failed; %d pictures lost", n_pictures)
+        elif now - at >= LOG_EVERY_S:
+            log.error(
+                "history store still failing (%s): %d failed batches, %d pictures lost so far",
+                c.last_error, c.failed_batches, c.lost_pictures,
+            )  # fmt: skip
+        else:
+            return
+        self._logged = (now, c.failed_batches)
+
+    def stats(self, name: str = "store") -> SourceStats:
+        """The writer as a source in the console's stats: what it wrote, what it lost and why,
+        and whether it is failing now."""
+        with self._cond:
+            c = self.counters
+            lost = Rejects(name)
+            lost.add("failed_batches", c.failed_batches)
+            lost.add("lost_pictures", c.lost_pictures)
+            lost.add("lost_events", c.lost_events)
+            lost.add("dropped_pictures", c.dropped_pictures)
+            lost.add("dropped_events", c.dropped_events)
+            status = f"failing: {c.last_error}" if c.failing else "ok"
+            return SourceStats(name, "store", c.written_pictures, 0.0, math.nan, status, 0, lost)
 
     def _retain(self, newest_s: float, keep_s: float) -> None:
         if newest_s - self._pruned_at < self._prune_every_s:

@@ -15,90 +15,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, MutableMapping
+from collections.abc import AsyncIterator, Generator
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from airpicture.sinks.web import models, security
+from airpicture.sinks.web.guard import ABORT, GuardMiddleware
 from airpicture.sinks.web.hub import Hub
 from airpicture.sinks.web.live import LiveState, MapZone
+
+#: After Ctrl-C / SIGTERM, the process ends within this many seconds even if something is stuck.
+SHUTDOWN_GRACE_S = 4.0
 
 STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
 BASEMAP = "countries-50m.geojson"
 
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
-
-class GuardMiddleware:
-    """Access rules and security headers for every HTTP request and websocket (see security.py)."""
-
-    def __init__(self, app: ASGIApp, token: str | None, loopback_only: bool) -> None:
-        self.app = app
-        self.token = token
-        self.loopback_only = loopback_only
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        client = (scope.get("client") or ("", 0))[0]
-        refusal = self._refusal(scope, headers, client)
-        if refusal is not None:
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008, "reason": refusal[1]})
-                return None
-            resp = PlainTextResponse(refusal[1], status_code=refusal[0], headers=security.HEADERS)
-            return await resp(scope, receive, send)
-
-        async def send_with_headers(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                hdrs = list(message.get("headers", []))
-                present = {k.lower() for k, _ in hdrs}
-                for k, v in security.HEADERS.items():
-                    if k.lower().encode() not in present and (
-                        k != "Cache-Control" or scope["path"].startswith("/api")
-                    ):
-                        hdrs.append((k.lower().encode(), v.encode()))
-                message["headers"] = hdrs
-            await send(message)
-
-        return await self.app(scope, receive, send_with_headers)
-
-    def _refusal(self, scope: Scope, headers: dict[str, str], client: str) -> tuple[int, str] | None:
-        if self.loopback_only and not security.is_loopback(security.host_name(headers.get("host", ""))):
-            return 421, "this console answers only to localhost"
-        unsafe = scope["type"] == "websocket" or scope.get("method") not in ("GET", "HEAD", "OPTIONS")
-        if unsafe and not security.origin_ok(headers.get("origin"), headers.get("host")):
-            # another site's page in the operator's browser must not ack alerts or move the replay
-            return 403, "cross-origin request refused"
-        if security.is_loopback(client):
-            return None
-        if not self.token:
-            return 403, "remote access needs a token configured on the server"
-        cookies = {}
-        for part in headers.get("cookie", "").split(";"):
-            k, _, v = part.strip().partition("=")
-            cookies[k] = v
-        query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
-        if not security.token_ok(self.token, security.presented_token(headers, cookies, query)):
-            return 401, "token required"
-        return None
+#: A websocket client that has not taken one message in this long is cut off (it never reads).
+SEND_TIMEOUT_S = 10.0
 
 
 def create_app(
-    state: LiveState, token: str | None = None, loopback_only: bool = True, queue_size: int = 32
+    state: LiveState,
+    token: str | None = None,
+    loopback_only: bool = True,
+    queue_size: int = 32,
+    send_timeout_s: float = SEND_TIMEOUT_S,
 ) -> FastAPI:
-    """The console app for `state`. token: needed off loopback and for zone changes."""
+    """The console app for `state`. token: needed off loopback and for zone changes.
+    send_timeout_s: a client whose socket takes no message for this long is disconnected."""
     hub = Hub(state, queue_size)
 
     @contextlib.asynccontextmanager
@@ -116,6 +72,13 @@ def create_app(
         redoc_url=None,
     )
     app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # what was wrong and where, without echoing the input back (it may be huge, or hostile)
+        detail = [{k: e[k] for k in ("type", "loc", "msg") if k in e} for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     app.state.live = state
     app.state.hub = hub
     started = time.time()
@@ -149,18 +112,25 @@ def create_app(
     @app.get("/api/health", response_model=models.Health)
     def health() -> models.Health:
         f = state.frame
+        stale, faults = state.problems()
         return models.Health(
-            status="ok" if f is not None else "waiting",
+            status="waiting" if f is None else "degraded" if stale or faults else "ok",
             time_s=f.time_s if f else None,
             tracks=len(f) if f else 0,
             clients=len(hub.clients),
             uptime_s=time.time() - started,
+            stale_sensors=stale,
+            faults=faults,
         )
 
     @app.get("/api/metrics", response_model=models.Metrics)
     def metrics() -> models.Metrics:
         alerts = state.alert_list()
+        stale, faults = state.problems()
         return models.Metrics(
+            degraded=int(bool(stale or faults)),
+            sensors_stale=len(stale),
+            faults=len(faults),
             pictures=state.pictures,
             seq=state.seq,
             tracks=len(state.frame) if state.frame else 0,
@@ -169,6 +139,8 @@ def create_app(
             clients=len(hub.clients),
             ws_sent=hub.sent,
             ws_dropped=hub.dropped,
+            ws_timeouts=hub.timed_out,
+            ws_queued=sum(len(c.queue) for c in list(hub.clients.values())),
         )
 
     @app.get("/metrics", include_in_schema=False, response_class=PlainTextResponse)
@@ -270,7 +242,15 @@ def create_app(
 
         async def sender() -> None:
             while True:
-                await websocket.send_text(await hub.next_text(client))
+                text = await hub.next_text(client)
+                try:
+                    await asyncio.wait_for(websocket.send_text(text), send_timeout_s)
+                except TimeoutError:
+                    # a client that never reads would hold its queue and the kernel's send buffer
+                    # (megabytes) for ever: drop the connection without waiting to flush it
+                    hub.timed_out += 1
+                    websocket.scope[ABORT]()
+                    return
 
         async def receiver() -> None:
             while True:
@@ -336,14 +316,25 @@ def _quiet_server_class() -> type:
 
     class QuietServer(uvicorn.Server):
         """uvicorn re-raises Ctrl-C after its graceful shutdown, which tears the event loop down with a
-        traceback; here Ctrl-C / SIGTERM only ask the server to stop, and serve_console returns."""
+        traceback; here Ctrl-C / SIGTERM only ask the server to stop, and serve_console returns.
+        The first signal also arms a watchdog: a shutdown still running SHUTDOWN_GRACE_S later (a
+        stuck thread, a blocked event loop) ends the process, so an operator's stop always works."""
+
+        watchdog: threading.Timer | None = None
+
+        def on_signal(self, sig: int, frame: Any) -> None:
+            self.handle_exit(sig, frame)
+            if self.watchdog is None:
+                self.watchdog = threading.Timer(SHUTDOWN_GRACE_S, _force_exit)
+                self.watchdog.daemon = True
+                self.watchdog.start()
 
         @contextlib.contextmanager
         def capture_signals(self) -> Generator[None, None, None]:
             if threading.current_thread() is not threading.main_thread():
                 yield
                 return
-            old = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            old = {sig: signal.signal(sig, self.on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 yield
             finally:
@@ -351,6 +342,11 @@ def _quiet_server_class() -> type:
                     signal.signal(sig, handler)
 
     return QuietServer
+
+
+def _force_exit() -> None:
+    print(f"airpicture: shutdown took over {SHUTDOWN_GRACE_S:g} s; exiting", file=sys.stderr, flush=True)
+    os._exit(3)
 
 
 __all__ = ["create_app", "handle_command", "serve_console"]

@@ -53,6 +53,7 @@ class Hub:
         self.clients: dict[int, Client] = {}
         self.dropped = 0
         self.sent = 0
+        self.timed_out = 0  # clients cut off for not reading (app.SEND_TIMEOUT_S)
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
 

@@ -23,6 +23,7 @@ lbl (printable name or ''), idn (ICAO hex / rid:...), sen (sensor bit mask), itg
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import threading
@@ -255,7 +256,10 @@ class LiveState:
         self.alerts: dict[str, Alert] = {}
         self.acked: set[str] = set()
         self.max_alerts = max_alerts
-        self.replay: Any = None  # a replay.Player when the console plays history; None when live
+        # A replay.Player when the console plays history (None when live): commands go to it; this
+        # state never calls it (the player sends its status here: publish_replay).
+        self.replay: Any = None
+        self.replay_status: dict[str, Any] | None = None
         # A history store (airpicture.sinks.store.HistoryStore) to read one track's history from,
         # over history_s before the current picture; None: the frames kept in memory.
         self.history_store: Any = None
@@ -356,7 +360,7 @@ class LiveState:
     def publish_stats(self, stats: Iterable[SourceStats]) -> Message:
         with self._lock:
             for s in stats:
-                self.stats[s.name] = s
+                self.stats[s.name] = dataclasses.replace(s)  # a copy: the source goes on counting
             return self._emit("sensors", {"sensors": self.sensor_list()})
 
     def publish_gnss(self, collection: dict[str, Any]) -> Message:
@@ -368,25 +372,31 @@ class LiveState:
     def set_zone(self, zone: MapZone) -> None:
         with self._lock:
             self.zones[zone.name] = zone
-            self._zones_changed()
+            zones = self._zones_changed()
+        for fn in list(self.zone_listeners):  # outside the lock: a listener may be slow
+            fn(zones)
 
     def delete_zone(self, name: str) -> bool:
         with self._lock:
             if self.zones.pop(name, None) is None:
                 return False
-            self._zones_changed()
-            return True
-
-    def _zones_changed(self) -> None:
-        zones = list(self.zones.values())
+            zones = self._zones_changed()
         for fn in list(self.zone_listeners):
             fn(zones)
-        self._emit("zones", {"zones": [z.__dict__ for z in zones]})
+        return True
 
-    def emit_replay(self) -> None:
+    def _zones_changed(self) -> list[MapZone]:
+        zones = list(self.zones.values())
+        self._emit("zones", {"zones": [z.__dict__ for z in zones]})
+        return zones
+
+    def publish_replay(self, status: dict[str, Any], emit: bool = True) -> None:
+        """The replay player's clock (a copy: this state never calls the player); emit=False only
+        records it for the next snapshot."""
         with self._lock:
-            if self.replay is not None:
-                self._emit("replay", {"replay": self.replay.status()})
+            self.replay_status = status
+            if emit:
+                self._emit("replay", {"replay": status})
 
     # -- views -----------------------------------------------------------------------------------
     def alert_list(self) -> list[dict[str, Any]]:
@@ -412,9 +422,17 @@ class LiveState:
                         "status": st.status if st else "unknown",
                         "reconnects": st.reconnects if st else 0,
                         "rejects": rej,
+                        "silent_s": _finite(st.silent_s) if st else None,
                     }
                 )
             return out
+
+    def problems(self) -> tuple[list[str], list[str]]:
+        """(sensors that stopped delivering, parts failing now) from the published stats."""
+        with self._lock:
+            stats = list(self.stats.values())
+        stale = [s.name for s in stats if s.kind != "file" and s.stopped()]
+        return stale, [s.name for s in stats if s.status.startswith("failing")]
 
     def _snapshot_payload(self) -> dict[str, Any]:
         f = self.frame
@@ -426,7 +444,7 @@ class LiveState:
             "zones": [z.__dict__ for z in self.zones.values()],
             "site": self.site,
             "classes": [c.label for c in sorted(ObjectClass)],
-            "replay": self.replay.status() if self.replay is not None else None,
+            "replay": self.replay_status,
             "gnss": self.gnss,
         }
 

@@ -91,6 +91,7 @@ class Sensor(BaseModel):
     status: str
     reconnects: int
     rejects: dict[str, int]
+    silent_s: float | None = Field(default=None, description="host seconds since its last message")
 
 
 class Zone(BaseModel):
@@ -107,14 +108,21 @@ class Zone(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "waiting"]
+    status: Literal["ok", "waiting", "degraded"] = Field(
+        description="degraded: a sensor is stale or down, or a part is failing (see faults)"
+    )
     time_s: float | None = Field(description="time of the current picture")
     tracks: int
     clients: int
     uptime_s: float
+    stale_sensors: list[str] = Field(default_factory=list, description="sensors that stopped delivering")
+    faults: list[str] = Field(default_factory=list, description="parts failing now (the history store...)")
 
 
 class Metrics(BaseModel):
+    degraded: int = Field(description="1 when /api/health says degraded")
+    sensors_stale: int
+    faults: int
     pictures: int
     seq: int
     tracks: int
@@ -123,6 +131,8 @@ class Metrics(BaseModel):
     clients: int
     ws_sent: int
     ws_dropped: int = Field(description="messages dropped from slow clients' queues (each then resynced)")
+    ws_timeouts: int = Field(description="clients disconnected for taking no message in send_timeout_s")
+    ws_queued: int = Field(description="messages waiting in the clients' queues")
 
 
 class ReplayStatus(BaseModel):

@@ -4,6 +4,11 @@
 computed); `Player` runs a clock thread that publishes the frames whose time has come into a
 `LiveState`. Seek republishes the frame at the new time as a reset (clients resync), with the
 history before it and the state of every alert at that time.
+
+Locks (issue 13: the console deadlocked when the player waited for the live state while a snapshot
+under the live state's lock waited for the player): the player's lock is taken before the live
+state's, never after. The live state never calls the player: the player sends it its status
+(`LiveState.publish_replay`), and `Player.status()` reads an immutable copy without a lock.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import bisect
 import threading
 import time
 from collections.abc import Callable, Iterable
+from types import MappingProxyType
 from typing import Any
 
 from airpicture.sinks.web.live import Frame, LiveState
@@ -106,21 +112,33 @@ class Player:
         self._thread: threading.Thread | None = None
         self._last_status = 0.0
         self.on_second: Callable[[float], object] | None = None  # called about once a second with t
+        self._status: MappingProxyType[str, Any] = MappingProxyType({})
+        self._freeze()
         state.replay = self
+        state.publish_replay(self.status(), emit=False)
 
-    def status(self) -> dict[str, Any]:
-        with self._lock:
-            tl = self.timeline
-            start = tl.start_s or self.t
-            return {
+    def _freeze(self) -> None:
+        """Copy the clock out for readers on other threads (they never take the player's lock)."""
+        tl = self.timeline
+        self._status = MappingProxyType(
+            {
                 "t": self.t,
-                "start_s": start,
-                "end_s": tl.end_s if tl.end_s is not None else tl.available_s,
-                "available_s": tl.available_s,
+                "start_s": tl.start_s or self.t,
+                "end_s": tl.end_s,
                 "speed": self.speed,
                 "paused": self.paused,
                 "loop": self.loop,
             }
+        )
+
+    def status(self) -> dict[str, Any]:
+        """The replay clock; lock-free (the timeline's own lock is a leaf: it calls nothing)."""
+        st = dict(self._status)
+        avail = self.timeline.available_s
+        st["available_s"] = avail
+        if st["end_s"] is None:
+            st["end_s"] = avail
+        return st
 
     def command(self, action: str, t: float | None = None, speed: float | None = None) -> None:
         with self._lock:
@@ -132,7 +150,8 @@ class Player:
                 self.speed = speed
             elif action == "seek" and t is not None:
                 self.seek(t)
-        self.state.emit_replay()
+            self._freeze()
+            self.state.publish_replay(self.status())
 
     def seek(self, t: float) -> None:
         with self._lock:
@@ -141,6 +160,8 @@ class Player:
             self.t = t
             i = tl.index_at(t)
             self._idx = i
+            self._freeze()
+            self.state.publish_replay(self.status(), emit=False)  # in the snapshot that follows
             if i < 0:
                 return
             self.state.publish_frame(tl.frame(i), reset=True)
@@ -170,6 +191,7 @@ class Player:
                     self.seek(tl.start_s)
                 else:
                     self.paused = True
+            self._freeze()
 
     def run(self) -> None:
         last = time.monotonic()
@@ -179,7 +201,7 @@ class Player:
             last = now
             if now - self._last_status >= 1.0:
                 self._last_status = now
-                self.state.emit_replay()
+                self.state.publish_replay(self.status())
                 if self.on_second is not None:
                     self.on_second(self.t)
 

@@ -2,8 +2,10 @@
 
 Rules:
 - The server binds 127.0.0.1 unless told otherwise; binding elsewhere needs a token.
-- With a token, every request that does not come from loopback carries it: `Authorization: Bearer`,
-  the `ap_token` cookie (set when the page is opened as `/?token=...`) or `?token=` (websockets).
+- With a token, every request carries it unless it comes from loopback *and* names a loopback host
+  (`Host: localhost / 127.0.0.1 / [::1]`): `Authorization: Bearer`, the `ap_token` cookie (set when
+  the page is opened as `/?token=...`) or `?token=` (websockets). A loopback request naming another
+  host may be a DNS-rebinding page in the operator's browser, so it needs the token too.
 - Changing zones always needs the token, even from loopback; with no token set, zones are read-only.
 - Loopback-only servers accept only loopback Host headers (a DNS-rebinding page cannot reach them).
 - Websockets and every request that changes something (POST, PUT, DELETE) must come from the page's
@@ -75,7 +77,18 @@ def host_name(host_header: str) -> str:
 
 
 def token_ok(token: str | None, given: str | None) -> bool:
-    return bool(token) and given is not None and hmac.compare_digest(str(token), given)
+    """Constant-time comparison of UTF-8 bytes (compare_digest refuses non-ASCII str)."""
+    if not token or given is None:
+        return False
+    return hmac.compare_digest(token.encode("utf-8"), given.encode("utf-8", "surrogateescape"))
+
+
+def _utf8(header_value: str) -> str:
+    """HTTP header values arrive decoded as Latin-1; a browser sends a non-ASCII token as UTF-8."""
+    try:
+        return header_value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return header_value
 
 
 def presented_token(
@@ -83,8 +96,9 @@ def presented_token(
 ) -> str | None:
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return cookies.get(COOKIE) or query.get("token")
+        return _utf8(auth[7:].strip())
+    cookie = cookies.get(COOKIE)
+    return _utf8(cookie) if cookie else query.get("token")
 
 
 def origin_ok(origin: str | None, host_header: str | None) -> bool:

@@ -211,12 +211,20 @@ function onMessage(msg) {
 function connect() {
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
   ws = new WebSocket(url);
-  ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn up"; };
+  ws.onopen = () => { showConn(); };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = () => {
     $("conn").textContent = "disconnected"; $("conn").className = "conn down";
     setTimeout(connect, 2000);
   };
+}
+
+// "live" only while the server is reachable and every sensor delivers (a silent sensor is not live)
+function showConn() {
+  if (!ws || ws.readyState !== WebSocket.OPEN) return;
+  const stale = sensors.filter((s) => s.kind !== "file" && (s.status === "stale" || s.status.startsWith("down")));
+  $("conn").textContent = stale.length ? `stale: ${stale.map((s) => s.name).join(", ")}` : "live";
+  $("conn").className = stale.length ? "conn stale" : "conn up";
 }
 
 function send(obj) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj)); }
@@ -591,11 +599,13 @@ function renderAlerts() {
 
 // ---------- sensors ----------
 function renderSensors() {
+  showConn();
   const tb = $("sensors").querySelector("tbody");
   tb.replaceChildren(...sensors.map((s) => {
     const tr = document.createElement("tr");
     const rej = Object.values(s.rejects).reduce((a, b) => a + b, 0);
-    const age = s.last_message_s !== null && pictureTime ? `${Math.max(0, pictureTime - s.last_message_s).toFixed(0)} s` : "";
+    const age = s.silent_s !== null && s.silent_s !== undefined ? `${s.silent_s.toFixed(0)} s`
+      : s.last_message_s !== null && pictureTime ? `${Math.max(0, pictureTime - s.last_message_s).toFixed(0)} s` : "";
     const cells = [`${s.name} (${s.kind})`, s.status, s.rate_per_s.toFixed(1), String(rej), age];
     cells.forEach((v, i) => {
       const td = document.createElement("td"); td.textContent = v;
