@@ -22,6 +22,8 @@ import rs1090
 from airpicture.config import IntegritySettings
 from airpicture.geo import EnuFrame
 from airpicture.integrity.kernels import HEARD_COLUMNS, L10, T_REF, VE, VN, T, remember, twins
+from airpicture.track.geometry import earth
+from airpicture.track.measurement import prepare_reports
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray
 
 #: Seconds of reports that a climb or turn is measured over.
@@ -32,6 +34,9 @@ HEARD_S = 5.0
 SAME_TIME_S = 0.5
 #: A twin stays a twin this long (s) without a comparison (lost messages).
 HOLD_S = 10.0
+#: The report fields the memory reads, in the order `remember` and `prepare_reports` take them.
+REPORT_COLUMNS = ("time_s", "lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps")
+UNIT_VARIANCES = np.ones(6)
 #: How often (s) addresses not heard for forget_s are swept out.
 FORGET_EVERY_S = 10.0
 
@@ -42,6 +47,7 @@ class HeardAddresses:
 
     def __init__(self, frame: EnuFrame, settings: IntegritySettings) -> None:
         self.frame = frame
+        self.earth = earth(frame, frame.alt0, frame.lat0)
         self.settings = st = settings
         self.ident = np.zeros(0, np.int64)
         self.mem = np.zeros((0, HEARD_COLUMNS))
@@ -77,13 +83,12 @@ class HeardAddresses:
             # the last report of each address in the window
             ids, first = np.unique(r["ident"][::-1], return_index=True)
             last = r[::-1][first]
-            enu = self.frame.to_enu(last["lat"], last["lon"], last["altitude_m"])
-            rep = (
-                np.ascontiguousarray(last["time_s"]), np.ascontiguousarray(enu[:, 0]),
-                np.ascontiguousarray(enu[:, 1]), np.ascontiguousarray(last["altitude_m"]),
-                np.ascontiguousarray(last["speed_mps"]), np.ascontiguousarray(last["track_rad"]),
-                np.ascontiguousarray(last["vrate_mps"]),
-            )  # fmt: skip
+            cols = [np.ascontiguousarray(last[c]) for c in REPORT_COLUMNS]
+            # the tracker's own conversion to site ENU (its velocity is not used: a replay repeats
+            # the broadcast one, in the aircraft's own frame)
+            t, lat, lon, alt, speed, trk, vrate = cols
+            z, _, _ = prepare_reports(lat, lon, alt, speed, trk, vrate, self.earth, UNIT_VARIANCES)
+            rep = (t, z[:, 0].copy(), z[:, 1].copy(), alt, speed, trk, vrate)
             rows = self._rows(ids)  # (before reading self.mem: new addresses replace it)
             remember(self.mem, rows, rep, self._rules_r)
         dt = until - self._t_prev if np.isfinite(self._t_prev) else 0.0
@@ -101,7 +106,7 @@ class HeardAddresses:
         no state holds the address, and the twin's) per identity."""
         l10, twin = np.zeros(len(idents)), np.full(len(idents), -1, np.int64)
         stateless = np.zeros((2, len(idents)), bool)
-        if not len(self.ident):
+        if not (self.mem[:, L10] > 0.0).any():  # the usual case: no twins anywhere
             return l10, twin, stateless
         known, pos = self._find(idents)
         l10[known] = self.mem[pos[known], L10]

@@ -202,6 +202,8 @@ class ReportIntegrity:
         idents = np.asarray(idents, np.int64)
         llr = np.zeros(len(idents))
         reason = np.zeros(len(idents), np.int8)
+        if not (self.state[:, list(rk.EVIDENCE)] > 0.0).any():  # the usual case: nothing on anyone
+            return llr, reason
         rows = np.array([self.rows.get(int(i), -1) for i in idents.tolist()], np.int64)
         have = np.flatnonzero(rows >= 0)
         if not len(have):
