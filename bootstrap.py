@@ -36,7 +36,7 @@ def ensure_venv() -> None:
 
 
 def warm() -> None:
-    """Compile the numba kernels now (75-90 s on 2 cores, once), so the first demo does not wait
+    """Compile the numba kernels now (65-80 s on 2 cores, once), so the first demo does not wait
     for them; nothing when they are compiled already (airpicture.cli.warm keeps a stamp)."""
     subprocess.run([str(PY), "-m", "airpicture", "warm", "--quiet"], check=True)
 

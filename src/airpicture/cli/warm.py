@@ -1,7 +1,7 @@
 """`airpicture warm`: compile the numba kernels once, so that no later run waits for them.
 
 numba compiles a kernel at its first call and keeps the machine code in its cache
-(airpicture.compiled): on a fresh install that first call costs 75-90 s on 2 cores, later runs
+(airpicture.compiled): on a fresh install that first call costs 65-80 s on 2 cores, later runs
 load the cache in ~0.4 s. `python3 bootstrap.py` runs this command right after it installs;
 `track`, `demo`, `console` and `run` call `ensure_compiled` before they start, which costs nothing
 once the cache is warm and otherwise says "compiling kernels (one time, about N s)" with progress
@@ -33,7 +33,7 @@ BUNDLED = PACKAGE / "data" / "paris"
 #: 30 min run uses is reached by then (checked by tests/cli/test_warm.py).
 WARM_SPAN_S = 600.0
 #: Measured cold compile of every kernel on a quiet 2-core machine (the ETA shown when compiling).
-COMPILE_S = 85.0
+COMPILE_S = 70.0
 
 
 def configure(p: argparse.ArgumentParser) -> None:

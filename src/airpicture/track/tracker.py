@@ -133,13 +133,16 @@ class ImmGnnTracker:
             return
         self.stats.plots += len(plots)
         # sources screen their rows; what still arrives broken is counted here, never raised
+        t, r, az, el, alt, sensor = _columns(
+            plots, ("time_s", "range_m", "azimuth_rad", "elevation_rad", "altitude_m", "sensor")
+        )
         ok, one = screen_plots(
-            plots["time_s"],
-            plots["range_m"],
-            plots["azimuth_rad"],
-            plots["elevation_rad"],
-            plots["altitude_m"],
-            plots["sensor"],
+            t,
+            r,
+            az,
+            el,
+            alt,
+            sensor,
             len(self.geo),
             (*self.settings.time_bounds_s, self.settings.max_range_m, self.settings.max_altitude_m),
         )
@@ -158,12 +161,12 @@ class ImmGnnTracker:
     def _radar_batch(self, g: SensorGeometry, sheet: RadarSheetRecord, pl: np.ndarray) -> None:
         """One radar's plots of one window: gate, assign, update; the rest start tracks."""
         tb = self.table
-        t = pl["time_s"]
-        o, M = g.at(self.frame, t)
-        third, z, R, pp, Cpp, lam = prepare_plots(
-            pl["range_m"], pl["azimuth_rad"], pl["elevation_rad"], pl["altitude_m"], o, M, sheet, self.earth
+        t, r, az, el, alt, ident = _columns(
+            pl, ("time_s", "range_m", "azimuth_rad", "elevation_rad", "altitude_m", "ident")
         )
-        plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, pl["ident"])
+        o, M = g.at(self.frame, t)
+        third, z, R, pp, Cpp, lam = prepare_plots(r, az, el, alt, o, M, sheet, self.earth)
+        plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, ident)
         taken = np.zeros(len(pl), bool)
         rows = tb.rows()
         if len(rows):
@@ -260,18 +263,11 @@ class ImmGnnTracker:
         else fused with an identity-less track that gates, else a new track."""
         tb = self.table
         sig2, sp = self._receivers[g.index]
-        z, R, mask = prepare_reports(
-            rp["lat"],
-            rp["lon"],
-            rp["altitude_m"],
-            rp["speed_mps"],
-            rp["track_rad"],
-            rp["vrate_mps"],
-            self.earth,
-            sig2,
+        t, lat, lon, alt, speed, trk, vrate, ident = _columns(
+            rp, ("time_s", "lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps", "ident")
         )
-        ident = rp["ident"]
-        reports = Reports(rp["time_s"], z, R, mask, ident)
+        z, R, mask = prepare_reports(lat, lon, alt, speed, trk, vrate, self.earth, sig2)
+        reports = Reports(t, z, R, mask, ident)
         rows = tb.rows()
         done = np.zeros(len(rp), bool)
         if len(rows):  # 1. the track that already holds the identity (authoritative: a jump restarts it)
@@ -375,6 +371,13 @@ class ImmGnnTracker:
             manoeuvre_p=1.0 - tb.mu[rows, 0],  # the modes other than the quiet one
             first_s=tb.t_first[rows],
         )
+
+
+def _columns(rows: np.ndarray, names: tuple[str, ...]) -> list[np.ndarray]:
+    """Fields of a structured array as contiguous arrays. A field of one row is contiguous, of more
+    rows strided, and numba compiles a kernel once for each layout it is given: always giving
+    contiguous ones halves the kernels' first-run compile."""
+    return [np.ascontiguousarray(rows[n]) for n in names]
 
 
 __all__ = ["ImmGnnTracker", "TrackerStats"]
