@@ -54,7 +54,11 @@ def _churn(url: str, stop: threading.Event, rng: random.Random, errors: list[str
         try:
             with connect(url, origin=url.replace("ws://", "http://").rsplit("/", 1)[0], open_timeout=5) as ws:
                 for _ in range(rng.randrange(0, 4)):
-                    ws.recv(timeout=5)
+                    try:
+                        ws.recv(timeout=5)
+                    except TimeoutError:  # another client's "pause" stops the frames: resume, then
+                        ws.send(json.dumps({"cmd": "play"}))  # a silent server is a stall
+                        ws.recv(timeout=5)
                 cmd = rng.choice(
                     [{"cmd": "pause"}, {"cmd": "play"}, {"cmd": "seek", "t": rng.uniform(0, 60)},
                      {"cmd": "speed", "speed": rng.choice([1, 20, 100])}]
