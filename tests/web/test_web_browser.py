@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from web_helpers import ARTIFACTS, Server, grid_picture, make_picture, run_server
 
@@ -101,6 +102,7 @@ def test_the_filter_lists_what_the_picture_does_not_believe(server: Server, brow
     ids = [1, 2, 3, 4, 5]
     lat = [48.8 + 0.01 * i for i in ids]
     pic = make_picture(0.0, ids, lat, [2.3] * 5, ident=[0x3C6440 + i for i in ids], integrity=[0, 1, 2, 2, 0])
+    pic.integrity_reason = np.array([0, 2, 1, 3, 0], np.int8)
     server.state.publish_picture(pic)
     pg = browser()
     pg.page.goto(server.url)
@@ -109,6 +111,13 @@ def test_the_filter_lists_what_the_picture_does_not_believe(server: Server, brow
     pg.page.wait_for_selector("body[data-tracks='2']", timeout=5_000)
     pg.page.fill("#filter", "suspect")
     pg.page.wait_for_selector("body[data-tracks='1']", timeout=5_000)
+    # the track panel says why: the strongest evidence against the broadcast
+    says = "(text) => document.getElementById('track-panel').textContent.includes(text)"
+    pg.page.evaluate("window.airpicture.select(2)")
+    pg.page.wait_for_selector("#track-panel:not([hidden])")
+    pg.page.wait_for_function(says, arg="suspect (replay twin)")
+    pg.page.evaluate("window.airpicture.select(3)")
+    pg.page.wait_for_function(says, arg="spoofed (radar silent)")
     assert pg.errors == []
 
 

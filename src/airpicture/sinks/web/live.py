@@ -17,7 +17,8 @@ Websocket messages (JSON objects, `type` first; tracks travel as columns named i
 Columns: id, lat, lon, alt (m), hdg (deg from north, from the velocity), spd (m/s horizontal),
 vr (m/s), cls (ObjectClass code; the snapshot's `classes` lists the labels by code), p (its probability),
 lbl (printable name or ''), idn (ICAO hex / rid:...), sen (sensor bit mask), itg (Integrity code: 0 ok,
-1 suspect, 2 spoofed), upd (last update time).
+1 suspect, 2 spoofed), why (IntegrityReason code of that mark; the snapshot's `reasons` lists the
+labels by code), upd (last update time).
 """
 
 from __future__ import annotations
@@ -37,10 +38,35 @@ import numpy as np
 import numpy.typing as npt
 
 from airpicture.sensors import SensorSheet
-from airpicture.types import Alert, FloatArray, IntArray, ObjectClass, Picture, SourceStats, ident_name
+from airpicture.types import (
+    Alert,
+    FloatArray,
+    IntArray,
+    IntegrityReason,
+    ObjectClass,
+    Picture,
+    SourceStats,
+    ident_name,
+)
 
 #: Columns of a track row as sent to clients (and their rounding: ~1 m, 1 m, 1 deg, 0.1 m/s).
-COLUMNS = ("id", "lat", "lon", "alt", "hdg", "spd", "vr", "cls", "p", "lbl", "idn", "sen", "itg", "upd")
+COLUMNS = (
+    "id",
+    "lat",
+    "lon",
+    "alt",
+    "hdg",
+    "spd",
+    "vr",
+    "cls",
+    "p",
+    "lbl",
+    "idn",
+    "sen",
+    "itg",
+    "why",
+    "upd",
+)
 _ROUND = {"lat": 5, "lon": 5, "alt": 0, "hdg": 0, "spd": 1, "vr": 1, "p": 2, "upd": 1}
 
 
@@ -51,7 +77,8 @@ class Frame:
     track : (N,) int64; lat, lon, alt_m : (N,) float64; heading_deg : (N,) clockwise from north;
     speed_mps : (N,) horizontal; vrate_mps : (N,); cls : (N,) int8; cls_p : (N,); sensors : (N,) bit mask;
     integrity : (N,) int8; last_update_s : (N,); label : per row, the printable name (callsign,
-    ICAO, Remote ID serial or '' if none); ident : per row, the identity string (ICAO hex / rid:...).
+    ICAO, Remote ID serial or '' if none); ident : per row, the identity string (ICAO hex / rid:...);
+    why : (N,) int8 IntegrityReason of the integrity mark (all NONE for a picture not judged).
     """
 
     time_s: float
@@ -69,6 +96,7 @@ class Frame:
     last_update_s: FloatArray
     label: tuple[str, ...]
     ident: tuple[str, ...]
+    why: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
 
     @classmethod
     def from_picture(cls, p: Picture) -> Frame:
@@ -94,6 +122,9 @@ class Frame:
             last_update_s=p.last_update_s[order],
             label=tuple(names),
             ident=tuple(plain),
+            why=(p.integrity_reason[order] if p.integrity_reason is not None else np.zeros(len(p))).astype(
+                np.int8
+            ),
         )
 
     def __len__(self) -> int:
@@ -113,6 +144,7 @@ class Frame:
             "p": self.cls_p[rows],
             "sen": self.sensors[rows],
             "itg": self.integrity[rows],
+            "why": self.why[rows] if len(self.why) == len(self) else np.zeros(len(self), np.int8)[rows],
             "upd": self.last_update_s[rows],
         }
         out: dict[str, list[Any]] = {}
@@ -146,6 +178,8 @@ def _changed_rows(prev: Frame, cur: Frame) -> tuple[npt.NDArray[np.intp], IntArr
         changed[k] |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
     for name in ("cls", "sensors", "integrity"):
         changed[k] |= getattr(cur, name)[k] != getattr(prev, name)[j]
+    if len(cur.why) == len(cur) and len(prev.why) == len(prev):
+        changed[k] |= cur.why[k] != prev.why[j]
     changed[k] |= np.round(cur.cls_p[k], 2) != np.round(prev.cls_p[j], 2)
     if len(k):
         changed[k] |= np.asarray(cur.label, dtype=str)[k] != np.asarray(prev.label, dtype=str)[j]
@@ -444,6 +478,7 @@ class LiveState:
             "zones": [z.__dict__ for z in self.zones.values()],
             "site": self.site,
             "classes": [c.label for c in sorted(ObjectClass)],
+            "reasons": [r.label for r in sorted(IntegrityReason)],
             "replay": self.replay_status,
             "gnss": self.gnss,
         }

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from airpicture.types import Integrity, ObjectClass
+from airpicture.types import Integrity, IntegrityReason, ObjectClass
 
 
 class Track(BaseModel):
@@ -24,6 +24,9 @@ class Track(BaseModel):
     ident: str = Field(description="ICAO address (6 hex) or Remote ID ident, '' if none")
     sensors: int = Field(description="bit mask of the sensors (by index) that updated the track")
     integrity: int = Field(description=", ".join(f"{int(c)} {c.label}" for c in Integrity))
+    integrity_reason: str = Field(
+        description="why the track is suspect or spoofed (an IntegrityReason label), '' when it is ok"
+    )
     last_update_s: float | None
 
     @classmethod
@@ -44,6 +47,7 @@ class Track(BaseModel):
             ident=r["idn"],
             sensors=r["sen"],
             integrity=r["itg"],
+            integrity_reason="" if not r["why"] else IntegrityReason.label_of(int(r["why"]), default=""),
             last_update_s=r["upd"],
         )
 

@@ -25,7 +25,7 @@ const $ = (id) => document.getElementById(id);
 const tracks = new Map();      // id -> row object (see live.py COLUMNS)
 const trails = new Map();      // id -> [[lon, lat], ...]
 const alerts = new Map();      // alert id -> alert
-let sensors = [], zones = [], classes = CLASS_NAMES, replay = null, pictureTime = null;
+let sensors = [], zones = [], classes = CLASS_NAMES, reasons = [], replay = null, pictureTime = null;
 let gnss = { type: "FeatureCollection", features: [] };  // GNSS interference map: a cell per feature
 let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
@@ -174,7 +174,7 @@ function onMessage(msg) {
     tracks.clear(); trails.clear(); alerts.clear();
     for (const r of rowsOf(msg.tracks)) putTrack(r);
     for (const a of msg.alerts) alerts.set(a.alert, a);
-    sensors = msg.sensors; zones = msg.zones; classes = msg.classes || CLASS_NAMES;
+    sensors = msg.sensors; zones = msg.zones; classes = msg.classes || CLASS_NAMES; reasons = msg.reasons || [];
     pictureTime = msg.time; stats.seq = msg.seq;
     if (!centred && msg.site && msg.site.lat !== undefined) {
       centred = true;
@@ -524,7 +524,9 @@ function renderPanel() {
   field(dl, "speed", r.spd === null ? "unknown" : `${r.spd.toFixed(1)} m/s / ${Math.round(r.spd * MPS_TO_KT)} kt`);
   field(dl, "heading", r.hdg === null ? "unknown" : `${Math.round(r.hdg)}°`);
   field(dl, "climb", r.vr === null ? "unknown" : `${r.vr.toFixed(1)} m/s`);
-  field(dl, "integrity", INTEGRITY[r.itg] || String(r.itg));
+  // why the picture does not believe it: the strongest evidence (radar_silent, replay_twin...)
+  const why = r.itg >= 1 && r.why ? ` (${(reasons[r.why] || String(r.why)).replace(/_/g, " ")})` : "";
+  field(dl, "integrity", (INTEGRITY[r.itg] || String(r.itg)) + why);
   field(dl, "position", `${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}`);
   if (pictureTime && r.upd !== null) field(dl, "updated", `${Math.max(0, pictureTime - r.upd).toFixed(1)} s ago`);
   const now = performance.now();
