@@ -8,6 +8,7 @@ import pytest
 
 from airpicture.eval.truth import hash_unit
 from airpicture.sim import BEHAVIOURS, SimConfig, Simulation, Trajectories, trajectories
+from airpicture.sim.config import DRONE_MIX_KEYS
 from airpicture.sim.identity import IcaoAllocator, icao_hash_unit
 from airpicture.sim.targets import FLOOR_M, limits, turn_rate_limit
 from airpicture.types import CLASSES
@@ -15,7 +16,10 @@ from airpicture.types import CLASSES
 
 @pytest.fixture(scope="module")
 def traj() -> Trajectories:
-    return trajectories(SimConfig(aircraft=60, drones=60, birds=60, ghosts=3, duration_s=600, seed=11))
+    mix = dict.fromkeys(DRONE_MIX_KEYS, 1.0)
+    return trajectories(
+        SimConfig(aircraft=60, drones=60, birds=60, ghosts=3, duration_s=600, seed=11, drone_mix=mix)
+    )
 
 
 def wrap(a: np.ndarray) -> np.ndarray:
@@ -137,3 +141,21 @@ def test_object_counts_stay_constant_as_objects_come_and_go() -> None:
     sizes = [len(f.truth) for f in sim.frames(truth_every=100, measure=False) if f.truth is not None]
     assert sizes == [60] * len(sizes)
     assert sim.targets is not None and len(sim.targets.lives()["uid"]) > 60  # some were replaced
+
+
+def test_takeoff_drones_rise_from_the_ground_near_the_site_and_racers_are_fast(traj: Trajectories) -> None:
+    """The campaign's behaviours: a take-off starts on the ground inside the site's zone (the
+    default takeoff_radius_m, 800 m) and climbs; a racer flies 25-35 m/s."""
+    ups = [i for i in range(len(traj)) if traj.behaviour_label(i) == "takeoff"]
+    racers = [i for i in range(len(traj)) if traj.behaviour_label(i) == "racer"]
+    assert ups and racers
+    for i in ups:
+        sl = slice(traj.start[i], traj.start[i + 1])
+        assert np.hypot(traj.e[sl][0], traj.n[sl][0]) <= 800.0 + 1e-6
+        assert traj.alt_m[sl][0] == pytest.approx(60.0 + FLOOR_M)
+        if traj.start[i + 1] - traj.start[i] > 30:
+            assert traj.alt_m[sl][30] > traj.alt_m[sl][0] + 10.0
+    for i in racers:
+        sl = slice(traj.start[i], traj.start[i + 1])
+        spd = np.hypot(traj.ve[sl], traj.vn[sl])
+        assert spd.max() <= 35.0 + 1e-6 and np.median(spd) >= 25.0 - 1e-6

@@ -15,6 +15,10 @@ from airpicture.errors import ConfigError
 from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 
+#: The drone behaviours a scenario can mix (airpicture.sim.targets), and the default mix.
+DRONE_MIX_KEYS = ("multirotor", "loiter", "transit", "low_slow", "takeoff", "racer")
+DEFAULT_DRONE_MIX = {"multirotor": 0.45, "loiter": 0.2, "transit": 0.2, "low_slow": 0.15}
+
 #: Default scenario start: 2023-11-14 22:13:20 UTC (any epoch works; a round one reads well).
 DEFAULT_START_S = 1_700_000_000.0
 
@@ -151,6 +155,9 @@ class SimConfig:
     transponder, chosen by name exactly as FORMAT.md's scorer does.
     air_radius_m / drone_radius_m / bird_radius_m: discs around the site where each kind lives.
     truth_period_s: how often truth rows are written to truth.csv (a multiple of dt_s).
+    drone_mix: weight of each drone behaviour (DRONE_MIX_KEYS; missing ones weigh 0). "takeoff"
+    drones rise from the ground within takeoff_radius_m of the site (inside its zone), "racer"
+    ones cross the area at 25-35 m/s, "low_slow" ones creep at 2-8 m/s.
     """
 
     site: Site = field(default_factory=Site)
@@ -169,6 +176,8 @@ class SimConfig:
     bird_radius_m: float = 5000.0
     flock_share: float = 0.5
     truth_period_s: float = 1.0
+    drone_mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_DRONE_MIX))
+    takeoff_radius_m: float = 800.0
     sensors: list[dict[str, Any]] | None = None
     zones: list[dict[str, Any]] | None = None
 
@@ -192,6 +201,11 @@ class SimConfig:
                 raise ConfigError(f"{name} must be >= 0")
         if not 0.0 <= self.p_no_transponder <= 1.0:
             raise ConfigError("p_no_transponder must be within [0, 1]")
+        bad = set(self.drone_mix) - set(DRONE_MIX_KEYS)
+        if bad or any(not w >= 0 for w in self.drone_mix.values()) or not sum(self.drone_mix.values()) > 0:
+            raise ConfigError(
+                f"drone_mix: weights >= 0 of {', '.join(DRONE_MIX_KEYS)}, not all 0 (got {self.drone_mix})"
+            )
         k = self.truth_period_s / self.dt_s
         if k < 1 or abs(k - round(k)) > 1e-9:
             raise ConfigError("truth_period_s must be a whole multiple of dt_s")
@@ -222,7 +236,12 @@ class SimConfig:
             "site": self.site.as_dict(),
             "zones": self.zones,
             "aircraft": self.aircraft,
-            "drones": {"count": self.drones, "radius_m": self.drone_radius_m},
+            "drones": {
+                "count": self.drones,
+                "radius_m": self.drone_radius_m,
+                "mix": self.drone_mix,
+                "takeoff_radius_m": self.takeoff_radius_m,
+            },
             "birds": {"count": self.birds, "radius_m": self.bird_radius_m, "flock_share": self.flock_share},
             "ghosts": self.ghosts,
             "air_radius_m": self.air_radius_m,
@@ -234,7 +253,9 @@ class SimConfig:
 
 
 __all__ = [
+    "DEFAULT_DRONE_MIX",
     "DEFAULT_START_S",
+    "DRONE_MIX_KEYS",
     "SimConfig",
     "Site",
     "aew_radar",

@@ -41,8 +41,16 @@ BEHAVIOURS = (
     "bird",  # a lone bird, meandering
     "flock",  # a bird flying with its flock
     "spoofed",  # an ADS-B ghost: broadcasts, but nothing flies
+    "takeoff",  # multirotor that takes off from the ground near the site, then wanders
+    "racer",  # fast drone crossing the area in a straight line
 )
-B_CRUISE, B_HOLD, B_LIGHT, B_MULTI, B_LOITER, B_TRANSIT, B_LOWSLOW, B_BIRD, B_FLOCK, B_GHOST = range(10)
+(
+    B_CRUISE, B_HOLD, B_LIGHT, B_MULTI, B_LOITER, B_TRANSIT, B_LOWSLOW, B_BIRD, B_FLOCK, B_GHOST,
+    B_TAKEOFF, B_RACER,
+) = range(12)  # fmt: skip
+#: the drone behaviours, in the order of SimConfig.drone_mix's keys
+DRONE_BEHAVIOURS = {"multirotor": B_MULTI, "loiter": B_LOITER, "transit": B_TRANSIT, "low_slow": B_LOWSLOW,
+                    "takeoff": B_TAKEOFF, "racer": B_RACER}  # fmt: skip
 
 G = 9.80665
 
@@ -61,6 +69,8 @@ _LIMITS = np.array(
         [5.0, 18.0, 10.0, 300.0, 3.0, 60.0, 60.0, 2.0, 2.0],  # bird
         [5.0, 18.0, 10.0, 300.0, 3.0, 60.0, 60.0, 2.0, 2.0],  # flock
         [120.0, 260.0, 3000.0, 12000.0, 1.0, 3.0, 25.0, 15.0, 1.5],  # spoofed
+        [0.0, 20.0, 20.0, 150.0, 4.0, 90.0, 89.0, 5.0, 3.0],  # takeoff (a multirotor)
+        [25.0, 35.0, 30.0, 150.0, 4.0, 45.0, 45.0, 4.0, 2.0],  # racer
     ]
 )
 SPD_LO, SPD_HI, ALT_LO, ALT_HI, ACC, TURN, BANK, CLIMB, VACC = range(9)
@@ -193,8 +203,11 @@ class Targets:
         air = (kind == KIND_AIRCRAFT) & ~self.ghost[idx]
         beh[air] = rng.choice([B_CRUISE, B_HOLD, B_LIGHT], size=int(air.sum()), p=[0.6, 0.1, 0.3])
         drone = kind == KIND_DRONE
+        mix = cfg.drone_mix
         beh[drone] = rng.choice(
-            [B_MULTI, B_LOITER, B_TRANSIT, B_LOWSLOW], size=int(drone.sum()), p=[0.45, 0.2, 0.2, 0.15]
+            [DRONE_BEHAVIOURS[b] for b in mix],
+            size=int(drone.sum()),
+            p=np.array(list(mix.values())) / sum(mix.values()),
         )
         beh[self.ghost[idx]] = B_GHOST
         self.behaviour[idx] = beh
@@ -225,10 +238,13 @@ class Targets:
         birds = idx[kind == KIND_BIRD]
         self._spawn_birds(birds, t)
 
-        self.spd[idx] = np.where(beh == B_MULTI, 0.0, self.v_pref[idx])
+        self.spd[idx] = np.where((beh == B_MULTI) | (beh == B_TAKEOFF), 0.0, self.v_pref[idx])
         self.cmd_hdg[idx] = np.where(np.isnan(self.cmd_hdg[idx]), self.hdg[idx], self.cmd_hdg[idx])
         self.cmd_spd[idx] = self.v_pref[idx]
         self.cmd_alt[idx] = self.h[idx]
+        up = idx[beh == B_TAKEOFF]
+        if len(up):  # climb out from the ground
+            self.cmd_alt[up] = cfg.site.alt_m + rng.uniform(30.0, 120.0, len(up))
         self._identify(idx, beh)
         self.name[idx] = target_names(kind, beh, self.ident[idx], self.uid[idx])
         self._lives.append(
@@ -297,7 +313,13 @@ class Targets:
             self.phase[lo] = circling
             self.hdg[lo] = np.where(circling, a + self.turn_dir[lo] * np.pi / 2, a + np.pi) % (2 * np.pi)
             self.t_end[lo] = np.maximum(self.t_end[lo], t + dist / v + 300)  # ingress, then circles
-        tr = beh == B_TRANSIT
+        up = beh == B_TAKEOFF
+        if up.any():  # on the ground near the site; its first waypoint is straight above
+            k = int(up.sum())
+            e[up], n[up] = self._disc(k, self.cfg.takeoff_radius_m)
+            self.ce[idx[up]], self.cn[idx[up]] = e[up], n[up]
+            self.h[idx[up]] = self.cfg.site.alt_m + FLOOR_M
+        tr = (beh == B_TRANSIT) | (beh == B_RACER)
         if tr.any():  # from the edge, across to a point near the middle
             k = int(tr.sum())
             a = rng.uniform(0, 2 * np.pi, k)
@@ -402,14 +424,14 @@ class Targets:
                 )
 
         # drones and low-slow: fly to a waypoint, slow down, hover (multirotor), pick the next one
-        wander = np.flatnonzero((beh == B_MULTI) | (beh == B_LOWSLOW))
+        wander = np.flatnonzero((beh == B_MULTI) | (beh == B_LOWSLOW) | (beh == B_TAKEOFF))
         if len(wander):
             de, dn = self.ce[wander] - self.e[wander], self.cn[wander] - self.n_[wander]
             d = np.hypot(de, dn)
             acc = _LIMITS[beh[wander], ACC]
             moving = self.phase[wander] == 0
             arrived = moving & (d < np.maximum(3.0, self.spd[wander] * dt))
-            hover = np.where(beh[wander] == B_MULTI, rng.uniform(5, 60, len(wander)), 0.0)
+            hover = np.where(beh[wander] == B_LOWSLOW, 0.0, rng.uniform(5, 60, len(wander)))
             self.phase[wander[arrived]] = 1
             self.t_next[wander[arrived]] = t + hover[arrived]
             self.cmd_hdg[wander] = np.where(moving & ~arrived, _bearing(de, dn), self.hdg[wander])
@@ -509,7 +531,7 @@ class Targets:
         out = self.t_end <= t
         air = self.kind == KIND_AIRCRAFT
         out |= air & (r > cfg.air_radius_m)
-        out |= (self.behaviour == B_TRANSIT) & (r > 1.2 * cfg.drone_radius_m)
+        out |= ((self.behaviour == B_TRANSIT) | (self.behaviour == B_RACER)) & (r > 1.2 * cfg.drone_radius_m)
         out |= (self.kind == KIND_DRONE) & (r > 3.0 * cfg.drone_radius_m)  # a safety net
         # a flock lives and dies with its leader
         member = self.leader != np.arange(self.n)
