@@ -24,6 +24,8 @@ figures (JSON keys):
                 real_flagged: other identities ever flagged (best 0). Uses every row.
   alerts        (--alerts) drone zone entries and loitering found, recall, median latency,
                 alerts on birds or nothing per hour
+
+airpicture eval campaign --help: the warning campaign over many simulated sites.
 """
 
 

@@ -52,8 +52,13 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 QUICK_EXIT = frozenset({"track"})
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only the chosen subcommand's module is imported (so --help stays instant)."""
+#: (command, its first word) -> the module that takes it: `airpicture eval campaign ...`
+SUBCOMMANDS = {("eval", "campaign"): "airpicture.cli.campaign"}
+
+
+def build_parser(command: str | None = None, word: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen subcommand's module is imported (so --help stays instant).
+    word: the command's first positional word, which may pick a SUBCOMMANDS module."""
     p = argparse.ArgumentParser(prog="airpicture", description=__doc__.split("\n")[0])
     p.add_argument("--version", action="version", version=f"airpicture {__version__}")
     p.add_argument(
@@ -65,6 +70,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, module, help_ in COMMANDS:
         sp = sub.add_parser(name, help=help_, description=help_)
         if name == command:
+            module = SUBCOMMANDS.get((name, word or ""), module)
             importlib.import_module(module).configure(sp)
             sp.set_defaults(_module=module)
     return p
@@ -74,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     names = {c[0] for c in COMMANDS}
     command = _command(argv)
-    parser = build_parser(command if command in names else None)
+    word = _command(argv[argv.index(command) + 1 :]) if command in names else None
+    parser = build_parser(command if command in names else None, word)
     args = parser.parse_args(argv)
     if not getattr(args, "_module", None):
         parser.print_help()

@@ -9,7 +9,7 @@ alert (in file order) of the right kind on its object from 300 s before to 60 s 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,10 @@ class AlertScores:
     false_alerts: int
     latencies_s: FloatArray
     missed_events: list[Event]
+    #: each detected event's first matching alert time
+    detected_at: dict[Event, float] = field(default_factory=dict)
+    #: the alert kind of each false alert
+    false_kinds: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """score.py's "alerts" figures, rounded as it rounds them."""
@@ -138,6 +142,8 @@ def score_alerts(ref: Reference, path: str | Path, end_s: float | None = None) -
         false_alerts=int(false.sum()),
         latencies_s=lat_s,
         missed_events=[ev for ev in events if ev not in found],
+        detected_at=found,
+        false_kinds=kinds[false].tolist(),
     )
 
 

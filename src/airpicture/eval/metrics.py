@@ -56,7 +56,8 @@ class EvalConfig:
 class TrackRows:
     """A tracks.csv, time-ordered (stable). t, e, n, alt : (R,) float64 (e/n on the site's ground
     plane, alt NaN when absent); code : (R,) int64 index into names (the track ids); cls, identity,
-    integrity : (R,) str as written ('' when absent)."""
+    integrity : (R,) str as written ('' when absent); cls_p : (R,) the class's probability (NaN
+    when absent)."""
 
     t: FloatArray
     e: FloatArray
@@ -67,6 +68,11 @@ class TrackRows:
     names: np.ndarray
     identity: np.ndarray
     integrity: np.ndarray
+    cls_p: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        if len(self.cls_p) != len(self.t):
+            self.cls_p = np.full(len(self.t), np.nan)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -83,18 +89,24 @@ class TrackRows:
             self.names,
             self.identity[keep],
             self.integrity[keep],
+            self.cls_p[keep],
         )
 
 
 def read_tracks(path: str | Path, origin: tuple[float, float, float]) -> TrackRows:
     """Read a tracks.csv (time_s, track, lat, lon; optional alt_m, class, identity, integrity)."""
     path = Path(path)
-    cols = read_columns(path, ("time_s", "track", "lat", "lon"), ("alt_m", "class", "identity", "integrity"))
+    cols = read_columns(
+        path, ("time_s", "track", "lat", "lon"), ("alt_m", "class", "identity", "integrity", "class_p")
+    )
     t = to_float(cols["time_s"], "time_s", path, blank_nan=True)
     lat = to_float(cols["lat"], "lat", path, blank_nan=True)
     lon = to_float(cols["lon"], "lon", path, blank_nan=True)
     n = len(t)
-    alt = to_float(cols["alt_m"], "alt_m", path, blank_nan=True) if "alt_m" in cols else np.full(n, np.nan)
+    alt, cls_p = (
+        to_float(cols[c], c, path, blank_nan=True) if c in cols else np.full(n, np.nan)
+        for c in ("alt_m", "class_p")
+    )
     cls, identity, integrity = (
         np.array(cols[c], dtype=str) if c in cols else np.full(n, "", dtype=str)
         for c in ("class", "identity", "integrity")
@@ -113,6 +125,7 @@ def read_tracks(path: str | Path, origin: tuple[float, float, float]) -> TrackRo
         names,
         identity[order],
         integrity[order],
+        cls_p[order],
     )
 
 
@@ -126,6 +139,8 @@ class KindScores:
     missed: float  # per picture
     possible: int  # target-pictures
     pairs: int
+    classed: int = 0  # paired rows that carry a class
+    correct: int = 0  # ... whose class is the target's kind
 
 
 @dataclass
@@ -164,6 +179,10 @@ class TrackScores:
     hours: float = 0.0
     false_track_names: list[str] = field(default_factory=list)
     integrity: IntegrityScores | None = None  # None: the scenario has no ghosts.csv
+    #: the scored pairings: truth object index (ref.truth) and row index (into the picture's rows,
+    #: the tracks without spoofed rows) of each paired target-picture
+    pair_targets: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pair_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def as_dict(self) -> dict[str, object]:
         """score.py's JSON figures, rounded as it rounds them (plus per-kind missed)."""
@@ -378,6 +397,8 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
             missed=(possible - n_pairs) / steps,
             possible=possible,
             pairs=n_pairs,
+            classed=n_cls,
+            correct=int(cls_ok[m].sum()),
         )
     possible = len(scored_k)
     return TrackScores(
@@ -399,6 +420,8 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         hours=hours,
         false_track_names=tracks.names[false_mask].tolist(),
         integrity=integrity,
+        pair_targets=pk,
+        pair_rows=pi,
     )
 
 

@@ -1,0 +1,146 @@
+"""One site-run of a campaign: simulate it, track and assess it with `airpicture track` (the
+product's own pipeline, in this process), score it, and reduce the scores to what the campaign
+sums (RunResult: counts and samples, never rates, so runs pool exactly).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from airpicture.eval.alerts import score_alerts, zone_events
+from airpicture.eval.campaign.plan import SiteRun
+from airpicture.eval.metrics import EvalConfig, TrackRows, read_tracks, score_tracks
+from airpicture.eval.truth import Reference, load_reference
+
+#: the kinds scored for class accuracy, and the reliability diagram's probability bins
+KINDS = ("aircraft", "drone", "bird")
+CAL_BINS = np.linspace(0.0, 1.0, 11)
+
+
+@dataclass
+class RunResult:
+    """What one site-run contributes: JSON-ready lists and counts.
+
+    events: one [kind, detected (0/1), latency_s or None] per alert-worthy event (kind 'zone' or
+    'loitering'); false_alerts: the alert kind of each false alert; hours: the scored span;
+    classed / correct: paired rows with a class, and those whose class is right, per truth kind;
+    flips / track_hours: class changes (between aircraft, drone, bird; 'unknown' is no class)
+    and confirmed track-hours, per the kind of target each track mostly followed ('none':
+    false tracks); cal_n / cal_ok: paired classed rows per CAL_BINS bin of class_p, and the
+    right ones; failed: the error that stopped the run ('' when it ran).
+    """
+
+    describe: dict[str, Any]
+    events: list[list[Any]] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    false_alerts: list[str] = field(default_factory=list)
+    hours: float = 0.0
+    classed: dict[str, int] = field(default_factory=dict)
+    correct: dict[str, int] = field(default_factory=dict)
+    flips: dict[str, int] = field(default_factory=dict)
+    track_hours: dict[str, float] = field(default_factory=dict)
+    cal_n: list[int] = field(default_factory=list)
+    cal_ok: list[int] = field(default_factory=list)
+    gospa_m: float | None = None
+    seconds: float = 0.0
+    failed: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _track_kinds(
+    ref: Reference, tracks: TrackRows, pair_targets: np.ndarray, pair_rows: np.ndarray
+) -> np.ndarray:
+    """(T,) the kind of truth each track (by code) was paired with most often ('none' if never)."""
+    out = np.full(len(tracks.names), "none", dtype=object)
+    if not len(pair_rows):
+        return out
+    code = tracks.code[pair_rows]
+    kind = ref.truth.kinds[pair_targets]
+    for c in np.unique(code):
+        ks, n = np.unique(kind[code == c], return_counts=True)
+        out[c] = ks[np.argmax(n)]
+    return out
+
+
+def class_flips(tracks: TrackRows, track_kind: np.ndarray) -> tuple[dict[str, int], dict[str, float]]:
+    """Class changes and track-hours per track kind. A flip is a change of the shown class
+    between two of aircraft / drone / bird; rows shown 'unknown' carry the previous class on."""
+    flips = {k: 0 for k in (*KINDS, "none")}
+    hours = {k: 0.0 for k in (*KINDS, "none")}
+    order = np.lexsort((tracks.t, tracks.code))
+    code, cls, t = tracks.code[order], tracks.cls[order], tracks.t[order]
+    bounds = np.flatnonzero(np.diff(code)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(code)], strict=True):
+        kind = str(track_kind[code[lo]])
+        hours[kind] += float(t[hi - 1] - t[lo]) / 3600.0
+        shown = cls[lo:hi][np.isin(cls[lo:hi], KINDS)]
+        flips[kind] += int(np.sum(shown[1:] != shown[:-1]))
+    return flips, hours
+
+
+def score_run(ref: Reference, tracks_csv: Path, alerts_csv: Path, res: RunResult) -> None:
+    """Fill `res` from a scored run."""
+    rows = read_tracks(tracks_csv, ref.origin)
+    scores = score_tracks(ref, rows, EvalConfig())
+    res.gospa_m = round(scores.gospa_m, 1)
+    for k, v in scores.by_kind.items():
+        res.classed[k], res.correct[k] = v.classed, v.correct
+    picture = rows.select(rows.integrity != "spoofed")  # the rows the pairings index
+    pk, pi = scores.pair_targets, scores.pair_rows
+    res.flips, res.track_hours = class_flips(picture, _track_kinds(ref, picture, pk, pi))
+    shown = np.isin(picture.cls[pi], KINDS) & np.isfinite(picture.cls_p[pi])
+    p = picture.cls_p[pi][shown]
+    ok = picture.cls[pi][shown] == ref.truth.kinds[pk][shown]
+    b = np.clip(np.digitize(p, CAL_BINS) - 1, 0, len(CAL_BINS) - 2)
+    res.cal_n = np.bincount(b, minlength=len(CAL_BINS) - 1).tolist()
+    res.cal_ok = np.bincount(b, weights=ok, minlength=len(CAL_BINS) - 1).astype(int).tolist()
+    alerts = score_alerts(ref, alerts_csv)
+    for ev in zone_events(ref):
+        at = alerts.detected_at.get(ev)
+        res.events.append([ev.kind, int(at is not None), None if at is None else round(at - ev.time_s, 1)])
+        if at is None:
+            res.missed.append(f"{ev.kind} {ev.target} at +{ev.time_s - ref.start_s:.0f} s")
+    res.false_alerts = alerts.false_kinds
+    res.hours = (ref.end_s - ref.start_s) / 3600.0
+
+
+def run_site(run: SiteRun, workdir: Path, keep: bool = False, config: str | None = None) -> RunResult:
+    """Simulate, track, assess and score one site-run in workdir/NNN (removed unless keep)."""
+    from airpicture.cli.main import main
+    from airpicture.sim.stream import Simulation
+    from airpicture.sim.writer import write_scenario
+
+    t0 = time.perf_counter()
+    res = RunResult(describe=run.describe())
+    folder = workdir / f"{run.index:03d}"
+    tracks, alerts = folder / "tracks.csv", folder / "alerts.csv"
+    try:
+        write_scenario(Simulation(run.config), folder)
+        argv = [*(["--config", config] if config else []), "track", str(folder)]
+        argv += ["--out", str(tracks), "--alerts", str(alerts), "--no-progress"]
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log):
+            code = main(argv)
+        if code != 0:
+            raise RuntimeError(f"airpicture track exited {code}: {log.getvalue()[-300:]}")
+        score_run(load_reference(folder), tracks, alerts, res)
+    except Exception as e:  # a run that fails is reported as failed, and the campaign goes on
+        res.failed = f"{type(e).__name__}: {e}"
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    res.seconds = round(time.perf_counter() - t0, 2)
+    return res
+
+
+__all__ = ["CAL_BINS", "KINDS", "RunResult", "class_flips", "run_site", "score_run"]

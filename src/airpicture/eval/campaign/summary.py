@@ -1,0 +1,173 @@
+"""A campaign's figures with 95 % intervals, pooled over its site-runs.
+
+    recall          Wilson score interval over events
+    latency         median and 90th percentile of the detected events' latencies (alert time
+                    minus event time; negative: warned before), percentile bootstrap over events
+    false alerts    per site-hour, exact (Garwood) Poisson interval on the count
+    class accuracy  per truth kind, over paired rows; the interval is a bootstrap over site-runs,
+                    since the rows of one run are not independent
+    class flips     per confirmed track-hour, exact Poisson interval on the count
+
+Every figure is given overall and per alert kind where it has one (zone, loitering).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from airpicture.eval.campaign.runner import CAL_BINS, KINDS, RunResult
+
+Z95 = 1.959963984540054
+BOOT = 2000
+
+
+def wilson(k: int, n: int) -> list[float] | None:
+    if n == 0:
+        return None
+    p = k / n
+    d = 1 + Z95**2 / n
+    c = (p + Z95**2 / (2 * n)) / d
+    h = Z95 * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / d
+    return [round(float(c - h), 4), round(float(c + h), 4)]
+
+
+def poisson_rate(k: int, exposure: float) -> list[float] | None:
+    """Garwood's exact 95 % interval on k / exposure."""
+    if exposure <= 0:
+        return None
+    lo = stats.chi2.ppf(0.025, 2 * k) / 2 if k > 0 else 0.0
+    hi = stats.chi2.ppf(0.975, 2 * k + 2) / 2
+    return [round(float(lo / exposure), 3), round(float(hi / exposure), 3)]
+
+
+def _quantile_ci(x: np.ndarray, q: float, rng: np.random.Generator) -> list[float] | None:
+    if len(x) < 2:
+        return None
+    boot = np.quantile(x[rng.integers(0, len(x), (BOOT, len(x)))], q, axis=1)
+    return [round(float(v), 1) for v in np.quantile(boot, [0.025, 0.975])]
+
+
+def _latency(lat: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
+    if not len(lat):
+        return {"median_s": None, "median_ci": None, "p90_s": None, "p90_ci": None}
+    return {
+        "median_s": round(float(np.median(lat)), 1),
+        "median_ci": _quantile_ci(lat, 0.5, rng),
+        "p90_s": round(float(np.quantile(lat, 0.9)), 1),
+        "p90_ci": _quantile_ci(lat, 0.9, rng),
+    }
+
+
+def _events(results: Sequence[RunResult], kind: str | None, rng: np.random.Generator) -> dict[str, Any]:
+    ev = [e for r in results for e in r.events if kind is None or e[0] == kind]
+    k = sum(e[1] for e in ev)
+    lat = np.array([e[2] for e in ev if e[1]], dtype=float)
+    return {"events": len(ev), "detected": k, "recall": round(k / len(ev), 4) if ev else None,
+            "recall_ci": wilson(k, len(ev))} | _latency(lat, rng)  # fmt: skip
+
+
+def summarise(results: Sequence[RunResult], seed: int, duration_s: float) -> dict[str, Any]:
+    """The campaign's summary.json (see the module docstring); failed runs are counted, not scored."""
+    rng = np.random.default_rng(0)  # the bootstrap's own, fixed: the same runs give the same figures
+    ok = [r for r in results if not r.failed]
+    site_hours = sum(r.hours for r in ok)
+    n_false = sum(len(r.false_alerts) for r in ok)
+    false_by = {
+        k: sum(a == k for r in ok for a in r.false_alerts)
+        for k in sorted({a for r in ok for a in r.false_alerts})
+    }
+    all_ev = _events(ok, None, rng)
+    class_acc, class_ci = {}, {}
+    for k in KINDS:
+        n = np.array([r.classed.get(k, 0) for r in ok], dtype=float)
+        c = np.array([r.correct.get(k, 0) for r in ok], dtype=float)
+        if n.sum() == 0:
+            class_acc[k], class_ci[k] = None, None
+            continue
+        class_acc[k] = round(float(c.sum() / n.sum()), 4)
+        idx = rng.integers(0, len(ok), (BOOT, len(ok)))
+        boot = c[idx].sum(1) / np.maximum(n[idx].sum(1), 1)
+        class_ci[k] = [round(float(v), 4) for v in np.quantile(boot, [0.025, 0.975])]
+    flips = {k: sum(r.flips.get(k, 0) for r in ok) for k in (*KINDS, "none")}
+    hours = {k: sum(r.track_hours.get(k, 0.0) for r in ok) for k in (*KINDS, "none")}
+    n_flips, t_hours = sum(flips.values()), sum(hours.values())
+    cal_n = np.sum([r.cal_n for r in ok], axis=0) if ok else np.zeros(len(CAL_BINS) - 1)
+    cal_ok = np.sum([r.cal_ok for r in ok], axis=0) if ok else np.zeros(len(CAL_BINS) - 1)
+    return {
+        "seed": seed,
+        "runs": len(results),
+        "runs_failed": len(results) - len(ok),
+        "failures": [f"run {r.describe['index']}: {r.failed}" for r in results if r.failed],
+        "duration_s": duration_s,
+        "site_hours": round(site_hours, 2),
+        "events": all_ev["events"],
+        "detected": all_ev["detected"],
+        "recall": all_ev["recall"],
+        "recall_ci": all_ev["recall_ci"],
+        "latency_median_s": all_ev["median_s"],
+        "latency_median_ci": all_ev["median_ci"],
+        "latency_p90_s": all_ev["p90_s"],
+        "latency_p90_ci": all_ev["p90_ci"],
+        "by_event_kind": {k: _events(ok, k, rng) for k in ("zone", "loitering")},
+        "false_alerts": n_false,
+        "false_per_site_hour": round(n_false / site_hours, 3) if site_hours else None,
+        "false_per_site_hour_ci": poisson_rate(n_false, site_hours),
+        "false_by_alert_kind": false_by,
+        "class_acc": class_acc,
+        "class_acc_ci": class_ci,
+        "class_flips": n_flips,
+        "confirmed_track_hours": round(t_hours, 2),
+        "class_flips_per_track_hour": round(n_flips / t_hours, 3) if t_hours else None,
+        "class_flips_per_track_hour_ci": poisson_rate(n_flips, t_hours),
+        "class_flips_by_kind": {
+            k: {
+                "flips": flips[k],
+                "track_hours": round(hours[k], 2),
+                "per_track_hour": round(flips[k] / hours[k], 3) if hours[k] else None,
+            }
+            for k in flips
+        },
+        "reliability": {
+            "bins": CAL_BINS.tolist(),
+            "rows": cal_n.astype(int).tolist(),
+            "correct": cal_ok.astype(int).tolist(),
+        },
+        "missed_events": [f"run {r.describe['index']}: {m}" for r in ok for m in r.missed],
+        "seconds": round(sum(r.seconds for r in results), 1),
+    }
+
+
+#: The issue's goals, as (figure, test, threshold): what the report marks met or not.
+GOALS: tuple[tuple[str, str, float], ...] = (
+    ("recall", ">=", 0.98),
+    ("latency_median_s", "<=", 0.0),
+    ("latency_p90_s", "<=", 15.0),
+    ("false_per_site_hour", "<=", 0.5),
+    ("class_acc.drone", ">=", 0.97),
+    ("class_acc.bird", ">=", 0.95),
+    ("class_flips_per_track_hour", "<=", 1.0),
+)
+
+
+def goal_value(summary: dict[str, Any], key: str) -> float | None:
+    v: Any = summary
+    for part in key.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    return None if v is None else float(v)
+
+
+def goals_met(summary: dict[str, Any]) -> list[tuple[str, str, float, float | None, bool]]:
+    """Each goal with the campaign's value and whether it is met (None counts as not met)."""
+    out = []
+    for key, op, bound in GOALS:
+        v = goal_value(summary, key)
+        met = v is not None and (v >= bound if op == ">=" else v <= bound)
+        out.append((key, op, bound, v, met))
+    return out
+
+
+__all__ = ["GOALS", "goal_value", "goals_met", "poisson_rate", "summarise", "wilson"]
