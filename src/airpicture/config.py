@@ -260,6 +260,8 @@ class GnssSettings(_Stage):
         default=5.0, gt=0, description="live: the map and its alert are evaluated this often, s"
     )
     keep_s: float = Field(default=3600.0, gt=0, description="bins older than this are forgotten, s")
+
+
 class ReportIntegritySettings(_Stage):
     """Spoofing evidence from the cooperative reports themselves, without radar (read by
     airpicture.integrity.ReportIntegrity; its module docstring derives each likelihood ratio)."""
@@ -476,6 +478,20 @@ class AssessSettings(BaseModel):
     unknown_below_p: float = Field(
         default=0.5, ge=0, le=1, description="below this the class shown is unknown"
     )
+    class_switch_p: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="a track shown as one kind is shown as another once that kind is this probable",
+    )
+    formation_radius_m: float = Field(
+        default=150.0, ge=0, description="tracks this close, flying alike, fly in formation, m"
+    )
+    formation_speed_mps: float = Field(default=3.0, ge=0, description="...with velocities this close, m/s")
+    formation_young_s: float = Field(
+        default=30.0, ge=0, description="a track younger than this takes its formation's evidence, s"
+    )
+    formation_cap: float = Field(default=5.0, ge=0, description="...at most this many nats of it")
     ident_weight: float = Field(
         default=20.0, ge=0, description="nats for a cooperative identity (ICAO: aircraft, Remote ID: drone)"
     )

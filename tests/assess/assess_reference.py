@@ -87,6 +87,7 @@ class ReferenceFeatureTable(FeatureTable):
         self.hits, self.chances = np.zeros((0, S)), np.zeros((0, S))
         self.ring_t, self.ring_en, self.ring_v = np.zeros((0, K)), np.zeros((0, K, 2)), np.zeros((0, K, 2))
         self.ring_head, self.mask = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        self.seen_n = np.zeros((0, S), dtype=np.int64)
 
     # the ring keeps velocities, not the compiled table's per-sample speed and heading terms
     _ROW_FIELDS = (
@@ -119,19 +120,26 @@ class ReferenceFeatureTable(FeatureTable):
         u = v / np.maximum(speed, 1e-9)[:, None]
         a_u = np.where(known, 1.0 - np.exp(-dt / self.tau_heading_s), 1.0) * moving
         self.heading_ew += a_u[:, None] * (u - self.heading_ew)
-        # sensors: Picture.sensors is cumulative (every sensor that ever updated the track), so a
-        # hit is attributed where it can be: a sensor's bit appearing, or an update of a track
-        # that only one sensor has ever seen. Chances (scans in coverage) count while the updates
-        # are attributable; after that only new bits add evidence (a second sensor seeing it).
         S = self.hits.shape[1]
         mask = pic.sensors.astype(np.int64)
-        bits = ((mask[:, None] >> np.arange(S)[None, :]) & 1).astype(np.float64)
-        new_bits = ((mask & ~self.mask)[:, None] >> np.arange(S)[None, :]) & 1
-        single = bits.sum(axis=1) == 1
-        updated = (pic.last_update_s > self.last_update_s) & single & (new_bits.sum(axis=1) == 0)
-        new_hits = new_bits + bits * updated[:, None]
         cover = coverage(self.sheet, pic.lat, pic.lon, pic.alt_m)
-        new_chances = cover * (dt * single)[:, None] / self.sheet.period_s[None, :]
+        if pic.seen_n is not None:
+            # each sensor's own count: a hit per new measurement, a chance per scan in coverage
+            seen_n = np.asarray(pic.seen_n, dtype=np.int64)[:, :S]
+            new_hits = np.maximum(seen_n - np.where(known[:, None], self.seen_n, 0), 0).astype(np.float64)
+            new_chances = cover * dt[:, None] / self.sheet.period_s[None, :]
+            self.seen_n = seen_n.copy()
+        else:
+            # Picture.sensors is cumulative (every sensor that ever updated the track), so a hit
+            # is attributed where it can be: a sensor's bit appearing, or an update of a track that
+            # only one sensor has ever seen. Chances (scans in coverage) count while the updates
+            # are attributable; after that only new bits add evidence (a second sensor seeing it).
+            bits = ((mask[:, None] >> np.arange(S)[None, :]) & 1).astype(np.float64)
+            new_bits = ((mask & ~self.mask)[:, None] >> np.arange(S)[None, :]) & 1
+            single = bits.sum(axis=1) == 1
+            updated = (pic.last_update_s > self.last_update_s) & single & (new_bits.sum(axis=1) == 0)
+            new_hits = new_bits + bits * updated[:, None]
+            new_chances = cover * (dt * single)[:, None] / self.sheet.period_s[None, :]
         # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
         fade = np.exp(-dt / self.tau_detect_s)[:, None]
         self.hits = self.hits * fade + new_hits

@@ -98,6 +98,8 @@ def only(p: Picture, ids: list[int]) -> Picture:
         "mode_c",
     ):
         setattr(p, name, getattr(p, name)[keep])
+    if p.seen_n is not None:
+        p.seen_n = p.seen_n[keep]
     return p
 
 
@@ -137,20 +139,26 @@ def wandering(seed: int, p0: tuple[float, float, float], speed: float) -> Mover:
 def run_movers() -> Callable[..., list[Picture]]:
     """Pictures every second for movers: [(track, mover, sensor_bits(t) -> int, ident)].
 
-    As the tracker does, Picture.sensors is cumulative (every sensor that ever updated the track)
-    and last_update_s is the time of the latest update (bits(t) != 0).
+    As the tracker does, Picture.sensors is cumulative (every sensor that ever updated the track),
+    last_update_s is the time of the latest update (bits(t) != 0) and seen_n counts each sensor's
+    updates (by_sensor=False: left out, as a picture from elsewhere may).
     """
 
     def run(
-        movers: list[tuple[int, Mover, Callable[[float], int], int]], seconds: int, t0: float = 1.7e9
+        movers: list[tuple[int, Mover, Callable[[float], int], int]],
+        seconds: int,
+        t0: float = 1.7e9,
+        by_sensor: bool = True,
     ) -> list[Picture]:
         pics = []
         mask = np.zeros(len(movers), dtype=np.int64)
+        counts = np.zeros((len(movers), 8), dtype=np.int32)
         last = np.full(len(movers), t0)
         for k in range(seconds):
             pv = [m(float(k)) for _, m, _, _ in movers]
             now = np.array([bits(float(k)) for _, _, bits, _ in movers], dtype=np.int64)
             mask |= now
+            counts += ((now[:, None] >> np.arange(8)[None, :]) & 1).astype(np.int32)
             last = np.where(now != 0, t0 + k, last)
             p = picture(
                 t0 + k,
@@ -161,6 +169,7 @@ def run_movers() -> Callable[..., list[Picture]]:
                 ident=[i for *_, i in movers],
             )
             p.last_update_s = last.copy()
+            p.seen_n = counts.copy() if by_sensor else None
             pics.append(p)
         return pics
 

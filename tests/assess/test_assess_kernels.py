@@ -90,6 +90,7 @@ def test_classifier_matches_the_numpy_version(pictures) -> None:
     features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
     c = BayesClassifier(sheet, AssessSettings())
     classes = set()
+    shown_before: dict[int, int] = {}  # the hysteresis (ClassMemory.show), one track at a time
     for p in pictures:
         p.info = {icao_ident("3944f5"): {"uav": True}} if p.time_s % 2 else {}
         f = features.update(p)
@@ -98,7 +99,13 @@ def test_classifier_matches_the_numpy_version(pictures) -> None:
         want = reference.posterior(c, f, p.ident, p.mode_c, uav)
         np.testing.assert_allclose(post, want, rtol=1e-12, atol=1e-14)
         best = np.argmax(want, axis=1)
-        shown = np.where(want[np.arange(len(p)), best] >= 0.5, best + 1, 0)
+        shown = []
+        for tid, b, row in zip(p.track.tolist(), best.tolist(), want, strict=True):
+            prev = shown_before.get(tid, 0)
+            switch = row[b] >= AssessSettings().class_switch_p or prev == 0
+            k = (b + 1 if row[b] >= 0.5 else prev) if switch or prev == b + 1 else prev
+            shown_before[tid] = k
+            shown.append(k)
         np.testing.assert_array_equal(p.cls, shown)
         classes |= set(p.cls.tolist())
     assert classes == {0, 1, 2, 3}  # aircraft, drone, bird, and unknown while young

@@ -35,6 +35,7 @@ import numpy as np
 from airpicture.assess import kernels
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.features import Features, SensorSheet
+from airpicture.assess.slots import SlotTable
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, ObjectClass, Picture
 
 #: The kinds of the likelihood columns, in order: their ObjectClass codes and labels.
@@ -45,11 +46,12 @@ KIND_CODES = np.array(KIND_CLASSES, dtype=np.int8)
 #: Compatibility plateaus (lo, hi, sigma below lo, sigma above hi) per kind and feature, with why.
 KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     # horizontal speed, m/s: fixed wings fly above stall (~30 m/s), helicopters slower (soft edge);
-    # small drones cruise up to ~25 m/s (fast fixed-wing drones 35); birds 5-15, rarely above 20
+    # small drones cruise up to ~25 m/s (fast fixed-wing drones 35) and multirotors hover; birds
+    # fly 5-15, rarely above 20, and few can hover: a track that stays below ~4 m/s is no bird
     "speed": {
         "aircraft": (30.0, 300.0, 15.0, 60.0),
         "drone": (0.0, 25.0, 1.0, 10.0),
-        "bird": (0.0, 15.0, 1.0, 5.0),
+        "bird": (4.0, 15.0, 1.5, 5.0),
     },
     # height above the site, m: aircraft are rarely this low away from runways; drones are kept
     # below ~120-400 m; most birds fly below 300 m
@@ -112,6 +114,7 @@ class BayesClassifier:
         # the hand-set likelihood tables as arrays, per kind in KINDS order
         self.plateaus = np.array([[KINEMATICS[f][kind] for f in ("speed", "height")] for kind in KINDS])
         self.wanders = np.array([WANDER[kind] for kind in KINDS])
+        self.memory = ClassMemory(self.s, self.log_prior)
         self.model = kernels.ClassifyModel(
             log_pd=self.log_pd,
             log_miss=self.log_miss,
@@ -129,18 +132,97 @@ class BayesClassifier:
         )
 
     def update(self, pic: Picture, f: Features) -> FloatArray:
-        """Fill pic.cls / pic.cls_p; returns the posterior (N, 3) over KINDS."""
+        """Fill pic.cls / pic.cls_p (the class shown, with hysteresis: ClassMemory); returns the
+        posterior (N, 3) over KINDS (with the formation evidence: ClassMemory)."""
         N = len(pic)
         uav_ids = np.fromiter((k for k, v in pic.info.items() if v.get("uav")), np.int64)
         uav = np.isin(pic.ident, uav_ids) if len(uav_ids) else np.zeros(N, dtype=bool)
         ident_ll = identity_loglik(pic.ident, pic.mode_c, self.s, uav)
+        self.memory.assign(pic)
+        ident_ll += self.memory.formation(pic, f.age_s)
         post, cls, p = np.empty((N, 3)), np.empty(N, dtype=np.int8), np.empty(N)
         ev = kernels.ClassifyRows(
             f.hits, f.misses, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll
         )
         kernels.classify(ev, self.model, kernels.ClassifyOutputs(post, cls, p))
-        pic.cls, pic.cls_p = cls, p
+        pic.cls, pic.cls_p = self.memory.show(post, cls, p)
         return post
 
 
-__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "identity_loglik"]
+class ClassMemory:
+    """What the classifier remembers per track id (SlotTable rows, kept grace_s after a track's
+    last picture): the kind shown and the last posterior.
+
+    The class shown has hysteresis: a track shown as one kind is shown as another only once that
+    kind's posterior reaches switch_p; until then it keeps its class, with that class's own
+    (current) probability, so the number shown stays honest. A track shown "unknown" takes the
+    best kind as soon as the classifier shows one. Without this, a track whose evidence hovers
+    near a tie (a hovering drone and a bird seen with equal Pd) flips on every scan.
+
+    Formation: objects that fly together, close and at the same velocity, are of one kind (a
+    flock, or a track that restarted beside its own object). A young track (age < young_s) flying
+    in formation with an established one takes that track's evidence, log(posterior / prior)
+    capped at cap nats, weighted 1 - age / young_s, so its own evidence takes over as it ages.
+    Birds make most new tracks (a flock gives many plots a scan), and without this each starts
+    from the prior and is shown "unknown", or the wrong small kind, for its first seconds.
+    """
+
+    def __init__(self, s: AssessSettings, log_prior: FloatArray) -> None:
+        self.slots = SlotTable(s.history_grace_s)
+        self.kind = np.full(self.slots.capacity, -1, dtype=np.int64)  # index into KINDS, -1: unknown
+        self.post = np.zeros((self.slots.capacity, 3))
+        self.s = s
+        self.log_prior = log_prior
+        self.rows, self.known = np.zeros(0, np.int64), np.zeros(0, bool)
+
+    def assign(self, pic: Picture) -> None:
+        ids = np.asarray(pic.track, dtype=np.int64)
+        self.rows, self.known = self.slots.assign(self, ("kind", "post"), ids, float(pic.time_s))
+
+    def formation(self, pic: Picture, age: FloatArray) -> FloatArray:
+        """(N, 3) evidence each young row takes from an established track it flies with."""
+        s, N = self.s, len(pic)
+        out = np.zeros((N, 3))
+        young = age < s.formation_young_s
+        old = ~young & self.known
+        if not young.any() or not old.any():
+            return out
+        from scipy.spatial import cKDTree
+
+        x = pic.x
+        pairs = cKDTree(x[:, :2]).query_pairs(s.formation_radius_m, output_type="ndarray")
+        if not len(pairs):
+            return out
+        pairs = np.concatenate([pairs, pairs[:, ::-1]])  # (young, old) either way round
+        i, j = pairs[:, 0], pairs[:, 1]
+        alike = young[i] & old[j] & (np.hypot(x[i, 3] - x[j, 3], x[i, 4] - x[j, 4]) <= s.formation_speed_mps)
+        alike &= np.abs(x[i, 2] - x[j, 2]) <= s.formation_radius_m
+        i, j = i[alike], j[alike]
+        if not len(i):
+            return out
+        order = np.lexsort((-age[j], i))  # per young row, its oldest companion first
+        i, j = i[order], j[order]
+        first = np.r_[True, i[1:] != i[:-1]]
+        i, j = i[first], j[first]
+        llr = np.log(np.maximum(self.post[self.rows[j]], 1e-12)) - self.log_prior
+        llr -= llr.max(axis=1, keepdims=True)
+        w = 1.0 - age[i] / s.formation_young_s
+        out[i] = w[:, None] * np.maximum(llr, -s.formation_cap)
+        return out
+
+    def show(self, post: FloatArray, cls: IntArray, p: FloatArray) -> tuple[IntArray, FloatArray]:
+        """(cls, cls_p) shown for the picture's rows, from the classifier's own (cls, p)."""
+        rows, N = self.rows, len(cls)
+        best = np.argmax(post, axis=1) if N else np.zeros(0, np.int64)
+        shows = np.isin(cls, KIND_CODES)  # the classifier shows a kind (not unknown)
+        prev = np.where(self.known, self.kind[rows], -1)
+        p_best = post[np.arange(N), best] if N else np.zeros(0)
+        keep = (prev >= 0) & (prev != best) & (p_best < self.s.class_switch_p)
+        kind = np.where(keep, prev, np.where(shows, best, np.where(prev >= 0, prev, -1)))
+        self.kind[rows], self.post[rows] = kind, post
+        out_cls = np.where(kind >= 0, KIND_CODES[np.maximum(kind, 0)], cls).astype(np.int8)
+        out_p = np.where(kind >= 0, post[np.arange(N), np.maximum(kind, 0)], p) if N else p
+        return out_cls, out_p
+
+
+__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "ClassMemory", "identity_loglik"]

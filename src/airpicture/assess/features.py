@@ -9,7 +9,8 @@ What the table keeps per track (one compiled pass a picture: kernels.update_feat
                            how straight the flight is (birds wander, drones and aircraft fly legs)
     hits, chances (C, S)   per sensor: plots that updated the track, and the scans it could have been
                            seen in (time in the sensor's coverage / scan period) -> detection evidence
-                           (attributed from the cumulative Picture.sensors mask: see kernels.py)
+                           (from each sensor's count, Picture.seen_n; a picture without it: from
+                           the cumulative Picture.sensors mask, see kernels.py)
     ring (C, K)            position, speed and heading sampled every sample_dt_s, for loitering
 
 Hits and chances fade with tau_detect_s (bounded memory: a class can change when the evidence does).
@@ -173,6 +174,7 @@ class FeatureTable:
         self.ring_turn = np.zeros((C, K))
         self.ring_head = np.zeros(C, dtype=np.int64)
         self.mask = np.zeros(C, dtype=np.int64)  # the sensor bits seen at the track's previous picture
+        self.seen_n = np.zeros((C, S), dtype=np.int64)  # each sensor's count at its previous picture
         self.history = self._history()
         self.tuning = kernels.FeatureTuning(
             period_s=sheet.period_s,
@@ -203,7 +205,18 @@ class FeatureTable:
         "ring_turn",
         "ring_head",
         "mask",
+        "seen_n",
     )
+
+    @staticmethod
+    def _seen_n(pic: Picture, N: int, S: int) -> IntArray:
+        """Picture.seen_n for the sheet's S sensors (zeros when the picture has none). Columns past
+        S are sensors the sheet does not hold, as bits past S of Picture.sensors are."""
+        if pic.seen_n is None:
+            return np.zeros((N, S), np.int64)
+        if pic.seen_n.ndim != 2 or pic.seen_n.shape[0] != N or pic.seen_n.shape[1] < S:
+            raise ValueError(f"Picture.seen_n is {pic.seen_n.shape}, not ({N}, >= {S})")
+        return np.ascontiguousarray(pic.seen_n[:, :S], dtype=np.int64)
 
     def update(self, pic: Picture) -> Features:
         t = float(pic.time_s)
@@ -225,6 +238,8 @@ class FeatureTable:
             np.asarray(pic.last_update_s, dtype=np.float64),
             # the picture's site-ENU positions in ECEF: one product, not a geodetic conversion
             self.sheet.coverage(self.frames, pic.x[:, :3] @ self._enu.R + self._enu.origin_ecef, pic.alt_m),
+            self._seen_n(pic, N, S),
+            pic.seen_n is not None,
         )
         res = kernels.FeatureOutputs(out, height_ok, hits, misses, centre)
         kernels.update_features(t, rows_in, self.history, self.tuning, res)

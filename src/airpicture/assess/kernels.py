@@ -47,7 +47,8 @@ class PictureRows(NamedTuple):
     is initialised); x (N, 6) [e n u ve vn vu] site ENU; P (N, 6, 6) its covariance; alt (N,) m;
     sensors (N,) int64 cumulative bit mask of the sensors that updated the track; last_update (N,)
     s its last measurement; cover (N, S) bool which radar covers each row
-    (airpicture.sensors.covers, features.SensorSheet.coverage).
+    (airpicture.sensors.covers, features.SensorSheet.coverage); seen_n (N, S) int64 measurements
+    each sensor gave the track (Picture.seen_n) and by_sensor whether it is known (else zeros).
     """
 
     rows: _I
@@ -58,6 +59,8 @@ class PictureRows(NamedTuple):
     sensors: _I
     last_update: _F
     cover: _B
+    seen_n: _I
+    by_sensor: bool
 
 
 class SlotHistory(NamedTuple):
@@ -66,7 +69,8 @@ class SlotHistory(NamedTuple):
 
     first_s, last_s (C,) first / latest picture time; last_update_s (C,) the track's last
     measurement at its previous picture; speed_ew (C,) weighted speed m/s; heading_ew (C, 2)
-    weighted unit heading [e n]; mask (C,) int64 sensor bits at its previous picture; hits,
+    weighted unit heading [e n]; mask (C,) int64 sensor bits at its previous picture; seen_n (C, S)
+    int64 each sensor's measurements of the track at its previous picture; hits,
     chances (C, S) faded detections and scans in coverage; the ring of samples every sample_dt_s:
     ring_t (C, K) s (-1e18: never), ring_en (C, K, 2) [e n] m, ring_sp (C, K) speed m/s, ring_psi
     (C, K) heading rad, ring_turn (C, K) heading change since the previous sample rad, ring_head
@@ -79,6 +83,7 @@ class SlotHistory(NamedTuple):
     speed_ew: _F
     heading_ew: _F
     mask: _I
+    seen_n: _I
     hits: _F
     chances: _F
     ring_t: _F
@@ -274,6 +279,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
     sensors, last_update, cover = pic.sensors, pic.last_update, pic.cover
     first_s, last_s, last_update_s, speed_ew = hist.first_s, hist.last_s, hist.last_update_s, hist.speed_ew
     heading_ew, mask, hits, chances = hist.heading_ew, hist.mask, hist.hits, hist.chances
+    seen_prev = hist.seen_n
     ring_t, ring_en, ring_sp, ring_psi = hist.ring_t, hist.ring_en, hist.ring_sp, hist.ring_psi
     ring_turn, ring_head = hist.ring_turn, hist.ring_head
     period_s, tau_speed_s, tau_heading_s = tuning.period_s, tuning.tau_speed_s, tuning.tau_heading_s
@@ -301,28 +307,39 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
         a_u = (1.0 - np.exp(-dt / tau_heading_s) if known[i] else 1.0) * (1.0 if speed > 2.0 else 0.0)
         heading_ew[s, 0] += a_u * (ve / norm - heading_ew[s, 0])
         heading_ew[s, 1] += a_u * (vn / norm - heading_ew[s, 1])
-        # sensors: Picture.sensors is cumulative (every sensor that ever updated the track), so a
-        # hit is attributed where it can be: a sensor's bit appearing, or an update of a track
-        # that only one sensor has ever seen. Chances (scans in coverage) count while the updates
-        # are attributable; after that only new bits add evidence (a second sensor seeing it).
-        m = sensors[i]
-        new = m & ~mask[s]
-        n_bits = n_new = 0
-        for k in range(S):
-            n_bits += (m >> k) & 1
-            n_new += (new >> k) & 1
-        single = 1.0 if n_bits == 1 else 0.0
-        updated = 1.0 if last_update[i] > last_update_s[s] and n_bits == 1 and n_new == 0 else 0.0
-        # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
-        fade = np.exp(-dt / tau_detect_s)
-        for k in range(S):
-            h = hits[s, k] * fade + (((new >> k) & 1) + ((m >> k) & 1) * updated)
-            c = (1.0 if cover[i, k] else 0.0) * (dt * single) / period_s[k]
-            hits[s, k] = h
-            chances[s, k] = _max(chances[s, k] * fade + c, h)
-            hits_out[i, k] = h
-            misses_out[i, k] = chances[s, k] - h
-        mask[s], last_update_s[s], last_s[s] = m, last_update[i], t
+        fade = np.exp(-dt / tau_detect_s)  # bounded memory: older looks fade, evidence stays revisable
+        if pic.by_sensor:
+            # each sensor's own count: a hit per new measurement, a chance per scan in coverage
+            for k in range(S):
+                n_new = pic.seen_n[i, k] - (seen_prev[s, k] if known[i] else 0)
+                h = hits[s, k] * fade + _max(float(n_new), 0.0)
+                c = (1.0 if cover[i, k] else 0.0) * dt / period_s[k]
+                hits[s, k] = h
+                chances[s, k] = _max(chances[s, k] * fade + c, h)
+                hits_out[i, k] = h
+                misses_out[i, k] = chances[s, k] - h
+                seen_prev[s, k] = pic.seen_n[i, k]
+        else:
+            # Picture.sensors is cumulative (every sensor that ever updated the track), so a hit
+            # is attributed where it can be: a sensor's bit appearing, or an update of a track that
+            # only one sensor has ever seen. Chances (scans in coverage) count while the updates
+            # are attributable; after that only new bits add evidence (a second sensor seeing it).
+            m = sensors[i]
+            new = m & ~mask[s]
+            n_bits = n_new = 0
+            for k in range(S):
+                n_bits += (m >> k) & 1
+                n_new += (new >> k) & 1
+            single = 1.0 if n_bits == 1 else 0.0
+            updated = 1.0 if last_update[i] > last_update_s[s] and n_bits == 1 and n_new == 0 else 0.0
+            for k in range(S):
+                h = hits[s, k] * fade + (((new >> k) & 1) + ((m >> k) & 1) * updated)
+                c = (1.0 if cover[i, k] else 0.0) * (dt * single) / period_s[k]
+                hits[s, k] = h
+                chances[s, k] = _max(chances[s, k] * fade + c, h)
+                hits_out[i, k] = h
+                misses_out[i, k] = chances[s, k] - h
+        mask[s], last_update_s[s], last_s[s] = sensors[i], last_update[i], t
         # the ring, for loitering: (t, e, n, speed, heading, heading change since the previous
         # sample, wrapped to (-pi, pi]) every sample_dt_s; a sample's terms are computed once
         head, prev = ring_head[s], (ring_head[s] - 1) % K

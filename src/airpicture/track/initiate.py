@@ -37,6 +37,7 @@ def open_row(cols, r, t, p, Cp, sensor, motion):
     cols.hits[r] = 1
     cols.sensors[r] = 1 << sensor
     cols.t_seen[r, sensor] = t
+    cols.n_seen[r, sensor] = 1
 
 
 @jit

@@ -151,6 +151,7 @@ def stitch(
     tb.ident[nw] = np.where(tb.ident[nw] < 0, tb.ident[old], tb.ident[nw])
     tb.sensors[nw] |= tb.sensors[old]
     tb.radar_hits[nw] += tb.radar_hits[old]
+    tb.n_seen[nw] += tb.n_seen[old]  # the id's detections go on counting (a merge's do not: same scans)
     tb.free(old)
     return len(pick)
 

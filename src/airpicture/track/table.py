@@ -27,7 +27,8 @@ class TrackColumns(NamedTuple):
     combined (kept up to date by every update, so readers need not combine); score (C,)
     log-likelihood ratio of "an object" vs "clutter", peak its highest value; hits, radar_hits
     (C,) int32 measurements and radar plots used; t_first, t_update (C,) start and last
-    measurement by any sensor; t_seen (C, S) last measurement by each sensor (NaN: never);
+    measurement by any sensor; t_seen (C, S) last measurement by each sensor (NaN: never); n_seen
+    (C, S) int32 measurements each sensor gave it (a radar's: its detections, for classification);
     miss_lp (C,) log-probability of the misses since t_update, already added to score; ident (C,)
     int64 cooperative identity (NO_IDENT: none); sensors (C,) int64 bit mask of the sensors that
     measured it; mode_c (C,) a reported altitude updated it; h_known (C,) a height was measured;
@@ -50,6 +51,7 @@ class TrackColumns(NamedTuple):
     t_first: npt.NDArray[np.float64]
     t_update: npt.NDArray[np.float64]
     t_seen: npt.NDArray[np.float64]
+    n_seen: npt.NDArray[np.int32]
     miss_lp: npt.NDArray[np.float64]
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
@@ -62,7 +64,8 @@ class TrackTable:
     """The columns of TrackColumns as attributes (numpy views for Python code) and as `cols` (the
     record for kernels; rebuilt when the table grows)."""
 
-    #: name -> (shape per row, dtype, value of a free row); t_seen's width is the sensor count.
+    #: name -> (shape per row, dtype, value of a free row); t_seen's and n_seen's width is the
+    #: sensor count.
     FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], str, object]]] = {
         "alive": ((), "?", False),
         "status": ((), "i1", TENTATIVE),
@@ -80,6 +83,7 @@ class TrackTable:
         "t_first": ((), "f8", 0.0),
         "t_update": ((), "f8", 0.0),
         "t_seen": ((1,), "f8", np.nan),
+        "n_seen": ((1,), "i4", 0),
         "miss_lp": ((), "f8", 0.0),
         "ident": ((), "i8", NO_IDENT),
         "sensors": ((), "i8", 0),
@@ -104,6 +108,7 @@ class TrackTable:
     t_first: npt.NDArray[np.float64]
     t_update: npt.NDArray[np.float64]
     t_seen: npt.NDArray[np.float64]
+    n_seen: npt.NDArray[np.int32]
     miss_lp: npt.NDArray[np.float64]
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
@@ -114,7 +119,7 @@ class TrackTable:
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0
         self.next_id = 1
-        self.fields = dict(self.FIELDS, t_seen=((n_sensors,), "f8", np.nan))
+        self.fields = dict(self.FIELDS, t_seen=((n_sensors,), "f8", np.nan), n_seen=((n_sensors,), "i4", 0))
         for name, (shape, dt, fill) in self.fields.items():
             setattr(self, name, np.full((0, *shape), fill, dtype=dt))
         self._grow(capacity)

@@ -330,8 +330,10 @@ class ImmGnnTracker:
         if drop.any():
             tb.free(rows[drop])
             self.stats.deleted += lost
-        # duplicates form slowly: looking for them once per housekeeping_s is enough
-        if t >= self._t_house + self.settings.housekeeping_s:
+        # duplicates form slowly: looking for them once per housekeeping_s is enough, but a track
+        # confirmed beside a confirmed one on the same object (a flock's many plots, a restart)
+        # is merged before it is ever published
+        if confirm.any() or t >= self._t_house + self.settings.housekeeping_s:
             self._t_house = t
             self.stats.merged += merge(tb, t, self.motion.accel2, self.settings, self.gates)
 
@@ -368,6 +370,7 @@ class ImmGnnTracker:
             row_time=row_time,
             info=info,
             radar_hits=tb.radar_hits[rows],
+            seen_n=tb.n_seen[rows],
             manoeuvre_p=1.0 - tb.mu[rows, 0],  # the modes other than the quiet one
             first_s=tb.t_first[rows],
         )

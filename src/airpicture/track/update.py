@@ -188,6 +188,7 @@ def book(cols, r, xs, Ps, mus, t, gain, sensor, mode_c_seen, h_seen):
     cols.miss_lp[r] = 0.0
     cols.sensors[r] |= 1 << sensor
     cols.t_seen[r, sensor] = t
+    cols.n_seen[r, sensor] += 1
     cols.mode_c[r] |= mode_c_seen
     cols.h_known[r] |= h_seen
 
