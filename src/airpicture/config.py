@@ -484,6 +484,11 @@ class AssessSettings(BaseModel):
         le=1,
         description="a track shown as one kind is shown as another once that kind is this probable",
     )
+    class_memory_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="the class shown is decided on the posterior averaged over about this, s",
+    )
     formation_radius_m: float = Field(
         default=150.0, ge=0, description="tracks this close, flying alike, fly in formation, m"
     )
@@ -492,6 +497,16 @@ class AssessSettings(BaseModel):
         default=30.0, ge=0, description="a track younger than this takes its formation's evidence, s"
     )
     formation_cap: float = Field(default=5.0, ge=0, description="...at most this many nats of it")
+    hover_speed_mps: float = Field(default=2.0, ge=0, description="a track slower than this hovers, m/s")
+    behaviour_memory_s: float = Field(
+        default=300.0, gt=0, description="time hovering or in formation is remembered for about this, s"
+    )
+    behaviour_evidence_s: float = Field(
+        default=10.0, gt=0, description="...and counts fully once it lasted this long, s"
+    )
+    behaviour_cap: float = Field(
+        default=4.0, ge=0, description="nats against a bird that hovers, or a drone in a flock"
+    )
     ident_weight: float = Field(
         default=20.0, ge=0, description="nats for a cooperative identity (ICAO: aircraft, Remote ID: drone)"
     )

@@ -35,7 +35,7 @@ import numpy as np
 from airpicture.assess import kernels
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.features import Features, SensorSheet
-from airpicture.assess.slots import SlotTable
+from airpicture.assess.memory import ClassMemory
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, ObjectClass, Picture
 
 #: The kinds of the likelihood columns, in order: their ObjectClass codes and labels.
@@ -64,13 +64,16 @@ KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
 
 #: Heading wander w = 1 - |mean unit heading| over ~20 s (features.py), as a mixture per kind:
 #: (share flying straight legs, mean w on a leg, share wandering, median w when wandering).
-#: Drones and aircraft fly legs (w ~ 0: heading noise only) with turns or circles between; birds'
-#: headings random-walk (~10 deg/sqrt(s)): over the 20 s average w ~ 1 - 1/(1 + s²tau/2) ~ 0.25,
-#: and they sometimes glide straight.
+#: Aircraft, drones and birds all fly legs (w ~ 0: heading noise only) with turns or circles
+#: between. A bird's heading does random-walk, but the track's velocity, filtered over several
+#: scans, smooths most of it away: measured on tracks, birds wander no more than multirotors going
+#: from waypoint to waypoint (airpicture eval campaign, 16 sites: bird tracks w ~ 0.02-0.05,
+#: drone tracks ~ 0.2). So heading wander is no evidence between drones and birds; it is kept as
+#: one (uninformative) term of the model, so that a sensor that measures it could inform it.
 WANDER: dict[str, tuple[float, float, float, float]] = {
     "aircraft": (0.6, 0.02, 0.4, 0.3),
     "drone": (0.6, 0.02, 0.4, 0.3),
-    "bird": (0.3, 0.02, 0.7, 0.25),
+    "bird": (0.6, 0.02, 0.4, 0.3),
 }
 
 
@@ -139,90 +142,14 @@ class BayesClassifier:
         uav = np.isin(pic.ident, uav_ids) if len(uav_ids) else np.zeros(N, dtype=bool)
         ident_ll = identity_loglik(pic.ident, pic.mode_c, self.s, uav)
         self.memory.assign(pic)
-        ident_ll += self.memory.formation(pic, f.age_s)
+        ident_ll += self.memory.evidence(pic, f)
         post, cls, p = np.empty((N, 3)), np.empty(N, dtype=np.int8), np.empty(N)
         ev = kernels.ClassifyRows(
             f.hits, f.misses, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll
         )
         kernels.classify(ev, self.model, kernels.ClassifyOutputs(post, cls, p))
-        pic.cls, pic.cls_p = self.memory.show(post, cls, p)
+        pic.cls, pic.cls_p = self.memory.show(float(pic.time_s), post)
         return post
 
 
-class ClassMemory:
-    """What the classifier remembers per track id (SlotTable rows, kept grace_s after a track's
-    last picture): the kind shown and the last posterior.
-
-    The class shown has hysteresis: a track shown as one kind is shown as another only once that
-    kind's posterior reaches switch_p; until then it keeps its class, with that class's own
-    (current) probability, so the number shown stays honest. A track shown "unknown" takes the
-    best kind as soon as the classifier shows one. Without this, a track whose evidence hovers
-    near a tie (a hovering drone and a bird seen with equal Pd) flips on every scan.
-
-    Formation: objects that fly together, close and at the same velocity, are of one kind (a
-    flock, or a track that restarted beside its own object). A young track (age < young_s) flying
-    in formation with an established one takes that track's evidence, log(posterior / prior)
-    capped at cap nats, weighted 1 - age / young_s, so its own evidence takes over as it ages.
-    Birds make most new tracks (a flock gives many plots a scan), and without this each starts
-    from the prior and is shown "unknown", or the wrong small kind, for its first seconds.
-    """
-
-    def __init__(self, s: AssessSettings, log_prior: FloatArray) -> None:
-        self.slots = SlotTable(s.history_grace_s)
-        self.kind = np.full(self.slots.capacity, -1, dtype=np.int64)  # index into KINDS, -1: unknown
-        self.post = np.zeros((self.slots.capacity, 3))
-        self.s = s
-        self.log_prior = log_prior
-        self.rows, self.known = np.zeros(0, np.int64), np.zeros(0, bool)
-
-    def assign(self, pic: Picture) -> None:
-        ids = np.asarray(pic.track, dtype=np.int64)
-        self.rows, self.known = self.slots.assign(self, ("kind", "post"), ids, float(pic.time_s))
-
-    def formation(self, pic: Picture, age: FloatArray) -> FloatArray:
-        """(N, 3) evidence each young row takes from an established track it flies with."""
-        s, N = self.s, len(pic)
-        out = np.zeros((N, 3))
-        young = age < s.formation_young_s
-        old = ~young & self.known
-        if not young.any() or not old.any():
-            return out
-        from scipy.spatial import cKDTree
-
-        x = pic.x
-        pairs = cKDTree(x[:, :2]).query_pairs(s.formation_radius_m, output_type="ndarray")
-        if not len(pairs):
-            return out
-        pairs = np.concatenate([pairs, pairs[:, ::-1]])  # (young, old) either way round
-        i, j = pairs[:, 0], pairs[:, 1]
-        alike = young[i] & old[j] & (np.hypot(x[i, 3] - x[j, 3], x[i, 4] - x[j, 4]) <= s.formation_speed_mps)
-        alike &= np.abs(x[i, 2] - x[j, 2]) <= s.formation_radius_m
-        i, j = i[alike], j[alike]
-        if not len(i):
-            return out
-        order = np.lexsort((-age[j], i))  # per young row, its oldest companion first
-        i, j = i[order], j[order]
-        first = np.r_[True, i[1:] != i[:-1]]
-        i, j = i[first], j[first]
-        llr = np.log(np.maximum(self.post[self.rows[j]], 1e-12)) - self.log_prior
-        llr -= llr.max(axis=1, keepdims=True)
-        w = 1.0 - age[i] / s.formation_young_s
-        out[i] = w[:, None] * np.maximum(llr, -s.formation_cap)
-        return out
-
-    def show(self, post: FloatArray, cls: IntArray, p: FloatArray) -> tuple[IntArray, FloatArray]:
-        """(cls, cls_p) shown for the picture's rows, from the classifier's own (cls, p)."""
-        rows, N = self.rows, len(cls)
-        best = np.argmax(post, axis=1) if N else np.zeros(0, np.int64)
-        shows = np.isin(cls, KIND_CODES)  # the classifier shows a kind (not unknown)
-        prev = np.where(self.known, self.kind[rows], -1)
-        p_best = post[np.arange(N), best] if N else np.zeros(0)
-        keep = (prev >= 0) & (prev != best) & (p_best < self.s.class_switch_p)
-        kind = np.where(keep, prev, np.where(shows, best, np.where(prev >= 0, prev, -1)))
-        self.kind[rows], self.post[rows] = kind, post
-        out_cls = np.where(kind >= 0, KIND_CODES[np.maximum(kind, 0)], cls).astype(np.int8)
-        out_p = np.where(kind >= 0, post[np.arange(N), np.maximum(kind, 0)], p) if N else p
-        return out_cls, out_p
-
-
-__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "ClassMemory", "identity_loglik"]
+__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "identity_loglik"]

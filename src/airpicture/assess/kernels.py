@@ -309,9 +309,11 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
         heading_ew[s, 1] += a_u * (vn / norm - heading_ew[s, 1])
         fade = np.exp(-dt / tau_detect_s)  # bounded memory: older looks fade, evidence stays revisable
         if pic.by_sensor:
-            # each sensor's own count: a hit per new measurement, a chance per scan in coverage
+            # each sensor's own count: a hit per new measurement, a chance per scan in coverage.
+            # The plots that made a track confirm it are no evidence: it was published because it
+            # got them (counting them, every new track would look like a high-Pd aircraft).
             for k in range(S):
-                n_new = pic.seen_n[i, k] - (seen_prev[s, k] if known[i] else 0)
+                n_new = pic.seen_n[i, k] - (seen_prev[s, k] if known[i] else pic.seen_n[i, k])
                 h = hits[s, k] * fade + _max(float(n_new), 0.0)
                 c = (1.0 if cover[i, k] else 0.0) * dt / period_s[k]
                 hits[s, k] = h
@@ -424,7 +426,7 @@ def _classify(ev_fields, model_fields, res_fields):
         L[2] = np.logaddexp(log_flock_share[0] + L[2], log_flock_share[1] + (a + b))
         top = _max(_max(L[0], L[1]), L[2])
         # kinematics, worth a few looks; heading wander needs its averaging time (~20 s)
-        looks = _min(age[i] / kinematic_tau_s, kinematic_max_looks)
+        looks = _min(1.0 + age[i] / kinematic_tau_s, kinematic_max_looks)  # a new track's state is a look
         settled = _min(_max((age[i] - 10.0) / 20.0, 0.0), 1.0)
         h = height[i] if height_ok[i] else 0.0
         for k in range(3):
