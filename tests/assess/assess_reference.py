@@ -126,7 +126,9 @@ class ReferenceFeatureTable(FeatureTable):
         if pic.seen_n is not None:
             # each sensor's own count: a hit per new measurement, a chance per scan in coverage
             seen_n = np.asarray(pic.seen_n, dtype=np.int64)[:, :S]
-            new_hits = np.maximum(seen_n - np.where(known[:, None], self.seen_n, seen_n), 0).astype(np.float64)
+            new_hits = np.maximum(seen_n - np.where(known[:, None], self.seen_n, seen_n), 0).astype(
+                np.float64
+            )
             new_chances = cover * dt[:, None] / self.sheet.period_s[None, :]
             self.seen_n = seen_n.copy()
         else:
@@ -258,14 +260,22 @@ def detection_loglik(c: BayesClassifier, f: Features) -> FloatArray:
 
 
 def posterior(
-    c: BayesClassifier, f: Features, ident: IntArray, mode_c: BoolArray, uav: BoolArray
+    c: BayesClassifier,
+    f: Features,
+    ident: IntArray,
+    mode_c: BoolArray,
+    uav: BoolArray,
+    memory: FloatArray | None = None,
 ) -> FloatArray:
-    """BayesClassifier.update's posterior (N, 3) over KINDS."""
+    """BayesClassifier.update's posterior (N, 3) over KINDS; memory: the evidence of its
+    ClassMemory (memory.py, plain numpy, not a kernel's), added as it is."""
     looks = np.minimum(1.0 + f.age_s / c.s.kinematic_tau_s, c.s.kinematic_max_looks)
     # heading wander needs its averaging time (~20 s) before it means anything
     settled = np.clip((f.age_s - 10.0) / 20.0, 0.0, 1.0)
     logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kinematic_loglik(f, settled)
     logp += identity_loglik(ident, mode_c, c.s, uav)
+    if memory is not None:
+        logp += memory
     post = np.exp(logp - logp.max(axis=1, keepdims=True))
     return post / post.sum(axis=1, keepdims=True)
 

@@ -90,22 +90,39 @@ def test_classifier_matches_the_numpy_version(pictures) -> None:
     features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
     c = BayesClassifier(sheet, AssessSettings())
     classes = set()
-    shown_before: dict[int, int] = {}  # the hysteresis (ClassMemory.show), one track at a time
+    st = AssessSettings()
+    memory: dict[int, tuple[int, np.ndarray, float, float]] = {}  # id -> kind, avg, since, last
+    evidence: list[np.ndarray] = []  # what ClassMemory.evidence added, picture by picture
+    own = c.memory.evidence
+    c.memory.evidence = lambda pic, f: evidence.append(own(pic, f)) or evidence[-1]  # type: ignore[method-assign]
     for p in pictures:
         p.info = {icao_ident("3944f5"): {"uav": True}} if p.time_s % 2 else {}
         f = features.update(p)
         post = c.update(p, f)
         uav = np.isin(p.ident, list(p.info))
-        want = reference.posterior(c, f, p.ident, p.mode_c, uav)
+        want = reference.posterior(c, f, p.ident, p.mode_c, uav, evidence[-1])
         np.testing.assert_allclose(post, want, rtol=1e-12, atol=1e-14)
-        best = np.argmax(want, axis=1)
-        shown = []
-        for tid, b, row in zip(p.track.tolist(), best.tolist(), want, strict=True):
-            prev = shown_before.get(tid, 0)
-            switch = row[b] >= AssessSettings().class_switch_p or prev == 0
-            k = (b + 1 if row[b] >= 0.5 else prev) if switch or prev == b + 1 else prev
-            shown_before[tid] = k
-            shown.append(k)
+        # the class shown (memory.ClassMemory.show), one track at a time
+        t, shown = float(p.time_s), []
+        memory = {k: v for k, v in memory.items() if v[3] >= t - st.history_grace_s}
+        for tid, row in zip(p.track.tolist(), want, strict=True):
+            logp = np.log(np.maximum(row, 1e-300))
+            if tid in memory:
+                prev, avg, since, last = memory[tid]
+                dt = t - last
+                a = min(dt / max(t - since, 1e-9), 1.0)
+                if t - since > st.class_memory_s:
+                    a = -np.expm1(-dt / st.class_memory_s)
+                avg = avg + a * (logp - avg)
+            else:
+                prev, avg, since = -1, logp, t
+            sm = np.exp(avg - avg.max())
+            sm /= sm.sum()
+            b = int(np.argmax(sm))
+            switch = sm[b] >= (st.class_switch_p if prev >= 0 else st.unknown_below_p)
+            kind = b if (b == prev or switch) else prev
+            memory[tid] = (kind, avg, since, t)
+            shown.append(kind + 1 if kind >= 0 else 0)
         np.testing.assert_array_equal(p.cls, shown)
         classes |= set(p.cls.tolist())
     assert classes == {0, 1, 2, 3}  # aircraft, drone, bird, and unknown while young

@@ -243,6 +243,8 @@ class AlertRules:
                 ev["time_to_entry_s"] = tte
             if kind == AlertKind.ZONE_ENTRY:
                 msg = f"{what}, is inside zone {zone!r}, {d:.0f} m in from its boundary."
+            elif d >= 0:  # the predicted entry came true: the alert lives on until it clears
+                msg = f"{what}, has entered zone {zone!r} as predicted, {d:.0f} m in from its boundary."
             else:
                 when = f"enters in about {tte:.0f} s" if np.isfinite(tte) else "is near it"
                 msg = f"{what}, {-d:.0f} m outside zone {zone!r}, {when} on its current course."

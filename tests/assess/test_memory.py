@@ -1,0 +1,85 @@
+"""The classifier's memory (assess/memory.py): the evidence only a track's past or its neighbours
+give, and the class shown (averaged, with hysteresis)."""
+
+import numpy as np
+from conftest import SENSORS, SITE, only, straight
+
+from airpicture.assess import AssessSettings, TrackAssessor
+from airpicture.assess.memory import BIRD, DRONE
+
+SR = 2
+
+
+def seen(p: float, seed: int):
+    rng = np.random.default_rng(seed)
+    return lambda t: SR if rng.random() < p else 0
+
+
+def test_a_hovering_track_is_unlike_a_bird_for_minutes_after(run_movers) -> None:
+    """Hovering 40 s, then flying straight at 10 m/s: the memory keeps counting against a bird."""
+
+    def hover_then_go(t):
+        v = np.array([0.0, 0.0, 0.0]) if t < 40 else np.array([10.0, 0.0, 0.0])
+        return np.array([1000.0 + max(t - 40, 0) * 10.0, 0.0, 80.0]), v
+
+    pics = run_movers([(1, hover_then_go, seen(0.8, 1), -1)], 120)
+    a = TrackAssessor(SENSORS, SITE, [])
+    ev = []
+    for p in pics:
+        f = a.features.update(p)
+        a.classifier.memory.assign(p)
+        ev.append(a.classifier.memory.evidence(p, f)[0].copy())
+    s = AssessSettings()
+    assert ev[5][BIRD] == 0.0 or ev[5][BIRD] > -s.behaviour_cap  # not yet: hovering takes time
+    assert ev[39][BIRD] == -s.behaviour_cap  # hovered 40 s: the full evidence against a bird
+    assert ev[100][BIRD] < -0.7 * s.behaviour_cap  # a minute of straight flight later: remembered
+    assert all(e[DRONE] == 0.0 for e in ev)  # alone: no company
+
+
+def test_company_counts_against_a_drone_and_a_young_track_takes_its_flocks_class(run_movers) -> None:
+    """Three objects 30 m apart at one velocity: in company, unlike drones; a fourth that starts
+    among them 60 s later takes the flock's evidence while it is young."""
+    flock = [(k, straight((30.0 * k, 2000.0, 60.0), (9.0, 3.0, 0.0)), seen(0.7, k), -1) for k in (1, 2, 3)]
+    late = (4, straight((-15.0, 2000.0, 60.0), (9.0, 3.0, 0.0)), seen(0.7, 4), -1)
+    pics = run_movers([*flock, late], 90)
+    for p in pics[:60]:
+        only(p, [1, 2, 3])
+    a = TrackAssessor(SENSORS, SITE, [])
+    rows = []
+    for p in pics:
+        f = a.features.update(p)
+        a.classifier.memory.assign(p)
+        rows.append((p.track.copy(), a.classifier.memory.evidence(p, f), f.age_s.copy()))
+    tracks, ev, _ = rows[55]
+    assert (ev[:, DRONE] <= -AssessSettings().behaviour_cap + 1e-9).all()  # long in company
+    tracks, ev, age = rows[61]
+    young = np.flatnonzero(tracks == 4)[0]
+    old = ev[tracks != 4]
+    # the young one's evidence is its company's (inherited, weighted by youth) plus its own company
+    assert age[young] < AssessSettings().formation_young_s
+    assert ev[young, DRONE] < 0 and ev[young, BIRD] >= ev[young, DRONE]
+    assert (old[:, DRONE] < 0).all()
+
+
+def test_the_class_shown_does_not_flip_on_a_near_tie() -> None:
+    """A posterior that swings around 50/50 drone/bird shows one class, not one a scan."""
+    from airpicture.assess.memory import ClassMemory
+    from airpicture.types import Picture
+
+    s = AssessSettings()
+    m = ClassMemory(s, np.log(np.full(3, 1 / 3)))
+    shown = []
+    for k in range(120):
+        pd = 0.45 + 0.1 * (k % 2)  # drone 0.45, 0.55, 0.45, ...
+        post = np.array([[0.01, pd, 0.99 - pd]])
+        pic = Picture(time_s=1.7e9 + k, track=np.array([7]), x=np.zeros((1, 6)), P=np.zeros((1, 6, 6)),
+                      lat=np.zeros(1), lon=np.zeros(1), alt_m=np.zeros(1), cls=np.zeros(1, np.int8),
+                      cls_p=np.zeros(1), ident=np.array([-1]), sensors=np.array([2]),
+                      last_update_s=np.array([1.7e9 + k]), integrity=np.zeros(1, np.int8),
+                      mode_c=np.zeros(1, bool))  # fmt: skip
+        m.assign(pic)
+        cls, p = m.show(pic.time_s, post)
+        shown.append(int(cls[0]))
+        assert 0.0 <= p[0] <= 1.0
+    changes = sum(a != b for a, b in zip(shown[1:], shown[:-1], strict=True))
+    assert changes <= 1  # unknown -> a class at most once; never back and forth
