@@ -520,6 +520,13 @@ class AssessSettings(BaseModel):
     keep_drone_p: float = Field(default=0.6, ge=0, le=1, description="...and that keeps it alertable")
     alert_min_age_s: float = Field(default=20.0, ge=0, description="a track alerts once this old, s")
     alert_hold_s: float = Field(default=15.0, ge=0, description="...and alertable this long, s")
+    uncooperative_drone_p: float = Field(
+        default=0.99,
+        ge=0,
+        le=1,
+        description="an uncooperative alert (information) needs this drone probability",
+    )
+    uncooperative_min_age_s: float = Field(default=60.0, ge=0, description="...and a track this old, s")
     # zones
     predict_horizon_s: float = Field(
         default=60.0, ge=0, description="predicted entries look this far ahead, s"

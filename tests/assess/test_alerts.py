@@ -25,7 +25,9 @@ def run(pics, settings=None):
 
 #: for the lifecycle tests: a drone the classifier believes in at 0.8 may alert (a 10 m/s object
 #: seen with Pd 0.8 by a radar whose bird Pd is 0.6 is a drone at about 0.8 after a minute)
-BELIEVED = AssessSettings(alert_drone_p=0.8, keep_drone_p=0.5)
+BELIEVED = AssessSettings(
+    alert_drone_p=0.8, keep_drone_p=0.5, uncooperative_drone_p=0.8, uncooperative_min_age_s=0.0
+)
 
 
 def raised(alerts, kind=None):
@@ -99,9 +101,12 @@ def test_uncooperative_only_without_identity(run_movers) -> None:
         (1, straight((-2000, 2000, 100), (10, 0, 0)), seen(0.8, 6), -1),
         (2, straight((-2000, -2000, 100), (10, 0, 0)), seen(0.8, 7), remoteid_ident("SN-42")),
     ]
-    alerts = raised(run(run_movers(movers, 60), BELIEVED), "uncooperative")
+    settings = AssessSettings(alert_drone_p=0.8, keep_drone_p=0.5, uncooperative_drone_p=0.8)
+    alerts = raised(run(run_movers(movers, 120), settings), "uncooperative")
     assert [a.track for a in alerts] == [1]
     assert "no ADS-B or Remote ID" in alerts[0].message
+    # information waits for certainty: not before uncooperative_min_age_s, however sure
+    assert alerts[0].time_s - 1.7e9 >= AssessSettings().uncooperative_min_age_s
 
 
 def test_lost_track_clears_its_alerts_at_its_last_position(run_movers) -> None:

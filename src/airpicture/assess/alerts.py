@@ -112,6 +112,7 @@ class AlertRules:
         # every condition needs an alertable track: only those rows, and the tracks of active
         # alerts (whose steps describe them), are evaluated
         raise_keys, keep_keys, zt = self.conditions(pic, f, ok, np.flatnonzero(watch))
+        raise_keys = self._informational(raise_keys, ids, p_drone, f.age_s)
         done, due, gone, fresh = self.refresh(pic, keep_keys, raise_keys)
         out: list[Alert] = []
         for a in np.flatnonzero(done | due):  # a loop over alert steps (outputs), not tracks
@@ -143,6 +144,23 @@ class AlertRules:
         self.last_pos = np.concatenate([self.last_pos, np.column_stack([pic.lat, pic.lon, pic.alt_m])[row]])
         self.seen_s = np.concatenate([self.seen_s, np.full(len(new), t)])
         return out
+
+    def _informational(self, keys: IntArray, ids: IntArray, p_drone: FloatArray, age: FloatArray) -> IntArray:
+        """The raise keys, less the uncooperative ones of tracks not yet sure enough for them. An
+        uncooperative alert informs (a drone without identity is around); it warns of nothing
+        that needs an answer now, so it waits for more certainty than a zone alert: P(drone) >=
+        uncooperative_drone_p at an age of uncooperative_min_age_s. A zone alert on a drone that
+        turns out a bird costs an operator a look; a stream of "uncooperative" alerts on birds
+        costs the operator's trust."""
+        unc = (keys % _NK) == int(AlertKind.UNCOOPERATIVE)
+        if not unc.any():
+            return keys
+        _, row = rekey(ids, keys[unc] // self.tuning.nzk)
+        s = self.s
+        sure = (p_drone[row] >= s.uncooperative_drone_p) & (age[row] >= s.uncooperative_min_age_s)
+        keep = np.ones(len(keys), bool)
+        keep[np.flatnonzero(unc)[~sure]] = False
+        return keys[keep]
 
     def conditions(
         self, pic: Picture, f: Features, ok: BoolArray, sub: IntArray

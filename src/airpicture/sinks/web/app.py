@@ -27,7 +27,14 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 
 from airpicture.sinks.web import models, security
@@ -100,6 +107,12 @@ def create_app(
                 resp.set_cookie(security.COOKIE, given, httponly=True, samesite="strict")
             return resp
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/about", include_in_schema=False, response_class=HTMLResponse)
+    def about() -> Response:
+        from airpicture.sinks.web.about import about_html, published
+
+        return HTMLResponse(about_html(published()))
 
     @app.get(f"/static/basemap/{BASEMAP}", include_in_schema=False)
     def basemap() -> Response:
