@@ -109,8 +109,18 @@ class ModesFileSource:
         yield self._reports(self.stream.close())
 
     def table(self) -> MessageArray:
-        """Every decoded message so far (read the whole file through `batches()` first)."""
-        return np.concatenate(self.tables) if self.tables else np.empty(0, MESSAGE_DTYPE)
+        """Every decoded message so far (read the whole file through `batches()` first), with the
+        surface positions resolved after their message was decoded (cpr 5) written in."""
+        table = np.concatenate(self.tables) if self.tables else np.empty(0, MESSAGE_DTYPE)
+        dec = self.stream.decoder
+        fills = dec.pop_backfill() if dec is not None else []
+        if fills and self.keep_tables:
+            rows = np.array([f[0] for f in fills], np.int64)
+            table["lat"][rows] = [f[1] for f in fills]
+            table["lon"][rows] = [f[2] for f in fills]
+            table["cpr"][rows] = 5
+            self.tables = [table]
+        return table
 
     def _reports(self, table: MessageArray) -> npt.NDArray[np.void]:
         if self.keep_tables:
