@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from airpicture.errors import DecodeError, InputError, RecordError, SourceError
 from airpicture.sources import pcap
-from airpicture.sources.remoteid import Frame, RemoteIdRegistry, decode_message, messages_of
+from airpicture.sources.remoteid import Frame, RemoteIdRegistry, frame_of
 from airpicture.types import Rejects, SourceStats
 
 ADV_ACCESS_ADDRESS = 0x8E89BED6
@@ -136,7 +136,7 @@ def decode_ble_pdu(pdu: bytes | memoryview, time_s: float = math.nan) -> Frame:
     else:
         raise _err("not_remoteid", pdu)
     counter, body = ad_service_data(ad)
-    return Frame(time_s, transport, address, counter, messages_of(decode_message(body)))
+    return frame_of(time_s, transport, address, counter, body)
 
 
 def decode_ble_ll(ll: bytes | memoryview, time_s: float = math.nan) -> Frame:
@@ -294,7 +294,7 @@ def decode_wifi(mpdu: bytes | memoryview, time_s: float = math.nan) -> Frame:
         (counter, data), transport = _nan(body), "wifi_nan"
     else:
         raise _err("not_remoteid", b[:2])
-    return Frame(time_s, transport, address, counter, messages_of(decode_message(data)))
+    return frame_of(time_s, transport, address, counter, data)
 
 
 def _mgmt(subtype: int, dest: bytes, address: str, bssid: bytes | None) -> bytes:
@@ -381,7 +381,7 @@ def decode_json_line(line: str | bytes) -> Frame:
     transport, address = obj.get("transport", "jsonl"), obj.get("address", "")
     if not isinstance(transport, str) or not isinstance(address, str):
         raise RecordError("jsonl_field", line[:80], "remoteid")
-    return Frame(t, transport, address.upper(), -1, messages_of(decode_message(raw)))
+    return frame_of(t, transport, address.upper(), -1, raw)
 
 
 class RemoteIdReader:
