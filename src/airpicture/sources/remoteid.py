@@ -580,8 +580,9 @@ def frame_of(time_s: float, transport: str, address: str, counter: int, raw: byt
     return Frame(time_s, transport, address, counter, messages_of(decoded), missing)
 
 
-#: Preference among a UA's Basic IDs for its identity: serial number first (it never changes).
-_ID_RANK = {1: 0, 4: 1, 3: 2, 2: 3}
+#: Preference among a UA's Basic IDs for its identity: serial number first (it never changes); an id
+#: of type 0 ("none", as the Wireshark dissector's samples send) last, rather than no identity.
+_ID_RANK = {1: 0, 4: 1, 3: 2, 2: 3, 0: 4}
 #: A Location timestamp further than this from the receive time is not trusted (drone clock off).
 MAX_CLOCK_OFFSET_S = 10.0
 
