@@ -1,6 +1,7 @@
 """Fuzz every Mode S / ADS-B input decoder with random and mutated inputs; print what happened.
 
-    .venv/bin/python benchmarks/fuzz_modes.py [--n 1000000] [--seed 1] [--only beast,modes,modes-norx,commb,avr,jsonl,sbs]
+    .venv/bin/python benchmarks/fuzz_modes.py [--n 1000000] [--seed 1]
+        [--only beast,modes,modes-norx,commb,avr,jsonl,sbs]
 
 Inputs are real data (the CDG frames and the dump1090 Beast capture in tests/data/modes, and
 SBS lines built from them) mutated by bit flips, byte insertions / deletions / replacements,

@@ -56,7 +56,9 @@ def seeds() -> dict[str, list[bytes]]:
     fr = fr_beacon_element("ILLEGAL_DRONE_APPELEZ_POLICE17", 48.7, 2.2, 150, 40, (48.7, 2.2), 9, 90, "SN1")
     wifi.append(car.wifi_beacon(mac, 1, packs[0])[:36] + bytes([0, 3]) + b"DRN" + fr)
     real = pcap.read_packets(gzip.decompress((DATA / "odid_bt5_lr_sample.pcapng.gz").read_bytes()))
-    nrf = [p.data for p in real][:40:4] + [car.nordic_ble(car.ble_ll(car.ble_adv_pdu(mac, 3, p, True))) for p in packs]
+    nrf = [p.data for p in real][:40:4] + [
+        car.nordic_ble(car.ble_ll(car.ble_adv_pdu(mac, 3, p, True))) for p in packs
+    ]
     hci = [car.hci_adv_report(mac, k, m) for k, m in enumerate(single)]
     captures = [
         pcap.pcapng_bytes([256, 127], [(1.0, 0, ble[0]), (2.0, 1, wifi[-1])]),
@@ -168,7 +170,8 @@ def run(
     r = random.Random(seed)
     out: Counter[str] = Counter()
     crashes = 0
-    prefix = {"pcap": [b"\xd4\xc3\xb2\xa1", b"\x0a\x0d\x0d\x0a", pcap.BTSNOOP_MAGIC + bytes([0, 0, 0, 1, 0, 0, 3, 0xEA])],
+    snoop = pcap.BTSNOOP_MAGIC + bytes([0, 0, 0, 1, 0, 0, 3, 0xEA])
+    prefix = {"pcap": [b"\xd4\xc3\xb2\xa1", b"\x0a\x0d\x0d\x0a", snoop],
               "hci": [b"\x04\x3e"]}.get(name)  # fmt: skip
     for _ in range(n):
         u = r.random()

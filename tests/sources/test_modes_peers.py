@@ -78,7 +78,10 @@ def test_commb_registers_and_fields_match_pymodes_golden_vectors(golden: dict[st
             compared += 1
         speeds += want.get("groundspeed") is not None
     assert same_bds == len(single) and speeds == 111
-    print(f"pyModeS golden: {same_bds}/{len(single)} registers, {compared} fields equal, {speeds} BDS 5,0 speeds")
+    print(
+        f"pyModeS golden: {same_bds}/{len(single)} registers, {compared} fields equal, "
+        f"{speeds} BDS 5,0 speeds"
+    )
     # where pyModeS 2 could not choose (e.g. "BDS50,BDS60"), the register chosen is one of its candidates
     for frame, want in golden.items():
         if "," in want["bds"]:
@@ -168,7 +171,9 @@ def test_local_decodes_match_rs1090() -> None:
     # rs1090's test allows a relative 1e-3 around (52.32061, 4.73473); rs1090 itself decodes this
     assert (table["lat"][0], table["lon"][0]) == pytest.approx((52.32061, 4.73473), rel=1e-3)
     peer = rs1090.decode("8c4841753aab238733c8cd4020b1", reference=(51.99, 4.375))
-    assert (table["lat"][0], table["lon"][0]) == pytest.approx((peer["latitude"], peer["longitude"]), abs=1e-9)
+    assert (table["lat"][0], table["lon"][0]) == pytest.approx(
+        (peer["latitude"], peer["longitude"]), abs=1e-9
+    )
 
 
 def test_rs1090_regressions_oscillation_filtered_and_pair_after_a_gap() -> None:
@@ -186,11 +191,14 @@ def test_rs1090_regressions_oscillation_filtered_and_pair_after_a_gap() -> None:
     gap = [("8d39c42469b974b6a05ab914104f", 1754260360.77), ("8d39c42478b9713304a5e41f6bc1", 1754260361.70),
            ("8d39c42478b974b6325a6e2724f8", 1754260362.74), ("8f39c42490c3746e522aed52d00d", 1754270452.34),
            ("8f39c42490c3746e722ad4e90929", 1754270452.83), ("8f39c42490c370ea0050448bbfd0", 1754270453.87),
-           ("8f39c42490c3746ebc2a9937916b", 1754270454.31), ("8f39c42490c380ea3650192a742d", 1754270454.80)]  # fmt: skip
+           ("8f39c42490c3746ebc2a9937916b", 1754270454.31),
+           ("8f39c42490c380ea3650192a742d", 1754270454.80)]  # fmt: skip
     table, _ = _decode(gap)
     after = table[3:][np.isfinite(table["lat"][3:])]
     assert len(after) >= 2
-    assert ((after["lat"] > 43.0) & (after["lat"] < 44.0) & (after["lon"] > 26.0) & (after["lon"] < 27.0)).all()
+    assert (
+        (after["lat"] > 43.0) & (after["lat"] < 44.0) & (after["lon"] > 26.0) & (after["lon"] < 27.0)
+    ).all()
 
 
 # ------------------------------------------------------------------------------ plausibility

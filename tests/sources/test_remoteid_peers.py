@@ -27,7 +27,8 @@ SERIAL = rid.BasicId(1, 2, "1581F5BKD00WIFI0")
 
 def _loc(**kw: float) -> rid.Location:
     base = dict(status=2, direction_deg=90.0, speed_mps=5.0, vspeed_mps=0.5, lat=48.1, lon=2.2,
-                alt_baro_m=math.nan, alt_geo_m=100.0, height_type=0, height_m=math.nan, timestamp_s=10.0)  # fmt: skip
+                alt_baro_m=math.nan, alt_geo_m=100.0, height_type=0, height_m=math.nan,
+                timestamp_s=10.0)  # fmt: skip
     base.update(kw)
     return rid.Location(**base)  # type: ignore[arg-type]
 
@@ -205,7 +206,7 @@ def test_bluetooth_hci_logs_btsnoop_and_pcap() -> None:
     loc = rid.encode_message(_loc())
     events = [(T0, car.hci_adv_report("C0:FF:EE:00:00:01", 1, rid.encode_message(SERIAL))),
               (T0 + 0.5, car.hci_adv_report("C0:FF:EE:00:00:01", 2, loc)),
-              (T0 + 0.6, bytes([0x04, 0x0E, 0x04, 0x01, 0x0C, 0x20, 0x00]))]  # a command complete  # fmt: skip
+              (T0 + 0.6, bytes([0x04, 0x0E, 0x04, 0x01, 0x0C, 0x20, 0x00]))]  # fmt: skip
     snoop = pcap.btsnoop_bytes(events)
     reader = car.RemoteIdReader()
     assert reader.feed_bytes(snoop) == 2 and reader.rejects.counts == {"not_remoteid": 1}

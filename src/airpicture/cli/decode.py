@@ -9,11 +9,11 @@ bytes when --format is not given; gzip files are read as they are. --lat/--lon (
 resolve surface positions and the first airborne position of each aircraft before an even/odd
 pair; a receiver that global decodes contradict is reported and the file decoded without it.
 Surface positions heard before any reference get one from the aircraft's first fix (e.g. after
-take-off). DF20/21 Comm-B registers 4,0 / 5,0 / 6,0 are decoded (bds, selected_altitude_m,
-roll_deg, tas_mps, ias_mps, mach, heading_deg; 5,0 ground speed / true track and 6,0 vertical
-rate in speed_mps / track_deg / vrate_mps). Columns: time_s, icao24, df, then lat, lon, altitude_m, speed_mps, track_deg, vrate_mps,
-callsign, squawk, category, nic, nacp, nucp, sil, then the Comm-B columns, empty where the message
-does not carry them.
+take-off). Columns: time_s, icao24, df, then lat, lon, altitude_m, speed_mps, track_deg,
+vrate_mps, callsign, squawk, category, nic, nacp, nucp, sil, then the Comm-B register of a
+DF20/21 (bds: 40, 50, 60) and its selected_altitude_m, roll_deg, tas_mps, ias_mps, mach,
+heading_deg (a 5,0 ground speed / true track and a 6,0 vertical rate go in speed_mps / track_deg
+/ vrate_mps); empty where the message does not carry them.
 """
 
 from __future__ import annotations

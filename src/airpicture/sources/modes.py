@@ -62,7 +62,6 @@ from pyModeS.util import crc
 from airpicture.sources.base import StateExpiry
 from airpicture.sources.commb import CommB, decode_commb, known_state
 from airpicture.sources.plausible import (
-    Implausible,
     altitude_check,
     commb_velocity_check,
     jump_check,
@@ -520,9 +519,13 @@ class ModesDecoder:
                 vr * FPM if vr is not None else _NAN,
             )
             last = self._vel.get(icao)
-            fresh = last is not None and last.source == "adsb" and 0 <= t - last.time_s <= self.max_velocity_age_s
+            fresh = (
+                last is not None and last.source == "adsb" and 0 <= t - last.time_s <= self.max_velocity_age_s
+            )
             anchor = (last.speed_mps, last.track_rad) if fresh and last is not None else None
-            why = velocity_check(v.speed_mps, v.track_rad, v.vrate_mps, t - last.time_s if last else 0.0, anchor)
+            why = velocity_check(
+                v.speed_mps, v.track_rad, v.vrate_mps, t - last.time_s if last else 0.0, anchor
+            )
             if why is not None:
                 self.rejects.add(why)
                 return
@@ -553,7 +556,11 @@ class ModesDecoder:
         disagrees with the aircraft's fresh ADS-B velocity is a misread register: rejected. With
         no fresh ADS-B velocity, 5,0 (+ the last 6,0 vertical rate) is the aircraft's velocity."""
         v = self._vel.get(icao)
-        adsb = v if v is not None and v.source == "adsb" and 0 <= t - v.time_s <= self.max_velocity_age_s else None
+        adsb = (
+            v
+            if v is not None and v.source == "adsb" and 0 <= t - v.time_s <= self.max_velocity_age_s
+            else None
+        )
         last = self._commb.get(icao, {})
         six = last.get("60")
         ref_six = six[1] if six is not None and t - six[0] <= STALE_S else None
@@ -785,8 +792,8 @@ class _Columns:
 __all__ = [
     "EXPIRE_S",
     "FPM",
-    "HOLD_SURFACE_S",
     "FT",
+    "HOLD_SURFACE_S",
     "KT",
     "MESSAGE_DTYPE",
     "STALE_S",

@@ -688,7 +688,11 @@ class RemoteIdRegistry:
         (another timestamp) starts a new set; a set that does not reassemble is counted."""
         pages = tx.auth if tx.auth is not None else {}
         first = pages.get(0)
-        if page.page == 0 and first is not None and (first.timestamp, first.auth_type) != (page.timestamp, page.auth_type):
+        if (
+            page.page == 0
+            and first is not None
+            and (first.timestamp, first.auth_type) != (page.timestamp, page.auth_type)
+        ):
             pages = {}
         pages[page.page] = page
         tx.auth = pages

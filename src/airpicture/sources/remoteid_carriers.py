@@ -390,14 +390,22 @@ def _hci_reports(event: bytes | memoryview) -> Iterator[tuple[str, str, bytes]]:
             if pos + 9 > len(event):
                 raise _err("hci_truncated", event)
             n = event[pos + 8]
-            address, data, pos = _mac(event[pos + 2 : pos + 8], reverse=True), event[pos + 9 : pos + 9 + n], pos + 10 + n
+            address, data, pos = (
+                _mac(event[pos + 2 : pos + 8], reverse=True),
+                event[pos + 9 : pos + 9 + n],
+                pos + 10 + n,
+            )
             transport = "ble4"
         else:  # 0x0D: event type (2), address type, address, PHYs, SID, power, RSSI, interval, direct address
             if pos + 24 > len(event):
                 raise _err("hci_truncated", event)
             legacy = event[pos] & 0x10
             n = event[pos + 23]
-            address, data, pos = _mac(event[pos + 3 : pos + 9], reverse=True), event[pos + 24 : pos + 24 + n], pos + 24 + n
+            address, data, pos = (
+                _mac(event[pos + 3 : pos + 9], reverse=True),
+                event[pos + 24 : pos + 24 + n],
+                pos + 24 + n,
+            )
             transport = "ble4" if legacy else "ble5"
         if len(data) < n:
             raise _err("hci_truncated", event)
@@ -644,13 +652,13 @@ __all__ = [
     "decode_ble_phdr",
     "decode_hci_h4",
     "decode_hci_h4_phdr",
-    "decode_nordic_ble",
-    "hci_adv_report",
-    "nordic_ble",
     "decode_json_line",
+    "decode_nordic_ble",
     "decode_packet",
     "decode_radiotap",
     "decode_wifi",
+    "hci_adv_report",
+    "nordic_ble",
     "radiotap",
     "read_remoteid",
     "strip_fcs",
