@@ -111,7 +111,7 @@ def test_registry_keeps_latest_identity_and_quality(cdg: list[dict], decoded: tu
 
 
 def test_global_cpr_without_receiver_resolves_airborne_only(cdg: list[dict]) -> None:
-    dec = ModesDecoder()
+    dec = ModesDecoder(backfill=True)
     t = np.array([r["timestamp"] for r in cdg])
     table = dec.decode(t, [r["frame"] for r in cdg])
     airborne = np.array([r.get("bds") == "05" and "latitude" in r for r in cdg])

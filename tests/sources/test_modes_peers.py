@@ -295,3 +295,13 @@ def test_decode_file_positions_whatever_the_receiver(
     print(f"receiver {receiver}: {len(got)} of {len(want)} reference positions, {len(far)} off by > 5 m")
     assert not far
     assert len(got) == len(want) - (0 if receiver == (49.0097, 2.5479) else 6)
+
+
+def test_a_live_decoder_counts_late_surface_fixes_without_keeping_them() -> None:
+    """Only a file decode keeps the surface positions resolved late (to write them in); a live
+    decoder, which runs for months, counts them and holds nothing."""
+    with gzip.open(DATA / "raw_frames_cdg.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f][:20000]  # the taxi at CDG and the take-off
+    dec = ModesDecoder()
+    dec.decode(np.array([r["timestamp"] for r in rows]), [r["frame"] for r in rows])
+    assert dec.notes["surface_backfilled"] > 1000 and dec.pop_backfill() == []

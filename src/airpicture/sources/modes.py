@@ -3,9 +3,13 @@
 Library choice (benchmarks/bench_decode.py, the 57,793 real CDG frames, one core, CPU time):
 rs1090 0.7 decodes a batch at ~80k frames/s (Rust; one dict per frame, None when the CRC fails),
 pyModeS 3.6.1's batch decoder with CPR at ~35k frames/s. rs1090 decodes every field here. Its
-Comm-B inference (trying every BDS decoder on each DF20/21, ~57 us a frame) is skipped: a DF20/21
+Comm-B inference (trying every BDS decoder on each DF20/21, ~57 us a frame) is not used: a DF20/21
 is decoded as the DF4/5 it extends, its address taken from the CRC (pyModeS) and BDS 2,0 decoded
-alone; bytes -> tracker reports then runs at ~120k frames/s.
+alone; bytes -> tracker reports then runs at ~120k frames/s. Registers 4,0 / 5,0 / 6,0 are then
+inferred and decoded by pyModeS with the aircraft's known velocity (sources/commb.py), only for
+addresses already heard in a CRC-checked format: ~40 us a Comm-B reply, which halves the decode
+rate of the CDG flight (42 % of its frames are DF20/21: 48k -> 26k frames/s CPU on a shared core),
+still several times what a busy receiver hears.
 
 CPR is not left to rs1090: its batch call keeps aircraft state only within one call, has no
 airborne decoding against the receiver position, and does not check that an even/odd pair lies
@@ -329,8 +333,12 @@ class ModesDecoder:
         expire_s: float = EXPIRE_S,
         sweep_s: float = SWEEP_S,
         max_aircraft: int = MAX_AIRCRAFT,
+        backfill: bool = False,
     ) -> None:
         self.receiver = receiver
+        #: keep the surface positions resolved after their message was returned, for
+        #: `pop_backfill` (a file decode); a live feed has moved on and only counts them
+        self.backfill = backfill
         self.sensor = sensor
         self.rejects = Rejects(source)
         self.notes: Counter[str] = Counter()  # non-reject events: unresolved CPR, expired aircraft...
@@ -698,7 +706,8 @@ class ModesDecoder:
         for _, odd, lat_cpr, lon_cpr, row in st.held:
             la, lo = surface_position_with_ref(odd, lat_cpr, lon_cpr, lat, lon)
             if _distance_m(lat, lon, la, lo) <= HOLD_SURFACE_RADIUS_M:
-                self._backfill.append((row, la, (lo + 180.0) % 360.0 - 180.0))
+                if self.backfill:
+                    self._backfill.append((row, la, (lo + 180.0) % 360.0 - 180.0))
                 self.notes["surface_backfilled"] += 1
             else:
                 self.notes["surface_held_far"] += 1

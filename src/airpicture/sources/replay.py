@@ -83,6 +83,8 @@ class ModesFileSource:
             first = next(read_chunks(self.path, 4096), b"")
             fmt = guess_format(first, str(self.path))
         self.stream = ModesStream(fmt, receiver=receiver, sensor=sensor, name=self.name, t0=t0)
+        if self.stream.decoder is not None:  # a file is decoded whole: late surface fixes are written in
+            self.stream.decoder.backfill = True
         self.include_surface = include_surface
         self.tables: list[MessageArray] = []
         self.keep_tables = True
