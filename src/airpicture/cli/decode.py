@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("file", help="recording (Beast, AVR, SBS or JSON lines; .gz accepted)")
     parser.add_argument("--format", choices=("beast", "avr", "sbs", "jsonl"), help="default: guessed")
-    parser.add_argument("--lat", type=latitude, help="receiver latitude (deg)")
+    parser.add_argument("--lat", type=latitude, help="receiver latitude (deg), checked against global CPR")
     parser.add_argument("--lon", type=longitude, help="receiver longitude (deg)")
     parser.add_argument("--out", default="-", help="CSV file to write (default: stdout)")
 
