@@ -186,8 +186,10 @@ def test_rs1090_regressions_oscillation_filtered_and_pair_after_a_gap() -> None:
     assert np.isfinite(first).all()
     later = [(la, lo) for la, lo in zip(table["lat"][2:], table["lon"][2:], strict=True) if la == la]
     assert all(_km(first, p) < 200.0 for p in later)
-    # here the pair's altitude already gives it away: FL 330 -> FL 350 in 7 s (17,000 ft/min)
-    assert dec.rejects.counts == {Implausible.ALTITUDE_JUMP: 2}
+    # here the pair's altitude gives the first frame away (FL 330 -> FL 350 in 7 s, 17,000 ft/min);
+    # the second agrees with the first, so the altitude is believed, but not the position
+    assert dec.rejects.counts[Implausible.ALTITUDE_JUMP] == 1 and dec.notes["altitude_reanchored"] == 1
+    assert dec.rejects.counts[Implausible.POSITION_JUMP] + dec.rejects.counts["cpr_zone"] >= 1
     gap = [("8d39c42469b974b6a05ab914104f", 1754260360.77), ("8d39c42478b9713304a5e41f6bc1", 1754260361.70),
            ("8d39c42478b974b6325a6e2724f8", 1754260362.74), ("8f39c42490c3746e522aed52d00d", 1754270452.34),
            ("8f39c42490c3746e722ad4e90929", 1754270452.83), ("8f39c42490c370ea0050448bbfd0", 1754270453.87),
@@ -248,6 +250,13 @@ def test_a_velocity_jump_and_an_altitude_jump_are_rejected() -> None:
     table, dec = _decode([*frames[:3], (lifted, frames[3][1]), *frames[4:]])
     assert dec.rejects.counts == {Implausible.ALTITUDE_JUMP: 1}
     assert np.isnan(table["lat"][3]) and np.isfinite(table["lat"][[2, 4, 5]]).all()
+    # a wrong anchor does not lock the aircraft out: two altitudes in a row that agree with each
+    # other replace it (the second is believed)
+    high = [(_with_altitude(f, r["altitude"] + 5000), t)
+            for (f, t), r in zip(frames[3:], pos[3:], strict=True)]  # fmt: skip
+    table, dec = _decode([*frames[:3], *high])
+    assert dec.rejects.counts == {Implausible.ALTITUDE_JUMP: 1} and dec.notes["altitude_reanchored"] == 1
+    assert np.isnan(table["altitude_m"][3]) and np.isfinite(table["altitude_m"][4:]).all()
 
 
 def _with_altitude(frame: str, feet: int) -> str:

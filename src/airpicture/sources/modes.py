@@ -230,7 +230,8 @@ class _Cpr:
     even: tuple[float, int, int] | None = None
     odd: tuple[float, int, int] | None = None
     pos: tuple[float, float, float] | None = None  # (time, lat, lon)
-    alt: tuple[float, float] | None = None  # (time, altitude_m)
+    alt: tuple[float, float] | None = None  # (time, altitude_m) last accepted
+    alt_rejected: tuple[float, float] | None = None  # the last altitude rejected against it
     #: pos was decoded against the receiver (directly, or locally from such a position): the next
     #: global decode of the aircraft checks the receiver; surface: it was a surface position
     via_rx: bool = False
@@ -619,10 +620,17 @@ class ModesDecoder:
         baro = not surface and tc <= 18  # GNSS heights (TC 20-22) differ from baro by design
         if baro and st.alt is not None and t - st.alt[0] <= STALE_S:
             why = altitude_check(c.alt[i], t - st.alt[0], st.alt[1])
+            last = st.alt_rejected
+            agree = last is not None and altitude_check(c.alt[i], t - last[0], last[1]) is None
+            if why is not None and agree:
+                why = None  # two in a row agree with each other, not with the anchor: the anchor was wrong
+                self.notes["altitude_reanchored"] += 1
             if why is not None:  # the altitude and the CPR of this frame are not trusted
                 self.rejects.add(why)
+                st.alt_rejected = (t, c.alt[i])
                 c.alt[i] = _NAN
                 return
+            st.alt_rejected = None
         if baro and c.alt[i] == c.alt[i]:
             st.alt = (t, c.alt[i])
         if surface:

@@ -12,7 +12,9 @@ Envelopes (pyModeS v3's, with their reasons):
   ground speed    <= 700 m/s (Mach 2 at altitude), airborne; <= 150 m/s on the surface
   velocity jump   vs the last accepted ADS-B velocity of the aircraft, dt s ago: speed within
                   max(20 kt, min(5 kt/s * dt, 200 kt)), track within max(20, min(10 deg/s * dt, 180))
-  altitude jump   vs the last accepted altitude: within max(500 ft, min(100 ft/s * dt, 5000 ft))
+  altitude jump   vs the last accepted altitude: within max(500 ft, min(100 ft/s * dt, 5000 ft));
+                  two rejected altitudes in a row that agree with each other replace that anchor
+                  (a wrong anchor must not lock the aircraft out until it goes stale)
   position jump   airborne: the distance since the last position <= 700 m/s * dt + 2 km ("cpr_jump");
                   surface: <= 150 m/s * dt + 500 m
   Comm-B 5,0      ground speed / true track against ADS-B, with the velocity-jump tolerances
