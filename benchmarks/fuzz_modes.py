@@ -1,12 +1,15 @@
 """Fuzz every Mode S / ADS-B input decoder with random and mutated inputs; print what happened.
 
-    .venv/bin/python benchmarks/fuzz_modes.py [--n 1000000] [--seed 1] [--only beast,modes,avr,jsonl,sbs]
+    .venv/bin/python benchmarks/fuzz_modes.py [--n 1000000] [--seed 1]
+        [--only beast,modes,modes-norx,commb,avr,jsonl,sbs]
 
 Inputs are real data (the CDG frames and the dump1090 Beast capture in tests/data/modes, and
 SBS lines built from them) mutated by bit flips, byte insertions / deletions / replacements,
 0x1a escapes, truncation and splicing, plus purely random bytes. Each decoder takes --n inputs:
   beast  one Beast stream fed one input (a chunk of 1-200 bytes) at a time
   modes  ModesDecoder.decode on batches of 2,000 hex frames (one frame = one input)
+  modes-norx  the same without a receiver position (surface frames wait for a fix)
+  commb  decode_commb (Comm-B 4,0 / 5,0 / 6,0 via pyModeS) on mutated DF20/21 frames
   avr, jsonl, sbs  the stream reader fed batches of 1,000 lines (one line = one input)
 A decoder passes when nothing raised out of it (any exception, or an abort from the Rust
 decoder, is caught here and counted as `raised`).
@@ -26,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from airpicture.sources.beast import BeastParser
+from airpicture.sources.commb import decode_commb
 from airpicture.sources.live import ModesStream
 from airpicture.sources.modes import ModesDecoder
 
@@ -125,9 +129,24 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
 
             _guard(step, raised, first)
         _guard(p.close, raised, first)
-    elif name == "modes":
+    elif name == "commb":
+        gen = Mutator([f for f in frames if f[0] >> 3 in (20, 21)], rng)
+        rejects, notes = ModesDecoder().rejects, Counter[str]()
+        for _ in range(n):
+            frame = (gen() + bytes(14))[:14].hex()  # a reply's 112 bits: what the framing layer passes
+            known = None if rng.random() < 0.5 else {"groundspeed": float(rng.uniform(0, 600)),
+                                                     "track": float(rng.uniform(0, 360))}  # fmt: skip
+
+            def step(frame: str = frame, known: dict[str, float] | None = known) -> None:
+                nonlocal out
+                cb = decode_commb(frame, known)
+                out += cb is not None
+                notes[cb.bds if cb is not None else "none"] += 1
+
+            _guard(step, raised, first)
+    elif name in ("modes", "modes-norx"):
         gen = Mutator(frames, rng)
-        dec = ModesDecoder(receiver=CDG)
+        dec = ModesDecoder(receiver=CDG if name == "modes" else None)
         rejects, notes = dec.rejects, dec.notes
         for batch in _batches(gen, n, 2000):
             # mostly mutated frames as hex; some text mutated at the character level
@@ -167,7 +186,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=1_000_000, help="inputs per decoder")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", default="beast,modes,avr,jsonl,sbs")
+    ap.add_argument("--only", default="beast,modes,modes-norx,commb,avr,jsonl,sbs")
     args = ap.parse_args()
     for name in args.only.split(","):
         fuzz(name, args.n, np.random.default_rng(args.seed))

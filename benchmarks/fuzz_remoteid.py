@@ -3,8 +3,10 @@
     python benchmarks/fuzz_remoteid.py                 # 1,000,000 inputs per decoder
     python benchmarks/fuzz_remoteid.py -n 20000 --only message,pcap
 
-Decoders: the message codec, the BLE carrier (link types 251/256), the Wi-Fi carrier (105/127),
-the pcap/pcapng reader and JSON lines. 20 % of inputs are random bytes, 80 % valid inputs
+Decoders: the message codec, the BLE carrier (link types 251/256), the Wi-Fi carrier (105/127,
+ASTM and French beacons), the nRF Sniffer (272; seeds include the Wireshark dissector's real
+BT5 long-range capture), Bluetooth HCI events (187/201), the pcap/pcapng/btsnoop reader and JSON
+lines. 20 % of inputs are random bytes, 80 % valid inputs
 mutated (bit flips, boundary bytes, truncation, insertion, splices; half of the mutated BLE and
 Wi-Fi frames get their CRC / FCS recomputed so that they reach the parser). An outcome is "ok" or the
 typed error's reason; anything else is a crash, printed with its input, and the exit code is 1.
@@ -13,6 +15,7 @@ typed error's reason; anything else is a crash, printed with its input, and the 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import sys
@@ -20,12 +23,16 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from airpicture.errors import InputError
 from airpicture.sources import pcap
 from airpicture.sources import remoteid as rid
 from airpicture.sources import remoteid_carriers as car
+from airpicture.sources.remoteid_fr import fr_beacon_element
 from airpicture.types import Rejects
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "remoteid"
 
 
 def seeds() -> dict[str, list[bytes]]:
@@ -46,9 +53,17 @@ def seeds() -> dict[str, list[bytes]]:
     wifi = [car.wifi_beacon(mac, 1, p) for p in packs] + [
         car.radiotap(car.with_fcs(car.wifi_nan(mac, 2, p)), True) for p in packs
     ]
+    fr = fr_beacon_element("ILLEGAL_DRONE_APPELEZ_POLICE17", 48.7, 2.2, 150, 40, (48.7, 2.2), 9, 90, "SN1")
+    wifi.append(car.wifi_beacon(mac, 1, packs[0])[:36] + bytes([0, 3]) + b"DRN" + fr)
+    real = pcap.read_packets(gzip.decompress((DATA / "odid_bt5_lr_sample.pcapng.gz").read_bytes()))
+    nrf = [p.data for p in real][:40:4] + [
+        car.nordic_ble(car.ble_ll(car.ble_adv_pdu(mac, 3, p, True))) for p in packs
+    ]
+    hci = [car.hci_adv_report(mac, k, m) for k, m in enumerate(single)]
     captures = [
         pcap.pcapng_bytes([256, 127], [(1.0, 0, ble[0]), (2.0, 1, wifi[-1])]),
         pcap.pcapng_bytes([105], [(3.0, 0, wifi[0])]),
+        pcap.btsnoop_bytes([(1.7e9 + k, h) for k, h in enumerate(hci[:3])]),
     ]
     head = bytes.fromhex("d4c3b2a1020004000000000000000000ffff0000")
     captures.append(
@@ -67,7 +82,8 @@ def seeds() -> dict[str, list[bytes]]:
         json.dumps({"timestamp": "2023-11-14T22:13:20Z", "hex": p.hex(), "transport": "ble5"}).encode()
         for p in packs
     ]
-    return {"message": single + packs, "ble": ble, "wifi": wifi, "pcap": captures, "jsonl": lines}
+    return {"message": single + packs, "ble": ble, "wifi": wifi, "nrf": nrf, "hci": hci, "pcap": captures,
+            "jsonl": lines}  # fmt: skip
 
 
 def mutate(r: random.Random, b: bytes) -> bytes:
@@ -104,6 +120,12 @@ def repair(name: str, b: bytes) -> bytes:
         end = at + 6 + x[at + 5] if len(x) > at + 5 else 0
         if end and len(x) >= end + 3:
             x[end : end + 3] = car.ble_crc(bytes(x[at + 4 : end]))
+    elif name == "nrf" and len(x) > 8:
+        at = 7 + x[7] + (1 if (x[8] >> 4) & 7 == 2 else 0)  # the PDU after the access address (+ CI)
+        end = at + 6 + x[at + 5] if len(x) > at + 5 else 0
+        if end and len(x) >= end + 3:
+            x[end : end + 3] = car.ble_crc(bytes(x[at + 4 : end]))
+            x[8] |= 1
     elif name == "wifi" and len(x) > 8 and x[0] == 0:
         n = x[2] | x[3] << 8
         if 8 <= n <= len(x) - 5:
@@ -125,10 +147,18 @@ def decoders() -> dict[str, Callable[[bytes], object]]:
             pass
         return rj
 
+    def nrf(b: bytes) -> object:
+        return car.decode_packet(pcap.LINKTYPE_NORDIC_BLE, b, 1.0)
+
+    def hci(b: bytes) -> object:
+        return car.decode_packet(pcap.LINKTYPE_BLUETOOTH_HCI_H4, b, 1.0)
+
     return {
         "message": rid.decode_message,
         "ble": ble,
         "wifi": wifi,
+        "nrf": nrf,
+        "hci": hci,
         "pcap": capture,
         "jsonl": car.decode_json_line,
     }
@@ -140,7 +170,9 @@ def run(
     r = random.Random(seed)
     out: Counter[str] = Counter()
     crashes = 0
-    prefix = {"pcap": [b"\xd4\xc3\xb2\xa1", b"\x0a\x0d\x0d\x0a"]}.get(name)
+    snoop = pcap.BTSNOOP_MAGIC + bytes([0, 0, 0, 1, 0, 0, 3, 0xEA])
+    prefix = {"pcap": [b"\xd4\xc3\xb2\xa1", b"\x0a\x0d\x0d\x0a", snoop],
+              "hci": [b"\x04\x3e"]}.get(name)  # fmt: skip
     for _ in range(n):
         u = r.random()
         if u < 0.2:

@@ -111,15 +111,20 @@ def test_registry_keeps_latest_identity_and_quality(cdg: list[dict], decoded: tu
 
 
 def test_global_cpr_without_receiver_resolves_airborne_only(cdg: list[dict]) -> None:
-    dec = ModesDecoder()
+    dec = ModesDecoder(backfill=True)
     t = np.array([r["timestamp"] for r in cdg])
     table = dec.decode(t, [r["frame"] for r in cdg])
     airborne = np.array([r.get("bds") == "05" and "latitude" in r for r in cdg])
     surface = np.array([r.get("bds") == "06" for r in cdg])
-    # surface positions need a reference: the aircraft's own recent position (a landing), else none
+    # surface positions need a reference: the aircraft's own recent position (a landing); the taxi
+    # before take-off waits for the first airborne fix and is resolved then (pop_backfill)
     got = np.isfinite(table["lat"][surface])
-    assert dec.notes["surface_no_reference"] == (~got).sum() > 0
-    idx = np.flatnonzero(surface)[got]
+    assert dec.notes["surface_held"] == (~got).sum() > 0
+    fills = dec.pop_backfill()
+    assert len(fills) == dec.notes["surface_backfilled"] == (~got).sum()
+    rows = np.array([f[0] for f in fills])
+    table["lat"][rows], table["lon"][rows] = [f[1] for f in fills], [f[2] for f in fills]
+    idx = np.flatnonzero(surface)
     ref_lat = np.array([cdg[i]["latitude"] for i in idx])
     ref_lon = np.array([cdg[i]["longitude"] for i in idx])
     assert (_metres(ref_lat, ref_lon, table["lat"][idx], table["lon"][idx]) < 5).all()

@@ -34,6 +34,7 @@ def templates() -> dict[str, str]:
         "ident": next(r for r in cdg if r.get("bds") == "08"),
         "squawk": next(r for r in cdg if r["df"] == "5"),
         "commb": next(r for r in cdg if r["df"] == "21" and r.get("bds") == "20"),
+        "bds60": next(r for r in cdg if r["df"] == "20" and r.get("bds") == "60"),
     }
     return {k: r["frame"] for k, r in pick.items()}
 
@@ -69,12 +70,13 @@ def test_state_is_stale_then_expired_and_counted(templates: dict[str, str]) -> N
     dec = ModesDecoder(receiver=CDG)
     t0 = 1.7e9
     a, b = 0x111111, 0x222222
-    order = ("ident", "even", "odd", "velocity")
-    dec.decode(t0 + np.arange(4.0), [readdress(templates[k], a) for k in order])
-    assert dec.state_sizes() == {"registry": 1, "cpr": 1, "velocity": 1}
+    order = ("ident", "even", "odd", "velocity", "bds60")
+    table = dec.decode(t0 + np.arange(5.0), [readdress(templates[k], a) for k in order])
+    assert table["bds"][4] == "60"
+    assert dec.state_sizes() == {"registry": 1, "cpr": 1, "velocity": 1, "commb": 1}
     # stale: after STALE_S the old position is no reference; a lone frame decodes against the
     # receiver (method 3), not the aircraft's own position (method 2)
-    t = t0 + 3 + STALE_S + 1
+    t = t0 + 4 + STALE_S + 1
     table = dec.decode(np.array([t]), [readdress(templates["even"], a)])
     assert table["cpr"][0] == 3
     # another aircraft keeps the feed going; `a` goes at the first sweep after EXPIRE_S
@@ -85,7 +87,7 @@ def test_state_is_stale_then_expired_and_counted(templates: dict[str, str]) -> N
         if s - t_a <= EXPIRE_S:
             assert a in dec.registry
     assert a not in dec.registry and b in dec.registry
-    assert dec.state_sizes() == {"registry": 1, "cpr": 0, "velocity": 1}
+    assert dec.state_sizes() == {"registry": 1, "cpr": 0, "velocity": 1, "commb": 0}
     assert dec.notes["expired"] == 1
 
 
@@ -142,7 +144,7 @@ def test_hours_of_a_changing_population_stay_bounded(templates: dict[str, str]) 
 
     dec = ModesDecoder(receiver=CDG)
     bound = int((DWELL_S + EXPIRE_S + SWEEP_S + BATCH_S) / GAP_S) + 1
-    most = dict.fromkeys(("registry", "cpr", "velocity"), 0)
+    most = dict.fromkeys(("registry", "cpr", "velocity", "commb"), 0)
     positions = 0
     for a, b in itertools.pairwise(edges.tolist()):
         if a == b:

@@ -61,7 +61,8 @@ def test_decode_cli_beast_gz(tmp_path: Path) -> None:
     rows = _rows(out)
     assert len(rows) == 239
     assert ",".join(rows[0]) == ("time_s,icao24,df,lat,lon,altitude_m,speed_mps,track_deg,vrate_mps,"
-                                 "callsign,squawk,category,nic,nacp,nucp,sil")  # fmt: skip
+                                 "callsign,squawk,category,nic,nacp,nucp,sil,bds,selected_altitude_m,"
+                                 "roll_deg,tas_mps,ias_mps,mach,heading_deg")  # fmt: skip
     assert {r["df"] for r in rows} == {"0", "4", "5", "11", "16", "17", "20", "21"}
 
 

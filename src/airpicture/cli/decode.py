@@ -7,8 +7,13 @@ Formats: beast (readsb/dump1090 port 30005 binary), avr (port 30002 hex), sbs (p
 BaseStation CSV), jsonl (a hex `frame` and a `timestamp` per line); guessed from the first
 bytes when --format is not given; gzip files are read as they are. --lat/--lon (the receiver)
 resolve surface positions and the first airborne position of each aircraft before an even/odd
-pair. Columns: time_s, icao24, df, then lat, lon, altitude_m, speed_mps, track_deg, vrate_mps,
-callsign, squawk, category, nic, nacp, nucp, sil, empty where the message does not carry them.
+pair; a receiver that global decodes contradict is reported and the file decoded without it.
+Surface positions heard before any reference get one from the aircraft's first fix (e.g. after
+take-off). Columns: time_s, icao24, df, then lat, lon, altitude_m, speed_mps, track_deg,
+vrate_mps, callsign, squawk, category, nic, nacp, nucp, sil, then the Comm-B register of a
+DF20/21 (bds: 40, 50, 60) and its selected_altitude_m, roll_deg, tas_mps, ias_mps, mach,
+heading_deg (a 5,0 ground speed / true track and a 6,0 vertical rate go in speed_mps / track_deg
+/ vrate_mps); empty where the message does not carry them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import argparse
 import sys
 
 COLUMNS = ("time_s", "icao24", "df", "lat", "lon", "altitude_m", "speed_mps", "track_deg", "vrate_mps",
-           "callsign", "squawk", "category", "nic", "nacp", "nucp", "sil")  # fmt: skip
+           "callsign", "squawk", "category", "nic", "nacp", "nucp", "sil", "bds", "selected_altitude_m",
+           "roll_deg", "tas_mps", "ias_mps", "mach", "heading_deg")  # fmt: skip
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("file", help="recording (Beast, AVR, SBS or JSON lines; .gz accepted)")
     parser.add_argument("--format", choices=("beast", "avr", "sbs", "jsonl"), help="default: guessed")
-    parser.add_argument("--lat", type=latitude, help="receiver latitude (deg)")
+    parser.add_argument("--lat", type=latitude, help="receiver latitude (deg), checked against global CPR")
     parser.add_argument("--lon", type=longitude, help="receiver longitude (deg)")
     parser.add_argument("--out", default="-", help="CSV file to write (default: stdout)")
 
@@ -45,6 +51,16 @@ def run(args: argparse.Namespace) -> int:
         if args.format is None and "cannot tell its format" in str(e):
             raise SourceError(f"{e}; --format names it") from None
         raise
+    dec = src.stream.decoder
+    if dec is not None and (dec.receiver_inconsistent or dec.receiver_inconsistent_surface):
+        # the receiver is > 180 NM (airborne) or > 45 NM (surface) from the traffic: every
+        # position decoded against it is suspect; decode again from global pairs alone
+        chk = dec.receiver_check
+        print(f"warning: the receiver position {args.lat:.4f}, {args.lon:.4f} is inconsistent with "
+              f"the global CPR decodes ({chk['disagree']} of {chk['agree'] + chk['disagree']} airborne "
+              f"and {chk['surface_disagree']} of {chk['surface_agree'] + chk['surface_disagree']} "
+              f"surface checks disagree): decoded again without it", file=sys.stderr)  # fmt: skip
+        table, src = decode_file(args.file, args.format, None)
 
     def num(x: np.ndarray, fmt: str) -> list[str]:
         return [fmt % v if v == v else "" for v in x.tolist()]  # v != v: NaN
@@ -66,6 +82,13 @@ def run(args: argparse.Namespace) -> int:
         table["squawk"].tolist(),
         table["category"].tolist(),
         *(code(table[k]) for k in ("nic", "nacp", "nucp", "sil")),
+        table["bds"].tolist(),
+        num(table["selected_altitude_m"], "%.1f"),
+        num(np.degrees(table["roll_rad"]), "%.2f"),
+        num(table["tas_mps"], "%.2f"),
+        num(table["ias_mps"], "%.2f"),
+        num(table["mach"], "%.3f"),
+        num(np.degrees(table["heading_rad"]), "%.2f"),
     ]
     text = ",".join(COLUMNS) + "\n" + "".join(",".join(row) + "\n" for row in zip(*cols, strict=True))
     try:

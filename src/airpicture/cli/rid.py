@@ -2,8 +2,10 @@
 
     airpicture rid capture.pcapng --out reports.csv --drones drones.json
 
-Input: pcap or pcapng (802.11, radiotap, BLE LL, BLE LL with PHDR) or JSON lines of hex messages
-(``{"time_s": ..., "hex": ..., "address": ...}``). Columns: time_s, serial (the Basic ID, empty
+Input: pcap or pcapng (802.11, radiotap, BLE LL, BLE LL with PHDR, nRF Sniffer, Bluetooth HCI H4),
+an Android / BlueZ btsnoop HCI log, or JSON lines of hex messages
+(``{"time_s": ..., "hex": ..., "address": ...}``); ASTM / ASD-STAN Remote ID and the French
+national beacon (OUI 6A:5C:35). Columns: time_s, serial (the Basic ID, empty
 when the transmitter never sent one), ident, lat, lon, altitude_m (geodetic, else pressure),
 speed_mps, track_deg, vrate_mps. --drones writes what each drone said about itself: serial, UA
 type, operator location and id, self-ID text, last seen.
@@ -18,7 +20,7 @@ COLUMNS = ("time_s", "serial", "ident", "lat", "lon", "altitude_m", "speed_mps",
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="capture (.pcap, .pcapng) or JSON lines")
+    parser.add_argument("file", help="capture (.pcap, .pcapng, btsnoop HCI log) or JSON lines")
     parser.add_argument("--out", default="-", help="CSV file to write (default: stdout)")
     parser.add_argument("--drones", help="also write the per-drone registry as JSON here")
     parser.add_argument("--sensor", type=int, default=0, help="sensor index of the rows (default 0)")

@@ -96,6 +96,12 @@ class ModesStream:
         parts = [p.notes for p in (self._sbs, self._parser, self._decoder) if p is not None]
         return sum(parts, Counter())
 
+    @property
+    def decoder(self) -> ModesDecoder | None:
+        """The Mode S decoder (None for an SBS feed, decoded upstream): its receiver check,
+        surface back-fill and Comm-B state."""
+        return self._decoder
+
     def feed(self, data: bytes) -> MessageArray:
         if self._sbs is not None:
             return self._seen(self._sbs.feed(data))

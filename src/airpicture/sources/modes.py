@@ -3,9 +3,13 @@
 Library choice (benchmarks/bench_decode.py, the 57,793 real CDG frames, one core, CPU time):
 rs1090 0.7 decodes a batch at ~80k frames/s (Rust; one dict per frame, None when the CRC fails),
 pyModeS 3.6.1's batch decoder with CPR at ~35k frames/s. rs1090 decodes every field here. Its
-Comm-B inference (trying every BDS decoder on each DF20/21, ~57 us a frame) is skipped: a DF20/21
+Comm-B inference (trying every BDS decoder on each DF20/21, ~57 us a frame) is not used: a DF20/21
 is decoded as the DF4/5 it extends, its address taken from the CRC (pyModeS) and BDS 2,0 decoded
-alone; bytes -> tracker reports then runs at ~120k frames/s.
+alone; bytes -> tracker reports then runs at ~120k frames/s. Registers 4,0 / 5,0 / 6,0 are then
+inferred and decoded by pyModeS with the aircraft's known velocity (sources/commb.py), only for
+addresses already heard in a CRC-checked format: ~40 us a Comm-B reply, which halves the decode
+rate of the CDG flight (42 % of its frames are DF20/21: 48k -> 26k frames/s CPU on a shared core),
+still several times what a busy receiver hears.
 
 CPR is not left to rs1090: its batch call keeps aircraft state only within one call, has no
 airborne decoding against the receiver position, and does not check that an even/odd pair lies
@@ -39,7 +43,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +64,13 @@ from pyModeS.position import (
 from pyModeS.util import crc
 
 from airpicture.sources.base import StateExpiry
+from airpicture.sources.commb import CommB, decode_commb, known_state
+from airpicture.sources.plausible import (
+    altitude_check,
+    commb_velocity_check,
+    jump_check,
+    velocity_check,
+)
 from airpicture.types import REPORT_DTYPE, Rejects
 
 FT = 0.3048
@@ -84,13 +95,28 @@ SWEEP_S = 60.0
 #: ever new addresses (a replay attack, a broken transponder farm) would otherwise fill EXPIRE_S of
 #: arrivals. Past it the least recently heard go first, counted in notes["evicted"].
 MAX_AIRCRAFT = 20_000
-#: fastest ground speed believed between two positions of one aircraft (m/s), plus slack
-MAX_SPEED_MPS = 700.0
-JUMP_SLACK_M = 2000.0
+#: Surface frames heard before any reference (no receiver, no fix of the aircraft yet: a taxi
+#: before take-off) wait for the aircraft's first fix, at most this long and this many per
+#: aircraft (a 30-minute taxi at 2 Hz); past either the oldest go, counted (notes["surface_unheld"]).
+HOLD_SURFACE_S = 1800.0
+HOLD_SURFACE_MAX = 4096
+#: A surface position resolved later lies within this of the fix it was resolved against (the
+#: aircraft taxied to the runway it took off from); further, it is dropped (notes).
+HOLD_SURFACE_RADIUS_M = 30_000.0
+#: The receiver (--lat/--lon) is checked against global decodes: each global pair's frame is also
+#: decoded against the receiver; after RECEIVER_MIN_DISAGREE disagreements outnumbering the
+#: agreements, the receiver is judged inconsistent and no longer used. At most RECEIVER_CHECKS
+#: comparisons are made (each costs a decode).
+RECEIVER_MIN_DISAGREE = 3
+RECEIVER_CHECKS = 200
+RECEIVER_AGREE_M = 1000.0
 UAV_CATEGORY = "B6"
 
 #: One decoded message. NaN / -1 / "" where the message does not carry the field.
-#: cpr: 0 none, 1 global pair, 2 local vs own track, 3 local vs receiver, 4 surface.
+#: cpr: 0 none, 1 global pair, 2 local vs own track, 3 local vs receiver, 4 surface, 5 surface
+#: resolved later against the aircraft's first fix (file decodes: `ModesDecoder.pop_backfill`).
+#: bds: the Comm-B register of a DF20/21 ("40", "50", "60"; sources/commb.py), whose ground
+#: speed / true track / vertical rate go in speed_mps / track_rad / vrate_mps.
 MESSAGE_DTYPE = np.dtype(
     [
         ("time_s", "f8"),
@@ -112,6 +138,13 @@ MESSAGE_DTYPE = np.dtype(
         ("sil", "i1"),
         ("surface", "?"),
         ("cpr", "i1"),
+        ("bds", "U3"),
+        ("selected_altitude_m", "f8"),
+        ("roll_rad", "f8"),
+        ("tas_mps", "f8"),
+        ("ias_mps", "f8"),
+        ("mach", "f8"),
+        ("heading_rad", "f8"),
     ]
 )
 MessageArray = npt.NDArray[np.void]
@@ -190,16 +223,26 @@ def describe(
 
 @dataclass
 class _Cpr:
-    """CPR state of one aircraft: last frame of each parity and last resolved position."""
+    """CPR state of one aircraft: last frame of each parity, last resolved position, last accepted
+    altitude, and the surface frames still waiting for a reference (time, odd, lat_cpr, lon_cpr,
+    row: the message's index in the decoder's output)."""
 
     even: tuple[float, int, int] | None = None
     odd: tuple[float, int, int] | None = None
     pos: tuple[float, float, float] | None = None  # (time, lat, lon)
+    alt: tuple[float, float] | None = None  # (time, altitude_m) last accepted
+    alt_rejected: tuple[float, float] | None = None  # the last altitude rejected against it
+    #: pos was decoded against the receiver (directly, or locally from such a position): the next
+    #: global decode of the aircraft checks the receiver; surface: it was a surface position
+    via_rx: bool = False
+    via_rx_surface: bool = False
+    held: deque[tuple[float, int, int, int, int]] = field(default_factory=deque)
 
     @property
     def last_s(self) -> float:
         """Time of the newest frame or position held."""
-        return max(x[0] if x is not None else -math.inf for x in (self.even, self.odd, self.pos))
+        held = self.held[-1][0] if self.held else -math.inf
+        return max(held, *(x[0] if x is not None else -math.inf for x in (self.even, self.odd, self.pos)))
 
 
 @dataclass
@@ -208,6 +251,8 @@ class _Velocity:
     speed_mps: float
     track_rad: float
     vrate_mps: float
+    #: "adsb" (BDS 0,9) or "commb" (BDS 5,0 + 6,0, used only while no ADS-B velocity is fresh)
+    source: str = "adsb"
 
 
 def _category(hexframe: str) -> str:
@@ -289,8 +334,12 @@ class ModesDecoder:
         expire_s: float = EXPIRE_S,
         sweep_s: float = SWEEP_S,
         max_aircraft: int = MAX_AIRCRAFT,
+        backfill: bool = False,
     ) -> None:
         self.receiver = receiver
+        #: keep the surface positions resolved after their message was returned, for
+        #: `pop_backfill` (a file decode); a live feed has moved on and only counts them
+        self.backfill = backfill
         self.sensor = sensor
         self.rejects = Rejects(source)
         self.notes: Counter[str] = Counter()  # non-reject events: unresolved CPR, expired aircraft...
@@ -300,7 +349,33 @@ class ModesDecoder:
         self.max_aircraft = max_aircraft
         self._cpr: dict[int, _Cpr] = {}
         self._vel: dict[int, _Velocity] = {}
+        self._commb: dict[int, dict[str, tuple[float, CommB]]] = {}
         self.messages = 0
+        #: receiver check: global decodes that agree / disagree with a decode against `receiver`
+        self.receiver_check: Counter[str] = Counter()
+        self.receiver_inconsistent = False
+        #: the receiver gave surface positions that the aircraft's own global decode contradicts
+        #: (a surface reference must lie within 45 NM, an airborne one within 180 NM)
+        self.receiver_inconsistent_surface = False
+        self._backfill: list[tuple[int, float, float]] = []
+
+    @property
+    def reference(self) -> tuple[float, float] | None:
+        """The receiver position when it is used as an airborne CPR reference (None once judged
+        inconsistent with global decodes)."""
+        return None if self.receiver_inconsistent else self.receiver
+
+    @property
+    def surface_reference(self) -> tuple[float, float] | None:
+        """The receiver position when it is used as a surface CPR reference."""
+        return None if self.receiver_inconsistent_surface else self.reference
+
+    def pop_backfill(self) -> list[tuple[int, float, float]]:
+        """Surface positions resolved after their message was returned: (row, lat, lon), row
+        counting every message this decoder returned since it was made (a file decode writes them
+        into its table; a live feed has moved on, as surface reports are not tracked)."""
+        out, self._backfill = self._backfill, []
+        return out
 
     # -- public -------------------------------------------------------------------------------
 
@@ -348,6 +423,8 @@ class ModesDecoder:
         for k, df in enumerate(c.df):
             if df == 17 or df == 18:
                 self._adsb(k, tl[k], fr[k], c.icao[k], dec[k], c)
+            elif (df == 20 or df == 21) and len(fr[k]) == 28 and c.icao[k] in self.registry:
+                self._commb_reply(k, tl[k], fr[k], c.icao[k], c)
         self._update_registry(c, tl)
         out = np.empty(len(dec), MESSAGE_DTYPE)
         c.fill(out, t)
@@ -373,6 +450,7 @@ class ModesDecoder:
             del self.registry[icao]
             self._cpr.pop(icao, None)
             self._vel.pop(icao, None)
+            self._commb.pop(icao, None)
         self.notes["evicted"] += len(order) - keep
 
     def expire(self, now_s: float) -> int:
@@ -382,12 +460,14 @@ class ModesDecoder:
         gone = self.expiry.drop(self.registry, now_s, lambda a: a.last_seen_s)
         self.expiry.drop(self._cpr, now_s, lambda st: st.last_s)
         self.expiry.drop(self._vel, now_s, lambda v: v.time_s)
+        self.expiry.drop(self._commb, now_s, lambda d: max(x[0] for x in d.values()))
         self.notes["expired"] += gone
         return gone
 
     def state_sizes(self) -> dict[str, int]:
         """Entries held per per-address table (what expiry bounds)."""
-        return {"registry": len(self.registry), "cpr": len(self._cpr), "velocity": len(self._vel)}
+        return {"registry": len(self.registry), "cpr": len(self._cpr), "velocity": len(self._vel),
+                "commb": len(self._commb)}  # fmt: skip
 
     def _update_registry(self, c: _Columns, t: list[float]) -> None:
         """Latest identity per aircraft. Address/parity formats (DF0/4/5/16/20/21) carry no
@@ -447,6 +527,17 @@ class ModesDecoder:
                 math.radians(trk) if trk is not None else _NAN,
                 vr * FPM if vr is not None else _NAN,
             )
+            last = self._vel.get(icao)
+            fresh = (
+                last is not None and last.source == "adsb" and 0 <= t - last.time_s <= self.max_velocity_age_s
+            )
+            anchor = (last.speed_mps, last.track_rad) if fresh and last is not None else None
+            why = velocity_check(
+                v.speed_mps, v.track_rad, v.vrate_mps, t - last.time_s if last else 0.0, anchor
+            )
+            if why is not None:
+                self.rejects.add(why)
+                return
             c.speed[i], c.track[i], c.vrate[i] = v.speed_mps, v.track_rad, v.vrate_mps
             self._vel[icao] = v
         elif bds == "08":
@@ -468,6 +559,41 @@ class ModesDecoder:
             sq = d.get("squawk")
             if sq:
                 c.squawk[i] = sq
+
+    def _commb_reply(self, i: int, t: float, frame: str, icao: int, c: _Columns) -> None:
+        """Comm-B 4,0 / 5,0 / 6,0 of a DF20/21 (sources/commb.py). A 5,0 ground speed / track that
+        disagrees with the aircraft's fresh ADS-B velocity is a misread register: rejected. With
+        no fresh ADS-B velocity, 5,0 (+ the last 6,0 vertical rate) is the aircraft's velocity."""
+        v = self._vel.get(icao)
+        adsb = (
+            v
+            if v is not None and v.source == "adsb" and 0 <= t - v.time_s <= self.max_velocity_age_s
+            else None
+        )
+        last = self._commb.get(icao, {})
+        six = last.get("60")
+        ref_six = six[1] if six is not None and t - six[0] <= STALE_S else None
+        known = known_state(adsb.speed_mps if adsb else _NAN, adsb.track_rad if adsb else _NAN, ref_six)
+        cb = decode_commb(frame, known)
+        if cb is None:
+            return
+        if cb.bds == "50" and adsb is not None:
+            why = commb_velocity_check(cb.groundspeed_mps, cb.true_track_rad, t - adsb.time_s,
+                                       (adsb.speed_mps, adsb.track_rad))  # fmt: skip
+            if why is not None:
+                self.rejects.add(why)
+                return
+        c.bds[i] = cb.bds
+        c.selected_alt[i], c.roll[i], c.tas[i] = cb.selected_altitude_m, cb.roll_rad, cb.tas_mps
+        c.ias[i], c.mach[i], c.heading[i] = cb.ias_mps, cb.mach, cb.heading_rad
+        if cb.bds == "50":
+            c.speed[i], c.track[i] = cb.groundspeed_mps, cb.true_track_rad
+        elif cb.bds == "60":
+            c.vrate[i] = cb.vrate_mps
+        self._commb.setdefault(icao, {})[cb.bds] = (t, cb)
+        if cb.bds == "50" and adsb is None and cb.groundspeed_mps == cb.groundspeed_mps:
+            vr = ref_six.vrate_mps if ref_six is not None else _NAN
+            self._vel[icao] = _Velocity(t, cb.groundspeed_mps, cb.true_track_rad, vr, "commb")
 
     def _position(
         self, i: int, t: float, icao: int, tc: int, d: dict[str, Any], c: _Columns, surface: bool
@@ -491,15 +617,31 @@ class ModesDecoder:
             st = self._cpr[icao] = _Cpr()
         if st.pos is not None and t - st.pos[0] > STALE_S:
             st.pos = None  # stale: do not decode locally against an hour-old position
+        baro = not surface and tc <= 18  # GNSS heights (TC 20-22) differ from baro by design
+        if baro and st.alt is not None and t - st.alt[0] <= STALE_S:
+            why = altitude_check(c.alt[i], t - st.alt[0], st.alt[1])
+            last = st.alt_rejected
+            agree = last is not None and altitude_check(c.alt[i], t - last[0], last[1]) is None
+            if why is not None and agree:
+                why = None  # two in a row agree with each other, not with the anchor: the anchor was wrong
+                self.notes["altitude_reanchored"] += 1
+            if why is not None:  # the altitude and the CPR of this frame are not trusted
+                self.rejects.add(why)
+                st.alt_rejected = (t, c.alt[i])
+                c.alt[i] = _NAN
+                return
+            st.alt_rejected = None
+        if baro and c.alt[i] == c.alt[i]:
+            st.alt = (t, c.alt[i])
         if surface:
             gs, trk = d.get("groundspeed"), d.get("track")
             if gs is not None:
                 c.speed[i] = gs * KT
             if trk is not None:
                 c.track[i] = math.radians(trk)
-            ref = (st.pos[1], st.pos[2]) if st.pos is not None else self.receiver
+            ref = (st.pos[1], st.pos[2]) if st.pos is not None else self.surface_reference
             if ref is None:
-                self.notes["surface_no_reference"] += 1
+                self._hold(st, (t, odd, lat_cpr, lon_cpr, self.messages + i))
                 return
             lat, lon = surface_position_with_ref(odd, lat_cpr, lon_cpr, ref[0], ref[1])
             method = 4
@@ -512,38 +654,104 @@ class ModesDecoder:
                 st.even = frame_state
             pos: tuple[float, float] | None = None
             method = 0
-            if other is not None and abs(t - other[0]) < CPR_PAIR_S:
+            if other is not None and abs(t - other[0]) <= CPR_PAIR_S:  # 10.0 s apart pairs (rs1090, pyModeS)
                 even_f, odd_f = (other, frame_state) if odd else (frame_state, other)
                 pos = airborne_position_pair(even_f[1], even_f[2], odd_f[1], odd_f[2], even_is_newer=not odd)
                 method = 1
                 if pos is None:
                     self.rejects.add("cpr_zone")
+                else:
+                    self._check_receiver(odd, lat_cpr, lon_cpr, pos)
             if pos is None and st.pos is not None and t - st.pos[0] < CPR_PAIR_S:
                 pos = airborne_position_with_ref(odd, lat_cpr, lon_cpr, st.pos[1], st.pos[2])
                 method = 2
-            if pos is None and st.pos is None and self.receiver is not None:
-                pos = airborne_position_with_ref(odd, lat_cpr, lon_cpr, *self.receiver)
+            ref = self.reference
+            if pos is None and st.pos is None and ref is not None:
+                pos = airborne_position_with_ref(odd, lat_cpr, lon_cpr, *ref)
                 method = 3
             if pos is None:
                 self.notes["cpr_unresolved"] += 1
                 return
             lat, lon = pos
-            if st.pos is not None:
-                dist = _distance_m(st.pos[1], st.pos[2], lat, lon)
-                if dist > MAX_SPEED_MPS * abs(t - st.pos[0]) + JUMP_SLACK_M:
-                    self.rejects.add("cpr_jump")
-                    st.pos = None
-                    st.even = st.odd = None
-                    return
-            v = self._vel.get(icao)
-            if v is not None and t - v.time_s <= self.max_velocity_age_s:
-                c.speed[i], c.track[i], c.vrate[i] = v.speed_mps, v.track_rad, v.vrate_mps
+        if st.pos is not None:
+            why = jump_check(_distance_m(st.pos[1], st.pos[2], lat, lon), t - st.pos[0], surface)
+            # a receiver-based chain meets a decode that does not depend on the receiver: a global
+            # pair, or (after a take-off) an airborne decode against a surface position, exact as
+            # long as that position is within 180 NM, where a surface reference must be within 45
+            if st.via_rx and (method == 1 or (st.via_rx_surface and not surface)):
+                self._receiver_evidence(why is None, st.via_rx_surface)
+            if why is not None:
+                self.rejects.add(why)
+                st.pos = None
+                st.even = st.odd = None
+                st.via_rx = st.via_rx_surface = False
+                return
         if not -90.0 <= lat <= 90.0:
             self.rejects.add("cpr_range")
             return
         lon = (lon + 180.0) % 360.0 - 180.0
+        from_rx = method == 3 or (method == 4 and st.pos is None)
+        st.via_rx = from_rx or (st.via_rx and method != 1)
+        st.via_rx_surface = (from_rx and surface) or (st.via_rx_surface and st.via_rx)
         st.pos = (t, lat, lon)
         c.lat[i], c.lon[i], c.cpr[i] = lat, lon, method
+        v = self._vel.get(icao)
+        if not surface and v is not None and t - v.time_s <= self.max_velocity_age_s:
+            c.speed[i], c.track[i], c.vrate[i] = v.speed_mps, v.track_rad, v.vrate_mps
+        if st.held:
+            self._resolve_held(st, lat, lon)
+
+    def _hold(self, st: _Cpr, frame: tuple[float, int, int, int, int]) -> None:
+        """Keep a surface frame that has no reference yet, for the aircraft's first fix."""
+        st.held.append(frame)
+        while len(st.held) > HOLD_SURFACE_MAX or frame[0] - st.held[0][0] > HOLD_SURFACE_S:
+            st.held.popleft()
+            self.notes["surface_unheld"] += 1
+        self.notes["surface_held"] += 1
+
+    def _resolve_held(self, st: _Cpr, lat: float, lon: float) -> None:
+        """Resolve the waiting surface frames against the aircraft's first fix (lat, lon)."""
+        for _, odd, lat_cpr, lon_cpr, row in st.held:
+            la, lo = surface_position_with_ref(odd, lat_cpr, lon_cpr, lat, lon)
+            if _distance_m(lat, lon, la, lo) <= HOLD_SURFACE_RADIUS_M:
+                if self.backfill:
+                    self._backfill.append((row, la, (lo + 180.0) % 360.0 - 180.0))
+                self.notes["surface_backfilled"] += 1
+            else:
+                self.notes["surface_held_far"] += 1
+        st.held.clear()
+
+    def _check_receiver(self, odd: int, lat_cpr: int, lon_cpr: int, pos: tuple[float, float]) -> None:
+        """Compare a global decode with the same frame decoded against the receiver (a receiver
+        more than ~180 NM from the traffic gives a wrong local decode, silently)."""
+        if self.receiver is None or self.receiver_inconsistent:
+            return
+        chk = self.receiver_check
+        if chk["agree"] + chk["disagree"] >= RECEIVER_CHECKS:
+            return
+        local = airborne_position_with_ref(odd, lat_cpr, lon_cpr, *self.receiver)
+        ok = local is not None and _distance_m(pos[0], pos[1], local[0], local[1]) <= RECEIVER_AGREE_M
+        self._receiver_evidence(ok, False)
+
+    def _receiver_evidence(self, agree: bool, surface: bool) -> None:
+        """Count one comparison of the receiver with a global decode; judge it inconsistent once
+        the disagreements outnumber the agreements (airborne: at least RECEIVER_MIN_DISAGREE of
+        them; surface: one, as it comes from a whole receiver-based chain of an aircraft)."""
+        chk = self.receiver_check
+        key = "surface_" if surface else ""
+        chk[key + ("agree" if agree else "disagree")] += 1
+        least = 1 if surface else RECEIVER_MIN_DISAGREE
+        if agree or chk[key + "disagree"] < least or chk[key + "disagree"] <= chk[key + "agree"]:
+            return
+        if surface:
+            self.receiver_inconsistent_surface = True
+        else:
+            self.receiver_inconsistent = True
+        self.notes["receiver_inconsistent"] += 1
+        for state in self._cpr.values():  # positions decoded against it are no references
+            if state.via_rx and (state.via_rx_surface or not surface):
+                state.pos = None
+                state.via_rx = state.via_rx_surface = False
 
 
 class _Columns:
@@ -562,6 +770,9 @@ class _Columns:
         self.nic, self.nacp, self.nucp, self.sil = [-1] * n, [-1] * n, [-1] * n, [-1] * n
         self.surface = [False] * n
         self.cpr = [0] * n
+        self.bds = [""] * n
+        self.selected_alt, self.roll, self.tas = nan[:], nan[:], nan[:]
+        self.ias, self.mach, self.heading = nan[:], nan[:], nan[:]
 
     def fill(self, out: MessageArray, times: npt.NDArray[np.float64]) -> None:
         out["time_s"] = times
@@ -584,6 +795,13 @@ class _Columns:
             ("sil", self.sil),
             ("surface", self.surface),
             ("cpr", self.cpr),
+            ("bds", self.bds),
+            ("selected_altitude_m", self.selected_alt),
+            ("roll_rad", self.roll),
+            ("tas_mps", self.tas),
+            ("ias_mps", self.ias),
+            ("mach", self.mach),
+            ("heading_rad", self.heading),
         ):
             out[name] = col
 
@@ -592,6 +810,7 @@ __all__ = [
     "EXPIRE_S",
     "FPM",
     "FT",
+    "HOLD_SURFACE_S",
     "KT",
     "MESSAGE_DTYPE",
     "STALE_S",

@@ -6,6 +6,11 @@ pcapng: blocks ``[type][total length]...[total length]``; a Section Header (0x0A
 byte order, Interface Description blocks (1) give each interface's link type and ``if_tsresol``,
 Enhanced (6), Simple (3) and the obsolete Packet (2) blocks carry packets. Other blocks are skipped.
 
+btsnoop (Android's "Bluetooth HCI snoop log", BlueZ btmon): "btsnoop\0", version 1, a datalink
+(1001 unencapsulated HCI, 1002 H4), then records ``[original length][included length][flags]
+[drops][time: int64 microseconds since 0000-01-01]``, all big-endian. Its packets are given as
+link type 187 (H4); an unencapsulated event (flags 3) gets its H4 type byte.
+
 A capture that ends mid-record (a sniffer killed while writing) yields every whole packet and
 counts one ``pcap_truncated`` reject; a file that is not a capture at all raises DecodeError.
 """
@@ -24,6 +29,12 @@ LINKTYPE_IEEE802_11 = 105
 LINKTYPE_IEEE802_11_RADIOTAP = 127
 LINKTYPE_BLUETOOTH_LE_LL = 251
 LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR = 256
+LINKTYPE_BLUETOOTH_HCI_H4 = 187
+LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR = 201
+LINKTYPE_NORDIC_BLE = 272
+BTSNOOP_MAGIC = b"btsnoop\0"
+#: microseconds from 0000-01-01 (btsnoop's epoch) to 1970-01-01
+_BTSNOOP_EPOCH_US = 0x00DCDDB30F2F8000
 
 #: Larger records are corrupt: no link layer we read comes near it, and it bounds memory.
 MAX_PACKET = 262_144
@@ -48,8 +59,8 @@ class Packet:
 
 
 def is_capture(head: bytes) -> bool:
-    """True when the first bytes look like a pcap or pcapng file."""
-    return head[:4] in _PCAP_MAGICS or head[:4] == b"\x0a\x0d\x0d\x0a"
+    """True when the first bytes look like a pcap, pcapng or btsnoop file."""
+    return head[:4] in _PCAP_MAGICS or head[:4] == b"\x0a\x0d\x0d\x0a" or head[:8] == BTSNOOP_MAGIC
 
 
 def read_packets(data: bytes, rejects: Rejects | None = None) -> Iterator[Packet]:
@@ -57,6 +68,8 @@ def read_packets(data: bytes, rejects: Rejects | None = None) -> Iterator[Packet
     if len(data) < 4 or not is_capture(data):
         raise DecodeError("pcap_magic", data[:8], "pcap")
     rj = rejects if rejects is not None else Rejects("pcap")
+    if data[:8] == BTSNOOP_MAGIC:
+        return _read_btsnoop(memoryview(data), rj)
     if data[:4] in _PCAP_MAGICS:
         return _read_pcap(memoryview(data), rj)
     return _read_pcapng(memoryview(data), rj)
@@ -87,6 +100,41 @@ def _read_pcap(buf: memoryview, rj: Rejects) -> Iterator[Packet]:
             return
         yield Packet(sec + sub * frac, linktype, bytes(buf[pos + 16 : pos + 16 + incl]))
         pos += 16 + incl
+
+
+def _read_btsnoop(buf: memoryview, rj: Rejects) -> Iterator[Packet]:
+    if len(buf) < 16:
+        raise DecodeError("pcap_truncated", bytes(buf), "pcap")
+    version, datalink = struct.unpack_from(">II", buf, 8)
+    if version != 1 or datalink not in (1001, 1002):
+        raise DecodeError("btsnoop_datalink", bytes(buf[:16]), "pcap")
+    pos = 16
+    while pos < len(buf):
+        if pos + 24 > len(buf):
+            rj.add("pcap_truncated")
+            return
+        _, incl, flags, _, ts = struct.unpack_from(">IIIIq", buf, pos)
+        if incl > MAX_PACKET:
+            rj.add("pcap_record_length")
+            return
+        if pos + 24 + incl > len(buf):
+            rj.add("pcap_truncated")
+            return
+        data = bytes(buf[pos + 24 : pos + 24 + incl])
+        pos += 24 + incl
+        if datalink == 1001:  # flags bit 1: command / event, bit 0: received; events are both
+            data = (b"\x04" if flags & 3 == 3 else b"\x01" if flags & 2 else b"\x02") + data
+        yield Packet((ts - _BTSNOOP_EPOCH_US) * 1e-6, LINKTYPE_BLUETOOTH_HCI_H4, data)
+
+
+def btsnoop_bytes(packets: Iterable[tuple[float, bytes]]) -> bytes:
+    """A btsnoop file (datalink 1002, H4) of (time_s, H4 packet) records, as Android writes its
+    HCI snoop log (flags 3: a received event)."""
+    out = [BTSNOOP_MAGIC + struct.pack(">II", 1, 1002)]
+    for t, data in packets:
+        ts = round(t * 1e6) + _BTSNOOP_EPOCH_US
+        out.append(struct.pack(">IIIIq", len(data), len(data), 3, 0, ts) + data)
+    return b"".join(out)
 
 
 def _tsresol(options: memoryview, end: str) -> float:
@@ -186,12 +234,17 @@ def pcapng_bytes(interfaces: list[int], packets: Iterable[tuple[float, int, byte
 
 
 __all__ = [
+    "BTSNOOP_MAGIC",
+    "LINKTYPE_BLUETOOTH_HCI_H4",
+    "LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR",
     "LINKTYPE_BLUETOOTH_LE_LL",
     "LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR",
     "LINKTYPE_IEEE802_11",
     "LINKTYPE_IEEE802_11_RADIOTAP",
+    "LINKTYPE_NORDIC_BLE",
     "MAX_PACKET",
     "Packet",
+    "btsnoop_bytes",
     "is_capture",
     "pcapng_bytes",
     "read_file",

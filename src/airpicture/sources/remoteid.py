@@ -28,6 +28,14 @@ System (type 4)::
     bytes 18-19 operator geodetic altitude;  bytes 20-23 timestamp, s since 2019-01-01 UTC
 
 Message pack (type 0xF): byte 1 single message size (25), byte 2 count (1-9), then the messages.
+A pack cut short (it declares more messages than its bytes hold) keeps the whole messages it holds
+and says how many are missing (`MessagePack.missing`; the registry counts them, as the Wireshark
+dissector shows what it holds).
+
+Authentication (type 2): page 0 carries the last page index (< 16) and the data length (at most
+17 + 23 * last page index bytes), pages 1.. carry 23 bytes each; `reassemble_auth` joins them.
+Text fields are ASCII: other bytes are kept as backslash escapes (``\xe9``), not replaced.
+Basic ID types 3 (UTM-assigned UUID) and 4 (specific session ID) are binary and kept as hex.
 """
 
 from __future__ import annotations
@@ -48,6 +56,8 @@ MESSAGE_SIZE: Final = 25
 PACK_MAX_MESSAGES: Final = 9
 PROTOCOL_VERSION: Final = 2
 AUTH_MAX_PAGES: Final = 16
+AUTH_PAGE0_SIZE: Final = 17
+AUTH_PAGE_SIZE: Final = 23
 #: Unix time of 2019-01-01 00:00:00 UTC, the epoch of System and Authentication timestamps.
 EPOCH_2019: Final = 1546300800
 
@@ -86,8 +96,9 @@ def _code(table: tuple[float, ...], i: int) -> float:
 
 
 def _text(raw: bytes) -> str:
-    """A NUL-padded ASCII field (C safe_dec_copyfill: stop at the first NUL)."""
-    return raw.split(b"\0", 1)[0].decode("ascii", "replace")
+    """A NUL-padded ASCII field (C safe_dec_copyfill: stop at the first NUL); bytes outside ASCII
+    are kept, escaped (b"\xe9" -> "\\xe9"), so that what the drone sent can still be read."""
+    return raw.split(b"\0", 1)[0].decode("ascii", "backslashreplace")
 
 
 def _alt(enc: int) -> float:
@@ -103,7 +114,9 @@ def _latlon(lat_e7: int, lon_e7: int) -> tuple[float, float]:
 
 @dataclass(frozen=True, slots=True)
 class BasicId:
-    """Basic ID (type 0): who the UA is. uas_id is ASCII, or hex for a specific session id."""
+    """Basic ID (type 0): who the UA is. uas_id is ASCII (serial number, CAA registration), or hex
+    for the binary ids: all 20 bytes of a UTM-assigned UUID (3), a specific session id (4) without
+    its trailing zero bytes."""
 
     id_type: int
     ua_type: int
@@ -226,10 +239,12 @@ Message = BasicId | Location | Auth | SelfId | System | OperatorId
 
 @dataclass(frozen=True, slots=True)
 class MessagePack:
-    """Message pack (type 0xF): up to 9 messages from one UA in one frame."""
+    """Message pack (type 0xF): up to 9 messages from one UA in one frame; missing: messages the
+    pack declared but its bytes did not hold."""
 
     messages: tuple[Message, ...]
     version: int = PROTOCOL_VERSION
+    missing: int = 0
 
 
 # ----------------------------------------------------------------------------------- decode
@@ -238,7 +253,7 @@ class MessagePack:
 def _decode_basic(b: bytes, v: int) -> BasicId:
     id_type, ua_type = b[1] >> 4, b[1] & 0x0F
     raw = b[2:22]
-    uas = raw.rstrip(b"\0").hex() if id_type == 4 else _text(raw)
+    uas = raw.hex() if id_type == 3 else raw.rstrip(b"\0").hex() if id_type == 4 else _text(raw)
     return BasicId(id_type, ua_type, uas, v)
 
 
@@ -271,11 +286,31 @@ def _decode_location(b: bytes, v: int) -> Location:
 
 
 def _decode_auth(b: bytes, v: int) -> Auth:
+    """As the C decodeAuthMessage: page 0's last page index < 16 and length within its pages."""
     auth_type, page = b[1] >> 4, b[1] & 0x0F
     if page == 0:
         _, _, last, length, ts, data = _AUTH0.unpack_from(b)
+        if last >= AUTH_MAX_PAGES:
+            raise DecodeError("rid_auth_last_page", bytes(b[:MESSAGE_SIZE]), "remoteid")
+        if length > AUTH_PAGE0_SIZE + AUTH_PAGE_SIZE * last:
+            raise DecodeError("rid_auth_length", bytes(b[:MESSAGE_SIZE]), "remoteid")
         return Auth(auth_type, 0, data, last, length, ts, v)
     return Auth(auth_type, page, bytes(b[2:25]), version=v)
+
+
+def reassemble_auth(pages: dict[int, Auth]) -> bytes:
+    """The authentication data of one set of pages (page number -> page): page 0 gives the last
+    page index and the length; every page up to it must be there, of the same type. Raises
+    DecodeError (rid_auth_incomplete, rid_auth_page, rid_auth_type)."""
+    first = pages.get(0)
+    if first is None or any(i not in pages for i in range(first.last_page_index + 1)):
+        raise DecodeError("rid_auth_incomplete", bytes(sorted(pages)), "remoteid")
+    if any(i > first.last_page_index for i in pages):
+        raise DecodeError("rid_auth_page", bytes(sorted(pages)), "remoteid")
+    if any(p.auth_type != first.auth_type for p in pages.values()):
+        raise DecodeError("rid_auth_type", bytes(sorted(pages)), "remoteid")
+    data = b"".join(pages[i].data for i in range(first.last_page_index + 1))
+    return data[: first.length]
 
 
 def _decode_system(b: bytes, v: int) -> System:
@@ -316,7 +351,8 @@ def _decode_single(b: bytes) -> Message:
 
 
 def decode_pack(raw: bytes) -> MessagePack:
-    """Decode a message pack; trailing bytes after the declared messages are ignored.
+    """Decode a message pack; trailing bytes after the declared messages are ignored, and a pack
+    cut short keeps the whole messages it holds (`missing` says how many it lacks).
 
     Like the C checkPackContent: 1-9 messages of 25 bytes, no nested pack, at most one of each
     type except Basic ID (2) and Authentication pages (16).
@@ -330,11 +366,12 @@ def decode_pack(raw: bytes) -> MessagePack:
         raise DecodeError("rid_pack_size", bytes(raw[:3]), "remoteid")
     if not 1 <= count <= PACK_MAX_MESSAGES:
         raise DecodeError("rid_pack_count", bytes(raw[:3]), "remoteid")
-    if len(raw) < 3 + count * MESSAGE_SIZE:
+    held = min(count, (len(raw) - 3) // MESSAGE_SIZE)
+    if held == 0:
         raise DecodeError("rid_truncated", bytes(raw[:3]), "remoteid")
     seen = [0] * 6
     out: list[Message] = []
-    for i in range(count):
+    for i in range(held):
         b = raw[3 + i * MESSAGE_SIZE : 3 + (i + 1) * MESSAGE_SIZE]
         kind = b[0] >> 4
         if kind > OPERATOR_ID:
@@ -344,7 +381,7 @@ def decode_pack(raw: bytes) -> MessagePack:
     limits = (2, 1, AUTH_MAX_PAGES, 1, 1, 1)
     if any(n > lim for n, lim in zip(seen, limits, strict=True)):
         raise DecodeError("rid_pack_content", bytes(raw[:3]), "remoteid")
-    return MessagePack(tuple(out), raw[0] & 0x0F)
+    return MessagePack(tuple(out), raw[0] & 0x0F, count - held)
 
 
 def decode_message(raw: bytes) -> Message | MessagePack:
@@ -364,9 +401,20 @@ def messages_of(decoded: Message | MessagePack) -> tuple[Message, ...]:
 
 
 # ----------------------------------------------------------------------------------- encode
-# Mirrors the C encoders, including their truncation (int casts) and clamping (intRangeMax), except
-# latitude / longitude, which are rounded (see _enc_latlon).
+# Mirrors the current C encoders (opendroneid.c, 2026): their inputs are C floats (float32) and their
+# arithmetic is float32 (SPEED_DIV, VSPEED_DIV, ALT_DIV are float constants), so values are first
+# rounded to float32 and computed in float32 (numpy), then rounded as C rounds: roundf / round half
+# away from zero (direction, timestamp, latitude / longitude), "+ 0.5f then cast" (horizontal speed),
+# truncation toward zero (vertical speed, altitudes), and clamped (intRangeMax). A direction that
+# rounds to 360 is 0 (north), as encodeDirection says.
 # NaN input means "invalid / unknown" and becomes the field's invalid marker.
+
+_F32 = np.float32
+
+
+def _roundf(x: float) -> int:
+    """C roundf / round: half away from zero (Python's round() goes half to even)."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
 def _clamp(x: int, lo: int, hi: int) -> int:
@@ -382,17 +430,33 @@ def _enc_alt(alt: float, what: str) -> int:
     if math.isnan(alt):
         return 0
     _check(INV_ALT <= alt <= MAX_ALT, what, alt)
-    return _clamp(int((alt + 1000.0) / 0.5), 0, 0xFFFF)
+    return _clamp(int((_F32(alt) + _F32(1000.0)) / _F32(0.5)), 0, 0xFFFF)  # encodeAltitude
 
 
 def _enc_latlon(lat: float, lon: float) -> tuple[int, int]:
     if math.isnan(lat) or math.isnan(lon):
         return 0, 0
     _check(-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0, "latlon", (lat, lon))
-    # Rounded, where the C encoder truncates: x / 1e7 * 1e7 can fall a hair below x, and truncation
-    # would then re-encode a decoded position 1e-7 deg off. The two differ by at most 1.1 cm.
-    return (_clamp(round(lat * 1e7), -1_800_000_000, 1_800_000_000),
-            _clamp(round(lon * 1e7), -1_800_000_000, 1_800_000_000))  # fmt: skip
+    # encodeLatLon: a double, round(x * 1e7) (half away from zero), clamped to +-180 deg
+    return (_clamp(_roundf(lat * 1e7), -1_800_000_000, 1_800_000_000),
+            _clamp(_roundf(lon * 1e7), -1_800_000_000, 1_800_000_000))  # fmt: skip
+
+
+def _enc_direction(deg: float) -> tuple[int, int]:
+    """encodeDirection: (E/W bit, byte); roundf of the float32 value, 360 -> 0."""
+    di = _roundf(float(_F32(deg)))
+    if di == 360:
+        di = 0
+    ew = 1 if di >= 180 else 0
+    return ew, _clamp(di - 180 * ew, 0, 255)
+
+
+def _enc_speed(mps: float) -> tuple[int, int]:
+    """encodeSpeedHorizontal: (multiplier bit, byte), rounded by "+ 0.5f then cast" in float32."""
+    s = _F32(mps)
+    if s <= _F32(SPEED_SPLIT):
+        return 0, _clamp(int(s / _F32(0.25) + _F32(0.5)), 0, 255)
+    return 1, _clamp(int((s - _F32(SPEED_SPLIT)) / _F32(0.75) + _F32(0.5)), 0, 255)
 
 
 def _fixed(text: str | bytes, n: int) -> bytes:
@@ -403,7 +467,7 @@ def _fixed(text: str | bytes, n: int) -> bytes:
 
 def encode_basic_id(msg: BasicId) -> bytes:
     _check(0 <= msg.id_type <= 15 and 0 <= msg.ua_type <= 15, "type", msg)
-    uas = bytes.fromhex(msg.uas_id) if msg.id_type == 4 else msg.uas_id
+    uas = bytes.fromhex(msg.uas_id) if msg.id_type in (3, 4) else msg.uas_id
     return bytes([BASIC_ID << 4 | msg.version, msg.id_type << 4 | msg.ua_type]) + _fixed(uas, 20) + bytes(3)
 
 
@@ -411,26 +475,23 @@ def encode_location(msg: Location) -> bytes:
     for name in ("status", "h_acc", "v_acc", "baro_acc", "speed_acc", "ts_acc"):
         _check(0 <= getattr(msg, name) <= 15, name, getattr(msg, name))
     _check(msg.height_type in (0, 1), "height_type", msg.height_type)
-    d = INV_DIRECTION if math.isnan(msg.direction_deg) else msg.direction_deg
-    _check(0.0 <= d <= 360.0 or d == INV_DIRECTION, "direction", d)
-    di = math.floor(d + 0.5)  # roundf
-    ew = 1 if di >= 180 else 0
-    direction = _clamp(di - 180 * ew, 0, 255)
+    if math.isnan(msg.direction_deg):
+        ew, direction = 1, int(INV_DIRECTION) - 180  # 361: the invalid marker, as the C encoder writes it
+    else:
+        _check(0.0 <= msg.direction_deg <= 360.0, "direction", msg.direction_deg)
+        ew, direction = _enc_direction(msg.direction_deg)
     s = INV_SPEED_H if math.isnan(msg.speed_mps) else msg.speed_mps
     _check(0.0 <= s <= MAX_SPEED_H or s == INV_SPEED_H, "speed", s)
-    if s <= SPEED_SPLIT:
-        mult, speed = 0, int(s / 0.25)
-    else:
-        mult, speed = 1, _clamp(int((s - SPEED_SPLIT) / 0.75), 0, 255)
+    mult, speed = _enc_speed(s)
     vs = INV_SPEED_V if math.isnan(msg.vspeed_mps) else msg.vspeed_mps
     _check(-62.0 <= vs <= 62.0 or vs == INV_SPEED_V, "vspeed", vs)
-    vspeed = _clamp(int(vs / 0.5), -128, 127)
+    vspeed = _clamp(int(_F32(vs) / _F32(0.5)), -128, 127)  # encodeSpeedVertical truncates
     lat, lon = _enc_latlon(msg.lat, msg.lon)
     if math.isnan(msg.timestamp_s):
         ts = INV_TIMESTAMP
     else:
         _check(0.0 <= msg.timestamp_s <= 3600.0, "timestamp", msg.timestamp_s)
-        ts = _clamp(math.floor(msg.timestamp_s * 10 + 0.5), 0, 36000)
+        ts = _clamp(_roundf(float(_F32(msg.timestamp_s) * _F32(10.0))), 0, 36000)  # encodeTimeStamp
     flags = msg.status << 4 | msg.height_type << 2 | ew << 1 | mult
     return _LOC.pack(
         LOCATION << 4 | msg.version, flags, direction, speed, vspeed, lat, lon,
@@ -508,10 +569,20 @@ class Frame:
     address: str
     counter: int
     messages: tuple[Message, ...]
+    #: messages a cut-short pack declared but did not hold (counted by the registry)
+    missing: int = 0
 
 
-#: Preference among a UA's Basic IDs for its identity: serial number first (it never changes).
-_ID_RANK = {1: 0, 4: 1, 3: 2, 2: 3}
+def frame_of(time_s: float, transport: str, address: str, counter: int, raw: bytes) -> Frame:
+    """The Frame of one message or pack's bytes (DecodeError when nothing in them decodes)."""
+    decoded = decode_message(raw)
+    missing = decoded.missing if isinstance(decoded, MessagePack) else 0
+    return Frame(time_s, transport, address, counter, messages_of(decoded), missing)
+
+
+#: Preference among a UA's Basic IDs for its identity: serial number first (it never changes); an id
+#: of type 0 ("none", as the Wireshark dissector's samples send) last, rather than no identity.
+_ID_RANK = {1: 0, 4: 1, 3: 2, 2: 3, 0: 4}
 #: A Location timestamp further than this from the receive time is not trusted (drone clock off).
 MAX_CLOCK_OFFSET_S = 10.0
 
@@ -535,6 +606,7 @@ class _Transmitter:
     rank: int = 99
     last_s: float = -math.inf
     pending: deque[tuple[float, tuple[float, ...]]] | None = None
+    auth: dict[int, Auth] | None = None  # authentication pages heard, by page number
 
 
 def _older(t: object, before_s: float) -> bool:
@@ -570,6 +642,7 @@ class RemoteIdRegistry:
     def ingest(self, frame: Frame) -> None:
         """Take one frame's messages (never raises on content; bad values are counted)."""
         self.frames += 1
+        self.rejects.add("rid_pack_short", frame.missing)
         tx = self._tx.setdefault(frame.address, _Transmitter()) if frame.address else _Transmitter()
         if math.isfinite(frame.time_s):
             tx.last_s = max(tx.last_s, frame.time_s)
@@ -602,10 +675,37 @@ class RemoteIdRegistry:
                 info["operator_id"] = m.operator_id
             elif isinstance(m, SelfId):
                 info["self_id"] = m.text
+            elif isinstance(m, Auth):
+                self._auth(tx, m, info)
         if ident != NO_IDENT:
             self._update(ident, info)
         elif frame.address:
             self._info.setdefault(frame.address, {}).update(info)
+
+    def _auth(self, tx: _Transmitter, page: Auth, info: dict[str, object]) -> None:
+        """Collect a transmitter's authentication pages; once page 0 and every page it announces
+        are in, reassemble them into info["auth"] (type, timestamp, data as hex). A new page 0
+        (another timestamp) starts a new set; a set that does not reassemble is counted."""
+        pages = tx.auth if tx.auth is not None else {}
+        first = pages.get(0)
+        if (
+            page.page == 0
+            and first is not None
+            and (first.timestamp, first.auth_type) != (page.timestamp, page.auth_type)
+        ):
+            pages = {}
+        pages[page.page] = page
+        tx.auth = pages
+        first = pages.get(0)
+        if first is None or len(pages) < first.last_page_index + 1:
+            return
+        try:
+            data = reassemble_auth(pages)
+        except DecodeError as e:
+            self.rejects.add(e.reason)
+        else:
+            info["auth"] = {"auth_type": first.auth_type, "timestamp": first.timestamp, "data": data.hex()}
+        tx.auth = None
 
     def _identify(self, frame: Frame, tx: _Transmitter) -> int:
         best: BasicId | None = None
@@ -712,6 +812,8 @@ class RemoteIdRegistry:
 
 __all__ = [
     "AUTH_MAX_PAGES",
+    "AUTH_PAGE0_SIZE",
+    "AUTH_PAGE_SIZE",
     "EPOCH_2019",
     "ID_TYPES",
     "MAX_CLOCK_OFFSET_S",
@@ -740,6 +842,8 @@ __all__ = [
     "encode_pack",
     "encode_self_id",
     "encode_system",
+    "frame_of",
     "messages_of",
+    "reassemble_auth",
     "report_time",
 ]

@@ -11,9 +11,22 @@ SHA-256("org.opendroneid.remoteid")) and carries ``[counter][message pack]`` as 
 (Layouts as built and parsed by opendroneid-core-c ``wifi.c`` and the Open Drone ID Wireshark
 dissector.)
 
+The French national beacon (a Wi-Fi beacon element of OUI 6A:5C:35) is read too
+(``remoteid_fr``; transport ``wifi_fr``).
+
 Link layers read from captures: 802.11 (105), radiotap (127), BLE LL (251), BLE LL with the
-10-byte PHDR of the Nordic / Ubertooth sniffers (256). Also JSON lines of hex messages.
+10-byte PHDR of the Ubertooth / btlejack sniffers (256), the nRF Sniffer for Bluetooth LE (272),
+and Bluetooth HCI as a phone or a USB dongle logs it: H4 (187), H4 with a direction header (201),
+and Android / BlueZ btsnoop files (read by ``pcap``), whose LE Advertising Report events (legacy
+0x02 and extended 0x0D) carry the advertising data. Also JSON lines of hex messages.
 Packets failing the BLE CRC or the 802.11 FCS (where the capture carries one) are dropped.
+
+nRF Sniffer (link type 272, Wireshark ``packet-nordic_ble.c``)::
+
+    [board][payload length:2 LE][protocol version][packet counter:2][packet id]
+    [header length][flags][channel][RSSI][event counter:2][timestamp:4] then the LL packet
+    flags: bit 0 CRC OK, bits 4-6 PHY (2 = LE Coded: a coding-indicator byte follows the access
+    address); packet id 2 / 6 = a received PDU (protocol versions 2 and 3)
 Pure functions raise DecodeError; ``RemoteIdReader`` counts them by reason and goes on.
 """
 
@@ -32,7 +45,8 @@ import numpy.typing as npt
 
 from airpicture.errors import DecodeError, InputError, RecordError, SourceError
 from airpicture.sources import pcap
-from airpicture.sources.remoteid import Frame, RemoteIdRegistry, decode_message, messages_of
+from airpicture.sources.remoteid import Frame, RemoteIdRegistry, frame_of
+from airpicture.sources.remoteid_fr import FR_OUI, decode_fr_beacon
 from airpicture.types import Rejects, SourceStats
 
 ADV_ACCESS_ADDRESS = 0x8E89BED6
@@ -136,7 +150,7 @@ def decode_ble_pdu(pdu: bytes | memoryview, time_s: float = math.nan) -> Frame:
     else:
         raise _err("not_remoteid", pdu)
     counter, body = ad_service_data(ad)
-    return Frame(time_s, transport, address, counter, messages_of(decode_message(body)))
+    return frame_of(time_s, transport, address, counter, body)
 
 
 def decode_ble_ll(ll: bytes | memoryview, time_s: float = math.nan) -> Frame:
@@ -237,7 +251,10 @@ def _elements(ies: bytes) -> Iterator[tuple[int, bytes]]:
         pos += 2 + n
 
 
-def _beacon(body: bytes) -> tuple[int, bytes]:
+def _beacon(body: bytes) -> tuple[int, bytes] | bytes:
+    """(counter, message bytes) of an ASTM / ASD-STAN element, else the value of a French
+    beacon element (decoded by remoteid_fr)."""
+    french: bytes | None = None
     for eid, value in _elements(body[12:]):  # after timestamp, interval, capabilities
         if (
             eid == 0xDD
@@ -246,6 +263,10 @@ def _beacon(body: bytes) -> tuple[int, bytes]:
             and (value[3] == ODID_APP_CODE)
         ):
             return _odid(value[4:])
+        if eid == 0xDD and value[:3] == FR_OUI and french is None:
+            french = value
+    if french is not None:
+        return french
     raise _err("not_remoteid", body[:16])
 
 
@@ -289,12 +310,15 @@ def decode_wifi(mpdu: bytes | memoryview, time_s: float = math.nan) -> Frame:
     if subtype in (8, 5):  # beacon, probe response
         if len(body) < 12:
             raise _err("wifi_truncated", b)
-        (counter, data), transport = _beacon(body), "wifi_beacon"
+        found = _beacon(body)
+        if isinstance(found, bytes):
+            return Frame(time_s, "wifi_fr", address, -1, decode_fr_beacon(found))
+        (counter, data), transport = found, "wifi_beacon"
     elif subtype == 13:  # action
         (counter, data), transport = _nan(body), "wifi_nan"
     else:
         raise _err("not_remoteid", b[:2])
-    return Frame(time_s, transport, address, counter, messages_of(decode_message(data)))
+    return frame_of(time_s, transport, address, counter, data)
 
 
 def _mgmt(subtype: int, dest: bytes, address: str, bssid: bytes | None) -> bytes:
@@ -331,6 +355,109 @@ def with_fcs(mpdu: bytes) -> bytes:
     return mpdu + struct.pack("<I", zlib.crc32(mpdu))
 
 
+# ------------------------------------------------------------------- sniffers and HCI logs
+
+_NRF_PDU_IDS = (0x02, 0x06)  # EVENT_PACKET_ADV_PDU (v3), EVENT_PACKET / DATA_PDU (v2, v3)
+
+
+def decode_nordic_ble(buf: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """Link type 272, the nRF Sniffer for Bluetooth LE (header in the module docstring). A packet
+    the sniffer flags as failing the CRC is dropped (``ble_bad_crc``)."""
+    if len(buf) < 8:
+        raise _err("nrf_truncated", buf)
+    if buf[3] not in (2, 3):
+        raise _err("nrf_version", buf[:8])
+    if buf[6] not in _NRF_PDU_IDS:
+        raise _err("not_remoteid", buf[:8])
+    start = 7 + buf[7]  # the packet header's own length
+    if buf[7] < 10 or start + 6 > len(buf):
+        raise _err("nrf_truncated", buf[:24])
+    flags = buf[8]
+    if not flags & 0x01:
+        raise _err("ble_bad_crc", buf[:24])
+    ll = bytes(buf[start:])
+    if (flags >> 4) & 0x07 == 2:  # LE Coded PHY: drop the coding indicator after the access address
+        ll = ll[:4] + ll[5:]
+    return decode_ble_ll(ll, time_s)
+
+
+def _hci_reports(event: bytes | memoryview) -> Iterator[tuple[str, str, bytes]]:
+    """(transport, address, advertising data) of each report of an LE Advertising Report (0x02)
+    or LE Extended Advertising Report (0x0D) event: [0x3E][length][subevent][count]..."""
+    sub, count, pos = event[2], event[3], 4
+    for _ in range(count):
+        if sub == 0x02:  # event type, address type, address (6, LE), data length, data, RSSI
+            if pos + 9 > len(event):
+                raise _err("hci_truncated", event)
+            n = event[pos + 8]
+            address, data, pos = (
+                _mac(event[pos + 2 : pos + 8], reverse=True),
+                event[pos + 9 : pos + 9 + n],
+                pos + 10 + n,
+            )
+            transport = "ble4"
+        else:  # 0x0D: event type (2), address type, address, PHYs, SID, power, RSSI, interval, direct address
+            if pos + 24 > len(event):
+                raise _err("hci_truncated", event)
+            legacy = event[pos] & 0x10
+            n = event[pos + 23]
+            address, data, pos = (
+                _mac(event[pos + 3 : pos + 9], reverse=True),
+                event[pos + 24 : pos + 24 + n],
+                pos + 24 + n,
+            )
+            transport = "ble4" if legacy else "ble5"
+        if len(data) < n:
+            raise _err("hci_truncated", event)
+        yield transport, address, bytes(data)
+
+
+def decode_hci_h4(buf: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """Link type 187 (and btsnoop H4 records): an H4 packet, [type][...]; type 4 = an HCI event.
+    The first advertising report carrying Remote ID gives the Frame."""
+    if len(buf) < 5 or buf[0] != 0x04 or buf[1] != 0x3E:
+        raise _err("not_remoteid", buf[:8])
+    event = buf[1:]
+    if event[2] not in (0x02, 0x0D):
+        raise _err("not_remoteid", buf[:8])
+    for transport, address, data in _hci_reports(event):
+        try:
+            counter, body = ad_service_data(data)
+        except DecodeError as e:
+            if e.reason == "not_remoteid":
+                continue
+            raise
+        return frame_of(time_s, transport, address, counter, body)
+    raise _err("not_remoteid", buf[:8])
+
+
+def decode_hci_h4_phdr(buf: bytes | memoryview, time_s: float = math.nan) -> Frame:
+    """Link type 201: a 4-byte big-endian direction (1 = received) before the H4 packet."""
+    if len(buf) < 4:
+        raise _err("hci_truncated", buf)
+    return decode_hci_h4(buf[4:], time_s)
+
+
+def hci_adv_report(address: str, counter: int, message: bytes, rssi_dbm: int = -60) -> bytes:
+    """An H4 LE Advertising Report event (one ADV_NONCONN_IND report) carrying a Remote ID message,
+    as a phone's HCI log holds it (for tests and demos)."""
+    data = bytes([len(message) + 5, 0x16, 0xFA, 0xFF, ODID_APP_CODE, counter & 0xFF]) + message
+    adva = bytes.fromhex(address.replace(":", ""))[::-1]
+    report = bytes([0x03, 0x01]) + adva + bytes([len(data)]) + data + struct.pack("b", rssi_dbm)
+    params = bytes([0x02, 0x01]) + report
+    return bytes([0x04, 0x3E, len(params)]) + params
+
+
+def nordic_ble(ll: bytes, channel: int = 37, coded: bool = False, counter: int = 0) -> bytes:
+    """Link type 272 framing (protocol version 3, an advertising PDU received with a good CRC)
+    around a link-layer packet (for tests and demos)."""
+    if coded:
+        ll = ll[:4] + b"\x00" + ll[4:]  # coding indicator: S=8
+    header = bytes([10, 0x01 | (0x20 if coded else 0), channel, 60]) + struct.pack("<HI", 0, 0)
+    payload = header + ll
+    return bytes([0]) + struct.pack("<HBHB", len(payload), 3, counter & 0xFFFF, 0x02) + payload
+
+
 # ------------------------------------------------------------------------------------ streams
 
 _LINK_DECODERS = {
@@ -338,6 +465,9 @@ _LINK_DECODERS = {
     pcap.LINKTYPE_IEEE802_11_RADIOTAP: decode_radiotap,
     pcap.LINKTYPE_BLUETOOTH_LE_LL: decode_ble_ll,
     pcap.LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR: decode_ble_phdr,
+    pcap.LINKTYPE_NORDIC_BLE: decode_nordic_ble,
+    pcap.LINKTYPE_BLUETOOTH_HCI_H4: decode_hci_h4,
+    pcap.LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR: decode_hci_h4_phdr,
 }
 
 
@@ -381,7 +511,7 @@ def decode_json_line(line: str | bytes) -> Frame:
     transport, address = obj.get("transport", "jsonl"), obj.get("address", "")
     if not isinstance(transport, str) or not isinstance(address, str):
         raise RecordError("jsonl_field", line[:80], "remoteid")
-    return Frame(t, transport, address.upper(), -1, messages_of(decode_message(raw)))
+    return frame_of(t, transport, address.upper(), -1, raw)
 
 
 class RemoteIdReader:
@@ -426,7 +556,7 @@ class RemoteIdReader:
 
     def feed_bytes(self, data: bytes) -> int:
         """A whole capture or JSON-lines file held in memory; returns the frames decoded."""
-        if pcap.is_capture(data[:4]):
+        if pcap.is_capture(data[:8]):
             try:
                 return self.feed_packets(pcap.read_packets(data, self.rejects))
             except DecodeError as e:
@@ -465,7 +595,7 @@ class RemoteIdFileSource:
     def batches(self) -> Iterator[npt.NDArray[np.void]]:
         self._status = "running"
         data = self.path.read_bytes()
-        if not pcap.is_capture(data[:4]):
+        if not pcap.is_capture(data[:8]):
             self.reader.feed_bytes(data)
         else:
             try:
@@ -520,10 +650,15 @@ __all__ = [
     "decode_ble_ll",
     "decode_ble_pdu",
     "decode_ble_phdr",
+    "decode_hci_h4",
+    "decode_hci_h4_phdr",
     "decode_json_line",
+    "decode_nordic_ble",
     "decode_packet",
     "decode_radiotap",
     "decode_wifi",
+    "hci_adv_report",
+    "nordic_ble",
     "radiotap",
     "read_remoteid",
     "strip_fcs",

@@ -83,6 +83,8 @@ class ModesFileSource:
             first = next(read_chunks(self.path, 4096), b"")
             fmt = guess_format(first, str(self.path))
         self.stream = ModesStream(fmt, receiver=receiver, sensor=sensor, name=self.name, t0=t0)
+        if self.stream.decoder is not None:  # a file is decoded whole: late surface fixes are written in
+            self.stream.decoder.backfill = True
         self.include_surface = include_surface
         self.tables: list[MessageArray] = []
         self.keep_tables = True
@@ -109,8 +111,18 @@ class ModesFileSource:
         yield self._reports(self.stream.close())
 
     def table(self) -> MessageArray:
-        """Every decoded message so far (read the whole file through `batches()` first)."""
-        return np.concatenate(self.tables) if self.tables else np.empty(0, MESSAGE_DTYPE)
+        """Every decoded message so far (read the whole file through `batches()` first), with the
+        surface positions resolved after their message was decoded (cpr 5) written in."""
+        table = np.concatenate(self.tables) if self.tables else np.empty(0, MESSAGE_DTYPE)
+        dec = self.stream.decoder
+        fills = dec.pop_backfill() if dec is not None else []
+        if fills and self.keep_tables:
+            rows = np.array([f[0] for f in fills], np.int64)
+            table["lat"][rows] = [f[1] for f in fills]
+            table["lon"][rows] = [f[2] for f in fills]
+            table["cpr"][rows] = 5
+            self.tables = [table]
+        return table
 
     def _reports(self, table: MessageArray) -> npt.NDArray[np.void]:
         if self.keep_tables:

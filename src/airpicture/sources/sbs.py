@@ -34,6 +34,8 @@ from airpicture.types import Rejects
 
 MAX_LINE = 1024
 _OTHER_TYPES = frozenset(("SEL", "ID", "AIR", "STA", "CLK"))
+#: the Comm-B columns of MESSAGE_DTYPE (selected altitude, roll, TAS, IAS, Mach, heading): SBS has none
+_NO_COMMB = (math.nan,) * 6
 
 
 def _f(s: str) -> float:
@@ -143,7 +145,7 @@ class SbsDecoder:
             info.squawk = squawk
             info.sources["squawk"] = "sbs"
         return (t, icao, -1, -1, lat, lon, alt_ft * FT, speed, track, vrate, callsign, squawk, "",
-                -1, -1, -1, -1, surface, 0)  # fmt: skip
+                -1, -1, -1, -1, surface, 0, "", *_NO_COMMB)  # fmt: skip
 
 
 __all__ = ["SbsDecoder"]
