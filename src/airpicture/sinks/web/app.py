@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,6 @@ from airpicture.sinks.web.live import LiveState, MapZone
 SHUTDOWN_GRACE_S = 4.0
 
 STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
-BASEMAP = "countries-50m.geojson"
 
 
 #: A websocket client that has not taken one message in this long is cut off (it never reads).
@@ -101,11 +100,16 @@ def create_app(
             return resp
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
-    @app.get(f"/static/basemap/{BASEMAP}", include_in_schema=False)
-    def basemap() -> Response:
-        data = (STATIC / "basemap" / f"{BASEMAP}.gz").read_bytes()
-        hdrs = {"Content-Encoding": "gzip", "Cache-Control": "max-age=86400"}
-        return Response(data, media_type="application/geo+json", headers=hdrs)
+    def gzipped(path: Path) -> Callable[[], Response]:
+        def serve() -> Response:
+            hdrs = {"Content-Encoding": "gzip", "Cache-Control": "max-age=86400"}
+            return Response(path.read_bytes(), media_type="application/geo+json", headers=hdrs)
+
+        return serve
+
+    # the basemap layers are stored gzipped and sent as they are (the browser inflates them)
+    for gz in sorted((STATIC / "basemap").glob("*.geojson.gz")):
+        app.get(f"/static/basemap/{gz.name[:-3]}", include_in_schema=False)(gzipped(gz))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -165,6 +169,7 @@ def create_app(
         return models.TrackDetail(
             **models.Track.from_row(row).model_dump(),
             sensor_names=row["sensor_names"],
+            evidence=row["evidence"],
             history=models.TrackHistory(
                 t=h["t"], lat=h["lat"], lon=h["lon"], alt_m=h["alt"], speed_mps=h["spd"], cls_p=h["p"]
             ),
