@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from airpicture import errors
+from airpicture.units import Units
 
 ENV_PREFIX = "AIRPICTURE_"
 ENV_DELIMITER = "__"
@@ -260,6 +261,8 @@ class GnssSettings(_Stage):
         default=5.0, gt=0, description="live: the map and its alert are evaluated this often, s"
     )
     keep_s: float = Field(default=3600.0, gt=0, description="bins older than this are forgotten, s")
+
+
 class ReportIntegritySettings(_Stage):
     """Spoofing evidence from the cooperative reports themselves, without radar (read by
     airpicture.integrity.ReportIntegrity; its module docstring derives each likelihood ratio)."""
@@ -487,6 +490,11 @@ class AssessSettings(BaseModel):
         default=0.97, ge=0, le=1, description="drone probability that makes a track alertable"
     )
     keep_drone_p: float = Field(default=0.6, ge=0, le=1, description="...and that keeps it alertable")
+    units: Units = Field(
+        default="metric",
+        description="units of alert texts and of the console's labels, track list and panel: "
+        "metric (m, m/s, km) or aviation (ft / FL, kt, NM)",
+    )
     alert_min_age_s: float = Field(default=20.0, ge=0, description="a track alerts once this old, s")
     alert_hold_s: float = Field(default=15.0, ge=0, description="...and alertable this long, s")
     # zones
@@ -567,6 +575,16 @@ class ConsoleSettings(_Stage):
     )
     publish_s: float = Field(
         default=1.0, gt=0, description="live feeds: the picture is published this often, s"
+    )
+    tile_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]*\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$",
+        description="online raster tiles under the tracks, an XYZ URL template with {z} {x} {y} "
+        "(https://tile.example/{z}/{x}/{y}.png); unset: the offline basemap only, which stays the "
+        "fallback when tiles do not load",
+    )
+    tile_attribution: str = Field(
+        default="", max_length=200, description="the tile provider's attribution, shown on the map"
     )
 
 
