@@ -112,14 +112,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def scenario_state(scn: Any) -> LiveState:
-    """A LiveState with the scenario's sensors, zones and site."""
+def scenario_state(scn: Any, settings: Settings | None = None) -> LiveState:
+    """A LiveState with the scenario's sensors, zones and site, shown as the settings say."""
+    from airpicture.config import load_settings
     from airpicture.sinks.web import LiveState, MapZone, SensorSite
+    from airpicture.sinks.web.live import display_of
 
     return LiveState(
         sensors=[SensorSite.from_sheet(s) for s in scn.sensors],
         zones=[MapZone.from_meta(z) for z in scn.zones],
         site=dict(scn.site),
+        **display_of(settings or load_settings()),
     )
 
 
@@ -236,7 +239,7 @@ def run_scenario_console(
     check_bind(host, token)
     ensure_compiled(settings)  # before the URL is printed: a page then shows tracks, not a blank map
     scn = load_scenario(scenario_dir)
-    state = scenario_state(scn)
+    state = scenario_state(scn, settings)
     timeline = Timeline(scn.start_s, scn.end_s)
     writer = None
     if store:
