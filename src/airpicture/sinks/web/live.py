@@ -85,8 +85,8 @@ class Frame:
     integrity : (N,) int8; last_update_s : (N,); label : per row, the printable name (callsign,
     ICAO, Remote ID serial or '' if none); ident : per row, the identity string (ICAO hex / rid:...);
     why : (N,) int8 IntegrityReason of the integrity mark (all NONE for a picture not judged).
-    evidence : (N, 6, 3) the classifier's log-likelihood terms (Picture.cls_terms), None when the
-    picture has none; only the current frame keeps them (the history would grow 18 floats a row).
+    evidence : (N, 6, 3) float32 the classifier's log-likelihood terms (Picture.cls_terms), None
+    when the picture has none; a replay's frames keep them, LiveState's track history does not.
     """
 
     time_s: float
@@ -134,7 +134,11 @@ class Frame:
             why=(p.integrity_reason[order] if p.integrity_reason is not None else np.zeros(len(p))).astype(
                 np.int8
             ),
-            evidence=p.cls_terms[order] if p.cls_terms is not None and len(p.cls_terms) == len(p) else None,
+            evidence=(
+                p.cls_terms[order].astype(np.float32)
+                if p.cls_terms is not None and len(p.cls_terms) == len(p)
+                else None
+            ),
         )
 
     def __len__(self) -> int:
