@@ -84,6 +84,9 @@ def test_the_first_tracks_are_brought_into_view(server: Server, browser) -> None
 def test_the_track_list_sorts_and_selects(server: Server, browser) -> None:  # noqa: F811
     from web_helpers import make_picture
 
+    from airpicture.units import table
+
+    server.state.display = {"units": table("aviation"), "tiles": None}
     alt = [3000.0, 9000.0, 500.0]
     server.state.publish_picture(make_picture(0.0, [21, 22, 23], [48.8, 48.9, 48.85], [2.2, 2.3, 2.4], alt))
     pg = browser()

@@ -70,7 +70,12 @@ def create_app(
         docs_url=None,  # the Swagger/ReDoc pages load scripts from a CDN: not on an offline console
         redoc_url=None,
     )
-    app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only)
+
+    def headers() -> dict[str, str]:
+        tiles = state.display.get("tiles")
+        return security.headers(tiles["url"] if tiles else None)
+
+    app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

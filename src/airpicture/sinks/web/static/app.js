@@ -39,6 +39,7 @@ let gnss = { type: "FeatureCollection", features: [] };  // GNSS interference ma
 let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
 let placeNames = [];  // the town and airfield names drawn last frame (read by the browser tests)
+let labelLines = [];  // the tracks' altitude / speed lines drawn last frame (likewise)
 let site = null, fitted = false, userMoved = false;
 
 // ---------- map ----------
@@ -479,6 +480,7 @@ function drawOverlay() {
     g.fillText(text, p.x + dx, p.y + dy);
     take([p.x + dx, p.y + dy, p.x + dx + wpx, p.y + dy + 12]);
   }
+  labelLines = [];
   for (const [r, p] of order) {
     const name = labelOf(r).slice(0, 24);
     const line2 = `${altLabel(r.alt)} ${spdLabel(r.spd)}`;
@@ -493,6 +495,7 @@ function drawOverlay() {
     g.fillText(name, x, p[1] - 12);
     g.fillStyle = "#8aa0ad";
     g.fillText(line2, x, p[1] + 1);
+    labelLines.push(line2);
   }
   drawPlaceNames(g, free, take);
 }
@@ -710,5 +713,5 @@ $("rp-speed").addEventListener("change", (e) => send({ cmd: "speed", speed: Numb
 
 // For tests and for an operator's browser console: read-only views of the state.
 window.airpicture = { map, tracks, alerts, stats, select, fitView, get selected() { return selected; },
-  get placeNames() { return placeNames; }, get gnss() { return gnss; }, get units() { return units; },
+  get placeNames() { return placeNames; }, get labelLines() { return labelLines; }, get gnss() { return gnss; }, get units() { return units; },
   get detail() { return detail; } };
