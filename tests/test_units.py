@@ -28,3 +28,5 @@ def test_units_and_tiles_are_validated_once() -> None:
         ConsoleSettings(tile_url="https://tiles.example/tile.png")
     ok = ConsoleSettings(tile_url="http://127.0.0.1:8081/{z}/{x}/{y}.png")
     assert ok.tile_url is not None and ConsoleSettings().tile_url is None
+    with pytest.raises(ValueError):  # a site's basemap folder must exist when the settings load
+        ConsoleSettings(basemap_dir="/nonexistent/basemap")

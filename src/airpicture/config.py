@@ -29,7 +29,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, DirectoryPath, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from airpicture import errors
@@ -585,6 +585,12 @@ class ConsoleSettings(_Stage):
     )
     tile_attribution: str = Field(
         default="", max_length=200, description="the tile provider's attribution, shown on the map"
+    )
+    basemap_dir: DirectoryPath | None = Field(
+        default=None,
+        description="a site's own offline basemap (region.geojson.gz from tools/build_region.py, "
+        "places.geojson from tools/build_places.py), served instead of the bundled Paris files; "
+        "a file it lacks is the bundled one",
     )
 
 

@@ -105,16 +105,25 @@ def create_app(
             return resp
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
-    def gzipped(path: Path) -> Callable[[], Response]:
+    def basemap(name: str) -> Callable[[], Response]:
+        """A basemap layer from the site's own extract (state.basemap_dir) if it has the file, else
+        the bundled one; stored gzipped files are sent as they are (the browser inflates them)."""
+
         def serve() -> Response:
-            hdrs = {"Content-Encoding": "gzip", "Cache-Control": "max-age=86400"}
-            return Response(path.read_bytes(), media_type="application/geo+json", headers=hdrs)
+            folders = [Path(state.basemap_dir)] if state.basemap_dir else []
+            for folder in [*folders, STATIC / "basemap"]:
+                if (folder / f"{name}.gz").is_file():
+                    data = (folder / f"{name}.gz").read_bytes()
+                    hdrs = {"Content-Encoding": "gzip", "Cache-Control": "max-age=86400"}
+                    return Response(data, media_type="application/geo+json", headers=hdrs)
+                if (folder / name).is_file():
+                    return FileResponse(folder / name, media_type="application/geo+json")
+            raise HTTPException(404, f"no basemap layer {name}")
 
         return serve
 
-    # the basemap layers are stored gzipped and sent as they are (the browser inflates them)
-    for gz in sorted((STATIC / "basemap").glob("*.geojson.gz")):
-        app.get(f"/static/basemap/{gz.name[:-3]}", include_in_schema=False)(gzipped(gz))
+    for name in sorted({p.name.removesuffix(".gz") for p in (STATIC / "basemap").glob("*.geojson*")}):
+        app.get(f"/static/basemap/{name}", include_in_schema=False)(basemap(name))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

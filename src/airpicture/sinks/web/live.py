@@ -278,11 +278,12 @@ def alert_dict(a: Alert, acknowledged: bool) -> dict[str, Any]:
 
 
 def display_of(settings: Settings) -> dict[str, Any]:
-    """LiveState's display keywords from the settings: the units of the alert texts (assess.units)
-    and the optional online tiles (console.tile_url / tile_attribution)."""
+    """LiveState's display keywords from the settings: the units of the alert texts (assess.units),
+    the optional online tiles (console.tile_url / tile_attribution), the site's basemap extract."""
     c = settings.console
     tiles = {"url": c.tile_url, "attribution": c.tile_attribution} if c.tile_url else None
-    return {"units": settings.assess.units, "tiles": tiles}
+    folder = str(c.basemap_dir) if c.basemap_dir else None
+    return {"units": settings.assess.units, "tiles": tiles, "basemap_dir": folder}
 
 
 class LiveState:
@@ -301,6 +302,7 @@ class LiveState:
         max_alerts: int = 500,
         units: Units = "metric",
         tiles: dict[str, str] | None = None,
+        basemap_dir: str | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Message], None]] = []
@@ -329,6 +331,7 @@ class LiveState:
         self.started = time.time()
         # how the page formats numbers (as the alert texts do) and its optional online tiles
         self.display = {"units": units_table(units), "tiles": tiles}
+        self.basemap_dir = basemap_dir  # a site's own basemap extract, served before the bundled one
 
     # -- listeners -------------------------------------------------------------------------------
     def subscribe(self, fn: Callable[[Message], None]) -> None:
