@@ -575,14 +575,17 @@ function renderPanel() {
   field(dl, "position", `${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}`);
   if (pictureTime && r.upd !== null) field(dl, "updated", `${Math.max(0, pictureTime - r.upd).toFixed(1)} s ago`);
   renderEvidence();
-  const now = performance.now();
-  if (now - detailAt > 3000) { detailAt = now; fetchDetail(selected); }
+  // the evidence is refreshed every 3 s, and at once when the class it explains has changed
+  const now = performance.now(), stale = detail && detail.track === selected && detail.cls !== r.cls;
+  if (now - detailAt > 3000 || (stale && now - detailAt > 300)) { detailAt = now; fetchDetail(selected); }
 }
 
 // Why the class: the classifier's own log-likelihood terms (assess/classify.py explain), leading
 // kind against the runner-up, in nats (e^nats times more likely); the strongest few, signed.
 function renderEvidence() {
-  const box = $("tp-evidence"), ev = detail && detail.track === selected ? detail.evidence : null;
+  const r = tracks.get(selected), box = $("tp-evidence");
+  // only the evidence of the class shown now (a fresher one is on its way when it has changed)
+  const ev = detail && detail.track === selected && r && detail.cls === r.cls ? detail.evidence : null;
   if (!ev) { box.replaceChildren(); box.hidden = true; return; }
   box.hidden = false;
   const head = document.createElement("div");
