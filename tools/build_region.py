@@ -18,6 +18,9 @@ Sources (all offline once installed; build-time only, the console serves the fil
     /tmp/region/bin/python tools/build_region.py --around 48.86,2.29 --radius-km 150 \\
         src/airpicture/sinks/web/static/basemap/region.geojson.gz
 
+A site writes its extract into a folder of its own and names it in the settings (`[console]
+basemap_dir`); the console serves it before the bundled Paris files, offline.
+
 Each feature's properties: `kind` (river, runway, road, urban); runways also `code` (the
 airfield's ICAO or local code), `name` (e.g. "09L/27R"), `surface`; roads `rank` (Natural Earth's
 scalerank, or 5 when the file has none: lower is more important).
