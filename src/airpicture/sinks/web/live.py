@@ -330,7 +330,7 @@ class LiveState:
         self.clients = 0  # websocket clients connected (kept by the hub)
         self.started = time.time()
         # how the page formats numbers (as the alert texts do) and its optional online tiles
-        self.display = {"units": units_table(units), "tiles": tiles}
+        self.display: dict[str, Any] = {"units": units_table(units), "tiles": tiles}
         self.basemap_dir = basemap_dir  # a site's own basemap extract, served before the bundled one
 
     # -- listeners -------------------------------------------------------------------------------
