@@ -30,3 +30,24 @@ def test_units_and_tiles_are_validated_once() -> None:
     assert ok.tile_url is not None and ConsoleSettings().tile_url is None
     with pytest.raises(ValueError):  # a site's basemap folder must exist when the settings load
         ConsoleSettings(basemap_dir="/nonexistent/basemap")
+
+
+def test_every_console_takes_its_display_from_the_settings(tmp_path) -> None:
+    from airpicture.config import Settings
+    from airpicture.sinks.web import LiveState
+    from airpicture.sinks.web.live import display_of
+
+    url = "https://t.example/{z}/{x}/{y}.png"
+    s = Settings(
+        assess={"units": "aviation"},
+        console={
+            "tile_url": url,
+            "tile_attribution": "T",
+            "basemap_dir": tmp_path,
+        },
+    )
+    state = LiveState(**display_of(s))
+    assert state.display["units"] == table("aviation")
+    assert state.display["tiles"] == {"url": url, "attribution": "T"}
+    assert state.basemap_dir == str(tmp_path)
+    assert LiveState(**display_of(Settings())).display == {"units": table("metric"), "tiles": None}
