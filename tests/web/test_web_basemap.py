@@ -64,7 +64,7 @@ def test_city_zoom_draws_rivers_runways_and_towns_under_the_tracks(server: Serve
     pg = browser()
     pg.page.goto(server.url)
     pg.page.wait_for_selector("body[data-tracks='12']", timeout=20_000)
-    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.38, 48.73], zoom: 12 })")
+    pg.page.evaluate("() => { window.airpicture.map.jumpTo({ center: [2.38, 48.73], zoom: 12 }); }")
     wait_for(lambda: rendered(pg, "rivers") > 0 and rendered(pg, "runways") > 0, timeout=20)
     names: list[str] = []
 
@@ -206,7 +206,7 @@ def test_online_tiles_when_configured_with_the_offline_map_beneath(
     pg = browser()
     pg.page.goto(server.url)
     pg.page.wait_for_selector("body[data-tiles='on']", timeout=20_000)
-    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.35, 48.86], zoom: 11 })")
+    pg.page.evaluate("() => { window.airpicture.map.jumpTo({ center: [2.35, 48.86], zoom: 11 }); }")
     # 256-px tiles at zoom 11 are asked at z 12 (MapLibre's tiles are 512 px), within its CSP
     wait_for(lambda: any(p.startswith("/12/") and p.endswith(".png") for p in asked), timeout=20)
     wait_for(lambda: pg.page.evaluate("() => window.airpicture.map.isSourceLoaded('tiles')"), timeout=20)
@@ -215,4 +215,25 @@ def test_online_tiles_when_configured_with_the_offline_map_beneath(
     assert order.index("rivers") < order.index("tiles") < order.index("places-towns-big")
     assert rendered(pg, "rivers") > 0
     assert "test tiles" in pg.page.locator(".maplibregl-ctrl-attrib").inner_text()
+    assert pg.errors == []
+
+
+def test_a_sites_own_extract_with_roads_is_drawn_instead_of_the_bundled_one(
+    server: Server,  # noqa: F811
+    browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # a site's region file (as tools/build_region.py --roads writes it) with one road across the view
+    road = {"type": "Feature", "properties": {"kind": "road", "rank": 3},
+            "geometry": {"type": "LineString", "coordinates": [[2.25, 48.84], [2.45, 48.88]]}}  # fmt: skip
+    fc = {"type": "FeatureCollection", "features": [road]}
+    (tmp_path / "region.geojson.gz").write_bytes(gzip.compress(json.dumps(fc).encode()))
+    server.state.basemap_dir = str(tmp_path)
+    server.state.publish_picture(grid_picture(0, 5, spread_deg=0.05))
+    pg = browser()
+    pg.page.goto(server.url)
+    pg.page.wait_for_selector("body[data-tracks='5']", timeout=20_000)
+    pg.page.evaluate("() => { window.airpicture.map.jumpTo({ center: [2.35, 48.86], zoom: 11 }); }")
+    wait_for(lambda: rendered(pg, "roads") > 0, timeout=20)
+    assert rendered(pg, "rivers") == 0  # the site's file replaced the bundled one (no rivers in it)
     assert pg.errors == []

@@ -48,10 +48,13 @@ const map = new maplibregl.Map({
   style: {
     version: 8,
     sources: {
-      basemap: { type: "geojson", data: new URL("/static/basemap/countries-50m.geojson", location.href).href },
+      // maxzoom: tiles past it are overzoomed, not re-cut: 1:50m outlines have nothing finer to show
+      // than zoom 7 holds, and cutting France at zoom 12 costs seconds on a software renderer
+      basemap: { type: "geojson", data: new URL("/static/basemap/countries-50m.geojson", location.href).href,
+        maxzoom: 7 },
       places: { type: "geojson", data: new URL("/static/basemap/places.geojson", location.href).href },
       // rivers, runways (and roads, urban areas where a site's extract has them): tools/build_region.py
-      region: { type: "geojson", data: new URL("/static/basemap/region.geojson", location.href).href },
+      region: { type: "geojson", data: new URL("/static/basemap/region.geojson", location.href).href, maxzoom: 13 },
     },
     layers: [
       { id: "sea", type: "background", paint: { "background-color": "#08141d" } },
