@@ -150,8 +150,12 @@ def geojson_layer(
 
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
-    lat, lon = (float(x) for x in args.around.split(","))
-    box = region_box(lat, lon, args.radius_km * 1000.0)
+    if args.bbox:
+        west, south, east, north = (float(x) for x in args.bbox.split(","))
+        box = (west, south, east, north)
+    else:
+        lat, lon = (float(x) for x in args.around.split(","))
+        box = region_box(lat, lon, args.radius_km * 1000.0)
     features: list[dict[str, Any]] = []
     if args.urban:
         features += geojson_layer(Path(args.urban), "urban", box, args.tolerance_deg)
@@ -168,6 +172,7 @@ def main() -> None:
     p.add_argument("out", help="gzipped GeoJSON file to write (region.geojson.gz)")
     p.add_argument("--around", default="48.86,2.29", help="site LAT,LON (default: the Paris scenario's)")
     p.add_argument("--radius-km", type=float, default=150.0, help="region half-width (default: %(default)s)")
+    p.add_argument("--bbox", help="WEST,SOUTH,EAST,NORTH in degrees instead of --around / --radius-km")
     p.add_argument("--roads", help="a GeoJSON of road lines (Natural Earth ne_10m_roads, an OSM export)")
     p.add_argument("--urban", help="a GeoJSON of urban areas (Natural Earth ne_10m_urban_areas)")
     p.add_argument(
