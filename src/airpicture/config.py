@@ -29,10 +29,11 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, DirectoryPath, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from airpicture import errors
+from airpicture.units import Units
 
 ENV_PREFIX = "AIRPICTURE_"
 ENV_DELIMITER = "__"
@@ -518,6 +519,11 @@ class AssessSettings(BaseModel):
         default=0.97, ge=0, le=1, description="drone probability that makes a track alertable"
     )
     keep_drone_p: float = Field(default=0.6, ge=0, le=1, description="...and that keeps it alertable")
+    units: Units = Field(
+        default="metric",
+        description="units of alert texts and of the console's labels, track list and panel: "
+        "metric (m, m/s, km) or aviation (ft / FL, kt, NM)",
+    )
     alert_min_age_s: float = Field(default=20.0, ge=0, description="a track alerts once this old, s")
     alert_hold_s: float = Field(default=15.0, ge=0, description="...and alertable this long, s")
     uncooperative_drone_p: float = Field(
@@ -605,6 +611,22 @@ class ConsoleSettings(_Stage):
     )
     publish_s: float = Field(
         default=1.0, gt=0, description="live feeds: the picture is published this often, s"
+    )
+    tile_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]*\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$",
+        description="online raster tiles under the tracks, an XYZ URL template with {z} {x} {y} "
+        "(https://tile.example/{z}/{x}/{y}.png); unset: the offline basemap only, which stays the "
+        "fallback when tiles do not load",
+    )
+    tile_attribution: str = Field(
+        default="", max_length=200, description="the tile provider's attribution, shown on the map"
+    )
+    basemap_dir: DirectoryPath | None = Field(
+        default=None,
+        description="a site's own offline basemap (region.geojson.gz from tools/build_region.py, "
+        "places.geojson from tools/build_places.py), served instead of the bundled Paris files; "
+        "a file it lacks is the bundled one",
     )
 
 

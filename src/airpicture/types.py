@@ -214,6 +214,8 @@ class Picture:
     first_s : (N,) time the track started
     integrity_reason : (N,) int8 IntegrityReason of the integrity mark (None: not judged)
     integrity_l10 : (N,) log10 likelihood ratio spoofed : real of all the integrity evidence
+    cls_terms : (N, 7, 3) the classifier's log-likelihood terms per kind (assess.classify.TERMS x
+        KINDS), None until assessed: what cls_p was computed from (assess.classify.explain)
     """
 
     time_s: float
@@ -239,6 +241,7 @@ class Picture:
     first_s: FloatArray | None = None
     integrity_reason: npt.NDArray[np.int8] | None = None
     integrity_l10: FloatArray | None = None
+    cls_terms: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.track)

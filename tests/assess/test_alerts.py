@@ -154,3 +154,17 @@ def test_assess_stream_classifies_in_place_and_collects_alerts(run_movers) -> No
     assert [(a.alert, a.kind, a.state, a.time_s) for a in got] == [
         (a.alert, a.kind, a.state, a.time_s) for a in expected
     ]
+
+
+def test_alert_texts_follow_the_units_setting(run_movers) -> None:
+    """The same drone, the same alert: metres and m/s by default, feet and knots in aviation units;
+    the evidence numbers stay SI whatever the text says."""
+    import re
+
+    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(0.8, 1), -1)], 130)
+    metric = raised(run(pics), "zone_entry")[0]
+    aviation = raised(run(pics, AssessSettings(units="aviation")), "zone_entry")[0]
+    assert re.search(r"Drone \(P=[0-9.]+\), 20 m/s, 100 m above the site", metric.message)
+    assert re.search(r"Drone \(P=[0-9.]+\), 39 kt, 328 ft above the site", aviation.message)
+    assert "m/s" not in aviation.message and " m " not in aviation.message
+    assert metric.evidence == aviation.evidence

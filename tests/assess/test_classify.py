@@ -1,6 +1,7 @@
 import copy
 
 import numpy as np
+import pytest
 from conftest import SENSORS, SITE, circling, only, picture, straight, wandering
 
 from airpicture.assess import AssessSettings, TrackAssessor
@@ -107,3 +108,32 @@ def test_an_icao_address_broadcasting_the_uav_category_is_a_drone() -> None:
     ll = identity_loglik(ident, np.array([True, True]), s, np.array([False, True]))
     assert ll[0, 0] > ll[0, 1]  # an ordinary ICAO address: aircraft
     assert ll[1, 1] > ll[1, 0]  # emitter category UAV: drone
+
+
+def test_the_evidence_shown_is_what_the_classifier_used(run_movers) -> None:
+    """Picture.cls_terms are the terms the posterior is made of: their softmax is the posterior, and
+    explain()'s log-odds are those of the two leading kinds. The factors name what separated them:
+    a Remote ID makes a drone; the aircraft's speed rules out a bird."""
+    from airpicture.assess.classify import KINDS, TERMS, explain
+
+    movers = [
+        (1, straight((-4000, 2000, 500), (45, 0, 0)), lambda t: (LR if t % 4 == 0 else 0) | SR, -1),
+        (7, straight((0, 3000, 80), (12, 0, 0)), seen(0.8, SR, 4), remoteid_ident("1581F4XYZ")),
+    ]
+    pics = run_movers(movers, 60)
+    a = TrackAssessor(SENSORS, SITE, [])
+    for p in pics:
+        a.update(p)
+    last = pics[-1]
+    assert last.cls_terms is not None and last.cls_terms.shape == (2, len(TERMS), len(KINDS))
+    logp = last.cls_terms.sum(axis=1)
+    post = np.exp(logp - logp.max(axis=1, keepdims=True))
+    post /= post.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(post.max(axis=1), last.cls_p, rtol=1e-9)
+    aircraft, drone = (explain(last.cls_terms[i]) for i in range(2))
+    assert aircraft["kind"] == "aircraft" and drone["kind"] == "drone"
+    for i, ev in enumerate((aircraft, drone)):
+        top2 = np.sort(post[i])[::-1][:2]
+        assert ev["log_odds"] == pytest.approx(np.log(top2[0] / top2[1]), abs=0.01)
+    assert drone["factors"][0]["term"] == "identity" and drone["factors"][0]["nats"] > 0
+    assert any(f["term"] == "speed" and f["nats"] > 0 for f in aircraft["factors"])

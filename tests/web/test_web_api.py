@@ -150,6 +150,39 @@ def test_basemap_is_served_gzipped_from_the_package() -> None:
         )
 
 
+def test_a_sites_own_basemap_extract_is_served_before_the_bundled_one(tmp_path) -> None:
+    import gzip
+    import json
+
+    road = {"type": "Feature", "properties": {"kind": "road", "rank": 3},
+            "geometry": {"type": "LineString", "coordinates": [[5.0, 45.0], [5.1, 45.1]]}}  # fmt: skip
+    fc = {"type": "FeatureCollection", "features": [road]}
+    (tmp_path / "region.geojson.gz").write_bytes(gzip.compress(json.dumps(fc).encode()))
+    state = paris_state()
+    with client(state) as c:
+        bundled = c.get("/static/basemap/region.geojson").json()
+        assert {f["properties"]["kind"] for f in bundled["features"]} >= {"river", "runway"}
+        state.basemap_dir = str(tmp_path)
+        r = c.get("/static/basemap/region.geojson")
+        assert r.headers["content-encoding"] == "gzip" and r.json() == fc
+        # a layer the site did not build is the bundled one
+        places = c.get("/static/basemap/places.geojson").json()
+        assert any(f["properties"]["name"] == "Paris" for f in places["features"])
+        assert c.get("/static/basemap/nothing.geojson").status_code == 404
+
+
+def test_the_csp_names_the_tile_origin_only_when_tiles_are_configured() -> None:
+    state = paris_state()
+    with client(state) as c:
+        assert "127.0.0.1:9999" not in c.get("/").headers["content-security-policy"]
+        state.display = {**state.display, "tiles": {"url": "http://127.0.0.1:9999/{z}/{x}/{y}.png"}}
+        csp = c.get("/").headers["content-security-policy"]
+        assert (
+            "img-src 'self' http://127.0.0.1:9999 " in csp
+            and "connect-src 'self' http://127.0.0.1:9999;" in csp
+        )
+
+
 def test_remote_requests_need_the_token() -> None:
     with client(loopback_only=False, peer=REMOTE, base="http://console.example:8080") as c:
         assert c.get("/api/tracks").status_code == 401

@@ -35,7 +35,7 @@ def test_city_zoom_shows_towns_and_airfields_under_the_tracks(server: Server, br
     pg = browser()
     pg.page.goto(server.url)
     pg.page.wait_for_selector("body[data-tracks='12']", timeout=20_000)
-    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.33, 48.86], zoom: 11 })")
+    pg.page.evaluate("() => { window.airpicture.map.jumpTo({ center: [2.33, 48.86], zoom: 11 }); }")
     names: list[str] = []
 
     def drawn() -> bool:
@@ -44,7 +44,7 @@ def test_city_zoom_shows_towns_and_airfields_under_the_tracks(server: Server, br
 
     wait_for(drawn, timeout=20)
     assert "Paris" in names
-    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.45, 48.85], zoom: 9 })")
+    pg.page.evaluate("() => { window.airpicture.map.jumpTo({ center: [2.45, 48.85], zoom: 9 }); }")
 
     def airfield() -> bool:
         drawn()
@@ -52,7 +52,7 @@ def test_city_zoom_shows_towns_and_airfields_under_the_tracks(server: Server, br
 
     wait_for(airfield, timeout=20)
     ARTIFACTS.mkdir(exist_ok=True)
-    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [2.33, 48.86], zoom: 11 })")
+    pg.page.evaluate("() => { window.airpicture.map.jumpTo({ center: [2.33, 48.86], zoom: 11 }); }")
     wait_for(drawn, timeout=20)
     pg.page.screenshot(path=str(ARTIFACTS / "console-city-zoom.png"))
     assert pg.errors == []
@@ -75,7 +75,7 @@ def test_the_first_tracks_are_brought_into_view(server: Server, browser) -> None
         ))  # fmt: skip
 
     wait_for(in_view, timeout=10)
-    pg.page.evaluate("() => window.airpicture.map.jumpTo({ center: [10, 40], zoom: 9 })")
+    pg.page.evaluate("() => { window.airpicture.map.jumpTo({ center: [10, 40], zoom: 9 }); }")
     pg.page.click("#fit")
     wait_for(in_view, timeout=10)
     assert pg.errors == []
@@ -84,6 +84,9 @@ def test_the_first_tracks_are_brought_into_view(server: Server, browser) -> None
 def test_the_track_list_sorts_and_selects(server: Server, browser) -> None:  # noqa: F811
     from web_helpers import make_picture
 
+    from airpicture.units import table
+
+    server.state.display = {"units": table("aviation"), "tiles": None}
     alt = [3000.0, 9000.0, 500.0]
     server.state.publish_picture(make_picture(0.0, [21, 22, 23], [48.8, 48.9, 48.85], [2.2, 2.3, 2.4], alt))
     pg = browser()

@@ -39,6 +39,7 @@ from airpicture.types import (
     Picture,
     ident_name,
 )
+from airpicture.units import fmt_distance, fmt_length, fmt_speed
 
 _NK = len(AlertKind)
 # the kind codes alert_kernels.conditions writes into the keys, in the order it takes them
@@ -252,7 +253,8 @@ class AlertRules:
             "range_m": round(rng),
             "track_age_s": round(float(f.age_s[r]), 1),
         }
-        what = f"Drone (P={p:.2f}), {speed:.0f} m/s, {height:.0f} m above the site"
+        u = self.s.units
+        what = f"Drone (P={p:.2f}), {fmt_speed(speed, u)}, {fmt_length(height, u)} above the site"
         if kind in (AlertKind.ZONE_ENTRY, AlertKind.PREDICTED_ENTRY):
             d = float(zt["depth"][r, zi])
             ev["depth_m"] = round(d, 1)
@@ -260,12 +262,12 @@ class AlertRules:
             if np.isfinite(tte):
                 ev["time_to_entry_s"] = tte
             if kind == AlertKind.ZONE_ENTRY:
-                msg = f"{what}, is inside zone {zone!r}, {d:.0f} m in from its boundary."
+                msg = f"{what}, is inside zone {zone!r}, {fmt_length(d, u)} in from its boundary."
             elif d >= 0:  # the predicted entry came true: the alert lives on until it clears
-                msg = f"{what}, has entered zone {zone!r} as predicted, {d:.0f} m in from its boundary."
+                msg = f"{what}, has entered zone {zone!r} as predicted, {fmt_length(d, u)} in."
             else:
                 when = f"enters in about {tte:.0f} s" if np.isfinite(tte) else "is near it"
-                msg = f"{what}, {-d:.0f} m outside zone {zone!r}, {when} on its current course."
+                msg = f"{what}, {fmt_length(-d, u)} outside zone {zone!r}, {when} on its current course."
         elif kind == AlertKind.LOITERING:
             ev |= {
                 "loiter_radius_m": round(float(f.loiter_radius_m[r]), 1),
@@ -274,11 +276,12 @@ class AlertRules:
                 "window_s": round(float(f.loiter_span_s[r]), 1),
             }
             msg = (
-                f"{what}, has stayed within {f.loiter_radius_m[r]:.0f} m for {f.loiter_span_s[r]:.0f} s "
-                f"(turned {f.loiter_turn_deg[r]:.0f} deg, mean speed {f.loiter_speed[r]:.1f} m/s)."
+                f"{what}, has stayed within {fmt_length(f.loiter_radius_m[r], u)} for "
+                f"{f.loiter_span_s[r]:.0f} s (turned {f.loiter_turn_deg[r]:.0f} deg, "
+                f"mean speed {fmt_speed(f.loiter_speed[r], u, 1)})."
             )
         else:
-            msg = f"{what}, {rng / 1000:.1f} km from the site, broadcasts no ADS-B or Remote ID identity."
+            msg = f"{what}, {fmt_distance(rng, u)} from the site, broadcasts no ADS-B or Remote ID identity."
         if state == "cleared":
             msg = (
                 "cleared: "

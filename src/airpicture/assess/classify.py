@@ -42,6 +42,8 @@ from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, Obje
 KIND_CLASSES = (ObjectClass.AIRCRAFT, ObjectClass.DRONE, ObjectClass.BIRD)
 KINDS = tuple(k.label for k in KIND_CLASSES)
 KIND_CODES = np.array(KIND_CLASSES, dtype=np.int8)
+#: The log-likelihood terms of each kind, in the order of Picture.cls_terms' middle axis.
+TERMS = ("prior", "detection", "speed", "height", "wander", "identity", "behaviour")
 
 #: Compatibility plateaus (lo, hi, sigma below lo, sigma above hi) per kind and feature, with why.
 KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
@@ -142,14 +144,41 @@ class BayesClassifier:
         uav = np.isin(pic.ident, uav_ids) if len(uav_ids) else np.zeros(N, dtype=bool)
         ident_ll = identity_loglik(pic.ident, pic.mode_c, self.s, uav)
         self.memory.assign(pic)
-        ident_ll += self.memory.evidence(pic, f)
+        memory = self.memory.evidence(pic, f)
+        ident_ll += memory
         post, cls, p = np.empty((N, 3)), np.empty(N, dtype=np.int8), np.empty(N)
+        terms = np.empty((N, len(TERMS) - 1, 3))  # the kernel's; "behaviour" is the memory's
         ev = kernels.ClassifyRows(
             f.hits, f.misses, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll
         )
-        kernels.classify(ev, self.model, kernels.ClassifyOutputs(post, cls, p))
+        kernels.classify(ev, self.model, kernels.ClassifyOutputs(post, cls, p, terms))
+        # the memory's evidence went in with the identity's: shown as its own term
+        terms[:, 5, :] -= memory
+        pic.cls_terms = np.concatenate([terms, memory[:, None, :]], axis=1)
         pic.cls, pic.cls_p = self.memory.show(float(pic.time_s), post)
         return post
 
 
-__all__ = ["KINDS", "KINEMATICS", "WANDER", "BayesClassifier", "identity_loglik"]
+def explain(terms: FloatArray, top: int = 4) -> dict[str, object]:
+    """Why a track got its class, from its row of Picture.cls_terms (7, 3): the most probable kind,
+    the runner-up, and the terms that separate them most, each with its log-likelihood ratio in
+    nats (positive: for the leading kind). The ratios add up, over all terms, to the log of the
+    posterior odds leading : runner-up, so the factors shown are what the classifier used."""
+    total = terms.sum(axis=0)
+    order = np.argsort(-total, kind="stable")
+    lead, second = int(order[0]), int(order[1])
+    llr = terms[:, lead] - terms[:, second]
+    factors = [
+        {"term": TERMS[j], "nats": round(float(llr[j]), 2)}
+        for j in np.argsort(-np.abs(llr), kind="stable")[:top]
+        if abs(llr[j]) >= 0.05
+    ]
+    return {
+        "kind": KINDS[lead],
+        "versus": KINDS[second],
+        "log_odds": round(float(llr.sum()), 2),
+        "factors": factors,
+    }
+
+
+__all__ = ["KINDS", "KINEMATICS", "TERMS", "WANDER", "BayesClassifier", "explain", "identity_loglik"]

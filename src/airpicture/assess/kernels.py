@@ -161,11 +161,14 @@ class ClassifyModel(NamedTuple):
 
 class ClassifyOutputs(NamedTuple):
     """What classify writes (N rows): post (N, 3) posterior over KINDS; cls (N,) int8 the class
-    shown; cls_p (N,) its probability."""
+    shown; cls_p (N,) its probability; terms (N, 6, 3) the log-likelihood terms that add up to
+    each kind's log posterior (before normalising), in classify.TERMS order: prior, detection
+    (clipped), speed, height, wander (each weighted by its looks), identity."""
 
     post: _F
     cls: npt.NDArray[np.int8]
     cls_p: _F
+    terms: _F
 
 
 @jit
@@ -407,7 +410,7 @@ def _classify(ev_fields, model_fields, res_fields):
     log_flock_share, plateaus, wanders = model.log_flock_share, model.plateaus, model.wanders
     kinematic_tau_s, kinematic_max_looks = model.kinematic_tau_s, model.kinematic_max_looks
     llr_clip, unknown_below_p, codes = model.llr_clip, model.unknown_below_p, model.codes
-    post, cls, cls_p = res.post, res.cls, res.cls_p
+    post, cls, cls_p, terms = res.post, res.cls, res.cls_p, res.terms
     S = hits.shape[1]
     L = np.empty(3)
     logp = np.empty(3)
@@ -430,9 +433,14 @@ def _classify(ev_fields, model_fields, res_fields):
         settled = _min(_max((age[i] - 10.0) / 20.0, 0.0), 1.0)
         h = height[i] if height_ok[i] else 0.0
         for k in range(3):
-            kin = _plateau(speed[i], plateaus[k, 0]) + (_plateau(h, plateaus[k, 1]) if height_ok[i] else 0.0)
-            kin += settled * _wander(wander[i], wanders[k])
-            logp[k] = (log_prior[k] + _max(L[k] - top, -llr_clip)) + looks * kin + ident_ll[i, k]
+            sp = _plateau(speed[i], plateaus[k, 0])
+            ht = _plateau(h, plateaus[k, 1]) if height_ok[i] else 0.0
+            wd = settled * _wander(wander[i], wanders[k])
+            det = _max(L[k] - top, -llr_clip)
+            logp[k] = (log_prior[k] + det) + looks * (sp + ht + wd) + ident_ll[i, k]
+            terms[i, 0, k], terms[i, 1, k] = log_prior[k], det
+            terms[i, 2, k], terms[i, 3, k], terms[i, 4, k] = looks * sp, looks * ht, looks * wd
+            terms[i, 5, k] = ident_ll[i, k]
         top = _max(_max(logp[0], logp[1]), logp[2])
         for k in range(3):
             post[i, k] = np.exp(logp[k] - top)

@@ -112,14 +112,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def scenario_state(scn: Any) -> LiveState:
-    """A LiveState with the scenario's sensors, zones and site."""
+def scenario_state(scn: Any, settings: Settings | None = None) -> LiveState:
+    """A LiveState with the scenario's sensors, zones and site, shown as the settings say."""
+    from airpicture.config import load_settings
     from airpicture.sinks.web import LiveState, MapZone, SensorSite
+    from airpicture.sinks.web.live import display_of
 
     return LiveState(
         sensors=[SensorSite.from_sheet(s) for s in scn.sensors],
         zones=[MapZone.from_meta(z) for z in scn.zones],
         site=dict(scn.site),
+        **display_of(settings or load_settings()),
     )
 
 
@@ -236,7 +239,7 @@ def run_scenario_console(
     check_bind(host, token)
     ensure_compiled(settings)  # before the URL is printed: a page then shows tracks, not a blank map
     scn = load_scenario(scenario_dir)
-    state = scenario_state(scn)
+    state = scenario_state(scn, settings)
     timeline = Timeline(scn.start_s, scn.end_s)
     writer = None
     if store:
@@ -320,12 +323,21 @@ def timeline_from_store(store: Any) -> Timeline:
 
 
 def replay_store_console(
-    target: str, speed: float, loop: bool, host: str, port: int, token: str | None
+    target: str,
+    speed: float,
+    loop: bool,
+    host: str,
+    port: int,
+    token: str | None,
+    settings: Settings | None = None,
 ) -> None:
-    """`airpicture replay STORE --console PORT`: play stored history in the console until Ctrl-C."""
+    """`airpicture replay STORE --console PORT`: play stored history in the console until Ctrl-C.
+    settings: the console's units, tiles and basemap (default: defaults and environment)."""
+    from airpicture.config import load_settings
     from airpicture.errors import SourceError
     from airpicture.sinks.store import open_store
     from airpicture.sinks.web import LiveState
+    from airpicture.sinks.web.live import display_of
     from airpicture.sinks.web.security import check_bind
 
     check_bind(host, token)
@@ -333,7 +345,8 @@ def replay_store_console(
         timeline = timeline_from_store(store)
         if not timeline.frames:
             raise SourceError(f"{target}: no pictures stored")
-        state = LiveState()  # a store keeps what sources did (stats), not where the sensors stand
+        # a store keeps what sources did (stats), not where the sensors stand
+        state = LiveState(**display_of(settings or load_settings()))
         state.history_store = store  # a selected track's history comes from the store; acks go to it
         state.acked |= {a.alert.alert for a in store.alerts(limit=None, latest_only=True) if a.acknowledged}
         state.publish_stats(store.latest_stats())

@@ -133,6 +133,7 @@ def run_live_console(
     from airpicture.integrity.gnss_alerts import GnssWatch
     from airpicture.sensors import live_receivers
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
+    from airpicture.sinks.web.live import display_of
     from airpicture.sinks.web.security import check_bind
     from airpicture.sources.live import FeedClient, run_feeds
     from airpicture.track.tracker import ImmGnnTracker
@@ -151,6 +152,7 @@ def run_live_console(
         sensors=[SensorSite.from_sheet(s) for s in sheets],
         zones=[MapZone.from_meta(z) for z in ([] if not zones_file else _zone_dicts(zones_file))],
         site=site_d,
+        **display_of(settings),
     )
     stages = (
         ImmGnnTracker(sheets, site, settings=settings.track),

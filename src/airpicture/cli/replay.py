@@ -64,7 +64,9 @@ def _console(args: argparse.Namespace) -> int:
         )
     else:
         existing_store(args.file)  # only reads: never creates a store
-        replay_store_console(args.file, args.speed, loop, args.host, args.console, args.token)
+        replay_store_console(
+            args.file, args.speed, loop, args.host, args.console, args.token, settings=settings_of(args)
+        )
     return 0
 
 

@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,6 @@ from airpicture.sinks.web.live import LiveState, MapZone
 SHUTDOWN_GRACE_S = 4.0
 
 STATIC = Path(str(resources.files("airpicture.sinks.web") / "static"))
-BASEMAP = "countries-50m.geojson"
 
 
 #: A websocket client that has not taken one message in this long is cut off (it never reads).
@@ -78,7 +77,12 @@ def create_app(
         docs_url=None,  # the Swagger/ReDoc pages load scripts from a CDN: not on an offline console
         redoc_url=None,
     )
-    app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only)
+
+    def headers() -> dict[str, str]:
+        tiles = state.display.get("tiles")
+        return security.headers(tiles["url"] if tiles else None)
+
+    app.add_middleware(GuardMiddleware, token=token, loopback_only=loopback_only, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -114,11 +118,25 @@ def create_app(
 
         return HTMLResponse(about_html(published()))
 
-    @app.get(f"/static/basemap/{BASEMAP}", include_in_schema=False)
-    def basemap() -> Response:
-        data = (STATIC / "basemap" / f"{BASEMAP}.gz").read_bytes()
-        hdrs = {"Content-Encoding": "gzip", "Cache-Control": "max-age=86400"}
-        return Response(data, media_type="application/geo+json", headers=hdrs)
+    def basemap(name: str) -> Callable[[], Response]:
+        """A basemap layer from the site's own extract (state.basemap_dir) if it has the file, else
+        the bundled one; stored gzipped files are sent as they are (the browser inflates them)."""
+
+        def serve() -> Response:
+            folders = [Path(state.basemap_dir)] if state.basemap_dir else []
+            for folder in [*folders, STATIC / "basemap"]:
+                if (folder / f"{name}.gz").is_file():
+                    data = (folder / f"{name}.gz").read_bytes()
+                    hdrs = {"Content-Encoding": "gzip", "Cache-Control": "max-age=86400"}
+                    return Response(data, media_type="application/geo+json", headers=hdrs)
+                if (folder / name).is_file():
+                    return FileResponse(folder / name, media_type="application/geo+json")
+            raise HTTPException(404, f"no basemap layer {name}")
+
+        return serve
+
+    for name in sorted({p.name.removesuffix(".gz") for p in (STATIC / "basemap").glob("*.geojson*")}):
+        app.get(f"/static/basemap/{name}", include_in_schema=False)(basemap(name))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -178,6 +196,7 @@ def create_app(
         return models.TrackDetail(
             **models.Track.from_row(row).model_dump(),
             sensor_names=row["sensor_names"],
+            evidence=row["evidence"],
             history=models.TrackHistory(
                 t=h["t"], lat=h["lat"], lon=h["lon"], alt_m=h["alt"], speed_mps=h["spd"], cls_p=h["p"]
             ),

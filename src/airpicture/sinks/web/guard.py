@@ -33,9 +33,15 @@ class GuardMiddleware:
     """Access rules and security headers for every HTTP request and websocket (see security.py)."""
 
     def __init__(
-        self, app: ASGIApp, token: str | None, loopback_only: bool, max_body: int = MAX_BODY_BYTES
+        self,
+        app: ASGIApp,
+        token: str | None,
+        loopback_only: bool,
+        max_body: int = MAX_BODY_BYTES,
+        headers: Callable[[], dict[str, str]] = lambda: security.HEADERS,
     ) -> None:
         self.app = app
+        self.headers = headers  # the security headers in force (their CSP names the tile origin)
         self.token = token
         self.loopback_only = loopback_only
         self.max_body = max_body
@@ -50,7 +56,7 @@ class GuardMiddleware:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008, "reason": refusal[1]})
                 return None
-            resp = PlainTextResponse(refusal[1], status_code=refusal[0], headers=security.HEADERS)
+            resp = PlainTextResponse(refusal[1], status_code=refusal[0], headers=self.headers())
             return await resp(scope, receive, send)
         head = scope["type"] == "http" and scope.get("method") == "HEAD"
         if head:
@@ -65,7 +71,7 @@ class GuardMiddleware:
                 started = True
                 hdrs = list(message.get("headers", []))
                 present = {k.lower() for k, _ in hdrs}
-                for k, v in security.HEADERS.items():
+                for k, v in self.headers().items():
                     if k.lower().encode() not in present and (
                         k != "Cache-Control" or scope["path"].startswith("/api")
                     ):
@@ -90,7 +96,7 @@ class GuardMiddleware:
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
                     if not started:
-                        hdrs = {**security.HEADERS, "Connection": "close"}  # do not read the rest
+                        hdrs = {**self.headers(), "Connection": "close"}  # do not read the rest
                         resp = PlainTextResponse(self._too_large(), status_code=413, headers=hdrs)
                         await resp(scope, receive, send)
                     cut_off = True

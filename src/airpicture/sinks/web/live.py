@@ -8,7 +8,9 @@ numbered by `seq` so a client that missed one can be resynchronised with a full 
 
 Websocket messages (JSON objects, `type` first; tracks travel as columns named in COLUMNS):
   snapshot  {seq, time, tracks: {id: [...], lat: [...], ...}, alerts: [...], sensors: [...],
-             zones: [...], site, classes, replay}        the whole state; replaces the client's
+             zones: [...], site, classes, replay, display}   the whole state; replaces the client's;
+            display: {units: units.table (factors and suffixes the page formats with), tiles:
+            {url, attribution} of the optional online raster tiles or null}
   delta     {seq, time, upd: {columns of new/changed rows}, del: [track ids gone]}
   alerts    {replace, alerts: [...]}   upserts by alert id (replace: the list is the whole set)
   sensors   {sensors: [...]};  zones {zones: [...]};  replay {replay: {t, start_s, end_s, ...}}
@@ -37,6 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from airpicture.assess.classify import explain
+from airpicture.config import Settings
 from airpicture.sensors import SensorSheet
 from airpicture.types import (
     Alert,
@@ -48,6 +52,8 @@ from airpicture.types import (
     SourceStats,
     ident_name,
 )
+from airpicture.units import Units
+from airpicture.units import table as units_table
 
 #: Columns of a track row as sent to clients (and their rounding: ~1 m, 1 m, 1 deg, 0.1 m/s).
 COLUMNS = (
@@ -79,6 +85,8 @@ class Frame:
     integrity : (N,) int8; last_update_s : (N,); label : per row, the printable name (callsign,
     ICAO, Remote ID serial or '' if none); ident : per row, the identity string (ICAO hex / rid:...);
     why : (N,) int8 IntegrityReason of the integrity mark (all NONE for a picture not judged).
+    evidence : (N, 6, 3) float32 the classifier's log-likelihood terms (Picture.cls_terms), None
+    when the picture has none; a replay's frames keep them, LiveState's track history does not.
     """
 
     time_s: float
@@ -97,6 +105,7 @@ class Frame:
     label: tuple[str, ...]
     ident: tuple[str, ...]
     why: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+    evidence: FloatArray | None = None
 
     @classmethod
     def from_picture(cls, p: Picture) -> Frame:
@@ -124,6 +133,11 @@ class Frame:
             ident=tuple(plain),
             why=(p.integrity_reason[order] if p.integrity_reason is not None else np.zeros(len(p))).astype(
                 np.int8
+            ),
+            evidence=(
+                p.cls_terms[order].astype(np.float32)
+                if p.cls_terms is not None and len(p.cls_terms) == len(p)
+                else None
             ),
         )
 
@@ -263,6 +277,15 @@ def alert_dict(a: Alert, acknowledged: bool) -> dict[str, Any]:
     return {"alert": rec.pop("alert"), **rec, "acknowledged": acknowledged}
 
 
+def display_of(settings: Settings) -> dict[str, Any]:
+    """LiveState's display keywords from the settings: the units of the alert texts (assess.units),
+    the optional online tiles (console.tile_url / tile_attribution), the site's basemap extract."""
+    c = settings.console
+    tiles = {"url": c.tile_url, "attribution": c.tile_attribution} if c.tile_url else None
+    folder = str(c.basemap_dir) if c.basemap_dir else None
+    return {"units": settings.assess.units, "tiles": tiles, "basemap_dir": folder}
+
+
 class LiveState:
     """Thread-safe current state of the console, with deltas pushed to listeners.
 
@@ -277,6 +300,9 @@ class LiveState:
         site: dict[str, Any] | None = None,
         history_frames: int = 600,
         max_alerts: int = 500,
+        units: Units = "metric",
+        tiles: dict[str, str] | None = None,
+        basemap_dir: str | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Message], None]] = []
@@ -303,6 +329,9 @@ class LiveState:
         self.pictures = 0
         self.clients = 0  # websocket clients connected (kept by the hub)
         self.started = time.time()
+        # how the page formats numbers (as the alert texts do) and its optional online tiles
+        self.display: dict[str, Any] = {"units": units_table(units), "tiles": tiles}
+        self.basemap_dir = basemap_dir  # a site's own basemap extract, served before the bundled one
 
     # -- listeners -------------------------------------------------------------------------------
     def subscribe(self, fn: Callable[[Message], None]) -> None:
@@ -333,7 +362,9 @@ class LiveState:
             self.pictures += 1
             if reset:
                 self.history.clear()
-            self.history.append(frame)
+            self.history.append(
+                frame if frame.evidence is None else dataclasses.replace(frame, evidence=None)
+            )
             if prev is None or reset:
                 return self._emit("snapshot", self._snapshot_payload())
             rows, gone = _changed_rows(prev, frame)
@@ -481,6 +512,7 @@ class LiveState:
             "reasons": [r.label for r in sorted(IntegrityReason)],
             "replay": self.replay_status,
             "gnss": self.gnss,
+            "display": self.display,
         }
 
     def snapshot(self) -> Message:
@@ -541,6 +573,8 @@ class LiveState:
             row = f.row(i)
             row["class_name"] = ObjectClass.label_of(row["cls"], default="unknown")
             row["sensor_names"] = [n for b, n in enumerate(self.sites) if row["sen"] >> b & 1]
+            # why this class: the classifier's own terms (None when replayed from a store: not kept)
+            row["evidence"] = explain(f.evidence[i]) if f.evidence is not None else None
             memory = self._memory_history(track_id) if self.history_store is None else None
         # The store is read outside the lock: a slow disk must not hold up the tracker's publishing.
         hist = memory if memory is not None else self._store_history(track_id, f.time_s)
@@ -551,4 +585,4 @@ class LiveState:
         return row
 
 
-__all__ = ["COLUMNS", "Frame", "LiveState", "MapZone", "Message", "SensorSite", "alert_dict"]
+__all__ = ["COLUMNS", "Frame", "LiveState", "MapZone", "Message", "SensorSite", "alert_dict", "display_of"]

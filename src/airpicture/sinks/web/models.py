@@ -61,9 +61,28 @@ class TrackHistory(BaseModel):
     cls_p: list[float | None]
 
 
+class ClassFactor(BaseModel):
+    term: str = Field(description="a classifier term: prior, detection, speed, height, wander, identity")
+    nats: float = Field(description="its log-likelihood ratio leading : runner-up kind (> 0 for the leading)")
+
+
+class ClassEvidence(BaseModel):
+    """Why the track has its class (assess.classify.explain): the classifier's own terms."""
+
+    kind: str = Field(description="the most probable kind")
+    versus: str = Field(description="the runner-up kind")
+    log_odds: float = Field(
+        description="log posterior odds kind : versus, nats (the factors' sum over all terms)"
+    )
+    factors: list[ClassFactor] = Field(description="the terms that separate the two most, strongest first")
+
+
 class TrackDetail(Track):
     sensor_names: list[str]
     history: TrackHistory
+    evidence: ClassEvidence | None = Field(
+        default=None, description="why this class; null when the picture carries no classifier terms"
+    )
 
 
 class Alert(BaseModel):

@@ -15,9 +15,11 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from airpicture.errors import ConfigError
 
@@ -49,6 +51,22 @@ HEADERS = {
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
     "Cache-Control": "no-store",
 }
+
+
+def headers(tile_url: str | None = None) -> dict[str, str]:
+    """HEADERS, with the origin of the operator's online tiles (console.tile_url) allowed for
+    images and fetches when there is one: the page loads its tiles from there, nothing else."""
+    if not tile_url:
+        return HEADERS
+    return _with_origin(urlsplit(tile_url)._replace(path="", query="", fragment="").geturl())
+
+
+@functools.lru_cache(maxsize=4)
+def _with_origin(origin: str) -> dict[str, str]:
+    csp = CSP.replace("img-src 'self'", f"img-src 'self' {origin}").replace(
+        "connect-src 'self'", f"connect-src 'self' {origin}"
+    )
+    return {**HEADERS, "Content-Security-Policy": csp}
 
 
 def is_loopback(host: str | None) -> bool:

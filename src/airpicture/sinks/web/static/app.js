@@ -12,6 +12,7 @@ const TRAIL_POINTS = 20;
 const LEADER_S = 60; // speed leader length: where the track will be in this many seconds
 const MAX_LABELS = 600;
 const MAX_PLACE_LABELS = 150;
+const KIND = ["get", "kind"];
 const RANK = ["get", "rank"], TOWN = ["==", ["get", "kind"], "town"];
 const PLACE_LAYERS = [  // id, min zoom, filter, dot radius, colour
   ["places-towns-big", 0, ["all", TOWN, [">=", RANK, 100000]], 3.5, "#5f7280"],
@@ -19,7 +20,15 @@ const PLACE_LAYERS = [  // id, min zoom, filter, dot radius, colour
   ["places-towns-small", 10, ["all", TOWN, ["<", RANK, 10000]], 2, "#4b5d6b"],
   ["places-airfields", 7, ["==", ["get", "kind"], "airfield"], 3.5, "#4fa3c7"],
 ];
-const M_TO_FT = 3.28084, MPS_TO_KT = 1.943844;
+// How numbers are shown: the server's units table (airpicture/units.py, the `units` setting), the
+// same factors and suffixes its alert texts use. Until the snapshot says, metric.
+let units = { name: "metric", height: [1, "m"], speed: [1, "m/s"], distance: [0.001, "km"], vrate: [1, "m/s"] };
+const conv = (q, v) => v * units[q][0];
+const fmtQ = (q, v, digits = 0) => `${conv(q, v).toFixed(digits)} ${units[q][1]}`;
+// a label's altitude: a flight level in aviation units (hundreds of feet), else metres
+const altLabel = (m) => m === null ? "---" : units.name === "aviation"
+  ? String(Math.max(0, Math.round(conv("height", m) / 100))).padStart(3, "0") : `${Math.round(conv("height", m))}m`;
+const spdLabel = (v) => v === null ? "" : `${Math.round(conv("speed", v))}${units.speed[1]}`;
 
 const $ = (id) => document.getElementById(id);
 const tracks = new Map();      // id -> row object (see live.py COLUMNS)
@@ -30,6 +39,7 @@ let gnss = { type: "FeatureCollection", features: [] };  // GNSS interference ma
 let centred = false, selected = null, filterText = "", ws = null, dirty = false, detail = null, detailAt = 0;
 const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
 let placeNames = [];  // the town and airfield names drawn last frame (read by the browser tests)
+let labelLines = [];  // the tracks' altitude / speed lines drawn last frame (likewise)
 let site = null, fitted = false, userMoved = false;
 
 // ---------- map ----------
@@ -38,13 +48,26 @@ const map = new maplibregl.Map({
   style: {
     version: 8,
     sources: {
-      basemap: { type: "geojson", data: new URL("/static/basemap/countries-50m.geojson", location.href).href },
+      // maxzoom: tiles past it are overzoomed, not re-cut: 1:50m outlines have nothing finer to show
+      // than zoom 7 holds, and cutting France at zoom 12 costs seconds on a software renderer
+      basemap: { type: "geojson", data: new URL("/static/basemap/countries-50m.geojson", location.href).href,
+        maxzoom: 7 },
       places: { type: "geojson", data: new URL("/static/basemap/places.geojson", location.href).href },
+      // rivers, runways (and roads, urban areas where a site's extract has them): tools/build_region.py
+      region: { type: "geojson", data: new URL("/static/basemap/region.geojson", location.href).href, maxzoom: 13 },
     },
     layers: [
       { id: "sea", type: "background", paint: { "background-color": "#08141d" } },
       { id: "land", type: "fill", source: "basemap", paint: { "fill-color": "#131d24" } },
+      { id: "urban", type: "fill", source: "region", filter: ["==", KIND, "urban"], paint: { "fill-color": "#1b2730" } },
+      { id: "rivers", type: "line", source: "region", filter: ["==", KIND, "river"], minzoom: 6,
+        paint: { "line-color": "#1f4e6b", "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.6, 12, 2.2] } },
+      { id: "roads", type: "line", source: "region", filter: ["==", KIND, "road"], minzoom: 6,
+        paint: { "line-color": "#3a4650", "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.5, 12, 1.8] } },
       { id: "borders", type: "line", source: "basemap", paint: { "line-color": "#2f4654", "line-width": 0.8 } },
+      // runways at their true size (polygons), with an outline so that they show from afar too
+      { id: "runways", type: "fill", source: "region", filter: ["==", KIND, "runway"], minzoom: 8,
+        paint: { "fill-color": "#52606b", "fill-outline-color": "#7a8a96" } },
       // Towns (GeoNames) and airfields (ICAO), tools/build_places.py: larger towns from further out.
       ...PLACE_LAYERS.map(([id, minzoom, filter, radius, colour]) => ({ id, type: "circle", source: "places", minzoom,
         filter, paint: { "circle-radius": radius, "circle-color": colour, "circle-stroke-color": "#08141d",
@@ -55,12 +78,34 @@ const map = new maplibregl.Map({
   maxPitch: 0,
   fadeDuration: 0, // symbols appear at once: no fade animation repainting after every update
   zoom: 8,
-  attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | GeoNames (CC BY 4.0) | airportsdata | MapLibre" },
+  attributionControl: { compact: true, customAttribution: "Natural Earth (public domain) | GeoNames (CC BY 4.0) | airportsdata | "
+    + "OurAirports (public domain) | WDB II rivers via GSHHG (LGPL) | MapLibre" },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-right");
 map.on("dragstart", () => { userMoved = true; });
 map.on("zoomstart", (e) => { if (e.originalEvent) userMoved = true; });  // a wheel or pinch, not fitBounds
-map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
+const scale = new maplibregl.ScaleControl({ unit: "metric" });
+map.addControl(scale, "bottom-right");
+
+// The snapshot's display settings: units for every number shown; optional online raster tiles,
+// drawn over the offline basemap (which shows wherever a tile does not load) and under the places.
+let tilesOn = false;
+function setDisplay(d) {
+  if (!d) return;
+  units = d.units || units;
+  scale.setUnit(units.name === "aviation" ? "nautical" : "metric");
+  document.body.dataset.units = units.name;
+  const th = $("track-list").querySelectorAll("th");
+  th[2].textContent = units.name === "aviation" ? "FL" : units.height[1];
+  th[3].textContent = units.speed[1];
+  $("tp-units").textContent = `${units.height[1]}, ${units.speed[1]}`;
+  if (d.tiles && !tilesOn) {
+    tilesOn = true;
+    map.addSource("tiles", { type: "raster", tiles: [d.tiles.url], tileSize: 256, attribution: d.tiles.attribution || "" });
+    map.addLayer({ id: "tiles", type: "raster", source: "tiles", paint: { "raster-opacity": 0.85 } }, PLACE_LAYERS[0][0]);
+  }
+  document.body.dataset.tiles = tilesOn ? "on" : "off";
+}
 
 const empty = () => ({ type: "FeatureCollection", features: [] });
 
@@ -175,6 +220,7 @@ function onMessage(msg) {
     for (const r of rowsOf(msg.tracks)) putTrack(r);
     for (const a of msg.alerts) alerts.set(a.alert, a);
     sensors = msg.sensors; zones = msg.zones; classes = msg.classes || CLASS_NAMES; reasons = msg.reasons || [];
+    setDisplay(msg.display);
     pictureTime = msg.time; stats.seq = msg.seq;
     if (!centred && msg.site && msg.site.lat !== undefined) {
       centred = true;
@@ -283,9 +329,9 @@ function renderList() {
     const tr = document.createElement("tr");
     tr.dataset.track = String(r.id);
     if (r.id === selected) tr.className = "sel";
-    const fl = r.alt === null ? "" : String(Math.max(0, Math.round(r.alt * M_TO_FT / 100))).padStart(3, "0");
-    const kt = r.spd === null ? "" : String(Math.round(r.spd * MPS_TO_KT));
-    for (const [i, v] of [labelOf(r), classes[r.cls] || "", fl, kt].entries()) {
+    const alt = r.alt === null ? "" : units.name === "aviation" ? altLabel(r.alt) : String(Math.round(conv("height", r.alt)));
+    const spd = r.spd === null ? "" : String(Math.round(conv("speed", r.spd)));
+    for (const [i, v] of [labelOf(r), classes[r.cls] || "", alt, spd].entries()) {
       const td = document.createElement("td");
       td.textContent = v;  // names from the air: text, never HTML
       if (i === 0) td.style.color = r.itg >= 1 ? SPOOF : (CLASS_COLOURS[r.cls] || CLASS_COLOURS[0]);
@@ -437,10 +483,10 @@ function drawOverlay() {
     g.fillText(text, p.x + dx, p.y + dy);
     take([p.x + dx, p.y + dy, p.x + dx + wpx, p.y + dy + 12]);
   }
+  labelLines = [];
   for (const [r, p] of order) {
     const name = labelOf(r).slice(0, 24);
-    const fl = r.alt === null ? "---" : String(Math.max(0, Math.round(r.alt * M_TO_FT / 100))).padStart(3, "0");
-    const line2 = `${fl} ${r.spd === null ? "" : `${Math.round(r.spd * MPS_TO_KT)}kt`}`;
+    const line2 = `${altLabel(r.alt)} ${spdLabel(r.spd)}`;
     const wpx = 6.7 * Math.max(name.length, line2.length);
     let x = p[0] + 10;
     if (!free(x, p[1] - 12, x + wpx, p[1] + 13)) {
@@ -452,6 +498,7 @@ function drawOverlay() {
     g.fillText(name, x, p[1] - 12);
     g.fillStyle = "#8aa0ad";
     g.fillText(line2, x, p[1] + 1);
+    labelLines.push(line2);
   }
   drawPlaceNames(g, free, take);
 }
@@ -504,7 +551,7 @@ function field(dl, name, value, extra) {
 async function fetchDetail(id) {
   try {
     const r = await fetch(`/api/tracks/${id}`);
-    if (r.ok && selected === id) { detail = await r.json(); drawPlot(); }
+    if (r.ok && selected === id) { detail = await r.json(); drawPlot(); renderEvidence(); }
   } catch (e) { /* the next update retries */ }
 }
 
@@ -520,17 +567,43 @@ function renderPanel() {
   field(dl, "class", `${classes[r.cls] || "unknown"} ${r.p === null ? "" : Math.round(r.p * 100) + "%"}`, bar);
   const names = sensors.map((s) => s.name).filter((_, b) => (r.sen >> b) & 1);
   field(dl, "sources", names.join(", ") || "none");
-  field(dl, "altitude", r.alt === null ? "unknown" : `${Math.round(r.alt)} m / ${Math.round(r.alt * M_TO_FT)} ft`);
-  field(dl, "speed", r.spd === null ? "unknown" : `${r.spd.toFixed(1)} m/s / ${Math.round(r.spd * MPS_TO_KT)} kt`);
+  field(dl, "altitude", r.alt === null ? "unknown"
+    : `${fmtQ("height", r.alt)}${units.name === "aviation" ? ` (FL${altLabel(r.alt)})` : ""}`);
+  field(dl, "speed", r.spd === null ? "unknown" : fmtQ("speed", r.spd, units.name === "aviation" ? 0 : 1));
   field(dl, "heading", r.hdg === null ? "unknown" : `${Math.round(r.hdg)}°`);
-  field(dl, "climb", r.vr === null ? "unknown" : `${r.vr.toFixed(1)} m/s`);
+  field(dl, "climb", r.vr === null ? "unknown" : fmtQ("vrate", r.vr, units.name === "aviation" ? 0 : 1));
   // why the picture does not believe it: the strongest evidence (radar_silent, replay_twin...)
   const why = r.itg >= 1 && r.why ? ` (${(reasons[r.why] || String(r.why)).replace(/_/g, " ")})` : "";
   field(dl, "integrity", (INTEGRITY[r.itg] || String(r.itg)) + why);
   field(dl, "position", `${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}`);
   if (pictureTime && r.upd !== null) field(dl, "updated", `${Math.max(0, pictureTime - r.upd).toFixed(1)} s ago`);
-  const now = performance.now();
-  if (now - detailAt > 3000) { detailAt = now; fetchDetail(selected); }
+  renderEvidence();
+  // the evidence is refreshed every 3 s, and at once when the class it explains has changed
+  const now = performance.now(), stale = detail && detail.track === selected && detail.cls !== r.cls;
+  if (now - detailAt > 3000 || (stale && now - detailAt > 300)) { detailAt = now; fetchDetail(selected); }
+}
+
+// Why the class: the classifier's own log-likelihood terms (assess/classify.py explain), leading
+// kind against the runner-up, in nats (e^nats times more likely); the strongest few, signed.
+function renderEvidence() {
+  const r = tracks.get(selected), box = $("tp-evidence");
+  // only the evidence of the class shown now (a fresher one is on its way when it has changed)
+  const ev = detail && detail.track === selected && r && detail.cls === r.cls ? detail.evidence : null;
+  if (!ev) { box.replaceChildren(); box.hidden = true; return; }
+  box.hidden = false;
+  const head = document.createElement("div");
+  head.className = "ev-head";
+  head.textContent = `why ${ev.kind}, not ${ev.versus}: log-odds ${ev.log_odds >= 0 ? "+" : ""}${ev.log_odds.toFixed(1)}`;
+  const rows = ev.factors.map((f) => {
+    const li = document.createElement("li");
+    li.className = f.nats >= 0 ? "for" : "against";
+    li.textContent = `${f.term} ${f.nats >= 0 ? "+" : "−"}${Math.abs(f.nats).toFixed(1)}`;
+    li.title = f.nats >= 0 ? `for ${ev.kind}` : `for ${ev.versus}`;
+    return li;
+  });
+  const ul = document.createElement("ul");
+  ul.append(...rows);
+  box.replaceChildren(head, ul);
 }
 
 function drawPlot() {
@@ -538,8 +611,8 @@ function drawPlot() {
   g.clearRect(0, 0, w, h);
   if (!detail || detail.history.t.length < 2) { g.fillStyle = "#6f8594"; g.fillText("history builds up…", 8, 16); return; }
   const H = detail.history, t0 = H.t[0], t1 = H.t[H.t.length - 1];
-  const series = [[H.alt_m.map((v) => v === null ? null : v * M_TO_FT), "#4fc3f7"],
-    [H.speed_mps.map((v) => v === null ? null : v * MPS_TO_KT), "#ffb300"]];
+  const series = [[H.alt_m.map((v) => v === null ? null : conv("height", v)), "#4fc3f7"],
+    [H.speed_mps.map((v) => v === null ? null : conv("speed", v)), "#ffb300"]];
   g.font = "10px monospace";
   series.forEach(([vals, colour], k) => {
     const ok = vals.filter((v) => v !== null);
@@ -646,4 +719,5 @@ $("rp-speed").addEventListener("change", (e) => send({ cmd: "speed", speed: Numb
 
 // For tests and for an operator's browser console: read-only views of the state.
 window.airpicture = { map, tracks, alerts, stats, select, fitView, get selected() { return selected; },
-  get placeNames() { return placeNames; }, get gnss() { return gnss; } };
+  get placeNames() { return placeNames; }, get labelLines() { return labelLines; }, get gnss() { return gnss; }, get units() { return units; },
+  get detail() { return detail; } };
