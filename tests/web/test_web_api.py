@@ -291,3 +291,23 @@ def test_replay_control_over_rest_and_websocket() -> None:
             assert msgs[0]["time"] == 1010 and msgs[2]["replay"]["paused"] is True
     with client() as c:
         assert c.get("/api/replay").status_code == 404
+
+
+def test_a_looping_replay_starts_each_pass_without_the_last_ones_alerts() -> None:
+    """The timeline starts before its first frame (a scenario's start): looping back there must
+    drop the alerts of the pass that ended, not keep them while the next pass raises the same ids."""
+    state = paris_state()
+    tl = Timeline(start_s=995.0, end_s=1030.0)
+    for t in range(1000, 1031):
+        tl.add_frame(Frame.from_picture(make_picture(t, [1], [48.8], [2.0 + t * 0.0001])))
+    tl.add_alerts(
+        [Alert(1010.0, "AP-000001", 1, "", "uncooperative", "raised", 48.8, 2.1, 100.0, "drone", "raised")]
+    )
+    tl.finish()
+    player = Player(state, tl, speed=1.0, loop=True)
+    player.step(20.0)  # to 1015: the alert is up
+    assert list(state.alerts) == ["AP-000001"]
+    player.step(20.0)  # past the end: back to 995, before any frame and any alert
+    assert player.t == 995.0 and not state.alerts
+    player.step(20.0)  # the next pass raises it again, once
+    assert list(state.alerts) == ["AP-000001"]

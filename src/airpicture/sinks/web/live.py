@@ -85,7 +85,7 @@ class Frame:
     integrity : (N,) int8; last_update_s : (N,); label : per row, the printable name (callsign,
     ICAO, Remote ID serial or '' if none); ident : per row, the identity string (ICAO hex / rid:...);
     why : (N,) int8 IntegrityReason of the integrity mark (all NONE for a picture not judged).
-    evidence : (N, 6, 3) float32 the classifier's log-likelihood terms (Picture.cls_terms), None
+    evidence : (N, 7, 3) float32 the classifier's log-likelihood terms (Picture.cls_terms), None
     when the picture has none; a replay's frames keep them, LiveState's track history does not.
     """
 
