@@ -311,3 +311,24 @@ def test_a_looping_replay_starts_each_pass_without_the_last_ones_alerts() -> Non
     assert player.t == 995.0 and not state.alerts
     player.step(20.0)  # the next pass raises it again, once
     assert list(state.alerts) == ["AP-000001"]
+
+
+def test_the_about_page_publishes_the_campaign() -> None:
+    """The about page shows the bundled campaign's figures (airpicture/data/campaign.json, the
+    summary.json of `airpicture eval campaign`), escaped, with the command that reproduces them."""
+    from airpicture.sinks.web.about import about_html, published
+
+    s = published()
+    for key in ("runs", "events", "recall", "latency_median_s", "latency_p90_s", "false_per_site_hour",
+                "class_acc", "class_flips_per_track_hour"):  # fmt: skip
+        assert key in s
+    assert s["runs"] >= 200 and s["duration_s"] >= 1800 and s["runs_failed"] == 0
+    with client() as c:
+        r = c.get("/about")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        page = r.text
+    assert f'<b id="runs">{s["runs"]}</b>' in page
+    assert f"<td>{s['recall']:g}</td>" in page and f"<td>{s['false_per_site_hour']:g}</td>" in page
+    assert "airpicture eval campaign --runs=" in page
+    hostile = dict(s, seed="<script>alert(1)</script>")
+    assert "<script>alert" not in about_html(hostile) and "&lt;script&gt;" in about_html(hostile)

@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         shlex.quote(a)
         for a in (f"--runs={args.runs}", f"--seed={args.seed}", f"--duration={args.duration:g}")
     )
+    summary["command"] = command
     write_report(results, summary, out, command)
     print(
         f"{summary['runs']} site-runs ({summary['site_hours']} site-hours) "
