@@ -70,7 +70,9 @@ def flatten_reference(rec: dict[str, Any]) -> dict[str, list[Any]]:
         if isinstance(v, dict) and "val" in v:
             return [v["val"]]
         if isinstance(v, dict):
-            return [x for k, sub in v.items() if k not in _SKIP and not k.startswith("spare") for x in leaves(sub)]
+            return [
+                x for k, sub in v.items() if k not in _SKIP and not k.startswith("spare") for x in leaves(sub)
+            ]
         if isinstance(v, list):
             return [x for sub in v for x in leaves(sub)]
         return []
@@ -126,6 +128,7 @@ def same(a: Any, b: Any) -> bool:
             return False
     if isinstance(a, int | float) and isinstance(b, int | float):
         return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
     # a character that is no letter, digit or space (ICAO 6-bit or ASCII): libasterix leaves it
     # out or keeps it, the reference shows a space
     def text(v: object) -> str:

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from asterix.base import Bits
+from asterix_reference import available, flatten_ours, flatten_reference, reference_decode, same
 
 from airpicture.sources.asterix import EDITIONS, split_blocks
 from airpicture.sources.asterix_feed import AsterixStream, read_datagrams
 from airpicture.types import Rejects
-
-from asterix_reference import available, flatten_ours, flatten_reference, reference_decode, same
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "asterix"
 RECORDINGS = ("cat_034_048.pcap.gz", "cat048.raw.gz", "cat034.raw.gz", "cat_062_065.pcap.gz",

@@ -121,6 +121,8 @@ def test_tracking_from_asterix_over_udp_is_tracking_plots_csv_to_its_resolution(
         common, i, j = np.intersect1d(p.track, q.track, return_indices=True)
         shift += np.linalg.norm(p.x[i, :2] - q.x[j, :2], axis=1).tolist()
         rows, both = rows + len(np.union1d(p.track, q.track)), both + len(common)
-    print(f"track rows in both pictures: {both / rows:.3f}; horizontal shift median "
-          f"{np.median(shift):.1f} m, 95th percentile {np.percentile(shift, 95):.1f} m")
+    print(
+        f"track rows in both pictures: {both / rows:.3f}; horizontal shift median "
+        f"{np.median(shift):.1f} m, 95th percentile {np.percentile(shift, 95):.1f} m"
+    )
     assert both / rows > 0.9 and np.median(shift) < 10

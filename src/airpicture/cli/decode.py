@@ -2,6 +2,7 @@
 
     airpicture decode capture.bin --out reports.csv
     airpicture decode frames.jsonl.gz --format jsonl --lat 49.0097 --lon 2.5479 --out reports.csv
+    airpicture decode radar.pcap --format asterix --out rows.csv
 
 Formats: beast (readsb/dump1090 port 30005 binary), avr (port 30002 hex), sbs (port 30003
 BaseStation CSV), jsonl (a hex `frame` and a `timestamp` per line); guessed from the first
@@ -9,6 +10,12 @@ bytes when --format is not given; gzip files are read as they are. --lat/--lon (
 resolve surface positions and the first airborne position of each aircraft before an even/odd
 pair. Columns: time_s, icao24, df, then lat, lon, altitude_m, speed_mps, track_deg, vrate_mps,
 callsign, squawk, category, nic, nacp, nucp, sil, empty where the message does not carry them.
+
+--format asterix (never guessed): ASTERIX CAT048 / CAT034 / CAT021 / CAT062 as raw data blocks or
+UDP in pcap / pcapng, one row per record: time_s, category, sac, sic, range_m, azimuth_deg (048),
+lat, lon (021 / 062), altitude_m, flight_level_m, speed_mps, track_deg, icao24, mode3a, callsign,
+track_number, message_type (034). ASTERIX carries the time of day only: time_s is on the capture's
+date (pcap), or seconds of the day (raw files).
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ COLUMNS = ("time_s", "icao24", "df", "lat", "lon", "altitude_m", "speed_mps", "t
 def configure(parser: argparse.ArgumentParser) -> None:
     from airpicture.cli.args import latitude, longitude
 
-    parser.add_argument("file", help="recording (Beast, AVR, SBS or JSON lines; .gz accepted)")
-    parser.add_argument("--format", choices=("beast", "avr", "sbs", "jsonl"), help="default: guessed")
+    parser.add_argument("file", help="recording (Beast, AVR, SBS, JSON lines or ASTERIX; .gz accepted)")
+    parser.add_argument(
+        "--format", choices=("beast", "avr", "sbs", "jsonl", "asterix"), help="default: guessed (not asterix)"
+    )
     parser.add_argument("--lat", type=latitude, help="receiver latitude (deg)")
     parser.add_argument("--lon", type=longitude, help="receiver longitude (deg)")
     parser.add_argument("--out", default="-", help="CSV file to write (default: stdout)")
@@ -36,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.errors import ConfigError, SinkError, SourceError
     from airpicture.sources.replay import decode_file
 
+    if args.format == "asterix":
+        from airpicture.cli.asterix import decode
+
+        return decode(args)
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
     receiver = (args.lat, args.lon) if args.lat is not None else None

@@ -52,8 +52,12 @@ def _plot_record(p: np.void, sac: int, sic: int, sheet: RadarSheet) -> object:
 
 def _north_marker(t: float, sac: int, sic: int, period_s: float) -> bytes:
     rec = CAT034.cv_record.create(
-        {"010": (("SAC", sac), ("SIC", sic)), "000": NORTH_MARKER, "030": (t % 86400.0, "s"),
-         "041": (period_s, "s")}  # fmt: skip
+        {
+            "010": (("SAC", sac), ("SIC", sic)),
+            "000": NORTH_MARKER,
+            "030": (t % 86400.0, "s"),
+            "041": (period_s, "s"),
+        }
     )
     return bytes(CAT034.create([rec]).unparse().to_bytes())
 
@@ -82,7 +86,9 @@ def radar_datagrams(
         for k in np.unique(slot).tolist():
             part = mine[slot == k]
             if k % SECTORS == 0 or k == slot[0]:
-                out.append((t0 + k * period / SECTORS, _north_marker(t0 + k // SECTORS * period, sac, sic, period)))
+                out.append(
+                    (t0 + k * period / SECTORS, _north_marker(t0 + k // SECTORS * period, sac, sic, period))
+                )
             recs = [_plot_record(p, sac, sic, sheet) for p in part]
             for i in range(0, len(recs), 40):  # 40 plots a block keeps it under a 1500-byte MTU
                 block = CAT048.create(recs[i : i + 40]).unparse().to_bytes()

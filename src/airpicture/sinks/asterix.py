@@ -24,6 +24,7 @@ import math
 import socket
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -77,6 +78,13 @@ class TrackNumbers:
             del self.seen_s[track]
 
 
+@lru_cache(maxsize=4096)
+def _item(name: str, value: Any) -> Any:
+    """A CAT062 item made once per value: the data source and the track status take few values,
+    and libasterix builds an extended item bit by bit (half the cost of a record otherwise)."""
+    return CAT062.cv_record.spec(name).create(value)
+
+
 def _clip(v: float, lo: float, hi: float) -> float:
     return min(max(v, lo), hi)
 
@@ -104,7 +112,7 @@ class Cat062Encoder:
         gone = self.last.keys() - {int(t) for t in pic.track}
         for track in sorted(gone):  # its last message: the last state, TSE set
             items, flags = self.last.pop(track)
-            recs.append(CAT062.cv_record.create(items | {"080": _status(flags, tse=1)}))
+            recs.append(CAT062.cv_record.create(items | {"080": _item("080", _status(flags, tse=1))}))
         self.numbers.expire(pic.time_s)
         self.records += len(recs)
         return self._blocks(recs)
@@ -118,7 +126,7 @@ class Cat062Encoder:
         lat, lon, alt = float(pic.lat[i]), float(pic.lon[i]), float(pic.alt_m[i])
         age = pic.time_s - float(pic.last_update_s[i])
         items: dict[str, Any] = {
-            "010": (("SAC", s.sac), ("SIC", s.sic)),
+            "010": _item("010", (("SAC", s.sac), ("SIC", s.sic))),
             "070": (t % 86400.0, "s"),
             "040": number,
             "105": (("LAT", (lat, "°")), ("LON", (_clip(lon, -180.0, 180.0 - 1e-5), "°"))),
@@ -134,7 +142,10 @@ class Cat062Encoder:
             ("LAT", (_clip(sd[1] / M_PER_DEG, 0.0, 0.35), "°")),
             ("LON", (_clip(sd[0] / (M_PER_DEG * max(math.cos(math.radians(lat)), 0.01)), 0.0, 0.35), "°")),
         )
-        items["500"] = {"APW": apw, "ATV": (("X", (_clip(sd[3], 0.0, 63.75), "m/s")), ("Y", (_clip(sd[4], 0.0, 63.75), "m/s")))}
+        items["500"] = {
+            "APW": apw,
+            "ATV": (("X", (_clip(sd[3], 0.0, 63.75), "m/s")), ("Y", (_clip(sd[4], 0.0, 63.75), "m/s"))),
+        }
         ident = int(pic.ident[i])
         adr: dict[str, Any] = {}
         if 0 <= ident < 1 << 24:
@@ -157,7 +168,7 @@ class Cat062Encoder:
             "sds": sds,
         }
         self.last[track] = (items, flags)
-        return CAT062.cv_record.create(items | {"080": _status(flags)})
+        return CAT062.cv_record.create(items | {"080": _item("080", _status(flags))})
 
     def _blocks(self, recs: list[Any]) -> list[bytes]:
         out: list[bytes] = []
@@ -195,7 +206,7 @@ class AsterixSink:
         settings: AsterixSettings | None = None,
     ) -> None:
         self.encoder = Cat062Encoder(settings or AsterixSettings())
-        self.udp = udp
+        self.udp, self.path = udp, path
         self.datagrams = self.bytes = self.errors = 0
         self._sock: socket.socket | None = None
         self._file: BinaryIO | None = None
@@ -204,9 +215,13 @@ class AsterixSink:
                 family = socket.AF_INET6 if ":" in udp[0] else socket.AF_INET
                 self._sock = socket.socket(family, socket.SOCK_DGRAM)
                 if family == socket.AF_INET:
-                    self._sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, self.encoder.settings.ttl)
+                    self._sock.setsockopt(
+                        socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, self.encoder.settings.ttl
+                    )
                 else:
-                    self._sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, self.encoder.settings.ttl)
+                    self._sock.setsockopt(
+                        socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, self.encoder.settings.ttl
+                    )
             if path is not None:
                 self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
         except OSError as e:
@@ -230,7 +245,7 @@ class AsterixSink:
 
     def summary(self) -> str:
         where = " and ".join(x for x in (f"{self.udp[0]}:{self.udp[1]}" if self.udp else "",
-                                         self._file.name if self._file else "") if x)  # fmt: skip
+                                         str(self.path) if self.path else "") if x)  # fmt: skip
         return (f"ASTERIX CAT062: {self.encoder.records} records in {self.datagrams} datagrams "
                 f"({self.bytes} bytes) -> {where}; {self.errors} send errors")  # fmt: skip
 

@@ -59,7 +59,9 @@ def source_codes(sensors: list[SensorSheet]) -> dict[tuple[int, int], int]:
     }
 
 
-def elevation_of(range_m: npt.ArrayLike, height_m: npt.ArrayLike, antenna_m: float) -> npt.NDArray[np.float64]:
+def elevation_of(
+    range_m: npt.ArrayLike, height_m: npt.ArrayLike, antenna_m: float
+) -> npt.NDArray[np.float64]:
     """Elevation (rad) of a target at slant range and height above sea level, from an antenna at
     antenna_m, on a sphere of radius EARTH_R (CAT048 I110 gives heights, plots.csv elevations)."""
     r, h = np.asarray(range_m, float), np.asarray(height_m, float)
@@ -67,7 +69,9 @@ def elevation_of(range_m: npt.ArrayLike, height_m: npt.ArrayLike, antenna_m: flo
     return np.arcsin(np.clip((b * b - a * a - r * r) / (2 * a * r), -1.0, 1.0))
 
 
-def height_of(range_m: npt.ArrayLike, elevation_rad: npt.ArrayLike, antenna_m: float) -> npt.NDArray[np.float64]:
+def height_of(
+    range_m: npt.ArrayLike, elevation_rad: npt.ArrayLike, antenna_m: float
+) -> npt.NDArray[np.float64]:
     """The inverse of `elevation_of`: height above sea level (m)."""
     r, e = np.asarray(range_m, float), np.asarray(elevation_rad, float)
     a = EARTH_R + antenna_m
@@ -293,7 +297,8 @@ class BlockFramer:
         self.rejects = rejects
 
     def split(self, data: bytes) -> list[bytes]:
-        buf, out, pos = self.tail + data, [], 0
+        buf, pos = self.tail + data, 0
+        out: list[bytes] = []
         while len(buf) - pos >= HEADER:
             n = block_length(buf[pos : pos + HEADER])
             if n < HEADER + 1:

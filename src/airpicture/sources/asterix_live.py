@@ -82,7 +82,9 @@ class AsterixUdpSource:
     async def abatches(self) -> AsyncIterator[Batch]:
         loop = asyncio.get_running_loop()
         q: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue(self.max_queue)
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Queue(q, self.stream.rejects), sock=self.sock)
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _Queue(q, self.stream.rejects), sock=self.sock
+        )
         try:
             while True:
                 data, t = await q.get()
@@ -104,8 +106,10 @@ class AsterixTcpSource:
 
     @property
     def stats(self) -> SourceStats:
-        return SourceStats(self.name, "asterix", self.messages, last_message_s=self.stream.last_s,
-                           status=self.status, reconnects=self.reconnects, rejects=self.stream.rejects)  # fmt: skip
+        return SourceStats(
+            self.name, "asterix", self.messages, last_message_s=self.stream.last_s, status=self.status,
+            reconnects=self.reconnects, rejects=self.stream.rejects,
+        )  # fmt: skip
 
     async def abatches(self) -> AsyncIterator[Batch]:
         backoff = 0.5
