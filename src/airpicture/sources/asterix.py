@@ -102,7 +102,7 @@ def block_length(head: bytes) -> int:
 def decode_block(block: bytes) -> list[AsterixRecord]:
     """The records of one data block of a category airpicture reads.
 
-    Raises DecodeError: ``category_<n>`` for a category not read, ``cat<n>_records`` when the
+    Raises DecodeError: ``category_not_read`` for another category, ``cat<n>_records`` when the
     records do not parse in that category's edition (a block is parsed whole, or not at all:
     ASTERIX records carry no length, so one bad record leaves the rest unreadable).
     """
@@ -111,7 +111,7 @@ def decode_block(block: bytes) -> list[AsterixRecord]:
     cat = block[0]
     spec = EDITIONS.get(cat)
     if spec is None:
-        raise DecodeError(f"category_{cat:03d}", block[:16], "asterix")
+        raise DecodeError("category_not_read", block[:16], "asterix")
     recs = spec.cv_uap.parse(Bits.from_bytes(block[HEADER:]))
     if isinstance(recs, ValueError):
         raise DecodeError(f"cat{cat:03d}_records", block[:16], "asterix")

@@ -31,6 +31,7 @@ import numpy.typing as npt
 from airpicture.errors import DecodeError, SourceError
 from airpicture.sensors import RadarSheet, SensorSheet
 from airpicture.sources.asterix import (
+    EDITIONS,
     HEADER,
     NORTH_MARKER,
     SECTOR_CROSSING,
@@ -267,6 +268,11 @@ def read_datagrams(path: str | Path, rejects: Rejects) -> Iterator[tuple[float, 
             data = gzip.decompress(data)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise SourceError(f"cannot read {p}: {e}") from None
+    yield from datagrams_of(data, rejects)
+
+
+def datagrams_of(data: bytes, rejects: Rejects) -> Iterator[tuple[float, bytes]]:
+    """`read_datagrams` of a recording held in memory; never raises."""
     if is_capture(data):
         try:
             for pkt in read_packets(data, rejects):
@@ -289,26 +295,39 @@ def read_datagrams(path: str | Path, rejects: Rejects) -> Iterator[tuple[float, 
 
 
 class BlockFramer:
-    """Cuts a TCP byte stream into whole data blocks, keeping a block cut by a read. A length
-    field under 4 bytes cannot be framed past: counted (`block_length`) and the buffer dropped."""
+    """Cuts a TCP byte stream into whole data blocks, keeping a block cut by a read.
 
-    def __init__(self, rejects: Rejects) -> None:
+    TCP carries no block marker, so one garbled length field would misframe the rest of the
+    connection. A header is trusted only when its category is one airpicture reads and its
+    length is 4 to `max_block` bytes; otherwise the framer skips bytes until one is (counted
+    once per episode as `tcp_resync`, the bytes skipped as `tcp_skipped_bytes`)."""
+
+    def __init__(
+        self, rejects: Rejects, categories: frozenset[int] | None = None, max_block: int = 8192
+    ) -> None:
         self.tail = b""
         self.rejects = rejects
+        self.categories = categories if categories is not None else frozenset(EDITIONS)
+        self.max_block = max_block
+        self._lost = False
 
     def split(self, data: bytes) -> list[bytes]:
         buf, pos = self.tail + data, 0
         out: list[bytes] = []
         while len(buf) - pos >= HEADER:
             n = block_length(buf[pos : pos + HEADER])
-            if n < HEADER + 1:
-                self.rejects.add("block_length")
-                self.tail = b""
-                return out
+            if buf[pos] not in self.categories or not HEADER < n <= self.max_block:
+                if not self._lost:
+                    self.rejects.add("tcp_resync")
+                    self._lost = True
+                self.rejects.add("tcp_skipped_bytes")
+                pos += 1
+                continue
             if len(buf) - pos < n:
                 break
             out.append(buf[pos : pos + n])
             pos += n
+            self._lost = False
         self.tail = buf[pos:]
         return out
 
@@ -319,6 +338,7 @@ __all__ = [
     "AsterixStream",
     "BlockFramer",
     "ScanState",
+    "datagrams_of",
     "elevation_of",
     "height_of",
     "read_datagrams",
