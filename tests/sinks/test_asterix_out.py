@@ -139,7 +139,9 @@ def test_udp_unicast_and_multicast_carry_the_picture(pictures: list[Picture]) ->
     assert decode_block(data)[0].category == 62
 
 
-def test_track_writes_cat062_that_decode_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sim_writes_cat048_track_reads_it_and_writes_cat062_that_decode_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scn = tmp_path / "paris"  # its first two minutes
     scn.mkdir()
     meta = json.loads((PARIS / "meta.json").read_text())
@@ -150,11 +152,25 @@ def test_track_writes_cat062_that_decode_reads(tmp_path: Path, capsys: pytest.Ca
         lines = gzip.decompress((PARIS / f"{name}.gz").read_bytes()).decode().splitlines()
         keep = [ln for ln in lines[1:] if float(ln.split(",")[0]) < meta["end_s"]]
         (scn / name).write_text("\n".join([lines[0], *keep]) + "\n")
+    plots = tmp_path / "plots.ast"
+    assert main(["sim", "--from-scenario", str(scn), "--asterix", str(plots)]) == 0
     out = tmp_path / "tracks.ast"
-    assert main(["track", str(scn), "--out", str(tmp_path / "t.csv"), "--asterix-out", str(out)]) == 0
+    argv = [
+        "track",
+        str(scn),
+        "--asterix",
+        str(plots),
+        "--out",
+        str(tmp_path / "t.csv"),
+        "--asterix-out",
+        str(out),
+    ]
+    assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "ASTERIX CAT062:" in printed and str(out) in printed
+    assert "rejects " + str(plots) + ": no rejects" in printed  # every plot read back from CAT048
     assert main(["decode", str(out), "--format", "asterix", "--out", str(tmp_path / "rows.csv")]) == 0
     rows = (tmp_path / "rows.csv").read_text().splitlines()
     assert rows[0].startswith("time_s,category,sac,sic,range_m,azimuth_deg,lat,lon")
     assert len(rows) > 500 and all(r.split(",")[1] == "62" for r in rows[1:])
+    assert "CAT062 " + str(len(rows) - 1) in capsys.readouterr().err

@@ -170,3 +170,16 @@ def test_tcp_blocks_cut_anywhere_and_a_real_socket(tmp_path: Path) -> None:
 def test_replay_serve_asterix_names_its_transport(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", str(DATA / "cat048.raw.gz"), "--serve-asterix", "http:8600"]) == 1
     assert "udp:HOST:PORT or tcp:PORT" in capsys.readouterr().err
+
+
+def test_decode_writes_a_row_per_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "rows.csv"
+    assert main(["decode", str(DATA / "cat_034_048.pcap.gz"), "--format", "asterix", "--out", str(out)]) == 0
+    rows = [r.split(",") for r in out.read_text().splitlines()]
+    head = rows[0]
+    assert head[:8] == ["time_s", "category", "sac", "sic", "range_m", "azimuth_deg", "lat", "lon"]
+    cats = [r[1] for r in rows[1:]]
+    assert cats.count("48") == 128 and cats.count("34") == 34
+    first = dict(zip(head, rows[1], strict=True))
+    assert first["icao24"] == "3c660c" and first["callsign"] == "DLH65A" and first["mode3a"] == "1000"
+    assert "162 records (CAT034 34, CAT048 128)" in capsys.readouterr().err
