@@ -156,3 +156,101 @@ def serve(args: argparse.Namespace) -> int:
                                      ttl=settings_of(args).asterix.ttl, ready=ready))  # fmt: skip
     print(f"replay: {sent} ASTERIX datagrams served", file=sys.stderr)
     return 0
+
+
+def add_in_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--asterix",
+        metavar="udp:HOST:PORT|tcp:HOST:PORT",
+        help="an ASTERIX feed (CAT048 / CAT034 radar, CAT021 ADS-B) on a UDP port or multicast group, or "
+        "from a TCP server, instead of Mode S feeds; needs --sensors",
+    )
+    p.add_argument(
+        "--sensors",
+        metavar="SENSORS_JSON",
+        help="with --asterix: the sensor sheets (sensors.json: positions, noise, sac / sic)",
+    )
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """`run --asterix ...`: the live ASTERIX feed tracked, judged, assessed, written every
+    picture (console.publish_s of feed time) to --out and --asterix-out."""
+    import asyncio
+    import contextlib
+    import json
+    import time
+    from pathlib import Path
+
+    from airpicture.assess import TrackAssessor
+    from airpicture.cli.main import settings_of
+    from airpicture.cli.warm import ensure_compiled
+    from airpicture.errors import ConfigError
+    from airpicture.integrity import TrackIntegrity
+    from airpicture.sensors import load_sheets
+    from airpicture.sinks.export import TracksCsvWriter
+    from airpicture.sources.asterix_feed import AsterixStream
+    from airpicture.sources.asterix_live import AsterixTcpSource, AsterixUdpSource
+    from airpicture.track.tracker import ImmGnnTracker
+    from airpicture.track.windows import FeedWindows
+
+    if args.lat is None or args.lon is None or not args.sensors:
+        raise ConfigError("--asterix needs the site (--lat, --lon) and the sensor sheets (--sensors)")
+    try:
+        sheets = load_sheets(json.loads(Path(args.sensors).read_text()))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{args.sensors}: {e}") from None
+    kind, _, where = args.asterix.partition(":")
+    if kind not in ("udp", "tcp"):
+        raise ConfigError(f"--asterix: expected udp:HOST:PORT or tcp:HOST:PORT, got {args.asterix!r}")
+    host, port = udp_address(where)
+    settings = settings_of(args)
+    stream = AsterixStream(sheets, name=args.asterix)
+    src = AsterixUdpSource(stream, host, port) if kind == "udp" else AsterixTcpSource(stream, host, port)
+    ensure_compiled(settings)
+    site = (args.lat, args.lon, args.alt)
+    tracker = ImmGnnTracker(sheets, site, settings=settings.track)
+    integrity = TrackIntegrity(sheets, site, settings=settings.integrity, reports=settings.reports)
+    assessor = TrackAssessor(
+        sheets, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
+    )
+    windows = FeedWindows(settings.console.publish_s)
+    pictures = 0
+    with contextlib.ExitStack() as stack:
+        out = (
+            stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
+            if args.out
+            else None
+        )
+        cat062 = out_sink(args.asterix_out, settings.asterix)
+        if cat062 is not None:
+            stack.callback(cat062.close)
+
+        async def pump() -> None:
+            nonlocal pictures
+            async for plots, reports in src.abatches():
+                window = windows.add(reports, plots=plots)
+                if window is None:
+                    continue
+                integrity.observe(window)
+                pic = integrity.judge(tracker.step(window))
+                assessor.update(pic)
+                pictures += 1
+                if out is not None:
+                    out.write(pic)
+                if cat062 is not None:
+                    cat062.send_picture(pic)
+
+        async def until() -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pump(), args.duration)
+
+        t0 = time.monotonic()
+        asyncio.run(until())
+    cats = ", ".join(f"CAT{c:03d} {n}" for c, n in sorted(stream.records.items())) or "no records"
+    scans = "; ".join(f"{sheets[s].id}: {v.north_markers} north markers, scan {v.period_s:.2f} s"
+                      for s, v in sorted(stream.scans.items()))  # fmt: skip
+    print(f"airpicture run: {src.name}: {cats} in {time.monotonic() - t0:.0f} s, {pictures} pictures; "
+          f"{scans or 'no CAT034'}; {stream.rejects.summary()}", file=sys.stderr)  # fmt: skip
+    if cat062 is not None:
+        print(f"airpicture run: {cat062.summary()}", file=sys.stderr)
+    return 0

@@ -7,9 +7,16 @@ Each feed reconnects with exponential backoff when it drops; per-feed stats (mes
 failures, rejects by reason, last message, reconnects) go to stderr every --stats-every s. With
 --out, the picture is tracked, judged (integrity), classified and written every second of feed time
 (FORMAT.md's tracks.csv), callsigns from the feeds as identities; with --asterix-out the same
-picture goes out as ASTERIX CAT062 system tracks over UDP (multicast or unicast). With --lat/--lon the decoded
-messages also feed the GNSS interference map (integrity/gnss.py): its alert steps (a cell near the
-site turning bad, and recovering) are printed to stderr, and --gnss writes the map at the end.
+picture goes out as ASTERIX CAT062 system tracks over UDP (multicast or unicast). With --lat/--lon
+the decoded messages also feed the GNSS interference map (integrity/gnss.py): its alert steps (a
+cell near the site turning bad, and recovering) are printed to stderr, and --gnss writes the map
+at the end.
+
+    airpicture run --asterix udp:239.10.10.48:8600 --sensors sensors.json --lat 45.0 --lon 16.0 --out t.csv
+
+--asterix reads a radar / ADS-B ground station's ASTERIX (CAT048 plots, CAT034 scan timing,
+CAT021 reports) from a UDP port or multicast group or a TCP server instead of Mode S feeds; the
+sheets (--sensors, as a scenario's sensors.json) give each radar's position, noise and SAC/SIC.
 """
 
 from __future__ import annotations
@@ -53,9 +60,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stats-every", type=positive, default=10.0, help="stats period (s) (default: %(default)s)"
     )
-    from airpicture.cli.asterix import add_out_arg
+    from airpicture.cli.asterix import add_in_args, add_out_arg
 
     add_out_arg(parser)
+    add_in_args(parser)
     parser.add_argument(
         "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
     )
@@ -122,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
+    if args.asterix:
+        from airpicture.cli.asterix import run_live
+
+        return run_live(args)
     specs = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
     if not specs:
         raise ConfigError("no feed: give at least one of --beast/--avr/--sbs HOST:PORT")
