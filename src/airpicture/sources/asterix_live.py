@@ -72,7 +72,6 @@ class AsterixUdpSource:
         self.sock = udp_socket(host, port, interface)
         self.max_queue = max_queue
         self.messages = 0
-        self._rate: tuple[float, int] = (time.monotonic(), 0)
 
     @property
     def stats(self) -> SourceStats:
