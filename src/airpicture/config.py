@@ -9,6 +9,7 @@
     ├── output      OutputSettings      tracks.csv and the file pipeline
     ├── feeds       FeedSettings        live feeds: the receivers' clocks, when a feed is stale
     ├── console     ConsoleSettings     the operator console (web server)
+    ├── asterix     AsterixSettings     CAT062 system tracks out (data source, multicast, numbers)
     └── store       StoreSettings       the history store writer
 
 Where a value comes from, later winning: the defaults here; an optional TOML file
@@ -630,6 +631,24 @@ class ConsoleSettings(_Stage):
     )
 
 
+class AsterixSettings(_Stage):
+    """CAT062 system tracks out (sinks/asterix.py): `track --asterix-out`, `run` / `console`
+    `--asterix-out`. Sensors' own SAC/SIC are in their sheets (sensors.json)."""
+
+    sac: int = Field(default=0, ge=0, le=255, description="airpicture's System Area Code in I062/010")
+    sic: int = Field(default=100, ge=0, le=255, description="airpicture's System Identification Code")
+    ttl: int = Field(default=1, ge=0, le=255, description="multicast hops (1: the local network)")
+    max_datagram: int = Field(
+        default=1400, ge=256, le=65507, description="bytes per UDP datagram (fits an Ethernet MTU)"
+    )
+    number_hold_s: float = Field(
+        default=600.0, ge=0, description="a freed track number is not given to another track for this long, s"
+    )
+    coast_s: float = Field(
+        default=8.0, gt=0, description="a track without a measurement this long is sent as coasting (CST), s"
+    )
+
+
 class StoreSettings(_Stage):
     """The history store writer (sinks/store): bounded queues, batches, retention."""
 
@@ -664,6 +683,7 @@ class Settings(BaseSettings):
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    asterix: AsterixSettings = Field(default_factory=AsterixSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -762,6 +782,7 @@ __all__ = [
     "ENV_DELIMITER",
     "ENV_PREFIX",
     "AssessSettings",
+    "AsterixSettings",
     "ConsoleSettings",
     "FeedSettings",
     "GnssSettings",

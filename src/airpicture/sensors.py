@@ -52,6 +52,12 @@ class _Sheet(BaseModel):
     moving: bool = Field(
         default=False, description="on a moving platform: where it is comes from platforms.csv"
     )
+    sac: int | None = Field(
+        default=None, ge=0, le=255, description="ASTERIX System Area Code (I010); None: 0"
+    )
+    sic: int | None = Field(
+        default=None, ge=0, le=255, description="ASTERIX System Identification Code; None: 1 + its index"
+    )
 
 
 class Orbit(BaseModel):

@@ -56,6 +56,9 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--alt", type=float, default=0.0, help="live: site / receiver altitude (m) (default: %(default)s)"
     )
     p.add_argument("--zones", help="live: protected zones (GeoJSON or a JSON list of circles)")
+    from airpicture.cli.asterix import add_out_arg
+
+    add_out_arg(p)  # live feeds: each published picture also as CAT062
 
 
 def add_server_args(p: argparse.ArgumentParser) -> None:
@@ -96,9 +99,11 @@ def run(args: argparse.Namespace) -> int:
 
         run_live_console(
             feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings,
-            store=args.store,
+            store=args.store, asterix_out=args.asterix_out,
         )  # fmt: skip
         return 0
+    if args.asterix_out is not None:
+        raise ConfigError("--asterix-out sends a live console's picture: give --beast/--avr/--sbs feeds")
     run_scenario_console(
         args.scenario,
         args.speed,

@@ -2,6 +2,7 @@
 
     airpicture decode capture.bin --out reports.csv
     airpicture decode frames.jsonl.gz --format jsonl --lat 49.0097 --lon 2.5479 --out reports.csv
+    airpicture decode radar.pcap --format asterix --out rows.csv
 
 Formats: beast (readsb/dump1090 port 30005 binary), avr (port 30002 hex), sbs (port 30003
 BaseStation CSV), jsonl (a hex `frame` and a `timestamp` per line); guessed from the first
@@ -14,6 +15,12 @@ vrate_mps, callsign, squawk, category, nic, nacp, nucp, sil, then the Comm-B reg
 DF20/21 (bds: 40, 50, 60) and its selected_altitude_m, roll_deg, tas_mps, ias_mps, mach,
 heading_deg (a 5,0 ground speed / true track and a 6,0 vertical rate go in speed_mps / track_deg
 / vrate_mps); empty where the message does not carry them.
+
+--format asterix (never guessed): ASTERIX CAT048 / CAT034 / CAT021 / CAT062 as raw data blocks or
+UDP in pcap / pcapng, one row per record: time_s, category, sac, sic, range_m, azimuth_deg (048),
+lat, lon (021 / 062), altitude_m, flight_level_m, speed_mps, track_deg, icao24, mode3a, callsign,
+track_number, message_type (034). ASTERIX carries the time of day only: time_s is on the capture's
+date (pcap), or seconds of the day (raw files).
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ COLUMNS = ("time_s", "icao24", "df", "lat", "lon", "altitude_m", "speed_mps", "t
 def configure(parser: argparse.ArgumentParser) -> None:
     from airpicture.cli.args import latitude, longitude
 
-    parser.add_argument("file", help="recording (Beast, AVR, SBS or JSON lines; .gz accepted)")
-    parser.add_argument("--format", choices=("beast", "avr", "sbs", "jsonl"), help="default: guessed")
+    parser.add_argument("file", help="recording (Beast, AVR, SBS, JSON lines or ASTERIX; .gz accepted)")
+    parser.add_argument(
+        "--format", choices=("beast", "avr", "sbs", "jsonl", "asterix"), help="default: guessed (not asterix)"
+    )
     parser.add_argument("--lat", type=latitude, help="receiver latitude (deg), checked against global CPR")
     parser.add_argument("--lon", type=longitude, help="receiver longitude (deg)")
     parser.add_argument("--out", default="-", help="CSV file to write (default: stdout)")
@@ -42,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.errors import ConfigError, SinkError, SourceError
     from airpicture.sources.replay import decode_file
 
+    if args.format == "asterix":
+        from airpicture.cli.asterix import decode
+
+        return decode(args)
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
     receiver = (args.lat, args.lon) if args.lat is not None else None

@@ -54,6 +54,7 @@ class LivePipeline:
         self._lock = threading.Lock()
         self._last = (-math.inf, time.monotonic())  # (last picture time, host time it was made)
         self.coasted = 0  # empty windows stepped while the feeds were silent
+        self.cat062: Any = None  # an AsterixSink: each picture also as CAT062 system tracks
 
     def on_reports(self, reports: np.ndarray) -> None:
         from airpicture.sources.modes import describe
@@ -106,6 +107,8 @@ class LivePipeline:
         alerts = self.assessor.update(pic)
         self.state.publish_alerts(alerts)
         self.state.publish_picture(pic)
+        if self.cat062 is not None:
+            self.cat062.send_picture(pic)
         if self.writer is not None:
             self.writer.submit_picture(pic)
             self.writer.submit_alerts(alerts)
@@ -121,9 +124,11 @@ def run_live_console(
     token: str | None,
     settings: Settings | None = None,
     store: str | None = None,
+    asterix_out: tuple[str, int] | None = None,
 ) -> None:
     """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C;
-    store: also record the history (pictures, alerts, the feeds' stats) there."""
+    store: also record the history (pictures, alerts, the feeds' stats) there; asterix_out: also
+    send each picture as CAT062 to this UDP address / multicast group."""
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
@@ -170,6 +175,9 @@ def run_live_console(
     for c in clients:
         c.stream.on_messages = gnss.add
     pipeline = LivePipeline(clients, state, stages, settings, writer, gnss)
+    from airpicture.cli.asterix import out_sink
+
+    pipeline.cat062 = out_sink(asterix_out, settings.asterix)
     stop = threading.Event()
 
     def feed_loop() -> None:
@@ -203,6 +211,8 @@ def run_live_console(
             writer.close(timeout_s=2.0, close_store=True)
         if state.history_store is not None:
             state.history_store.close()
+        if pipeline.cat062 is not None:
+            pipeline.cat062.close()
 
 
 def _zone_dicts(path: str) -> list[dict[str, Any]]:

@@ -32,10 +32,14 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("demo", "airpicture.cli.demo", "the operator console on the bundled real Paris data (--batch: figures)"),
     ("sim", "airpicture.cli.sim", "write a synthetic scenario (many targets, radars, clutter, ADS-B)"),
     ("history", "airpicture.cli.history", "inspect, export (Parquet/CSV) and prune a history store"),
-    ("decode", "airpicture.cli.decode", "decode a Mode S / ADS-B recording (Beast, AVR, SBS, JSONL) to CSV"),
+    (
+        "decode",
+        "airpicture.cli.decode",
+        "decode a Mode S / ADS-B (Beast, AVR, SBS, JSONL) or ASTERIX recording to CSV",
+    ),
     ("gnss", "airpicture.cli.gnss", "map GNSS interference (NIC/NACp per H3 cell and time bin) to GeoJSON"),
-    ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B feeds over TCP into the tracker"),
-    ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast feed, ...)"),
+    ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B or ASTERIX feeds into the tracker"),
+    ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast or ASTERIX feed, ...)"),
     (
         "console",
         "airpicture.cli.console",

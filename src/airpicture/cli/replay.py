@@ -2,6 +2,8 @@
 
     airpicture replay --serve-beast 30005 capture.bin --speed 10
     airpicture replay --serve-beast 30005 raw_frames.jsonl.gz
+    airpicture replay --serve-asterix udp:239.10.10.48:8600 radar.pcap     # a radar on the network
+    airpicture replay --serve-asterix tcp:8600 plots.ast --speed 10
 
     airpicture replay history.db --console 8080 --speed 10     # stored history into the console
     airpicture replay SCENARIO_DIR --console 8080              # a scenario, tracked, into the console
@@ -10,6 +12,11 @@ Modes (one per run):
   --serve-beast PORT   serve a Beast recording, or JSON-lines frames re-encoded as Beast, on TCP
                        as a receiver's port 30005 would: to every client, at the recorded pace
                        times --speed. Playback starts when the first client connects.
+  --serve-asterix udp:HOST:PORT | tcp:PORT
+                       play an ASTERIX recording (raw data blocks or UDP in pcap / pcapng) at its
+                       pace (capture times, else the records' times of day) times --speed: as UDP
+                       datagrams to HOST:PORT (a multicast group gets [asterix] ttl hops), or to
+                       every client of a TCP server on PORT (from the first client's connection).
   --console PORT       play a history store (SQLite file or postgresql:// URL) or a scenario folder
                        into the operator console at --speed, with pause, seek and speed from the
                        page; off-loopback --host needs --token.
@@ -32,6 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--serve-beast", type=port, metavar="PORT", help="serve as Beast on this TCP port")
     mode.add_argument(
+        "--serve-asterix", metavar="udp:HOST:PORT|tcp:PORT", help="serve an ASTERIX recording over UDP or TCP"
+    )
+    mode.add_argument(
         "--console", type=port, metavar="PORT", help="play into the operator console on this port"
     )
     parser.add_argument(
@@ -47,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         return _serve_beast(args)
     if args.console is not None:
         return _console(args)
+    if args.serve_asterix is not None:
+        from airpicture.cli.asterix import serve
+
+        return serve(args)
     return 2
 
 

@@ -6,9 +6,17 @@
 Each feed reconnects with exponential backoff when it drops; per-feed stats (messages/s, CRC
 failures, rejects by reason, last message, reconnects) go to stderr every --stats-every s. With
 --out, the picture is tracked, judged (integrity), classified and written every second of feed time
-(FORMAT.md's tracks.csv), callsigns from the feeds as identities. With --lat/--lon the decoded
-messages also feed the GNSS interference map (integrity/gnss.py): its alert steps (a cell near the
-site turning bad, and recovering) are printed to stderr, and --gnss writes the map at the end.
+(FORMAT.md's tracks.csv), callsigns from the feeds as identities; with --asterix-out the same
+picture goes out as ASTERIX CAT062 system tracks over UDP (multicast or unicast). With --lat/--lon
+the decoded messages also feed the GNSS interference map (integrity/gnss.py): its alert steps (a
+cell near the site turning bad, and recovering) are printed to stderr, and --gnss writes the map
+at the end.
+
+    airpicture run --asterix udp:239.10.10.48:8600 --sensors sensors.json --lat 45.0 --lon 16.0 --out t.csv
+
+--asterix reads a radar / ADS-B ground station's ASTERIX (CAT048 plots, CAT034 scan timing,
+CAT021 reports) from a UDP port or multicast group or a TCP server instead of Mode S feeds; the
+sheets (--sensors, as a scenario's sensors.json) give each radar's position, noise and SAC/SIC.
 """
 
 from __future__ import annotations
@@ -52,6 +60,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stats-every", type=positive, default=10.0, help="stats period (s) (default: %(default)s)"
     )
+    from airpicture.cli.asterix import add_in_args, add_out_arg
+
+    add_out_arg(parser)
+    add_in_args(parser)
     parser.add_argument(
         "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
     )
@@ -67,8 +79,11 @@ class PictureWriter:
         out: Any,
         describe: Callable[[npt.NDArray[np.int64]], tuple[dict[int, str], dict[int, dict[str, object]]]],
         publish_s: float,
+        cat062: Any = None,
     ) -> None:
         from airpicture.track.windows import FeedWindows
+
+        self.cat062 = cat062  # an AsterixSink: the picture as CAT062 system tracks too
 
         self.tracker, self.integrity, self.assessor = stages
         self.out, self.describe = out, describe
@@ -82,7 +97,10 @@ class PictureWriter:
             self.integrity.observe(window)
             pic = self.integrity.judge(self.tracker.step(window))
             self.assessor.update(pic)
-            self.out.write(pic)
+            if self.out is not None:
+                self.out.write(pic)
+            if self.cat062 is not None:
+                self.cat062.send_picture(pic)
 
 
 def with_gnss(
@@ -112,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
+    if args.asterix:
+        from airpicture.cli.asterix import run_live
+
+        return run_live(args)
     specs = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
     if not specs:
         raise ConfigError("no feed: give at least one of --beast/--avr/--sbs HOST:PORT")
@@ -138,9 +160,9 @@ def run(args: argparse.Namespace) -> int:
 
     with contextlib.ExitStack() as stack:
         consumer: Callable[[npt.NDArray[np.void]], None] = count
-        if args.out:
+        if args.out or args.asterix_out:
             if receiver is None:
-                raise ConfigError("--out needs the site: give --lat and --lon")
+                raise ConfigError("--out and --asterix-out need the site: give --lat and --lon")
             from airpicture.assess import TrackAssessor
             from airpicture.cli.warm import ensure_compiled
             from airpicture.integrity import TrackIntegrity
@@ -150,7 +172,11 @@ def run(args: argparse.Namespace) -> int:
 
             ensure_compiled(settings)
             sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
-            out = stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
+            out = (
+                stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
+                if args.out
+                else None
+            )
             site = (args.lat, args.lon, args.alt)
             stages = (
                 ImmGnnTracker(sensors, site, settings=settings.track),
@@ -162,7 +188,12 @@ def run(args: argparse.Namespace) -> int:
                     sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
                 ),
             )
-            consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s)
+            from airpicture.cli.asterix import out_sink
+
+            cat062 = out_sink(args.asterix_out, settings.asterix)
+            if cat062 is not None:
+                stack.callback(cat062.close)
+            consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s, cat062)
         if gnss is not None:
             consumer = with_gnss(consumer, gnss, sys.stderr)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,

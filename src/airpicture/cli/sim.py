@@ -48,6 +48,12 @@ def _sim_options(p: argparse.ArgumentParser) -> None:
     """Where the frames go and what degrades them."""
     p.add_argument("--modes-out", metavar="FILE", help="also write the aircraft's Mode S frames (Beast)")
     p.add_argument(
+        "--asterix",
+        metavar="FILE",
+        help="also write the radar plots as ASTERIX CAT048 / CAT034 (raw data blocks; each radar's "
+        "SAC/SIC from its sheet, else 0 / 1 + its index)",
+    )
+    p.add_argument(
         "--from-scenario",
         metavar="DIR",
         help="make the frames of this scenario folder's adsb.csv (no simulation; needs --modes-out)",
@@ -166,9 +172,14 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     if args.from_scenario:
-        if args.out_dir or not args.modes_out:
-            raise ConfigError("--from-scenario DIR takes no OUT_DIR and needs --modes-out FILE")
-        _modes_out(args, args.from_scenario)
+        if args.out_dir or not (args.modes_out or args.asterix):
+            raise ConfigError("--from-scenario DIR takes no OUT_DIR and needs --modes-out or --asterix FILE")
+        if args.modes_out:
+            _modes_out(args, args.from_scenario)
+        if args.asterix:
+            from airpicture.cli.asterix import write_sim
+
+            write_sim(args.asterix, args.from_scenario)
         return 0
     if not args.out_dir:
         raise ConfigError("give OUT_DIR (or --from-scenario DIR --modes-out FILE)")
@@ -219,4 +230,8 @@ def run(args: argparse.Namespace) -> int:
     print(summary.line())
     if args.modes_out:
         _modes_out(args, args.out_dir)
+    if args.asterix:
+        from airpicture.cli.asterix import write_sim
+
+        write_sim(args.asterix, args.out_dir)
     return 0

@@ -47,6 +47,17 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="also track the drones of this Remote ID capture (pcap, pcapng or JSON lines) heard at the site",
     )
     p.add_argument(
+        "--asterix",
+        metavar="RECORDING",
+        help="take the radar plots from this ASTERIX CAT048/034 recording (raw blocks or pcap / pcapng "
+        "of UDP) instead of plots.csv; each radar's SAC/SIC is in its sheet (sensors.json)",
+    )
+    p.add_argument(
+        "--asterix-out",
+        metavar="FILE",
+        help="also write the picture as ASTERIX CAT062 system tracks (raw data blocks) to FILE",
+    )
+    p.add_argument(
         "--overlap",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -81,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
         add_modes(scn, args.modes)
     if args.remoteid:
         add_remoteid(scn, args.remoteid)
+    if args.asterix:
+        from airpicture.cli.asterix import plots_from_asterix
+
+        plots_from_asterix(scn, args.asterix)
     t_read = time.perf_counter() - t_start
     t0 = time.perf_counter()
     ensure_compiled(settings)  # a fresh install compiles here, saying so, not silently inside the run
@@ -94,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
     assessor = TrackAssessor(scn.sensors, scn.site, zones, settings.assess)
     alerts = []
     busy = integrity_s = assess_s = 0.0
+    cat062 = None
+    if args.asterix_out:
+        from airpicture.sinks.asterix import AsterixSink
+
+        cat062 = AsterixSink(path=args.asterix_out, settings=settings.asterix)
     with TracksCsvWriter(args.out, forget_s=settings.output.forget_s) as out:
 
         def tracked() -> Iterator[Picture]:
@@ -122,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
             alerts += assessor.update(pic)  # fills the picture's classes
             assess_s += time.perf_counter() - t0
             out.write(pic)
+            if cat062 is not None:
+                cat062.send_picture(pic)
 
         rate = (len(scn.plots) + len(scn.reports)) / max(scn.end_s - scn.start_s, 1.0)
         overlap = args.overlap if args.overlap is not None else rate >= settings.output.overlap_rate
@@ -132,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
                 assess_and_write(pic)
     if args.alerts:
         write_alerts_csv(args.alerts, alerts)
+    if cat062 is not None:
+        cat062.close()
     total = time.perf_counter() - t_start
     n = len(scn.plots) + len(scn.reports)
     s = trk.stats
@@ -154,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
         f"assessment {assess_s:.3f} s; {len(zones)} zones, {raised} alerts raised"
         + (f" -> {args.alerts}" if args.alerts else "")
     )
+    if cat062 is not None:
+        print(cat062.summary())
     for rej in scn.rejects.values():
         print(f"rejects {rej.summary()}")
     if trk.rejects:

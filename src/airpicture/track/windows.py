@@ -16,7 +16,7 @@ from tqdm import tqdm
 from airpicture.sources.scenario import Scenario
 from airpicture.track.base import Measurements, Tracker
 from airpicture.track.tracker import ImmGnnTracker
-from airpicture.types import Picture
+from airpicture.types import PLOT_DTYPE, Picture
 
 
 def window_s(scn: Scenario, period_s: float | None = None) -> float:
@@ -76,15 +76,17 @@ def run_scenario(
 
 
 class FeedWindows:
-    """A live feed's reports gathered into windows of period_s of feed time: `add` a batch as it
-    arrives; it returns the window to track once the feed's time has passed the window's end.
-    What sources say of identities (names, info) travels with the window that reported them.
-    At most max_pending reports wait (a burst closes the window early), so memory is bounded."""
+    """A live feed's reports (and a radar feed's plots) gathered into windows of period_s of feed
+    time: `add` a batch as it arrives; it returns the window to track once the feed's time has
+    passed the window's end. What sources say of identities (names, info) travels with the
+    window that reported them. At most max_pending measurements wait (a burst closes the window
+    early), so memory is bounded."""
 
     def __init__(self, period_s: float = 1.0, max_pending: int = 100_000) -> None:
         self.period_s = period_s
         self.max_pending = max_pending
         self._parts: list[np.ndarray] = []
+        self._plots: list[np.ndarray] = []
         self._names: dict[int, str] = {}
         self._info: dict[int, Mapping[str, object]] = {}
         self._n = 0
@@ -95,25 +97,34 @@ class FeedWindows:
         reports: np.ndarray,
         names: Mapping[int, str] | None = None,
         info: Mapping[int, Mapping[str, object]] | None = None,
+        plots: np.ndarray | None = None,
     ) -> Measurements | None:
         if len(reports):
             self._parts.append(reports)
             self._n += len(reports)
+        if plots is not None and len(plots):
+            self._plots.append(plots)
+            self._n += len(plots)
         self._names.update(names or {})
         self._info.update(info or {})
-        t = float(reports["time_s"].max()) if len(reports) else -np.inf
+        t = max(
+            float(reports["time_s"].max()) if len(reports) else -np.inf,
+            float(plots["time_s"].max()) if plots is not None and len(plots) else -np.inf,
+        )
         if not np.isfinite(self._end) and np.isfinite(t):
             self._end = t  # the first batch publishes at once
         if self._n == 0 or (t < self._end and self._n < self.max_pending):
             return None
-        out = np.concatenate(self._parts)
+        out = np.concatenate(self._parts) if self._parts else reports[:0]
+        got = np.concatenate(self._plots) if self._plots else np.zeros(0, PLOT_DTYPE)
         window = Measurements(
             max(t, self._end),
+            plots=got[np.argsort(got["time_s"], kind="stable")],
             reports=out[np.argsort(out["time_s"], kind="stable")],
             names=self._names,
             info=self._info,
         )
-        self._parts, self._names, self._info, self._n = [], {}, {}, 0
+        self._parts, self._plots, self._names, self._info, self._n = [], [], {}, {}, 0
         self._end = window.until + self.period_s
         return window
 
