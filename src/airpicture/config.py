@@ -499,7 +499,6 @@ class AssessSettings(BaseModel):
         default=30.0, ge=0, description="a track younger than this takes its formation's evidence, s"
     )
     formation_cap: float = Field(default=5.0, ge=0, description="...at most this many nats of it")
-    hover_speed_mps: float = Field(default=2.0, ge=0, description="a track slower than this hovers, m/s")
     behaviour_memory_s: float = Field(
         default=300.0, gt=0, description="time hovering or in formation is remembered for about this, s"
     )

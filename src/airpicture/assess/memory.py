@@ -8,6 +8,7 @@ features; what is here needs memory of the track or a look at the tracks around 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.features import Features
@@ -41,7 +42,8 @@ class ClassMemory:
     Birds make most new tracks (a flock gives many plots a scan), and without this each starts
     from the prior and is shown "unknown", or the wrong small kind, for its first seconds.
 
-    Behaviour: time spent hovering (a smoothed speed below hover_speed_mps) and time spent in
+    Behaviour: time spent hovering (a smoothed speed below hover_speed_mps, the loitering rule's
+    hovering) and time spent in
     formation with another track, each faded over behaviour_memory_s. Birds do not hover (a few
     species wind-hover, briefly): hovering counts against a bird, up to behaviour_cap nats once
     it has lasted behaviour_evidence_s. Drones do not fly in flocks: company counts against a
@@ -121,7 +123,7 @@ class ClassMemory:
         out[i] = w[:, None] * np.maximum(llr, -s.formation_cap)
         return out
 
-    def show(self, t: float, post: FloatArray) -> tuple[IntArray, FloatArray]:
+    def show(self, t: float, post: FloatArray) -> tuple[npt.NDArray[np.int8], FloatArray]:
         """(cls, cls_p) shown for the picture's rows at time t, from their posteriors (N, 3)."""
         rows, known, N, s = self.rows, self.known, len(post), self.s
         if N == 0:

@@ -81,7 +81,8 @@ def summarise(results: Sequence[RunResult], seed: int, duration_s: float) -> dic
         for k in sorted({a for r in ok for a in r.false_alerts})
     }
     all_ev = _events(ok, None, rng)
-    class_acc, class_ci = {}, {}
+    class_acc: dict[str, float | None] = {}
+    class_ci: dict[str, list[float] | None] = {}
     for k in KINDS:
         n = np.array([r.classed.get(k, 0) for r in ok], dtype=float)
         c = np.array([r.correct.get(k, 0) for r in ok], dtype=float)
