@@ -260,6 +260,8 @@ class GnssSettings(_Stage):
         default=5.0, gt=0, description="live: the map and its alert are evaluated this often, s"
     )
     keep_s: float = Field(default=3600.0, gt=0, description="bins older than this are forgotten, s")
+
+
 class ReportIntegritySettings(_Stage):
     """Spoofing evidence from the cooperative reports themselves, without radar (read by
     airpicture.integrity.ReportIntegrity; its module docstring derives each likelihood ratio)."""

@@ -384,6 +384,13 @@ def decode_json_line(line: str | bytes) -> Frame:
     return Frame(t, transport, address.upper(), -1, messages_of(decode_message(raw)))
 
 
+def encode_json_line(time_s: float, message: bytes, transport: str = "jsonl", address: str = "") -> bytes:
+    """The JSON line `decode_json_line` reads (a file for `airpicture rid`, a live feed for
+    `console --remoteid`): one received frame's message or pack, newline-terminated."""
+    obj = {"time_s": round(time_s, 3), "hex": message.hex(), "transport": transport, "address": address}
+    return json.dumps(obj).encode() + b"\n"
+
+
 class RemoteIdReader:
     """Reads captures (pcap / pcapng) and JSON-lines files into a RemoteIdRegistry.
 
@@ -524,6 +531,7 @@ __all__ = [
     "decode_packet",
     "decode_radiotap",
     "decode_wifi",
+    "encode_json_line",
     "radiotap",
     "read_remoteid",
     "strip_fcs",
