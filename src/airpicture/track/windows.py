@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -76,19 +77,30 @@ def run_scenario(
 
 
 class FeedWindows:
-    """A live feed's reports gathered into windows of period_s of feed time: `add` a batch as it
-    arrives; it returns the window to track once the feed's time has passed the window's end.
+    """Live feeds' reports gathered into windows of period_s of feed time: `add` a batch as it
+    arrives; it returns the window to track once feed time has passed the window's end.
     What sources say of identities (names, info) travels with the window that reported them.
-    At most max_pending reports wait (a burst closes the window early), so memory is bounded."""
+    At most max_pending reports wait (a burst closes the window early), so memory is bounded.
 
-    def __init__(self, period_s: float = 1.0, max_pending: int = 100_000) -> None:
+    Several feeds (a Mode S and a Remote ID receiver, say) deliver their batches at different
+    moments: feed time is the watermark, the oldest newest time among the sensors still current
+    (a batch within hold_s of host time, and no more than max_lag_s of feed time behind the
+    newest). A window takes the reports up to the watermark; a sensor's later batch then never
+    lands behind a picture already made (the tracker would start its objects anew each window and
+    never confirm them). A sensor that falls silent stops holding the others back after hold_s."""
+
+    def __init__(
+        self, period_s: float = 1.0, max_pending: int = 100_000, hold_s: float = 0.5, max_lag_s: float = 30.0
+    ) -> None:
         self.period_s = period_s
         self.max_pending = max_pending
+        self.hold_s, self.max_lag_s = hold_s, max_lag_s
         self._parts: list[np.ndarray] = []
         self._names: dict[int, str] = {}
         self._info: dict[int, Mapping[str, object]] = {}
         self._n = 0
         self._end = -np.inf
+        self._newest: dict[int, tuple[float, float]] = {}  # sensor -> (newest feed time, host time)
 
     def add(
         self,
@@ -96,26 +108,39 @@ class FeedWindows:
         names: Mapping[int, str] | None = None,
         info: Mapping[int, Mapping[str, object]] | None = None,
     ) -> Measurements | None:
+        now = time.monotonic()
         if len(reports):
             self._parts.append(reports)
             self._n += len(reports)
+            for s in np.unique(reports["sensor"]).tolist():
+                t_s = float(reports["time_s"][reports["sensor"] == s].max())
+                self._newest[s] = (max(t_s, self._newest.get(s, (-np.inf, 0.0))[0]), now)
         self._names.update(names or {})
         self._info.update(info or {})
-        t = float(reports["time_s"].max()) if len(reports) else -np.inf
-        if not np.isfinite(self._end) and np.isfinite(t):
-            self._end = t  # the first batch publishes at once
-        if self._n == 0 or (t < self._end and self._n < self.max_pending):
+        mark = self._watermark(now)
+        if not np.isfinite(self._end) and np.isfinite(mark):
+            self._end = mark  # the first batch publishes at once
+        if self._n == 0 or (mark < self._end and self._n < self.max_pending):
             return None
         out = np.concatenate(self._parts)
-        window = Measurements(
-            max(t, self._end),
-            reports=out[np.argsort(out["time_s"], kind="stable")],
-            names=self._names,
-            info=self._info,
-        )
-        self._parts, self._names, self._info, self._n = [], {}, {}, 0
+        out = out[np.argsort(out["time_s"], kind="stable")]
+        until = max(mark, self._end)
+        cut = len(out) if self._n >= self.max_pending else int(np.searchsorted(out["time_s"], until, "right"))
+        until = max(until, float(out["time_s"][cut - 1])) if cut else until
+        window = Measurements(until, reports=out[:cut], names=self._names, info=self._info)
+        self._parts, self._n = ([out[cut:]], len(out) - cut) if cut < len(out) else ([], 0)
+        self._names, self._info = {}, {}
         self._end = window.until + self.period_s
         return window
+
+    def _watermark(self, now: float) -> float:
+        if not self._newest:
+            return -np.inf
+        t_max = max(t for t, _ in self._newest.values())
+        current = [
+            t for t, at in self._newest.values() if now - at <= self.hold_s and t >= t_max - self.max_lag_s
+        ]
+        return min(current, default=t_max)
 
 
 __all__ = ["FeedWindows", "run_scenario", "scenario_windows", "window_s"]
