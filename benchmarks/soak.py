@@ -213,7 +213,7 @@ class Feeder:
         while not stop.is_set() and not (self.writers and (self.rid_writers or not self.drones.n)):
             await asyncio.sleep(0.01)
         k, slice_s = 0, 0.05
-        wall0 = time.monotonic()
+        wall0 = self.t0_wall = time.monotonic()
         while not stop.is_set():
             t, hexes = await asyncio.to_thread(self.block, k)
             lo = 0
@@ -382,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     stalls, polls, worst = 0, 0, 0.0
     rows: list[dict[str, float]] = []
     t_start = time.monotonic()
-    next_sample = next_fault = t_start
+    # the first fault once the feeds' clocks have a base to be checked against
+    next_sample, next_fault = t_start, t_start + args.fault_every_s
     last_pictures, last_t = 0, t_start
     faults = {"drop": 0, "silence": 0, "bad": 0, "hostile_http": 0}
     last_rejects: dict[str, int] = {}
@@ -406,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             if kind == "hostile_http":
                 hostile_requests(web, rng, counts)
             else:
-                feeder.fault(kind, (now - t_start) * args.speed)
+                feeder.fault(kind, (now - feeder.t0_wall) * args.speed)
             next_fault = now + args.fault_every_s
         if now >= next_sample and m is not None:
             rss, fds = proc_sample(console.pid)

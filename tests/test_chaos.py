@@ -1,7 +1,8 @@
 """Chaos, short and seeded (issue 13): benchmarks/soak.py for 40 s of wall time (over an hour of
 feed time at 100 x) -- a live console fed Mode S and Remote ID drones that come and go, with
-churning, slow and never-reading clients, feed drops, silences, bad frames and hostile requests. It must never stall over 2 s, count what it rejects and
-stop within 5 s of SIGTERM. The long run is the benchmark itself (README, "Runs for months")."""
+churning, slow and never-reading clients, feed drops, silences, bad frames and hostile requests.
+It must never stall over 2 s, count what it rejects and stop within 5 s of SIGTERM. The long run
+is the benchmark itself (README, "Runs for months")."""
 
 from __future__ import annotations
 
