@@ -21,10 +21,61 @@ from airpicture.types import Picture
 
 
 def window_s(scn: Scenario, period_s: float | None = None) -> float:
-    used = set(np.unique(scn.plots["sensor"]).tolist()) | set(np.unique(scn.reports["sensor"]).tolist())
+    used = scn.sensors_used()
     periods = [s.revisit_s for i, s in enumerate(scn.sensors) if i in used]
     w = min(periods, default=1.0)
     return min(w, period_s) if period_s else w
+
+
+class _Rows:
+    """Time-ordered streams of row chunks (a file read as needed, rows held) taken a window at a
+    time: `take(t)` gives the rows before t, the streams merged in time order (equal times in the
+    order of the streams). It holds the rows read past the window's end, no more."""
+
+    def __init__(self, streams: list[Iterator[np.ndarray]]) -> None:
+        self._streams = streams
+        self._buf: list[list[np.ndarray]] = [[] for _ in streams]
+        self._done = [False] * len(streams)
+        self.taken = 0
+        self.last_s = -np.inf
+        self._dtype: np.dtype | None = None
+
+    def _fill(self, i: int, t: float) -> None:
+        """Read stream i until its newest buffered row is at or past t (or it ends)."""
+        buf = self._buf[i]
+        while not self._done[i] and not (buf and buf[-1]["time_s"][-1] >= t):
+            chunk = next(self._streams[i], None)
+            if chunk is None:
+                self._done[i] = True
+                continue
+            self._dtype = chunk.dtype
+            if len(chunk):
+                buf.append(chunk)
+
+    def first_s(self) -> float:
+        for i in range(len(self._streams)):
+            self._fill(i, -np.inf)
+        return min((float(b[0]["time_s"][0]) for b in self._buf if b), default=np.inf)
+
+    def take(self, t: float) -> np.ndarray:
+        parts = []
+        for i, buf in enumerate(self._buf):
+            self._fill(i, t)
+            rows = buf[0] if len(buf) == 1 else np.concatenate(buf) if buf else None
+            if rows is None:
+                continue
+            cut = int(np.searchsorted(rows["time_s"], t, "left"))
+            parts.append(rows[:cut])
+            self._buf[i] = [rows[cut:]] if cut < len(rows) else []
+        if not parts:
+            return np.zeros(0, self._dtype)
+        out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        if len(parts) > 1:
+            out = out[np.argsort(out["time_s"], kind="stable")]
+        if len(out):
+            self.taken += len(out)
+            self.last_s = float(out["time_s"][-1])
+        return out
 
 
 def scenario_windows(
@@ -32,37 +83,32 @@ def scenario_windows(
 ) -> Iterator[Measurements]:
     """The scenario's measurements, window by window; a window carries what the scenario knows of
     the identities that report in it, as a live feed would. `progress`: show a bar (default: when
-    stderr is a terminal)."""
+    stderr is a terminal). A streamed scenario (load_scenario(stream=True)) is read as the windows
+    need it."""
     w = window_s(scn, period_s)
     n = max(1, math.ceil((scn.end_s - scn.start_s) / w))
     edges = scn.start_s + w * np.arange(n + 1)
-    edges[-1] = max(
-        edges[-1],
-        scn.end_s,
-        float(scn.plots["time_s"].max(initial=0)) + 1e-6,
-        float(scn.reports["time_s"].max(initial=0)) + 1e-6,
-    )
-    edges[0] = min(
-        edges[0],
-        float(scn.plots["time_s"].min(initial=np.inf)),
-        float(scn.reports["time_s"].min(initial=np.inf)),
-    )
-    pi = np.searchsorted(scn.plots["time_s"], edges, side="left")
-    ri = np.searchsorted(scn.reports["time_s"], edges, side="left")
+    plots, reports = _Rows(scn.plot_chunks()), _Rows(scn.report_chunks())
+    edges[0] = min(edges[0], plots.first_s(), reports.first_s())
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=n, unit="win", disable=not show, desc="tracking", leave=False)
     known = bool(scn.names or scn.info)
     for k in range(n):
-        reports = scn.reports[ri[k] : ri[k + 1]]
+        last = k == n - 1  # the last window takes every row left, and ends after the last
+        pl, rep = plots.take(np.inf if last else edges[k + 1]), reports.take(np.inf if last else edges[k + 1])
+        if last:
+            edges[-1] = max(
+                edges[-1], scn.end_s, max(plots.last_s, 0.0) + 1e-6, max(reports.last_s, 0.0) + 1e-6
+            )
         names: dict[int, str] = {}
         info: dict[int, Mapping[str, object]] = {}
-        if known and len(reports):
-            for i in np.unique(reports["ident"]).tolist():
+        if known and len(rep):
+            for i in np.unique(rep["ident"]).tolist():
                 if i in scn.names:
                     names[i] = scn.names[i]
                 if i in scn.info:
                     info[i] = scn.info[i]
-        yield Measurements(float(edges[k + 1]), scn.plots[pi[k] : pi[k + 1]], reports, names, info)
+        yield Measurements(float(edges[k + 1]), pl, rep, names, info)
         bar.update(1)
     bar.close()
 
