@@ -1,19 +1,23 @@
 """Soak: the live console fed for hours of feed time, with churning clients and injected faults.
 
-    .venv/bin/python benchmarks/soak.py [--hours 24] [--speed 100] [--aircraft 6] [--sample-s 30]
-                                        [--seed 1] [--out soak] [--no-growth-check]
+    .venv/bin/python benchmarks/soak.py [--hours 24] [--speed 100] [--aircraft 6] [--drones 4]
+                                        [--sample-s 30] [--seed 1] [--out soak] [--no-growth-check]
 
-A real `airpicture console --beast ... --store` in its own process, fed by a Beast server in this
-process: the CDG recording (tests/data/modes, one flight; its first 30 min, the climb out of CDG)
-played as `--aircraft` copies staggered in time, each copy under a new ICAO address at every pass
-(addresses keep changing), at `--speed` x real time. Attached all along: reading clients, slow
+A real `airpicture console --beast ... --remoteid ... --store` in its own process, fed by a Beast
+server and a Remote ID server in this process: the CDG recording (tests/data/modes, one flight;
+its first 30 min, the climb out of CDG) played as `--aircraft` copies staggered in time, each copy
+under a new ICAO address at every pass (addresses keep changing), and `--drones` Remote ID drones
+in the air at once, each flying 3-15 min of feed time near the site under a new serial and BLE
+address, then gone for good (drones come and go: the console must forget them), all at `--speed`
+x real time on one timeline (both servers start it when both have their client). Attached all
+along: reading clients, slow
 clients, clients that never read (cut off by the console after 10 s, then replaced) and clients
 that connect and leave, some sending bad JSON and replay commands. Faults, in turn (FAULTS), one
 every --fault-every-s: the feed connection dropped, the feed silent for 3 x the stale time (stale
--> back), bursts of bad frames (garbage bytes, MLAT markers, counters a day ahead or an hour back),
-requests naming another host, oversized bodies, bad zones. A watchdog polls /api/health and
-/api/metrics every second: an answer slower than 2 s is a stall. Remote ID is not fed (the live
-console reads Mode S).
+-> back), bursts of bad frames (garbage bytes, MLAT markers, counters a day ahead or an hour back;
+Remote ID lines that are not JSON, bad hex, over-long, a day ahead), requests naming another host,
+oversized bodies, bad zones. A watchdog polls /api/health and /api/metrics every second: an answer
+slower than 2 s is a stall.
 
 Every --sample-s it writes a row (RSS, open descriptors, client queues, tracks, pictures/s, drops,
 rejects) to OUT/soak.csv, and at the end OUT/soak.png, and prints the closing figures. It fails
@@ -47,8 +51,10 @@ from typing import Any
 import numpy as np
 from pyModeS.util import crc
 
+from airpicture.sources import remoteid as rid
 from airpicture.sources.beast import encode_beast
 from airpicture.sources.clock import MLAT_MAGIC, TICKS_PER_S
+from airpicture.sources.remoteid_carriers import encode_json_line
 
 ROOT = Path(__file__).resolve().parents[1]
 CDG = ROOT / "tests" / "data" / "modes" / "raw_frames_cdg.jsonl.gz"
@@ -75,10 +81,68 @@ def readdress(frame: str, icao: int) -> str:
     return body + f"{crc(body + '000000') ^ icao:06x}"
 
 
-class Feeder:
-    """A Beast server: `aircraft` staggered copies of the recording, new addresses each pass."""
+class Drones:
+    """`n` Remote ID drones in the air at once near the site: each flies a straight leg at 4-15 m/s,
+    40-150 m up, for 3-15 min of feed time under a new serial and BLE address, and is never heard
+    again; the next one takes its place. `lines(t0, t1)` gives their 1 Hz reports (a Basic ID and
+    Location pack each) for feed time [t0, t1) as the JSON lines of a live Remote ID receiver."""
 
-    def __init__(self, port: int, speed: float, aircraft: int, rng: random.Random) -> None:
+    def __init__(self, n: int, rng: random.Random) -> None:
+        self.n, self.rng = n, rng
+        self.epoch = time.time()  # the receiver's clock at feed time 0
+        self.flying: list[dict[str, Any]] = []
+        self.flown = 0
+        self._next_s = 0
+
+    def _launch(self, t: float, life_s: float) -> dict[str, Any]:
+        self.flown += 1
+        r = self.rng
+        mac = ":".join(f"{r.randrange(256):02X}" for _ in range(6))
+        lat, lon = float(SITE[0]) + r.uniform(-0.04, 0.04), float(SITE[1]) + r.uniform(-0.06, 0.06)
+        return {"serial": f"SOAK{self.flown:08d}", "address": mac, "start": t, "end": t + life_s,
+                "lat": lat, "lon": lon, "heading": r.uniform(0, 360), "speed": r.uniform(4, 15),
+                "alt": r.uniform(40, 150)}  # fmt: skip
+
+    def lines(self, t0: float, t1: float) -> bytes:
+        out = []
+        while self._next_s < t1:
+            s = self._next_s
+            self._next_s += 1
+            if s < t0:
+                continue
+            self.flying = [d for d in self.flying if d["end"] > s]
+            first = self.flown == 0
+            while len(self.flying) < self.n:  # at the start, flights already part-way through
+                life = self.rng.uniform(180, 900)
+                self.flying.append(self._launch(s - (self.rng.uniform(0, life) if first else 0.0), life))
+            for d in self.flying:
+                k = s - d["start"]
+                h = np.radians(d["heading"])
+                lat = d["lat"] + d["speed"] * k * np.cos(h) / 111_320
+                lon = d["lon"] + d["speed"] * k * np.sin(h) / (111_320 * np.cos(np.radians(d["lat"])))
+                loc = rid.Location(status=2, direction_deg=d["heading"], speed_mps=d["speed"], vspeed_mps=0.0,
+                                   lat=float(lat), lon=float(lon), alt_baro_m=d["alt"], alt_geo_m=d["alt"],
+                                   height_type=0, height_m=d["alt"] - 100.0,
+                                   timestamp_s=round((self.epoch + s) % 3600, 1))  # fmt: skip
+                pack = rid.encode_pack([rid.BasicId(1, 2, d["serial"]), loc])
+                out.append(encode_json_line(self.epoch + s, pack, "ble5", d["address"]))
+        return b"".join(out)
+
+    def bad_lines(self, t_rec: float) -> bytes:
+        """What a broken or hostile Remote ID receiver sends: not JSON, bad hex, an over-long line,
+        a well-formed frame a day ahead of the feed's time."""
+        pack = rid.encode_pack([rid.BasicId(1, 2, "SOAKLIAR")])
+        ahead = encode_json_line(self.epoch + t_rec + 86_400, pack, "ble5", "00:11:22:33:44:55")
+        return b"not json\n" + b'{"time_s": 1, "hex": "zz"}\n' + b"{" * 5000 + b"\n" + ahead
+
+
+class Feeder:
+    """A Beast server: `aircraft` staggered copies of the recording, new addresses each pass; and a
+    Remote ID server (JSON lines): `drones` coming and going (Drones), on the same timeline."""
+
+    def __init__(
+        self, ports: tuple[int, int], speed: float, aircraft: int, drones: int, rng: random.Random
+    ) -> None:
         with gzip.open(CDG, "rt") as f:
             rows = [json.loads(line) for line in f]
         t = np.array([r["timestamp"] for r in rows])
@@ -89,10 +153,12 @@ class Feeder:
         self.t = t[near]
         self.frames = [r["frame"] for r, k in zip(rows, near.tolist(), strict=True) if k]
         self.span = float(self.t[-1]) + 60.0
-        self.port, self.speed, self.aircraft, self.rng = port, speed, aircraft, rng
+        (self.port, self.rid_port), self.speed, self.aircraft, self.rng = ports, speed, aircraft, rng
+        self.drones = Drones(drones, rng)
         self.writers: set[asyncio.StreamWriter] = set()
+        self.rid_writers: set[asyncio.StreamWriter] = set()
         self.silent_until = 0.0
-        self.sent = self.bad = self.drops = self.silences = 0
+        self.sent = self.rid_sent = self.bad = self.drops = self.silences = 0
         self.t0_wall = time.monotonic()
 
     def block(self, k: int) -> tuple[np.ndarray, list[str]]:
@@ -131,15 +197,23 @@ class Feeder:
         return out + bytes(self.rng.randrange(256) for _ in range(10 * 23))
 
     async def serve(self, stop: asyncio.Event) -> None:
-        async def handle(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
-            self.writers.add(w)
-            with contextlib.suppress(OSError):
-                await _r.read()
-            self.writers.discard(w)
+        def handler(writers: set[asyncio.StreamWriter]) -> Any:
+            async def handle(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+                writers.add(w)
+                with contextlib.suppress(OSError):
+                    await _r.read()
+                writers.discard(w)
 
-        server = await asyncio.start_server(handle, "127.0.0.1", self.port)
+            return handle
+
+        server = await asyncio.start_server(handler(self.writers), "127.0.0.1", self.port)
+        rid_server = await asyncio.start_server(handler(self.rid_writers), "127.0.0.1", self.rid_port)
+        # one timeline for both feeds: it starts when the console listens to both, so that each
+        # feed's first frame ties its receiver's clock to the host clock at the same moment
+        while not stop.is_set() and not (self.writers and (self.rid_writers or not self.drones.n)):
+            await asyncio.sleep(0.01)
         k, slice_s = 0, 0.05
-        wall0 = time.monotonic()
+        wall0 = self.t0_wall = time.monotonic()
         while not stop.is_set():
             t, hexes = await asyncio.to_thread(self.block, k)
             lo = 0
@@ -156,21 +230,25 @@ class Feeder:
                     lo = hi  # a silent receiver: its connection open, nothing sent
                     continue
                 data = encode_beast(t[lo:hi], hexes[lo:hi], t_first=0.0)
-                for w in list(self.writers):
-                    if w.transport.get_write_buffer_size() < 1 << 22:
-                        w.write(data)
+                lines = self.drones.lines(float(t[lo]), float(t[hi - 1])) if self.drones.n else b""
+                for ws, out in ((self.writers, data), (self.rid_writers, lines)):
+                    for w in list(ws):
+                        if out and w.transport.get_write_buffer_size() < 1 << 22:
+                            w.write(out)
                 self.sent += hi - lo
+                self.rid_sent += lines.count(b"\n")
                 lo = hi
             k += 1
-        for w in list(self.writers):
+        for w in [*self.writers, *self.rid_writers]:
             w.close()
-        server.close()
-        await server.wait_closed()
+        for srv in (server, rid_server):
+            srv.close()
+            await srv.wait_closed()
 
     def fault(self, kind: str, t_rec: float) -> None:
         if kind == "drop":
             self.drops += 1
-            for w in list(self.writers):
+            for w in [*self.writers, *self.rid_writers]:
                 w.transport.abort()
         elif kind == "silence":
             self.silences += 1
@@ -178,6 +256,9 @@ class Feeder:
         elif kind == "bad":
             for w in list(self.writers):
                 w.write(self.bad_burst(t_rec))
+            for w in list(self.rid_writers):
+                self.bad += 4
+                w.write(self.drones.bad_lines(t_rec))
 
 
 def http(
@@ -254,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hours", type=float, default=24.0, help="feed time to soak, h")
     ap.add_argument("--speed", type=float, default=100.0)
     ap.add_argument("--aircraft", type=int, default=6, help="copies of the flight in the air at once")
+    ap.add_argument("--drones", type=int, default=4, help="Remote ID drones in the air at once")
     ap.add_argument("--clients", type=int, default=8, help="churning websocket client threads")
     ap.add_argument("--sample-s", type=float, default=30.0)
     ap.add_argument("--fault-every-s", type=float, default=20.0, help="wall seconds between injected faults")
@@ -264,9 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    feed_port, web = free_port(), free_port()
+    feed_port, rid_port, web = free_port(), free_port(), free_port()
     wall_s = args.hours * 3600 / args.speed
-    feeder = Feeder(feed_port, args.speed, args.aircraft, rng)
+    feeder = Feeder((feed_port, rid_port), args.speed, args.aircraft, args.drones, rng)
     loop = asyncio.new_event_loop()
     stop_feed = asyncio.Event()
     feed_thread = threading.Thread(
@@ -277,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "AIRPICTURE_FEEDS__STALE_S": str(STALE_S), "AIRPICTURE_STORE__KEEP_S": "3600",
            "AIRPICTURE_STORE__PRUNE_EVERY_S": "600"}  # fmt: skip
     cmd = [sys.executable, "-m", "airpicture", "console", "--beast", f"127.0.0.1:{feed_port}",
-           "--lat", SITE[0],
+           *(["--remoteid", f"127.0.0.1:{rid_port}"] if args.drones else []), "--lat", SITE[0],
            "--lon", SITE[1], "--port", str(web), "--store", f"{tmp}/soak.db"]  # fmt: skip
     log = (out / "console.log").open("w")
     console = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
@@ -300,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     stalls, polls, worst = 0, 0, 0.0
     rows: list[dict[str, float]] = []
     t_start = time.monotonic()
-    next_sample = next_fault = t_start
+    # the first fault once the feeds' clocks have a base to be checked against
+    next_sample, next_fault = t_start, t_start + args.fault_every_s
     last_pictures, last_t = 0, t_start
     faults = {"drop": 0, "silence": 0, "bad": 0, "hostile_http": 0}
     last_rejects: dict[str, int] = {}
@@ -324,11 +407,12 @@ def main(argv: list[str] | None = None) -> int:
             if kind == "hostile_http":
                 hostile_requests(web, rng, counts)
             else:
-                feeder.fault(kind, (now - t_start) * args.speed)
+                feeder.fault(kind, (now - feeder.t0_wall) * args.speed)
             next_fault = now + args.fault_every_s
         if now >= next_sample and m is not None:
             rss, fds = proc_sample(console.pid)
             sensors = http(f"{base}/api/sensors")
+            drone_tracks = sum(str(t.get("label", "")).startswith("SOAK") for t in http(f"{base}/api/tracks"))
             rej: dict[str, int] = {}
             for s in sensors:
                 if s["kind"] != "store":
@@ -338,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
             last_rejects.update(rej)
             rows.append({
                 "wall_s": round(now - t_start, 1), "feed_h": round((now - t_start) * args.speed / 3600, 3),
-                "rss_mb": round(rss, 1), "fds": fds, "tracks": m["tracks"], "clients": m["clients"],
+                "rss_mb": round(rss, 1), "fds": fds, "tracks": m["tracks"], "drone_tracks": drone_tracks,
+                "clients": m["clients"],
                 "pictures_per_s": round((m["pictures"] - last_pictures) / max(now - last_t, 1e-9), 2),
                 "ws_queued": m["ws_queued"], "ws_dropped": m["ws_dropped"], "ws_timeouts": m["ws_timeouts"],
                 "rejects": sum(rej.values()), "queue_dropped": rej.get("queue_dropped", 0),
@@ -387,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
         "clients": {k: v for k, v in counts.items() if not k.startswith("ended")},
         "growth": growth,
         "frames_sent": feeder.sent,
+        "remoteid_lines_sent": feeder.rid_sent,
+        "drones_flown": feeder.drones.flown,
     }
     print(json.dumps(summary, indent=1))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
@@ -426,7 +513,7 @@ def plot(rows: list[dict[str, float]], path: Path) -> None:
     for ax, keys, label in (
         (axes[0], ("rss_mb",), "RSS, MB"),
         (axes[1], ("fds", "clients"), "descriptors / clients"),
-        (axes[2], ("tracks", "pictures_per_s", "ws_queued"), "tracks, pictures/s, queued"),
+        (axes[2], ("tracks", "drone_tracks", "pictures_per_s", "ws_queued"), "tracks, pictures/s, queued"),
         (axes[3], ("ws_dropped", "ws_timeouts", "clock_jump", "mlat"), "counted drops / rejects"),
     ):
         for k in keys:

@@ -1,10 +1,12 @@
 """Chaos, short and seeded (issue 13): benchmarks/soak.py for 40 s of wall time (over an hour of
-feed time at 100 x) -- a live console with churning, slow and never-reading clients, feed drops,
-silences, bad frames and hostile requests. It must never stall over 2 s, count what it rejects and
-stop within 5 s of SIGTERM. The long run is the benchmark itself (README, "Runs for months")."""
+feed time at 100 x) -- a live console fed Mode S and Remote ID drones that come and go, with
+churning, slow and never-reading clients, feed drops, silences, bad frames and hostile requests.
+It must never stall over 2 s, count what it rejects and stop within 5 s of SIGTERM. The long run
+is the benchmark itself (README, "Runs for months")."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -34,4 +36,9 @@ def test_a_short_seeded_soak_never_stalls_and_stops_on_sigterm(tmp_path: Path) -
     assert faults["feed_drops"] >= 1 and faults["silences"] >= 1 and faults["hostile_http"] >= 1
     rejects = summary["rejects_counted"]  # the bad frames were refused and counted by reason
     assert rejects["mlat"] >= 5 * faults["bad"] and rejects["clock_jump"] >= 10 * faults["bad"]
+    assert rejects["jsonl_syntax"] >= faults["bad"] and rejects["jsonl_too_long"] >= faults["bad"]
+    # drones were tracked under their serials, and came and went
+    with (tmp_path / "soak.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert max(int(r["drone_tracks"]) for r in rows) >= 2 and summary["drones_flown"] > 4
     assert (tmp_path / "soak.csv").read_text().count("\n") >= 5 and (tmp_path / "soak.png").stat().st_size > 0

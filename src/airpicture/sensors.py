@@ -239,15 +239,21 @@ def load_sheets(
     return sheets
 
 
-def live_receivers(names: Sequence[str], lat: float, lon: float, alt_m: float) -> list[SensorSheet]:
-    """The sheets of live Mode S / ADS-B feeds, which come without one: receivers at the site
-    (lat, lon deg, alt_m m), 450 km of line of sight, a report a second, 30 m of position noise
-    (decoded positions as a receiver gives them, of any NACp)."""
+def live_receivers(
+    names: Sequence[str], lat: float, lon: float, alt_m: float, kinds: Sequence[str] | None = None
+) -> list[SensorSheet]:
+    """The sheets of live feeds, which come without one: receivers at the site (lat, lon deg,
+    alt_m m). kinds: "adsb" (the default) or "remoteid" per name. Mode S / ADS-B: 450 km of line of
+    sight, a report a second, 30 m of position noise (decoded positions as a receiver gives them, of
+    any NACp). Remote ID: 15 km (Bluetooth 5 long range / Wi-Fi beacons at best), a report a
+    second, 10 m (a drone's GNSS fix, as `track --remoteid` assumes)."""
+    kinds = kinds or ["adsb"] * len(names)
+    specs = {"adsb": (450_000, 30.0), "remoteid": (15_000, 10.0)}
     return load_sheets(
         [
-            {"id": n, "kind": "adsb", "lat": lat, "lon": lon, "alt_m": alt_m, "max_range_m": 450_000,
-             "update_period_s": 1.0, "sigma_position_m": 30.0}
-            for n in names
+            {"id": n, "kind": k, "lat": lat, "lon": lon, "alt_m": alt_m, "max_range_m": specs[k][0],
+             "update_period_s": 1.0, "sigma_position_m": specs[k][1]}
+            for n, k in zip(names, kinds, strict=True)
         ]
     )  # fmt: skip
 

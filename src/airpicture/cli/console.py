@@ -5,11 +5,14 @@
     airpicture console --host 0.0.0.0 --token SECRET      # reachable from other machines
                                                           # (or the token in $AIRPICTURE_CONSOLE_TOKEN)
     airpicture console --beast 127.0.0.1:30005 --lat 49.01 --lon 2.55   # live: receivers, not a scenario
+    airpicture console --beast rx:30005 --remoteid rx:4242 --lat 49.01 --lon 2.55   # and drones
 
 With --beast/--avr/--sbs the console shows the live picture of those Mode S / ADS-B feeds (decoded,
 tracked and assessed as they come; the site is --lat/--lon/--alt, zones from --zones) instead of
 a scenario, with the GNSS interference map as a layer and its alert (integrity/gnss_alerts.py);
-`airpicture replay --serve-beast` can stand in for a receiver.
+`airpicture replay --serve-beast` can stand in for a receiver. --remoteid adds drone Remote ID
+receivers (a TCP stream of JSON lines, one frame a line: sources/remoteid_live.py); drones not
+heard for 15 min are forgotten.
 
 The tracker and the assessor run in a thread as fast as they can, recording every picture and
 alert into a timeline; the console plays that timeline at --speed with pause, seek and speed
@@ -50,6 +53,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     for fmt in ("beast", "avr", "sbs"):
         p.add_argument(f"--{fmt}", type=host_port, action="append", default=[], metavar="HOST:PORT",
                        help=f"live {fmt} feed instead of a scenario; repeat for several")  # fmt: skip
+    p.add_argument("--remoteid", type=host_port, action="append", default=[], metavar="HOST:PORT",
+                   help="live Remote ID feed (JSON lines of frames, as `airpicture rid` reads); "
+                   "repeat for several")  # fmt: skip
     p.add_argument("--lat", type=latitude, help="live: site / receiver latitude (deg)")
     p.add_argument("--lon", type=longitude, help="live: site / receiver longitude (deg)")
     p.add_argument(
@@ -91,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     args.token = args.token or c.token
     if args.speed <= 0:
         raise ConfigError("--speed must be > 0")
-    feeds = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
+    feeds = [(fmt, hp) for fmt in ("beast", "avr", "sbs", "remoteid") for hp in getattr(args, fmt)]
     if feeds:
         if args.lat is None or args.lon is None:
             raise ConfigError("a live console needs the site: give --lat and --lon")

@@ -1,4 +1,5 @@
-"""The live console's pipeline: feeds -> tracker -> integrity -> assessor -> LiveState (and a store).
+"""The live console's pipeline: feeds (Mode S, Remote ID) -> tracker -> integrity -> assessor ->
+LiveState (and a store).
 
 `LivePipeline.on_reports` takes the feeds' batches (from run_feeds' consumer thread); `tick` runs on
 the host clock, every `publish_s`, whatever the feeds do (issue 13, defect 3: a silent feed used to
@@ -57,11 +58,9 @@ class LivePipeline:
         self.cat062: Any = None  # an AsterixSink: each picture also as CAT062 system tracks
 
     def on_reports(self, reports: np.ndarray) -> None:
-        from airpicture.sources.modes import describe
+        from airpicture.sources.live import describe_feeds
 
-        window = self.windows.add(
-            reports, *describe([c.stream.registry for c in self.clients], reports["ident"])
-        )
+        window = self.windows.add(reports, *describe_feeds(self.clients, reports["ident"]))
         if window is not None:
             with self._lock:
                 if window.until > self._last[0]:
@@ -126,9 +125,10 @@ def run_live_console(
     store: str | None = None,
     asterix_out: tuple[str, int] | None = None,
 ) -> None:
-    """Decode, track and assess live Mode S / ADS-B feeds and serve the picture until Ctrl-C;
-    store: also record the history (pictures, alerts, the feeds' stats) there; asterix_out: also
-    send each picture as CAT062 to this UDP address / multicast group."""
+    """Decode, track and assess live Mode S / ADS-B and Remote ID feeds (fmt "beast", "avr", "sbs"
+    or "remoteid") and serve the picture until Ctrl-C; store: also record the history (pictures,
+    alerts, the feeds' stats) there; asterix_out: also send each picture as CAT062 to this UDP
+    address / multicast group."""
     import asyncio
 
     from airpicture.assess import TrackAssessor, load_zones
@@ -140,7 +140,7 @@ def run_live_console(
     from airpicture.sinks.web import LiveState, MapZone, SensorSite, serve_console
     from airpicture.sinks.web.live import display_of
     from airpicture.sinks.web.security import check_bind
-    from airpicture.sources.live import FeedClient, run_feeds
+    from airpicture.sources.live import FeedClient, ModesStream, run_feeds
     from airpicture.track.tracker import ImmGnnTracker
 
     settings = settings or load_settings()
@@ -151,7 +151,8 @@ def run_live_console(
         FeedClient(fmt, h, p, receiver=site[:2], sensor=i, feeds=settings.feeds)
         for i, (fmt, (h, p)) in enumerate(feeds)
     ]
-    sheets = live_receivers([c.name for c in clients], *site)
+    kinds = ["remoteid" if fmt == "remoteid" else "adsb" for fmt, _ in feeds]
+    sheets = live_receivers([c.name for c in clients], *site, kinds)
     zones = load_zones(zones_file, site_d) if zones_file else []
     state = LiveState(
         sensors=[SensorSite.from_sheet(s) for s in sheets],
@@ -173,7 +174,8 @@ def run_live_console(
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
     gnss = GnssWatch(settings.gnss, site[:2])  # the decoded tables keep NIC / NACp; reports do not
     for c in clients:
-        c.stream.on_messages = gnss.add
+        if isinstance(c.stream, ModesStream):
+            c.stream.on_messages = gnss.add
     pipeline = LivePipeline(clients, state, stages, settings, writer, gnss)
     from airpicture.cli.asterix import out_sink
 

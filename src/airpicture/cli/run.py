@@ -1,7 +1,12 @@
-"""`airpicture run`: a live pipeline from Mode S / ADS-B receivers on TCP to the tracker.
+"""`airpicture run`: a live pipeline from Mode S / ADS-B and Remote ID receivers on TCP to the tracker.
 
     airpicture run --beast 127.0.0.1:30005 --lat 49.0097 --lon 2.5479 --out tracks.csv --duration 600
     airpicture run --beast rx1:30005 --avr rx2:30002 --sbs rx3:30003
+    airpicture run --beast rx1:30005 --remoteid rx1:4242 --lat 49.0097 --lon 2.5479 --out tracks.csv
+
+--remoteid reads drone Remote ID as JSON lines, one received frame a line (the form `airpicture
+rid` reads from a file: {"time_s", "hex", "transport", "address"}); its drones are tracked with the
+aircraft, serials as identities, and forgotten 15 min after they were last heard.
 
 Each feed reconnects with exponential backoff when it drops; per-feed stats (messages/s, CRC
 failures, rejects by reason, last message, reconnects) go to stderr every --stats-every s. With
@@ -48,6 +53,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     for fmt, port in (("beast", 30005), ("avr", 30002), ("sbs", 30003)):
         parser.add_argument(f"--{fmt}", type=host_port, action="append", default=[], metavar="HOST:PORT",
                             help=f"{fmt} feed (readsb/dump1090 port {port}); repeat for several")  # fmt: skip
+    parser.add_argument("--remoteid", type=host_port, action="append", default=[], metavar="HOST:PORT",
+                        help="Remote ID feed: JSON lines of frames (as `airpicture rid` reads); repeat "
+                        "for several")  # fmt: skip
     parser.add_argument("--lat", type=latitude, help="receiver / site latitude (deg)")
     parser.add_argument("--lon", type=longitude, help="receiver / site longitude (deg)")
     parser.add_argument(
@@ -125,8 +133,7 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.cli.main import settings_of
     from airpicture.errors import ConfigError
     from airpicture.integrity.gnss_alerts import GnssWatch
-    from airpicture.sources.live import FeedClient, run_feeds
-    from airpicture.sources.modes import describe
+    from airpicture.sources.live import FeedClient, ModesStream, describe_feeds, run_feeds
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
@@ -134,9 +141,9 @@ def run(args: argparse.Namespace) -> int:
         from airpicture.cli.asterix import run_live
 
         return run_live(args)
-    specs = [(fmt, hp) for fmt in ("beast", "avr", "sbs") for hp in getattr(args, fmt)]
+    specs = [(fmt, hp) for fmt in ("beast", "avr", "sbs", "remoteid") for hp in getattr(args, fmt)]
     if not specs:
-        raise ConfigError("no feed: give at least one of --beast/--avr/--sbs HOST:PORT")
+        raise ConfigError("no feed: give at least one of --beast/--avr/--sbs/--remoteid HOST:PORT")
     settings = settings_of(args)
     receiver = (args.lat, args.lon) if args.lat is not None else None
     feeds = [
@@ -148,10 +155,11 @@ def run(args: argparse.Namespace) -> int:
     # the decoded messages keep NIC / NACp, the reports do not: the map takes every table
     gnss = GnssWatch(settings.gnss, receiver) if receiver is not None else None
     for f in feeds:
-        f.stream.on_messages = gnss.add if gnss is not None else None
+        if isinstance(f.stream, ModesStream):
+            f.stream.on_messages = gnss.add if gnss is not None else None
 
     def aircraft(idents: npt.NDArray[np.int64]) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
-        return describe([f.stream.registry for f in feeds], idents)
+        return describe_feeds(feeds, idents)
 
     counter = {"reports": 0}
 
@@ -171,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
             from airpicture.track.tracker import ImmGnnTracker
 
             ensure_compiled(settings)
-            sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt)
+            kinds = ["remoteid" if fmt == "remoteid" else "adsb" for fmt, _ in specs]
+            sensors = live_receivers([f.name for f in feeds], args.lat, args.lon, args.alt, kinds)
             out = (
                 stack.enter_context(TracksCsvWriter(args.out, forget_s=settings.output.forget_s))
                 if args.out

@@ -35,12 +35,16 @@ from airpicture.sources.modes import (
     AircraftInfo,
     MessageArray,
     ModesDecoder,
+    describe,
     reports_from_table,
 )
+from airpicture.sources.remoteid_live import RemoteIdStream
 from airpicture.sources.sbs import SbsDecoder
-from airpicture.types import Rejects, SourceStats
+from airpicture.types import REMOTEID_BIT, Rejects, SourceStats
 
 FORMATS = ("beast", "avr", "sbs", "jsonl")
+#: What a live feed may carry: a Mode S format, or Remote ID JSON lines (sources/remoteid_live.py).
+LIVE_FORMATS = (*FORMATS, "remoteid")
 log = logging.getLogger(__name__)
 
 
@@ -121,6 +125,17 @@ class ModesStream:
     def reports(self, table: MessageArray, include_surface: bool = False) -> npt.NDArray[np.void]:
         return reports_from_table(table, self.sensor, include_surface)
 
+    def feed_reports(self, data: bytes) -> npt.NDArray[np.void]:
+        """A live feed's bytes -> its airborne position reports (FeedClient's use of a stream)."""
+        return self.reports(self.feed(data))
+
+    def close_reports(self) -> npt.NDArray[np.void]:
+        return self.reports(self.close())
+
+    def describe(self, idents: npt.NDArray[np.int64]) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
+        """Callsigns and Mode S data of this batch's aircraft (modes.describe)."""
+        return describe([self.registry], idents)
+
     def _decode(self, frames: Frames) -> MessageArray:
         if len(frames) == 0:
             return np.empty(0, MESSAGE_DTYPE)
@@ -139,7 +154,8 @@ class ModesStream:
 
 
 class FeedClient:
-    """A live feed over TCP (a `LiveSource`): `abatches()` yields REPORT_DTYPE batches forever."""
+    """A live feed over TCP (a `LiveSource`): `abatches()` yields REPORT_DTYPE batches forever.
+    fmt: a Mode S format (FORMATS) or "remoteid" (JSON lines of Remote ID frames)."""
 
     def __init__(
         self,
@@ -158,14 +174,19 @@ class FeedClient:
         self.name = name or f"{fmt}@{host}:{port}"
         self.host, self.port = host, port
         self.feeds = feeds or FeedSettings()
-        self.stream = ModesStream(
-            fmt, receiver=receiver, sensor=sensor, name=self.name, live=True, feeds=self.feeds
-        )
+        self.stream: ModesStream | RemoteIdStream
+        if fmt == "remoteid":
+            self.stream = RemoteIdStream(sensor=sensor, name=self.name, feeds=self.feeds)
+        else:
+            self.stream = ModesStream(
+                fmt, receiver=receiver, sensor=sensor, name=self.name, live=True, feeds=self.feeds
+            )
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.read_size = read_size
         self.connections = 0
         self.reports = 0  # REPORT rows yielded
-        self._stats = SourceStats(self.name, f"modes-{fmt}", rejects=self.stream.rejects)
+        kind = "remoteid" if fmt == "remoteid" else f"modes-{fmt}"
+        self._stats = SourceStats(self.name, kind, rejects=self.stream.rejects)
         self._rate_mark = (time.monotonic(), 0)
         self._heard = (time.monotonic(), 0)  # host time the message count last grew, and that count
 
@@ -210,7 +231,7 @@ class FeedClient:
             try:
                 while data := await reader.read(self.read_size):
                     delay = self.backoff_s  # the feed works again: next drop starts a fresh backoff
-                    reports = self.stream.reports(self.stream.feed(data))
+                    reports = self.stream.feed_reports(data)
                     if len(reports):
                         self.reports += len(reports)
                         yield reports
@@ -220,7 +241,7 @@ class FeedClient:
                 writer.close()
                 with contextlib.suppress(OSError):
                     await writer.wait_closed()
-            reports = self.stream.reports(self.stream.close())  # a frame cut by the drop is lost
+            reports = self.stream.close_reports()  # a frame cut by the drop is lost
             if len(reports):
                 self.reports += len(reports)
                 yield reports
@@ -229,19 +250,36 @@ class FeedClient:
             delay = min(delay * 2, self.max_backoff_s)
 
 
+def describe_feeds(
+    feeds: list[FeedClient], idents: npt.NDArray[np.int64]
+) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
+    """Names and what the sources say of one batch's identities (Picture.info): callsigns and Mode
+    S data from the Mode S feeds (the first feed that knows an aircraft), serials and operator data
+    from the Remote ID feeds."""
+    names, info = describe([f.stream.registry for f in feeds if isinstance(f.stream, ModesStream)], idents)
+    rid = [f.stream for f in feeds if isinstance(f.stream, RemoteIdStream)]
+    drones = idents[idents >= REMOTEID_BIT] if rid else idents[:0]
+    for stream in rid if len(drones) else []:
+        n, i = stream.describe(drones)
+        names.update(n)
+        info.update(i)
+    return names, info
+
+
 def format_stats(feeds: list[FeedClient]) -> str:
     """One line per feed: status, messages, rate, CRC failures, rejects by reason, reconnects,
-    aircraft held and expired."""
+    aircraft (drones) held and expired."""
     lines = []
     for f in feeds:
         s = f.stats
         rej = s.rejects.counts if s.rejects is not None else Counter()
         other = ", ".join(f"{k}={v}" for k, v in sorted(rej.items()) if k != "crc") or "none"
         age = max(0.0, time.time() - s.last_message_s) if math.isfinite(s.last_message_s) else math.nan
+        held = "drones" if isinstance(f.stream, RemoteIdStream) else "aircraft"
         lines.append(
             f"{s.name}: {s.status}, {s.messages} msgs, {s.rate_per_s:.0f}/s, crc={rej.get('crc', 0)}, "
             f"rejects: {other}, last msg {age:.1f} s ago, reconnects={s.reconnects}, "
-            f"aircraft={len(f.stream.registry)} (expired {f.stream.notes['expired']}, "
+            f"{held}={len(f.stream.registry)} (expired {f.stream.notes['expired']}, "
             f"evicted {f.stream.notes['evicted']})"
         )
     return "\n".join(lines)
@@ -309,4 +347,12 @@ async def run_feeds(
             print(format_stats(feeds), file=stats_out, flush=True)
 
 
-__all__ = ["FORMATS", "FeedClient", "ModesStream", "format_stats", "run_feeds"]
+__all__ = [
+    "FORMATS",
+    "LIVE_FORMATS",
+    "FeedClient",
+    "ModesStream",
+    "describe_feeds",
+    "format_stats",
+    "run_feeds",
+]

@@ -637,6 +637,7 @@ class RemoteIdRegistry:
         self._info: dict[str, dict[str, object]] = {}  # per address, until it has an identity
         self._rows: list[tuple[float | int, ...]] = []  # REPORT_DTYPE field order
         self._n_pending = 0
+        self.forgotten = 0  # drones forgotten after forget_s
 
     # -- input
     def ingest(self, frame: Frame) -> None:
@@ -790,6 +791,7 @@ class RemoteIdRegistry:
             self._info.pop(address, None)
         for ident in [k for k, d in self._drones.items() if _older(d.get("last_seen_s"), before_s)]:
             del self._drones[ident]
+            self.forgotten += 1
 
     def reports(self, now_s: float = math.inf) -> npt.NDArray[np.void]:
         """Drain the rows ready at receive time now_s (all of them by default), sorted by time."""
@@ -804,6 +806,14 @@ class RemoteIdRegistry:
         operator_location_type, operator_id, self_id, classification, status, address,
         transport, last_seen_s. The tracker keeps the operator location with the track."""
         return {k: dict(v) for k, v in self._drones.items()}
+
+    def drones_of(self, idents: list[int]) -> dict[int, dict[str, object]]:
+        """drones() for these identities only (a live feed describes each batch, not every drone)."""
+        return {k: dict(self._drones[k]) for k in idents if k in self._drones}
+
+    def __len__(self) -> int:
+        """Drones held (heard within forget_s)."""
+        return len(self._drones)
 
     def names(self) -> dict[int, str]:
         """ident -> serial (for Picture.names)."""

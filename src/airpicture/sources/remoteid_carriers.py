@@ -514,6 +514,13 @@ def decode_json_line(line: str | bytes) -> Frame:
     return frame_of(t, transport, address.upper(), -1, raw)
 
 
+def encode_json_line(time_s: float, message: bytes, transport: str = "jsonl", address: str = "") -> bytes:
+    """The JSON line `decode_json_line` reads (a file for `airpicture rid`, a live feed for
+    `console --remoteid`): one received frame's message or pack, newline-terminated."""
+    obj = {"time_s": round(time_s, 3), "hex": message.hex(), "transport": transport, "address": address}
+    return json.dumps(obj).encode() + b"\n"
+
+
 class RemoteIdReader:
     """Reads captures (pcap / pcapng) and JSON-lines files into a RemoteIdRegistry.
 
@@ -657,6 +664,7 @@ __all__ = [
     "decode_packet",
     "decode_radiotap",
     "decode_wifi",
+    "encode_json_line",
     "hci_adv_report",
     "nordic_ble",
     "radiotap",

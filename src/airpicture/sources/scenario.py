@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice, repeat
@@ -21,12 +20,9 @@ import numpy as np
 
 from airpicture.errors import ConfigError, SourceError
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
+from airpicture.sources.timeorder import TimeOrder
 from airpicture.types import NO_IDENT, PLOT_DTYPE, REPORT_DTYPE, FloatArray, Rejects
 
-#: A row more than this many seconds older than the newest row before it is "far out of order".
-MAX_DISORDER_S = 30.0
-#: Rows on each side whose median judges whether a row's time is a garbled stamp.
-NEIGHBOURS = 8
 #: CSV lines parsed at a time: the strings of one chunk are held, the parsed rows of all.
 CHUNK_ROWS = 100_000
 
@@ -53,6 +49,26 @@ class Scenario:
     active: list[int] = field(default_factory=list)  # indices of the sensors in use
     names: dict[int, str] = field(default_factory=dict)  # ident -> display name, from added sources
     info: dict[int, dict[str, Any]] = field(default_factory=dict)  # ident -> source data (see Picture)
+    #: load_scenario(stream=True): the CSV files, read as the windows need them (plots and reports
+    #: then hold only rows added in memory, e.g. `track --modes`)
+    files: ScenarioFiles | None = None
+
+    def plot_chunks(self) -> list[Iterator[np.ndarray]]:
+        """The plots as time-ordered streams of chunks: the file's, read as needed, and those held."""
+        return [*([self.files.plots()] if self.files else []), iter([self.plots])]
+
+    def report_chunks(self) -> list[Iterator[np.ndarray]]:
+        """The reports as time-ordered streams of chunks: the file's first, then those held."""
+        return [*([self.files.reports()] if self.files else []), iter([self.reports])]
+
+    def sensors_used(self) -> set[int]:
+        """Sensors with rows (of a streamed file: rows that name it, before the row checks)."""
+        used = set(np.unique(self.plots["sensor"]).tolist()) | set(np.unique(self.reports["sensor"]).tolist())
+        return used | (self.files.census()[0] if self.files else set())
+
+    def rows(self) -> int:
+        """Measurements (of a streamed file: its lines that name a sensor in use)."""
+        return len(self.plots) + len(self.reports) + (self.files.census()[1] if self.files else 0)
 
     @property
     def site_lla(self) -> tuple[float, float, float]:
@@ -149,36 +165,6 @@ def _floats(col: np.ndarray, rejects: Rejects, name: str, required: bool) -> tup
     return out, bad | nan_bad | inf
 
 
-def _time_order(t: FloatArray, rejects: Rejects) -> np.ndarray:
-    """Mask of rows whose time is far out of order. A row more than MAX_DISORDER_S ahead of the
-    median of the NEIGHBOURS rows before it and of the NEIGHBOURS after it is a garbled stamp (a
-    real gap moves the rows after it too, so it is not one); once those are set aside, a row more
-    than MAX_DISORDER_S behind the newest time before it is late. Setting stamps aside first keeps
-    a few bad ones from making every row after them look late."""
-    n = len(t)
-    out = np.zeros(n, bool)
-    fin = np.flatnonzero(np.isfinite(t))
-    if len(fin) == 0:
-        return out
-    tf = t[fin]
-    if (np.diff(tf) >= 0).all():  # in order: no row can be ahead of the rows after it, or late
-        rejects.add("time_out_of_order", 0)
-        return out
-    k = NEIGHBOURS
-    pad = np.concatenate([np.full(k, np.nan), tf, np.full(k, np.nan)])
-    win = np.lib.stride_tricks.sliding_window_view(pad, k)
-    with warnings.catch_warnings():  # a window with no finite neighbour has no median: not judged
-        warnings.simplefilter("ignore", RuntimeWarning)
-        before = np.nanmedian(win[: len(tf)], axis=1)
-        after = np.nanmedian(win[k + 1 : k + 1 + len(tf)], axis=1)
-    spike = (tf > before + MAX_DISORDER_S) & (tf > after + MAX_DISORDER_S)
-    newest = np.maximum.accumulate(np.where(spike, -np.inf, tf))
-    late = ~spike & (tf < np.concatenate(([-np.inf], newest[:-1])) - MAX_DISORDER_S)
-    out[fin] = spike | late
-    rejects.add("time_out_of_order", int(out.sum()))
-    return out
-
-
 def _unused(ids: dict[str, int], wanted: set[int], of_kind: set[int]) -> frozenset[str]:
     """Names of the sensors of the right kind that are not in use: their rows are skipped."""
     return frozenset(name for name, i in ids.items() if i in of_kind and i not in wanted)
@@ -198,32 +184,33 @@ def _sensor_ids(
     return lookup, unknown | wrong | skip
 
 
+def stream_plots(
+    path: Path, ids: dict[str, int], sensors: list[SensorSheet], wanted: set[int], rej: Rejects
+) -> Iterator[np.ndarray]:
+    """plots.csv as PLOT_DTYPE rows in time order, a chunk at a time, in bounded memory; malformed,
+    far out of order and bad-identity rows counted in `rej`."""
+    radars = {i for i, s in enumerate(sensors) if s.kind == "radar"}
+    max_r = np.array([s.max_range_m if isinstance(s, RadarSheet) else np.inf for s in sensors] + [np.inf])
+
+    def bad_identity(rows: np.ndarray, late: np.ndarray) -> np.ndarray:
+        bad = ~late & (rows["ident"] == -2)
+        rej.add("bad_identity", int(bad.sum()))
+        return bad
+
+    order = TimeOrder(rej, bad_identity)
+    for rows in _csv_chunks(path, PLOT_COLUMNS, rej, _unused(ids, wanted, radars)):
+        if len(out := order.push(_plot_rows(rows, ids, rej, wanted, radars, max_r))):
+            yield out
+    if (rest := order.close()) is not None and len(rest):
+        yield rest
+
+
 def read_plots(
     path: Path, ids: dict[str, int], sensors: list[SensorSheet], wanted: set[int]
 ) -> tuple[np.ndarray, Rejects]:
     rej = Rejects(str(path.name))
-    radars = {i for i, s in enumerate(sensors) if s.kind == "radar"}
-    max_r = np.array([s.max_range_m if isinstance(s, RadarSheet) else np.inf for s in sensors] + [np.inf])
-    parts = [_plot_rows(rows, ids, rej, wanted, radars, max_r) for rows in _csv_chunks(
-        path, PLOT_COLUMNS, rej, _unused(ids, wanted, radars))]  # fmt: skip
-    out = np.concatenate(parts) if parts else np.zeros(0, PLOT_DTYPE)
-    parts.clear()
-    if len(out) == 0:
-        return out, rej
-    late = _time_order(out["time_s"], rej)
-    bad_ident = ~late & (out["ident"] == -2)
-    rej.add("bad_identity", int(bad_ident.sum()))
-    return _kept_in_time_order(out, late | bad_ident), rej
-
-
-def _kept_in_time_order(rows: np.ndarray, drop: np.ndarray) -> np.ndarray:
-    """rows without `drop`, time-ordered; copies only when it must (the rows may be most of the
-    memory a scenario takes)."""
-    if drop.any():
-        rows = rows[~drop]
-    if len(rows) and not (np.diff(rows["time_s"]) >= 0).all():
-        rows = rows[np.argsort(rows["time_s"], kind="stable")]
-    return rows
+    parts = list(stream_plots(path, ids, sensors, wanted, rej))
+    return (np.concatenate(parts) if parts else np.zeros(0, PLOT_DTYPE)), rej
 
 
 def _plot_rows(
@@ -281,21 +268,29 @@ def _idents(col: np.ndarray, empty: int) -> np.ndarray:
     return out
 
 
+def stream_adsb(
+    path: Path, ids: dict[str, int], wanted: set[int], cooperative: set[int], rej: Rejects
+) -> Iterator[np.ndarray]:
+    """adsb.csv as REPORT_DTYPE rows in time order, a chunk at a time, in bounded memory;
+    `cooperative`: indices of the receivers they may name."""
+    if not wanted & cooperative:  # none of its receivers in use: nothing to read
+        return
+    order = TimeOrder(rej)
+    for rows in _csv_chunks(path, ADSB_COLUMNS, rej, _unused(ids, wanted, cooperative)):
+        if len(out := order.push(_adsb_rows(rows, ids, rej, wanted, cooperative))):
+            yield out
+    if (rest := order.close()) is not None and len(rest):
+        yield rest
+
+
 def read_adsb(
     path: Path, ids: dict[str, int], wanted: set[int], cooperative: set[int] | None = None
 ) -> tuple[np.ndarray, Rejects]:
     """adsb.csv rows; `cooperative`: indices of the receivers they may name (default: any)."""
     cooperative = set(ids.values()) if cooperative is None else cooperative
     rej = Rejects(str(path.name))
-    if not wanted & cooperative:  # none of its receivers in use: nothing to read
-        return np.zeros(0, REPORT_DTYPE), rej
-    parts = [_adsb_rows(rows, ids, rej, wanted, cooperative) for rows in _csv_chunks(
-        path, ADSB_COLUMNS, rej, _unused(ids, wanted, cooperative))]  # fmt: skip
-    out = np.concatenate(parts) if parts else np.zeros(0, REPORT_DTYPE)
-    parts.clear()
-    if len(out) == 0:
-        return out, rej
-    return _kept_in_time_order(out, _time_order(out["time_s"], rej)), rej
+    parts = list(stream_adsb(path, ids, wanted, cooperative, rej))
+    return (np.concatenate(parts) if parts else np.zeros(0, REPORT_DTYPE)), rej
 
 
 def _adsb_rows(
@@ -352,8 +347,49 @@ def read_platforms(path: Path, ids: dict[str, int]) -> dict[int, tuple[FloatArra
     return out
 
 
-def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenario:
-    """Read a scenario folder; `sensors` keeps only the named sensor ids (the others' rows are skipped)."""
+@dataclass
+class ScenarioFiles:
+    """A scenario's plots.csv and adsb.csv, read a chunk at a time each time they are iterated
+    (`track` on a recording of any length holds a few chunks, not every row); their rejects are
+    counted into the Scenario's as the rows go by."""
+
+    path: Path
+    sheet: list[SensorSheet]
+    ids: dict[str, int]
+    wanted: set[int]
+    rejects: tuple[Rejects, Rejects]
+    _census: tuple[set[int], int] | None = None
+
+    @property
+    def cooperative(self) -> set[int]:
+        return {i for i, s in enumerate(self.sheet) if s.kind in ("adsb", "remoteid")}
+
+    def plots(self) -> Iterator[np.ndarray]:
+        return stream_plots(self.path / "plots.csv", self.ids, self.sheet, self.wanted, self.rejects[0])
+
+    def reports(self) -> Iterator[np.ndarray]:
+        return stream_adsb(self.path / "adsb.csv", self.ids, self.wanted, self.cooperative, self.rejects[1])
+
+    def census(self) -> tuple[set[int], int]:
+        """(sensors in use that rows name, how many rows name one): one pass over the files, for
+        the window length and the measurement rate, before any window is tracked."""
+        if self._census is None:
+            used: set[int] = set()
+            n = 0
+            for name, columns in (("plots.csv", PLOT_COLUMNS), ("adsb.csv", ADSB_COLUMNS)):
+                for rows in _csv_chunks(self.path / name, columns, Rejects(name)):
+                    names, counts = np.unique(rows[:, 1], return_counts=True)
+                    for k, c in zip(names.tolist(), counts.tolist(), strict=True):
+                        if self.ids.get(k, -1) in self.wanted:
+                            used.add(self.ids[k])
+                            n += c
+            self._census = (used, n)
+        return self._census
+
+
+def load_scenario(path: str | Path, sensors: list[str] | None = None, stream: bool = False) -> Scenario:
+    """Read a scenario folder; `sensors` keeps only the named sensor ids (the others' rows are skipped).
+    stream: leave plots.csv and adsb.csv on disk, to be read window by window (Scenario.files)."""
     p = Path(path)
     if not p.is_dir():
         raise SourceError(f"{p} is not a scenario folder")
@@ -371,10 +407,16 @@ def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenari
         if unknown:
             raise ConfigError(f"unknown sensor id(s) {','.join(unknown)}; the scenario has {','.join(ids)}")
     wanted = {ids[s] for s in sensors} if sensors else set(ids.values())
-    plots, rp = read_plots(p / "plots.csv", ids, sheet, wanted)
-    reports, ra = read_adsb(
-        p / "adsb.csv", ids, wanted, {i for i, s in enumerate(sheet) if s.kind in ("adsb", "remoteid")}
-    )
+    files = None
+    if stream:
+        rp, ra = Rejects("plots.csv"), Rejects("adsb.csv")
+        files = ScenarioFiles(p, sheet, ids, wanted, (rp, ra))
+        plots, reports = np.zeros(0, PLOT_DTYPE), np.zeros(0, REPORT_DTYPE)
+    else:
+        plots, rp = read_plots(p / "plots.csv", ids, sheet, wanted)
+        reports, ra = read_adsb(
+            p / "adsb.csv", ids, wanted, {i for i, s in enumerate(sheet) if s.kind in ("adsb", "remoteid")}
+        )
     try:
         site = meta["site"]
         start, end = float(meta["start_s"]), float(meta["end_s"])
@@ -392,7 +434,16 @@ def load_scenario(path: str | Path, sensors: list[str] | None = None) -> Scenari
         platforms=read_platforms(p / "platforms.csv", ids),
         rejects={"plots": rp, "adsb": ra},
         active=sorted(wanted),
+        files=files,
     )
 
 
-__all__ = ["Scenario", "load_scenario", "read_adsb", "read_plots"]
+__all__ = [
+    "Scenario",
+    "ScenarioFiles",
+    "load_scenario",
+    "read_adsb",
+    "read_plots",
+    "stream_adsb",
+    "stream_plots",
+]

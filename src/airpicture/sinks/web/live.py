@@ -332,6 +332,9 @@ class LiveState:
         # how the page formats numbers (as the alert texts do) and its optional online tiles
         self.display: dict[str, Any] = {"units": units_table(units), "tiles": tiles}
         self.basemap_dir = basemap_dir  # a site's own basemap extract, served before the bundled one
+        # every change emits; the snapshot is built once per change however many clients resync
+        self._version = 0
+        self._snap: tuple[int, Message] | None = None
 
     # -- listeners -------------------------------------------------------------------------------
     def subscribe(self, fn: Callable[[Message], None]) -> None:
@@ -344,6 +347,7 @@ class LiveState:
                 self._listeners.remove(fn)
 
     def _emit(self, kind: str, payload: dict[str, Any]) -> Message:
+        self._version += 1
         msg = Message(kind, self.seq, _json({"type": kind, "seq": self.seq, **payload}))
         for fn in list(self._listeners):
             fn(msg)
@@ -460,6 +464,7 @@ class LiveState:
         records it for the next snapshot."""
         with self._lock:
             self.replay_status = status
+            self._version += 1
             if emit:
                 self._emit("replay", {"replay": status})
 
@@ -516,11 +521,14 @@ class LiveState:
         }
 
     def snapshot(self) -> Message:
-        """The full state as one message (for a new or resynchronised client); not sent to listeners."""
+        """The full state as one message (for a new or resynchronised client); not sent to listeners.
+        Built once per change: hundreds of clients resyncing at once (slow readers that lost
+        deltas) cost the event loop one build, not hundreds."""
         with self._lock:
-            return Message(
-                "snapshot", self.seq, _json({"type": "snapshot", "seq": self.seq, **self._snapshot_payload()})
-            )
+            if self._snap is None or self._snap[0] != self._version:
+                text = _json({"type": "snapshot", "seq": self.seq, **self._snapshot_payload()})
+                self._snap = (self._version, Message("snapshot", self.seq, text))
+            return self._snap[1]
 
     def _memory_history(self, track_id: int) -> dict[str, list[Any]]:
         hist: dict[str, list[Any]] = {"t": [], "lat": [], "lon": [], "alt": [], "spd": [], "p": []}
