@@ -162,13 +162,12 @@ class Player:
             self._idx = i
             self._freeze()
             self.state.publish_replay(self.status(), emit=False)  # in the snapshot that follows
+            if i >= 0:
+                self.state.publish_frame(tl.frame(i), reset=True)
+                self.state.load_history(tl.frames_between(i + 1 - (self.state.history.maxlen or 0), i + 1))
             # the alerts raised by t, and no other: a loop back to the start (before the first
             # frame) drops the previous pass's, whose ids the next pass raises again
             self.state.publish_alerts(tl.alerts_between(float("-inf"), t), replace=True)
-            if i < 0:
-                return
-            self.state.publish_frame(tl.frame(i), reset=True)
-            self.state.load_history(tl.frames_between(i + 1 - (self.state.history.maxlen or 0), i + 1))
 
     def step(self, dt: float) -> None:
         """Advance the clock by dt wall seconds and publish what became due."""
