@@ -528,7 +528,9 @@ function drawPlaceNames(g, free, take) {
 // ---------- selected track ----------
 function select(id) {
   selected = id;
-  detail = null; detailAt = 0;
+  // -Infinity: the panel fetches the detail at once (0 would wait until 3 s after the page loaded,
+  // and with no new picture nothing asks again)
+  detail = null; detailAt = -Infinity;
   $("track-panel").hidden = false;
   dirty = true;
   renderPanel();
