@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from airpicture.geo import EnuFrame
-from airpicture.sim.config import DRONE_MIX_KEYS, SimConfig, Site
+from airpicture.sim.config import DRONE_MIX_KEYS, SimConfig, Site, default_sensors
 
 
 @dataclass(frozen=True)
@@ -82,27 +82,18 @@ def _site_radar(rid: str, lat: float, lon: float, alt_m: float, rng: np.random.G
     }
 
 
-def _long_range(frame: EnuFrame, alt_m: float, rng: np.random.Generator) -> dict[str, Any]:
+def _long_range(site: Site, frame: EnuFrame, rng: np.random.Generator) -> dict[str, Any]:
+    """The simulator's surveillance radar (default_sensors' TMA1: aircraft only, Mode C), moved
+    10-30 km from the site, with its own scan period and clutter."""
     d, a = rng.uniform(10_000.0, 30_000.0), rng.uniform(0.0, 2 * np.pi)
     lat, lon, _ = frame.to_geodetic(np.array([[d * np.sin(a), d * np.cos(a), 0.0]]))
-    return {
+    return default_sensors(site)[0] | {
         "id": "LR1",
-        "kind": "radar",
         "lat": round(float(lat[0]), 6),
         "lon": round(float(lon[0]), 6),
-        "alt_m": round(alt_m + 60.0, 1),
+        "alt_m": round(site.alt_m + 60.0, 1),
         "scan_period_s": float(rng.choice([4.0, 5.0, 6.0])),
-        "max_range_m": 120000,
-        "min_range_m": 500,
-        "min_elevation_deg": -0.5,
-        "sigma_range_m": 40,
-        "sigma_azimuth_deg": 0.08,
-        "reports_altitude": "mode_c",
-        "sigma_alt_m": 10,
-        "p_identity": 0.0,
-        "pd": {"aircraft": 0.9},
         "clutter_per_scan": round(float(rng.uniform(10.0, 40.0))),
-        "p_mode_c_lost": 0.02,
     }
 
 
@@ -124,7 +115,7 @@ def plan_run(seed: int, index: int, duration_s: float) -> SiteRun:
         sensors.append(_site_radar("SITE2", float(lat[0]), float(lon[0]), site.alt_m, rng))
         parts = ["2 site radars"]
     if rng.uniform() < 0.5:
-        sensors.append(_long_range(frame, site.alt_m, rng))
+        sensors.append(_long_range(site, frame, rng))
         parts.append("long range")
     if rng.uniform() < 0.7:
         sensors.append(
