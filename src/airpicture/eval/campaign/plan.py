@@ -118,19 +118,8 @@ def plan_run(seed: int, index: int, duration_s: float) -> SiteRun:
         sensors.append(_long_range(site, frame, rng))
         parts.append("long range")
     if rng.uniform() < 0.7:
-        sensors.append(
-            {
-                "id": "ADSB1",
-                "kind": "adsb",
-                "lat": site.lat,
-                "lon": site.lon,
-                "alt_m": site.alt_m,
-                "max_range_m": 250000,
-                "update_period_s": 1.0,
-                "p_loss": round(float(rng.uniform(0.2, 0.5)), 2),
-                "sigma_position_m": 8,
-            }
-        )
+        # the simulator's receiver at the site, with its own share of lost messages
+        sensors.append(default_sensors(site)[2] | {"p_loss": round(float(rng.uniform(0.2, 0.5)), 2)})
         parts.append("ADS-B")
     radius = round(float(rng.uniform(600.0, 1500.0)), -1)
     zones = [
