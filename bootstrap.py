@@ -41,6 +41,21 @@ def warm() -> None:
     subprocess.run([str(PY), "-m", "airpicture", "warm", "--quiet"], check=True)
 
 
+#: The independent ASTERIX reference the tests compare against (tests/sources/asterix_reference.py),
+#: kept in a folder of its own: it is GPL-2.0 and its package is also named `asterix`. It ships only
+#: as source, so it needs a C++ compiler; without one its comparisons skip, and this says why.
+ASTERIX_REFERENCE = "asterix-decoder==0.7.11"
+
+
+def ensure_test_references() -> None:
+    target = VENV / "asterix-decoder"
+    if (target / "asterix").is_dir():
+        return
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps"]
+    if subprocess.run([*pip, "--target", str(target), ASTERIX_REFERENCE]).returncode != 0:
+        print(f"bootstrap: could not build {ASTERIX_REFERENCE} (needs a C++ compiler); its comparisons skip")
+
+
 def call(cmd: list[str]) -> int:
     """Run cmd and return its exit code. Ctrl-C reaches the child too (same process group): let
     it stop cleanly and report, instead of this script printing a KeyboardInterrupt traceback."""
@@ -66,6 +81,7 @@ def main(argv: list[str]) -> int:
         return call([str(PY), "-m", "airpicture", "demo", *rest])
     if task == "run":
         return call([str(PY), "-m", "airpicture", *rest])
+    ensure_test_references()
     for step in (["ruff", "check", "src", "tests", "benchmarks"], ["mypy"]):
         if call([str(PY), "-m", *step]) != 0:
             return 1
