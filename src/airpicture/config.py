@@ -461,8 +461,11 @@ class AssessSettings(BaseModel):
     speed_memory_s: float = Field(
         default=5.0, gt=0, description="a track's speed is averaged over about this, s"
     )
-    heading_memory_s: float = Field(
-        default=20.0, gt=0, description="how straight a track flies is judged over about this, s"
+    wander_lag_s: float = Field(
+        default=10.0, gt=0, description="heading wander: how much the turn changes over this lag, s"
+    )
+    wander_noise_rad: float = Field(
+        default=1.0, gt=0, description="...judged from headings known to this (combined), rad"
     )
     history_grace_s: float = Field(
         default=60.0, ge=0, description="a track missing from the picture keeps its history this long, s"

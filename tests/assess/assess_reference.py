@@ -83,16 +83,17 @@ class ReferenceFeatureTable(FeatureTable):
         self.ids: IntArray = np.zeros(0, dtype=np.int64)
         self.parking = Parking(self.slots.grace_s)
         self.first_s, self.last_s, self.last_update_s, self.speed_ew = (np.zeros(0) for _ in range(4))
-        self.heading_ew = np.zeros((0, 2))
         self.hits, self.chances = np.zeros((0, S)), np.zeros((0, S))
         self.ring_t, self.ring_en, self.ring_v = np.zeros((0, K)), np.zeros((0, K, 2)), np.zeros((0, K, 2))
+        self.ring_vP = np.zeros((0, K, 2, 2))
         self.ring_head, self.mask = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self.seen_n = np.zeros((0, S), dtype=np.int64)
 
-    # the ring keeps velocities, not the compiled table's per-sample speed and heading terms
+    # the ring keeps velocities and their covariance, not the compiled table's per-sample terms
     _ROW_FIELDS = (
-        *(n for n in FeatureTable._ROW_FIELDS if n not in ("ring_sp", "ring_psi", "ring_turn")),
+        *(n for n in FeatureTable._ROW_FIELDS if n not in ("ring_sp", "ring_psi", "ring_turn", "ring_psi_sd")),
         "ring_v",
+        "ring_vP",
     )
 
     def _rekey(self, ids: IntArray, t: float) -> BoolArray:
@@ -115,11 +116,6 @@ class ReferenceFeatureTable(FeatureTable):
         # exponentially weighted speed (a new track starts from its first value)
         a_s = np.where(known, 1.0 - np.exp(-dt / self.tau_speed_s), 1.0)
         self.speed_ew += a_s * (speed - self.speed_ew)
-        # heading persistence: length of the weighted mean of unit heading vectors (1 = straight)
-        moving = speed > 2.0
-        u = v / np.maximum(speed, 1e-9)[:, None]
-        a_u = np.where(known, 1.0 - np.exp(-dt / self.tau_heading_s), 1.0) * moving
-        self.heading_ew += a_u[:, None] * (u - self.heading_ew)
         S = self.hits.shape[1]
         mask = pic.sensors.astype(np.int64)
         cover = coverage(self.sheet, pic.lat, pic.lon, pic.alt_m)
@@ -159,7 +155,7 @@ class ReferenceFeatureTable(FeatureTable):
             speed=self.speed_ew.copy(),
             height=height,
             height_ok=height_ok,
-            wander=1.0 - np.hypot(self.heading_ew[:, 0], self.heading_ew[:, 1]),
+            wander=self._wander(),
             hits=self.hits.copy(),
             misses=self.chances - self.hits,
             **loiter,
@@ -173,7 +169,38 @@ class ReferenceFeatureTable(FeatureTable):
         self.ring_t[due, slot] = t
         self.ring_en[due, slot] = pic.x[due, 0:2]
         self.ring_v[due, slot] = pic.x[due, 3:5]
+        self.ring_vP[due, slot] = pic.P[due, 3:5, 3:5]
         self.ring_head[due] = (slot + 1) % self.K
+
+    def _wander(self) -> FloatArray:
+        """Median |psi(t) - 2 psi(t - L) + psi(t - 2L)| over each ring's evenly spaced triples of
+        moving samples whose headings are known to wander_noise_rad (NaN below 3 triples)."""
+        K, L = self.K, self.wander_lag
+        idx = (self.ring_head[:, None] - 1 - np.arange(K)[None, :]) % K
+        rt = np.take_along_axis(self.ring_t, idx, axis=1)
+        rv = np.take_along_axis(self.ring_v, idx[..., None], axis=1)
+        rP = np.take_along_axis(self.ring_vP, idx[..., None, None], axis=1)
+        ve, vn = rv[..., 0], rv[..., 1]
+        sp = np.hypot(ve, vn)
+        s2 = np.where(sp > 2.0, ve**2 + vn**2, 1.0)  # standing samples get NaN below
+        var = (vn**2 * rP[..., 0, 0] + ve**2 * rP[..., 1, 1] - 2 * ve * vn * rP[..., 0, 1]) / s2**2
+        sd = np.where(sp > 2.0, np.sqrt(np.maximum(var, 0.0)), np.nan)
+        # unwrapped heading, newest first: each sample's heading as the sum of the turns before it
+        psi = np.arctan2(ve, vn)
+        turn = np.angle(np.exp(1j * (psi[:, :-1] - psi[:, 1:])))
+        up = np.concatenate([np.zeros((len(psi), 1)), -np.cumsum(turn, axis=1)], axis=1)
+        out = np.full(len(psi), np.nan)
+        tol = self.tuning.wander_noise_rad
+        for i in range(len(psi)):
+            vals = []
+            for j in range(K - 2 * L):
+                a, b, c = j, j + L, j + 2 * L
+                noise = np.sqrt(sd[i, a] ** 2 + 4 * sd[i, b] ** 2 + sd[i, c] ** 2)
+                even = rt[i, a] - rt[i, c] <= 2 * L * self.sample_dt_s * 1.5 and rt[i, c] > -1e17
+                if noise <= tol and even and np.all(np.isfinite(sd[i, a : c + 1])):
+                    vals.append(abs(up[i, a] - 2 * up[i, b] + up[i, c]))
+            out[i] = np.median(vals) if len(vals) >= 3 else np.nan
+        return out
 
     def _loiter(self, t: float, N: int) -> dict[str, FloatArray]:
         """Turn, steadiness, radius and speed over each track's last loiter window of samples."""
@@ -211,12 +238,17 @@ class ReferenceFeatureTable(FeatureTable):
         }
 
 
-def wander_logpdf(w: FloatArray, legs: float, leg_mean: float, wandering: float, median: float) -> FloatArray:
-    """log of legs * Exp(leg_mean) + wandering * LogNormal(median, 0.9)."""
-    w = np.clip(w, 1e-4, 1.0)
-    z = np.log(w / median) / 0.9
-    lognorm = np.exp(-0.5 * z * z) / (w * 0.9 * np.sqrt(2 * np.pi))
-    return np.log(legs * np.exp(-w / leg_mean) / leg_mean + wandering * lognorm + 1e-3)
+def _lognormal(w: FloatArray, median: float, sigma: float) -> FloatArray:
+    z = np.log(w / median) / sigma
+    return np.exp(-0.5 * z * z) / (w * sigma * np.sqrt(2 * np.pi))
+
+
+def wander_logpdf(w: FloatArray, legs: float, m_leg: float, s_leg: float, m_wander: float, s_wander: float) -> FloatArray:
+    """log of legs * LogNormal(m_leg, s_leg) + (1 - legs) * LogNormal(m_wander, s_wander); 0 where
+    w is NaN (not known yet)."""
+    x = np.maximum(np.nan_to_num(w, nan=1.0), 1e-3)
+    ll = np.log(legs * _lognormal(x, m_leg, s_leg) + (1 - legs) * _lognormal(x, m_wander, s_wander))
+    return np.where(np.isnan(w), 0.0, ll)
 
 
 def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) -> FloatArray:
@@ -226,14 +258,14 @@ def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) 
     return -0.5 * (below**2 + above**2)
 
 
-def kinematic_loglik(f: Features, wander_weight: FloatArray | float = 1.0) -> FloatArray:
-    """(N, 3) log p(features | kind) for one look; wander_weight (N,) scales the heading term."""
+def kinematic_loglik(f: Features) -> FloatArray:
+    """(N, 3) log p(features | kind) for one look."""
     out = np.zeros((len(f.speed), 3))
     h = np.where(f.height_ok, f.height, 0.0)
     for k, kind in enumerate(KINDS):
         out[:, k] += plateau_logc(f.speed, *KINEMATICS["speed"][kind])
         out[:, k] += np.where(f.height_ok, plateau_logc(h, *KINEMATICS["height"][kind]), 0.0)
-        out[:, k] += wander_weight * wander_logpdf(f.wander, *WANDER[kind])
+        out[:, k] += wander_logpdf(f.wander, *WANDER[kind])
     return out
 
 
@@ -270,9 +302,7 @@ def posterior(
     """BayesClassifier.update's posterior (N, 3) over KINDS; memory: the evidence of its
     ClassMemory (memory.py, plain numpy, not a kernel's), added as it is."""
     looks = np.minimum(1.0 + f.age_s / c.s.kinematic_tau_s, c.s.kinematic_max_looks)
-    # heading wander needs its averaging time (~20 s) before it means anything
-    settled = np.clip((f.age_s - 10.0) / 20.0, 0.0, 1.0)
-    logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kinematic_loglik(f, settled)
+    logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kinematic_loglik(f)
     logp += identity_loglik(ident, mode_c, c.s, uav)
     if memory is not None:
         logp += memory

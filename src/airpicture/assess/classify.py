@@ -11,7 +11,8 @@ track's evidence state (features.py), so it needs no per-track memory of its own
               scan it does not: no sensor-specific rule, any sensor set works. Birds often fly in
               flocks, and a flock of k echoes is seen with 1 - (1 - pd)^k: the bird likelihood is
               a mixture of a lone bird and (flock_share) a flock of flock_size.
-  kinematics  w * [log c(speed | kind) + log c(height above site | kind) + log p(wander | kind)],
+  kinematics  w * [log c(speed | kind) + log c(height above site | kind) + log p(wander | kind)]
+              (wander: how much the heading's turn changes over 10 s; no evidence until known),
               w = min(age / kinematic_tau_s, kinematic_max_looks): the smoothed features of an
               older track are worth a few looks, never more (looks at one flight are not
               independent). c is a compatibility: 1 over the range a kind can fly, Gaussian
@@ -64,18 +65,20 @@ KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
     },
 }
 
-#: Heading wander w = 1 - |mean unit heading| over ~20 s (features.py), as a mixture per kind:
-#: (share flying straight legs, mean w on a leg, share wandering, median w when wandering).
-#: Aircraft, drones and birds all fly legs (w ~ 0: heading noise only) with turns or circles
-#: between. A bird's heading does random-walk, but the track's velocity, filtered over several
-#: scans, smooths most of it away: measured on tracks, birds wander no more than multirotors going
-#: from waypoint to waypoint (airpicture eval campaign, 16 sites: bird tracks w ~ 0.02-0.05,
-#: drone tracks ~ 0.2). So heading wander is no evidence between drones and birds; it is kept as
-#: one (uninformative) term of the model, so that a sensor that measures it could inform it.
-WANDER: dict[str, tuple[float, float, float, float]] = {
-    "aircraft": (0.6, 0.02, 0.4, 0.3),
-    "drone": (0.6, 0.02, 0.4, 0.3),
-    "bird": (0.6, 0.02, 0.4, 0.3),
+#: Heading wander w: the median change of the turn from one 10 s lag to the next (features.py,
+#: kernels._wander_stat), rad. Every kind flies legs (w at the heading noise: LogNormal(0.15, 0.8))
+#: or wanders (LogNormal(0.6, 0.6)); only the shares differ by kind: (share of legs, then the two
+#: components' median and log-sigma). A bird's heading random-walks: at ~10 deg/sqrt(s) the second
+#: difference over 10 s has sigma ~0.8 rad, median |.| ~0.5 (measured on tracks of both scenario
+#: generators: birds 0.5-1.0, 10th-90th percentile; drones between waypoints 0.08-0.44, loiter
+#: circles ~0.1). Birds that glide or migrate fly straight and craft flown by hand wander, so the
+#: minority shares bound one look's ratio: bird against drone within log(0.3 / 0.85) and
+#: log(0.7 / 0.15). Shared components: how straight a sensor sees a leg is the sensor's noise, not
+#: the kind's.
+WANDER: dict[str, tuple[float, float, float, float, float]] = {
+    "aircraft": (0.95, 0.15, 0.8, 0.6, 0.6),
+    "drone": (0.85, 0.15, 0.8, 0.6, 0.6),
+    "bird": (0.3, 0.15, 0.8, 0.6, 0.6),
 }
 
 

@@ -5,13 +5,14 @@ What the table keeps per track (one compiled pass a picture: kernels.update_feat
 
     first_s, last_s        first / latest picture time of the track
     speed_ew               horizontal speed, exponentially weighted (tau_speed_s), m/s
-    heading_ew             exponentially weighted unit heading vector (tau_heading_s): its length is
-                           how straight the flight is (birds wander, drones and aircraft fly legs)
     hits, chances (C, S)   per sensor: plots that updated the track, and the scans it could have been
                            seen in (time in the sensor's coverage / scan period) -> detection evidence
                            (from each sensor's count, Picture.seen_n; a picture without it: from
                            the cumulative Picture.sensors mask, see kernels.py)
-    ring (C, K)            position, speed and heading sampled every sample_dt_s, for loitering
+    ring (C, K)            position, speed, heading and its noise sampled every sample_dt_s, for
+                           loitering and heading wander (how much the turn rate changes from one
+                           wander_lag_s to the next: birds' headings random-walk, drones and
+                           aircraft fly legs and circles; kernels._wander_stat)
 
 Hits and chances fade with tau_detect_s (bounded memory: a class can change when the evidence does).
 """
@@ -107,7 +108,7 @@ class Features:
 
     dt : (N,) s since the track's previous picture (0 for a new track); age_s : (N,)
     speed, height (above the site), height_ok (vertical sigma small enough to trust),
-    wander : (N,) 1 - heading persistence (0 straight, 1 random);
+    wander : (N,) median change of the turn over wander_lag_s, rad (NaN: not enough moving samples);
     hits, misses : (N, S) detections and missed scans per sensor (faded with tau_detect_s);
     loiter_turn_deg, loiter_steady, loiter_radius_m, loiter_speed, loiter_span_s : (N,) over the
     last loiter window (NaN where the history is shorter than the window).
@@ -142,21 +143,24 @@ class FeatureTable:
         site: dict[str, float],
         *,
         tau_speed_s: float = _DEFAULT.speed_memory_s,
-        tau_heading_s: float = _DEFAULT.heading_memory_s,
         tau_detect_s: float = _DEFAULT.detect_memory_s,
         grace_s: float = _DEFAULT.history_grace_s,
         sample_dt_s: float = _DEFAULT.loiter_sample_s,
         loiter_window_s: float = _DEFAULT.loiter_time_s,
+        wander_lag_s: float = _DEFAULT.wander_lag_s,
+        wander_noise_rad: float = _DEFAULT.wander_noise_rad,
     ) -> None:
         self.sheet = sheet
         self.frames = sheet.radar_frames()
         self.site_alt = float(site.get("alt_m", 0.0))
         self._enu = EnuFrame(float(site["lat"]), float(site["lon"]), self.site_alt)
-        self.tau_speed_s, self.tau_heading_s = tau_speed_s, tau_heading_s
+        self.tau_speed_s = tau_speed_s
         self.tau_detect_s = tau_detect_s
         self.sample_dt_s = sample_dt_s
         self.window_s = loiter_window_s
-        self.K = int(np.ceil(loiter_window_s / sample_dt_s)) + 3
+        self.wander_lag = max(1, int(round(wander_lag_s / sample_dt_s)))
+        # the ring holds the loiter window, and at least two wander lags with a few triples
+        self.K = max(int(np.ceil(loiter_window_s / sample_dt_s)) + 3, 2 * self.wander_lag + 4)
         S, K = len(sheet.period_s), self.K
         self.slots = SlotTable(grace_s)
         C = self.slots.capacity
@@ -164,7 +168,6 @@ class FeatureTable:
         self.last_s = np.zeros(C)
         self.last_update_s = np.zeros(C)
         self.speed_ew = np.zeros(C)
-        self.heading_ew = np.zeros((C, 2))
         self.hits = np.zeros((C, S))
         self.chances = np.zeros((C, S))
         self.ring_t = np.zeros((C, K))
@@ -172,6 +175,7 @@ class FeatureTable:
         self.ring_sp = np.zeros((C, K))
         self.ring_psi = np.zeros((C, K))
         self.ring_turn = np.zeros((C, K))
+        self.ring_psi_sd = np.full((C, K), np.nan)
         self.ring_head = np.zeros(C, dtype=np.int64)
         self.mask = np.zeros(C, dtype=np.int64)  # the sensor bits seen at the track's previous picture
         self.seen_n = np.zeros((C, S), dtype=np.int64)  # each sensor's count at its previous picture
@@ -179,11 +183,12 @@ class FeatureTable:
         self.tuning = kernels.FeatureTuning(
             period_s=sheet.period_s,
             tau_speed_s=self.tau_speed_s,
-            tau_heading_s=self.tau_heading_s,
             tau_detect_s=self.tau_detect_s,
             site_alt=self.site_alt,
             sample_dt_s=self.sample_dt_s,
             window_s=self.window_s,
+            wander_lag=self.wander_lag,
+            wander_noise_rad=wander_noise_rad,
         )
 
     def _history(self) -> kernels.SlotHistory:
@@ -195,7 +200,6 @@ class FeatureTable:
         "last_s",
         "last_update_s",
         "speed_ew",
-        "heading_ew",
         "hits",
         "chances",
         "ring_t",
@@ -203,6 +207,7 @@ class FeatureTable:
         "ring_sp",
         "ring_psi",
         "ring_turn",
+        "ring_psi_sd",
         "ring_head",
         "mask",
         "seen_n",

@@ -38,6 +38,8 @@ _I = npt.NDArray[np.int64]
 _UNKNOWN = int(ObjectClass.UNKNOWN)
 
 _DEG = np.pi / 180.0
+#: below this speed (m/s) a track's heading says little: it is not sampled for wander
+_MOVING_MPS = 2.0
 
 
 class PictureRows(NamedTuple):
@@ -68,20 +70,20 @@ class SlotHistory(NamedTuple):
     and written in place; rebuilt only when the slot arrays grow.
 
     first_s, last_s (C,) first / latest picture time; last_update_s (C,) the track's last
-    measurement at its previous picture; speed_ew (C,) weighted speed m/s; heading_ew (C, 2)
-    weighted unit heading [e n]; mask (C,) int64 sensor bits at its previous picture; seen_n (C, S)
+    measurement at its previous picture; speed_ew (C,) weighted speed m/s;
+    mask (C,) int64 sensor bits at its previous picture; seen_n (C, S)
     int64 each sensor's measurements of the track at its previous picture; hits,
     chances (C, S) faded detections and scans in coverage; the ring of samples every sample_dt_s:
     ring_t (C, K) s (-1e18: never), ring_en (C, K, 2) [e n] m, ring_sp (C, K) speed m/s, ring_psi
-    (C, K) heading rad, ring_turn (C, K) heading change since the previous sample rad, ring_head
-    (C,) int64 index of the next sample.
+    (C, K) heading rad, ring_turn (C, K) heading change since the previous sample rad, ring_psi_sd
+    (C, K) the heading's standard deviation rad (from the velocity covariance; NaN when standing),
+    ring_head (C,) int64 index of the next sample.
     """
 
     first_s: _F
     last_s: _F
     last_update_s: _F
     speed_ew: _F
-    heading_ew: _F
     mask: _I
     seen_n: _I
     hits: _F
@@ -91,22 +93,25 @@ class SlotHistory(NamedTuple):
     ring_sp: _F
     ring_psi: _F
     ring_turn: _F
+    ring_psi_sd: _F
     ring_head: _I
 
 
 class FeatureTuning(NamedTuple):
     """update_features' constants, built once (features.FeatureTable): period_s (S,) each
-    sensor's revisit s; tau_speed_s, tau_heading_s, tau_detect_s time constants of the weighted
-    speed, heading and detections s; site_alt m; sample_dt_s ring sampling s; window_s loiter
-    window s."""
+    sensor's revisit s; tau_speed_s, tau_detect_s time constants of the weighted speed and
+    detections s; site_alt m; sample_dt_s ring sampling s; window_s loiter window s; wander_lag
+    the wander's lag in ring samples; wander_noise_rad the most heading noise a wander sample may
+    hold, rad."""
 
     period_s: _F
     tau_speed_s: float
-    tau_heading_s: float
     tau_detect_s: float
     site_alt: float
     sample_dt_s: float
     window_s: float
+    wander_lag: int
+    wander_noise_rad: float
 
 
 class FeatureOutputs(NamedTuple):
@@ -140,7 +145,7 @@ class ClassifyModel(NamedTuple):
 
     log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
     flock]; log_prior (3,); plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma
-    hi); wanders (3, 4); kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p the
+    hi); wanders (3, 5) (classify.WANDER); kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p the
     settings; codes (3,) int8 ObjectClass codes of the kinds.
     """
 
@@ -281,11 +286,11 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
     rows, known, x, P, alt = pic.rows, pic.known, pic.x, pic.P, pic.alt
     sensors, last_update, cover = pic.sensors, pic.last_update, pic.cover
     first_s, last_s, last_update_s, speed_ew = hist.first_s, hist.last_s, hist.last_update_s, hist.speed_ew
-    heading_ew, mask, hits, chances = hist.heading_ew, hist.mask, hist.hits, hist.chances
+    mask, hits, chances = hist.mask, hist.hits, hist.chances
     seen_prev = hist.seen_n
     ring_t, ring_en, ring_sp, ring_psi = hist.ring_t, hist.ring_en, hist.ring_sp, hist.ring_psi
-    ring_turn, ring_head = hist.ring_turn, hist.ring_head
-    period_s, tau_speed_s, tau_heading_s = tuning.period_s, tuning.tau_speed_s, tuning.tau_heading_s
+    ring_turn, ring_psi_sd, ring_head = hist.ring_turn, hist.ring_psi_sd, hist.ring_head
+    period_s, tau_speed_s = tuning.period_s, tuning.tau_speed_s
     tau_detect_s, site_alt = tuning.tau_detect_s, tuning.site_alt
     sample_dt_s, window_s = tuning.sample_dt_s, tuning.window_s
     out, height_ok, hits_out, misses_out, centre = res.out, res.height_ok, res.hits, res.misses, res.centre
@@ -295,21 +300,16 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
         s = rows[i]
         if not known[i]:
             first_s[s], last_s[s], last_update_s[s] = t, t, -np.inf
-            speed_ew[s], heading_ew[s], mask[s], ring_head[s] = 0.0, 0.0, 0, 0
+            speed_ew[s], mask[s], ring_head[s] = 0.0, 0, 0
             hits[s], chances[s] = 0.0, 0.0
             ring_t[s] = -1e18  # "never sampled", finite so differences stay finite
-            ring_en[s], ring_sp[s], ring_psi[s], ring_turn[s] = 0.0, 0.0, 0.0, 0.0
+            ring_en[s], ring_sp[s], ring_psi[s], ring_turn[s], ring_psi_sd[s] = 0.0, 0.0, 0.0, 0.0, np.nan
         dt = _max(t - last_s[s], 0.0) if known[i] else 0.0
         ve, vn = x[i, 3], x[i, 4]
         speed = np.hypot(ve, vn)
         # exponentially weighted speed (a new track starts from its first value)
         a_s = 1.0 - np.exp(-dt / tau_speed_s) if known[i] else 1.0
         speed_ew[s] += a_s * (speed - speed_ew[s])
-        # heading persistence: length of the weighted mean of unit heading vectors (1 = straight)
-        norm = _max(speed, 1e-9)
-        a_u = (1.0 - np.exp(-dt / tau_heading_s) if known[i] else 1.0) * (1.0 if speed > 2.0 else 0.0)
-        heading_ew[s, 0] += a_u * (ve / norm - heading_ew[s, 0])
-        heading_ew[s, 1] += a_u * (vn / norm - heading_ew[s, 1])
         fade = np.exp(-dt / tau_detect_s)  # bounded memory: older looks fade, evidence stays revisable
         if pic.by_sensor:
             # each sensor's own count: a hit per new measurement, a chance per scan in coverage.
@@ -354,13 +354,55 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
             ring_en[s, head, 0], ring_en[s, head, 1] = x[i, 0], x[i, 1]
             d = psi - ring_psi[s, prev]
             ring_turn[s, head] = np.arctan2(np.sin(d), np.cos(d))
+            ring_psi_sd[s, head] = _heading_sd(ve, vn, P[i]) if speed > _MOVING_MPS else np.nan
             ring_head[s] = (head + 1) % K
         height = alt[i] - site_alt
         height_ok[i] = np.isfinite(height) and np.sqrt(np.abs(P[i, 2, 2])) < 150.0
         out[0, i], out[1, i], out[2, i], out[3, i] = dt, t - first_s[s], speed_ew[s], height
-        out[4, i] = 1.0 - np.hypot(heading_ew[s, 0], heading_ew[s, 1])
+        out[4, i] = _wander_stat(
+            ring_t[s], ring_turn[s], ring_psi_sd[s], ring_head[s], tuning.wander_lag, tuning.wander_noise_rad,
+            sample_dt_s, buf,
+        )
         ring = (ring_t[s], ring_en[s], ring_sp[s], ring_turn[s])
         _loiter(t, ring, ring_head[s], window_s, sample_dt_s, out[5:, i], centre[i], buf)
+
+
+@jit
+def _heading_sd(ve, vn, P):
+    """Standard deviation (rad) of the heading atan2(ve, vn), from the velocity covariance
+    P[3:5, 3:5] (first order)."""
+    s2 = ve * ve + vn * vn
+    var = (vn * vn * P[3, 3] + ve * ve * P[4, 4] - 2.0 * ve * vn * P[3, 4]) / (s2 * s2)
+    return np.sqrt(_max(var, 0.0))
+
+
+@jit
+def _wander_stat(ring_t, ring_turn, ring_psi_sd, head, lag, noise_max, sample_dt_s, buf):
+    """Heading wander of one track from its ring (newest at head - 1): the median, over the ring,
+    of |psi(t) - 2 psi(t - L) + psi(t - 2L)| (rad), L = lag samples: how much the turn rate changes
+    from one lag to the next. A bird's heading random-walks, so this grows with sqrt(L); a craft
+    flying legs or circles holds its turn rate, so it stays at the noise with a few spikes (its
+    turns), which the median ignores. A triple counts when its three samples are moving, evenly
+    spaced and their headings known to noise_max (combined); NaN when fewer than 3 count."""
+    K = ring_t.shape[0]
+    n = 0
+    for j in range(K - 2 * lag):
+        a, b, c = (head - 1 - j) % K, (head - 1 - j - lag) % K, (head - 1 - j - 2 * lag) % K
+        sa, sb, sc = ring_psi_sd[a], ring_psi_sd[b], ring_psi_sd[c]
+        noise = np.sqrt(sa * sa + 4.0 * sb * sb + sc * sc)
+        even = ring_t[a] - ring_t[c] <= 2 * lag * sample_dt_s * 1.5 and ring_t[c] > -1e17
+        if not (noise <= noise_max and even):  # NaN sd (standing) fails too
+            continue
+        d = 0.0
+        moving = True
+        for m in range(lag):
+            d += ring_turn[(head - 1 - j - m) % K] - ring_turn[(head - 1 - j - lag - m) % K]
+            moving = moving and ring_psi_sd[(head - 1 - j - m) % K] == ring_psi_sd[(head - 1 - j - m) % K]
+            moving = moving and ring_psi_sd[(head - 1 - j - lag - m) % K] == ring_psi_sd[(head - 1 - j - lag - m) % K]
+        if moving:
+            buf[n] = np.abs(d)
+            n += 1
+    return np.median(buf[:n]) if n >= 3 else np.nan
 
 
 @jit
@@ -373,13 +415,19 @@ def _plateau(v, c):
 
 
 @jit
+def _lognormal(w, median, sigma):
+    z = np.log(w / median) / sigma
+    return np.exp(-0.5 * z * z) / (w * sigma * np.sqrt(2 * np.pi))
+
+
+@jit
 def _wander(w, c):
-    """log of legs * Exp(leg_mean) + wandering * LogNormal(median, 0.9), c = (legs, leg_mean,
-    wandering, median) (classify.WANDER)."""
-    w = _min(_max(w, 1e-4), 1.0)
-    z = np.log(w / c[3]) / 0.9
-    lognorm = np.exp(-0.5 * z * z) / (w * 0.9 * np.sqrt(2 * np.pi))
-    return np.log(c[0] * np.exp(-w / c[1]) / c[1] + c[2] * lognorm + 1e-3)
+    """log of legs * LogNormal(c[1], c[2]) + (1 - legs) * LogNormal(c[3], c[4]), legs = c[0]
+    (classify.WANDER); 0 (no evidence) when w is NaN."""
+    if w != w:
+        return 0.0
+    w = _max(w, 1e-3)
+    return np.log(c[0] * _lognormal(w, c[1], c[2]) + (1.0 - c[0]) * _lognormal(w, c[3], c[4]))
 
 
 @jit
@@ -428,14 +476,13 @@ def _classify(ev_fields, model_fields, res_fields):
             b += misses[i, q] * log_miss_flock[q]
         L[2] = np.logaddexp(log_flock_share[0] + L[2], log_flock_share[1] + (a + b))
         top = _max(_max(L[0], L[1]), L[2])
-        # kinematics, worth a few looks; heading wander needs its averaging time (~20 s)
+        # kinematics, worth a few looks (wander is NaN, no evidence, until its ring holds enough)
         looks = _min(1.0 + age[i] / kinematic_tau_s, kinematic_max_looks)  # a new track's state is a look
-        settled = _min(_max((age[i] - 10.0) / 20.0, 0.0), 1.0)
         h = height[i] if height_ok[i] else 0.0
         for k in range(3):
             sp = _plateau(speed[i], plateaus[k, 0])
             ht = _plateau(h, plateaus[k, 1]) if height_ok[i] else 0.0
-            wd = settled * _wander(wander[i], wanders[k])
+            wd = _wander(wander[i], wanders[k])
             det = _max(L[k] - top, -llr_clip)
             logp[k] = (log_prior[k] + det) + looks * (sp + ht + wd) + ident_ll[i, k]
             terms[i, 0, k], terms[i, 1, k] = log_prior[k], det
