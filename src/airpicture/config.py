@@ -457,6 +457,13 @@ class AssessSettings(BaseModel):
         default=8.0, gt=0, description="smoothed kinematics are worth one look per this age, s"
     )
     kinematic_max_looks: float = Field(default=3.0, ge=0, description="...up to this many looks")
+    kinematic_outlier_p: float = Field(
+        default=0.01,
+        gt=0,
+        lt=1,
+        description="share of looks whose speed or height is wrong (a clutter plot, a flock member "
+        "taken in): bounds what one implausible value says",
+    )
     detect_memory_s: float = Field(default=600.0, gt=0, description="detections and misses fade with this, s")
     speed_memory_s: float = Field(
         default=5.0, gt=0, description="a track's speed is averaged over about this, s"

@@ -258,13 +258,14 @@ def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) 
     return -0.5 * (below**2 + above**2)
 
 
-def kinematic_loglik(f: Features) -> FloatArray:
-    """(N, 3) log p(features | kind) for one look."""
+def kinematic_loglik(f: Features, log_outlier: float) -> FloatArray:
+    """(N, 3) log p(features | kind) for one look; speed and height with an outlier share."""
     out = np.zeros((len(f.speed), 3))
     h = np.where(f.height_ok, f.height, 0.0)
     for k, kind in enumerate(KINDS):
-        out[:, k] += plateau_logc(f.speed, *KINEMATICS["speed"][kind])
-        out[:, k] += np.where(f.height_ok, plateau_logc(h, *KINEMATICS["height"][kind]), 0.0)
+        out[:, k] += np.logaddexp(plateau_logc(f.speed, *KINEMATICS["speed"][kind]), log_outlier)
+        ht = np.logaddexp(plateau_logc(h, *KINEMATICS["height"][kind]), log_outlier)
+        out[:, k] += np.where(f.height_ok, ht, 0.0)
         out[:, k] += wander_logpdf(f.wander, *WANDER[kind])
     return out
 
@@ -302,7 +303,7 @@ def posterior(
     """BayesClassifier.update's posterior (N, 3) over KINDS; memory: the evidence of its
     ClassMemory (memory.py, plain numpy, not a kernel's), added as it is."""
     looks = np.minimum(1.0 + f.age_s / c.s.kinematic_tau_s, c.s.kinematic_max_looks)
-    logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kinematic_loglik(f)
+    logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kinematic_loglik(f, np.log(c.s.kinematic_outlier_p))
     logp += identity_loglik(ident, mode_c, c.s, uav)
     if memory is not None:
         logp += memory

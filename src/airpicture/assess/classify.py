@@ -17,7 +17,9 @@ track's evidence state (features.py), so it needs no per-track memory of its own
               older track are worth a few looks, never more (looks at one flight are not
               independent). c is a compatibility: 1 over the range a kind can fly, Gaussian
               fall-off outside, so an overlap says nothing and only the implausible counts (a bird
-              at 30 m/s, an aircraft at 5 m/s).
+              at 30 m/s, an aircraft at 5 m/s). A track's speed or height is now and then wrong (a
+              clutter plot or a flock member taken in): with kinematic_outlier_p, c never falls
+              below that share, so one implausible value is worth ~4.6 nats a look, not hundreds.
   identity    an ICAO address adds ident_weight to aircraft, a Remote ID to drone; a transponder
               altitude (Mode C) without Remote ID adds mode_c_weight to aircraft.
 
@@ -134,6 +136,7 @@ class BayesClassifier:
             wanders=self.wanders,
             kinematic_tau_s=self.s.kinematic_tau_s,
             kinematic_max_looks=self.s.kinematic_max_looks,
+            log_outlier=float(np.log(self.s.kinematic_outlier_p)),
             llr_clip=self.s.llr_clip,
             unknown_below_p=self.s.unknown_below_p,
             codes=KIND_CODES,

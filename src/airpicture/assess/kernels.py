@@ -145,8 +145,8 @@ class ClassifyModel(NamedTuple):
 
     log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
     flock]; log_prior (3,); plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma
-    hi); wanders (3, 5) (classify.WANDER); kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p the
-    settings; codes (3,) int8 ObjectClass codes of the kinds.
+    hi); wanders (3, 5) (classify.WANDER); kinematic_tau_s, kinematic_max_looks, llr_clip,
+    unknown_below_p the settings; log_outlier log of kinematic_outlier_p; codes (3,) int8 ObjectClass codes of the kinds.
     """
 
     log_pd: _F
@@ -159,6 +159,7 @@ class ClassifyModel(NamedTuple):
     wanders: _F
     kinematic_tau_s: float
     kinematic_max_looks: float
+    log_outlier: float
     llr_clip: float
     unknown_below_p: float
     codes: npt.NDArray[np.int8]
@@ -457,6 +458,7 @@ def _classify(ev_fields, model_fields, res_fields):
     log_pd_flock, log_miss_flock = model.log_pd_flock, model.log_miss_flock
     log_flock_share, plateaus, wanders = model.log_flock_share, model.plateaus, model.wanders
     kinematic_tau_s, kinematic_max_looks = model.kinematic_tau_s, model.kinematic_max_looks
+    log_outlier = model.log_outlier
     llr_clip, unknown_below_p, codes = model.llr_clip, model.unknown_below_p, model.codes
     post, cls, cls_p, terms = res.post, res.cls, res.cls_p, res.terms
     S = hits.shape[1]
@@ -480,8 +482,9 @@ def _classify(ev_fields, model_fields, res_fields):
         looks = _min(1.0 + age[i] / kinematic_tau_s, kinematic_max_looks)  # a new track's state is a look
         h = height[i] if height_ok[i] else 0.0
         for k in range(3):
-            sp = _plateau(speed[i], plateaus[k, 0])
-            ht = _plateau(h, plateaus[k, 1]) if height_ok[i] else 0.0
+            # a wrong value now and then (outlier share): one implausible look is bounded
+            sp = np.logaddexp(_plateau(speed[i], plateaus[k, 0]), log_outlier)
+            ht = np.logaddexp(_plateau(h, plateaus[k, 1]), log_outlier) if height_ok[i] else 0.0
             wd = _wander(wander[i], wanders[k])
             det = _max(L[k] - top, -llr_clip)
             logp[k] = (log_prior[k] + det) + looks * (sp + ht + wd) + ident_ll[i, k]
