@@ -19,6 +19,12 @@ at the end.
 
     airpicture run --asterix udp:239.10.10.48:8600 --sensors sensors.json --lat 45.0 --lon 16.0 --out t.csv
 
+    airpicture run --beast rx1:30005 --lat 49.0 --lon 2.5 --out t.csv --partitions 4 --ray
+
+--partitions N splits the picture into N tiles over the feeds' coverage, each tracked by its own
+tracker, and one fan-in publishes one picture (one copy and one id per aircraft across
+boundaries; scale/); --ray [ADDRESS] runs the regions as Ray actors, restarted from checkpoints.
+
 --asterix reads a radar / ADS-B ground station's ASTERIX (CAT048 plots, CAT034 scan timing,
 CAT021 reports) from a UDP port or multicast group or a TCP server instead of Mode S feeds; the
 sheets (--sensors, as a scenario's sensors.json) give each radar's position, noise and SAC/SIC.
@@ -75,6 +81,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
     )
+    parser.add_argument("--partitions", type=int, metavar="N",
+                        help="split the picture into N regions (tiles over the feeds' coverage, each "
+                        "tracked apart, fanned in to one picture); in this process unless --ray")  # fmt: skip
+    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="run the --partitions regions as Ray actors: on a local Ray, or the "
+                        "cluster at ADDRESS (needs the ray extra)")  # fmt: skip
 
 
 class PictureWriter:
@@ -125,6 +137,51 @@ def with_gnss(
     return both
 
 
+def partitioned(stack: Any, sensors: Any, site: tuple[float, float, float], settings: Any, args: Any) -> Any:
+    """The picture split into --partitions regions (scale/live.py), in this process or on Ray; its
+    stats go to stderr at the end."""
+    import sys
+
+    from airpicture.scale.live import PartitionedTracker, stats_text
+    from airpicture.scale.partition import Tiling
+
+    if args.ray is not None:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            from airpicture.errors import ConfigError
+
+            raise ConfigError("--ray needs Ray: pip install 'airpicture[ray]'") from None
+    tiling = Tiling.around(sensors, args.partitions, settings.partition.margin_m)
+    trk = PartitionedTracker(sensors, site, None, settings, tiling, args.ray)
+
+    def done() -> None:
+        print(f"airpicture run: partitions: {stats_text(trk.stats())}", file=sys.stderr)
+        trk.close()
+
+    stack.callback(done)
+    return trk
+
+
+def queued(stack: Any, sink: Any, method: str, settings: Any) -> Any:
+    """`sink` behind a bounded queue (None stays None); the drops are printed at the end."""
+    import sys
+
+    from airpicture.scale.live import QueuedOutput
+
+    if sink is None:
+        return None
+    q = QueuedOutput(getattr(sink, method), settings.partition.sink_queue, name=method)
+
+    def done() -> None:
+        q.close()
+        print(f"airpicture run: {method}: {q.worker.stats.sent} pictures, {q.dropped} dropped (slow sink)",
+              file=sys.stderr)  # fmt: skip
+
+    stack.callback(done)
+    return q
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import contextlib
@@ -137,7 +194,13 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
+    if args.ray is not None and not args.partitions:
+        raise ConfigError("--ray runs the regions of --partitions N: give --partitions")
+    if args.partitions is not None and (args.partitions < 1 or not (args.out or args.asterix_out)):
+        raise ConfigError("--partitions N needs N >= 1 and a picture to make (--out or --asterix-out)")
     if args.asterix:
+        if args.partitions:
+            raise ConfigError("--partitions takes Mode S / Remote ID feeds, not --asterix (yet)")
         from airpicture.cli.asterix import run_live
 
         return run_live(args)
@@ -187,8 +250,11 @@ def run(args: argparse.Namespace) -> int:
                 else None
             )
             site = (args.lat, args.lon, args.alt)
+            tracker: Tracker = ImmGnnTracker(sensors, site, settings=settings.track)
+            if args.partitions:
+                tracker = partitioned(stack, sensors, site, settings, args)
             stages = (
-                ImmGnnTracker(sensors, site, settings=settings.track),
+                tracker,
                 # a live feed's sheet puts its receiver at the site: where it hears from is not judged
                 TrackIntegrity(
                     sensors, site, settings=settings.integrity, reports=settings.reports, placed=False
@@ -202,6 +268,8 @@ def run(args: argparse.Namespace) -> int:
             cat062 = out_sink(args.asterix_out, settings.asterix)
             if cat062 is not None:
                 stack.callback(cat062.close)
+            if args.partitions:  # a slow sink loses pictures (counted), never the regions' time
+                out, cat062 = queued(stack, out, "write", settings), queued(stack, cat062, "send_picture", settings)
             consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s, cat062)
         if gnss is not None:
             consumer = with_gnss(consumer, gnss, sys.stderr)

@@ -102,7 +102,7 @@ class FanIn:
         # two copies straddling it)
         depth += np.where(region == self._last_region(have), self.settings.match_m, 0.0)
         order = np.lexsort((-depth, group))
-        first = np.r_[True, group[order][1:] != group[order][:-1]]
+        first = np.diff(group[order], prepend=-1) != 0
         rep = order[first]  # (G,) the published copy of each group, in group order
         st.suppressed += n - len(rep)
         gid = self._ids(t, group, rep, have, rows["ident"], pos, vel, region)
@@ -154,7 +154,7 @@ class FanIn:
         st = self.stats
         # a group takes the id its members carry (a handover: the old owner's); of two, the oldest
         order = np.lexsort((np.where(have >= 0, have, np.iinfo(np.int64).max), group))
-        first = np.r_[True, group[order][1:] != group[order][:-1]]
+        first = np.diff(group[order], prepend=-1) != 0
         gid = self._unique(have[order[first]], region[rep])
         free = gid < 0  # by identity
         if free.any():
