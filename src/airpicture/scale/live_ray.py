@@ -49,6 +49,7 @@ class RayRegions:
         )
         self.build = list(build)
         self.actors = [self._actor_class.remote(*b) for b in self.build]
+        ray.get([a.stats.remote() for a in self.actors])  # up and tracking before the first window
         self.incarnation: list[str | None] = [None] * len(self.actors)
         self.checkpoints: list[Any] = [None] * len(self.actors)  # ObjectRef of the bytes, or None
         self.log: list[list[Measurements]] = [[] for _ in self.actors]
