@@ -63,8 +63,13 @@ def identity_figures(pics: list[tuple[float, np.ndarray, np.ndarray]], window_s:
                 switches += 1
             last[i] = t
     hours = seen * window_s / 3600
-    return {"target_hours": round(hours, 2), "duplicates_per_target_h": round(dup / hours, 3),
-            "id_switches_per_target_h": round(switches / hours, 3), "duplicates": dup, "id_switches": switches}  # fmt: skip
+    return {
+        "target_hours": round(hours, 2),
+        "duplicates_per_target_h": round(dup / hours, 3),
+        "id_switches_per_target_h": round(switches / hours, 3),
+        "duplicates": dup,
+        "id_switches": switches,
+    }
 
 
 def score(scn: Path, tracks: Path) -> dict[str, object]:
@@ -95,10 +100,16 @@ def run(tracker: object, scn_path: Path, out: Path, kill_at: int | None = None) 
         sink.close()
     step = np.array(steps)
     lat = np.concatenate([wt + s for wt, s in zip(waits, step, strict=True)])
-    return {"wall_s": round(wall, 1), "windows": len(steps), "step_ms_p50": round(1e3 * float(np.median(step)), 1),
-            "step_ms_p99": round(1e3 * float(np.percentile(step, 99)), 1),
-            "latency_s_p50": round(float(np.median(lat)), 3), "latency_s_p99": round(float(np.percentile(lat, 99)), 3),
-            "sink_dropped": sink.dropped, "pics": pics}  # fmt: skip
+    return {
+        "wall_s": round(wall, 1),
+        "windows": len(steps),
+        "step_ms_p50": round(1e3 * float(np.median(step)), 1),
+        "step_ms_p99": round(1e3 * float(np.percentile(step, 99)), 1),
+        "latency_s_p50": round(float(np.median(lat)), 3),
+        "latency_s_p99": round(float(np.percentile(lat, 99)), 3),
+        "sink_dropped": sink.dropped,
+        "pics": pics,
+    }
 
 
 def capacity(scn_path: Path, settings: Settings, tiling: Tiling) -> dict[str, float]:
@@ -117,9 +128,11 @@ def capacity(scn_path: Path, settings: Settings, tiling: Tiling) -> dict[str, fl
             spent[r] += time.perf_counter() - t0
             held[r] += len(region.tracker.table)
     # at one window a second, an actor keeps up with track_windows_per_s tracks (one core)
-    return {"track_windows_per_s": round(float(held.sum() / spent.sum())),
-            "tracks_per_region_mean": round(float(held.sum() / max(n, 1) / tiling.n), 1),
-            "region_busy_share_mean": round(float(spent.sum() / tiling.n / (n * window_of(scn))), 4)}  # fmt: skip
+    return {
+        "track_windows_per_s": round(float(held.sum() / spent.sum())),
+        "tracks_per_region_mean": round(float(held.sum() / max(n, 1) / tiling.n), 1),
+        "region_busy_share_mean": round(float(spent.sum() / tiling.n / (n * window_of(scn))), 4),
+    }
 
 
 def window_of(scn: object) -> float:
@@ -146,7 +159,9 @@ def main() -> None:
     settings = Settings()
     tiling = Tiling.around(scn.sensors, a.partitions, settings.partition.margin_m)
     window = window_of(scn)
-    single = run(ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track), scn_dir, work / "single.csv")
+    single = run(
+        ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track), scn_dir, work / "single.csv"
+    )
     n_win = int(single["windows"])  # type: ignore[call-overload]
     pt = PartitionedTracker(scn.sensors, scn.site_lla, scn.platforms, settings, tiling, ray_address="local")
     parted = run(pt, scn_dir, work / "partitioned.csv", kill_at=int(a.kill_at * n_win))
@@ -154,15 +169,23 @@ def main() -> None:
     recovery = list(pt.pool.recovery_s)  # type: ignore[attr-defined]
     pt.close()
     cap = capacity(scn_dir, settings, tiling)
+    figures = {
+        "single": {
+            **identity_figures(single.pop("pics"), window),
+            "eval_aircraft": score(scn_dir, work / "single.csv"),
+        },
+        "partitioned": {
+            **identity_figures(parted.pop("pics"), window),
+            "eval_aircraft": score(scn_dir, work / "partitioned.csv"),
+        },
+    }
     result = {
         "scenario": {"targets": a.targets, "duration_s": a.duration, "window_s": window,
                      "tiles": f"{tiling.rows}x{tiling.cols}", "margin_m": tiling.margin_m},
-        "single": {**{k: v for k, v in single.items() if k != "pics"}, **identity_figures(single["pics"], window),  # type: ignore[arg-type]
-                   "eval_aircraft": score(scn_dir, work / "single.csv")},
-        "partitioned_ray": {**{k: v for k, v in parted.items() if k != "pics"}, **identity_figures(parted["pics"], window),  # type: ignore[arg-type]
-                            "eval_aircraft": score(scn_dir, work / "partitioned.csv"),
-                            "handovers": stats["handovers"], "suppressed_copies": stats["suppressed"],
-                            "restarts": stats["restarts"], "recovery_s": [round(r, 2) for r in recovery],
+        "single": {**single, **figures["single"]},
+        "partitioned_ray": {**parted, **figures["partitioned"], "handovers": stats["handovers"],
+                            "suppressed_copies": stats["suppressed"], "restarts": stats["restarts"],
+                            "recovery_s": [round(r, 2) for r in recovery],
                             "ids_known_end": stats["ids_known"]},
         "per_actor": cap,
     }  # fmt: skip

@@ -35,7 +35,8 @@ def test_run_with_partitions_writes_one_picture(frames: Path, tmp_path: Path) ->
     try:
         time.sleep(1.5)
         run = subprocess.run([*CMD, "run", "--beast", f"127.0.0.1:{feed}", "--lat", "48.86", "--lon", "2.29",
-                              "--duration", "20", "--stats-every", "60", "--out", str(out), "--partitions", "2"],
+                              "--duration", "20", "--stats-every", "60", "--out", str(out),
+                              "--partitions", "2"],
                              capture_output=True, text=True, timeout=120)  # fmt: skip
     finally:
         stop(server)
@@ -56,7 +57,9 @@ def test_run_with_partitions_writes_one_picture(frames: Path, tmp_path: Path) ->
         (["--partitions", "0", "--out", "x.csv"], "needs N >= 1"),
     ],
 )
-def test_partition_options_are_checked(extra: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_partition_options_are_checked(
+    extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["run", "--beast", "127.0.0.1:1", "--lat", "48.86", "--lon", "2.29", *extra])
     assert code != 0
     assert message in capsys.readouterr().err

@@ -269,7 +269,10 @@ def run(args: argparse.Namespace) -> int:
             if cat062 is not None:
                 stack.callback(cat062.close)
             if args.partitions:  # a slow sink loses pictures (counted), never the regions' time
-                out, cat062 = queued(stack, out, "write", settings), queued(stack, cat062, "send_picture", settings)
+                out, cat062 = (
+                    queued(stack, out, "write", settings),
+                    queued(stack, cat062, "send_picture", settings),
+                )
             consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s, cat062)
         if gnss is not None:
             consumer = with_gnss(consumer, gnss, sys.stderr)

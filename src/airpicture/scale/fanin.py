@@ -156,10 +156,10 @@ class FanIn:
         order = np.lexsort((np.where(have >= 0, have, np.iinfo(np.int64).max), group))
         first = np.diff(group[order], prepend=-1) != 0
         gid = self._unique(have[order[first]], region[rep])
-        free = gid < 0  # by identity
-        if free.any():
+        unset = gid < 0  # by identity
+        if unset.any():
             by_ident = np.where(ident[rep] >= 0, self.identities.get(ident[rep]), -1)
-            take = free & (by_ident >= 0) & ~np.isin(by_ident, gid)
+            take = unset & (by_ident >= 0) & ~np.isin(by_ident, gid)
             gid[take] = by_ident[take]
             gid = self._unique(gid, region[rep])
             st.by_identity += int(take.sum())
@@ -169,7 +169,9 @@ class FanIn:
             if len(gone):
                 dt = t - self._last["t"][gone]
                 guess = self._last["pos"][gone] + self._last["vel"][gone] * dt[:, None]
-                k, m = cKDTree(pos[rep[free]]).query(guess, k=4, distance_upper_bound=self.settings.match_m * 3)
+                k, m = cKDTree(pos[rep[free]]).query(
+                    guess, k=4, distance_upper_bound=self.settings.match_m * 3
+                )
                 ok = np.isfinite(k)
                 gi = np.repeat(np.arange(len(gone)), k.shape[1])[ok.ravel()]
                 fi = m.ravel()[ok.ravel()]
@@ -233,11 +235,9 @@ class FanIn:
         self.identities.expire(before)
         gone = self._gone(t, gid)
         last = self._last
-        self._last = {
-            "gid": np.r_[gid, last["gid"][gone]], "t": np.r_[np.full(len(gid), t), last["t"][gone]],
-            "pos": np.r_[pos[rep], last["pos"][gone]], "vel": np.r_[vel[rep], last["vel"][gone]],
-            "region": np.r_[region[rep], last["region"][gone]], "ident": np.r_[ident[rep], last["ident"][gone]],
-        }  # fmt: skip
+        now = {"gid": gid, "t": np.full(len(gid), t), "pos": pos[rep], "vel": vel[rep],
+               "region": region[rep], "ident": ident[rep]}  # fmt: skip
+        self._last = {k: np.concatenate([v, last[k][gone]]) for k, v in now.items()}
         self.stats.ids_known = len(self.tracks) + len(self.identities)
         self.stats.ids_expired = self.tracks.expired + self.identities.expired
 
@@ -246,7 +246,7 @@ class FanIn:
         region: IntArray,
     ) -> Picture:  # fmt: skip
         """The published rows, x and P turned into the site's frame."""
-        got = {k: (v[rep] if v is not None else None) for k, v in rows.items()}
+        got: dict[str, Any] = {k: (v[rep] if v is not None else None) for k, v in rows.items()}
         got["track"] = gid
         enu = self.frame.to_enu(got["lat"], got["lon"], np.nan_to_num(got["alt_m"], nan=0.0))
         turn = np.einsum("il,kjl->kij", self._r_site, self._r_region[region[rep]])  # region ENU -> site ENU

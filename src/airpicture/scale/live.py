@@ -108,7 +108,7 @@ class PartitionedTracker:
 
     def stats(self) -> dict[str, Any]:
         lat = np.array(self.latency_s[-10_000:]) * 1e3
-        p50, p99 = (np.percentile(lat, [50, 99]) if len(lat) else (np.nan, np.nan))
+        p50, p99 = np.percentile(lat, [50, 99]) if len(lat) else (np.nan, np.nan)
         return {
             "regions": self.tiling.n,
             "step_ms_p50": round(float(p50), 1),

@@ -38,17 +38,19 @@ def start(address: str | None, num_cpus: int | None = None) -> None:
 class RayRegions:
     """One actor per region (a `RegionPool`, live.py). `build`: the Region arguments per region."""
 
-    def __init__(self, build: Sequence[tuple[Any, ...]], settings: PartitionSettings, address: str | None) -> None:
+    def __init__(
+        self, build: Sequence[tuple[Any, ...]], settings: PartitionSettings, address: str | None
+    ) -> None:
         start(address)
         self.settings = settings
         cpus = settings.actor_cpus
         if address is None:  # a local Ray: the regions share its CPUs
             cpus = min(cpus, float(ray.cluster_resources().get("CPU", 1.0)) / max(len(build), 1))
-        self._actor_class = ray.remote(Region).options(
+        self._actor_class: Any = ray.remote(Region).options(
             num_cpus=cpus, max_restarts=settings.max_restarts, max_task_retries=0
         )
         self.build = list(build)
-        self.actors = [self._actor_class.remote(*b) for b in self.build]
+        self.actors: list[Any] = [self._actor_class.remote(*b) for b in self.build]
         ray.get([a.stats.remote() for a in self.actors])  # up and tracking before the first window
         self.incarnation: list[str | None] = [None] * len(self.actors)
         self.checkpoints: list[Any] = [None] * len(self.actors)  # ObjectRef of the bytes, or None
@@ -83,7 +85,9 @@ class RayRegions:
 
     def _checkpoint(self, t: float) -> None:
         refs = [a.checkpoint.remote() for a in self.actors]
-        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=self.settings.step_timeout_s, fetch_local=False)
+        ready, _ = ray.wait(
+            refs, num_returns=len(refs), timeout=self.settings.step_timeout_s, fetch_local=False
+        )
         done = {r.hex() for r in ready}
         for i, ref in enumerate(refs):
             if ref.hex() in done:

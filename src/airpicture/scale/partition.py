@@ -86,9 +86,9 @@ class Tiling:
     def owner(self, lat: FloatArray, lon: FloatArray) -> IntArray:
         """(K,) the tile whose core holds each position."""
         r, c = self._rc(lat, lon)
-        r = np.clip(np.floor(r), 0, self.rows - 1).astype(np.int64)
-        c = np.clip(np.floor(c), 0, self.cols - 1).astype(np.int64)
-        return r * self.cols + c
+        ri = np.clip(np.floor(r), 0, self.rows - 1).astype(np.int64)
+        ci = np.clip(np.floor(c), 0, self.cols - 1).astype(np.int64)
+        return ri * self.cols + ci
 
     def touching(self, lat: FloatArray, lon: FloatArray, margin_m: float | None = None) -> BoolArray:
         """(K, n) the tiles whose core plus margin (default: the tiling's) holds each position."""
@@ -149,7 +149,11 @@ def route(window: Measurements, tiling: Tiling, sensors: Sequence[SensorSheet]) 
     out = []
     for r in range(tiling.n):
         mine, pl_r = rep[to_rep[:, r]], pl[to_pl[:, r]]
-        idents = set(mine["ident"].tolist()) | set(pl_r["ident"].tolist()) if window.names or window.info else set()
+        idents = (
+            set(mine["ident"].tolist()) | set(pl_r["ident"].tolist())
+            if window.names or window.info
+            else set()
+        )
         names = {i: v for i, v in window.names.items() if i in idents}
         info = {i: v for i, v in window.info.items() if i in idents}
         out.append(Measurements(window.until, pl_r, mine, names, info))

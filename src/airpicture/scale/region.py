@@ -54,7 +54,7 @@ class Region:
             sensors, site, platforms, settings = self._build
             self.steps, self.tracker = 0, ImmGnnTracker(sensors, site, platforms, settings)
         else:
-            self.steps, self.tracker = pickle.loads(blob)  # noqa: S301 - our own checkpoint
+            self.steps, self.tracker = pickle.loads(blob)
         pic = None
         for w in replay:
             _, pic = self.step(w)
