@@ -141,6 +141,55 @@ def window_of(scn: object) -> float:
     return window_s(scn)  # type: ignore[arg-type]
 
 
+def fanin_cost(n_aircraft: int, n_tiles: int = 16, pictures: int = 10) -> dict[str, float]:
+    """The fan-in alone on synthetic region pictures: n_aircraft over a 1,200 km box in n_tiles
+    tiles, each copied into every region whose tile + margin holds it, moving 250 m/s."""
+    from airpicture.config import PartitionSettings
+    from airpicture.scale.fanin import FanIn
+
+    til = Tiling(44.0, -2.0, 54.8, 14.0, n_tiles, 30_000.0)
+    rng = np.random.default_rng(0)
+    lat, lon = rng.uniform(44.0, 54.8, n_aircraft), rng.uniform(-2.0, 14.0, n_aircraft)
+    fan = FanIn(til, (49.4, 6.0, 0.0), PartitionSettings())
+    spent, copies = [], 0
+    for k in range(pictures):
+        lon_k = lon + k * 250.0 / (111_195.0 * np.cos(np.radians(lat)))
+        touch = til.touching(lat, lon_k)
+        pics = []
+        for r in range(til.n):
+            i = np.flatnonzero(touch[:, r])
+            x = np.zeros((len(i), 6))
+            x[:, 3] = 250.0
+            n = len(i)
+            pics.append(
+                Picture(
+                    time_s=float(k),
+                    track=i.astype(np.int64),
+                    x=x,
+                    P=np.tile(np.eye(6), (n, 1, 1)),
+                    lat=lat[i],
+                    lon=lon_k[i],
+                    alt_m=np.full(n, 9000.0),
+                    cls=np.zeros(n, np.int8),
+                    cls_p=np.zeros(n),
+                    ident=0x400000 + i.astype(np.int64),
+                    sensors=np.ones(n, np.int64),
+                    last_update_s=np.full(n, float(k)),
+                    integrity=np.zeros(n, np.int8),
+                    mode_c=np.ones(n, bool),
+                )
+            )
+            copies += len(i)
+        t0 = time.perf_counter()
+        got = fan.publish(float(k), pics)
+        spent.append(time.perf_counter() - t0)
+        assert len(got) == n_aircraft
+    med = float(np.median(spent[1:]))
+    per_copy = med / (copies / pictures)
+    return {"aircraft": n_aircraft, "copies_per_aircraft": round(copies / pictures / n_aircraft, 3),
+            "ms_per_picture": round(1e3 * med, 1), "us_per_copy": round(1e6 * per_copy, 3)}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--targets", type=int, default=400)
@@ -148,7 +197,13 @@ def main() -> None:
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--kill-at", type=float, default=0.5, help="share of the run at which an actor is killed")
     ap.add_argument("--keep", help="keep the scenario and tracks here")
+    ap.add_argument(
+        "--fanin-only", type=int, metavar="N", help="time the fan-in alone with N aircraft, and stop"
+    )
     a = ap.parse_args()
+    if a.fanin_only:
+        print(json.dumps(fanin_cost(a.fanin_only)))
+        return
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="ray_live_"))
     scn_dir = work / "scenario"
     t0 = time.perf_counter()
