@@ -190,6 +190,42 @@ def fanin_cost(n_aircraft: int, n_tiles: int = 16, pictures: int = 10) -> dict[s
             "ms_per_picture": round(1e3 * med, 1), "us_per_copy": round(1e6 * per_copy, 3)}  # fmt: skip
 
 
+def actor_capacity(n_aircraft: int, windows: int = 60) -> dict[str, float]:
+    """One region's tracker (`Region`, what an actor runs) holding n_aircraft ADS-B aircraft in a
+    tile of ~450 km, one report a second each: tracker seconds per 1 s window, after warm-up."""
+    from airpicture.scale.region import Region
+    from airpicture.sensors import load_sheets
+    from airpicture.track.base import Measurements
+    from airpicture.types import REPORT_DTYPE
+
+    site = (49.0, 2.0, 0.0)
+    sheet = {"id": "ADSB", "kind": "adsb", "lat": site[0], "lon": site[1], "max_range_m": 450_000.0,
+             "update_period_s": 1.0, "sigma_position_m": 30.0}  # fmt: skip
+    region = Region(0, load_sheets([sheet]), site, None, Settings().track)
+    rng = np.random.default_rng(1)
+    lat0, lon0 = rng.uniform(-2, 2, n_aircraft) + site[0], rng.uniform(-3, 3, n_aircraft) + site[1]
+    speed, hdg = rng.uniform(150, 250, n_aircraft), rng.uniform(0, 2 * np.pi, n_aircraft)
+    m_lon = 111_195.0 * np.cos(np.radians(lat0))
+    spent = []
+    for k in range(windows):
+        rows = np.zeros(n_aircraft, REPORT_DTYPE)
+        t = 1.7e9 + k + rng.uniform(0, 1, n_aircraft)
+        rows["time_s"], rows["ident"] = t, 0x100000 + np.arange(n_aircraft)
+        rows["lat"] = (
+            lat0 + speed * np.cos(hdg) * (t - 1.7e9) / 111_195.0 + rng.normal(0, 30, n_aircraft) / 111_195.0
+        )
+        rows["lon"] = lon0 + speed * np.sin(hdg) * (t - 1.7e9) / m_lon + rng.normal(0, 30, n_aircraft) / m_lon
+        rows["altitude_m"], rows["speed_mps"], rows["track_rad"], rows["vrate_mps"] = 9000.0, speed, hdg, 0.0
+        w = Measurements(1.7e9 + k + 1, reports=rows[np.argsort(rows["time_s"])])
+        t0 = time.perf_counter()
+        _, pic = region.step(w)
+        spent.append(time.perf_counter() - t0)
+    s = float(np.median(spent[windows // 2 :]))
+    return {"aircraft": n_aircraft, "published": len(pic), "s_per_window": round(s, 4),
+            "track_windows_per_s": round(n_aircraft / s),
+            "checkpoint_mb": round(len(region.checkpoint()) / 1e6, 1)}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--targets", type=int, default=400)
@@ -198,11 +234,20 @@ def main() -> None:
     ap.add_argument("--kill-at", type=float, default=0.5, help="share of the run at which an actor is killed")
     ap.add_argument("--keep", help="keep the scenario and tracks here")
     ap.add_argument(
+        "--capacity-only", type=int, metavar="N", help="time one region's tracker with N aircraft"
+    )
+    ap.add_argument(
         "--fanin-only", type=int, metavar="N", help="time the fan-in alone with N aircraft, and stop"
     )
     a = ap.parse_args()
     if a.fanin_only:
         print(json.dumps(fanin_cost(a.fanin_only)))
+        return
+    if a.capacity_only:
+        print(json.dumps(actor_capacity(a.capacity_only)))
+        return
+    if a.capacity_only:
+        print(json.dumps(actor_capacity(a.capacity_only)))
         return
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="ray_live_"))
     scn_dir = work / "scenario"

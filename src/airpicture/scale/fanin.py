@@ -137,9 +137,12 @@ class FanIn:
         ok = (region[a] != region[b]) & ((ident[a] < 0) | (ident[b] < 0) | same)
         ok &= (have[a] < 0) | (have[b] < 0) | kept | same
         ok &= same | (dv < np.where(kept, 2 * ps.match_mps, ps.match_mps))
+        a, b, same, kept = a[ok], b[ok], same[ok], kept[ok]
         swap = region[a] > region[b]  # the lower region's copy on the left: one partner per region
         a, b = np.where(swap, b, a), np.where(swap, a, b)
-        a, b, same, kept = a[ok], b[ok], same[ok], kept[ok]
+        # a pair found both by identity and by distance is one pair (else a block to solve)
+        _, once = np.unique(a * n + b, return_index=True)
+        a, b, same, kept = a[once], b[once], same[once], kept[once]
         cost = np.linalg.norm(pos[a] - pos[b], axis=1) / np.where(kept, 2 * ps.match_m, ps.match_m) - 1.0
         cost[same | kept] -= 2.0
         pick = assign(a * self.tiling.n + region[b], b * self.tiling.n + region[a], cost)
