@@ -155,6 +155,11 @@ def partitioned(stack: Any, sensors: Any, site: tuple[float, float, float], sett
     tiling = Tiling.around(sensors, args.partitions, settings.partition.margin_m)
     trk = PartitionedTracker(sensors, site, None, settings, tiling, args.ray)
 
+    def line(text: str) -> None:
+        print(f"airpicture run: partitions: {text}", file=sys.stderr, flush=True)
+
+    trk.report = (args.stats_every, line)
+
     def done() -> None:
         print(f"airpicture run: partitions: {stats_text(trk.stats())}", file=sys.stderr)
         trk.close()

@@ -92,6 +92,9 @@ class PartitionedTracker:
             self.pool = RayRegions(build, ps, None if ray_address == "local" else ray_address)
         self.fanin = FanIn(tiling, site, ps)
         self.latency_s: list[float] = []  # window handed in -> global picture out, wall s (last 10,000)
+        self.sinks: list[QueuedOutput] = []  # their drops are part of the stats
+        self.report: tuple[float, Callable[[str], None]] | None = None  # (every s, print a stats line)
+        self._t_report = time.monotonic()
 
     def step(self, window: Measurements) -> Picture:
         t0 = time.perf_counter()
@@ -100,6 +103,9 @@ class PartitionedTracker:
         self.latency_s.append(time.perf_counter() - t0)
         if len(self.latency_s) > 20_000:
             del self.latency_s[:10_000]
+        if self.report is not None and time.monotonic() >= self._t_report + self.report[0]:
+            self._t_report = time.monotonic()
+            self.report[1](stats_text(self.stats()))
         return pic
 
     def track(self, windows: Iterable[Measurements]) -> Iterator[Picture]:
@@ -115,6 +121,7 @@ class PartitionedTracker:
             "step_ms_p99": round(float(p99), 1),
             **vars(self.fanin.stats),
             **self.pool.stats(),
+            "sink_dropped": sum(q.dropped for q in self.sinks),
         }
 
     def close(self) -> None:
