@@ -3,14 +3,26 @@ and a region whose actor is killed comes back from its checkpoint within the sam
 
 from __future__ import annotations
 
+import csv
+import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 from crossing import SENSORS, SITE, crossing, tiling
 
+from airpicture.cli.main import main
 from airpicture.config import PartitionSettings, Settings
 from airpicture.scale.live import PartitionedTracker
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+from test_console_live import free_port
+from test_gnss_live import serve, stop
+
+PARIS = Path(__file__).resolve().parents[2] / "src" / "airpicture" / "data" / "paris"
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
@@ -42,3 +54,25 @@ def test_a_killed_region_heals_within_the_window_and_keeps_its_ids() -> None:
         assert on_ray.fanin.stats.handovers >= 10
     finally:
         on_ray.close()
+
+
+def test_run_with_ray_on_a_live_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`airpicture run --partitions 2 --ray` on a replayed Beast feed, on the module's Ray."""
+    frames = tmp_path / "paris.bin"
+    assert main(["sim", "--from-scenario", str(PARIS), "--modes-out", str(frames)]) == 0
+    feed, out = free_port(), tmp_path / "tracks.csv"
+    server = serve(frames, feed)
+    try:
+        time.sleep(1.5)
+        site = ["--lat", "48.86", "--lon", "2.29"]
+        code = main(["run", "--beast", f"127.0.0.1:{feed}", *site, "--duration", "15", "--stats-every", "60",
+                     "--out", str(out), "--partitions", "2", "--ray"])  # fmt: skip
+    finally:
+        stop(server)
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "partitions: regions=2" in err and "restarts=0" in err
+    with out.open() as f:
+        rows = list(csv.DictReader(f))
+    per_picture = Counter((r["time_s"], r["identity"]) for r in rows if r["identity"])
+    assert per_picture and max(per_picture.values()) == 1
