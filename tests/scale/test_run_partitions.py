@@ -49,6 +49,38 @@ def test_run_with_partitions_writes_one_picture(frames: Path, tmp_path: Path) ->
     assert max(per_picture.values()) == 1  # no aircraft published twice
 
 
+def test_run_asterix_radar_with_partitions(tmp_path: Path) -> None:
+    """Radar plots over ASTERIX (CAT048 / CAT034), each routed to the regions it falls in."""
+    import gzip
+    import json
+
+    scn = tmp_path / "scn"
+    scn.mkdir()
+    meta = json.loads((PARIS / "meta.json").read_text())
+    meta["end_s"] = meta["start_s"] + 120
+    (scn / "meta.json").write_text(json.dumps(meta))
+    (scn / "sensors.json").write_bytes((PARIS / "sensors.json").read_bytes())
+    lines = gzip.decompress((PARIS / "plots.csv.gz").read_bytes()).decode().splitlines()
+    keep = [ln for ln in lines[1:] if float(ln.split(",")[0]) < meta["end_s"]]
+    (scn / "plots.csv").write_text("\n".join([lines[0], *keep]) + "\n")
+    plots = tmp_path / "plots.ast"
+    assert main(["sim", "--from-scenario", str(scn), "--asterix", str(plots)]) == 0
+    port, site = free_port(), meta["site"]
+    run = subprocess.Popen(
+        [*CMD, "run", "--asterix", f"udp:127.0.0.1:{port}", "--sensors", str(scn / "sensors.json"),
+         "--lat", str(site["lat"]), "--lon", str(site["lon"]), "--duration", "25",
+         "--out", str(tmp_path / "t.csv"), "--partitions", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2.0)
+    serve = [*CMD, "replay", str(plots), "--serve-asterix", f"udp:127.0.0.1:{port}", "--speed", "10"]
+    served = subprocess.run(serve, capture_output=True, text=True, timeout=60)
+    _, err = run.communicate(timeout=60)
+    assert served.returncode == 0 and run.returncode == 0, served.stderr + err
+    assert "partitions: regions=4" in err and "CAT048" in err
+    assert len((tmp_path / "t.csv").read_text().splitlines()) > 100, err
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

@@ -204,8 +204,6 @@ def run(args: argparse.Namespace) -> int:
     if args.partitions is not None and (args.partitions < 1 or not (args.out or args.asterix_out)):
         raise ConfigError("--partitions N needs N >= 1 and a picture to make (--out or --asterix-out)")
     if args.asterix:
-        if args.partitions:
-            raise ConfigError("--partitions takes Mode S / Remote ID feeds, not --asterix (yet)")
         from airpicture.cli.asterix import run_live
 
         return run_live(args)
