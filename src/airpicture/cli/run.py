@@ -24,6 +24,7 @@ at the end.
 --partitions N splits the picture into N tiles over the feeds' coverage, each tracked by its own
 tracker, and one fan-in publishes one picture (one copy and one id per aircraft across
 boundaries; scale/); --ray [ADDRESS] runs the regions as Ray actors, restarted from checkpoints.
+With --asterix, radar plots are routed by their range and azimuth from the radar.
 
 --asterix reads a radar / ADS-B ground station's ASTERIX (CAT048 plots, CAT034 scan timing,
 CAT021 reports) from a UDP port or multicast group or a TCP server instead of Mode S feeds; the
