@@ -17,7 +17,7 @@ from airpicture.cli.main import main
 PARIS = Path(__file__).resolve().parents[2] / "src" / "airpicture" / "data" / "paris"
 CMD = [sys.executable, "-m", "airpicture"]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
-from test_console_live import free_port  # noqa: E402
+from test_console_live import FRAMES, free_port, get, wait_for_line  # noqa: E402
 from test_gnss_live import serve, stop  # noqa: E402
 
 
@@ -81,11 +81,44 @@ def test_run_asterix_radar_with_partitions(tmp_path: Path) -> None:
     assert len((tmp_path / "t.csv").read_text().splitlines()) > 100, err
 
 
+def test_live_console_with_partitions_and_a_store(tmp_path: Path) -> None:
+    """`airpicture console --beast ... --partitions 2 --store`: the fanned-in picture on the page
+    and in the store."""
+    feed, web, store = free_port(), free_port(), tmp_path / "history.sqlite"
+    server = subprocess.Popen([*CMD, "replay", "--serve-beast", str(feed), str(FRAMES), "--speed", "2000"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    console = None
+    try:
+        wait_for_line(server.stderr, "serving ")
+        console = subprocess.Popen([*CMD, "console", "--beast", f"127.0.0.1:{feed}", "--lat", "49.0097",
+                                    "--lon", "2.5479", "--port", str(web), "--partitions", "2",
+                                    "--store", str(store)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+        wait_for_line(console.stdout, "airpicture console: ")
+        tracks: list[dict[str, object]] = []
+        deadline = time.time() + 60
+        while time.time() < deadline and not tracks:
+            time.sleep(1.0)
+            try:
+                got = get(f"http://127.0.0.1:{web}/api/tracks")
+            except OSError:
+                continue
+            assert isinstance(got, list)
+            tracks = got
+        assert {t["label"] for t in tracks} == {"AFR34ZG"}  # one flight, one track
+    finally:
+        stop(console, server)
+        for stream in (console and console.stdout, server.stderr):
+            if stream is not None:
+                stream.close()
+    assert store.stat().st_size > 0
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (["--ray"], "--ray runs the regions of --partitions N"),
-        (["--partitions", "2"], "needs N >= 1 and a picture to make"),
+        (["--partitions", "2"], "needs a picture to make"),
         (["--partitions", "0", "--out", "x.csv"], "needs N >= 1"),
     ],
 )

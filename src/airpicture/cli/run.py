@@ -82,12 +82,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
     )
+    add_partition_args(parser)
+
+
+def add_partition_args(parser: argparse.ArgumentParser) -> None:
+    """--partitions N, --ray [ADDRESS] (run, console)."""
     parser.add_argument("--partitions", type=int, metavar="N",
                         help="split the picture into N regions (tiles over the feeds' coverage, each "
                         "tracked apart, fanned in to one picture); in this process unless --ray")  # fmt: skip
     parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                         help="run the --partitions regions as Ray actors: on a local Ray, or the "
                         "cluster at ADDRESS (needs the ray extra)")  # fmt: skip
+
+
+def check_partition_args(args: argparse.Namespace) -> None:
+    from airpicture.errors import ConfigError
+
+    if args.ray is not None and not args.partitions:
+        raise ConfigError("--ray runs the regions of --partitions N: give --partitions")
+    if args.partitions is not None and args.partitions < 1:
+        raise ConfigError("--partitions N needs N >= 1")
 
 
 class PictureWriter:
@@ -139,8 +153,8 @@ def with_gnss(
 
 
 def partitioned(stack: Any, sensors: Any, site: tuple[float, float, float], settings: Any, args: Any) -> Any:
-    """The picture split into --partitions regions (scale/live.py), in this process or on Ray; its
-    stats go to stderr at the end."""
+    """The picture split into args.partitions regions (scale/live.py), in this process or on Ray
+    (args.ray); its stats go to stderr every args.stats_every s (if given) and at the end."""
     import sys
 
     from airpicture.scale.live import PartitionedTracker, stats_text
@@ -159,7 +173,8 @@ def partitioned(stack: Any, sensors: Any, site: tuple[float, float, float], sett
     def line(text: str) -> None:
         print(f"airpicture run: partitions: {text}", file=sys.stderr, flush=True)
 
-    trk.report = (args.stats_every, line)
+    if getattr(args, "stats_every", None):
+        trk.report = (args.stats_every, line)
 
     def done() -> None:
         print(f"airpicture run: partitions: {stats_text(trk.stats())}", file=sys.stderr)
@@ -200,10 +215,9 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
-    if args.ray is not None and not args.partitions:
-        raise ConfigError("--ray runs the regions of --partitions N: give --partitions")
-    if args.partitions is not None and (args.partitions < 1 or not (args.out or args.asterix_out)):
-        raise ConfigError("--partitions N needs N >= 1 and a picture to make (--out or --asterix-out)")
+    check_partition_args(args)
+    if args.partitions is not None and not (args.out or args.asterix_out):
+        raise ConfigError("--partitions N needs a picture to make (--out or --asterix-out)")
     if args.asterix:
         from airpicture.cli.asterix import run_live
 
