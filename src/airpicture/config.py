@@ -10,7 +10,8 @@
     ├── feeds       FeedSettings        live feeds: the receivers' clocks, when a feed is stale
     ├── console     ConsoleSettings     the operator console (web server)
     ├── asterix     AsterixSettings     CAT062 system tracks out (data source, multicast, numbers)
-    └── store       StoreSettings       the history store writer
+    ├── store       StoreSettings       the history store writer
+    └── partition   PartitionSettings   the live picture split by region (run --partitions)
 
 Where a value comes from, later winning: the defaults here; an optional TOML file
 (`airpicture --config FILE`, one table per stage: ``[assess]`` ``alert_drone_p = 0.95``);
@@ -658,6 +659,43 @@ class AsterixSettings(_Stage):
     )
 
 
+class PartitionSettings(_Stage):
+    """The live picture split by region (`airpicture run --partitions N`, scale/): tiles, the
+    fan-in's id bookkeeping, checkpoints, and the bounded queue to the sinks."""
+
+    margin_m: float = Field(
+        default=30_000.0,
+        gt=0,
+        description="overlap tracked by both neighbours; long enough to confirm a track before it "
+        "crosses (250 m/s x 120 s), m",
+    )
+    match_m: float = Field(
+        default=1_500.0, gt=0, description="two regions' copies closer than this may be one aircraft, m"
+    )
+    match_mps: float = Field(
+        default=40.0, gt=0, description="...if their velocities also differ by less than this, m/s"
+    )
+    hold_s: float = Field(
+        default=30.0, gt=0, description="a published id whose track vanished can be taken up this long, s"
+    )
+    forget_s: float = Field(
+        default=600.0, gt=0, description="id maps of the fan-in forget an entry unseen this long, s"
+    )
+    checkpoint_s: float = Field(
+        default=30.0, gt=0, description="feed time between two checkpoints of a region's tracker, s"
+    )
+    max_restarts: int = Field(default=5, ge=0, description="Ray restarts of one region actor")
+    actor_cpus: float = Field(
+        default=1.0, gt=0, description="CPUs a region actor asks of Ray (a local Ray: at most its share)"
+    )
+    sink_queue: int = Field(
+        default=64, gt=0, description="pictures queued for a slow sink before the oldest is dropped"
+    )
+    step_timeout_s: float = Field(
+        default=60.0, gt=0, description="a region answering no sooner is restarted from its checkpoint, s"
+    )
+
+
 class StoreSettings(_Stage):
     """The history store writer (sinks/store): bounded queues, batches, retention."""
 
@@ -693,6 +731,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     asterix: AsterixSettings = Field(default_factory=AsterixSettings)
+    partition: PartitionSettings = Field(default_factory=PartitionSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -797,6 +836,7 @@ __all__ = [
     "GnssSettings",
     "IntegritySettings",
     "OutputSettings",
+    "PartitionSettings",
     "ReportIntegritySettings",
     "Settings",
     "StoreSettings",

@@ -6,7 +6,8 @@
     │   └── RecordError               a scenario / CSV / JSON row that is malformed or out of range
     ├── SourceError(OSError)          a file or socket that cannot be read at all (fatal for that source)
     ├── ConfigError                   bad settings (config.py), sensor sheets (sensors.py) or zone files
-    └── SinkError                     an output that cannot be written (a sink reports, the tracker goes on)
+    ├── SinkError                     an output that cannot be written (a sink reports, the tracker goes on)
+    └── ScaleError                    a region of the partitioned live picture that cannot be brought back
 
 Stream stages catch only `InputError`, turn it into a reject counted by its `reason`, and go on.
 """
@@ -55,12 +56,17 @@ class SinkError(AirpictureError):
     """An output that cannot take what is written to it."""
 
 
+class ScaleError(AirpictureError):
+    """A region of the partitioned live picture (scale/) whose actor could not be restored."""
+
+
 __all__ = [
     "AirpictureError",
     "ConfigError",
     "DecodeError",
     "InputError",
     "RecordError",
+    "ScaleError",
     "SinkError",
     "SourceError",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from airpicture.config import AsterixSettings
@@ -208,7 +208,7 @@ def run_live(args: argparse.Namespace) -> int:
     src = AsterixUdpSource(stream, host, port) if kind == "udp" else AsterixTcpSource(stream, host, port)
     ensure_compiled(settings)
     site = (args.lat, args.lon, args.alt)
-    tracker = ImmGnnTracker(sheets, site, settings=settings.track)
+    tracker: Any = None
     integrity = TrackIntegrity(sheets, site, settings=settings.integrity, reports=settings.reports)
     assessor = TrackAssessor(
         sheets, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
@@ -224,6 +224,16 @@ def run_live(args: argparse.Namespace) -> int:
         cat062 = out_sink(args.asterix_out, settings.asterix)
         if cat062 is not None:
             stack.callback(cat062.close)
+        tracker = ImmGnnTracker(sheets, site, settings=settings.track)
+        if args.partitions:  # the radars' plots routed to the regions they fall in (scale/)
+            from airpicture.cli.run import partitioned, queued
+
+            tracker = partitioned(stack, sheets, site, settings, args)
+            out, cat062 = (
+                queued(stack, out, "write", settings),
+                queued(stack, cat062, "send_picture", settings),
+            )
+            tracker.sinks.extend(q for q in (out, cat062) if q is not None)
 
         async def pump() -> None:
             nonlocal pictures

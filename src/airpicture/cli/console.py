@@ -65,6 +65,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     from airpicture.cli.asterix import add_out_arg
 
     add_out_arg(p)  # live feeds: each published picture also as CAT062
+    from airpicture.cli.run import add_partition_args
+
+    add_partition_args(p)  # live feeds: the picture split by region, fanned in
 
 
 def add_server_args(p: argparse.ArgumentParser) -> None:
@@ -98,6 +101,11 @@ def run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         raise ConfigError("--speed must be > 0")
     feeds = [(fmt, hp) for fmt in ("beast", "avr", "sbs", "remoteid") for hp in getattr(args, fmt)]
+    from airpicture.cli.run import check_partition_args
+
+    check_partition_args(args)
+    if args.partitions and not feeds:
+        raise ConfigError("--partitions splits a live picture: give --beast/--avr/--sbs/--remoteid feeds")
     if feeds:
         if args.lat is None or args.lon is None:
             raise ConfigError("a live console needs the site: give --lat and --lon")
@@ -105,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
         run_live_console(
             feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings,
-            store=args.store, asterix_out=args.asterix_out,
+            store=args.store, asterix_out=args.asterix_out, partitions=args,
         )  # fmt: skip
         return 0
     if args.asterix_out is not None:

@@ -124,12 +124,15 @@ def run_live_console(
     settings: Settings | None = None,
     store: str | None = None,
     asterix_out: tuple[str, int] | None = None,
+    partitions: Any = None,
 ) -> None:
     """Decode, track and assess live Mode S / ADS-B and Remote ID feeds (fmt "beast", "avr", "sbs"
     or "remoteid") and serve the picture until Ctrl-C; store: also record the history (pictures,
     alerts, the feeds' stats) there; asterix_out: also send each picture as CAT062 to this UDP
-    address / multicast group."""
+    address / multicast group; partitions: options with .partitions N and .ray (`run
+    --partitions`): the picture split by region, fanned in."""
     import asyncio
+    import contextlib
 
     from airpicture.assess import TrackAssessor, load_zones
     from airpicture.cli.warm import ensure_compiled
@@ -160,8 +163,14 @@ def run_live_console(
         site=site_d,
         **display_of(settings),
     )
+    stack = contextlib.ExitStack()  # the regions' actors, when partitioned
+    tracker: Any = ImmGnnTracker(sheets, site, settings=settings.track)
+    if partitions is not None and partitions.partitions:
+        from airpicture.cli.run import partitioned
+
+        tracker = partitioned(stack, sheets, site, settings, partitions)
     stages = (
-        ImmGnnTracker(sheets, site, settings=settings.track),
+        tracker,
         # a live feed's sheet puts its receiver at the site: where it hears from cannot be judged
         TrackIntegrity(sheets, site, settings=settings.integrity, reports=settings.reports, placed=False),
         TrackAssessor(sheets, site_d, zones, settings.assess),
@@ -215,6 +224,7 @@ def run_live_console(
             state.history_store.close()
         if pipeline.cat062 is not None:
             pipeline.cat062.close()
+        stack.close()
 
 
 def _zone_dicts(path: str) -> list[dict[str, Any]]:

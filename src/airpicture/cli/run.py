@@ -19,6 +19,13 @@ at the end.
 
     airpicture run --asterix udp:239.10.10.48:8600 --sensors sensors.json --lat 45.0 --lon 16.0 --out t.csv
 
+    airpicture run --beast rx1:30005 --lat 49.0 --lon 2.5 --out t.csv --partitions 4 --ray
+
+--partitions N splits the picture into N tiles over the feeds' coverage, each tracked by its own
+tracker, and one fan-in publishes one picture (one copy and one id per aircraft across
+boundaries; scale/); --ray [ADDRESS] runs the regions as Ray actors, restarted from checkpoints.
+With --asterix, radar plots are routed by their range and azimuth from the radar.
+
 --asterix reads a radar / ADS-B ground station's ASTERIX (CAT048 plots, CAT034 scan timing,
 CAT021 reports) from a UDP port or multicast group or a TCP server instead of Mode S feeds; the
 sheets (--sensors, as a scenario's sensors.json) give each radar's position, noise and SAC/SIC.
@@ -75,6 +82,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
     )
+    add_partition_args(parser)
+
+
+def add_partition_args(parser: argparse.ArgumentParser) -> None:
+    """--partitions N, --ray [ADDRESS] (run, console)."""
+    parser.add_argument("--partitions", type=int, metavar="N",
+                        help="split the picture into N regions (tiles over the feeds' coverage, each "
+                        "tracked apart, fanned in to one picture); in this process unless --ray")  # fmt: skip
+    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="run the --partitions regions as Ray actors: on a local Ray, or the "
+                        "cluster at ADDRESS (needs the ray extra)")  # fmt: skip
+
+
+def check_partition_args(args: argparse.Namespace) -> None:
+    from airpicture.errors import ConfigError
+
+    if args.ray is not None and not args.partitions:
+        raise ConfigError("--ray runs the regions of --partitions N: give --partitions")
+    if args.partitions is not None and args.partitions < 1:
+        raise ConfigError("--partitions N needs N >= 1")
 
 
 class PictureWriter:
@@ -125,6 +152,57 @@ def with_gnss(
     return both
 
 
+def partitioned(stack: Any, sensors: Any, site: tuple[float, float, float], settings: Any, args: Any) -> Any:
+    """The picture split into args.partitions regions (scale/live.py), in this process or on Ray
+    (args.ray); its stats go to stderr every args.stats_every s (if given) and at the end."""
+    import sys
+
+    from airpicture.scale.live import PartitionedTracker, stats_text
+    from airpicture.scale.partition import Tiling
+
+    if args.ray is not None:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            from airpicture.errors import ConfigError
+
+            raise ConfigError("--ray needs Ray: pip install 'airpicture[ray]'") from None
+    tiling = Tiling.around(sensors, args.partitions, settings.partition.margin_m)
+    trk = PartitionedTracker(sensors, site, None, settings, tiling, args.ray)
+
+    def line(text: str) -> None:
+        print(f"airpicture run: partitions: {text}", file=sys.stderr, flush=True)
+
+    if getattr(args, "stats_every", None):
+        trk.report = (args.stats_every, line)
+
+    def done() -> None:
+        print(f"airpicture run: partitions: {stats_text(trk.stats())}", file=sys.stderr)
+        trk.close()
+
+    stack.callback(done)
+    return trk
+
+
+def queued(stack: Any, sink: Any, method: str, settings: Any) -> Any:
+    """`sink` behind a bounded queue (None stays None); the drops are printed at the end."""
+    import sys
+
+    from airpicture.scale.live import QueuedOutput
+
+    if sink is None:
+        return None
+    q = QueuedOutput(getattr(sink, method), settings.partition.sink_queue, name=method)
+
+    def done() -> None:
+        q.close()
+        print(f"airpicture run: {method}: {q.worker.stats.sent} pictures, {q.dropped} dropped (slow sink)",
+              file=sys.stderr)  # fmt: skip
+
+    stack.callback(done)
+    return q
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import contextlib
@@ -137,6 +215,9 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
+    check_partition_args(args)
+    if args.partitions is not None and not (args.out or args.asterix_out):
+        raise ConfigError("--partitions N needs a picture to make (--out or --asterix-out)")
     if args.asterix:
         from airpicture.cli.asterix import run_live
 
@@ -187,8 +268,11 @@ def run(args: argparse.Namespace) -> int:
                 else None
             )
             site = (args.lat, args.lon, args.alt)
+            tracker: Tracker = ImmGnnTracker(sensors, site, settings=settings.track)
+            if args.partitions:
+                tracker = partitioned(stack, sensors, site, settings, args)
             stages = (
-                ImmGnnTracker(sensors, site, settings=settings.track),
+                tracker,
                 # a live feed's sheet puts its receiver at the site: where it hears from is not judged
                 TrackIntegrity(
                     sensors, site, settings=settings.integrity, reports=settings.reports, placed=False
@@ -202,6 +286,11 @@ def run(args: argparse.Namespace) -> int:
             cat062 = out_sink(args.asterix_out, settings.asterix)
             if cat062 is not None:
                 stack.callback(cat062.close)
+            if args.partitions:  # a slow sink loses pictures (counted), never the regions' time
+                out, cat062 = (
+                    queued(stack, out, "write", settings),
+                    queued(stack, cat062, "send_picture", settings),
+                )
             consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s, cat062)
         if gnss is not None:
             consumer = with_gnss(consumer, gnss, sys.stderr)
