@@ -73,6 +73,10 @@ def coverage(sheet: SensorSheet, lat: FloatArray, lon: FloatArray, alt: FloatArr
     return out
 
 
+#: the compiled table's per-sample ring terms (the reference keeps velocities instead)
+_COMPILED_RING = ("ring_sp", "ring_psi", "ring_turn", "ring_psi_sd")
+
+
 class ReferenceFeatureTable(FeatureTable):
     """The numpy FeatureTable: per-track arrays aligned with the picture's rows, re-keyed to each
     picture's ids (Parking); the settings are FeatureTable's."""
@@ -91,7 +95,7 @@ class ReferenceFeatureTable(FeatureTable):
 
     # the ring keeps velocities and their covariance, not the compiled table's per-sample terms
     _ROW_FIELDS = (
-        *(n for n in FeatureTable._ROW_FIELDS if n not in ("ring_sp", "ring_psi", "ring_turn", "ring_psi_sd")),
+        *(n for n in FeatureTable._ROW_FIELDS if n not in _COMPILED_RING),
         "ring_v",
         "ring_vP",
     )
@@ -243,7 +247,9 @@ def _lognormal(w: FloatArray, median: float, sigma: float) -> FloatArray:
     return np.exp(-0.5 * z * z) / (w * sigma * np.sqrt(2 * np.pi))
 
 
-def wander_logpdf(w: FloatArray, legs: float, m_leg: float, s_leg: float, m_wander: float, s_wander: float) -> FloatArray:
+def wander_logpdf(
+    w: FloatArray, legs: float, m_leg: float, s_leg: float, m_wander: float, s_wander: float
+) -> FloatArray:
     """log of legs * LogNormal(m_leg, s_leg) + (1 - legs) * LogNormal(m_wander, s_wander); 0 where
     w is NaN (not known yet)."""
     x = np.maximum(np.nan_to_num(w, nan=1.0), 1e-3)
@@ -303,7 +309,8 @@ def posterior(
     """BayesClassifier.update's posterior (N, 3) over KINDS; memory: the evidence of its
     ClassMemory (memory.py, plain numpy, not a kernel's), added as it is."""
     looks = np.minimum(1.0 + f.age_s / c.s.kinematic_tau_s, c.s.kinematic_max_looks)
-    logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kinematic_loglik(f, np.log(c.s.kinematic_outlier_p))
+    kin = kinematic_loglik(f, np.log(c.s.kinematic_outlier_p))
+    logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kin
     logp += identity_loglik(ident, mode_c, c.s, uav)
     if memory is not None:
         logp += memory

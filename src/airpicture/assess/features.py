@@ -158,7 +158,7 @@ class FeatureTable:
         self.tau_detect_s = tau_detect_s
         self.sample_dt_s = sample_dt_s
         self.window_s = loiter_window_s
-        self.wander_lag = max(1, int(round(wander_lag_s / sample_dt_s)))
+        self.wander_lag = max(1, round(wander_lag_s / sample_dt_s))
         # the ring holds the loiter window, and at least two wander lags with a few triples
         self.K = max(int(np.ceil(loiter_window_s / sample_dt_s)) + 3, 2 * self.wander_lag + 4)
         S, K = len(sheet.period_s), self.K

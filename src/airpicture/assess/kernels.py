@@ -146,7 +146,8 @@ class ClassifyModel(NamedTuple):
     log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
     flock]; log_prior (3,); plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma
     hi); wanders (3, 5) (classify.WANDER); kinematic_tau_s, kinematic_max_looks, llr_clip,
-    unknown_below_p the settings; log_outlier log of kinematic_outlier_p; codes (3,) int8 ObjectClass codes of the kinds.
+    unknown_below_p the settings; log_outlier log of kinematic_outlier_p; codes (3,) int8
+    ObjectClass codes of the kinds.
     """
 
     log_pd: _F
@@ -395,11 +396,11 @@ def _wander_stat(ring_t, ring_turn, ring_psi_sd, head, lag, noise_max, sample_dt
         if not (noise <= noise_max and even):  # NaN sd (standing) fails too
             continue
         d = 0.0
-        moving = True
+        moving = True  # every sample between a and c has a heading (its sd is not NaN)
         for m in range(lag):
-            d += ring_turn[(head - 1 - j - m) % K] - ring_turn[(head - 1 - j - lag - m) % K]
-            moving = moving and ring_psi_sd[(head - 1 - j - m) % K] == ring_psi_sd[(head - 1 - j - m) % K]
-            moving = moving and ring_psi_sd[(head - 1 - j - lag - m) % K] == ring_psi_sd[(head - 1 - j - lag - m) % K]
+            p, q = (head - 1 - j - m) % K, (head - 1 - j - lag - m) % K
+            d += ring_turn[p] - ring_turn[q]
+            moving = moving and ring_psi_sd[p] == ring_psi_sd[p] and ring_psi_sd[q] == ring_psi_sd[q]
         if moving:
             buf[n] = np.abs(d)
             n += 1
