@@ -1,0 +1,376 @@
+"""The picture and the alerts out as a SAPIENT (BSI Flex 335 v2.0) node of a fusion node, over TCP.
+
+    sink = SapientSink(("fusion", 12000), settings.sapient, site=(lat, lon, alt_m))
+    sink.send_picture(pic); sink.send_alerts(alerts); sink.close()
+
+On each connection the node registers first: a Registration (a child fusion node, what it reports:
+WGS-84 locations in degrees, ENU velocities in m/s, classes of the standard's taxonomy) and waits
+for the fusion node's RegistrationAck; rejected (its reasons kept in `status`) or unanswered in
+`ack_timeout_s`, it tries again with backoff (1 s doubling to 30 s). Registered, it sends a
+StatusReport every `status_interval_s` (the heartbeat the Registration promises), a
+DetectionReport per confirmed track per picture, an Alert per alert step, and a StatusReport
+SYSTEM_GOODBYE on close. Messages are framed as `sources.sapient.frame` says (4-byte
+little-endian length, then the protobuf).
+
+Each track keeps one object_id (a ULID) while it is in the picture; when it leaves, one last
+report with state "lost" goes out. Each airpicture alert keeps one alert_id across its raised /
+updated (status ACTIVE) and cleared (CLEAR) steps. Classes: aircraft and drone are "Air Vehicle"
+(the standard's level-1 sub-classes split manned / UAV by rotary / fixed wing, which airpicture
+does not know), a bird "Animal" / "Bird", else "Unknown"; airpicture's own class is in object_info
+"class" (declared in the Registration), the confidence is the class probability (picture.cls_p).
+
+Sending never blocks the caller: a thread owns the socket; pictures are dropped while not
+registered, alerts wait in a bounded queue (the oldest lost first); every loss is counted.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from typing import Any
+
+import numpy as np
+from sapient_msg.bsi_flex_335_v2_0 import (
+    alert_pb2,
+    location_pb2,
+    registration_pb2,
+    status_report_pb2,
+    velocity_pb2,
+)
+from ulid import ULID
+
+from airpicture.config import SapientSettings
+from airpicture.sources.sapient import ICD_VERSION, Framer, SapientMessage, frame, parse
+from airpicture.types import Alert, ObjectClass, Picture, Rejects, ident_name
+
+REG = registration_pb2.Registration
+ALERT = alert_pb2.Alert
+STATUS = status_report_pb2.StatusReport
+DEG_M = location_pb2.LOCATION_COORDINATE_SYSTEM_LAT_LNG_DEG_M
+WGS84_E = location_pb2.LOCATION_DATUM_WGS84_E
+MPS = velocity_pb2.SPEED_UNITS_MS
+M_PER_DEG = 111_320.0
+#: ObjectClass -> (class, level-1 sub-class) of the standard's taxonomy
+TAXONOMY = {
+    ObjectClass.AIRCRAFT: ("Air Vehicle", None),
+    ObjectClass.DRONE: ("Air Vehicle", None),
+    ObjectClass.BIRD: ("Animal", "Bird"),
+    ObjectClass.UNKNOWN: ("Unknown", None),
+}
+#: alert kind -> (alert type, priority)
+PRIORITY = {
+    "zone_entry": (ALERT.ALERT_TYPE_CRITICAL, ALERT.DISCRETE_PRIORITY_HIGH),
+    "predicted_entry": (ALERT.ALERT_TYPE_WARNING, ALERT.DISCRETE_PRIORITY_MEDIUM),
+    "loitering": (ALERT.ALERT_TYPE_WARNING, ALERT.DISCRETE_PRIORITY_MEDIUM),
+    "uncooperative": (ALERT.ALERT_TYPE_WARNING, ALERT.DISCRETE_PRIORITY_LOW),
+}
+
+
+def _ulid(time_s: float) -> str:
+    return str(ULID.from_timestamp(max(time_s, 0.0)))
+
+
+def _location(lat: float, lon: float, alt: float, sd: tuple[float, float, float] | None = None) -> Any:
+    loc = location_pb2.Location(x=lon, y=lat, coordinate_system=DEG_M, datum=WGS84_E)
+    if math.isfinite(alt):
+        loc.z = alt
+    if sd is not None:  # errors in the coordinates' own units: degrees, m
+        loc.x_error = sd[0] / (M_PER_DEG * max(math.cos(math.radians(lat)), 0.01))
+        loc.y_error, loc.z_error = sd[1] / M_PER_DEG, sd[2]
+    return loc
+
+
+class SapientEncoder:
+    """Pictures, alerts and the node's own messages -> SapientMessages (protobuf objects)."""
+
+    def __init__(self, settings: SapientSettings, site: tuple[float, float, float] | None = None) -> None:
+        self.settings, self.site = settings, site
+        self.node_id = settings.node_id or str(uuid.uuid4())
+        self.objects: dict[int, str] = {}  # track -> object_id, while in the picture
+        self.last: dict[int, Any] = {}  # track -> its last DetectionReport (for its "lost" report)
+        self.alerts: dict[str, str] = {}  # airpicture alert id -> alert_id, until cleared
+        self.statuses = 0
+
+    def _message(self, time_s: float) -> Any:
+        msg = SapientMessage(node_id=self.node_id)
+        msg.timestamp.FromNanoseconds(int(time_s * 1e9))
+        return msg
+
+    def registration(self) -> Any:
+        loc_type = REG.LocationType(location_units=DEG_M, location_datum=WGS84_E)
+        seconds = REG.TIME_UNITS_SECONDS
+        classes = REG.DetectionClassDefinition(
+            confidence_definition=REG.CONFIDENCE_DEFINITION_SINGLE_CLASS,
+            class_definition=[
+                REG.ClassDefinition(type="Air Vehicle", units="probability"),
+                REG.ClassDefinition(
+                    type="Animal", units="probability",
+                    sub_class=[REG.SubClass(type="Bird", units="probability", level=1)],
+                ),
+                REG.ClassDefinition(type="Unknown", units="probability"),
+            ],
+        )  # fmt: skip
+        detection = REG.DetectionDefinition(
+            location_type=loc_type,
+            detection_class_definition=[classes],
+            detection_report=[
+                REG.DetectionReport(category=REG.DETECTION_REPORT_CATEGORY_OBJECT, type="class",
+                                    units=", ".join(m.label for m in ObjectClass)),
+            ],
+            velocity_type=REG.VelocityType(
+                enu_velocity_units=velocity_pb2.ENUVelocityUnits(
+                    east_north_rate_units=MPS, up_rate_units=MPS
+                ),
+                location_datum=WGS84_E,
+            ),
+        )  # fmt: skip
+        mode = REG.ModeDefinition(
+            mode_name="default",
+            mode_type=REG.MODE_TYPE_PERMANENT,
+            # the harness rejects a zero duration: a tracker needs no settling, one second is the least
+            settle_time=REG.Duration(units=seconds, value=1.0),
+            tracking_type=REG.TRACKING_TYPE_TRACK,
+            detection_definition=[detection],
+            task=REG.TaskDefinition(
+                concurrent_tasks=0,  # airpicture takes no tasks
+                region_definition=REG.RegionDefinition(
+                    region_type=[REG.REGION_TYPE_AREA_OF_INTEREST], region_area=[loc_type]
+                ),
+            ),
+        )
+        msg = self._message(time.time())
+        msg.registration.CopyFrom(
+            REG(
+                node_definition=[REG.NodeDefinition(node_type=REG.NODE_TYPE_FUSION_NODE,
+                                                    node_sub_type=["air picture"])],
+                icd_version=ICD_VERSION,
+                name=self.settings.name,
+                short_name=self.settings.name[:16],
+                capabilities=[REG.Capability(category="fusion", type="sensors",
+                                             value="radar, ADS-B / Mode S, Remote ID")],
+                status_definition=REG.StatusDefinition(
+                    status_interval=REG.Duration(units=seconds, value=self.settings.status_interval_s),
+                    location_definition=loc_type,
+                ),
+                mode_definition=[mode],
+                config_data=[REG.ConfigurationData(manufacturer="airpicture", model="airpicture",
+                                                   software_version=_version())],
+            )
+        )  # fmt: skip
+        return msg
+
+    def status(self, goodbye: bool = False) -> Any:
+        msg = self._message(time.time())
+        rep = STATUS(
+            report_id=_ulid(time.time()),
+            system=STATUS.SYSTEM_GOODBYE if goodbye else STATUS.SYSTEM_OK,
+            info=STATUS.INFO_UNCHANGED if self.statuses else STATUS.INFO_NEW,
+            mode="default",
+        )
+        if self.site is not None:
+            rep.node_location.CopyFrom(_location(*self.site))
+        self.statuses += 1
+        msg.status_report.CopyFrom(rep)
+        return msg
+
+    def detections(self, pic: Picture) -> list[Any]:
+        """One DetectionReport per track of the picture, and a "lost" one per track gone."""
+        out = []
+        tracks = {int(t) for t in pic.track}
+        for track in sorted(self.last.keys() - tracks):
+            last = self.last.pop(track)
+            del self.objects[track]
+            last.timestamp.FromNanoseconds(int(pic.time_s * 1e9))
+            last.detection_report.report_id = _ulid(pic.time_s)
+            last.detection_report.state = "lost"
+            out.append(last)
+        for i in range(len(pic)):
+            out.append(self._detection(pic, i))
+        return out
+
+    def _detection(self, pic: Picture, i: int) -> Any:
+        track = int(pic.track[i])
+        t = float(pic.row_time[i]) if pic.row_time is not None else pic.time_s
+        obj = self.objects.setdefault(track, _ulid(float(pic.first_s[i]) if pic.first_s is not None else t))
+        sd = np.sqrt(np.clip(np.diagonal(pic.P[i]), 0.0, None))
+        cls = ObjectClass(int(pic.cls[i]))
+        top, sub = TAXONOMY[cls]
+        p = float(np.clip(pic.cls_p[i], 0.0, 1.0))
+        rep = self._message(t)
+        d = rep.detection_report
+        d.report_id, d.object_id = _ulid(t), obj
+        d.location.CopyFrom(_location(float(pic.lat[i]), float(pic.lon[i]), float(pic.alt_m[i]),
+                                      (float(sd[0]), float(sd[1]), float(sd[2]))))  # fmt: skip
+        ve, vn, vu = (float(v) for v in pic.x[i, 3:6])
+        d.enu_velocity.CopyFrom(velocity_pb2.ENUVelocity(
+            east_rate=ve, north_rate=vn, up_rate=vu,
+            east_rate_error=float(sd[3]), north_rate_error=float(sd[4]), up_rate_error=float(sd[5]),
+        ))  # fmt: skip
+        c = d.classification.add(type=top, confidence=p)
+        if sub is not None:
+            c.sub_class.add(type=sub, confidence=p, level=1)
+        d.object_info.add(type="class", value=cls.label)
+        if name := ident_name(int(pic.ident[i]), pic.names):
+            d.id = name
+        self.last[track] = rep
+        return rep
+
+    def alert(self, a: Alert) -> Any:
+        """One alert step as a SAPIENT Alert (the same alert_id across its steps)."""
+        alert_id = self.alerts.setdefault(a.alert, _ulid(a.time_s))
+        if a.state == "cleared":
+            del self.alerts[a.alert]
+        kind, priority = PRIORITY.get(a.kind, (ALERT.ALERT_TYPE_WARNING, ALERT.DISCRETE_PRIORITY_LOW))
+        msg = self._message(a.time_s)
+        al = msg.alert
+        al.alert_id, al.alert_type, al.priority = alert_id, kind, priority
+        al.status = ALERT.ALERT_STATUS_CLEAR if a.state == "cleared" else ALERT.ALERT_STATUS_ACTIVE
+        al.description = a.message or f"{a.kind} {a.zone}".strip()
+        al.additional_information = f"airpicture {a.kind} {a.state}; zone {a.zone or '-'}; {a.cls}"
+        if math.isfinite(a.lat) and math.isfinite(a.lon):
+            al.location.CopyFrom(_location(a.lat, a.lon, a.alt_m))
+        if a.track in self.objects:
+            al.associated_detection.add(node_id=self.node_id, object_id=self.objects[a.track])
+        return msg
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("airpicture")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class SapientSink:
+    """A SAPIENT node's connection to a fusion node (see the module's docstring). `status` says
+    where the connection is ("connecting", "registered", "rejected: ...", "down: ...")."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        settings: SapientSettings | None = None,
+        site: tuple[float, float, float] | None = None,
+    ) -> None:
+        self.address = address
+        self.settings = settings or SapientSettings()
+        self.encoder = SapientEncoder(self.settings, site)
+        self.status = "connecting"
+        self.sent: dict[str, int] = {}
+        self.dropped = {"picture_unregistered": 0, "queue_full": 0}
+        self.received = Rejects(f"sapient-out {address[0]}:{address[1]}")  # what the fusion node sends
+        self.connections = 0
+        self._queue: deque[tuple[str, bytes]] = deque()
+        self._cv = threading.Condition()
+        self._registered = False
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="sapient-out", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------- the caller's side
+
+    def _put(self, msgs: list[Any]) -> None:
+        frames = [(m.WhichOneof("content"), frame(m)) for m in msgs]
+        with self._cv:
+            for f in frames:
+                if len(self._queue) >= self.settings.max_queue:
+                    self._queue.popleft()
+                    self.dropped["queue_full"] += 1
+                self._queue.append(f)
+            self._cv.notify()
+
+    def send_picture(self, picture: Picture) -> None:
+        msgs = self.encoder.detections(picture)  # always: object ids and "lost" reports stay right
+        if not self._registered:
+            self.dropped["picture_unregistered"] += len(msgs)
+            return
+        self._put(msgs)
+
+    def send_alerts(self, alerts: list[Alert]) -> None:
+        self._put([self.encoder.alert(a) for a in alerts])
+
+    def summary(self) -> str:
+        sent = ", ".join(f"{k} {v}" for k, v in sorted(self.sent.items())) or "nothing"
+        lost = ", ".join(f"{k} {v}" for k, v in self.dropped.items() if v) or "none"
+        where = f"{self.address[0]}:{self.address[1]}"
+        return (f"SAPIENT to {where} as node {self.encoder.node_id}: {self.status}; "
+                f"sent {sent}; dropped {lost}; {self.connections} connections")  # fmt: skip
+
+    def close(self, timeout_s: float = 2.0) -> None:
+        """Send what is queued and a goodbye (within timeout_s), then stop."""
+        with self._cv:
+            self._closing = True
+            self._cv.notify()
+        self._thread.join(timeout_s)
+
+    # ------------------------------------------------------------- the connection thread
+
+    def _send(self, sock: socket.socket, msg: Any) -> None:
+        sock.sendall(frame(msg))
+        kind = msg.WhichOneof("content")
+        self.sent[kind] = self.sent.get(kind, 0) + 1
+
+    def _register(self, sock: socket.socket) -> bool:
+        self._send(sock, self.encoder.registration())
+        framer = Framer(self.received, self.settings.max_message)
+        deadline = time.monotonic() + self.settings.ack_timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            data = sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed before the RegistrationAck")
+            for body in framer.split(data):
+                msg = parse(body)
+                if msg.WhichOneof("content") == "registration_ack":
+                    ack = msg.registration_ack
+                    if not ack.acceptance:
+                        self.status = "rejected: " + "; ".join(ack.ack_response_reason)
+                    return bool(ack.acceptance)
+                self.received.add("before_ack_" + str(msg.WhichOneof("content")))
+        self.status = "down: no RegistrationAck"
+        return False
+
+    def _run(self) -> None:
+        backoff = 1.0
+        while not self._closing:
+            try:
+                with socket.create_connection(self.address, timeout=self.settings.ack_timeout_s) as sock:
+                    self.connections += 1
+                    if self._register(sock):
+                        self.status, self._registered, backoff = "registered", True, 1.0
+                        self._serve(sock)
+                        return
+            except (OSError, ValueError) as e:  # ValueError: a DecodeError of a garbled ack
+                self.status = f"down: {e}"
+            finally:
+                self._registered = False
+            with self._cv:
+                self._cv.wait_for(lambda: self._closing, backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    def _serve(self, sock: socket.socket) -> None:
+        """Registered: heartbeats and the queue until closing (then a goodbye)."""
+        next_status = 0.0
+        while True:
+            now = time.monotonic()
+            if now >= next_status:
+                self._send(sock, self.encoder.status())
+                next_status = now + self.settings.status_interval_s
+            with self._cv:
+                self._cv.wait_for(lambda: self._queue or self._closing, max(0.0, next_status - now))
+                frames, closing = list(self._queue), self._closing
+                self._queue.clear()
+            for kind, f in frames:
+                sock.sendall(f)
+                self.sent[kind] = self.sent.get(kind, 0) + 1
+            if closing:
+                self._send(sock, self.encoder.status(goodbye=True))
+                return
+
+
+__all__ = ["SapientEncoder", "SapientSink"]
