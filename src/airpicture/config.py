@@ -666,6 +666,9 @@ class SapientSettings(_Stage):
     ack_timeout_s: float = Field(
         default=10.0, gt=0, description="wait this long for the RegistrationAck before reconnecting, s"
     )
+    object_hold_s: float = Field(
+        default=600.0, ge=0, description="a track out of the picture keeps its object_id this long, s"
+    )
     max_queue: int = Field(
         default=4096, gt=0, description="messages queued for the fusion node before the oldest is lost"
     )

@@ -12,8 +12,9 @@ DetectionReport per confirmed track per picture, an Alert per alert step, and a 
 SYSTEM_GOODBYE on close. Messages are framed as `sources.sapient.frame` says (4-byte
 little-endian length, then the protobuf).
 
-Each track keeps one object_id (a ULID) while it is in the picture; when it leaves, one last
-report with state "lost" goes out. Each airpicture alert keeps one alert_id across its raised /
+Each track keeps one object_id (a ULID) while it is in the picture and `object_hold_s` after;
+when it leaves, one last report with state "lost" goes out (a track that comes back keeps its
+id). Each airpicture alert keeps one alert_id across its raised /
 updated (status ACTIVE) and cleared (CLEAR) steps. Classes: aircraft and drone are "Air Vehicle"
 (the standard's level-1 sub-classes split manned / UAV by rotary / fixed wing, which airpicture
 does not know), a bird "Animal" / "Bird", else "Unknown"; airpicture's own class is in object_info
@@ -90,7 +91,8 @@ class SapientEncoder:
     def __init__(self, settings: SapientSettings, site: tuple[float, float, float] | None = None) -> None:
         self.settings, self.site = settings, site
         self.node_id = settings.node_id or str(uuid.uuid4())
-        self.objects: dict[int, str] = {}  # track -> object_id, while in the picture
+        self.objects: dict[int, str] = {}  # track -> object_id, until object_hold_s after it left
+        self.seen_s: dict[int, float] = {}
         self.last: dict[int, Any] = {}  # track -> its last DetectionReport (for its "lost" report)
         self.alerts: dict[str, str] = {}  # airpicture alert id -> alert_id, until cleared
         self.statuses = 0
@@ -183,13 +185,15 @@ class SapientEncoder:
         tracks = {int(t) for t in pic.track}
         for track in sorted(self.last.keys() - tracks):
             last = self.last.pop(track)
-            del self.objects[track]
             last.timestamp.FromNanoseconds(int(pic.time_s * 1e9))
             last.detection_report.report_id = _ulid(pic.time_s)
             last.detection_report.state = "lost"
             out.append(last)
         for i in range(len(pic)):
             out.append(self._detection(pic, i))
+            self.seen_s[int(pic.track[i])] = pic.time_s
+        for track in [k for k, t in self.seen_s.items() if not pic.time_s - t <= self.settings.object_hold_s]:
+            del self.objects[track], self.seen_s[track]
         return out
 
     def _detection(self, pic: Picture, i: int) -> Any:

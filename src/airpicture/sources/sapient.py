@@ -148,7 +148,7 @@ def icd_problems(msg: Any, path: str = "") -> list[str]:
         if msg.WhichOneof(name) is None:
             out.append(f"missing {where}.{name}")
     for f, opt in fields:
-        repeated = f.label == f.LABEL_REPEATED
+        repeated = f.is_repeated
         values: list[Any]
         if repeated:
             values = list(getattr(msg, f.name))
