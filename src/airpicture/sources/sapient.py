@@ -185,7 +185,7 @@ def node_uuid(text: str) -> str:
         raise DecodeError("node_id", text[:40], "sapient") from None
 
 
-@dataclass
+@dataclass(eq=False)  # one per connection, kept in a set
 class NodeSession:
     """One sensor node's connection: which node registered on it."""
 
