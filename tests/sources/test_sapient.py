@@ -198,3 +198,34 @@ def test_fuzz_nothing_raises_and_every_input_is_counted(items: list[bytes], flip
         before = stream.rejects.total + sum(stream.messages.values())
         stream.feed(data, 1e9, session)
         assert stream.rejects.total + sum(stream.messages.values()) == before + 1
+
+
+def test_decode_writes_a_row_per_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from airpicture.cli.main import main
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sapient" / "paris_nodes.sapient.gz"
+    out = tmp_path / "rows.csv"
+    assert main(["decode", str(sample), "--format", "sapient", "--out", str(out)]) == 0
+    rows = [r.split(",") for r in out.read_text().splitlines()]
+    assert rows[0][:3] == ["time_s", "node_id", "content"] and len(rows) == 1 + 2 + 1081
+    assert [r[2] for r in rows[1:3]] == ["registration"] * 2
+    assert all(r[2] == "detection_report" and 0 < float(r[4]) <= 120_000 for r in rows[3:])
+    assert "1083 SAPIENT messages" in capsys.readouterr().err
+
+
+def test_a_location_far_out_is_a_reject_not_an_overflow() -> None:
+    stream = SapientStream(sheets())
+    session = registered(stream, 1, 1e9)
+    det = node_registration(NODES[1], stream.sensors[1], 1e9)
+    det.ClearField("registration")
+    d = det.detection_report
+    d.report_id = d.object_id = "01HZX3JQ5Y8W8Q2C7N3V9K4M6B"
+    d.location.x, d.location.y, d.location.z, d.location.coordinate_system, d.location.datum = (
+        2.3,
+        48.9,
+        1e300,
+        1,
+        1,
+    )
+    assert len(stream.feed(det.SerializeToString(), 1e9, session)[0]) == 0
+    assert stream.rejects.counts == {"location_out_of_bounds": 1}

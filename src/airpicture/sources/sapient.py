@@ -49,6 +49,8 @@ from airpicture.types import NO_IDENT, PLOT_DTYPE, Rejects
 SapientMessage = message_pb2.SapientMessage
 ICD_VERSION = "BSI Flex 335 v2.0"
 LENGTH = struct.Struct("<I")
+#: the highest (and lowest) altitude taken from a location: what flies, with room (m)
+MAX_ALT_M = 100_000.0
 #: Crockford base32, 26 characters, the first at most 7 (a 128-bit value)
 _ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$", re.IGNORECASE)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -291,9 +293,9 @@ class SapientStream:
             if scale is None:
                 raise DecodeError("utm_location", None, "sapient")
             lat, lon = loc.y * scale, loc.x * scale
-            if not (abs(lat) <= 90.0 and abs(lon) <= 180.0):
-                raise DecodeError("location_out_of_bounds", (lat, lon), "sapient")
             z = loc.z if loc.HasField("z") else sheet.alt_m
+            if not (abs(lat) <= 90.0 and abs(lon) <= 180.0 and abs(z) <= MAX_ALT_M):
+                raise DecodeError("location_out_of_bounds", (lat, lon, z), "sapient")
             e, n, u = geodetic_to_enu(lat, lon, z, sheet.lat, sheet.lon, sheet.alt_m)
             az = math.atan2(e, n)
             rng = math.sqrt(e * e + n * n + u * u)
