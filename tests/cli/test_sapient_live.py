@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from test_console_live import free_port
 from test_gnss_live import stop
 
@@ -29,8 +30,9 @@ CMD = [sys.executable, "-m", "airpicture"]
 NODES = {0: "7d1e2f30-0000-4a5b-8c9d-0e1f2a3b4c01", 1: "7d1e2f30-1111-4a5b-8c9d-0e1f2a3b4c02"}
 
 
-def node(port: int, sensor: int, sheets: list, msgs: list) -> bool:
-    """A sensor node: connect (retrying while `run` starts), register, send its detections."""
+def node(port: int, sensor: int, sheets: list, plots: np.ndarray) -> bool:
+    """A sensor node: connect (retrying while `run` starts), register, send its detections of the
+    last 25 s (SAPIENT time is the send time: the plots are moved to end now)."""
     deadline = time.monotonic() + 150  # `run` may compile the kernels first
     while True:
         try:
@@ -44,7 +46,9 @@ def node(port: int, sensor: int, sheets: list, msgs: list) -> bool:
         sock.sendall(frame(node_registration(NODES[sensor], sheets[sensor], time.time())))
         size = struct.unpack("<I", sock.recv(4, socket.MSG_WAITALL))[0]
         ack = parse(sock.recv(size, socket.MSG_WAITALL)).registration_ack
-        sock.sendall(b"".join(frame(m) for s, m in msgs if s == sensor))
+        now = plots[plots["sensor"] == sensor].copy()
+        now["time_s"] += time.time() - now["time_s"].max()
+        sock.sendall(b"".join(frame(m) for _, m in plot_detections(now, sheets, {sensor: NODES[sensor]})))
         time.sleep(1.0)
     return bool(ack.acceptance)
 
@@ -56,9 +60,7 @@ def test_run_tracks_sapient_nodes_and_reports_to_a_fusion_node(tmp_path: Path) -
     sensors = tmp_path / "sensors.json"
     sensors.write_text(json.dumps(raw))
     scn = load_scenario(PARIS)
-    plots = scn.plots[(scn.plots["sensor"] <= 1) & (scn.plots["time_s"] < scn.start_s + 25)].copy()
-    plots["time_s"] += time.time() - scn.start_s - 25  # the last 25 s: SAPIENT time is send time
-    msgs = plot_detections(plots, scn.sensors, NODES)
+    plots = scn.plots[(scn.plots["sensor"] <= 1) & (scn.plots["time_s"] < scn.start_s + 25)]
     port = free_port()
     with FusionStub() as stub:
         run = subprocess.Popen(
@@ -68,7 +70,7 @@ def test_run_tracks_sapient_nodes_and_reports_to_a_fusion_node(tmp_path: Path) -
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:
-            accepted = [node(port, s, scn.sensors, msgs) for s in NODES]
+            accepted = [node(port, s, scn.sensors, plots) for s in NODES]
             _, err = run.communicate(timeout=90)
         finally:
             stop(run)
