@@ -172,7 +172,8 @@ def add_in_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sensors",
         metavar="SENSORS_JSON",
-        help="with --asterix: the sensor sheets (sensors.json: positions, noise, sac / sic)",
+        help="with --asterix or --sapient-in: the sensor sheets (sensors.json: positions, noise, sac / sic, "
+        "sapient_node)",
     )
 
 
