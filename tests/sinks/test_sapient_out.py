@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import socket
+import struct
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,7 @@ import pytest
 from airpicture.assess import TrackAssessor, load_zones
 from airpicture.config import SapientSettings
 from airpicture.sinks.sapient import SapientEncoder, SapientSink
-from airpicture.sources.sapient import icd_problems
+from airpicture.sources.sapient import SapientMessage, frame, icd_problems, parse
 from airpicture.sources.scenario import load_scenario
 from airpicture.track.tracker import ImmGnnTracker
 from airpicture.track.windows import scenario_windows
@@ -173,3 +176,34 @@ def test_the_stub_catches_what_breaks_the_icd(run: tuple[list[Picture], list[lis
     said = stub.check(good, other)  # a second look at the same report, from a node not registered
     assert "detection_report before an accepted registration" in said
     assert f"DetectionReport.report_id {good.detection_report.report_id} repeated" in said
+
+
+def test_what_the_fusion_node_sends_is_counted_and_a_hang_up_reconnects() -> None:
+    """A fusion node that tasks the node (airpicture takes no tasks: counted) and hangs up."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(10)
+    sink = SapientSink(server.getsockname(), SapientSettings(node_id=NODE, status_interval_s=60))
+    try:
+        for _ in range(2):
+            conn, _ = server.accept()
+            with conn:
+                size = struct.unpack("<I", conn.recv(4, socket.MSG_WAITALL))[0]
+                assert parse(conn.recv(size, socket.MSG_WAITALL)).WhichOneof("content") == "registration"
+                ack = SapientMessage(node_id=str(uuid.uuid4()))
+                ack.timestamp.GetCurrentTime()
+                ack.registration_ack.acceptance = True
+                task = SapientMessage(node_id=ack.node_id)
+                task.task.SetInParent()
+                conn.sendall(frame(ack) + frame(task))
+                size = struct.unpack("<I", conn.recv(4, socket.MSG_WAITALL))[0]  # the first heartbeat
+                assert parse(conn.recv(size, socket.MSG_WAITALL)).WhichOneof("content") == "status_report"
+        deadline = time.monotonic() + 5
+        while sink.connections < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sink.close(timeout_s=1)
+        server.close()
+    assert sink.connections >= 3 and sink.received.counts["from_fusion_node_task"] == 2
+    assert "received from_fusion_node_task 2" in sink.summary()

@@ -27,6 +27,7 @@ registered, alerts wait in a bounded queue (the oldest lost first); every loss i
 from __future__ import annotations
 
 import math
+import select
 import socket
 import threading
 import time
@@ -302,8 +303,9 @@ class SapientSink:
         sent = ", ".join(f"{k} {v}" for k, v in sorted(self.sent.items())) or "nothing"
         lost = ", ".join(f"{k} {v}" for k, v in self.dropped.items() if v) or "none"
         where = f"{self.address[0]}:{self.address[1]}"
+        got = ", ".join(f"{k} {v}" for k, v in sorted(self.received.counts.items())) or "acks only"
         return (f"SAPIENT to {where} as node {self.encoder.node_id}: {self.status}; "
-                f"sent {sent}; dropped {lost}; {self.connections} connections")  # fmt: skip
+                f"sent {sent}; dropped {lost}; {self.connections} connections; received {got}")  # fmt: skip
 
     def close(self, timeout_s: float = 2.0) -> None:
         """Send what is queued and a goodbye (within timeout_s), then stop."""
@@ -319,21 +321,23 @@ class SapientSink:
         kind = msg.WhichOneof("content")
         self.sent[kind] = self.sent.get(kind, 0) + 1
 
-    def _register(self, sock: socket.socket) -> bool:
+    def _register(self, sock: socket.socket, framer: Framer) -> bool:
+        """Register, and read up to the RegistrationAck (what follows it stays in the framer)."""
         self._send(sock, self.encoder.registration())
-        framer = Framer(self.received, self.settings.max_message)
         deadline = time.monotonic() + self.settings.ack_timeout_s
         while (left := deadline - time.monotonic()) > 0:
             sock.settimeout(left)
             data = sock.recv(65536)
             if not data:
                 raise ConnectionError("closed before the RegistrationAck")
-            for body in framer.split(data):
+            bodies = framer.split(data)
+            for i, body in enumerate(bodies):
                 msg = parse(body)
                 if msg.WhichOneof("content") == "registration_ack":
                     ack = msg.registration_ack
                     if not ack.acceptance:
                         self.status = "rejected: " + "; ".join(ack.ack_response_reason)
+                    self._count(bodies[i + 1 :])
                     return bool(ack.acceptance)
                 self.received.add("before_ack_" + str(msg.WhichOneof("content")))
         self.status = "down: no RegistrationAck"
@@ -345,9 +349,10 @@ class SapientSink:
             try:
                 with socket.create_connection(self.address, timeout=self.settings.ack_timeout_s) as sock:
                     self.connections += 1
-                    if self._register(sock):
+                    framer = Framer(self.received, self.settings.max_message)
+                    if self._register(sock, framer):
                         self.status, self._registered, backoff = "registered", True, 1.0
-                        self._serve(sock)
+                        self._serve(sock, framer)
                         return
             except (OSError, ValueError) as e:  # ValueError: a DecodeError of a garbled ack
                 self.status = f"down: {e}"
@@ -357,16 +362,35 @@ class SapientSink:
                 self._cv.wait_for(lambda: self._closing, backoff)
             backoff = min(backoff * 2, 30.0)
 
-    def _serve(self, sock: socket.socket) -> None:
+    def _drain(self, sock: socket.socket, framer: Framer) -> None:
+        """Take what the fusion node sent (tasks, acks): counted by content, not acted on. Raises
+        ConnectionError when it hung up (the connection is made again)."""
+        while select.select([sock], [], [], 0)[0]:
+            data = sock.recv(65536)
+            if not data:
+                raise ConnectionError("the fusion node closed the connection")
+            self._count(framer.split(data))
+
+    def _count(self, bodies: list[bytes]) -> None:
+        for body in bodies:
+            try:
+                self.received.add("from_fusion_node_" + str(parse(body).WhichOneof("content")))
+            except ValueError:  # a DecodeError
+                self.received.add("from_fusion_node_undecodable")
+
+    def _serve(self, sock: socket.socket, framer: Framer) -> None:
         """Registered: heartbeats and the queue until closing (then a goodbye)."""
         next_status = 0.0
+        sock.settimeout(self.settings.ack_timeout_s)  # a fusion node that stops reading: reconnect
         while True:
+            self._drain(sock, framer)
             now = time.monotonic()
             if now >= next_status:
                 self._send(sock, self.encoder.status())
                 next_status = now + self.settings.status_interval_s
             with self._cv:
-                self._cv.wait_for(lambda: self._queue or self._closing, max(0.0, next_status - now))
+                # at least twice a second: what the fusion node sends, and whether it hung up
+                self._cv.wait_for(lambda: self._queue or self._closing, min(0.5, max(0.0, next_status - now)))
                 frames, closing = list(self._queue), self._closing
                 self._queue.clear()
             for kind, f in frames:
