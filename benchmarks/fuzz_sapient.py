@@ -32,7 +32,7 @@ from airpicture.config import SapientSettings
 from airpicture.geo import enu_to_geodetic
 from airpicture.sensors import load_sheets
 from airpicture.sim.sapient import node_registration, plot_detections
-from airpicture.sinks.sapient import SapientEncoder
+from airpicture.sinks.sapient_messages import SapientEncoder
 from airpicture.sources.sapient import Framer, NodeSession, SapientStream
 from airpicture.sources.scenario import load_scenario
 from airpicture.track.tracker import ImmGnnTracker

@@ -17,7 +17,8 @@ import pytest
 
 from airpicture.assess import TrackAssessor, load_zones
 from airpicture.config import SapientSettings
-from airpicture.sinks.sapient import SapientEncoder, SapientSink
+from airpicture.sinks.sapient import SapientSink
+from airpicture.sinks.sapient_messages import SapientEncoder
 from airpicture.sources.sapient import SapientMessage, frame, icd_problems, parse
 from airpicture.sources.scenario import load_scenario
 from airpicture.track.tracker import ImmGnnTracker
