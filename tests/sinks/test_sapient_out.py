@@ -208,3 +208,23 @@ def test_what_the_fusion_node_sends_is_counted_and_a_hang_up_reconnects() -> Non
         server.close()
     assert sink.connections >= 3 and sink.received.counts["from_fusion_node_task"] == 2
     assert "received from_fusion_node_task 2" in sink.summary()
+
+
+def test_what_the_picture_does_not_know_is_left_out_not_sent_as_nan(
+    run: tuple[list[Picture], list[list[Alert]]],
+) -> None:
+    pic = run[0][-1]
+    P, x, cls_p, lat = pic.P.copy(), pic.x.copy(), pic.cls_p.copy(), pic.lat.copy()
+    P[0, 2, 2] = P[0, 5, 5] = math.nan
+    x[0, 5], cls_p[0], lat[1] = math.nan, math.nan, math.nan
+    broken = dataclasses.replace(pic, P=P, x=x, cls_p=cls_p, lat=lat)
+    enc = SapientEncoder(SapientSettings(node_id=NODE))
+    stub, node = FusionStub(), NodeState()
+    stub.sock.close()
+    node.node_id, node.object_info = NODE, {"class"}
+    msgs = enc.detections(broken)
+    assert len(msgs) == len(pic) - 1 and enc.unplaced == 1  # row 1 has no position
+    assert [v for m in msgs for v in stub.check(m, node)] == []
+    d = msgs[0].detection_report
+    assert not d.location.HasField("z_error") and not d.enu_velocity.HasField("up_rate")
+    assert not d.classification[0].HasField("confidence") and d.enu_velocity.HasField("east_rate")

@@ -121,6 +121,9 @@ class SapientSink:
             for i, body in enumerate(bodies):
                 msg = parse(body)
                 if msg.WhichOneof("content") == "registration_ack":
+                    if msg.HasField("destination_id") and msg.destination_id != self.encoder.node_id:
+                        self.received.add("ack_for_another_node")  # v2.0's ack names the node here
+                        continue
                     ack = msg.registration_ack
                     if not ack.acceptance:
                         self.status = "rejected: " + "; ".join(ack.ack_response_reason)

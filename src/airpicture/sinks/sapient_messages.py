@@ -55,10 +55,17 @@ def _location(lat: float, lon: float, alt: float, sd: tuple[float, float, float]
     loc = location_pb2.Location(x=lon, y=lat, coordinate_system=DEG_M, datum=WGS84_E)
     if math.isfinite(alt):
         loc.z = alt
-    if sd is not None:  # errors in the coordinates' own units: degrees, m
-        loc.x_error = sd[0] / (M_PER_DEG * max(math.cos(math.radians(lat)), 0.01))
-        loc.y_error, loc.z_error = sd[1] / M_PER_DEG, sd[2]
+    if sd is not None:  # errors in the coordinates' own units: degrees, m; only those known
+        x, y, z = sd[0] / (M_PER_DEG * max(math.cos(math.radians(lat)), 0.01)), sd[1] / M_PER_DEG, sd[2]
+        for name, v in (("x_error", x), ("y_error", y), ("z_error", z)):
+            if math.isfinite(v):
+                setattr(loc, name, v)
     return loc
+
+
+def _finite(**values: float) -> dict[str, float]:
+    """The keyword arguments whose value is finite (a message field is left out, not NaN)."""
+    return {k: v for k, v in values.items() if math.isfinite(v)}
 
 
 class SapientEncoder:
@@ -72,6 +79,7 @@ class SapientEncoder:
         self.last: dict[int, Any] = {}  # track -> its last DetectionReport (for its "lost" report)
         self.alerts: dict[str, str] = {}  # airpicture alert id -> alert_id, until cleared
         self.statuses = 0
+        self.unplaced = 0  # track rows not reported: no finite position
 
     def _message(self, time_s: float) -> Any:
         msg = SapientMessage(node_id=self.node_id)
@@ -166,6 +174,9 @@ class SapientEncoder:
             last.detection_report.state = "lost"
             out.append(last)
         for i in range(len(pic)):
+            if not (math.isfinite(pic.lat[i]) and math.isfinite(pic.lon[i])):
+                self.unplaced += 1  # a numerically broken track: no location to report
+                continue
             out.append(self._detection(pic, i))
             self.seen_s[int(pic.track[i])] = pic.time_s
         for track in [k for k, t in self.seen_s.items() if not pic.time_s - t <= self.settings.object_hold_s]:
@@ -179,20 +190,21 @@ class SapientEncoder:
         sd = np.sqrt(np.clip(np.diagonal(pic.P[i]), 0.0, None))
         cls = ObjectClass(int(pic.cls[i]))
         top, sub = TAXONOMY[cls]
-        p = float(np.clip(pic.cls_p[i], 0.0, 1.0))
+        p = _finite(confidence=float(np.clip(pic.cls_p[i], 0.0, 1.0)))
         rep = self._message(t)
         d = rep.detection_report
         d.report_id, d.object_id = _ulid(t), obj
         d.location.CopyFrom(_location(float(pic.lat[i]), float(pic.lon[i]), float(pic.alt_m[i]),
                                       (float(sd[0]), float(sd[1]), float(sd[2]))))  # fmt: skip
         ve, vn, vu = (float(v) for v in pic.x[i, 3:6])
-        d.enu_velocity.CopyFrom(velocity_pb2.ENUVelocity(
-            east_rate=ve, north_rate=vn, up_rate=vu,
-            east_rate_error=float(sd[3]), north_rate_error=float(sd[4]), up_rate_error=float(sd[5]),
-        ))  # fmt: skip
-        c = d.classification.add(type=top, confidence=p)
+        if math.isfinite(ve) and math.isfinite(vn):
+            d.enu_velocity.CopyFrom(velocity_pb2.ENUVelocity(east_rate=ve, north_rate=vn, **_finite(
+                up_rate=vu, east_rate_error=float(sd[3]), north_rate_error=float(sd[4]),
+                up_rate_error=float(sd[5]),
+            )))  # fmt: skip
+        c = d.classification.add(type=top, **p)
         if sub is not None:
-            c.sub_class.add(type=sub, confidence=p, level=1)
+            c.sub_class.add(type=sub, level=1, **p)
         d.object_info.add(type="class", value=cls.label)
         if name := ident_name(int(pic.ident[i]), pic.names):
             d.id = name
