@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from test_console_live import free_port
+from test_console_live import FRAMES, free_port, wait_for_line
 from test_gnss_live import stop
 
 from airpicture.cli.main import main
@@ -92,3 +92,29 @@ def test_run_tracks_sapient_nodes_and_reports_to_a_fusion_node(tmp_path: Path) -
     assert len(rows) == 1 + len(stub.messages)
     det = [r.split(",") for r in rows[1:] if ",detection_report," in r]
     assert len(det) == stub.kinds["detection_report"] and all(48 < float(r[7]) < 49.5 for r in det)
+
+
+def test_a_live_console_reports_its_picture_to_a_fusion_node() -> None:
+    feed, web = free_port(), free_port()
+    server = subprocess.Popen([*CMD, "replay", "--serve-beast", str(feed), str(FRAMES), "--speed", "2000"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    console = None
+    with FusionStub() as stub:
+        try:
+            wait_for_line(server.stderr, "serving ")
+            console = subprocess.Popen(
+                [*CMD, "console", "--beast", f"127.0.0.1:{feed}", "--lat", "49.0097", "--lon", "2.5479",
+                 "--port", str(web), "--sapient-out", f"127.0.0.1:{stub.port}"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            )  # fmt: skip
+            wait_for_line(console.stdout, "airpicture console: ")
+            assert stub.wait_for("detection_report", 3, timeout_s=90), stub.kinds
+        finally:
+            stop(console, server)
+            for stream in (console and console.stdout, server.stderr):
+                if stream is not None:
+                    stream.close()
+        assert stub.wait_for("status_report", 1)
+    assert stub.violations == [], stub.violations[:5]
+    ids = {m.detection_report.id for m in stub.messages if m.WhichOneof("content") == "detection_report"}
+    assert ids <= {"AFR34ZG", "393322"} and ids, ids  # the one flight of the recording
