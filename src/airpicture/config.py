@@ -11,6 +11,7 @@
     ├── console     ConsoleSettings     the operator console (web server)
     ├── asterix     AsterixSettings     CAT062 system tracks out (data source, multicast, numbers)
     ├── store       StoreSettings       the history store writer
+    ├── sapient     SapientSettings     SAPIENT (BSI Flex 335 v2.0) node out, sensor nodes in
     └── partition   PartitionSettings   the live picture split by region (run --partitions)
 
 Where a value comes from, later winning: the defaults here; an optional TOML file
@@ -696,6 +697,42 @@ class PartitionSettings(_Stage):
     )
 
 
+class SapientSettings(_Stage):
+    """SAPIENT (BSI Flex 335 v2.0): airpicture as a node of a fusion node (sinks/sapient.py,
+    `run` / `console` `--sapient-out`) and as the fusion node of sensor nodes (sources/sapient.py,
+    `run --sapient-in`). Sensor nodes are mapped to sheets by their sheet's `sapient_node`."""
+
+    node_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="airpicture's node UUID (SapientMessage.node_id); None: a new one each start",
+    )
+    name: str = Field(default="airpicture", min_length=1, description="Registration name of the node")
+    status_interval_s: float = Field(
+        default=5.0, gt=0, le=3600, description="a StatusReport (heartbeat) is sent this often, s"
+    )
+    ack_timeout_s: float = Field(
+        default=10.0, gt=0, description="wait this long for the RegistrationAck before reconnecting, s"
+    )
+    object_hold_s: float = Field(
+        default=600.0, ge=0, description="a track out of the picture keeps its object_id this long, s"
+    )
+    max_queue: int = Field(
+        default=4096, gt=0, description="messages queued for the fusion node before the oldest is lost"
+    )
+    max_message: int = Field(
+        default=1 << 20,
+        ge=1024,
+        le=1 << 28,
+        description="longest SAPIENT message taken from a sensor node, bytes",
+    )
+    max_skew_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="a sensor node's message stamped further than this from its receipt is rejected, s",
+    )
+
+
 class StoreSettings(_Stage):
     """The history store writer (sinks/store): bounded queues, batches, retention."""
 
@@ -732,6 +769,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     asterix: AsterixSettings = Field(default_factory=AsterixSettings)
     partition: PartitionSettings = Field(default_factory=PartitionSettings)
+    sapient: SapientSettings = Field(default_factory=SapientSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -838,6 +876,7 @@ __all__ = [
     "OutputSettings",
     "PartitionSettings",
     "ReportIntegritySettings",
+    "SapientSettings",
     "Settings",
     "StoreSettings",
     "TrackSettings",

@@ -58,6 +58,11 @@ class _Sheet(BaseModel):
     sic: int | None = Field(
         default=None, ge=0, le=255, description="ASTERIX System Identification Code; None: 1 + its index"
     )
+    sapient_node: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="the UUID of the SAPIENT sensor node whose detections this sheet describes",
+    )
 
 
 class Orbit(BaseModel):

@@ -8,7 +8,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from typing import Any
+
     from airpicture.config import AsterixSettings
+    from airpicture.sensors import SensorSheet
     from airpicture.sinks.asterix import AsterixSink
     from airpicture.sources.scenario import Scenario
 
@@ -168,44 +172,52 @@ def add_in_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sensors",
         metavar="SENSORS_JSON",
-        help="with --asterix: the sensor sheets (sensors.json: positions, noise, sac / sic)",
+        help="with --asterix or --sapient-in: the sensor sheets (sensors.json: positions, noise, sac / sic, "
+        "sapient_node)",
     )
 
 
-def run_live(args: argparse.Namespace) -> int:
-    """`run --asterix ...`: the live ASTERIX feed tracked, judged, assessed, written every
-    picture (console.publish_s of feed time) to --out and --asterix-out."""
+def load_sensors(args: argparse.Namespace, flag: str) -> list[SensorSheet]:
+    """The sheets of --sensors, for a feed of plots (flag names it) that needs them and the site."""
+    import json
+    from pathlib import Path
+
+    from airpicture.errors import ConfigError
+    from airpicture.sensors import load_sheets
+
+    if args.lat is None or args.lon is None or not args.sensors:
+        raise ConfigError(f"{flag} needs the site (--lat, --lon) and the sensor sheets (--sensors)")
+    try:
+        return load_sheets(json.loads(Path(args.sensors).read_text()))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{args.sensors}: {e}") from None
+
+
+def print_summary(sink: Any) -> None:
+    """A network sink's closing line (what it sent, lost, and where its connection stands)."""
+    print(f"airpicture run: {sink.summary()}", file=sys.stderr)
+
+
+def track_live(
+    args: argparse.Namespace, sheets: list[SensorSheet], batches: AsyncIterator[tuple[Any, Any]]
+) -> tuple[int, float]:
+    """A live feed of (plots, reports) batches tracked, judged and assessed; every picture
+    (console.publish_s of feed time) to --out, --asterix-out and --sapient-out, its alerts to
+    --sapient-out. Runs for --duration (or until Ctrl-C); returns (pictures, seconds)."""
     import asyncio
     import contextlib
-    import json
     import time
-    from pathlib import Path
 
     from airpicture.assess import TrackAssessor
     from airpicture.cli.main import settings_of
+    from airpicture.cli.sapient import out_sink as sapient_sink
     from airpicture.cli.warm import ensure_compiled
-    from airpicture.errors import ConfigError
     from airpicture.integrity import TrackIntegrity
-    from airpicture.sensors import load_sheets
     from airpicture.sinks.export import TracksCsvWriter
-    from airpicture.sources.asterix_feed import AsterixStream
-    from airpicture.sources.asterix_live import AsterixTcpSource, AsterixUdpSource
     from airpicture.track.tracker import ImmGnnTracker
     from airpicture.track.windows import FeedWindows
 
-    if args.lat is None or args.lon is None or not args.sensors:
-        raise ConfigError("--asterix needs the site (--lat, --lon) and the sensor sheets (--sensors)")
-    try:
-        sheets = load_sheets(json.loads(Path(args.sensors).read_text()))
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"{args.sensors}: {e}") from None
-    kind, _, where = args.asterix.partition(":")
-    if kind not in ("udp", "tcp"):
-        raise ConfigError(f"--asterix: expected udp:HOST:PORT or tcp:HOST:PORT, got {args.asterix!r}")
-    host, port = udp_address(where)
     settings = settings_of(args)
-    stream = AsterixStream(sheets, name=args.asterix)
-    src = AsterixUdpSource(stream, host, port) if kind == "udp" else AsterixTcpSource(stream, host, port)
     ensure_compiled(settings)
     site = (args.lat, args.lon, args.alt)
     tracker: Any = None
@@ -221,34 +233,39 @@ def run_live(args: argparse.Namespace) -> int:
             if args.out
             else None
         )
-        cat062 = out_sink(args.asterix_out, settings.asterix)
-        if cat062 is not None:
-            stack.callback(cat062.close)
+        sinks: list[Any] = [
+            out_sink(args.asterix_out, settings.asterix),
+            sapient_sink(args.sapient_out, settings.sapient, site),
+        ]
+        for s in sinks:
+            if s is not None:  # closed first, then its summary (callbacks run last in, first out)
+                stack.callback(print_summary, s)
+                stack.callback(s.close)
         tracker = ImmGnnTracker(sheets, site, settings=settings.track)
         if args.partitions:  # the radars' plots routed to the regions they fall in (scale/)
             from airpicture.cli.run import partitioned, queued
 
             tracker = partitioned(stack, sheets, site, settings, args)
-            out, cat062 = (
-                queued(stack, out, "write", settings),
-                queued(stack, cat062, "send_picture", settings),
-            )
-            tracker.sinks.extend(q for q in (out, cat062) if q is not None)
+            out = queued(stack, out, "write", settings)
+            sinks = [queued(stack, s, "send_picture", settings) for s in sinks]
+            tracker.sinks.extend(q for q in (out, *sinks) if q is not None)
 
         async def pump() -> None:
             nonlocal pictures
-            async for plots, reports in src.abatches():
+            async for plots, reports in batches:
                 window = windows.add(reports, plots=plots)
                 if window is None:
                     continue
                 integrity.observe(window)
                 pic = integrity.judge(tracker.step(window))
-                assessor.update(pic)
+                alerts = assessor.update(pic)
                 pictures += 1
                 if out is not None:
                     out.write(pic)
-                if cat062 is not None:
-                    cat062.send_picture(pic)
+                for s in sinks:
+                    if s is not None:
+                        s.send_picture(pic)
+                        s.send_alerts(alerts)
 
         async def until() -> None:
             with contextlib.suppress(TimeoutError):
@@ -256,11 +273,26 @@ def run_live(args: argparse.Namespace) -> int:
 
         t0 = time.monotonic()
         asyncio.run(until())
+    return pictures, time.monotonic() - t0
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """`run --asterix ...`: the live ASTERIX feed tracked (`track_live`)."""
+    from airpicture.errors import ConfigError
+    from airpicture.sources.asterix_feed import AsterixStream
+    from airpicture.sources.asterix_live import AsterixTcpSource, AsterixUdpSource
+
+    sheets = load_sensors(args, "--asterix")
+    kind, _, where = args.asterix.partition(":")
+    if kind not in ("udp", "tcp"):
+        raise ConfigError(f"--asterix: expected udp:HOST:PORT or tcp:HOST:PORT, got {args.asterix!r}")
+    host, port = udp_address(where)
+    stream = AsterixStream(sheets, name=args.asterix)
+    src = AsterixUdpSource(stream, host, port) if kind == "udp" else AsterixTcpSource(stream, host, port)
+    pictures, elapsed = track_live(args, sheets, src.abatches())
     cats = ", ".join(f"CAT{c:03d} {n}" for c, n in sorted(stream.records.items())) or "no records"
     scans = "; ".join(f"{sheets[s].id}: {v.north_markers} north markers, scan {v.period_s:.2f} s"
                       for s, v in sorted(stream.scans.items()))  # fmt: skip
-    print(f"airpicture run: {src.name}: {cats} in {time.monotonic() - t0:.0f} s, {pictures} pictures; "
+    print(f"airpicture run: {src.name}: {cats} in {elapsed:.0f} s, {pictures} pictures; "
           f"{scans or 'no CAT034'}; {stream.rejects.summary()}", file=sys.stderr)  # fmt: skip
-    if cat062 is not None:
-        print(f"airpicture run: {cat062.summary()}", file=sys.stderr)
     return 0

@@ -62,12 +62,14 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--alt", type=float, default=0.0, help="live: site / receiver altitude (m) (default: %(default)s)"
     )
     p.add_argument("--zones", help="live: protected zones (GeoJSON or a JSON list of circles)")
+    from airpicture.cli import sapient
     from airpicture.cli.asterix import add_out_arg
 
     add_out_arg(p)  # live feeds: each published picture also as CAT062
     from airpicture.cli.run import add_partition_args
 
     add_partition_args(p)  # live feeds: the picture split by region, fanned in
+    sapient.add_out_arg(p)  # and to a SAPIENT fusion node, with the alerts
 
 
 def add_server_args(p: argparse.ArgumentParser) -> None:
@@ -113,11 +115,14 @@ def run(args: argparse.Namespace) -> int:
 
         run_live_console(
             feeds, (args.lat, args.lon, args.alt), args.zones, args.host, args.port, args.token, settings,
-            store=args.store, asterix_out=args.asterix_out, partitions=args,
+            store=args.store, asterix_out=args.asterix_out, sapient_out=args.sapient_out,
+            partitions=args,
         )  # fmt: skip
         return 0
-    if args.asterix_out is not None:
-        raise ConfigError("--asterix-out sends a live console's picture: give --beast/--avr/--sbs feeds")
+    if args.asterix_out is not None or args.sapient_out is not None:
+        raise ConfigError(
+            "--asterix-out and --sapient-out send a live console's picture: give --beast/--avr/--sbs feeds"
+        )
     run_scenario_console(
         args.scenario,
         args.speed,

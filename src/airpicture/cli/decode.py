@@ -21,6 +21,11 @@ UDP in pcap / pcapng, one row per record: time_s, category, sac, sic, range_m, a
 lat, lon (021 / 062), altitude_m, flight_level_m, speed_mps, track_deg, icao24, mode3a, callsign,
 track_number, message_type (034). ASTERIX carries the time of day only: time_s is on the capture's
 date (pcap), or seconds of the day (raw files).
+
+--format sapient (never guessed): SAPIENT (BSI Flex 335 v2.0) messages as they go on TCP (each a
+4-byte little-endian length, then the protobuf), one row per message: time_s, node_id, content,
+then for a detection report object_id, range_m, azimuth_deg, elevation_deg (range and bearing in
+the units the node gave) or lat, lon, alt_m, its first class and confidence, and state.
 """
 
 from __future__ import annotations
@@ -36,9 +41,13 @@ COLUMNS = ("time_s", "icao24", "df", "lat", "lon", "altitude_m", "speed_mps", "t
 def configure(parser: argparse.ArgumentParser) -> None:
     from airpicture.cli.args import latitude, longitude
 
-    parser.add_argument("file", help="recording (Beast, AVR, SBS, JSON lines or ASTERIX; .gz accepted)")
     parser.add_argument(
-        "--format", choices=("beast", "avr", "sbs", "jsonl", "asterix"), help="default: guessed (not asterix)"
+        "file", help="recording (Beast, AVR, SBS, JSON lines, ASTERIX or SAPIENT; .gz accepted)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("beast", "avr", "sbs", "jsonl", "asterix", "sapient"),
+        help="default: guessed (not asterix nor sapient)",
     )
     parser.add_argument("--lat", type=latitude, help="receiver latitude (deg), checked against global CPR")
     parser.add_argument("--lon", type=longitude, help="receiver longitude (deg)")
@@ -51,10 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.errors import ConfigError, SinkError, SourceError
     from airpicture.sources.replay import decode_file
 
-    if args.format == "asterix":
-        from airpicture.cli.asterix import decode
+    if args.format in ("asterix", "sapient"):
+        from airpicture.cli import asterix, sapient
 
-        return decode(args)
+        return (asterix if args.format == "asterix" else sapient).decode(args)
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
     receiver = (args.lat, args.lon) if args.lat is not None else None

@@ -55,7 +55,7 @@ class LivePipeline:
         self._lock = threading.Lock()
         self._last = (-math.inf, time.monotonic())  # (last picture time, host time it was made)
         self.coasted = 0  # empty windows stepped while the feeds were silent
-        self.cat062: Any = None  # an AsterixSink: each picture also as CAT062 system tracks
+        self.outs: list[Any] = []  # network sinks (ASTERIX CAT062, SAPIENT): each picture, its alerts
 
     def on_reports(self, reports: np.ndarray) -> None:
         from airpicture.sources.live import describe_feeds
@@ -106,8 +106,9 @@ class LivePipeline:
         alerts = self.assessor.update(pic)
         self.state.publish_alerts(alerts)
         self.state.publish_picture(pic)
-        if self.cat062 is not None:
-            self.cat062.send_picture(pic)
+        for sink in self.outs:
+            sink.send_picture(pic)
+            sink.send_alerts(alerts)
         if self.writer is not None:
             self.writer.submit_picture(pic)
             self.writer.submit_alerts(alerts)
@@ -125,12 +126,14 @@ def run_live_console(
     store: str | None = None,
     asterix_out: tuple[str, int] | None = None,
     partitions: Any = None,
+    sapient_out: tuple[str, int] | None = None,
 ) -> None:
     """Decode, track and assess live Mode S / ADS-B and Remote ID feeds (fmt "beast", "avr", "sbs"
     or "remoteid") and serve the picture until Ctrl-C; store: also record the history (pictures,
     alerts, the feeds' stats) there; asterix_out: also send each picture as CAT062 to this UDP
-    address / multicast group; partitions: options with .partitions N and .ray (`run
-    --partitions`): the picture split by region, fanned in."""
+    address / multicast group; sapient_out: each picture and its alerts to this SAPIENT fusion node;
+    partitions: options with .partitions N and .ray (`run --partitions`): the picture split by
+    region, fanned in."""
     import asyncio
     import contextlib
 
@@ -186,9 +189,11 @@ def run_live_console(
         if isinstance(c.stream, ModesStream):
             c.stream.on_messages = gnss.add
     pipeline = LivePipeline(clients, state, stages, settings, writer, gnss)
+    from airpicture.cli import sapient
     from airpicture.cli.asterix import out_sink
 
-    pipeline.cat062 = out_sink(asterix_out, settings.asterix)
+    outs = (out_sink(asterix_out, settings.asterix), sapient.out_sink(sapient_out, settings.sapient, site))
+    pipeline.outs = [s for s in outs if s is not None]
     stop = threading.Event()
 
     def feed_loop() -> None:
@@ -222,8 +227,8 @@ def run_live_console(
             writer.close(timeout_s=2.0, close_store=True)
         if state.history_store is not None:
             state.history_store.close()
-        if pipeline.cat062 is not None:
-            pipeline.cat062.close()
+        for sink in pipeline.outs:
+            sink.close()
         stack.close()
 
 

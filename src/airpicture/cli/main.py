@@ -35,10 +35,10 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     (
         "decode",
         "airpicture.cli.decode",
-        "decode a Mode S / ADS-B (Beast, AVR, SBS, JSONL) or ASTERIX recording to CSV",
+        "decode a Mode S / ADS-B (Beast, AVR, SBS, JSONL), ASTERIX or SAPIENT recording to CSV",
     ),
     ("gnss", "airpicture.cli.gnss", "map GNSS interference (NIC/NACp per H3 cell and time bin) to GeoJSON"),
-    ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B or ASTERIX feeds into the tracker"),
+    ("run", "airpicture.cli.run", "live pipeline: Mode S / ADS-B, ASTERIX or SAPIENT feeds into the tracker"),
     ("replay", "airpicture.cli.replay", "play a recording back (serve it as a Beast or ASTERIX feed, ...)"),
     (
         "console",

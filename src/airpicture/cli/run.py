@@ -12,7 +12,9 @@ Each feed reconnects with exponential backoff when it drops; per-feed stats (mes
 failures, rejects by reason, last message, reconnects) go to stderr every --stats-every s. With
 --out, the picture is tracked, judged (integrity), classified and written every second of feed time
 (FORMAT.md's tracks.csv), callsigns from the feeds as identities; with --asterix-out the same
-picture goes out as ASTERIX CAT062 system tracks over UDP (multicast or unicast). With --lat/--lon
+picture goes out as ASTERIX CAT062 system tracks over UDP (multicast or unicast); with --sapient-out
+the picture and its alerts go to a SAPIENT (BSI Flex 335 v2.0) fusion node over TCP, airpicture
+registering as one of its nodes. With --lat/--lon
 the decoded messages also feed the GNSS interference map (integrity/gnss.py): its alert steps (a
 cell near the site turning bad, and recovering) are printed to stderr, and --gnss writes the map
 at the end.
@@ -29,6 +31,12 @@ With --asterix, radar plots are routed by their range and azimuth from the radar
 --asterix reads a radar / ADS-B ground station's ASTERIX (CAT048 plots, CAT034 scan timing,
 CAT021 reports) from a UDP port or multicast group or a TCP server instead of Mode S feeds; the
 sheets (--sensors, as a scenario's sensors.json) give each radar's position, noise and SAC/SIC.
+
+    airpicture run --sapient-in 0.0.0.0:12000 --sensors sensors.json --lat 45.0 --lon 16.0 --out t.csv
+
+--sapient-in makes airpicture the SAPIENT fusion node of sensor nodes (radars, RF detectors, EO/IR):
+it accepts their registrations (a sheet's `sapient_node` is the node's UUID; the sheet gives its
+position and noise) and tracks their detection reports (range and bearing, or latitude/longitude).
 """
 
 from __future__ import annotations
@@ -75,10 +83,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stats-every", type=positive, default=10.0, help="stats period (s) (default: %(default)s)"
     )
+    from airpicture.cli import sapient
     from airpicture.cli.asterix import add_in_args, add_out_arg
 
     add_out_arg(parser)
+    sapient.add_out_arg(parser)
     add_in_args(parser)
+    sapient.add_in_arg(parser)
     parser.add_argument(
         "--gnss", metavar="FILE", help="with --lat/--lon: write the GNSS interference map (GeoJSON) at exit"
     )
@@ -114,11 +125,11 @@ class PictureWriter:
         out: Any,
         describe: Callable[[npt.NDArray[np.int64]], tuple[dict[int, str], dict[int, dict[str, object]]]],
         publish_s: float,
-        cat062: Any = None,
+        outs: list[Any] | None = None,
     ) -> None:
         from airpicture.track.windows import FeedWindows
 
-        self.cat062 = cat062  # an AsterixSink: the picture as CAT062 system tracks too
+        self.outs = outs or []  # network sinks (ASTERIX, SAPIENT): each picture and its alerts
 
         self.tracker, self.integrity, self.assessor = stages
         self.out, self.describe = out, describe
@@ -131,11 +142,12 @@ class PictureWriter:
         if window is not None:
             self.integrity.observe(window)
             pic = self.integrity.judge(self.tracker.step(window))
-            self.assessor.update(pic)
+            alerts = self.assessor.update(pic)
             if self.out is not None:
                 self.out.write(pic)
-            if self.cat062 is not None:
-                self.cat062.send_picture(pic)
+            for sink in self.outs:
+                sink.send_picture(pic)
+                sink.send_alerts(alerts)
 
 
 def with_gnss(
@@ -192,7 +204,8 @@ def queued(stack: Any, sink: Any, method: str, settings: Any) -> Any:
 
     if sink is None:
         return None
-    q = QueuedOutput(getattr(sink, method), settings.partition.sink_queue, name=method)
+    alerts = getattr(sink, "send_alerts", None)  # a network sink's alerts keep their place in line
+    q = QueuedOutput(getattr(sink, method), settings.partition.sink_queue, name=method, alerts=alerts)
 
     def done() -> None:
         q.close()
@@ -216,12 +229,18 @@ def run(args: argparse.Namespace) -> int:
     if (args.lat is None) != (args.lon is None):
         raise ConfigError("give both --lat and --lon, or neither")
     check_partition_args(args)
-    if args.partitions is not None and not (args.out or args.asterix_out):
-        raise ConfigError("--partitions N needs a picture to make (--out or --asterix-out)")
+    if args.partitions is not None and not (args.out or args.asterix_out or args.sapient_out):
+        raise ConfigError("--partitions N needs a picture to make (--out, --asterix-out or --sapient-out)")
+    if args.asterix and args.sapient_in:
+        raise ConfigError("--asterix and --sapient-in: one feed of plots at a time")
     if args.asterix:
         from airpicture.cli.asterix import run_live
 
         return run_live(args)
+    if args.sapient_in:
+        from airpicture.cli.sapient import run_live as run_sapient
+
+        return run_sapient(args)
     specs = [(fmt, hp) for fmt in ("beast", "avr", "sbs", "remoteid") for hp in getattr(args, fmt)]
     if not specs:
         raise ConfigError("no feed: give at least one of --beast/--avr/--sbs/--remoteid HOST:PORT")
@@ -249,9 +268,11 @@ def run(args: argparse.Namespace) -> int:
 
     with contextlib.ExitStack() as stack:
         consumer: Callable[[npt.NDArray[np.void]], None] = count
-        if args.out or args.asterix_out:
+        if args.out or args.asterix_out or args.sapient_out:
             if receiver is None:
-                raise ConfigError("--out and --asterix-out need the site: give --lat and --lon")
+                raise ConfigError(
+                    "--out, --asterix-out and --sapient-out need the site: give --lat and --lon"
+                )
             from airpicture.assess import TrackAssessor
             from airpicture.cli.warm import ensure_compiled
             from airpicture.integrity import TrackIntegrity
@@ -281,17 +302,22 @@ def run(args: argparse.Namespace) -> int:
                     sensors, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess
                 ),
             )
-            from airpicture.cli.asterix import out_sink
+            from airpicture.cli import sapient
+            from airpicture.cli.asterix import out_sink, print_summary
 
-            cat062 = out_sink(args.asterix_out, settings.asterix)
-            if cat062 is not None:
-                stack.callback(cat062.close)
+            outs = [
+                s
+                for s in (out_sink(args.asterix_out, settings.asterix),
+                          sapient.out_sink(args.sapient_out, settings.sapient, site))
+                if s is not None
+            ]  # fmt: skip
+            for s in outs:  # closed, then summed up (last in, first out)
+                stack.callback(print_summary, s)
+                stack.callback(s.close)
             if args.partitions:  # a slow sink loses pictures (counted), never the regions' time
-                out, cat062 = (
-                    queued(stack, out, "write", settings),
-                    queued(stack, cat062, "send_picture", settings),
-                )
-            consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s, cat062)
+                out = queued(stack, out, "write", settings)
+                outs = [queued(stack, s, "send_picture", settings) for s in outs]
+            consumer = PictureWriter(stages, out, aircraft, settings.console.publish_s, outs)
         if gnss is not None:
             consumer = with_gnss(consumer, gnss, sys.stderr)
         feeds_run = run_feeds(feeds, consumer, duration_s=args.duration, stats_every_s=args.stats_every,

@@ -132,13 +132,34 @@ class QueuedOutput:
     """A picture sink behind a bounded queue: `write` (and `send_picture`) never block; when the
     sink is slower than the pictures come, the oldest queued picture is dropped and counted."""
 
-    def __init__(self, deliver: Callable[[Picture], None], maxsize: int, name: str = "picture-sink") -> None:
-        self.worker: QueueWorker[Picture] = QueueWorker(deliver, name=name, maxsize=maxsize, attempts=1)
+    def __init__(
+        self,
+        deliver: Callable[[Picture], None],
+        maxsize: int,
+        name: str = "picture-sink",
+        alerts: Callable[[list[Any]], None] | None = None,
+    ) -> None:
+        self._deliver, self._alerts = deliver, alerts
+        self.worker: QueueWorker[Picture | list[Any]] = QueueWorker(
+            self._one, name=name, maxsize=maxsize, attempts=1
+        )
+
+    def _one(self, item: Picture | list[Any]) -> None:
+        if isinstance(item, list):
+            if self._alerts is not None:
+                self._alerts(item)
+        else:
+            self._deliver(item)
 
     def write(self, pic: Picture) -> None:
         self.worker.put(pic)
 
     send_picture = write
+
+    def send_alerts(self, alerts: list[Any]) -> None:
+        """A network sink's alert steps, queued behind the pictures they came with."""
+        if alerts and self._alerts is not None:
+            self.worker.put(list(alerts))
 
     @property
     def dropped(self) -> int:
