@@ -206,8 +206,9 @@ def radar_innovation(zh, Hp, Ppp, z, R, third, y, S):
 @jit
 def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
     """Plots -> site-ENU positions (K, 3) and covariances (K, 3, 3), for starting tracks. A 2-D
-    plot without altitude takes the primary-target height prior (its sigma goes into the
-    covariance, so the height is carried as unknown, not as zero)."""
+    plot without altitude takes the primary-target height prior above the site's ground (its
+    sigma goes through the slant-to-ground conversion into the horizontal covariance too: from an
+    antenna 9 km up, a height wrong by 800 m moves the ground position by km at short range)."""
     sr2, sa2, se2, sh2 = sheet.sigmas[0], sheet.sigmas[1], sheet.sigmas[3], sheet.sigmas[4]
     h_prior, sh2_prior = sheet.sigmas[6], sheet.sigmas[7]
     rn = earth.rn
@@ -225,7 +226,7 @@ def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
             drho_dr, drho_dq, ddu_dr, ddu_dq = ce, -rk * se, se, rk * ce
             q2 = se2
         else:
-            h = alt[k] if third[k] == 2 else h_s + h_prior
+            h = alt[k] if third[k] == 2 else earth.site_alt + h_prior
             q2 = sh2 if third[k] == 2 else sh2_prior
             rho = rk
             du = 0.0
