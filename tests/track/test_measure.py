@@ -233,8 +233,9 @@ def test_plot_to_enu_round_trips_radar_predict_mode_c(world: tuple[EnuFrame, flo
 
 
 def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFrame, float, float]) -> None:
-    """A 2-D plot without Mode C takes the height prior; the measured range and azimuth still hold,
-    and the height is carried with the prior's large sigma."""
+    """A 2-D plot without Mode C takes the height prior above the site (not above the antenna);
+    the measured range and azimuth still hold, and the height is carried with the prior's large
+    sigma."""
     frame, rn, rm = world
     g = build_geometry([measure.sheet(x) for x in (RADAR_2D,)], frame)[0]
     n = 4
@@ -247,7 +248,7 @@ def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFram
     np.testing.assert_allclose(z[:, 0], r, rtol=1e-9)
     np.testing.assert_allclose(np.mod(z[:, 1], 2 * np.pi), az, atol=1e-9)
     h, _ = altitude_of(p, SITE[2], rn, rm)
-    np.testing.assert_allclose(h, RADAR_2D["alt_m"] + measure.PRIMARY_HEIGHT_M, atol=5.0)
+    np.testing.assert_allclose(h, SITE[2] + measure.PRIMARY_HEIGHT_M, atol=5.0)
     assert np.all(np.sqrt(C[:, 2, 2]) > 0.5 * measure.PRIMARY_HEIGHT_SIGMA_M)
 
 
