@@ -98,7 +98,7 @@ def test_eval_prints_and_plots_the_bound(tmp_path: Path, capsys: pytest.CaptureF
     assert rc == 0
     assert (tmp_path / "g-crlb.png").stat().st_size > 0
     row = next(ln for ln in out.splitlines() if ln.strip().startswith("aircraft") and "." in ln)
-    pairs, rms, bound, ratio = row.split()[1:]
+    _, rms, bound, ratio = row.split()[1:]
     assert float(rms) == pytest.approx(30.0, abs=0.1)  # the rows' 30 m offset
     # R1 at 5 km: 40 m in range, 9 m across, once a second: the bound lies well under 30 m
     assert 0.0 < float(bound) < 30.0

@@ -99,8 +99,10 @@ def run(args: argparse.Namespace) -> int:
         out = to_json(scores, alerts)
         if bounds is not None:
             out["crlb"] = {
-                group: {r.label: {"pairs": r.pairs, "rms_m": round(r.rms_m, 1), "bound_m": round(r.bound_m, 1)}
-                for r in rows_}
+                group: {
+                    r.label: {"pairs": r.pairs, "rms_m": round(r.rms_m, 1), "bound_m": round(r.bound_m, 1)}
+                    for r in rows_
+                }
                 for group, rows_ in (("by_kind", bounds.by_kind), ("by_sensor_set", bounds.by_set))
             }
         print(json.dumps(out))

@@ -67,7 +67,9 @@ class BoundTable:
     names: list[str]
     cfg: CrlbConfig
 
-    def _last_event(self, k: IntArray, x: FloatArray, m: BoolArray | None = None) -> tuple[IntArray, BoolArray]:
+    def _last_event(
+        self, k: IntArray, x: FloatArray, m: BoolArray | None = None
+    ) -> tuple[IntArray, BoolArray]:
         """Index (into the events, or those where m) of target k[i]'s last event at or before x[i],
         and whether it has one."""
         ek, et = (self.k, self.t) if m is None else (self.k[m], self.t[m])
@@ -106,8 +108,15 @@ class BoundTable:
 
 
 def _radar_events(
-    s: RadarSheet, ref: Reference, frame: EnuFrame, lat: FloatArray, lon: FloatArray, alt: FloatArray,
-    t: FloatArray, kind: str, silent: bool,
+    s: RadarSheet,
+    ref: Reference,
+    frame: EnuFrame,
+    lat: FloatArray,
+    lon: FloatArray,
+    alt: FloatArray,
+    t: FloatArray,
+    kind: str,
+    silent: bool,
 ) -> tuple[FloatArray, FloatArray]:
     """Times (n,) and information (n, 6, 6) of one radar's looks at one target."""
     T = s.scan_period_s
@@ -120,18 +129,21 @@ def _radar_events(
     def sensor_at(tt: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         if s.id in ref.platforms:
             pt, pv = ref.platforms[s.id]
-            return tuple(np.interp(tt, pt, v) for v in pv)  # type: ignore[return-value]
-        return tuple(np.full(len(tt), float(v)) for v in (s.lat, s.lon, s.alt_m))  # type: ignore[return-value]
+            return np.interp(tt, pt, pv[0]), np.interp(tt, pt, pv[1]), np.interp(tt, pt, pv[2])
+        return np.full(len(tt), s.lat), np.full(len(tt), s.lon), np.full(len(tt), s.alt_m)
 
-    at = [np.interp(ks, t, v) for v in (lat, lon, alt)]
-    d = geodetic_to_enu(*at, *sensor_at(ks))
+    d = geodetic_to_enu(np.interp(ks, t, lat), np.interp(ks, t, lon), np.interp(ks, t, alt), *sensor_at(ks))
     td = ks + (np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360) / 360 * T  # the beam crosses it
     td = td[(td >= t[0]) & (td <= t[-1])]
     tl, tn, ta = (np.interp(td, t, v) for v in (lat, lon, alt))
     slat, slon, salt = sensor_at(td)
     seen = covers(
-        s, geodetic_to_ecef(slat, slon, salt), rotation(slat, slon), geodetic_to_ecef(tl, tn, ta),
-        alt_m=ta, sensor_alt_m=salt,
+        s,
+        geodetic_to_ecef(slat, slon, salt),
+        rotation(slat, slon),
+        geodetic_to_ecef(tl, tn, ta),
+        alt_m=ta,
+        sensor_alt_m=salt,
     )
     td, tl, tn, ta, slat, slon, salt = (v[seen] for v in (td, tl, tn, ta, slat, slon, salt))
     p = frame.to_enu(tl, tn, ta)
@@ -172,7 +184,8 @@ def _report_events(
     P = s.update_period_s
     times = np.arange(math.ceil(t[0] / P) * P, t[-1], P)
     times = times[(times >= ref.start_s) & (times <= ref.end_s)]
-    enu = geodetic_to_enu(*(np.interp(times, t, v) for v in (lat, lon, alt)), s.lat, s.lon, s.alt_m)
+    at = [np.interp(times, t, v) for v in (lat, lon, alt)]
+    enu = geodetic_to_enu(at[0], at[1], at[2], s.lat, s.lon, s.alt_m)
     rmax = np.inf if s.max_range_m is None else s.max_range_m
     times = times[(np.hypot(enu[:, 0], enu[:, 1]) <= rmax) & (enu[:, 2] > -200)]
     w = np.array(
@@ -184,7 +197,9 @@ def _report_events(
     return times, np.broadcast_to(np.diag(w * s.p_detect), (len(times), 6, 6))
 
 
-def target_bounds(ref: Reference, cfg: CrlbConfig | None = None, sensors: tuple[str, ...] | None = None) -> BoundTable:
+def target_bounds(
+    ref: Reference, cfg: CrlbConfig | None = None, sensors: tuple[str, ...] | None = None
+) -> BoundTable:
     """The bound after every measurement event of every target, for the sensors named (all when
     None)."""
     cfg = cfg or CrlbConfig()
@@ -243,7 +258,12 @@ def target_bounds(ref: Reference, cfg: CrlbConfig | None = None, sensors: tuple[
         z = np.zeros(0, np.int64)
         return BoundTable(z, np.zeros(0), np.zeros((0, 6, 6)), z, [s.id for s in sheets], cfg)
     return BoundTable(
-        np.concatenate(ks), np.concatenate(ts), np.concatenate(Ps), np.concatenate(ss), [s.id for s in sheets], cfg
+        np.concatenate(ks),
+        np.concatenate(ts),
+        np.concatenate(Ps),
+        np.concatenate(ss),
+        [s.id for s in sheets],
+        cfg,
     )
 
 
@@ -288,7 +308,10 @@ def compare(ref: Reference, tracks: TrackRows, scores: TrackScores, bounds: Boun
         m = m & ok
         n = int(m.sum())
         return BoundRow(
-            label, n, math.sqrt(np.mean(d[m] ** 2)) if n else math.nan, math.sqrt(np.mean(b[m] ** 2)) if n else math.nan
+            label,
+            n,
+            math.sqrt(np.mean(d[m] ** 2)) if n else math.nan,
+            math.sqrt(np.mean(b[m] ** 2)) if n else math.nan,
         )
 
     kinds = [row("all", np.ones(len(pk), bool))]

@@ -1,12 +1,13 @@
 """tracks.csv: the published air picture as rows (FORMAT.md "What a tracker writes").
 
 Columns: time_s, track, lat, lon, alt_m, class, class_p, identity, integrity, integrity_reason,
-integrity_log10_lr. alt_m is empty when the track's height was never measured (a 2-D radar's
-plot without Mode C) or has gone stale (Picture.published_alt_m). Tracks the integrity stage does not believe (`suspect`, `spoofed`) are written
-too, with that mark and its reason (an IntegrityReason label: radar_silent, replay_twin, ...): the
-picture says what it does not believe rather than hiding it (FORMAT.md); `published_only` keeps
-only the `ok` ones. integrity_log10_lr is the log10 likelihood ratio spoofed : real of all the
-evidence on a cooperative track (empty for the others, and when the picture was not judged).
+integrity_log10_lr. alt_m is empty when the track's height was never measured (a 2-D radar's plot
+without Mode C) or has gone stale (Picture.published_alt_m). Tracks the integrity stage does not
+believe (`suspect`, `spoofed`) are written too, with that mark and its reason (an IntegrityReason
+label: radar_silent, replay_twin, ...): the picture says what it does not believe rather than hiding
+it (FORMAT.md); `published_only` keeps only the `ok` ones. integrity_log10_lr is the log10
+likelihood ratio spoofed : real of all the evidence on a cooperative track (empty for the others,
+and when the picture was not judged).
 
 A row is written when a track's estimate is new: at its measurement updates (the filtered state at
 the measurement's time), and, for a track with no newer measurement, predicted ("coasted") once
