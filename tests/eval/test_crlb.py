@@ -104,3 +104,14 @@ def test_eval_prints_and_plots_the_bound(tmp_path: Path, capsys: pytest.CaptureF
     assert 0.0 < float(bound) < 30.0
     assert float(ratio) == pytest.approx(float(rms) / float(bound), rel=0.01)
     assert f"sensors {RADAR['id']}" in out
+
+
+def test_platform_navigation_error_raises_the_bound(tmp_path: Path) -> None:
+    """A radar whose sheet states its navigation sigma gives less information per plot."""
+    target = ("aircraft", line(20_000, 30_000, 100, 0, 2000), (0, 300))
+    bounds = []
+    for nav in (0.0, 200.0):
+        scen = write_scenario(tmp_path / f"s{nav:g}", {"A": target}, 300.0, [dict(RADAR, sigma_nav_m=nav)])
+        table = target_bounds(load_reference(scen))
+        bounds.append(table.horizontal(np.array([0]), np.array([float(table.t[-1])]))[0])
+    assert bounds[1] > bounds[0]

@@ -161,14 +161,14 @@ def _radar_events(
         radar_h(p[i], o[i], Mr[i], 1 if s.three_d else 0, ea, zh, Hp)
         r = zh[0]
         lam = s.clutter_per_scan * 2 * max(r, 1.0) / area * sr * sa  # false plots per whitened area
+        m = 3 if s.three_d else 2
         if s.three_d:
             lam *= se / math.radians(s.clutter_max_elevation_deg)
-            w = np.array([1 / sr**2, 1 / sa**2, 1 / se**2])
-            q = information_reduction(pd, lam, 3)
-        else:
-            w = np.array([1 / sr**2, 1 / sa**2, 0.0])
-            q = information_reduction(pd, lam, 2)
-        info = q * (Hp.T * w) @ Hp
+        q = information_reduction(pd, lam, m)
+        H = Hp[:m]
+        # the sheet's noise, and the platform's navigation error seen through the geometry
+        R = np.diag([sr**2, sa**2, se**2][:m]) + s.sigma_nav_m**2 * H @ H.T
+        info = q * H.T @ np.linalg.solve(R, H)
         if mode_c:
             radar_h(p[i], o[i], Mr[i], 2, ea, zh, Ha)
             info += q * (1 - s.p_mode_c_lost) * np.outer(Ha[2], Ha[2]) / ealt2
@@ -363,7 +363,7 @@ def plot_bounds(c: BoundComparison, path: str | Path, title: str = "", bin_s: fl
     ax = fig.subplots()
     ax.plot(minutes, rms, lw=1.2, color="C3", label="achieved horizontal RMS")
     ax.plot(minutes, bnd, lw=1.2, color="C0", label="PCRLB (same rows)")
-    ax.set_yscale("log")
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("m")
     ax.set_xlabel(f"minutes after the first paired row ({bin_s:g} s bins)")
     ax.grid(alpha=0.3, which="both")
