@@ -105,9 +105,18 @@ class TrackSettings(_Stage):
         default=15000.0, gt=0, description="heights a false Mode C altitude spreads over, m"
     )
     primary_height_m: float = Field(
-        default=800.0, description="height prior of a 2-D plot without altitude, m"
+        default=800.0,
+        description="height prior of a 2-D plot without altitude, above the site (not the antenna: "
+        "an airborne radar's primary targets fly below it), m",
     )
     primary_height_sigma_m: float = Field(default=800.0, gt=0, description="its sigma, m")
+    alt_sigma_max_m: float = Field(
+        default=300.0,
+        gt=0,
+        description="publish a measured height while its 1-sigma is within this (1,000 ft, the "
+        "vertical separation a height must resolve to be of use), m; a height never measured is "
+        "never published",
+    )
     p_gate: float = Field(
         default=0.9999, gt=0, lt=1, description="probability mass inside the Mahalanobis gate"
     )

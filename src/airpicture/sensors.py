@@ -97,6 +97,10 @@ class RadarSheet(_Sheet):
     sigma_elevation_deg: _Positive | None = Field(
         default=None, description="1-sigma elevation noise, deg; None: 2-D"
     )
+    sigma_nav_m: _NonNegative = Field(
+        default=0.0,
+        description="moving platform: 1-sigma of its navigation position per axis, m (0: exact)",
+    )
     reports_altitude: Literal["mode_c"] | None = Field(
         default=None, description="plots carry a Mode C altitude"
     )

@@ -216,6 +216,10 @@ class Picture:
     integrity_l10 : (N,) log10 likelihood ratio spoofed : real of all the integrity evidence
     cls_terms : (N, 7, 3) the classifier's log-likelihood terms per kind (assess.classify.TERMS x
         KINDS), None until assessed: what cls_p was computed from (assess.classify.explain)
+    alt_sigma_m : (N,) 1-sigma of the height (None: not known); alt_known : (N,) the height was
+        measured and is still good to publish (None: every height is). alt_m always holds the
+        estimate (the stages after the tracker reason with it and its sigma); what is published
+        is `published_alt_m()`, NaN where the height is unknown.
     """
 
     time_s: float
@@ -242,9 +246,17 @@ class Picture:
     integrity_reason: npt.NDArray[np.int8] | None = None
     integrity_l10: FloatArray | None = None
     cls_terms: FloatArray | None = None
+    alt_sigma_m: FloatArray | None = None
+    alt_known: BoolArray | None = None
 
     def __len__(self) -> int:
         return len(self.track)
+
+    def published_alt_m(self) -> FloatArray:
+        """(N,) the heights to publish: alt_m, NaN where the height was never measured or is stale."""
+        if self.alt_known is None or len(self.alt_known) != len(self.alt_m):
+            return self.alt_m
+        return np.where(self.alt_known, self.alt_m, np.nan)
 
 
 ALERT_KINDS = tuple(m.label for m in AlertKind)

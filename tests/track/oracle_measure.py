@@ -122,8 +122,8 @@ def plot_to_enu(
 ) -> tuple[FloatArray, FloatArray]:
     """Plots -> site-ENU positions (K, 3) and covariances (K, 3, 3), for starting tracks.
 
-    A 2-D plot without altitude takes the primary-target height prior (its sigma goes into the
-    covariance, so the height is carried as unknown, not as zero).
+    A 2-D plot without altitude takes the primary-target height prior above the site (its sigma
+    goes into the covariance, so the height is carried as unknown, not as zero).
     """
     spec = sheet(spec)
     sr2 = spec.sigma_range_m**2
@@ -131,7 +131,7 @@ def plot_to_enu(
     # sensor altitude above the ellipsoid from its site-ENU position
     h_s, _ = altitude_of(o, site_alt, rn, rm)
     has_h = third == 2
-    h = np.where(has_h, alt, h_s + PRIMARY_HEIGHT_M)
+    h = np.where(has_h, alt, site_alt + PRIMARY_HEIGHT_M)
     sh2 = np.where(has_h, spec.sigma_alt_m**2, PRIMARY_HEIGHT_SIGMA_M**2)
     rho = r.copy()
     for _ in range(3):  # du = dh - rho^2 / 2R (curvature), rho = sqrt(r^2 - du^2)

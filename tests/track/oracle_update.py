@@ -50,16 +50,20 @@ def radar_step(
     jump_mode: int,
 ) -> Updated:
     """Rows k updated with plots (t, z, R, o, M, third) (K,). A row never measured in height
-    (h_known False) updated by a plot without height takes the height prior (antenna height +
-    h_prior, variance h_prior_var) as the third component; a row without identity has its jump
-    mode held off (probability 1e-6, renormalised) before the cycle."""
+    (h_known False) updated by a plot without height, whose height variance predicted (without
+    process noise) from its combined state exceeds 1.01 h_prior_var, takes the height prior (site
+    height + h_prior) as the third component with the variance that tops its information up to
+    the prior's, 1 / (1 / h_prior_var - 1 / predicted); a row without identity has its jump mode
+    held off (probability 1e-6, renormalised) before the cycle."""
     z, R, third = z.copy(), R.copy(), third.copy()
-    pseudo = (third == 0) & ~cols.h_known[k]
+    dt = t - cols.t[k]
+    Pc = cols.Pc[k]
+    pzz = Pc[:, 2, 2] + 2 * dt * Pc[:, 2, 5] + dt * dt * Pc[:, 5, 5]
+    pseudo = (third == 0) & ~cols.h_known[k] & (pzz > 1.01 * h_prior_var)
     if pseudo.any():
-        h_s, _ = measure.altitude_of(o[pseudo], site_alt, rn, rm)
         third[pseudo] = 2
-        z[pseudo, 2] = h_s + h_prior
-        R[pseudo, 2, 2] = h_prior_var
+        z[pseudo, 2] = site_alt + h_prior
+        R[pseudo, 2, 2] = 1.0 / (1.0 / h_prior_var - 1.0 / pzz[pseudo])
     mu = cols.mu[k].copy()
     anon = cols.ident[k] < 0
     mu[anon, jump_mode] = 1e-6

@@ -233,8 +233,9 @@ def test_plot_to_enu_round_trips_radar_predict_mode_c(world: tuple[EnuFrame, flo
 
 
 def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFrame, float, float]) -> None:
-    """A 2-D plot without Mode C takes the height prior; the measured range and azimuth still hold,
-    and the height is carried with the prior's large sigma."""
+    """A 2-D plot without Mode C takes the height prior above the site (not above the antenna);
+    the measured range and azimuth still hold, and the height is carried with the prior's large
+    sigma."""
     frame, rn, rm = world
     g = build_geometry([measure.sheet(x) for x in (RADAR_2D,)], frame)[0]
     n = 4
@@ -247,7 +248,7 @@ def test_plot_to_enu_without_height_keeps_range_and_azimuth(world: tuple[EnuFram
     np.testing.assert_allclose(z[:, 0], r, rtol=1e-9)
     np.testing.assert_allclose(np.mod(z[:, 1], 2 * np.pi), az, atol=1e-9)
     h, _ = altitude_of(p, SITE[2], rn, rm)
-    np.testing.assert_allclose(h, RADAR_2D["alt_m"] + measure.PRIMARY_HEIGHT_M, atol=5.0)
+    np.testing.assert_allclose(h, SITE[2] + measure.PRIMARY_HEIGHT_M, atol=5.0)
     assert np.all(np.sqrt(C[:, 2, 2]) > 0.5 * measure.PRIMARY_HEIGHT_SIGMA_M)
 
 
@@ -287,6 +288,32 @@ def test_radar_noise_and_plot_thirds() -> None:
         third, Rk, _ = _prepared(spec, np.array([5e3, 6e3]), el_, alt_)
         np.testing.assert_array_equal(third, plot_thirds(spec, el_, alt_))
         np.testing.assert_allclose(Rk, radar_noise(spec, third), rtol=1e-15)
+
+
+@pytest.mark.parametrize("spec", [RADAR_2D, RADAR_3D], ids=["2-D", "3-D"])
+def test_platform_navigation_sigma_widens_the_plot_noise(spec: dict) -> None:
+    """A sheet's sigma_nav_m (the antenna known to that per axis) adds nav^2 dz/do dz/do^T to R: a
+    slant range by exactly nav^2 (its gradient is a unit vector), an azimuth due north on the
+    ground by (nav / ground range)^2; a Mode C altitude not at all (it does not depend on where
+    the antenna is); the plot's position by nav^2 per axis."""
+    nav = 50.0
+    r = np.array([5e3, 40e3])
+    none = np.full(2, np.nan)
+    el, alt = (np.array([0.01, 0.02]), none) if spec is RADAR_3D else (none, np.array([np.nan, 3000.0]))
+    o, M = _at_site(2)
+    sheets = [
+        measurement.radar_sheet(measure.sheet(dict(spec, sigma_nav_m=v)), TrackSettings()) for v in (0, nav)
+    ]
+    (t0, _, R0, p0, C0, _), (t1, _, R1, _, C1, _) = (
+        measurement.prepare_plots(r, np.zeros(2), el, alt, o, M, sh, EARTH) for sh in sheets
+    )
+    np.testing.assert_array_equal(t0, t1)
+    np.testing.assert_allclose(R1[:, 0, 0] - R0[:, 0, 0], nav**2, rtol=1e-6)
+    ground = np.hypot(*(p0 - o)[:, :2].T)  # the antenna at the site: its frame is the site's
+    np.testing.assert_allclose(R1[:, 1, 1] - R0[:, 1, 1], (nav / ground) ** 2, rtol=1e-6)
+    if spec is RADAR_2D:
+        assert R1[1, 2, 2] == R0[1, 2, 2]  # the Mode C altitude
+    np.testing.assert_allclose(np.diagonal(C1 - C0, axis1=1, axis2=2), nav**2, rtol=1e-9)
 
 
 @pytest.mark.parametrize(

@@ -148,6 +148,47 @@ def test_moving_radar_plots_are_measured_from_the_platform() -> None:
     assert rms[False] > 1000.0
 
 
+@pytest.mark.parametrize("mode_c", [False, True], ids=["primary-only", "mode-c"])
+def test_a_height_never_measured_is_published_as_unknown(mode_c: bool) -> None:
+    """An airborne 2-D radar 9 km up sees an aircraft at 1,500 m 40 km away. Without Mode C the
+    track's height is never measured: it is published empty (NaN), its sigma says how little is
+    known, and the slant range still gives the ground position (the height prior's sigma carried
+    through the slant-to-ground conversion, not a guess at the platform's height). With Mode C the
+    height is published, within tens of metres."""
+    aew = dict(
+        tk.RADAR, id="AEW", moving=True, lat=48.86, lon=2.29, alt_m=9000.0, scan_period_s=10.0,
+        max_range_m=300_000.0, min_range_m=1000.0, sigma_range_m=100.0, sigma_azimuth_deg=0.2,
+        clutter_per_scan=5.0,
+    )  # fmt: skip
+    path = tk.straight((30_000.0, 25_000.0, 1500.0), (-120.0, 60.0, 0.0))
+    platform = tk.straight((0.0, -10_000.0, 9000.0), (150.0, 0.0, 0.0))
+    t_nav = tk.T0 + np.arange(-20.0, 400.0, 1.0)
+    lla = np.column_stack(tk.FRAME.to_geodetic(platform(t_nav)))
+
+    def nav(t: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.interp(t, t_nav, lla[:, k]) for k in range(3)])
+
+    rng = np.random.default_rng(16)
+    plots = tk.radar_plots(path, range(30), rng, spec=aew, pd=1.0, mode_c=mode_c, nav=nav)
+    _, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 300.0, sensors=[aew], platforms={0: (t_nav, lla)})
+    alt, sigma, err = [], [], []
+    for pic in pictures:
+        m = tk.near(pic, path, 3000.0)
+        assert pic.row_time is not None and pic.alt_sigma_m is not None
+        true_alt = tk.FRAME.to_geodetic(path(pic.row_time[m]))[2]  # above the ellipsoid
+        alt += (pic.published_alt_m()[m] - true_alt).tolist()
+        sigma += pic.alt_sigma_m[m].tolist()
+        err += np.hypot(*(pic.x[m, :2] - path(pic.row_time[m])[:, :2]).T).tolist()
+    assert len(alt) > 10
+    if mode_c:
+        assert np.all(np.isfinite(alt))
+        assert np.max(np.abs(alt)) < 60.0
+    else:
+        assert np.all(np.isnan(alt))
+        assert np.min(sigma) > 300.0  # the prior's, not a measurement's
+    assert np.sqrt(np.mean(np.square(err))) < 400.0  # 0.2 deg at 40 km is 140 m
+
+
 def test_two_radars_one_aircraft_one_track() -> None:
     """A light aircraft crossing the site, seen by the 2-D surveillance radar (4 s, no Mode C) and
     the 3-D site radar (1 s): one track fed by both, as accurate as the better radar."""

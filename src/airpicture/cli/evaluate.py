@@ -46,6 +46,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alerts", help="alerts.csv to score against the drones' zone entries and loitering")
     p.add_argument("--plot", help="write a PNG of GOSPA and track/target counts over time here")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument(
+        "--crlb",
+        action="store_true",
+        help="also the posterior Cramér-Rao bound on the horizontal error next to the achieved RMS, "
+        "per kind and per sensor set (docs/crlb.md); with --plot, also PLOT's stem + '-crlb.png'",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,10 +85,31 @@ def run(args: argparse.Namespace) -> int:
     title = f"{Path(args.scenario).name}: {Path(args.tracks).name}"
     if args.plot:
         plot(scores, args.plot, title)
+    bounds = None
+    if args.crlb:
+        from airpicture.eval.crlb import compare, format_bounds, plot_bounds, target_bounds
+
+        table = target_bounds(ref, sensors=cfg.sensors)
+        rows = read_tracks(args.tracks, ref.origin)
+        bounds = compare(ref, rows.select(rows.integrity != "spoofed"), scores, table)
+        if args.plot:
+            crlb_png = Path(args.plot).with_name(Path(args.plot).stem + "-crlb.png")
+            plot_bounds(bounds, crlb_png, f"{title}: horizontal error and its bound")
     if args.json:
-        print(json.dumps(to_json(scores, alerts)))
+        out = to_json(scores, alerts)
+        if bounds is not None:
+            out["crlb"] = {
+                group: {
+                    r.label: {"pairs": r.pairs, "rms_m": round(r.rms_m, 1), "bound_m": round(r.bound_m, 1)}
+                    for r in rows_
+                }
+                for group, rows_ in (("by_kind", bounds.by_kind), ("by_sensor_set", bounds.by_set))
+            }
+        print(json.dumps(out))
     else:
         print(format_table(scores, cfg, alerts, title=f"airpicture eval — {title}"))
+        if bounds is not None:
+            print(format_bounds(bounds, table.names))
         if args.plot:
             print(f"plot: {args.plot}")
     return 0

@@ -123,7 +123,8 @@ class Cat062Encoder:
         number, first = self.numbers.number(track, pic.time_s)
         t = float(pic.row_time[i]) if pic.row_time is not None else pic.time_s
         ve, vn, vu = (float(v) for v in pic.x[i, 3:6])
-        lat, lon, alt = float(pic.lat[i]), float(pic.lon[i]), float(pic.alt_m[i])
+        # I130 only for a height that was measured and is not stale (Picture.published_alt_m)
+        lat, lon, alt = float(pic.lat[i]), float(pic.lon[i]), float(pic.published_alt_m()[i])
         age = pic.time_s - float(pic.last_update_s[i])
         items: dict[str, Any] = {
             "010": _item("010", (("SAC", s.sac), ("SIC", s.sic))),

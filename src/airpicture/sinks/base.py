@@ -34,6 +34,8 @@ def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
     classes, integrity = ObjectClass.labels(pic.cls), Integrity.labels(pic.integrity)
     why = pic.integrity_reason if pic.integrity_reason is not None else np.zeros(len(pic), np.int8)
     reasons = IntegrityReason.labels(why)
+    alt = pic.published_alt_m()
+    alt_sigma = pic.alt_sigma_m if pic.alt_sigma_m is not None else np.full(len(pic), np.nan)
     rows = []
     for i in range(len(pic)):
         rows.append(
@@ -42,7 +44,8 @@ def picture_to_dicts(pic: Picture) -> list[dict[str, object]]:
                 "track": int(pic.track[i]),
                 "lat": round(float(pic.lat[i]), 7),
                 "lon": round(float(pic.lon[i]), 7),
-                "alt_m": _clean(round(float(pic.alt_m[i]), 1)),
+                "alt_m": _clean(round(float(alt[i]), 1)),
+                "alt_sigma_m": _clean(round(float(alt_sigma[i]), 1)),
                 "speed_mps": round(float(speed[i]), 1),
                 "vrate_mps": round(float(pic.x[i, 5]), 1),
                 "class": classes[i],

@@ -104,6 +104,7 @@ def track_events(
 ) -> list[bytes]:
     """One CoT event per track of the picture (a per-object view: sinks only)."""
     ce, le = errors_m(pic.P)
+    alt = pic.published_alt_m()  # NaN (CoT's 9999999, unknown): a height never measured or stale
     out = []
     for i in range(len(pic)):
         cls = ObjectClass(int(pic.cls[i]))
@@ -120,7 +121,7 @@ def track_events(
                 pic.time_s + stale_s,
                 float(pic.lat[i]),
                 float(pic.lon[i]),
-                float(pic.alt_m[i]),
+                float(alt[i]),
                 float(ce[i]),
                 float(le[i]),
                 {

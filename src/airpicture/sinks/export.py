@@ -1,11 +1,13 @@
 """tracks.csv: the published air picture as rows (FORMAT.md "What a tracker writes").
 
 Columns: time_s, track, lat, lon, alt_m, class, class_p, identity, integrity, integrity_reason,
-integrity_log10_lr. Tracks the integrity stage does not believe (`suspect`, `spoofed`) are written
-too, with that mark and its reason (an IntegrityReason label: radar_silent, replay_twin, ...): the
-picture says what it does not believe rather than hiding it (FORMAT.md); `published_only` keeps
-only the `ok` ones. integrity_log10_lr is the log10 likelihood ratio spoofed : real of all the
-evidence on a cooperative track (empty for the others, and when the picture was not judged).
+integrity_log10_lr. alt_m is empty when the track's height was never measured (a 2-D radar's plot
+without Mode C) or has gone stale (Picture.published_alt_m). Tracks the integrity stage does not
+believe (`suspect`, `spoofed`) are written too, with that mark and its reason (an IntegrityReason
+label: radar_silent, replay_twin, ...): the picture says what it does not believe rather than hiding
+it (FORMAT.md); `published_only` keeps only the `ok` ones. integrity_log10_lr is the log10
+likelihood ratio spoofed : real of all the evidence on a cooperative track (empty for the others,
+and when the picture was not judged).
 
 A row is written when a track's estimate is new: at its measurement updates (the filtered state at
 the measurement's time), and, for a track with no newer measurement, predicted ("coasted") once
@@ -105,13 +107,14 @@ class TracksCsvWriter:
             self._swept = len(self._last)
         names = {i: _csv_field(ident_name(i, pic.names)) for i in {ident[j] for j in keep}}
         # a few rows per picture: Python's formatting beats numpy's string arrays here
-        lat, lon, alt = pic.lat.tolist(), pic.lon.tolist(), pic.alt_m.tolist()
+        lat, lon = pic.lat.tolist(), pic.lon.tolist()
+        alt = [f"{a:.1f}" if math.isfinite(a) else "" for a in pic.published_alt_m().tolist()]  # '': unknown
         cls, cls_p, integrity = pic.cls.tolist(), pic.cls_p.tolist(), pic.integrity.tolist()
         reason = pic.integrity_reason.tolist() if pic.integrity_reason is not None else [0] * len(track)
         l10 = pic.integrity_l10.tolist() if pic.integrity_l10 is not None else None
         lr = {j: f"{l10[j]:.1f}" if l10 is not None and ident[j] >= 0 else "" for j in keep}
         lines = [
-            f"{row_time[j]:.2f},{track[j]},{lat[j]:.6f},{lon[j]:.6f},{alt[j]:.1f},{CLASS_LABELS[cls[j]]},"
+            f"{row_time[j]:.2f},{track[j]},{lat[j]:.6f},{lon[j]:.6f},{alt[j]},{CLASS_LABELS[cls[j]]},"
             f"{cls_p[j]:.3f},{names[ident[j]]},{INTEGRITY_LABELS[integrity[j]]},{REASON_LABELS[reason[j]]},{lr[j]}"
             for j in keep
         ]

@@ -66,6 +66,8 @@ def _start_from_plots(cols_f, rows, plots_f, new, score_mode_c, sensor, motion_f
         cols.ident[r] = plots.pid[p]
         cols.mode_c[r] = third == 2
         cols.h_known[r] = third > 0
+        if third > 0:
+            cols.t_height[r] = plots.t[p]
 
 
 def start_from_reports(cols, rows, reports, sel, sig2, score, sensor, motion):
@@ -95,6 +97,8 @@ def _start_from_reports(cols_f, rows, reports_f, sel, sig2, score, sensor, motio
         cols.score[r] = cols.peak[r] = score
         cols.ident[r] = reports.ident[p]
         cols.mode_c[r] = cols.h_known[r] = mask[2]
+        if mask[2]:
+            cols.t_height[r] = reports.t[p]
 
 
 __all__ = ["NO_ALTITUDE_VAR_M2", "close_row", "open_row", "start_from_plots", "start_from_reports"]

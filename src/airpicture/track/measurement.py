@@ -39,9 +39,10 @@ MODE_C_STEP_M = 25 * 0.3048
 class RadarSheetRecord(NamedTuple):
     """A radar's sheet as kernels take it. sigmas: [range^2, azimuth^2, elevation^2 (R),
     elevation^2 (start), altitude^2 (start), altitude^2 + Mode C step^2/12 (R), primary height,
-    primary height^2]; clutter: [false plots per scan, max range, min range, clutter elevation
-    span (rad), Mode C share / Mode C span]; pd: detection probability used in association
-    (the best of the kinds it sees); three_d: it measures elevation."""
+    primary height^2, platform navigation position^2 per axis]; clutter: [false plots per scan,
+    max range, min range, clutter elevation span (rad), Mode C share / Mode C span]; pd:
+    detection probability used in association (the best of the kinds it sees); three_d: it
+    measures elevation."""
 
     sigmas: FloatArray
     clutter: FloatArray
@@ -64,6 +65,7 @@ def radar_sheet(spec: RadarSheet, settings: TrackSettings) -> RadarSheetRecord:
             sh2 + MODE_C_STEP_M**2 / 12,
             settings.primary_height_m,
             settings.primary_height_sigma_m**2,
+            spec.sigma_nav_m**2,
         ]
     )
     clutter = np.array(
@@ -206,8 +208,9 @@ def radar_innovation(zh, Hp, Ppp, z, R, third, y, S):
 @jit
 def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
     """Plots -> site-ENU positions (K, 3) and covariances (K, 3, 3), for starting tracks. A 2-D
-    plot without altitude takes the primary-target height prior (its sigma goes into the
-    covariance, so the height is carried as unknown, not as zero)."""
+    plot without altitude takes the primary-target height prior above the site's ground (its
+    sigma goes through the slant-to-ground conversion into the horizontal covariance too: from an
+    antenna 9 km up, a height wrong by 800 m moves the ground position by km at short range)."""
     sr2, sa2, se2, sh2 = sheet.sigmas[0], sheet.sigmas[1], sheet.sigmas[3], sheet.sigmas[4]
     h_prior, sh2_prior = sheet.sigmas[6], sheet.sigmas[7]
     rn = earth.rn
@@ -225,7 +228,7 @@ def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
             drho_dr, drho_dq, ddu_dr, ddu_dq = ce, -rk * se, se, rk * ce
             q2 = se2
         else:
-            h = alt[k] if third[k] == 2 else h_s + h_prior
+            h = alt[k] if third[k] == 2 else earth.site_alt + h_prior
             q2 = sh2 if third[k] == 2 else sh2_prior
             rho = rk
             du = 0.0
@@ -286,6 +289,17 @@ def _prepare_plots(r, az, el, alt, o, Mr, sheet_f, earth_f):
         per = 1.0 / clutter[3] if third[k] == 1 else (clutter[4] if third[k] == 2 else 1.0)
         lam[k] = clutter[0] * 2 * max(r[k], 1.0) / area * per
     pp, Cpp = plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth)
+    nav2 = sigmas[8]
+    if nav2 > 0:  # the antenna is where its navigation says, to nav2 per axis: dz/do = -dz/dp
+        zh, Hp = np.empty(3), np.empty((3, 3))
+        for k in range(K):
+            radar_h(pp[k], o[k], Mr[k], 1 if third[k] == 1 else 0, earth, zh, Hp)
+            n_ang = 3 if third[k] == 1 else 2  # a Mode C altitude does not depend on the antenna
+            for i in range(n_ang):
+                for j in range(n_ang):
+                    R[k, i, j] += nav2 * (Hp[i, 0] * Hp[j, 0] + Hp[i, 1] * Hp[j, 1] + Hp[i, 2] * Hp[j, 2])
+            for i in range(3):
+                Cpp[k, i, i] += nav2
     return third, z, R, pp, Cpp, lam
 
 

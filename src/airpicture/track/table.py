@@ -32,7 +32,8 @@ class TrackColumns(NamedTuple):
     miss_lp (C,) log-probability of the misses since t_update, already added to score; ident (C,)
     int64 cooperative identity (NO_IDENT: none); sensors (C,) int64 bit mask of the sensors that
     measured it; mode_c (C,) a reported altitude updated it; h_known (C,) a height was measured;
-    t_confirmed (C,) when it was confirmed (NaN: not yet).
+    t_confirmed (C,) when it was confirmed (NaN: not yet); t_height (C,) its last height
+    measurement (NaN: never).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -58,6 +59,7 @@ class TrackColumns(NamedTuple):
     mode_c: npt.NDArray[np.bool_]
     h_known: npt.NDArray[np.bool_]
     t_confirmed: npt.NDArray[np.float64]
+    t_height: npt.NDArray[np.float64]
 
 
 class TrackTable:
@@ -90,6 +92,7 @@ class TrackTable:
         "mode_c": ((), "?", False),
         "h_known": ((), "?", False),
         "t_confirmed": ((), "f8", np.nan),
+        "t_height": ((), "f8", np.nan),
     }
 
     alive: npt.NDArray[np.bool_]
@@ -115,6 +118,7 @@ class TrackTable:
     mode_c: npt.NDArray[np.bool_]
     h_known: npt.NDArray[np.bool_]
     t_confirmed: npt.NDArray[np.float64]
+    t_height: npt.NDArray[np.float64]
 
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0

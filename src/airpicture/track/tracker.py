@@ -351,6 +351,7 @@ class ImmGnnTracker:
         )
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
+        alt_sigma = np.sqrt(np.maximum(P[:, 2, 2], 0.0))  # d(height)/d(up) = 1 to 1e-3 in range
         return Picture(
             time_s=t,
             track=tb.id[rows],
@@ -373,6 +374,8 @@ class ImmGnnTracker:
             seen_n=tb.n_seen[rows],
             manoeuvre_p=1.0 - tb.mu[rows, 0],  # the modes other than the quiet one
             first_s=tb.t_first[rows],
+            alt_sigma_m=alt_sigma,
+            alt_known=tb.h_known[rows] & (alt_sigma <= self.settings.alt_sigma_max_m),
         )
 
 

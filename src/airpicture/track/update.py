@@ -17,7 +17,7 @@ import numpy as np
 from airpicture.compiled import jit
 from airpicture.track.geometry import Earth
 from airpicture.track.linalg import LOG2PI, inv_logdet, mahalanobis
-from airpicture.track.measurement import Plots, RadarSheetRecord, Reports, height, radar_h
+from airpicture.track.measurement import Plots, RadarSheetRecord, Reports, radar_h
 from airpicture.track.motion import Motion, combine_one, mix_predict, predict_combined
 from airpicture.track.table import TrackColumns
 
@@ -191,14 +191,21 @@ def book(cols, r, xs, Ps, mus, t, gain, sensor, mode_c_seen, h_seen):
     cols.n_seen[r, sensor] += 1
     cols.mode_c[r] |= mode_c_seen
     cols.h_known[r] |= h_seen
+    if h_seen:
+        cols.t_height[r] = t
 
 
 def update_with_plots(cols, k, m, gain, plots, sheet, sensor, earth, motion):
     """IMM update of table rows k with plots m, and their bookkeeping (in place). A track never
-    measured in height, updated by a plot without height, takes the primary-target height prior as
-    a weak pseudo-measurement (range alone would let the EKF trade ground range for height without
-    bound); a track without identity has its jump mode held off (radar plots do not step); a plot's
-    Mode S address names a track that has none. Returns the number of rows quarantined."""
+    measured in height, updated by a plot without height, is held to the primary-target height prior
+    (above the site's ground): range alone would let the EKF trade ground range for height without
+    bound. The prior is one piece of knowledge, not a fresh measurement each scan, so the
+    pseudo-measurement only tops the height's information up to the prior's (its variance is
+    1/(1/prior - 1/predicted) when the predicted height is less certain than the prior, and it is
+    left out otherwise): the height stays as uncertain as the prior says, and that uncertainty
+    reaches the ground position through the slant range. A track without identity has its jump mode
+    held off (radar plots do not step); a plot's Mode S address names a track that has none. Returns
+    the number of rows quarantined."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
     return _update_with_plots(cols[:], k, m, gain, plots[:], sheet[:], sensor, earth[:], motion[:])
 
@@ -229,9 +236,13 @@ def _update_with_plots(cols_f, k, m, gain, plots_f, sheet_f, sensor, earth_f, mo
         zm[:] = z[p]
         Rm[:, :] = R[p]
         if th == 0 and not h_known[r]:
-            th = 2
-            zm[2] = height(o[p], earth) + h_prior
-            Rm[2, 2] = h_var
+            dt = t_pl[p] - t_trk[r]
+            Pc = cols.Pc[r]
+            pzz = Pc[2, 2] + 2 * dt * Pc[2, 5] + dt * dt * Pc[5, 5]  # height variance, predicted
+            if pzz > 1.01 * h_var:
+                th = 2
+                zm[2] = earth.site_alt + h_prior
+                Rm[2, 2] = 1.0 / (1.0 / h_var - 1.0 / pzz)
         xs[:, :] = x[r]
         Ps[:, :, :] = P[r]
         mus[:] = mu[r]

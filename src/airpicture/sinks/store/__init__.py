@@ -34,7 +34,8 @@ HistoryStore (both backends), all times UTC epoch seconds, ranges inclusive, Non
 
 TrackRows: `.columns` dict of arrays named as schema.TRACK_COLUMNS (time_s track lat lon alt_m
 e n u ve vn vu var_* cov_en cls cls_p ident identity sensors integrity mode_c last_update_s),
-`rows["lat"]`, `len(rows)`, `.to_records()` (JSON-ready dicts). StoredAlert: id, alert (Alert),
+`rows["lat"]`, `len(rows)`, `.to_records()` (JSON-ready dicts). alt_m is the published height
+(NaN: never measured or stale); var_u is its variance either way. StoredAlert: id, alert (Alert),
 acknowledged, ack_time_s, ack_by.
 
 Errors: a database that cannot be opened, read or written raises airpicture.errors.SinkError;

@@ -177,7 +177,7 @@ def picture_rows(picture: Picture) -> list[tuple[Any, ...]]:
         picture.track.tolist(),
         picture.lat.tolist(),
         picture.lon.tolist(),
-        picture.alt_m.tolist(),
+        picture.published_alt_m().tolist(),  # NaN: a height never measured or stale
         *(picture.x[:, i].tolist() for i in range(6)),
         *(P[:, i, i].tolist() for i in range(6)),
         P[:, 0, 1].tolist(),
@@ -231,6 +231,8 @@ def rows_to_picture(time_s: float, rows: TrackRows) -> Picture:
         mode_c=c["mode_c"].astype(bool),
         names=names,
         integrity_reason=c["integrity_reason"].astype(np.int8),
+        alt_sigma_m=np.sqrt(np.maximum(c["var_u"], 0.0)),
+        alt_known=np.isfinite(c["alt_m"]),
     )
 
 

@@ -16,11 +16,12 @@ Websocket messages (JSON objects, `type` first; tracks travel as columns named i
   sensors   {sensors: [...]};  zones {zones: [...]};  replay {replay: {t, start_s, end_s, ...}}
   gnss      {gnss: FeatureCollection}  the GNSS interference map, a bin per H3 cell (sinks/gnss.py
             features: h3, start_s, end_s, aircraft, degraded, unrated, share, interference, closed)
-Columns: id, lat, lon, alt (m), hdg (deg from north, from the velocity), spd (m/s horizontal),
-vr (m/s), cls (ObjectClass code; the snapshot's `classes` lists the labels by code), p (its probability),
-lbl (printable name or ''), idn (ICAO hex / rid:...), sen (sensor bit mask), itg (Integrity code: 0 ok,
-1 suspect, 2 spoofed), why (IntegrityReason code of that mark; the snapshot's `reasons` lists the
-labels by code), upd (last update time).
+Columns: id, lat, lon, alt (m; null: height never measured or stale), hdg (deg from north, from the
+velocity), spd (m/s horizontal), vr (m/s), cls (ObjectClass code; the snapshot's `classes` lists the
+labels by code), p (its probability), lbl (printable name or ''), idn (ICAO hex / rid:...), sen
+(sensor bit mask), itg (Integrity code: 0 ok, 1 suspect, 2 spoofed), why (IntegrityReason code of
+that mark; the snapshot's `reasons` lists the labels by code), upd (last update time), alts (1-sigma
+of the height, m).
 """
 
 from __future__ import annotations
@@ -72,15 +73,18 @@ COLUMNS = (
     "itg",
     "why",
     "upd",
+    "alts",
 )
-_ROUND = {"lat": 5, "lon": 5, "alt": 0, "hdg": 0, "spd": 1, "vr": 1, "p": 2, "upd": 1}
+_ROUND = {"lat": 5, "lon": 5, "alt": 0, "hdg": 0, "spd": 1, "vr": 1, "p": 2, "upd": 1, "alts": 0}
 
 
 @dataclass(frozen=True)
 class Frame:
     """One picture reduced to what the console shows, rows sorted by track id.
 
-    track : (N,) int64; lat, lon, alt_m : (N,) float64; heading_deg : (N,) clockwise from north;
+    track : (N,) int64; lat, lon, alt_m : (N,) float64 (alt_m NaN: height unknown, never measured
+    or stale); alt_sigma_m : (N,) its 1-sigma (NaN: not known; empty: a picture without it);
+    heading_deg : (N,) clockwise from north;
     speed_mps : (N,) horizontal; vrate_mps : (N,); cls : (N,) int8; cls_p : (N,); sensors : (N,) bit mask;
     integrity : (N,) int8; last_update_s : (N,); label : per row, the printable name (callsign,
     ICAO, Remote ID serial or '' if none); ident : per row, the identity string (ICAO hex / rid:...);
@@ -106,6 +110,7 @@ class Frame:
     ident: tuple[str, ...]
     why: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
     evidence: FloatArray | None = None
+    alt_sigma_m: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def from_picture(cls, p: Picture) -> Frame:
@@ -120,7 +125,8 @@ class Frame:
             track=p.track[order].astype(np.int64),
             lat=p.lat[order],
             lon=p.lon[order],
-            alt_m=p.alt_m[order],
+            alt_m=p.published_alt_m()[order],
+            alt_sigma_m=(p.alt_sigma_m if p.alt_sigma_m is not None else np.full(len(p), np.nan))[order],
             heading_deg=heading,
             speed_mps=np.hypot(v[:, 0], v[:, 1]),
             vrate_mps=v[:, 2].copy(),
@@ -160,6 +166,9 @@ class Frame:
             "itg": self.integrity[rows],
             "why": self.why[rows] if len(self.why) == len(self) else np.zeros(len(self), np.int8)[rows],
             "upd": self.last_update_s[rows],
+            "alts": (self.alt_sigma_m if len(self.alt_sigma_m) == len(self) else np.full(len(self), np.nan))[
+                rows
+            ],
         }
         out: dict[str, list[Any]] = {}
         for k, a in arrays.items():

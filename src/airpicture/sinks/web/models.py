@@ -13,7 +13,10 @@ class Track(BaseModel):
     track: int = Field(description="track number")
     lat: float | None
     lon: float | None
-    alt_m: float | None
+    alt_m: float | None = Field(description="height above the ellipsoid; null: never measured or stale")
+    alt_sigma_m: float | None = Field(
+        default=None, description="1-sigma of the height (of the prior, when it was never measured)"
+    )
     heading_deg: float | None = Field(description="from the velocity, clockwise from true north")
     speed_mps: float | None
     vrate_mps: float | None
@@ -37,6 +40,7 @@ class Track(BaseModel):
             lat=r["lat"],
             lon=r["lon"],
             alt_m=r["alt"],
+            alt_sigma_m=r.get("alts"),
             heading_deg=r["hdg"],
             speed_mps=r["spd"],
             vrate_mps=r["vr"],

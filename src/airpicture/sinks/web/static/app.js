@@ -569,8 +569,10 @@ function renderPanel() {
   field(dl, "class", `${classes[r.cls] || "unknown"} ${r.p === null ? "" : Math.round(r.p * 100) + "%"}`, bar);
   const names = sensors.map((s) => s.name).filter((_, b) => (r.sen >> b) & 1);
   field(dl, "sources", names.join(", ") || "none");
+  // alts: the height's 1-sigma (a height never measured is unknown, whatever its prior)
+  const altSd = r.alts == null ? "" : ` ±${fmtQ("height", r.alts)}`;
   field(dl, "altitude", r.alt === null ? "unknown"
-    : `${fmtQ("height", r.alt)}${units.name === "aviation" ? ` (FL${altLabel(r.alt)})` : ""}`);
+    : `${fmtQ("height", r.alt)}${altSd}${units.name === "aviation" ? ` (FL${altLabel(r.alt)})` : ""}`);
   field(dl, "speed", r.spd === null ? "unknown" : fmtQ("speed", r.spd, units.name === "aviation" ? 0 : 1));
   field(dl, "heading", r.hdg === null ? "unknown" : `${Math.round(r.hdg)}°`);
   field(dl, "climb", r.vr === null ? "unknown" : fmtQ("vrate", r.vr, units.name === "aviation" ? 0 : 1));
