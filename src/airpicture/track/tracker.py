@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from airpicture.config import TrackSettings
+from airpicture.config import RegistrationSettings, TrackSettings
 from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
@@ -44,6 +44,7 @@ from airpicture.track.measurement import (
 )
 from airpicture.track.motion import motion
 from airpicture.track.publish import publish
+from airpicture.track.registration import BiasRegistration, RadarBias
 from airpicture.track.table import CONFIRMED, TrackTable
 from airpicture.track.update import update_with_plots, update_with_reports
 from airpicture.types import NO_IDENT, FloatArray, Picture
@@ -69,7 +70,8 @@ class ImmGnnTracker:
     """The tracker (a `base.Tracker`). `sensors`: the sensor sheets (sensors.json); `site`: (lat,
     lon, alt_m) origin of the ENU frame; `platforms`: navigation of moving sensors (sensor index ->
     (t, [lat lon alt])); `settings`: its thresholds and bounds (airpicture.config.TrackSettings,
-    validated once; the defaults when not given)."""
+    validated once; the defaults when not given); `registration`: the radars' bias estimation
+    (RegistrationSettings; registration.py)."""
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class ImmGnnTracker:
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         settings: TrackSettings | None = None,
+        registration: RegistrationSettings | None = None,
     ) -> None:
         self.settings = st = settings if settings is not None else TrackSettings()
         self.sensors = sensors = load_sheets(sensors)
@@ -106,6 +109,12 @@ class ImmGnnTracker:
                 self._radar_sheets[g.index] = radar_sheet(g.spec, st)
             else:
                 self._receivers[g.index] = (report_variances(g.spec), g.spec.sigma_position_m)
+        reg = registration if registration is not None else RegistrationSettings()
+        self.registration = (
+            BiasRegistration(self.geo, self.frame, reg, {i: v[1] for i, v in self._receivers.items()})
+            if reg.enabled
+            else None
+        )
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.identities = IdentityBook()
@@ -164,8 +173,14 @@ class ImmGnnTracker:
         t, r, az, el, alt, ident = _columns(
             pl, ("time_s", "range_m", "azimuth_rad", "elevation_rad", "altitude_m", "ident")
         )
+        reg = self.registration
+        if reg is not None:  # the radar's estimated biases out, before anything uses the plots
+            t_raw, r_raw, az_raw = t, r, az
+            t, r, az = reg.correct(g.index, t, r, az)
         o, M = g.at(self.frame, t)
         third, z, R, pp, Cpp, lam = prepare_plots(r, az, el, alt, o, M, sheet, self.earth)
+        if reg is not None:
+            reg.observe_plots(g, t_raw, r_raw, az_raw, el, alt, ident, pp)
         plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, ident)
         taken = np.zeros(len(pl), bool)
         rows = tb.rows()
@@ -267,6 +282,8 @@ class ImmGnnTracker:
             rp, ("time_s", "lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps", "ident")
         )
         z, R, mask = prepare_reports(lat, lon, alt, speed, trk, vrate, self.earth, sig2)
+        if self.registration is not None and g.kind == "adsb":  # references for the radars' biases
+            self.registration.observe_reports(g.index, t, z, mask, ident, alt)
         reports = Reports(t, z, R, mask, ident)
         rows = tb.rows()
         done = np.zeros(len(rp), bool)
@@ -310,11 +327,17 @@ class ImmGnnTracker:
         self.stats.identity_jumps += jumps
         self.stats.report_updates += len(k)
 
+    def biases(self) -> list[RadarBias]:
+        """Each radar's estimated biases (empty when registration is off)."""
+        return self.registration.estimates() if self.registration is not None else []
+
     # ------------------------------------------------------------------ management and output
     def maintain(self, t: float) -> None:
         """Confirm, delete and merge at time t (after the measurements up to t); forget the
         identities not heard of for a long time."""
         self._t_last = t
+        if self.registration is not None:
+            self.registration.expire(t)
         if self.identities.expiry.due(t):
             self.identities.expire(t)
         tb = self.table
@@ -341,10 +364,12 @@ class ImmGnnTracker:
         """The published picture at time t (publish.py), with what the sources know of the
         identities in it."""
         tb = self.table
+        # a radar known to stamp late delivers older plots: a track it updates is no less fresh
+        late = self.registration.lateness() if self.registration is not None else 0.0
         rows, row_time, x, P, lat, lon, alt = publish(
             tb.cols,
             t,
-            self.settings.fresh_s,
+            self.settings.fresh_s + late,
             self._min_lp,
             self.motion.accel2,
             self.earth,
