@@ -168,7 +168,9 @@ class RegistrationSettings(_Stage):
     model_sigma_m: float = Field(
         default=15.0, ge=0, description="reference error not in its sheet (latency, moving it to the plot), m"
     )
-    forget_s: float = Field(default=120.0, gt=0, description="an ADS-B identity not heard this long is dropped, s")
+    forget_s: float = Field(
+        default=120.0, gt=0, description="an ADS-B identity not heard this long is dropped, s"
+    )
 
 
 class IntegritySettings(_Stage):

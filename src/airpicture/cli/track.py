@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
                 t3 = time.perf_counter()
                 integrity.judge(pic)
                 if biases is not None:
-                    biases.log(pic.time_s, trk.biases())
+                    biases.log(pic.time_s, trk.registration.estimates())
                 t_read += t1 - t0  # the files are parsed as the windows need them
                 busy += t3 - t2
                 integrity_s += (t2 - t1) + (time.perf_counter() - t3)
@@ -198,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         print(cat062.summary())
     for rej in scn.rejects.values():
         print(f"rejects {rej.summary()}")
-    for b in trk.biases():
+    for b in trk.registration.estimates():
         print(
             f"registration {b.sensor}: range {b.range_m:+.1f} m, azimuth {b.azimuth_deg:+.3f} deg, "
             f"time {b.time_s:+.3f} s (sigma {b.sigma_range_m:.1f} m, {b.sigma_azimuth_deg:.3f} deg, "

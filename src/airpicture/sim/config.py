@@ -259,9 +259,9 @@ class SimConfig:
 
 __all__ = [
     "DEFAULT_DRONE_MIX",
-    "SIM_ONLY_KEYS",
     "DEFAULT_START_S",
     "DRONE_MIX_KEYS",
+    "SIM_ONLY_KEYS",
     "SimConfig",
     "Site",
     "aew_radar",

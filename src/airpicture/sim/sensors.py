@@ -89,7 +89,11 @@ class RadarModel:
         self.clutter_max_el = np.radians(float(spec.clutter_max_elevation_deg))
         self.antenna_alt = float(spec.alt_m)
         #: systematic errors added to every detection: range m, azimuth rad, time-stamp s
-        self.bias = (float(spec.bias_range_m), np.radians(float(spec.bias_azimuth_deg)), float(spec.bias_time_s))
+        self.bias = (
+            float(spec.bias_range_m),
+            np.radians(float(spec.bias_azimuth_deg)),
+            float(spec.bias_time_s),
+        )
         #: the scan in which each slot was last seen (one plot per object per scan)
         self.last_scan = np.full(n_slots, -1, np.int64)
 
@@ -209,7 +213,9 @@ class RadarModel:
         plots["time_s"] = tau + b_t
         plots["sensor"] = self.index
         plots["range_m"] = r + b_r + rng.normal(0.0, self.s_r, k)
-        plots["azimuth_rad"] = np.mod(np.arctan2(p[:, 0], p[:, 1]) + b_az + rng.normal(0.0, self.s_az, k), TWO_PI)
+        plots["azimuth_rad"] = np.mod(
+            np.arctan2(p[:, 0], p[:, 1]) + b_az + rng.normal(0.0, self.s_az, k), TWO_PI
+        )
         plots["elevation_rad"] = np.nan if self.s_el is None else el + rng.normal(0.0, self.s_el, k)
         alt = np.full(k, np.nan)
         xp = transponder[slots]

@@ -98,7 +98,7 @@ def accumulate(
 
 def solve(L: FloatArray, e: FloatArray, L0: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The estimate b (3,) and its covariance Pb (3, 3) from the information and the prior."""
-    Pb = np.linalg.inv(L + L0)
+    Pb = np.asarray(np.linalg.inv(L + L0), dtype=np.float64)
     return Pb @ e, Pb
 
 

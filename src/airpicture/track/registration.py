@@ -19,6 +19,7 @@ ADS-B identities not heard for `forget_s` are dropped.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
@@ -55,6 +56,12 @@ class RadarBias:
     applied: bool
     last_pair_s: float
 
+    def as_dict(self) -> dict[str, float | int | bool | None]:
+        """The fields but the sensor's id, NaN as None (JSON)."""
+        d = dataclasses.asdict(self)
+        del d["sensor"]
+        return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
+
 
 class _Radar:
     """The estimator state of one radar."""
@@ -63,15 +70,16 @@ class _Radar:
         self.L = np.zeros((3, 3))
         self.e = np.zeros(3)
         self.b = np.zeros(3)
-        self.Pb = np.linalg.inv(L0)
+        self.Pb: FloatArray = np.diag(1.0 / np.diag(L0))
         self.sectors = np.zeros(SECTORS)
         self.t = -np.inf
         self.applied = False
 
 
 class BiasRegistration:
-    """Estimates and applies the radars' biases. geo: the tracker's sensor geometry; frame: the
-    site's ENU frame; ref_sigma: receiver index -> its 1-sigma position noise (m)."""
+    """Estimates and applies the radars' biases (does nothing when settings.enabled is false).
+    geo: the tracker's sensor geometry; frame: the site's ENU frame; ref_sigma: receiver index ->
+    its 1-sigma position noise (m); only ADS-B receivers give references."""
 
     def __init__(
         self,
@@ -83,12 +91,20 @@ class BiasRegistration:
         self.settings = st = settings
         self.geo = geo
         self.frame = frame
-        self.ref_sigma = ref_sigma
+        self.ref_sigma = {i: v for i, v in ref_sigma.items() if geo[i].kind == "adsb"}
         self._L0 = np.diag(
-            1.0 / np.array([st.prior_sigma_range_m, np.radians(st.prior_sigma_azimuth_deg), st.prior_sigma_time_s]) ** 2
+            1.0
+            / np.array(
+                [st.prior_sigma_range_m, np.radians(st.prior_sigma_azimuth_deg), st.prior_sigma_time_s]
+            )
+            ** 2
         )
-        self._ready = np.array([st.ready_sigma_range_m, np.radians(st.ready_sigma_azimuth_deg), st.ready_sigma_time_s])
-        self.radars = {g.index: _Radar(self._L0) for g in geo if g.kind == "radar"}
+        self._P0: FloatArray = np.diag(1.0 / np.diag(self._L0))
+        self._ready = np.array(
+            [st.ready_sigma_range_m, np.radians(st.ready_sigma_azimuth_deg), st.ready_sigma_time_s]
+        )
+        # registration off: no radar is estimated, so nothing is corrected or paired
+        self.radars = {g.index: _Radar(self._L0) for g in geo if g.kind == "radar" and st.enabled}
         self.counts: Counter[str] = Counter()
         # ADS-B references, a struct of arrays that grows by doubling (ident -1: a free slot)
         self._id = np.full(64, -1, np.int64)
@@ -129,7 +145,7 @@ class BiasRegistration:
         position and velocity, mask (K, 6) the parts present (measurement.prepare_reports);
         ident (K,); alt (K,) the reported altitude (m). A report without altitude or horizontal
         velocity is no reference (its slant range or its time Jacobian would be guessed)."""
-        if sensor not in self.ref_sigma:
+        if sensor not in self.ref_sigma or not self.radars:
             return
         ok = mask[:, 0] & mask[:, 1] & mask[:, 2] & mask[:, 3] & mask[:, 4]
         ident, t, z, alt = ident[ok], t[ok], z[ok], alt[ok]
@@ -154,7 +170,9 @@ class BiasRegistration:
             self._id[(self._id >= 0) & (self._t < now - self.settings.forget_s)] = -1
 
     # ------------------------------------------------------------------ plots
-    def correct(self, sensor: int, t: FloatArray, r: FloatArray, az: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def correct(
+        self, sensor: int, t: FloatArray, r: FloatArray, az: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """The plots of radar `sensor` with its applied biases taken out: (time s, range m,
         azimuth rad). Unchanged while its estimate is not applied."""
         rad = self.radars.get(sensor)
@@ -175,8 +193,8 @@ class BiasRegistration:
         pp: FloatArray,
     ) -> None:
         """Pair one radar's plots (as stamped: t, r, az, el elevation rad or NaN, alt Mode C or
-        NaN, pid Mode S address or -1) with ADS-B references and update its estimate. pp (K, 3): the plots in site ENU after
-        correction, for the pre-gate."""
+        NaN, pid Mode S address or -1) with ADS-B references and update its estimate.
+        pp (K, 3): the plots in site ENU after correction, for the pre-gate."""
         rad = self.radars.get(g.index)
         if rad is None or len(t) == 0:
             return
@@ -261,7 +279,7 @@ class BiasRegistration:
         R = np.zeros((len(s), 2, 2))
         R[:, 0, 0] = sr2 + q2
         R[:, 1, 1] = sa2 + q2 / rho**2
-        b, Pb = (rad.b, rad.Pb) if rad.applied else (np.zeros(3), np.linalg.inv(self._L0))
+        b, Pb = (rad.b, rad.Pb) if rad.applied else (np.zeros(3), self._P0)
         d2 = bias.normalised(y, H, R, b, Pb)
         # the height must agree: Mode C with the reference's altitude, or a 3-D radar's elevation
         # (NaN, not measured: not judged)

@@ -44,7 +44,7 @@ from airpicture.track.measurement import (
 )
 from airpicture.track.motion import motion
 from airpicture.track.publish import publish
-from airpicture.track.registration import BiasRegistration, RadarBias
+from airpicture.track.registration import BiasRegistration
 from airpicture.track.table import CONFIRMED, TrackTable
 from airpicture.track.update import update_with_plots, update_with_reports
 from airpicture.types import NO_IDENT, FloatArray, Picture
@@ -109,11 +109,9 @@ class ImmGnnTracker:
                 self._radar_sheets[g.index] = radar_sheet(g.spec, st)
             else:
                 self._receivers[g.index] = (report_variances(g.spec), g.spec.sigma_position_m)
-        reg = registration if registration is not None else RegistrationSettings()
-        self.registration = (
-            BiasRegistration(self.geo, self.frame, reg, {i: v[1] for i, v in self._receivers.items()})
-            if reg.enabled
-            else None
+        sig = {i: v[1] for i, v in self._receivers.items()}
+        self.registration = BiasRegistration(
+            self.geo, self.frame, registration or RegistrationSettings(), sig
         )
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
@@ -173,14 +171,11 @@ class ImmGnnTracker:
         t, r, az, el, alt, ident = _columns(
             pl, ("time_s", "range_m", "azimuth_rad", "elevation_rad", "altitude_m", "ident")
         )
-        reg = self.registration
-        if reg is not None:  # the radar's estimated biases out, before anything uses the plots
-            t_raw, r_raw, az_raw = t, r, az
-            t, r, az = reg.correct(g.index, t, r, az)
+        raw = t, r, az  # the radar's estimated biases out, before anything uses the plots
+        t, r, az = self.registration.correct(g.index, t, r, az)
         o, M = g.at(self.frame, t)
         third, z, R, pp, Cpp, lam = prepare_plots(r, az, el, alt, o, M, sheet, self.earth)
-        if reg is not None:
-            reg.observe_plots(g, t_raw, r_raw, az_raw, el, alt, ident, pp)
+        self.registration.observe_plots(g, *raw, el, alt, ident, pp)
         plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, ident)
         taken = np.zeros(len(pl), bool)
         rows = tb.rows()
@@ -282,8 +277,7 @@ class ImmGnnTracker:
             rp, ("time_s", "lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps", "ident")
         )
         z, R, mask = prepare_reports(lat, lon, alt, speed, trk, vrate, self.earth, sig2)
-        if self.registration is not None and g.kind == "adsb":  # references for the radars' biases
-            self.registration.observe_reports(g.index, t, z, mask, ident, alt)
+        self.registration.observe_reports(g.index, t, z, mask, ident, alt)  # references for biases
         reports = Reports(t, z, R, mask, ident)
         rows = tb.rows()
         done = np.zeros(len(rp), bool)
@@ -327,17 +321,12 @@ class ImmGnnTracker:
         self.stats.identity_jumps += jumps
         self.stats.report_updates += len(k)
 
-    def biases(self) -> list[RadarBias]:
-        """Each radar's estimated biases (empty when registration is off)."""
-        return self.registration.estimates() if self.registration is not None else []
-
     # ------------------------------------------------------------------ management and output
     def maintain(self, t: float) -> None:
         """Confirm, delete and merge at time t (after the measurements up to t); forget the
         identities not heard of for a long time."""
         self._t_last = t
-        if self.registration is not None:
-            self.registration.expire(t)
+        self.registration.expire(t)
         if self.identities.expiry.due(t):
             self.identities.expire(t)
         tb = self.table
@@ -365,11 +354,10 @@ class ImmGnnTracker:
         identities in it."""
         tb = self.table
         # a radar known to stamp late delivers older plots: a track it updates is no less fresh
-        late = self.registration.lateness() if self.registration is not None else 0.0
         rows, row_time, x, P, lat, lon, alt = publish(
             tb.cols,
             t,
-            self.settings.fresh_s + late,
+            self.settings.fresh_s + self.registration.lateness(),
             self._min_lp,
             self.motion.accel2,
             self.earth,
