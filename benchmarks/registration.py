@@ -91,6 +91,13 @@ def converged_minute(path: Path, sensor: str, truth: tuple[float, float, float],
     return (float(rows[last_bad + 1]["time_s"]) - t0) / 60.0
 
 
+def applied_minute(path: Path, sensor: str, t0: float) -> float:
+    """Minutes from the start after which the tracker applies the estimate (inf: never)."""
+    rows = [r for r in csv.DictReader(path.open()) if r["sensor"] == sensor]
+    last_off = max((i for i, r in enumerate(rows) if r["applied"] != "1"), default=-1)
+    return float("inf") if last_off == len(rows) - 1 else (float(rows[last_off + 1]["time_s"]) - t0) / 60.0
+
+
 def run_case(
     work: Path,
     name: str,
@@ -133,6 +140,7 @@ def run_case(
             "estimate": (float(f["range_m"]), float(f["azimuth_deg"]), float(f["time_offset_s"])),
             "sigma": (float(f["sigma_range_m"]), float(f["sigma_azimuth_deg"]), float(f["sigma_time_s"])),
             "converged_min": converged_minute(work / f"{name}-biases.csv", s, truth, t0),
+            "applied_min": applied_minute(work / f"{name}-biases.csv", s, t0),
         }
     return {"case": name, "radars": radars, "aircraft_rms_m": rms}
 
@@ -159,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                 (tr, ta, tt), (er, ea, et), (sr, sa, st) = r["true"], r["estimate"], r["sigma"]
                 print(f"  {s}: true {tr:+.0f} m {ta:+.2f} deg {tt:+.2f} s; estimate {er:+.1f} m "
                       f"{ea:+.3f} deg {et:+.3f} s (sigma {sr:.1f} m {sa:.4f} deg {st:.4f} s); "
-                      f"within 20 % from minute {r['converged_min']:.1f}")  # fmt: skip
+                      f"within 20 % from minute {r['converged_min']:.1f}, applied from minute "
+                      f"{r['applied_min']:.1f}")  # fmt: skip
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     return 0

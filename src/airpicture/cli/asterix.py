@@ -208,7 +208,7 @@ def run_live(args: argparse.Namespace) -> int:
     src = AsterixUdpSource(stream, host, port) if kind == "udp" else AsterixTcpSource(stream, host, port)
     ensure_compiled(settings)
     site = (args.lat, args.lon, args.alt)
-    tracker = ImmGnnTracker(sheets, site, settings=settings.track)
+    tracker = ImmGnnTracker(sheets, site, settings=settings.track, registration=settings.registration)
     integrity = TrackIntegrity(sheets, site, settings=settings.integrity, reports=settings.reports)
     assessor = TrackAssessor(
         sheets, {"lat": args.lat, "lon": args.lon, "alt_m": args.alt}, [], settings.assess

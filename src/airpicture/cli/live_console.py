@@ -161,7 +161,7 @@ def run_live_console(
         **display_of(settings),
     )
     stages = (
-        ImmGnnTracker(sheets, site, settings=settings.track),
+        ImmGnnTracker(sheets, site, settings=settings.track, registration=settings.registration),
         # a live feed's sheet puts its receiver at the site: where it hears from cannot be judged
         TrackIntegrity(sheets, site, settings=settings.integrity, reports=settings.reports, placed=False),
         TrackAssessor(sheets, site_d, zones, settings.assess),

@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
             )
             site = (args.lat, args.lon, args.alt)
             stages = (
-                ImmGnnTracker(sensors, site, settings=settings.track),
+                ImmGnnTracker(sensors, site, settings=settings.track, registration=settings.registration),
                 # a live feed's sheet puts its receiver at the site: where it hears from is not judged
                 TrackIntegrity(
                     sensors, site, settings=settings.integrity, reports=settings.reports, placed=False

@@ -204,6 +204,9 @@ def run(args: argparse.Namespace) -> int:
             f"time {b.time_s:+.3f} s (sigma {b.sigma_range_m:.1f} m, {b.sigma_azimuth_deg:.3f} deg, "
             f"{b.sigma_time_s:.3f} s; {b.pairs:.0f} pairings) {'applied' if b.applied else 'not applied'}"
         )
+    if trk.registration.radars:
+        counts = sorted(trk.registration.counts.items())
+        print("registration plots: " + ", ".join(f"{k} {v}" for k, v in counts))
     if biases is not None:
         biases.close()
     if trk.rejects:
