@@ -149,11 +149,20 @@ class RegistrationSettings(_Stage):
     )
     ready_sigma_azimuth_deg: float = Field(default=0.015, gt=0, description="...azimuth to this, deg")
     ready_sigma_time_s: float = Field(default=0.06, gt=0, description="...and time stamp to this, s")
+    known_every: int = Field(
+        default=7,
+        ge=1,
+        description="once known to half those sigmas, an estimate is refreshed from every Nth plot batch "
+        "of its radar (prime to a scan's batches, so every azimuth keeps being sampled)",
+    )
     min_sectors: int = Field(
         default=3, ge=1, le=8, description="...from pairings in at least this many of 8 azimuth sectors"
     )
     pair_radius_m: float = Field(
-        default=5000.0, gt=0, description="a plot is compared with ADS-B aircraft this close, m"
+        default=8000.0,
+        gt=0,
+        description="a plot is compared with ADS-B aircraft at most this close (else 3 prior sigmas at its "
+        "radar's range), m",
     )
     gate_d2: float = Field(
         default=13.8, gt=0, description="pairing gate on the normalised residual (chi2, 2 dof, 99.9 %)"

@@ -24,7 +24,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from airpicture.config import RegistrationSettings
 from airpicture.geo import EnuFrame
@@ -74,6 +73,9 @@ class _Radar:
         self.sectors = np.zeros(SECTORS)
         self.t = -np.inf
         self.applied = False
+        self.known = False  # applied, and known to half the ready sigmas
+        self.radius = 0.0  # pre-gate radius around a plot, m
+        self.batches = 0
 
 
 class BiasRegistration:
@@ -105,6 +107,14 @@ class BiasRegistration:
         )
         # registration off: no radar is estimated, so nothing is corrected or paired
         self.radars = {g.index: _Radar(self._L0) for g in geo if g.kind == "radar" and st.enabled}
+        for i, rad in self.radars.items():
+            # how far a plot may lie from its aircraft: 3 prior sigmas at the radar's longest range
+            # (azimuth), for the fastest aircraft (time), capped by pair_radius_m
+            spread = np.hypot(
+                np.hypot(st.prior_sigma_range_m, MAX_SPEED_MPS * st.prior_sigma_time_s),
+                geo[i].spec.max_range_m * np.radians(st.prior_sigma_azimuth_deg),  # type: ignore[union-attr]
+            )
+            rad.radius = float(min(st.pair_radius_m, 3.0 * spread))
         self.counts: Counter[str] = Counter()
         # ADS-B references, a struct of arrays that grows by doubling (ident -1: a free slot)
         self._id = np.full(64, -1, np.int64)
@@ -199,9 +209,18 @@ class BiasRegistration:
         if rad is None or len(t) == 0:
             return
         st = self.settings
-        t_mid = float(np.median(t))
-        span = float(t.max() - t.min())
+        rad.batches += 1
+        if rad.known and rad.batches % st.known_every:
+            return  # well known: refreshed from every known_every-th batch only (it costs)
+        t_lo, t_hi = float(t.min()), float(t.max())
+        t_mid, span = 0.5 * (t_lo + t_hi), t_hi - t_lo
         fresh = np.flatnonzero((self._id >= 0) & (np.abs(self._t - t_mid) <= st.max_report_age_s + span))
+        # ... and within the radar's reach (a short-range radar then costs next to nothing)
+        o = g.at(self.frame, np.array([t_mid]))[0][0]
+        radius = rad.radius
+        reach = g.spec.max_range_m + radius  # type: ignore[union-attr]
+        d = self._p[fresh, :2] - o[:2]
+        fresh = fresh[np.einsum("ij,ij->i", d, d) < reach * reach]
         if len(fresh) == 0:
             return
         K = len(t)
@@ -212,13 +231,18 @@ class BiasRegistration:
             cand[by_id, 0] = np.where(np.isin(slot, fresh), slot, -1)
         rest = np.flatnonzero(~by_id)
         if len(rest):
+            # the three nearest within the radius (a plot batch and the references near one radar
+            # are tens to hundreds: all distances cost less than building a tree)
             at_mid = self._p[fresh, :2] + self._v[fresh, :2] * (t_mid - self._t[fresh])[:, None]
+            d2 = ((pp[rest, None, :2] - at_mid[None]) ** 2).sum(axis=-1)  # (plots, references)
             k = min(3, len(fresh))
-            _, nn = cKDTree(at_mid).query(
-                pp[rest, :2], k=k, distance_upper_bound=st.pair_radius_m + MAX_SPEED_MPS * span
+            nn = (
+                np.argpartition(d2, k - 1, axis=1)[:, :k]
+                if len(fresh) > k
+                else np.tile(np.arange(k), (len(rest), 1))
             )
-            nn = np.asarray(nn).reshape(len(rest), k)
-            cand[rest, :k] = np.where(nn < len(fresh), fresh[np.minimum(nn, len(fresh) - 1)], -1)
+            near = np.take_along_axis(d2, nn, axis=1) <= (radius + MAX_SPEED_MPS * span) ** 2
+            cand[rest, :k] = np.where(near, fresh[nn], -1)
         d2, y, H, R = self._pairs(g, t, r, az, el, alt, cand, rad)
         best = np.argmin(d2, axis=1)
         d2_best = d2[np.arange(K), best]
@@ -227,8 +251,8 @@ class BiasRegistration:
         self.counts["ambiguous"] += int((inside.sum(axis=1) > 1).sum())
         self.counts["outside_gate"] += int(((cand >= 0).any(axis=1) & ~inside.any(axis=1)).sum())
         chosen = cand[np.arange(K), best]
-        used, n_used = np.unique(chosen[ok], return_counts=True)
-        twice = np.isin(chosen, used[n_used > 1]) & ok
+        n_used = np.bincount(chosen[ok], minlength=len(self._id))
+        twice = ok & (n_used[np.maximum(chosen, 0)] > 1)
         self.counts["ambiguous"] += int(twice.sum())
         ok &= ~twice
         if not ok.any():
@@ -303,16 +327,18 @@ class BiasRegistration:
         lim = self._ready * (2.0 if rad.applied else 1.0)
         spread = int((rad.sectors >= 1.0).sum()) >= self.settings.min_sectors
         rad.applied = bool(self.settings.enabled and spread and (sig <= lim).all())
+        rad.known = rad.applied and bool((sig <= 0.5 * self._ready).all())
 
     def expire(self, t: float) -> None:
         """At time t: a radar whose estimate has decayed without pairings is no longer applied."""
         for rad in self.radars.values():
-            if rad.applied and np.isfinite(rad.t) and t > rad.t:
+            # a minute without pairings changes nothing worth a matrix inverse each window
+            if rad.applied and np.isfinite(rad.t) and t > rad.t + 60.0:
                 lam = float(np.exp(-(t - rad.t) / self.settings.memory_s))
                 Pb = np.linalg.inv(lam * rad.L + self._L0)
                 sig = np.sqrt(np.diag(Pb))
                 if (sig > 2.0 * self._ready).any():
-                    rad.applied = False
+                    rad.applied = rad.known = False
 
     def lateness(self) -> float:
         """How much older than its stamp a plot is, at most over the radars (s, >= 0): the applied
