@@ -75,6 +75,7 @@ class _Radar:
         self.applied = False
         self.known = False  # applied, and known to half the ready sigmas
         self.radius = 0.0  # pre-gate radius around a plot, m
+        self.reach = 0.0  # references further than this from the antenna are not looked at, m
         self.batches = 0
 
 
@@ -110,11 +111,13 @@ class BiasRegistration:
         for i, rad in self.radars.items():
             # how far a plot may lie from its aircraft: 3 prior sigmas at the radar's longest range
             # (azimuth), for the fastest aircraft (time), capped by pair_radius_m
+            max_range = float(geo[i].spec.max_range_m or 0.0)
             spread = np.hypot(
                 np.hypot(st.prior_sigma_range_m, MAX_SPEED_MPS * st.prior_sigma_time_s),
-                geo[i].spec.max_range_m * np.radians(st.prior_sigma_azimuth_deg),  # type: ignore[union-attr]
+                max_range * np.radians(st.prior_sigma_azimuth_deg),
             )
             rad.radius = float(min(st.pair_radius_m, 3.0 * spread))
+            rad.reach = max_range + rad.radius
         self.counts: Counter[str] = Counter()
         # ADS-B references, a struct of arrays that grows by doubling (ident -1: a free slot)
         self._id = np.full(64, -1, np.int64)
@@ -218,9 +221,8 @@ class BiasRegistration:
         # ... and within the radar's reach (a short-range radar then costs next to nothing)
         o = g.at(self.frame, np.array([t_mid]))[0][0]
         radius = rad.radius
-        reach = g.spec.max_range_m + radius  # type: ignore[union-attr]
         d = self._p[fresh, :2] - o[:2]
-        fresh = fresh[np.einsum("ij,ij->i", d, d) < reach * reach]
+        fresh = fresh[np.einsum("ij,ij->i", d, d) < rad.reach**2]
         if len(fresh) == 0:
             return
         K = len(t)
