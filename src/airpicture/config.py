@@ -149,6 +149,11 @@ class RegistrationSettings(_Stage):
     )
     ready_sigma_azimuth_deg: float = Field(default=0.015, gt=0, description="...azimuth to this, deg")
     ready_sigma_time_s: float = Field(default=0.06, gt=0, description="...and time stamp to this, s")
+    significant_d2: float = Field(
+        default=16.3,
+        ge=0,
+        description="...and when it differs from no bias at all: b' Pb^-1 b over this (chi2, 3 dof, 99.9 %)",
+    )
     known_every: int = Field(
         default=7,
         ge=1,

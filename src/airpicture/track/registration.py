@@ -73,7 +73,8 @@ class _Radar:
         self.sectors = np.zeros(SECTORS)
         self.t = -np.inf
         self.applied = False
-        self.known = False  # applied, and known to half the ready sigmas
+        self.observable = False  # its marginal sigmas under the ready ones, from enough sectors
+        self.known = False  # observable, to half the ready sigmas
         self.radius = 0.0  # pre-gate radius around a plot, m
         self.reach = 0.0  # references further than this from the antenna are not looked at, m
         self.batches = 0
@@ -284,8 +285,8 @@ class BiasRegistration:
         rad: _Radar,
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """For K plots x C candidate references: d^2 (K, C) (inf: no candidate), residuals y
-        (K, C, 2), Jacobians H (K, C, 3), noise R (K, C, 2, 2). Until its estimate is applied, a
-        radar's pairings are gated against the prior (zero bias, prior sigmas), so that a few
+        (K, C, 2), Jacobians H (K, C, 3), noise R (K, C, 2, 2). Until its estimate is observable,
+        a radar's pairings are gated against the prior (zero bias, prior sigmas), so that a few
         early wrong pairings cannot pull the gate away from the right ones."""
         st = self.settings
         K, C = cand.shape
@@ -305,7 +306,7 @@ class BiasRegistration:
         R = np.zeros((len(s), 2, 2))
         R[:, 0, 0] = sr2 + q2
         R[:, 1, 1] = sa2 + q2 / rho**2
-        b, Pb = (rad.b, rad.Pb) if rad.applied else (np.zeros(3), self._P0)
+        b, Pb = (rad.b, rad.Pb) if rad.observable else (np.zeros(3), self._P0)
         d2 = bias.normalised(y, H, R, b, Pb)
         # the height must agree: Mode C with the reference's altitude, or a 3-D radar's elevation
         # (NaN, not measured: not judged)
@@ -323,24 +324,27 @@ class BiasRegistration:
         return D2, Y, HH, RR
 
     def _judge(self, rad: _Radar) -> None:
-        """Applied while observable: marginal sigmas under the ready ones (twice them once applied,
-        so that it does not flicker), from pairings in enough azimuth sectors."""
+        """Applied while observable — marginal sigmas under the ready ones (twice them once applied,
+        so that it does not flicker), from pairings in enough azimuth sectors — and significant."""
         sig = np.sqrt(np.diag(rad.Pb))
-        lim = self._ready * (2.0 if rad.applied else 1.0)
+        lim = self._ready * (2.0 if rad.observable else 1.0)
         spread = int((rad.sectors >= 1.0).sum()) >= self.settings.min_sectors
-        rad.applied = bool(self.settings.enabled and spread and (sig <= lim).all())
-        rad.known = rad.applied and bool((sig <= 0.5 * self._ready).all())
+        rad.observable = known = spread and bool((sig <= lim).all())
+        rad.known = known and bool((sig <= 0.5 * self._ready).all())
+        # a bias consistent with zero is not applied: correcting by the estimate's noise only adds it
+        d2 = float(rad.b @ np.linalg.solve(rad.Pb, rad.b))
+        rad.applied = known and d2 >= self.settings.significant_d2
 
     def expire(self, t: float) -> None:
         """At time t: a radar whose estimate has decayed without pairings is no longer applied."""
         for rad in self.radars.values():
             # a minute without pairings changes nothing worth a matrix inverse each window
-            if rad.applied and np.isfinite(rad.t) and t > rad.t + 60.0:
+            if rad.observable and np.isfinite(rad.t) and t > rad.t + 60.0:
                 lam = float(np.exp(-(t - rad.t) / self.settings.memory_s))
                 Pb = np.linalg.inv(lam * rad.L + self._L0)
                 sig = np.sqrt(np.diag(Pb))
                 if (sig > 2.0 * self._ready).any():
-                    rad.applied = rad.known = False
+                    rad.applied = rad.known = rad.observable = False
 
     def lateness(self) -> float:
         """How much older than its stamp a plot is, at most over the radars (s, >= 0): the applied
