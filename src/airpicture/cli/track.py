@@ -196,8 +196,6 @@ def run(args: argparse.Namespace) -> int:
     )
     if cat062 is not None:
         print(cat062.summary())
-    for rej in scn.rejects.values():
-        print(f"rejects {rej.summary()}")
     for b in trk.registration.estimates():
         print(
             f"registration {b.sensor}: range {b.range_m:+.1f} m, azimuth {b.azimuth_deg:+.3f} deg, "
@@ -207,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
     if trk.registration.radars:
         counts = sorted(trk.registration.counts.items())
         print("registration plots: " + ", ".join(f"{k} {v}" for k, v in counts))
+    for rej in scn.rejects.values():
+        print(f"rejects {rej.summary()}")
     if biases is not None:
         biases.close()
     if trk.rejects:
