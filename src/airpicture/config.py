@@ -2,6 +2,7 @@
 
     Settings
     ├── track       TrackSettings       the tracker's thresholds and physical bounds
+    ├── registration RegistrationSettings  radar bias estimation (sensor registration)
     ├── integrity   IntegritySettings   the spoofing checks of cooperative tracks
     ├── gnss        GnssSettings        the GNSS interference map and its alert
     ├── reports     ReportIntegritySettings  spoofing evidence from the reports alone
@@ -140,6 +141,61 @@ class TrackSettings(_Stage):
     def coop_gain(self) -> float:
         """LLR gain of a cooperative report: two that agree confirm a track."""
         return self.confirm_llr / 2 + 0.5
+
+
+class RegistrationSettings(_Stage):
+    """Sensor registration (track/registration.py): each radar's range, azimuth and time-stamp
+    offsets estimated online from ADS-B aircraft its plots pair with, applied to its plots once
+    they are known well enough."""
+
+    enabled: bool = Field(default=True, description="estimate the radars' biases (and apply them when known)")
+    memory_s: float = Field(
+        default=900.0, gt=0, description="time constant of forgetting old pairings (a bias may drift), s"
+    )
+    prior_sigma_range_m: float = Field(default=500.0, gt=0, description="prior sigma of a range offset, m")
+    prior_sigma_azimuth_deg: float = Field(default=1.0, gt=0, description="...of an azimuth offset, deg")
+    prior_sigma_time_s: float = Field(default=2.0, gt=0, description="...of a time-stamp offset, s")
+    ready_sigma_range_m: float = Field(
+        default=8.0, gt=0, description="applied once its range offset is known to this sigma, m"
+    )
+    ready_sigma_azimuth_deg: float = Field(default=0.015, gt=0, description="...azimuth to this, deg")
+    ready_sigma_time_s: float = Field(default=0.06, gt=0, description="...and time stamp to this, s")
+    significant_d2: float = Field(
+        default=16.3,
+        ge=0,
+        description="...and when it differs from no bias at all: b' Pb^-1 b over this (chi2, 3 dof, 99.9 %)",
+    )
+    known_every: int = Field(
+        default=7,
+        ge=1,
+        description="once known to half those sigmas, an estimate is refreshed from every Nth plot batch "
+        "of its radar (prime to a scan's batches, so every azimuth keeps being sampled)",
+    )
+    min_sectors: int = Field(
+        default=3, ge=1, le=8, description="...from pairings in at least this many of 8 azimuth sectors"
+    )
+    pair_radius_m: float = Field(
+        default=8000.0,
+        gt=0,
+        description="a plot is compared with ADS-B aircraft at most this close (else 3 prior sigmas at its "
+        "radar's range), m",
+    )
+    gate_d2: float = Field(
+        default=13.8, gt=0, description="pairing gate on the normalised residual (chi2, 2 dof, 99.9 %)"
+    )
+    huber_k: float = Field(default=2.0, gt=0, description="residuals beyond this many sigma weigh less")
+    max_report_age_s: float = Field(
+        default=3.0, gt=0, description="an ADS-B report this far from the plot's time is no reference, s"
+    )
+    max_alt_diff_m: float = Field(
+        default=300.0, gt=0, description="a plot's Mode C and its reference's altitude differ less, m"
+    )
+    model_sigma_m: float = Field(
+        default=15.0, ge=0, description="reference error not in its sheet (latency, moving it to the plot), m"
+    )
+    forget_s: float = Field(
+        default=120.0, gt=0, description="an ADS-B identity not heard this long is dropped, s"
+    )
 
 
 class IntegritySettings(_Stage):
@@ -768,6 +824,7 @@ class Settings(BaseSettings):
     )
 
     track: TrackSettings = Field(default_factory=TrackSettings)
+    registration: RegistrationSettings = Field(default_factory=RegistrationSettings)
     integrity: IntegritySettings = Field(default_factory=IntegritySettings)
     gnss: GnssSettings = Field(default_factory=GnssSettings)
     reports: ReportIntegritySettings = Field(default_factory=ReportIntegritySettings)
@@ -884,6 +941,7 @@ __all__ = [
     "IntegritySettings",
     "OutputSettings",
     "PartitionSettings",
+    "RegistrationSettings",
     "ReportIntegritySettings",
     "SapientSettings",
     "Settings",

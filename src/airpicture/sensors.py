@@ -125,6 +125,14 @@ class RadarSheet(_Sheet):
     orbit: Orbit | None = Field(
         default=None, description="simulated platform's flight plan (sim only); implies moving"
     )
+    # Systematic errors the simulator gives this radar's plots (sim only: a tracker never reads
+    # them, it estimates them, track/registration.py): measured = true + bias, and a plot is
+    # stamped bias_time_s after the beam crossed the object.
+    bias_range_m: float = Field(default=0.0, ge=-5000, le=5000, description="range offset (sim only), m")
+    bias_azimuth_deg: float = Field(
+        default=0.0, ge=-10, le=10, description="azimuth offset, clockwise (sim only), deg"
+    )
+    bias_time_s: float = Field(default=0.0, ge=-30, le=30, description="time-stamp offset (sim only), s")
 
     @model_validator(mode="before")
     @classmethod

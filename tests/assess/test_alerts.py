@@ -1,10 +1,10 @@
 import csv
 
 import numpy as np
-from conftest import SENSORS, SITE, circling, only, straight, wandering
 
 from airpicture.assess import AssessSettings, CircleZone, TrackAssessor, assess_stream, write_alerts_csv
 from airpicture.types import remoteid_ident
+from conftest import SENSORS, SITE, circling, only, straight, wandering
 
 SR = 2
 ZONE = CircleZone("core", 0.0, 0.0, 1000.0, 0.0, 600.0)

@@ -7,7 +7,6 @@ import copy
 import assess_reference as reference
 import numpy as np
 import pytest
-from conftest import SENSORS, SITE, circling, only, straight, wandering
 
 from airpicture.assess import (
     AssessSettings,
@@ -21,6 +20,7 @@ from airpicture.assess.alerts import _NK, AlertRules
 from airpicture.assess.slots import SlotTable
 from airpicture.sensors import load_sheets
 from airpicture.types import icao_ident, remoteid_ident
+from conftest import SENSORS, SITE, circling, only, straight, wandering
 
 LR, SR, ADSB, SHIP = 1, 2, 4, 8
 #: the test sensors and a radar on a ship (coverage from the radar horizon)

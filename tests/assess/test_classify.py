@@ -2,10 +2,10 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import SENSORS, SITE, circling, only, picture, straight, wandering
 
 from airpicture.assess import AssessSettings, TrackAssessor
 from airpicture.types import ObjectClass, icao_ident, remoteid_ident
+from conftest import SENSORS, SITE, circling, only, picture, straight, wandering
 
 LR, SR = 1, 2  # sensor bits
 

@@ -2,10 +2,10 @@
 give, and the class shown (averaged, with hysteresis)."""
 
 import numpy as np
-from conftest import SENSORS, SITE, only, straight
 
 from airpicture.assess import AssessSettings, TrackAssessor
 from airpicture.assess.memory import BIRD, DRONE
+from conftest import SENSORS, SITE, only, straight
 
 SR = 2
 

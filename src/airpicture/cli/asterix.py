@@ -241,7 +241,7 @@ def track_live(
             if s is not None:  # closed first, then its summary (callbacks run last in, first out)
                 stack.callback(print_summary, s)
                 stack.callback(s.close)
-        tracker = ImmGnnTracker(sheets, site, settings=settings.track)
+        tracker = ImmGnnTracker(sheets, site, settings=settings.track, registration=settings.registration)
         if args.partitions:  # the radars' plots routed to the regions they fall in (scale/)
             from airpicture.cli.run import partitioned, queued
 

@@ -210,7 +210,7 @@ def track_into(
     from airpicture.track.tracker import ImmGnnTracker
     from airpicture.track.windows import scenario_windows
 
-    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track, settings.registration)
     integrity = TrackIntegrity(
         scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity, settings.reports
     )
@@ -220,11 +220,14 @@ def track_into(
         from airpicture.sinks.store import StoreWriter, open_store
 
         writer = StoreWriter(open_store(store), **settings.store.model_dump())
-    stats, stats_at = ScenarioStats(scn), -float("inf")
+    stats, stats_at, biases_at = ScenarioStats(scn), -float("inf"), -float("inf")
     try:
         for pic in judged(trk, integrity, scenario_windows(scn, None, False)):
             alerts = assessor.update(pic)
             timeline.add_frame(Frame.from_picture(pic))
+            if pic.time_s >= biases_at + STATS_EVERY_S:  # the radars' estimated biases, for the panel
+                biases_at = pic.time_s
+                timeline.add_biases(pic.time_s, {b.sensor: b.as_dict() for b in trk.registration.estimates()})
             timeline.add_alerts(alerts)
             if writer is not None:
                 writer.submit_picture(pic)
@@ -288,6 +291,7 @@ def run_scenario_console(
         now = stats(t)
         state.publish_stats(now + ([writer.stats()] if writer is not None else []))
         state.publish_alerts(watch.update(now, t))
+        state.publish_registration(timeline.biases_at(t))
 
     player.on_second = on_second
     state.publish_stats(stats(scn.start_s))

@@ -167,7 +167,7 @@ def run_live_console(
         **display_of(settings),
     )
     stack = contextlib.ExitStack()  # the regions' actors, when partitioned
-    tracker: Any = ImmGnnTracker(sheets, site, settings=settings.track)
+    tracker: Any = ImmGnnTracker(sheets, site, settings=settings.track, registration=settings.registration)
     if partitions is not None and partitions.partitions:
         from airpicture.cli.run import partitioned
 

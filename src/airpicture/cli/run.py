@@ -289,7 +289,9 @@ def run(args: argparse.Namespace) -> int:
                 else None
             )
             site = (args.lat, args.lon, args.alt)
-            tracker: Tracker = ImmGnnTracker(sensors, site, settings=settings.track)
+            tracker: Tracker = ImmGnnTracker(
+                sensors, site, settings=settings.track, registration=settings.registration
+            )
             if args.partitions:
                 tracker = partitioned(stack, sensors, site, settings, args)
             stages = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from airpicture.cli.args import latitude, longitude
 from airpicture.errors import ConfigError
@@ -42,6 +43,27 @@ NACv 0, as GNSS-jammed aircraft do; --position-loss P: that share of them (chose
 lose the position entirely (type code 0: altitude only, no velocity). The scenario's spoofed
 ghosts (ghosts.csv) are never jammed: a transmitter on the ground has no GNSS receiver to jam.
 """
+
+
+def _bias(text: str) -> tuple[str, float, float, float]:
+    """SENSOR=RANGE_M,AZIMUTH_DEG,TIME_S -> (sensor id, range m, azimuth deg, time s)."""
+    name, _, values = text.partition("=")
+    try:
+        parts = [float(x) for x in values.split(",")]
+    except ValueError:
+        parts = []
+    if not name or len(parts) != 3:
+        raise argparse.ArgumentTypeError("expected SENSOR=RANGE_M,AZIMUTH_DEG,TIME_S")
+    return name, parts[0], parts[1], parts[2]
+
+
+def _set_biases(sensors: list[dict[str, Any]], biases: list[tuple[str, float, float, float]]) -> None:
+    """Write each --bias into its radar's sheet (validated with the sheet)."""
+    radars = {s["id"]: s for s in sensors if s.get("kind") == "radar"}
+    for name, r, az, t in biases:
+        if name not in radars:
+            raise ConfigError(f"--bias {name}: no radar of that id (radars: {', '.join(radars) or 'none'})")
+        radars[name].update(bias_range_m=r, bias_azimuth_deg=az, bias_time_s=t)
 
 
 def _sim_options(p: argparse.ArgumentParser) -> None:
@@ -99,6 +121,15 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="a sensor sheet (sensors.json; a radar may fly an orbit) instead of the default",
     )
     p.add_argument("--aew", action="store_true", help="add an airborne early-warning radar on a 25 km orbit")
+    p.add_argument(
+        "--bias",
+        type=_bias,
+        action="append",
+        default=[],
+        metavar="SENSOR=RANGE_M,AZIMUTH_DEG,TIME_S",
+        help="give a radar (fixed or airborne, e.g. TMA1 or AEW1) systematic errors: range offset, "
+        "azimuth offset, time-stamp offset (repeatable; kept in config.json, not in sensors.json)",
+    )
     p.add_argument(
         "--air-radius-km",
         type=float,
@@ -221,6 +252,7 @@ def run(args: argparse.Namespace) -> int:
         for s in radars:
             s["clutter_per_scan"] = args.clutter
     ground = [s for s in radars if not s.get("orbit")]
+    _set_biases(cfg.sensors or [], args.bias)
     if args.scan is not None and ground:
         # the surveillance radar: the ground radar that reaches furthest
         max(ground, key=lambda s: s["max_range_m"])["scan_period_s"] = args.scan

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from airpicture.sources.scenario import Scenario
+    from airpicture.track.registration import RadarBias
     from airpicture.types import Picture, Rejects
 
 
@@ -36,6 +37,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         "when that is shorter (default %(default)s)",
     )
     p.add_argument("--alerts", help="write the operator alerts (FORMAT.md 'Alerts') to this CSV")
+    p.add_argument(
+        "--biases",
+        metavar="CSV",
+        help="write each radar's estimated biases (sensor registration) every 10 s of data to this CSV",
+    )
     p.add_argument("--zones", help="more protected zones: a GeoJSON file or a JSON list of circles")
     p.add_argument(
         "--modes",
@@ -105,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     ensure_compiled(settings)  # a fresh install compiles here, saying so, not silently inside the run
     warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # the kernels of the sensors in use
     t_warm = time.perf_counter() - t0
-    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings.track, settings.registration)
+    biases = BiasLog(args.biases) if args.biases else None
     integrity = TrackIntegrity(
         scn.sensors, scn.site_lla, scn.platforms, scn.active, settings.integrity, settings.reports
     )
@@ -138,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
                 pic = trk.step(window)
                 t3 = time.perf_counter()
                 integrity.judge(pic)
+                if biases is not None:
+                    biases.log(pic.time_s, trk.registration.estimates())
                 t_read += t1 - t0  # the files are parsed as the windows need them
                 busy += t3 - t2
                 integrity_s += (t2 - t1) + (time.perf_counter() - t3)
@@ -187,12 +196,53 @@ def run(args: argparse.Namespace) -> int:
     )
     if cat062 is not None:
         print(cat062.summary())
+    for b in trk.registration.estimates():
+        print(
+            f"registration {b.sensor}: range {b.range_m:+.1f} m, azimuth {b.azimuth_deg:+.3f} deg, "
+            f"time {b.time_s:+.3f} s (sigma {b.sigma_range_m:.1f} m, {b.sigma_azimuth_deg:.3f} deg, "
+            f"{b.sigma_time_s:.3f} s; {b.pairs:.0f} pairings) {'applied' if b.applied else 'not applied'}"
+        )
+    if trk.registration.radars:
+        counts = sorted(trk.registration.counts.items())
+        print("registration plots: " + ", ".join(f"{k} {v}" for k, v in counts))
     for rej in scn.rejects.values():
         print(f"rejects {rej.summary()}")
+    if biases is not None:
+        biases.close()
     if trk.rejects:
         print("rejects tracker: " + ", ".join(f"{k}={v}" for k, v in sorted(trk.rejects.items())))
     sys.stdout.flush()
     return 0
+
+
+class BiasLog:
+    """`--biases CSV`: the radars' estimated biases (track/registration.py RadarBias) every
+    period_s of data."""
+
+    HEADER = (
+        "time_s,sensor,range_m,azimuth_deg,time_offset_s,sigma_range_m,sigma_azimuth_deg,"
+        "sigma_time_s,pairs,applied\n"
+    )
+
+    def __init__(self, path: str, period_s: float = 10.0) -> None:
+        self.f = open(path, "w")  # noqa: SIM115 - closed by close() at the end of the run
+        self.f.write(self.HEADER)
+        self.period_s = period_s
+        self.next_s = -float("inf")
+
+    def log(self, t: float, biases: list[RadarBias]) -> None:
+        if t < self.next_s:
+            return
+        self.next_s = t + self.period_s
+        for b in biases:
+            self.f.write(
+                f"{t:.1f},{b.sensor},{b.range_m:.2f},{b.azimuth_deg:.5f},{b.time_s:.4f},"
+                f"{b.sigma_range_m:.2f},{b.sigma_azimuth_deg:.5f},{b.sigma_time_s:.4f},"
+                f"{b.pairs:.0f},{int(b.applied)}\n"
+            )
+
+    def close(self) -> None:
+        self.f.close()
 
 
 def consume_behind(pictures: Iterator[Picture], consume: Callable[[Picture], None], depth: int = 64) -> None:

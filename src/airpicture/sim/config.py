@@ -120,11 +120,16 @@ def aew_radar(site: Site) -> dict[str, Any]:
     }
 
 
+#: Sheet keys only the simulator reads: the flight plan and the radar's true systematic errors
+#: (kept in config.json for scoring; a tracker estimates biases, it is never told them).
+SIM_ONLY_KEYS = ("orbit", "bias_range_m", "bias_azimuth_deg", "bias_time_s")
+
+
 def public_sheet(sensors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The sensor sheet a tracker reads: an orbit becomes "moving": true (where the sensor is comes
-    from platforms.csv, not from its flight plan)."""
+    from platforms.csv, not from its flight plan), and the simulated biases are left out."""
     return [
-        {k: v for k, v in s.items() if k != "orbit"} | ({"moving": True} if s.get("orbit") else {})
+        {k: v for k, v in s.items() if k not in SIM_ONLY_KEYS} | ({"moving": True} if s.get("orbit") else {})
         for s in sensors
     ]
 
@@ -256,6 +261,7 @@ __all__ = [
     "DEFAULT_DRONE_MIX",
     "DEFAULT_START_S",
     "DRONE_MIX_KEYS",
+    "SIM_ONLY_KEYS",
     "SimConfig",
     "Site",
     "aew_radar",

@@ -11,7 +11,9 @@ per scan. Coverage is min/max slant range and min_elevation_deg (the scenario sc
 sheet with "radar_horizon": true also hides objects beyond the 4/3-Earth radar horizon (the scorer
 does not know that key: it would count those objects as visible). A radar with an "orbit" flies
 (an airborne early-warning radar): it measures from where it is at each plot's time, in the local
-frame there, and sees what lies within the radar horizon.
+frame there, and sees what lies within the radar horizon. A sheet's bias_range_m,
+bias_azimuth_deg and bias_time_s are added to every detection (range, azimuth, time stamp): the
+systematic errors sensor registration estimates (track/registration.py).
 """
 
 from __future__ import annotations
@@ -86,6 +88,12 @@ class RadarModel:
         self.clutter_per_scan = float(spec.clutter_per_scan)
         self.clutter_max_el = np.radians(float(spec.clutter_max_elevation_deg))
         self.antenna_alt = float(spec.alt_m)
+        #: systematic errors added to every detection: range m, azimuth rad, time-stamp s
+        self.bias = (
+            float(spec.bias_range_m),
+            np.radians(float(spec.bias_azimuth_deg)),
+            float(spec.bias_time_s),
+        )
         #: the scan in which each slot was last seen (one plot per object per scan)
         self.last_scan = np.full(n_slots, -1, np.int64)
 
@@ -201,10 +209,13 @@ class RadarModel:
         slots, tau, p, r, el, h = slots[seen], tau[seen], p[seen], r[seen], el[seen], h[seen]
         k = len(slots)
         plots = np.empty(k, PLOT_DTYPE)
-        plots["time_s"] = tau
+        b_r, b_az, b_t = self.bias
+        plots["time_s"] = tau + b_t
         plots["sensor"] = self.index
-        plots["range_m"] = r + rng.normal(0.0, self.s_r, k)
-        plots["azimuth_rad"] = np.mod(np.arctan2(p[:, 0], p[:, 1]) + rng.normal(0.0, self.s_az, k), TWO_PI)
+        plots["range_m"] = r + b_r + rng.normal(0.0, self.s_r, k)
+        plots["azimuth_rad"] = np.mod(
+            np.arctan2(p[:, 0], p[:, 1]) + b_az + rng.normal(0.0, self.s_az, k), TWO_PI
+        )
         plots["elevation_rad"] = np.nan if self.s_el is None else el + rng.normal(0.0, self.s_el, k)
         alt = np.full(k, np.nan)
         xp = transponder[slots]

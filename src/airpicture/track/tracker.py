@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from airpicture.config import TrackSettings
+from airpicture.config import RegistrationSettings, TrackSettings
 from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
@@ -44,6 +44,7 @@ from airpicture.track.measurement import (
 )
 from airpicture.track.motion import motion
 from airpicture.track.publish import publish
+from airpicture.track.registration import BiasRegistration
 from airpicture.track.table import CONFIRMED, TrackTable
 from airpicture.track.update import update_with_plots, update_with_reports
 from airpicture.types import NO_IDENT, FloatArray, Picture
@@ -69,7 +70,7 @@ class ImmGnnTracker:
     """The tracker (a `base.Tracker`). `sensors`: the sensor sheets (sensors.json); `site`: (lat,
     lon, alt_m) origin of the ENU frame; `platforms`: navigation of moving sensors (sensor index ->
     (t, [lat lon alt])); `settings`: its thresholds and bounds (airpicture.config.TrackSettings,
-    validated once; the defaults when not given)."""
+    validated once; the defaults when not given); `registration`: radar bias estimation settings."""
 
     def __init__(
         self,
@@ -77,6 +78,7 @@ class ImmGnnTracker:
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None = None,
         settings: TrackSettings | None = None,
+        registration: RegistrationSettings | None = None,
     ) -> None:
         self.settings = st = settings if settings is not None else TrackSettings()
         self.sensors = sensors = load_sheets(sensors)
@@ -106,6 +108,9 @@ class ImmGnnTracker:
                 self._radar_sheets[g.index] = radar_sheet(g.spec, st)
             else:
                 self._receivers[g.index] = (report_variances(g.spec), g.spec.sigma_position_m)
+        sig = {i: v[1] for i, v in self._receivers.items()}
+        reg = registration or RegistrationSettings()
+        self.registration = BiasRegistration(self.geo, self.frame, reg, sig)
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.identities = IdentityBook()
@@ -164,8 +169,11 @@ class ImmGnnTracker:
         t, r, az, el, alt, ident = _columns(
             pl, ("time_s", "range_m", "azimuth_rad", "elevation_rad", "altitude_m", "ident")
         )
+        raw = t, r, az  # the radar's estimated biases out, before anything uses the plots
+        t, r, az = self.registration.correct(g.index, t, r, az)
         o, M = g.at(self.frame, t)
         third, z, R, pp, Cpp, lam = prepare_plots(r, az, el, alt, o, M, sheet, self.earth)
+        self.registration.observe_plots(g, *raw, el, alt, ident, pp)
         plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, ident)
         taken = np.zeros(len(pl), bool)
         rows = tb.rows()
@@ -267,6 +275,7 @@ class ImmGnnTracker:
             rp, ("time_s", "lat", "lon", "altitude_m", "speed_mps", "track_rad", "vrate_mps", "ident")
         )
         z, R, mask = prepare_reports(lat, lon, alt, speed, trk, vrate, self.earth, sig2)
+        self.registration.observe_reports(g.index, t, z, mask, ident, alt)  # references for biases
         reports = Reports(t, z, R, mask, ident)
         rows = tb.rows()
         done = np.zeros(len(rp), bool)
@@ -315,6 +324,7 @@ class ImmGnnTracker:
         """Confirm, delete and merge at time t (after the measurements up to t); forget the
         identities not heard of for a long time."""
         self._t_last = t
+        self.registration.expire(t)
         if self.identities.expiry.due(t):
             self.identities.expire(t)
         tb = self.table
@@ -341,10 +351,11 @@ class ImmGnnTracker:
         """The published picture at time t (publish.py), with what the sources know of the
         identities in it."""
         tb = self.table
+        # a radar known to stamp late delivers older plots: a track it updates is no less fresh
         rows, row_time, x, P, lat, lon, alt = publish(
             tb.cols,
             t,
-            self.settings.fresh_s,
+            self.settings.fresh_s + self.registration.lateness(),
             self._min_lp,
             self.motion.accel2,
             self.earth,

@@ -320,6 +320,7 @@ class LiveState:
         self.history: deque[Frame] = deque(maxlen=history_frames)
         self.sites = {s.name: s for s in sensors}
         self.stats: dict[str, SourceStats] = {}
+        self.registration: dict[str, dict[str, Any]] = {}  # radar -> its estimated biases
         self.zones = {z.name: z for z in zones}
         self.site = site or {}
         self.alerts: dict[str, Alert] = {}
@@ -441,6 +442,15 @@ class LiveState:
                 self.stats[s.name] = dataclasses.replace(s)  # a copy: the source goes on counting
             return self._emit("sensors", {"sensors": self.sensor_list()})
 
+    def publish_registration(self, biases: dict[str, dict[str, Any]]) -> Message | None:
+        """The radars' estimated biases (track.registration.RadarBias fields by radar id); the
+        sensors are sent again when they changed."""
+        with self._lock:
+            if biases == self.registration:
+                return None
+            self.registration = dict(biases)
+            return self._emit("sensors", {"sensors": self.sensor_list()})
+
     def publish_gnss(self, collection: dict[str, Any]) -> Message:
         """Replace the GNSS interference layer (a GeoJSON FeatureCollection of cells)."""
         with self._lock:
@@ -502,6 +512,7 @@ class LiveState:
                         "reconnects": st.reconnects if st else 0,
                         "rejects": rej,
                         "silent_s": _finite(st.silent_s) if st else None,
+                        "registration": self.registration.get(name),
                     }
                 )
             return out

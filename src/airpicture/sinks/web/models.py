@@ -106,6 +106,21 @@ class Alert(BaseModel):
     acknowledged: bool
 
 
+class Registration(BaseModel):
+    """A radar's systematic errors as the tracker estimates them (sensor registration)."""
+
+    range_m: float = Field(description="range offset: measured - true, m")
+    azimuth_deg: float = Field(description="azimuth offset, clockwise, deg")
+    time_s: float = Field(description="time-stamp offset: stamped - true (late: positive), s")
+    sigma_range_m: float
+    sigma_azimuth_deg: float
+    sigma_time_s: float
+    pairs: float = Field(description="pairings with ADS-B aircraft in memory (forgetting-weighted)")
+    sectors: int = Field(description="azimuth sectors (of 8) they come from")
+    applied: bool = Field(description="taken out of the radar's plots (known well enough)")
+    last_pair_s: float | None = Field(description="time of the last pairing")
+
+
 class Sensor(BaseModel):
     name: str
     kind: str
@@ -119,6 +134,9 @@ class Sensor(BaseModel):
     reconnects: int
     rejects: dict[str, int]
     silent_s: float | None = Field(default=None, description="host seconds since its last message")
+    registration: Registration | None = Field(
+        default=None, description="a radar's estimated biases; None: not estimated"
+    )
 
 
 class Zone(BaseModel):
@@ -184,6 +202,7 @@ __all__ = [
     "Alert",
     "Health",
     "Metrics",
+    "Registration",
     "ReplayCommand",
     "ReplayStatus",
     "Sensor",

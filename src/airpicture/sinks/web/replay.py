@@ -39,6 +39,9 @@ class Timeline:
         self.start_s = start_s
         self.end_s = end_s
         self.complete = False
+        # the radars' estimated biases (sensor registration) over time: (time, sensor -> estimate)
+        self.bias_times: list[float] = []
+        self.biases: list[dict[str, dict[str, Any]]] = []
 
     def add_frame(self, frame: Frame) -> None:
         with self._lock:
@@ -55,6 +58,19 @@ class Timeline:
                 i = bisect.bisect_right(self.alert_times, a.time_s)
                 self.alert_times.insert(i, a.time_s)
                 self.alerts.insert(i, a)
+
+    def add_biases(self, t: float, biases: dict[str, dict[str, Any]]) -> None:
+        """The radars' estimated biases at time t (kept in time order; a few per minute)."""
+        with self._lock:
+            if not self.bias_times or t > self.bias_times[-1]:
+                self.bias_times.append(t)
+                self.biases.append(biases)
+
+    def biases_at(self, t: float) -> dict[str, dict[str, Any]]:
+        """The newest biases at or before t ({} before the first)."""
+        with self._lock:
+            i = bisect.bisect_right(self.bias_times, t) - 1
+            return self.biases[i] if i >= 0 else {}
 
     def finish(self) -> None:
         with self._lock:

@@ -677,6 +677,14 @@ function renderAlerts() {
 }
 
 // ---------- sensors ----------
+// a radar's estimated biases in one cell: applied ones as values, others as "estimating"
+function biasText(b) {
+  if (!b) return "";
+  if (!b.applied) return b.pairs >= 1 ? "estimating" : "";
+  const sg = (x, d) => (x >= 0 ? "+" : "") + x.toFixed(d);
+  return `${sg(b.range_m, 0)} m ${sg(b.azimuth_deg, 2)}° ${sg(b.time_s, 2)} s`;
+}
+
 function renderSensors() {
   showConn();
   const tb = $("sensors").querySelector("tbody");
@@ -685,11 +693,20 @@ function renderSensors() {
     const rej = Object.values(s.rejects).reduce((a, b) => a + b, 0);
     const age = s.silent_s !== null && s.silent_s !== undefined ? `${s.silent_s.toFixed(0)} s`
       : s.last_message_s !== null && pictureTime ? `${Math.max(0, pictureTime - s.last_message_s).toFixed(0)} s` : "";
-    const cells = [`${s.name} (${s.kind})`, s.status, s.rate_per_s.toFixed(1), String(rej), age];
+    const b = s.registration;
+    const cells = [`${s.name} (${s.kind})`, s.status, s.rate_per_s.toFixed(1), String(rej), age, biasText(b)];
     cells.forEach((v, i) => {
       const td = document.createElement("td"); td.textContent = v;
       if (i === 1) td.className = `st-${s.status}`;
       if (i === 3) td.title = Object.entries(s.rejects).map(([k, n]) => `${k}: ${n}`).join("\n");
+      if (i === 5 && b) {
+        td.className = b.applied ? "bias-applied" : "bias-estimating";
+        td.title = `range ${b.range_m.toFixed(1)} ± ${b.sigma_range_m.toFixed(1)} m\n`
+          + `azimuth ${b.azimuth_deg.toFixed(3)} ± ${b.sigma_azimuth_deg.toFixed(3)}°\n`
+          + `time ${b.time_s.toFixed(3)} ± ${b.sigma_time_s.toFixed(3)} s\n`
+          + `${b.pairs.toFixed(0)} ADS-B pairings from ${b.sectors} of 8 azimuth sectors; `
+          + (b.applied ? "taken out of its plots" : "not known well enough to apply yet");
+      }
       tr.append(td);
     });
     return tr;
