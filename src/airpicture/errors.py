@@ -6,7 +6,8 @@
     │   └── RecordError               a scenario / CSV / JSON row that is malformed or out of range
     ├── SourceError(OSError)          a file or socket that cannot be read at all (fatal for that source)
     ├── ConfigError                   bad settings (config.py), sensor sheets (sensors.py) or zone files
-    └── SinkError                     an output that cannot be written (a sink reports, the tracker goes on)
+    ├── SinkError                     an output that cannot be written (a sink reports, the tracker goes on)
+    └── TaskError                     a batch task (`track --ray`) that failed on every attempt
 
 Stream stages catch only `InputError`, turn it into a reject counted by its `reason`, and go on.
 """
@@ -55,6 +56,10 @@ class SinkError(AirpictureError):
     """An output that cannot take what is written to it."""
 
 
+class TaskError(AirpictureError):
+    """A batch task (a time chunk of `airpicture track --ray`) that failed on every attempt."""
+
+
 __all__ = [
     "AirpictureError",
     "ConfigError",
@@ -63,4 +68,5 @@ __all__ = [
     "RecordError",
     "SinkError",
     "SourceError",
+    "TaskError",
 ]

@@ -1,0 +1,1 @@
+"""Scale-out: batch reprocessing in time chunks, and the live picture in partitions, on Ray."""
