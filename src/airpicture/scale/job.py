@@ -133,6 +133,8 @@ def run_job(job: BatchJob, work: Work = track_chunk) -> tuple[list[InputResult],
         if res.csv is not None:
             write_tracks_csv(joined, res.csv)
         res.join_s = time.perf_counter() - t0
+        for stale in (res.folder / "chunks").glob(".*.part.*"):
+            stale.unlink()  # a dead attempt's partial output (the worker was killed mid-write)
         if not job.keep_inputs:
             shutil.rmtree(res.folder / "inputs", ignore_errors=True)
     return inputs, figures
