@@ -134,6 +134,11 @@ def ray_available() -> bool:
     return True
 
 
+def _call(work: Work, task: ChunkTask) -> ChunkResult:
+    """A Ray task: `work` may be any callable (a partial), which ray.remote does not take itself."""
+    return work(task)
+
+
 def run_ray(tasks: Sequence[ChunkTask], work: Work, workers: int, address: str | None, retries: int, progress: Progress) -> list[ChunkResult]:
     """Each task a Ray task (retried by Ray, on a worker that failed or an exception); a local Ray
     of `workers` CPUs unless Ray is already initialised or an address is given."""
@@ -145,8 +150,8 @@ def run_ray(tasks: Sequence[ChunkTask], work: Work, workers: int, address: str |
             ray.init(address=address, log_to_driver=False)
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-    remote = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(work)
-    refs = {remote.remote(t): t for t in tasks}
+    remote = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(_call)
+    refs = {remote.remote(work, t): t for t in tasks}
     pending = list(refs)
     results = []
     try:
