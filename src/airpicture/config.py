@@ -589,7 +589,9 @@ class BatchSettings(_Stage):
         "(track.max_coast_s + one look of the slowest sensor per nat of track.confirm_llr)",
     )
     join_gate_m: float = Field(
-        default=1000.0, gt=0, description="tracks of two chunks closer than this (RMS) in the overlap are one, m"
+        default=1000.0,
+        gt=0,
+        description="tracks of two chunks closer than this (RMS) in the overlap are one, m",
     )
     join_speed_mps: float = Field(
         default=30.0, gt=0, description="...with mean velocities this close (when no identity decides), m/s"

@@ -75,9 +75,7 @@ def _die_half_way(task: ChunkTask, marker: Path) -> ChunkResult:
     return track_chunk(task)
 
 
-def test_a_task_that_dies_is_retried_and_its_partial_output_not_used(
-    tmp_path: Path, pooled: Path
-) -> None:
+def test_a_task_that_dies_is_retried_and_its_partial_output_not_used(tmp_path: Path, pooled: Path) -> None:
     job = BatchJob(
         inputs=(PARIS,), out=tmp_path / "tracks.csv", settings=Settings(), ray=False, chunk_s=float(CHUNK_S)
     )

@@ -91,7 +91,10 @@ def track_chunk(task: ChunkTask, on_picture: Callable[[Picture], None] | None = 
                 if on_picture is not None:
                     on_picture(pic)
         table = pacsv.read_csv(
-            tmp_csv, convert_options=pacsv.ConvertOptions(column_types=dict(zip(SCHEMA.names, SCHEMA.types)))
+            tmp_csv,
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict(zip(SCHEMA.names, SCHEMA.types, strict=True))
+            ),
         )
         pq.write_table(table.cast(SCHEMA), tmp_pq)
         os.replace(tmp_pq, out)  # atomic: the partition is whole or absent
@@ -139,7 +142,14 @@ def _call(work: Work, task: ChunkTask) -> ChunkResult:
     return work(task)
 
 
-def run_ray(tasks: Sequence[ChunkTask], work: Work, workers: int, address: str | None, retries: int, progress: Progress) -> list[ChunkResult]:
+def run_ray(
+    tasks: Sequence[ChunkTask],
+    work: Work,
+    workers: int,
+    address: str | None,
+    retries: int,
+    progress: Progress,
+) -> list[ChunkResult]:
     """Each task a Ray task (retried by Ray, on a worker that failed or an exception); a local Ray
     of `workers` CPUs unless Ray is already initialised or an address is given."""
     import ray
@@ -171,7 +181,9 @@ def run_ray(tasks: Sequence[ChunkTask], work: Work, workers: int, address: str |
     return results
 
 
-def run_pool(tasks: Sequence[ChunkTask], work: Work, workers: int, retries: int, progress: Progress) -> list[ChunkResult]:
+def run_pool(
+    tasks: Sequence[ChunkTask], work: Work, workers: int, retries: int, progress: Progress
+) -> list[ChunkResult]:
     """Each task in a local process pool (fresh interpreters: the driver's threads are not
     forked); a task that raises, or whose worker dies, is submitted again up to `retries` times."""
     results: list[ChunkResult] = []
@@ -192,7 +204,7 @@ def run_pool(tasks: Sequence[ChunkTask], work: Work, workers: int, retries: int,
                         _failed(t, e, failures, retries, progress)
                         todo.append(t)
                         continue
-                    except Exception as e:  # noqa: BLE001 - a task's failure, of any kind, is retried
+                    except Exception as e:  # a task's failure, of any kind, is retried
                         _failed(t, e, failures, retries, progress)
                         again = pool.submit(work, t)
                         futures[again] = t
@@ -203,7 +215,9 @@ def run_pool(tasks: Sequence[ChunkTask], work: Work, workers: int, retries: int,
     return results
 
 
-def _failed(t: ChunkTask, e: BaseException, failures: dict[int, int], retries: int, progress: Progress) -> None:
+def _failed(
+    t: ChunkTask, e: BaseException, failures: dict[int, int], retries: int, progress: Progress
+) -> None:
     k = failures[t.chunk.index] = failures.get(t.chunk.index, 0) + 1
     if k > retries:
         raise TaskError(f"{t.chunk.name} failed after {k} attempts: {type(e).__name__}: {e}") from e
@@ -235,4 +249,13 @@ def run_chunks(
     return sorted(results, key=lambda r: r.out), figures
 
 
-__all__ = ["ChunkResult", "ChunkTask", "Progress", "ray_available", "run_chunks", "run_pool", "run_ray", "track_chunk"]
+__all__ = [
+    "ChunkResult",
+    "ChunkTask",
+    "Progress",
+    "ray_available",
+    "run_chunks",
+    "run_pool",
+    "run_ray",
+    "track_chunk",
+]

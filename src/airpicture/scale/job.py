@@ -59,7 +59,9 @@ class InputResult:
 def _outputs(job: BatchJob) -> list[tuple[Path, Path | None]]:
     if job.out.suffix == ".csv":
         if len(job.inputs) != 1:
-            raise ConfigError(f"--out {job.out}: a tracks.csv takes one input; give a folder for {len(job.inputs)}")
+            raise ConfigError(
+                f"--out {job.out}: a tracks.csv takes one input; give a folder for {len(job.inputs)}"
+            )
         return [(job.out.with_suffix(".parts"), job.out)]
     if len(job.inputs) == 1:
         return [(job.out, None)]

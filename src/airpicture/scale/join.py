@@ -167,7 +167,9 @@ def _window(tab: pa.Table, lo: float, hi: float, lat0: float) -> _Tracks:
     return _group(sub.column("time_s").to_numpy(), sub.column("track").to_numpy(), xy, ident)
 
 
-def join(parts: Sequence[pa.Table], chunks: Sequence[Chunk], gates: JoinGates) -> tuple[list[pa.Table], JoinStats]:
+def join(
+    parts: Sequence[pa.Table], chunks: Sequence[Chunk], gates: JoinGates
+) -> tuple[list[pa.Table], JoinStats]:
     """The joined picture, one table per chunk (its owned rows, tracks renumbered 1.. in order
     of first appearance, a track carried over a boundary keeping its id), and how it was joined."""
     stats = JoinStats()
