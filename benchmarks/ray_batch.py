@@ -74,10 +74,12 @@ def main() -> None:
     ap.add_argument("--chunk-s", default="1800", help="chunk length, s")
     ap.add_argument("--pool", action="store_true", help="the process pool instead of Ray")
     ap.add_argument("--json", type=Path, help="write the figures here")
+    ap.add_argument("--keep", help="keep the tracks.csv files in this folder")
     args = ap.parse_args()
     n = measurements(args.scenario)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
         single = Path(tmp) / "single.csv"
         wall, _ = airpicture("track", str(args.scenario), "--out", str(single), "--no-progress")
         one = score(args.scenario, single)
@@ -99,14 +101,13 @@ def main() -> None:
             rows.append(
                 {"run": label, "workers": w, "wall_s": wall, "scores": score(args.scenario, out), "log": log}
             )
-    th = one["counts"]["target_hours"]
-    print(f"{args.scenario}: {n:,} measurements, {th:.1f} target-hours, chunks of {args.chunk_s} s")
+    print(f"{args.scenario}: {n:,} measurements, chunks of {args.chunk_s} s")
     head = ("run", "workers", "wall s", "meas/s", "GOSPA m", "dGOSPA", "id sw/t-h", "d")
     print(f"{head[0]:18} " + " ".join(f"{h:>{w}}" for h, w in zip(head[1:], WIDTHS, strict=True)))
     for r in rows:
         s = r["scores"]
         d_gospa = (s["gospa_m"] - one["gospa_m"]) / one["gospa_m"]
-        d_ids = (s["counts"]["id_switches"] - one["counts"]["id_switches"]) / th
+        d_ids = s["id_switches"] - one["id_switches"]  # per target-hour
         r["d_gospa"], r["d_id_switches_per_target_hour"] = d_gospa, d_ids
         print(
             f"{r['run']:18} {r['workers']:>7} {r['wall_s']:>8.1f} {n / r['wall_s']:>9,.0f} "

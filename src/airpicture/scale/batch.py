@@ -24,7 +24,7 @@ from typing import Any
 from tqdm import tqdm
 
 from airpicture.config import Settings
-from airpicture.errors import TaskError
+from airpicture.errors import ConfigError, TaskError
 from airpicture.scale.chunks import Chunk
 from airpicture.types import Picture
 
@@ -156,10 +156,14 @@ def run_ray(
 
     started = not ray.is_initialized()
     if started:
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        except (ConnectionError, ValueError, RuntimeError) as e:
+            where = f" at {address}" if address else ""
+            raise ConfigError(f"cannot start or reach Ray{where}: {e}") from None
     remote = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(_call)
     refs = {remote.remote(work, t): t for t in tasks}
     pending = list(refs)

@@ -113,10 +113,13 @@ def run_job(job: BatchJob, work: Work = track_chunk) -> tuple[list[InputResult],
 
     import pyarrow.parquet as pq
 
+    t0 = time.perf_counter()
     inputs, tasks = plan(job)
+    plan_s = time.perf_counter() - t0
     done, figures = run_chunks(
         tasks, job.workers, job.ray, job.address, job.settings.batch.max_retries, work, job.progress
     )
+    figures["plan_s"] = plan_s  # reading the inputs' heads and slicing them into chunk folders
     b = job.settings.batch
     gates = JoinGates(b.join_gate_m, b.join_speed_mps, b.join_ident_gate_m, job.settings.track.v_max_mps)
     by_out: dict[str, ChunkResult] = {r.out: r for r in done}
