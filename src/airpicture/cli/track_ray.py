@@ -86,7 +86,8 @@ def run_chunked(args: argparse.Namespace) -> int:
         f"{sum(len(r.chunks) for r in inputs)} chunks on {fig['backend']} ({job.workers} workers"
         + (f", cluster {job.address}" if job.address else "")
         + f"): {n} measurements in {fig['wall_s']:.1f} s ({fig['rate']:,.0f}/s, lead-ins included), "
-        f"{fig['retried']} tasks retried; slicing the inputs into chunks took {fig['plan_s']:.1f} s before"
+        + (f"{fig['retried']} tasks retried" if fig["backend"] == "pool" else "Ray retries failed tasks")
+        + f"; slicing the inputs into chunks took {fig['plan_s']:.1f} s before"
     )
     for r in inputs:
         st = r.stats

@@ -69,7 +69,7 @@ class JoinStats:
 
 
 @dataclass
-class _Tracks:
+class OverlapTracks:
     """Rows of one window grouped by track: ids (T,), row slices into t, x (N, 2) ENU m, ident (T,)."""
 
     ids: np.ndarray
@@ -82,7 +82,7 @@ class _Tracks:
         return slice(int(self.bounds[i]), int(self.bounds[i + 1]))
 
 
-def _group(t: np.ndarray, track: np.ndarray, xy: np.ndarray, ident: np.ndarray) -> _Tracks:
+def _group(t: np.ndarray, track: np.ndarray, xy: np.ndarray, ident: np.ndarray) -> OverlapTracks:
     order = np.lexsort((t, track))
     t, track, xy, ident = t[order], track[order], xy[order], ident[order]
     ids, first = np.unique(track, return_index=True)
@@ -92,7 +92,7 @@ def _group(t: np.ndarray, track: np.ndarray, xy: np.ndarray, ident: np.ndarray) 
     for i in range(len(ids)):
         named = [v for v in ident[bounds[i] : bounds[i + 1]].tolist() if v]
         last_ident.append(named[-1] if named else "")
-    return _Tracks(ids, bounds, t, xy, last_ident)
+    return OverlapTracks(ids, bounds, t, xy, last_ident)
 
 
 def _enu(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
@@ -103,7 +103,7 @@ def _enu(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
     )
 
 
-def _pair_cost(a: _Tracks, i: int, b: _Tracks, j: int, gates: JoinGates) -> float:
+def _pair_cost(a: OverlapTracks, i: int, b: OverlapTracks, j: int, gates: JoinGates) -> float:
     """Cost of calling a's track i and b's track j one (lower is better), inf when they are not."""
     ia, ib = a.ident[i], b.ident[j]
     if ia and ib and ia != ib:
@@ -129,7 +129,7 @@ def _pair_cost(a: _Tracks, i: int, b: _Tracks, j: int, gates: JoinGates) -> floa
     return d / gates.gate_m + dv / gates.speed_mps
 
 
-def match_tracks(a: _Tracks, b: _Tracks, gates: JoinGates) -> list[tuple[int, int, bool]]:
+def match_tracks(a: OverlapTracks, b: OverlapTracks, gates: JoinGates) -> list[tuple[int, int, bool]]:
     """One-to-one matches (index in a, index in b, by identity) of the tracks of one window."""
     if not len(a.ids) or not len(b.ids):
         return []
@@ -158,7 +158,7 @@ def match_tracks(a: _Tracks, b: _Tracks, gates: JoinGates) -> list[tuple[int, in
     ]
 
 
-def _window(tab: pa.Table, lo: float, hi: float, lat0: float) -> _Tracks:
+def _window(tab: pa.Table, lo: float, hi: float, lat0: float) -> OverlapTracks:
     t = tab.column("time_s").to_numpy()
     keep = (t >= lo) & (t < hi)
     sub = tab.filter(pa.array(keep))
@@ -180,6 +180,7 @@ def join(
     for tab, c in zip(parts, chunks, strict=True):
         tab = tab.cast(SCHEMA)
         given: dict[int, int] = {}
+        b: OverlapTracks | None = None
         if c.index and out and c.lead_s < c.start_s:
             stats.boundaries += 1
             done = pa.concat_tables(out[-_back(chunks, c) :])
@@ -191,7 +192,6 @@ def join(
                 stats.by_identity += by_ident
                 stats.by_kinematics += not by_ident
             stats.per_boundary.append(len(matches))
-            stats.new_in_lead += len(set(b.ids.tolist()) - set(given))
         t = tab.column("time_s").to_numpy()
         owned = (t >= c.start_s) & ((t < c.end_s) | (c.index == len(chunks) - 1))
         if c.index == 0:
@@ -199,6 +199,8 @@ def join(
         mine = tab.filter(pa.array(owned))
         local = mine.column("track").to_numpy()
         _, first = np.unique(local, return_index=True)
+        if b is not None:  # tracks of the lead-in that go on with a new id
+            stats.new_in_lead += len(set(b.ids.tolist()) & set(local.tolist()) - set(given))
         for k in local[np.sort(first)].tolist():
             if k not in given:
                 given[k] = next_id
@@ -243,4 +245,13 @@ def write_tracks_csv(tables: Sequence[pa.Table], path: str | Path) -> int:
     return n
 
 
-__all__ = ["COLUMNS", "SCHEMA", "JoinGates", "JoinStats", "join", "match_tracks", "write_tracks_csv"]
+__all__ = [
+    "COLUMNS",
+    "SCHEMA",
+    "JoinGates",
+    "JoinStats",
+    "OverlapTracks",
+    "join",
+    "match_tracks",
+    "write_tracks_csv",
+]
