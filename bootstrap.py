@@ -3,7 +3,8 @@
 kernels once (`airpicture warm`), then run a task.
 
 usage: python3 bootstrap.py demo [ARGS...]   run the demo on the bundled Paris data
-       python3 bootstrap.py test [PYTEST ARGS...]   lint, type-check and test
+       python3 bootstrap.py test [PYTEST ARGS...]   lint, type-check and test (installs the pinned
+                                                    Ray extra, requirements-ray.lock, for the Ray tests)
        python3 bootstrap.py run ARGS...   any airpicture command (airpicture ARGS...)
        python3 bootstrap.py setup   only set up (.venv and the compiled kernels)
 """
@@ -20,6 +21,8 @@ VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".lock-sha256"
+RAY_LOCK = ROOT / "requirements-ray.lock"  # the optional extra: the tests need it, the demo does not
+RAY_STAMP = VENV / ".ray-lock-sha256"
 TASKS = ("demo", "test", "run", "setup")
 
 
@@ -33,6 +36,16 @@ def ensure_venv() -> None:
     subprocess.run([*pip, "-r", str(LOCK)], check=True)
     subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     STAMP.write_text(want)
+
+
+def ensure_ray() -> None:
+    """Install the pinned Ray extra (once, and again when its lock changes)."""
+    want = hashlib.sha256(RAY_LOCK.read_bytes()).hexdigest()
+    if RAY_STAMP.exists() and RAY_STAMP.read_text() == want:
+        return
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "-r", str(RAY_LOCK)], check=True)
+    RAY_STAMP.write_text(want)
 
 
 def warm() -> None:
@@ -82,6 +95,7 @@ def main(argv: list[str]) -> int:
     if task == "run":
         return call([str(PY), "-m", "airpicture", *rest])
     ensure_test_references()
+    ensure_ray()
     for step in (["ruff", "check", "src", "tests", "benchmarks"], ["mypy"]):
         if call([str(PY), "-m", *step]) != 0:
             return 1

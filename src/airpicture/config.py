@@ -8,6 +8,7 @@
     ├── reports     ReportIntegritySettings  spoofing evidence from the reports alone
     ├── assess      AssessSettings      classification and alert thresholds
     ├── output      OutputSettings      tracks.csv and the file pipeline
+    ├── batch       BatchSettings       `track --ray`: time chunks and their join
     ├── feeds       FeedSettings        live feeds: the receivers' clocks, when a feed is stale
     ├── console     ConsoleSettings     the operator console (web server)
     ├── asterix     AsterixSettings     CAT062 system tracks out (data source, multicast, numbers)
@@ -654,6 +655,30 @@ class OutputSettings(_Stage):
     )
 
 
+class BatchSettings(_Stage):
+    """`airpicture track --ray`: long recordings tracked in time chunks and joined (scale/)."""
+
+    chunk_s: float = Field(default=1800.0, gt=0, description="core length of a time chunk, s")
+    overlap_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="lead-in of each chunk, s; None: derived from the tracker's settings "
+        "(track.max_coast_s + one look of the slowest sensor per nat of track.confirm_llr)",
+    )
+    join_gate_m: float = Field(
+        default=1000.0,
+        gt=0,
+        description="tracks of two chunks closer than this (RMS) in the overlap are one, m",
+    )
+    join_speed_mps: float = Field(
+        default=30.0, gt=0, description="...with mean velocities this close (when no identity decides), m/s"
+    )
+    join_ident_gate_m: float = Field(
+        default=5000.0, gt=0, description="tracks with the same identity are one within this, m"
+    )
+    max_retries: int = Field(default=2, ge=0, description="a failed chunk is tracked again this many times")
+
+
 class FeedSettings(_Stage):
     """Live feeds (sources/clock.py, sources/live.py): how far a receiver's clock is trusted, and
     when a silent feed is stale."""
@@ -830,6 +855,7 @@ class Settings(BaseSettings):
     reports: ReportIntegritySettings = Field(default_factory=ReportIntegritySettings)
     assess: AssessSettings = Field(default_factory=AssessSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
@@ -935,6 +961,7 @@ __all__ = [
     "ENV_PREFIX",
     "AssessSettings",
     "AsterixSettings",
+    "BatchSettings",
     "ConsoleSettings",
     "FeedSettings",
     "GnssSettings",

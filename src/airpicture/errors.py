@@ -7,7 +7,8 @@
     ├── SourceError(OSError)          a file or socket that cannot be read at all (fatal for that source)
     ├── ConfigError                   bad settings (config.py), sensor sheets (sensors.py) or zone files
     ├── SinkError                     an output that cannot be written (a sink reports, the tracker goes on)
-    └── ScaleError                    a region of the partitioned live picture that cannot be brought back
+    ├── ScaleError                    a region of the partitioned live picture that cannot be brought back
+    └── TaskError                     a batch task (`track --ray`) that failed on every attempt
 
 Stream stages catch only `InputError`, turn it into a reject counted by its `reason`, and go on.
 """
@@ -60,6 +61,10 @@ class ScaleError(AirpictureError):
     """A region of the partitioned live picture (scale/) whose actor could not be restored."""
 
 
+class TaskError(AirpictureError):
+    """A batch task (a time chunk of `airpicture track --ray`) that failed on every attempt."""
+
+
 __all__ = [
     "AirpictureError",
     "ConfigError",
@@ -69,4 +74,5 @@ __all__ = [
     "ScaleError",
     "SinkError",
     "SourceError",
+    "TaskError",
 ]

@@ -1,4 +1,5 @@
-"""`airpicture track SCENARIO_DIR --out tracks.csv [--sensors ID,ID] [--alerts alerts.csv]`.
+"""`airpicture track SCENARIO_DIR --out tracks.csv [--sensors ID,ID] [--alerts alerts.csv]`;
+`airpicture track --ray [ADDRESS] SCENARIO_DIR... --out DIR|tracks.csv`: in time chunks (cli/track_ray.py).
 
 The picture of each window is classified and checked against the zones (the scenario's
 meta.json zones, plus --zones) before it is written, so tracks.csv carries each track's class.
@@ -26,8 +27,17 @@ if TYPE_CHECKING:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", help="scenario folder (sensors.json, meta.json, plots.csv, adsb.csv)")
-    p.add_argument("--out", default="tracks.csv", help="tracks.csv to write (default: %(default)s)")
+    p.add_argument(
+        "scenario",
+        nargs="*",
+        help="scenario folder (sensors.json, meta.json, plots.csv, adsb.csv); several with --ray",
+    )
+    p.add_argument(
+        "--out",
+        default="tracks.csv",
+        help="tracks.csv to write (default: %(default)s); with --ray / --workers also a folder for "
+        "the Parquet partitions (a tracks.csv's go to <name>.parts/)",
+    )
     p.add_argument("--sensors", help="use only these sensor ids (comma list)")
     p.add_argument(
         "--period",
@@ -70,6 +80,9 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="assess and write in a second thread while tracking (default: when the scenario has "
         "output.overlap_rate measurements per second or more; see `airpicture config show`)",
     )
+    from airpicture.cli.track_ray import configure_ray
+
+    configure_ray(p)
     p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -80,6 +93,11 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import time
+
+    from airpicture.cli.track_ray import chunked, run_chunked
+
+    if chunked(args):
+        return run_chunked(args)
 
     from airpicture.assess import TrackAssessor, load_zones, write_alerts_csv, zones_from_config
     from airpicture.cli.main import settings_of
@@ -97,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     # with the recording's length (issue 13); rows are written as the pictures are made. With
     # --asterix the recording's plots replace the file's: those are read whole and dropped.
     sensors = args.sensors.split(",") if args.sensors else None
-    scn = load_scenario(args.scenario, sensors, stream=not args.asterix)
+    scn = load_scenario(args.scenario[0], sensors, stream=not args.asterix)
     if args.modes:
         add_modes(scn, args.modes)
     if args.remoteid:

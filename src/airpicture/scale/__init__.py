@@ -1,1 +1,1 @@
-"""airpicture beyond one machine: the batch (time chunks) and the live (region partitions) paths on Ray."""
+"""Scale-out: batch reprocessing in time chunks, and the live picture in partitions, on Ray."""
