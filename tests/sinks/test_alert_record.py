@@ -108,7 +108,8 @@ def test_picture_codes_as_text(tmp_path: Path) -> None:
         "1700000010.00,3,48.300000,2.300000,300.0,drone,0.950,,spoofed,,\n"
     )
     assert json.dumps(picture_to_dicts(picture())[2]) == (
-        '{"time_s": 1700000010.0, "track": 3, "lat": 48.3, "lon": 2.3, "alt_m": 300.0, "speed_mps": 0.0, '
+        '{"time_s": 1700000010.0, "track": 3, "lat": 48.3, "lon": 2.3, "alt_m": 300.0, "alt_sigma_m": null, '
+        '"speed_mps": 0.0, '
         '"vrate_mps": 0.0, "class": "drone", "class_p": 0.95, "identity": "", "integrity": "spoofed", '
         '"integrity_reason": ""}'
     )

@@ -215,6 +215,11 @@ def _back(chunks: Sequence[Chunk], c: Chunk) -> int:
     return sum(1 for p in chunks[: c.index] if p.end_s > c.lead_s)
 
 
+def _alt(v: float | None) -> str:
+    """A height as tracks.csv writes it: empty when nobody measured it (None or NaN)."""
+    return "" if v is None or v != v else f"{v:.1f}"
+
+
 def write_tracks_csv(tables: Sequence[pa.Table], path: str | Path) -> int:
     """The joined picture as tracks.csv, formatted as the single run's writer formats it
     (sinks/export.py TracksCsvWriter); returns the rows written."""
@@ -232,7 +237,7 @@ def write_tracks_csv(tables: Sequence[pa.Table], path: str | Path) -> int:
                         c["track"][r],
                         f"{c['lat'][r]:.6f}",
                         f"{c['lon'][r]:.6f}",
-                        f"{c['alt_m'][r]:.1f}",
+                        _alt(c["alt_m"][r]),
                         c["class"][r],
                         f"{c['class_p'][r]:.3f}",
                         c["identity"][r] or "",
