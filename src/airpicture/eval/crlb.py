@@ -348,7 +348,7 @@ def plot_bounds(c: BoundComparison, path: str | Path, title: str = "", bin_s: fl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from airpicture.errors import SinkError
+    from airpicture.eval.report import save_png
 
     t0 = float(c.t.min()) if len(c.t) else 0.0
     idx = ((c.t - t0) // bin_s).astype(np.int64)
@@ -370,12 +370,7 @@ def plot_bounds(c: BoundComparison, path: str | Path, title: str = "", bin_s: fl
     ax.legend(loc="upper right")
     if title:
         ax.set_title(title)
-    path = Path(path)
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as e:
-        raise SinkError(f"cannot write {path}: {e}") from None
-    return path
+    return save_png(fig, path)
 
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +111,11 @@ def plot(scores: TrackScores, path: str | Path, title: str = "") -> Path:
     ax2.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
+    return save_png(fig, path)
+
+
+def save_png(fig: Any, path: str | Path) -> Path:
+    """Write a matplotlib Figure as PNG; a path that cannot be written is a SinkError."""
     path = Path(path)
     try:
         fig.savefig(path, dpi=110)
@@ -118,4 +124,4 @@ def plot(scores: TrackScores, path: str | Path, title: str = "") -> Path:
     return path
 
 
-__all__ = ["format_table", "plot", "to_json"]
+__all__ = ["format_table", "plot", "save_png", "to_json"]
