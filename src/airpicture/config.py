@@ -549,9 +549,24 @@ class AssessSettings(BaseModel):
         default=2.0, gt=0, description="the loiter window samples a track this often, s"
     )
     flock_share: float = Field(
-        default=0.05, ge=0, le=1, description="prior share of bird tracks that are flocks"
+        default=0.15, ge=0, lt=1, description="prior share of bird tracks that are flocks"
     )
     flock_size: float = Field(default=3.0, ge=1, description="...echoing like this many birds")
+    flock_merged_share: float = Field(
+        default=0.15, ge=0, le=1, description="...seen by the radar as one plot a scan, not several"
+    )
+    crowd_share: float = Field(
+        default=0.02,
+        gt=0,
+        lt=1,
+        description="share of aircraft and drone tracks seen as several objects (formation, swarm)",
+    )
+    crowd_p_lone: float = Field(
+        default=0.05,
+        gt=0,
+        lt=0.5,
+        description="mean share of one object's detections with a second plot in its gate (clutter)",
+    )
     llr_clip: float = Field(
         default=30.0, gt=0, description="the most detection evidence between two kinds, nats"
     )

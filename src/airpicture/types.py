@@ -210,6 +210,8 @@ class Picture:
         given as filtered at its last measurement, the others predicted to time_s (None: all time_s)
     radar_hits : (N,) int radar plots that updated the track (None: not known)
     seen_n : (N, S) int measurements each sensor (by index) gave the track (None: not known)
+    crowd_n : (N, S) int scans of each sensor in which the track gated more than one plot (None: not
+        known): one object gives one plot a scan, a flock several
     manoeuvre_p : (N,) probability that the track is manoeuvring (its IMM's non-quiet modes)
     first_s : (N,) time the track started
     integrity_reason : (N,) int8 IntegrityReason of the integrity mark (None: not judged)
@@ -241,6 +243,7 @@ class Picture:
     info: dict[int, dict[str, object]] = field(default_factory=dict)
     radar_hits: IntArray | None = None
     seen_n: npt.NDArray[np.int32] | None = None
+    crowd_n: npt.NDArray[np.int32] | None = None
     manoeuvre_p: FloatArray | None = None
     first_s: FloatArray | None = None
     integrity_reason: npt.NDArray[np.int8] | None = None

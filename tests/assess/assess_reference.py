@@ -5,6 +5,8 @@ code that produced the reference outputs on Paris before the kernels replaced it
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from airpicture.assess.alerts import _NK, AlertRules
@@ -87,11 +89,12 @@ class ReferenceFeatureTable(FeatureTable):
         self.ids: IntArray = np.zeros(0, dtype=np.int64)
         self.parking = Parking(self.slots.grace_s)
         self.first_s, self.last_s, self.last_update_s, self.speed_ew = (np.zeros(0) for _ in range(4))
-        self.hits, self.chances = np.zeros((0, S)), np.zeros((0, S))
+        self.hits, self.chances, self.crowd = np.zeros((0, S)), np.zeros((0, S)), np.zeros((0, S))
         self.ring_t, self.ring_en, self.ring_v = np.zeros((0, K)), np.zeros((0, K, 2)), np.zeros((0, K, 2))
         self.ring_vP = np.zeros((0, K, 2, 2))
         self.ring_head, self.mask = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self.seen_n = np.zeros((0, S), dtype=np.int64)
+        self.crowd_prev = np.zeros((0, S), dtype=np.int64)
 
     # the ring keeps velocities and their covariance, not the compiled table's per-sample terms
     _ROW_FIELDS = (
@@ -131,6 +134,11 @@ class ReferenceFeatureTable(FeatureTable):
             )
             new_chances = cover * dt[:, None] / self.sheet.period_s[None, :]
             self.seen_n = seen_n.copy()
+            crowd_n = np.zeros_like(seen_n)
+            if pic.crowd_n is not None:
+                crowd_n = np.asarray(pic.crowd_n, np.int64)[:, :S]
+            new_crowd = np.maximum(crowd_n - np.where(known[:, None], self.crowd_prev, crowd_n), 0)
+            self.crowd_prev = crowd_n.copy()
         else:
             # Picture.sensors is cumulative (every sensor that ever updated the track), so a hit
             # is attributed where it can be: a sensor's bit appearing, or an update of a track that
@@ -142,10 +150,15 @@ class ReferenceFeatureTable(FeatureTable):
             updated = (pic.last_update_s > self.last_update_s) & single & (new_bits.sum(axis=1) == 0)
             new_hits = new_bits + bits * updated[:, None]
             new_chances = cover * (dt * single)[:, None] / self.sheet.period_s[None, :]
+            new_crowd = None  # without per-sensor counts a crowd is not counted
         # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
         fade = np.exp(-dt / self.tau_detect_s)[:, None]
         self.hits = self.hits * fade + new_hits
         self.chances = np.maximum(self.chances * fade + new_chances, self.hits)
+        if new_crowd is None:
+            self.crowd = np.zeros_like(self.hits)
+        else:
+            self.crowd = np.minimum(np.where(known[:, None], self.crowd, 0.0) * fade + new_crowd, self.hits)
         self.mask = mask.copy()
         self.last_update_s = pic.last_update_s.astype(np.float64).copy()
         self.last_s[:] = t
@@ -162,6 +175,7 @@ class ReferenceFeatureTable(FeatureTable):
             wander=self._wander(),
             hits=self.hits.copy(),
             misses=self.chances - self.hits,
+            crowd=self.crowd.copy(),
             **loiter,
         )
 
@@ -288,13 +302,35 @@ def identity_loglik(ident: IntArray, mode_c: BoolArray, s: AssessSettings, uav: 
     return out
 
 
+def _mix(w: float, a: FloatArray, b: FloatArray) -> FloatArray:
+    """log((1 - w) e^a + w e^b)."""
+    with np.errstate(divide="ignore"):
+        return np.logaddexp(np.log1p(-w) + a, np.log(w) + b)
+
+
+def _log_beta_seq(c: FloatArray, n: FloatArray, a: float, b: float) -> FloatArray:
+    """log-probability of a sequence of n detections, c crowded, with a Beta(a, b) crowded share:
+    log B(c + a, n - c + b) - log B(a, b)."""
+    lg = np.vectorize(math.lgamma, otypes=[float])
+    return lg(c + a) + lg(n - c + b) - lg(n + a + b) - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
+
+
 def detection_loglik(c: BayesClassifier, f: Features) -> FloatArray:
-    """(N, 3) log p(hits, misses | kind), bounded to llr_clip below the best kind; the bird
-    column is the mixture of a lone bird and a flock."""
+    """(N, 3) log p(hits, misses, crowds | kind), bounded to llr_clip below the best kind; the bird
+    column is the mixture of a lone bird and a flock, a flock seen as several objects (crowded
+    detections) unless merged, an aircraft or drone as one unless in company."""
     L = f.hits @ c.log_pd + f.misses @ c.log_miss
     flock = f.hits @ c.log_pd_flock + f.misses @ c.log_miss_flock
-    w = c.s.flock_share
-    L[:, 2] = np.logaddexp(np.log1p(-w) + L[:, 2], np.log(w) + flock)
+    radar = c.sheet.radar.astype(float)
+    crowded, n = (f.crowd * radar).sum(axis=1), (f.hits * radar).sum(axis=1)
+    one = _log_beta_seq(crowded, n, 1.0, 1.0 / c.s.crowd_p_lone - 1.0)
+    several = _log_beta_seq(crowded, n, 1.0, 1.0)
+    alone = _mix(c.s.crowd_share, one, several)
+    resolved = several + np.logaddexp(L[:, 2], flock) - np.log(2.0)
+    flock = _mix(c.s.flock_merged_share, resolved, one + flock)
+    L[:, 2] = _mix(c.s.flock_share, L[:, 2] + one, flock)
+    L[:, 0] += alone
+    L[:, 1] += alone
     return np.maximum(L - L.max(axis=1, keepdims=True), -c.s.llr_clip)
 
 

@@ -100,6 +100,8 @@ def only(p: Picture, ids: list[int]) -> Picture:
         setattr(p, name, getattr(p, name)[keep])
     if p.seen_n is not None:
         p.seen_n = p.seen_n[keep]
+    if p.crowd_n is not None:
+        p.crowd_n = p.crowd_n[keep]
     return p
 
 

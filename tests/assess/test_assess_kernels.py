@@ -62,6 +62,13 @@ def pictures(run_movers):
         *[(tid, straight((50.0 * tid, -1000, 200), (5, 5, 0)), seen(0.7, SR, tid), -1) for tid in BURST],
     ]
     pics = run_movers(movers, 240)
+    # crowded detections (a second plot in the gate): the bird (3) and the burst's flock often
+    rng, crowd_n = np.random.default_rng(7), np.zeros_like(pics[0].seen_n)
+    p_crowd = np.where(np.isin(pics[0].track, [3, *BURST]), 0.7, 0.05)[:, None]
+    for prev, p in zip([None, *pics[:-1]], pics, strict=True):
+        new = p.seen_n - (prev.seen_n if prev is not None else 0)
+        crowd_n += rng.binomial(new, np.broadcast_to(p_crowd, new.shape)).astype(crowd_n.dtype)
+        p.crowd_n = crowd_n.copy()
     for k, p in enumerate(pics):
         gone = [2] * (50 <= k < 60) + [3] * (80 <= k < 160) + [5] * (100 <= k < 120)
         keep = [tid for tid in p.track.tolist() if tid not in gone and (tid not in BURST or 20 <= k < 40)]
@@ -83,6 +90,7 @@ def test_features_match_the_numpy_version(pictures) -> None:
     assert new.slots.capacity >= len(BURST)
     assert np.any(b.misses[:, 1] > 0) and np.any(b.misses[:, 3] > 0), "radars that miss"
     assert np.any(np.isfinite(b.loiter_turn_deg)), "full loiter windows"
+    assert np.any(b.crowd > 1) and np.all(b.crowd <= b.hits), "crowded detections, at most the hits"
 
 
 def test_classifier_matches_the_numpy_version(pictures) -> None:

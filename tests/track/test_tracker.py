@@ -107,6 +107,33 @@ def test_drone_seen_by_the_3d_site_radar() -> None:
     assert np.sqrt(np.mean(np.square(alt_err))) < 15.0
 
 
+def test_a_flock_track_counts_crowded_scans_a_lone_drone_almost_none() -> None:
+    """Five birds within ~40 m of each other (Pd 0.6 each) give several plots a scan in one track's
+    gate; a lone drone, in the same radar's clutter, one. Picture.crowd_n counts, per sensor, the
+    scans in which a track gated more than one plot: most of a flock track's detections, few of the
+    drone's."""
+    rng = np.random.default_rng(3)
+    spec = tk.RADAR_3D
+    drone = tk.straight((1500.0, 1200.0, 60.0), (-8.0, -6.0, 0.5))
+    lead = tk.straight((-1500.0, 1000.0, 120.0), (9.0, -3.0, 0.0))
+    offsets = rng.uniform(-40.0, 40.0, (5, 3)) * [1.0, 1.0, 0.25]
+    birds = [lambda t, o=o: lead(t) + o for o in offsets]
+    plots = np.concatenate(
+        [tk.radar_plots(drone, range(150), rng, spec=spec, pd=0.8)]
+        + [tk.radar_plots(b, range(150), rng, spec=spec, pd=0.6) for b in birds]
+        + [tk.clutter_plots(range(150), rng, spec=spec)]
+    )
+    _, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 150.0, sensors=[spec])
+    last = list(pictures)[-1]
+    assert last.crowd_n is not None and last.seen_n is not None
+    share = last.crowd_n[:, 0] / np.maximum(last.seen_n[:, 0], 1)
+    on_drone, on_flock = tk.near(last, drone, 100.0), tk.near(last, lead, 150.0)
+    assert on_drone.sum() == 1 and on_flock.any()
+    assert last.seen_n[on_drone, 0][0] > 80
+    assert share[on_drone][0] < 0.1
+    assert share[on_flock].max() > 0.5, (share, on_flock)
+
+
 def test_moving_radar_plots_are_measured_from_the_platform() -> None:
     """An airborne radar flying east at 150 m/s, 60-70 km from the target: its plots are taken from
     where it is at each plot's time (platforms), so the track is as good as the radar's sigmas allow;

@@ -10,7 +10,14 @@ track's evidence state (features.py), so it needs no per-track memory of its own
               counts against drones and birds when it sees the track, and against aircraft each
               scan it does not: no sensor-specific rule, any sensor set works. Birds often fly in
               flocks, and a flock of k echoes is seen with 1 - (1 - pd)^k: the bird likelihood is
-              a mixture of a lone bird and (flock_share) a flock of flock_size.
+              a mixture of a lone bird and (flock_share) a flock. And one object gives one plot a
+              scan, a flock several: the share of a track's radar detections in which it gated
+              more than one plot (crowd) is Beta(1, 1/crowd_p_lone - 1) for one object (clutter)
+              and uniform for several (a flock's members come and go). A flock is seen as several
+              objects, each scan as a bird or as flock_size birds, unless (flock_merged_share) the
+              radar merges it into one plot a scan; an aircraft or drone as one object, unless
+              (crowd_share) in formation, a swarm or beside another. So a crowd, however clear,
+              moves drone against bird by at most about log(flock_share / crowd_share).
   kinematics  w * [log c(speed | kind) + log c(height above site | kind) + log p(wander | kind)]
               (wander: how much the heading's turn changes over 10 s; no evidence until known),
               w = min(age / kinematic_tau_s, kinematic_max_looks): the smoothed features of an
@@ -84,6 +91,11 @@ WANDER: dict[str, tuple[float, float, float, float, float]] = {
 }
 
 
+def _shares(w: float) -> FloatArray:
+    """log [1 - w, w]: the two components of a mixture whose second has the share w."""
+    return np.array([np.log1p(-w), np.log(w)]) if w > 0 else np.array([0.0, -np.inf])
+
+
 def identity_loglik(
     ident: IntArray, mode_c: BoolArray, s: AssessSettings, uav: BoolArray | None = None
 ) -> FloatArray:
@@ -120,7 +132,7 @@ class BayesClassifier:
         prior = np.array([self.s.prior_aircraft, self.s.prior_drone, self.s.prior_bird])
         self.log_prior = np.log(prior / prior.sum())
         w = self.s.flock_share
-        self.log_flock_share = np.array([np.log1p(-w), np.log(w)])  # (lone bird, flock)
+        self.log_flock_share = _shares(w)  # (lone bird, flock)
         # the hand-set likelihood tables as arrays, per kind in KINDS order
         self.plateaus = np.array([[KINEMATICS[f][kind] for f in ("speed", "height")] for kind in KINDS])
         self.wanders = np.array([WANDER[kind] for kind in KINDS])
@@ -131,6 +143,10 @@ class BayesClassifier:
             log_pd_flock=self.log_pd_flock,
             log_miss_flock=self.log_miss_flock,
             log_flock_share=self.log_flock_share,
+            radar=sheet.radar.astype(np.float64),
+            crowd_beta=np.array([1.0, 1.0 / self.s.crowd_p_lone - 1.0]),
+            log_crowd_share=_shares(self.s.crowd_share),
+            log_merged_share=_shares(self.s.flock_merged_share),
             log_prior=self.log_prior,
             plateaus=self.plateaus,
             wanders=self.wanders,
@@ -155,7 +171,7 @@ class BayesClassifier:
         post, cls, p = np.empty((N, 3)), np.empty(N, dtype=np.int8), np.empty(N)
         terms = np.empty((N, len(TERMS) - 1, 3))  # the kernel's; "behaviour" is the memory's
         ev = kernels.ClassifyRows(
-            f.hits, f.misses, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll
+            f.hits, f.misses, f.crowd, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll
         )
         kernels.classify(ev, self.model, kernels.ClassifyOutputs(post, cls, p, terms))
         # the memory's evidence went in with the identity's: shown as its own term

@@ -9,12 +9,14 @@ What the table keeps per track (one compiled pass a picture: kernels.update_feat
                            seen in (time in the sensor's coverage / scan period) -> detection evidence
                            (from each sensor's count, Picture.seen_n; a picture without it: from
                            the cumulative Picture.sensors mask, see kernels.py)
+    crowd (C, S)           per sensor: detections in which the track gated more than one plot (a
+                           flock's sign: Picture.crowd_n), at most the hits
     ring (C, K)            position, speed, heading and its noise sampled every sample_dt_s, for
                            loitering and heading wander (how much the turn rate changes from one
                            wander_lag_s to the next: birds' headings random-walk, drones and
                            aircraft fly legs and circles; kernels._wander_stat)
 
-Hits and chances fade with tau_detect_s (bounded memory: a class can change when the evidence does).
+Hits, chances and crowds fade with tau_detect_s (bounded memory: a class can change when the evidence does).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from airpicture.assess import kernels
 from airpicture.assess.slots import SlotTable
@@ -110,6 +113,7 @@ class Features:
     speed, height (above the site), height_ok (vertical sigma small enough to trust),
     wander : (N,) median change of the turn over wander_lag_s, rad (NaN: not enough moving samples);
     hits, misses : (N, S) detections and missed scans per sensor (faded with tau_detect_s);
+    crowd : (N, S) the detections among hits in which the track gated more than one plot;
     loiter_turn_deg, loiter_steady, loiter_radius_m, loiter_speed, loiter_span_s : (N,) over the
     last loiter window (NaN where the history is shorter than the window).
     """
@@ -122,6 +126,7 @@ class Features:
     wander: FloatArray
     hits: FloatArray
     misses: FloatArray
+    crowd: FloatArray
     loiter_turn_deg: FloatArray
     loiter_steady: FloatArray
     loiter_radius_m: FloatArray
@@ -170,6 +175,7 @@ class FeatureTable:
         self.speed_ew = np.zeros(C)
         self.hits = np.zeros((C, S))
         self.chances = np.zeros((C, S))
+        self.crowd = np.zeros((C, S))
         self.ring_t = np.zeros((C, K))
         self.ring_en = np.zeros((C, K, 2))
         self.ring_sp = np.zeros((C, K))
@@ -179,6 +185,7 @@ class FeatureTable:
         self.ring_head = np.zeros(C, dtype=np.int64)
         self.mask = np.zeros(C, dtype=np.int64)  # the sensor bits seen at the track's previous picture
         self.seen_n = np.zeros((C, S), dtype=np.int64)  # each sensor's count at its previous picture
+        self.crowd_prev = np.zeros((C, S), dtype=np.int64)  # ... and its crowded scans
         self.history = self._history()
         self.tuning = kernels.FeatureTuning(
             period_s=sheet.period_s,
@@ -202,6 +209,7 @@ class FeatureTable:
         "speed_ew",
         "hits",
         "chances",
+        "crowd",
         "ring_t",
         "ring_en",
         "ring_sp",
@@ -211,17 +219,18 @@ class FeatureTable:
         "ring_head",
         "mask",
         "seen_n",
+        "crowd_prev",
     )
 
     @staticmethod
-    def _seen_n(pic: Picture, N: int, S: int) -> IntArray:
-        """Picture.seen_n for the sheet's S sensors (zeros when the picture has none). Columns past
-        S are sensors the sheet does not hold, as bits past S of Picture.sensors are."""
-        if pic.seen_n is None:
+    def _per_sensor(counts: npt.NDArray[np.integer] | None, name: str, N: int, S: int) -> IntArray:
+        """Picture.seen_n or crowd_n for the sheet's S sensors (zeros when the picture has none).
+        Columns past S are sensors the sheet does not hold, as bits past S of Picture.sensors are."""
+        if counts is None:
             return np.zeros((N, S), np.int64)
-        if pic.seen_n.ndim != 2 or pic.seen_n.shape[0] != N or pic.seen_n.shape[1] < S:
-            raise ValueError(f"Picture.seen_n is {pic.seen_n.shape}, not ({N}, >= {S})")
-        return np.ascontiguousarray(pic.seen_n[:, :S], dtype=np.int64)
+        if counts.ndim != 2 or counts.shape[0] != N or counts.shape[1] < S:
+            raise ValueError(f"Picture.{name} is {counts.shape}, not ({N}, >= {S})")
+        return np.ascontiguousarray(counts[:, :S], dtype=np.int64)
 
     def update(self, pic: Picture) -> Features:
         t = float(pic.time_s)
@@ -232,7 +241,7 @@ class FeatureTable:
         N, S = len(ids), len(self.sheet.period_s)
         out = np.empty((10, N))
         height_ok = np.empty(N, dtype=bool)
-        hits, misses, centre = np.empty((N, S)), np.empty((N, S)), np.empty((N, 2))
+        hits, misses, crowd, centre = np.empty((N, S)), np.empty((N, S)), np.empty((N, S)), np.empty((N, 2))
         rows_in = kernels.PictureRows(
             rows,
             known,
@@ -243,10 +252,11 @@ class FeatureTable:
             np.asarray(pic.last_update_s, dtype=np.float64),
             # the picture's site-ENU positions in ECEF: one product, not a geodetic conversion
             self.sheet.coverage(self.frames, pic.x[:, :3] @ self._enu.R + self._enu.origin_ecef, pic.alt_m),
-            self._seen_n(pic, N, S),
+            self._per_sensor(pic.seen_n, "seen_n", N, S),
+            self._per_sensor(pic.crowd_n, "crowd_n", N, S),
             pic.seen_n is not None,
         )
-        res = kernels.FeatureOutputs(out, height_ok, hits, misses, centre)
+        res = kernels.FeatureOutputs(out, height_ok, hits, misses, crowd, centre)
         kernels.update_features(t, rows_in, self.history, self.tuning, res)
         dt, age_s, speed, height, wander, turn, steady, radius, loiter_speed, span = out
         return Features(
@@ -258,6 +268,7 @@ class FeatureTable:
             wander=wander,
             hits=hits,
             misses=misses,
+            crowd=crowd,
             loiter_turn_deg=turn,
             loiter_steady=steady,
             loiter_radius_m=radius,

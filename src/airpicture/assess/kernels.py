@@ -23,6 +23,7 @@ x (N, 6) [e n u ve vn vu] site ENU, P (N, 6, 6) its covariance, t the picture ti
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -50,7 +51,9 @@ class PictureRows(NamedTuple):
     sensors (N,) int64 cumulative bit mask of the sensors that updated the track; last_update (N,)
     s its last measurement; cover (N, S) bool which radar covers each row
     (airpicture.sensors.covers, features.SensorSheet.coverage); seen_n (N, S) int64 measurements
-    each sensor gave the track (Picture.seen_n) and by_sensor whether it is known (else zeros).
+    each sensor gave the track (Picture.seen_n) and by_sensor whether it is known (else zeros);
+    crowd_n (N, S) int64 scans of each sensor in which the track gated more than one plot
+    (Picture.crowd_n; zeros when not known).
     """
 
     rows: _I
@@ -62,6 +65,7 @@ class PictureRows(NamedTuple):
     last_update: _F
     cover: _B
     seen_n: _I
+    crowd_n: _I
     by_sensor: bool
 
 
@@ -72,8 +76,9 @@ class SlotHistory(NamedTuple):
     first_s, last_s (C,) first / latest picture time; last_update_s (C,) the track's last
     measurement at its previous picture; speed_ew (C,) weighted speed m/s;
     mask (C,) int64 sensor bits at its previous picture; seen_n (C, S)
-    int64 each sensor's measurements of the track at its previous picture; hits,
-    chances (C, S) faded detections and scans in coverage; the ring of samples every sample_dt_s:
+    int64 each sensor's measurements of the track at its previous picture, crowd_prev (C, S) int64
+    its crowded scans then; hits, chances, crowd (C, S) faded detections, scans in coverage and
+    crowded scans (at most the hits); the ring of samples every sample_dt_s:
     ring_t (C, K) s (-1e18: never), ring_en (C, K, 2) [e n] m, ring_sp (C, K) speed m/s, ring_psi
     (C, K) heading rad, ring_turn (C, K) heading change since the previous sample rad, ring_psi_sd
     (C, K) the heading's standard deviation rad (from the velocity covariance; NaN when standing),
@@ -86,8 +91,10 @@ class SlotHistory(NamedTuple):
     speed_ew: _F
     mask: _I
     seen_n: _I
+    crowd_prev: _I
     hits: _F
     chances: _F
+    crowd: _F
     ring_t: _F
     ring_en: _F
     ring_sp: _F
@@ -116,22 +123,24 @@ class FeatureTuning(NamedTuple):
 
 class FeatureOutputs(NamedTuple):
     """What update_features writes per row (N rows, S sensors): out (10, N) [dt, age, speed,
-    height, wander, turn, steady, radius, loiter speed, span]; height_ok (N,) bool; hits, misses
-    (N, S); centre (N, 2) [e n] of the loiter window."""
+    height, wander, turn, steady, radius, loiter speed, span]; height_ok (N,) bool; hits, misses,
+    crowd (N, S); centre (N, 2) [e n] of the loiter window."""
 
     out: _F
     height_ok: _B
     hits: _F
     misses: _F
+    crowd: _F
     centre: _F
 
 
 class ClassifyRows(NamedTuple):
-    """classify's evidence per row (N rows, S sensors): hits, misses (N, S); age, speed, height
-    (above the site), wander (N,); height_ok (N,) bool; ident_ll (N, 3) identity evidence."""
+    """classify's evidence per row (N rows, S sensors): hits, misses, crowd (N, S); age, speed,
+    height (above the site), wander (N,); height_ok (N,) bool; ident_ll (N, 3) identity evidence."""
 
     hits: _F
     misses: _F
+    crowd: _F
     age: _F
     speed: _F
     height: _F
@@ -144,10 +153,13 @@ class ClassifyModel(NamedTuple):
     """classify's model, built once (classify.BayesClassifier), S sensors, 3 kinds (KINDS).
 
     log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
-    flock]; log_prior (3,); plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma
-    hi); wanders (3, 5) (classify.WANDER); kinematic_tau_s, kinematic_max_looks, llr_clip,
-    unknown_below_p the settings; log_outlier log of kinematic_outlier_p; codes (3,) int8
-    ObjectClass codes of the kinds.
+    flock]; radar (S,) 1.0 for a radar (its crowds count), else 0; crowd_beta (2,) the Beta prior
+    of one object's crowded share of detections (several objects': uniform); log_crowd_share (2,)
+    [one, several] of an aircraft or drone; log_merged_share (2,) [resolved, merged] of a flock;
+    log_prior (3,);
+    plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma hi); wanders (3, 5)
+    (classify.WANDER); kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p the
+    settings; log_outlier log of kinematic_outlier_p; codes (3,) int8 ObjectClass codes of the kinds.
     """
 
     log_pd: _F
@@ -155,6 +167,10 @@ class ClassifyModel(NamedTuple):
     log_pd_flock: _F
     log_miss_flock: _F
     log_flock_share: _F
+    radar: _F
+    crowd_beta: _F
+    log_crowd_share: _F
+    log_merged_share: _F
     log_prior: _F
     plateaus: _F
     wanders: _F
@@ -288,14 +304,15 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
     rows, known, x, P, alt = pic.rows, pic.known, pic.x, pic.P, pic.alt
     sensors, last_update, cover = pic.sensors, pic.last_update, pic.cover
     first_s, last_s, last_update_s, speed_ew = hist.first_s, hist.last_s, hist.last_update_s, hist.speed_ew
-    mask, hits, chances = hist.mask, hist.hits, hist.chances
-    seen_prev = hist.seen_n
+    mask, hits, chances, crowd = hist.mask, hist.hits, hist.chances, hist.crowd
+    seen_prev, crowd_prev = hist.seen_n, hist.crowd_prev
     ring_t, ring_en, ring_sp, ring_psi = hist.ring_t, hist.ring_en, hist.ring_sp, hist.ring_psi
     ring_turn, ring_psi_sd, ring_head = hist.ring_turn, hist.ring_psi_sd, hist.ring_head
     period_s, tau_speed_s = tuning.period_s, tuning.tau_speed_s
     tau_detect_s, site_alt = tuning.tau_detect_s, tuning.site_alt
     sample_dt_s, window_s = tuning.sample_dt_s, tuning.window_s
     out, height_ok, hits_out, misses_out, centre = res.out, res.height_ok, res.hits, res.misses, res.centre
+    crowd_out = res.crowd
     S, K = hits.shape[1], ring_t.shape[1]
     buf = np.empty(K)
     for i in range(rows.shape[0]):
@@ -303,7 +320,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
         if not known[i]:
             first_s[s], last_s[s], last_update_s[s] = t, t, -np.inf
             speed_ew[s], mask[s], ring_head[s] = 0.0, 0, 0
-            hits[s], chances[s] = 0.0, 0.0
+            hits[s], chances[s], crowd[s] = 0.0, 0.0, 0.0
             ring_t[s] = -1e18  # "never sampled", finite so differences stay finite
             ring_en[s], ring_sp[s], ring_psi[s], ring_turn[s], ring_psi_sd[s] = 0.0, 0.0, 0.0, 0.0, np.nan
         dt = _max(t - last_s[s], 0.0) if known[i] else 0.0
@@ -326,6 +343,10 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
                 hits_out[i, k] = h
                 misses_out[i, k] = chances[s, k] - h
                 seen_prev[s, k] = pic.seen_n[i, k]
+                n_crowd = pic.crowd_n[i, k] - (crowd_prev[s, k] if known[i] else pic.crowd_n[i, k])
+                crowd[s, k] = _min(crowd[s, k] * fade + _max(float(n_crowd), 0.0), h)
+                crowd_out[i, k] = crowd[s, k]
+                crowd_prev[s, k] = pic.crowd_n[i, k]
         else:
             # Picture.sensors is cumulative (every sensor that ever updated the track), so a hit
             # is attributed where it can be: a sensor's bit appearing, or an update of a track that
@@ -346,6 +367,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
                 chances[s, k] = _max(chances[s, k] * fade + c, h)
                 hits_out[i, k] = h
                 misses_out[i, k] = chances[s, k] - h
+                crowd_out[i, k] = crowd[s, k] = 0.0  # a crowd is counted per sensor, or not at all
         mask[s], last_update_s[s], last_s[s] = sensors[i], last_update[i], t
         # the ring, for loitering: (t, e, n, speed, heading, heading change since the previous
         # sample, wrapped to (-pi, pi]) every sample_dt_s; a sample's terms are computed once
@@ -432,6 +454,19 @@ def _wander(w, c):
     return np.log(c[0] * _lognormal(w, c[1], c[2]) + (1.0 - c[0]) * _lognormal(w, c[3], c[4]))
 
 
+_LOG2 = float(np.log(2.0))
+
+
+@jit
+def _log_beta_seq(c, n, a, b):
+    """log-probability of one sequence of n detections, c of them crowded, when the crowded share
+    is Beta(a, b): log B(c + a, n - c + b) - log B(a, b)."""
+    return (
+        math.lgamma(c + a) + math.lgamma(n - c + b) - math.lgamma(n + a + b)
+        - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
+    )  # fmt: skip
+
+
 @jit
 def identity(ident, mode_c, uav, ident_weight, mode_c_weight, rid_bit, out):
     """out (N, 3) += evidence of cooperative identity (ICAO -> aircraft unless `uav`, Remote ID
@@ -453,11 +488,13 @@ def classify(ev: ClassifyRows, model: ClassifyModel, res: ClassifyOutputs) -> No
 def _classify(ev_fields, model_fields, res_fields):
     """classify, compiled: its records come as plain tuples (see Records above)."""
     ev, model, res = ClassifyRows(*ev_fields), ClassifyModel(*model_fields), ClassifyOutputs(*res_fields)
-    hits, misses, age, speed, height = ev.hits, ev.misses, ev.age, ev.speed, ev.height
+    hits, misses, crowd, age, speed, height = ev.hits, ev.misses, ev.crowd, ev.age, ev.speed, ev.height
     height_ok, wander, ident_ll = ev.height_ok, ev.wander, ev.ident_ll
     log_pd, log_miss, log_prior = model.log_pd, model.log_miss, model.log_prior
     log_pd_flock, log_miss_flock = model.log_pd_flock, model.log_miss_flock
     log_flock_share, plateaus, wanders = model.log_flock_share, model.plateaus, model.wanders
+    radar, crowd_beta, log_crowd_share = model.radar, model.crowd_beta, model.log_crowd_share
+    log_merged_share = model.log_merged_share
     kinematic_tau_s, kinematic_max_looks = model.kinematic_tau_s, model.kinematic_max_looks
     log_outlier = model.log_outlier
     llr_clip, unknown_below_p, codes = model.llr_clip, model.unknown_below_p, model.codes
@@ -477,7 +514,23 @@ def _classify(ev_fields, model_fields, res_fields):
         for q in range(S):
             a += hits[i, q] * log_pd_flock[q]
             b += misses[i, q] * log_miss_flock[q]
-        L[2] = np.logaddexp(log_flock_share[0] + L[2], log_flock_share[1] + (a + b))
+        # ... and how crowded its radar detections were (a flock's gate holds several plots), as
+        # one object's (c1) or several objects' (cs: any share; a flock's members come and go)
+        c = n = 0.0
+        for q in range(S):
+            c += radar[q] * crowd[i, q]
+            n += radar[q] * hits[i, q]
+        c1 = _log_beta_seq(c, n, crowd_beta[0], crowd_beta[1])
+        cs = _log_beta_seq(c, n, 1.0, 1.0)
+        alone = np.logaddexp(log_crowd_share[0] + c1, log_crowd_share[1] + cs)
+        # the bird: lone; a flock in resolved plots, each scan seen as a bird or as the flock; a
+        # flock the radar merges into one plot a scan, seen as the flock (flock_size birds)
+        resolved = log_merged_share[0] + cs + np.logaddexp(L[2], a + b) - _LOG2
+        merged = log_merged_share[1] + c1 + (a + b)
+        flock = log_flock_share[1] + np.logaddexp(resolved, merged)
+        L[2] = np.logaddexp(log_flock_share[0] + L[2] + c1, flock)
+        L[0] += alone
+        L[1] += alone
         top = _max(_max(L[0], L[1]), L[2])
         # kinematics, worth a few looks (wander is NaN, no evidence, until its ring holds enough)
         looks = _min(1.0 + age[i] / kinematic_tau_s, kinematic_max_looks)  # a new track's state is a look

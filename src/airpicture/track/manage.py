@@ -152,6 +152,7 @@ def stitch(
     tb.sensors[nw] |= tb.sensors[old]
     tb.radar_hits[nw] += tb.radar_hits[old]
     tb.n_seen[nw] += tb.n_seen[old]  # the id's detections go on counting (a merge's do not: same scans)
+    tb.n_crowd[nw] += tb.n_crowd[old]
     tb.free(old)
     return len(pick)
 

@@ -29,6 +29,7 @@ class TrackColumns(NamedTuple):
     (C,) int32 measurements and radar plots used; t_first, t_update (C,) start and last
     measurement by any sensor; t_seen (C, S) last measurement by each sensor (NaN: never); n_seen
     (C, S) int32 measurements each sensor gave it (a radar's: its detections, for classification);
+    n_crowd (C, S) int32 scans of each sensor in which it gated more than one plot;
     miss_lp (C,) log-probability of the misses since t_update, already added to score; ident (C,)
     int64 cooperative identity (NO_IDENT: none); sensors (C,) int64 bit mask of the sensors that
     measured it; mode_c (C,) a reported altitude updated it; h_known (C,) a height was measured;
@@ -53,6 +54,7 @@ class TrackColumns(NamedTuple):
     t_update: npt.NDArray[np.float64]
     t_seen: npt.NDArray[np.float64]
     n_seen: npt.NDArray[np.int32]
+    n_crowd: npt.NDArray[np.int32]
     miss_lp: npt.NDArray[np.float64]
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
@@ -62,12 +64,16 @@ class TrackColumns(NamedTuple):
     t_height: npt.NDArray[np.float64]
 
 
+#: the columns with one value per sensor
+_PER_SENSOR = ("t_seen", "n_seen", "n_crowd")
+
+
 class TrackTable:
     """The columns of TrackColumns as attributes (numpy views for Python code) and as `cols` (the
     record for kernels; rebuilt when the table grows)."""
 
-    #: name -> (shape per row, dtype, value of a free row); t_seen's and n_seen's width is the
-    #: sensor count.
+    #: name -> (shape per row, dtype, value of a free row); t_seen's, n_seen's and n_crowd's width
+    #: is the sensor count.
     FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], str, object]]] = {
         "alive": ((), "?", False),
         "status": ((), "i1", TENTATIVE),
@@ -86,6 +92,7 @@ class TrackTable:
         "t_update": ((), "f8", 0.0),
         "t_seen": ((1,), "f8", np.nan),
         "n_seen": ((1,), "i4", 0),
+        "n_crowd": ((1,), "i4", 0),
         "miss_lp": ((), "f8", 0.0),
         "ident": ((), "i8", NO_IDENT),
         "sensors": ((), "i8", 0),
@@ -112,6 +119,7 @@ class TrackTable:
     t_update: npt.NDArray[np.float64]
     t_seen: npt.NDArray[np.float64]
     n_seen: npt.NDArray[np.int32]
+    n_crowd: npt.NDArray[np.int32]
     miss_lp: npt.NDArray[np.float64]
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
@@ -123,7 +131,8 @@ class TrackTable:
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0
         self.next_id = 1
-        self.fields = dict(self.FIELDS, t_seen=((n_sensors,), "f8", np.nan), n_seen=((n_sensors,), "i4", 0))
+        per_sensor = {n: ((n_sensors,), self.FIELDS[n][1], self.FIELDS[n][2]) for n in _PER_SENSOR}
+        self.fields = dict(self.FIELDS, **per_sensor)
         for name, (shape, dt, fill) in self.fields.items():
             setattr(self, name, np.full((0, *shape), fill, dtype=dt))
         self._grow(capacity)
@@ -162,6 +171,13 @@ class TrackTable:
         self.id[rows] = np.arange(self.next_id, self.next_id + n)
         self.next_id += n
         return rows
+
+    def count_crowds(self, rows: IntArray, sensor: int) -> None:
+        """Count a scan of `sensor` for each track that gated more than one plot more likely than
+        clutter (rows: the gated pairs' tracks). One object gives one plot a scan; a flock gives
+        several, so this tells a flock's track from a drone's where detection rates cannot."""
+        r, n = np.unique(rows, return_counts=True)
+        self.n_crowd[r[n > 1], sensor] += 1
 
     def free(self, rows: IntArray) -> None:
         self.alive[rows] = False

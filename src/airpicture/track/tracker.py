@@ -9,9 +9,7 @@ its revisit period, so an object gives at most one plot) costs a few compiled ca
 Python loop over tracks or plots.
 
 Cooperative reports (ADS-B, Remote ID) go to the track holding their identity; a new identity is
-first offered to identity-less tracks (that is fusion: one aircraft, one track), else starts a
-track.
-"""
+first offered to identity-less tracks (fusion: one aircraft, one track), else starts a track."""
 
 from __future__ import annotations
 
@@ -188,7 +186,8 @@ class ImmGnnTracker:
                 self.earth,
                 self.motion,
             )
-            if ambiguous:
+            if ambiguous:  # a track with two plots is counted (a flock's sign) before the choice
+                tb.count_crowds(k, g.index)
                 pick = assign(k, m, cost, self.settings.dense_cells)
                 k, m, gain = k[pick], m[pick], gain[pick]
             if len(k):
@@ -383,6 +382,7 @@ class ImmGnnTracker:
             info=info,
             radar_hits=tb.radar_hits[rows],
             seen_n=tb.n_seen[rows],
+            crowd_n=tb.n_crowd[rows],
             manoeuvre_p=1.0 - tb.mu[rows, 0],  # the modes other than the quiet one
             first_s=tb.t_first[rows],
             alt_sigma_m=alt_sigma,
