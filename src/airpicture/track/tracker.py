@@ -197,8 +197,8 @@ class ImmGnnTracker:
                 )
                 self.stats.radar_updates += len(k)
                 taken[m] = True
-        n_new = len(pl) - int(taken.sum())
-        if n_new:
+                self.registration.observe_tracks(g, tb.id[k], m, raw, plots, tb.xc[k, 3:])  # radar pairs
+        if n_new := len(pl) - int(taken.sum()):
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
             start_from_plots(
