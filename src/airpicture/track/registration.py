@@ -229,6 +229,8 @@ class BiasRegistration:
         if rad is None or len(self.radars) < 2 or not st.cross_radar or len(m) == 0:
             return
         keep = plots.third[m] != 0
+        if not keep.any():
+            return
         tid, m, v = tid[keep], m[keep], v[keep]
         t, r, az = (a[m] for a in raw)
         o, Mr, R3 = plots.o[m], plots.Mr[m], plots.R[m]
