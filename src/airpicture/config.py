@@ -204,7 +204,9 @@ class RegistrationSettings(_Stage):
         default=3.0, gt=0, description="...when they are at most this far apart in time, s"
     )
     cross_sigma_speed_mps: float = Field(
-        default=5.0, ge=0, description="...the track's velocity error, moving one plot to the other's time, m/s"
+        default=5.0,
+        ge=0,
+        description="...the track's velocity error, moving one plot to the other's time, m/s",
     )
     reference_radars: list[str] = Field(
         default_factory=list,

@@ -39,7 +39,13 @@ def _geometry(rng: np.random.Generator, K: int) -> tuple[np.ndarray, ...]:
 
 
 def _cross(
-    p: np.ndarray, v: np.ndarray, oa: np.ndarray, ob: np.ndarray, ba: np.ndarray, bb: np.ndarray, dt: np.ndarray
+    p: np.ndarray,
+    v: np.ndarray,
+    oa: np.ndarray,
+    ob: np.ndarray,
+    ba: np.ndarray,
+    bb: np.ndarray,
+    dt: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Radar A's plot of each object at stamped time 0 and B's at stamped time -dt, both measured
     with their biases (range m, azimuth rad, time s); B's placed with its height held and moved to
@@ -172,4 +178,6 @@ def test_unbiased_radars_are_left_as_they_are() -> None:
 
 def test_an_unknown_reference_radar_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="NOPE"):
-        ImmGnnTracker(RADARS, (52.31, 4.76, 0.0), registration=RegistrationSettings(reference_radars=["NOPE"]))
+        ImmGnnTracker(
+            RADARS, (52.31, 4.76, 0.0), registration=RegistrationSettings(reference_radars=["NOPE"])
+        )

@@ -85,7 +85,13 @@ def residuals(
 
 
 def plot_points(
-    r: FloatArray, az: FloatArray, o: FloatArray, Mr: FloatArray, pp: FloatArray, third: IntArray, R3: FloatArray
+    r: FloatArray,
+    az: FloatArray,
+    o: FloatArray,
+    Mr: FloatArray,
+    pp: FloatArray,
+    third: IntArray,
+    R3: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Radar plots placed in site ENU with their range and azimuth as measured (not corrected):
     r, az (K,); o, Mr the antenna; pp (K, 3) the tracker's position of the (corrected) plot, whose
@@ -98,7 +104,9 @@ def plot_points(
     z = np.zeros_like(r)
     loc = np.column_stack([rho * s, rho * c, du])
     elev = third == 1
-    d_r = np.where(elev[:, None], loc / np.maximum(r, 1.0)[:, None], np.column_stack([r / rho * s, r / rho * c, z]))
+    d_r = np.where(
+        elev[:, None], loc / np.maximum(r, 1.0)[:, None], np.column_stack([r / rho * s, r / rho * c, z])
+    )
     d_az = np.column_stack([rho * c, -rho * s, z])
     # the third component: elevation (du = r sin el) or height (du, with rho giving way)
     d_h = np.column_stack([-du / rho * s, -du / rho * c, np.ones_like(r)])

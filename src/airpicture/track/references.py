@@ -56,7 +56,9 @@ class AdsbReferences:
     """The last ADS-B report per identity. ref_sigma: receiver index -> its position sigma (m);
     counts: where pairings that teach nothing are counted (ambiguous, outside_gate)."""
 
-    def __init__(self, settings: RegistrationSettings, ref_sigma: dict[int, float], counts: Counter[str]) -> None:
+    def __init__(
+        self, settings: RegistrationSettings, ref_sigma: dict[int, float], counts: Counter[str]
+    ) -> None:
         self.settings = settings
         self.ref_sigma = ref_sigma
         self.store = KeyedStore({"p": (3,), "v": (3,), "alt": (), "sig": ()})

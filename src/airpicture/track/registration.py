@@ -120,8 +120,12 @@ class BiasRegistration:
         radar_ids = [g.spec.id for g in geo if g.kind == "radar"]
         for name in st.reference_radars:
             if name not in radar_ids:
-                raise ConfigError(f"registration.reference_radars: {name!r} is not a radar of the sensor sheets")
-        prior = np.array([st.prior_sigma_range_m, np.radians(st.prior_sigma_azimuth_deg), st.prior_sigma_time_s])
+                raise ConfigError(
+                    f"registration.reference_radars: {name!r} is not a radar of the sensor sheets"
+                )
+        prior = np.array(
+            [st.prior_sigma_range_m, np.radians(st.prior_sigma_azimuth_deg), st.prior_sigma_time_s]
+        )
         self._ready = np.array(
             [st.ready_sigma_range_m, np.radians(st.ready_sigma_azimuth_deg), st.ready_sigma_time_s]
         )
@@ -130,7 +134,8 @@ class BiasRegistration:
         self.radars = {g.index: _Radar(k, g.spec.id in st.reference_radars) for k, g in enumerate(radars)}
         n = 3 * len(radars)
         sig0 = np.concatenate(
-            [prior / (REFERENCE_TIGHTER if rad.reference else 1.0) for rad in self.radars.values()] or [np.zeros(0)]
+            [prior / (REFERENCE_TIGHTER if rad.reference else 1.0) for rad in self.radars.values()]
+            or [np.zeros(0)]
         )
         self._L0 = np.diag(1.0 / sig0**2)
         self._P0: FloatArray = np.diag(sig0**2)
@@ -260,7 +265,9 @@ class BiasRegistration:
             H = np.zeros((len(sel), 2, len(self.b)))
             H[:, :, rad.sl], H[:, :, other.sl] = Ha, Hb
             gated = rad.settled and other.settled
-            d2 = bias.normalised(y, H, R, *((self.b, self.Pb) if gated else (np.zeros(len(self.b)), self._P0)))
+            d2 = bias.normalised(
+                y, H, R, *((self.b, self.Pb) if gated else (np.zeros(len(self.b)), self._P0))
+            )
             inside = d2 < st.gate_d2
             self.counts["cross_outside_gate"] += int((~inside).sum())
             ref.id[s] = -1  # a plot is a reference once (its noise is not counted twice)
@@ -289,7 +296,9 @@ class BiasRegistration:
         """Pairings into the information (forgotten to t_now), the new estimate, judged. seen:
         each radar that took part and the azimuths (rad) of its plots in them."""
         st = self.settings
-        lam = float(np.exp(-max(t_now - self._t_info, 0.0) / st.memory_s)) if np.isfinite(self._t_info) else 1.0
+        lam = (
+            float(np.exp(-max(t_now - self._t_info, 0.0) / st.memory_s)) if np.isfinite(self._t_info) else 1.0
+        )
         self.L, self.e = bias.accumulate(self.L, self.e, lam, y, H, R, w)
         self._t_info = max(self._t_info, t_now)
         for rad, az in seen:
