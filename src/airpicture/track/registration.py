@@ -38,12 +38,15 @@ from airpicture.track.geometry import SensorGeometry
 from airpicture.track.keyed import KeyedStore
 from airpicture.track.measurement import Plots
 from airpicture.track.references import MAX_SPEED_MPS, AdsbReferences, RadarPlots
+from airpicture.track.table import TrackColumns
 from airpicture.types import FloatArray, IntArray
 
 #: azimuth sectors counted for observability
 SECTORS = 8
 #: pairings (forgetting-weighted) after which a radar is gated against its estimate, not the prior
 SETTLED_PAIRS = 30.0
+#: a track takes part in radar pairings while another radar has seen it this recently (s)
+SEEN_S = 30.0
 #: a reference radar's prior is this much tighter (its biases are taken as zero)
 REFERENCE_TIGHTER = 1000.0
 
@@ -218,25 +221,29 @@ class BiasRegistration:
     def observe_tracks(
         self,
         g: SensorGeometry,
-        tid: IntArray,
+        cols: TrackColumns,
+        k: IntArray,
         m: IntArray,
         raw: Sequence[FloatArray],
         plots: Plots,
-        v: FloatArray,
     ) -> None:
-        """Radar g's plots m (into the batch) that the tracker put on the tracks numbered tid, with
-        the tracks' velocities v (J, 3) after the update: each is paired with the last plot another
-        radar gave the same track, and kept for the next. raw: the batch's (t, r, az) as stamped;
-        plots: the batch as the tracker prepared it. Plots without a measured height are left out
-        (their place on the ground would rest on a guessed height)."""
+        """Radar g's plots m (into the batch) that the tracker put on the table's rows k (cols, after
+        the update): each is paired with the last plot another radar gave the same track, and kept
+        for the next. raw: the batch's (t, r, az) as stamped; plots: the batch as the tracker
+        prepared it. Only tracks another radar saw in the last SEEN_S take part (the others cost
+        nothing), and only plots with a measured height (without one, their place on the ground
+        would rest on a guessed height)."""
         rad = self.radars.get(g.index)
         st = self.settings
         if rad is None or len(self.radars) < 2 or not st.cross_radar or len(m) == 0:
             return
-        keep = plots.third[m] != 0
+        others = [i for i in self.radars if i != g.index]
+        t_seen = cols.t_seen[k][:, others]  # NaN: never
+        keep = (plots.third[m] != 0) & (t_seen >= raw[0][m, None] - SEEN_S).any(axis=1)
         if not keep.any():
             return
-        tid, m, v = tid[keep], m[keep], v[keep]
+        k, m = k[keep], m[keep]
+        tid, v = cols.id[k], cols.xc[k, 3:]
         t, r, az = (a[m] for a in raw)
         o, Mr, R3 = plots.o[m], plots.Mr[m], plots.R[m]
         p, G, C = bias.plot_points(r, az, o, Mr, plots.pp[m], plots.third[m], R3)

@@ -197,7 +197,7 @@ class ImmGnnTracker:
                 )
                 self.stats.radar_updates += len(k)
                 taken[m] = True
-                self.registration.observe_tracks(g, tb.id[k], m, raw, plots, tb.xc[k, 3:])  # radar pairs
+                self.registration.observe_tracks(g, tb.cols, k, m, raw, plots)  # radar pairings
         if n_new := len(pl) - int(taken.sum()):
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
