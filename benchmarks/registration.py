@@ -16,7 +16,8 @@ Without ADS-B (no receiver in the sheet: the radars only have each other): the t
 radars, one biased and the other declared a reference radar; both biased and no reference (then
 a time offset common to both is unobservable: the goal is on the range and azimuth offsets and
 on the difference of the time offsets); the Paris TMA radar and a second radar 60 km east, the
-TMA biased, the other the reference.
+TMA biased, the other the reference; the airborne radar biased and the Paris TMA radar the
+reference (ADS-B left out of the tracking).
 
     .venv/bin/python benchmarks/registration.py [--out DIR] [--duration S] [--json FILE] [--cases A,B]
 """
@@ -94,6 +95,14 @@ CASES: list[Case] = [
         None,
         "paris-two",
         ["RADE"],
+    ),
+    (
+        "paris-aew-tma-no-adsb",
+        ["--seed", "4", "--aew"],
+        {"AEW1": (100.0, 0.2, 0.5)},
+        "AEW1,TMA1",
+        None,
+        ["TMA1"],
     ),
 ]
 

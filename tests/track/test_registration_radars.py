@@ -46,30 +46,39 @@ def _cross(
     ba: np.ndarray,
     bb: np.ndarray,
     dt: np.ndarray,
+    ob_v: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Radar A's plot of each object at stamped time 0 and B's at stamped time -dt, both measured
-    with their biases (range m, azimuth rad, time s); B's placed with its height held and moved to
-    A's time. Returns y, H_A, H_B."""
+    with their biases (range m, azimuth rad, time s) from where the antenna was at the true time
+    (B's moves with ob_v: an airborne radar); B's placed with its height held, from its antenna at
+    the stamped time, and moved to A's time. Returns y, H_A, H_B."""
     K = len(p)
     Mr = np.tile(np.eye(3), (K, 1, 1))
+    ob_v = np.zeros((K, 3)) if ob_v is None else ob_v
     ra, aza, _ = bias.polar(p + v * (0.0 - ba[2]) - oa, Mr)
-    rb, azb, _ = bias.polar(p + v * (-dt - bb[2])[:, None] - ob, Mr)
+    t_true = (-dt - bb[2])[:, None]
+    rb, azb, _ = bias.polar(p + v * t_true - (ob + ob_v * t_true), Mr)
     rb, azb = rb + bb[0], azb + bb[1]
     third = np.full(K, 2)
-    pb, G, _ = bias.plot_points(rb, azb, ob, Mr, p, third, np.tile(np.eye(3), (K, 1, 1)))
+    ob_stamp = ob - ob_v * dt[:, None]
+    pb, G, _ = bias.plot_points(
+        rb, azb, ob_stamp, Mr, p[:, 2] - ob[:, 2], third, np.tile(np.eye(3), (K, 1, 1))
+    )
     ref = pb + v * dt[:, None]
     y, Ha, _, _ = bias.residuals(ra + ba[0], aza + ba[1], ref, v, oa, Mr, np.zeros((K, 3)))
     J = bias.polar_jacobian(ref, oa, Mr)
-    return y, Ha, bias.reference_jacobian(J, G, v)
+    return y, Ha, bias.reference_jacobian(J, G, v - ob_v)
 
 
-def test_a_pairing_of_two_radars_is_the_first_order_of_both_biases() -> None:
+@pytest.mark.parametrize("speed", [0.0, 180.0], ids=["fixed", "airborne"])
+def test_a_pairing_of_two_radars_is_the_first_order_of_both_biases(speed: float) -> None:
     rng = np.random.default_rng(3)
     K = 300
     p, v, oa, ob = _geometry(rng, K)
     ba = np.array([100.0, np.radians(0.2), 0.5])
     bb = np.array([-80.0, np.radians(-0.15), -0.3])
-    y, Ha, Hb = _cross(p, v, oa, ob, ba, bb, rng.uniform(-3, 3, K))
+    ob_v = np.tile([speed * 0.6, -speed * 0.8, 0.0], (K, 1))
+    y, Ha, Hb = _cross(p, v, oa, ob, ba, bb, rng.uniform(-3, 3, K), ob_v)
     pred = Ha @ ba + Hb @ bb
     far = (np.linalg.norm((p - oa)[:, :2], axis=1) > 20e3) & (np.linalg.norm((p - ob)[:, :2], axis=1) > 20e3)
     assert far.sum() > 200

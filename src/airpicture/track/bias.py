@@ -89,16 +89,16 @@ def plot_points(
     az: FloatArray,
     o: FloatArray,
     Mr: FloatArray,
-    pp: FloatArray,
+    du: FloatArray,
     third: IntArray,
     R3: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Radar plots placed in site ENU with their range and azimuth as measured (not corrected):
-    r, az (K,); o, Mr the antenna; pp (K, 3) the tracker's position of the (corrected) plot, whose
-    height above the antenna is kept; third (K,) 1 elevation / 2 altitude measured; R3 (K, 3, 3)
-    the plot's noise [range azimuth third]. Returns p (K, 3), G (K, 3, 2) d p / d(range, azimuth)
-    with the measured elevation (1) or height (2) held, C (K, 3, 3) the covariance of p."""
-    du = np.einsum("kj,kj->k", Mr[:, 2], pp - o)
+    r, az (K,); o, Mr the antenna at the plot's stamped time; du (K,) the plot's height above the
+    antenna (as the tracker placed it: measured elevation or altitude); third (K,) 1 elevation /
+    2 altitude measured; R3 (K, 3, 3) the plot's noise [range azimuth third]. Returns p (K, 3),
+    G (K, 3, 2) d p / d(range, azimuth) with the measured elevation (1) or height (2) held,
+    C (K, 3, 3) the covariance of p."""
     rho = np.sqrt(np.maximum(r * r - du * du, 1.0))
     s, c = np.sin(az), np.cos(az)
     z = np.zeros_like(r)

@@ -245,8 +245,12 @@ class BiasRegistration:
         k, m = k[keep], m[keep]
         tid, v = cols.id[k], cols.xc[k, 3:]
         t, r, az = (a[m] for a in raw)
-        o, Mr, R3 = plots.o[m], plots.Mr[m], plots.R[m]
-        p, G, C = bias.plot_points(r, az, o, Mr, plots.pp[m], plots.third[m], R3)
+        R3 = plots.R[m]
+        # the height above the antenna as the tracker placed the plot; the antenna where it was at
+        # the stamped time (the tracker's is at the corrected time: a moving radar has moved)
+        du = np.einsum("kj,kj->k", plots.Mr[m, 2], plots.pp[m] - plots.o[m])
+        o, Mr = g.at(self.frame, t)
+        p, G, C = bias.plot_points(r, az, o, Mr, du, plots.third[m], R3)
         o_v = self._antenna_velocity(g, t)
         parts: list[tuple[FloatArray, ...]] = []
         seen: list[tuple[_Radar, FloatArray]] = []
