@@ -222,7 +222,8 @@ def run(args: argparse.Namespace) -> int:
             + (
                 "reference radar"
                 if b.reference
-                else f"applied {b.applied_range_m:+.1f} m, {b.applied_azimuth_deg:+.3f} deg, {b.applied_time_s:+.3f} s"
+                else f"applied {b.applied_range_m:+.1f} m, {b.applied_azimuth_deg:+.3f} deg, "
+                f"{b.applied_time_s:+.3f} s"
                 if b.applied
                 else "not applied"
             )
