@@ -10,8 +10,9 @@ Other radars (`cross_radar`): a plot the tracker puts on a track is paired with 
 another radar gave that track, if it is at most `cross_max_dt_s` older or newer, moved to the plot's
 time with the track's velocity; each plot is a reference once. Both radars' biases enter the
 residual (bias.py), so every radar's biases are one vector, estimated jointly with the ADS-B
-pairings. Without ADS-B, what only a reference fixes (a time offset common to all radars, nearly
-a common azimuth offset) stays unknown: `reference_radars` may name radars taken as unbiased.
+pairings. Without ADS-B, what only a reference fixes stays unknown and is not applied: a time
+offset common to all radars, and a common azimuth offset unless the radars' baseline shows it;
+`reference_radars` may name radars taken as unbiased.
 
 The state is bounded: a 3N x 3N information matrix and its vector (N radars), forgotten with
 `memory_s`, 8 azimuth-sector weights per radar, the ADS-B store and each radar's last plot per
