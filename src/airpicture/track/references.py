@@ -52,6 +52,13 @@ class Pairings(NamedTuple):
     d2: FloatArray
 
 
+def antenna_velocity(g: SensorGeometry, frame: EnuFrame, t: FloatArray) -> FloatArray:
+    """(K, 3) the antenna's velocity at times t (zero for a fixed radar): the rates seen from it."""
+    if not g.moving:
+        return np.zeros((len(t), 3))
+    return np.asarray(g.at(frame, t + 0.5)[0] - g.at(frame, t - 0.5)[0])
+
+
 class AdsbReferences:
     """The last ADS-B report per identity. ref_sigma: receiver index -> its position sigma (m);
     counts: where pairings that teach nothing are counted (ambiguous, outside_gate)."""
@@ -191,4 +198,4 @@ class AdsbReferences:
         return D2, Y, HH, RR
 
 
-__all__ = ["AdsbReferences", "Pairings", "RadarPlots"]
+__all__ = ["AdsbReferences", "Pairings", "RadarPlots", "antenna_velocity"]

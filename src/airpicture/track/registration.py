@@ -38,7 +38,7 @@ from airpicture.track import bias
 from airpicture.track.geometry import SensorGeometry
 from airpicture.track.keyed import KeyedStore
 from airpicture.track.measurement import Plots
-from airpicture.track.references import MAX_SPEED_MPS, AdsbReferences, RadarPlots
+from airpicture.track.references import MAX_SPEED_MPS, AdsbReferences, RadarPlots, antenna_velocity
 from airpicture.track.table import TrackColumns
 from airpicture.types import FloatArray, IntArray
 
@@ -48,6 +48,9 @@ SECTORS = 8
 SETTLED_PAIRS = 30.0
 #: a track takes part in radar pairings while another radar has seen it this recently (s)
 SEEN_S = 30.0
+#: the estimate is solved and judged at most this often (s of data): it moves slowly, and the
+#: eigen-decompositions cost more than the pairings of a batch
+SOLVE_EVERY_S = 5.0
 #: a reference radar's prior is this much tighter (its biases are taken as zero)
 REFERENCE_TIGHTER = 1000.0
 
@@ -146,6 +149,7 @@ class BiasRegistration:
         self.L, self.e = np.zeros((n, n)), np.zeros(n)
         self.b, self.Pb = np.zeros(n), self._P0.copy()
         self._t_info = -np.inf  # the time the information is forgotten to
+        self._t_solved, self._dirty = -np.inf, False  # when b, Pb were last solved; pairings since
         for i, rad in self.radars.items():
             # how far a plot may lie from its aircraft: 3 prior sigmas at the radar's longest range
             # (azimuth), for the fastest aircraft (time), capped by pair_radius_m
@@ -203,7 +207,7 @@ class BiasRegistration:
             return  # well known: refreshed from every known_every-th batch only (it costs)
         sl = rad.sl
         est = (self.b[sl], self.Pb[sl, sl]) if rad.settled else (np.zeros(3), self._P0[sl, sl])
-        pl = RadarPlots(t, r, az, el, alt, pid, pp, self._antenna_velocity(g, t))
+        pl = RadarPlots(t, r, az, el, alt, pid, pp, antenna_velocity(g, self.frame, t))
         got = self.refs.pair(g, self.frame, pl, (rad.radius, rad.reach), est)
         if got is None:
             return
@@ -212,12 +216,6 @@ class BiasRegistration:
         self.counts["pairs"] += len(got.sel)
         w = bias.huber(got.d2, self.settings.huber_k)
         self._learn(float(t.max()), got.y, H, got.R, w, [(rad, az[got.sel])])
-
-    def _antenna_velocity(self, g: SensorGeometry, t: FloatArray) -> FloatArray:
-        """(K, 3) the antenna's velocity at times t (zero for a fixed radar): the rates seen from it."""
-        if not g.moving:
-            return np.zeros((len(t), 3))
-        return np.asarray(g.at(self.frame, t + 0.5)[0] - g.at(self.frame, t - 0.5)[0])
 
     def observe_tracks(
         self,
@@ -252,7 +250,7 @@ class BiasRegistration:
         du = np.einsum("kj,kj->k", plots.Mr[m, 2], plots.pp[m] - plots.o[m])
         o, Mr = g.at(self.frame, t)
         p, G, C = bias.plot_points(r, az, o, Mr, du, plots.third[m], R3)
-        o_v = self._antenna_velocity(g, t)
+        o_v = antenna_velocity(g, self.frame, t)
         parts: list[tuple[FloatArray, ...]] = []
         seen: list[tuple[_Radar, FloatArray]] = []
         for other in self.radars.values():
@@ -305,8 +303,8 @@ class BiasRegistration:
         w: FloatArray,
         seen: list[tuple[_Radar, FloatArray]],
     ) -> None:
-        """Pairings into the information (forgotten to t_now), the new estimate, judged. seen:
-        each radar that took part and the azimuths (rad) of its plots in them."""
+        """Pairings into the information (forgotten to t_now); the new estimate, judged, at most
+        every SOLVE_EVERY_S. seen: each radar that took part and the azimuths (rad) of its plots."""
         st = self.settings
         lam = (
             float(np.exp(-max(t_now - self._t_info, 0.0) / st.memory_s)) if np.isfinite(self._t_info) else 1.0
@@ -318,8 +316,11 @@ class BiasRegistration:
             sector = (np.mod(az, 2 * np.pi) / (2 * np.pi / SECTORS)).astype(np.int64) % SECTORS
             rad.sectors = lam_r * rad.sectors + np.bincount(sector, minlength=SECTORS)
             rad.t = max(rad.t, t_now)
-        self.b, self.Pb = bias.solve(self.L, self.e, self._L0)
-        self._judge(t_now)
+        self._dirty = True
+        if t_now >= self._t_solved + SOLVE_EVERY_S:
+            self.b, self.Pb = bias.solve(self.L, self.e, self._L0)
+            self._t_solved, self._dirty = t_now, False
+            self._judge(t_now)
 
     def _judge(self, t: float) -> None:
         """What is applied of each radar's estimate: the part known to the ready sigmas (twice
@@ -367,6 +368,9 @@ class BiasRegistration:
     # ------------------------------------------------------------------ output
     def estimates(self) -> list[RadarBias]:
         """Every radar's estimate, in sensor order."""
+        if self._dirty:  # the pairings since the last solve are in the estimate shown
+            self.b, self.Pb = bias.solve(self.L, self.e, self._L0)
+            self._dirty = False
         out = []
         for i, rad in self.radars.items():
             b, sig = self.b[rad.sl], np.sqrt(np.diag(self.Pb)[rad.sl])
