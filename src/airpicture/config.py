@@ -197,6 +197,22 @@ class RegistrationSettings(_Stage):
     forget_s: float = Field(
         default=120.0, gt=0, description="an ADS-B identity not heard this long is dropped, s"
     )
+    cross_radar: bool = Field(
+        default=True, description="also pair the plots two radars give one track (registration without ADS-B)"
+    )
+    cross_max_dt_s: float = Field(
+        default=3.0, gt=0, description="...when they are at most this far apart in time, s"
+    )
+    cross_sigma_speed_mps: float = Field(
+        default=5.0,
+        ge=0,
+        description="...the track's velocity error, moving one plot to the other's time, m/s",
+    )
+    reference_radars: list[str] = Field(
+        default_factory=list,
+        description="radars taken as unbiased (surveyed): without ADS-B they fix what the others' biases are "
+        "relative to",
+    )
 
 
 class IntegritySettings(_Stage):

@@ -80,13 +80,13 @@ def test_an_estimate_not_fed_expires(biased: ImmGnnTracker) -> None:
     assert not rad.applied
     assert reg.lateness() == 0.0 and reg.correct(0, np.ones(1), np.ones(1), np.ones(1))[1][0] == 1.0
     # ADS-B identities not heard for forget_s leave the reference store
-    held = int((reg._id >= 0).sum())
+    held = len(reg.refs.store)
     assert held > 0
     z, mask = np.zeros((1, 6)), np.ones((1, 6), bool)
     reg.observe_reports(
         1, np.array([rad.t + 10 * reg.settings.forget_s]), z, mask, np.array([1]), np.zeros(1)
     )
-    assert int((reg._id >= 0).sum()) == 1
+    assert len(reg.refs.store) == 1
 
 
 def test_the_residual_model_is_the_first_order_of_the_true_measurement() -> None:

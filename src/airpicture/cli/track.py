@@ -218,7 +218,16 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"registration {b.sensor}: range {b.range_m:+.1f} m, azimuth {b.azimuth_deg:+.3f} deg, "
             f"time {b.time_s:+.3f} s (sigma {b.sigma_range_m:.1f} m, {b.sigma_azimuth_deg:.3f} deg, "
-            f"{b.sigma_time_s:.3f} s; {b.pairs:.0f} pairings) {'applied' if b.applied else 'not applied'}"
+            f"{b.sigma_time_s:.3f} s; {b.pairs:.0f} pairings) "
+            + (
+                "reference radar"
+                if b.reference
+                else f"applied {b.applied_range_m:+.1f} m, {b.applied_azimuth_deg:+.3f} deg, "
+                f"{b.applied_time_s:+.3f} s"
+                if b.applied
+                else "not applied"
+            )
+            + (" (part known only relative to the other radars, not applied)" if b.relative else "")
         )
     if trk.registration.radars:
         counts = sorted(trk.registration.counts.items())
@@ -239,7 +248,7 @@ class BiasLog:
 
     HEADER = (
         "time_s,sensor,range_m,azimuth_deg,time_offset_s,sigma_range_m,sigma_azimuth_deg,"
-        "sigma_time_s,pairs,applied\n"
+        "sigma_time_s,pairs,applied,applied_range_m,applied_azimuth_deg,applied_time_s,relative\n"
     )
 
     def __init__(self, path: str, period_s: float = 10.0) -> None:
@@ -256,7 +265,8 @@ class BiasLog:
             self.f.write(
                 f"{t:.1f},{b.sensor},{b.range_m:.2f},{b.azimuth_deg:.5f},{b.time_s:.4f},"
                 f"{b.sigma_range_m:.2f},{b.sigma_azimuth_deg:.5f},{b.sigma_time_s:.4f},"
-                f"{b.pairs:.0f},{int(b.applied)}\n"
+                f"{b.pairs:.0f},{int(b.applied)},{b.applied_range_m:.2f},{b.applied_azimuth_deg:.5f},"
+                f"{b.applied_time_s:.4f},{int(b.relative)}\n"
             )
 
     def close(self) -> None:

@@ -70,7 +70,7 @@ def track_chunk(task: ChunkTask, on_picture: Callable[[Picture], None] | None = 
     scn = load_scenario(task.scenario, list(task.sensors) if task.sensors else None, stream=True)
     warm_up([scn.sensors[i] for i in scn.active], scn.site_lla)  # once per worker process, then cheap
     t0 = time.perf_counter()
-    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, s.track)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, s.track, s.registration)
     integrity = TrackIntegrity(scn.sensors, scn.site_lla, scn.platforms, scn.active, s.integrity, s.reports)
     zones = zones_from_config(scn.zones, scn.site) + (load_zones(task.zones, scn.site) if task.zones else [])
     assessor = TrackAssessor(scn.sensors, scn.site, zones, s.assess)

@@ -82,7 +82,8 @@ class PartitionedTracker:
         self.tiling = tiling
         ps = settings.partition
         build = [
-            (r, self.sensors, (*tiling.centre(r), 0.0), platforms, settings.track) for r in range(tiling.n)
+            (r, self.sensors, (*tiling.centre(r), 0.0), platforms, settings.track, settings.registration)
+            for r in range(tiling.n)
         ]
         if ray_address is None:
             self.pool: RegionPool = LocalRegions([Region(*b) for b in build])

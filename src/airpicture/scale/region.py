@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airpicture.config import TrackSettings
+from airpicture.config import RegistrationSettings, TrackSettings
 from airpicture.sensors import SensorSheet
 from airpicture.track.base import Measurements
 from airpicture.track.tracker import ImmGnnTracker
@@ -22,7 +22,8 @@ from airpicture.types import FloatArray, Picture
 
 class Region:
     """Tracks one region. `incarnation` changes when the object is built anew (a restarted actor),
-    so whoever drives it can tell a fresh tracker from the one it fed."""
+    so whoever drives it can tell a fresh tracker from the one it fed. `registration`: the radar
+    bias estimation settings (each region estimates from what it sees)."""
 
     def __init__(
         self,
@@ -31,10 +32,11 @@ class Region:
         site: tuple[float, float, float],
         platforms: dict[int, tuple[FloatArray, FloatArray]] | None,
         settings: TrackSettings,
+        registration: RegistrationSettings | None = None,
     ) -> None:
         self.index = index
-        self._build = (sensors, site, platforms, settings)
-        self.tracker = ImmGnnTracker(sensors, site, platforms, settings)
+        self._build = (sensors, site, platforms, settings, registration)
+        self.tracker = ImmGnnTracker(sensors, site, platforms, settings, registration)
         self.incarnation = uuid.uuid4().hex
         self.steps = 0
 
@@ -51,8 +53,7 @@ class Region:
         """Back to a checkpoint (None: a fresh tracker), then the windows since it, in order:
         (incarnation, the picture of the last window replayed)."""
         if blob is None:
-            sensors, site, platforms, settings = self._build
-            self.steps, self.tracker = 0, ImmGnnTracker(sensors, site, platforms, settings)
+            self.steps, self.tracker = 0, ImmGnnTracker(*self._build)
         else:
             self.steps, self.tracker = pickle.loads(blob)
         pic = None

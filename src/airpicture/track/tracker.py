@@ -196,8 +196,8 @@ class ImmGnnTracker:
                 )
                 self.stats.radar_updates += len(k)
                 taken[m] = True
-        n_new = len(pl) - int(taken.sum())
-        if n_new:
+                self.registration.observe_tracks(g, tb.cols, k, m, raw, plots)  # radar pairings
+        if n_new := len(pl) - int(taken.sum()):
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
             start_from_plots(

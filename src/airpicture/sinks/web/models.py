@@ -115,10 +115,21 @@ class Registration(BaseModel):
     sigma_range_m: float
     sigma_azimuth_deg: float
     sigma_time_s: float
-    pairs: float = Field(description="pairings with ADS-B aircraft in memory (forgetting-weighted)")
+    pairs: float = Field(
+        description="pairings with ADS-B aircraft and other radars' plots in memory (forgetting-weighted)"
+    )
     sectors: int = Field(description="azimuth sectors (of 8) they come from")
     applied: bool = Field(description="taken out of the radar's plots (known well enough)")
     last_pair_s: float | None = Field(description="time of the last pairing")
+    applied_range_m: float = Field(default=0.0, description="what is taken out of its plots: range, m")
+    applied_azimuth_deg: float = Field(default=0.0, description="...azimuth, deg")
+    applied_time_s: float = Field(default=0.0, description="...time stamp, s")
+    relative: bool = Field(
+        default=False,
+        description="part of it is known only relative to other radars (no ADS-B or reference radar "
+        "fixes it) and is not applied",
+    )
+    reference: bool = Field(default=False, description="a reference radar, taken as unbiased")
 
 
 class Sensor(BaseModel):

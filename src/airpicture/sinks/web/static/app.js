@@ -680,9 +680,11 @@ function renderAlerts() {
 // a radar's estimated biases in one cell: applied ones as values, others as "estimating"
 function biasText(b) {
   if (!b) return "";
+  if (b.reference) return "reference";
   if (!b.applied) return b.pairs >= 1 ? "estimating" : "";
   const sg = (x, d) => (x >= 0 ? "+" : "") + x.toFixed(d);
-  return `${sg(b.range_m, 0)} m ${sg(b.azimuth_deg, 2)}° ${sg(b.time_s, 2)} s`;
+  const v = (k) => b[`applied_${k}`] ?? b[k];  // what is taken out of its plots
+  return `${sg(v("range_m"), 0)} m ${sg(v("azimuth_deg"), 2)}° ${sg(v("time_s"), 2)} s` + (b.relative ? " (relative)" : "");
 }
 
 function renderSensors() {
@@ -704,8 +706,10 @@ function renderSensors() {
         td.title = `range ${b.range_m.toFixed(1)} ± ${b.sigma_range_m.toFixed(1)} m\n`
           + `azimuth ${b.azimuth_deg.toFixed(3)} ± ${b.sigma_azimuth_deg.toFixed(3)}°\n`
           + `time ${b.time_s.toFixed(3)} ± ${b.sigma_time_s.toFixed(3)} s\n`
-          + `${b.pairs.toFixed(0)} ADS-B pairings from ${b.sectors} of 8 azimuth sectors; `
-          + (b.applied ? "taken out of its plots" : "not known well enough to apply yet");
+          + `${b.pairs.toFixed(0)} pairings (ADS-B, other radars) from ${b.sectors} of 8 azimuth sectors; `
+          + (b.reference ? "a reference radar, taken as unbiased"
+            : b.applied ? "taken out of its plots" : "not known well enough to apply yet")
+          + (b.relative ? "; part of it is known only relative to the other radars (no ADS-B or reference radar): that part is not applied" : "");
       }
       tr.append(td);
     });
