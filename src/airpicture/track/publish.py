@@ -2,9 +2,10 @@
 
 Every confirmed track is in it, except those whose consecutive missed looks leave less than
 P_STILL_THERE that the object is still there (they are kept, unpublished, to pick the object up
-again). A track measured in the last `fresh_s` seconds is given as filtered at that measurement
-(row_time), the others predicted to the picture's time: an estimate at its own time is better
-than one extrapolated from it.
+again); so are the tentative tracks of a Mode C plot from a sensor whose such tracks are mostly
+confirmed (existence.py), at their measurements only. A track measured in the last `fresh_s`
+seconds is given as filtered at that measurement (row_time), the others predicted to the
+picture's time: an estimate at its own time is better than one extrapolated from it.
 """
 
 from __future__ import annotations
@@ -31,18 +32,30 @@ def geodetic(x, y, z):
     return np.degrees(lat), np.degrees(lon)
 
 
-def publish(cols, t, fresh_s, min_lp, accel2, earth):
+def publish(cols, t, fresh_s, min_lp, accel2, earth, show):
     """The picture's rows: confirmed tracks whose misses leave them likely still there (miss_lp
     >= min_lp), each at its last measurement when that is fresher than fresh_s, else predicted to
-    t. Returns rows, row_time, x (K, 6), P (K, 6, 6), lat, lon (deg), height above the ellipsoid."""
+    t; and tentative tracks that may be shown (cols.show) measured by a sensor s with show[s]
+    (S,) bool, while fresh. Returns rows, row_time, x (K, 6), P (K, 6, 6), lat, lon (deg), height above the
+    ellipsoid."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
-    return _publish(cols[:], t, fresh_s, min_lp, accel2, earth[:])
+    return _publish(cols[:], t, fresh_s, min_lp, accel2, earth[:], show)
 
 
 @jit
-def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f):
+def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f, show):
     cols, earth = TrackColumns(*cols_f), Earth(*earth_f)
-    rows = np.flatnonzero(cols.alive & (cols.status == CONFIRMED) & (cols.miss_lp >= min_lp))
+    shown = 0
+    for s in range(show.shape[0]):
+        if show[s]:
+            shown |= 1 << s
+    rows = np.flatnonzero(
+        cols.alive
+        & (
+            ((cols.status == CONFIRMED) & (cols.miss_lp >= min_lp))
+            | (cols.show & ((cols.sensors & shown) != 0) & (t - cols.t < fresh_s))
+        )
+    )
     K = rows.shape[0]
     row_time = np.empty(K)
     xo = np.empty((K, 6))

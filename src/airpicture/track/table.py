@@ -33,7 +33,8 @@ class TrackColumns(NamedTuple):
     int64 cooperative identity (NO_IDENT: none); sensors (C,) int64 bit mask of the sensors that
     measured it; mode_c (C,) a reported altitude updated it; h_known (C,) a height was measured;
     t_confirmed (C,) when it was confirmed (NaN: not yet); t_height (C,) its last height
-    measurement (NaN: never).
+    measurement (NaN: never); show (C,) a tentative track that may be published before it is
+    confirmed (existence.py: its first plot had a Mode C altitude and no track's gate held it).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -60,6 +61,7 @@ class TrackColumns(NamedTuple):
     h_known: npt.NDArray[np.bool_]
     t_confirmed: npt.NDArray[np.float64]
     t_height: npt.NDArray[np.float64]
+    show: npt.NDArray[np.bool_]
 
 
 class TrackTable:
@@ -93,6 +95,7 @@ class TrackTable:
         "h_known": ((), "?", False),
         "t_confirmed": ((), "f8", np.nan),
         "t_height": ((), "f8", np.nan),
+        "show": ((), "?", False),
     }
 
     alive: npt.NDArray[np.bool_]
@@ -119,6 +122,7 @@ class TrackTable:
     h_known: npt.NDArray[np.bool_]
     t_confirmed: npt.NDArray[np.float64]
     t_height: npt.NDArray[np.float64]
+    show: npt.NDArray[np.bool_]
 
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0

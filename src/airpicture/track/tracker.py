@@ -27,6 +27,7 @@ from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
 from airpicture.track.base import Measurements
+from airpicture.track.existence import ModeCEvidence
 from airpicture.track.gate import gate_table, radar_pairs, report_pairs
 from airpicture.track.geometry import SensorGeometry, build_geometry, earth
 from airpicture.track.identity import IdentityBook
@@ -85,6 +86,7 @@ class ImmGnnTracker:
         self.frame = EnuFrame(*site)
         self.earth = earth(self.frame, float(site[2]), float(site[0]))
         self.motion = motion(st.v_max_mps, st.v_max_climb_mps)
+        self.plot_motion = motion(st.v_max_mps, st.v_max_climb_mps, steps=False)  # radar plots
         self.gates = gate_table(st.p_gate)
         self._min_lp = float(np.log(st.p_still_there))  # published while its misses are likelier
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
@@ -114,6 +116,7 @@ class ImmGnnTracker:
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.identities = IdentityBook()
+        self.evidence = ModeCEvidence(len(sensors), st.p_show_tentative, st.show_memory)
         self._t_house = -np.inf
         self._t_last = -np.inf
 
@@ -175,7 +178,7 @@ class ImmGnnTracker:
         third, z, R, pp, Cpp, lam = prepare_plots(r, az, el, alt, o, M, sheet, self.earth)
         self.registration.observe_plots(g, *raw, el, alt, ident, pp)
         plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, ident)
-        taken = np.zeros(len(pl), bool)
+        taken, gated = np.zeros(len(pl), bool), np.zeros(len(pl), bool)
         rows = tb.rows()
         if len(rows):
             k, m, cost, gain, ambiguous = radar_pairs(
@@ -186,14 +189,15 @@ class ImmGnnTracker:
                 self.settings.report_sigma_time_s,
                 self.gates,
                 self.earth,
-                self.motion,
+                self.plot_motion,
             )
+            gated[m] = True  # a plot some track wanted is no new object to show at once
             if ambiguous:
                 pick = assign(k, m, cost, self.settings.dense_cells)
                 k, m, gain = k[pick], m[pick], gain[pick]
             if len(k):
                 self.stats.quarantined += update_with_plots(
-                    tb.cols, k, m, gain, plots, sheet, g.index, self.earth, self.motion
+                    tb.cols, k, m, gain, plots, sheet, g.index, self.earth, self.plot_motion
                 )
                 self.stats.radar_updates += len(k)
                 taken[m] = True
@@ -201,15 +205,9 @@ class ImmGnnTracker:
         if n_new:
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
-            start_from_plots(
-                tb.cols,
-                rows_new,
-                plots,
-                ~taken,
-                np.log(1.0 / self.settings.p_clutter_mode_c),
-                g.index,
-                self.motion,
-            )
+            score = np.log(1.0 / self.settings.p_clutter_mode_c)  # a Mode C plot's: not clutter
+            start_from_plots(tb.cols, rows_new, plots, ~taken, score, g.index, self.motion)
+            tb.show[rows_new] = (third == 2)[~taken] & ~gated[~taken]
 
     # ------------------------------------------------------------------ cooperative reports
     def update_reports(
@@ -332,6 +330,7 @@ class ImmGnnTracker:
         if len(rows) == 0:
             return
         confirm, drop, lost = judge(tb.cols, rows, t, self._looks, self._limits)
+        self.evidence.observe(tb, rows, confirm, drop)
         if confirm.any():
             tb.status[rows[confirm]] = CONFIRMED
             tb.t_confirmed[rows[confirm]] = t
@@ -359,6 +358,7 @@ class ImmGnnTracker:
             self._min_lp,
             self.motion.accel2,
             self.earth,
+            self.evidence.show(),
         )
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
