@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,7 @@ from airpicture.config import RegistrationSettings, TrackSettings
 from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
-from airpicture.track.base import Measurements
+from airpicture.track.base import Measurements, TrackerStats
 from airpicture.track.existence import ModeCEvidence
 from airpicture.track.gate import gate_table, radar_pairs, report_pairs
 from airpicture.track.geometry import SensorGeometry, build_geometry, earth
@@ -48,23 +47,8 @@ from airpicture.track.publish import publish
 from airpicture.track.registration import BiasRegistration
 from airpicture.track.table import CONFIRMED, TrackTable
 from airpicture.track.update import update_with_plots, update_with_reports
+from airpicture.track.vertical import vertical_model, vertical_update
 from airpicture.types import NO_IDENT, FloatArray, Picture
-
-
-@dataclass
-class TrackerStats:
-    plots: int = 0
-    reports: int = 0
-    radar_updates: int = 0
-    report_updates: int = 0
-    started: int = 0
-    confirmed: int = 0
-    deleted: int = 0
-    merged: int = 0
-    stitched: int = 0
-    fused: int = 0
-    quarantined: int = 0
-    identity_jumps: int = 0
 
 
 class ImmGnnTracker:
@@ -87,6 +71,8 @@ class ImmGnnTracker:
         self.earth = earth(self.frame, float(site[2]), float(site[0]))
         self.motion = motion(st.v_max_mps, st.v_max_climb_mps)
         self.plot_motion = motion(st.v_max_mps, st.v_max_climb_mps, steps=False)  # radar plots
+        self._score_mode_c = float(np.log(1.0 / st.p_clutter_mode_c))  # a Mode C plot's: not clutter
+        self.vertical = vertical_model(st.v_max_climb_mps)  # measured heights' own channel
         self.gates = gate_table(st.p_gate)
         self._min_lp = float(np.log(st.p_still_there))  # published while its misses are likelier
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
@@ -179,25 +165,23 @@ class ImmGnnTracker:
         self.registration.observe_plots(g, *raw, el, alt, ident, pp)
         plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, ident)
         taken, gated = np.zeros(len(pl), bool), np.zeros(len(pl), bool)
-        rows = tb.rows()
+        rows, k, m = tb.rows(), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        start = np.where(third == 2, self._score_mode_c, 0.0)  # what each plot would start a track with
         if len(rows):
+            st, pm = self.settings, self.plot_motion
             k, m, cost, gain, ambiguous = radar_pairs(
-                tb.cols,
-                rows,
-                plots,
-                sheet.pd,
-                self.settings.report_sigma_time_s,
-                self.gates,
-                self.earth,
-                self.plot_motion,
+                tb.cols, rows, plots, sheet.pd, st.report_sigma_time_s, self.gates, self.earth, pm
             )
+            # a tentative track takes a plot only when that gains more than a new track would start with
+            keep = (tb.status[k] == CONFIRMED) | (gain > start[m])
+            k, m, cost, gain = k[keep], m[keep], cost[keep], gain[keep]
             gated[m] = True  # a plot some track wanted is no new object to show at once
             if ambiguous:
-                pick = assign(k, m, cost, self.settings.dense_cells)
+                pick = assign(k, m, cost, st.dense_cells)
                 k, m, gain = k[pick], m[pick], gain[pick]
             if len(k):
                 self.stats.quarantined += update_with_plots(
-                    tb.cols, k, m, gain, plots, sheet, g.index, self.earth, self.plot_motion
+                    tb.cols, k, m, gain, plots, sheet, g.index, self.earth, pm
                 )
                 self.stats.radar_updates += len(k)
                 taken[m] = True
@@ -205,9 +189,11 @@ class ImmGnnTracker:
         if n_new:
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
-            score = np.log(1.0 / self.settings.p_clutter_mode_c)  # a Mode C plot's: not clutter
-            start_from_plots(tb.cols, rows_new, plots, ~taken, score, g.index, self.motion)
+            start_from_plots(tb.cols, rows_new, plots, ~taken, self._score_mode_c, g.index, self.motion)
             tb.show[rows_new] = (third == 2)[~taken] & ~gated[~taken]
+            k, m = np.r_[k, rows_new], np.r_[m, np.flatnonzero(~taken)]
+        hv = third[m] == 2  # the Mode C heights, to the vertical channel
+        vertical_update(tb.cols, k[hv], t[m[hv]], z[m[hv], 2], R[m[hv], 2, 2], self.vertical)
 
     # ------------------------------------------------------------------ cooperative reports
     def update_reports(
@@ -284,7 +270,7 @@ class ImmGnnTracker:
             has = known[order][pos] == ident
             if has.any():
                 sel = np.flatnonzero(has)
-                self._update_reports(rows[order][pos][has], sel, reports, g.index, self.gates[3] * 4)
+                self._update_reports(rows[order][pos][has], sel, reports, alt, g.index, self.gates[3] * 4)
                 done[sel] = True
         left = np.flatnonzero(~done)
         free_rows = rows[tb.ident[rows] == NO_IDENT]
@@ -296,7 +282,7 @@ class ImmGnnTracker:
             if len(pick):
                 kk, mm = k[pick], m[pick]
                 tb.ident[kk] = ident[mm]
-                self._update_reports(kk, mm, reports, g.index, 0.0)
+                self._update_reports(kk, mm, reports, alt, g.index, 0.0)
                 done[mm] = True
                 self.stats.fused += len(pick)
         new = np.flatnonzero(~done)
@@ -306,12 +292,20 @@ class ImmGnnTracker:
             start_from_reports(
                 tb.cols, rows_new, reports, new, sig2, self.settings.coop_gain, g.index, self.motion
             )
+            hv = reports.mask[new, 2]
+            vertical_update(
+                tb.cols, rows_new[hv], t[new[hv]], alt[new[hv]], reports.R[new[hv], 2, 2], self.vertical
+            )
 
     def _update_reports(
-        self, k: np.ndarray, m: np.ndarray, reports: Reports, sensor: int, jump: float
+        self, k: np.ndarray, m: np.ndarray, reports: Reports, alt: np.ndarray, sensor: int, jump: float
     ) -> None:
         bad, jumps = update_with_reports(
             self.table.cols, k, m, reports, self.settings.coop_gain, sensor, jump, self.motion
+        )
+        hv = reports.mask[m, 2]  # the reported heights, to the vertical channel
+        vertical_update(
+            self.table.cols, k[hv], reports.t[m[hv]], alt[m[hv]], reports.R[m[hv], 2, 2], self.vertical
         )
         self.stats.quarantined += bad
         self.stats.identity_jumps += jumps
@@ -359,6 +353,7 @@ class ImmGnnTracker:
             self.motion.accel2,
             self.earth,
             self.evidence.show(),
+            self.vertical.accel2,
         )
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
