@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import oracle_measure as measure
 import oracle_models as models
+import oracle_vertical as vertical
 from scipy.spatial import cKDTree
 
 from airpicture.geo import EnuFrame
@@ -125,16 +126,30 @@ def publish(
     site_alt: float,
     rn: float,
     rm: float,
+    show: BoolArray,
 ) -> Published:
-    """Confirmed live tracks whose misses leave them likely still there (miss_lp >= min_lp), each
-    at its own time when measured less than fresh_s before t, else predicted to t; lat, lon from
-    the exact geodesy of the frame, height above the ellipsoid from the second-order
+    """Confirmed live tracks whose misses leave them likely still there (miss_lp >= min_lp), and
+    tentative ones that may be shown (column show) measured by a sensor s with show[s] less than
+    fresh_s before t; each at its own time when measured less than fresh_s before t, else
+    predicted to t; lat, lon from the exact geodesy of the frame; the height: the vertical
+    channel's (oracle_vertical) where one was measured, else from the second-order
     oracle_measure.altitude_of (the product's definition of the published height)."""
-    rows = np.flatnonzero(cols.alive & (cols.status == CONFIRMED) & (cols.miss_lp >= min_lp))
+    shown = np.bitwise_or.reduce(np.left_shift(1, np.flatnonzero(show)), initial=0)
+    fresh = t - cols.t < fresh_s
+    rows = np.flatnonzero(
+        cols.alive
+        & (
+            ((cols.status == CONFIRMED) & (cols.miss_lp >= min_lp))
+            | (cols.show & ((cols.sensors & shown) != 0) & fresh)
+        )
+    )
     row_time = np.where(t - cols.t[rows] < fresh_s, cols.t[rows], t)
     x, P = predicted(cols, rows, row_time)
     lat, lon, _ = frame.to_geodetic(x[:, :3])
     alt, _ = measure.altitude_of(x[:, :3], site_alt, rn, rm)
+    v = np.isfinite(cols.vt[rows])
+    r = rows[v]
+    alt[v] = vertical.height_at(cols.vx[r], cols.vcov[r], cols.vmu[r], cols.vt[r], row_time[v])
     return Published(rows, row_time, x, P, lat, lon, alt)
 
 

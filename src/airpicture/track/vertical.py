@@ -11,7 +11,7 @@ channel of their own, whose modes are judged on heights alone; so does this modu
     x = [h, vz] per mode (height above the ellipsoid, as Mode C and ADS-B give it, and its rate)
     F = [[1, dt], [0, 1]],  Q = a^2 [[dt^4/4, dt^3/2], [dt^3/2, dt^2]]
     modes: steady (a = 0.05 m/s^2: level flight, or a climb at a held rate)
-           manoeuvre (a = 2 m/s^2, 0.2 g: a level-off, the start of a climb or descent)
+           manoeuvre (a = 1 m/s^2, 0.1 g: a level-off, the start of a climb or descent)
     mean sojourn: steady 120 s, manoeuvre 15 s (transition probabilities for any gap).
 
 It is fed only by measured heights (Mode C, ADS-B / Remote ID altitude) and gives the published
@@ -32,7 +32,7 @@ from airpicture.compiled import jit
 from airpicture.types import FloatArray
 
 #: Vertical acceleration sigma of each mode (steady, manoeuvre), m/s^2.
-VERTICAL_ACCEL = np.array([0.05, 2.0])
+VERTICAL_ACCEL = np.array([0.05, 1.0])
 #: Mean time in each mode, s.
 VERTICAL_SOJOURN_S = np.array([120.0, 15.0])
 #: Mode probabilities of a height's first measurement.
@@ -122,7 +122,7 @@ def _vertical_update(vx, vcov, vmu, vt, rows, t, h, r2, model_f):
                     for v in range(2):
                         P0[u, v] += wa * (vcov[r, a, u, v] + d[u] * d[v])
             _cv1(x0, P0, dt, model.accel2[b], xm[b], Pm[b])
-            # scalar update with the measured height
+        for b in range(V):  # every mode mixed from the old states first, then each updated
             s = Pm[b, 0, 0] + r2[i]
             y = h[i] - xm[b, 0]
             ll[b] = -0.5 * (y * y / s + np.log(2 * np.pi * s))
