@@ -127,12 +127,14 @@ def publish(
     rn: float,
     rm: float,
     show: BoolArray,
+    reporters: int,
 ) -> Published:
     """Confirmed live tracks whose misses leave them likely still there (miss_lp >= min_lp), and
     tentative ones that may be shown (column show) measured by a sensor s with show[s] less than
     fresh_s before t; each at its own time when measured less than fresh_s before t, else
     predicted to t; lat, lon from the exact geodesy of the frame; the height: the vertical
-    channel's (oracle_vertical) where one was measured, else from the second-order
+    channel's (oracle_vertical) where the last height was a radar's Mode C and no report stream
+    (a sensor of the bit mask reporters) measured the track, else from the second-order
     oracle_measure.altitude_of (the product's definition of the published height)."""
     shown = np.bitwise_or.reduce(np.left_shift(1, np.flatnonzero(show)), initial=0)
     fresh = t - cols.t < fresh_s
@@ -147,7 +149,7 @@ def publish(
     x, P = predicted(cols, rows, row_time)
     lat, lon, _ = frame.to_geodetic(x[:, :3])
     alt, _ = measure.altitude_of(x[:, :3], site_alt, rn, rm)
-    v = np.isfinite(cols.vt[rows])
+    v = (cols.vt[rows] >= cols.t_height[rows]) & ((cols.sensors[rows] & reporters) == 0)
     r = rows[v]
     alt[v] = vertical.height_at(cols.vx[r], cols.vcov[r], cols.vmu[r], cols.vt[r], row_time[v])
     return Published(rows, row_time, x, P, lat, lon, alt)

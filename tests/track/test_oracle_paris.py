@@ -296,12 +296,16 @@ class Spies:
         self.seen["duplicates"] += len(out[0])
         self.seen["duplicates of twins"] += len(got)
 
-    def publish(self, out, cols, t, fresh_s, min_lp, accel2, earth, show, v_accel2, live: Any) -> None:
+    def publish(
+        self, out, cols, t, fresh_s, min_lp, accel2, earth, show, v_accel2, reporters, live: Any
+    ) -> None:
         rows, row_time, x, P, lat, lon, alt = out
         np.testing.assert_array_equal(v_accel2, oracle_vertical.ACCEL**2)
         ref = oracle_manage.publish(
-            cols, t, fresh_s, min_lp, self.trk.frame, self.site_alt, self.rn, self.rm, show
+            cols, t, fresh_s, min_lp, self.trk.frame, self.site_alt, self.rn, self.rm, show, reporters
         )
+        kinds = [s.kind for s in self.trk.sensors]
+        assert reporters == sum(1 << i for i, k in enumerate(kinds) if k != "radar")
         np.testing.assert_array_equal(rows, ref.rows)
         np.testing.assert_array_equal(row_time, ref.row_time)
         _close(x, ref.x, "published x", atol=1e-6)
@@ -317,7 +321,8 @@ class Spies:
         self.seen["pictures"] += 1
         self.seen["published"] += len(rows)
         self.seen["published at their measurement"] += int((row_time < t).sum())
-        self.seen["published with a measured height"] += int(np.isfinite(cols.vt[rows]).sum())
+        vert = (cols.vt[rows] >= cols.t_height[rows]) & ((cols.sensors[rows] & reporters) == 0)
+        self.seen["published from the vertical channel"] += int(vert.sum())
         self.seen["published tentative"] += int((cols.status[rows] != CONFIRMED).sum())
 
     def vertical_update(self, out, cols, rows, t, h, r2, model, live: Any) -> None:
@@ -364,7 +369,7 @@ FAST_MINIMUM = {
     "pictures": 70,
     "published": 700,
     "published at their measurement": 500,
-    "published with a measured height": 500,
+    "published from the vertical channel": 50,
     "published tentative": 1,
     "vertical updates": 300,
     "vertical starts": 5,

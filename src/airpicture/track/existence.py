@@ -18,6 +18,7 @@ State: two numbers per sensor, whatever runs for months.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from airpicture.track.table import TENTATIVE, TrackTable
 from airpicture.types import BoolArray, FloatArray, IntArray
@@ -61,4 +62,15 @@ class ModeCEvidence:
             counts += n
 
 
-__all__ = ["ModeCEvidence"]
+def apart(x: FloatArray, tentative: BoolArray, reach_m: float) -> BoolArray:
+    """(K,) which rows of a picture to keep: a tentative row within reach_m (horizontally) of a
+    confirmed one is more likely a split of that track's object, or its close neighbour, than a
+    new object, and waits for its confirmation (or merge) to be shown. x: (K, 6) the rows' states."""
+    keep = np.ones(len(x), bool)
+    if tentative.any() and not tentative.all():
+        near = cKDTree(x[~tentative, :2]).query_ball_point(x[tentative, :2], reach_m, return_length=True)
+        keep[np.flatnonzero(tentative)[near > 0]] = False
+    return keep
+
+
+__all__ = ["ModeCEvidence", "apart"]

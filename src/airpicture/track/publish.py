@@ -33,18 +33,20 @@ def geodetic(x, y, z):
     return np.degrees(lat), np.degrees(lon)
 
 
-def publish(cols, t, fresh_s, min_lp, accel2, earth, show, v_accel2):
+def publish(cols, t, fresh_s, min_lp, accel2, earth, show, v_accel2, reporters):
     """The picture's rows: confirmed tracks whose misses leave them likely still there (miss_lp
     >= min_lp), each at its last measurement when that is fresher than fresh_s, else predicted to
     t; and tentative tracks that may be shown (cols.show) measured by a sensor s with show[s]
-    (S,) bool, while fresh. Returns rows, row_time, x (K, 6), P (K, 6, 6), lat, lon (deg), height above the
-    ellipsoid."""
+    (S,) bool, while fresh. The height of a track that no report stream measured (reporters: the
+    bit mask of such sensors) and whose last height was a radar's Mode C is the vertical
+    channel's (vertical.py; v_accel2 its modes' acceleration variances). Returns rows, row_time, x (K, 6),
+    P (K, 6, 6), lat, lon (deg), height above the ellipsoid."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
-    return _publish(cols[:], t, fresh_s, min_lp, accel2, earth[:], show, v_accel2)
+    return _publish(cols[:], t, fresh_s, min_lp, accel2, earth[:], show, v_accel2, reporters)
 
 
 @jit
-def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f, show, v_accel2):
+def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f, show, v_accel2, reporters):
     cols, earth = TrackColumns(*cols_f), Earth(*earth_f)
     shown = 0
     for s in range(show.shape[0]):
@@ -75,7 +77,7 @@ def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f, show, v_accel2):
         ey = Rf[0, 1] * e + Rf[1, 1] * n + Rf[2, 1] * u + origin[1]
         ez = Rf[0, 2] * e + Rf[1, 2] * n + Rf[2, 2] * u + origin[2]
         lat[i], lon[i] = geodetic(ex, ey, ez)
-        if np.isfinite(cols.vt[r]):
+        if cols.vt[r] >= cols.t_height[r] and (cols.sensors[r] & reporters) == 0:
             alt[i] = vertical_at(cols.vx, cols.vcov, cols.vmu, cols.vt, r, row_time[i], v_accel2)[0]
         else:
             alt[i] = height(xo[i], earth)

@@ -26,7 +26,7 @@ from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
 from airpicture.track.base import Measurements, TrackerStats
-from airpicture.track.existence import ModeCEvidence
+from airpicture.track.existence import ModeCEvidence, apart
 from airpicture.track.gate import gate_table, radar_pairs, report_pairs
 from airpicture.track.geometry import SensorGeometry, build_geometry, earth
 from airpicture.track.identity import IdentityBook
@@ -72,10 +72,11 @@ class ImmGnnTracker:
         self.motion = motion(st.v_max_mps, st.v_max_climb_mps)
         self.plot_motion = motion(st.v_max_mps, st.v_max_climb_mps, steps=False)  # radar plots
         self._score_mode_c = float(np.log(1.0 / st.p_clutter_mode_c))  # a Mode C plot's: not clutter
-        self.vertical = vertical_model(st.v_max_climb_mps)  # measured heights' own channel
+        self.vertical = vertical_model(st.v_max_climb_mps)  # radar-measured heights' own channel
         self.gates = gate_table(st.p_gate)
         self._min_lp = float(np.log(st.p_still_there))  # published while its misses are likelier
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
+        self._reporters = sum(1 << g.index for g in self.geo if g.kind != "radar")
         self.table = TrackTable(n_sensors=len(sensors))
         revisit = np.array([sp.revisit_s for sp in sensors])
         # misses are judged with the lowest Pd over the kinds a sensor sees (sensors.p_detect)
@@ -270,7 +271,7 @@ class ImmGnnTracker:
             has = known[order][pos] == ident
             if has.any():
                 sel = np.flatnonzero(has)
-                self._update_reports(rows[order][pos][has], sel, reports, alt, g.index, self.gates[3] * 4)
+                self._update_reports(rows[order][pos][has], sel, reports, g.index, self.gates[3] * 4)
                 done[sel] = True
         left = np.flatnonzero(~done)
         free_rows = rows[tb.ident[rows] == NO_IDENT]
@@ -282,7 +283,7 @@ class ImmGnnTracker:
             if len(pick):
                 kk, mm = k[pick], m[pick]
                 tb.ident[kk] = ident[mm]
-                self._update_reports(kk, mm, reports, alt, g.index, 0.0)
+                self._update_reports(kk, mm, reports, g.index, 0.0)
                 done[mm] = True
                 self.stats.fused += len(pick)
         new = np.flatnonzero(~done)
@@ -292,20 +293,12 @@ class ImmGnnTracker:
             start_from_reports(
                 tb.cols, rows_new, reports, new, sig2, self.settings.coop_gain, g.index, self.motion
             )
-            hv = reports.mask[new, 2]
-            vertical_update(
-                tb.cols, rows_new[hv], t[new[hv]], alt[new[hv]], reports.R[new[hv], 2, 2], self.vertical
-            )
 
     def _update_reports(
-        self, k: np.ndarray, m: np.ndarray, reports: Reports, alt: np.ndarray, sensor: int, jump: float
+        self, k: np.ndarray, m: np.ndarray, reports: Reports, sensor: int, jump: float
     ) -> None:
         bad, jumps = update_with_reports(
             self.table.cols, k, m, reports, self.settings.coop_gain, sensor, jump, self.motion
-        )
-        hv = reports.mask[m, 2]  # the reported heights, to the vertical channel
-        vertical_update(
-            self.table.cols, k[hv], reports.t[m[hv]], alt[m[hv]], reports.R[m[hv], 2, 2], self.vertical
         )
         self.stats.quarantined += bad
         self.stats.identity_jumps += jumps
@@ -354,7 +347,10 @@ class ImmGnnTracker:
             self.earth,
             self.evidence.show(),
             self.vertical.accel2,
+            self._reporters,
         )
+        keep = apart(x, tb.status[rows] != CONFIRMED, self.settings.merge_reach_m)  # shown tentative: alone
+        rows, row_time, x, P, lat, lon, alt = (a[keep] for a in (rows, row_time, x, P, lat, lon, alt))
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
         alt_sigma = np.sqrt(np.maximum(P[:, 2, 2], 0.0))  # d(height)/d(up) = 1 to 1e-3 in range
