@@ -7,7 +7,7 @@ import numpy as np
 import trackkit as tk
 
 from airpicture.config import TrackSettings
-from airpicture.track.existence import ModeCEvidence
+from airpicture.track.existence import ModeCEvidence, mode_c_belied
 from airpicture.track.motion import JUMP_MODE, MODE_ACCEL, motion
 from airpicture.track.table import TrackTable
 from airpicture.track.tracker import ImmGnnTracker
@@ -105,3 +105,13 @@ def test_a_new_aircraft_is_shown_at_its_first_mode_c_plot_once_such_plots_prove_
     assert np.median(shown) < 2.0  # the picture after the first plot
     assert np.median(waited) > T - 2.0  # waited for the second look
     assert (shown <= waited + 1e-6).all()
+
+
+def test_a_plot_whose_mode_c_presence_the_track_belies() -> None:
+    plot = np.array([True, True, True, False, False])
+    track = np.array([True, False, False, True, False])
+    hits = np.array([5, 1, 3, 5, 5])
+    # a Mode C track and a Mode C plot: as expected; a one-plot track without: nothing known yet;
+    # a track whose 3 plots had none and a plot with one: belied; a Mode C track, a plot without:
+    # belied; neither: as expected
+    assert mode_c_belied(plot, track, hits).tolist() == [False, False, True, True, False]

@@ -73,4 +73,14 @@ def apart(x: FloatArray, tentative: BoolArray, reach_m: float) -> BoolArray:
     return keep
 
 
-__all__ = ["ModeCEvidence", "apart"]
+def mode_c_belied(plot_mode_c: BoolArray, track_mode_c: BoolArray, radar_hits: IntArray) -> BoolArray:
+    """(P,) which track-plot pairs have a Mode C presence the track's history belies: a plot
+    without Mode C for a track that has had one, or a plot with one for a track whose radar plots
+    (two or more) never had. Such a pair is as likely as a transponder's reply losing its altitude
+    (the sheet's p_mode_c_lost), which the tracker adds to the pair's log-likelihood: a
+    primary-only aircraft and a transponder one flying close keep their own plots, and the first
+    is not given the second's height."""
+    return np.where(plot_mode_c, ~track_mode_c & (radar_hits >= 2), track_mode_c)
+
+
+__all__ = ["ModeCEvidence", "apart", "mode_c_belied"]

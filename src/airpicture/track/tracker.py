@@ -26,7 +26,7 @@ from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
 from airpicture.track.base import Measurements, TrackerStats
-from airpicture.track.existence import ModeCEvidence, apart
+from airpicture.track.existence import ModeCEvidence, apart, mode_c_belied
 from airpicture.track.gate import gate_table, radar_pairs, report_pairs
 from airpicture.track.geometry import SensorGeometry, build_geometry, earth
 from airpicture.track.identity import IdentityBook
@@ -91,10 +91,13 @@ class ImmGnnTracker:
             st.miss_memory_s,
         )
         self._radar_sheets: dict[int, RadarSheetRecord] = {}
+        self._lp_mode_c_lost: dict[int, float] = {}  # log share of a transponder's plots without Mode C
         self._receivers: dict[int, tuple[FloatArray, float]] = {}  # report variances, position sigma
         for g in self.geo:
             if isinstance(g.spec, RadarSheet):
                 self._radar_sheets[g.index] = radar_sheet(g.spec, st)
+                if g.spec.reports_altitude == "mode_c":  # a sheet's 0: rare, not impossible
+                    self._lp_mode_c_lost[g.index] = float(np.log(max(g.spec.p_mode_c_lost, 1e-3)))
             else:
                 self._receivers[g.index] = (report_variances(g.spec), g.spec.sigma_position_m)
         sig = {i: v[1] for i, v in self._receivers.items()}
@@ -173,6 +176,12 @@ class ImmGnnTracker:
             k, m, cost, gain, ambiguous = radar_pairs(
                 tb.cols, rows, plots, sheet.pd, st.report_sigma_time_s, self.gates, self.earth, pm
             )
+            if g.index in self._lp_mode_c_lost:  # a Mode C reply's presence its track's history belies
+                lp = (
+                    mode_c_belied(third[m] == 2, tb.mode_c[k], tb.radar_hits[k])
+                    * self._lp_mode_c_lost[g.index]
+                )
+                gain, cost = gain + lp, cost - 2 * lp
             # a tentative track takes a plot only when that gains more than a new track would start with
             keep = (tb.status[k] == CONFIRMED) | (gain > start[m])
             k, m, cost, gain = k[keep], m[keep], cost[keep], gain[keep]
