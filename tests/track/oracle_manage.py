@@ -115,6 +115,7 @@ class Published(NamedTuple):
     lat: FloatArray
     lon: FloatArray
     alt: FloatArray
+    alt_var: FloatArray
 
 
 def publish(
@@ -135,7 +136,8 @@ def publish(
     predicted to t; lat, lon from the exact geodesy of the frame; the height: the vertical
     channel's (oracle_vertical) where the last height was a radar's Mode C and no report stream
     (a sensor of the bit mask reporters) measured the track, else from the second-order
-    oracle_measure.altitude_of (the product's definition of the published height)."""
+    oracle_measure.altitude_of (the product's definition of the published height), with
+    its variance."""
     shown = np.bitwise_or.reduce(np.left_shift(1, np.flatnonzero(show)), initial=0)
     fresh = t - cols.t < fresh_s
     rows = np.flatnonzero(
@@ -151,8 +153,9 @@ def publish(
     alt, _ = measure.altitude_of(x[:, :3], site_alt, rn, rm)
     v = (cols.vt[rows] >= cols.t_height[rows]) & ((cols.sensors[rows] & reporters) == 0)
     r = rows[v]
-    alt[v] = vertical.height_at(cols.vx[r], cols.vcov[r], cols.vmu[r], cols.vt[r], row_time[v])
-    return Published(rows, row_time, x, P, lat, lon, alt)
+    alt_var = P[:, 2, 2].copy()
+    alt[v], alt_var[v] = vertical.height_at(cols.vx[r], cols.vcov[r], cols.vmu[r], cols.vt[r], row_time[v])
+    return Published(rows, row_time, x, P, lat, lon, alt, alt_var)
 
 
 __all__ = ["Judged", "Published", "duplicates", "judge", "miss_logp", "predicted", "publish"]

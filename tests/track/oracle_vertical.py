@@ -77,13 +77,16 @@ def update(
     return Vertical(x, P, mu, t.astype(float))
 
 
-def height_at(x: FloatArray, P: FloatArray, mu: FloatArray, vt: FloatArray, t: FloatArray) -> FloatArray:
-    """(K,) heights of rows' channels at t (K,): modes combined, predicted with the mixture's noise."""
+def height_at(
+    x: FloatArray, P: FloatArray, mu: FloatArray, vt: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """(K,) heights of rows' channels at t (K,) and their variances: modes combined, predicted
+    with the mixture's noise."""
     xc = np.einsum("kv,kvd->kd", mu, x)
     d = x - xc[:, None, :]
     Pc = np.einsum("kv,kvab->kab", mu, P) + np.einsum("kv,kva,kvb->kab", mu, d, d)
-    xo, _ = predict(xc, Pc, t - vt, mu @ ACCEL**2)
-    return xo[:, 0]
+    xo, Po = predict(xc, Pc, t - vt, mu @ ACCEL**2)
+    return xo[:, 0], Po[:, 0, 0]
 
 
 __all__ = ["ACCEL", "PRIOR", "SOJOURN_S", "Vertical", "height_at", "predict", "update"]

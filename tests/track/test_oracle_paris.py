@@ -299,7 +299,7 @@ class Spies:
     def publish(
         self, out, cols, t, fresh_s, min_lp, accel2, earth, show, v_accel2, reporters, live: Any
     ) -> None:
-        rows, row_time, x, P, lat, lon, alt = out
+        rows, row_time, x, P, lat, lon, alt, alt_var = out
         np.testing.assert_array_equal(v_accel2, oracle_vertical.ACCEL**2)
         ref = oracle_manage.publish(
             cols, t, fresh_s, min_lp, self.trk.frame, self.site_alt, self.rn, self.rm, show, reporters
@@ -313,6 +313,7 @@ class Spies:
         _close(lat, ref.lat, "lat", atol=1e-9)
         _close(lon, ref.lon, "lon", atol=1e-9)
         _close(alt, ref.alt, "height", atol=1e-6)
+        _close(alt_var, ref.alt_var, "height variance", atol=1e-9)
         # the table's combined moments are kept up to date by every writer
         alive = np.flatnonzero(cols.alive)
         xc, Pc = imm.combine(cols.x[alive], cols.P[alive], cols.mu[alive])

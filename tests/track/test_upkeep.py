@@ -111,6 +111,7 @@ def test_publish_equals_the_oracle_ahead(paris: Scenario, fresh_s: float) -> Non
             np.testing.assert_allclose(got[4], ref.lat, rtol=0, atol=1e-9)
             np.testing.assert_allclose(got[5], ref.lon, rtol=0, atol=1e-9)
             np.testing.assert_allclose(got[6], ref.alt, rtol=0, atol=1e-6)
+            np.testing.assert_allclose(got[7], ref.alt_var, rtol=1e-9, atol=1e-9)
             n += len(ref.rows)
             assert (ref.row_time <= at).all()
             held += int((ref.row_time < at).sum())

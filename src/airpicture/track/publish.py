@@ -40,7 +40,7 @@ def publish(cols, t, fresh_s, min_lp, accel2, earth, show, v_accel2, reporters):
     (S,) bool, while fresh. The height of a track that no report stream measured (reporters: the
     bit mask of such sensors) and whose last height was a radar's Mode C is the vertical
     channel's (vertical.py; v_accel2 its modes' acceleration variances). Returns rows, row_time, x (K, 6),
-    P (K, 6, 6), lat, lon (deg), height above the ellipsoid."""
+    P (K, 6, 6), lat, lon (deg), height above the ellipsoid and its variance."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
     return _publish(cols[:], t, fresh_s, min_lp, accel2, earth[:], show, v_accel2, reporters)
 
@@ -66,6 +66,7 @@ def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f, show, v_accel2, report
     lat = np.empty(K)
     lon = np.empty(K)
     alt = np.empty(K)
+    alt_var = np.empty(K)
     Rf, origin = earth.rot, earth.origin
     for i in range(K):
         r = rows[i]
@@ -78,10 +79,10 @@ def _publish(cols_f, t, fresh_s, min_lp, accel2, earth_f, show, v_accel2, report
         ez = Rf[0, 2] * e + Rf[1, 2] * n + Rf[2, 2] * u + origin[2]
         lat[i], lon[i] = geodetic(ex, ey, ez)
         if cols.vt[r] >= cols.t_height[r] and (cols.sensors[r] & reporters) == 0:
-            alt[i] = vertical_at(cols.vx, cols.vcov, cols.vmu, cols.vt, r, row_time[i], v_accel2)[0]
+            alt[i], alt_var[i] = vertical_at(cols.vx, cols.vcov, cols.vmu, cols.vt, r, row_time[i], v_accel2)
         else:
-            alt[i] = height(xo[i], earth)
-    return rows, row_time, xo, Po, lat, lon, alt
+            alt[i], alt_var[i] = height(xo[i], earth), Po[i, 2, 2]  # d(height)/d(up) = 1 to 1e-3 in range
+    return rows, row_time, xo, Po, lat, lon, alt, alt_var
 
 
 __all__ = ["geodetic", "publish"]

@@ -347,7 +347,7 @@ class ImmGnnTracker:
         identities in it."""
         tb = self.table
         # a radar known to stamp late delivers older plots: a track it updates is no less fresh
-        rows, row_time, x, P, lat, lon, alt = publish(
+        out = publish(
             tb.cols,
             t,
             self.settings.fresh_s + self.registration.lateness(),
@@ -358,11 +358,11 @@ class ImmGnnTracker:
             self.vertical.accel2,
             self._reporters,
         )
-        keep = apart(x, tb.status[rows] != CONFIRMED, self.settings.merge_reach_m)  # shown tentative: alone
-        rows, row_time, x, P, lat, lon, alt = (a[keep] for a in (rows, row_time, x, P, lat, lon, alt))
+        keep = apart(out[2], tb.status[out[0]] != CONFIRMED, self.settings.merge_reach_m)  # tentative: alone
+        rows, row_time, x, P, lat, lon, alt, alt_var = (a[keep] for a in out)
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
-        alt_sigma = np.sqrt(np.maximum(P[:, 2, 2], 0.0))  # d(height)/d(up) = 1 to 1e-3 in range
+        alt_sigma = np.sqrt(np.maximum(alt_var, 0.0))
         return Picture(
             time_s=t,
             track=tb.id[rows],
