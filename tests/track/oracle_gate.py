@@ -61,13 +61,14 @@ def radar_gate(
     site_alt: float,
     rn: float,
     rm: float,
+    accel: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Mahalanobis d2 and log-likelihood of pairs: the combined state of table row k (K,)
     predicted by dt with the noise of the mode probabilities expected after dt (plus sig_t^2 v v^T
     on the position), against plot (z, R, third) seen from antenna o, M. A plot without a third
     component is a 2-D Gaussian."""
     c = imm.predicted_mode_probs(cols.mu[k], dt)
-    xp, Pp = models.predict(cols.xc[k], cols.Pc[k], dt, models.mixed_accel(c))
+    xp, Pp = models.predict(cols.xc[k], cols.Pc[k], dt, models.mixed_accel(c, accel))
     v = xp[:, 3:]
     Pp[:, :3, :3] += (sig_t**2)[:, None, None] * v[:, :, None] * v[:, None, :]
     zhat, Hp = measure.radar_predict(xp[:, :3], o, M, third, site_alt, rn, rm)
@@ -114,6 +115,7 @@ def radar_pairs(
     site_alt: float,
     rn: float,
     rm: float,
+    accel: FloatArray | None = None,
 ) -> Pairs:
     """The pairs of a radar batch, before assignment. gates: chi-square gate by dimension."""
     slack = 4.0 * np.sqrt(Cpp[:, 0, 0] + Cpp[:, 1, 1])
@@ -124,7 +126,7 @@ def radar_pairs(
     k, mi = k[ok], mi[ok]
     sig_t = np.where(cols.ident[k] >= 0, sig_t_report, 0.0)
     d2, ll = radar_gate(
-        cols, k, t[mi] - cols.t[k], o[mi], M[mi], third[mi], z[mi], R[mi], sig_t, site_alt, rn, rm
+        cols, k, t[mi] - cols.t[k], o[mi], M[mi], third[mi], z[mi], R[mi], sig_t, site_alt, rn, rm, accel
     )
     gate = np.where(third[mi] == 0, gates[2], gates[3])
     cost = -2.0 * (ll + np.log(pd / (1 - pd + 1e-9)) - np.log(lam[mi]))

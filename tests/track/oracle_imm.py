@@ -40,7 +40,7 @@ def predicted_mode_probs(mu: FloatArray, dt: FloatArray) -> FloatArray:
 
 
 def mix_predict(
-    x: FloatArray, P: FloatArray, mu: FloatArray, dt: FloatArray
+    x: FloatArray, P: FloatArray, mu: FloatArray, dt: FloatArray, accel: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Mix and predict every mode by dt (K,): x (K, M, 6), P (K, M, 6, 6), mu (K, M) -> the
     predicted modes xp (K, M, 6), Pp (K, M, 6, 6) and mode probabilities c (K, M)."""
@@ -51,8 +51,8 @@ def mix_predict(
     x0 = np.einsum("kij,kid->kjd", w, x)
     dx = x[:, :, None, :] - x0[:, None, :, :]  # (K, i, j, 6)
     P0 = np.einsum("kij,kiab->kjab", w, P) + np.einsum("kij,kija,kijb->kjab", w, dx, dx)
-    accel = np.broadcast_to(models.MODE_ACCEL, (K, M, 2)).reshape(K * M, 2)
-    xp, Pp = models.predict(x0.reshape(K * M, 6), P0.reshape(K * M, 6, 6), np.repeat(dt, M), accel)
+    a = np.broadcast_to(models.MODE_ACCEL if accel is None else accel, (K, M, 2)).reshape(K * M, 2)
+    xp, Pp = models.predict(x0.reshape(K * M, 6), P0.reshape(K * M, 6, 6), np.repeat(dt, M), a)
     return xp.reshape(K, M, 6), Pp.reshape(K, M, 6, 6), c
 
 
@@ -65,11 +65,12 @@ def step(
     R: FloatArray,
     measure: MeasureFn,
     angular: BoolArray,
+    accel: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Mix, predict by dt (K,) and update with z (K, m), R (K, m, m). Returns x, P, mu and the
     mixture's measurement log-likelihood (K,)."""
     K, M = mu.shape
-    xp, Pp, c = mix_predict(x, P, mu, dt)
+    xp, Pp, c = mix_predict(x, P, mu, dt, accel)
     xp, Pp = xp.reshape(K * M, 6), Pp.reshape(K * M, 6, 6)
     zhat, H = measure(xp)
     y = kalman.innovation(np.repeat(z, M, axis=0), zhat, angular)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import oracle_measure as measure
 import oracle_models as models
+import oracle_vertical as vertical
 from scipy.spatial import cKDTree
 
 from airpicture.geo import EnuFrame
@@ -114,6 +115,7 @@ class Published(NamedTuple):
     lat: FloatArray
     lon: FloatArray
     alt: FloatArray
+    alt_var: FloatArray
 
 
 def publish(
@@ -125,17 +127,35 @@ def publish(
     site_alt: float,
     rn: float,
     rm: float,
+    show: BoolArray,
+    reporters: int,
 ) -> Published:
-    """Confirmed live tracks whose misses leave them likely still there (miss_lp >= min_lp), each
-    at its own time when measured less than fresh_s before t, else predicted to t; lat, lon from
-    the exact geodesy of the frame, height above the ellipsoid from the second-order
-    oracle_measure.altitude_of (the product's definition of the published height)."""
-    rows = np.flatnonzero(cols.alive & (cols.status == CONFIRMED) & (cols.miss_lp >= min_lp))
+    """Confirmed live tracks whose misses leave them likely still there (miss_lp >= min_lp), and
+    tentative ones that may be shown (column show) measured by a sensor s with show[s] less than
+    fresh_s before t; each at its own time when measured less than fresh_s before t, else
+    predicted to t; lat, lon from the exact geodesy of the frame; the height: the vertical
+    channel's (oracle_vertical) where the last height was a radar's Mode C and no report stream
+    (a sensor of the bit mask reporters) measured the track, else from the second-order
+    oracle_measure.altitude_of (the product's definition of the published height), with
+    its variance."""
+    shown = np.bitwise_or.reduce(np.left_shift(1, np.flatnonzero(show)), initial=0)
+    fresh = t - cols.t < fresh_s
+    rows = np.flatnonzero(
+        cols.alive
+        & (
+            ((cols.status == CONFIRMED) & (cols.miss_lp >= min_lp))
+            | (cols.show & ((cols.sensors & shown) != 0) & fresh)
+        )
+    )
     row_time = np.where(t - cols.t[rows] < fresh_s, cols.t[rows], t)
     x, P = predicted(cols, rows, row_time)
     lat, lon, _ = frame.to_geodetic(x[:, :3])
     alt, _ = measure.altitude_of(x[:, :3], site_alt, rn, rm)
-    return Published(rows, row_time, x, P, lat, lon, alt)
+    v = (cols.vt[rows] >= cols.t_height[rows]) & ((cols.sensors[rows] & reporters) == 0)
+    r = rows[v]
+    alt_var = P[:, 2, 2].copy()
+    alt[v], alt_var[v] = vertical.height_at(cols.vx[r], cols.vcov[r], cols.vmu[r], cols.vt[r], row_time[v])
+    return Published(rows, row_time, x, P, lat, lon, alt, alt_var)
 
 
 __all__ = ["Judged", "Published", "duplicates", "judge", "miss_logp", "predicted", "publish"]

@@ -36,6 +36,10 @@ MODE_SOJOURN_S = np.array([60.0, 15.0, 4.0])
 #: initial mode probabilities of a new track (a switch goes to the other modes evenly).
 MODE_PRIOR = np.array([0.45, 0.45, 0.1])
 N_MODES = len(MODE_ACCEL)
+#: the modes for radar plots: the jump mode moves vertically as the manoeuvre mode (a Mode C
+#: height is read every scan, it does not step)
+PLOT_ACCEL = MODE_ACCEL.copy()
+PLOT_ACCEL[2, 1] = MODE_ACCEL[1, 1]
 
 
 def transition_probs(dt: FloatArray) -> FloatArray:
@@ -74,12 +78,12 @@ def predict(x: FloatArray, P: FloatArray, dt: FloatArray, accel: FloatArray) -> 
     return xo, Po
 
 
-def mixed_accel(mu: FloatArray) -> FloatArray:
+def mixed_accel(mu: FloatArray, accel: FloatArray | None = None) -> FloatArray:
     """Acceleration sigmas of the moment-matched mixture with mode probabilities mu (K, M) -> (K, 2).
 
     Q is linear in a^2, so the mixture's noise is the mu-weighted sum of the modes' a^2.
     """
-    return np.sqrt(mu @ MODE_ACCEL**2)
+    return np.sqrt(mu @ (MODE_ACCEL if accel is None else accel) ** 2)
 
 
 __all__ = [
@@ -87,6 +91,7 @@ __all__ = [
     "MODE_PRIOR",
     "MODE_SOJOURN_S",
     "N_MODES",
+    "PLOT_ACCEL",
     "mixed_accel",
     "predict",
     "transition_probs",

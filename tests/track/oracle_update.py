@@ -48,6 +48,7 @@ def radar_step(
     h_prior: float,
     h_prior_var: float,
     jump_mode: int,
+    accel: FloatArray | None = None,
 ) -> Updated:
     """Rows k updated with plots (t, z, R, o, M, third) (K,). A row never measured in height
     (h_known False) updated by a plot without height, whose height variance predicted (without
@@ -79,8 +80,8 @@ def radar_step(
         zhat[:, 2] = np.where(th_m == 0, z_rep[:, 2], zhat[:, 2])  # padded row: zero innovation
         return zhat, H
 
-    _, Pp, _ = imm.mix_predict(cols.x[k], cols.P[k], mu, t - cols.t[k])
-    x, P, mu, _ = imm.step(cols.x[k], cols.P[k], mu, t - cols.t[k], z, R, measure_fn, RADAR_ANGULAR)
+    _, Pp, _ = imm.mix_predict(cols.x[k], cols.P[k], mu, t - cols.t[k], accel)
+    x, P, mu, _ = imm.step(cols.x[k], cols.P[k], mu, t - cols.t[k], z, R, measure_fn, RADAR_ANGULAR, accel)
     return Updated(x, P, mu, Pp, np.zeros(len(k), bool))
 
 

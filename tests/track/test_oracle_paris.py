@@ -34,6 +34,7 @@ import oracle_manage
 import oracle_measure as measure
 import oracle_models as models
 import oracle_update
+import oracle_vertical
 import pytest
 
 import airpicture
@@ -41,7 +42,7 @@ from airpicture.config import TrackSettings
 from airpicture.sources.scenario import Scenario, load_scenario
 from airpicture.track import manage, tracker
 from airpicture.track.geometry import curvature_radii
-from airpicture.track.table import TrackColumns
+from airpicture.track.table import CONFIRMED, TrackColumns
 from airpicture.track.tracker import ImmGnnTracker
 from airpicture.track.windows import scenario_windows
 
@@ -106,6 +107,7 @@ class Spies:
             (tracker, "judge", self.judge),
             (manage, "duplicates", self.duplicates),
             (tracker, "publish", self.publish),
+            (tracker, "vertical_update", self.vertical_update),
         ]:
             self.kernels[name] = getattr(module, name)
             monkeypatch.setattr(module, name, self._spy(self.kernels[name], check))
@@ -158,6 +160,15 @@ class Spies:
         self.seen["reports without altitude"] += int((~mask_ref[:, 2]).sum())
         self.seen["reports without velocity"] += int((~mask_ref[:, 3]).sum())
 
+    @staticmethod
+    def _accel(motion: Any) -> np.ndarray:
+        """The oracle's mode accelerations for the kernel's motion record: the IMM's own, or the one
+        for radar plots (models.PLOT_ACCEL); anything else is a model the oracle does not know."""
+        for accel in (models.MODE_ACCEL, models.PLOT_ACCEL):
+            if np.array_equal(motion.accel2, accel**2):
+                return accel
+        raise AssertionError(f"a motion model the oracle does not know: {motion.accel2}")
+
     # ------------------------------------------------------------------ gate
     def radar_pairs(
         self, out: tuple, cols, rows, plots, pd, sig_t_report, gates, earth, motion, live: Any
@@ -166,6 +177,7 @@ class Spies:
         ref = oracle_gate.radar_pairs(
             cols, rows, plots.t, plots.z, plots.R, plots.third, plots.o, plots.Mr, plots.pp, plots.Cpp,
             plots.lam, plots.pid, pd, sig_t_report, gates, self.site_alt, self.rn, self.rm,
+            self._accel(motion),
         )  # fmt: skip
         kept = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ref.k, ref.m, strict=True)) if ref.kept[i]}
         got = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(k, m, strict=True))}
@@ -217,7 +229,7 @@ class Spies:
         ref = oracle_update.radar_step(
             cols, k, plots.t[m], plots.z[m], plots.R[m], plots.o[m], plots.Mr[m], plots.third[m],
             self.site_alt, self.rn, self.rm, measure.PRIMARY_HEIGHT_M, measure.PRIMARY_HEIGHT_SIGMA_M**2,
-            JUMP_MODE,
+            JUMP_MODE, self._accel(motion),
         )  # fmt: skip
         ok = np.isfinite(ref.x).all(axis=(1, 2)) & np.isfinite(ref.P).all(axis=(1, 2, 3))
         assert bad == int((~ok).sum())
@@ -284,9 +296,16 @@ class Spies:
         self.seen["duplicates"] += len(out[0])
         self.seen["duplicates of twins"] += len(got)
 
-    def publish(self, out, cols, t, fresh_s, min_lp, accel2, earth, live: Any) -> None:
-        rows, row_time, x, P, lat, lon, alt = out
-        ref = oracle_manage.publish(cols, t, fresh_s, min_lp, self.trk.frame, self.site_alt, self.rn, self.rm)
+    def publish(
+        self, out, cols, t, fresh_s, min_lp, accel2, earth, show, v_accel2, reporters, live: Any
+    ) -> None:
+        rows, row_time, x, P, lat, lon, alt, alt_var = out
+        np.testing.assert_array_equal(v_accel2, oracle_vertical.ACCEL**2)
+        ref = oracle_manage.publish(
+            cols, t, fresh_s, min_lp, self.trk.frame, self.site_alt, self.rn, self.rm, show, reporters
+        )
+        kinds = [s.kind for s in self.trk.sensors]
+        assert reporters == sum(1 << i for i, k in enumerate(kinds) if k != "radar")
         np.testing.assert_array_equal(rows, ref.rows)
         np.testing.assert_array_equal(row_time, ref.row_time)
         _close(x, ref.x, "published x", atol=1e-6)
@@ -294,6 +313,7 @@ class Spies:
         _close(lat, ref.lat, "lat", atol=1e-9)
         _close(lon, ref.lon, "lon", atol=1e-9)
         _close(alt, ref.alt, "height", atol=1e-6)
+        _close(alt_var, ref.alt_var, "height variance", atol=1e-9)
         # the table's combined moments are kept up to date by every writer
         alive = np.flatnonzero(cols.alive)
         xc, Pc = imm.combine(cols.x[alive], cols.P[alive], cols.mu[alive])
@@ -302,11 +322,27 @@ class Spies:
         self.seen["pictures"] += 1
         self.seen["published"] += len(rows)
         self.seen["published at their measurement"] += int((row_time < t).sum())
+        vert = (cols.vt[rows] >= cols.t_height[rows]) & ((cols.sensors[rows] & reporters) == 0)
+        self.seen["published from the vertical channel"] += int(vert.sum())
+        self.seen["published tentative"] += int((cols.status[rows] != CONFIRMED).sum())
+
+    def vertical_update(self, out, cols, rows, t, h, r2, model, live: Any) -> None:
+        assert len(np.unique(rows)) == len(rows)
+        ref = oracle_vertical.update(
+            cols.vx[rows], cols.vcov[rows], cols.vmu[rows], cols.vt[rows], t, h, r2, model.v_var
+        )
+        _close(live.vx[rows], ref.x, "vertical x", atol=1e-6)
+        _close_cov(live.vcov[rows], ref.P, "vertical P")
+        _close(live.vmu[rows], ref.mu, "vertical mu", atol=1e-12)
+        np.testing.assert_array_equal(live.vt[rows], ref.t)
+        self.seen["vertical updates"] += int(np.isfinite(cols.vt[rows]).sum())
+        self.seen["vertical starts"] += int((~np.isfinite(cols.vt[rows])).sum())
 
 
 def _check(scn: Scenario, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Track the scenario with every kernel call checked; what was checked."""
-    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
+    # tentative tracks shown at once (share 0.5: from the start) so that every path of publish is checked
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, TrackSettings(p_show_tentative=0.5))
     spies = Spies(trk)
     spies.install(monkeypatch)
     for _ in trk.track(scenario_windows(scn, progress=False)):
@@ -334,6 +370,10 @@ FAST_MINIMUM = {
     "pictures": 70,
     "published": 700,
     "published at their measurement": 500,
+    "published from the vertical channel": 50,
+    "published tentative": 1,
+    "vertical updates": 300,
+    "vertical starts": 5,
 }
 
 

@@ -22,6 +22,7 @@ from airpicture.track.gate import gate_table
 from airpicture.track.geometry import curvature_radii
 from airpicture.track.table import CONFIRMED, TrackColumns
 from airpicture.track.tracker import ImmGnnTracker
+from airpicture.track.vertical import vertical_at
 from airpicture.track.windows import scenario_windows
 
 PARIS = Path(airpicture.__file__).resolve().parent / "data" / "paris"
@@ -82,6 +83,11 @@ def test_geodetic_equals_ecef_to_geodetic() -> None:
     np.testing.assert_allclose(dlon, 0.0, rtol=0, atol=1e-9)
 
 
+def _reporters(trk: ImmGnnTracker) -> int:
+    """Bit mask of the tracker's report sensors (their heights stay with the 6-state IMM)."""
+    return sum(1 << i for i, s in enumerate(trk.sensors) if s.kind != "radar")
+
+
 @pytest.mark.parametrize("fresh_s", [0.0, 4.0])
 def test_publish_equals_the_oracle_ahead(paris: Scenario, fresh_s: float) -> None:
     """The picture at the window's end and 7.5 s ahead of it, with and without publishing fresh
@@ -91,9 +97,12 @@ def test_publish_equals_the_oracle_ahead(paris: Scenario, fresh_s: float) -> Non
         rn, rm = curvature_radii(trk.frame.lat0)
         for at in (t, t + 7.5):
             cols = trk.table.cols
-            got = publish.publish(cols, at, fresh_s, np.log(TS.p_still_there), trk.motion.accel2, trk.earth)
+            show, v_a2, rep = trk.evidence.show(), trk.vertical.accel2, _reporters(trk)
+            got = publish.publish(
+                cols, at, fresh_s, np.log(TS.p_still_there), trk.motion.accel2, trk.earth, show, v_a2, rep
+            )
             ref = oracle_manage.publish(
-                cols, at, fresh_s, np.log(TS.p_still_there), trk.frame, trk.earth.site_alt, rn, rm
+                cols, at, fresh_s, np.log(TS.p_still_there), trk.frame, trk.earth.site_alt, rn, rm, show, rep
             )
             np.testing.assert_array_equal(got[0], ref.rows)
             np.testing.assert_array_equal(got[1], ref.row_time)
@@ -102,6 +111,7 @@ def test_publish_equals_the_oracle_ahead(paris: Scenario, fresh_s: float) -> Non
             np.testing.assert_allclose(got[4], ref.lat, rtol=0, atol=1e-9)
             np.testing.assert_allclose(got[5], ref.lon, rtol=0, atol=1e-9)
             np.testing.assert_allclose(got[6], ref.alt, rtol=0, atol=1e-6)
+            np.testing.assert_allclose(got[7], ref.alt_var, rtol=1e-9, atol=1e-9)
             n += len(ref.rows)
             assert (ref.row_time <= at).all()
             held += int((ref.row_time < at).sum())
@@ -111,21 +121,32 @@ def test_publish_equals_the_oracle_ahead(paris: Scenario, fresh_s: float) -> Non
 
 
 def test_published_position_is_its_state_in_lat_lon_and_height(paris: Scenario) -> None:
-    n = n_far = 0
+    n = n_far = n_vert = 0
     for trk, t in _states(paris):
         pic = trk.picture(t)
         lat, lon, _ = trk.frame.to_geodetic(pic.x[:, :3])
         np.testing.assert_allclose(pic.lat, lat, rtol=0, atol=1e-9)
         np.testing.assert_allclose(pic.lon, lon, rtol=0, atol=1e-9)
-        alt = [measurement.height(x, trk.earth) for x in pic.x]
+        # the height: the vertical channel's for a track only a radar's Mode C measured in height
+        tb = trk.table
+        row = {int(i): r for r, i in zip(tb.rows(), tb.id[tb.rows()], strict=True)}
+        rows = np.array([row[int(i)] for i in pic.track], np.int64)
+        vert = (tb.vt[rows] >= tb.t_height[rows]) & ((tb.sensors[rows] & _reporters(trk)) == 0)
+        alt = [
+            vertical_at(tb.vx, tb.vcov, tb.vmu, tb.vt, r, rt, trk.vertical.accel2)[0]
+            if v
+            else measurement.height(x, trk.earth)
+            for r, rt, v, x in zip(rows, pic.row_time, vert, pic.x, strict=True)
+        ]
         np.testing.assert_allclose(pic.alt_m, alt, rtol=0, atol=1e-9)
+        n_vert += int(vert.sum())
         n += len(pic)
         # published heights are heights above the ellipsoid, not the tangent plane's "up", which
         # falls hundreds of metres below it at the range of the ADS-B traffic
         far = np.hypot(pic.x[:, 0], pic.x[:, 1]) > 80e3
         assert (pic.alt_m[far] - pic.x[far, 2] > 300.0).all()
         n_far += int(far.sum())
-    assert n > 500 and n_far > 50
+    assert n > 500 and n_far > 50 and n_vert > 10
 
 
 def test_judge_equals_the_oracle_ahead(paris: Scenario) -> None:

@@ -63,4 +63,22 @@ class Tracker(Protocol):
         ...
 
 
-__all__ = ["Measurements", "Tracker"]
+@dataclass
+class TrackerStats:
+    """What a tracker has done so far (counts since it started)."""
+
+    plots: int = 0
+    reports: int = 0
+    radar_updates: int = 0
+    report_updates: int = 0
+    started: int = 0
+    confirmed: int = 0
+    deleted: int = 0
+    merged: int = 0
+    stitched: int = 0
+    fused: int = 0
+    quarantined: int = 0
+    identity_jumps: int = 0
+
+
+__all__ = ["Measurements", "Tracker", "TrackerStats"]

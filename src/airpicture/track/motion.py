@@ -57,10 +57,16 @@ class Motion(NamedTuple):
     jump_mode: int
 
 
-def motion(v_max_mps: float, v_max_climb_mps: float) -> Motion:
-    """The IMM above, with the velocity prior of a new track from the fastest expected object."""
+def motion(v_max_mps: float, v_max_climb_mps: float, steps: bool = True) -> Motion:
+    """The IMM above, with the velocity prior of a new track from the fastest expected object.
+    steps=False: the model of a sensor that measures where the object is (a radar): its plots do
+    not move in steps, so the jump mode moves as the manoeuvre mode does. Its prior share stays,
+    so the modes keep one meaning whichever sensor updates a track."""
+    accel = MODE_ACCEL.copy()
+    if not steps:
+        accel[JUMP_MODE, 1] = accel[1, 1]
     return Motion(
-        np.ascontiguousarray(MODE_ACCEL**2),
+        np.ascontiguousarray(accel**2),
         np.ascontiguousarray(MODE_SOJOURN_S, np.float64),
         MODE_PRIOR.copy(),
         np.array([(v_max_mps / 2) ** 2] * 2 + [(v_max_climb_mps / 2) ** 2]),

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from airpicture.track.motion import N_MODES
+from airpicture.track.vertical import N_VERTICAL
 from airpicture.types import NO_IDENT, IntArray, TrackStatus
 
 #: Status codes as plain ints, as compiled code compares them with the int8 column.
@@ -34,7 +35,10 @@ class TrackColumns(NamedTuple):
     int64 cooperative identity (NO_IDENT: none); sensors (C,) int64 bit mask of the sensors that
     measured it; mode_c (C,) a reported altitude updated it; h_known (C,) a height was measured;
     t_confirmed (C,) when it was confirmed (NaN: not yet); t_height (C,) its last height
-    measurement (NaN: never).
+    measurement (NaN: never); show (C,) a tentative track that may be published before it is
+    confirmed (existence.py: its first plot had a Mode C altitude and no track's gate held it);
+    vx (C, V, 2) [height climb-rate], vcov (C, V, 2, 2), vmu (C, V) the vertical channel's modes
+    (vertical.py), vt (C,) its time (NaN: no height measured).
     """
 
     alive: npt.NDArray[np.bool_]
@@ -62,6 +66,11 @@ class TrackColumns(NamedTuple):
     h_known: npt.NDArray[np.bool_]
     t_confirmed: npt.NDArray[np.float64]
     t_height: npt.NDArray[np.float64]
+    show: npt.NDArray[np.bool_]
+    vx: npt.NDArray[np.float64]
+    vcov: npt.NDArray[np.float64]
+    vmu: npt.NDArray[np.float64]
+    vt: npt.NDArray[np.float64]
 
 
 #: the columns with one value per sensor
@@ -100,6 +109,11 @@ class TrackTable:
         "h_known": ((), "?", False),
         "t_confirmed": ((), "f8", np.nan),
         "t_height": ((), "f8", np.nan),
+        "show": ((), "?", False),
+        "vx": ((N_VERTICAL, 2), "f8", 0.0),
+        "vcov": ((N_VERTICAL, 2, 2), "f8", 0.0),
+        "vmu": ((N_VERTICAL,), "f8", 0.0),
+        "vt": ((), "f8", np.nan),
     }
 
     alive: npt.NDArray[np.bool_]
@@ -127,6 +141,11 @@ class TrackTable:
     h_known: npt.NDArray[np.bool_]
     t_confirmed: npt.NDArray[np.float64]
     t_height: npt.NDArray[np.float64]
+    show: npt.NDArray[np.bool_]
+    vx: npt.NDArray[np.float64]
+    vcov: npt.NDArray[np.float64]
+    vmu: npt.NDArray[np.float64]
+    vt: npt.NDArray[np.float64]
 
     def __init__(self, capacity: int = 1024, n_sensors: int = 1) -> None:
         self.capacity = 0

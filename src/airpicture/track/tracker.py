@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,8 @@ from airpicture.config import RegistrationSettings, TrackSettings
 from airpicture.geo import EnuFrame
 from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
-from airpicture.track.base import Measurements
+from airpicture.track.base import Measurements, TrackerStats
+from airpicture.track.existence import ModeCEvidence, apart, mode_c_belied
 from airpicture.track.gate import gate_table, radar_pairs, report_pairs
 from airpicture.track.geometry import SensorGeometry, build_geometry, earth
 from airpicture.track.identity import IdentityBook
@@ -45,23 +45,8 @@ from airpicture.track.publish import publish
 from airpicture.track.registration import BiasRegistration
 from airpicture.track.table import CONFIRMED, TrackTable
 from airpicture.track.update import update_with_plots, update_with_reports
+from airpicture.track.vertical import vertical_model, vertical_update
 from airpicture.types import NO_IDENT, FloatArray, Picture
-
-
-@dataclass
-class TrackerStats:
-    plots: int = 0
-    reports: int = 0
-    radar_updates: int = 0
-    report_updates: int = 0
-    started: int = 0
-    confirmed: int = 0
-    deleted: int = 0
-    merged: int = 0
-    stitched: int = 0
-    fused: int = 0
-    quarantined: int = 0
-    identity_jumps: int = 0
 
 
 class ImmGnnTracker:
@@ -83,9 +68,13 @@ class ImmGnnTracker:
         self.frame = EnuFrame(*site)
         self.earth = earth(self.frame, float(site[2]), float(site[0]))
         self.motion = motion(st.v_max_mps, st.v_max_climb_mps)
+        self.plot_motion = motion(st.v_max_mps, st.v_max_climb_mps, steps=False)  # radar plots
+        self._score_mode_c = float(np.log(1.0 / st.p_clutter_mode_c))  # a Mode C plot's: not clutter
+        self.vertical = vertical_model(st.v_max_climb_mps)  # radar-measured heights' own channel
         self.gates = gate_table(st.p_gate)
         self._min_lp = float(np.log(st.p_still_there))  # published while its misses are likelier
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
+        self._reporters = sum(1 << g.index for g in self.geo if g.kind != "radar")
         self.table = TrackTable(n_sensors=len(sensors))
         revisit = np.array([sp.revisit_s for sp in sensors])
         # misses are judged with the lowest Pd over the kinds a sensor sees (sensors.p_detect)
@@ -100,10 +89,13 @@ class ImmGnnTracker:
             st.miss_memory_s,
         )
         self._radar_sheets: dict[int, RadarSheetRecord] = {}
+        self._lp_mode_c_lost: dict[int, float] = {}  # log share of a transponder's plots without Mode C
         self._receivers: dict[int, tuple[FloatArray, float]] = {}  # report variances, position sigma
         for g in self.geo:
             if isinstance(g.spec, RadarSheet):
                 self._radar_sheets[g.index] = radar_sheet(g.spec, st)
+                if g.spec.reports_altitude == "mode_c":  # a sheet's 0: rare, not impossible
+                    self._lp_mode_c_lost[g.index] = float(np.log(max(g.spec.p_mode_c_lost, 1e-3)))
             else:
                 self._receivers[g.index] = (report_variances(g.spec), g.spec.sigma_position_m)
         sig = {i: v[1] for i, v in self._receivers.items()}
@@ -112,6 +104,7 @@ class ImmGnnTracker:
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.identities = IdentityBook()
+        self.evidence = ModeCEvidence(len(sensors), st.p_show_tentative, st.show_memory)
         self._t_house = -np.inf
         self._t_last = -np.inf
 
@@ -173,26 +166,31 @@ class ImmGnnTracker:
         third, z, R, pp, Cpp, lam = prepare_plots(r, az, el, alt, o, M, sheet, self.earth)
         self.registration.observe_plots(g, *raw, el, alt, ident, pp)
         plots = Plots(t, z, R, third, o, M, pp, Cpp, lam, ident)
-        taken = np.zeros(len(pl), bool)
-        rows = tb.rows()
+        taken, gated = np.zeros(len(pl), bool), np.zeros(len(pl), bool)
+        rows, k, m = tb.rows(), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        start = np.where(third == 2, self._score_mode_c, 0.0)  # what each plot would start a track with
         if len(rows):
+            st, pm = self.settings, self.plot_motion
             k, m, cost, gain, ambiguous = radar_pairs(
-                tb.cols,
-                rows,
-                plots,
-                sheet.pd,
-                self.settings.report_sigma_time_s,
-                self.gates,
-                self.earth,
-                self.motion,
+                tb.cols, rows, plots, sheet.pd, st.report_sigma_time_s, self.gates, self.earth, pm
             )
+            if g.index in self._lp_mode_c_lost:  # a Mode C reply's presence its track's history belies
+                lp = (
+                    mode_c_belied(third[m] == 2, tb.mode_c[k], tb.radar_hits[k])
+                    * self._lp_mode_c_lost[g.index]
+                )
+                gain, cost = gain + lp, cost - 2 * lp
+            # a tentative track takes a plot only when that gains more than a new track would start with
+            keep = (tb.status[k] == CONFIRMED) | (gain > start[m])
+            k, m, cost, gain = k[keep], m[keep], cost[keep], gain[keep]
+            gated[m] = True  # a plot some track wanted is no new object to show at once
             if ambiguous:  # a track with two plots is counted (a flock's sign) before the choice
                 tb.count_crowds(k, g.index)
-                pick = assign(k, m, cost, self.settings.dense_cells)
+                pick = assign(k, m, cost, st.dense_cells)
                 k, m, gain = k[pick], m[pick], gain[pick]
             if len(k):
                 self.stats.quarantined += update_with_plots(
-                    tb.cols, k, m, gain, plots, sheet, g.index, self.earth, self.motion
+                    tb.cols, k, m, gain, plots, sheet, g.index, self.earth, pm
                 )
                 self.stats.radar_updates += len(k)
                 taken[m] = True
@@ -200,15 +198,11 @@ class ImmGnnTracker:
         if n_new := len(pl) - int(taken.sum()):
             rows_new = tb.allocate(n_new)
             self.stats.started += n_new
-            start_from_plots(
-                tb.cols,
-                rows_new,
-                plots,
-                ~taken,
-                np.log(1.0 / self.settings.p_clutter_mode_c),
-                g.index,
-                self.motion,
-            )
+            start_from_plots(tb.cols, rows_new, plots, ~taken, self._score_mode_c, g.index, self.motion)
+            tb.show[rows_new] = (third == 2)[~taken] & ~gated[~taken]
+            k, m = np.r_[k, rows_new], np.r_[m, np.flatnonzero(~taken)]
+        hv = third[m] == 2  # the Mode C heights, to the vertical channel
+        vertical_update(tb.cols, k[hv], t[m[hv]], z[m[hv], 2], R[m[hv], 2, 2], self.vertical)
 
     # ------------------------------------------------------------------ cooperative reports
     def update_reports(
@@ -331,6 +325,7 @@ class ImmGnnTracker:
         if len(rows) == 0:
             return
         confirm, drop, lost = judge(tb.cols, rows, t, self._looks, self._limits)
+        self.evidence.observe(tb, rows, confirm, drop)
         if confirm.any():
             tb.status[rows[confirm]] = CONFIRMED
             tb.t_confirmed[rows[confirm]] = t
@@ -351,17 +346,22 @@ class ImmGnnTracker:
         identities in it."""
         tb = self.table
         # a radar known to stamp late delivers older plots: a track it updates is no less fresh
-        rows, row_time, x, P, lat, lon, alt = publish(
+        out = publish(
             tb.cols,
             t,
             self.settings.fresh_s + self.registration.lateness(),
             self._min_lp,
             self.motion.accel2,
             self.earth,
+            self.evidence.show(),
+            self.vertical.accel2,
+            self._reporters,
         )
+        keep = apart(out[2], tb.status[out[0]] != CONFIRMED, self.settings.merge_reach_m)  # tentative: alone
+        rows, row_time, x, P, lat, lon, alt, alt_var = (a[keep] for a in out)
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
-        alt_sigma = np.sqrt(np.maximum(P[:, 2, 2], 0.0))  # d(height)/d(up) = 1 to 1e-3 in range
+        alt_sigma = np.sqrt(np.maximum(alt_var, 0.0))
         return Picture(
             time_s=t,
             track=tb.id[rows],

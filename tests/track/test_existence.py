@@ -1,0 +1,117 @@
+"""Tentative tracks shown before confirmation (track/existence.py) and the radar-plot motion model
+(track/motion.py, steps=False), on synthetic scenes of a long-range 10 s radar."""
+
+from __future__ import annotations
+
+import numpy as np
+import trackkit as tk
+
+from airpicture.config import TrackSettings
+from airpicture.track.existence import ModeCEvidence, mode_c_belied
+from airpicture.track.motion import JUMP_MODE, MODE_ACCEL, motion
+from airpicture.track.table import TrackTable
+from airpicture.track.tracker import ImmGnnTracker
+from airpicture.track.windows import scenario_windows
+from airpicture.types import REPORT_DTYPE
+
+NO_REPORTS = np.zeros(0, REPORT_DTYPE)
+#: a long-range radar with an airborne radar's revisit (its sheet as trackkit's, 10 s, 200 km)
+SLOW = dict(
+    tk.RADAR, id="L1", scan_period_s=10.0, max_range_m=200_000.0, sigma_alt_m=15.0, clutter_per_scan=30.0
+)
+
+
+def _table_with(n: int, sensor: int) -> tuple[TrackTable, np.ndarray]:
+    tb = TrackTable(n_sensors=2)
+    rows = tb.allocate(n)
+    tb.show[rows] = True
+    tb.sensors[rows] = 1 << sensor
+    return tb, rows
+
+
+def test_evidence_counts_confirmations_per_sensor_and_forgets() -> None:
+    ev = ModeCEvidence(2, p_show=0.9, memory=20)
+    assert not ev.show().any()  # no evidence yet: 1/2
+    tb, rows = _table_with(12, sensor=1)
+    ev.observe(tb, rows, np.ones(12, bool), np.zeros(12, bool))
+    assert ev.show().tolist() == [False, True]  # 13/14 of sensor 1's confirmed; sensor 0 unknown
+    assert ev.share()[1] == (12 + 1) / (12 + 2)
+    # a run of drops (false Mode C plots) takes it back: the share follows the recent decisions
+    for _ in range(3):
+        ev.observe(tb, rows, np.zeros(12, bool), np.ones(12, bool))
+    assert not ev.show()[1]
+    assert ev.share()[1] < 0.5
+    # a track that may not be shown (its plot was in a track's gate) is not counted
+    tb.show[rows] = False
+    before = ev.share().copy()
+    ev.observe(tb, rows, np.ones(12, bool), np.zeros(12, bool))
+    assert np.array_equal(ev.share(), before)
+
+
+def test_plot_motion_keeps_the_jump_mode_off_the_height_only() -> None:
+    full, plot = motion(300.0, 30.0), motion(300.0, 30.0, steps=False)
+    assert np.array_equal(full.accel2, MODE_ACCEL**2)
+    assert plot.accel2[JUMP_MODE, 0] == full.accel2[JUMP_MODE, 0]  # sharp turns between looks
+    assert plot.accel2[JUMP_MODE, 1] == full.accel2[1, 1]  # a Mode C height is read every scan
+    assert np.array_equal(plot.accel2[:JUMP_MODE], full.accel2[:JUMP_MODE])
+
+
+def _aircraft(k: int) -> tk.Path3:
+    """Aircraft k of a stream entering one after another, 60-150 km out, level at 2-8 km."""
+    ang = np.radians(37.0 * k)
+    r = 60_000.0 + 9_000.0 * (k % 10)
+    p0 = (r * np.sin(ang), r * np.cos(ang), 2000.0 + 600.0 * (k % 10))
+    v = (-200.0 * np.cos(ang), 200.0 * np.sin(ang), 0.0)
+    return tk.straight(p0, v, tk.T0 + 40.0 * k)
+
+
+def test_a_new_aircraft_is_shown_at_its_first_mode_c_plot_once_such_plots_prove_real() -> None:
+    """Twelve aircraft enter one after another, 40 s apart, seen by a 10 s radar in its clutter.
+    Shown at once (p_show 0.9), the last ones are in the picture from their first plot, where
+    the default (never) waits for a second look; clutter (no Mode C) is never shown at once."""
+    rng = np.random.default_rng(5)
+    n, scans = 12, 60
+    T = SLOW["scan_period_s"]
+    parts, first = [tk.clutter_plots(range(scans), rng, SLOW)], []
+    for k in range(n):
+        start = int(np.ceil(40.0 * k / T))
+        p = tk.radar_plots(_aircraft(k), range(start, scans), rng, SLOW)
+        first.append(float(p["time_s"].min()))
+        parts.append(p)
+    plots = np.concatenate(parts)
+    sensors = [SLOW, tk.ADSB]
+    delays: dict[float, list[float]] = {}
+    for p_show in (1.0, 0.9):
+        st = TrackSettings(p_show_tentative=p_show)
+        scn = tk.scenario(plots, NO_REPORTS, tk.T0 + scans * T, sensors)
+        trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings=st)
+        pictures = trk.track(scenario_windows(scn, 1.0, False))  # a picture a second, as `track`
+        seen = [np.inf] * n
+        worst_far = 0
+        for pic in pictures:
+            near_any = np.zeros(len(pic), bool)
+            for k in range(n):
+                m = tk.near(pic, _aircraft(k), 1500.0)
+                near_any |= m
+                if m.any():
+                    seen[k] = min(seen[k], pic.time_s)
+            worst_far = max(worst_far, int((~near_any).sum()))
+        assert worst_far <= 1  # no clutter shown (at most one stray row)
+        delays[p_show] = [seen[k] - first[k] for k in range(n)]
+        if p_show < 1:
+            assert trk.evidence.show()[0]
+    late = slice(8, n)  # after the first confirmations have built the evidence
+    shown, waited = np.array(delays[0.9][late]), np.array(delays[1.0][late])
+    assert np.median(shown) < 2.0  # the picture after the first plot
+    assert np.median(waited) > T - 2.0  # waited for the second look
+    assert (shown <= waited + 1e-6).all()
+
+
+def test_a_plot_whose_mode_c_presence_the_track_belies() -> None:
+    plot = np.array([True, True, True, False, False])
+    track = np.array([True, False, False, True, False])
+    hits = np.array([5, 1, 3, 5, 5])
+    # a Mode C track and a Mode C plot: as expected; a one-plot track without: nothing known yet;
+    # a track whose 3 plots had none and a plot with one: belied; a Mode C track, a plot without:
+    # belied; neither: as expected
+    assert mode_c_belied(plot, track, hits).tolist() == [False, False, True, True, False]
