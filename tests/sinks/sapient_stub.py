@@ -227,6 +227,8 @@ class FusionStub:
         with self._lock:
             self.messages.append(msg)
             self.kinds[str(kind)] += 1
+            if kind == "status_report" and msg.status_report.system == msg.status_report.SYSTEM_GOODBYE:
+                self.kinds["goodbye"] += 1  # what a test waits for: the node sent all it had
             self.violations += problems
             self._lock.notify_all()
 

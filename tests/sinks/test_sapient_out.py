@@ -73,9 +73,10 @@ def test_every_message_to_the_fusion_node_keeps_the_icd(run: tuple[list[Picture]
             sink.send_alerts(steps)
         sink.send_alerts([zone_alert(pics[-1], "raised"), zone_alert(pics[-1], "cleared")])
         time.sleep(0.8)  # heartbeats go on while nothing else is sent
-        sink.close()
+        sink.close(timeout_s=20.0)
         want = sum(len(p) for p in pics) + sum(map(len, alerts)) + 2
-        assert stub.wait_for("status_report", 3)
+        # the stub checks each message as it reads it: on a loaded machine it is still reading
+        assert stub.wait_for("goodbye", 1, timeout_s=20.0)
         got = stub.kinds["detection_report"] + stub.kinds["alert"]
         assert stub.violations == []
     assert got >= want and stub.kinds["registration"] == 1 and stub.connections == 1
