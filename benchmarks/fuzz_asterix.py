@@ -18,12 +18,9 @@ A target passes when nothing raised out of it (any exception is caught here and 
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import struct
 import time
-import traceback
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +31,7 @@ from airpicture.sources.asterix_feed import AsterixStream, BlockFramer, datagram
 from airpicture.sources.pcap import Packet, pcapng_bytes, read_packets
 from airpicture.sources.scenario import load_scenario
 from airpicture.types import Rejects
-from fuzz_modes import Mutator
+from fuzz_modes import Escapes, Mutator, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "asterix"
@@ -75,8 +72,7 @@ def seeds() -> tuple[list[bytes], list[bytes], AsterixStream]:
 
 def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
     blocks, captures, stream = seeds()
-    raised: Counter[str] = Counter()
-    first: list[str] = []
+    esc = Escapes()
     plots = reports = silent = 0
     t0 = time.perf_counter()
 
@@ -92,7 +88,7 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
     framer = BlockFramer(stream.rejects)
     for _ in range(n):
         data = gen()
-        try:
+        with esc:
             if name == "stream":
                 feed(data)
             elif name == "tcp":
@@ -103,31 +99,13 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
             else:
                 for _, d in datagrams_of(data, stream.rejects):
                     feed(d)
-        except BaseException as e:  # the point of a fuzzer: count anything at all that escapes
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            raised[type(e).__name__] += 1
-            if not first:
-                first.append(traceback.format_exc())
     dt = time.perf_counter() - t0
     recs = ", ".join(f"CAT{c:03d}={v:,}" for c, v in sorted(stream.records.items()))
     rej = ", ".join(f"{k}={v:,}" for k, v in stream.rejects.counts.most_common())
     print(f"{name:7} {n:,} inputs in {dt:.0f} s: records {recs}; {plots:,} plots, {reports:,} reports")
     print(f"{'':7} rejected {stream.rejects.total:,} ({rej})")
-    print(f"{'':7} raised: {sum(raised.values())} {dict(raised) if raised else ''}; silent: {silent}")
-    if first:
-        print(first[0])
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=1_000_000, help="inputs per target")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", default="stream,tcp,capture")
-    args = ap.parse_args()
-    for name in args.only.split(","):
-        fuzz(name, args.n, np.random.default_rng(args.seed))
+    esc.print(7, silent)
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, fuzz, "target", "stream,tcp,capture")

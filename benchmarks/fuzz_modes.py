@@ -25,6 +25,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 
@@ -98,21 +99,52 @@ def _batches(gen: Callable[[], bytes], n: int, size: int) -> Iterator[list[bytes
         yield [gen() for _ in range(min(size, n - start))]
 
 
-def _guard(fn: Callable[[], object], raised: Counter[str], first: list[str]) -> None:
-    try:
-        fn()
-    except BaseException as e:  # the point of a fuzzer: count anything at all that escapes
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        raised[type(e).__name__] += 1
-        if not first:
-            first.append(traceback.format_exc())
+class Escapes:
+    """What escaped the code under test, the point of a fuzzer: every exception but a Ctrl-C,
+    counted by type, and the first one's traceback. `with escapes:` around each input."""
+
+    def __init__(self) -> None:
+        self.raised: Counter[str] = Counter()
+        self.first = ""
+
+    def __enter__(self) -> Escapes:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        if e is None or isinstance(e, KeyboardInterrupt):
+            return False
+        self.raised[type(e).__name__] += 1
+        self.first = self.first or "".join(traceback.format_exception(kind, e, tb))
+        return True
+
+    def guard(self, fn: Callable[[], object]) -> None:
+        with self:
+            fn()
+
+    def print(self, pad: int, silent: int | None = None) -> None:
+        """The `raised` line (and `silent`, inputs that went by uncounted), then the first traceback."""
+        what = f"{sum(self.raised.values())} {dict(self.raised) if self.raised else ''}"
+        print(f"{'':{pad}} raised: {what}" + ("" if silent is None else f"; silent: {silent}"))
+        if self.first:
+            print(self.first)
+
+
+def cli(doc: str | None, fuzz: Callable[[str, int, np.random.Generator], None], per: str, only: str) -> None:
+    """The fuzzers' command line: --n inputs per target, --seed, --only targets."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    ap.add_argument("--n", type=int, default=1_000_000, help=f"inputs per {per}")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", default=only)
+    args = ap.parse_args()
+    for name in args.only.split(","):
+        fuzz(name, args.n, np.random.default_rng(args.seed))
 
 
 def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
     frames, beast, avr, jsonl, sbs = _seeds()
-    raised: Counter[str] = Counter()
-    first: list[str] = []
+    esc = Escapes()
     out = 0
     t0 = time.perf_counter()
     if name == "beast":
@@ -127,8 +159,8 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
                 nonlocal out
                 out += len(p.feed(data))
 
-            _guard(step, raised, first)
-        _guard(p.close, raised, first)
+            esc.guard(step)
+        esc.guard(p.close)
     elif name == "commb":
         gen = Mutator([f for f in frames if f[0] >> 3 in (20, 21)], rng)
         rejects, notes = ModesDecoder().rejects, Counter[str]()
@@ -143,7 +175,7 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
                 out += cb is not None
                 notes[cb.bds if cb is not None else "none"] += 1
 
-            _guard(step, raised, first)
+            esc.guard(step)
     elif name in ("modes", "modes-norx"):
         gen = Mutator(frames, rng)
         dec = ModesDecoder(receiver=CDG if name == "modes" else None)
@@ -157,7 +189,7 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
                 nonlocal out
                 out += len(dec.decode(t, hexes))
 
-            _guard(step, raised, first)
+            esc.guard(step)
     else:
         seeds = {"avr": avr, "jsonl": jsonl, "sbs": sbs}[name]
         gen = Mutator(seeds, rng)
@@ -169,28 +201,16 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
                 nonlocal out
                 out += len(s.feed(b"\n".join(batch) + b"\n"))
 
-            _guard(step, raised, first)
-        _guard(s.close, raised, first)
+            esc.guard(step)
+        esc.guard(s.close)
         notes = s.notes
     dt = time.perf_counter() - t0
     rej = ", ".join(f"{k}={v}" for k, v in rejects.counts.most_common())
     print(f"{name:6} {n:,} inputs in {dt:.0f} s: {out:,} decoded, {rejects.total:,} rejected ({rej})")
     if notes:
         print(f"{'':6} notes: " + ", ".join(f"{k}={v}" for k, v in notes.most_common()))
-    print(f"{'':6} raised: {sum(raised.values())} {dict(raised) if raised else ''}")
-    if first:
-        print(first[0])
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=1_000_000, help="inputs per decoder")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", default="beast,modes,modes-norx,commb,avr,jsonl,sbs")
-    args = ap.parse_args()
-    for name in args.only.split(","):
-        fuzz(name, args.n, np.random.default_rng(args.seed))
+    esc.print(6)
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, fuzz, "decoder", "beast,modes,modes-norx,commb,avr,jsonl,sbs")

@@ -19,11 +19,8 @@ A target passes when nothing raised out of it (any exception is caught here and 
 
 from __future__ import annotations
 
-import argparse
 import struct
 import time
-import traceback
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +35,7 @@ from airpicture.sources.scenario import load_scenario
 from airpicture.track.tracker import ImmGnnTracker
 from airpicture.track.windows import scenario_windows
 from airpicture.types import Alert
-from fuzz_modes import Mutator
+from fuzz_modes import Escapes, Mutator, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PARIS = ROOT / "src" / "airpicture" / "data" / "paris"
@@ -81,8 +78,7 @@ def seeds() -> tuple[list[bytes], SapientStream]:
 
 def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
     msgs, stream = seeds()
-    raised: Counter[str] = Counter()
-    first: list[str] = []
+    esc = Escapes()
     plots = silent = 0
     session = NodeSession()
     stream.feed(msgs[1], T0, session)  # SITE1's node registered
@@ -100,7 +96,7 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
     framer = Framer(stream.rejects)
     for _ in range(n):
         data = gen()
-        try:
+        with esc:
             if name == "message":
                 feed(data, session)
             else:
@@ -113,31 +109,13 @@ def fuzz(name: str, n: int, rng: np.random.Generator) -> None:
                         framer, session = Framer(stream.rejects), NodeSession()
                         stream.feed(msgs[1], T0, session)
                         break
-        except BaseException as e:  # the point of a fuzzer: count anything at all that escapes
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            raised[type(e).__name__] += 1
-            if not first:
-                first.append(traceback.format_exc())
     dt = time.perf_counter() - t0
     took = ", ".join(f"{k}={v:,}" for k, v in stream.messages.most_common())
     rej = ", ".join(f"{k}={v:,}" for k, v in stream.rejects.counts.most_common())
     print(f"{name:7} {n:,} inputs in {dt:.0f} s: taken {took}; {plots:,} plots")
     print(f"{'':7} rejected {stream.rejects.total:,} ({rej})")
-    print(f"{'':7} raised: {sum(raised.values())} {dict(raised) if raised else ''}; silent: {silent}")
-    if first:
-        print(first[0])
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=1_000_000, help="inputs per target")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", default="message,tcp")
-    args = ap.parse_args()
-    for name in args.only.split(","):
-        fuzz(name, args.n, np.random.default_rng(args.seed))
+    esc.print(7, silent)
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, fuzz, "target", "message,tcp")
