@@ -646,6 +646,10 @@ class AssessSettings(BaseModel):
     )
     alert_min_age_s: float = Field(default=20.0, ge=0, description="a track alerts once this old, s")
     alert_hold_s: float = Field(default=15.0, ge=0, description="...and alertable this long, s")
+    zone_alert_min_age_s: float = Field(
+        default=10.0, ge=0, description="a zone entry alerts once the track is this old, s"
+    )
+    zone_alert_hold_s: float = Field(default=5.0, ge=0, description="...and alertable this long, s")
     uncooperative_drone_p: float = Field(
         default=0.99,
         ge=0,

@@ -387,10 +387,39 @@ def zone_terms(rules: AlertRules, pic: Picture) -> dict[str, np.ndarray]:
     }
 
 
+def _held(t: float, since: float, age: float, min_age: float, hold: float) -> bool:
+    """P(drone) >= alert_drone_p since `since` (NaN: not), counted from the age min_age, for hold."""
+    return bool(not np.isnan(since) and age >= min_age and t - max(since, t - age + min_age) >= hold)
+
+
+def alertable(
+    state: dict[int, tuple[bool, bool, float]],
+    s: AssessSettings,
+    t: float,
+    ids: IntArray,
+    p: FloatArray,
+    age: FloatArray,
+) -> tuple[BoolArray, BoolArray]:
+    """AlertRules' alertable rows (ok: for a zone entry, strict: for every kind) of a picture at
+    t, from each track's (ok, strict, since P(drone) >= alert_drone_p) at its previous picture
+    (state, updated in place: a track absent from it is new)."""
+    ok, strict = np.zeros(len(ids), bool), np.zeros(len(ids), bool)
+    for i, tid in enumerate(ids.tolist()):
+        was, was_strict, since = state.get(tid, (False, False, np.nan))
+        since = (t if np.isnan(since) else since) if p[i] >= s.alert_drone_p else np.nan
+        keep = bool(p[i] >= s.keep_drone_p)
+        strict[i] = keep if was_strict else _held(t, since, age[i], s.alert_min_age_s, s.alert_hold_s)
+        zone = _held(t, since, age[i], s.zone_alert_min_age_s, s.zone_alert_hold_s)
+        ok[i] = keep if was else (strict[i] or zone)
+        state[tid] = (bool(ok[i]), bool(strict[i]), since)
+    return ok, strict
+
+
 def rule_keys(
-    rules: AlertRules, pic: Picture, f: Features, ok: BoolArray
+    rules: AlertRules, pic: Picture, f: Features, ok: BoolArray, strict: BoolArray
 ) -> tuple[IntArray, IntArray, dict[str, np.ndarray]]:
-    """AlertRules' raise and keep keys of a picture whose alertable rows are ok, and its zone terms."""
+    """AlertRules' raise and keep keys of a picture whose alertable rows are ok (a zone entry; every
+    kind kept) and strict (every kind raised), and its zone terms."""
     s, N, nz = rules.s, len(pic), rules.nz
     zt = zone_terms(rules, pic)
     Z = len(rules.zones)
@@ -398,17 +427,17 @@ def rule_keys(
     keep_c = np.zeros((N, nz, _NK), dtype=bool)
     raise_c[:, :Z, AlertKind.ZONE_ENTRY] = zt["inside"] & ok[:, None]
     keep_c[:, :Z, AlertKind.ZONE_ENTRY] = zt["inside_keep"] & ok[:, None]
-    raise_c[:, :Z, AlertKind.PREDICTED_ENTRY] = zt["will_enter"] & ~zt["inside"] & ok[:, None]
+    raise_c[:, :Z, AlertKind.PREDICTED_ENTRY] = zt["will_enter"] & ~zt["inside"] & strict[:, None]
     keep_c[:, :Z, AlertKind.PREDICTED_ENTRY] = zt["path_keep"] & ok[:, None]
     circling = (f.loiter_turn_deg >= s.loiter_turn_deg) & (f.loiter_steady >= s.loiter_steady)
     hovering = (f.loiter_speed <= s.hover_speed_mps) & (f.loiter_radius_m <= s.hover_radius_m)
     loiter = ok & (f.loiter_span_s >= s.loiter_time_s - 1e-6) & (f.loiter_radius_m <= s.loiter_radius_m)
     loiter &= circling | hovering
-    raise_c[:, Z, AlertKind.LOITERING] = loiter
+    raise_c[:, Z, AlertKind.LOITERING] = loiter & strict
     keep_c[:, Z, AlertKind.LOITERING] = loiter
     rng = np.hypot(pic.x[:, 0], pic.x[:, 1])
     unco = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m)
-    raise_c[:, Z, AlertKind.UNCOOPERATIVE] = unco
+    raise_c[:, Z, AlertKind.UNCOOPERATIVE] = unco & strict
     keep_c[:, Z, AlertKind.UNCOOPERATIVE] = ok & (pic.ident < 0) & (rng <= s.uncooperative_range_m + 1000)
     ids = np.asarray(pic.track, dtype=np.int64)
     base = (

@@ -60,6 +60,37 @@ def test_drone_heading_in_is_warned_before_entry_then_entry_then_cleared(run_mov
     assert not any(" -" in a.message or "outside" in a.message for a in inside)
 
 
+def test_a_drone_first_seen_inside_is_warned_of_the_entry_first(run_movers) -> None:
+    """A drone that takes off inside the zone and heads out: its zone entry asks only the zone
+    level (zone_alert_min_age_s + zone_alert_hold_s); its way out towards a second zone, a
+    predicted entry, waits for the full level (alert_min_age_s + alert_hold_s)."""
+    s = AssessSettings(
+        alert_drone_p=0.8, keep_drone_p=0.5, uncooperative_drone_p=0.8, uncooperative_min_age_s=0.0
+    )
+    # from the zone's centre east at 15 m/s: inside until t = 66 s, in the far zone from 87 s:
+    # its path enters the far zone within the 60 s horizon from the start
+    pics = run_movers([(5, straight((0, 0, 100), (15, 0, 0)), seen(0.8, 3), -1)], 200)
+    far = CircleZone("far", 1800.0, 0.0, 500.0, 0.0, 600.0)
+    a = TrackAssessor(SENSORS, SITE, [ZONE, far], s)
+    alerts = [step for p in pics for step in a.update(p)]
+    t0 = pics[0].time_s
+    entry, pred = raised(alerts, "zone_entry"), raised(alerts, "predicted_entry")
+    assert [e.zone for e in entry][:1] == ["core"]
+    zone_level = s.zone_alert_min_age_s + s.zone_alert_hold_s
+    assert zone_level <= entry[0].time_s - t0 <= zone_level + 10  # P(drone) must reach 0.8 too
+    assert [p.zone for p in pred] == ["far"]
+    assert pred[0].time_s - t0 >= s.alert_min_age_s + s.alert_hold_s
+    # the full level everywhere: the entry waits as long as the prediction
+    b = TrackAssessor(
+        SENSORS,
+        SITE,
+        [ZONE, far],
+        s.model_copy(update={"zone_alert_min_age_s": 20.0, "zone_alert_hold_s": 15.0}),
+    )
+    late = raised([step for p in pics for step in b.update(p)], "zone_entry")
+    assert late[0].time_s - t0 >= s.alert_min_age_s + s.alert_hold_s
+
+
 def test_track_on_the_boundary_does_not_flap(run_movers) -> None:
     w = 2 * np.pi / 60.0
 

@@ -15,6 +15,7 @@ from airpicture.assess import (
     FeatureTable,
     PolygonZone,
     SensorSheet,
+    alert_kernels,
 )
 from airpicture.assess.alerts import _NK, AlertRules
 from airpicture.assess.slots import SlotTable
@@ -151,9 +152,10 @@ def test_alert_conditions_match_the_numpy_version(pictures) -> None:
     for p in pictures:
         f = features.update(p)
         ok = rng.random(len(p)) < 0.7
+        strict = ok & (rng.random(len(p)) < 0.5)
         sub = np.flatnonzero(rng.random(len(p)) < 0.9)
-        raise_keys, keep_keys, zt = rules.conditions(p, f, ok, sub)
-        ref_raise, ref_keep, ref_zt = reference.rule_keys(rules, p, f, ok)
+        raise_keys, keep_keys, zt = rules.conditions(p, f, ok, strict, sub)
+        ref_raise, ref_keep, ref_zt = reference.rule_keys(rules, p, f, ok, strict)
         in_sub = np.isin(ref_raise // (rules.nz * _NK), p.track[sub])
         assert sorted(raise_keys) == sorted(ref_raise[in_sub])
         assert sorted(keep_keys) == sorted(ref_keep[np.isin(ref_keep // (rules.nz * _NK), p.track[sub])])
@@ -161,6 +163,40 @@ def test_alert_conditions_match_the_numpy_version(pictures) -> None:
             np.testing.assert_array_equal(zt[k][sub], ref_zt[k][sub])
         n_keys += len(raise_keys)
     assert n_keys > 100
+
+
+def test_alertable_matches_the_numpy_version(pictures) -> None:
+    """Both levels and their hysteresis, on drone probabilities that cross alert_drone_p and
+    keep_drone_p often, through gaps and the slot tables' growth."""
+    sheet = SensorSheet.from_specs(load_sheets(SHEETS))
+    features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
+    s = AssessSettings(
+        alert_min_age_s=20.0, alert_hold_s=15.0, zone_alert_min_age_s=8.0, zone_alert_hold_s=4.0
+    )
+    rules = AlertRules([CircleZone("core", 0.0, 0.0, 1000.0)], SITE["alt_m"], s)
+    state: dict[int, tuple[bool, bool, float]] = {}
+    levels = np.zeros((2, 2), int)  # [ok, strict] x [False, True]
+    for p in pictures:
+        t, f = float(p.time_s), features.update(p)
+        ids = np.asarray(p.track, dtype=np.int64)
+        # a slow wave per track between 0.5 and 1, through both thresholds
+        p_drone = 0.75 + 0.25 * np.sin(t / (15.0 + ids % 7) + ids)
+        rows, known = rules.slots.assign(rules, ("alertable", "alertable_all", "drone_since"), ids, t)
+        slots = alert_kernels.AlertSlots(rules.alertable, rules.alertable_all, rules.drone_since)
+        ok, strict, watch = (np.empty(len(p), bool) for _ in range(3))
+        rows_in = alert_kernels.AlertableRows(ids, rows, known, p_drone, f.age_s)
+        alert_kernels.alertable(t, rows_in, slots, rules.key, rules.tuning, ok, strict, watch)
+        for tid in ids[~known].tolist():
+            state.pop(tid, None)  # its slot expired: the track starts afresh
+        ref_ok, ref_strict = reference.alertable(state, s, t, ids, p_drone, f.age_s)
+        np.testing.assert_array_equal(ok, ref_ok)
+        np.testing.assert_array_equal(strict, ref_strict)
+        np.testing.assert_array_equal(watch, ok)  # no active alert
+        levels[0, ok.astype(int)] += 1
+        levels[1, strict.astype(int)] += 1
+        assert not (strict & ~ok).any()
+    assert (levels > 20).all()
+    assert levels[0, 1] > levels[1, 1]  # the zone level opens first
 
 
 def test_alert_refresh_matches_the_numpy_version(pictures) -> None:

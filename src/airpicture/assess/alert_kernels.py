@@ -36,8 +36,9 @@ class AlertTuning(NamedTuple):
     """The rules' constants, built once (alerts.AlertRules), as the kernels take them.
 
     alert_drone_p, keep_drone_p, alert_min_age_s, alert_hold_s: when a track may alert
-    (alertable); site_alt m; margin_m the keep conditions' widening; loiter_time_s,
-    loiter_radius_m, loiter_turn_deg, loiter_steady, hover_speed_mps, hover_radius_m: loitering;
+    (alertable); zone_min_age_s, zone_hold_s: ...a zone entry; site_alt m; margin_m the keep
+    conditions' widening; loiter_time_s, loiter_radius_m, loiter_turn_deg, loiter_steady,
+    hover_speed_mps, hover_radius_m: loitering;
     uncooperative_range_m; track_lost_s, clear_after_s, update_every_s: an alert's lifecycle
     (refresh); nz zones + 1 ("no zone"), nk alert kinds, nzk = nz * nk (keys); kinds (4,) int64.
     """
@@ -46,6 +47,8 @@ class AlertTuning(NamedTuple):
     keep_drone_p: float
     alert_min_age_s: float
     alert_hold_s: float
+    zone_min_age_s: float
+    zone_hold_s: float
     site_alt: float
     margin_m: float
     loiter_time_s: float
@@ -66,10 +69,11 @@ class AlertTuning(NamedTuple):
 
 class AlertSlots(NamedTuple):
     """Per slot (C,), read and written by alertable; rebuilt only when the slot arrays grow:
-    was bool (the track was alertable at its previous picture), since (when it first looked like a
-    drone, NaN: not)."""
+    was, was_strict bool (the track was alertable, for a zone entry / for every kind, at its
+    previous picture), since (since when P(drone) >= alert_drone_p, NaN: not)."""
 
     was: _B
+    was_strict: _B
     since: _F
 
 
@@ -85,12 +89,14 @@ class AlertableRows(NamedTuple):
 
 
 class ConditionRows(NamedTuple):
-    """The picture's rows as conditions takes them (N,): ids int64 track ids, ok bool alertable,
-    x (N, 6) [e n u ve vn vu], alt m, ident int64 (< 0: none); the loiter window's turn deg,
-    steady, span s, radius m, loiter_speed m/s (features.Features)."""
+    """The picture's rows as conditions takes them (N,): ids int64 track ids, ok bool alertable
+    (may raise a zone entry, keeps every kind), strict bool (may raise every kind), x (N, 6)
+    [e n u ve vn vu], alt m, ident int64 (< 0: none); the loiter window's turn deg, steady,
+    span s, radius m, loiter_speed m/s (features.Features)."""
 
     ids: _I
     ok: _B
+    strict: _B
     x: _F
     alt: _F
     ident: _I
@@ -160,35 +166,53 @@ def _find(sorted_a, v):
 
 
 def alertable(
-    t: float, pic: AlertableRows, slots: AlertSlots, key: _I, tuning: AlertTuning, ok: _B, watch: _B
+    t: float,
+    pic: AlertableRows,
+    slots: AlertSlots,
+    key: _I,
+    tuning: AlertTuning,
+    ok: _B,
+    strict: _B,
+    watch: _B,
 ) -> int:
-    """Which rows of pic (AlertableRows) may alert (ok (N,)): a track must look like a drone
-    (P >= alert_drone_p, older than alert_min_age_s) for alert_hold_s, and stays alertable while
-    P >= keep_drone_p (tuning: AlertTuning). slots (AlertSlots) are updated here. watch (N,): the
-    rows the rules must evaluate, those alertable and the tracks of active alerts (key (A,)),
-    whose steps describe them; returns how many."""
-    return _alertable(t, pic[:], slots[:], key, tuning[:], ok, watch)
+    """Which rows of pic (AlertableRows) may alert. A track must look like a drone (P >=
+    alert_drone_p) since it was alert_min_age_s old, for alert_hold_s, to raise any alert
+    (strict (N,)); since zone_min_age_s, for zone_hold_s, to raise a zone entry (ok (N,), which
+    holds strict). Either stays while P >= keep_drone_p (tuning: AlertTuning). slots
+    (AlertSlots) are updated here. watch (N,): the rows the rules must evaluate, those alertable
+    and the tracks of active alerts (key (A,)), whose steps describe them; returns how many."""
+    return _alertable(t, pic[:], slots[:], key, tuning[:], ok, strict, watch)
 
 
 @jit
-def _alertable(t, pic_fields, slots_fields, key, tuning_fields, ok, watch):
+def _held(t, since, age, min_age, hold):
+    """P(drone) >= alert_drone_p since `since` (NaN: not), counted from the age min_age: for hold?"""
+    return not np.isnan(since) and age >= min_age and t - max(since, t - age + min_age) >= hold
+
+
+@jit
+def _alertable(t, pic_fields, slots_fields, key, tuning_fields, ok, strict, watch):
     """alertable, compiled: its records come as plain tuples (see Records above)."""
     pic, slots, tuning = AlertableRows(*pic_fields), AlertSlots(*slots_fields), AlertTuning(*tuning_fields)
     ids, rows, known, p_drone, age = pic.ids, pic.rows, pic.known, pic.p_drone, pic.age
-    was, since, nzk = slots.was, slots.since, tuning.nzk
+    was, was_strict, since, nzk = slots.was, slots.was_strict, slots.since, tuning.nzk
     alert_drone_p, keep_drone_p = tuning.alert_drone_p, tuning.keep_drone_p
-    alert_min_age_s, alert_hold_s = tuning.alert_min_age_s, tuning.alert_hold_s
     tracks = np.sort(key // nzk)
     n_watch = 0
     for i in range(ids.shape[0]):
         s = rows[i]
-        prev = was[s] if known[i] else False
         t0 = since[s] if known[i] else np.nan
-        sure = p_drone[i] >= alert_drone_p and age[i] >= alert_min_age_s
-        since[s] = (t if np.isnan(t0) else t0) if sure else np.nan
-        held = sure and t - since[s] >= alert_hold_s
-        ok[i] = p_drone[i] >= keep_drone_p if prev else held
-        was[s] = ok[i]
+        since[s] = (t if np.isnan(t0) else t0) if p_drone[i] >= alert_drone_p else np.nan
+        keep = p_drone[i] >= keep_drone_p
+        if known[i] and was_strict[s]:
+            strict[i] = keep
+        else:
+            strict[i] = _held(t, since[s], age[i], tuning.alert_min_age_s, tuning.alert_hold_s)
+        if known[i] and was[s]:
+            ok[i] = keep
+        else:
+            ok[i] = strict[i] or _held(t, since[s], age[i], tuning.zone_min_age_s, tuning.zone_hold_s)
+        was[s], was_strict[s] = ok[i], strict[i]
         watch[i] = ok[i] or _find(tracks, ids[i]) >= 0
         n_watch += watch[i]
     return n_watch
@@ -203,7 +227,8 @@ def conditions(
     zones (ZonePaths): each zone's depth of each row's straight-line path and its height band.
     Writes depth_now and tte (time to first predicted entry, NaN: none) (N, Z) at the rows sub.
     A keep condition is a raise condition widened by margin_m around footprints and height bands
-    (zones) or by 1 km (uncooperative range); tuning: AlertTuning.
+    (zones) or by 1 km (uncooperative range); tuning: AlertTuning. Rows that are ok raise zone
+    entries and keep every kind; only strict rows raise the other kinds.
     """
     return _conditions(sub, pic[:], zones[:], tuning[:], res[:])
 
@@ -217,7 +242,7 @@ def _conditions(sub, pic_fields, zones_fields, tuning_fields, res_fields):
         AlertTuning(*tuning_fields),
         ConditionKeys(*res_fields),
     )
-    ids, ok, x, alt, ident = pic.ids, pic.ok, pic.x, pic.alt, pic.ident
+    ids, ok, strict, x, alt, ident = pic.ids, pic.ok, pic.strict, pic.x, pic.alt, pic.ident
     turn, steady, span, radius, loiter_speed = pic.turn, pic.steady, pic.span, pic.radius, pic.loiter_speed
     depth, floor, ceiling, steps = zones.depth, zones.floor, zones.ceiling, zones.steps
     site_alt, margin_m, loiter_time_s = tuning.site_alt, tuning.margin_m, tuning.loiter_time_s
@@ -251,7 +276,7 @@ def _conditions(sub, pic_fields, zones_fields, tuning_fields, res_fields):
             if d[0] > -margin_m and h0 >= floor[z] - margin_m and h0 <= ceiling[z] + margin_m:
                 keep_keys[n_keep] = base + z * nk + kinds[0]
                 n_keep += 1
-            if will_enter and not inside:
+            if will_enter and not inside and strict[r]:
                 raise_keys[n_raise] = base + z * nk + kinds[1]
                 n_raise += 1
             if path_keep:
@@ -263,12 +288,13 @@ def _conditions(sub, pic_fields, zones_fields, tuning_fields, res_fields):
         circling = turn[r] >= tuning.loiter_turn_deg and steady[r] >= tuning.loiter_steady
         hovering = loiter_speed[r] <= hover_speed_mps and radius[r] <= hover_radius_m
         if span[r] >= loiter_time_s - 1e-6 and radius[r] <= tuning.loiter_radius_m and (circling or hovering):
-            raise_keys[n_raise] = none + kinds[2]
+            if strict[r]:
+                raise_keys[n_raise] = none + kinds[2]
+                n_raise += 1
             keep_keys[n_keep] = none + kinds[2]
-            n_raise += 1
             n_keep += 1
         rng = np.hypot(x[r, 0], x[r, 1])
-        if ident[r] < 0 and rng <= uncooperative_range_m:
+        if ident[r] < 0 and rng <= uncooperative_range_m and strict[r]:
             raise_keys[n_raise] = none + kinds[3]
             n_raise += 1
         if ident[r] < 0 and rng <= uncooperative_range_m + 1000:

@@ -7,7 +7,11 @@ condition (boundary_margin_m around footprints and height bands), and an alert c
 its keep condition has been false for clear_after_s: a track on a boundary does not flap.
 
 Only tracks that are drones with confidence may alert: a track becomes alertable when
-P(drone) >= alert_drone_p after alert_min_age_s, and stays so while P(drone) >= keep_drone_p.
+P(drone) >= alert_drone_p held for alert_hold_s from the age alert_min_age_s, and stays so while
+P(drone) >= keep_drone_p. A zone entry asks less (zone_alert_hold_s from zone_alert_min_age_s): a
+drone inside a protected zone is the event the site must hear of first, and waiting the full
+delay for it made entries by drones first seen near or inside the zone late. Predicted entries,
+loitering and uncooperative alerts, which warn of what has not happened yet, wait the full delay.
 
   zone_entry       inside a zone's footprint and height band
   predicted_entry  outside, but its straight-line path over predict_horizon_s enters the zone
@@ -61,15 +65,18 @@ class AlertRules:
         self.ceiling = np.array([z.ceiling_m for z in self.zones], dtype=np.float64)
         # per track, in slot rows kept track_lost_s after the track's last picture
         self.slots = SlotTable(self.s.track_lost_s)
-        self.alertable: BoolArray = np.zeros(self.slots.capacity, dtype=bool)
+        self.alertable: BoolArray = np.zeros(self.slots.capacity, dtype=bool)  # for a zone entry
+        self.alertable_all: BoolArray = np.zeros(self.slots.capacity, dtype=bool)  # for every kind
         self.drone_since = np.zeros(self.slots.capacity)  # since when P(drone) >= alert_drone_p (NaN: not)
-        self.slot_state = alert_kernels.AlertSlots(self.alertable, self.drone_since)
+        self.slot_state = alert_kernels.AlertSlots(self.alertable, self.alertable_all, self.drone_since)
         s = self.s
         self.tuning = alert_kernels.AlertTuning(
             alert_drone_p=s.alert_drone_p,
             keep_drone_p=s.keep_drone_p,
             alert_min_age_s=s.alert_min_age_s,
             alert_hold_s=s.alert_hold_s,
+            zone_min_age_s=s.zone_alert_min_age_s,
+            zone_hold_s=s.zone_alert_hold_s,
             site_alt=self.site_alt,
             margin_m=s.boundary_margin_m,
             loiter_time_s=s.loiter_time_s,
@@ -101,18 +108,20 @@ class AlertRules:
         """One picture: returns the raised / updated / cleared alert steps it causes."""
         t, N, nzk = float(pic.time_s), len(pic), self.nz * _NK
         ids = np.asarray(pic.track, dtype=np.int64)
-        rows, known = self.slots.assign(self, ("alertable", "drone_since"), ids, t)
+        rows, known = self.slots.assign(self, ("alertable", "alertable_all", "drone_since"), ids, t)
         if self.slot_state.was is not self.alertable:  # the slots grew: new arrays
-            self.slot_state = alert_kernels.AlertSlots(self.alertable, self.drone_since)
-        ok, watch = np.empty(N, dtype=bool), np.empty(N, dtype=bool)
+            self.slot_state = alert_kernels.AlertSlots(self.alertable, self.alertable_all, self.drone_since)
+        ok, strict, watch = np.empty(N, dtype=bool), np.empty(N, dtype=bool), np.empty(N, dtype=bool)
         p_drone = np.ascontiguousarray(post[:, 1])  # one layout whatever N (one compiled version)
         rows_in = alert_kernels.AlertableRows(ids, rows, known, p_drone, f.age_s)
-        n_watch = alert_kernels.alertable(t, rows_in, self.slot_state, self.key, self.tuning, ok, watch)
+        n_watch = alert_kernels.alertable(
+            t, rows_in, self.slot_state, self.key, self.tuning, ok, strict, watch
+        )
         if not n_watch and not len(self.key):
             return []  # no track may alert and no alert is active
         # every condition needs an alertable track: only those rows, and the tracks of active
         # alerts (whose steps describe them), are evaluated
-        raise_keys, keep_keys, zt = self.conditions(pic, f, ok, np.flatnonzero(watch))
+        raise_keys, keep_keys, zt = self.conditions(pic, f, ok, strict, np.flatnonzero(watch))
         raise_keys = self._informational(raise_keys, ids, p_drone, f.age_s)
         done, due, gone, fresh = self.refresh(pic, keep_keys, raise_keys)
         out: list[Alert] = []
@@ -164,9 +173,10 @@ class AlertRules:
         return keys[keep]
 
     def conditions(
-        self, pic: Picture, f: Features, ok: BoolArray, sub: IntArray
+        self, pic: Picture, f: Features, ok: BoolArray, strict: BoolArray, sub: IntArray
     ) -> tuple[IntArray, IntArray, dict[str, FloatArray]]:
-        """Raise and keep keys of the picture rows sub (M,), ok (N,) the alertable rows, and the
+        """Raise and keep keys of the picture rows sub (M,), ok (N,) the alertable rows (for a
+        zone entry), strict (N,) those alertable for every kind (alert_kernels.alertable), and the
         zone terms the alert steps quote, by picture row: depth (N, Z) m into each zone now, tte
         (N, Z) s to the first predicted entry (NaN: none, or not a row of sub)."""
         s, N, Z = self.s, len(pic), len(self.zones)
@@ -180,6 +190,7 @@ class AlertRules:
         rows = alert_kernels.ConditionRows(
             np.asarray(pic.track, dtype=np.int64),
             ok,
+            strict,
             pic.x,
             pic.alt_m,
             np.asarray(pic.ident, dtype=np.int64),

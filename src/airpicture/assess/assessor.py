@@ -72,7 +72,9 @@ def warm_up(
     once so that the alert rules run too."""
     global _warm
     _warm = True
-    settings = AssessSettings(alert_min_age_s=0.0, alert_hold_s=0.0)
+    settings = AssessSettings(
+        alert_min_age_s=0.0, alert_hold_s=0.0, zone_alert_min_age_s=0.0, zone_alert_hold_s=0.0
+    )
     a = TrackAssessor(sensors, site, zones, settings)
     pic = Picture(
         time_s=1.7e9,
