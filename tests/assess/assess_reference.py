@@ -5,6 +5,7 @@ code that produced the reference outputs on Paris before the kernels replaced it
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -231,8 +232,8 @@ class ReferenceFeatureTable(FeatureTable):
         valid = rt >= t - w - 1e-6
         span = np.where(valid.any(axis=1), t - np.min(np.where(valid, rt, np.inf), axis=1), 0.0)
         n = np.maximum(valid.sum(axis=1), 1)
-        centre = np.sum(np.where(valid[..., None], ren, 0.0), axis=1) / n[:, None]
-        radius = np.max(np.where(valid, np.hypot(*np.moveaxis(ren - centre[:, None], -1, 0)), 0.0), axis=1)
+        circles = np.array([enclosing_circle(ren[i][valid[i]]) for i in range(N)]).reshape(N, 3)
+        centre, radius = circles[:, :2], circles[:, 2]
         sp = np.hypot(rv[..., 0], rv[..., 1])
         mean_speed = np.sum(np.where(valid, sp, 0.0), axis=1) / n
         psi = np.arctan2(rv[..., 0], rv[..., 1])
@@ -254,6 +255,31 @@ class ReferenceFeatureTable(FeatureTable):
             "loiter_span_s": span,
             "centre_en": centre,
         }
+
+
+def enclosing_circle(pts: FloatArray) -> FloatArray:
+    """[e n r] of the smallest circle that holds pts (M, 2), by brute force: the smallest of the
+    circles on two points as diameter and through three points that holds them all (zeros for
+    no points)."""
+    M = len(pts)
+    if M == 0:
+        return np.zeros(3)
+    if M == 1:
+        return np.array([pts[0, 0], pts[0, 1], 0.0])
+    i, j = np.triu_indices(M, 1)
+    cand = [np.column_stack([(pts[i] + pts[j]) / 2, np.hypot(*(pts[i] - pts[j]).T) / 2])]
+    if M >= 3:
+        a, b, c = (np.array(v) for v in zip(*itertools.combinations(range(M), 3), strict=True))
+        B, C = pts[b] - pts[a], pts[c] - pts[a]
+        d = 2 * (B[:, 0] * C[:, 1] - B[:, 1] * C[:, 0])
+        b2, c2 = (B**2).sum(1), (C**2).sum(1)
+        ok = np.abs(d) > 1e-12 * (b2 + c2)  # collinear triples: a pair's circle holds them
+        u = np.column_stack([C[:, 1] * b2 - B[:, 1] * c2, B[:, 0] * c2 - C[:, 0] * b2])[ok] / d[ok, None]
+        cand.append(np.column_stack([pts[a][ok] + u, np.hypot(*u.T)]))
+    circles = np.concatenate(cand)
+    dist = np.hypot(pts[None, :, 0] - circles[:, None, 0], pts[None, :, 1] - circles[:, None, 1])
+    holds = np.all(dist <= circles[:, 2:3] * (1 + 1e-9) + 1e-6, axis=1)
+    return circles[holds][np.argmin(circles[holds, 2])]
 
 
 def _lognormal(w: FloatArray, median: float, sigma: float) -> FloatArray:

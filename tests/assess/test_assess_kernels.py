@@ -16,6 +16,7 @@ from airpicture.assess import (
     PolygonZone,
     SensorSheet,
     alert_kernels,
+    kernels,
 )
 from airpicture.assess.alerts import _NK, AlertRules
 from airpicture.assess.slots import SlotTable
@@ -244,3 +245,40 @@ def test_slot_rows_follow_ids_through_gaps_and_growth() -> None:
     slots.assign(owner, ("v",), np.array([], dtype=np.int64), 21.0)  # everyone is unseen for > 10 s
     rows, known = slots.assign(owner, ("v",), np.array([5, 7]), 22.0)
     assert not known.any() and slots.n_used == 2
+
+
+def _arc(r: float, deg: float, n: int, noise: float, rng) -> np.ndarray:
+    a = np.radians(np.linspace(0.0, deg, n)) + rng.uniform(0, 2 * np.pi)
+    return (
+        np.column_stack([r * np.cos(a), r * np.sin(a)])
+        + rng.normal(0, noise, (n, 2))
+        + rng.uniform(-1e4, 1e4, 2)
+    )
+
+
+def test_enclosing_circle_matches_brute_force() -> None:
+    """The loiter window's circle: arcs (a circling drone), clusters (hovering), lines (transit,
+    collinear triples), repeated points, against every pair's and triple's circle."""
+    rng = np.random.default_rng(5)
+    sets = [
+        _arc(rng.uniform(100, 500), rng.uniform(10, 400), rng.integers(1, 24), rng.uniform(0, 20), rng)
+        for _ in range(150)
+    ]
+    sets += [rng.normal(0, 30, (rng.integers(1, 24), 2)) for _ in range(50)]
+    sets += [np.outer(np.arange(k), rng.normal(size=2)) * 20.0 for k in (2, 3, 7, 23)]  # exactly collinear
+    sets += [np.repeat(rng.normal(size=(3, 2)) * 100, 5, axis=0), np.zeros((4, 2))]
+    c = np.empty(3)
+    for pts in sets:
+        kernels.enclosing_circle(np.ascontiguousarray(pts), len(pts), c)
+        np.testing.assert_allclose(c, reference.enclosing_circle(pts), rtol=1e-9, atol=1e-6)
+        assert np.all(np.hypot(*(pts - c[:2]).T) <= c[2] + 1e-6)
+
+
+def test_a_circling_drones_window_reads_its_orbit_radius() -> None:
+    """Half an orbit of 344 m (a 28 m/s drone's 40 s window): the circle is the orbit, where the
+    samples' centroid and their largest distance from it read ~410 m."""
+    pts = _arc(344.0, 185.0, 21, 0.0, np.random.default_rng(0))
+    c = np.empty(3)
+    kernels.enclosing_circle(pts, len(pts), c)
+    centroid = np.hypot(*(pts - pts.mean(axis=0)).T).max()
+    assert c[2] == pytest.approx(344.0, rel=1e-6) and centroid > 400.0

@@ -237,32 +237,88 @@ def _sign(v):
 
 
 @jit
-def _loiter(t, ring, head, window_s, sample_dt_s, out, centre, buf):
+def _circle2(pts, i, j, c):
+    """The circle on the segment pts[i] pts[j] as diameter: c (3,) [e n r]."""
+    c[0], c[1] = 0.5 * (pts[i, 0] + pts[j, 0]), 0.5 * (pts[i, 1] + pts[j, 1])
+    c[2] = 0.5 * np.hypot(pts[i, 0] - pts[j, 0], pts[i, 1] - pts[j, 1])
+
+
+@jit
+def _circle3(pts, i, j, k, c):
+    """The circle through pts[i], pts[j], pts[k] (c (3,) [e n r]); for (nearly) collinear points
+    the circle on the farthest two as diameter, which holds the third."""
+    bx, by = pts[j, 0] - pts[i, 0], pts[j, 1] - pts[i, 1]
+    cx, cy = pts[k, 0] - pts[i, 0], pts[k, 1] - pts[i, 1]
+    d = 2.0 * (bx * cy - by * cx)
+    b2, c2 = bx * bx + by * by, cx * cx + cy * cy
+    if np.abs(d) <= 1e-12 * (b2 + c2):
+        dij, dik, djk = b2, c2, (pts[k, 0] - pts[j, 0]) ** 2 + (pts[k, 1] - pts[j, 1]) ** 2
+        if dij >= dik and dij >= djk:
+            _circle2(pts, i, j, c)
+        elif dik >= djk:
+            _circle2(pts, i, k, c)
+        else:
+            _circle2(pts, j, k, c)
+        return
+    ux, uy = (cy * b2 - by * c2) / d, (bx * c2 - cx * b2) / d
+    c[0], c[1], c[2] = pts[i, 0] + ux, pts[i, 1] + uy, np.hypot(ux, uy)
+
+
+@jit
+def _outside(pts, i, c):
+    return np.hypot(pts[i, 0] - c[0], pts[i, 1] - c[1]) > c[2] * (1.0 + 1e-12) + 1e-9
+
+
+@jit
+def enclosing_circle(pts, n, c):
+    """The smallest circle that holds pts[:n] (n >= 1), into c (3,) [e n r]: the incremental
+    (Welzl) construction, exact whatever the order of the points, O(n^3) at worst for the ~20
+    points of a loiter window.
+
+    Why not the samples' centroid and their largest distance from it: on an arc, as a circling
+    drone's window mostly is, the centroid sits inside the circle and the farthest samples are
+    ~1.2 radii from it, so an orbit of 340 m read as 410 m and failed a 400 m limit."""
+    c[0], c[1], c[2] = pts[0, 0], pts[0, 1], 0.0
+    for i in range(1, n):
+        if not _outside(pts, i, c):
+            continue
+        c[0], c[1], c[2] = pts[i, 0], pts[i, 1], 0.0
+        for j in range(i):
+            if not _outside(pts, j, c):
+                continue
+            _circle2(pts, i, j, c)
+            for k in range(j):
+                if _outside(pts, k, c):
+                    _circle3(pts, i, j, k, c)
+
+
+@jit
+def _loiter(t, ring, head, window_s, sample_dt_s, out, centre, scratch):
     """One track's loiter window from its ring of samples, ring = (ring_t (K,) [t], ring_en (K, 2)
     [e n], ring_sp (K,) [speed], ring_turn (K,) [heading change since the previous sample]), the
     newest at head - 1:
     out (5,) [turn deg, steadiness, radius m, mean speed m/s, span s] (NaN but the span while the
-    history is shorter than the window), centre (2,) [e n]; buf (K,) scratch."""
+    history is shorter than the window), centre (2,) [e n] of the smallest circle that holds the
+    window's samples, radius its radius; scratch = (buf (K,), pts (K, 2), circle (3,))."""
     ring_t, ring_en, ring_sp, ring_turn = ring
     K = ring_t.shape[0]
     t0 = t - window_s - 1e-6  # samples since t0 are in the window
-    nv, t_min, ce, cn = 0, np.inf, 0.0, 0.0
+    buf, pts, circle = scratch
+    nv, t_min = 0, np.inf
     for j in range(K):  # newest first, as every loop here (numpy's summation order)
-        r = (head - 1 - j) % K
-        if ring_t[r] >= t0:
-            nv += 1
-            t_min = _min(t_min, ring_t[r])
-            ce += ring_en[r, 0]
-            cn += ring_en[r, 1]
-    span = t - t_min if nv > 0 else 0.0
-    n = max(nv, 1)
-    centre[0], centre[1] = ce / n, cn / n
-    radius = 0.0
-    for j in range(K):
         r = (head - 1 - j) % K
         buf[j] = ring_sp[r] if ring_t[r] >= t0 else 0.0
         if ring_t[r] >= t0:
-            radius = _max(radius, np.hypot(ring_en[r, 0] - centre[0], ring_en[r, 1] - centre[1]))
+            t_min = _min(t_min, ring_t[r])
+            pts[nv, 0], pts[nv, 1] = ring_en[r, 0], ring_en[r, 1]
+            nv += 1
+    span = t - t_min if nv > 0 else 0.0
+    n = max(nv, 1)
+    if nv > 0:
+        enclosing_circle(pts, nv, circle)
+    else:
+        circle[:] = 0.0
+    centre[0], centre[1], radius = circle[0], circle[1], circle[2]
     mean_speed = _npsum(buf, K) / n
     # consecutive pairs (newer r, older q): heading change where both speeds say where it points
     n_pair = 0
@@ -314,7 +370,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
     out, height_ok, hits_out, misses_out, centre = res.out, res.height_ok, res.hits, res.misses, res.centre
     crowd_out = res.crowd
     S, K = hits.shape[1], ring_t.shape[1]
-    buf = np.empty(K)
+    buf, scratch = np.empty(K), (np.empty(K), np.empty((K, 2)), np.empty(3))
     for i in range(rows.shape[0]):
         s = rows[i]
         if not known[i]:
@@ -388,7 +444,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
             sample_dt_s, buf,
         )
         ring = (ring_t[s], ring_en[s], ring_sp[s], ring_turn[s])
-        _loiter(t, ring, ring_head[s], window_s, sample_dt_s, out[5:, i], centre[i], buf)
+        _loiter(t, ring, ring_head[s], window_s, sample_dt_s, out[5:, i], centre[i], scratch)
 
 
 @jit
