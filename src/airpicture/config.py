@@ -646,6 +646,12 @@ class AssessSettings(BaseModel):
     )
     alert_min_age_s: float = Field(default=20.0, ge=0, description="a track alerts once this old, s")
     alert_hold_s: float = Field(default=15.0, ge=0, description="...and alertable this long, s")
+    alert_max_speed_mps: float = Field(
+        default=60.0,
+        gt=0,
+        description="a track faster than this now may not alert, m/s: no drone flies it, and a drone "
+        "track that does has jumped onto another object's plots",
+    )
     zone_alert_min_age_s: float = Field(
         default=10.0, ge=0, description="a zone entry alerts once the track is this old, s"
     )

@@ -2,7 +2,17 @@ import csv
 
 import numpy as np
 
-from airpicture.assess import AssessSettings, CircleZone, TrackAssessor, assess_stream, write_alerts_csv
+from airpicture.assess import (
+    AssessSettings,
+    CircleZone,
+    FeatureTable,
+    SensorSheet,
+    TrackAssessor,
+    assess_stream,
+    write_alerts_csv,
+)
+from airpicture.assess.alerts import AlertRules
+from airpicture.sensors import load_sheets
 from airpicture.types import remoteid_ident
 from conftest import SENSORS, SITE, circling, only, straight, wandering
 
@@ -89,6 +99,38 @@ def test_a_drone_first_seen_inside_is_warned_of_the_entry_first(run_movers) -> N
     )
     late = raised([step for p in pics for step in b.update(p)], "zone_entry")
     assert late[0].time_s - t0 >= s.alert_min_age_s + s.alert_hold_s
+
+
+def test_a_track_faster_than_a_drone_does_not_alert(run_movers) -> None:
+    """A track sure to be a drone (P = 1 throughout) hovers 3 km out, then crosses the zone at
+    80 m/s, as a drone track that took a passing aircraft's plots does: the present speed is the
+    other object's, so no zone alert is raised, and the alert raised while it hovered clears,
+    saying why. At 30 m/s (a fast drone) the entry is warned."""
+
+    def hover_then_dash(speed: float):
+        def f(t: float) -> tuple[np.ndarray, np.ndarray]:
+            if t < 100:
+                return np.array([-3000.0, 0.0, 100.0]), np.array([0.5, 0.0, 0.0])
+            return np.array([-3000.0 + speed * (t - 100), 0.0, 100.0]), np.array([speed, 0.0, 0.0])
+
+        return f
+
+    def alerts(speed: float) -> list:
+        rules = AlertRules([ZONE], SITE["alt_m"], AssessSettings())
+        features = FeatureTable(SensorSheet.from_specs(load_sheets(SENSORS)), SITE)
+        steps = []
+        for p in run_movers([(5, hover_then_dash(speed), seen(1.0, 2), -1)], 220):
+            post = np.tile([0.0, 1.0, 0.0], (len(p), 1))
+            steps += rules.update(p, features.update(p), post)
+        return steps
+
+    fast, slow = alerts(80.0), alerts(30.0)
+    assert raised(slow, "zone_entry") and raised(slow, "predicted_entry")
+    assert not raised(fast, "zone_entry") and not raised(fast, "predicted_entry")
+    unco = raised(fast, "uncooperative")
+    assert unco and unco[0].time_s - 1.7e9 < 100  # while it hovered
+    cleared = [a for a in fast if a.state == "cleared" and a.alert == unco[0].alert]
+    assert cleared and "faster than a drone flies" in cleared[0].message
 
 
 def test_track_on_the_boundary_does_not_flap(run_movers) -> None:

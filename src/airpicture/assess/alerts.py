@@ -8,10 +8,11 @@ its keep condition has been false for clear_after_s: a track on a boundary does 
 
 Only tracks that are drones with confidence may alert: a track becomes alertable when
 P(drone) >= alert_drone_p held for alert_hold_s from the age alert_min_age_s, and stays so while
-P(drone) >= keep_drone_p. A zone entry asks less (zone_alert_hold_s from zone_alert_min_age_s): a
-drone inside a protected zone is the event the site must hear of first, and waiting the full
-delay for it made entries by drones first seen near or inside the zone late. Predicted entries,
-loitering and uncooperative alerts, which warn of what has not happened yet, wait the full delay.
+P(drone) >= keep_drone_p and it flies no faster than alert_max_speed_mps. A zone entry asks less
+(zone_alert_hold_s from zone_alert_min_age_s): a drone inside a protected zone is the event the
+site must hear of first, and waiting the full delay for it made entries by drones first seen near
+or inside the zone late. Predicted entries, loitering and uncooperative alerts, which warn of what
+has not happened yet, wait the full delay.
 
   zone_entry       inside a zone's footprint and height band
   predicted_entry  outside, but its straight-line path over predict_horizon_s enters the zone
@@ -112,7 +113,11 @@ class AlertRules:
         if self.slot_state.was is not self.alertable:  # the slots grew: new arrays
             self.slot_state = alert_kernels.AlertSlots(self.alertable, self.alertable_all, self.drone_since)
         ok, strict, watch = np.empty(N, dtype=bool), np.empty(N, dtype=bool), np.empty(N, dtype=bool)
-        p_drone = np.ascontiguousarray(post[:, 1])  # one layout whatever N (one compiled version)
+        # one layout whatever N (one compiled version); a track faster now than any drone flies
+        # has taken another object's plots (an aircraft passing a hovering drone): its history
+        # still says drone, its present does not, and what it would warn of is the other object
+        fast = np.hypot(pic.x[:, 3], pic.x[:, 4]) > self.s.alert_max_speed_mps
+        p_drone = np.ascontiguousarray(np.where(fast, 0.0, post[:, 1]))
         rows_in = alert_kernels.AlertableRows(ids, rows, known, p_drone, f.age_s)
         n_watch = alert_kernels.alertable(
             t, rows_in, self.slot_state, self.key, self.tuning, ok, strict, watch
@@ -297,9 +302,11 @@ class AlertRules:
             msg = (
                 "cleared: "
                 + (
-                    "no longer classified as a drone"
-                    if not ok[r]
-                    else f"condition false for {self.s.clear_after_s:.0f} s"
+                    f"condition false for {self.s.clear_after_s:.0f} s"
+                    if ok[r]
+                    else "faster than a drone flies"
+                    if speed > self.s.alert_max_speed_mps
+                    else "no longer classified as a drone"
                 )
                 + ". "
                 + msg
