@@ -12,7 +12,7 @@ import numpy as np
 from airpicture.types import FloatArray
 
 #: the modes of the docstring: steady (level or a held climb) and manoeuvre, and their sojourns
-ACCEL = np.array([0.05, 1.0])
+ACCEL = np.array([0.05, 0.5])
 SOJOURN_S = np.array([120.0, 15.0])
 PRIOR = np.array([0.5, 0.5])
 
