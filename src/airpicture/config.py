@@ -657,7 +657,7 @@ class AssessSettings(BaseModel):
     )
     zone_alert_hold_s: float = Field(default=5.0, ge=0, description="...and alertable this long, s")
     uncooperative_drone_p: float = Field(
-        default=0.99,
+        default=0.999,
         ge=0,
         le=1,
         description="an uncooperative alert (information) needs this drone probability",

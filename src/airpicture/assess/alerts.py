@@ -166,7 +166,9 @@ class AlertRules:
         that needs an answer now, so it waits for more certainty than a zone alert: P(drone) >=
         uncooperative_drone_p at an age of uncooperative_min_age_s. A zone alert on a drone that
         turns out a bird costs an operator a look; a stream of "uncooperative" alerts on birds
-        costs the operator's trust."""
+        costs the operator's trust. At 0.999 rather than 0.99 the development campaign (seed 11)
+        kept 89 % of these alerts on drones and lost 62 % of those on birds: drone tracks shown
+        at P 0.99-0.999 were 3 % birds, those above 1 %."""
         unc = (keys % _NK) == int(AlertKind.UNCOOPERATIVE)
         if not unc.any():
             return keys
