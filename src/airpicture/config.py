@@ -619,6 +619,12 @@ class AssessSettings(BaseModel):
         default=30.0, ge=0, description="a track younger than this takes its formation's evidence, s"
     )
     formation_cap: float = Field(default=5.0, ge=0, description="...at most this many nats of it")
+    lineage_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="a young track takes, as a formation's, the evidence of a track lost this recently "
+        "where it would be now (the same object picked up again), s",
+    )
     behaviour_memory_s: float = Field(
         default=300.0, gt=0, description="time hovering or in formation is remembered for about this, s"
     )

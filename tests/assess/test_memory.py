@@ -5,7 +5,7 @@ import numpy as np
 
 from airpicture.assess import AssessSettings, TrackAssessor
 from airpicture.assess.memory import BIRD, DRONE
-from conftest import SENSORS, SITE, only, straight
+from conftest import SENSORS, SITE, only, straight, wandering
 
 SR = 2
 
@@ -83,3 +83,35 @@ def test_the_class_shown_does_not_flip_on_a_near_tie() -> None:
         assert 0.0 <= p[0] <= 1.0
     changes = sum(a != b for a, b in zip(shown[1:], shown[:-1], strict=True))
     assert changes <= 1  # unknown -> a class at most once; never back and forth
+
+
+def test_a_track_picked_up_again_takes_its_lost_predecessors_evidence(run_movers) -> None:
+    """A bird tracked as 1 for 60 s, lost for a few scans, picked up again as 2 where 1 would be:
+    the new track takes 1's evidence at once. Lost for longer than lineage_s, or
+    picked up elsewhere, it starts from the prior."""
+    bird = wandering(3, (1500.0, 1500.0, 80.0), 9.0)
+    elsewhere = straight((-2500.0, 0.0, 60.0), (9.0, 3.0, 0.0))
+
+    def run(gap_s: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """(the kind track 1's last posterior favoured, track 2's and 3's memory evidence as 2
+        is picked up gap_s after 1 was lost)"""
+        start = 60 + gap_s
+        movers = [(1, bird, seen(0.9, 1), -1), (2, bird, seen(0.9, 2), -1), (3, elsewhere, seen(0.9, 3), -1)]
+        pics = run_movers(movers, start + 5)
+        for k, p in enumerate(pics):
+            only(p, [1] if k < 60 else [2, 3] if k >= start else [])
+        a = TrackAssessor(SENSORS, SITE, [])
+        for p in pics[: start + 1]:
+            a.update(p)
+        m = a.classifier.memory
+        last_1 = m.post[np.flatnonzero(m.slots.used & (m.slots.slot_id == 1))[0]]  # at its last picture
+        first = pics[start]
+        memory = first.cls_terms[:, -1, :]  # the memory's term
+        return int(np.argmax(last_1)), memory[first.track == 2][0], memory[first.track == 3][0]
+
+    kind_1, picked_up, other = run(6)
+    assert picked_up.max() == 0.0 and picked_up.min() < -1.0  # its predecessor's, weighted by youth
+    assert np.argmax(picked_up) == kind_1  # the kind its predecessor's evidence favoured
+    assert (other == 0.0).all()  # far from any lost track
+    _, late, _ = run(int(AssessSettings().lineage_s) + 10)
+    assert (late == 0.0).all()

@@ -42,6 +42,10 @@ class ClassMemory:
     Birds make most new tracks (a flock gives many plots a scan), and without this each starts
     from the prior and is shown "unknown", or the wrong small kind, for its first seconds.
 
+    Lineage: a young track with no formation that starts where a track lost at most lineage_s ago
+    would be now takes that track's evidence as a formation's (the same weight and cap): it is
+    most likely the same object, picked up again.
+
     Behaviour: time spent hovering (a smoothed speed below hover_speed_mps, the loitering rule's
     hovering) and time spent in
     formation with another track, each faded over behaviour_memory_s. Birds do not hover (a few
@@ -60,11 +64,12 @@ class ClassMemory:
         self.hover_s = np.zeros(self.slots.capacity)  # faded time spent hovering
         self.company_s = np.zeros(self.slots.capacity)  # ... and in formation with another track
         self.seen = np.zeros(self.slots.capacity)  # when the behaviour was last updated
+        self.xy = np.zeros((self.slots.capacity, 4))  # the last [e n ve vn], for lineage
         self.s = s
         self.log_prior = log_prior
         self.rows, self.known = np.zeros(0, np.int64), np.zeros(0, bool)
 
-    _FIELDS = ("kind", "post", "avg", "since", "last", "hover_s", "company_s", "seen")
+    _FIELDS = ("kind", "post", "avg", "since", "last", "hover_s", "company_s", "seen", "xy")
 
     def assign(self, pic: Picture) -> None:
         ids = np.asarray(pic.track, dtype=np.int64)
@@ -87,6 +92,8 @@ class ClassMemory:
         out[:, BIRD] -= s.behaviour_cap * np.minimum(hover / s.behaviour_evidence_s, 1.0)
         out[:, DRONE] -= s.behaviour_cap * np.minimum(comp / s.behaviour_evidence_s, 1.0)
         out += self._inherited(i, j, f.age_s, N)
+        out += self._lineage(pic, f.age_s, i)
+        self.xy[rows] = pic.x[:, [0, 1, 3, 4]]
         return out
 
     def _formations(self, pic: Picture) -> tuple[IntArray, IntArray]:
@@ -121,6 +128,43 @@ class ClassMemory:
         llr -= llr.max(axis=1, keepdims=True)
         w = 1.0 - age[i] / s.formation_young_s
         out[i] = w[:, None] * np.maximum(llr, -s.formation_cap)
+        return out
+
+    def _lineage(self, pic: Picture, age: FloatArray, in_formation: IntArray) -> FloatArray:
+        """(N, 3) evidence each young row without a formation takes from the track it most likely
+        continues: one shown as a kind, last in a picture at most lineage_s ago, whose position
+        then, carried on at its velocity, is within formation_radius_m (+ formation_speed_mps per
+        second since) of the row. Weighted and capped as a formation's (_inherited).
+
+        A radar that misses a slow object for a few scans loses its track, and the track that
+        picks the object up again starts from the prior: on the development campaigns half the
+        new tracks start within 300 m and 30 s of one just lost, and their first guesses were
+        most of the class flips of birds."""
+        s, t, N = self.s, float(pic.time_s), len(pic)
+        out = np.zeros((N, 3))
+        young = (age < s.formation_young_s) & ~np.isin(np.arange(N), in_formation)
+        if not young.any():
+            return out
+        here = np.zeros(self.slots.capacity, dtype=bool)
+        here[self.rows] = True
+        last = self.last[: self.slots.capacity]
+        lost = self.slots.used & ~here & (last < t) & (last >= t - s.lineage_s) & (self.kind >= 0)
+        if not lost.any():
+            return out
+        y, d = np.flatnonzero(young), np.flatnonzero(lost)
+        gap = t - last[d]  # (D,)
+        at = self.xy[d, 0:2] + self.xy[d, 2:4] * gap[:, None]  # (D, 2) where each would be now
+        dist = np.hypot(*(pic.x[y, None, 0:2] - at[None, :, :]).transpose(2, 0, 1))  # (Y, D)
+        reach = s.formation_radius_m + s.formation_speed_mps * gap  # (D,)
+        k = np.argmin(dist / reach, axis=1)
+        ok = dist[np.arange(len(y)), k] <= reach[k]
+        y, k = y[ok], d[k[ok]]
+        if not len(y):
+            return out
+        llr = np.log(np.maximum(self.post[k], 1e-12)) - self.log_prior
+        llr -= llr.max(axis=1, keepdims=True)
+        w = 1.0 - age[y] / s.formation_young_s
+        out[y] = w[:, None] * np.maximum(llr, -s.formation_cap)
         return out
 
     def show(self, t: float, post: FloatArray) -> tuple[npt.NDArray[np.int8], FloatArray]:
