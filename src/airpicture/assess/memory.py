@@ -147,14 +147,14 @@ class ClassMemory:
             return out
         here = np.zeros(self.slots.capacity, dtype=bool)
         here[self.rows] = True
-        last = self.last[: self.slots.capacity]
+        last = self.last
         lost = self.slots.used & ~here & (last < t) & (last >= t - s.lineage_s) & (self.kind >= 0)
         if not lost.any():
             return out
         y, d = np.flatnonzero(young), np.flatnonzero(lost)
         gap = t - last[d]  # (D,)
         at = self.xy[d, 0:2] + self.xy[d, 2:4] * gap[:, None]  # (D, 2) where each would be now
-        dist = np.hypot(*(pic.x[y, None, 0:2] - at[None, :, :]).transpose(2, 0, 1))  # (Y, D)
+        dist = np.linalg.norm(pic.x[y, None, 0:2] - at[None, :, :], axis=2)  # (Y, D)
         reach = s.formation_radius_m + s.formation_speed_mps * gap  # (D,)
         k = np.argmin(dist / reach, axis=1)
         ok = dist[np.arange(len(y)), k] <= reach[k]
