@@ -640,6 +640,13 @@ class AssessSettings(BaseModel):
     mode_c_weight: float = Field(
         default=8.0, ge=0, description="nats for a Mode C altitude without Remote ID"
     )
+    adsb_unheard_share: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="share of aircraft an ADS-B receiver in range never hears (no ADS-B Out): "
+        "a track it has not heard is an aircraft with at most this probability (1: no evidence)",
+    )
     # which tracks may raise drone alerts (hysteresis on the drone probability)
     alert_drone_p: float = Field(
         default=0.97, ge=0, le=1, description="drone probability that makes a track alertable"

@@ -304,13 +304,18 @@ def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) 
     return -0.5 * (below**2 + above**2)
 
 
+def mixture_logc(v: FloatArray, comps: tuple[tuple[float, float, float, float, float], ...]) -> FloatArray:
+    """log sum over the components (share, lo, hi, s_lo, s_hi) of share * compatibility."""
+    return np.logaddexp.reduce([np.log(share) + plateau_logc(v, *p) for share, *p in comps], axis=0)
+
+
 def kinematic_loglik(f: Features, log_outlier: float) -> FloatArray:
     """(N, 3) log p(features | kind) for one look; speed and height with an outlier share."""
     out = np.zeros((len(f.speed), 3))
     h = np.where(f.height_ok, f.height, 0.0)
     for k, kind in enumerate(KINDS):
-        out[:, k] += np.logaddexp(plateau_logc(f.speed, *KINEMATICS["speed"][kind]), log_outlier)
-        ht = np.logaddexp(plateau_logc(h, *KINEMATICS["height"][kind]), log_outlier)
+        out[:, k] += np.logaddexp(mixture_logc(f.speed, KINEMATICS["speed"][kind]), log_outlier)
+        ht = np.logaddexp(mixture_logc(h, KINEMATICS["height"][kind]), log_outlier)
         out[:, k] += np.where(f.height_ok, ht, 0.0)
         out[:, k] += wander_logpdf(f.wander, *WANDER[kind])
     return out
@@ -358,6 +363,27 @@ def detection_loglik(c: BayesClassifier, f: Features) -> FloatArray:
     L[:, 0] += alone
     L[:, 1] += alone
     return np.maximum(L - L.max(axis=1, keepdims=True), -c.s.llr_clip)
+
+
+def adsb_silence(c: BayesClassifier, pic: Picture, age_s: FloatArray) -> FloatArray:
+    """classify.adsb_silence, a row and a receiver at a time."""
+    q = c.s.adsb_unheard_share
+    out = np.zeros(len(pic))
+    for i in range(len(pic)):
+        if pic.ident[i] >= 0 or pic.mode_c[i]:
+            continue
+        lost, heard = 0.0, False
+        for r in c.receivers:
+            e, n, u = geodetic_to_enu(pic.lat[i], pic.lon[i], pic.alt_m[i], r.lat, r.lon, r.alt_m).ravel()
+            reach = 4124.0 * (math.sqrt(10.0) + math.sqrt(max(u, 0.0)))
+            if r.max_range_m is not None:
+                reach = min(reach, r.max_range_m)
+            if math.hypot(e, n) <= reach:
+                heard = True
+                lost += max(age_s[i], 0.0) / r.update_period_s * math.log(max(r.p_loss, 1e-12))
+        if heard:
+            out[i] = math.log(q + (1.0 - q) * math.exp(lost))
+    return out
 
 
 def posterior(

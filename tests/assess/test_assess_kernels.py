@@ -105,12 +105,16 @@ def test_classifier_matches_the_numpy_version(pictures) -> None:
     evidence: list[np.ndarray] = []  # what ClassMemory.evidence added, picture by picture
     own = c.memory.evidence
     c.memory.evidence = lambda pic, f: evidence.append(own(pic, f)) or evidence[-1]  # type: ignore[method-assign]
+    silent_rows = np.zeros(0, bool)
     for p in pictures:
         p.info = {icao_ident("3944f5"): {"uav": True}} if p.time_s % 2 else {}
         f = features.update(p)
         post = c.update(p, f)
         uav = np.isin(p.ident, list(p.info))
-        want = reference.posterior(c, f, p.ident, p.mode_c, uav, evidence[-1])
+        silence = np.zeros((len(p), 3))
+        silence[:, 0] = reference.adsb_silence(c, p, f.age_s)
+        silent_rows = np.append(silent_rows, silence[:, 0] < -0.1)
+        want = reference.posterior(c, f, p.ident, p.mode_c, uav, evidence[-1] + silence)
         np.testing.assert_allclose(post, want, rtol=1e-12, atol=1e-14)
         # the class shown (memory.ClassMemory.show), one track at a time
         t, shown = float(p.time_s), []
@@ -136,6 +140,7 @@ def test_classifier_matches_the_numpy_version(pictures) -> None:
         np.testing.assert_array_equal(p.cls, shown)
         classes |= set(p.cls.tolist())
     assert classes == {0, 1, 2, 3}  # aircraft, drone, bird, and unknown while young
+    assert np.any(silent_rows), "tracks the ADS-B receiver would have heard"
 
 
 def test_alert_conditions_match_the_numpy_version(pictures) -> None:

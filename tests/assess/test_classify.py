@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from airpicture.assess import AssessSettings, TrackAssessor
+from airpicture.assess.classify import BayesClassifier
 from airpicture.types import ObjectClass, icao_ident, remoteid_ident
 from conftest import SENSORS, SITE, circling, only, picture, straight, wandering
 
@@ -137,3 +138,59 @@ def test_the_evidence_shown_is_what_the_classifier_used(run_movers) -> None:
         assert ev["log_odds"] == pytest.approx(np.log(top2[0] / top2[1]), abs=0.01)
     assert drone["factors"][0]["term"] == "identity" and drone["factors"][0]["nats"] > 0
     assert any(f["term"] == "speed" and f["nats"] > 0 for f in aircraft["factors"])
+
+
+def test_a_track_an_adsb_receiver_in_range_never_heard_is_no_aircraft_it_would_have_heard() -> None:
+    from airpicture.assess.classify import adsb_silence
+    from airpicture.assess.features import SensorSheet
+    from airpicture.sensors import load_sheets
+
+    s = AssessSettings()
+    rx = {"id": "RX", "kind": "adsb", "lat": SITE["lat"], "lon": SITE["lon"], "alt_m": SITE["alt_m"]}
+    lossy = {**rx, "id": "RX2", "p_loss": 0.5, "max_range_m": 5000.0}
+    x = np.array([[1000, 0, 100]] * 4 + [[30000, 0, 0], [30000, 0, 3000]])
+    pic = picture(1.7e9, list(range(6)), x, np.zeros((6, 3)), [4] * 6)
+    pic.ident = np.array([-1, icao_ident("3944f5"), remoteid_ident("1581F4XYZ"), -1, -1, -1])
+    pic.mode_c = np.array([False, False, False, True, False, False])
+    age = np.array([60.0, 60, 60, 60, 60, 60])
+    c = BayesClassifier(SensorSheet.from_specs(load_sheets([rx])), s)
+    out = adsb_silence(pic, age, c.receivers, s.adsb_unheard_share)
+    q = np.log(s.adsb_unheard_share)
+    # heard nothing: an aircraft only if unequipped; an identity or a transponder's altitude: no
+    # silence; 30 km off at the ground is beyond the radio horizon of a 10 m mast, at 3 km it is not
+    np.testing.assert_allclose(out, [q, 0, 0, 0, 0, q], atol=1e-9)
+    # a lossy receiver: a young track may not have been heard yet; beyond its range nothing counts
+    c2 = BayesClassifier(SensorSheet.from_specs(load_sheets([lossy])), s)
+    young = adsb_silence(pic, np.array([1.0, 1, 1, 1, 1, 1]), c2.receivers, s.adsb_unheard_share)
+    np.testing.assert_allclose(young[[0, 5]], [np.log(0.2 + 0.8 * 0.5), 0.0], atol=1e-9)
+    old = adsb_silence(pic, age, c2.receivers, s.adsb_unheard_share)
+    np.testing.assert_allclose(old[0], q, atol=1e-6)
+    assert adsb_silence(pic, age, c.receivers, 1.0).tolist() == [0.0] * 6  # share 1: no evidence
+
+
+def test_a_low_track_at_20_mps_is_a_drone_unless_it_identifies_as_an_aircraft(run_movers) -> None:
+    # 20 m/s, straight, 80 m above the site, seen by the site radar alone (the long-range radar's
+    # misses would decide it): no fixed wing flies so slowly; a rotorcraft can, but is a tenth of
+    # the traffic, and the ADS-B receiver has not heard it
+    site_radar, receiver = SENSORS[1], SENSORS[2]
+    assert site_radar["kind"] == "radar" and receiver["kind"] == "adsb"
+    slow = straight((-2000, 1500, 80), (20, 0, 0))
+    heli = straight((-2000, -1500, 80), (20, 0, 0))
+    movers = [(1, slow, seen(0.8, 1, 21), -1), (2, heli, seen(0.8, 1, 22), icao_ident("4b43ac"))]
+    pics = run_movers(movers, 90)
+    a = TrackAssessor([site_radar, receiver], SITE, [])
+    for p in pics:
+        a.update(p)
+    assert classes(pics[-1]) == ["drone", "aircraft"]
+    heard = pics[-1].cls_p
+    assert heard[0] > 0.97 and heard[1] > 0.99
+    terms = pics[-1].cls_terms[0]  # (TERMS, KINDS): the speed and the silence against aircraft
+    assert terms[2, 0] - terms[2, 1] < -3.0
+    np.testing.assert_allclose(terms[5], [np.log(AssessSettings().adsb_unheard_share), 0, 0], atol=1e-6)
+    # without the receiver the speed alone still makes the unidentified one a drone
+    pics = run_movers(movers[:1], 90)
+    b = TrackAssessor([site_radar], SITE, [])
+    for p in pics:
+        b.update(p)
+    assert classes(pics[-1]) == ["drone"] and pics[-1].cls_p[0] > 0.97
+    assert pics[-1].cls_terms[0][5].tolist() == [0.0, 0.0, 0.0]

@@ -24,11 +24,17 @@ track's evidence state (features.py), so it needs no per-track memory of its own
               older track are worth a few looks, never more (looks at one flight are not
               independent). c is a compatibility: 1 over the range a kind can fly, Gaussian
               fall-off outside, so an overlap says nothing and only the implausible counts (a bird
-              at 30 m/s, an aircraft at 5 m/s). A track's speed or height is now and then wrong (a
-              clutter plot or a flock member taken in): with kinematic_outlier_p, c never falls
-              below that share, so one implausible value is worth ~4.6 nats a look, not hundreds.
+              at 30 m/s, an aircraft at 5 m/s); a kind that flies two ways is a mixture (an
+              aircraft at 20 m/s is a rotorcraft's, a tenth of the traffic). A track's speed or
+              height is now and then wrong (a clutter plot or a flock member taken in): with
+              kinematic_outlier_p, c never falls below that share, so one implausible value is
+              worth ~4.6 nats a look, not hundreds.
   identity    an ICAO address adds ident_weight to aircraft, a Remote ID to drone; a transponder
-              altitude (Mode C) without Remote ID adds mode_c_weight to aircraft.
+              altitude (Mode C) without Remote ID adds mode_c_weight to aircraft. And silence: a
+              track without either, within an ADS-B receiver's range and radio horizon, is an
+              aircraft only if that aircraft has no ADS-B Out (adsb_unheard_share) or each of its
+              broadcasts since the track began was lost (p_loss ** (age / update period) from the
+              receiver's sheet): log(q + (1 - q) p_loss ** n) for aircraft (adsb_silence).
 
 The detection term is bounded to llr_clip nats between kinds. The posterior is
 softmax(log prior + detection + kinematics + identity); the class shown is its most probable
@@ -40,12 +46,16 @@ posterior is one compiled pass over the picture's rows (kernels.classify).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from airpicture.assess import kernels
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.features import Features, SensorSheet
 from airpicture.assess.memory import ClassMemory
+from airpicture.geo import geodetic_to_enu
+from airpicture.sensors import AdsbSheet
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, ObjectClass, Picture
 
 #: The kinds of the likelihood columns, in order: their ObjectClass codes and labels.
@@ -55,24 +65,44 @@ KIND_CODES = np.array(KIND_CLASSES, dtype=np.int8)
 #: The log-likelihood terms of each kind, in the order of Picture.cls_terms' middle axis.
 TERMS = ("prior", "detection", "speed", "height", "wander", "identity", "behaviour")
 
-#: Compatibility plateaus (lo, hi, sigma below lo, sigma above hi) per kind and feature, with why.
-KINEMATICS: dict[str, dict[str, tuple[float, float, float, float]]] = {
-    # horizontal speed, m/s: fixed wings fly above stall (~30 m/s), helicopters slower (soft edge);
-    # small drones cruise up to ~25 m/s (fast fixed-wing drones 35) and multirotors hover; birds
-    # fly 5-15, rarely above 20, and few can hover: a track that stays below ~4 m/s is no bird
+#: Compatibility per kind and feature: a mixture of plateaus, each (share, lo, hi, sigma below lo,
+#: sigma above hi), with why. A kind that flies two ways (aircraft: fixed wings and rotorcraft) has
+#: two components, so a value only the rarer way explains costs log(its share), not nothing.
+KINEMATICS: dict[str, dict[str, tuple[tuple[float, float, float, float, float], ...]]] = {
+    # horizontal speed, m/s: fixed wings fly above stall (light aircraft stall at ~25 m/s, few
+    # cruise below 30; the soft edge is the speed estimate's noise and slow flight), rotorcraft at
+    # any speed but are a minority of the traffic (~10 %); small drones cruise up to ~25 m/s (fast
+    # fixed-wing drones 35) and multirotors hover; birds fly 5-15, rarely above 20, and few can
+    # hover: a track that stays below ~4 m/s is no bird
     "speed": {
-        "aircraft": (30.0, 300.0, 15.0, 60.0),
-        "drone": (0.0, 25.0, 1.0, 10.0),
-        "bird": (4.0, 15.0, 1.5, 5.0),
+        "aircraft": ((0.9, 30.0, 300.0, 5.0, 60.0), (0.1, 0.0, 90.0, 1.0, 30.0)),
+        "drone": ((1.0, 0.0, 25.0, 1.0, 10.0),),
+        "bird": ((1.0, 4.0, 15.0, 1.5, 5.0),),
     },
     # height above the site, m: aircraft are rarely this low away from runways; drones are kept
     # below ~120-400 m; most birds fly below 300 m
     "height": {
-        "aircraft": (150.0, 13000.0, 150.0, 1000.0),
-        "drone": (-30.0, 400.0, 30.0, 300.0),
-        "bird": (-30.0, 300.0, 30.0, 200.0),
+        "aircraft": ((1.0, 150.0, 13000.0, 150.0, 1000.0),),
+        "drone": ((1.0, -30.0, 400.0, 30.0, 300.0),),
+        "bird": ((1.0, -30.0, 300.0, 30.0, 200.0),),
     },
 }
+#: the most components a kind's compatibility has (the kernel's array is padded with share 0)
+_COMPONENTS = 2
+
+
+def _plateau_table() -> FloatArray:
+    """KINEMATICS as the kernel's (3 kinds, 2 features, _COMPONENTS, 5) array [log share, lo, hi,
+    sigma lo, sigma hi]; a missing component has log share -inf."""
+    out = np.zeros((len(KINDS), 2, _COMPONENTS, 5))
+    out[..., 0] = -np.inf
+    out[..., 3:] = 1.0
+    for k, kind in enumerate(KINDS):
+        for j, feature in enumerate(("speed", "height")):
+            for c, (share, *plateau) in enumerate(KINEMATICS[feature][kind]):
+                out[k, j, c] = (np.log(share), *plateau)
+    return out
+
 
 #: Heading wander w: the median change of the turn from one 10 s lag to the next (features.py,
 #: kernels._wander_stat), rad. Every kind flies legs (w at the heading noise: LogNormal(0.15, 0.8))
@@ -115,12 +145,45 @@ def identity_loglik(
     return out
 
 
+#: 4/3-earth radio horizon, m per sqrt(m) of height: d = 4124 (sqrt(h_receiver) + sqrt(h_target))
+_HORIZON_M = 4124.0
+#: the receiver's antenna above the ground its sheet's altitude gives, m (a mast; not in the sheet)
+_MAST_M = 10.0
+
+
+def adsb_silence(
+    pic: Picture, age_s: FloatArray, receivers: Sequence[AdsbSheet], unheard_share: float
+) -> FloatArray:
+    """(N,) log P(no ADS-B identity so far | aircraft) for tracks that have neither an identity nor
+    a transponder altitude (0 elsewhere, and where no receiver covers the track): an equipped
+    aircraft within a receiver's range and radio horizon is heard unless every broadcast of its
+    age was lost."""
+    out = np.zeros(len(pic))
+    silent = (np.asarray(pic.ident) < 0) & ~np.asarray(pic.mode_c, bool)
+    if not receivers or not silent.any():
+        return out
+    lost_log = np.zeros(len(pic))  # log P(every broadcast lost | equipped), over the receivers
+    heard = np.zeros(len(pic), bool)
+    for r in receivers:
+        enu = geodetic_to_enu(pic.lat, pic.lon, pic.alt_m, r.lat, r.lon, r.alt_m).reshape(-1, 3)
+        horizon = _HORIZON_M * (np.sqrt(_MAST_M) + np.sqrt(np.maximum(enu[:, 2], 0.0)))
+        reach = horizon if r.max_range_m is None else np.minimum(horizon, r.max_range_m)
+        covered = np.hypot(enu[:, 0], enu[:, 1]) <= reach
+        heard |= covered
+        n_sent = np.maximum(age_s, 0.0) / r.update_period_s
+        lost_log += np.where(covered, n_sent * np.log(max(r.p_loss, 1e-12)), 0.0)
+    q = unheard_share
+    out[silent & heard] = np.logaddexp(np.log(q), np.log1p(-q) + lost_log)[silent & heard] if q < 1 else 0.0
+    return out
+
+
 class BayesClassifier:
     """Turns each picture's evidence state into classes; `update` fills picture.cls / cls_p."""
 
     def __init__(self, sheet: SensorSheet, settings: AssessSettings | None = None) -> None:
         self.s = settings or AssessSettings()
         self.sheet = sheet
+        self.receivers = [r for r in sheet.sheets if isinstance(r, AdsbSheet)]
         pd = np.clip(sheet.pd, self.s.pd_floor, 1.0 - self.s.pd_floor)
         self.log_pd = np.where(sheet.radar[:, None], np.log(pd), 0.0)  # (S, 3)
         self.log_miss = np.where(sheet.radar[:, None], np.log1p(-pd), 0.0)
@@ -134,7 +197,7 @@ class BayesClassifier:
         w = self.s.flock_share
         self.log_flock_share = _shares(w)  # (lone bird, flock)
         # the hand-set likelihood tables as arrays, per kind in KINDS order
-        self.plateaus = np.array([[KINEMATICS[f][kind] for f in ("speed", "height")] for kind in KINDS])
+        self.plateaus = _plateau_table()
         self.wanders = np.array([WANDER[kind] for kind in KINDS])
         self.memory = ClassMemory(self.s, self.log_prior)
         self.model = kernels.ClassifyModel(
@@ -165,6 +228,7 @@ class BayesClassifier:
         uav_ids = np.fromiter((k for k, v in pic.info.items() if v.get("uav")), np.int64)
         uav = np.isin(pic.ident, uav_ids) if len(uav_ids) else np.zeros(N, dtype=bool)
         ident_ll = identity_loglik(pic.ident, pic.mode_c, self.s, uav)
+        ident_ll[:, 0] += adsb_silence(pic, f.age_s, self.receivers, self.s.adsb_unheard_share)
         self.memory.assign(pic)
         memory = self.memory.evidence(pic, f)
         ident_ll += memory
@@ -203,4 +267,13 @@ def explain(terms: FloatArray, top: int = 4) -> dict[str, object]:
     }
 
 
-__all__ = ["KINDS", "KINEMATICS", "TERMS", "WANDER", "BayesClassifier", "explain", "identity_loglik"]
+__all__ = [
+    "KINDS",
+    "KINEMATICS",
+    "TERMS",
+    "WANDER",
+    "BayesClassifier",
+    "adsb_silence",
+    "explain",
+    "identity_loglik",
+]

@@ -157,7 +157,8 @@ class ClassifyModel(NamedTuple):
     of one object's crowded share of detections (several objects': uniform); log_crowd_share (2,)
     [one, several] of an aircraft or drone; log_merged_share (2,) [resolved, merged] of a flock;
     log_prior (3,);
-    plateaus (3, 2, 4) per kind [speed, height] (lo, hi, sigma lo, sigma hi); wanders (3, 5)
+    plateaus (3, 2, C, 5) per kind [speed, height] C mixture components (log share, lo, hi,
+    sigma lo, sigma hi; classify.KINEMATICS); wanders (3, 5)
     (classify.WANDER); kinematic_tau_s, kinematic_max_looks, llr_clip, unknown_below_p the
     settings; log_outlier log of kinematic_outlier_p; codes (3,) int8 ObjectClass codes of the kinds.
     """
@@ -495,6 +496,17 @@ def _plateau(v, c):
 
 
 @jit
+def _mixture(v, comps):
+    """log sum_c share_c * exp(_plateau(v, c)) over comps (C, 5) [log share, lo, hi, sigma lo,
+    sigma hi]; a component of log share -inf adds nothing."""
+    out = -np.inf
+    for c in range(comps.shape[0]):
+        if comps[c, 0] > -np.inf:
+            out = np.logaddexp(out, comps[c, 0] + _plateau(v, comps[c, 1:]))
+    return out
+
+
+@jit
 def _lognormal(w, median, sigma):
     z = np.log(w / median) / sigma
     return np.exp(-0.5 * z * z) / (w * sigma * np.sqrt(2 * np.pi))
@@ -593,8 +605,8 @@ def _classify(ev_fields, model_fields, res_fields):
         h = height[i] if height_ok[i] else 0.0
         for k in range(3):
             # a wrong value now and then (outlier share): one implausible look is bounded
-            sp = np.logaddexp(_plateau(speed[i], plateaus[k, 0]), log_outlier)
-            ht = np.logaddexp(_plateau(h, plateaus[k, 1]), log_outlier) if height_ok[i] else 0.0
+            sp = np.logaddexp(_mixture(speed[i], plateaus[k, 0]), log_outlier)
+            ht = np.logaddexp(_mixture(h, plateaus[k, 1]), log_outlier) if height_ok[i] else 0.0
             wd = _wander(wander[i], wanders[k])
             det = _max(L[k] - top, -llr_clip)
             logp[k] = (log_prior[k] + det) + looks * (sp + ht + wd) + ident_ll[i, k]
