@@ -582,6 +582,12 @@ class AssessSettings(BaseModel):
     flock_merged_share: float = Field(
         default=0.15, ge=0, le=1, description="...seen by the radar as one plot a scan, not several"
     )
+    flock_groups: tuple[float, ...] = Field(
+        default=(1.0, 2.0, 3.0, 5.0, 8.0),
+        min_length=1,
+        description="a flock seen as several objects: its track's plots echo this many of its "
+        "birds a scan, each size as likely (how big the flock is and how it spreads, no sheet says)",
+    )
     crowd_share: float = Field(
         default=0.02,
         gt=0,

@@ -349,7 +349,8 @@ def _log_beta_seq(c: FloatArray, n: FloatArray, a: float, b: float) -> FloatArra
 def detection_loglik(c: BayesClassifier, f: Features) -> FloatArray:
     """(N, 3) log p(hits, misses, crowds | kind), bounded to llr_clip below the best kind; the bird
     column is the mixture of a lone bird and a flock, a flock seen as several objects (crowded
-    detections) unless merged, an aircraft or drone as one unless in company."""
+    detections, a group of flock_groups birds a scan) unless merged, an aircraft or drone as one
+    unless in company."""
     L = f.hits @ c.log_pd + f.misses @ c.log_miss
     flock = f.hits @ c.log_pd_flock + f.misses @ c.log_miss_flock
     radar = c.sheet.radar.astype(float)
@@ -357,7 +358,15 @@ def detection_loglik(c: BayesClassifier, f: Features) -> FloatArray:
     one = _log_beta_seq(crowded, n, 1.0, 1.0 / c.s.crowd_p_lone - 1.0)
     several = _log_beta_seq(crowded, n, 1.0, 1.0)
     alone = _mix(c.s.crowd_share, one, several)
-    resolved = several + np.logaddexp(L[:, 2], flock) - np.log(2.0)
+    sizes = np.asarray(c.s.flock_groups, float)
+    grouped = np.full(len(L), -np.inf)
+    for k in sizes:  # a group of k birds echoes in a scan with 1 - (1 - pd)^k
+        pd_k = np.clip(1.0 - (1.0 - c.sheet.pd[:, 2]) ** k, c.s.pd_floor, 1.0 - c.s.pd_floor)
+        ll = f.hits @ np.where(c.sheet.radar, np.log(pd_k), 0.0) + f.misses @ np.where(
+            c.sheet.radar, np.log1p(-pd_k), 0.0
+        )
+        grouped = np.logaddexp(grouped, ll)
+    resolved = several + grouped - np.log(len(sizes))
     flock = _mix(c.s.flock_merged_share, resolved, one + flock)
     L[:, 2] = _mix(c.s.flock_share, L[:, 2] + one, flock)
     L[:, 0] += alone

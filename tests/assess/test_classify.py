@@ -194,3 +194,29 @@ def test_a_low_track_at_20_mps_is_a_drone_unless_it_identifies_as_an_aircraft(ru
         b.update(p)
     assert classes(pics[-1]) == ["drone"] and pics[-1].cls_p[0] > 0.97
     assert pics[-1].cls_terms[0][5].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_flock_seen_more_often_than_one_bird_is_not_taken_for_a_drone() -> None:
+    """A flock's track, crowded most scans, detected 92 % of the scans by a radar whose sheet gives
+    a bird 0.72 and a drone 0.93: a group of birds echoes more often than one, and how many of the
+    flock a scan holds no sheet says. The same detections without a crowd are a drone's."""
+    from airpicture.assess.features import Features, SensorSheet
+    from airpicture.sensors import load_sheets
+
+    radar = {**SENSORS[1], "pd": {"aircraft": 0.95, "drone": 0.93, "bird": 0.72}}
+    c = BayesClassifier(SensorSheet.from_specs(load_sheets([radar])), AssessSettings())
+    n = 2
+    hits, misses = np.full((n, 1), 128.0), np.full((n, 1), 10.8)
+    crowd = np.array([[117.0], [1.0]])
+    nan = np.full(n, np.nan)
+    f = Features(
+        dt=np.ones(n), age_s=np.full(n, 170.0), speed=np.full(n, 10.0), height=np.full(n, 100.0),
+        height_ok=np.ones(n, bool), wander=nan, hits=hits, misses=misses, crowd=crowd,
+        loiter_turn_deg=nan, loiter_steady=nan, loiter_radius_m=nan, loiter_speed=nan,
+        loiter_span_s=nan, centre_en=np.full((n, 2), np.nan),
+    )  # fmt: skip
+    pic = picture(1.7e9, [1, 2], np.array([[0, 3000, 100], [0, -3000, 100]]), np.zeros((n, 3)), [1, 1])
+    post = c.update(pic, f)
+    detection = pic.cls_terms[:, 1, :]  # (rows, KINDS) after the clip
+    assert detection[0, 2] > detection[0, 1] and post[0, 2] > post[0, 1]
+    assert detection[1, 1] - detection[1, 2] > 4.0 and post[1, 1] > 0.9

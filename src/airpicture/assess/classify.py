@@ -14,10 +14,12 @@ track's evidence state (features.py), so it needs no per-track memory of its own
               scan, a flock several: the share of a track's radar detections in which it gated
               more than one plot (crowd) is Beta(1, 1/crowd_p_lone - 1) for one object (clutter)
               and uniform for several (a flock's members come and go). A flock is seen as several
-              objects, each scan as a bird or as flock_size birds, unless (flock_merged_share) the
-              radar merges it into one plot a scan; an aircraft or drone as one object, unless
-              (crowd_share) in formation, a swarm or beside another. So a crowd, however clear,
-              moves drone against bird by at most about log(flock_share / crowd_share).
+              objects, its track's plots echoing a group of its birds each scan (of one of the
+              flock_groups sizes: how big a flock is and how it spreads, no sheet says), unless
+              (flock_merged_share) the radar merges it into one plot a scan (flock_size birds);
+              an aircraft or drone as one object, unless (crowd_share) in formation, a swarm or
+              beside another. So a crowd, however clear, moves drone against bird by at most about
+              log(flock_share / crowd_share).
   kinematics  w * [log c(speed | kind) + log c(height above site | kind) + log p(wander | kind)]
               (wander: how much the heading's turn changes over 10 s; no evidence until known),
               w = min(age / kinematic_tau_s, kinematic_max_looks): the smoothed features of an
@@ -192,6 +194,10 @@ class BayesClassifier:
         )
         self.log_pd_flock = np.where(sheet.radar, np.log(flock), 0.0)  # (S,)
         self.log_miss_flock = np.where(sheet.radar, np.log1p(-flock), 0.0)
+        sizes = np.asarray(self.s.flock_groups, np.float64)[:, None]
+        groups = np.clip(1.0 - (1.0 - sheet.pd[None, :, 2]) ** sizes, self.s.pd_floor, 1.0 - self.s.pd_floor)
+        self.log_pd_groups = np.where(sheet.radar[None, :], np.log(groups), 0.0)  # (G, S)
+        self.log_miss_groups = np.where(sheet.radar[None, :], np.log1p(-groups), 0.0)
         prior = np.array([self.s.prior_aircraft, self.s.prior_drone, self.s.prior_bird])
         self.log_prior = np.log(prior / prior.sum())
         w = self.s.flock_share
@@ -206,6 +212,8 @@ class BayesClassifier:
             log_pd_flock=self.log_pd_flock,
             log_miss_flock=self.log_miss_flock,
             log_flock_share=self.log_flock_share,
+            log_pd_groups=self.log_pd_groups,
+            log_miss_groups=self.log_miss_groups,
             radar=sheet.radar.astype(np.float64),
             crowd_beta=np.array([1.0, 1.0 / self.s.crowd_p_lone - 1.0]),
             log_crowd_share=_shares(self.s.crowd_share),

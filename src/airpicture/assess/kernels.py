@@ -153,8 +153,9 @@ class ClassifyModel(NamedTuple):
     """classify's model, built once (classify.BayesClassifier), S sensors, 3 kinds (KINDS).
 
     log_pd, log_miss (S, 3); log_pd_flock, log_miss_flock (S,); log_flock_share (2,) [lone bird,
-    flock]; radar (S,) 1.0 for a radar (its crowds count), else 0; crowd_beta (2,) the Beta prior
-    of one object's crowded share of detections (several objects': uniform); log_crowd_share (2,)
+    flock]; log_pd_groups, log_miss_groups (G, S) of a group of birds of each flock_groups size;
+    radar (S,) 1.0 for a radar (its crowds count), else 0; crowd_beta (2,) the Beta prior of one
+    object's crowded share of detections (several objects': uniform); log_crowd_share (2,)
     [one, several] of an aircraft or drone; log_merged_share (2,) [resolved, merged] of a flock;
     log_prior (3,);
     plateaus (3, 2, C, 5) per kind [speed, height] C mixture components (log share, lo, hi,
@@ -168,6 +169,8 @@ class ClassifyModel(NamedTuple):
     log_pd_flock: _F
     log_miss_flock: _F
     log_flock_share: _F
+    log_pd_groups: _F
+    log_miss_groups: _F
     radar: _F
     crowd_beta: _F
     log_crowd_share: _F
@@ -522,9 +525,6 @@ def _wander(w, c):
     return np.log(c[0] * _lognormal(w, c[1], c[2]) + (1.0 - c[0]) * _lognormal(w, c[3], c[4]))
 
 
-_LOG2 = float(np.log(2.0))
-
-
 @jit
 def _log_beta_seq(c, n, a, b):
     """log-probability of one sequence of n detections, c of them crowded, when the crowded share
@@ -563,6 +563,9 @@ def _classify(ev_fields, model_fields, res_fields):
     log_flock_share, plateaus, wanders = model.log_flock_share, model.plateaus, model.wanders
     radar, crowd_beta, log_crowd_share = model.radar, model.crowd_beta, model.log_crowd_share
     log_merged_share = model.log_merged_share
+    log_pd_groups, log_miss_groups = model.log_pd_groups, model.log_miss_groups
+    G = log_pd_groups.shape[0]
+    log_g = np.log(float(G))
     kinematic_tau_s, kinematic_max_looks = model.kinematic_tau_s, model.kinematic_max_looks
     log_outlier = model.log_outlier
     llr_clip, unknown_below_p, codes = model.llr_clip, model.unknown_below_p, model.codes
@@ -591,9 +594,16 @@ def _classify(ev_fields, model_fields, res_fields):
         c1 = _log_beta_seq(c, n, crowd_beta[0], crowd_beta[1])
         cs = _log_beta_seq(c, n, 1.0, 1.0)
         alone = np.logaddexp(log_crowd_share[0] + c1, log_crowd_share[1] + cs)
-        # the bird: lone; a flock in resolved plots, each scan seen as a bird or as the flock; a
-        # flock the radar merges into one plot a scan, seen as the flock (flock_size birds)
-        resolved = log_merged_share[0] + cs + np.logaddexp(L[2], a + b) - _LOG2
+        # the bird: lone; a flock in resolved plots, the track's plots echoing a group of its birds
+        # each scan (one of G sizes, as likely); a flock the radar merges into one plot a scan,
+        # seen as the flock (flock_size birds)
+        grouped = -np.inf
+        for g in range(G):
+            lg = 0.0
+            for q in range(S):
+                lg += hits[i, q] * log_pd_groups[g, q] + misses[i, q] * log_miss_groups[g, q]
+            grouped = np.logaddexp(grouped, lg)
+        resolved = log_merged_share[0] + cs + grouped - log_g
         merged = log_merged_share[1] + c1 + (a + b)
         flock = log_flock_share[1] + np.logaddexp(resolved, merged)
         L[2] = np.logaddexp(log_flock_share[0] + L[2] + c1, flock)
