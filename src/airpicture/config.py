@@ -569,6 +569,12 @@ class AssessSettings(BaseModel):
     wander_noise_rad: float = Field(
         default=1.0, gt=0, description="...judged from headings known to this (combined), rad"
     )
+    wander_window_s: float = Field(
+        default=80.0,
+        gt=0,
+        description="...its median over this much of the track's recent flight, s (a turn that starts "
+        "or ends changes the turn for two lags: the window must be long beside them)",
+    )
     history_grace_s: float = Field(
         default=60.0, ge=0, description="a track missing from the picture keeps its history this long, s"
     )

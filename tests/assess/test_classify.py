@@ -220,3 +220,33 @@ def test_a_flock_seen_more_often_than_one_bird_is_not_taken_for_a_drone() -> Non
     detection = pic.cls_terms[:, 1, :]  # (rows, KINDS) after the clip
     assert detection[0, 2] > detection[0, 1] and post[0, 2] > post[0, 1]
     assert detection[1, 1] - detection[1, 2] > 4.0 and post[1, 1] > 0.9
+
+
+def test_a_drone_that_starts_to_circle_does_not_wander(run_movers) -> None:
+    """A fixed-wing drone flies straight for 80 s, then circles at 22 m/s on 300 m: the turn rate
+    steps once, which changes the turn for two 10 s lags. Over a 40 s window that step was most of
+    the samples, and the heading looked like a bird's for 20 s; over wander_window_s it is a third
+    of them, and the median ignores it. A bird's heading keeps wandering."""
+    omega, v, t0 = 22.0 / 300.0, 22.0, 80.0
+
+    def fixed_wing(t: float) -> tuple[np.ndarray, np.ndarray]:
+        if t <= t0:
+            return np.array([-3000.0 + v * t, 500.0, 120.0]), np.array([v, 0.0, 0.0])
+        a = omega * (t - t0)  # a left turn from heading east
+        p = np.array([-3000.0 + v * t0 + 300.0 * np.sin(a), 500.0 + 300.0 * (1 - np.cos(a)), 120.0])
+        return p, np.array([v * np.cos(a), v * np.sin(a), 0.0])
+
+    movers = [
+        (1, fixed_wing, seen(0.9, SR, 31), -1),
+        (2, wandering(8, (1500, -1500, 80), 9.0), seen(0.9, SR, 32), -1),
+    ]
+    pics = run_movers(movers, 200)
+    a = TrackAssessor(SENSORS, SITE, [])
+    wander = []
+    for p in pics:
+        f = a.features.update(p)
+        wander.append(f.wander.copy())
+    w = np.array(wander)  # (time, track)
+    after = w[int(t0) : int(t0) + 60, 0]
+    assert np.all(after < 0.15), after.max()  # over 40 s: 0.29 for 15 s (the step is 0.73 rad a lag)
+    assert np.nanmedian(w[60:, 1]) > 0.4  # the bird

@@ -45,6 +45,7 @@ class TrackAssessor:
             tau_speed_s=self.settings.speed_memory_s,
             wander_lag_s=self.settings.wander_lag_s,
             wander_noise_rad=self.settings.wander_noise_rad,
+            wander_window_s=self.settings.wander_window_s,
             tau_detect_s=self.settings.detect_memory_s,
             grace_s=self.settings.history_grace_s,
             sample_dt_s=self.settings.loiter_sample_s,

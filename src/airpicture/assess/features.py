@@ -154,6 +154,7 @@ class FeatureTable:
         loiter_window_s: float = _DEFAULT.loiter_time_s,
         wander_lag_s: float = _DEFAULT.wander_lag_s,
         wander_noise_rad: float = _DEFAULT.wander_noise_rad,
+        wander_window_s: float = _DEFAULT.wander_window_s,
     ) -> None:
         self.sheet = sheet
         self.frames = sheet.radar_frames()
@@ -164,8 +165,10 @@ class FeatureTable:
         self.sample_dt_s = sample_dt_s
         self.window_s = loiter_window_s
         self.wander_lag = max(1, round(wander_lag_s / sample_dt_s))
-        # the ring holds the loiter window, and at least two wander lags with a few triples
-        self.K = max(int(np.ceil(loiter_window_s / sample_dt_s)) + 3, 2 * self.wander_lag + 4)
+        # the ring holds the loiter window and the wander window (whose median must outvote the two
+        # lags a step of the turn rate fills), and at least two wander lags with a few triples
+        window = max(loiter_window_s, wander_window_s)
+        self.K = max(int(np.ceil(window / sample_dt_s)) + 3, 2 * self.wander_lag + 4)
         S, K = len(sheet.period_s), self.K
         self.slots = SlotTable(grace_s)
         C = self.slots.capacity
