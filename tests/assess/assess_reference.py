@@ -383,8 +383,9 @@ def adsb_silence(c: BayesClassifier, pic: Picture, age_s: FloatArray) -> FloatAr
             continue
         lost, heard = 0.0, False
         for r in c.receivers:
-            e, n, u = geodetic_to_enu(pic.lat[i], pic.lon[i], pic.alt_m[i], r.lat, r.lon, r.alt_m).ravel()
-            reach = 4124.0 * (math.sqrt(10.0) + math.sqrt(max(u, 0.0)))
+            e, n, _ = geodetic_to_enu(pic.lat[i], pic.lon[i], pic.alt_m[i], r.lat, r.lon, r.alt_m).ravel()
+            two_kr = 2 * (4.0 / 3.0) * 6371000.0  # 4/3 Earth; the receiver's mast 10 m up
+            reach = math.sqrt(two_kr * 10.0) + math.sqrt(two_kr * max(pic.alt_m[i] - r.alt_m, 0.0))
             if r.max_range_m is not None:
                 reach = min(reach, r.max_range_m)
             if math.hypot(e, n) <= reach:

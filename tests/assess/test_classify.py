@@ -148,7 +148,8 @@ def test_a_track_an_adsb_receiver_in_range_never_heard_is_no_aircraft_it_would_h
     s = AssessSettings()
     rx = {"id": "RX", "kind": "adsb", "lat": SITE["lat"], "lon": SITE["lon"], "alt_m": SITE["alt_m"]}
     lossy = {**rx, "id": "RX2", "p_loss": 0.5, "max_range_m": 5000.0}
-    x = np.array([[1000, 0, 100]] * 4 + [[30000, 0, 0], [30000, 0, 3000]])
+    # 60 km off the tangent plane drops 282 m below it: the ground there
+    x = np.array([[1000, 0, 100]] * 4 + [[60000, 0, -280], [60000, 0, 3000]])
     pic = picture(1.7e9, list(range(6)), x, np.zeros((6, 3)), [4] * 6)
     pic.ident = np.array([-1, icao_ident("3944f5"), remoteid_ident("1581F4XYZ"), -1, -1, -1])
     pic.mode_c = np.array([False, False, False, True, False, False])
@@ -157,7 +158,7 @@ def test_a_track_an_adsb_receiver_in_range_never_heard_is_no_aircraft_it_would_h
     out = adsb_silence(pic, age, c.receivers, s.adsb_unheard_share)
     q = np.log(s.adsb_unheard_share)
     # heard nothing: an aircraft only if unequipped; an identity or a transponder's altitude: no
-    # silence; 30 km off at the ground is beyond the radio horizon of a 10 m mast, at 3 km it is not
+    # silence; 60 km off at the ground is beyond the radio horizon of a 10 m mast, 3 km up it is not
     np.testing.assert_allclose(out, [q, 0, 0, 0, 0, q], atol=1e-9)
     # a lossy receiver: a young track may not have been heard yet; beyond its range nothing counts
     c2 = BayesClassifier(SensorSheet.from_specs(load_sheets([lossy])), s)

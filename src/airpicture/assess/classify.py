@@ -57,7 +57,7 @@ from airpicture.assess.base import AssessSettings
 from airpicture.assess.features import Features, SensorSheet
 from airpicture.assess.memory import ClassMemory
 from airpicture.geo import geodetic_to_enu
-from airpicture.sensors import AdsbSheet
+from airpicture.sensors import AdsbSheet, radar_horizon
 from airpicture.types import REMOTEID_BIT, BoolArray, FloatArray, IntArray, ObjectClass, Picture
 
 #: The kinds of the likelihood columns, in order: their ObjectClass codes and labels.
@@ -147,8 +147,6 @@ def identity_loglik(
     return out
 
 
-#: 4/3-earth radio horizon, m per sqrt(m) of height: d = 4124 (sqrt(h_receiver) + sqrt(h_target))
-_HORIZON_M = 4124.0
 #: the receiver's antenna above the ground its sheet's altitude gives, m (a mast; not in the sheet)
 _MAST_M = 10.0
 
@@ -165,17 +163,17 @@ def adsb_silence(
     if not receivers or not silent.any():
         return out
     lost_log = np.zeros(len(pic))  # log P(every broadcast lost | equipped), over the receivers
-    heard = np.zeros(len(pic), bool)
+    in_reach = np.zeros(len(pic), bool)
     for r in receivers:
         enu = geodetic_to_enu(pic.lat, pic.lon, pic.alt_m, r.lat, r.lon, r.alt_m).reshape(-1, 3)
-        horizon = _HORIZON_M * (np.sqrt(_MAST_M) + np.sqrt(np.maximum(enu[:, 2], 0.0)))
+        horizon = radar_horizon(np.asarray(pic.alt_m, float) - r.alt_m, _MAST_M)
         reach = horizon if r.max_range_m is None else np.minimum(horizon, r.max_range_m)
         covered = np.hypot(enu[:, 0], enu[:, 1]) <= reach
-        heard |= covered
+        in_reach |= covered
         n_sent = np.maximum(age_s, 0.0) / r.update_period_s
         lost_log += np.where(covered, n_sent * np.log(max(r.p_loss, 1e-12)), 0.0)
-    q = unheard_share
-    out[silent & heard] = np.logaddexp(np.log(q), np.log1p(-q) + lost_log)[silent & heard] if q < 1 else 0.0
+    q, judged = unheard_share, silent & in_reach
+    out[judged] = np.logaddexp(np.log(q), np.log1p(-q) + lost_log[judged]) if q < 1 else 0.0
     return out
 
 
