@@ -171,6 +171,7 @@ class ReferenceFeatureTable(FeatureTable):
             dt=dt,
             age_s=t - self.first_s,
             speed=self.speed_ew.copy(),
+            speed_sd=speed_sd(pic),
             height=height,
             height_ok=height_ok,
             wander=self._wander(),
@@ -297,16 +298,32 @@ def wander_logpdf(
     return np.where(np.isnan(w), 0.0, ll)
 
 
-def plateau_logc(v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float) -> FloatArray:
-    """Log compatibility: 0 on [lo, hi], half-Gaussian fall-off outside."""
-    below = np.maximum(lo - v, 0.0) / s_lo
-    above = np.maximum(v - hi, 0.0) / s_hi
+def speed_sd(pic: Picture) -> FloatArray:
+    """(N,) standard deviation of each row's speed: sqrt(u' P_v u), u the unit velocity (first
+    order); at rest, of either velocity component."""
+    v, Pv = pic.x[:, 3:5], pic.P[:, 3:5, 3:5]
+    norm = np.linalg.norm(v, axis=1, keepdims=True)
+    u = v / np.maximum(norm, 1e-12)
+    along = np.einsum("ni,nij,nj->n", u, Pv, u)
+    rest = 0.5 * (Pv[:, 0, 0] + Pv[:, 1, 1])
+    return np.sqrt(np.maximum(np.where(norm[:, 0] ** 2 < 1e-6, rest, along), 0.0))
+
+
+def plateau_logc(
+    v: FloatArray, lo: float, hi: float, s_lo: float, s_hi: float, sd: FloatArray | float = 0.0
+) -> FloatArray:
+    """Log compatibility: 0 on [lo, hi], half-Gaussian fall-off outside, each fall-off's sigma
+    at least the estimate's error sd."""
+    below = np.maximum(lo - v, 0.0) / np.maximum(s_lo, sd)
+    above = np.maximum(v - hi, 0.0) / np.maximum(s_hi, sd)
     return -0.5 * (below**2 + above**2)
 
 
-def mixture_logc(v: FloatArray, comps: tuple[tuple[float, float, float, float, float], ...]) -> FloatArray:
+def mixture_logc(
+    v: FloatArray, comps: tuple[tuple[float, float, float, float, float], ...], sd: FloatArray | float = 0.0
+) -> FloatArray:
     """log sum over the components (share, lo, hi, s_lo, s_hi) of share * compatibility."""
-    return np.logaddexp.reduce([np.log(share) + plateau_logc(v, *p) for share, *p in comps], axis=0)
+    return np.logaddexp.reduce([np.log(share) + plateau_logc(v, *p, sd) for share, *p in comps], axis=0)
 
 
 def kinematic_loglik(f: Features, log_outlier: float) -> FloatArray:
@@ -314,7 +331,7 @@ def kinematic_loglik(f: Features, log_outlier: float) -> FloatArray:
     out = np.zeros((len(f.speed), 3))
     h = np.where(f.height_ok, f.height, 0.0)
     for k, kind in enumerate(KINDS):
-        out[:, k] += np.logaddexp(mixture_logc(f.speed, KINEMATICS["speed"][kind]), log_outlier)
+        out[:, k] += np.logaddexp(mixture_logc(f.speed, KINEMATICS["speed"][kind], f.speed_sd), log_outlier)
         ht = np.logaddexp(mixture_logc(h, KINEMATICS["height"][kind]), log_outlier)
         out[:, k] += np.where(f.height_ok, ht, 0.0)
         out[:, k] += wander_logpdf(f.wander, *WANDER[kind])

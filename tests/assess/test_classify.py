@@ -211,7 +211,8 @@ def test_a_flock_seen_more_often_than_one_bird_is_not_taken_for_a_drone() -> Non
     crowd = np.array([[117.0], [1.0]])
     nan = np.full(n, np.nan)
     f = Features(
-        dt=np.ones(n), age_s=np.full(n, 170.0), speed=np.full(n, 10.0), height=np.full(n, 100.0),
+        dt=np.ones(n), age_s=np.full(n, 170.0), speed=np.full(n, 10.0), speed_sd=np.full(n, 1.0),
+        height=np.full(n, 100.0),
         height_ok=np.ones(n, bool), wander=nan, hits=hits, misses=misses, crowd=crowd,
         loiter_turn_deg=nan, loiter_steady=nan, loiter_radius_m=nan, loiter_speed=nan,
         loiter_span_s=nan, centre_en=np.full((n, 2), np.nan),
@@ -221,6 +222,35 @@ def test_a_flock_seen_more_often_than_one_bird_is_not_taken_for_a_drone() -> Non
     detection = pic.cls_terms[:, 1, :]  # (rows, KINDS) after the clip
     assert detection[0, 2] > detection[0, 1] and post[0, 2] > post[0, 1]
     assert detection[1, 1] - detection[1, 2] > 4.0 and post[1, 1] > 0.9
+
+
+def test_a_speed_estimate_counts_only_as_far_as_its_error_allows() -> None:
+    """A new bird's track whose two first plots say 28 m/s, with the speed sigma of a two-plot
+    start (15 m/s), is not thereby a drone: past 15 m/s a bird's fall-off widens to that error. A
+    settled track (sigma 1 m/s, within the fall-off's own 5) flying 28 m/s is too fast for a bird."""
+    from airpicture.assess.features import Features, SensorSheet
+    from airpicture.sensors import load_sheets
+
+    c = BayesClassifier(SensorSheet.from_specs(load_sheets([SENSORS[1]])), AssessSettings())
+    n = 2
+    nan = np.full(n, np.nan)
+    f = Features(
+        dt=np.zeros(n), age_s=np.zeros(n), speed=np.full(n, 28.0), speed_sd=np.array([15.0, 1.0]),
+        height=np.full(n, 100.0), height_ok=np.ones(n, bool), wander=nan, hits=np.zeros((n, 1)),
+        misses=np.zeros((n, 1)), crowd=np.zeros((n, 1)), loiter_turn_deg=nan, loiter_steady=nan,
+        loiter_radius_m=nan, loiter_speed=nan, loiter_span_s=nan, centre_en=np.full((n, 2), np.nan),
+    )  # fmt: skip
+    pic = picture(1.7e9, [1, 2], np.array([[0, 3000, 100], [0, -3000, 100]]), np.zeros((n, 3)), [1, 1])
+    post = c.update(pic, f)
+    speed = pic.cls_terms[:, 2, :]  # (rows, KINDS): aircraft, drone, bird
+    # the bird's fall-off above 15 m/s: (13 / 15)^2 / 2 nats, against (13 / 5)^2 / 2, each with
+    # the outlier share; a drone's fall-off above 25 m/s (sigma 10) widens the same way
+    q, sd = AssessSettings().kinematic_outlier_p, np.array([15.0, 1.0])
+    bird = np.log(np.exp(-0.5 * (13 / np.maximum(5.0, sd)) ** 2) + q)
+    drone = np.log(np.exp(-0.5 * (3 / np.maximum(10.0, sd)) ** 2) + q)
+    np.testing.assert_allclose(speed[:, 1] - speed[:, 2], drone - bird, rtol=1e-9)
+    assert speed[0, 1] - speed[0, 2] < 0.5 < 2.5 < speed[1, 1] - speed[1, 2]
+    assert post[0, 2] > 10 * post[1, 2]  # the new track stays a bird candidate
 
 
 def test_a_drone_that_starts_to_circle_does_not_wander(run_movers) -> None:

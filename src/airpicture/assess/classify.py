@@ -241,7 +241,7 @@ class BayesClassifier:
         post, cls, p = np.empty((N, 3)), np.empty(N, dtype=np.int8), np.empty(N)
         terms = np.empty((N, len(TERMS) - 1, 3))  # the kernel's; "behaviour" is the memory's
         ev = kernels.ClassifyRows(
-            f.hits, f.misses, f.crowd, f.age_s, f.speed, f.height, f.height_ok, f.wander, ident_ll
+            f.hits, f.misses, f.crowd, f.age_s, f.speed, f.speed_sd, f.height, f.height_ok, f.wander, ident_ll
         )
         kernels.classify(ev, self.model, kernels.ClassifyOutputs(post, cls, p, terms))
         # the memory's evidence went in with the identity's: shown as its own term

@@ -111,6 +111,7 @@ class Features:
 
     dt : (N,) s since the track's previous picture (0 for a new track); age_s : (N,)
     speed, height (above the site), height_ok (vertical sigma small enough to trust),
+    speed_sd : (N,) the standard deviation of the track's speed now (its velocity covariance), m/s;
     wander : (N,) median change of the turn over wander_lag_s, rad (NaN: not enough moving samples);
     hits, misses : (N, S) detections and missed scans per sensor (faded with tau_detect_s);
     crowd : (N, S) the detections among hits in which the track gated more than one plot;
@@ -121,6 +122,7 @@ class Features:
     dt: FloatArray
     age_s: FloatArray
     speed: FloatArray
+    speed_sd: FloatArray
     height: FloatArray
     height_ok: BoolArray
     wander: FloatArray
@@ -242,7 +244,7 @@ class FeatureTable:
         if self.history.first_s is not self.first_s:  # the slots grew: new arrays
             self.history = self._history()
         N, S = len(ids), len(self.sheet.period_s)
-        out = np.empty((10, N))
+        out = np.empty((11, N))
         height_ok = np.empty(N, dtype=bool)
         hits, misses, crowd, centre = np.empty((N, S)), np.empty((N, S)), np.empty((N, S)), np.empty((N, 2))
         rows_in = kernels.PictureRows(
@@ -261,11 +263,12 @@ class FeatureTable:
         )
         res = kernels.FeatureOutputs(out, height_ok, hits, misses, crowd, centre)
         kernels.update_features(t, rows_in, self.history, self.tuning, res)
-        dt, age_s, speed, height, wander, turn, steady, radius, loiter_speed, span = out
+        dt, age_s, speed, height, wander, turn, steady, radius, loiter_speed, span, speed_sd = out
         return Features(
             dt=dt,
             age_s=age_s,
             speed=speed,
+            speed_sd=speed_sd,
             height=height,
             height_ok=height_ok,
             wander=wander,

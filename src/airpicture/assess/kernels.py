@@ -122,8 +122,8 @@ class FeatureTuning(NamedTuple):
 
 
 class FeatureOutputs(NamedTuple):
-    """What update_features writes per row (N rows, S sensors): out (10, N) [dt, age, speed,
-    height, wander, turn, steady, radius, loiter speed, span]; height_ok (N,) bool; hits, misses,
+    """What update_features writes per row (N rows, S sensors): out (11, N) [dt, age, speed,
+    height, wander, turn, steady, radius, loiter speed, span, speed sd]; height_ok (N,) bool; hits, misses,
     crowd (N, S); centre (N, 2) [e n] of the loiter window."""
 
     out: _F
@@ -136,13 +136,15 @@ class FeatureOutputs(NamedTuple):
 
 class ClassifyRows(NamedTuple):
     """classify's evidence per row (N rows, S sensors): hits, misses, crowd (N, S); age, speed,
-    height (above the site), wander (N,); height_ok (N,) bool; ident_ll (N, 3) identity evidence."""
+    speed_sd, height (above the site), wander (N,); height_ok (N,) bool; ident_ll (N, 3) identity
+    evidence."""
 
     hits: _F
     misses: _F
     crowd: _F
     age: _F
     speed: _F
+    speed_sd: _F
     height: _F
     height_ok: _B
     wander: _F
@@ -443,6 +445,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
         height = alt[i] - site_alt
         height_ok[i] = np.isfinite(height) and np.sqrt(np.abs(P[i, 2, 2])) < 150.0
         out[0, i], out[1, i], out[2, i], out[3, i] = dt, t - first_s[s], speed_ew[s], height
+        out[10, i] = _speed_sd(ve, vn, P[i])
         out[4, i] = _wander_stat(
             ring_t[s], ring_turn[s], ring_psi_sd[s], ring_head[s], tuning.wander_lag, tuning.wander_noise_rad,
             sample_dt_s, buf,
@@ -457,6 +460,17 @@ def _heading_sd(ve, vn, P):
     P[3:5, 3:5] (first order)."""
     s2 = ve * ve + vn * vn
     var = (vn * vn * P[3, 3] + ve * ve * P[4, 4] - 2.0 * ve * vn * P[3, 4]) / (s2 * s2)
+    return np.sqrt(_max(var, 0.0))
+
+
+@jit
+def _speed_sd(ve, vn, P):
+    """Standard deviation (m/s) of the speed hypot(ve, vn), from the velocity covariance
+    P[3:5, 3:5]: along the velocity (first order); at rest, of either component."""
+    s2 = ve * ve + vn * vn
+    if s2 < 1e-6:
+        return np.sqrt(_max(0.5 * (P[3, 3] + P[4, 4]), 0.0))
+    var = (ve * ve * P[3, 3] + vn * vn * P[4, 4] + 2.0 * ve * vn * P[3, 4]) / s2
     return np.sqrt(_max(var, 0.0))
 
 
@@ -499,13 +513,18 @@ def _plateau(v, c):
 
 
 @jit
-def _mixture(v, comps):
+def _mixture(v, comps, sd):
     """log sum_c share_c * exp(_plateau(v, c)) over comps (C, 5) [log share, lo, hi, sigma lo,
-    sigma hi]; a component of log share -inf adds nothing."""
+    sigma hi], of an estimate v whose error has standard deviation sd: a fall-off's sigma already
+    holds a settled track's error (KINEMATICS), so it widens to sd where sd is larger (a new or
+    manoeuvring track's estimate). A component of log share -inf adds nothing."""
     out = -np.inf
-    for c in range(comps.shape[0]):
-        if comps[c, 0] > -np.inf:
-            out = np.logaddexp(out, comps[c, 0] + _plateau(v, comps[c, 1:]))
+    c = np.empty(4)
+    for j in range(comps.shape[0]):
+        if comps[j, 0] > -np.inf:
+            c[0], c[1] = comps[j, 1], comps[j, 2]
+            c[2], c[3] = _max(comps[j, 3], sd), _max(comps[j, 4], sd)
+            out = np.logaddexp(out, comps[j, 0] + _plateau(v, c))
     return out
 
 
@@ -557,7 +576,7 @@ def _classify(ev_fields, model_fields, res_fields):
     """classify, compiled: its records come as plain tuples (see Records above)."""
     ev, model, res = ClassifyRows(*ev_fields), ClassifyModel(*model_fields), ClassifyOutputs(*res_fields)
     hits, misses, crowd, age, speed, height = ev.hits, ev.misses, ev.crowd, ev.age, ev.speed, ev.height
-    height_ok, wander, ident_ll = ev.height_ok, ev.wander, ev.ident_ll
+    speed_sd, height_ok, wander, ident_ll = ev.speed_sd, ev.height_ok, ev.wander, ev.ident_ll
     log_pd, log_miss, log_prior = model.log_pd, model.log_miss, model.log_prior
     log_pd_flock, log_miss_flock = model.log_pd_flock, model.log_miss_flock
     log_flock_share, plateaus, wanders = model.log_flock_share, model.plateaus, model.wanders
@@ -615,8 +634,8 @@ def _classify(ev_fields, model_fields, res_fields):
         h = height[i] if height_ok[i] else 0.0
         for k in range(3):
             # a wrong value now and then (outlier share): one implausible look is bounded
-            sp = np.logaddexp(_mixture(speed[i], plateaus[k, 0]), log_outlier)
-            ht = np.logaddexp(_mixture(h, plateaus[k, 1]), log_outlier) if height_ok[i] else 0.0
+            sp = np.logaddexp(_mixture(speed[i], plateaus[k, 0], speed_sd[i]), log_outlier)
+            ht = np.logaddexp(_mixture(h, plateaus[k, 1], 0.0), log_outlier) if height_ok[i] else 0.0
             wd = _wander(wander[i], wanders[k])
             det = _max(L[k] - top, -llr_clip)
             logp[k] = (log_prior[k] + det) + looks * (sp + ht + wd) + ident_ll[i, k]
