@@ -549,7 +549,9 @@ class AssessSettings(BaseModel):
         description="no sensor is certain to see or miss anything: caps one plot's weight",
     )
     kinematic_tau_s: float = Field(
-        default=8.0, gt=0, description="smoothed kinematics are worth one look per this age, s"
+        default=8.0,
+        gt=0,
+        description="smoothed kinematics are worth one look per this age (none at birth), s",
     )
     kinematic_max_looks: float = Field(default=3.0, ge=0, description="...up to this many looks")
     kinematic_outlier_p: float = Field(

@@ -423,7 +423,7 @@ def posterior(
 ) -> FloatArray:
     """BayesClassifier.update's posterior (N, 3) over KINDS; memory: the evidence of its
     ClassMemory (memory.py, plain numpy, not a kernel's), added as it is."""
-    looks = np.minimum(1.0 + f.age_s / c.s.kinematic_tau_s, c.s.kinematic_max_looks)
+    looks = np.minimum(f.age_s / c.s.kinematic_tau_s, c.s.kinematic_max_looks)
     kin = kinematic_loglik(f, np.log(c.s.kinematic_outlier_p))
     logp = c.log_prior + detection_loglik(c, f) + looks[:, None] * kin
     logp += identity_loglik(ident, mode_c, c.s, uav)

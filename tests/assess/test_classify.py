@@ -225,9 +225,10 @@ def test_a_flock_seen_more_often_than_one_bird_is_not_taken_for_a_drone() -> Non
 
 
 def test_a_speed_estimate_counts_only_as_far_as_its_error_allows() -> None:
-    """A new bird's track whose two first plots say 28 m/s, with the speed sigma of a two-plot
-    start (15 m/s), is not thereby a drone: past 15 m/s a bird's fall-off widens to that error. A
-    settled track (sigma 1 m/s, within the fall-off's own 5) flying 28 m/s is too fast for a bird."""
+    """A new bird's track whose first plots say 28 m/s, with the speed sigma of a few-plot start
+    (15 m/s), is not thereby a drone: past 15 m/s a bird's fall-off widens to that error. A settled
+    track (sigma 1 m/s, within the fall-off's own 5) flying 28 m/s is too fast for a bird. Both are
+    kinematic_tau_s old, one look (at birth, none)."""
     from airpicture.assess.features import Features, SensorSheet
     from airpicture.sensors import load_sheets
 
@@ -235,7 +236,7 @@ def test_a_speed_estimate_counts_only_as_far_as_its_error_allows() -> None:
     n = 2
     nan = np.full(n, np.nan)
     f = Features(
-        dt=np.zeros(n), age_s=np.zeros(n), speed=np.full(n, 28.0), speed_sd=np.array([15.0, 1.0]),
+        dt=np.zeros(n), age_s=np.full(n, 8.0), speed=np.full(n, 28.0), speed_sd=np.array([15.0, 1.0]),
         height=np.full(n, 100.0), height_ok=np.ones(n, bool), wander=nan, hits=np.zeros((n, 1)),
         misses=np.zeros((n, 1)), crowd=np.zeros((n, 1)), loiter_turn_deg=nan, loiter_steady=nan,
         loiter_radius_m=nan, loiter_speed=nan, loiter_span_s=nan, centre_en=np.full((n, 2), np.nan),
@@ -251,6 +252,11 @@ def test_a_speed_estimate_counts_only_as_far_as_its_error_allows() -> None:
     np.testing.assert_allclose(speed[:, 1] - speed[:, 2], drone - bird, rtol=1e-9)
     assert speed[0, 1] - speed[0, 2] < 0.5 < 2.5 < speed[1, 1] - speed[1, 2]
     assert post[0, 2] > 10 * post[1, 2]  # the new track stays a bird candidate
+    # at birth its kinematics are the confirming plots': no look
+    f.age_s[:] = 0.0
+    pic = picture(1.7e9 + 1, [3, 4], np.array([[0, 3000, 100], [0, -3000, 100]]), np.zeros((n, 3)), [1, 1])
+    c.update(pic, f)
+    assert np.all(pic.cls_terms[:, 2:5, :] == 0.0)
 
 
 def test_a_drone_that_starts_to_circle_does_not_wander(run_movers) -> None:

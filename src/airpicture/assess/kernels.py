@@ -630,7 +630,9 @@ def _classify(ev_fields, model_fields, res_fields):
         L[1] += alone
         top = _max(_max(L[0], L[1]), L[2])
         # kinematics, worth a few looks (wander is NaN, no evidence, until its ring holds enough)
-        looks = _min(1.0 + age[i] / kinematic_tau_s, kinematic_max_looks)  # a new track's state is a look
+        # a look per kinematic_tau_s of age: a new track's state is made of the plots that got it
+        # confirmed (a flock's two birds can make a 60 m/s start), no look yet, as they are no hits
+        looks = _min(age[i] / kinematic_tau_s, kinematic_max_looks)
         h = height[i] if height_ok[i] else 0.0
         for k in range(3):
             # a wrong value now and then (outlier share): one implausible look is bounded
