@@ -30,7 +30,8 @@ track's evidence state (features.py), so it needs no per-track memory of its own
               aircraft at 20 m/s is a rotorcraft's, a tenth of the traffic). A track's speed or
               height is now and then wrong (a clutter plot or a flock member taken in): with
               kinematic_outlier_p, c never falls below that share, so one implausible value is
-              worth ~4.6 nats a look, not hundreds.
+              worth ~4.6 nats a look, not hundreds. A speed's fall-off is at least the track's
+              own speed sigma (features.speed_sd): a new track's first plots say little.
   identity    an ICAO address adds ident_weight to aircraft, a Remote ID to drone; a transponder
               altitude (Mode C) without Remote ID adds mode_c_weight to aircraft. And silence: a
               track without either, within an ADS-B receiver's range and radio horizon, is an

@@ -504,27 +504,24 @@ def _wander_stat(ring_t, ring_turn, ring_psi_sd, head, lag, noise_max, sample_dt
 
 
 @jit
-def _plateau(v, c):
+def _plateau(v, c, sd):
     """Log compatibility of v with c = (lo, hi, sigma below lo, sigma above hi): 0 on [lo, hi],
-    half-Gaussian fall-off outside."""
-    below = _max(c[0] - v, 0.0) / c[2]
-    above = _max(v - c[1], 0.0) / c[3]
+    half-Gaussian fall-off outside, each sigma at least sd."""
+    below = _max(c[0] - v, 0.0) / _max(c[2], sd)
+    above = _max(v - c[1], 0.0) / _max(c[3], sd)
     return -0.5 * (below * below + above * above)
 
 
 @jit
 def _mixture(v, comps, sd):
-    """log sum_c share_c * exp(_plateau(v, c)) over comps (C, 5) [log share, lo, hi, sigma lo,
+    """log sum_c share_c * exp(_plateau(v, c, sd)) over comps (C, 5) [log share, lo, hi, sigma lo,
     sigma hi], of an estimate v whose error has standard deviation sd: a fall-off's sigma already
     holds a settled track's error (KINEMATICS), so it widens to sd where sd is larger (a new or
     manoeuvring track's estimate). A component of log share -inf adds nothing."""
     out = -np.inf
-    c = np.empty(4)
     for j in range(comps.shape[0]):
         if comps[j, 0] > -np.inf:
-            c[0], c[1] = comps[j, 1], comps[j, 2]
-            c[2], c[3] = _max(comps[j, 3], sd), _max(comps[j, 4], sd)
-            out = np.logaddexp(out, comps[j, 0] + _plateau(v, c))
+            out = np.logaddexp(out, comps[j, 0] + _plateau(v, comps[j, 1:], sd))
     return out
 
 
