@@ -618,7 +618,8 @@ class AssessSettings(BaseModel):
         default=0.8,
         ge=0,
         le=1,
-        description="a track shown as one kind is shown as another once that kind is this probable",
+        description="a track shown as one kind is shown as another once that kind is this probable, "
+        "or once its own kind is no more probable than 1 - this",
     )
     class_memory_s: float = Field(
         default=30.0,

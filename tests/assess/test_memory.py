@@ -5,6 +5,7 @@ import numpy as np
 
 from airpicture.assess import AssessSettings, TrackAssessor
 from airpicture.assess.memory import BIRD, DRONE
+from airpicture.types import Picture
 from conftest import SENSORS, SITE, only, straight, wandering
 
 SR = 2
@@ -61,10 +62,18 @@ def test_company_counts_against_a_drone_and_a_young_track_takes_its_flocks_class
     assert (old[:, DRONE] < 0).all()
 
 
+def _lone_track(t: float) -> Picture:
+    """A picture of one track (id 7), for the class memory alone."""
+    return Picture(time_s=t, track=np.array([7]), x=np.zeros((1, 6)), P=np.zeros((1, 6, 6)),
+                   lat=np.zeros(1), lon=np.zeros(1), alt_m=np.zeros(1), cls=np.zeros(1, np.int8),
+                   cls_p=np.zeros(1), ident=np.array([-1]), sensors=np.array([2]),
+                   last_update_s=np.array([t]), integrity=np.zeros(1, np.int8),
+                   mode_c=np.zeros(1, bool))  # fmt: skip
+
+
 def test_the_class_shown_does_not_flip_on_a_near_tie() -> None:
     """A posterior that swings around 50/50 drone/bird shows one class, not one a scan."""
     from airpicture.assess.memory import ClassMemory
-    from airpicture.types import Picture
 
     s = AssessSettings()
     m = ClassMemory(s, np.log(np.full(3, 1 / 3)))
@@ -72,17 +81,40 @@ def test_the_class_shown_does_not_flip_on_a_near_tie() -> None:
     for k in range(120):
         pd = 0.45 + 0.1 * (k % 2)  # drone 0.45, 0.55, 0.45, ...
         post = np.array([[0.01, pd, 0.99 - pd]])
-        pic = Picture(time_s=1.7e9 + k, track=np.array([7]), x=np.zeros((1, 6)), P=np.zeros((1, 6, 6)),
-                      lat=np.zeros(1), lon=np.zeros(1), alt_m=np.zeros(1), cls=np.zeros(1, np.int8),
-                      cls_p=np.zeros(1), ident=np.array([-1]), sensors=np.array([2]),
-                      last_update_s=np.array([1.7e9 + k]), integrity=np.zeros(1, np.int8),
-                      mode_c=np.zeros(1, bool))  # fmt: skip
+        pic = _lone_track(1.7e9 + k)
         m.assign(pic)
         cls, p = m.show(pic.time_s, post)
         shown.append(int(cls[0]))
         assert 0.0 <= p[0] <= 1.0
     changes = sum(a != b for a, b in zip(shown[1:], shown[:-1], strict=True))
     assert changes <= 1  # unknown -> a class at most once; never back and forth
+
+
+def test_a_class_nobody_believes_is_not_held() -> None:
+    """Hysteresis holds a class the evidence has left only while it stays plausible: a track shown
+    bird whose evidence turns to aircraft / drone near a tie (neither reaching class_switch_p) is
+    no longer shown bird once bird is below 1 - class_switch_p (here it goes unknown, then
+    drone once that reaches unknown_below_p)."""
+    from airpicture.assess.memory import ClassMemory
+    from airpicture.types import ObjectClass
+
+    s = AssessSettings()
+    m = ClassMemory(s, np.log(np.full(3, 1 / 3)))
+    shown, p_shown = [], []
+    for k in range(200):
+        post = np.array([[0.02, 0.03, 0.95]]) if k < 60 else np.array([[0.5, 0.49, 0.01]])
+        if k >= 150:
+            post = np.array([[0.3, 0.69, 0.01]])
+        pic = _lone_track(1.7e9 + k)
+        m.assign(pic)
+        cls, p = m.show(pic.time_s, post)
+        shown.append(int(cls[0]))
+        p_shown.append(float(p[0]))
+    assert shown[59] == ObjectClass.BIRD
+    bird_rows = [p for c, p in zip(shown, p_shown, strict=True) if c == ObjectClass.BIRD]
+    assert min(bird_rows) > 1.0 - s.class_switch_p - 0.05  # never shown bird at P(bird) ~ 0
+    assert ObjectClass.UNKNOWN in shown[60:150]  # aircraft 0.5 / drone 0.49: no kind named
+    assert shown[-1] == ObjectClass.DRONE  # 0.69: above unknown_below_p, below class_switch_p
 
 
 def test_a_track_picked_up_again_takes_its_lost_predecessors_evidence(run_movers) -> None:

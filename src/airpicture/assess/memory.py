@@ -30,9 +30,11 @@ class ClassMemory:
     bird as a drone). Its probability, the softmax of that average, is the one shown. And it has
     hysteresis: a track shown as one kind is shown as another only once that kind's averaged
     probability reaches switch_p; until then it keeps its class, with that class's own
-    probability. A track shown "unknown" takes the best kind once its averaged probability
-    reaches unknown_below_p. Without these, a track whose evidence hovers near a tie (a hovering
-    drone and a bird seen with equal Pd) flips on every scan. The alert rules read the posterior
+    probability, unless that falls to 1 - switch_p: a class nobody believes is not held (it is
+    then shown the best kind, or "unknown" below unknown_below_p). A track shown "unknown" takes
+    the best kind once its averaged probability reaches unknown_below_p. Without these, a track
+    whose evidence hovers near a tie (a hovering drone and a bird seen with equal Pd) flips on
+    every scan. The alert rules read the posterior
     itself: they must not wait for an average.
 
     Formation: objects that fly together, close and at the same velocity, are of one kind (a
@@ -185,8 +187,13 @@ class ClassMemory:
         best = np.argmax(sm, axis=1)
         p_best = sm[np.arange(N), best]
         prev = np.where(known, self.kind[rows], -1)
-        switch = np.where(prev >= 0, p_best >= s.class_switch_p, p_best >= s.unknown_below_p)
-        kind = np.where((best == prev) | switch, best, prev)
+        p_prev = sm[np.arange(N), np.maximum(prev, 0)]
+        # a kind shown is left for a kind as probable as switch_p, or once it is itself no more
+        # probable than 1 - switch_p: then for the best kind, or unknown if none is probable
+        named = np.where(p_best >= s.unknown_below_p, best, -1)
+        held = np.where(p_prev <= 1.0 - s.class_switch_p, named, prev)
+        left = np.where(p_best >= s.class_switch_p, best, held)
+        kind = np.where(best == prev, best, np.where(prev >= 0, left, named))
         self.kind[rows], self.post[rows], self.avg[rows] = kind, post, avg
         self.since[rows], self.last[rows] = since, t
         unknown = int(ObjectClass.UNKNOWN)
