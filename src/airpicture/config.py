@@ -666,7 +666,12 @@ class AssessSettings(BaseModel):
     alert_drone_p: float = Field(
         default=0.97, ge=0, le=1, description="drone probability that makes a track alertable"
     )
-    keep_drone_p: float = Field(default=0.6, ge=0, le=1, description="...and that keeps it alertable")
+    keep_drone_p: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="...and that keeps it alertable (its raised alerts; a new one needs alert_drone_p)",
+    )
     units: Units = Field(
         default="metric",
         description="units of alert texts and of the console's labels, track list and panel: "

@@ -133,6 +133,27 @@ def test_a_track_faster_than_a_drone_does_not_alert(run_movers) -> None:
     assert cleared and "faster than a drone flies" in cleared[0].message
 
 
+def test_a_new_alert_needs_the_confidence_an_alert_needs(run_movers) -> None:
+    """keep_drone_p keeps a raised alert; it does not raise new ones. A drone track believed at
+    0.99 for its first 60 s (a predicted entry is raised) falls to P 0.9 before it enters the zone
+    at t = 100 s: the predicted entry is kept (not cleared), but no zone entry is raised until P
+    is back at 0.99 (t = 140 s)."""
+    rules = AlertRules([ZONE], SITE["alt_m"], AssessSettings())
+    features = FeatureTable(SensorSheet.from_specs(load_sheets(SENSORS)), SITE)
+    steps = []
+    pics = run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(1.0, 3), -1)], 180)
+    t0 = pics[0].time_s
+    for p in pics:
+        p_drone = 0.9 if 60 <= p.time_s - t0 < 140 else 0.99
+        post = np.tile([0.0, p_drone, 1.0 - p_drone], (len(p), 1))
+        steps += rules.update(p, features.update(p), post)
+    pred, entry = raised(steps, "predicted_entry"), raised(steps, "zone_entry")
+    assert len(pred) == 1 and pred[0].time_s - t0 < 60
+    assert not [a for a in steps if a.alert == pred[0].alert and a.state == "cleared"]
+    assert [a for a in steps if a.alert == pred[0].alert and a.state == "updated" and a.time_s - t0 > 100]
+    assert len(entry) == 1 and 140 <= entry[0].time_s - t0 <= 142
+
+
 def test_track_on_the_boundary_does_not_flap(run_movers) -> None:
     w = 2 * np.pi / 60.0
 
