@@ -86,11 +86,12 @@ def predicted(cols: TrackColumns, rows: IntArray, t: float | FloatArray) -> tupl
 
 
 def duplicates(
-    cols: TrackColumns, rows: IntArray, t: float, reach_m: float, gate: float
+    cols: TrackColumns, rows: IntArray, t: float, reach_m: float, gate: float, revisit: FloatArray
 ) -> tuple[IntArray, IntArray]:
     """Pairs (a, b), a < b, indices into rows, of tracks whose predicted positions at t are within
-    reach_m of each other (horizontal), whose identities do not differ and whose 6-D predicted
-    states agree within the chi-square gate: d^T (Pa + Pb)^-1 d < gate."""
+    reach_m of each other (horizontal), whose identities do not differ, that no sensor last
+    measured in one scan (|t_seen a - t_seen b| < revisit / 2; a row is not two objects) and whose
+    6-D predicted states agree within the chi-square gate: d^T (Pa + Pb)^-1 d < gate."""
     x, P = predicted(cols, rows, t)
     pairs = cKDTree(x[:, :2]).query_pairs(r=reach_m, output_type="ndarray")
     if len(pairs) == 0:
@@ -98,6 +99,9 @@ def duplicates(
     a, b = pairs[:, 0], pairs[:, 1]
     ia, ib = cols.ident[rows[a]], cols.ident[rows[b]]
     ok = (ia < 0) | (ib < 0) | (ia == ib)
+    gap = np.abs(cols.t_seen[rows[a]] - cols.t_seen[rows[b]])  # NaN where a sensor never measured one
+    one_scan = (gap < 0.5 * revisit).any(axis=1) & (rows[a] != rows[b])
+    ok &= ~one_scan
     a, b = a[ok], b[ok]
     d = x[a] - x[b]
     d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(P[a] + P[b]), d) if len(a) else np.zeros(0)

@@ -281,14 +281,14 @@ class Spies:
         self.seen["dropped"] += int(drop.sum())
         self.seen["lost"] += lost
 
-    def duplicates(self, out, cols, rows, t, reach_m, gate, accel2, live: Any) -> None:
-        a, b = oracle_manage.duplicates(cols, rows, t, reach_m, gate)
+    def duplicates(self, out, cols, rows, t, reach_m, gate, accel2, revisit, live: Any) -> None:
+        a, b = oracle_manage.duplicates(cols, rows, t, reach_m, gate, revisit)
         got = set(zip(out[0].tolist(), out[1].tolist(), strict=True))
         assert got == set(zip(a.tolist(), b.tolist(), strict=True))
         # real tracks seldom have a duplicate: each track and a copy of it, which must pair
         twin = np.concatenate([rows, rows])
-        ta, tb = self.kernels["duplicates"](cols, twin, t, reach_m, gate, accel2)
-        a, b = oracle_manage.duplicates(cols, twin, t, reach_m, gate)
+        ta, tb = self.kernels["duplicates"](cols, twin, t, reach_m, gate, accel2, revisit)
+        a, b = oracle_manage.duplicates(cols, twin, t, reach_m, gate, revisit)
         got = set(zip(ta.tolist(), tb.tolist(), strict=True))
         assert got == set(zip(a.tolist(), b.tolist(), strict=True))
         assert {(i, i + len(rows)) for i in range(len(rows))} <= got

@@ -182,8 +182,9 @@ def test_predicted_and_duplicates_equal_the_oracle(paris: Scenario) -> None:
         np.testing.assert_allclose(Pa, Pb, rtol=1e-12, atol=1e-9)
         # a copy of each track next to itself: every track is its own duplicate
         twin = np.concatenate([rows, rows])
-        a, b = manage.duplicates(tb.cols, twin, t, TS.merge_reach_m, GATES[6], trk.motion.accel2)
-        ra, rb = oracle_manage.duplicates(tb.cols, twin, t, TS.merge_reach_m, GATES[6])
+        revisit = trk._looks[0]
+        a, b = manage.duplicates(tb.cols, twin, t, TS.merge_reach_m, GATES[6], trk.motion.accel2, revisit)
+        ra, rb = oracle_manage.duplicates(tb.cols, twin, t, TS.merge_reach_m, GATES[6], revisit)
         got = set(zip(a.tolist(), b.tolist(), strict=True))
         assert got == set(zip(ra.tolist(), rb.tolist(), strict=True))
         assert {(i, i + len(rows)) for i in range(len(rows))} <= got

@@ -71,15 +71,18 @@ def _judge(cols_f, rows, t, looks, limits):
     return confirm, drop, lost
 
 
-def duplicates(cols, rows, t, reach_m, gate, accel2):
+def duplicates(cols, rows, t, reach_m, gate, accel2, revisit):
     """Pairs (a, b), a < b, indices into rows, of tracks within reach_m of each other at time t
-    whose identities do not differ and whose 6-D states agree within the chi-square gate."""
+    whose identities do not differ, whose 6-D states agree within the chi-square gate, and that
+    were not last measured in one scan of a sensor (revisit (S,) its period, s): a sensor gives an
+    object one measurement a scan, so two tracks it measured in one scan are two objects (a
+    flock's birds, which share a velocity and fly tens of metres apart)."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
-    return _duplicates(cols[:], rows, t, reach_m, gate, accel2)
+    return _duplicates(cols[:], rows, t, reach_m, gate, accel2, revisit)
 
 
 @jit
-def _duplicates(cols_f, rows, t, reach_m, gate, accel2):
+def _duplicates(cols_f, rows, t, reach_m, gate, accel2, revisit):
     cols = TrackColumns(*cols_f)
     K = rows.shape[0]
     pos = np.empty((K, 2))  # the mean alone first: few tracks have a neighbour to compare
@@ -98,6 +101,11 @@ def _duplicates(cols_f, rows, t, reach_m, gate, accel2):
             continue
         ra, rb = rows[a], rows[b]
         if cols.ident[ra] >= 0 and cols.ident[rb] >= 0 and cols.ident[ra] != cols.ident[rb]:
+            continue
+        one_scan = False  # NaN (a sensor that never measured one of them) compares False
+        for s in range(revisit.shape[0]):
+            one_scan |= abs(cols.t_seen[ra, s] - cols.t_seen[rb, s]) < 0.5 * revisit[s]
+        if one_scan and ra != rb:
             continue
         predict_combined(cols.xc[ra], cols.Pc[ra], cols.mu[ra], t - cols.t[ra], accel2, xa, Pa)
         predict_combined(cols.xc[rb], cols.Pc[rb], cols.mu[rb], t - cols.t[rb], accel2, xb, Pb)
@@ -122,7 +130,12 @@ def stitch(
     """A newly confirmed track that continues a lost one (confirmed, unpublished after misses:
     below settings.p_still_there; its prediction gating the new track's position) takes over the
     lost track's id, so an object keeps one identity across a manoeuvre the filter could not
-    follow. gates: gate.gate_table(settings.p_gate). Returns how many."""
+    follow. The new track must also be reachable at its own speed: from the lost track's last
+    estimate, no further than the new track's speed (plus its gate of sigmas) carries it in the
+    time between, plus both positions' gates. A coasting track's covariance grows by its
+    manoeuvre modes to kilometres, and its last velocity may come from a wrong plot; a 10 m/s
+    bird's track is not continued by a track 2 km away 10 s later. gates:
+    gate.gate_table(settings.p_gate). Returns how many."""
     gate3 = float(gates[3])
     rows = tb.rows()
     lost = rows[
@@ -142,7 +155,15 @@ def stitch(
     d = xl[ti, :3] - xn[ni, :3]
     S = Pl[ti, :3, :3] + Pn[ni, :3, :3]
     d2 = np.einsum("ki,kij,kj->k", d, np.linalg.inv(S), d)
-    cost = np.where(((il < 0) | (inn < 0) | (il == inn)) & (d2 < gate3), d2 - gate3, np.inf)
+    lo, nw = lost[ti], new[ni]
+    k1 = np.sqrt(gates[1])
+    speed = np.hypot(tb.xc[nw, 3], tb.xc[nw, 4])
+    speed_sd = np.sqrt(np.maximum(tb.Pc[nw, 3, 3] + tb.Pc[nw, 4, 4], 0.0))
+    pos_sd = np.sqrt(np.maximum(tb.Pc[lo, 0, 0] + tb.Pc[lo, 1, 1] + tb.Pc[nw, 0, 0] + tb.Pc[nw, 1, 1], 0.0))
+    reach = (speed + k1 * speed_sd) * np.abs(tb.t[nw] - tb.t[lo]) + k1 * pos_sd
+    moved = np.hypot(tb.xc[lo, 0] - tb.xc[nw, 0], tb.xc[lo, 1] - tb.xc[nw, 1])
+    ok = ((il < 0) | (inn < 0) | (il == inn)) & (d2 < gate3) & (moved <= reach)
+    cost = np.where(ok, d2 - gate3, np.inf)
     pick = assign(ti, ni, cost, settings.dense_cells)
     if len(pick) == 0:
         return 0
@@ -157,15 +178,22 @@ def stitch(
     return len(pick)
 
 
-def merge(tb: TrackTable, t: float, accel2: FloatArray, settings: TrackSettings, gates: FloatArray) -> int:
+def merge(
+    tb: TrackTable,
+    t: float,
+    accel2: FloatArray,
+    settings: TrackSettings,
+    gates: FloatArray,
+    revisit: FloatArray,
+) -> int:
     """Two confirmed tracks on one object (within settings.merge_reach_m, their 6-D states inside
-    the gate): keep the one with an identity, else the one with more hits. Returns how many were
-    merged away."""
+    the gate, not measured in one scan of a sensor: revisit (S,) the sensors' periods): keep the
+    one with an identity, else the one with more hits. Returns how many were merged away."""
     rows = tb.rows()
     rows = rows[tb.status[rows] == CONFIRMED]
     if len(rows) < 2:
         return 0
-    a, b = duplicates(tb.cols, rows, t, settings.merge_reach_m, gates[6], accel2)
+    a, b = duplicates(tb.cols, rows, t, settings.merge_reach_m, gates[6], accel2, revisit)
     if len(a) == 0:
         return 0
     key_a = (tb.ident[rows[a]] >= 0) * 1e9 + tb.hits[rows[a]]

@@ -339,7 +339,7 @@ class ImmGnnTracker:
         # is merged before it is ever published
         if confirm.any() or t >= self._t_house + self.settings.housekeeping_s:
             self._t_house = t
-            self.stats.merged += merge(tb, t, self.motion.accel2, self.settings, self.gates)
+            self.stats.merged += merge(tb, t, self.motion.accel2, self.settings, self.gates, self._looks[0])
 
     def picture(self, t: float) -> Picture:
         """The published picture at time t (publish.py), with what the sources know of the
