@@ -481,6 +481,13 @@ class ReportIntegritySettings(_Stage):
     horizon_margin: float = Field(
         default=1.15, ge=1, description="...and its radio horizon (4/3 Earth) times this"
     )
+    baro_allowance_m: float = Field(
+        default=300.0,
+        ge=0,
+        description="the horizon is taken from the reported altitude plus this: a barometric "
+        "altitude reads low by 8 m per hPa of QNH above 1013 (1050 hPa: 300 m), and an aircraft "
+        "on an airfield above the sea reads its pressure altitude, not its height, m",
+    )
     range_log10_lr: float = Field(default=0.5, ge=0, description="log10 LR per report heard from beyond that")
     p_heard_spoofed: float = Field(
         default=0.05,

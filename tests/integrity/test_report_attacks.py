@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from reportkit import RECEIVERS, Outcome, fixture, merge, run, shifted
 
+from airpicture.config import ReportIntegritySettings
 from airpicture.sim.recorded import receive
-from airpicture.types import IntegrityReason
+from airpicture.sim.sensors import metres_to_degrees
+from airpicture.types import REPORT_DTYPE, IntegrityReason
 
 GHOST = 0xF00000
 ATTACK_AFTER_S = 300.0
@@ -194,3 +196,27 @@ def test_sustained_altitude_jump(traffic: np.ndarray, seed: int) -> None:
     rep = receive(merge(traffic[traffic["ident"] != ident], mine), RECEIVERS, rng)
     out = run(rep, RECEIVERS)
     _judge(out, ident, IntegrityReason.KINEMATICS, t_a, 10.0, set(traffic["ident"].tolist()))
+
+
+def test_an_airliner_landing_where_its_pressure_altitude_reads_below_the_sea_is_believed() -> None:
+    """Heard by ADSB1 alone: an airliner on approach to an airfield 37 km east (a recorded landing
+    at Charles de Gaulle, 120 m up, on a high-QNH day, reported -30 m on the runway). From 0 m
+    the 4/3-Earth horizon is 4.12 km x sqrt(60) = 32 km, x 1.15 = 37 km, and the landing was
+    flagged beyond range; a pressure altitude is not a height, so the horizon is taken 300 m
+    higher (`baro_allowance_m`: 8 m per hPa of QNH above 1013)."""
+    n = 400
+    t = 1_700_000_000.0 + np.arange(n, dtype=float)
+    left = np.clip((n - 100 - np.arange(n)) / (n - 100), 0.0, 1.0)  # 1 -> 0, then on the runway
+    rep = np.zeros(n, REPORT_DTYPE)
+    rep["time_s"], rep["sensor"], rep["ident"] = t, 0, 0x3946E5
+    rep["altitude_m"] = -30.0 + 930.0 * left
+    speed = 15.0 + 60.0 * left
+    rep["speed_mps"], rep["track_rad"], rep["vrate_mps"] = speed, np.pi / 2, -930.0 / (n - 100) * (left > 0)
+    east = 37_000.0 - np.cumsum(speed[::-1])[::-1]  # flying east, at 37 km at the end
+    dlat, dlon = metres_to_degrees(np.full(n, 48.86), east, np.zeros(n))
+    rep["lat"], rep["lon"] = 48.86 + dlat, 2.29 + dlon
+    out = run(rep, RECEIVERS[:1])
+    assert not out.flagged(), out.peak
+    # without the allowance it is flagged beyond range: the test sees the case it is about
+    bare = run(rep, RECEIVERS[:1], settings=ReportIntegritySettings(baro_allowance_m=0.0))
+    assert IntegrityReason(bare.flags[0x3946E5][0][1]) == IntegrityReason.BEYOND_RANGE

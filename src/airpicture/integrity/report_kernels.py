@@ -286,12 +286,15 @@ def _turns_too_fast(state, r, t, gs, trk, rules):
 @jit
 def _hearing(rx, s, alt, rules):
     """How far (ground range, m) receiver s can hear an aircraft at alt: its sheet's range times
-    range_margin, and the 4/3-Earth radio horizon times horizon_margin (a sheet without a range
-    is not judged: its position may be nominal, as for a feed that merges many receivers)."""
+    range_margin, and the 4/3-Earth radio horizon times horizon_margin, of the altitude plus
+    baro_allowance_m (a pressure altitude reads below the height at high QNH or on an airfield)
+    (a sheet without a range is not judged: its position may be nominal, as for a feed that
+    merges many receivers)."""
     limit = rx[s, 3] * rules[14]
     if np.isfinite(alt):
         two_kr = 2 * (4.0 / 3.0) * EARTH_RADIUS_M
-        horizon = np.sqrt(two_kr * max(alt, 0.0)) + np.sqrt(two_kr * max(rx[s, 2], 0.0))
+        h = max(alt + rules[27], 0.0)
+        horizon = np.sqrt(two_kr * h) + np.sqrt(two_kr * max(rx[s, 2], 0.0))
         limit = min(limit, horizon * rules[21])
     return limit
 

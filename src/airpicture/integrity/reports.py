@@ -49,7 +49,9 @@ flown on at its speed and track, within `return_share` of the distance flown. Th
 was the false one; the address is believed again.
 
 BEYOND_RANGE: a report heard by a receiver from beyond `range_margin` x its sheet's max_range_m
-or `horizon_margin` x its 4/3-Earth radio horizon (4.12 km x (sqrt(h) + sqrt(h_rx)), h in m):
+or `horizon_margin` x its 4/3-Earth radio horizon (4.12 km x (sqrt(h) + sqrt(h_rx)), h in m; h the
+reported altitude plus `baro_allowance_m`: a pressure altitude is not a height, and an airliner
+landing on an airfield 120 m up at high QNH reports -30 m):
 `range_log10_lr` per report, so one freak of propagation (ducting) is not enough.
 
 RECEIVER_MISS (receivers.py): each report is a look for every other receiver that should hear it
@@ -164,7 +166,7 @@ class ReportIntegrity:
             st.position_slack_m, st.range_margin, st.range_log10_lr, st.slow_alt_m, st.slow_speed_mps,
             st.slow_sustain_s, st.slow_log10_lr_per_min, st.quality_log10_lr, st.horizon_margin,
             st.return_share, st.fix_time_error_s, st.max_accel_mps2, st.velocity_slack_mps,
-            st.velocity_change_share,
+            st.velocity_change_share, st.baro_allowance_m,
         )  # fmt: skip
 
     def observe(
