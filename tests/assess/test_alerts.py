@@ -13,7 +13,7 @@ from airpicture.assess import (
 )
 from airpicture.assess.alerts import AlertRules
 from airpicture.sensors import load_sheets
-from airpicture.types import remoteid_ident
+from airpicture.types import Integrity, remoteid_ident
 from conftest import SENSORS, SITE, circling, only, straight, wandering
 
 SR = 2
@@ -152,6 +152,33 @@ def test_a_new_alert_needs_the_confidence_an_alert_needs(run_movers) -> None:
     assert not [a for a in steps if a.alert == pred[0].alert and a.state == "cleared"]
     assert [a for a in steps if a.alert == pred[0].alert and a.state == "updated" and a.time_s - t0 > 100]
     assert len(entry) == 1 and 140 <= entry[0].time_s - t0 <= 142
+
+
+def test_a_spoofed_track_warns_of_no_drone(run_movers) -> None:
+    """A track the integrity stage found spoofed (an ADS-B ghost whose replayed flight stopped on
+    a runway 13 km out, that no radar saw: the classifier made it a hovering drone) raises no
+    alert, and the alerts it raised before it was found out clear; the same track not found out
+    raises them (the test sees the case it is about)."""
+    t_found = 60.0
+
+    def steps(found: bool) -> list:
+        rules = AlertRules([ZONE], SITE["alt_m"], AssessSettings())
+        features = FeatureTable(SensorSheet.from_specs(load_sheets(SENSORS)), SITE)
+        out = []
+        for p in run_movers([(5, straight((-3000, 0, 100), (20, 0, 0)), seen(1.0, 3), -1)], 180):
+            if found and p.time_s - 1.7e9 >= t_found:
+                p.integrity = np.full(len(p), int(Integrity.SPOOFED), np.int8)
+            out += rules.update(p, features.update(p), np.tile([0.0, 1.0, 0.0], (len(p), 1)))
+        return out
+
+    real, fake = steps(False), steps(True)
+    assert raised(real, "zone_entry") and raised(real, "predicted_entry") and raised(real, "uncooperative")
+    early = raised(fake)
+    assert early and all(a.time_s - 1.7e9 < t_found for a in early)  # before it was found out
+    assert not raised(fake, "zone_entry")
+    for a in early:
+        gone = [b for b in fake if b.alert == a.alert and b.state == "cleared"]
+        assert gone and gone[0].time_s - 1.7e9 >= t_found and "found spoofed" in gone[0].message
 
 
 def test_track_on_the_boundary_does_not_flap(run_movers) -> None:

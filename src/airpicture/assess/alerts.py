@@ -8,7 +8,8 @@ its keep condition has been false for clear_after_s: a track on a boundary does 
 
 Only tracks that are drones with confidence may alert: a track becomes alertable when
 P(drone) >= alert_drone_p held for alert_hold_s from the age alert_min_age_s, and stays so while
-P(drone) >= keep_drone_p and it flies no faster than alert_max_speed_mps; that lower level keeps
+P(drone) >= keep_drone_p, it flies no faster than alert_max_speed_mps and the integrity stage
+has not found it spoofed; that lower level keeps
 its raised alerts from flapping, but a new alert is raised only while P(drone) >= alert_drone_p
 (_sure_enough). A zone entry asks less
 (zone_alert_hold_s from zone_alert_min_age_s): a drone inside a protected zone is the event the
@@ -42,6 +43,7 @@ from airpicture.types import (
     BoolArray,
     FloatArray,
     IntArray,
+    Integrity,
     ObjectClass,
     Picture,
     ident_name,
@@ -119,7 +121,11 @@ class AlertRules:
         # has taken another object's plots (an aircraft passing a hovering drone): its history
         # still says drone, its present does not, and what it would warn of is the other object
         fast = np.hypot(pic.x[:, 3], pic.x[:, 4]) > self.s.alert_max_speed_mps
-        p_drone = np.ascontiguousarray(np.where(fast, 0.0, post[:, 1]))
+        # a track the integrity stage found spoofed is where a spoofer said, nothing flies there:
+        # the operator is told of the spoof, not warned of a drone (an ADS-B ghost whose replayed
+        # flight stopped on a runway, that no radar saw, hovered like a drone and "loitered")
+        fake = np.asarray(pic.integrity) == int(Integrity.SPOOFED)
+        p_drone = np.ascontiguousarray(np.where(fast | fake, 0.0, post[:, 1]))
         rows_in = alert_kernels.AlertableRows(ids, rows, known, p_drone, f.age_s)
         n_watch = alert_kernels.alertable(
             t, rows_in, self.slot_state, self.key, self.tuning, ok, strict, watch
@@ -313,6 +319,8 @@ class AlertRules:
                     if ok[r]
                     else "faster than a drone flies"
                     if speed > self.s.alert_max_speed_mps
+                    else "its reports were found spoofed"
+                    if int(pic.integrity[r]) == int(Integrity.SPOOFED)
                     else "no longer classified as a drone"
                 )
                 + ". "
