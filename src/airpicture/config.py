@@ -112,6 +112,13 @@ class TrackSettings(_Stage):
         "an airborne radar's primary targets fly below it), m",
     )
     primary_height_sigma_m: float = Field(default=800.0, gt=0, description="its sigma, m")
+    primary_height_low_m: float = Field(
+        default=150.0,
+        description="the same of a radar whose sheet gives drones or birds a Pd: what it sees "
+        "without altitude is mostly what it is for, and drones are flown below 400 m, birds "
+        "below 300 (at 800 m, a 2-D site radar put a drone 1 km out 200-300 m off), m",
+    )
+    primary_height_low_sigma_m: float = Field(default=150.0, gt=0, description="its sigma, m")
     alt_sigma_max_m: float = Field(
         default=300.0,
         gt=0,

@@ -131,8 +131,9 @@ def plot_to_enu(
     # sensor altitude above the ellipsoid from its site-ENU position
     h_s, _ = altitude_of(o, site_alt, rn, rm)
     has_h = third == 2
-    h = np.where(has_h, alt, site_alt + PRIMARY_HEIGHT_M)
-    sh2 = np.where(has_h, spec.sigma_alt_m**2, PRIMARY_HEIGHT_SIGMA_M**2)
+    hp, hs = primary_height(spec)
+    h = np.where(has_h, alt, site_alt + hp)
+    sh2 = np.where(has_h, spec.sigma_alt_m**2, hs**2)
     rho = r.copy()
     for _ in range(3):  # du = dh - rho^2 / 2R (curvature), rho = sqrt(r^2 - du^2)
         du = np.clip(h - h_s - rho * rho / (2 * rn), -0.95 * r, 0.95 * r)
@@ -210,6 +211,15 @@ __all__ = [
     "radar_predict",
     "report_to_enu",
 ]
+
+
+def primary_height(spec: Any) -> tuple[float, float]:
+    """The height prior of a 2-D plot without altitude, (m above the site, sigma m): the low one
+    for a radar whose sheet gives drones or birds a Pd."""
+    spec = sheet(spec)
+    if spec.pd_of("drone") > 0 or spec.pd_of("bird") > 0:
+        return _TS.primary_height_low_m, _TS.primary_height_low_sigma_m
+    return PRIMARY_HEIGHT_M, PRIMARY_HEIGHT_SIGMA_M
 
 
 def sheet(spec: Any) -> RadarSheet:

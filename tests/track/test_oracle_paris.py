@@ -226,10 +226,10 @@ class Spies:
     def update_with_plots(
         self, bad, cols, k, m, gain, plots, sheet, sensor, earth, motion, live: Any
     ) -> None:
+        hp, hs = measure.primary_height(self.spec_of[id(sheet)])
         ref = oracle_update.radar_step(
             cols, k, plots.t[m], plots.z[m], plots.R[m], plots.o[m], plots.Mr[m], plots.third[m],
-            self.site_alt, self.rn, self.rm, measure.PRIMARY_HEIGHT_M, measure.PRIMARY_HEIGHT_SIGMA_M**2,
-            JUMP_MODE, self._accel(motion),
+            self.site_alt, self.rn, self.rm, hp, hs**2, JUMP_MODE, self._accel(motion),
         )  # fmt: skip
         ok = np.isfinite(ref.x).all(axis=(1, 2)) & np.isfinite(ref.P).all(axis=(1, 2, 3))
         assert bad == int((~ok).sum())

@@ -52,9 +52,13 @@ class RadarSheetRecord(NamedTuple):
 
 def radar_sheet(spec: RadarSheet, settings: TrackSettings) -> RadarSheetRecord:
     """A radar's sheet as kernels take it, with the measurement model's priors from the settings:
-    the height prior of a 2-D plot without altitude, and the share of false plots that carry a
-    Mode C altitude (SSR replies come from transponders, not from ground or weather clutter)."""
+    the height prior of a 2-D plot without altitude (low for a radar that sees drones or birds),
+    and the share of false plots that carry a Mode C altitude (SSR replies come from
+    transponders, not from ground or weather clutter)."""
     sh2 = spec.sigma_alt_m**2
+    low = spec.sees("drone") or spec.sees("bird")
+    h_prior = settings.primary_height_low_m if low else settings.primary_height_m
+    h_sigma = settings.primary_height_low_sigma_m if low else settings.primary_height_sigma_m
     sigmas = np.array(
         [
             spec.sigma_range_m**2,
@@ -63,8 +67,8 @@ def radar_sheet(spec: RadarSheet, settings: TrackSettings) -> RadarSheetRecord:
             np.radians(spec.sigma_elevation_deg or 1.0) ** 2,
             sh2,
             sh2 + MODE_C_STEP_M**2 / 12,
-            settings.primary_height_m,
-            settings.primary_height_sigma_m**2,
+            h_prior,
+            h_sigma**2,
             spec.sigma_nav_m**2,
         ]
     )
