@@ -5,8 +5,8 @@ of a sensor that passes without a hit adds log(1 - Pd). A tentative track confir
 confirmation threshold (a false confirmation per clutter start of about e^-threshold); a confirmed
 track is deleted after the consecutive missed looks that a real object would give with a small
 probability, or when its position is no longer known to a few kilometres. A lost track leaves the
-picture but keeps its id when a new track takes up its path (stitching); two confirmed tracks on
-one object are merged.
+picture but keeps its id when a new track takes up its path within reach of it (stitching); two
+confirmed tracks on one object are merged, never two that a sensor measured in one scan.
 """
 
 from __future__ import annotations
