@@ -90,6 +90,27 @@ def test_level_traffic_in_trail_is_no_evidence() -> None:
     assert max(ev[0x3C6444]) == 0.0 and max(ev[0x4CA1B2]) == 0.0
 
 
+def test_a_pair_that_parts_leaves_no_evidence_without_a_partner() -> None:
+    """Two addresses agree abeam long enough to be suspect, then one turns away: the pair's
+    evidence goes with the pair. Kept without a partner, it could not be attributed to the made-up
+    address, and made the real aircraft of an unseen make_scenario site suspect for a second."""
+    rng = np.random.default_rng(5)
+    t = 1000.0 + np.arange(0.0, 300.0)
+    v = (200.0, 120.0, 0.0)
+    across = np.array([-120.0, 200.0]) / np.hypot(120.0, 200.0) * 30_000
+    real = reports((0.0, 0.0, 10_668.0), v, 0x0A0047, t, rng)
+    ghost = real[real["time_s"] < 1200.0].copy()  # the same broadcasts, moved
+    e = FRAME.to_enu(ghost["lat"], ghost["lon"], ghost["altitude_m"])
+    ghost["lat"], ghost["lon"], _ = FRAME.to_geodetic(e + np.array([*across, 0.0]))
+    ghost["ident"] = 0xF00001
+    start = (*(across + 200 * np.array(v[:2])), 10_668.0)
+    turned = reports(start, (-120.0, 200.0, 0.0), 0xF00001, t[200:], rng)
+    ev = evidence(real, ghost, turned)
+    for ident in (0x0A0047, 0xF00001):
+        assert max(ev[ident][:200]) >= SUSPECT_L10, hex(ident)  # a pair first
+        assert max(ev[ident][210:]) == 0.0, hex(ident)  # then none
+
+
 def test_hovering_drones_and_slow_objects_take_no_part() -> None:
     rng = np.random.default_rng(3)
     t = 1000.0 + np.arange(0.0, 300.0)

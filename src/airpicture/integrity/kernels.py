@@ -135,9 +135,9 @@ def twins(mem, live, ident, twin, now, dt, rules):
             if ok:
                 ma[TWIN_LAST] = now
                 ma[COUNTS] = counts
-            else:
+            else:  # they parted: no pair, so no evidence left to attribute
                 twin[live[a]] = -1
-                ma[TWIN_S] = 0.0
+                ma[TWIN_S] = ma[L10] = 0.0
     ia, ib = near_pairs(feat[:, :2], np.full(K, CELL_M), feat[:, :2])
     for q in range(ia.shape[0]):  # a new twin for those without one
         a, b = ia[q], ib[q]
