@@ -680,6 +680,14 @@ class AssessSettings(BaseModel):
     alert_drone_p: float = Field(
         default=0.97, ge=0, le=1, description="drone probability that makes a track alertable"
     )
+    zone_drone_p: float = Field(
+        default=0.93,
+        ge=0,
+        le=1,
+        description="...or shown as a drone at this averaged probability, to raise a zone entry (a "
+        "bird taken for a drone there costs an operator a look; a drone missed in the zone is what "
+        "the site fears)",
+    )
     keep_drone_p: float = Field(
         default=0.6,
         ge=0,

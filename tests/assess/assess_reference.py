@@ -467,30 +467,37 @@ def zone_terms(rules: AlertRules, pic: Picture) -> dict[str, np.ndarray]:
 
 
 def _held(t: float, since: float, age: float, min_age: float, hold: float) -> bool:
-    """P(drone) >= alert_drone_p since `since` (NaN: not), counted from the age min_age, for hold."""
+    """P(drone) above a threshold since `since` (NaN: not), counted from the age min_age, for hold."""
     return bool(not np.isnan(since) and age >= min_age and t - max(since, t - age + min_age) >= hold)
 
 
+def _since(t: float, since: float, above: bool) -> float:
+    return (t if np.isnan(since) else since) if above else np.nan
+
+
 def alertable(
-    state: dict[int, tuple[bool, bool, float]],
+    state: dict[int, tuple[bool, bool, float, float]],
     s: AssessSettings,
     t: float,
     ids: IntArray,
     p: FloatArray,
+    shown: FloatArray,
     age: FloatArray,
 ) -> tuple[BoolArray, BoolArray]:
     """AlertRules' alertable rows (ok: for a zone entry, strict: for every kind) of a picture at
-    t, from each track's (ok, strict, since P(drone) >= alert_drone_p) at its previous picture
-    (state, updated in place: a track absent from it is new)."""
+    t, from each track's (ok, strict, since P(drone) >= alert_drone_p, since that or a drone
+    shown at P >= zone_drone_p) at its previous picture (state, updated in place: a track absent
+    from it is new); shown: the drone probability shown (0: not shown a drone)."""
     ok, strict = np.zeros(len(ids), bool), np.zeros(len(ids), bool)
     for i, tid in enumerate(ids.tolist()):
-        was, was_strict, since = state.get(tid, (False, False, np.nan))
-        since = (t if np.isnan(since) else since) if p[i] >= s.alert_drone_p else np.nan
+        was, was_strict, since, zone_since = state.get(tid, (False, False, np.nan, np.nan))
+        since = _since(t, since, p[i] >= s.alert_drone_p)
+        zone_since = _since(t, zone_since, p[i] >= s.alert_drone_p or shown[i] >= s.zone_drone_p)
         keep = bool(p[i] >= s.keep_drone_p)
         strict[i] = keep if was_strict else _held(t, since, age[i], s.alert_min_age_s, s.alert_hold_s)
-        zone = _held(t, since, age[i], s.zone_alert_min_age_s, s.zone_alert_hold_s)
+        zone = _held(t, zone_since, age[i], s.zone_alert_min_age_s, s.zone_alert_hold_s)
         ok[i] = keep if was else (strict[i] or zone)
-        state[tid] = (bool(ok[i]), bool(strict[i]), since)
+        state[tid] = (bool(ok[i]), bool(strict[i]), since, zone_since)
     return ok, strict
 
 

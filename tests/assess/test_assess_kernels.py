@@ -179,29 +179,34 @@ def test_alert_conditions_match_the_numpy_version(pictures) -> None:
 
 
 def test_alertable_matches_the_numpy_version(pictures) -> None:
-    """Both levels and their hysteresis, on drone probabilities that cross alert_drone_p and
-    keep_drone_p often, through gaps and the slot tables' growth."""
+    """Both levels and their hysteresis, on drone probabilities that cross alert_drone_p,
+    zone_drone_p and keep_drone_p often, through gaps and the slot tables' growth."""
     sheet = SensorSheet.from_specs(load_sheets(SHEETS))
     features = FeatureTable(sheet, SITE, tau_detect_s=600.0)
     s = AssessSettings(
         alert_min_age_s=20.0, alert_hold_s=15.0, zone_alert_min_age_s=8.0, zone_alert_hold_s=4.0
     )
     rules = AlertRules([CircleZone("core", 0.0, 0.0, 1000.0)], SITE["alt_m"], s)
-    state: dict[int, tuple[bool, bool, float]] = {}
+    state: dict[int, tuple[bool, bool, float, float]] = {}
     levels = np.zeros((2, 2), int)  # [ok, strict] x [False, True]
     for p in pictures:
         t, f = float(p.time_s), features.update(p)
         ids = np.asarray(p.track, dtype=np.int64)
         # a slow wave per track between 0.5 and 1, through both thresholds
         p_drone = 0.75 + 0.25 * np.sin(t / (15.0 + ids % 7) + ids)
-        rows, known = rules.slots.assign(rules, ("alertable", "alertable_all", "drone_since"), ids, t)
-        slots = alert_kernels.AlertSlots(rules.alertable, rules.alertable_all, rules.drone_since)
+        # shown a drone at a lagging probability, or not shown one
+        p_shown = np.where(ids % 3 > 0, 0.75 + 0.25 * np.sin((t - 10.0) / (15.0 + ids % 7) + ids), 0.0)
+        names = ("alertable", "alertable_all", "drone_since", "zone_since")
+        rows, known = rules.slots.assign(rules, names, ids, t)
+        slots = alert_kernels.AlertSlots(
+            rules.alertable, rules.alertable_all, rules.drone_since, rules.zone_since
+        )
         ok, strict, watch = (np.empty(len(p), bool) for _ in range(3))
-        rows_in = alert_kernels.AlertableRows(ids, rows, known, p_drone, f.age_s)
+        rows_in = alert_kernels.AlertableRows(ids, rows, known, p_drone, p_shown, f.age_s)
         alert_kernels.alertable(t, rows_in, slots, rules.key, rules.tuning, ok, strict, watch)
         for tid in ids[~known].tolist():
             state.pop(tid, None)  # its slot expired: the track starts afresh
-        ref_ok, ref_strict = reference.alertable(state, s, t, ids, p_drone, f.age_s)
+        ref_ok, ref_strict = reference.alertable(state, s, t, ids, p_drone, p_shown, f.age_s)
         np.testing.assert_array_equal(ok, ref_ok)
         np.testing.assert_array_equal(strict, ref_strict)
         np.testing.assert_array_equal(watch, ok)  # no active alert

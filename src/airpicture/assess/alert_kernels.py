@@ -36,7 +36,8 @@ class AlertTuning(NamedTuple):
     """The rules' constants, built once (alerts.AlertRules), as the kernels take them.
 
     alert_drone_p, keep_drone_p, alert_min_age_s, alert_hold_s: when a track may alert
-    (alertable); zone_min_age_s, zone_hold_s: ...a zone entry; site_alt m; margin_m the keep
+    (alertable); zone_drone_p (of the drone probability shown), zone_min_age_s, zone_hold_s:
+    ...a zone entry; site_alt m; margin_m the keep
     conditions' widening; loiter_time_s, loiter_radius_m, loiter_turn_deg, loiter_steady,
     hover_speed_mps, hover_radius_m: loitering;
     uncooperative_range_m; track_lost_s, clear_after_s, update_every_s: an alert's lifecycle
@@ -47,6 +48,7 @@ class AlertTuning(NamedTuple):
     keep_drone_p: float
     alert_min_age_s: float
     alert_hold_s: float
+    zone_drone_p: float
     zone_min_age_s: float
     zone_hold_s: float
     site_alt: float
@@ -70,21 +72,25 @@ class AlertTuning(NamedTuple):
 class AlertSlots(NamedTuple):
     """Per slot (C,), read and written by alertable; rebuilt only when the slot arrays grow:
     was, was_strict bool (the track was alertable, for a zone entry / for every kind, at its
-    previous picture), since (since when P(drone) >= alert_drone_p, NaN: not)."""
+    previous picture), since (since when P(drone) >= alert_drone_p, NaN: not), zone_since (since
+    when it may raise a zone entry: that, or shown a drone at P >= zone_drone_p)."""
 
     was: _B
     was_strict: _B
     since: _F
+    zone_since: _F
 
 
 class AlertableRows(NamedTuple):
     """The picture's rows as alertable takes them (N,): ids int64 track ids, rows int64 their
-    slots, known bool (the slot holds the track's state), p_drone P(drone), age s."""
+    slots, known bool (the slot holds the track's state), p_drone P(drone), p_shown the drone
+    probability shown (averaged; 0: not shown a drone), age s."""
 
     ids: _I
     rows: _I
     known: _B
     p_drone: _F
+    p_shown: _F
     age: _F
 
 
@@ -177,16 +183,16 @@ def alertable(
 ) -> int:
     """Which rows of pic (AlertableRows) may alert. A track must look like a drone (P >=
     alert_drone_p) since it was alert_min_age_s old, for alert_hold_s, to raise any alert
-    (strict (N,)); since zone_min_age_s, for zone_hold_s, to raise a zone entry (ok (N,), which
-    holds strict). Either stays while P >= keep_drone_p (tuning: AlertTuning). slots
-    (AlertSlots) are updated here. watch (N,): the rows the rules must evaluate, those alertable
+    (strict (N,)); that or shown a drone at P >= zone_drone_p, since zone_min_age_s, for
+    zone_hold_s, to raise a zone entry (ok (N,), which holds strict). Either stays while P >=
+    keep_drone_p (tuning: AlertTuning). slots (AlertSlots) are updated here. watch (N,): the rows the rules must evaluate, those alertable
     and the tracks of active alerts (key (A,)), whose steps describe them; returns how many."""
     return _alertable(t, pic[:], slots[:], key, tuning[:], ok, strict, watch)
 
 
 @jit
 def _held(t, since, age, min_age, hold):
-    """P(drone) >= alert_drone_p since `since` (NaN: not), counted from the age min_age: for hold?"""
+    """P(drone) above a threshold since `since` (NaN: not), counted from the age min_age: for hold?"""
     return not np.isnan(since) and age >= min_age and t - max(since, t - age + min_age) >= hold
 
 
@@ -194,15 +200,24 @@ def _held(t, since, age, min_age, hold):
 def _alertable(t, pic_fields, slots_fields, key, tuning_fields, ok, strict, watch):
     """alertable, compiled: its records come as plain tuples (see Records above)."""
     pic, slots, tuning = AlertableRows(*pic_fields), AlertSlots(*slots_fields), AlertTuning(*tuning_fields)
-    ids, rows, known, p_drone, age = pic.ids, pic.rows, pic.known, pic.p_drone, pic.age
-    was, was_strict, since, nzk = slots.was, slots.was_strict, slots.since, tuning.nzk
-    alert_drone_p, keep_drone_p = tuning.alert_drone_p, tuning.keep_drone_p
+    ids, rows, known, p_drone, p_shown, age = pic.ids, pic.rows, pic.known, pic.p_drone, pic.p_shown, pic.age
+    was, was_strict, since, zone_since, nzk = (
+        slots.was,
+        slots.was_strict,
+        slots.since,
+        slots.zone_since,
+        tuning.nzk,
+    )
+    alert_drone_p, zone_drone_p, keep_drone_p = tuning.alert_drone_p, tuning.zone_drone_p, tuning.keep_drone_p
     tracks = np.sort(key // nzk)
     n_watch = 0
     for i in range(ids.shape[0]):
         s = rows[i]
         t0 = since[s] if known[i] else np.nan
         since[s] = (t if np.isnan(t0) else t0) if p_drone[i] >= alert_drone_p else np.nan
+        t0 = zone_since[s] if known[i] else np.nan
+        zone = p_drone[i] >= alert_drone_p or p_shown[i] >= zone_drone_p
+        zone_since[s] = (t if np.isnan(t0) else t0) if zone else np.nan
         keep = p_drone[i] >= keep_drone_p
         if known[i] and was_strict[s]:
             strict[i] = keep
@@ -211,7 +226,7 @@ def _alertable(t, pic_fields, slots_fields, key, tuning_fields, ok, strict, watc
         if known[i] and was[s]:
             ok[i] = keep
         else:
-            ok[i] = strict[i] or _held(t, since[s], age[i], tuning.zone_min_age_s, tuning.zone_hold_s)
+            ok[i] = strict[i] or _held(t, zone_since[s], age[i], tuning.zone_min_age_s, tuning.zone_hold_s)
         was[s], was_strict[s] = ok[i], strict[i]
         watch[i] = ok[i] or _find(tracks, ids[i]) >= 0
         n_watch += watch[i]
