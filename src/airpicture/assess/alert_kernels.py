@@ -185,8 +185,9 @@ def alertable(
     alert_drone_p) since it was alert_min_age_s old, for alert_hold_s, to raise any alert
     (strict (N,)); that or shown a drone at P >= zone_drone_p, since zone_min_age_s, for
     zone_hold_s, to raise a zone entry (ok (N,), which holds strict). Either stays while P >=
-    keep_drone_p (tuning: AlertTuning). slots (AlertSlots) are updated here. watch (N,): the rows the rules must evaluate, those alertable
-    and the tracks of active alerts (key (A,)), whose steps describe them; returns how many."""
+    keep_drone_p (tuning: AlertTuning). slots (AlertSlots) are updated here. watch (N,): the
+    rows the rules must evaluate, those alertable and the tracks of active alerts (key (A,)),
+    whose steps describe them; returns how many."""
     return _alertable(t, pic[:], slots[:], key, tuning[:], ok, strict, watch)
 
 
