@@ -629,7 +629,7 @@ class AssessSettings(BaseModel):
         default=0.5, ge=0, le=1, description="below this the class shown is unknown"
     )
     class_switch_p: float = Field(
-        default=0.8,
+        default=0.7,
         ge=0,
         le=1,
         description="a track shown as one kind is shown as another once that kind is this probable, "

@@ -117,6 +117,25 @@ def test_a_class_nobody_believes_is_not_held() -> None:
     assert shown[-1] == ObjectClass.DRONE  # 0.69: above unknown_below_p, below class_switch_p
 
 
+def test_a_track_is_not_shown_as_the_kind_the_evidence_has_left() -> None:
+    """A bird first taken for a drone (P 0.55 while young), whose evidence then says bird at 0.72
+    for minutes, is shown a bird, not held a drone at P 0.28: on unseen make_scenario sites such
+    birds were shown drones for their whole lives (bird class accuracy 0.63 on one site)."""
+    from airpicture.assess.memory import ClassMemory
+    from airpicture.types import ObjectClass
+
+    m = ClassMemory(AssessSettings(), np.log(np.full(3, 1 / 3)))
+    shown = []
+    for k in range(240):
+        post = np.array([[0.0, 0.55, 0.45]]) if k < 60 else np.array([[0.0, 0.28, 0.72]])
+        pic = _lone_track(1.7e9 + k)
+        m.assign(pic)
+        cls, _ = m.show(pic.time_s, post)
+        shown.append(int(cls[0]))
+    assert shown[59] == ObjectClass.DRONE
+    assert shown[-1] == ObjectClass.BIRD
+
+
 def test_a_track_picked_up_again_takes_its_lost_predecessors_evidence(run_movers) -> None:
     """A bird tracked as 1 for 60 s, lost for a few scans, picked up again as 2 where 1 would be:
     the new track takes 1's evidence at once. Lost for longer than lineage_s, or
