@@ -681,7 +681,7 @@ class AssessSettings(BaseModel):
         default=0.97, ge=0, le=1, description="drone probability that makes a track alertable"
     )
     zone_drone_p: float = Field(
-        default=0.93,
+        default=0.85,
         ge=0,
         le=1,
         description="...or shown as a drone at this averaged probability, to raise a zone entry (a "
