@@ -186,24 +186,26 @@ def test_a_drone_shown_as_one_below_alert_drone_p_is_warned_of_its_zone_entry(ru
     alone (which a gliding bird shares): it is held near P 0.95, below alert_drone_p, minute after
     minute (unseen make_scenario sites missed 10 of 79 zone entries so). Shown a drone at P >=
     zone_drone_p, it is warned of its entry as it happens, and of nothing else; the same
-    probability on a track not shown a drone (its average still says bird), or with zone_drone_p
-    at 1, warns of nothing: the test sees the case it is about."""
+    probability on a track not shown a drone (its average still says bird), a drone shown so
+    whose evidence now says bird (P 0.3: the average lags), or zone_drone_p at 1 warn of nothing:
+    the test sees the case it is about."""
     pics = run_movers([(5, straight((-3000, 0, 100), (12, 0, 0)), seen(0.8, 3), -1)], 240)
     t_entry = 2000.0 / 12.0
 
-    def steps(shown: int, settings: AssessSettings) -> list:
+    def steps(shown: int, settings: AssessSettings, p_now: float = 0.95) -> list:
         rules = AlertRules([ZONE], SITE["alt_m"], settings)
         features = FeatureTable(SensorSheet.from_specs(load_sheets(SENSORS)), SITE)
         out = []
         for p in pics:
             p.cls, p.cls_p = np.full(len(p), shown, np.int8), np.full(len(p), 0.95)
-            out += rules.update(p, features.update(p), np.tile([0.0, 0.95, 0.05], (len(p), 1)))
+            out += rules.update(p, features.update(p), np.tile([0.0, p_now, 1.0 - p_now], (len(p), 1)))
         return out
 
     warned = steps(int(ObjectClass.DRONE), AssessSettings())
     assert [a.kind for a in raised(warned)] == ["zone_entry"]
     assert 0 <= raised(warned)[0].time_s - 1.7e9 - t_entry <= 2
     assert not raised(steps(int(ObjectClass.BIRD), AssessSettings()))
+    assert not raised(steps(int(ObjectClass.DRONE), AssessSettings(), p_now=0.3))
     assert not raised(steps(int(ObjectClass.DRONE), AssessSettings(zone_drone_p=1.0)))
 
 
