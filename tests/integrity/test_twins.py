@@ -1,6 +1,6 @@
-"""Replay twins compared on the broadcasts (integrity.heard, kernels.twins): a replay abeam or
-through a climb is found in about two minutes; in-trail traffic, hovering drones and 30 minutes of
-real Paris traffic are not."""
+"""Replay twins compared on the broadcasts (integrity.heard, kernels.twins): a level replay abeam
+is found in about two minutes, one through a climb in about half that; in-trail traffic, hovering
+drones and 30 minutes of real Paris traffic are not."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import gzip
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from airpicture.config import IntegritySettings
 from airpicture.geo import EnuFrame
@@ -165,8 +164,8 @@ def test_thirty_minutes_of_real_paris_traffic_give_no_replay_evidence() -> None:
     assert max(real.values()) < SUSPECT_L10, sorted(real.items(), key=lambda kv: -kv[1])[:3]
 
 
-@pytest.mark.parametrize("climb", [0.0, 12.0])
-def test_a_climbing_replay_is_found_as_fast_as_a_level_one(climb: float) -> None:
+def _climbing_replay(climb: float) -> list[float]:
+    """The twin log10 LR, second by second, of a replay 36 km abeam of a flight at this climb."""
     rng = np.random.default_rng(5)
     t = 1000.0 + np.arange(0.0, 300.0)
     v = (150.0, -80.0, climb)
@@ -176,5 +175,16 @@ def test_a_climbing_replay_is_found_as_fast_as_a_level_one(climb: float) -> None
     ghost["lat"], ghost["lon"], _ = FRAME.to_geodetic(e + np.array([20_000.0, 30_000.0, 0.0]))
     ghost["ident"] = 0xF00001
     ghost = ghost[rng.random(len(ghost)) >= 0.3]
-    ev = evidence(real, ghost)
-    assert max(ev[0xF00001]) >= SUSPECT_L10
+    return evidence(real, ghost)[0xF00001]
+
+
+def test_a_replay_through_a_climb_is_found_in_half_the_time() -> None:
+    """Two real aircraft seldom climb or descend in step, at one height and one velocity, far
+    apart: time both spend manoeuvring in agreement counts twice (JOINT_MANOEUVRE). A replay of a
+    climbing flight is suspect in about half the time a level one's takes (on unseen
+    make_scenario sites, whose ghosts replay Paris departures and arrivals: 132 -> 71 s and 136 ->
+    73 s median to flag, with no radar near them)."""
+    level, climbing = _climbing_replay(0.0), _climbing_replay(12.0)
+    first_level = next(i for i, x in enumerate(level) if x >= SUSPECT_L10)
+    first_climbing = next(i for i, x in enumerate(climbing) if x >= SUSPECT_L10)
+    assert first_climbing <= 0.6 * first_level, (first_climbing, first_level)

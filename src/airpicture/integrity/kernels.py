@@ -66,6 +66,8 @@ def corroborate(ident, radar_hits, coverage, dt, memory, rules):
 #: it manoeuvres, and its twin evidence (time, last agreement, whether its geometry counts, LR).
 T, E, N, H, VE, VN, CLIMB, TURN, T_REF, H_REF, TRK_REF, MAN, TWIN_S, TWIN_LAST, COUNTS, L10 = range(16)
 HEARD_COLUMNS = 16
+#: How much a second of agreement counts while both manoeuvre (climb, descend, turn) at once.
+JOINT_MANOEUVRE = 2.0
 
 
 @jit
@@ -106,8 +108,10 @@ def twins(mem, live, ident, twin, now, dt, rules):
     noisy from one second to the next; a replay repeats them). Two real aircraft at one level on
     one airway agree in height and velocity for minutes, but one behind the other (the offset
     along the track) and not through turns and climbs, which the follower flies later, where the
-    leader did. So only time abeam (offset across the track) or manoeuvring counts. The rate real
-    pairs keep that up falls exponentially with the time (tail s), from the measured rate at the
+    leader did. So only time abeam (offset across the track) or manoeuvring counts, and time both
+    manoeuvre in step counts JOINT_MANOEUVRE times: two real aircraft at one height and velocity
+    seldom start and end a climb or turn together, and a replay always does. The rate real pairs
+    keep that up falls exponentially with the time (tail s), from the measured rate at the
     shortest time: the LR is its inverse."""
     tol_alt, tol_v, separation, cos_along, l10_min, t_min, tail, same_t, hold = rules
     K = live.shape[0]
@@ -153,7 +157,7 @@ def twins(mem, live, ident, twin, now, dt, rules):
         if twin[live[a]] < 0:
             continue
         if now - ma[TWIN_LAST] <= hold:
-            ma[TWIN_S] += dt if ma[COUNTS] > 0.0 else 0.0
+            ma[TWIN_S] += dt * ma[COUNTS]
         else:  # no comparison for a while: the evidence fades
             ma[TWIN_S] = max(ma[TWIN_S] - 2 * dt, 0.0)
             if ma[TWIN_S] == 0.0:
@@ -163,16 +167,19 @@ def twins(mem, live, ident, twin, now, dt, rules):
 
 @jit
 def _agree(state, feat, a, b, separation, cos_along, man_a, man_b):
-    """Whether addresses a and b agree as twins, and whether their geometry counts as evidence."""
+    """Whether addresses a and b agree as twins, and how much their time counts as evidence: 0
+    in trail in steady flight, 1 abeam or while one manoeuvres, JOINT_MANOEUVRE while both do."""
     if np.sqrt(np.sum((feat[a] - feat[b]) ** 2)) > CELL_M:
-        return False, False
+        return False, 0.0
     de, dn = state[b, 0] - state[a, 0], state[b, 1] - state[a, 1]
     sep = np.hypot(de, dn)
     if sep <= separation:
-        return False, False
+        return False, 0.0
     speed = np.hypot(state[a, 3], state[a, 4])
     along = speed > 0.0 and abs(de * state[a, 3] + dn * state[a, 4]) / (sep * speed) > cos_along
-    return True, man_a > 0.0 or man_b > 0.0 or not along
+    if man_a > 0.0 and man_b > 0.0:
+        return True, JOINT_MANOEUVRE
+    return True, 1.0 if man_a > 0.0 or man_b > 0.0 or not along else 0.0
 
 
 @jit
