@@ -78,7 +78,7 @@ class AlertRules:
         self.alertable: BoolArray = np.zeros(self.slots.capacity, dtype=bool)  # for a zone entry
         self.alertable_all: BoolArray = np.zeros(self.slots.capacity, dtype=bool)  # for every kind
         self.drone_since = np.zeros(self.slots.capacity)  # since when P(drone) >= alert_drone_p (NaN: not)
-        self.zone_since = np.zeros(self.slots.capacity)  # ...>= zone_drone_p
+        self.zone_since = np.zeros(self.slots.capacity)  # ...or shown a drone at >= zone_drone_p
         self.slot_state = self._slot_state()
         s = self.s
         self.tuning = alert_kernels.AlertTuning(

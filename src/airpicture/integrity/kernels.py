@@ -63,7 +63,7 @@ def corroborate(ident, radar_hits, coverage, dt, memory, rules):
 
 #: Columns of heard.HeardAddresses' memory (one row per address): its last report (time, e, n,
 #: height, ve, vn), climb and turn over the reports, the reference they are measured from, whether
-#: it manoeuvres, and its twin evidence (time, last agreement, whether its geometry counts, LR).
+#: it manoeuvres, and its twin evidence (time, last agreement, how much its geometry counts, LR).
 T, E, N, H, VE, VN, CLIMB, TURN, T_REF, H_REF, TRK_REF, MAN, TWIN_S, TWIN_LAST, COUNTS, L10 = range(16)
 HEARD_COLUMNS = 16
 #: How much a second of agreement counts while both manoeuvre (climb, descend, turn) at once.
