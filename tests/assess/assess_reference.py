@@ -14,6 +14,7 @@ from airpicture.assess.alerts import _NK, AlertRules
 from airpicture.assess.base import AssessSettings
 from airpicture.assess.classify import KINDS, KINEMATICS, WANDER, BayesClassifier
 from airpicture.assess.features import Features, FeatureTable, SensorSheet, rekey
+from airpicture.assess.kernels import RECENT_SCANS
 from airpicture.geo import geodetic_to_enu
 from airpicture.types import REMOTEID_BIT, AlertKind, BoolArray, FloatArray, IntArray, Picture
 
@@ -91,6 +92,7 @@ class ReferenceFeatureTable(FeatureTable):
         self.parking = Parking(self.slots.grace_s)
         self.first_s, self.last_s, self.last_update_s, self.speed_ew = (np.zeros(0) for _ in range(4))
         self.hits, self.chances, self.crowd = np.zeros((0, S)), np.zeros((0, S)), np.zeros((0, S))
+        self.hit_s = np.zeros((0, S))
         self.ring_t, self.ring_en, self.ring_v = np.zeros((0, K)), np.zeros((0, K, 2)), np.zeros((0, K, 2))
         self.ring_vP = np.zeros((0, K, 2, 2))
         self.ring_head, self.mask = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -112,7 +114,14 @@ class ReferenceFeatureTable(FeatureTable):
         self.last_s[fresh] = t
         self.ring_t[fresh] = -1e18  # "never sampled", finite so differences stay finite
         self.last_update_s[fresh] = -np.inf
+        self.hit_s[fresh] = -np.inf
         return known
+
+    def _near(self, cover: BoolArray, new_hits: FloatArray, t: float) -> BoolArray:
+        """(N, S) the scans that count: in the modelled coverage, or within RECENT_SCANS of the
+        sensor's last measurement of the track (which this picture's hits make now)."""
+        self.hit_s = np.where(new_hits > 0, t, self.hit_s)
+        return cover | (t - self.hit_s <= RECENT_SCANS * self.sheet.period_s[None, :])
 
     def update(self, pic: Picture) -> Features:
         t = float(pic.time_s)
@@ -133,7 +142,7 @@ class ReferenceFeatureTable(FeatureTable):
             new_hits = np.maximum(seen_n - np.where(known[:, None], self.seen_n, seen_n), 0).astype(
                 np.float64
             )
-            new_chances = cover * dt[:, None] / self.sheet.period_s[None, :]
+            new_chances = self._near(cover, new_hits, t) * dt[:, None] / self.sheet.period_s[None, :]
             self.seen_n = seen_n.copy()
             crowd_n = np.zeros_like(seen_n)
             if pic.crowd_n is not None:
@@ -150,7 +159,9 @@ class ReferenceFeatureTable(FeatureTable):
             single = bits.sum(axis=1) == 1
             updated = (pic.last_update_s > self.last_update_s) & single & (new_bits.sum(axis=1) == 0)
             new_hits = new_bits + bits * updated[:, None]
-            new_chances = cover * (dt * single)[:, None] / self.sheet.period_s[None, :]
+            new_chances = (
+                self._near(cover, new_hits, t) * (dt * single)[:, None] / self.sheet.period_s[None, :]
+            )
             new_crowd = None  # without per-sensor counts a crowd is not counted
         # bounded memory: older looks fade with tau_detect_s, so the evidence stays revisable
         fade = np.exp(-dt / self.tau_detect_s)[:, None]

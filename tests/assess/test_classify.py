@@ -287,3 +287,24 @@ def test_a_drone_that_starts_to_circle_does_not_wander(run_movers) -> None:
     after = w[int(t0) : int(t0) + 60, 0]
     assert np.all(after < 0.15), after.max()  # over 40 s: 0.29 for 15 s (the step is 0.73 rad a lag)
     assert np.nanmedian(w[60:, 1]) > 0.4  # the bird
+
+
+def test_a_sensor_that_measures_a_track_outside_its_modelled_coverage_counts_its_misses(run_movers) -> None:
+    """A drone at the edge of the site radar's coverage (here 6.3 km out, past the sheet's 6 km;
+    on the campaign sites a drone hovering at the low edge, whose estimated height said "below
+    the beam" while the plots came). The radar sees it with Pd 0.8. Counting only the hits there,
+    the track looked seen every scan, as only an aircraft or a flock is; a scan in which the radar
+    measured the track is a scan it covered, so its misses count too and the drone stays a drone."""
+    from airpicture.assess import FeatureTable, SensorSheet
+    from airpicture.sensors import load_sheets
+
+    pics = run_movers([(4, straight((0, 6300, 100), (10, 0, 0)), seen(0.8, SR, 9), -1)], 150)
+    table = FeatureTable(SensorSheet.from_specs(load_sheets(SENSORS)), SITE)
+    a = TrackAssessor(SENSORS, SITE, [])
+    for p in pics:
+        f = table.update(p)
+        a.update(p)
+    sr = 1  # SR's index in SENSORS
+    ratio = f.hits[0, sr] / (f.hits[0, sr] + f.misses[0, sr])
+    assert 0.65 < ratio < 0.95, ratio
+    assert classes(pics[-1]) == ["drone"]

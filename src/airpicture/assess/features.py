@@ -181,6 +181,7 @@ class FeatureTable:
         self.hits = np.zeros((C, S))
         self.chances = np.zeros((C, S))
         self.crowd = np.zeros((C, S))
+        self.hit_s = np.full((C, S), -np.inf)  # each sensor's last measurement of the track
         self.ring_t = np.zeros((C, K))
         self.ring_en = np.zeros((C, K, 2))
         self.ring_sp = np.zeros((C, K))
@@ -215,6 +216,7 @@ class FeatureTable:
         "hits",
         "chances",
         "crowd",
+        "hit_s",
         "ring_t",
         "ring_en",
         "ring_sp",
