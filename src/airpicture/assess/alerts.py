@@ -65,9 +65,10 @@ _KINDS = np.array(
 )
 
 
-def at_picture_time(pic: Picture) -> Picture:
-    """The picture with each row carried from its row_time to time_s at its horizontal velocity
-    (height kept: a radar track's climb rate is mostly noise over a second or two).
+def at_picture_time(pic: Picture, rows: IntArray) -> Picture:
+    """The picture with its rows `rows` carried from their row_time to time_s at their horizontal
+    velocity (height kept: a radar track's climb rate is mostly noise over a second or two); the
+    other rows, which no rule reads, as they were.
 
     A row updated since the previous picture is given at its last measurement, up to a scan
     before time_s: on a 2 s radar a 32 m/s drone was 58 m back. The rules would judge a zone entry
@@ -76,7 +77,7 @@ def at_picture_time(pic: Picture) -> Picture:
     if pic.row_time is None:
         return pic
     dt = pic.time_s - np.asarray(pic.row_time, dtype=np.float64)
-    moved = np.flatnonzero(dt != 0.0)
+    moved = rows[dt[rows] != 0.0]
     if not len(moved):
         return pic
     x, lat, lon = pic.x.copy(), pic.lat.copy(), pic.lon.copy()
@@ -174,7 +175,8 @@ class AlertRules:
         )
         if not n_watch and not len(self.key):
             return []  # no track may alert and no alert is active
-        pic = at_picture_time(pic)
+        # the geodetic conversion only for the rows the rules read: watched, or holding an alert
+        pic = at_picture_time(pic, np.flatnonzero(watch | np.isin(ids, self.key // nzk)))
         # every condition needs an alertable track: only those rows, and the tracks of active
         # alerts (whose steps describe them), are evaluated
         raise_keys, keep_keys, zt = self.conditions(pic, f, ok, strict, np.flatnonzero(watch))

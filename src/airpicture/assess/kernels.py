@@ -368,6 +368,16 @@ def update_features(
 
 
 @jit
+def _chances(hit_s, k, hit, cover, t, period):
+    """Scans per second that sensor k had to see the track: 1 / period while it covers the track,
+    by its coverage model or by a measurement within RECENT_SCANS (hit: one now, stamped into
+    hit_s (S,)); else 0."""
+    if hit:
+        hit_s[k] = t
+    return 1.0 / period if cover or t - hit_s[k] <= RECENT_SCANS * period else 0.0
+
+
+@jit
 def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
     """update_features, compiled: its records come as plain tuples (see Records above)."""
     pic, hist = PictureRows(*pic_fields), SlotHistory(*hist_fields)
@@ -409,10 +419,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
             for k in range(S):
                 n_new = pic.seen_n[i, k] - (seen_prev[s, k] if known[i] else pic.seen_n[i, k])
                 h = hits[s, k] * fade + _max(float(n_new), 0.0)
-                if n_new > 0:
-                    hit_s[s, k] = t
-                near = cover[i, k] or t - hit_s[s, k] <= RECENT_SCANS * period_s[k]
-                c = (1.0 if near else 0.0) * dt / period_s[k]
+                c = _chances(hit_s[s], k, n_new > 0, cover[i, k], t, period_s[k]) * dt
                 hits[s, k] = h
                 chances[s, k] = _max(chances[s, k] * fade + c, h)
                 hits_out[i, k] = h
@@ -438,10 +445,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
             for k in range(S):
                 got = ((new >> k) & 1) + ((m >> k) & 1) * updated
                 h = hits[s, k] * fade + got
-                if got > 0:
-                    hit_s[s, k] = t
-                near = cover[i, k] or t - hit_s[s, k] <= RECENT_SCANS * period_s[k]
-                c = (1.0 if near else 0.0) * (dt * single) / period_s[k]
+                c = _chances(hit_s[s], k, got > 0, cover[i, k], t, period_s[k]) * (dt * single)
                 hits[s, k] = h
                 chances[s, k] = _max(chances[s, k] * fade + c, h)
                 hits_out[i, k] = h
