@@ -126,6 +126,31 @@ def test_the_units_setting_applies_to_list_labels_and_panel(
     assert pg.errors == []
 
 
+def test_the_track_list_follows_the_feed_while_the_basemap_is_still_loading(server: Server, browser) -> None:  # noqa: F811
+    """A slow basemap (a loaded machine's software renderer, a slow disk) holds back the map, not the
+    list: the operator reads the tracks from the first message; the map draws them once it is ready."""
+    held, released = [], []
+
+    def hold(route) -> None:
+        route.continue_() if released else held.append(route)
+
+    server.state.publish_picture(make_picture(0.0, [31, 32], [48.9, 48.95], [2.45, 2.5], [3000.0, 900.0]))
+    pg = browser()
+    pg.page.route("**/static/basemap/**", hold)  # answered only at the end
+    pg.page.goto(server.url)
+    pg.page.wait_for_selector("#track-list tbody tr[data-track='32']", timeout=20_000)
+    assert pg.page.locator("#counts").inner_text() == "2 tracks"
+    assert held, "the page asked for its basemap"
+    assert pg.page.evaluate("() => document.body.dataset.tracks") is None  # not drawn: no map yet
+    server.state.publish_picture(make_picture(2.0, [31], [48.9], [2.46], [3000.0]))
+    pg.page.wait_for_selector("#track-list tbody tr[data-track='32']", state="detached", timeout=10_000)
+    released.append(True)
+    for route in held:
+        route.continue_()
+    pg.page.wait_for_selector("body[data-tracks='1']", timeout=20_000)
+    assert pg.errors == []
+
+
 def test_the_track_panel_explains_the_class_with_the_classifiers_terms(server: Server, browser) -> None:  # noqa: F811
     """A real assessor classifies a Remote ID drone; the panel lists the terms that made it so."""
     from airpicture.assess import TrackAssessor

@@ -41,6 +41,9 @@ const stats = { messages: 0, snapshots: 0, deltas: 0, seq: 0 };
 let placeNames = [];  // the town and airfield names drawn last frame (read by the browser tests)
 let labelLines = [];  // the tracks' altitude / speed lines drawn last frame (likewise)
 let site = null, fitted = false, userMoved = false;
+// The list, counts and panel follow the feed from the first message; the map's layers, the track
+// overlay and its clicks wait for the map's style (seconds on a software renderer, longer with slow tiles).
+let mapReady = false;
 
 // ---------- map ----------
 const map = new maplibregl.Map({
@@ -99,12 +102,20 @@ function setDisplay(d) {
   th[2].textContent = units.name === "aviation" ? "FL" : units.height[1];
   th[3].textContent = units.speed[1];
   $("tp-units").textContent = `${units.height[1]}, ${units.speed[1]}`;
-  if (d.tiles && !tilesOn) {
-    tilesOn = true;
-    map.addSource("tiles", { type: "raster", tiles: [d.tiles.url], tileSize: 256, attribution: d.tiles.attribution || "" });
-    map.addLayer({ id: "tiles", type: "raster", source: "tiles", paint: { "raster-opacity": 0.85 } }, PLACE_LAYERS[0][0]);
-  }
+  if (d.tiles) tilesWanted = d.tiles;
+  addTiles();
   document.body.dataset.tiles = tilesOn ? "on" : "off";
+}
+
+let tilesWanted = null;
+function addTiles() {
+  const t = tilesWanted;
+  if (t && !tilesOn && mapReady) {
+    tilesOn = true;
+    map.addSource("tiles", { type: "raster", tiles: [t.url], tileSize: 256, attribution: t.attribution || "" });
+    map.addLayer({ id: "tiles", type: "raster", source: "tiles", paint: { "raster-opacity": 0.85 } }, PLACE_LAYERS[0][0]);
+    document.body.dataset.tiles = "on";
+  }
 }
 
 const empty = () => ({ type: "FeatureCollection", features: [] });
@@ -116,8 +127,10 @@ const GNSS_COLOUR = ["step", ["coalesce", ["get", "share"], -1], "#607d8b", 0, "
 
 function setGnss(fc) {
   gnss = fc || empty();
-  map.getSource("gnss")?.setData(gnss);
-  document.body.dataset.gnss = String(gnss.features.length);
+  const src = map.getSource("gnss");
+  if (!src) return;  // the map's load adds the source with these cells
+  src.setData(gnss);
+  document.body.dataset.gnss = String(gnss.features.length);  // on the map
 }
 
 function showGnss(on) {
@@ -125,12 +138,14 @@ function showGnss(on) {
 }
 
 map.on("load", () => {
-  for (const id of ["gnss", "zones", "coverage", "sensors"]) map.addSource(id, { type: "geojson", data: empty() });
+  mapReady = true;
+  for (const id of ["gnss", "zones", "coverage", "sensors"]) map.addSource(id, { type: "geojson", data: id === "gnss" ? gnss : empty() });
   map.addLayer({ id: "gnss-fill", type: "fill", source: "gnss", paint: { "fill-color": GNSS_COLOUR,
     "fill-opacity": ["case", ["get", "interference"], 0.45, 0.15] } });
   map.addLayer({ id: "gnss-line", type: "line", source: "gnss", paint: { "line-color": GNSS_COLOUR,
     "line-width": ["case", ["get", "interference"], 2.5, 0.6], "line-opacity": 0.8 } });
   showGnss($("gnss-toggle").checked);
+  document.body.dataset.gnss = String(gnss.features.length);
   map.addLayer({ id: "coverage", type: "line", source: "coverage",
     paint: { "line-color": "#3b5566", "line-width": 1, "line-dasharray": [4, 4] } });
   map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#ff5252", "fill-opacity": 0.12 } });
@@ -141,8 +156,8 @@ map.on("load", () => {
   map.on("mousemove", (e) => { map.getCanvas().style.cursor = hit(e.point.x, e.point.y) === null ? "" : "pointer"; });
   map.on("render", drawOverlay);
   drawStatic();
+  addTiles();
   dirty = true;
-  connect();
 });
 
 // ---------- geometry ----------
@@ -159,7 +174,7 @@ function circle(lon, lat, r, n = 72) {
 }
 
 function drawStatic() {
-  if (!map.isStyleLoaded() && !map.getSource("zones")) return;
+  if (!mapReady) return;
   const zf = zones.map((z) => ({ type: "Feature", properties: { name: z.name },
     geometry: { type: "Polygon", coordinates: [z.kind === "polygon" && z.polygon.length >= 3
       ? [...z.polygon, z.polygon[0]] : circle(z.lon, z.lat, z.radius_m)] } }));
@@ -287,17 +302,19 @@ function visible(r) {
 }
 
 function flush() {
-  if (dirty && map.loaded()) {
+  if (dirty) {
     dirty = false;
     let shown = 0;
     for (const r of tracks.values()) if (r.lat !== null && visible(r)) shown++;
     $("counts").textContent = `${shown} tracks${shown !== tracks.size ? ` of ${tracks.size}` : ""}`;
-    document.body.dataset.tracks = String(shown);
     document.body.dataset.seq = String(stats.seq);
     $("clock").textContent = pictureTime ? `${new Date(pictureTime * 1000).toISOString().slice(11, 19)}Z` : "--:--:--";
     if (selected !== null) renderPanel();
-    drawOverlay();
     if (performance.now() - listAt > 1000) renderList();
+    if (mapReady) {
+      drawOverlay();
+      document.body.dataset.tracks = String(shown);  // drawn on the map, clickable
+    } else dirty = true;  // again once the map is ready
   }
   requestAnimationFrame(flush);
 }
@@ -746,3 +763,4 @@ $("rp-speed").addEventListener("change", (e) => send({ cmd: "speed", speed: Numb
 window.airpicture = { map, tracks, alerts, stats, select, fitView, get selected() { return selected; },
   get placeNames() { return placeNames; }, get labelLines() { return labelLines; }, get gnss() { return gnss; }, get units() { return units; },
   get detail() { return detail; } };
+connect();
