@@ -50,7 +50,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--crlb",
         action="store_true",
         help="also the posterior Cramér-Rao bound on the horizontal error next to the achieved RMS, "
-        "per kind and per sensor set (docs/crlb.md); with --plot, also PLOT's stem + '-crlb.png'",
+        "per kind and per sensor set, and the coverage an estimator at the bound reaches next to the "
+        "achieved (docs/crlb.md); with --plot, also PLOT's stem + '-crlb.png'",
     )
 
 
@@ -91,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
 
         table = target_bounds(ref, sensors=cfg.sensors)
         rows = read_tracks(args.tracks, ref.origin)
-        bounds = compare(ref, rows.select(rows.integrity != "spoofed"), scores, table)
+        bounds = compare(
+            ref, rows.select(rows.integrity != "spoofed"), scores, table, cfg.cutoff_m, cfg.window_s
+        )
         if args.plot:
             crlb_png = Path(args.plot).with_name(Path(args.plot).stem + "-crlb.png")
             plot_bounds(bounds, crlb_png, f"{title}: horizontal error and its bound")
@@ -104,6 +107,15 @@ def run(args: argparse.Namespace) -> int:
                     for r in rows_
                 }
                 for group, rows_ in (("by_kind", bounds.by_kind), ("by_sensor_set", bounds.by_set))
+            }
+            out["crlb"]["coverage"] = {
+                r.label: {
+                    "possible": r.possible,
+                    "achieved": round(r.achieved, 4),
+                    "at_bound": round(r.at_bound, 4),
+                    "before_first_measurement": r.before_first,
+                }
+                for r in bounds.coverage
             }
         print(json.dumps(out))
     else:

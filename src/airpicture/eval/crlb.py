@@ -84,16 +84,24 @@ class BoundTable:
     def horizontal(self, k: IntArray, x: FloatArray) -> FloatArray:
         """(P,) bound on the horizontal RMS position error of target k[i] at time x[i] (m), the
         last event's bound predicted to x; NaN before the target's first measurement."""
+        C = self.horizontal_cov(k, x)
+        return np.sqrt(C[:, 0, 0] + C[:, 1, 1])
+
+    def horizontal_cov(self, k: IntArray, x: FloatArray) -> FloatArray:
+        """(P, 2, 2) the bound's east-north position covariance of target k[i] at time x[i]: the
+        last event's predicted to x (F P F^T + Q); NaN before the target's first measurement."""
         if not len(self.k):
-            return np.full(len(k), np.nan)
+            return np.full((len(k), 2, 2), np.nan)
         j, ok = self._last_event(k, x)
         dt = np.where(ok, x - self.t[j], 0.0)
         P = self.P[j]
-        a2 = self.cfg.accel_h_mps2**2
-        var = np.zeros(len(j))
-        for ax in (0, 1):  # tr of F P F^T + Q over the east and north position
-            var += P[:, ax, ax] + 2 * dt * P[:, ax, ax + 3] + dt**2 * P[:, ax + 3, ax + 3] + a2 * dt**4 / 4
-        return np.where(ok, np.sqrt(var), np.nan)
+        C = np.empty((len(j), 2, 2))
+        for a in (0, 1):
+            for b in (0, 1):
+                C[:, a, b] = P[:, a, b] + dt * (P[:, a, b + 3] + P[:, a + 3, b]) + dt**2 * P[:, a + 3, b + 3]
+            C[:, a, a] += self.cfg.accel_h_mps2**2 * dt**4 / 4
+        C[~ok] = np.nan
+        return C
 
     def sensor_sets(self, k: IntArray, x: FloatArray, window_s: float) -> IntArray:
         """(P,) bit mask of the sensors that measured target k[i] in the window_s before x[i]."""
@@ -105,6 +113,30 @@ class BoundTable:
                 hit = ok & (x - self.t[m][j] <= window_s)
                 mask |= np.where(hit, 1 << s, 0)
         return mask
+
+
+def within(C: FloatArray, r: float, nodes: int = 48) -> FloatArray:
+    """(P,) probability that a zero-mean Gaussian error of east-north covariance C (P, 2, 2) lies
+    within r of the truth: over the principal axes (variances l1 <= l2), the integral of the
+    normal density along the long axis times the probability of the short one within the chord,
+    by Gauss-Legendre quadrature over at most 9 sigmas. NaN covariances give 0."""
+    C = np.nan_to_num(C, nan=np.inf)
+    fin = np.isfinite(C).all(axis=(1, 2))
+    out = np.zeros(len(C))
+    if not fin.any():
+        return out
+    from scipy.special import ndtr
+
+    lam = np.maximum(np.linalg.eigvalsh(C[fin]), 1e-12)  # ascending: short, long
+    s_short, s_long = np.sqrt(lam[:, 0]), np.sqrt(lam[:, 1])
+    u, w = np.polynomial.legendre.leggauss(nodes)
+    a = np.minimum(r, 9.0 * s_long)[:, None]  # along the long axis, in [-a, a]: past 9 sigma nothing
+    x = a * u[None, :]
+    half = np.sqrt(np.maximum(r * r - x * x, 0.0))
+    dens = np.exp(-0.5 * (x / s_long[:, None]) ** 2) / (np.sqrt(2 * np.pi) * s_long[:, None])
+    chord = ndtr(half / s_short[:, None]) - ndtr(-half / s_short[:, None])
+    out[fin] = np.clip((a * dens * chord) @ w, 0.0, 1.0)
+    return out
 
 
 def _radar_events(
@@ -282,9 +314,24 @@ class BoundRow:
 
 
 @dataclass
+class CoverageRow:
+    """Coverage (share of the scored target-pictures with a paired row) achieved, next to what an
+    estimator at the bound would reach: its error Gaussian with the bound's covariance at the time
+    it would publish (its last measurement, no older than the scorer's window), within the scorer's
+    cut-off; a target-picture before the target's first measurement counts as missed."""
+
+    label: str
+    possible: int
+    achieved: float
+    at_bound: float
+    before_first: int  # target-pictures before the target's first measurement
+
+
+@dataclass
 class BoundComparison:
     """Per kind and per sensor set (the sensors that measured the target in the last two
-    revisits), plus per-pair arrays for the plot: t (P,), error d (P,), bound (P,)."""
+    revisits), plus per-pair arrays for the plot: t (P,), error d (P,), bound (P,); coverage per
+    kind at the cut-off."""
 
     by_kind: list[BoundRow]
     by_set: list[BoundRow]
@@ -292,11 +339,21 @@ class BoundComparison:
     d: FloatArray
     bound: FloatArray
     unbounded: int  # paired rows before the target's first measurement
+    coverage: list[CoverageRow]
+    cutoff_m: float
 
 
-def compare(ref: Reference, tracks: TrackRows, scores: TrackScores, bounds: BoundTable) -> BoundComparison:
-    """The bound next to the achieved horizontal error over the scorer's pairs. tracks must be the
-    rows the scores were computed from (score_tracks drops spoofed rows: pass them dropped too)."""
+def compare(
+    ref: Reference,
+    tracks: TrackRows,
+    scores: TrackScores,
+    bounds: BoundTable,
+    cutoff_m: float = 1000.0,
+    window_s: float = 6.0,
+) -> BoundComparison:
+    """The bound next to the achieved horizontal error over the scorer's pairs, and the coverage at
+    the scorer's cut-off (cutoff_m, window_s: its EvalConfig) next to the bound's. tracks must be
+    the rows the scores were computed from (score_tracks drops spoofed rows: pass them dropped too)."""
     pk, pi = scores.pair_targets, scores.pair_rows
     x = tracks.t[pi]
     truth = ref.truth
@@ -322,7 +379,25 @@ def compare(ref: Reference, tracks: TrackRows, scores: TrackScores, bounds: Boun
     for m in np.unique(sets[ok]):
         label = "+".join(n for i, n in enumerate(bounds.names) if m >> i & 1)
         by_set.append(row(label, sets == m))
-    return BoundComparison(kinds, by_set, x[ok], d[ok], b[ok], int((~ok).sum()))
+    tk, tt, paired = scores.target_pictures, scores.target_picture_t, scores.target_picture_paired
+    # the scorer takes a track's newest row of the window_s before the picture, at the row's own
+    # time: the best estimator publishes at its last measurement, or predicts to the window's start
+    j, has = bounds._last_event(tk, tt)
+    at = np.where(has, np.maximum(bounds.t[j] if len(bounds.t) else tt, tt - window_s), tt)
+    C = bounds.horizontal_cov(tk, at)
+    p_in = within(C, cutoff_m)
+    bounded = np.isfinite(C[:, 0, 0])
+    coverage = []
+    for label in ["all", *np.unique(truth.kinds[tk]).tolist()]:
+        m = np.ones(len(tk), bool) if label == "all" else truth.kinds[tk] == label
+        n = int(m.sum())
+        if n:
+            coverage.append(
+                CoverageRow(
+                    str(label), n, float(paired[m].mean()), float(p_in[m].mean()), int((~bounded[m]).sum())
+                )
+            )
+    return BoundComparison(kinds, by_set, x[ok], d[ok], b[ok], int((~ok).sum()), coverage, cutoff_m)
 
 
 def format_bounds(c: BoundComparison, sensors: list[str]) -> str:
@@ -339,6 +414,15 @@ def format_bounds(c: BoundComparison, sensors: list[str]) -> str:
         ]
     if c.unbounded:
         lines.append(f"{c.unbounded} paired rows before the target's first measurement are left out")
+    if c.coverage:
+        lines += [
+            f"coverage within the cut-off ({c.cutoff_m:g} m), over the scored target-pictures:",
+            f"{'':<24}{'possible':>8}{'achieved':>10}{'at bound':>11}{'before 1st':>12}",
+        ]
+        lines += [
+            f"  {r.label:<22}{r.possible:>8}{r.achieved:>10.4f}{r.at_bound:>11.4f}{r.before_first:>12}"
+            for r in c.coverage
+        ]
     return "\n".join(lines)
 
 
@@ -377,9 +461,11 @@ __all__ = [
     "BoundComparison",
     "BoundRow",
     "BoundTable",
+    "CoverageRow",
     "CrlbConfig",
     "compare",
     "format_bounds",
     "plot_bounds",
     "target_bounds",
+    "within",
 ]

@@ -183,6 +183,11 @@ class TrackScores:
     #: the tracks without spoofed rows) of each paired target-picture
     pair_targets: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     pair_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: every scored target-picture (the coverage's denominator): truth object index, picture
+    #: time, and whether a row was paired with it
+    target_pictures: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    target_picture_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    target_picture_paired: BoolArray = field(default_factory=lambda: np.zeros(0, bool))
 
     def as_dict(self) -> dict[str, object]:
         """score.py's JSON figures, rounded as it rounds them (plus per-kind missed)."""
@@ -324,6 +329,9 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
     pairs_k: list[IntArray] = []
     pairs_i: list[IntArray] = []
     pairs_d: list[FloatArray] = []
+    tp_k: list[IntArray] = []
+    tp_t: list[FloatArray] = []
+    tp_paired: list[BoolArray] = []
     gospa_m: list[float] = []
     for p in range(len(taus)):  # one picture (scan) at a time; everything inside is batched
         est = _newest_per_track(tracks.code, int(lo[p]), int(hi[p]))
@@ -361,6 +369,11 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         pairs_k.append(tg[res.rows])
         pairs_i.append(est[res.cols])
         pairs_d.append(res.d)
+        paired = np.zeros(len(tg), bool)
+        paired[res.rows] = True
+        tp_k.append(tg)
+        tp_t.append(np.full(len(tg), taus[p]))
+        tp_paired.append(paired)
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
@@ -422,6 +435,9 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         integrity=integrity,
         pair_targets=pk,
         pair_rows=pi,
+        target_pictures=cat(tp_k, np.int64),
+        target_picture_t=cat(tp_t, np.float64),
+        target_picture_paired=cat(tp_paired, bool),
     )
 
 
