@@ -145,12 +145,12 @@ class TrackSettings(_Stage):
         "identity before a second track is started",
     )
     p_show_tentative: float = Field(
-        default=1.0,
+        default=0.9,
         gt=0,
         le=1,
         description="publish a tentative track from a radar's Mode C plot at once while at least this "
-        "share of that radar's such tracks are confirmed (track/existence.py; 1, the default: never; "
-        "0.9 shows them sooner at the cost of a few id switches on duplicates)",
+        "share of that radar's such tracks are confirmed (track/existence.py; 1: never); a dropped "
+        "one's number goes to the track that continues it",
     )
     show_memory: float = Field(
         default=50.0, ge=1, description="decisions that share is counted over (older ones forgotten)"

@@ -7,7 +7,7 @@ import numpy as np
 import trackkit as tk
 
 from airpicture.config import TrackSettings
-from airpicture.track.existence import ModeCEvidence, mode_c_belied
+from airpicture.track.existence import ModeCEvidence, apart, mode_c_belied
 from airpicture.track.motion import JUMP_MODE, MODE_ACCEL, motion
 from airpicture.track.table import TrackTable
 from airpicture.track.tracker import ImmGnnTracker
@@ -30,21 +30,21 @@ def _table_with(n: int, sensor: int) -> tuple[TrackTable, np.ndarray]:
 
 
 def test_evidence_counts_confirmations_per_sensor_and_forgets() -> None:
-    ev = ModeCEvidence(2, p_show=0.9, memory=20)
+    ev = ModeCEvidence(2, TrackSettings(p_show_tentative=0.9, show_memory=20))
     assert not ev.show().any()  # no evidence yet: 1/2
     tb, rows = _table_with(12, sensor=1)
-    ev.observe(tb, rows, np.ones(12, bool), np.zeros(12, bool))
+    ev.observe(tb, rows, np.ones(12, bool), np.zeros(12, bool), tk.T0)
     assert ev.show().tolist() == [False, True]  # 13/14 of sensor 1's confirmed; sensor 0 unknown
     assert ev.share()[1] == (12 + 1) / (12 + 2)
     # a run of drops (false Mode C plots) takes it back: the share follows the recent decisions
     for _ in range(3):
-        ev.observe(tb, rows, np.zeros(12, bool), np.ones(12, bool))
+        ev.observe(tb, rows, np.zeros(12, bool), np.ones(12, bool), tk.T0)
     assert not ev.show()[1]
     assert ev.share()[1] < 0.5
     # a track that may not be shown (its plot was in a track's gate) is not counted
     tb.show[rows] = False
     before = ev.share().copy()
-    ev.observe(tb, rows, np.ones(12, bool), np.zeros(12, bool))
+    ev.observe(tb, rows, np.ones(12, bool), np.zeros(12, bool), tk.T0)
     assert np.array_equal(ev.share(), before)
 
 
@@ -65,20 +65,30 @@ def _aircraft(k: int) -> tk.Path3:
     return tk.straight(p0, v, tk.T0 + 40.0 * k)
 
 
+STREAM, SCANS = 12, 60  # aircraft, radar scans
+
+
+def _stream(missed_last: tuple[int, ...] = ()) -> tuple[np.ndarray, list[float]]:
+    """The plots of the aircraft stream in the radar's clutter (seeded), the last aircraft missed
+    at these of its looks (counted from its first), and each aircraft's first plot time."""
+    rng = np.random.default_rng(5)
+    parts, first = [tk.clutter_plots(range(SCANS), rng, SLOW)], []
+    for k in range(STREAM):
+        start = int(np.ceil(40.0 * k / SLOW["scan_period_s"]))
+        skip = missed_last if k == STREAM - 1 else ()
+        looks = [s for s in range(start, SCANS) if s - start not in skip]
+        p = tk.radar_plots(_aircraft(k), looks, rng, SLOW)
+        first.append(float(p["time_s"].min()))
+        parts.append(p)
+    return np.concatenate(parts), first
+
+
 def test_a_new_aircraft_is_shown_at_its_first_mode_c_plot_once_such_plots_prove_real() -> None:
     """Twelve aircraft enter one after another, 40 s apart, seen by a 10 s radar in its clutter.
     Shown at once (p_show 0.9), the last ones are in the picture from their first plot, where
     the default (never) waits for a second look; clutter (no Mode C) is never shown at once."""
-    rng = np.random.default_rng(5)
-    n, scans = 12, 60
-    T = SLOW["scan_period_s"]
-    parts, first = [tk.clutter_plots(range(scans), rng, SLOW)], []
-    for k in range(n):
-        start = int(np.ceil(40.0 * k / T))
-        p = tk.radar_plots(_aircraft(k), range(start, scans), rng, SLOW)
-        first.append(float(p["time_s"].min()))
-        parts.append(p)
-    plots = np.concatenate(parts)
+    n, scans, T = STREAM, SCANS, SLOW["scan_period_s"]
+    plots, first = _stream()
     sensors = [SLOW, tk.ADSB]
     delays: dict[float, list[float]] = {}
     for p_show in (1.0, 0.9):
@@ -105,6 +115,49 @@ def test_a_new_aircraft_is_shown_at_its_first_mode_c_plot_once_such_plots_prove_
     assert np.median(shown) < 2.0  # the picture after the first plot
     assert np.median(waited) > T - 2.0  # waited for the second look
     assert (shown <= waited + 1e-6).all()
+
+
+def test_an_aircraft_shown_at_its_first_plot_then_missed_twice_keeps_its_number() -> None:
+    """The stream of aircraft above; the last one is shown at its first plot, then its next two
+    looks miss it (its tentative track is dropped) and the plots after start another track. The
+    operator sees one number for it throughout: the new track takes the dropped one's over. The
+    aircraft before it, never missed, keep theirs too; none takes another's."""
+    n = STREAM
+    plots, first = _stream(missed_last=(1, 2))
+    scn = tk.scenario(plots, NO_REPORTS, tk.T0 + SCANS * SLOW["scan_period_s"], [SLOW, tk.ADSB])
+    st = TrackSettings(p_show_tentative=0.9)
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, settings=st)
+    ids: list[set[int]] = [set() for _ in range(n)]
+    seen = [np.inf] * n
+    for pic in trk.track(scenario_windows(scn, 1.0, False)):
+        for k in range(n):
+            m = tk.near(pic, _aircraft(k), 1500.0)
+            ids[k] |= set(pic.track[m].tolist())
+            if m.any():
+                seen[k] = min(seen[k], pic.time_s)
+    last = n - 1
+    assert seen[last] - first[last] < 2.0  # shown at its first plot
+    assert len(ids[last]) == 1, ids[last]  # and known by that number after the two misses
+    assert trk.stats.handed_over >= 1
+    assert all(len(i) == 1 for i in ids[:last]), ids
+    assert len(set().union(*ids)) == n
+
+
+def test_a_split_plot_is_judged_beside_its_track_where_the_track_was_at_the_plot() -> None:
+    """A confirmed track that missed a look is published predicted to the picture's time, 1.5 km
+    on at 230 m/s; the plot it missed started a tentative track, published at the plot. Compared
+    where both rows are, they are 1.6 km apart (beyond the 1.5 km reach) and the split would be
+    shown as a new aircraft; compared at the plot's time they are 130 m apart: a split, not shown.
+    A tentative track 3 km to the side is shown."""
+    x = np.zeros((3, 6))
+    x[0, :2], x[0, 3] = (1500.0, 0.0), 230.0  # the confirmed track, at t = 6.5 s
+    x[1, :2] = (-110.0, 60.0)  # the plot of the look it missed, at t = 0
+    x[2, :2] = (0.0, 3000.0)  # another aircraft's first plot, at t = 0
+    row_time = np.array([6.5, 0.0, 0.0])
+    tentative = np.array([False, True, True])
+    assert apart(x, row_time, tentative, 1500.0).tolist() == [True, False, True]
+    # at one time (a picture whose rows are all at a plot) nothing is carried
+    assert apart(x, np.zeros(3), tentative, 1500.0).tolist() == [True, True, True]
 
 
 def test_a_plot_whose_mode_c_presence_the_track_belies() -> None:

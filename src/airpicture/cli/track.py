@@ -204,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"tracks started {s.started}, confirmed {s.confirmed}, deleted {s.deleted}, merged {s.merged}, "
-        f"stitched {s.stitched}, "
+        f"stitched {s.stitched}, shown tentative numbers kept {s.handed_over}, "
         f"fused with ADS-B {s.fused}, quarantined {s.quarantined}; {out.rows} rows -> {args.out}"
     )
     raised = sum(a.state == "raised" for a in alerts)

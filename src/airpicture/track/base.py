@@ -76,6 +76,7 @@ class TrackerStats:
     deleted: int = 0
     merged: int = 0
     stitched: int = 0
+    handed_over: int = 0  # shown tentative tracks' numbers taken over (existence.py)
     fused: int = 0
     quarantined: int = 0
     identity_jumps: int = 0

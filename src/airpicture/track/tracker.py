@@ -104,7 +104,7 @@ class ImmGnnTracker:
         self.stats = TrackerStats()
         self.rejects: Counter[str] = Counter()
         self.identities = IdentityBook()
-        self.evidence = ModeCEvidence(len(sensors), st.p_show_tentative, st.show_memory)
+        self.evidence = ModeCEvidence(len(sensors), st)
         self._t_house = -np.inf
         self._t_last = -np.inf
 
@@ -200,6 +200,7 @@ class ImmGnnTracker:
             self.stats.started += n_new
             start_from_plots(tb.cols, rows_new, plots, ~taken, self._score_mode_c, g.index, self.motion)
             tb.show[rows_new] = (third == 2)[~taken] & ~gated[~taken]
+            self.stats.handed_over += self.evidence.hand_over(tb, rows_new[tb.show[rows_new]])
             k, m = np.r_[k, rows_new], np.r_[m, np.flatnonzero(~taken)]
         hv = third[m] == 2  # the Mode C heights, to the vertical channel
         vertical_update(tb.cols, k[hv], t[m[hv]], z[m[hv], 2], R[m[hv], 2, 2], self.vertical)
@@ -325,7 +326,7 @@ class ImmGnnTracker:
         if len(rows) == 0:
             return
         confirm, drop, lost = judge(tb.cols, rows, t, self._looks, self._limits)
-        self.evidence.observe(tb, rows, confirm, drop)
+        self.stats.handed_over += self.evidence.observe(tb, rows, confirm, drop, t)
         if confirm.any():
             tb.status[rows[confirm]] = CONFIRMED
             tb.t_confirmed[rows[confirm]] = t
@@ -334,9 +335,8 @@ class ImmGnnTracker:
         if drop.any():
             tb.free(rows[drop])
             self.stats.deleted += lost
-        # duplicates form slowly: looking for them once per housekeeping_s is enough, but a track
-        # confirmed beside a confirmed one on the same object (a flock's many plots, a restart)
-        # is merged before it is ever published
+        # duplicates form slowly: once per housekeeping_s is enough, but a track confirmed beside a
+        # confirmed one on the same object (a flock's plots, a restart) is merged before it is shown
         if confirm.any() or t >= self._t_house + self.settings.housekeeping_s:
             self._t_house = t
             self.stats.merged += merge(tb, t, self.motion.accel2, self.settings, self.gates, self._looks[0])
@@ -357,7 +357,7 @@ class ImmGnnTracker:
             self.vertical.accel2,
             self._reporters,
         )
-        keep = apart(out[2], tb.status[out[0]] != CONFIRMED, self.settings.merge_reach_m)  # tentative: alone
+        keep = apart(out[2], out[1], tb.status[out[0]] != CONFIRMED, self.settings.merge_reach_m)
         rows, row_time, x, P, lat, lon, alt, alt_var = (a[keep] for a in out)
         ident = tb.ident[rows]
         names, info = self.identities.describe(ident[ident >= 0])
