@@ -101,14 +101,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = to_json(scores, alerts)
         if bounds is not None:
-            out["crlb"] = {
+            crlb: dict[str, object] = {
                 group: {
                     r.label: {"pairs": r.pairs, "rms_m": round(r.rms_m, 1), "bound_m": round(r.bound_m, 1)}
                     for r in rows_
                 }
                 for group, rows_ in (("by_kind", bounds.by_kind), ("by_sensor_set", bounds.by_set))
             }
-            out["crlb"]["coverage"] = {
+            out["crlb"] = crlb
+            crlb["coverage"] = {
                 r.label: {
                     "possible": r.possible,
                     "achieved": round(r.achieved, 4),
