@@ -71,6 +71,12 @@ class TrackSettings(_Stage):
         default=300.0, gt=0, description="fastest object expected (a new track's prior), m/s"
     )
     v_max_climb_mps: float = Field(default=30.0, gt=0, description="fastest climb expected, m/s")
+    turn_min_revisit_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="a radar that looks at most this often moves its tracks with the coordinated-turn "
+        "modes too (track/motion.py); between closer looks the straight modes follow a turn, s",
+    )
     time_bounds_s: tuple[float, float] = Field(
         default=(1e8, 1e11), description="measurement times outside are not physical (epoch s)"
     )

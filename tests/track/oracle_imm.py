@@ -5,7 +5,8 @@ expressions, with any measurement function.
 
 Interacting Multiple Model (IMM) steps for a batch of tracks, each to its own measurement time.
 
-The modes share F and differ in Q (see oracle_models.py). Per track k with mode probabilities mu (M,):
+The straight modes share F and differ in Q, the turn modes turn (see oracle_models.py). Per
+track k with mode probabilities mu (M,):
     c_j = sum_i p_ij(dt) mu_i                 predicted mode probabilities
     w_ij = p_ij mu_i / c_j                    mixing weights
     x0_j = sum_i w_ij x_i,  P0_j = sum_i w_ij (P_i + (x_i - x0_j)(x_i - x0_j)^T)
@@ -52,7 +53,11 @@ def mix_predict(
     dx = x[:, :, None, :] - x0[:, None, :, :]  # (K, i, j, 6)
     P0 = np.einsum("kij,kiab->kjab", w, P) + np.einsum("kij,kija,kijb->kjab", w, dx, dx)
     a = np.broadcast_to(models.MODE_ACCEL if accel is None else accel, (K, M, 2)).reshape(K * M, 2)
-    xp, Pp = models.predict(x0.reshape(K * M, 6), P0.reshape(K * M, 6, 6), np.repeat(dt, M), a)
+    x0, P0, d = x0.reshape(K * M, 6), P0.reshape(K * M, 6, 6), np.repeat(dt, M)
+    xp, Pp = models.predict(x0, P0, d, a)
+    lat = np.tile(models.MODE_TURN, K)
+    turn = lat != 0.0
+    xp[turn], Pp[turn] = models.predict_turn(x0[turn], P0[turn], d[turn], lat[turn], a[turn])
     return xp.reshape(K, M, 6), Pp.reshape(K, M, 6, 6), c
 
 
@@ -79,7 +84,7 @@ def step(
     top = ll.max(axis=1, keepdims=True)
     lik = c * np.exp(ll - top)
     tot = lik.sum(axis=1, keepdims=True)
-    mu_new = np.maximum(lik / tot, 1e-6)
+    mu_new = np.where(c > 0.0, np.maximum(lik / tot, 1e-6), 0.0)  # a mode never switched into: 0
     mu_new /= mu_new.sum(axis=1, keepdims=True)
     return xu.reshape(K, M, 6), Pu.reshape(K, M, 6, 6), mu_new, (np.log(tot) + top)[:, 0]
 

@@ -84,11 +84,12 @@ def test_a_lost_track_is_not_continued_out_of_reach() -> None:
 
 
 def test_an_aircraft_lost_in_a_turn_keeps_its_id() -> None:
-    """An aircraft at 200 m/s turning at 6 deg/s, seen by a 4 s radar at Pd 0.9 among clutter: the
-    filter loses it in the turn and a new track confirms on it; stitching gives the new track
-    the lost one's id (the reach test lets a true continuation through)."""
+    """An aircraft at 200 m/s turning at 7 deg/s (2.5 g, past the turn modes' 0.4 g), seen by a
+    4 s radar at Pd 0.9 among clutter: the filter loses it in the turn and a new track confirms
+    on it; stitching gives the new track the lost one's id (the reach test lets a true
+    continuation through)."""
     rng = np.random.default_rng(3)
-    path = tk.turning((20_000.0, 10_000.0, 3000.0), 200.0, 270.0, 6.0, (40.0, 70.0))
+    path = tk.turning((20_000.0, 10_000.0, 3000.0), 200.0, 270.0, 7.0, (40.0, 70.0))
     plots = np.concatenate([tk.radar_plots(path, range(40), rng, pd=0.9), tk.clutter_plots(range(40), rng)])
     trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 160)
     ids: set[int] = set()

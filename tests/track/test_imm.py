@@ -78,8 +78,9 @@ def _one_track(v: float = 100.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("miss_m", [0.0, 2000.0])
 def test_step_moves_mode_probabilities_toward_the_likelier_mode(miss_m: float) -> None:
-    """All modes start from the same state, so their likelihoods differ only through Q:
-    a measurement where predicted favours the quiet mode, one 2 km off a manoeuvre mode."""
+    """All modes start from the same state, so the straight modes' likelihoods differ only
+    through Q (the turn modes' through their arc too): a measurement where predicted favours the
+    quiet mode, one 2 km off a manoeuvre mode."""
     x, P, mu = _one_track()
     dt = 4.0
     R = np.diag([30.0**2] * 3)[None]
@@ -87,21 +88,24 @@ def test_step_moves_mode_probabilities_toward_the_likelier_mode(miss_m: float) -
     z = (F @ x[0, 0])[:3][None] + np.array([[0.0, miss_m, 0.0]])
     xo, Po, mu_new, ll = imm.step(x, P, mu, np.array([dt]), z, R, _position_measure, NO_ANGLES)
     c = imm.predicted_mode_probs(mu, np.array([dt]))[0]
-    # independent likelihoods: N(z; H F x, H (F P F^T + Q_j) H^T + R) per mode
-    L = np.array(
-        [
-            multivariate_normal.pdf(
-                z[0], (F @ x[0, 0])[:3], (F @ P[0, 0] @ F.T + _Q(dt, *accel))[:3, :3] + R[0]
-            )
-            for accel in models.MODE_ACCEL
-        ]
-    )
+    # independent likelihoods: N(z; H F x, H (F P F^T + Q_j) H^T + R) per straight mode; a turn
+    # mode's mean and covariance are its arc's (oracle_models.predict_turn)
+    L = []
+    for accel, lat in zip(models.MODE_ACCEL, models.MODE_TURN, strict=True):
+        if lat == 0.0:
+            mean, cov = F @ x[0, 0], F @ P[0, 0] @ F.T + _Q(dt, *accel)
+        else:
+            xt, Pt = models.predict_turn(x[0, :1], P[0, :1], np.array([dt]), np.array([lat]), accel[None])
+            mean, cov = xt[0], Pt[0]
+        L.append(multivariate_normal.pdf(z[0], mean[:3], cov[:3, :3] + R[0]))
+    L = np.array(L)
     best = int(np.argmax(L))
     assert (best == 0) == (miss_m == 0.0)  # the quiet mode explains a measurement on the prediction
     assert mu_new[0, best] > c[best]
     assert mu_new[0, best] > mu[0, best]
     post = c * L / (c * L).sum()
-    np.testing.assert_allclose(mu_new[0], post, rtol=1e-6, atol=2e-6)  # (floored at 1e-6)
+    floors = 1e-6 * models.N_MODES  # each mode floored at 1e-6, then renormalised
+    np.testing.assert_allclose(mu_new[0], post, rtol=1e-6, atol=floors)
     assert ll[0] == pytest.approx(np.log((c * L).sum()), rel=1e-9)
     np.testing.assert_allclose(mu_new.sum(axis=1), 1.0)
     assert xo.shape == x.shape and Po.shape == P.shape
@@ -129,6 +133,7 @@ def test_step_with_identical_modes_is_one_kalman_filter_step(monkeypatch: pytest
     """Copies of one model: the IMM is a single KF (predict with F, Q; update)."""
     M = models.N_MODES
     monkeypatch.setattr(models, "MODE_ACCEL", np.tile([2.0, 1.0], (M, 1)))
+    monkeypatch.setattr(models, "MODE_TURN", np.zeros(M))  # every mode straight
     rng = np.random.default_rng(3)
     K, dt = 3, np.array([1.0, 4.0, 9.5])
     x1 = rng.normal(size=(K, 6)) * [1000, 1000, 100, 50, 50, 5]

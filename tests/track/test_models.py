@@ -110,18 +110,23 @@ def test_mixed_accel_is_the_mixture_of_a_squared() -> None:
 # ---------------------------------------------------------------------- the compiled kernels
 
 
-def test_the_oracle_has_the_product_s_modes() -> None:
-    np.testing.assert_array_equal(motion.MODE_ACCEL, models.MODE_ACCEL)
-    np.testing.assert_array_equal(motion.MODE_SOJOURN_S, models.MODE_SOJOURN_S)
-    np.testing.assert_array_equal(motion.MODE_PRIOR, models.MODE_PRIOR)
+def test_the_modes_switch_and_start_as_probabilities() -> None:
+    """Each mode's switches go somewhere else with probability 1; a new track's modes sum to 1; the
+    turns come in a left and a right of one lateral acceleration."""
+    np.testing.assert_allclose(motion.MODE_SWITCH.sum(axis=1), 1.0)
+    assert (np.diag(motion.MODE_SWITCH) == 0).all() and (motion.MODE_SWITCH >= 0).all()
+    assert motion.MODE_PRIOR.sum() == pytest.approx(1.0)
+    turns = motion.MODE_TURN[motion.MODE_TURN != 0.0]
+    assert sorted(turns) == [-turns.max(), turns.max()]
 
 
 @pytest.mark.parametrize("dt", [0.0, 0.5, 4.0, 30.0, -4.0])
 def test_kernel_transition_equals_the_oracle(dt: float) -> None:
     M = models.N_MODES
     out = np.empty((M, M))
-    motion.transition(dt, motion.motion(300.0, 30.0).sojourn, out)
-    np.testing.assert_allclose(out, models.transition_probs(np.array([dt]))[0], rtol=1e-15)
+    m = motion.motion(300.0, 30.0)
+    motion.transition(dt, m.sojourn, m.switch, out)
+    np.testing.assert_allclose(out, models.transition_probs(np.array([dt]))[0], rtol=1e-14)
 
 
 def test_kernel_prediction_of_each_mode_is_F_P_Ft_plus_Q() -> None:
@@ -139,6 +144,36 @@ def test_kernel_prediction_of_each_mode_is_F_P_Ft_plus_Q() -> None:
             np.testing.assert_allclose(xo[k], F @ x[k], rtol=1e-12, atol=1e-9)
             Q = _Q(abs(dt[k]), *models.MODE_ACCEL[j])
             np.testing.assert_allclose(Po[k], F @ P[k] @ F.T + Q, rtol=1e-12, atol=1e-9)
+
+
+def test_a_turn_mode_flies_the_arc_of_its_lateral_acceleration() -> None:
+    """A coordinated turn at 4 m/s^2 of a 40 m/s state: rate 0.1 rad/s, radius 400 m; after a
+    quarter circle (15.7 s) heading north turns to heading west (the left turn) 400 m west and
+    400 m north; the oracle and the kernel agree with that and with each other on any state."""
+    x = np.array([[0.0, 0.0, 100.0, 0.0, 40.0, 1.0]])
+    dt = np.array([np.pi / 2 / 0.1])
+    xo, Po = models.predict_turn(x, np.eye(6)[None], dt, np.array([4.0]), np.array([[1.5, 0.3]]))
+    np.testing.assert_allclose(xo[0], [-400.0, 400.0, 100.0 + dt[0], -40.0, 0.0, 1.0], atol=1e-9)
+    xk, Pk = np.empty(6), np.empty((6, 6))
+    motion.ct_predict(x[0], np.eye(6), dt[0], 4.0, 1.5**2, 0.3**2, xk, Pk)
+    np.testing.assert_allclose(xk, xo[0], atol=1e-9)
+    np.testing.assert_allclose(Pk, Po[0], rtol=1e-12, atol=1e-9)
+    rng = np.random.default_rng(13)
+    xs, Ps = _states(rng, 8)
+    ts = rng.uniform(-3.0, 12.0, 8)
+    lat = rng.choice([4.0, -4.0], 8)
+    xr, Pr = models.predict_turn(xs, Ps, ts, lat, np.tile([1.5, 0.3], (8, 1)))
+    for k in range(8):
+        motion.ct_predict(xs[k], Ps[k], ts[k], lat[k], 1.5**2, 0.3**2, xk, Pk)
+        np.testing.assert_allclose(xk, xr[k], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(Pk, Pr[k], rtol=1e-11, atol=1e-8)
+    # at rest a turn has no rate: it predicts as the straight model
+    still = np.array([[5.0, 5.0, 50.0, 0.1, 0.0, 0.0]])
+    one, t3, acc = np.eye(6)[None], np.array([3.0]), np.array([[1.5, 0.3]])
+    xr, Pr = models.predict_turn(still, one, t3, np.array([4.0]), acc)
+    xc, Pc = models.predict(still, one, t3, acc)
+    np.testing.assert_allclose(xr, xc)
+    np.testing.assert_allclose(Pr, Pc)
 
 
 def test_kernel_prediction_of_a_mixture_equals_the_oracle() -> None:

@@ -163,7 +163,15 @@ class Spies:
     @staticmethod
     def _accel(motion: Any) -> np.ndarray:
         """The oracle's mode accelerations for the kernel's motion record: the IMM's own, or the one
-        for radar plots (models.PLOT_ACCEL); anything else is a model the oracle does not know."""
+        for radar plots (models.PLOT_ACCEL); and its mode switching, with the turns or without
+        (a sensor that looks often), which the oracle's transition_probs then uses. Anything else
+        is a model the oracle does not know."""
+        for switch in (models.MODE_SWITCH, models.straight_switch()):
+            if np.allclose(motion.switch, switch, rtol=0, atol=1e-15):
+                models.ACTIVE["switch"] = switch
+                break
+        else:
+            raise AssertionError(f"a mode switching the oracle does not know: {motion.switch}")
         for accel in (models.MODE_ACCEL, models.PLOT_ACCEL):
             if np.array_equal(motion.accel2, accel**2):
                 return accel
@@ -251,6 +259,7 @@ class Spies:
         self, out, cols, k, m, reports, gain, sensor, jump_gate, motion, live: Any
     ) -> None:
         bad, jumps = out
+        self._accel(motion)  # its mode switching
         z, R, mask = reports.z[m], reports.R[m], reports.mask[m]
         ref = oracle_update.report_step(cols, k, reports.t[m], z, R, mask, jump_gate, (V_MAX_MPS / 2) ** 2)
         assert jumps == int(ref.jump.sum())
@@ -345,6 +354,7 @@ def _check(scn: Scenario, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms, TrackSettings(p_show_tentative=0.5))
     spies = Spies(trk)
     spies.install(monkeypatch)
+    monkeypatch.setitem(models.ACTIVE, "switch", models.MODE_SWITCH)  # restored after the test
     for _ in trk.track(scenario_windows(scn, progress=False)):
         pass
     return spies.seen

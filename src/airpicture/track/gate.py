@@ -246,7 +246,7 @@ def _report_pairs(cols_f, rows, reports_f, sel, slack, bonus, gates, motion_f):
     for q in range(ci.shape[0]):
         k, p = rows[ci[q]], sel[cm[q]]
         dt = reports.t[p] - cols.t[k]
-        mix(cols.mu[k], dt, motion.sojourn, c, w)
+        mix(cols.mu[k], dt, motion.sojourn, motion.switch, c, w)
         predict_combined(cols.xc[k], cols.Pc[k], c, dt, motion.accel2, xp, Pp)
         dim = 0
         for a in range(6):

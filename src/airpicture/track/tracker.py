@@ -1,15 +1,15 @@
 """The multi-sensor tracker: radar plots and cooperative reports in, one air picture out.
 
-`ImmGnnTracker` composes the roles of this package (see base.py for the path of a measurement):
-an IMM of constant-velocity models (motion.py), radar plots used as measured in an EKF and reports
-converted exactly (measurement.py), a grid pre-gate and Mahalanobis gate (gate.py), global nearest
-neighbour with a log-likelihood-ratio cost (associate.py), a sequential likelihood-ratio test to
-confirm and delete (manage.py). Each measurement batch (one sensor, a time window no longer than
-its revisit period, so an object gives at most one plot) costs a few compiled calls, without a
-Python loop over tracks or plots.
+`ImmGnnTracker` composes the roles of this package (see base.py for the path of a measurement): an
+IMM of constant-velocity and turn models (motion.py), radar plots used as measured in an EKF and
+reports converted exactly (measurement.py), a grid pre-gate and Mahalanobis gate (gate.py), global
+nearest neighbour with a log-likelihood-ratio cost (associate.py), a sequential likelihood-ratio
+test to confirm and delete (manage.py). Each measurement batch (one sensor, a time window no
+longer than its revisit period, so an object gives at most one plot) costs a few compiled calls,
+without a Python loop over tracks or plots.
 
 Cooperative reports (ADS-B, Remote ID) go to the track holding their identity; a new identity is
-first offered to identity-less tracks (fusion: one aircraft, one track), else starts a track."""
+first offered to identity-less tracks (fusion: one aircraft, one track), else starts one."""
 
 from __future__ import annotations
 
@@ -67,10 +67,11 @@ class ImmGnnTracker:
         self.sensors = sensors = load_sheets(sensors)
         self.frame = EnuFrame(*site)
         self.earth = earth(self.frame, float(site[2]), float(site[0]))
-        self.motion = motion(st.v_max_mps, st.v_max_climb_mps)
-        self.plot_motion = motion(st.v_max_mps, st.v_max_climb_mps, steps=False)  # radar plots
+        self.motion = motion(v := st.v_max_mps, c := st.v_max_climb_mps, turns=False)
+        # a radar's plots do not step; a radar that looks seldom moves its tracks on turns too
+        self.plot_motion = [motion(v, c, False, sp.revisit_s >= st.turn_min_revisit_s) for sp in sensors]
         self._score_mode_c = float(np.log(1.0 / st.p_clutter_mode_c))  # a Mode C plot's: not clutter
-        self.vertical = vertical_model(st.v_max_climb_mps)  # radar-measured heights' own channel
+        self.vertical = vertical_model(c)  # radar-measured heights' own channel
         self.gates = gate_table(st.p_gate)
         self._min_lp = float(np.log(st.p_still_there))  # published while its misses are likelier
         self.geo: list[SensorGeometry] = build_geometry(sensors, self.frame, platforms)
@@ -132,16 +133,8 @@ class ImmGnnTracker:
         t, r, az, el, alt, sensor = _columns(
             plots, ("time_s", "range_m", "azimuth_rad", "elevation_rad", "altitude_m", "sensor")
         )
-        ok, one = screen_plots(
-            t,
-            r,
-            az,
-            el,
-            alt,
-            sensor,
-            len(self.geo),
-            (*self.settings.time_bounds_s, self.settings.max_range_m, self.settings.max_altitude_m),
-        )
+        bounds = (*self.settings.time_bounds_s, self.settings.max_range_m, self.settings.max_altitude_m)
+        ok, one = screen_plots(t, r, az, el, alt, sensor, len(self.geo), bounds)
         if not ok.all():
             self.rejects["plot_invalid"] += int((~ok).sum())
             plots = plots[ok]
@@ -170,7 +163,7 @@ class ImmGnnTracker:
         rows, k, m = tb.rows(), np.zeros(0, np.int64), np.zeros(0, np.int64)
         start = np.where(third == 2, self._score_mode_c, 0.0)  # what each plot would start a track with
         if len(rows):
-            st, pm = self.settings, self.plot_motion
+            st, pm = self.settings, self.plot_motion[g.index]
             k, m, cost, gain, ambiguous = radar_pairs(
                 tb.cols, rows, plots, sheet.pd, st.report_sigma_time_s, self.gates, self.earth, pm
             )

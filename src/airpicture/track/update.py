@@ -112,7 +112,8 @@ def radar_update(xp, Pp, y, Hp, R, n, xo, Po):
 @jit
 def mode_probs(c, ll, mu_out):
     """Posterior mode probabilities from the predicted ones c (M,) and each mode's log-likelihood
-    ll (M,), floored at 1e-6 so that no mode dies."""
+    ll (M,), floored at 1e-6 so that no mode dies; a mode nothing switched into (c 0: the turn
+    modes of a track only sensors that look often have measured) stays at 0."""
     m = c.shape[0]
     top = ll[0]
     for j in range(1, m):
@@ -123,7 +124,7 @@ def mode_probs(c, ll, mu_out):
         tot += mu_out[j]
     s = 0.0
     for j in range(m):
-        mu_out[j] = max(mu_out[j] / tot, 1e-6)
+        mu_out[j] = max(mu_out[j] / tot, 1e-6) if c[j] > 0.0 else 0.0
         s += mu_out[j]
     for j in range(m):
         mu_out[j] /= s
