@@ -21,7 +21,7 @@ The sigmas are physical limits, not fitted to a scenario:
   move in steps that no airframe flies; this mode lets the filter follow such a step instead of
   treating it as a lost target.
   turn left / right: a coordinated turn at 4 m/s^2 of lateral acceleration, the rate from the
-  mode's own speed, 1.5 m/s^2 of white acceleration around it.
+  mode's own speed, the quiet mode's white acceleration around it.
 Mode switching follows mean sojourn times (quiet 60 s, manoeuvre 15 s: a turn lasts tens of
 seconds, jump 4 s, turns 20 s), so transition probabilities are right for any gap between
 measurements; where a switch goes is MODE_SWITCH.

@@ -20,10 +20,12 @@ The sigmas are physical limits, not fitted to a scenario:
   treating it as a lost target.
   turn left, turn right: a coordinated turn at 4 m/s^2 of lateral acceleration (0.4 g: a 22 deg
   bank, an airliner's standard turns, a drone circling a point), its rate the mode's own speed
-  over that (150 m/s: 1.5 deg/s; 30 m/s: 7.6 deg/s), with 1.5 m/s^2 of noise for turns tighter
-  or wider. White acceleration models a turn as a random walk of the velocity, which a sustained
-  turn outruns between sparse looks: at a 10 s revisit the manoeuvre mode lagged a standard-rate
-  turn by 1-2 km, and a 32 m/s drone circling 230 m out with a Pd 0.54 radar was 7.7 tracks.
+  over that (150 m/s: 1.5 deg/s; 30 m/s: 7.6 deg/s), with the quiet mode's noise: a turn mode
+  wins by its arc, not by a looser noise (at 1.5 m/s^2 the turn modes explained a recorded
+  track's position jitter on a straight leg better than the quiet mode and pulled the estimate
+  sideways). White acceleration models a turn as a random walk of the velocity, which a sustained
+  turn outruns between sparse looks: at a 10 s revisit the manoeuvre mode lagged take-off and
+  approach turns by 1-2 km.
 Mode switching follows mean sojourn times (quiet 60 s, manoeuvre 15 s: a turn lasts tens of
 seconds, jump 4 s, turns 20 s), so transition probabilities are right for any gap between
 measurements; a straight mode switches to the other straight ones as it always did, with a fifth
@@ -44,7 +46,7 @@ from airpicture.compiled import jit
 from airpicture.types import FloatArray
 
 #: (horizontal, vertical) acceleration sigma of each IMM mode, m/s^2.
-MODE_ACCEL = np.array([[0.5, 0.3], [6.0, 3.0], [40.0, 10.0], [1.5, 0.3], [1.5, 0.3]])
+MODE_ACCEL = np.array([[0.5, 0.3], [6.0, 3.0], [40.0, 10.0], [0.5, 0.3], [0.5, 0.3]])
 #: Lateral acceleration of each mode, m/s^2: positive turns left, 0 flies straight.
 MODE_TURN = np.array([0.0, 0.0, 0.0, 4.0, -4.0])
 #: Mean time spent in each mode before switching, s.
