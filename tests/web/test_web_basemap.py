@@ -122,7 +122,8 @@ def test_the_units_setting_applies_to_list_labels_and_panel(
         assert "9843 ft (FL098)" in panel and "292 kt" in panel
     else:
         assert "3000 m" in panel and "150.0 m/s" in panel and " ft" not in panel and " kt" not in panel
-    wait_for(lambda: label in pg.page.evaluate("() => window.airpicture.labelLines"))
+    # the labels are drawn on the map, which may load after the list (a slow software renderer)
+    wait_for(lambda: label in pg.page.evaluate("() => window.airpicture.labelLines"), timeout=20)
     assert pg.errors == []
 
 
