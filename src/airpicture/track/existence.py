@@ -145,11 +145,12 @@ def apart(x: FloatArray, row_time: FloatArray, tentative: BoolArray, reach_m: fl
         dt_max = float(row_time.max() - row_time.min())
         v_max = float(np.hypot(x[ci, 3], x[ci, 4]).max())
         cand = cKDTree(x[ci, :2]).query_ball_point(x[ti, :2], reach_m + v_max * dt_max)
-        for i, js in zip(ti, cand, strict=True):
-            if js:
-                c = ci[js]
-                at = x[c, :2] + x[c, 3:5] * (row_time[i] - row_time[c])[:, None]
-                keep[i] = not (np.hypot(*(at - x[i, :2]).T) <= reach_m).any()
+        n = np.array([len(js) for js in cand], np.int64)
+        if n.any():
+            i = np.repeat(ti, n)  # (tentative, confirmed) candidate pairs
+            c = ci[np.concatenate([js for js in cand if js]).astype(np.int64)]
+            at = x[c, :2] + x[c, 3:5] * (row_time[i] - row_time[c])[:, None]
+            keep[i[np.hypot(*(at - x[i, :2]).T) <= reach_m]] = False
     return keep
 
 
