@@ -151,12 +151,14 @@ class TrackSettings(_Stage):
         "identity before a second track is started",
     )
     p_show_tentative: float = Field(
-        default=0.9,
+        default=0.5,
         gt=0,
         le=1,
         description="publish a tentative track from a radar's Mode C plot at once while at least this "
-        "share of that radar's such tracks are confirmed (track/existence.py; 1: never); a dropped "
-        "one's number goes to the track that continues it",
+        "share of that radar's such tracks are confirmed (track/existence.py; 1: never; 0.5: while "
+        "it is more likely an aircraft than not, as a row shown of a false plot costs the picture "
+        "what a row missing of an aircraft does); a dropped one's number goes to the track that "
+        "continues it",
     )
     show_memory: float = Field(
         default=50.0, ge=1, description="decisions that share is counted over (older ones forgotten)"

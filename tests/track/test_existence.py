@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import trackkit as tk
 
 from airpicture.config import TrackSettings
 from airpicture.track.existence import ModeCEvidence, apart, mode_c_belied
+from airpicture.track.gate import report_pairs
+from airpicture.track.measurement import Reports
 from airpicture.track.motion import JUMP_MODE, MODE_ACCEL, motion
 from airpicture.track.table import TrackTable
 from airpicture.track.tracker import ImmGnnTracker
@@ -141,6 +144,37 @@ def test_an_aircraft_shown_at_its_first_plot_then_missed_twice_keeps_its_number(
     assert trk.stats.handed_over >= 1
     assert all(len(i) == 1 for i in ids[:last]), ids
     assert len(set().union(*ids)) == n
+
+
+def test_a_one_plot_track_takes_a_new_identity_on_its_position_alone() -> None:
+    """An aircraft shown at its first plot starts broadcasting before the radar looks again. Its
+    one-plot track has no velocity but the prior a new track would start from, so that prior
+    must not count against the report joining it (on Paris the broadcast started a second track
+    beside the shown one, and the operator saw the aircraft's number change): the report's
+    velocity does not change the cost of the pair, and the pair is taken."""
+    path = tk.straight((60_000.0, 90_000.0, 6000.0), (-160.0, 120.0, 0.0))
+    plots = tk.radar_plots(path, [0], np.random.default_rng(2), SLOW)
+    scn = tk.scenario(plots, NO_REPORTS, tk.T0 + 10.0, [SLOW, tk.ADSB])
+    trk = ImmGnnTracker(scn.sensors, scn.site_lla, scn.platforms)
+    for window in scenario_windows(scn, 1.0, False):
+        trk.step(window)
+    tb = trk.table
+    rows = tb.rows()
+    assert len(rows) == 1 and tb.hits[rows[0]] == 1
+    t = float(plots["time_s"][0]) + 2.0
+    _, sp = trk._receivers[1]
+
+    def cost(velocity: tuple[float, float]) -> float:
+        z = np.r_[path(np.array([t]))[0], *velocity, 0.0][None, :]
+        R = np.diag([8.0**2] * 3 + [1.0] * 3)[None]
+        reports = Reports(np.array([t]), z, R, np.array([[True] * 5 + [False]]), np.array([0x3C6444]))
+        k, _, c = report_pairs(tb.cols, rows, reports, np.array([0]), 3 * sp, 60.0, trk.gates, trk.motion)
+        assert len(k) == 1
+        return float(c[0])
+
+    flying = cost((-160.0, 120.0))
+    assert cost((250.0, 0.0)) == pytest.approx(flying, abs=1e-9)  # the velocity is not compared
+    assert flying < 0.0  # taken before a new track is started
 
 
 def test_a_split_plot_is_judged_beside_its_track_where_the_track_was_at_the_plot() -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import trackkit as tk
 
+from airpicture.config import TrackSettings
 from airpicture.integrity import OK, SPOOFED, SUSPECT
 from airpicture.sinks.export import TracksCsvWriter
 from airpicture.track.base import Measurements, Tracker
@@ -275,11 +276,13 @@ def test_crossing_aircraft_keep_their_ids(angle_deg: float, above_m: float) -> N
     assert trk.stats.merged == 0
 
 
-def test_tentative_tracks_never_published() -> None:
+def test_tentative_tracks_never_published_unless_shown() -> None:
+    """With p_show_tentative 1 no tentative track is published; a shown one (from a Mode C plot,
+    test_existence.py) is the only exception."""
     rng = np.random.default_rng(11)
     plots = np.concatenate([tk.radar_plots(PATH, range(20), rng), tk.clutter_plots(range(20), rng)])
     saw_tentative_only = False
-    trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 20 * T)
+    trk, pictures = tk.track(plots, NO_REPORTS, tk.T0 + 20 * T, settings=TrackSettings(p_show_tentative=1.0))
     for pic in pictures:
         tb = trk.table
         rows = tb.rows()

@@ -248,12 +248,16 @@ def _report_pairs(cols_f, rows, reports_f, sel, slack, bonus, gates, motion_f):
         dt = reports.t[p] - cols.t[k]
         mix(cols.mu[k], dt, motion.sojourn, motion.switch, c, w)
         predict_combined(cols.xc[k], cols.Pc[k], c, dt, motion.accel2, xp, Pp)
+        # a track of one plot has no velocity but the prior a new track would start from: its
+        # velocity says nothing for or against the pair, so only the position is compared
+        n_used = 6 if cols.hits[k] > 1 else 3
         dim = 0
         for a in range(6):
-            y[a] = reports.z[p, a] - xp[a] if reports.mask[p, a] else 0.0
-            dim += 1 if reports.mask[p, a] else 0
+            use_a = reports.mask[p, a] and a < n_used
+            y[a] = reports.z[p, a] - xp[a] if use_a else 0.0
+            dim += 1 if use_a else 0
             for b in range(6):
-                both = reports.mask[p, a] and reports.mask[p, b]
+                both = use_a and reports.mask[p, b] and b < n_used
                 S[a, b] = Pp[a, b] + reports.R[p, a, b] if both else (1.0 if a == b else 0.0)
         logdet = inv_logdet(S, 6, Si)
         d2 = mahalanobis(y, Si, 6)
