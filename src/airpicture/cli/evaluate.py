@@ -15,6 +15,9 @@ figures (JSON keys):
   rms_m         horizontal RMS error of paired tracks; alt_rms_m: altitude, rows with alt_m
   coverage      share of observable target-pictures that had a track
   missed, false targets without a track, tracks without a target, per picture
+  missed_why    the missed target-pictures by the track last paired with the target: before_first
+                (none yet), no_track (not in the picture), track_off (beyond the cut-off), taken
+                (paired with another target); per kind in by_kind
   id_switches   changes of the track paired with a target, per target-hour
   false_tracks  tracks in >= 3 pictures paired in fewer than half, per hour
   class_acc     share of paired rows whose class is the target's kind
@@ -62,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from airpicture.errors import ConfigError
     from airpicture.eval import EvalConfig, load_reference, read_tracks, score_alerts, score_tracks
     from airpicture.eval.metrics import picture_times
+    from airpicture.eval.missed import missed_why
     from airpicture.eval.report import format_table, plot, to_json
 
     for name in ("step", "window", "cutoff"):
@@ -81,7 +85,10 @@ def run(args: argparse.Namespace) -> int:
         unknown = set(cfg.sensors) - {s.id for s in ref.sensors}
         if unknown:
             raise ConfigError(f"unknown sensor id(s) {','.join(sorted(unknown))}")
-    scores = score_tracks(ref, read_tracks(args.tracks, ref.origin), cfg)
+    rows = read_tracks(args.tracks, ref.origin)
+    scores = score_tracks(ref, rows, cfg)
+    picture = rows.select(rows.integrity != "spoofed")  # the rows score_tracks pairs
+    why = missed_why(ref, picture, scores, cfg)
     alerts = score_alerts(ref, args.alerts, end_s=picture_times(ref, cfg)[1]) if args.alerts else None
     title = f"{Path(args.scenario).name}: {Path(args.tracks).name}"
     if args.plot:
@@ -91,15 +98,12 @@ def run(args: argparse.Namespace) -> int:
         from airpicture.eval.crlb import compare, format_bounds, plot_bounds, target_bounds
 
         table = target_bounds(ref, sensors=cfg.sensors)
-        rows = read_tracks(args.tracks, ref.origin)
-        bounds = compare(
-            ref, rows.select(rows.integrity != "spoofed"), scores, table, cfg.cutoff_m, cfg.window_s
-        )
+        bounds = compare(ref, picture, scores, table, cfg.cutoff_m, cfg.window_s)
         if args.plot:
             crlb_png = Path(args.plot).with_name(Path(args.plot).stem + "-crlb.png")
             plot_bounds(bounds, crlb_png, f"{title}: horizontal error and its bound")
     if args.json:
-        out = to_json(scores, alerts)
+        out = to_json(scores, alerts, why)
         if bounds is not None:
             crlb: dict[str, object] = {
                 group: {
@@ -120,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             }
         print(json.dumps(out))
     else:
-        print(format_table(scores, cfg, alerts, title=f"airpicture eval — {title}"))
+        print(format_table(scores, cfg, alerts, title=f"airpicture eval — {title}", why=why))
         if bounds is not None:
             print(format_bounds(bounds, table.names))
         if args.plot:

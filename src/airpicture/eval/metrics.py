@@ -183,6 +183,7 @@ class TrackScores:
     #: the tracks without spoofed rows) of each paired target-picture
     pair_targets: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     pair_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pair_t: FloatArray = field(default_factory=lambda: np.zeros(0))  # ... and its picture time
     #: every scored target-picture (the coverage's denominator): truth object index, picture
     #: time, and whether a row was paired with it
     target_pictures: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -329,6 +330,7 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
     pairs_k: list[IntArray] = []
     pairs_i: list[IntArray] = []
     pairs_d: list[FloatArray] = []
+    pairs_t: list[FloatArray] = []
     tp_k: list[IntArray] = []
     tp_t: list[FloatArray] = []
     tp_paired: list[BoolArray] = []
@@ -369,6 +371,7 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         pairs_k.append(tg[res.rows])
         pairs_i.append(est[res.cols])
         pairs_d.append(res.d)
+        pairs_t.append(np.full(len(res.rows), taus[p]))
         paired = np.zeros(len(tg), bool)
         paired[res.rows] = True
         tp_k.append(tg)
@@ -435,6 +438,7 @@ def score_tracks(ref: Reference, tracks: TrackRows, cfg: EvalConfig | None = Non
         integrity=integrity,
         pair_targets=pk,
         pair_rows=pi,
+        pair_t=cat(pairs_t, np.float64),
         target_pictures=cat(tp_k, np.int64),
         target_picture_t=cat(tp_t, np.float64),
         target_picture_paired=cat(tp_paired, bool),

@@ -10,11 +10,17 @@ import numpy as np
 from airpicture.errors import SinkError
 from airpicture.eval.alerts import AlertScores
 from airpicture.eval.metrics import EvalConfig, TrackScores
+from airpicture.eval.missed import MissedWhy
 
 
-def to_json(scores: TrackScores, alerts: AlertScores | None = None) -> dict[str, object]:
-    """score.py's JSON (same keys, same rounding), plus the raw counts behind the rates."""
+def to_json(
+    scores: TrackScores, alerts: AlertScores | None = None, why: MissedWhy | None = None
+) -> dict[str, object]:
+    """score.py's JSON (same keys, same rounding), plus the raw counts behind the rates and, given
+    `why`, the missed target-pictures by why they were missed (eval.missed)."""
     out = scores.as_dict()
+    if why is not None:
+        out["missed_why"] = why.as_dict()
     out["counts"] = {
         "id_switches": scores.switch_count,
         "false_tracks": scores.false_track_count,
@@ -31,7 +37,11 @@ def _fmt(v: float | None, nd: int) -> str:
 
 
 def format_table(
-    scores: TrackScores, cfg: EvalConfig, alerts: AlertScores | None = None, title: str = ""
+    scores: TrackScores,
+    cfg: EvalConfig,
+    alerts: AlertScores | None = None,
+    title: str = "",
+    why: MissedWhy | None = None,
 ) -> str:
     """The figures as a plain-text table: all targets, then one column per kind."""
     kinds = sorted(scores.by_kind)
@@ -65,6 +75,13 @@ def format_table(
         f"{scores.switch_count} ID switches in {scores.target_hours:.2f} target-hours; "
         f"{scores.false_track_count} false tracks (in >= 3 pictures, paired in fewer than half)",
     ]
+    if why is not None and why.missed:
+        c = why.counts
+        tail.append(
+            f"missed target-pictures: {why.missed}: {c['before_first']} before the target's first "
+            f"track, {c['no_track']} with its last track out of the picture, {c['track_off']} with "
+            f"it beyond the cut-off, {c['taken']} with it paired to another target"
+        )
     g = scores.integrity
     if g is not None:
         tail.append(
