@@ -76,3 +76,35 @@ def test_a_small_fixed_seed_campaign(tmp_path: Path) -> None:
         "class_acc.bird", "class_flips_per_track_hour",
     ]  # fmt: skip
     assert "airpicture eval campaign --runs=3 --seed=7 --duration=600" in md
+    # each missed event says what the picture showed of its object
+    assert sum(s["missed_shown"].values()) == len(s["missed_events"])
+    if s["missed_events"]:
+        assert "What the picture showed of each missed object" in md
+
+
+def test_a_missed_event_says_what_the_picture_showed_of_its_object(tmp_path: Path) -> None:
+    """shown_around: the class of the track nearest the object most of the minute either side, and
+    its median probability; 'none' where no track came within reach."""
+    from evalkit import line, write_scenario, write_tracks
+
+    from airpicture.eval import load_reference, read_tracks
+    from airpicture.eval.campaign.runner import shown_around
+
+    scen = write_scenario(
+        tmp_path / "s",
+        {
+            "drone1": ("drone", line(0, 2000, 5, 0, 100), (0, 200)),
+            "drone2": ("drone", line(0, -2000, 5, 0, 100), (0, 200)),
+        },
+    )
+    # drone1's track: shown bird (P 0.8) from t' 0 to 90, then drone (P 0.6); drone2: no track
+    rows = [
+        (tp, "a", 5.0 * tp + 20.0, 2000.0, "", "bird" if tp < 90 else "drone", 0.8 if tp < 90 else 0.6)
+        for tp in range(0, 200)
+    ]
+    ref = load_reference(scen)
+    picture = read_tracks(write_tracks(tmp_path / "t.csv", rows, extra=("class_p",)), ref.origin)
+    assert shown_around(ref, picture, "drone1", ref.start_s + 60.0) == ("bird", pytest.approx(0.8))
+    assert shown_around(ref, picture, "drone1", ref.start_s + 140.0) == ("drone", pytest.approx(0.6))
+    cls, p = shown_around(ref, picture, "drone2", ref.start_s + 100.0)
+    assert cls == "none" and np.isnan(p)

@@ -128,7 +128,17 @@ def markdown(summary: dict[str, Any], pngs: Sequence[str], command: str) -> str:
     ]
     lines += [f"![{p}]({p})" for p in pngs]
     if s["missed_events"]:
-        lines += ["", "## Missed events", ""] + [f"- {m}" for m in s["missed_events"][:50]]
+        lines += ["", "## Missed events", ""]
+        shown = s.get("missed_shown") or {}
+        if shown:
+            lines += [
+                "What the picture showed of each missed object in the minute either side of the event "
+                "(the class of the track nearest it most of the time; none: no track within 150 m): "
+                + ", ".join(f"{c} {n}" for c, n in sorted(shown.items(), key=lambda kv: -kv[1]))
+                + ".",
+                "",
+            ]
+        lines += [f"- {m}" for m in s["missed_events"][:50]]
     if s["failures"]:
         lines += ["", "## Failed runs", ""] + [f"- {m}" for m in s["failures"]]
     return "\n".join(lines) + "\n"

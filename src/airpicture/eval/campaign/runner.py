@@ -30,7 +30,9 @@ class RunResult:
     """What one site-run contributes: JSON-ready lists and counts.
 
     events: one [kind, detected (0/1), latency_s or None] per alert-worthy event (kind 'zone' or
-    'loitering'); false_alerts: the alert kind of each false alert; hours: the scored span;
+    'loitering'); missed: the missed ones, each with what the picture showed of its object
+    (shown_around); missed_shown: how many missed events the picture showed as each class ('none':
+    no track near); false_alerts: the alert kind of each false alert; hours: the scored span;
     classed / correct: paired rows with a class, and those whose class is right, per truth kind;
     flips / track_hours: class changes (between aircraft, drone, bird; 'unknown' is no class)
     and confirmed track-hours, per the kind of target each track mostly followed ('none':
@@ -41,6 +43,7 @@ class RunResult:
     describe: dict[str, Any]
     events: list[list[Any]] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    missed_shown: dict[str, int] = field(default_factory=dict)
     false_alerts: list[str] = field(default_factory=list)
     hours: float = 0.0
     classed: dict[str, int] = field(default_factory=dict)
@@ -88,6 +91,40 @@ def class_flips(tracks: TrackRows, track_kind: np.ndarray) -> tuple[dict[str, in
     return flips, hours
 
 
+def shown_around(
+    ref: Reference, picture: TrackRows, target: str, t: float, half_s: float = 60.0, reach_m: float = 150.0
+) -> tuple[str, float]:
+    """What the picture showed of truth object `target` in the minute either side of t: the class
+    of the nearest row within reach_m most often over samples every 5 s ('none' where no row was
+    near: a sample's rows are those of the last 2.5 s), and the median probability it was shown
+    with. A missed event shown 'drone' lacked the confidence an alert needs (or, loitering, the
+    rule's path); 'bird', 'aircraft' or 'unknown': the classifier; 'none': the tracker."""
+    truth = ref.truth
+    k = int(np.flatnonzero(truth.names == target)[0])
+    taus = np.arange(max(t - half_s, truth.t_first[k]), min(t + half_s, truth.t_last[k]) + 1e-9, 5.0)
+    shown: list[tuple[str, float]] = []
+    for tau in taus:
+        lo, hi = np.searchsorted(picture.t, [tau - 2.5, tau + 1e-9])
+        if hi <= lo:
+            shown.append(("none", np.nan))
+            continue
+        r = np.arange(lo, hi)
+        kk = np.full(len(r), k)
+        d = np.hypot(truth.interp(truth.e, kk, picture.t[r]) - picture.e[r],
+                     truth.interp(truth.n, kk, picture.t[r]) - picture.n[r])  # fmt: skip
+        j = int(np.argmin(d))
+        if d[j] < reach_m:
+            shown.append((str(picture.cls[r[j]]) or "unknown", float(picture.cls_p[r[j]])))
+        else:
+            shown.append(("none", np.nan))
+    if not shown:
+        return "none", float("nan")
+    names, counts = np.unique([c for c, _ in shown], return_counts=True)
+    top = str(names[np.argmax(counts)])
+    ps = [p for c, p in shown if c == top and np.isfinite(p)]
+    return top, float(np.median(ps)) if ps else float("nan")
+
+
 def score_run(ref: Reference, tracks_csv: Path, alerts_csv: Path, res: RunResult) -> None:
     """Fill `res` from a scored run."""
     rows = read_tracks(tracks_csv, ref.origin)
@@ -109,7 +146,10 @@ def score_run(ref: Reference, tracks_csv: Path, alerts_csv: Path, res: RunResult
         at = alerts.detected_at.get(ev)
         res.events.append([ev.kind, int(at is not None), None if at is None else round(at - ev.time_s, 1)])
         if at is None:
-            res.missed.append(f"{ev.kind} {ev.target} at +{ev.time_s - ref.start_s:.0f} s")
+            cls, p_shown = shown_around(ref, picture, ev.target, ev.time_s)
+            res.missed_shown[cls] = res.missed_shown.get(cls, 0) + 1
+            seen = "no track near" if cls == "none" else f"shown {cls}, P {p_shown:.2f}"
+            res.missed.append(f"{ev.kind} {ev.target} at +{ev.time_s - ref.start_s:.0f} s ({seen})")
     res.false_alerts = alerts.false_kinds
     res.hours = (ref.end_s - ref.start_s) / 3600.0
 
@@ -143,4 +183,4 @@ def run_site(run: SiteRun, workdir: Path, keep: bool = False, config: str | None
     return res
 
 
-__all__ = ["CAL_BINS", "KINDS", "RunResult", "class_flips", "run_site", "score_run"]
+__all__ = ["CAL_BINS", "KINDS", "RunResult", "class_flips", "run_site", "score_run", "shown_around"]

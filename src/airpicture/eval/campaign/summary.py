@@ -138,6 +138,10 @@ def summarise(results: Sequence[RunResult], seed: int, duration_s: float) -> dic
             "correct": cal_ok.astype(int).tolist(),
         },
         "missed_events": [f"run {r.describe['index']}: {m}" for r in ok for m in r.missed],
+        "missed_shown": {
+            c: sum(r.missed_shown.get(c, 0) for r in ok)
+            for c in sorted({c for r in ok for c in r.missed_shown})
+        },
         "seconds": round(sum(r.seconds for r in results), 1),
     }
 
