@@ -219,8 +219,9 @@ def report_pairs(cols, rows, reports, sel, slack, bonus, gates, motion):
     """Gated pairs of identity-less table rows `rows` and the reports `sel` of a new identity
     (fusion: a radar track of the aircraft that starts broadcasting): (row, report, cost), the
     reports taken as spanning a window of +-1 s. The cost
-    is d2 + log|S| - bonus, so a pair inside the 6-D gate (of the parts the report carries) is
-    taken before a new track is started."""
+    is d2 + log|S| - bonus, so a pair inside the 6-D gate (of the parts the report carries and the
+    track knows: a one-plot track's velocity is only its prior) is taken before a new track is
+    started."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
     return _report_pairs(cols[:], rows, reports[:], sel, slack, bonus, gates, motion[:])
 
