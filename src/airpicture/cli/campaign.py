@@ -18,8 +18,9 @@ fixed seed is a regression suite; the published figure uses a seed not used in d
 summary.json keys: runs, events, recall (+ _ci), latency_median_s, latency_p90_s (+ _ci),
 false_per_site_hour (+ _ci), class_acc (by kind, + class_acc_ci), class_flips_per_track_hour
 (+ _ci), by_event_kind, false_by_alert_kind, reliability (rows and right ones per probability
-bin), missed_events, failures. Exit status 1 when a run failed, 0 otherwise (goals missed or met:
-the report says which).
+bin), missed_events (each with what the picture showed of its object), missed_shown (their
+count by that class; none: no track), failures. Exit status 1 when a run failed, 0 otherwise
+(goals missed or met: the report says which).
 
   airpicture eval campaign --runs 200 --seed 2026 --out campaign/
 """
