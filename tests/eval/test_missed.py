@@ -57,3 +57,12 @@ def test_eval_prints_and_writes_why(tmp_path: Path, capsys) -> None:
     assert main(["eval", str(scen), str(tracks), "--step", "10", "--warmup", "0"]) == 0
     text = capsys.readouterr().out
     assert "missed target-pictures: 11: 2 before the target's first track" in text
+
+
+def test_with_no_track_at_all_every_miss_is_before_the_first(tmp_path: Path) -> None:
+    scen, _ = _scene(tmp_path)
+    ref = load_reference(scen)
+    rows = read_tracks(write_tracks(tmp_path / "empty.csv", []), ref.origin)
+    scores = score_tracks(ref, rows, CFG)
+    why = missed_why(ref, rows, scores, CFG)
+    assert why.counts == {"before_first": 3 * 19, "no_track": 0, "track_off": 0, "taken": 0}

@@ -48,6 +48,27 @@ def missed_why(ref: Reference, tracks: TrackRows, scores: TrackScores, cfg: Eval
     miss = ~scores.target_picture_paired
     k, tau = scores.target_pictures[miss], scores.target_picture_t[miss]
     why = np.zeros(len(k), np.int8)  # index into WHY
+    if len(scores.pair_t):  # else no target was ever paired: every miss is before its first track
+        _classify_known(ref, tracks, scores, cfg, k, tau, why)
+    counts = {name: int(np.sum(why == c)) for c, name in enumerate(WHY)}
+    by_kind = {}
+    for kind in np.unique(truth.kinds[k]).tolist():
+        m = truth.kinds[k] == kind
+        by_kind[str(kind)] = {name: int(np.sum(why[m] == c)) for c, name in enumerate(WHY)}
+    return MissedWhy(counts, by_kind)
+
+
+def _classify_known(
+    ref: Reference,
+    tracks: TrackRows,
+    scores: TrackScores,
+    cfg: EvalConfig,
+    k: np.ndarray,
+    tau: np.ndarray,
+    why: np.ndarray,
+) -> None:
+    """Set why (in place) of the missed target-pictures (k, tau) whose target was paired before."""
+    truth = ref.truth
     # sort keys (group, time) as one float: group * span + time since t0, span beyond every time
     times = np.r_[tau, scores.pair_t, tracks.t]
     t0 = float(times.min()) if len(times) else 0.0
@@ -81,12 +102,6 @@ def missed_why(ref: Reference, tracks: TrackRows, scores: TrackScores, cfg: Eval
     why[known & ~in_window] = 1
     why[in_window & ~(d < cfg.cutoff_m)] = 2
     why[in_window & (d < cfg.cutoff_m)] = 3
-    counts = {name: int(np.sum(why == c)) for c, name in enumerate(WHY)}
-    by_kind = {}
-    for kind in np.unique(truth.kinds[k]).tolist():
-        m = truth.kinds[k] == kind
-        by_kind[str(kind)] = {name: int(np.sum(why[m] == c)) for c, name in enumerate(WHY)}
-    return MissedWhy(counts, by_kind)
 
 
 __all__ = ["WHY", "MissedWhy", "missed_why"]

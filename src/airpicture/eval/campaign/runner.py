@@ -112,6 +112,7 @@ def shown_around(
         kk = np.full(len(r), k)
         d = np.hypot(truth.interp(truth.e, kk, picture.t[r]) - picture.e[r],
                      truth.interp(truth.n, kk, picture.t[r]) - picture.n[r])  # fmt: skip
+        d = np.where(np.isfinite(d), d, np.inf)  # a row without a position is near nothing
         j = int(np.argmin(d))
         if d[j] < reach_m:
             shown.append((str(picture.cls[r[j]]) or "unknown", float(picture.cls_p[r[j]])))
