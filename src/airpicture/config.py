@@ -583,7 +583,12 @@ class AssessSettings(BaseModel):
         description="share of looks whose speed or height is wrong (a clutter plot, a flock member "
         "taken in): bounds what one implausible value says",
     )
-    detect_memory_s: float = Field(default=600.0, gt=0, description="detections and misses fade with this, s")
+    detect_memory_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="detections and misses fade with this, s (older ones are often of another "
+        "situation: a flock the track flew in, an object it lost and whose place a bird took)",
+    )
     speed_memory_s: float = Field(
         default=5.0, gt=0, description="a track's speed is averaged over about this, s"
     )

@@ -308,3 +308,27 @@ def test_a_sensor_that_measures_a_track_outside_its_modelled_coverage_counts_its
     ratio = f.hits[0, sr] / (f.hits[0, sr] + f.misses[0, sr])
     assert 0.65 < ratio < 0.95, ratio
     assert classes(pics[-1]) == ["drone"]
+
+
+
+
+@pytest.mark.parametrize("memory_s, bird_wins", [(None, True), (600.0, False)])
+def test_a_track_that_lost_its_drone_to_a_bird_reads_as_a_bird_within_minutes(memory_s, bird_wins) -> None:
+    """A track on a drone for ten minutes (seen at the drone's Pd, 0.8), then on a bird (0.5)
+    after its drone landed and the track took a passing bird's plots. Its detections are
+    remembered over detect_memory_s: the drone's count against the bird's until they fade. 130 s
+    after the change they no longer do at the default memory; at 600 s they still say drone (on
+    the development campaign such tracks held P(drone) 1.0 and raised alerts, and lone birds
+    that had flown in flocks were read as drones by the flock's detections the same way)."""
+    settings = AssessSettings() if memory_s is None else AssessSettings(detect_memory_s=memory_s)
+    a = TrackAssessor(SENSORS[1:2], SITE, [], settings)
+    for k in range(730):
+        seen_n = int(0.8 * min(k + 1, 600) + 0.5 * max(k + 1 - 600, 0))  # detections at each Pd
+        at = np.array([[1000.0, 10.0 * (k % 100), 100.0]])
+        p = picture(1.7e9 + k, [1], at, np.array([[0, 10.0, 0]]), [1])
+        p.seen_n, p.crowd_n = np.array([[seen_n]]), np.zeros((1, 1), np.int64)
+        a.update(p)
+        if k == 599:  # the drone itself reads as a drone
+            assert p.cls_terms[0, 1, 1] > p.cls_terms[0, 1, 2] + 5.0
+    detection = p.cls_terms[0, 1, :]  # aircraft, drone, bird
+    assert (detection[2] > detection[1]) == bird_wins, detection
