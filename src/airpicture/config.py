@@ -668,7 +668,10 @@ class AssessSettings(BaseModel):
         "where it would be now (the same object picked up again), s",
     )
     behaviour_memory_s: float = Field(
-        default=300.0, gt=0, description="time hovering or in formation is remembered for about this, s"
+        default=150.0,
+        gt=0,
+        description="time hovering or in formation is remembered for about this, s (a drone's "
+        "hovering outlived its track's swap onto a bird at 300)",
     )
     behaviour_evidence_s: float = Field(
         default=10.0, gt=0, description="...and counts fully once it lasted this long, s"
