@@ -310,8 +310,6 @@ def test_a_sensor_that_measures_a_track_outside_its_modelled_coverage_counts_its
     assert classes(pics[-1]) == ["drone"]
 
 
-
-
 @pytest.mark.parametrize("memory_s, bird_wins", [(None, True), (600.0, False)])
 def test_a_track_that_lost_its_drone_to_a_bird_reads_as_a_bird_within_minutes(memory_s, bird_wins) -> None:
     """A track on a drone for ten minutes (seen at the drone's Pd, 0.8), then on a bird (0.5)
