@@ -14,7 +14,8 @@ import pytest
 from scipy import stats
 
 from airpicture.eval.campaign import plan_campaign, plan_run
-from airpicture.eval.campaign.summary import goals_met, poisson_rate, wilson
+from airpicture.eval.campaign.runner import RunResult
+from airpicture.eval.campaign.summary import goals_met, poisson_rate, radar_pd_relation, summarise, wilson
 
 
 def test_the_plan_is_deterministic_and_varied() -> None:
@@ -46,6 +47,45 @@ def test_intervals() -> None:
     assert lo == pytest.approx(0.48, abs=0.01) and hi == pytest.approx(1.839, abs=0.01)
 
 
+def test_the_figures_by_site_radars_pool_the_runs_whose_radars_see_drones_and_birds_alike() -> None:
+    """A site's radars tell drones from birds by their Pd first of all: the report gives the
+    figures per number of site radars and per how they see drones against birds (the radar whose
+    Pd are furthest apart decides, from a gap of 0.15), pooled over the runs of each group."""
+
+    def run(pd_drone, pd_bird, events, false, hours=0.5, drone=(10, 9), bird=(20, 15)) -> RunResult:
+        return RunResult(
+            describe={"index": 0, "sensor_set": "x", "pd_drone": pd_drone, "pd_bird": pd_bird},
+            events=events, false_alerts=false, hours=hours,
+            classed={"drone": drone[0], "bird": bird[0]}, correct={"drone": drone[1], "bird": bird[1]},
+        )  # fmt: skip
+
+    def relation(pd_drone: list[float], pd_bird: list[float]) -> str:
+        return radar_pd_relation({"pd_drone": pd_drone, "pd_bird": pd_bird})
+
+    assert relation([0.9], [0.6]) == "1 site radar, drones seen more"
+    assert relation([0.6], [0.75]) == "1 site radar, birds seen more"
+    assert relation([0.8], [0.7]) == "1 site radar, drones and birds seen alike"
+    # two radars: the one further apart decides (+0.05 and -0.3: birds)
+    assert relation([0.8, 0.6], [0.75, 0.9]) == "2 site radars, birds seen more"
+    hit, miss = ["zone", 1, -5.0], ["loitering", 0, None]
+    runs = [
+        run([0.8], [0.75], [hit, miss], ["zone_entry"]),
+        run([0.6], [0.62], [hit, hit], ["loitering", "zone_entry"], hours=1.0, drone=(10, 5), bird=(20, 10)),
+        run([0.9, 0.7], [0.6, 0.7], [hit], []),
+    ]
+    s = summarise(runs, seed=1, duration_s=1800.0)
+    by = s["by_site_radars"]
+    assert set(by) == {"1 site radar, drones and birds seen alike", "2 site radars, drones seen more"}
+    alike = by["1 site radar, drones and birds seen alike"]
+    assert (alike["runs"], alike["events"], alike["recall"], alike["false_alerts"]) == (2, 4, 0.75, 3)
+    assert alike["false_per_site_hour"] == pytest.approx(3 / 1.5, abs=1e-3)
+    assert alike["false_per_site_hour_ci"] == poisson_rate(3, 1.5)
+    assert alike["class_acc"] == {"drone": 0.7, "bird": 0.625}
+    apart = by["2 site radars, drones seen more"]
+    assert (apart["runs"], apart["recall"], apart["false_per_site_hour"]) == (1, 1.0, 0.0)
+    assert sum(v["events"] for v in by.values()) == s["events"]
+
+
 @pytest.mark.slow
 def test_a_small_fixed_seed_campaign(tmp_path: Path) -> None:
     out = tmp_path / "report"
@@ -64,6 +104,7 @@ def test_a_small_fixed_seed_campaign(tmp_path: Path) -> None:
     md = (out / "report.md").read_text()
     for png in ("latency.png", "reliability.png", "by_sensor_set.png"):
         assert f"]({png})" in md and (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert "## By site radars" in md and sum(v["runs"] for v in s["by_site_radars"].values()) == 3
     assert not (out / "runs").exists()  # the scenarios are removed unless --keep
     # the goals, loosely: within reach of what this campaign measured when it was written
     # (recall 0.86, false 14 per site-hour, drones 0.96, birds 0.74, 6 flips per track-hour)

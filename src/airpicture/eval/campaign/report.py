@@ -116,6 +116,8 @@ def markdown(summary: dict[str, Any], pngs: Sequence[str], command: str) -> str:
         + (", ".join(f"{k} {v}" for k, v in s["false_by_alert_kind"].items()) or "none")
         + ".",
         "",
+    ]
+    lines += [
         "Class accuracy (paired rows): "
         + ", ".join(f"{k} {v}{_fmt_ci(s['class_acc_ci'][k])}" for k, v in s["class_acc"].items())
         + ".",
@@ -127,6 +129,24 @@ def markdown(summary: dict[str, Any], pngs: Sequence[str], command: str) -> str:
         "",
     ]
     lines += [f"![{p}]({p})" for p in pngs]
+    by = s.get("by_site_radars") or {}
+    if by:
+        lines += [
+            "",
+            "## By site radars",
+            "",
+            "How the site radars see drones against birds: the radar whose drone and bird Pd are "
+            "furthest apart, if they are at least 0.15 apart (a minute at a 1 s radar then tells them "
+            "apart by detections alone); alike otherwise, when kinematics alone tell them apart.",
+            "",
+            "| site radars | runs | events | recall | false alerts per site-hour | drones | birds |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for k, v in by.items():
+            acc, false_ci = v["class_acc"], _fmt_ci(v["false_per_site_hour_ci"])
+            lines.append(f"| {k} | {v['runs']} | {v['events']} | {v['recall']}{_fmt_ci(v['recall_ci'])} | "
+                         f"{v['false_per_site_hour']} ({v['false_alerts']}){false_ci} | "
+                         f"{acc['drone']} | {acc['bird']} |")  # fmt: skip
     if s["missed_events"]:
         lines += ["", "## Missed events", ""]
         shown = s.get("missed_shown") or {}
