@@ -98,7 +98,7 @@ def bound(run: str, radius_m: float) -> tuple[str, int, int, int, int, int, list
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
     ap.add_argument("campaigns", nargs="+", help="folders of campaigns run with --keep")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument(
