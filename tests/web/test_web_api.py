@@ -330,5 +330,12 @@ def test_the_about_page_publishes_the_campaign() -> None:
     assert f'<b id="runs">{s["runs"]}</b>' in page
     assert f"<td>{s['recall']:g}</td>" in page and f"<td>{s['false_per_site_hour']:g}</td>" in page
     assert "airpicture eval campaign --runs=" in page
+    # what to expect on a site like the user's: the figures by site radars, each group a row
+    assert s["by_site_radars"] and '<table id="by-site-radars">' in page
+    for k, v in s["by_site_radars"].items():
+        assert f"<tr><td>{k}</td><td>{v['runs']}</td><td>{v['recall']:g}</td>" in page
+        assert f"<td>{v['false_per_site_hour']:g}</td>" in page
     hostile = dict(s, seed="<script>alert(1)</script>")
     assert "<script>alert" not in about_html(hostile) and "&lt;script&gt;" in about_html(hostile)
+    hostile = dict(s, by_site_radars={"<img src=x onerror=alert(1)>": {"runs": 1, "recall": 0.5}})
+    assert "<img" not in about_html(hostile) and "&lt;img" in about_html(hostile)

@@ -355,3 +355,22 @@ def test_a_stale_sensor_is_not_shown_live(server: Server, browser) -> None:
     server.state.publish_stats([SourceStats("TMA1", "radar", 130, 12.0, 1.0, "connected", silent_s=0.2)])
     pg.page.wait_for_function("() => document.getElementById('conn').textContent === 'live'", timeout=5_000)
     assert pg.errors == []
+
+
+def test_the_about_page_says_what_to_expect_on_a_site_like_yours(server: Server, browser) -> None:
+    """From the map, the brand opens the about page: the published campaign's figures, and the
+    same figures by the site's radars (what a site like the user's should expect), in the browser
+    with nothing blocked by the page's policy and no script error."""
+    from airpicture.sinks.web.about import published
+
+    by = published()["by_site_radars"]
+    pg = browser()
+    pg.page.goto(server.url)
+    pg.page.click("a.brand")
+    pg.page.wait_for_selector("#by-site-radars")
+    assert pg.page.url.endswith("/about")
+    rows = pg.page.eval_on_selector_all("#by-site-radars tr", "rs => rs.map(r => r.innerText)")
+    assert len(rows) == 1 + len(by)  # the header, then a row per group
+    assert [r.split("\t")[0] for r in rows[1:]] == list(by)
+    assert pg.page.locator("#campaign tr").count() == 8  # the seven goals and the header
+    assert pg.errors == []

@@ -41,8 +41,34 @@ def about_html(summary: dict[str, Any]) -> str:
             f"<td>{'met' if met else 'not met'}</td></tr>"
         )
     s = summary
+
+    def cell(v: object) -> str:
+        return "-" if v is None else e(f"{v:g}" if isinstance(v, float) else str(v))
+
+    by = s.get("by_site_radars") or {}
+    sites = ""
+    for k, v in by.items():
+        acc = v.get("class_acc") or {}
+        sites += (
+            f"<tr><td>{e(str(k))}</td><td>{cell(v.get('runs'))}</td><td>{cell(v.get('recall'))}</td>"
+            f"<td>{cell(v.get('false_per_site_hour'))}</td><td>{cell(acc.get('drone'))}</td>"
+            f"<td>{cell(acc.get('bird'))}</td></tr>"
+        )
+    by_html = (
+        f"""<h2>On a site like yours</h2>
+<p>The figures depend most on what the site's radars can tell: one site radar or two, and whether
+the one whose drone and bird detection probabilities are furthest apart (at least 0.15) sees drones
+or birds more often. Where they see both alike, only how an object flies tells a drone from a bird.</p>
+<table id="by-site-radars"><tr><th>site radars</th><th>sites</th><th>warned</th>
+<th>false alerts per site-hour</th><th>drones shown as drones</th><th>birds shown as birds</th></tr>
+{sites}</table>
+"""
+        if by
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>airpicture: about</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/style.css"></head>
 <body class="about"><main>
 <h1>airpicture {e(__version__)}</h1>
@@ -59,7 +85,7 @@ or race, birds alone and in flocks.</p>
 {"".join(rows)}</table>
 <p>Events: {e(str(s.get("events")))}, false alerts: {e(str(s.get("false_alerts")))}.
 Reproduce with <code>{e(str(s.get("command", "airpicture eval campaign")))}</code>.</p>
-<p><a href="/">back to the map</a></p>
+{by_html}<p><a href="/">back to the map</a></p>
 </main></body></html>
 """
 
