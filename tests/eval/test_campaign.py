@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from airpicture.eval.campaign import plan_campaign, plan_run
+from airpicture.eval.campaign.report import markdown
 from airpicture.eval.campaign.runner import RunResult
 from airpicture.eval.campaign.summary import goals_met, poisson_rate, radar_pd_relation, summarise, wilson
 
@@ -86,6 +87,32 @@ def test_the_figures_by_site_radars_pool_the_runs_whose_radars_see_drones_and_bi
     assert sum(v["events"] for v in by.values()) == s["events"]
 
 
+def test_the_ghosts_flagged_are_counted_with_and_without_a_radar_that_reaches_them() -> None:
+    """The spoofed ADS-B ghosts heard in each run and those flagged pool over the campaign, apart
+    for the sites with a long-range radar (the only radar that looks where the ghosts fly)."""
+
+    def run(sensor_set: str, heard: int, flagged: list[float], real: int = 0) -> RunResult:
+        return RunResult(describe={"index": 0, "sensor_set": sensor_set, "pd_drone": [], "pd_bird": []},
+                         hours=0.5, ghosts_heard=heard, ghosts_flagged=len(flagged), ghost_flag_s=flagged,
+                         real_flagged=real)  # fmt: skip
+
+    runs = [
+        run("1 site radar + long range + ADS-B", 2, [10.0, 30.0]),
+        run("2 site radars + long range + ADS-B", 1, [20.0]),
+        run("1 site radar + ADS-B", 3, [], real=1),
+        run("1 site radar", 0, []),
+    ]
+    g = summarise(runs, seed=1, duration_s=1800.0)["integrity"]
+    assert (g["ghosts_heard"], g["flagged"], g["median_s_to_flag"], g["real_flagged"]) == (6, 3, 20.0, 1)
+    assert g["flagged_share"] == 0.5 and g["flagged_share_ci"] == wilson(3, 6)
+    far, near = g["by_radar"]["with a long-range radar"], g["by_radar"]["site radars only"]
+    assert (far["runs"], far["ghosts_heard"], far["flagged"], far["flagged_share"]) == (2, 3, 3, 1.0)
+    assert (near["runs"], near["ghosts_heard"], near["flagged"], near["median_s_to_flag"]) == (2, 3, 0, None)
+    md = markdown(summarise(runs, seed=1, duration_s=1800.0), [], "cmd")
+    assert "Spoofed ADS-B ghosts heard and flagged suspect or spoofed: 3 of 6" in md
+    assert "With a long-range radar: 3 of 3" in md
+
+
 @pytest.mark.slow
 def test_a_small_fixed_seed_campaign(tmp_path: Path) -> None:
     out = tmp_path / "report"
@@ -105,6 +132,8 @@ def test_a_small_fixed_seed_campaign(tmp_path: Path) -> None:
     for png in ("latency.png", "reliability.png", "by_sensor_set.png"):
         assert f"]({png})" in md and (out / png).read_bytes()[:4] == b"\x89PNG"
     assert "## By site radars" in md and sum(v["runs"] for v in s["by_site_radars"].values()) == 3
+    assert s["integrity"]["by_radar"]["site radars only"]["runs"] + s["integrity"]["by_radar"][
+        "with a long-range radar"]["runs"] == 3  # fmt: skip
     assert not (out / "runs").exists()  # the scenarios are removed unless --keep
     # the goals, loosely: within reach of what this campaign measured when it was written
     # (recall 0.86, false 14 per site-hour, drones 0.96, birds 0.74, 6 flips per track-hour)

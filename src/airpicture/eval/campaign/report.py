@@ -77,6 +77,25 @@ def _plots(results: Sequence[RunResult], summary: dict[str, Any], out: Path) -> 
     return names
 
 
+def _ghost_line(g: dict[str, Any] | None) -> str:
+    """The spoofed ADS-B ghosts' sentence of the report ('' without the figures)."""
+    if not g:
+        return ""
+
+    def part(v: dict[str, Any]) -> str:
+        return f"{v['flagged']} of {v['ghosts_heard']} ({v['flagged_share']}{_fmt_ci(v['flagged_share_ci'])})"
+
+    by = "; ".join(f"{k}: {part(v)}" for k, v in g.get("by_radar", {}).items())
+    return (
+        f"Spoofed ADS-B ghosts heard and flagged suspect or spoofed: {part(g)}, a median "
+        f"{g['median_s_to_flag']} s after their first report; real identities flagged: {g['real_flagged']}. "
+        + by[:1].upper()
+        + by[1:]
+        + " (a site radar reaches 5-8 km, the ghosts fly tens of km out: a broadcast no radar looked "
+        "at is no suspicion)."
+    )
+
+
 def markdown(summary: dict[str, Any], pngs: Sequence[str], command: str) -> str:
     s = summary
     lines = [
@@ -121,6 +140,8 @@ def markdown(summary: dict[str, Any], pngs: Sequence[str], command: str) -> str:
         "Class accuracy (paired rows): "
         + ", ".join(f"{k} {v}{_fmt_ci(s['class_acc_ci'][k])}" for k, v in s["class_acc"].items())
         + ".",
+        "",
+        _ghost_line(s.get("integrity")),
         "",
         f"Class flips: {s['class_flips']} in {s['confirmed_track_hours']} confirmed track-hours; by the kind "
         "each track followed: "

@@ -37,7 +37,10 @@ class RunResult:
     flips / track_hours: class changes (between aircraft, drone, bird; 'unknown' is no class)
     and confirmed track-hours, per the kind of target each track mostly followed ('none':
     false tracks); cal_n / cal_ok: paired classed rows per CAL_BINS bin of class_p, and the
-    right ones; failed: the error that stopped the run ('' when it ran).
+    right ones; ghosts_heard / ghosts_flagged: spoofed ADS-B ghosts with a report in the run, and
+    those a track row marked suspect or spoofed; ghost_flag_s: each flagged one's seconds from
+    its first report to its flag; real_flagged: other identities flagged; failed: the error that
+    stopped the run ('' when it ran).
     """
 
     describe: dict[str, Any]
@@ -52,6 +55,10 @@ class RunResult:
     track_hours: dict[str, float] = field(default_factory=dict)
     cal_n: list[int] = field(default_factory=list)
     cal_ok: list[int] = field(default_factory=list)
+    ghosts_heard: int = 0
+    ghosts_flagged: int = 0
+    ghost_flag_s: list[float] = field(default_factory=list)
+    real_flagged: int = 0
     gospa_m: float | None = None
     seconds: float = 0.0
     failed: str = ""
@@ -142,6 +149,11 @@ def score_run(ref: Reference, tracks_csv: Path, alerts_csv: Path, res: RunResult
     b = np.clip(np.digitize(p, CAL_BINS) - 1, 0, len(CAL_BINS) - 2)
     res.cal_n = np.bincount(b, minlength=len(CAL_BINS) - 1).tolist()
     res.cal_ok = np.bincount(b, weights=ok, minlength=len(CAL_BINS) - 1).astype(int).tolist()
+    if scores.integrity is not None:  # a ghost no receiver heard broadcast nothing to judge
+        heard = [g for g, t0 in (ref.ghosts or {}).items() if np.isfinite(t0)]
+        res.ghosts_heard, res.ghosts_flagged = len(heard), len(scores.integrity.s_to_flag)
+        res.ghost_flag_s = [round(v, 1) for v in scores.integrity.s_to_flag.values()]
+        res.real_flagged = scores.integrity.real_flagged
     alerts = score_alerts(ref, alerts_csv)
     for ev in zone_events(ref):
         at = alerts.detected_at.get(ev)

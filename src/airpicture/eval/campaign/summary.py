@@ -10,6 +10,10 @@
 
 Every figure is given overall and per alert kind where it has one (zone, loitering).
 
+integrity gives the spoofed ADS-B ghosts heard, the share flagged suspect or spoofed (Wilson), the
+median time from a ghost's first report to its flag and the real identities flagged, overall and
+with or without a long-range radar.
+
 by_site_radars gives recall, false alerts and drone / bird accuracy per kind of radar picture: one
 site radar or two, and how far apart its drone and bird Pd are (radar_pd_relation). The
 classifier tells a drone from a bird by how often each radar sees it first of all: at a 1 s
@@ -119,6 +123,31 @@ def _by_site_radars(ok: Sequence[RunResult]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _ghosts(rs: Sequence[RunResult]) -> dict[str, Any]:
+    heard, flagged = sum(r.ghosts_heard for r in rs), sum(r.ghosts_flagged for r in rs)
+    delay = [v for r in rs for v in r.ghost_flag_s]
+    return {
+        "runs": len(rs),
+        "ghosts_heard": heard,
+        "flagged": flagged,
+        "flagged_share": round(flagged / heard, 4) if heard else None,
+        "flagged_share_ci": wilson(flagged, heard),
+        "median_s_to_flag": round(float(np.median(delay)), 1) if delay else None,
+        "real_flagged": sum(r.real_flagged for r in rs),
+    }
+
+
+def _integrity(ok: Sequence[RunResult]) -> dict[str, Any]:
+    """The spoofed ADS-B ghosts heard and flagged, overall and by whether a long-range radar could
+    look where they fly: a site radar reaches 5-8 km, the ghosts' flights tens of km out, and a
+    broadcast no radar looked at is no suspicion (integrity/stage.py)."""
+    far = [r for r in ok if "long range" in str(r.describe.get("sensor_set", ""))]
+    near = [r for r in ok if r not in far]
+    return _ghosts(ok) | {
+        "by_radar": {"with a long-range radar": _ghosts(far), "site radars only": _ghosts(near)}
+    }
+
+
 def summarise(results: Sequence[RunResult], seed: int, duration_s: float) -> dict[str, Any]:
     """The campaign's summary.json (see the module docstring); failed runs are counted, not scored."""
     rng = np.random.default_rng(0)  # the bootstrap's own, fixed: the same runs give the same figures
@@ -168,6 +197,7 @@ def summarise(results: Sequence[RunResult], seed: int, duration_s: float) -> dic
         "false_per_site_hour_ci": poisson_rate(n_false, site_hours),
         "false_by_alert_kind": false_by,
         "by_site_radars": _by_site_radars(ok),
+        "integrity": _integrity(ok),
         "class_acc": class_acc,
         "class_acc_ci": class_ci,
         "class_flips": n_flips,
