@@ -335,6 +335,12 @@ def test_the_about_page_publishes_the_campaign() -> None:
     for k, v in s["by_site_radars"].items():
         assert f"<tr><td>{k}</td><td>{v['runs']}</td><td>{v['recall']:g}</td>" in page
         assert f"<td>{v['false_per_site_hour']:g}</td>" in page
+    # the spoofed ghosts: how many were flagged, overall and where a long-range radar reaches them
+    g = s["integrity"]
+    far = g["by_radar"]["with a long-range radar"]
+    ghosts = page[page.index('<p id="ghosts">') :].split("</p>")[0]
+    assert f"{g['flagged']} of\n{g['ghosts_heard']} heard" in ghosts
+    assert f"{far['flagged']} of {far['ghosts_heard']} where a long-range radar" in ghosts
     hostile = dict(s, seed="<script>alert(1)</script>")
     assert "<script>alert" not in about_html(hostile) and "&lt;script&gt;" in about_html(hostile)
     hostile = dict(s, by_site_radars={"<img src=x onerror=alert(1)>": {"runs": 1, "recall": 0.5}})

@@ -66,6 +66,18 @@ or birds more often. Where they see both alike, only how an object flies tells a
         if by
         else ""
     )
+    g = s.get("integrity") or {}
+    far = (g.get("by_radar") or {}).get("with a long-range radar") or {}
+    ghosts_html = (
+        f"""<p id="ghosts">Spoofed ADS-B ghosts flagged: {cell(g.get("flagged"))} of
+{cell(g.get("ghosts_heard"))} heard, a median {cell(g.get("median_s_to_flag"))} s after their first
+report; {cell(far.get("flagged"))} of {cell(far.get("ghosts_heard"))} where a long-range radar
+reaches them (a site radar alone never looks tens of km out, and a broadcast no radar looked at is
+not suspected); real aircraft flagged: {cell(g.get("real_flagged"))}.</p>
+"""
+        if g
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>airpicture: about</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
@@ -85,7 +97,7 @@ or race, birds alone and in flocks.</p>
 {"".join(rows)}</table>
 <p>Events: {e(str(s.get("events")))}, false alerts: {e(str(s.get("false_alerts")))}.
 Reproduce with <code>{e(str(s.get("command", "airpicture eval campaign")))}</code>.</p>
-{by_html}<p><a href="/">back to the map</a></p>
+{ghosts_html}{by_html}<p><a href="/">back to the map</a></p>
 </main></body></html>
 """
 
