@@ -135,8 +135,6 @@ def markdown(summary: dict[str, Any], pngs: Sequence[str], command: str) -> str:
         + (", ".join(f"{k} {v}" for k, v in s["false_by_alert_kind"].items()) or "none")
         + ".",
         "",
-    ]
-    lines += [
         "Class accuracy (paired rows): "
         + ", ".join(f"{k} {v}{_fmt_ci(s['class_acc_ci'][k])}" for k, v in s["class_acc"].items())
         + ".",
