@@ -141,8 +141,9 @@ def _integrity(ok: Sequence[RunResult]) -> dict[str, Any]:
     """The spoofed ADS-B ghosts heard and flagged, overall and by whether a long-range radar could
     look where they fly: a site radar reaches 5-8 km, the ghosts' flights tens of km out, and a
     broadcast no radar looked at is no suspicion (integrity/stage.py)."""
-    far = [r for r in ok if "long range" in str(r.describe.get("sensor_set", ""))]
-    near = [r for r in ok if r not in far]
+    reach = ["long range" in str(r.describe.get("sensor_set", "")) for r in ok]
+    far = [r for r, f in zip(ok, reach, strict=True) if f]
+    near = [r for r, f in zip(ok, reach, strict=True) if not f]
     return _ghosts(ok) | {
         "by_radar": {"with a long-range radar": _ghosts(far), "site radars only": _ghosts(near)}
     }
