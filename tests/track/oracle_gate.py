@@ -1,5 +1,5 @@
-"""Numpy oracle of the radar gate (src/airpicture/track/gate.py `pregate`, `gate_plot`,
-`radar_pairs`): which track/plot pairs are candidates, their Mahalanobis distance and
+"""Numpy oracle of the radar gate (src/airpicture/track/gate.py `pregate`, `plot_pregate`,
+`gate_plot`, `radar_pairs`): which track/plot pairs are candidates, their Mahalanobis distance and
 log-likelihood in the plot's own measurement space, and the pairs kept against "missed +
 clutter". As the tracker's numpy path computed them before the kernels (a k-d tree instead of the
 grid, the IMM's predicted mode probabilities and the oracle motion models, np.linalg for S^-1 and
@@ -20,6 +20,35 @@ from airpicture.track.table import TrackColumns
 from airpicture.types import BoolArray, FloatArray, IntArray
 
 
+def predicted(
+    cols: TrackColumns, rows: IntArray, t: FloatArray, half_w: float, sig_t_report: float
+) -> tuple[FloatArray, FloatArray]:
+    """The rows' positions (A, 3) at the measurements' mid time and their pre-gate radii: the
+    track's horizontal 5 sigma, its motion over the window (half_w s) and, for a track with an
+    identity, its time-of-applicability uncertainty along the velocity."""
+    xc, Pc = cols.xc[rows], cols.Pc[rows]
+    dt = t.mean() - cols.t[rows]
+    pos = xc[:, :3] + xc[:, 3:6] * dt[:, None]
+    var = Pc[:, 0, 0] + Pc[:, 1, 1] + dt * dt * (Pc[:, 3, 3] + Pc[:, 4, 4])
+    speed = np.hypot(xc[:, 3], xc[:, 4])
+    lag = np.where(cols.ident[rows] >= 0, sig_t_report, 0.0) * speed
+    return pos, 5.0 * np.sqrt(var + lag * lag) + half_w * (speed + 30.0) + 100.0
+
+
+def near(
+    pos: FloatArray, radius: FloatArray, meas_xy: FloatArray, slack: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """Pairs (i, m) within radius[i] + slack[m] horizontally."""
+    if len(meas_xy) == 0 or len(pos) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    found = cKDTree(meas_xy).query_ball_point(pos[:, :2], radius + slack.max(initial=0.0))
+    ti = np.repeat(np.arange(len(pos)), [len(n) for n in found])
+    mi = np.concatenate([np.sort(n) for n in found] + [np.zeros(0)]).astype(np.int64)
+    d = np.hypot(pos[ti, 0] - meas_xy[mi, 0], pos[ti, 1] - meas_xy[mi, 1])
+    keep = d <= radius[ti] + slack[mi]
+    return ti[keep], mi[keep]
+
+
 def pregate(
     cols: TrackColumns,
     rows: IntArray,
@@ -30,22 +59,67 @@ def pregate(
     sig_t_report: float,
 ) -> tuple[IntArray, IntArray]:
     """Candidate pairs (index into rows, measurement): horizontal distance within the track's
-    5-sigma radius at the measurements' mid time, its motion over the window (half_w s) and, for a
-    track with an identity, its time-of-applicability uncertainty along the velocity, plus the
-    measurement's own radius slack (K,)."""
-    xc, Pc = cols.xc[rows], cols.Pc[rows]
-    dt = t.mean() - cols.t[rows]
-    pos = xc[:, :2] + xc[:, 3:5] * dt[:, None]
-    var = Pc[:, 0, 0] + Pc[:, 1, 1] + dt * dt * (Pc[:, 3, 3] + Pc[:, 4, 4])
-    speed = np.hypot(xc[:, 3], xc[:, 4])
-    lag = np.where(cols.ident[rows] >= 0, sig_t_report, 0.0) * speed
-    radius = 5.0 * np.sqrt(var + lag * lag) + half_w * (speed + 30.0) + 100.0
-    near = cKDTree(meas_xy).query_ball_point(pos, radius + slack.max(initial=0.0))
-    ti = np.repeat(np.arange(len(rows)), [len(n) for n in near])
-    mi = np.concatenate([np.sort(n) for n in near] + [np.zeros(0)]).astype(np.int64)
-    d = np.hypot(pos[ti, 0] - meas_xy[mi, 0], pos[ti, 1] - meas_xy[mi, 1])
-    keep = d <= radius[ti] + slack[mi]
-    return ti[keep], mi[keep]
+    pre-gate radius (predicted) plus the measurement's own radius slack (K,)."""
+    return near(*predicted(cols, rows, t, half_w, sig_t_report), meas_xy, slack)
+
+
+def as_2d_plot(
+    p: FloatArray, o: FloatArray, M: FloatArray, h: float, site_alt: float, rn: float, rm: float
+) -> tuple[FloatArray, FloatArray]:
+    """Where a 2-D plot without altitude of objects at p (A, 3) is put from antenna o (3,), M (3, 3)
+    when converted at height h (above the ellipsoid), and d(ground range)/d(slant range) there."""
+    d = (p - o) @ M.T
+    r = np.linalg.norm(d, axis=1)
+    az = np.arctan2(d[:, 0], d[:, 1])
+    h_s, _ = measure.altitude_of(o[None, :], site_alt, rn, rm)
+    rho = r.copy()
+    for _ in range(3):
+        du = np.clip(h - h_s - rho * rho / (2 * rn), -0.95 * r, 0.95 * r)
+        rho = np.sqrt(r * r - du * du)
+    seen = o + np.column_stack([rho * np.sin(az), rho * np.cos(az), du]) @ M
+    return seen, r / np.maximum(rho, 1.0)
+
+
+def plot_pregate(
+    cols: TrackColumns,
+    rows: IntArray,
+    t: FloatArray,
+    third: IntArray,
+    o: FloatArray,
+    M: FloatArray,
+    pp: FloatArray,
+    slack: FloatArray,
+    half_w: float,
+    sig_t_report: float,
+    h_2d: float,
+    site_alt: float,
+    rn: float,
+    rm: float,
+) -> tuple[IntArray, IntArray]:
+    """pregate of a radar batch: a 2-D plot without altitude (put at the height prior h_2d above the
+    site) against where each track's own such plot would be put from the antenna at the batch's
+    middle plot, the radius stretched along the beam and widened by the track's height sigma and
+    the antenna's motion."""
+    pos, radius = predicted(cols, rows, t, half_w, sig_t_report)
+    flat = third == 0
+    rest = np.flatnonzero(~flat)
+    ri, rm_ = near(pos, radius, pp[rest, :2], slack[rest])
+    pairs = [(ri, rest[rm_])]
+    if flat.any():
+        idx = np.flatnonzero(flat)
+        mid = int(np.argmin(np.abs(t - t.mean())))
+        drift = np.linalg.norm(o[idx] - o[mid], axis=1).max()
+        seen, stretch = as_2d_plot(pos, o[mid], M[mid], site_alt + h_2d, site_alt, rn, rm)
+        d = pos - o[mid]
+        r = np.maximum(np.linalg.norm(d, axis=1), 1.0)
+        sd_up = np.sqrt(np.maximum(cols.Pc[rows, 2, 2], 0.0))
+        reach = stretch * (radius + 5.0 * np.abs(d[:, 2]) / r * sd_up + drift)
+        fi, fm = near(seen, reach, pp[idx, :2], slack[idx])
+        pairs.append((fi, idx[fm]))
+    ti = np.concatenate([a for a, _ in pairs])
+    mi = np.concatenate([b for _, b in pairs])
+    order = np.lexsort((mi, ti))
+    return ti[order], mi[order]
 
 
 def radar_gate(
@@ -110,6 +184,7 @@ def radar_pairs(
     lam: FloatArray,
     pid: IntArray,
     pd: float,
+    h_2d: float,
     sig_t_report: float,
     gates: FloatArray,
     site_alt: float,
@@ -120,7 +195,7 @@ def radar_pairs(
     """The pairs of a radar batch, before assignment. gates: chi-square gate by dimension."""
     slack = 4.0 * np.sqrt(Cpp[:, 0, 0] + Cpp[:, 1, 1])
     half_w = float(np.ptp(t)) / 2 + 0.5
-    ti, mi = pregate(cols, rows, t, half_w, pp[:, :2], slack, sig_t_report)
+    ti, mi = plot_pregate(cols, rows, t, third, o, M, pp, slack, half_w, sig_t_report, h_2d, site_alt, rn, rm)
     k = rows[ti]
     ok = (pid[mi] < 0) | (cols.ident[k] < 0) | (pid[mi] == cols.ident[k])
     k, mi = k[ok], mi[ok]
@@ -134,4 +209,4 @@ def radar_pairs(
     return Pairs(k, mi, d2, ll, gate, cost, gain, (d2 < gate) & (cost < 0.0))
 
 
-__all__ = ["Pairs", "pregate", "radar_gate", "radar_pairs"]
+__all__ = ["Pairs", "as_2d_plot", "near", "plot_pregate", "predicted", "pregate", "radar_gate", "radar_pairs"]

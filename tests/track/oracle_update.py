@@ -47,20 +47,33 @@ def radar_step(
     rm: float,
     h_prior: float,
     h_prior_var: float,
+    moving: bool,
     jump_mode: int,
     accel: FloatArray | None = None,
 ) -> Updated:
     """Rows k updated with plots (t, z, R, o, M, third) (K,). A row never measured in height
-    (h_known False) updated by a plot without height, whose height variance predicted (without
-    process noise) from its combined state exceeds 1.01 h_prior_var, takes the height prior (site
-    height + h_prior) as the third component with the variance that tops its information up to
-    the prior's, 1 / (1 / h_prior_var - 1 / predicted); a row without identity has its jump mode
-    held off (probability 1e-6, renormalised) before the cycle."""
+    (h_known False) updated by a plot without height: from a fixed antenna, each mode's height is
+    set to the prior (h_prior above the site's ground, variance h_prior_var), level, uncorrelated
+    with the rest of the state, before the cycle; from a moving antenna (`moving`), when its height
+    variance predicted (without process noise) from its combined state exceeds 1.01 h_prior_var, it
+    takes the height prior (site height + h_prior) as the third component with the variance that
+    tops its information up to the prior's, 1 / (1 / h_prior_var - 1 / predicted). A row without
+    identity has its jump mode held off (probability 1e-6, renormalised) before the cycle."""
     z, R, third = z.copy(), R.copy(), third.copy()
+    x0, P0 = cols.x[k].copy(), cols.P[k].copy()
     dt = t - cols.t[k]
     Pc = cols.Pc[k]
     pzz = Pc[:, 2, 2] + 2 * dt * Pc[:, 2, 5] + dt * dt * Pc[:, 5, 5]
-    pseudo = (third == 0) & ~cols.h_known[k] & (pzz > 1.01 * h_prior_var)
+    unmeasured = (third == 0) & ~cols.h_known[k]
+    if not moving and unmeasured.any():
+        e, n = x0[unmeasured, :, 0], x0[unmeasured, :, 1]
+        x0[unmeasured, :, 2] = h_prior - e * e / (2 * rn) - n * n / (2 * rm)
+        x0[unmeasured, :, 5] = 0.0
+        for a in (2, 5):
+            P0[unmeasured, :, a, :] = 0.0
+            P0[unmeasured, :, :, a] = 0.0
+        P0[unmeasured, :, 2, 2] = h_prior_var
+    pseudo = unmeasured & moving & (pzz > 1.01 * h_prior_var)
     if pseudo.any():
         third[pseudo] = 2
         z[pseudo, 2] = site_alt + h_prior
@@ -80,8 +93,8 @@ def radar_step(
         zhat[:, 2] = np.where(th_m == 0, z_rep[:, 2], zhat[:, 2])  # padded row: zero innovation
         return zhat, H
 
-    _, Pp, _ = imm.mix_predict(cols.x[k], cols.P[k], mu, t - cols.t[k], accel)
-    x, P, mu, _ = imm.step(cols.x[k], cols.P[k], mu, t - cols.t[k], z, R, measure_fn, RADAR_ANGULAR, accel)
+    _, Pp, _ = imm.mix_predict(x0, P0, mu, t - cols.t[k], accel)
+    x, P, mu, _ = imm.step(x0, P0, mu, t - cols.t[k], z, R, measure_fn, RADAR_ANGULAR, accel)
     return Updated(x, P, mu, Pp, np.zeros(len(k), bool))
 
 

@@ -179,12 +179,12 @@ class Spies:
 
     # ------------------------------------------------------------------ gate
     def radar_pairs(
-        self, out: tuple, cols, rows, plots, pd, sig_t_report, gates, earth, motion, live: Any
+        self, out: tuple, cols, rows, plots, pd, h_2d, sig_t_report, gates, earth, motion, live: Any
     ) -> None:
         k, m, cost, gain, ambiguous = out
         ref = oracle_gate.radar_pairs(
             cols, rows, plots.t, plots.z, plots.R, plots.third, plots.o, plots.Mr, plots.pp, plots.Cpp,
-            plots.lam, plots.pid, pd, sig_t_report, gates, self.site_alt, self.rn, self.rm,
+            plots.lam, plots.pid, pd, h_2d, sig_t_report, gates, self.site_alt, self.rn, self.rm,
             self._accel(motion),
         )  # fmt: skip
         kept = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ref.k, ref.m, strict=True)) if ref.kept[i]}
@@ -234,10 +234,11 @@ class Spies:
     def update_with_plots(
         self, bad, cols, k, m, gain, plots, sheet, sensor, earth, motion, live: Any
     ) -> None:
-        hp, hs = measure.primary_height(self.spec_of[id(sheet)])
+        spec = self.spec_of[id(sheet)]
+        hp, hs = measure.primary_height(spec)
         ref = oracle_update.radar_step(
             cols, k, plots.t[m], plots.z[m], plots.R[m], plots.o[m], plots.Mr[m], plots.third[m],
-            self.site_alt, self.rn, self.rm, hp, hs**2, JUMP_MODE, self._accel(motion),
+            self.site_alt, self.rn, self.rm, hp, hs**2, spec.moving, JUMP_MODE, self._accel(motion),
         )  # fmt: skip
         ok = np.isfinite(ref.x).all(axis=(1, 2)) & np.isfinite(ref.P).all(axis=(1, 2, 3))
         assert bad == int((~ok).sum())

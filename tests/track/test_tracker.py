@@ -635,3 +635,75 @@ def test_a_2d_site_radar_places_a_low_drone_near_where_it_is() -> None:
             err += np.hypot(*(pic.x[m, :2] - path(pic.row_time[m])[:, :2]).T).tolist()
     assert len(err) > 100
     assert np.sqrt(np.mean(np.square(err))) < 40.0
+
+
+def _site_2d() -> dict:
+    """The 3-D site radar's sheet without elevation: a 2-D site radar."""
+    spec = dict(tk.RADAR_3D, id="S2D")
+    del spec["sigma_elevation_deg"]
+    return spec
+
+
+def _meandering_bird(g: np.random.Generator, o: np.ndarray, duration_s: int) -> tk.Path3:
+    """A bird 600 m from o, 150-300 m up, at 5-15 m/s, its heading a random walk of 10 deg a second
+    and its height one of 0.5 m (make_scenario's birds)."""
+    a = g.uniform(0, 2 * np.pi)
+    p = np.array([o[0] + 600 * np.sin(a), o[1] + 600 * np.cos(a), g.uniform(150, 300)])
+    heading, speed = g.uniform(0, 2 * np.pi), g.uniform(5, 15)
+    pts = [p.copy()]
+    for _ in range(duration_s):
+        heading += np.radians(g.normal(0, 10))
+        p = p + np.array([speed * np.sin(heading), speed * np.cos(heading), g.normal(0, 0.5)])
+        pts.append(p.copy())
+    at, ts = np.array(pts), tk.T0 + np.arange(len(pts))
+    return lambda t: np.column_stack([np.interp(t, ts, at[:, k]) for k in range(3)])
+
+
+def test_a_2d_site_radar_keeps_meandering_birds_where_they_are() -> None:
+    """Birds meander near a 2-D site radar. Range alone cannot tell ground range from height, so a
+    track's height must stay the prior (150 +- 150 m above the site), not be estimated: an EKF
+    that estimated it took these birds from 1.2 km up to 0.9 km below the ground and put them
+    148 m RMS from where they flew."""
+    spec = _site_2d()
+    o = tk.FRAME.to_enu(np.array([spec["lat"]]), np.array([spec["lon"]]), np.array([spec["alt_m"]]))[0]
+    err, up = [], []
+    for seed in range(4):
+        path = _meandering_bird(np.random.default_rng(100 + seed), o, 400)
+        rng = np.random.default_rng(seed)
+        plots = np.concatenate(
+            [
+                tk.radar_plots(path, range(400), rng, spec=spec, pd=0.6, mode_c=False),
+                tk.clutter_plots(range(400), rng, spec=spec),
+            ]
+        )
+        for pic in tk.track(plots, NO_REPORTS, tk.T0 + 400, sensors=[spec])[1]:
+            m = tk.near(pic, path, 1500.0)
+            if pic.time_s > tk.T0 + 20 and m.any():
+                assert pic.row_time is not None
+                d = np.hypot(*(pic.x[m, :2] - path(pic.row_time[m])[:, :2]).T)
+                err.append(d.min())
+                up.append(pic.x[m][np.argmin(d), 2])
+    assert len(err) > 1400
+    assert np.sqrt(np.mean(np.square(err))) < 50.0  # 24 m; 148 m estimating the height
+    assert min(up) > -300.0 and max(up) < 600.0  # the prior +- 3 sigma
+
+
+def test_a_2d_site_radar_s_plots_of_an_aircraft_overhead_join_its_track() -> None:
+    """An aircraft broadcasting ADS-B passes 3 km above a 2-D site radar, which sees it. Its plots are
+    put at the height prior of what such a radar is for (150 m), so at up to 2 km from where the
+    aircraft flies: they are compared with where the aircraft's own 2-D plots would be put, join its
+    track, and start no track of their own (they started drone-like tracks km off the aircraft)."""
+    spec = _site_2d()
+    path = tk.over_the_earth(tk.straight((-5000.0, 300.0, 3000.0), (90.0, 0.0, 0.0)))
+    rng = np.random.default_rng(9)
+    plots = tk.radar_plots(path, range(110), rng, spec=spec, pd=0.95, mode_c=False)
+    reports = tk.adsb_reports(path, tk.T0 + np.arange(0.0, 110.0, 1.0), 0x3C6586, rng, sensor=1)
+    seen_by = 0
+    counts = []
+    for pic in tk.track(plots, reports, tk.T0 + 110, sensors=[spec, tk.ADSB])[1]:
+        if pic.time_s > tk.T0 + 10:
+            counts.append(len(pic))
+            seen_by |= int(np.bitwise_or.reduce(pic.sensors)) if len(pic) else 0
+    assert len(counts) > 50
+    assert set(counts) == {1}
+    assert seen_by == 0b11

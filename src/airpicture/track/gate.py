@@ -5,7 +5,9 @@
    from reports its time-of-applicability uncertainty, included) plus the measurement's own
    horizontal uncertainty. A grid suits the tracker's case, where the radii are of the same order
    as the cell and the points are spread over a few hundred kilometres: a query looks at a handful
-   of cells, so N measurements against K tracks cost O(N log N + K), not O(N K).
+   of cells, so N measurements against K tracks cost O(N log N + K), not O(N K). A 2-D radar
+   plot without altitude is placed at a guessed height; it is compared with where the track's
+   own such plot would be placed, not with the track (plot_pregate).
 2. Mahalanobis gate of each candidate pair in the measurement's own space, at the measurement's
    own time (a rotating beam times each plot), with the log-likelihood of the pair.
 3. The cost of a radar pair weighs it against "missed + clutter" with the sensor's Pd and clutter
@@ -20,7 +22,7 @@ from scipy.special import chdtri
 from airpicture.compiled import jit
 from airpicture.track.geometry import Earth
 from airpicture.track.linalg import LOG2PI, inv_logdet, mahalanobis
-from airpicture.track.measurement import Plots, Reports, radar_h, radar_innovation
+from airpicture.track.measurement import Plots, Reports, as_2d_plot, radar_h, radar_innovation
 from airpicture.track.motion import Motion, mix, predict_ahead, predict_combined
 from airpicture.track.table import TrackColumns
 from airpicture.types import FloatArray
@@ -92,33 +94,90 @@ def pregate(cols, rows, t, half_w, meas_xy, slack, sig_t_report):
     """Candidate pairs (index into rows, measurement) for measurements at times t (K,) within
     half_w of their middle, with horizontal positions meas_xy (K, 2) and uncertainty radii
     slack (K,)."""
-    A, K = rows.shape[0], t.shape[0]
-    t_mid = t.mean()
-    pos = np.empty((A, 2))
+    pos, radius = predicted(cols, rows, t.mean(), half_w, sig_t_report)
+    return near_within(pos, radius, meas_xy, slack)
+
+
+@jit
+def predicted(cols, rows, t_mid, half_w, sig_t_report):
+    """Each row's position predicted to t_mid (A, 3) and its pre-gate radius (A,): 5 sigma
+    horizontally, its motion within half_w and, for a track with an identity, its
+    time-of-applicability uncertainty along the velocity."""
+    A = rows.shape[0]
+    pos = np.empty((A, 3))
     radius = np.empty(A)
     t_trk, xcs, Pcs, ident = cols.t, cols.xc, cols.Pc, cols.ident  # fields once, not per track
     for i in range(A):
         k = rows[i]
         dt = t_mid - t_trk[k]
         xc, Pc = xcs[k], Pcs[k]
-        pos[i, 0] = xc[0] + xc[3] * dt
-        pos[i, 1] = xc[1] + xc[4] * dt
+        for a in range(3):
+            pos[i, a] = xc[a] + xc[3 + a] * dt
         var = Pc[0, 0] + Pc[1, 1] + dt * dt * (Pc[3, 3] + Pc[4, 4])
         speed = np.hypot(xc[3], xc[4])
         lag = sig_t_report * speed if ident[k] >= 0 else 0.0
         radius[i] = 5.0 * np.sqrt(var + lag * lag) + half_w * (speed + 30.0) + 100.0
+    return pos, radius
+
+
+@jit
+def near_within(pos, radius, meas_xy, slack):
+    """Pairs (i, m) whose horizontal distance is within radius[i] + slack[m]."""
+    A, K = pos.shape[0], meas_xy.shape[0]
     big = 0.0
     for m in range(K):
         big = max(big, slack[m])
     reach = np.empty(A)
     for i in range(A):
         reach[i] = radius[i] + big
-    ci, cm = near_pairs(pos, reach, meas_xy)
+    ci, cm = near_pairs(pos[:, :2], reach, meas_xy)
     keep = np.empty(ci.shape[0], np.bool_)
     for q in range(ci.shape[0]):
         i, m = ci[q], cm[q]
         keep[q] = np.hypot(pos[i, 0] - meas_xy[m, 0], pos[i, 1] - meas_xy[m, 1]) <= radius[i] + slack[m]
     return ci[keep], cm[keep]
+
+
+@jit
+def plot_pregate(cols, rows, plots, h_2d, half_w, slack, sig_t_report, earth):
+    """pregate for a radar batch. A 2-D plot without altitude was put at ground range for the height
+    prior h_2d (above the site); an object flying higher is nearer the radar than its plot, by km
+    for an aircraft overflying a site radar. Such plots are compared with where each track's own
+    2-D plot would be put (as_2d_plot, from the antenna at the batch's middle plot), the track's
+    radius stretched along the beam and widened by its height's uncertainty and by the antenna's
+    motion within the batch (an airborne radar)."""
+    t, third, o, Mr = plots.t, plots.third, plots.o, plots.Mr
+    pos, radius = predicted(cols, rows, t.mean(), half_w, sig_t_report)
+    K = t.shape[0]
+    flat = third == 0
+    n_flat = int(flat.sum())
+    if n_flat == 0:
+        return near_within(pos, radius, plots.pp[:, :2], slack)
+    mid = int(np.argmin(np.abs(t - t.mean())))
+    drift = 0.0
+    for m in range(K):
+        if flat[m]:
+            drift = max(drift, np.sqrt(((o[m] - o[mid]) ** 2).sum()))
+    A = pos.shape[0]
+    seen = np.empty((A, 3))
+    reach = np.empty(A)
+    h = earth.site_alt + h_2d
+    for i in range(A):
+        stretch = as_2d_plot(pos[i], o[mid], Mr[mid], h, earth, seen[i])
+        d = pos[i] - o[mid]
+        r = max(np.sqrt((d * d).sum()), 1.0)
+        sd_up = np.sqrt(max(cols.Pc[rows[i], 2, 2], 0.0))
+        reach[i] = stretch * (radius[i] + 5.0 * abs(d[2]) / r * sd_up + drift)
+    idx = np.flatnonzero(flat)
+    fi, fm = near_within(seen, reach, plots.pp[idx, :2], slack[idx])
+    if n_flat == K:
+        return fi, idx[fm]
+    rest = np.flatnonzero(~flat)
+    ri, rm = near_within(pos, radius, plots.pp[rest, :2], slack[rest])
+    ci = np.concatenate((ri, fi))
+    cm = np.concatenate((rest[rm], idx[fm]))
+    order = np.argsort(ci * K + cm, kind="mergesort")
+    return ci[order], cm[order]
 
 
 @jit
@@ -147,26 +206,27 @@ def gate_plot(xc, Pc, mu, dt, o, Mr, third, z, R, sig_t, earth, motion):
     return q, -0.5 * (q + logdet + dim * LOG2PI)
 
 
-def radar_pairs(cols, rows, plots, pd, sig_t_report, gates, earth, motion):
+def radar_pairs(cols, rows, plots, pd, h_2d, sig_t_report, gates, earth, motion):
     """Gated pairs of table rows `rows` and a radar's plots: (row, plot, cost, gain, ambiguous).
+    h_2d: the height prior (above the site) its 2-D plots without altitude were converted at.
 
     A plot carrying a Mode S address only pairs with a track of that identity or of none. Only
     pairs more likely than "missed + clutter" are kept (cost < 0 inside the gate); gain is the
     pair's log-likelihood ratio; `ambiguous` says whether some track or plot is in more than one
     pair (then the assignment must choose). gates: gate_table()."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
-    return _radar_pairs(cols[:], rows, plots[:], pd, sig_t_report, gates, earth[:], motion[:])
+    return _radar_pairs(cols[:], rows, plots[:], pd, h_2d, sig_t_report, gates, earth[:], motion[:])
 
 
 @jit
-def _radar_pairs(cols_f, rows, plots_f, pd, sig_t_report, gates, earth_f, motion_f):
+def _radar_pairs(cols_f, rows, plots_f, pd, h_2d, sig_t_report, gates, earth_f, motion_f):
     cols, plots, earth, motion = TrackColumns(*cols_f), Plots(*plots_f), Earth(*earth_f), Motion(*motion_f)
     K = plots.t.shape[0]
     slack = np.empty(K)
     for m in range(K):
         slack[m] = 4.0 * np.sqrt(plots.Cpp[m, 0, 0] + plots.Cpp[m, 1, 1])
     half_w = (plots.t.max() - plots.t.min()) / 2 + 0.5
-    ci, cm = pregate(cols, rows, plots.t, half_w, plots.pp[:, :2], slack, sig_t_report)
+    ci, cm = plot_pregate(cols, rows, plots, h_2d, half_w, slack, sig_t_report, earth)
     cap = ci.shape[0] + 1
     out_k = np.empty(cap, np.int64)
     out_m = np.empty(cap, np.int64)

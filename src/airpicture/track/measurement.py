@@ -42,12 +42,13 @@ class RadarSheetRecord(NamedTuple):
     primary height^2, platform navigation position^2 per axis]; clutter: [false plots per scan,
     max range, min range, clutter elevation span (rad), Mode C share / Mode C span]; pd:
     detection probability used in association (the best of the kinds it sees); three_d: it
-    measures elevation."""
+    measures elevation; moving: its antenna flies (an airborne radar)."""
 
     sigmas: FloatArray
     clutter: FloatArray
     pd: float
     three_d: bool
+    moving: bool
 
 
 def radar_sheet(spec: RadarSheet, settings: TrackSettings) -> RadarSheetRecord:
@@ -81,7 +82,7 @@ def radar_sheet(spec: RadarSheet, settings: TrackSettings) -> RadarSheetRecord:
             settings.p_clutter_mode_c / settings.mode_c_span_m,
         ]
     )
-    return RadarSheetRecord(sigmas, clutter, spec.pd_max, spec.three_d)
+    return RadarSheetRecord(sigmas, clutter, spec.pd_max, spec.three_d, spec.moving)
 
 
 def report_variances(spec: CooperativeSheet) -> FloatArray:
@@ -210,6 +211,36 @@ def radar_innovation(zh, Hp, Ppp, z, R, third, y, S):
 
 
 @jit
+def ground_at(rk, h, h_s, rn):
+    """(ground range, up) in the antenna's frame of a slant range rk to a height h (above the
+    ellipsoid) from an antenna at height h_s, over the curved Earth (radius rn)."""
+    rho = rk
+    du = 0.0
+    for _ in range(3):  # du = dh - rho^2 / 2R (curvature), rho = sqrt(r^2 - du^2)
+        du = min(max(h - h_s - rho * rho / (2 * rn), -0.95 * rk), 0.95 * rk)
+        rho = np.sqrt(rk * rk - du * du)
+    return rho, du
+
+
+@jit
+def as_2d_plot(p, o, Mr, h, earth, out):
+    """Where a 2-D plot without altitude of an object at site-ENU p puts it (out (3,)): its slant
+    range and azimuth from the antenna o, converted at height h as plots_to_enu converts such a plot.
+    Returns d(ground range)/d(slant range) there, which stretches distances along the beam."""
+    d0, d1, d2 = p[0] - o[0], p[1] - o[1], p[2] - o[2]
+    de = Mr[0, 0] * d0 + Mr[0, 1] * d1 + Mr[0, 2] * d2
+    dn = Mr[1, 0] * d0 + Mr[1, 1] * d1 + Mr[1, 2] * d2
+    du = Mr[2, 0] * d0 + Mr[2, 1] * d1 + Mr[2, 2] * d2
+    rk = np.sqrt(de * de + dn * dn + du * du)
+    rho, up = ground_at(rk, h, height(o, earth), earth.rn)
+    az = np.arctan2(de, dn)
+    d = (rho * np.sin(az), rho * np.cos(az), up)
+    for i in range(3):
+        out[i] = o[i] + Mr[0, i] * d[0] + Mr[1, i] * d[1] + Mr[2, i] * d[2]
+    return rk / max(rho, 1.0)
+
+
+@jit
 def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
     """Plots -> site-ENU positions (K, 3) and covariances (K, 3, 3), for starting tracks. A 2-D
     plot without altitude takes the primary-target height prior above the site's ground (its
@@ -234,11 +265,7 @@ def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
         else:
             h = alt[k] if third[k] == 2 else earth.site_alt + h_prior
             q2 = sh2 if third[k] == 2 else sh2_prior
-            rho = rk
-            du = 0.0
-            for _ in range(3):  # du = dh - rho^2 / 2R (curvature), rho = sqrt(r^2 - du^2)
-                du = min(max(h - h_s - rho * rho / (2 * rn), -0.95 * rk), 0.95 * rk)
-                rho = np.sqrt(rk * rk - du * du)
+            rho, du = ground_at(rk, h, h_s, rn)
             drho_dr, drho_dq, ddu_dr, ddu_dq = rk / rho, -du / rho, 0.0, 1.0
         d = np.array([rho * saz, rho * caz, du])
         J[0, 0], J[1, 0], J[2, 0] = drho_dr * saz, drho_dr * caz, ddu_dr
@@ -362,6 +389,8 @@ __all__ = [
     "Plots",
     "RadarSheetRecord",
     "Reports",
+    "as_2d_plot",
+    "ground_at",
     "height",
     "plots_to_enu",
     "prepare_plots",

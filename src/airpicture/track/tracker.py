@@ -164,8 +164,9 @@ class ImmGnnTracker:
         start = np.where(third == 2, self._score_mode_c, 0.0)  # what each plot would start a track with
         if len(rows):
             st, pm = self.settings, self.plot_motion[g.index]
+            h_2d = sheet.sigmas[6]  # the height a 2-D plot without altitude was put at
             k, m, cost, gain, ambiguous = radar_pairs(
-                tb.cols, rows, plots, sheet.pd, st.report_sigma_time_s, self.gates, self.earth, pm
+                tb.cols, rows, plots, sheet.pd, h_2d, st.report_sigma_time_s, self.gates, self.earth, pm
             )
             if g.index in self._lp_mode_c_lost:  # a Mode C reply's presence its track's history belies
                 lp = (

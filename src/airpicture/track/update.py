@@ -196,17 +196,40 @@ def book(cols, r, xs, Ps, mus, t, gain, sensor, mode_c_seen, h_seen):
         cols.t_height[r] = t
 
 
+@jit
+def hold_height(xs, Ps, h_prior, h_var, earth):
+    """A track's height as a consider parameter (update_with_plots): each mode's height set to the
+    prior's (h_prior above the site's ground, variance h_var) and level, both uncorrelated with the
+    rest of the state (xs (M, 6), Ps (M, 6, 6), in place)."""
+    for j in range(xs.shape[0]):
+        e, n = xs[j, 0], xs[j, 1]
+        xs[j, 2] = h_prior - e * e / (2 * earth.rn) - n * n / (2 * earth.rm)
+        xs[j, 5] = 0.0
+        for b in range(6):
+            Ps[j, 2, b] = 0.0
+            Ps[j, b, 2] = 0.0
+            Ps[j, 5, b] = 0.0
+            Ps[j, b, 5] = 0.0
+        Ps[j, 2, 2] = h_var
+
+
 def update_with_plots(cols, k, m, gain, plots, sheet, sensor, earth, motion):
     """IMM update of table rows k with plots m, and their bookkeeping (in place). A track never
     measured in height, updated by a plot without height, is held to the primary-target height prior
-    (above the site's ground): range alone would let the EKF trade ground range for height without
-    bound. The prior is one piece of knowledge, not a fresh measurement each scan, so the
-    pseudo-measurement only tops the height's information up to the prior's (its variance is
-    1/(1/prior - 1/predicted) when the predicted height is less certain than the prior, and it is
-    left out otherwise): the height stays as uncertain as the prior says, and that uncertainty
-    reaches the ground position through the slant range. A track without identity has its jump mode
-    held off (radar plots do not step); a plot's Mode S address names a track that has none. Returns
-    the number of rows quarantined."""
+    (above the site's ground). Range alone does not tell ground range from height:
+     * from a fixed antenna, nothing ever measures the height. It is a consider parameter
+       (hold_height): before each such update it is the prior's, level and uncorrelated, so the
+       prior's uncertainty reaches the ground position through the slant range and the height is
+       never estimated. An EKF left to estimate it traded one for the other as the object moved
+       (meandering birds 150-300 m up were taken 1.2 km up or 0.9 km below the ground, and
+       placed 150 m RMS from where they flew);
+     * from a flying antenna, ranges from different places do measure it (an airborne radar). The
+       prior is one piece of knowledge, not a fresh measurement each scan, so a pseudo-measurement
+       only tops the height's information up to the prior's (its variance is
+       1/(1/prior - 1/predicted) when the predicted height is less certain than the prior, and it
+       is left out otherwise).
+    A track without identity has its jump mode held off (radar plots do not step); a plot's Mode S
+    address names a track that has none. Returns the number of rows quarantined."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
     return _update_with_plots(cols[:], k, m, gain, plots[:], sheet[:], sensor, earth[:], motion[:])
 
@@ -236,7 +259,12 @@ def _update_with_plots(cols_f, k, m, gain, plots_f, sheet_f, sensor, earth_f, mo
         th = thirds[p]
         zm[:] = z[p]
         Rm[:, :] = R[p]
-        if th == 0 and not h_known[r]:
+        xs[:, :] = x[r]
+        Ps[:, :, :] = P[r]
+        mus[:] = mu[r]
+        if th == 0 and not h_known[r] and not sheet.moving:
+            hold_height(xs, Ps, h_prior, h_var, earth)
+        elif th == 0 and not h_known[r]:  # from a flying antenna: top the prior up
             dt = t_pl[p] - t_trk[r]
             Pc = cols.Pc[r]
             pzz = Pc[2, 2] + 2 * dt * Pc[2, 5] + dt * dt * Pc[5, 5]  # height variance, predicted
@@ -244,9 +272,6 @@ def _update_with_plots(cols_f, k, m, gain, plots_f, sheet_f, sensor, earth_f, mo
                 th = 2
                 zm[2] = earth.site_alt + h_prior
                 Rm[2, 2] = 1.0 / (1.0 / h_var - 1.0 / pzz)
-        xs[:, :] = x[r]
-        Ps[:, :, :] = P[r]
-        mus[:] = mu[r]
         if ident[r] < 0:
             mus[jump] = 1e-6
             mus /= mus.sum()
