@@ -128,3 +128,24 @@ def test_the_estimate_solves_the_weighted_least_squares() -> None:
     )[0]
     assert np.allclose(est, ref, rtol=1e-6)
     assert np.all(np.abs(est - b) < 5 * np.sqrt(np.diag(Pb)))
+
+
+def test_a_2d_site_radar_under_traffic_learns_no_bias_from_drones_and_birds() -> None:
+    """An unbiased 2-D site radar (no elevation, no Mode C) under traffic, with drones and birds
+    near it. Its plots carry no height: a drone's slant range can match an aircraft high above, so
+    they are no references. Paired with ADS-B aircraft, they taught it a range bias of about
+    -300 m, which it then took out of every plot, drones' and birds' included."""
+    cfg = SimConfig(
+        aircraft=60, drones=6, birds=20, ghosts=0, duration_s=180.0, seed=1, air_radius_m=30_000.0
+    )
+    site = (cfg.sensors or [])[1]
+    del site["sigma_elevation_deg"]
+    cfg.validate()
+    sim = Simulation(cfg)
+    trk = ImmGnnTracker(sim.sensors, (sim.site["lat"], sim.site["lon"], sim.site["alt_m"]))
+    for f in sim.frames():
+        trk.step(Measurements(until=f.t1, plots=f.plots, reports=f.reports))
+    (est,) = [b for b in trk.registration.estimates() if b.sensor == site["id"]]
+    assert not est.applied
+    assert abs(est.range_m) < 20.0 and abs(est.time_s) < 0.2
+    assert trk.registration.counts["without_height"] > 1000

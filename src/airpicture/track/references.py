@@ -2,7 +2,8 @@
 the pairing of a radar's plots with them.
 
 A radar plot is compared with the report of its aircraft moved to the plot's time. Which
-aircraft: the plot's Mode S address when it carries one; else the ADS-B aircraft near it, when
+aircraft: the plot's Mode S address when it carries one; else, for a plot with a height (Mode C
+or elevation), the ADS-B aircraft near it, when
 exactly one lies inside the gate of the current estimate (a plot with two candidates, or two
 plots wanting one aircraft, teach nothing and are counted as ambiguous). Mode C must agree with
 the reference's altitude. Identities not heard for `forget_s` are dropped.
@@ -125,7 +126,12 @@ class AdsbReferences:
         if by_id.any():  # the plot names its aircraft (Mode S)
             slot = self.store.lookup(pl.pid[by_id])
             cand[by_id, 0] = np.where(np.isin(slot, fresh), slot, -1)
-        rest = np.flatnonzero(~by_id)
+        # a plot with neither an address nor a height is no reference: only its slant range ties
+        # it to an aircraft, and a drone or bird at that range under one fits as well (a 2-D site
+        # radar's plots paired so taught it a bias of -300 m, which it then applied to everything)
+        blind = ~by_id & np.isnan(pl.el) & np.isnan(pl.alt)
+        self.counts["without_height"] += int(blind.sum())
+        rest = np.flatnonzero(~by_id & ~blind)
         if len(rest):
             # the three nearest within the radius (a plot batch and the references near one radar
             # are tens to hundreds: all distances cost less than building a tree)
