@@ -250,3 +250,22 @@ def test_airborne_radar_measures_from_where_it_flies() -> None:
     h = ecef_to_geodetic(run.true_ecef(uid, fr, p["time_s"]))[2]
     assert (r <= radar_horizon(h, 9000.0)).all()
     assert len(run.frames[0].platforms) == 1 and run.frames[0].platforms["alt_m"][0] == 9000.0
+
+
+def test_reports_across_the_antimeridian_stay_where_the_aircraft_fly() -> None:
+    """A site 3 km from the antimeridian (Fiji): aircraft cross it. Each report's position is
+    interpolated the short way between the step's ends and given in [-180, 180): interpolating
+    longitudes 179.99 and -179.99 linearly put a report near 0, on the other side of the Earth."""
+    site = Site(lat=-17.75, lon=179.97, alt_m=20.0, name="near-antimeridian")
+    run = simulate(
+        site=site, aircraft=60, drones=0, birds=0, ghosts=0, duration_s=240.0, seed=3, air_radius_m=60_000.0
+    )
+    rep, uid = run.reports, run.report_uid
+    assert (rep["lon"] < 0).any() and (rep["lon"] > 0).any()  # heard on both sides
+    assert ((rep["lon"] >= -180.0) & (rep["lon"] < 180.0)).all()
+    x = run.true_ecef(uid, run.report_frame, rep["time_s"])
+    frame = EnuFrame(site.lat, site.lon, site.alt_m)
+    true = frame.to_enu(*ecef_to_geodetic(x))
+    meas = frame.to_enu(rep["lat"], rep["lon"], rep["altitude_m"])
+    err = np.hypot(*(meas[:, :2] - true[:, :2]).T)
+    assert err.max() < 10 * run.sim.sensors[2]["sigma_position_m"]

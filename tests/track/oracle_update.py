@@ -111,7 +111,7 @@ def report_step(
     """Rows k updated with reports (t, z (K, 6), R, mask) through a linear H of the parts
     present. With jump_gate > 0, a report whose position is further than jump_gate (squared
     Mahalanobis, 3-D) from the row's prediction restarts every mode at the report (the parts it
-    lacks from the prediction, with variance v_var)."""
+    lacks from the prediction, with variance v_var), the mode probabilities as before the update."""
     nm = cols.mu.shape[1]
     mk = np.repeat(mask, nm, axis=0)
     zr = np.repeat(z, nm, axis=0)
@@ -135,6 +135,7 @@ def report_step(
             mask[jump], R[jump][:, np.arange(6), np.arange(6)], v_var
         )
         P[jump] = Pj[:, None]
+        mu[jump] = cols.mu[k][jump]  # the modes as they were: a report that far off judges none
     return Updated(x, P, mu, Pp, jump)
 
 

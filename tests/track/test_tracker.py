@@ -707,3 +707,27 @@ def test_a_2d_site_radar_s_plots_of_an_aircraft_overhead_join_its_track() -> Non
     assert len(counts) > 50
     assert set(counts) == {1}
     assert seen_by == 0b11
+
+
+def test_a_report_beyond_the_radio_horizon_is_a_counted_reject_not_a_restart() -> None:
+    """One report of a held identity carries a corrupt position 40 deg of longitude off (a receiver
+    at 60 m hears an aircraft at 3 km to ~270 km). It cannot have been heard: it is rejected and
+    counted, not taken as the jump that restarts the track there (a restart so far made every
+    mode's likelihood underflow, and the track's state NaN)."""
+    rng = np.random.default_rng(2)
+    path = tk.over_the_earth(PATH)
+    reports = tk.adsb_reports(path, tk.T0 + np.arange(0.0, 40.0, 1.0), 0x3C6586, rng, sensor=1)
+    reports["lon"][20] += 40.0
+    lossy = dict(tk.ADSB, p_loss=0.3)  # with none lost, one report missing would end the track
+    trk, pictures = tk.track(np.zeros(0, PLOT_DTYPE), reports, tk.T0 + 40.0, sensors=[tk.RADAR, lossy])
+    err = []
+    for pic in pictures:
+        assert np.isfinite(pic.x).all()
+        if pic.time_s < tk.T0 + 5.0:
+            continue
+        m = tk.near(pic, path, 1000.0)
+        assert len(pic) == int(m.sum()) == 1
+        assert pic.row_time is not None
+        err.append(float(np.hypot(*(pic.x[m, :2] - path(pic.row_time[m])[:, :2]).T)[0]))
+    assert len(err) > 25 and max(err) < 60.0
+    assert trk.rejects["report_beyond_horizon"] == 1

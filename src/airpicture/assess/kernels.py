@@ -468,8 +468,14 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
         out[0, i], out[1, i], out[2, i], out[3, i] = dt, t - first_s[s], speed_ew[s], height
         out[10, i] = _speed_sd(ve, vn, P[i])
         out[4, i] = _wander_stat(
-            ring_t[s], ring_turn[s], ring_psi_sd[s], ring_head[s], tuning.wander_lag, tuning.wander_noise_rad,
-            sample_dt_s, buf,
+            ring_t[s],
+            ring_turn[s],
+            ring_psi_sd[s],
+            ring_head[s],
+            tuning.wander_lag,
+            tuning.wander_noise_rad,
+            sample_dt_s,
+            buf,
         )
         ring = (ring_t[s], ring_en[s], ring_sp[s], ring_turn[s])
         _loiter(t, ring, ring_head[s], window_s, sample_dt_s, out[5:, i], centre[i], scratch)

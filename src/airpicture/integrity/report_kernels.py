@@ -116,7 +116,8 @@ def _along(state, r, lat0, lon0, lat, lon, dt, d, reach, rules):
     if not (np.isfinite(gs) and np.isfinite(trk)) or d > 50.0 * reach:
         return False
     dn = np.radians(lat - lat0) * EARTH_RADIUS_M
-    de = np.radians(lon - lon0) * EARTH_RADIUS_M * np.cos(np.radians(lat0))
+    dl = (lon - lon0 + 180.0) % 360.0 - 180.0  # across the antimeridian the short way
+    de = np.radians(dl) * EARTH_RADIUS_M * np.cos(np.radians(lat0))
     along = de * np.sin(trk) + dn * np.cos(trk)
     cross = abs(de * np.cos(trk) - dn * np.sin(trk))
     slip = rules[23] * min(rules[2] * gs + rules[3] * dt, rules[5])

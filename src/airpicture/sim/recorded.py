@@ -94,7 +94,8 @@ def receive(reports: np.ndarray, sheets: Sequence[SensorSheet], rng: np.random.G
             r["lat"], rng.normal(0, s.sigma_position_m, len(r)), rng.normal(0, s.sigma_position_m, len(r))
         )
         r["lat"] += dlat
-        r["lon"] += dlon
+        lon = r["lon"] + dlon
+        r["lon"] = np.where(lon >= 180.0, lon - 360.0, np.where(lon < -180.0, lon + 360.0, lon))
         r["sensor"] = i
         out.append(r)
     if not out:

@@ -277,7 +277,7 @@ def _update_with_plots(cols_f, k, m, gain, plots_f, sheet_f, sensor, earth_f, mo
             mus /= mus.sum()
         t = t_pl[p]
         imm_radar(xs, Ps, mus, t - t_trk[r], o[p], Mr[p], th, zm, Rm, earth, motion)
-        if not (np.isfinite(xs).all() and np.isfinite(Ps).all()):
+        if not (np.isfinite(xs).all() and np.isfinite(Ps).all() and np.isfinite(mus).all()):
             cols.alive[r] = False  # numerically broken: quarantine, never raise
             bad += 1
             continue
@@ -291,7 +291,9 @@ def _update_with_plots(cols_f, k, m, gain, plots_f, sheet_f, sensor, earth_f, mo
 def update_with_reports(cols, k, m, reports, gain, sensor, jump_gate, motion):
     """IMM update of table rows k with reports m, in place. With jump_gate > 0 (the row holds the
     report's identity, which is authoritative), a report far outside the predicted position
-    (d2 > jump_gate) restarts the state at the report. Returns (rows quarantined, restarts)."""
+    (d2 > jump_gate) restarts the state at the report, its mode probabilities as they were (so far
+    off, every mode's likelihood underflows: the update's probabilities are 0/0). Returns (rows
+    quarantined, restarts)."""
     # records go in as plain tuples (numba types a tuple's fields in C, a NamedTuple's in Python)
     return _update_with_reports(cols[:], k, m, reports[:], gain, sensor, jump_gate, motion[:])
 
@@ -327,12 +329,13 @@ def _update_with_reports(cols_f, k, m, reports_f, gain, sensor, jump_gate, motio
             inv_logdet(S, 3, Si)
             if mahalanobis(y, Si, 3) > jump_gate:
                 jumps += 1
+                mus[:] = cols.mu[r]  # a restart: the report that far off judges no mode
                 for j in range(nm):
                     Ps[j, :, :] = 0.0
                     for a in range(6):
                         xs[j, a] = z[p, a] if mask[p, a] else xp[a]
                         Ps[j, a, a] = R[p, a, a] if mask[p, a] else motion.v_var[0]
-        if not (np.isfinite(xs).all() and np.isfinite(Ps).all()):
+        if not (np.isfinite(xs).all() and np.isfinite(Ps).all() and np.isfinite(mus).all()):
             cols.alive[r] = False  # numerically broken: quarantine, never raise
             bad += 1
             continue
