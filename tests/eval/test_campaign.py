@@ -27,6 +27,16 @@ def test_the_plan_is_deterministic_and_varied() -> None:
     assert a != [r.describe() for r in plan_campaign(40, seed=12, duration_s=900)]
     sets = {d["sensor_set"] for d in a}
     assert {"1 site radar", "2 site radars"} <= {s.split(" + ")[0] for s in sets}
+    # a quarter of the site radars measure no elevation, and the sensor set says so
+    radars = [
+        (r.sensor_set, s)
+        for r in plan_campaign(40, seed=11, duration_s=900)
+        for s in r.config.sensors or []
+        if str(s["id"]).startswith("SITE")
+    ]
+    flat = [("(2-D)" in name, "sigma_elevation_deg" not in s) for name, s in radars]
+    assert 0.1 < np.mean([f for _, f in flat]) < 0.4
+    assert all(named for named, f in flat if f)
     assert any("long range" in s for s in sets) and any("long range" not in s for s in sets)
     assert any("ADS-B" in s for s in sets) and any("ADS-B" not in s for s in sets)
     pds = np.concatenate([d["pd_drone"] + d["pd_bird"] for d in a])

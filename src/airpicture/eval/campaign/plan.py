@@ -5,7 +5,8 @@ The draws span what a deployment meets, not what the Paris scenario holds:
     site         anywhere between 55 S and 65 N, 0-1,500 m above the ellipsoid; one protected
                  circle of 600-1,500 m radius, 300-600 m high, centred on the site
     site radars  one, or two (the second 1-3 km away); each with drone and bird Pd drawn from
-                 0.5-0.95, 0-8 clutter plots per scan, a 1 s or 2 s scan, 5-8 km range
+                 0.5-0.95, 0-8 clutter plots per scan, a 1 s or 2 s scan, 5-8 km range; a quarter
+                 of them 2-D (no elevation: range and azimuth only)
     long range   a surveillance radar 10-30 km away (aircraft only) on half of the sites
     ADS-B        a receiver at the site on 70 % of them
     drones       2-8 at a time, behaviours mixed by a flat Dirichlet draw over the simulator's six
@@ -121,6 +122,15 @@ def plan_run(seed: int, index: int, duration_s: float) -> SiteRun:
         # the simulator's receiver at the site, with its own share of lost messages
         sensors.append(default_sensors(site)[2] | {"p_loss": round(float(rng.uniform(0.2, 0.5)), 2)})
         parts.append("ADS-B")
+    # a quarter of the site radars measure no elevation (2-D), drawn apart so that the rest of the
+    # site-run is what it was before they were
+    site_radars = [r for r in sensors if str(r["id"]).startswith("SITE")]
+    flat = np.random.default_rng([seed, index, 1]).uniform(size=len(site_radars)) < 0.25
+    for radar, two_d in zip(site_radars, flat, strict=True):
+        if two_d:
+            del radar["sigma_elevation_deg"]
+    if flat.any():
+        parts[0] += " (2-D)"  # one of them at least
     radius = round(float(rng.uniform(600.0, 1500.0)), -1)
     zones = [
         {
