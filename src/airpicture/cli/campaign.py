@@ -12,8 +12,9 @@ EPILOG = """\
 Each site-run is drawn from (seed, index) alone: a site anywhere, one or two site radars (drone
 and bird Pd 0.5-0.95, 0-8 clutter plots per scan, a quarter of them 2-D), with or without a
 long-range radar and an ADS-B receiver, 2-8 drones (hover, loiter, transit, low and slow, take-off
-inside the zone, racers up to 35 m/s), 0-40 birds in flocks or alone, 10-60 aircraft. The same seed gives the same campaign: a
-fixed seed is a regression suite; the published figure uses a seed not used in development.
+inside the zone, racers up to 35 m/s), 0-40 birds in flocks or alone, 10-60 aircraft. The same
+seed gives the same campaign: a fixed seed is a regression suite; the published figure uses a seed
+not used in development.
 
 summary.json keys: runs, events, recall (+ _ci), latency_median_s, latency_p90_s (+ _ci),
 false_per_site_hour (+ _ci), class_acc (by kind, + class_acc_ci), class_flips_per_track_hour
