@@ -22,7 +22,7 @@ from scipy.special import chdtri
 from airpicture.compiled import jit
 from airpicture.track.geometry import Earth
 from airpicture.track.linalg import LOG2PI, inv_logdet, mahalanobis
-from airpicture.track.measurement import Plots, Reports, as_2d_plot, radar_h, radar_innovation
+from airpicture.track.measurement import Plots, Reports, ground_at, height, radar_h, radar_innovation
 from airpicture.track.motion import Motion, mix, predict_ahead, predict_combined
 from airpicture.track.table import TrackColumns
 from airpicture.types import FloatArray
@@ -136,6 +136,24 @@ def near_within(pos, radius, meas_xy, slack):
         i, m = ci[q], cm[q]
         keep[q] = np.hypot(pos[i, 0] - meas_xy[m, 0], pos[i, 1] - meas_xy[m, 1]) <= radius[i] + slack[m]
     return ci[keep], cm[keep]
+
+
+@jit
+def as_2d_plot(p, o, Mr, h, earth, out):
+    """Where a 2-D plot without altitude of an object at site-ENU p puts it (out (3,)): its slant
+    range and azimuth from the antenna o, converted at height h as plots_to_enu converts such a plot.
+    Returns d(ground range)/d(slant range) there, which stretches distances along the beam."""
+    d0, d1, d2 = p[0] - o[0], p[1] - o[1], p[2] - o[2]
+    de = Mr[0, 0] * d0 + Mr[0, 1] * d1 + Mr[0, 2] * d2
+    dn = Mr[1, 0] * d0 + Mr[1, 1] * d1 + Mr[1, 2] * d2
+    du = Mr[2, 0] * d0 + Mr[2, 1] * d1 + Mr[2, 2] * d2
+    rk = np.sqrt(de * de + dn * dn + du * du)
+    rho, up = ground_at(rk, h, height(o, earth), earth.rn)
+    az = np.arctan2(de, dn)
+    d = (rho * np.sin(az), rho * np.cos(az), up)
+    for i in range(3):
+        out[i] = o[i] + Mr[0, i] * d[0] + Mr[1, i] * d[1] + Mr[2, i] * d[2]
+    return rk / max(rho, 1.0)
 
 
 @jit
@@ -327,4 +345,13 @@ def _report_pairs(cols_f, rows, reports_f, sel, slack, bonus, gates, motion_f):
     return out_k, out_m, cost
 
 
-__all__ = ["CELL_M", "gate_plot", "gate_table", "near_pairs", "pregate", "radar_pairs", "report_pairs"]
+__all__ = [
+    "CELL_M",
+    "as_2d_plot",
+    "gate_plot",
+    "gate_table",
+    "near_pairs",
+    "pregate",
+    "radar_pairs",
+    "report_pairs",
+]

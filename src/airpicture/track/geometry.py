@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from airpicture.geo import E2, A, EnuFrame, rotation
-from airpicture.sensors import RadarSheet, SensorSheet
+from airpicture.sensors import RadarSheet, SensorSheet, radar_horizon
 from airpicture.types import FloatArray
 
 
@@ -97,4 +97,20 @@ def build_geometry(
     return out
 
 
-__all__ = ["Earth", "SensorGeometry", "build_geometry", "curvature_radii", "earth"]
+def beyond_horizon(
+    geo: list[SensorGeometry], frame: EnuFrame, reports: np.ndarray, max_alt_m: float
+) -> np.ndarray:
+    """(R,) the reports farther from their receiver than 1.5 times its 4/3-Earth radio horizon
+    (heights above the ellipsoid; a report without altitude: max_alt_m). Only a receiver whose
+    sheet gives a range is one antenna: a feed without one (a network's merged feed) hears from
+    anywhere."""
+    sensor = reports["sensor"].astype(np.int64)
+    one = np.array([getattr(g.spec, "max_range_m", None) is not None for g in geo])[sensor]
+    if not one.any():
+        return np.zeros(len(reports), bool)
+    origin = np.array([g.origin for g in geo])[sensor]
+    rx_alt = np.array([float(g.spec.alt_m) for g in geo])[sensor]
+    alt = reports["altitude_m"]
+    alt = np.where(np.isfinite(alt), alt, max_alt_m)
+    at = frame.to_enu(reports["lat"], reports["lon"], alt)
+    return one & (np.linalg.norm(at - origin, axis=1) > 1.5 * radar_horizon(alt, rx_alt))

@@ -223,24 +223,6 @@ def ground_at(rk, h, h_s, rn):
 
 
 @jit
-def as_2d_plot(p, o, Mr, h, earth, out):
-    """Where a 2-D plot without altitude of an object at site-ENU p puts it (out (3,)): its slant
-    range and azimuth from the antenna o, converted at height h as plots_to_enu converts such a plot.
-    Returns d(ground range)/d(slant range) there, which stretches distances along the beam."""
-    d0, d1, d2 = p[0] - o[0], p[1] - o[1], p[2] - o[2]
-    de = Mr[0, 0] * d0 + Mr[0, 1] * d1 + Mr[0, 2] * d2
-    dn = Mr[1, 0] * d0 + Mr[1, 1] * d1 + Mr[1, 2] * d2
-    du = Mr[2, 0] * d0 + Mr[2, 1] * d1 + Mr[2, 2] * d2
-    rk = np.sqrt(de * de + dn * dn + du * du)
-    rho, up = ground_at(rk, h, height(o, earth), earth.rn)
-    az = np.arctan2(de, dn)
-    d = (rho * np.sin(az), rho * np.cos(az), up)
-    for i in range(3):
-        out[i] = o[i] + Mr[0, i] * d[0] + Mr[1, i] * d[1] + Mr[2, i] * d[2]
-    return rk / max(rho, 1.0)
-
-
-@jit
 def plots_to_enu(r, az, el, alt, third, o, Mr, sheet, earth):
     """Plots -> site-ENU positions (K, 3) and covariances (K, 3, 3), for starting tracks. A 2-D
     plot without altitude takes the primary-target height prior above the site's ground (its
@@ -389,7 +371,6 @@ __all__ = [
     "Plots",
     "RadarSheetRecord",
     "Reports",
-    "as_2d_plot",
     "ground_at",
     "height",
     "plots_to_enu",

@@ -21,12 +21,12 @@ import numpy as np
 
 from airpicture.config import RegistrationSettings, TrackSettings
 from airpicture.geo import EnuFrame
-from airpicture.sensors import RadarSheet, SensorSheet, load_sheets, radar_horizon
+from airpicture.sensors import RadarSheet, SensorSheet, load_sheets
 from airpicture.track.associate import assign
 from airpicture.track.base import Measurements, TrackerStats
 from airpicture.track.existence import ModeCEvidence, apart, mode_c_belied
 from airpicture.track.gate import gate_table, radar_pairs, report_pairs
-from airpicture.track.geometry import SensorGeometry, build_geometry, earth
+from airpicture.track.geometry import SensorGeometry, beyond_horizon, build_geometry, earth
 from airpicture.track.identity import IdentityBook
 from airpicture.track.initiate import start_from_plots, start_from_reports
 from airpicture.track.manage import judge, merge, stitch
@@ -238,7 +238,7 @@ class ImmGnnTracker:
             reports = reports[~unknown]
         # a position beyond its receiver's radio horizon (half as far again, for ducting) cannot
         # have been heard: a corrupt one, which would restart its identity's track there
-        far = self._beyond_horizon(reports)
+        far = beyond_horizon(self.geo, self.frame, reports, self.settings.max_altitude_m)
         if far.any():
             self.rejects["report_beyond_horizon"] += int(far.sum())
             reports = reports[~far]
@@ -259,22 +259,6 @@ class ImmGnnTracker:
                     self.rejects["report_from_radar"] += int((part["sensor"] == s).sum())
                     continue
                 self._report_batch(g, part[part["sensor"] == s])
-
-    def _beyond_horizon(self, reports: np.ndarray) -> np.ndarray:
-        """(R,) the reports farther from their receiver than 1.5 times its 4/3-Earth radio horizon
-        (heights above the ellipsoid; a report without altitude: as high as is physical). Only a
-        receiver whose sheet gives a range is one antenna: a feed without one (a network's merged
-        feed) hears from anywhere."""
-        sensor = reports["sensor"].astype(np.int64)
-        one = np.array([getattr(g.spec, "max_range_m", None) is not None for g in self.geo])[sensor]
-        if not one.any():
-            return np.zeros(len(reports), bool)
-        origin = np.array([g.origin for g in self.geo])[sensor]
-        rx_alt = np.array([float(g.spec.alt_m) for g in self.geo])[sensor]
-        alt = reports["altitude_m"]
-        alt = np.where(np.isfinite(alt), alt, self.settings.max_altitude_m)
-        at = self.frame.to_enu(reports["lat"], reports["lon"], alt)
-        return one & (np.linalg.norm(at - origin, axis=1) > 1.5 * radar_horizon(alt, rx_alt))
 
     def _report_batch(self, g: SensorGeometry, rp: np.ndarray) -> None:
         """One receiver's reports (at most one per identity): to the track holding the identity,
