@@ -70,6 +70,14 @@ def rotation(lat: _ArrayLike, lon: _ArrayLike) -> FloatArray:
     return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
 
 
+def wrap_lon(lon: _ArrayLike) -> FloatArray:
+    """Longitudes (deg) into [-180, 180): only those outside move, by 360, so the rest keep every
+    bit (a modulo would round them, and a seeded simulation would no longer repeat). A difference of
+    two longitudes the same way: the short way round."""
+    a = np.asarray(lon, dtype=np.float64)
+    return np.where(a >= 180.0, a - 360.0, np.where(a < -180.0, a + 360.0, a))
+
+
 def geodetic_to_enu(
     lat: _ArrayLike, lon: _ArrayLike, alt: _ArrayLike, lat0: _ArrayLike, lon0: _ArrayLike, alt0: _ArrayLike
 ) -> FloatArray:
@@ -125,4 +133,5 @@ __all__ = [
     "geodetic_to_ecef",
     "geodetic_to_enu",
     "rotation",
+    "wrap_lon",
 ]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from airpicture.geo import wrap_lon
 from airpicture.sensors import AdsbSheet, SensorSheet, radar_horizon
 from airpicture.sim.sensors import metres_to_degrees
 from airpicture.types import REPORT_DTYPE
@@ -94,8 +95,7 @@ def receive(reports: np.ndarray, sheets: Sequence[SensorSheet], rng: np.random.G
             r["lat"], rng.normal(0, s.sigma_position_m, len(r)), rng.normal(0, s.sigma_position_m, len(r))
         )
         r["lat"] += dlat
-        lon = r["lon"] + dlon
-        r["lon"] = np.where(lon >= 180.0, lon - 360.0, np.where(lon < -180.0, lon + 360.0, lon))
+        r["lon"] = wrap_lon(r["lon"] + dlon)
         r["sensor"] = i
         out.append(r)
     if not out:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from airpicture.errors import ConfigError
-from airpicture.geo import E2, A, EnuFrame, geodetic_to_ecef, rotation
+from airpicture.geo import E2, A, EnuFrame, geodetic_to_ecef, rotation, wrap_lon
 from airpicture.sensors import AdsbSheet, RadarSheet, covers
 from airpicture.sim.clutter import clutter_plots
 from airpicture.sim.targets import Codes
@@ -298,9 +298,8 @@ class AdsbModel:
             due, tau, f = due[inside], tau[inside], f[inside, 0]
             k = len(due)
             lat = geo0[0][due] + (geo1[0][due] - geo0[0][due]) * f
-            step = geo1[1][due] - geo0[1][due]
-            step = np.where(step > 180.0, step - 360.0, np.where(step < -180.0, step + 360.0, step))
-            lon = geo0[1][due] + step * f  # across the antimeridian the short way, not round the Earth
+            # across the antimeridian the short way, not round the Earth
+            lon = geo0[1][due] + wrap_lon(geo1[1][due] - geo0[1][due]) * f
             h = geo0[2][due] + (geo1[2][due] - geo0[2][due]) * f
             dlat, dlon = metres_to_degrees(lat, rng.normal(0, self.sigma, k), rng.normal(0, self.sigma, k))
             spd = motion0[0][due]
@@ -309,8 +308,7 @@ class AdsbModel:
             rep["sensor"] = self.index
             rep["ident"] = ident[due]
             rep["lat"] = lat + dlat
-            lon = lon + dlon
-            rep["lon"] = np.where(lon >= 180.0, lon - 360.0, np.where(lon < -180.0, lon + 360.0, lon))
+            rep["lon"] = wrap_lon(lon + dlon)
             rep["altitude_m"] = quantise(h, ALT_STEP_M)
             rep["speed_mps"] = np.maximum(spd + rng.normal(0.0, 0.5, k), 0.0)
             rep["track_rad"] = np.mod(
