@@ -123,6 +123,35 @@ def test_the_ghosts_flagged_are_counted_with_and_without_a_radar_that_reaches_th
     assert "With a long-range radar: 3 of 3" in md
 
 
+def test_zone_events_are_pooled_by_how_their_drone_came_to_be_in_the_zone() -> None:
+    """The zone figures apart for drones that flew in (which can be warned before the entry) and
+    those first seen inside; loitering events and events without an origin (runs.jsonl written
+    before they had one) are in none of them, and the other figures do not move."""
+
+    def run(events: list[list]) -> RunResult:
+        return RunResult(describe={"index": 0, "sensor_set": "x", "pd_drone": [], "pd_bird": []},
+                         events=events, hours=0.5)  # fmt: skip
+
+    entered, up, start = "entered", "took off inside", "inside at start"
+    runs = [
+        run([["zone", 1, -30.0, entered], ["zone", 1, 20.0, up], ["loitering", 1, 40.0, ""]]),
+        run([["zone", 0, None, entered], ["zone", 1, -10.0, entered], ["zone", 1, 25.0, start]]),
+        run([["zone", 1, 5.0]]),
+    ]
+    s = summarise(runs, seed=1, duration_s=1800.0)
+    by = s["zone_by_origin"]
+    assert list(by) == ["entered", "inside at start", "took off inside"]
+    assert (by["entered"]["events"], by["entered"]["detected"], by["entered"]["median_s"]) == (3, 2, -20.0)
+    assert by["entered"]["recall_ci"] == wilson(2, 3)
+    assert (by["took off inside"]["events"], by["took off inside"]["median_s"]) == (1, 20.0)
+    assert s["by_event_kind"]["zone"]["events"] == 6
+    without = summarise([run([e[:3] for e in r.events]) for r in runs], seed=1, duration_s=1800.0)
+    assert without["zone_by_origin"] == {}
+    assert without["by_event_kind"] == s["by_event_kind"] and without["recall_ci"] == s["recall_ci"]
+    md = markdown(s, [], "cmd")
+    assert "| took off inside | 1 | 1.0" in md and "| entered | 3 | 0.6667" in md
+
+
 @pytest.mark.slow
 def test_a_small_fixed_seed_campaign(tmp_path: Path) -> None:
     out = tmp_path / "report"

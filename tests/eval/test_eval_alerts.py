@@ -9,6 +9,7 @@ import pytest
 from evalkit import START, ZONE, latlon, write_csv, write_scenario
 
 from airpicture.eval import load_reference, score_alerts, zone_events
+from airpicture.eval.alerts import zone_origin
 
 
 def _d1(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,3 +106,25 @@ def test_alert_window_is_300_s_before_to_60_s_after(tmp_path: Path, dt: int, det
     s = score_alerts(ref, path)
     assert s.detected == int(detected)
     assert s.latencies_s.tolist() == ([float(dt)] if detected else [])
+
+
+def test_a_zone_event_says_how_its_drone_came_to_be_in_the_zone(tmp_path: Path) -> None:
+    """Only a drone that flew in can be warned before it is inside; one first seen inside (there
+    when the recording began, taking off, or first seen aloft) at best once its track is judged."""
+    hover = lambda e, n, alt: lambda t: (np.full(len(t), e), np.full(len(t), n), np.full(len(t), alt))  # noqa: E731
+    targets = {
+        "d1": ("drone", _d1, (0, 700)),  # flies in at t' 100, and again at 600
+        "there": ("drone", hover(100.0, 0.0, 160.0), (0, 700)),
+        "up": ("drone", lambda t: (np.zeros_like(t), np.full(len(t), 200.0), 62 + 2 * (t - 200)), (200, 300)),
+        "pop": ("drone", hover(-200.0, 100.0, 160.0), (400, 500)),
+    }
+    ref = load_reference(write_scenario(tmp_path / "s", targets, duration_s=700, zones=[ZONE]))
+    zone = [ev for ev in zone_events(ref) if ev.kind == "zone"]
+    got = {(ev.target, ev.time_s - START): zone_origin(ref, ev) for ev in zone}
+    assert got == {
+        ("d1", 100.0): "entered",
+        ("d1", 600.0): "entered",
+        ("there", 0.0): "inside at start",
+        ("up", 200.0): "took off inside",
+        ("pop", 400.0): "appeared inside",
+    }

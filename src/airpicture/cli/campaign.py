@@ -18,7 +18,8 @@ not used in development.
 
 summary.json keys: runs, events, recall (+ _ci), latency_median_s, latency_p90_s (+ _ci),
 false_per_site_hour (+ _ci), class_acc (by kind, + class_acc_ci), class_flips_per_track_hour
-(+ _ci), by_event_kind, false_by_alert_kind, reliability (rows and right ones per probability
+(+ _ci), by_event_kind, zone_by_origin (entered, inside at start, took off inside, appeared
+inside), false_by_alert_kind, reliability (rows and right ones per probability
 bin), missed_events (each with what the picture showed of its object), missed_shown (their
 count by that class; none: no track), failures. Exit status 1 when a run failed, 0 otherwise
 (goals missed or met: the report says which).

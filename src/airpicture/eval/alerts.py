@@ -93,6 +93,29 @@ def zone_events(ref: Reference) -> list[Event]:
     return events
 
 
+#: How a drone came to be in the zone at a zone event (zone_origin): it flew in from outside; it
+#: was inside when the recording began; it took off inside; it was first seen inside, aloft.
+ZONE_ORIGINS = ("entered", "inside at start", "took off inside", "appeared inside")
+#: a drone first seen lower than this above the site took off there, m
+TAKEOFF_HEIGHT_M = 10.0
+
+
+def zone_origin(ref: Reference, ev: Event) -> str:
+    """How the drone of zone event ev came to be in the zone (one of ZONE_ORIGINS). Only an entry
+    from outside can be warned before it happens; a drone first seen inside is warned at best once
+    a track has been confirmed and judged a drone."""
+    truth = ref.truth
+    k = int(np.flatnonzero(truth.names == ev.target)[0])
+    first = truth.start[k]
+    if ev.time_s - truth.t[first] > 1.0 + 1e-9:  # seen outside before: it flew in
+        return ZONE_ORIGINS[0]
+    if truth.t[first] - ref.start_s <= 1.0 + 1e-9:
+        return ZONE_ORIGINS[1]
+    if truth.alt[first] - float(ref.meta["site"]["alt_m"]) < TAKEOFF_HEIGHT_M:
+        return ZONE_ORIGINS[2]
+    return ZONE_ORIGINS[3]
+
+
 def score_alerts(ref: Reference, path: str | Path, end_s: float | None = None) -> AlertScores:
     """Score the raised rows of an alerts.csv (time_s, alert, track, zone, kind, state, lat, lon).
 

@@ -129,6 +129,20 @@ def markdown(summary: dict[str, Any], pngs: Sequence[str], command: str) -> str:
     for k, e in s["by_event_kind"].items():
         lines.append(f"| {k} | {e['events']} | {e['recall']}{_fmt_ci(e['recall_ci'])} | {e['median_s']}"
                      f"{_fmt_ci(e['median_ci'])} | {e['p90_s']}{_fmt_ci(e['p90_ci'])} |")  # fmt: skip
+    by_origin = s.get("zone_by_origin") or {}
+    if by_origin:
+        lines += [
+            "",
+            "Zone events by how the drone came to be in the zone (only one that flew in can be warned "
+            "before it happens; one first seen inside, at best once its track is confirmed and judged "
+            "a drone):",
+            "",
+            "| zone event | events | recall | latency median (s) | p90 (s) |",
+            "|---|---|---|---|---|",
+        ]
+        for k, e in by_origin.items():
+            lines.append(f"| {k} | {e['events']} | {e['recall']}{_fmt_ci(e['recall_ci'])} | {e['median_s']}"
+                         f"{_fmt_ci(e['median_ci'])} | {e['p90_s']}{_fmt_ci(e['p90_ci'])} |")  # fmt: skip
     lines += [
         "",
         f"False alerts: {s['false_alerts']} ({s['false_per_site_hour']} per site-hour), by alert kind: "

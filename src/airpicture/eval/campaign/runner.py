@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from airpicture.eval.alerts import score_alerts, zone_events
+from airpicture.eval.alerts import score_alerts, zone_events, zone_origin
 from airpicture.eval.campaign.plan import SiteRun
 from airpicture.eval.metrics import EvalConfig, TrackRows, read_tracks, score_tracks
 from airpicture.eval.truth import Reference, load_reference
@@ -29,11 +29,12 @@ CAL_BINS = np.linspace(0.0, 1.0, 11)
 class RunResult:
     """What one site-run contributes: JSON-ready lists and counts.
 
-    events: one [kind, detected (0/1), latency_s or None] per alert-worthy event (kind 'zone' or
-    'loitering'); missed: the missed ones, each with what the picture showed of its object
-    (shown_around); missed_shown: how many missed events the picture showed as each class ('none':
-    no track near); false_alerts: the alert kind of each false alert; hours: the scored span;
-    classed / correct: paired rows with a class, and those whose class is right, per truth kind;
+    events: one [kind, detected (0/1), latency_s or None, origin] per alert-worthy event (kind 'zone'
+    or 'loitering'; origin: a zone event's eval.alerts.zone_origin, '' for loitering); missed: the
+    missed ones, each with what the picture showed of its object (shown_around); missed_shown: how
+    many missed events the picture showed as each class ('none': no track near); false_alerts: the
+    alert kind of each false alert; hours: the scored span; classed / correct: paired rows with a
+    class, and those whose class is right, per truth kind;
     flips / track_hours: class changes (between aircraft, drone, bird; 'unknown' is no class)
     and confirmed track-hours, per the kind of target each track mostly followed ('none':
     false tracks); cal_n / cal_ok: paired classed rows per CAL_BINS bin of class_p, and the
@@ -157,7 +158,9 @@ def score_run(ref: Reference, tracks_csv: Path, alerts_csv: Path, res: RunResult
     alerts = score_alerts(ref, alerts_csv)
     for ev in zone_events(ref):
         at = alerts.detected_at.get(ev)
-        res.events.append([ev.kind, int(at is not None), None if at is None else round(at - ev.time_s, 1)])
+        origin = zone_origin(ref, ev) if ev.kind == "zone" else ""
+        lat = None if at is None else round(at - ev.time_s, 1)
+        res.events.append([ev.kind, int(at is not None), lat, origin])
         if at is None:
             cls, p_shown = shown_around(ref, picture, ev.target, ev.time_s)
             res.missed_shown[cls] = res.missed_shown.get(cls, 0) + 1
