@@ -67,3 +67,37 @@ def test_a_plot_is_placed_from_its_radar() -> None:
     lat, lon = plot_positions(pl, load_sheets(radar))
     assert lat[0] == pytest.approx(48.0 + 100_000 / M_PER_DEG) and lon[0] == pytest.approx(2.0)
     assert lat[1] == pytest.approx(48.0) and lon[1] > 3.3
+
+
+def test_a_box_across_the_antimeridian_is_one_box() -> None:
+    """Radars either side of 180 (Fiji, Kamchatka-Alaska) make one box east of the west edge,
+    not a box clipped at 180 that takes the far side's positions for the westernmost tile's."""
+    from airpicture.sensors import load_sheets
+
+    def radar(rid: str, lon: float, reach_m: float = 100_000.0) -> dict:
+        return {"id": rid, "kind": "radar", "lat": -17.75, "lon": lon, "max_range_m": reach_m,
+                "sigma_range_m": 50, "sigma_azimuth_deg": 0.1}  # fmt: skip
+
+    til = Tiling.around(load_sheets([radar("W", 179.6), radar("E", -179.6)]), 2, 20_000.0)
+    west, east = til.box[1], til.box[3]
+    reach = 100_000.0 / (M_PER_DEG * np.cos(np.radians(-17.75)))
+    assert west == pytest.approx(179.6 - reach) and east == pytest.approx(180.4 + reach)
+    assert (til.rows, til.cols) == (1, 2)
+    lat = np.full(5, -17.75)
+    lon = np.array([179.0, 179.95, -179.95, -179.0, 150.0])  # the last: far west of the box
+    assert til.owner(lat, lon).tolist() == [0, 0, 1, 1, 0]
+    assert til.touching(lat, lon).tolist() == [[True, False], [True, True], [True, True], [False, True],
+                                                [True, False]]  # fmt: skip
+    d = til.depth_m(lat[1:3], lon[1:3], np.array([0, 1]))
+    m_lon = M_PER_DEG * np.cos(np.radians(-17.75))
+    assert d == pytest.approx(0.05 * m_lon, rel=1e-6)  # 5.6 km either side of the line at 180
+    centres = [til.centre(r)[1] for r in range(2)]
+    assert centres == pytest.approx([179.8 - reach / 2, -179.8 + reach / 2])
+    # radars round the globe: the whole globe once their reaches overlap, else all but one gap
+    ring = [radar(f"R{i}", 3.0 * i - 180 + 1.5 * (i == 7), 300_000.0) for i in range(120)]
+    assert Tiling.around(load_sheets(ring), 1, 0.0).box[1::2] == (-180.0, 180.0)
+    apart_sheets = load_sheets([radar(f"R{i}", 10.0 * i - 175) for i in range(30)] + [radar("Z", 130.0)])
+    apart = Tiling.around(apart_sheets, 1, 0.0).box
+    assert apart[1] == pytest.approx(-175 - reach) and apart[3] == pytest.approx(130 + reach)
+    with pytest.raises(ConfigError, match="bad partition box"):
+        Tiling(0.0, 170.0, 1.0, 540.0, 1, 0.0)

@@ -10,7 +10,9 @@ window's measurements to the regions they fall in.
 Why tiles and not H3 cells: a margin is then exactly margin_m on every side, routing is two
 `floor` calls over the batch, any n works (H3 gives 122 * 7^r cells that would be grouped per actor
 anyway), and a point touches at most 2 x 2 tiles. Their cost: equal-angle tiles narrow towards the
-poles, which a box of a continent at mid latitudes does not feel.
+poles, which a box of a continent at mid latitudes does not feel. A box may cross the antimeridian:
+its east edge is then beyond 180 and a longitude is read as the one east of its west edge (Fiji's
+sensors at 179.9 E and -179.9 make one box from 178 to 182, not two halves of the globe).
 
 A sensor feeds every region its coverage touches: each measurement goes to every region whose core
 plus margin holds its position, so a sensor's data reach exactly the regions its coverage reaches.
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from airpicture.errors import ConfigError
+from airpicture.geo import wrap_lon
 from airpicture.sensors import EARTH_RADIUS_M, RadarSheet, SensorSheet
 from airpicture.track.base import Measurements
 from airpicture.types import BoolArray, FloatArray, IntArray
@@ -50,10 +53,13 @@ def grid(n: int, height_m: float, width_m: float) -> tuple[int, int]:
 
 class Tiling:
     """n lat/lon tiles of the box [south, north] x [west, east] (deg), each with a margin of
-    margin_m on every side. Positions outside the box belong to the nearest tile."""
+    margin_m on every side. Positions outside the box belong to the nearest tile. west is in
+    [-180, 180); east may pass 180 (a box across the antimeridian), at most a turn from west."""
 
     def __init__(self, south: float, west: float, north: float, east: float, n: int, margin_m: float) -> None:
-        if not (north > south and east > west and n >= 1 and margin_m >= 0):
+        if not (north > south and west < east <= west + 360.0 and -180.0 <= west < 180.0):
+            raise ConfigError(f"bad partition box {south},{west},{north},{east}")
+        if not (n >= 1 and margin_m >= 0):
             raise ConfigError(f"bad partition box {south},{west},{north},{east} (n={n}, margin {margin_m} m)")
         self.box = (south, west, north, east)
         self.n, self.margin_m = n, margin_m
@@ -72,16 +78,30 @@ class Tiling:
         reach = np.array([s.max_range_m or UNSTATED_RANGE_M for s in sensors]) / M_PER_DEG
         coslat = np.maximum(np.cos(np.radians(lat)), 0.05)
         south, north = max(float((lat - reach).min()), -89.9), min(float((lat + reach).max()), 89.9)
-        west = max(float((lon - reach / coslat).min()), -180.0)
-        east = min(float((lon + reach / coslat).max()), 180.0)
-        return cls(south, west, north, east, n, margin_m)
+        # longitudes from the sensor east of the widest gap between them, so the box spans the
+        # sensors and not that gap: sensors either side of 180 are neighbours
+        lon = wrap_lon(lon)
+        order = np.sort(lon)
+        gaps = np.diff(order, append=order[0] + 360.0)
+        start = order[(int(np.argmax(gaps)) + 1) % len(order)]
+        lon = start + np.mod(lon - start, 360.0)
+        west, east = float((lon - reach / coslat).min()), float((lon + reach / coslat).max())
+        if east - west >= 360.0:
+            return cls(south, -180.0, north, 180.0, n, margin_m)
+        shift = float(wrap_lon(west)) - west
+        return cls(south, west + shift, north, east + shift, n, margin_m)
 
     def centre(self, region: int) -> tuple[float, float]:
         r, c = divmod(region, self.cols)
-        return self.box[0] + (r + 0.5) * self.dlat, self.box[1] + (c + 0.5) * self.dlon
+        return self.box[0] + (r + 0.5) * self.dlat, float(wrap_lon(self.box[1] + (c + 0.5) * self.dlon))
 
     def _rc(self, lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArray]:
-        return (lat - self.box[0]) / self.dlat, (lon - self.box[1]) / self.dlon
+        """Fractional (row, col) of each position: its longitude east of the west edge, or west of
+        it (negative) where that edge is nearer than the east one."""
+        west, east = self.box[1], self.box[3]
+        u = np.mod(np.asarray(lon, dtype=float) - west, 360.0)
+        u = np.where(u - (east - west) > 360.0 - u, u - 360.0, u)
+        return (lat - self.box[0]) / self.dlat, u / self.dlon
 
     def owner(self, lat: FloatArray, lon: FloatArray) -> IntArray:
         """(K,) the tile whose core holds each position."""
