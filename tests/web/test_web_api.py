@@ -341,6 +341,12 @@ def test_the_about_page_publishes_the_campaign() -> None:
     ghosts = page[page.index('<p id="ghosts">') :].split("</p>")[0]
     assert f"{g['flagged']} of\n{g['ghosts_heard']} heard" in ghosts
     assert f"{far['flagged']} of {far['ghosts_heard']} where a long-range radar" in ghosts
+    # zone entries apart from drones first seen inside the zone, which cannot be warned beforehand
+    flew = s["zone_by_origin"]["entered"]
+    origin = page[page.index('<p id="zone-origin">') :].split("</p>")[0]
+    assert f"{flew['detected']} of\n{flew['events']} warned, a median {flew['median_s']:g} s after" in origin
+    start = s["zone_by_origin"]["inside at start"]
+    assert f"inside at start: {start['detected']} of {start['events']} warned, a median" in origin
     hostile = dict(s, seed="<script>alert(1)</script>")
     assert "<script>alert" not in about_html(hostile) and "&lt;script&gt;" in about_html(hostile)
     hostile = dict(s, by_site_radars={"<img src=x onerror=alert(1)>": {"runs": 1, "recall": 0.5}})

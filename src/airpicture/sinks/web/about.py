@@ -78,6 +78,23 @@ not suspected); real aircraft flagged: {cell(g.get("real_flagged"))}.</p>
         if g
         else ""
     )
+    zo = s.get("zone_by_origin") or {}
+    flew = zo.get("entered") or {}
+    inside = "; ".join(
+        f"{e(k)}: {cell(v.get('detected'))} of {cell(v.get('events'))} warned, a median "
+        f"{cell(v.get('median_s'))} s after"
+        for k, v in zo.items()
+        if k != "entered"
+    )
+    origin_html = (
+        f"""<p id="zone-origin">Drones that flew into the zone: {cell(flew.get("detected"))} of
+{cell(flew.get("events"))} warned, a median {cell(flew.get("median_s"))} s after they entered
+(negative: before; nine in ten by {cell(flew.get("p90_s"))} s). Drones first seen inside it, whose
+track must first be confirmed and judged a drone: {inside}.</p>
+"""
+        if flew
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>airpicture: about</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
@@ -97,7 +114,7 @@ or race, birds alone and in flocks.</p>
 {"".join(rows)}</table>
 <p>Events: {e(str(s.get("events")))}, false alerts: {e(str(s.get("false_alerts")))}.
 Reproduce with <code>{e(str(s.get("command", "airpicture eval campaign")))}</code>.</p>
-{ghosts_html}{by_html}<p><a href="/">back to the map</a></p>
+{origin_html}{ghosts_html}{by_html}<p><a href="/">back to the map</a></p>
 </main></body></html>
 """
 
