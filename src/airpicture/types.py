@@ -212,6 +212,8 @@ class Picture:
     seen_n : (N, S) int measurements each sensor (by index) gave the track (None: not known)
     crowd_n : (N, S) int scans of each sensor in which the track gated more than one plot (None: not
         known): one object gives one plot a scan, a flock several
+    denied_n : (N, S) int scans of each sensor in which the track gated a plot another track got,
+        and got none (None: not known): no miss of its object, which may have made that plot
     manoeuvre_p : (N,) probability that the track is manoeuvring (its IMM's non-quiet modes)
     first_s : (N,) time the track started
     integrity_reason : (N,) int8 IntegrityReason of the integrity mark (None: not judged)
@@ -244,6 +246,7 @@ class Picture:
     radar_hits: IntArray | None = None
     seen_n: npt.NDArray[np.int32] | None = None
     crowd_n: npt.NDArray[np.int32] | None = None
+    denied_n: npt.NDArray[np.int32] | None = None
     manoeuvre_p: FloatArray | None = None
     first_s: FloatArray | None = None
     integrity_reason: npt.NDArray[np.int8] | None = None

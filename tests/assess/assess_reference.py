@@ -98,6 +98,7 @@ class ReferenceFeatureTable(FeatureTable):
         self.ring_head, self.mask = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self.seen_n = np.zeros((0, S), dtype=np.int64)
         self.crowd_prev = np.zeros((0, S), dtype=np.int64)
+        self.denied_prev = np.zeros((0, S), dtype=np.int64)
 
     # the ring keeps velocities and their covariance, not the compiled table's per-sample terms
     _ROW_FIELDS = (
@@ -149,6 +150,14 @@ class ReferenceFeatureTable(FeatureTable):
                 crowd_n = np.asarray(pic.crowd_n, np.int64)[:, :S]
             new_crowd = np.maximum(crowd_n - np.where(known[:, None], self.crowd_prev, crowd_n), 0)
             self.crowd_prev = crowd_n.copy()
+            # a scan whose plot in the track's gate went to another track is no chance
+            denied_n = np.zeros_like(seen_n)
+            if pic.denied_n is not None:
+                denied_n = np.asarray(pic.denied_n, np.int64)[:, :S]
+            new_chances = new_chances - np.maximum(
+                denied_n - np.where(known[:, None], self.denied_prev, denied_n), 0
+            )
+            self.denied_prev = denied_n.copy()
         else:
             # Picture.sensors is cumulative (every sensor that ever updated the track), so a hit
             # is attributed where it can be: a sensor's bit appearing, or an update of a track that

@@ -102,6 +102,8 @@ def only(p: Picture, ids: list[int]) -> Picture:
         p.seen_n = p.seen_n[keep]
     if p.crowd_n is not None:
         p.crowd_n = p.crowd_n[keep]
+    if p.denied_n is not None:
+        p.denied_n = p.denied_n[keep]
     return p
 
 

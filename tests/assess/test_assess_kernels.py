@@ -65,12 +65,16 @@ def pictures(run_movers):
     ]
     pics = run_movers(movers, 240)
     # crowded detections (a second plot in the gate): the bird (3) and the burst's flock often
+    # and scans whose plot went to a neighbour's track (denied): the flock's, now and then
     rng, crowd_n = np.random.default_rng(7), np.zeros_like(pics[0].seen_n)
+    denied_n = np.zeros_like(crowd_n)
     p_crowd = np.where(np.isin(pics[0].track, [3, *BURST]), 0.7, 0.05)[:, None]
+    p_denied = np.where(np.isin(pics[0].track, BURST), 0.3, 0.0)[:, None]
     for prev, p in zip([None, *pics[:-1]], pics, strict=True):
         new = p.seen_n - (prev.seen_n if prev is not None else 0)
         crowd_n += rng.binomial(new, np.broadcast_to(p_crowd, new.shape)).astype(crowd_n.dtype)
-        p.crowd_n = crowd_n.copy()
+        denied_n += rng.binomial(1, np.broadcast_to(p_denied, new.shape)).astype(denied_n.dtype)
+        p.crowd_n, p.denied_n = crowd_n.copy(), denied_n.copy()
     for k, p in enumerate(pics):
         gone = [2] * (50 <= k < 60) + [3] * (80 <= k < 160) + [5] * (100 <= k < 120)
         keep = [tid for tid in p.track.tolist() if tid not in gone and (tid not in BURST or 20 <= k < 40)]

@@ -330,3 +330,24 @@ def test_a_track_that_lost_its_drone_to_a_bird_reads_as_a_bird_within_minutes(me
             assert p.cls_terms[0, 1, 1] > p.cls_terms[0, 1, 2] + 5.0
     detection = p.cls_terms[0, 1, :]  # aircraft, drone, bird
     assert (detection[2] > detection[1]) == bird_wins, detection
+
+
+@pytest.mark.parametrize("denied_known", [True, False])
+def test_a_scan_whose_plot_went_to_another_track_is_no_miss(denied_known: bool) -> None:
+    """A drone seen by its radar at the drone's Pd (0.8), beside another object for a while: on
+    two scans in five the plot in its gate went to the other's track (Picture.denied_n), so its
+    own track got 0.48 of the scans, a bird's rate at this radar (0.5). Those scans are no misses
+    of it: counted as misses it read as a bird, as flock members did (each looked missed whenever
+    a neighbour's track took its plot)."""
+    a = TrackAssessor(SENSORS[1:2], SITE, [])
+    for k in range(300):
+        denied = (2 * (k + 1)) // 5
+        seen_n = int(0.8 * (k + 1 - denied))
+        at = np.array([[1000.0, 10.0 * (k % 100), 100.0]])
+        p = picture(1.7e9 + k, [1], at, np.array([[0, 10.0, 0]]), [1])
+        p.seen_n, p.crowd_n = np.array([[seen_n]]), np.zeros((1, 1), np.int64)
+        p.denied_n = np.array([[denied if denied_known else 0]])
+        a.update(p)
+    detection = p.cls_terms[0, 1, :]  # aircraft, drone, bird
+    assert (detection[1] > detection[2] + 5.0) == denied_known, detection
+    assert (detection[2] > detection[1] + 5.0) == (not denied_known), detection

@@ -112,7 +112,8 @@ def test_a_flock_track_counts_crowded_scans_a_lone_drone_almost_none() -> None:
     """Five birds within ~40 m of each other (Pd 0.6 each) give several plots a scan in one track's
     gate; a lone drone, in the same radar's clutter, one. Picture.crowd_n counts, per sensor, the
     scans in which a track gated more than one plot: most of a flock track's detections, few of the
-    drone's."""
+    drone's. And Picture.denied_n the scans in which a track gated a plot that another track got,
+    and got none: the flock's tracks share their members' plots, the lone drone's are its own."""
     rng = np.random.default_rng(3)
     spec = tk.RADAR_3D
     drone = tk.straight((1500.0, 1200.0, 60.0), (-8.0, -6.0, 0.5))
@@ -133,6 +134,9 @@ def test_a_flock_track_counts_crowded_scans_a_lone_drone_almost_none() -> None:
     assert last.seen_n[on_drone, 0][0] > 80
     assert share[on_drone][0] < 0.1
     assert share[on_flock].max() > 0.5, (share, on_flock)
+    assert last.denied_n is not None
+    assert last.denied_n[on_drone, 0][0] <= 2
+    assert last.denied_n[on_flock, 0].max() >= 5, last.denied_n[on_flock, 0]
 
 
 def test_moving_radar_plots_are_measured_from_the_platform() -> None:

@@ -6,9 +6,10 @@ What the table keeps per track (one compiled pass a picture: kernels.update_feat
     first_s, last_s        first / latest picture time of the track
     speed_ew               horizontal speed, exponentially weighted (tau_speed_s), m/s
     hits, chances (C, S)   per sensor: plots that updated the track, and the scans it could have been
-                           seen in (time in the sensor's coverage / scan period) -> detection evidence
-                           (from each sensor's count, Picture.seen_n; a picture without it: from
-                           the cumulative Picture.sensors mask, see kernels.py)
+                           seen in (time in the sensor's coverage / scan period, less the scans whose
+                           plot in its gate went to another track, Picture.denied_n) -> detection
+                           evidence (from each sensor's count, Picture.seen_n; a picture without it:
+                           from the cumulative Picture.sensors mask, see kernels.py)
     crowd (C, S)           per sensor: detections in which the track gated more than one plot (a
                            flock's sign: Picture.crowd_n), at most the hits
     ring (C, K)            position, speed, heading and its noise sampled every sample_dt_s, for
@@ -192,6 +193,7 @@ class FeatureTable:
         self.mask = np.zeros(C, dtype=np.int64)  # the sensor bits seen at the track's previous picture
         self.seen_n = np.zeros((C, S), dtype=np.int64)  # each sensor's count at its previous picture
         self.crowd_prev = np.zeros((C, S), dtype=np.int64)  # ... and its crowded scans
+        self.denied_prev = np.zeros((C, S), dtype=np.int64)  # ... and its denied ones
         self.history = self._history()
         self.tuning = kernels.FeatureTuning(
             period_s=sheet.period_s,
@@ -227,11 +229,12 @@ class FeatureTable:
         "mask",
         "seen_n",
         "crowd_prev",
+        "denied_prev",
     )
 
     @staticmethod
     def _per_sensor(counts: npt.NDArray[np.integer] | None, name: str, N: int, S: int) -> IntArray:
-        """Picture.seen_n or crowd_n for the sheet's S sensors (zeros when the picture has none).
+        """Picture.seen_n, crowd_n or denied_n for the sheet's S sensors (zeros when the picture has none).
         Columns past S are sensors the sheet does not hold, as bits past S of Picture.sensors are."""
         if counts is None:
             return np.zeros((N, S), np.int64)
@@ -261,6 +264,7 @@ class FeatureTable:
             self.sheet.coverage(self.frames, pic.x[:, :3] @ self._enu.R + self._enu.origin_ecef, pic.alt_m),
             self._per_sensor(pic.seen_n, "seen_n", N, S),
             self._per_sensor(pic.crowd_n, "crowd_n", N, S),
+            self._per_sensor(pic.denied_n, "denied_n", N, S),
             pic.seen_n is not None,
         )
         res = kernels.FeatureOutputs(out, height_ok, hits, misses, crowd, centre)

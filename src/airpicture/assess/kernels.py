@@ -66,6 +66,7 @@ class PictureRows(NamedTuple):
     cover: _B
     seen_n: _I
     crowd_n: _I
+    denied_n: _I
     by_sensor: bool
 
 
@@ -83,9 +84,10 @@ class SlotHistory(NamedTuple):
     first_s, last_s (C,) first / latest picture time; last_update_s (C,) the track's last
     measurement at its previous picture; speed_ew (C,) weighted speed m/s;
     mask (C,) int64 sensor bits at its previous picture; seen_n (C, S)
-    int64 each sensor's measurements of the track at its previous picture, crowd_prev (C, S) int64
-    its crowded scans then; hits, chances, crowd (C, S) faded detections, scans in coverage and
-    crowded scans (at most the hits); hit_s (C, S) each sensor's last measurement of the track
+    int64 each sensor's measurements of the track at its previous picture, crowd_prev, denied_prev
+    (C, S) int64 its crowded and denied scans then (Picture.crowd_n, denied_n); hits, chances,
+    crowd (C, S) faded detections, scans in coverage (less the denied ones) and crowded scans (at
+    most the hits); hit_s (C, S) each sensor's last measurement of the track
     (-inf: none); the ring of samples every sample_dt_s:
     ring_t (C, K) s (-1e18: never), ring_en (C, K, 2) [e n] m, ring_sp (C, K) speed m/s, ring_psi
     (C, K) heading rad, ring_turn (C, K) heading change since the previous sample rad, ring_psi_sd
@@ -100,6 +102,7 @@ class SlotHistory(NamedTuple):
     mask: _I
     seen_n: _I
     crowd_prev: _I
+    denied_prev: _I
     hits: _F
     chances: _F
     crowd: _F
@@ -386,7 +389,7 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
     sensors, last_update, cover = pic.sensors, pic.last_update, pic.cover
     first_s, last_s, last_update_s, speed_ew = hist.first_s, hist.last_s, hist.last_update_s, hist.speed_ew
     mask, hits, chances, crowd, hit_s = hist.mask, hist.hits, hist.chances, hist.crowd, hist.hit_s
-    seen_prev, crowd_prev = hist.seen_n, hist.crowd_prev
+    seen_prev, crowd_prev, denied_prev = hist.seen_n, hist.crowd_prev, hist.denied_prev
     ring_t, ring_en, ring_sp, ring_psi = hist.ring_t, hist.ring_en, hist.ring_sp, hist.ring_psi
     ring_turn, ring_psi_sd, ring_head = hist.ring_turn, hist.ring_psi_sd, hist.ring_head
     period_s, tau_speed_s = tuning.period_s, tuning.tau_speed_s
@@ -415,13 +418,17 @@ def _update_features(t, pic_fields, hist_fields, tuning_fields, res_fields):
             # each sensor's own count: a hit per new measurement, a chance per scan in coverage.
             # The plots that made a track confirm it are no evidence: it was published because it
             # got them (counting them, every new track would look like a high-Pd aircraft).
-            # A sensor that measured the track recently covers it (RECENT_SCANS).
+            # A sensor that measured the track recently covers it (RECENT_SCANS). A scan whose
+            # plot in the track's gate went to another track is no chance (Picture.denied_n).
             for k in range(S):
                 n_new = pic.seen_n[i, k] - (seen_prev[s, k] if known[i] else pic.seen_n[i, k])
+                n_den = pic.denied_n[i, k] - (denied_prev[s, k] if known[i] else pic.denied_n[i, k])
                 h = hits[s, k] * fade + _max(float(n_new), 0.0)
                 c = _chances(hit_s[s], k, n_new > 0, cover[i, k], t, period_s[k]) * dt
+                c -= _max(float(n_den), 0.0)
                 hits[s, k] = h
                 chances[s, k] = _max(chances[s, k] * fade + c, h)
+                denied_prev[s, k] = pic.denied_n[i, k]
                 hits_out[i, k] = h
                 misses_out[i, k] = chances[s, k] - h
                 seen_prev[s, k] = pic.seen_n[i, k]

@@ -41,8 +41,8 @@ from airpicture.types import FloatArray, IntArray, Picture
 _REGION_SHIFT = 40
 #: Picture fields that are per-row arrays, gathered from the regions' pictures.
 _ROWS = ("track", "x", "P", "lat", "lon", "alt_m", "cls", "cls_p", "ident", "sensors", "last_update_s",
-         "integrity", "mode_c", "row_time", "radar_hits", "seen_n", "crowd_n", "manoeuvre_p", "first_s",
-         "alt_sigma_m", "alt_known")  # fmt: skip
+         "integrity", "mode_c", "row_time", "radar_hits", "seen_n", "crowd_n", "denied_n", "manoeuvre_p",
+         "first_s", "alt_sigma_m", "alt_known")  # fmt: skip
 
 
 @dataclass

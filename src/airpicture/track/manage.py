@@ -174,6 +174,7 @@ def stitch(
     tb.radar_hits[nw] += tb.radar_hits[old]
     tb.n_seen[nw] += tb.n_seen[old]  # the id's detections go on counting (a merge's do not: same scans)
     tb.n_crowd[nw] += tb.n_crowd[old]
+    tb.n_denied[nw] += tb.n_denied[old]
     tb.free(old)
     return len(pick)
 

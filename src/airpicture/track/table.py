@@ -30,7 +30,8 @@ class TrackColumns(NamedTuple):
     (C,) int32 measurements and radar plots used; t_first, t_update (C,) start and last
     measurement by any sensor; t_seen (C, S) last measurement by each sensor (NaN: never); n_seen
     (C, S) int32 measurements each sensor gave it (a radar's: its detections, for classification);
-    n_crowd (C, S) int32 scans of each sensor in which it gated more than one plot;
+    n_crowd (C, S) int32 scans of each sensor in which it gated more than one plot; n_denied (C, S)
+    int32 scans in which it gated a plot that went to another track and got none;
     miss_lp (C,) log-probability of the misses since t_update, already added to score; ident (C,)
     int64 cooperative identity (NO_IDENT: none); sensors (C,) int64 bit mask of the sensors that
     measured it; mode_c (C,) a reported altitude updated it; h_known (C,) a height was measured;
@@ -59,6 +60,7 @@ class TrackColumns(NamedTuple):
     t_seen: npt.NDArray[np.float64]
     n_seen: npt.NDArray[np.int32]
     n_crowd: npt.NDArray[np.int32]
+    n_denied: npt.NDArray[np.int32]
     miss_lp: npt.NDArray[np.float64]
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
@@ -74,15 +76,15 @@ class TrackColumns(NamedTuple):
 
 
 #: the columns with one value per sensor
-_PER_SENSOR = ("t_seen", "n_seen", "n_crowd")
+_PER_SENSOR = ("t_seen", "n_seen", "n_crowd", "n_denied")
 
 
 class TrackTable:
     """The columns of TrackColumns as attributes (numpy views for Python code) and as `cols` (the
     record for kernels; rebuilt when the table grows)."""
 
-    #: name -> (shape per row, dtype, value of a free row); t_seen's, n_seen's and n_crowd's width
-    #: is the sensor count.
+    #: name -> (shape per row, dtype, value of a free row); the per-sensor columns' (_PER_SENSOR)
+    #: width is the sensor count.
     FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], str, object]]] = {
         "alive": ((), "?", False),
         "status": ((), "i1", TENTATIVE),
@@ -102,6 +104,7 @@ class TrackTable:
         "t_seen": ((1,), "f8", np.nan),
         "n_seen": ((1,), "i4", 0),
         "n_crowd": ((1,), "i4", 0),
+        "n_denied": ((1,), "i4", 0),
         "miss_lp": ((), "f8", 0.0),
         "ident": ((), "i8", NO_IDENT),
         "sensors": ((), "i8", 0),
@@ -134,6 +137,7 @@ class TrackTable:
     t_seen: npt.NDArray[np.float64]
     n_seen: npt.NDArray[np.int32]
     n_crowd: npt.NDArray[np.int32]
+    n_denied: npt.NDArray[np.int32]
     miss_lp: npt.NDArray[np.float64]
     ident: npt.NDArray[np.int64]
     sensors: npt.NDArray[np.int64]
@@ -191,12 +195,17 @@ class TrackTable:
         self.next_id += n
         return rows
 
-    def count_crowds(self, rows: IntArray, sensor: int) -> None:
+    def count_gated(self, rows: IntArray, picked: IntArray, sensor: int) -> None:
         """Count a scan of `sensor` for each track that gated more than one plot more likely than
-        clutter (rows: the gated pairs' tracks). One object gives one plot a scan; a flock gives
-        several, so this tells a flock's track from a drone's where detection rates cannot."""
+        clutter (rows: the gated pairs' tracks, picked: the tracks the assignment gave a plot).
+        One object gives one plot a scan; a flock gives several, so this tells a flock's track from
+        a drone's where detection rates cannot. And a track that gated a plot another track got,
+        and got none, is counted denied: its object may have made that plot (two objects close,
+        one plot between them), so the scan is no miss of it (a flock's members, each seen with a
+        bird's Pd, otherwise looked missed as often as a drone is)."""
         r, n = np.unique(rows, return_counts=True)
         self.n_crowd[r[n > 1], sensor] += 1
+        self.n_denied[np.setdiff1d(r, picked), sensor] += 1
 
     def free(self, rows: IntArray) -> None:
         self.alive[rows] = False

@@ -1,12 +1,11 @@
 """The multi-sensor tracker: radar plots and cooperative reports in, one air picture out.
 
-`ImmGnnTracker` composes the roles of this package (see base.py for the path of a measurement): an
-IMM of constant-velocity and turn models (motion.py), radar plots used as measured in an EKF and
-reports converted exactly (measurement.py), a grid pre-gate and Mahalanobis gate (gate.py), global
-nearest neighbour with a log-likelihood-ratio cost (associate.py), a sequential likelihood-ratio
-test to confirm and delete (manage.py). Each measurement batch (one sensor, a time window no
-longer than its revisit period, so an object gives at most one plot) costs a few compiled calls,
-without a Python loop over tracks or plots.
+`ImmGnnTracker` composes the roles of this package (see base.py for the path of a measurement): an IMM of
+constant-velocity and turn models (motion.py), radar plots used as measured in an EKF and reports converted
+exactly (measurement.py), a grid pre-gate and Mahalanobis gate (gate.py), global nearest neighbour with a
+log-likelihood-ratio cost (associate.py), a sequential likelihood-ratio test to confirm and delete
+(manage.py). Each measurement batch (one sensor, a time window no longer than its revisit period, so an
+object gives at most one plot) costs a few compiled calls, without a Python loop over tracks or plots.
 
 Cooperative reports (ADS-B, Remote ID) go to the track holding their identity; a new identity is
 first offered to identity-less tracks (fusion: one aircraft, one track), else starts one."""
@@ -178,9 +177,9 @@ class ImmGnnTracker:
             keep = (tb.status[k] == CONFIRMED) | (gain > start[m])
             k, m, cost, gain = k[keep], m[keep], cost[keep], gain[keep]
             gated[m] = True  # a plot some track wanted is no new object to show at once
-            if ambiguous:  # a track with two plots is counted (a flock's sign) before the choice
-                tb.count_crowds(k, g.index)
+            if ambiguous:  # a track with two plots (a flock's sign), or whose plot went elsewhere
                 pick = assign(k, m, cost, st.dense_cells)
+                tb.count_gated(k, k[pick], g.index)
                 k, m, gain = k[pick], m[pick], gain[pick]
             if len(k):
                 self.stats.quarantined += update_with_plots(
@@ -383,6 +382,7 @@ class ImmGnnTracker:
             radar_hits=tb.radar_hits[rows],
             seen_n=tb.n_seen[rows],
             crowd_n=tb.n_crowd[rows],
+            denied_n=tb.n_denied[rows],
             manoeuvre_p=1.0 - tb.mu[rows, 0],  # the modes other than the quiet one
             first_s=tb.t_first[rows],
             alt_sigma_m=alt_sigma,
