@@ -70,8 +70,9 @@ def test_a_plot_is_placed_from_its_radar() -> None:
 
 
 def test_a_box_across_the_antimeridian_is_one_box() -> None:
-    """Radars either side of 180 (Fiji, Kamchatka-Alaska) make one box east of the west edge,
-    not a box clipped at 180 that takes the far side's positions for the westernmost tile's."""
+    """Radars either side of 180 (Fiji, Kamchatka-Alaska) make one box east of its west edge. Clipped
+    at +-180, theirs was the whole globe cut into hemispheres at 0, the antimeridian between two
+    tiles with no margin across it."""
     from airpicture.sensors import load_sheets
 
     def radar(rid: str, lon: float, reach_m: float = 100_000.0) -> dict:
