@@ -57,9 +57,8 @@ class Tiling:
     [-180, 180); east may pass 180 (a box across the antimeridian), at most a turn from west."""
 
     def __init__(self, south: float, west: float, north: float, east: float, n: int, margin_m: float) -> None:
-        if not (north > south and west < east <= west + 360.0 and -180.0 <= west < 180.0):
-            raise ConfigError(f"bad partition box {south},{west},{north},{east}")
-        if not (n >= 1 and margin_m >= 0):
+        if not (north > south and west < east <= west + 360.0 and -180.0 <= west < 180.0 and n >= 1
+                and margin_m >= 0):  # fmt: skip
             raise ConfigError(f"bad partition box {south},{west},{north},{east} (n={n}, margin {margin_m} m)")
         self.box = (south, west, north, east)
         self.n, self.margin_m = n, margin_m
